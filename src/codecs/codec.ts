@@ -1,0 +1,66 @@
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, StreamPart } from '../spec/index.js';
+
+/** One event of an upstream or downstream event stream (SSE, or a decoded AWS event-stream frame). */
+export interface WireEvent {
+  /** SSE `event:` name, or the event-stream `:event-type` header. */
+  event?: string;
+  /** The event payload as text (JSON for every dialect we speak). */
+  data: string;
+}
+
+/** Turns a dialect's stream events into spec stream parts. One decoder per stream: it keeps state. */
+export interface StreamDecoder {
+  decode(event: WireEvent): StreamPart[];
+  /** Called when the upstream stream closed; returns parts still pending (or an error part if it ended early). */
+  end(): StreamPart[];
+}
+
+/** Turns spec stream parts into a dialect's wire text (complete SSE frames). One encoder per stream. */
+export interface StreamEncoder {
+  encode(part: StreamPart): string;
+  /** The closing frames (e.g. OpenAI's `data: [DONE]`). */
+  end(): string;
+}
+
+export interface StreamEncoderOptions {
+  /** The model name to show the caller (what it asked for, or what served it). */
+  model: string;
+  id: string;
+  created: number;
+  includeUsage: boolean;
+}
+
+/**
+ * One wire format, both directions. Surfaces use decodeRequest/encodeResponse/createStreamEncoder/
+ * encodeError for callers speaking the dialect; providers use encodeRequest/decodeResponse/
+ * createStreamDecoder/decodeError to speak it upstream.
+ */
+export interface ChatCodec {
+  /** Stable dialect id, e.g. `openai-chat`, `anthropic-messages`, `gemini`. */
+  readonly dialect: string;
+
+  /** Wire body → spec. Throws GatewayError(`invalid_request`) naming the bad `param`. */
+  decodeRequest(body: unknown): ChatRequest;
+  /** Spec → wire body for `upstreamModel`. */
+  encodeRequest(request: ChatRequest, upstreamModel: string): Record<string, unknown>;
+
+  decodeResponse(body: unknown): ChatResponse;
+  encodeResponse(response: ChatResponse, model: string): unknown;
+
+  createStreamDecoder(): StreamDecoder;
+  createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
+
+  /** An upstream HTTP error (status, body text, headers) → GatewayError keeping the provider's message. */
+  decodeError(status: number, body: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+  /** A GatewayError → the dialect's error envelope. */
+  encodeError(error: GatewayError): unknown;
+}
+
+/** Embeddings wire format, both directions. */
+export interface EmbeddingCodec {
+  readonly dialect: string;
+  decodeRequest(body: unknown): EmbeddingRequest;
+  encodeRequest(request: EmbeddingRequest, upstreamModel: string): Record<string, unknown>;
+  decodeResponse(body: unknown): EmbeddingResponse;
+  encodeResponse(response: EmbeddingResponse, model: string): unknown;
+}

@@ -1,0 +1,73 @@
+import type { ChatCodec, EmbeddingCodec } from '../codecs/codec.js';
+import type { ChatRequest } from '../spec/index.js';
+
+/** A provider API key as configured (`providers.<name>.keys[]`). */
+export interface ProviderKey {
+  /** Stable id for logs and headers (`keys[].id`, or `<provider>-<index>`); never the secret. */
+  id: string;
+  value: string;
+  weight: number;
+  /** Models this key may serve; undefined = all of the provider's models. */
+  models: ReadonlySet<string> | undefined;
+}
+
+/** Static settings of one configured provider instance, as the adapter needs them. */
+export interface ProviderSettings {
+  name: string;
+  type: string;
+  /** Base URL without trailing slash, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  headers: Record<string, string>;
+  /** Adapter-specific options from the config (`api_version`, `deployments`, `mock`, …). */
+  options: Record<string, unknown>;
+}
+
+/** An HTTP request to an upstream, built by an adapter. */
+export interface UpstreamHttpRequest {
+  /** Absolute URL. */
+  url: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body?: string;
+  /** How the response stream is framed when streaming. */
+  framing?: 'sse' | 'aws-eventstream';
+}
+
+export type Operation = 'chat' | 'embeddings';
+
+/**
+ * What is particular to one provider type: where to send a request, how to authenticate, which
+ * codec speaks its wire format, and its quirks. Adapters are stateless and shared by every instance
+ * of their type. The pipeline never asks which provider it is talking to.
+ */
+export interface ProviderAdapter {
+  readonly type: string;
+  /** The codec of the provider's chat wire format. */
+  readonly chatCodec: ChatCodec;
+  readonly embeddingCodec?: EmbeddingCodec;
+  /** Base URL used when the config gives none. */
+  readonly defaultBaseUrl?: string;
+  /** True when the adapter needs a key (the config check uses it). */
+  readonly requiresKey: boolean;
+
+  /** Builds the upstream chat request for `upstreamModel` with `key` (undefined if keyless). */
+  buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest;
+  buildEmbeddingRequest?(body: Record<string, unknown>, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest;
+  /**
+   * Optional in-process execution (the built-in `mock` provider): when present, the gateway calls
+   * it instead of making an HTTP request, and gets back what the upstream would have sent.
+   */
+  readonly local?: LocalExecutor;
+}
+
+/** An upstream's answer: status, headers and the body as a stream of chunks. */
+export interface UpstreamHttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Buffer | string>;
+}
+
+/** Serves upstream requests in-process (the `mock` provider) exactly as a remote upstream would. */
+export interface LocalExecutor {
+  execute(request: UpstreamHttpRequest, settings: ProviderSettings, signal: AbortSignal): Promise<UpstreamHttpResponse>;
+}

@@ -1,0 +1,50 @@
+import type { Message } from './message.js';
+import type { Tool, ToolChoice } from './tool.js';
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+
+/** A chat request in the gateway's own terms, whatever dialect it arrived in. */
+export interface ChatRequest {
+  /** What the caller asked for: a route name, `provider/model` or a bare model name. */
+  model: string;
+  messages: Message[];
+  stream: boolean;
+  /** Ask for a final usage report in streams (OpenAI `stream_options.include_usage`). */
+  includeUsage?: boolean;
+  tools?: Tool[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  n?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  user?: string;
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high' | (string & {});
+  /** Token budget for extended thinking (Anthropic/Gemini). */
+  thinkingBudget?: number;
+  /** Gateway-level extras the caller sent in the body (e.g. per-request `fallbacks`). */
+  gateway?: GatewayOptions;
+  /**
+   * Fields of the inbound body the gateway does not model, keyed by wire name. Encoders of the same
+   * dialect pass them through; other encoders drop them and the gateway warns the caller.
+   */
+  extra?: Record<string, unknown>;
+  /** The dialect `extra` belongs to. */
+  extraDialect?: string;
+}
+
+export interface GatewayOptions {
+  fallbacks?: string[];
+  /** Turn content logging off for this request. */
+  logContent?: boolean;
+  metadata?: Record<string, string>;
+}

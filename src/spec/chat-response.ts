@@ -1,0 +1,22 @@
+import type { ContentPart } from './content.js';
+import type { FinishReason } from './finish-reason.js';
+import type { ToolCall } from './message.js';
+import type { Usage } from './usage.js';
+
+export interface ChatChoice {
+  index: number;
+  content: ContentPart[];
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+}
+
+export interface ChatResponse {
+  id: string;
+  /** The model the upstream says served the request. */
+  model: string;
+  /** Unix seconds. */
+  created: number;
+  choices: ChatChoice[];
+  usage: Usage;
+  systemFingerprint?: string;
+}
