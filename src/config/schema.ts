@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { providerSchema } from './provider-schema.js';
+
+const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
+
+export const routeTargetSchema = z.strictObject({
+  /** `provider/model`, or another route or alias. */
+  model: z.string().min(1),
+  weight: z.number().nonnegative().default(1),
+});
+
+export const routeSchema = z.strictObject({
+  targets: z.array(routeTargetSchema).min(1, 'a route needs at least one target'),
+  strategy: z.enum(['weighted', 'latency', 'least-busy']).default('weighted'),
+  /** Tried in order when every target failed: route names, aliases or `provider/model`. */
+  fallbacks: z.array(z.string().min(1)).default([]),
+});
+
+export const serverSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Largest accepted request body. */
+  max_body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** How long SIGTERM waits for in-flight requests and streams before closing them. */
+  shutdown_grace_ms: z.number().int().nonnegative().default(30_000),
+  /** Upper bound on a whole request, streams included. */
+  request_timeout_ms: z.number().int().positive().default(600_000),
+});
+
+export const storageSchema = z.strictObject({
+  type: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+  /** SQLite file (created if missing). */
+  path: z.string().default('.tollgate/tollgate.db'),
+  /** PostgreSQL connection string. */
+  url: z.string().optional(),
+});
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Log each request as a JSON line on stdout. */
+  requests: z.boolean().default(true),
+});
+
+export const adminSchema = z.strictObject({
+  /** Bearer token for `/admin/*`; the admin API is off without it. */
+  token: z.string().min(16, 'use at least 16 characters').optional(),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.default(serverSchema.parse({})),
+  storage: storageSchema.default(storageSchema.parse({})),
+  logging: loggingSchema.default(loggingSchema.parse({})),
+  admin: adminSchema.default({}),
+  providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names may use letters, digits, `_`, `.` and `-`'), providerSchema),
+  /** Model name → another model name, route or `provider/model`. */
+  aliases: z.record(z.string(), z.string()).default({}),
+  routes: z.record(z.string(), routeSchema).default({}),
+  /** USD per million tokens, keyed `provider/model`; overrides the shipped catalog. */
+  pricing: z
+    .record(
+      z.string(),
+      z.strictObject({
+        input: z.number().nonnegative().optional(),
+        output: z.number().nonnegative().optional(),
+        cached_input: z.number().nonnegative().optional(),
+        cache_write: z.number().nonnegative().optional(),
+        cache_write_1h: z.number().nonnegative().optional(),
+      }),
+    )
+    .default({}),
+  /** Sections owned by later features; validated by their own schemas. */
+  customers: z.array(z.unknown()).default([]),
+  teams: z.array(z.unknown()).default([]),
+  virtual_keys: z.array(z.unknown()).default([]),
+  observability: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export { period as periodSchema };

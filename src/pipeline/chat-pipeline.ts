@@ -1,0 +1,253 @@
+import type { HttpTransport } from '../providers/transport/http-transport.js';
+import type { ModelResolver } from '../routing/model-resolver.js';
+import { GatewayError, isContentPart, toGatewayError, type ChatRequest, type EmbeddingRequest, type Usage } from '../spec/index.js';
+import { attemptEmbedding, estimateEmbeddingTokens, type EmbeddingSink } from './embedding-attempt.js';
+import { attemptChat, type DecodedEvent, type StreamAttempt } from './chat-attempt.js';
+import type { ChatSink } from './chat-sink.js';
+import type { Attempt, RequestContext } from './context.js';
+import type { CostCalculator } from './cost.js';
+import type { Admission, AttemptOutcome, Governance, RequestObserver, Router } from './hooks.js';
+import type { RoutePlan, Target } from './target.js';
+import { mergeUsage } from './usage-accumulator.js';
+import { estimateInputTokens } from './estimate-tokens.js';
+
+export interface PipelineParts {
+  resolver: ModelResolver;
+  router: Router;
+  governance: Governance | undefined;
+  observers: readonly RequestObserver[];
+  costs: CostCalculator | undefined;
+  transport: HttpTransport;
+}
+
+/**
+ * The request lifecycle, composed once at start-up: authenticate → resolve → authorize → for
+ * each target the router offers: admit → call → (stream until committed) → settle → deliver;
+ * observers hear about every attempt and the end of every request.
+ */
+export class Pipeline {
+  constructor(readonly parts: PipelineParts) {}
+
+  /** Identifies the caller; surfaces call it before reading the body into the spec. */
+  async authenticate(context: RequestContext): Promise<void> {
+    const governance = this.parts.governance;
+    if (governance !== undefined) context.principal = await governance.authenticate(context);
+  }
+
+  /** The plan for a model, narrowed to what the caller may use. */
+  plan(context: RequestContext, model: string, fallbacks: readonly string[] | undefined): RoutePlan {
+    const plan = this.parts.resolver.resolve(model, fallbacks);
+    return this.parts.governance === undefined ? plan : this.parts.governance.authorize(context, plan);
+  }
+
+  async chat(context: RequestContext, request: ChatRequest, sink: ChatSink): Promise<void> {
+    context.requestedModel = request.model;
+    context.stream = request.stream;
+    context.chatRequest = request;
+    try {
+      const plan = this.plan(context, request.model, request.gateway?.fallbacks);
+      const inputTokens = estimateInputTokens(request);
+      await this.dispatch(context, plan, inputTokens, request.maxOutputTokens, (target, attempt, admission, started) => this.chatAttempt(context, request, target, attempt, admission, started, sink));
+    } catch (error) {
+      this.fail(context, toGatewayError(error), sink);
+    }
+  }
+
+  /** Records a failure and tells the sink (surfaces also use it for errors before `chat`). */
+  fail(context: RequestContext, error: GatewayError, sink: Pick<ChatSink, 'fail'>): void {
+    context.error = error;
+    context.status = error.status;
+    sink.fail(context, error);
+  }
+
+  /** Tells observers the request is over. Surfaces call it exactly once per request. */
+  finish(context: RequestContext): void {
+    context.endedAt = performance.now();
+    for (const observer of this.parts.observers) {
+      try {
+        observer.onRequestEnd(context);
+      } catch {
+        // Observers must never break a request; they report their own failures.
+      }
+    }
+  }
+
+  async embeddings(context: RequestContext, request: EmbeddingRequest, body: Record<string, unknown>, sink: EmbeddingSink): Promise<void> {
+    context.requestedModel = request.model;
+    try {
+      const plan = this.plan(context, request.model, undefined);
+      const inputTokens = estimateEmbeddingTokens(request);
+      await this.dispatch(context, plan, inputTokens, undefined, async (target, attempt, admission) => {
+        const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
+        attempt.keyId = result.keyId;
+        attempt.status = 200;
+        this.serve(context, target, result.response.usage, admission);
+        sink.complete(context, result.response);
+        return true;
+      });
+    } catch (error) {
+      this.fail(context, toGatewayError(error), sink);
+    }
+  }
+
+  /**
+   * Walks the router's targets: admit, then `run`; a failure is recorded, reported to the router
+   * and the next target tried. `run` settles or hands the admission on; on a throw it is released.
+   */
+  private async dispatch(
+    context: RequestContext,
+    plan: RoutePlan,
+    inputTokens: number,
+    maxOutputTokens: number | undefined,
+    run: (target: Target, attempt: Attempt, admission: Admission | undefined, started: number) => Promise<boolean>,
+  ): Promise<void> {
+    const { router, governance, costs } = this.parts;
+    const session = router.start(context, plan);
+    let outcome: AttemptOutcome | undefined;
+    let lastError: GatewayError | undefined;
+    for (;;) {
+      const target = await session.next(outcome);
+      if (target === undefined) break;
+      if (context.signal.aborted) throw new GatewayError('upstream_stream_error', 'The caller went away.', { status: 499 });
+      const attempt: Attempt = { target, keyId: undefined, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0 };
+      context.attempts.push(attempt);
+      const started = performance.now();
+      let admission: Admission | undefined;
+      try {
+        if (governance !== undefined) {
+          admission = await governance.admit(context, target, { inputTokens, maxOutputTokens, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+        }
+        const served = await run(target, attempt, admission, started);
+        admission = undefined;
+        if (served) {
+          if (attempt.latencyMs === 0) attempt.latencyMs = performance.now() - started;
+          if (attempt.errorCode === undefined) this.reportAttempt(context, { target, ok: true, error: undefined, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });
+          return;
+        }
+      } catch (error) {
+        admission?.release();
+        const failure = toGatewayError(error);
+        attempt.status = failure.upstreamStatus ?? failure.status;
+        attempt.errorCode = failure.code;
+        attempt.errorMessage = failure.message;
+        attempt.latencyMs = performance.now() - started;
+        outcome = { target, ok: false, error: failure, latencyMs: attempt.latencyMs };
+        this.reportAttempt(context, outcome);
+        lastError = failure;
+        if (context.signal.aborted) throw failure;
+      }
+    }
+    throw lastError ?? new GatewayError('no_target_available', `No provider is available for \`${plan.requested}\`.`);
+  }
+
+  private async chatAttempt(context: RequestContext, request: ChatRequest, target: Target, attempt: Attempt, admission: Admission | undefined, started: number, sink: ChatSink): Promise<boolean> {
+    const result = await attemptChat(target, request, this.parts.transport, context.signal);
+    attempt.keyId = result.keyId;
+    if (result.kind === 'complete') {
+      attempt.status = 200;
+      attempt.latencyMs = performance.now() - started;
+      this.serve(context, target, result.response.usage, admission);
+      const passthrough = sink.dialect === target.provider.adapter.chatCodec.dialect;
+      sink.complete(context, result.response, passthrough ? result.raw : undefined);
+      return true;
+    }
+    return this.stream(context, target, result, started, attempt, sink, admission);
+  }
+
+  /**
+   * Reads a stream until it commits (its first content part), so that a failure before then can
+   * still fall back to the next target; then forwards everything to the caller.
+   * Returns true once the caller has been answered. Throws (before commit) to fail over.
+   */
+  private async stream(context: RequestContext, target: Target, result: StreamAttempt, started: number, attempt: Attempt, sink: ChatSink, admission: Admission | undefined): Promise<boolean> {
+    const buffered: DecodedEvent[] = [];
+    const events = result.events;
+    let done = false;
+    for (;;) {
+      const next = await events.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      const error = next.value.parts.find((part) => part.type === 'error');
+      const content = next.value.parts.some(isContentPart);
+      if (error !== undefined && error.type === 'error' && !content && !buffered.some((event) => event.parts.some(isContentPart))) {
+        await events.return?.(undefined);
+        throw error.error;
+      }
+      buffered.push(next.value);
+      if (content) break;
+    }
+
+    attempt.status = 200;
+    context.served = target;
+    context.timeToFirstTokenMs = performance.now() - context.startedAt;
+    this.setServedHeaders(context, target);
+    const passthrough = sink.dialect === target.provider.adapter.chatCodec.dialect;
+    sink.startStream(context);
+    let usage: Usage | undefined;
+    let streamError: GatewayError | undefined;
+    const forward = async (event: DecodedEvent) => {
+      for (const part of event.parts) {
+        if (part.type === 'usage') usage = mergeUsage(usage, part.usage);
+        else if (part.type === 'error') streamError = part.error;
+      }
+      if (!context.signal.aborted) await sink.event(event, passthrough);
+    };
+    try {
+      for (const event of buffered) await forward(event);
+      while (!done) {
+        const next = await events.next();
+        if (next.done) break;
+        await forward(next.value);
+      }
+    } catch (error) {
+      streamError = toGatewayError(error);
+      if (!context.signal.aborted) sink.streamError(streamError);
+    }
+    attempt.latencyMs = performance.now() - started;
+    if (streamError !== undefined) {
+      attempt.errorCode = streamError.code;
+      attempt.errorMessage = streamError.message;
+      context.error = streamError;
+    }
+    this.settle(context, target, usage, admission);
+    if (streamError !== undefined) this.reportAttempt(context, { target, ok: false, error: streamError, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });
+    if (!context.signal.aborted) sink.endStream(passthrough && streamError === undefined);
+    return true;
+  }
+
+  private serve(context: RequestContext, target: Target, usage: Usage | undefined, admission: Admission | undefined): void {
+    context.served = target;
+    this.setServedHeaders(context, target);
+    this.settle(context, target, usage, admission);
+    if (context.cost?.known) context.responseHeaders['x-tollgate-cost'] = formatUsd(context.cost.usd);
+  }
+
+  private settle(context: RequestContext, target: Target, usage: Usage | undefined, admission: Admission | undefined): void {
+    context.usage = usage;
+    context.cost = this.parts.costs?.cost(target, usage);
+    admission?.settle(usage, context.cost);
+  }
+
+  private setServedHeaders(context: RequestContext, target: Target): void {
+    context.responseHeaders['x-tollgate-provider'] = target.provider.name;
+    context.responseHeaders['x-tollgate-model'] = target.model;
+    context.responseHeaders['x-tollgate-attempts'] = String(context.attempts.length);
+  }
+
+  private reportAttempt(context: RequestContext, outcome: AttemptOutcome): void {
+    for (const observer of this.parts.observers) {
+      try {
+        observer.onAttempt?.(context, outcome);
+      } catch {
+        // See finish().
+      }
+    }
+  }
+}
+
+/** USD with up to 10 decimals and no trailing zeros (`0.000123`). */
+export function formatUsd(usd: number): string {
+  return usd.toFixed(10).replace(/\.?0+$/, '') || '0';
+}

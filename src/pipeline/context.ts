@@ -1,0 +1,114 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Operation } from '../providers/provider.js';
+import type { ChatRequest, GatewayError, Usage } from '../spec/index.js';
+import type { Target } from './target.js';
+
+/** Who is calling: the virtual key that authenticated the request and where it sits. */
+export interface Principal {
+  /** The virtual key's id (never its secret value). */
+  readonly keyId: string;
+  readonly keyName?: string;
+  readonly teamId?: string;
+  readonly customerId?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** One try of a request on one target. */
+export interface Attempt {
+  readonly target: Target;
+  readonly keyId: string | undefined;
+  /** HTTP status seen (upstream's, or ours when the attempt failed before reaching it). */
+  status: number;
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+  latencyMs: number;
+}
+
+/** The cost of a request, as settled. `usd` is for display; `known` is false when usage or price was unknown. */
+export interface RequestCost {
+  readonly usd: number;
+  readonly known: boolean;
+}
+
+/**
+ * Everything known about one request as it moves through the pipeline. Created by the surface,
+ * filled by the stages, read by observers when the request ends.
+ */
+export interface RequestContext {
+  readonly id: string;
+  /** Epoch milliseconds when the request arrived. */
+  readonly receivedAt: number;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** Inbound API: `openai`, `anthropic`, `gemini`, … */
+  readonly surface: string;
+  readonly operation: Operation;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly clientAddress: string | undefined;
+  /** Aborted when the caller goes away or the gateway gives up. */
+  readonly signal: AbortSignal;
+
+  requestedModel: string | undefined;
+  stream: boolean;
+  principal: Principal | undefined;
+  /** The decoded request (chat), kept for content logging when enabled. */
+  chatRequest: ChatRequest | undefined;
+  attempts: Attempt[];
+  /** The target whose answer reached the caller. */
+  served: Target | undefined;
+  usage: Usage | undefined;
+  cost: RequestCost | undefined;
+  /** Status sent to the caller. */
+  status: number;
+  error: GatewayError | undefined;
+  /** Milliseconds from arrival to the first content byte of a stream. */
+  timeToFirstTokenMs: number | undefined;
+  /** Text of the answer, collected only when content logging is on. */
+  outputText: string | undefined;
+  /** Human-readable notes for the caller (`x-tollgate-warning`), e.g. dropped parameters. */
+  warnings: string[];
+  /** Extra response headers set by stages (rate-limit headers, cost). */
+  responseHeaders: Record<string, string>;
+  /** performance.now() when the request ended. */
+  endedAt: number | undefined;
+}
+
+export interface ContextInit {
+  id: string;
+  surface: string;
+  operation: Operation;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  clientAddress: string | undefined;
+  signal: AbortSignal;
+}
+
+export function createContext(init: ContextInit): RequestContext {
+  return {
+    ...init,
+    receivedAt: Date.now(),
+    startedAt: performance.now(),
+    requestedModel: undefined,
+    stream: false,
+    principal: undefined,
+    chatRequest: undefined,
+    attempts: [],
+    served: undefined,
+    usage: undefined,
+    cost: undefined,
+    status: 200,
+    error: undefined,
+    timeToFirstTokenMs: undefined,
+    outputText: undefined,
+    warnings: [],
+    responseHeaders: {},
+    endedAt: undefined,
+  };
+}
+
+export function elapsedMs(context: RequestContext): number {
+  return (context.endedAt ?? performance.now()) - context.startedAt;
+}

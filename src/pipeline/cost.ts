@@ -1,0 +1,11 @@
+import type { Usage } from '../spec/index.js';
+import type { RequestCost } from './context.js';
+import type { Target } from './target.js';
+
+/** Prices requests. The pricing catalog implements it; the pipeline only asks these two questions. */
+export interface CostCalculator {
+  /** The exact cost of `usage` on `target`; `known: false` when the price or the usage is unknown. */
+  cost(target: Target, usage: Usage | undefined): RequestCost;
+  /** Worst-case cost of an attempt, for budget reservations; undefined when the model has no price. */
+  maxCost(target: Target, inputTokens: number, maxOutputTokens: number | undefined): number | undefined;
+}

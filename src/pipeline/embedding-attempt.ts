@@ -1,0 +1,38 @@
+import { pickKey } from '../providers/instance.js';
+import type { HttpTransport } from '../providers/transport/http-transport.js';
+import { readBody } from '../providers/transport/read-body.js';
+import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
+import type { RequestContext } from './context.js';
+import type { Target } from './target.js';
+import { callUpstream } from './upstream-call.js';
+
+export interface EmbeddingSink {
+  complete(context: RequestContext, response: EmbeddingResponse): void;
+  fail(context: RequestContext, error: GatewayError): void;
+}
+
+/** Sends one embeddings attempt. `body` is the caller's OpenAI-dialect body. Throws GatewayError. */
+export async function attemptEmbedding(target: Target, body: Record<string, unknown>, transport: HttpTransport, signal: AbortSignal): Promise<{ keyId: string | undefined; response: EmbeddingResponse }> {
+  const provider = target.provider;
+  const adapter = provider.adapter;
+  if (adapter.buildEmbeddingRequest === undefined || adapter.embeddingCodec === undefined) {
+    throw new GatewayError('operation_not_supported', `Provider \`${provider.name}\` (${adapter.type}) does not serve embeddings.`, { param: 'model' });
+  }
+  const key = pickKey(provider, target.model);
+  const response = await callUpstream(provider, adapter.buildEmbeddingRequest(body, target.model, key, provider.settings), transport, signal);
+  const text = await readBody(response.body);
+  if (response.status >= 400) throw adapter.chatCodec.decodeError(response.status, text, response.headers);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a body that is not JSON.`, { retryable: true });
+  }
+  return { keyId: key?.id, response: adapter.embeddingCodec.decodeResponse(parsed) };
+}
+
+export function estimateEmbeddingTokens(request: EmbeddingRequest): number {
+  let characters = 0;
+  for (const item of request.input) characters += typeof item === 'string' ? item.length : item.length * 4;
+  return Math.ceil(characters / 3);
+}

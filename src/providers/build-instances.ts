@@ -1,0 +1,46 @@
+import type { ConfigIssue } from '../config/config-error.js';
+import type { ProviderConfig } from '../config/provider-schema.js';
+import type { ProviderInstance } from './instance.js';
+import type { ProviderAdapter, ProviderKey } from './provider.js';
+
+/** Builds provider instances from `providers.*`, reporting config problems as issues. */
+export function buildProviderInstances(providers: Record<string, ProviderConfig>, adapters: ReadonlyMap<string, ProviderAdapter>, issues: ConfigIssue[]): Map<string, ProviderInstance> {
+  const instances = new Map<string, ProviderInstance>();
+  for (const [name, config] of Object.entries(providers)) {
+    const path = `providers.${name}`;
+    const adapter = adapters.get(config.type);
+    if (adapter === undefined) {
+      issues.push({ path: `${path}.type`, message: `unknown provider type \`${config.type}\``, fix: `use one of: ${[...adapters.keys()].sort().join(', ')}` });
+      continue;
+    }
+    const baseUrl = (config.base_url ?? adapter.defaultBaseUrl)?.replace(/\/+$/, '');
+    if (baseUrl === undefined) {
+      issues.push({ path: `${path}.base_url`, message: `provider type \`${config.type}\` has no default URL`, fix: 'set base_url to the server\'s OpenAI-compatible root, e.g. http://127.0.0.1:8000/v1' });
+      continue;
+    }
+    if (adapter.requiresKey && config.keys.length === 0) {
+      issues.push({ path: `${path}.keys`, message: `provider type \`${config.type}\` needs an API key`, fix: 'add keys: [{ value: ${YOUR_API_KEY_VARIABLE} }]' });
+      continue;
+    }
+    const keys: ProviderKey[] = config.keys.map((key, index) => ({
+      id: key.id ?? `${name}-${index}`,
+      value: key.value,
+      weight: key.weight,
+      models: key.models === undefined ? undefined : new Set(key.models),
+    }));
+    const options: Record<string, unknown> = { ...config.options };
+    if (config.api_version !== undefined) options.api_version = config.api_version;
+    if (config.deployments !== undefined) options.deployments = config.deployments;
+    if (config.mock !== undefined) options.mock = config.mock;
+    instances.set(name, {
+      name,
+      adapter,
+      settings: { name, type: config.type, baseUrl, headers: config.headers, options },
+      keys,
+      models: config.models === undefined ? undefined : new Set(config.models),
+      maxRetries: config.max_retries,
+      timeoutMs: config.timeout_ms,
+    });
+  }
+  return instances;
+}
