@@ -4,7 +4,7 @@ import { GatewayError, isContentPart, toGatewayError, type ChatRequest, type Emb
 import { attemptEmbedding, estimateEmbeddingTokens, type EmbeddingSink } from './embedding-attempt.js';
 import { attemptChat, type DecodedEvent, type StreamAttempt } from './chat-attempt.js';
 import type { ChatSink } from './chat-sink.js';
-import type { Attempt, RequestContext } from './context.js';
+import type { Attempt, Principal, RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
 import type { Admission, AttemptOutcome, Governance, RequestObserver, Router } from './hooks.js';
 import type { RoutePlan, Target } from './target.js';
@@ -40,6 +40,13 @@ export class Pipeline {
     return this.parts.governance === undefined ? plan : this.parts.governance.authorize(context, plan);
   }
 
+  /** Models the caller may name, for `GET /v1/models`. */
+  listModels(principal: Principal | undefined): string[] {
+    const governance = this.parts.governance;
+    const all = this.parts.resolver.models();
+    return governance === undefined ? [...all] : all.filter((model) => governance.allowsModel(principal, model));
+  }
+
   async chat(context: RequestContext, request: ChatRequest, sink: ChatSink): Promise<void> {
     context.requestedModel = request.model;
     context.stream = request.stream;
@@ -57,6 +64,8 @@ export class Pipeline {
   fail(context: RequestContext, error: GatewayError, sink: Pick<ChatSink, 'fail'>): void {
     context.error = error;
     context.status = error.status;
+    const last = context.attempts[context.attempts.length - 1];
+    if (last !== undefined && context.served === undefined) this.setServedHeaders(context, last.target);
     sink.fail(context, error);
   }
 

@@ -16,7 +16,7 @@ export interface Principal {
 /** One try of a request on one target. */
 export interface Attempt {
   readonly target: Target;
-  readonly keyId: string | undefined;
+  keyId: string | undefined;
   /** HTTP status seen (upstream's, or ours when the attempt failed before reaching it). */
   status: number;
   errorCode: string | undefined;

@@ -11,6 +11,10 @@ function optionsOf(settings: ProviderSettings): MockOptions | undefined {
   return settings.options.mock as MockOptions | undefined;
 }
 
+async function* single(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -37,7 +41,7 @@ const mockExecutor: LocalExecutor = {
     await sleep(options?.latency_ms ?? 0, signal);
     if ((options?.failure_rate ?? 0) > 0 && Math.random() < options!.failure_rate) {
       const error = new GatewayError('upstream_error', 'The mock provider failed this request on purpose (failure_rate).', { status: 503 });
-      return { status: 503, headers: JSON_HEADERS, body: [JSON.stringify(openaiChatCodec.encodeError(error))] };
+      return { status: 503, headers: JSON_HEADERS, body: single(JSON.stringify(openaiChatCodec.encodeError(error))) };
     }
     const model = String(body.model ?? 'mock');
     if (request.url.endsWith('/embeddings')) {
@@ -46,10 +50,10 @@ const mockExecutor: LocalExecutor = {
       const dimensions = typeof body.dimensions === 'number' ? body.dimensions : 256;
       const inputTokens = texts.reduce((sum, text) => sum + mockTokens(text), 0);
       const response = openaiEmbeddingCodec.encodeResponse({ model, embeddings: texts.map((text) => mockEmbedding(text, dimensions)), usage: { inputTokens, outputTokens: undefined } }, model);
-      return { status: 200, headers: JSON_HEADERS, body: [JSON.stringify(response)] };
+      return { status: 200, headers: JSON_HEADERS, body: single(JSON.stringify(response)) };
     }
     const response = mockChatResponse(body, options, model);
-    if (body.stream !== true) return { status: 200, headers: JSON_HEADERS, body: [JSON.stringify(openaiChatCodec.encodeResponse(response, model))] };
+    if (body.stream !== true) return { status: 200, headers: JSON_HEADERS, body: single(JSON.stringify(openaiChatCodec.encodeResponse(response, model))) };
 
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     const encoder = openaiChatCodec.createStreamEncoder({ model, id: response.id, created: response.created, includeUsage });

@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+
+export const USAGE = `Usage:
+  tollgate [--config <file>] [--port <n>] [--host <address>]   start the gateway
+  tollgate validate <file>                                     check a config file without starting
+  tollgate audit verify --config <file>                        verify the audit log's hash chain
+  tollgate --help | --version
+
+Options:
+  -c, --config <file>   YAML or JSON config (default: ./tollgate.yaml). \${VAR} references are
+                        expanded from the environment.
+  -p, --port <n>        listen port; overrides server.port (default 8080). 0 picks a free port.
+      --host <address>  listen address; overrides server.host (default 127.0.0.1).
+  -h, --help            show this help.
+  -v, --version         print the version.
+
+Signals: SIGTERM and SIGINT drain in-flight requests and streams (server.shutdown_grace_ms), then exit.
+Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or configuration.`;
+
+export interface CliArguments {
+  command: 'serve' | 'validate' | 'audit-verify' | 'help' | 'version';
+  config: string | undefined;
+  port: number | undefined;
+  host: string | undefined;
+}
+
+export class UsageError extends Error {}
+
+export function parseCliArguments(argv: readonly string[]): CliArguments {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got ${values.port}`);
+  }
+  if (values.help) return { command: 'help', config: undefined, port, host: values.host };
+  if (values.version) return { command: 'version', config: undefined, port, host: values.host };
+  const [first, second, third] = positionals;
+  if (first === undefined) return { command: 'serve', config: values.config, port, host: values.host };
+  if (first === 'validate') {
+    const file = second ?? values.config;
+    if (file === undefined) throw new UsageError('validate needs a file: tollgate validate <file>');
+    return { command: 'validate', config: file, port, host: values.host };
+  }
+  if (first === 'audit' && second === 'verify') {
+    const file = values.config ?? third;
+    if (file === undefined) throw new UsageError('audit verify needs --config <file>');
+    return { command: 'audit-verify', config: file, port, host: values.host };
+  }
+  throw new UsageError(`unknown command \`${positionals.join(' ')}\``);
+}

@@ -1,0 +1,38 @@
+import type { GatewayConfig } from '../config/schema.js';
+import type { ProviderInstance } from '../providers/instance.js';
+import type { ModelResolver } from '../routing/model-resolver.js';
+import type { HttpRoute } from '../server/http-route.js';
+import type { Logger } from '../server/logger.js';
+import type { Storage } from '../storage/storage.js';
+import type { CostCalculator } from './cost.js';
+import type { Governance, RequestObserver, Router } from './hooks.js';
+
+/** What a feature module gets to build itself at start-up. */
+export interface ModuleContext {
+  readonly config: GatewayConfig;
+  readonly storage: Storage;
+  readonly logger: Logger;
+  readonly providers: ReadonlyMap<string, ProviderInstance>;
+  readonly resolver: ModelResolver;
+  readonly costs: CostCalculator | undefined;
+  /** Where the config came from (for audit entries). */
+  readonly configSource: string;
+}
+
+/**
+ * A feature plugged into the gateway at start-up (governance, observability, …): the pipeline
+ * hooks it implements, the HTTP routes it adds, and its lifecycle.
+ */
+export interface GatewayModule {
+  readonly name: string;
+  readonly governance?: Governance;
+  readonly router?: Router;
+  readonly observers?: readonly RequestObserver[];
+  readonly routes?: readonly HttpRoute[];
+  /** Throws when the module cannot serve (readiness). */
+  ready?(): Promise<void>;
+  /** Flushes and releases resources on shutdown. */
+  close?(): Promise<void>;
+}
+
+export type ModuleFactory = (context: ModuleContext) => GatewayModule | Promise<GatewayModule>;

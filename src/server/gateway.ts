@@ -1,0 +1,110 @@
+import { ConfigError, type ConfigIssue } from '../config/config-error.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { Pipeline } from '../pipeline/chat-pipeline.js';
+import type { CostCalculator } from '../pipeline/cost.js';
+import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
+import { accessLogObserver } from '../observability/access-log.js';
+import { buildProviderInstances } from '../providers/build-instances.js';
+import { createAdapterRegistry } from '../providers/registry.js';
+import { HttpTransport } from '../providers/transport/http-transport.js';
+import { ModelResolver } from '../routing/model-resolver.js';
+import { PlanRouter } from '../routing/plan-router.js';
+import { openStorage } from '../storage/storage.js';
+import { openaiRoutes } from '../surfaces/openai-surface.js';
+import { healthRoutes } from './health-routes.js';
+import { HttpServer } from './http-server.js';
+import { createLogger, type Logger } from './logger.js';
+import { featureModules } from './modules.js';
+import { RouteTable } from './route-table.js';
+import { createCostCalculator } from './cost-calculator.js';
+
+export interface GatewayOptions {
+  /** Where the config came from, for messages and audit entries. */
+  configSource?: string;
+  logger?: Logger;
+  /** Feature modules; the built-in list by default. */
+  modules?: readonly ModuleFactory[];
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly pipeline: Pipeline;
+  readonly logger: Logger;
+  listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
+  /** Drains in-flight requests (up to `server.shutdown_grace_ms`), then closes modules and storage. */
+  close(): Promise<void>;
+}
+
+/** Builds the whole gateway from a validated config. Throws ConfigError for problems only visible once built. */
+export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+  const source = options.configSource ?? 'config';
+  const issues: ConfigIssue[] = [];
+  const providers = buildProviderInstances(config.providers, createAdapterRegistry(), issues);
+  const resolver = new ModelResolver({ providers, aliases: config.aliases, routes: config.routes }, issues);
+  const costs: CostCalculator | undefined = createCostCalculator(config, issues);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+
+  const storage = await openStorage(config.storage);
+  const modules: GatewayModule[] = [];
+  try {
+    for (const factory of options.modules ?? featureModules) modules.push(await factory({ config, storage, logger, providers, resolver, costs, configSource: source }));
+  } catch (error) {
+    for (const module of modules.reverse()) await module.close?.().catch(() => {});
+    await storage.close();
+    throw error;
+  }
+
+  const transport = new HttpTransport();
+  const observers = modules.flatMap((module) => module.observers ?? []);
+  if (config.logging.requests) observers.unshift(accessLogObserver(logger));
+  const pipeline = new Pipeline({
+    resolver,
+    router: modules.find((module) => module.router)?.router ?? new PlanRouter(),
+    governance: modules.find((module) => module.governance)?.governance,
+    observers,
+    costs,
+    transport,
+  });
+
+  let http: HttpServer | undefined;
+  const routes = new RouteTable();
+  routes.addAll(openaiRoutes({ pipeline }));
+  routes.addAll(
+    healthRoutes(
+      [{ name: 'storage', check: () => storage.ping() }, ...modules.filter((module) => module.ready).map((module) => ({ name: module.name, check: () => module.ready!() }))],
+      () => http?.isDraining ?? false,
+    ),
+  );
+  for (const module of modules) routes.addAll(module.routes ?? []);
+  http = new HttpServer({ routes, logger, maxBodyBytes: config.server.max_body_bytes, requestTimeoutMs: config.server.request_timeout_ms });
+  const server = http;
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    pipeline,
+    logger,
+    async listen(port = config.server.port, host = config.server.host) {
+      const address = await server.listen(port, host);
+      const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
+      return { ...address, url: `http://${shownHost}:${address.port}` };
+    },
+    close() {
+      closing ??= (async () => {
+        await server.drain(config.server.shutdown_grace_ms);
+        for (const module of modules.reverse()) {
+          try {
+            await module.close?.();
+          } catch (error) {
+            logger.error('module failed to close', { module: module.name, error });
+          }
+        }
+        await transport.close().catch(() => transport.destroy());
+        await storage.close();
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}

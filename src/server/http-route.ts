@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayError } from '../spec/index.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One HTTP exchange as handlers see it. */
+export interface HttpExchange {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly requestId: string;
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** `:name` segments of the matched route. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Aborted when the caller disconnects or the gateway times the request out. */
+  readonly signal: AbortSignal;
+  /** Reads and parses the JSON body within `server.max_body_bytes`. Throws GatewayError. */
+  readJson(): Promise<unknown>;
+}
+
+export type HttpHandler = (exchange: HttpExchange) => Promise<void> | void;
+
+/** Renders a GatewayError in one API's own envelope. */
+export type ErrorRenderer = (error: GatewayError) => unknown;
+
+export interface HttpRoute {
+  method: HttpMethod;
+  /** Literal segments and `:param` segments, e.g. `/admin/keys/:id`. */
+  path: string;
+  handler: HttpHandler;
+  /** The envelope errors on this route are rendered in (OpenAI's by default). */
+  renderError?: ErrorRenderer;
+}

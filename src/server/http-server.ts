@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { GatewayError, toGatewayError } from '../spec/index.js';
+import type { HttpExchange } from './http-route.js';
+import type { Logger } from './logger.js';
+import { readJsonBody } from './read-json.js';
+import { requestIdFrom } from './request-id.js';
+import { renderOpenAIError, sendError } from './respond.js';
+import type { RouteTable } from './route-table.js';
+
+export interface HttpServerOptions {
+  routes: RouteTable;
+  logger: Logger;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * The gateway's HTTP front: request ids, routing, body limits, per-request abort signals, and
+ * draining on shutdown. Handlers never see a request the server is not ready to finish.
+ */
+export class HttpServer {
+  readonly server: Server;
+  private inFlight = 0;
+  private draining = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) => {
+      void this.handle(request, response);
+    });
+    this.server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      socket.end(`HTTP/1.1 ${status} Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: { message: 'Malformed HTTP request.', type: 'invalid_request_error', code: 'invalid_request', param: null } })}`);
+    });
+  }
+
+  get activeRequests(): number {
+    return this.inFlight;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  listen(port: number, host: string): Promise<{ port: number; host: string }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address !== null ? { port: address.port, host: address.address } : { port, host });
+      });
+    });
+  }
+
+  /**
+   * Stops taking requests, waits up to `graceMs` for in-flight requests and streams to finish,
+   * then closes what is left.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    response.setHeader('x-request-id', requestId);
+    const rawUrl = request.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+    const method = request.method ?? 'GET';
+
+    if (this.draining) {
+      response.setHeader('connection', 'close');
+      request.resume();
+      return sendError(response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }));
+    }
+    const match = this.options.routes.match(method, path);
+    if (match.kind !== 'found') {
+      request.resume();
+      if (match.kind === 'method-not-allowed') {
+        return sendError(response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), renderOpenAIError, { allow: match.allowed.join(', ') });
+      }
+      return sendError(response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`));
+    }
+
+    const { route, params } = match;
+    const controller = new AbortController();
+    const abort = () => controller.abort(new Error('client disconnected'));
+    response.once('close', () => {
+      if (!response.writableFinished) abort();
+    });
+    const timer = setTimeout(() => controller.abort(new Error('request timeout')), this.options.requestTimeoutMs);
+    timer.unref();
+    const limit = this.options.maxBodyBytes;
+    const exchange: HttpExchange = {
+      request,
+      response,
+      requestId,
+      method,
+      path,
+      query: new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)),
+      params,
+      signal: controller.signal,
+      readJson: () => readJsonBody(request, limit),
+    };
+    this.inFlight++;
+    try {
+      await route.handler(exchange);
+    } catch (error) {
+      const failure = toGatewayError(error);
+      if (failure.code === 'internal_error') this.options.logger.error('unhandled error', { request_id: requestId, path, error });
+      if (!response.headersSent) sendError(response, failure, route.renderError);
+      else response.end();
+    } finally {
+      clearTimeout(timer);
+      this.inFlight--;
+      if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

@@ -1,0 +1,94 @@
+import type { ChatCodec, StreamEncoder } from '../codecs/codec.js';
+import type { DecodedEvent } from '../pipeline/chat-attempt.js';
+import type { ChatSink } from '../pipeline/chat-sink.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { ChatResponse, GatewayError } from '../spec/index.js';
+import type { HttpExchange } from '../server/http-route.js';
+import { sendError } from '../server/respond.js';
+import { responseHeaders } from './response-headers.js';
+
+/**
+ * Renders pipeline output in one dialect over HTTP. When the upstream speaks the caller's dialect,
+ * response bodies and stream events are forwarded as received (usage-only events the caller did
+ * not ask for are held back); otherwise everything is re-encoded through the codec.
+ */
+export class DialectSink implements ChatSink {
+  readonly dialect: string;
+  private encoder: StreamEncoder | undefined;
+  private readonly includeUsage: boolean;
+
+  constructor(
+    private readonly exchange: HttpExchange,
+    private readonly codec: ChatCodec,
+    includeUsage: boolean,
+  ) {
+    this.dialect = codec.dialect;
+    this.includeUsage = includeUsage;
+  }
+
+  complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void {
+    const body = raw ?? JSON.stringify(this.codec.encodeResponse(response, response.model));
+    const { response: http } = this.exchange;
+    http.writeHead(200, { ...responseHeaders(context), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    http.end(body);
+  }
+
+  startStream(context: RequestContext): void {
+    const http = this.exchange.response;
+    http.writeHead(200, { ...responseHeaders(context), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    http.flushHeaders();
+    const model = context.served?.model ?? context.requestedModel ?? 'unknown';
+    this.encoder = this.codec.createStreamEncoder({ model, id: `chatcmpl-${context.id}`, created: Math.floor(context.receivedAt / 1000), includeUsage: this.includeUsage });
+  }
+
+  event(event: DecodedEvent, passthrough: boolean): void | Promise<void> {
+    let text: string;
+    if (passthrough && event.raw !== undefined) {
+      if (!this.includeUsage && event.parts.length > 0 && event.parts.every((part) => part.type === 'usage')) return;
+      text = event.raw.event === undefined ? `data: ${event.raw.data}\n\n` : `event: ${event.raw.event}\ndata: ${event.raw.data}\n\n`;
+    } else {
+      text = '';
+      for (const part of event.parts) text += this.encoder!.encode(part);
+      if (text.length === 0) return;
+    }
+    return this.write(text);
+  }
+
+  streamError(error: GatewayError): void {
+    void this.write(this.encoder!.encode({ type: 'error', error }));
+  }
+
+  endStream(passthrough: boolean): void {
+    const http = this.exchange.response;
+    if (!passthrough) http.write(this.encoder!.end());
+    http.end();
+  }
+
+  fail(context: RequestContext, error: GatewayError): void {
+    const http = this.exchange.response;
+    if (http.headersSent) {
+      if (this.encoder !== undefined && !http.writableEnded) {
+        http.write(this.encoder.encode({ type: 'error', error }));
+        http.write(this.encoder.end());
+      }
+      http.end();
+      return;
+    }
+    sendError(http, error, (failure) => this.codec.encodeError(failure), responseHeaders(context));
+  }
+
+  private write(text: string): void | Promise<void> {
+    const http = this.exchange.response;
+    if (http.writableEnded || http.destroyed) return;
+    if (http.write(text)) return;
+    return new Promise((resolve) => {
+      const done = () => {
+        http.off('drain', done);
+        http.off('close', done);
+        resolve();
+      };
+      http.once('drain', done);
+      http.once('close', done);
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { openaiChatCodec } from '../codecs/openai-chat/index.js';
+import { openaiEmbeddingCodec } from '../codecs/openai-embeddings/index.js';
+import type { EmbeddingSink } from '../pipeline/embedding-attempt.js';
+import { toGatewayError } from '../spec/index.js';
+import type { HttpExchange, HttpRoute } from '../server/http-route.js';
+import { renderOpenAIError, sendError, sendJson } from '../server/respond.js';
+import { DialectSink } from './dialect-sink.js';
+import { responseHeaders } from './response-headers.js';
+import { contextFor, type SurfaceDependencies } from './surface.js';
+
+const PREFIXES = ['/v1', '/openai/v1'];
+
+/** The OpenAI-compatible API: chat completions, embeddings and the model list, under /v1 and /openai/v1. */
+export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
+  async function chatCompletions(exchange: HttpExchange): Promise<void> {
+    const context = contextFor(exchange, 'openai', 'chat');
+    let sink: DialectSink | undefined;
+    try {
+      await pipeline.authenticate(context);
+      const request = openaiChatCodec.decodeRequest(await exchange.readJson());
+      sink = new DialectSink(exchange, openaiChatCodec, request.includeUsage === true);
+      await pipeline.chat(context, request, sink);
+    } catch (error) {
+      pipeline.fail(context, toGatewayError(error), sink ?? new DialectSink(exchange, openaiChatCodec, false));
+    } finally {
+      pipeline.finish(context);
+    }
+  }
+
+  async function embeddings(exchange: HttpExchange): Promise<void> {
+    const context = contextFor(exchange, 'openai', 'embeddings');
+    const sink: EmbeddingSink = {
+      complete(done, response) {
+        sendJson(exchange.response, 200, openaiEmbeddingCodec.encodeResponse(response, response.model), responseHeaders(done));
+      },
+      fail(failed, error) {
+        sendError(exchange.response, error, renderOpenAIError, responseHeaders(failed));
+      },
+    };
+    try {
+      await pipeline.authenticate(context);
+      const body = await exchange.readJson();
+      const request = openaiEmbeddingCodec.decodeRequest(body);
+      await pipeline.embeddings(context, request, body as Record<string, unknown>, sink);
+    } catch (error) {
+      pipeline.fail(context, toGatewayError(error), sink);
+    } finally {
+      pipeline.finish(context);
+    }
+  }
+
+  async function models(exchange: HttpExchange): Promise<void> {
+    const context = contextFor(exchange, 'openai', 'chat');
+    await pipeline.authenticate(context);
+    const data = pipeline.listModels(context.principal).map((id) => ({ id, object: 'model', created: 0, owned_by: ownerOf(id) }));
+    sendJson(exchange.response, 200, { object: 'list', data });
+  }
+
+  const routes: HttpRoute[] = [];
+  for (const prefix of PREFIXES) {
+    routes.push({ method: 'POST', path: `${prefix}/chat/completions`, handler: chatCompletions, renderError: renderOpenAIError });
+    routes.push({ method: 'POST', path: `${prefix}/embeddings`, handler: embeddings, renderError: renderOpenAIError });
+    routes.push({ method: 'GET', path: `${prefix}/models`, handler: models, renderError: renderOpenAIError });
+  }
+  return routes;
+}
+
+function ownerOf(model: string): string {
+  const slash = model.indexOf('/');
+  return slash > 0 ? model.slice(0, slash) : 'tollgate';
+}

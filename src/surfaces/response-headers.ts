@@ -1,0 +1,14 @@
+import type { RequestContext } from '../pipeline/context.js';
+
+/** Headers every pipeline response carries: who served it, attempts, cost, warnings, limits. */
+export function responseHeaders(context: RequestContext): Record<string, string> {
+  const headers: Record<string, string> = { ...context.responseHeaders };
+  const request = context.chatRequest;
+  const served = context.served;
+  if (request?.extra !== undefined && served !== undefined && request.extraDialect !== served.provider.adapter.chatCodec.dialect) {
+    const fields = Object.keys(request.extra);
+    if (fields.length > 0) context.warnings.push(`dropped fields ${served.provider.adapter.type} does not support: ${fields.join(', ')}`);
+  }
+  if (context.warnings.length > 0) headers['x-tollgate-warning'] = context.warnings.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
+  return headers;
+}
