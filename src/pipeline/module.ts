@@ -1,3 +1,4 @@
+import type { AuditSink } from '../admin/audit-sink.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { ProviderInstance } from '../providers/instance.js';
 import type { ModelResolver } from '../routing/model-resolver.js';
@@ -15,6 +16,8 @@ export interface ModuleContext {
   readonly providers: ReadonlyMap<string, ProviderInstance>;
   readonly resolver: ModelResolver;
   readonly costs: CostCalculator | undefined;
+  /** The audit log (append only). */
+  readonly audit: AuditSink;
   /** Where the config came from (for audit entries). */
   readonly configSource: string;
 }

@@ -1,3 +1,4 @@
+import { discardAudit } from '../admin/audit-sink.js';
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/chat-pipeline.js';
@@ -48,7 +49,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const storage = await openStorage(config.storage);
   const modules: GatewayModule[] = [];
   try {
-    for (const factory of options.modules ?? featureModules) modules.push(await factory({ config, storage, logger, providers, resolver, costs, configSource: source }));
+    for (const factory of options.modules ?? featureModules) modules.push(await factory({ config, storage, logger, providers, resolver, costs, audit: discardAudit, configSource: source }));
   } catch (error) {
     for (const module of modules.reverse()) await module.close?.().catch(() => {});
     await storage.close();

@@ -1,0 +1,38 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../spec/index.js';
+import type { HttpExchange, HttpHandler, HttpRoute } from '../server/http-route.js';
+import { renderOpenAIError, sendError } from '../server/respond.js';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Checks `Authorization: Bearer <admin.token>` in constant time (both sides hashed to equal length first). */
+export function createAdminGuard(token: string | undefined): (exchange: HttpExchange) => GatewayError | undefined {
+  const expected = token === undefined ? undefined : digest(token);
+  return (exchange) => {
+    if (expected === undefined) return new GatewayError('admin_disabled', 'The admin API is off: set admin.token in the config to enable it.');
+    const header = exchange.request.headers.authorization;
+    const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+      return new GatewayError('admin_unauthorized', 'Send the admin token as `Authorization: Bearer <admin.token>`.');
+    }
+    return undefined;
+  };
+}
+
+/** Wraps admin handlers with the token check; admin errors use the OpenAI envelope. */
+export function adminRoutes(token: string | undefined, routes: readonly HttpRoute[]): HttpRoute[] {
+  const guard = createAdminGuard(token);
+  return routes.map((route) => {
+    const handler: HttpHandler = (exchange) => {
+      const refused = guard(exchange);
+      if (refused !== undefined) {
+        exchange.request.resume();
+        return sendError(exchange.response, refused, renderOpenAIError);
+      }
+      return route.handler(exchange);
+    };
+    return { ...route, handler, renderError: route.renderError ?? renderOpenAIError };
+  });
+}
