@@ -1,5 +1,4 @@
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import type { ModelResolver } from '../routing/model-resolver.js';
 import { GatewayError, isContentPart, toGatewayError, type ChatRequest, type EmbeddingRequest, type Usage } from '../spec/index.js';
 import { attemptEmbedding, estimateEmbeddingTokens, type EmbeddingSink } from './embedding-attempt.js';
 import { attemptChat, type DecodedEvent, type StreamAttempt } from './chat-attempt.js';
@@ -9,10 +8,11 @@ import type { CostCalculator } from './cost.js';
 import type { Admission, AttemptOutcome, Governance, RequestObserver, Router } from './hooks.js';
 import type { RoutePlan, Target } from './target.js';
 import { mergeUsage } from './usage-accumulator.js';
+import type { PlanResolver } from './plan-resolver.js';
 import { estimateInputTokens } from './estimate-tokens.js';
 
 export interface PipelineParts {
-  resolver: ModelResolver;
+  resolver: PlanResolver;
   router: Router;
   governance: Governance | undefined;
   observers: readonly RequestObserver[];

@@ -1,12 +1,12 @@
 import type { AuditSink } from '../admin/audit-sink.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { ProviderInstance } from '../providers/instance.js';
-import type { ModelResolver } from '../routing/model-resolver.js';
 import type { HttpRoute } from '../server/http-route.js';
 import type { Logger } from '../server/logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { CostCalculator } from './cost.js';
 import type { Governance, RequestObserver, Router } from './hooks.js';
+import type { PlanResolver } from './plan-resolver.js';
 
 /** What a feature module gets to build itself at start-up. */
 export interface ModuleContext {
@@ -14,7 +14,7 @@ export interface ModuleContext {
   readonly storage: Storage;
   readonly logger: Logger;
   readonly providers: ReadonlyMap<string, ProviderInstance>;
-  readonly resolver: ModelResolver;
+  readonly resolver: PlanResolver;
   readonly costs: CostCalculator | undefined;
   /** The audit log (append only). */
   readonly audit: AuditSink;

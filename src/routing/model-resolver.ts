@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../config/config-error.js';
 import { canServe, type ProviderInstance } from '../providers/instance.js';
 import { GatewayError } from '../spec/index.js';
+import type { PlanResolver } from '../pipeline/plan-resolver.js';
 import { targetOf, type RoutePlan, type Strategy, type Target, type TargetGroup } from '../pipeline/target.js';
 
 export interface RouteDefinition {
@@ -22,7 +23,7 @@ const MAX_DEPTH = 8;
  * the first `/`), or a bare model served by the providers that list it. Routes and aliases are
  * resolved once at start-up; unknown models are refused (deny by default).
  */
-export class ModelResolver {
+export class ModelResolver implements PlanResolver {
   private readonly named = new Map<string, RoutePlan>();
   private readonly byModel = new Map<string, Target[]>();
   private readonly listed: string[];
