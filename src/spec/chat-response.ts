@@ -8,6 +8,8 @@ export interface ChatChoice {
   content: ContentPart[];
   toolCalls: ToolCall[];
   finishReason: FinishReason;
+  /** The model's refusal message, for dialects that keep it apart from content (OpenAI `message.refusal`). */
+  refusal?: string;
 }
 
 export interface ChatResponse {

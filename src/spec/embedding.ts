@@ -16,4 +16,6 @@ export interface EmbeddingResponse {
   model: string;
   embeddings: number[][];
   usage: Usage;
+  /** How vectors are rendered to the caller; `base64` = little-endian float32, as OpenAI does. Default `float`. */
+  encodingFormat?: 'float' | 'base64';
 }
