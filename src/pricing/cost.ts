@@ -1,0 +1,106 @@
+import type { Usage } from '../spec/index.js';
+import { nanoFromFemto, tokenCount, usdNumber, type FemtoUsd } from './money.js';
+import type { ModelPrice } from './price.js';
+
+/** What each kind of token cost, in femto-USD. */
+export interface CostBreakdown {
+  /** Prompt tokens neither read from nor written to a cache. */
+  readonly input: FemtoUsd;
+  readonly cachedInput: FemtoUsd;
+  /** Cache writes at the 5-minute rate. */
+  readonly cacheWrite: FemtoUsd;
+  readonly cacheWrite1h: FemtoUsd;
+  /** Output tokens, reasoning included unless the price bills reasoning apart. */
+  readonly output: FemtoUsd;
+  /** Reasoning tokens billed at their own rate; 0 when they are billed as output. */
+  readonly reasoning: FemtoUsd;
+}
+
+/**
+ * The cost of one request. `femtoUsd` is exact and is what totals should add; `nanoUsd` is the same
+ * rounded half up to whole nano-USD for integer columns; `usd` is for display only.
+ * `known` is false when the usage or the price was unknown: then the amounts cover only what was
+ * known (0 when nothing was), and must not be read as "free".
+ * @example costOf({ inputTokens: 1_000_000, outputTokens: 0 }, price) // price.input = $0.075/M
+ *   // → { known: true, femtoUsd: 75_000_000_000_000n, nanoUsd: 75_000_000n, usd: 0.075, … }
+ */
+export interface Cost {
+  readonly known: boolean;
+  readonly usd: number;
+  readonly femtoUsd: FemtoUsd;
+  readonly nanoUsd: bigint;
+  readonly breakdown: CostBreakdown;
+}
+
+const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n });
+const UNKNOWN: Cost = Object.freeze({ known: false, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
+
+/**
+ * Prices `usage` exactly. `usage.inputTokens` is the whole prompt (cached reads and cache writes
+ * included), so uncached input = input − cached − cache writes; `outputTokens` includes reasoning.
+ */
+export function costOf(usage: Usage | undefined, price: ModelPrice | undefined): Cost {
+  if (usage === undefined || price === undefined) return UNKNOWN;
+  const cached = tokenCount(usage.cachedInputTokens ?? 0);
+  const writes = tokenCount(usage.cacheWriteTokens ?? 0);
+  const writes1h = minimum(tokenCount(usage.cacheWrite1hTokens ?? 0), writes);
+  const prompt = tokenCount(usage.inputTokens ?? 0);
+  // A provider that reported more cached tokens than prompt tokens is wrong somewhere; never bill below zero.
+  const uncached = maximum(prompt - cached - writes, 0n);
+  const output = tokenCount(usage.outputTokens ?? 0);
+  const reasoning = price.reasoning === undefined ? 0n : minimum(tokenCount(usage.reasoningTokens ?? 0), output);
+
+  const breakdown: CostBreakdown = {
+    input: uncached * price.input,
+    cachedInput: cached * price.cachedInput,
+    cacheWrite: (writes - writes1h) * price.cacheWrite,
+    cacheWrite1h: writes1h * price.cacheWrite1h,
+    output: (output - reasoning) * price.output,
+    reasoning: reasoning * (price.reasoning ?? 0n),
+  };
+  const total = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.output + breakdown.reasoning;
+  const known = usage.inputTokens !== undefined && usage.outputTokens !== undefined;
+  return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
+}
+
+/** Output tokens reserved when the caller set no `max_tokens`. */
+export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4_096;
+
+/**
+ * The most an attempt is expected to cost, for budget reservations before the call: every
+ * estimated prompt token at the uncached input rate (cache reads only make it cheaper; cache
+ * writes may cost more, but `estimateInputTokens` already overestimates), and every allowed output
+ * token at the dearer of the output and reasoning rates.
+ */
+export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number, maxOutputTokens: number | undefined): Cost {
+  const input = tokenCount(estimatedInputTokens) * price.input;
+  const outputRate = price.reasoning !== undefined && price.reasoning > price.output ? price.reasoning : price.output;
+  const output = tokenCount(maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS) * outputRate;
+  const total = input + output;
+  return { known: true, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: { ...ZERO_BREAKDOWN, input, output } };
+}
+
+/** Adds costs exactly; the sum is known only when every part was. */
+export function sumCosts(costs: Iterable<Cost>): Cost {
+  let known = true;
+  const totals = { input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n };
+  for (const cost of costs) {
+    known &&= cost.known;
+    totals.input += cost.breakdown.input;
+    totals.cachedInput += cost.breakdown.cachedInput;
+    totals.cacheWrite += cost.breakdown.cacheWrite;
+    totals.cacheWrite1h += cost.breakdown.cacheWrite1h;
+    totals.output += cost.breakdown.output;
+    totals.reasoning += cost.breakdown.reasoning;
+  }
+  const total = totals.input + totals.cachedInput + totals.cacheWrite + totals.cacheWrite1h + totals.output + totals.reasoning;
+  return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: totals };
+}
+
+function minimum(left: bigint, right: bigint): bigint {
+  return left < right ? left : right;
+}
+
+function maximum(left: bigint, right: bigint): bigint {
+  return left > right ? left : right;
+}

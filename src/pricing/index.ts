@@ -1,0 +1,7 @@
+export * from './money.js';
+export * from './price.js';
+export * from './cost.js';
+export * from './catalog.js';
+export * from './catalog-file.js';
+export * from './model-name.js';
+export * from './estimate-input-tokens.js';

@@ -1,0 +1,96 @@
+/**
+ * Exact money. Amounts are bigint counts of femto-USD (10^-15 USD).
+ *
+ * Why femto: list prices are quoted in USD per million tokens with at most a few decimals
+ * (0.075, 0.01875, 1.25). A price with up to nine decimals per million tokens is a whole number of
+ * femto-USD per token ($0.075/M = 75 femto-USD per token), so every cost is an integer product
+ * `tokens × rate` and any sum of costs is exact. Nano-USD would not do: $0.075/M is 0.075 nano-USD
+ * per token. bigint rather than number because 2^53 femto-USD is only about $9.
+ *
+ * Decimal prices are converted by parsing their decimal text, never by multiplying floats:
+ * `String(0.075)` is the shortest text that round-trips to the same double, i.e. "0.075".
+ */
+export type FemtoUsd = bigint;
+
+/** Decimal places of a femto-USD amount. */
+export const FEMTO_DIGITS = 15;
+export const FEMTO_PER_USD: FemtoUsd = 10n ** 15n;
+export const FEMTO_PER_NANO: FemtoUsd = 10n ** 6n;
+/** Decimal places of a price in USD per million tokens that map onto whole femto-USD per token. */
+export const PRICE_DIGITS = 9;
+
+const DECIMAL = /^(\d+)(?:\.(\d*))?(?:e([+-]?\d+))?$|^\.(\d+)(?:e([+-]?\d+))?$/i;
+
+/** Thrown when a price or amount is not a non-negative decimal representable at the wanted scale. */
+export class MoneyFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MoneyFormatError';
+  }
+}
+
+/**
+ * Parses a non-negative decimal (`"0.075"`, `1.25`, `"3e-7"`) into an integer scaled by
+ * 10^`scaleDigits`, exactly. Throws when the value needs more than `scaleDigits` decimals.
+ * @example parseScaledDecimal('0.075', 9) === 75_000_000n
+ */
+export function parseScaledDecimal(value: number | string, scaleDigits: number): bigint {
+  const text = typeof value === 'number' ? numberText(value) : value.trim();
+  const match = DECIMAL.exec(text);
+  if (!match) throw new MoneyFormatError(`not a non-negative decimal: ${JSON.stringify(text)}`);
+  const whole = match[1] ?? '0';
+  const fraction = match[2] ?? match[4] ?? '';
+  const exponent = Number(match[3] ?? match[5] ?? '0');
+  let digits = (whole + fraction).replace(/^0+(?=\d)/, '');
+  let shift = scaleDigits + exponent - fraction.length;
+  if (shift < 0) {
+    const dropped = digits.slice(Math.max(0, digits.length + shift));
+    if (/[1-9]/.test(dropped)) throw new MoneyFormatError(`${text} has more than ${scaleDigits} decimal places`);
+    digits = digits.slice(0, Math.max(0, digits.length + shift)) || '0';
+    shift = 0;
+  }
+  return BigInt(digits) * 10n ** BigInt(shift);
+}
+
+function numberText(value: number): string {
+  if (!Number.isFinite(value) || value < 0) throw new MoneyFormatError(`not a non-negative finite number: ${value}`);
+  return String(value);
+}
+
+/** A price in USD per million tokens → exact femto-USD per token. */
+export function femtoPerToken(usdPerMillionTokens: number | string): FemtoUsd {
+  return parseScaledDecimal(usdPerMillionTokens, PRICE_DIGITS);
+}
+
+/** An amount in USD (`"10.50"`, `0.075`) → femto-USD. */
+export function femtoFromUsd(usd: number | string): FemtoUsd {
+  return parseScaledDecimal(usd, FEMTO_DIGITS);
+}
+
+/** Exact decimal text of an amount, trailing zeros trimmed: 75_000_000_000_000n → "0.075". */
+export function formatUsd(amount: FemtoUsd): string {
+  const negative = amount < 0n;
+  const magnitude = negative ? -amount : amount;
+  const whole = magnitude / FEMTO_PER_USD;
+  const fraction = (magnitude % FEMTO_PER_USD).toString().padStart(FEMTO_DIGITS, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** The nearest double to an exact amount, for display and JSON; never sum these. */
+export function usdNumber(amount: FemtoUsd): number {
+  return Number(formatUsd(amount));
+}
+
+/**
+ * Whole nano-USD, rounded half up, for integer storage columns (int64 nano-USD holds $9.2 billion).
+ * Per-request rounding is at most half a nano-USD; exact totals should add femto-USD amounts.
+ */
+export function nanoFromFemto(amount: FemtoUsd): bigint {
+  const half = FEMTO_PER_NANO / 2n;
+  return amount >= 0n ? (amount + half) / FEMTO_PER_NANO : -((-amount + half) / FEMTO_PER_NANO);
+}
+
+/** A token count as bigint; non-integers are rounded, negatives and non-finite values count as 0. */
+export function tokenCount(tokens: number): bigint {
+  return Number.isFinite(tokens) && tokens > 0 ? BigInt(Math.round(tokens)) : 0n;
+}
