@@ -1,0 +1,79 @@
+import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import type { StreamPart, Usage } from '../../spec/index.js';
+import { encodeOpenAIError } from './error.js';
+import { encodeFinishReason } from './finish-reason.js';
+import { encodeUsage } from './usage.js';
+
+/**
+ * Renders stream parts as OpenAI `chat.completion.chunk` SSE frames: a role chunk first, deltas,
+ * a finish chunk per choice, then (with `include_usage`) a usage chunk with empty `choices`, then
+ * `data: [DONE]`. Every chunk shares the id, created time and model given at construction.
+ */
+export class OpenAIChatStreamEncoder implements StreamEncoder {
+  private readonly rolesSent = new Set<number>();
+  private usage: Usage | undefined;
+  private failed = false;
+  private ended = false;
+
+  constructor(private readonly options: StreamEncoderOptions) {}
+
+  encode(part: StreamPart): string {
+    if (this.ended) return '';
+    switch (part.type) {
+      case 'start':
+        return this.roleChunk(0);
+      case 'text-delta':
+        return this.delta(part.choice, { content: part.text });
+      case 'reasoning-delta':
+        // Not OpenAI's own field; DeepSeek's name, which most OpenAI-compatible clients read.
+        return this.delta(part.choice, { reasoning_content: part.text });
+      case 'redacted-reasoning':
+        return '';
+      case 'tool-call-start':
+        return this.delta(part.choice, { tool_calls: [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }] });
+      case 'tool-call-delta':
+        return this.delta(part.choice, { tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] });
+      case 'finish':
+        return this.roleChunk(part.choice) + this.frame([{ index: part.choice, delta: {}, logprobs: null, finish_reason: encodeFinishReason(part.finishReason) }]);
+      case 'usage':
+        this.usage = { ...this.usage, ...definedFields(part.usage) } as Usage;
+        return '';
+      case 'error':
+        this.failed = true;
+        return `data: ${JSON.stringify(encodeOpenAIError(part.error))}\n\n`;
+    }
+  }
+
+  end(): string {
+    if (this.ended) return '';
+    this.ended = true;
+    let text = '';
+    if (this.options.includeUsage && this.usage !== undefined && !this.failed) text += this.frame([], encodeUsage(this.usage));
+    return `${text}data: [DONE]\n\n`;
+  }
+
+  /** The `role: assistant` chunk OpenAI opens each choice with, once per choice. */
+  private roleChunk(choice: number): string {
+    if (this.rolesSent.has(choice)) return '';
+    this.rolesSent.add(choice);
+    return this.frame([{ index: choice, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
+  }
+
+  private delta(choice: number, delta: Record<string, unknown>): string {
+    return this.roleChunk(choice) + this.frame([{ index: choice, delta, logprobs: null, finish_reason: null }]);
+  }
+
+  private frame(choices: unknown[], usage?: Record<string, unknown>): string {
+    const { id, created, model, includeUsage } = this.options;
+    const chunk: Record<string, unknown> = { id, object: 'chat.completion.chunk', created, model, choices };
+    // With include_usage OpenAI sends `usage: null` on every chunk but the last.
+    if (includeUsage) chunk.usage = usage ?? null;
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+}
+
+function definedFields(usage: Usage): Partial<Usage> {
+  const fields: Partial<Usage> = {};
+  for (const [key, value] of Object.entries(usage) as [keyof Usage, number | undefined][]) if (value !== undefined) fields[key] = value;
+  return fields;
+}
