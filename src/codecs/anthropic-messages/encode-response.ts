@@ -1,0 +1,43 @@
+import type { ChatResponse, ContentPart, ToolCall } from '../../spec/index.js';
+import { encodeStopReason } from './finish-reason.js';
+import { encodeUsage } from './usage.js';
+import { isRecord, type AnthropicContentBlock } from './wire-types.js';
+
+/** Tool arguments as an `input` object; text that is not a JSON object is wrapped so nothing is lost. */
+export function toolInputOf(argumentsText: string): Record<string, unknown> {
+  if (argumentsText.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(argumentsText);
+    if (isRecord(parsed)) return parsed;
+  } catch {
+    // Falls through: a model produced arguments that are not JSON.
+  }
+  return { _raw_arguments: argumentsText };
+}
+
+export function encodeContent(content: readonly ContentPart[], toolCalls: readonly ToolCall[]): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = [];
+  for (const part of content) {
+    if (part.type === 'text') blocks.push({ type: 'text', text: part.text });
+    else if (part.type === 'reasoning') blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature ?? '' });
+    else if (part.type === 'redacted-reasoning') blocks.push({ type: 'redacted_thinking', data: part.data });
+  }
+  for (const call of toolCalls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInputOf(call.arguments) });
+  return blocks;
+}
+
+/** Spec response → Anthropic Message, for callers of the native Anthropic surface. Only choice 0 exists in Anthropic's format. */
+export function encodeResponse(response: ChatResponse, model: string): Record<string, unknown> {
+  const choice = response.choices[0];
+  const stopReason = choice === undefined ? 'end_turn' : encodeStopReason(choice.finishReason);
+  return {
+    id: response.id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: choice === undefined ? [] : encodeContent(choice.content, choice.toolCalls),
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage: encodeUsage(response.usage),
+  };
+}

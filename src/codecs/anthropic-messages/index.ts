@@ -1,0 +1,29 @@
+import type { ChatCodec } from '../codec.js';
+import { decodeRequest } from './decode-request.js';
+import { decodeResponse } from './decode-response.js';
+import { encodeRequest } from './encode-request.js';
+import { encodeResponse } from './encode-response.js';
+import { decodeAnthropicError, encodeAnthropicError } from './error.js';
+import { AnthropicStreamDecoder } from './stream-decoder.js';
+import { AnthropicStreamEncoder } from './stream-encoder.js';
+import { ANTHROPIC_DIALECT } from './wire-types.js';
+
+/**
+ * Anthropic's Messages API (`POST /v1/messages`), both directions: outbound to api.anthropic.com
+ * and inbound for callers that speak it (Claude Code).
+ */
+export const anthropicMessagesCodec: ChatCodec = {
+  dialect: ANTHROPIC_DIALECT,
+  decodeRequest,
+  encodeRequest,
+  decodeResponse,
+  encodeResponse,
+  createStreamDecoder: () => new AnthropicStreamDecoder(),
+  createStreamEncoder: (options) => new AnthropicStreamEncoder(options),
+  decodeError: decodeAnthropicError,
+  encodeError: encodeAnthropicError,
+};
+
+export { ANTHROPIC_DIALECT } from './wire-types.js';
+export { DEFAULT_MAX_TOKENS, THINKING_BUDGET_BY_EFFORT } from './encode-request.js';
+export { anthropicErrorType } from './error.js';

@@ -1,0 +1,36 @@
+import { anthropicMessagesCodec } from '../../codecs/anthropic-messages/index.js';
+import type { ProviderAdapter } from '../provider.js';
+
+/** The API version Tollgate's Anthropic codec is written against (https://docs.anthropic.com/en/api/versioning). */
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/**
+ * `POST {base}/v1/messages`. Anthropic's own base URL has no `/v1` (unlike OpenAI's), but a
+ * configured base that already ends in `/v1` is accepted as is rather than doubled.
+ */
+export function anthropicMessagesUrl(baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return base.endsWith('/v1') ? `${base}/messages` : `${base}/v1/messages`;
+}
+
+/**
+ * Anthropic's API: key in `x-api-key`, the pinned `anthropic-version`, and any configured
+ * `headers` on top (e.g. `anthropic-beta` to opt into beta features). No embeddings endpoint.
+ */
+export const anthropicAdapter: ProviderAdapter = {
+  type: 'anthropic',
+  chatCodec: anthropicMessagesCodec,
+  defaultBaseUrl: 'https://api.anthropic.com',
+  requiresKey: true,
+  buildChatRequest(request, upstreamModel, key, settings) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION, ...settings.headers };
+    if (key !== undefined) headers['x-api-key'] = key.value;
+    return {
+      url: anthropicMessagesUrl(settings.baseUrl),
+      method: 'POST',
+      headers,
+      body: JSON.stringify(anthropicMessagesCodec.encodeRequest(request, upstreamModel)),
+      framing: 'sse',
+    };
+  },
+};

@@ -1,0 +1,1 @@
+export { anthropicAdapter, anthropicMessagesUrl, ANTHROPIC_VERSION } from './anthropic-adapter.js';
