@@ -108,7 +108,11 @@ export class PricingCatalog {
 
   private providerChain(providerType: string, instanceName: string): string[] {
     const chain = [instanceName.toLowerCase()];
-    for (let type: string | undefined = providerType.toLowerCase(); type !== undefined && !chain.includes(type); type = this.inherit.get(type)) chain.push(type);
+    const seen = new Set<string>();
+    for (let type: string | undefined = providerType.toLowerCase(); type !== undefined && !seen.has(type); type = this.inherit.get(type)) {
+      seen.add(type);
+      if (!chain.includes(type)) chain.push(type);
+    }
     return chain;
   }
 }

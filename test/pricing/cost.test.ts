@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { costOf, DEFAULT_RESERVED_OUTPUT_TOKENS, estimateMaxCost, sumCosts } from '../../src/pricing/cost.js';
+import { PricingCatalog } from '../../src/pricing/catalog.js';
+import { femtoFromUsd, formatUsd } from '../../src/pricing/money.js';
+import type { ModelPrice, PriceEntry } from '../../src/pricing/price.js';
+
+function priceOf(entry: PriceEntry): ModelPrice {
+  const price = new PricingCatalog({ models: { 'test/model': entry } }).lookup('test', 'test', 'model');
+  assert.ok(price);
+  return price;
+}
+
+describe('costOf', () => {
+  it('is exact: a million tokens at $0.075/M is exactly $0.075', () => {
+    const cost = costOf({ inputTokens: 1_000_000, outputTokens: 0 }, priceOf({ input: 0.075, output: 0.3 }));
+    assert.equal(cost.known, true);
+    assert.equal(cost.femtoUsd, femtoFromUsd('0.075'));
+    assert.equal(cost.nanoUsd, 75_000_000n);
+    assert.equal(cost.usd, 0.075);
+  });
+
+  it('adds ten thousand small costs without drift', () => {
+    const price = priceOf({ input: 0.1, output: 0.3 });
+    const costs = Array.from({ length: 10_000 }, () => costOf({ inputTokens: 7, outputTokens: 3 }, price));
+    const total = sumCosts(costs);
+    // 10,000 × (7 × 0.1 + 3 × 0.3) / 1e6 = 0.016 exactly (the same sum in doubles drifts).
+    assert.equal(formatUsd(total.femtoUsd), '0.016');
+    assert.equal(total.usd, 0.016);
+    assert.equal(total.known, true);
+  });
+
+  it('prices Anthropic-style usage: cache reads, 5-minute and 1-hour writes', () => {
+    const sonnet = priceOf({ input: 3, output: 15, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 6 });
+    // input_tokens 100 + cache_read 2,000 + cache_creation 1,000 (400 of them 1h) = 3,100 prompt tokens.
+    const cost = costOf({ inputTokens: 3_100, outputTokens: 500, cachedInputTokens: 2_000, cacheWriteTokens: 1_000, cacheWrite1hTokens: 400 }, sonnet);
+    assert.equal(formatUsd(cost.breakdown.input), '0.0003'); // 100 × 3
+    assert.equal(formatUsd(cost.breakdown.cachedInput), '0.0006'); // 2,000 × 0.3
+    assert.equal(formatUsd(cost.breakdown.cacheWrite), '0.00225'); // 600 × 3.75
+    assert.equal(formatUsd(cost.breakdown.cacheWrite1h), '0.0024'); // 400 × 6
+    assert.equal(formatUsd(cost.breakdown.output), '0.0075'); // 500 × 15
+    assert.equal(formatUsd(cost.femtoUsd), '0.01305');
+  });
+
+  it('prices OpenAI-style usage: cached tokens inside prompt tokens, reasoning inside output', () => {
+    const mini = priceOf({ input: 0.15, output: 0.6, cached_input: 0.075 });
+    const cost = costOf({ inputTokens: 10_000, outputTokens: 2_000, cachedInputTokens: 8_000, reasoningTokens: 1_500 }, mini);
+    assert.equal(formatUsd(cost.breakdown.input), '0.0003'); // 2,000 uncached × 0.15
+    assert.equal(formatUsd(cost.breakdown.cachedInput), '0.0006'); // 8,000 × 0.075
+    assert.equal(formatUsd(cost.breakdown.output), '0.0012'); // 2,000 × 0.6, reasoning included once
+    assert.equal(cost.breakdown.reasoning, 0n);
+    assert.equal(formatUsd(cost.femtoUsd), '0.0021');
+  });
+
+  it('defaults cache prices to the input price and 1-hour writes to the write price', () => {
+    const plain = priceOf({ input: 1, output: 2 });
+    const cost = costOf({ inputTokens: 1_000, outputTokens: 0, cachedInputTokens: 300, cacheWriteTokens: 200, cacheWrite1hTokens: 50 }, plain);
+    assert.equal(formatUsd(cost.femtoUsd), '0.001');
+    const written = priceOf({ input: 1, output: 2, cache_write: 1.25 });
+    assert.equal(formatUsd(costOf({ inputTokens: 100, outputTokens: 0, cacheWriteTokens: 100, cacheWrite1hTokens: 100 }, written).breakdown.cacheWrite1h), '0.000125');
+  });
+
+  it('bills reasoning apart only when the price says so', () => {
+    const price = priceOf({ input: 1, output: 4, reasoning: 2 });
+    const cost = costOf({ inputTokens: 0, outputTokens: 1_000, reasoningTokens: 600 }, price);
+    assert.equal(formatUsd(cost.breakdown.output), '0.0016');
+    assert.equal(formatUsd(cost.breakdown.reasoning), '0.0012');
+  });
+
+  it('marks unknown usage or price as unknown, never as a known zero', () => {
+    const price = priceOf({ input: 1, output: 1 });
+    assert.equal(costOf(undefined, price).known, false);
+    assert.equal(costOf({ inputTokens: 10, outputTokens: 5 }, undefined).known, false);
+    const partial = costOf({ inputTokens: 1_000_000, outputTokens: undefined }, price);
+    assert.equal(partial.known, false);
+    assert.equal(formatUsd(partial.femtoUsd), '1');
+    assert.equal(sumCosts([costOf({ inputTokens: 1, outputTokens: 1 }, price), costOf(undefined, price)]).known, false);
+  });
+
+  it('never bills below zero when a provider over-reports cached tokens', () => {
+    const cost = costOf({ inputTokens: 10, outputTokens: 0, cachedInputTokens: 50 }, priceOf({ input: 1, output: 1, cached_input: 0.5 }));
+    assert.equal(cost.breakdown.input, 0n);
+    assert.equal(formatUsd(cost.femtoUsd), '0.000025');
+  });
+});
+
+describe('estimateMaxCost', () => {
+  it('reserves the estimated prompt at the input rate and every allowed output token', () => {
+    const price = priceOf({ input: 3, output: 15, cached_input: 0.3 });
+    assert.equal(formatUsd(estimateMaxCost(price, 1_000, 100).femtoUsd), '0.0045');
+    assert.equal(estimateMaxCost(price, 0, undefined).femtoUsd, BigInt(DEFAULT_RESERVED_OUTPUT_TOKENS) * 15_000_000_000n);
+    const dearReasoning = priceOf({ input: 1, output: 2, reasoning: 5 });
+    assert.equal(formatUsd(estimateMaxCost(dearReasoning, 0, 1_000).femtoUsd), '0.005');
+  });
+});
