@@ -1,0 +1,52 @@
+import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
+import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
+import type { ChatRequest } from '../../spec/index.js';
+import type { ProviderAdapter, ProviderKey, ProviderSettings, UpstreamHttpRequest } from '../provider.js';
+import type { BodyQuirk } from './body-quirks.js';
+
+export interface OpenAICompatibleOptions {
+  /** `providers.<name>.type`. */
+  type: string;
+  /** Used when the config gives no `base_url`; omit when the server's address cannot be guessed. */
+  defaultBaseUrl?: string;
+  /** Default true. Local servers (Ollama, vLLM) take no key. */
+  requiresKey?: boolean;
+  /** Default true; false for providers without an embeddings endpoint (the gateway then says so). */
+  embeddings?: boolean;
+  /** Documented deviations from OpenAI's request body, applied in order after encoding. */
+  quirks?: readonly BodyQuirk[];
+}
+
+/**
+ * The one adapter behind every provider that speaks OpenAI's chat API: POST `<base>/chat/completions`
+ * and `<base>/embeddings` with `Authorization: Bearer <key>`; only the base URL and quirks differ.
+ */
+export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
+  const quirks = options.quirks ?? [];
+  const adapter: ProviderAdapter = {
+    type: options.type,
+    chatCodec: openaiChatCodec,
+    requiresKey: options.requiresKey ?? true,
+    ...(options.defaultBaseUrl === undefined ? {} : { defaultBaseUrl: options.defaultBaseUrl }),
+    buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest {
+      const body = openaiChatCodec.encodeRequest(request, upstreamModel);
+      for (const quirk of quirks) quirk(body, request);
+      return { url: `${settings.baseUrl}/chat/completions`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body), framing: 'sse' };
+    },
+  };
+  if (options.embeddings === false) return adapter;
+  return {
+    ...adapter,
+    embeddingCodec: openaiEmbeddingCodec,
+    buildEmbeddingRequest(body, upstreamModel, key, settings) {
+      const wire = openaiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+      return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
+    },
+  };
+}
+
+function headersFor(key: ProviderKey | undefined, settings: ProviderSettings): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
+  if (key !== undefined) headers.authorization = `Bearer ${key.value}`;
+  return headers;
+}
