@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto';
+import { startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
+
+/**
+ * A loopback upstream speaking OpenAI's wire format, written from OpenAI's API reference and
+ * independently of our codecs. It serves `/v1/chat/completions`, `/v1/embeddings` and Azure's
+ * `/openai/deployments/<deployment>/…?api-version=…` paths.
+ *
+ * Streams are rendered as OpenAI sends them: a role chunk, content in several deltas, each tool call
+ * as a delta with index/id/name followed by argument pieces, a finish chunk, a usage chunk with
+ * empty `choices` when `stream_options.include_usage` is set, then `data: [DONE]`. Without
+ * `include_usage` the usage rides on the finish chunk, as Mistral and Together do (the gateway
+ * always asks OpenAI for usage, so OpenAI's own "no usage" case never arises).
+ */
+export function startOpenAIFake(): Promise<FakeUpstream> {
+  return startFake(openaiDialect);
+}
+
+type Json = Record<string, unknown>;
+
+const FINISH: Record<NonNullable<FakeReply['finish']>, string> = {
+  stop: 'stop',
+  length: 'length',
+  'tool-calls': 'tool_calls',
+  'content-filter': 'content_filter',
+};
+
+let completions = 0;
+
+export const openaiDialect: FakeDialect = {
+  summarize(path, body) {
+    if (typeof body !== 'object' || body === null) return undefined;
+    const wire = body as Json;
+    const operation = operationOf(path);
+    if (operation === 'embeddings') {
+      return { model: asString(wire.model), stream: false, system: undefined, messages: [], tools: [], maxOutputTokens: undefined, temperature: undefined };
+    }
+    if (operation !== 'chat') return undefined;
+    return summarizeChat(wire);
+  },
+
+  async handle(context) {
+    const operation = operationOf(context.path);
+    if (context.request.method !== 'POST' || operation === undefined) {
+      sendJson(context, 404, { error: { message: `Unknown request URL: ${context.request.method} ${context.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+      return;
+    }
+    const reply = context.reply;
+    if (reply.error !== undefined) {
+      const headers: Record<string, string> = {};
+      if (reply.error.retryAfterSeconds !== undefined) headers['retry-after'] = String(reply.error.retryAfterSeconds);
+      sendJson(context, reply.error.status, { error: { message: reply.error.message, type: reply.error.type ?? errorType(reply.error.status), param: null, code: null } }, headers);
+      return;
+    }
+    const body = (typeof context.body === 'object' && context.body !== null ? context.body : {}) as Json;
+    if (operation === 'embeddings') {
+      sendJson(context, 200, embeddingsBody(body));
+      return;
+    }
+    const id = `chatcmpl-fake${++completions}`;
+    const created = 1_700_000_000 + completions;
+    const model = asString(body.model) ?? deploymentOf(context.path) ?? 'unknown';
+    if (body.stream === true) {
+      const includeUsage = (body.stream_options as Json | undefined)?.include_usage === true;
+      await writeEvents(context, streamFrames(reply, { id, created, model }, includeUsage));
+      return;
+    }
+    sendJson(context, 200, completionBody(reply, { id, created, model }));
+  },
+};
+
+function operationOf(path: string): 'chat' | 'embeddings' | undefined {
+  const bare = path.split('?')[0]!;
+  if (bare.endsWith('/chat/completions')) return 'chat';
+  if (bare.endsWith('/embeddings')) return 'embeddings';
+  return undefined;
+}
+
+function deploymentOf(path: string): string | undefined {
+  return /\/openai\/deployments\/([^/]+)\//.exec(path)?.[1];
+}
+
+function summarizeChat(wire: Json): RequestSummary {
+  const systemParts: string[] = [];
+  const messages: RequestSummary['messages'] = [];
+  for (const item of Array.isArray(wire.messages) ? wire.messages : []) {
+    const message = item as Json;
+    const role = message.role;
+    if (role === 'system' || role === 'developer') {
+      systemParts.push(textOf(message.content));
+      continue;
+    }
+    if (role !== 'user' && role !== 'assistant' && role !== 'tool') continue;
+    const entry: RequestSummary['messages'][number] = { role, text: textOf(message.content), images: imagesOf(message.content), toolCalls: [] };
+    if (Array.isArray(message.tool_calls)) {
+      for (const call of message.tool_calls as Json[]) {
+        const fn = (call.function ?? {}) as Json;
+        entry.toolCalls.push({ id: String(call.id), name: String(fn.name), arguments: parseArguments(fn.arguments) });
+      }
+    }
+    if (role === 'tool') entry.toolCallId = asString(message.tool_call_id);
+    messages.push(entry);
+  }
+  const tools = Array.isArray(wire.tools) ? (wire.tools as Json[]).map((tool) => String((tool.function as Json | undefined)?.name)) : [];
+  const maxOutputTokens = typeof wire.max_completion_tokens === 'number' ? wire.max_completion_tokens : typeof wire.max_tokens === 'number' ? wire.max_tokens : undefined;
+  return {
+    model: asString(wire.model),
+    stream: wire.stream === true,
+    system: systemParts.length > 0 ? systemParts.join('\n') : undefined,
+    messages,
+    tools,
+    maxOutputTokens,
+    temperature: typeof wire.temperature === 'number' ? wire.temperature : undefined,
+  };
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part) => ((part as Json).type === 'text' ? String((part as Json).text) : '')).join('');
+}
+
+function imagesOf(content: unknown): RequestSummary['messages'][number]['images'] {
+  if (!Array.isArray(content)) return [];
+  const images: RequestSummary['messages'][number]['images'] = [];
+  for (const part of content as Json[]) {
+    if (part.type !== 'image_url') continue;
+    const url = String((part.image_url as Json | undefined)?.url ?? '');
+    const data = /^data:([^;]+);base64,(.*)$/s.exec(url);
+    images.push(data === null ? { url } : { data: data[2]!, mediaType: data[1]! });
+  }
+  return images;
+}
+
+function parseArguments(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+interface Identity {
+  id: string;
+  created: number;
+  model: string;
+}
+
+function finishOf(reply: FakeReply): string {
+  if (reply.finish !== undefined) return FINISH[reply.finish];
+  return reply.toolCalls !== undefined && reply.toolCalls.length > 0 ? 'tool_calls' : 'stop';
+}
+
+function usageOf(reply: FakeReply): Json | undefined {
+  const usage = reply.usage;
+  if (usage === undefined) return undefined;
+  return {
+    prompt_tokens: usage.input,
+    completion_tokens: usage.output,
+    total_tokens: usage.input + usage.output,
+    prompt_tokens_details: { cached_tokens: usage.cachedInput ?? 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: usage.reasoning ?? 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+function completionBody(reply: FakeReply, identity: Identity): Json {
+  const message: Json = { role: 'assistant', content: reply.text ?? null, refusal: null, annotations: [] };
+  // OpenAI itself returns no reasoning text; DeepSeek-style servers put it here.
+  if (reply.reasoning !== undefined) message.reasoning_content = reply.reasoning;
+  if (reply.toolCalls !== undefined && reply.toolCalls.length > 0) {
+    message.tool_calls = reply.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+  }
+  const usage = usageOf(reply);
+  return {
+    id: identity.id,
+    object: 'chat.completion',
+    created: identity.created,
+    model: identity.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishOf(reply) }],
+    ...(usage === undefined ? {} : { usage }),
+    service_tier: 'default',
+    system_fingerprint: 'fp_fake0001',
+  };
+}
+
+function streamFrames(reply: FakeReply, identity: Identity, includeUsage: boolean): string[] {
+  const frames: string[] = [];
+  const chunk = (choices: Json[], extra: Json = {}) => {
+    const body: Json = { id: identity.id, object: 'chat.completion.chunk', created: identity.created, model: identity.model, service_tier: 'default', system_fingerprint: 'fp_fake0001', choices, ...extra };
+    if (includeUsage && !('usage' in body)) body.usage = null;
+    frames.push(`data: ${JSON.stringify(body)}\n\n`);
+  };
+  const delta = (value: Json, finish: string | null = null) => chunk([{ index: 0, delta: value, logprobs: null, finish_reason: finish }]);
+
+  delta({ role: 'assistant', content: '', refusal: null });
+  for (const piece of pieces(reply.reasoning ?? '')) delta({ reasoning_content: piece });
+  for (const piece of pieces(reply.text ?? '')) delta({ content: piece });
+  (reply.toolCalls ?? []).forEach((call, index) => {
+    delta({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] });
+    for (const piece of pieces(call.arguments)) delta({ tool_calls: [{ index, function: { arguments: piece } }] });
+  });
+  const usage = usageOf(reply);
+  if (includeUsage) {
+    delta({}, finishOf(reply));
+    chunk([], { usage: usage ?? null });
+  } else {
+    chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishOf(reply) }], usage === undefined ? {} : { usage });
+  }
+  frames.push('data: [DONE]\n\n');
+  return frames;
+}
+
+/** Splits text into about three pieces, the way tokens trickle in. */
+function pieces(text: string): string[] {
+  if (text.length === 0) return [];
+  const size = Math.max(1, Math.ceil(text.length / 3));
+  const result: string[] = [];
+  for (let start = 0; start < text.length; start += size) result.push(text.slice(start, start + size));
+  return result;
+}
+
+function embeddingsBody(body: Json): Json {
+  const input = body.input;
+  const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))) : [];
+  const dimensions = typeof body.dimensions === 'number' ? body.dimensions : 8;
+  const base64 = body.encoding_format === 'base64';
+  const promptTokens = texts.reduce((sum, text) => sum + Math.max(1, Math.ceil(text.length / 4)), 0);
+  return {
+    object: 'list',
+    data: texts.map((text, index) => {
+      const vector = fakeVector(text, dimensions);
+      return { object: 'embedding', index, embedding: base64 ? float32Base64(vector) : vector };
+    }),
+    model: asString(body.model) ?? 'unknown',
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  };
+}
+
+/** Deterministic vector for a text: bytes of its SHA-256, scaled to [-1, 1] (values exact in float32). */
+export function fakeVector(text: string, dimensions: number): number[] {
+  const digest = createHash('sha256').update(text).digest();
+  return Array.from({ length: dimensions }, (_, index) => (digest[index % digest.length]! - 128) / 128);
+}
+
+function float32Base64(vector: number[]): string {
+  const buffer = Buffer.alloc(vector.length * 4);
+  vector.forEach((value, index) => buffer.writeFloatLE(value, index * 4));
+  return buffer.toString('base64');
+}
+
+function errorType(status: number): string {
+  if (status === 401) return 'invalid_request_error';
+  if (status === 429) return 'rate_limit_exceeded';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function sendJson(context: FakeHandlerContext, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  context.response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': `req_fake${completions}`, ...headers });
+  context.response.end(text);
+}
