@@ -65,6 +65,7 @@ export const configSchema = z.strictObject({
         cached_input: z.number().nonnegative().optional(),
         cache_write: z.number().nonnegative().optional(),
         cache_write_1h: z.number().nonnegative().optional(),
+        reasoning: z.number().nonnegative().optional(),
       }),
     )
     .default({}),

@@ -1,6 +1,6 @@
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { GatewayError, isContentPart, toGatewayError, type ChatRequest, type EmbeddingRequest, type Usage } from '../spec/index.js';
-import { attemptEmbedding, estimateEmbeddingTokens, type EmbeddingSink } from './embedding-attempt.js';
+import { attemptEmbedding, type EmbeddingSink } from './embedding-attempt.js';
 import { attemptChat, type DecodedEvent, type StreamAttempt } from './chat-attempt.js';
 import type { ChatSink } from './chat-sink.js';
 import type { Attempt, Principal, RequestContext } from './context.js';
@@ -9,7 +9,7 @@ import type { Admission, AttemptOutcome, Governance, RequestObserver, Router } f
 import type { RoutePlan, Target } from './target.js';
 import { mergeUsage } from './usage-accumulator.js';
 import type { PlanResolver } from './plan-resolver.js';
-import { estimateInputTokens } from './estimate-tokens.js';
+import { estimateEmbeddingInputTokens, estimateInputTokens } from './estimate-tokens.js';
 
 export interface PipelineParts {
   resolver: PlanResolver;
@@ -85,7 +85,7 @@ export class Pipeline {
     context.requestedModel = request.model;
     try {
       const plan = this.plan(context, request.model, undefined);
-      const inputTokens = estimateEmbeddingTokens(request);
+      const inputTokens = estimateEmbeddingInputTokens(request);
       await this.dispatch(context, plan, inputTokens, undefined, async (target, attempt, admission) => {
         const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
         attempt.keyId = result.keyId;
@@ -230,7 +230,7 @@ export class Pipeline {
     context.served = target;
     this.setServedHeaders(context, target);
     this.settle(context, target, usage, admission);
-    if (context.cost?.known) context.responseHeaders['x-tollgate-cost'] = formatUsd(context.cost.usd);
+    if (context.cost?.known) context.responseHeaders['x-tollgate-cost'] = context.cost.exact ?? formatUsd(context.cost.usd);
   }
 
   private settle(context: RequestContext, target: Target, usage: Usage | undefined, admission: Admission | undefined): void {

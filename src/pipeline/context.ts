@@ -28,6 +28,10 @@ export interface Attempt {
 export interface RequestCost {
   readonly usd: number;
   readonly known: boolean;
+  /** The exact amount in femto-USD (10⁻¹⁵), for sums that must not drift. */
+  readonly femtoUsd?: bigint;
+  /** The exact amount as decimal USD text (`0.000123`), for headers and logs. */
+  readonly exact?: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { readBody } from '../providers/transport/read-body.js';
-import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
+import { GatewayError, type EmbeddingResponse } from '../spec/index.js';
 import type { RequestContext } from './context.js';
 import type { Target } from './target.js';
 import { callUpstream } from './upstream-call.js';
@@ -29,10 +29,4 @@ export async function attemptEmbedding(target: Target, body: Record<string, unkn
     throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a body that is not JSON.`, { retryable: true });
   }
   return { keyId: key?.id, response: adapter.embeddingCodec.decodeResponse(parsed) };
-}
-
-export function estimateEmbeddingTokens(request: EmbeddingRequest): number {
-  let characters = 0;
-  for (const item of request.input) characters += typeof item === 'string' ? item.length : item.length * 4;
-  return Math.ceil(characters / 3);
 }

@@ -4,4 +4,3 @@ export * from './cost.js';
 export * from './catalog.js';
 export * from './catalog-file.js';
 export * from './model-name.js';
-export * from './estimate-input-tokens.js';

@@ -1,8 +1,22 @@
 import type { ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { CostCalculator } from '../pipeline/cost.js';
+import type { Target } from '../pipeline/target.js';
+import { costOf, estimateMaxCost, formatUsd, loadPricingCatalog } from '../pricing/index.js';
 
-/** Prices from the shipped catalog plus `pricing` overrides. (Wired to the catalog in src/pricing.) */
-export function createCostCalculator(_config: GatewayConfig, _issues: ConfigIssue[]): CostCalculator | undefined {
-  return undefined;
+/** Prices requests from the shipped catalog plus the config's `pricing` overrides. */
+export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[]): CostCalculator {
+  const catalog = loadPricingCatalog(config.pricing);
+  for (const issue of catalog.issues) issues.push({ path: issue.path, message: issue.message });
+  const priceOf = (target: Target) => catalog.lookup(target.provider.settings.type, target.provider.name, target.model);
+  return {
+    cost: (target, usage) => {
+      const cost = costOf(usage, priceOf(target));
+      return { usd: cost.usd, known: cost.known, femtoUsd: cost.femtoUsd, exact: formatUsd(cost.femtoUsd) };
+    },
+    maxCost: (target, inputTokens, maxOutputTokens) => {
+      const price = priceOf(target);
+      return price === undefined ? undefined : estimateMaxCost(price, inputTokens, maxOutputTokens).usd;
+    },
+  };
 }

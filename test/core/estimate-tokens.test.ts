@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { estimateEmbeddingInputTokens, estimateInputTokens } from '../../src/pricing/estimate-input-tokens.js';
+import { estimateEmbeddingInputTokens, estimateInputTokens } from '../../src/pipeline/estimate-tokens.js';
 import type { ChatRequest } from '../../src/spec/index.js';
 
 describe('estimateInputTokens', () => {
