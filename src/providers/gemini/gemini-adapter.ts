@@ -1,0 +1,49 @@
+import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
+import { encodeGeminiRequest, geminiCodec, geminiEmbeddingCodec } from '../../codecs/gemini/index.js';
+import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
+
+export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+
+/** `{base}/models/{model}:{method}`; a `models/` prefix on the configured model name is not doubled. */
+export function geminiModelUrl(baseUrl: string, model: string, method: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/models/${encodeURIComponent(model.replace(/^models\//, ''))}:${method}`;
+}
+
+/**
+ * The key goes in `x-goog-api-key`, never in a `?key=` query parameter, so it cannot end up in a
+ * logged URL (https://ai.google.dev/gemini-api/docs/api-key).
+ */
+function headersFor(key: ProviderKey | undefined, settings: ProviderSettings): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
+  if (key !== undefined) headers['x-goog-api-key'] = key.value;
+  return headers;
+}
+
+/**
+ * Google AI Studio's Gemini API. Chat: `:generateContent`, or `:streamGenerateContent?alt=sse` for
+ * an SSE stream (without `alt=sse` Google streams one JSON array instead). Embeddings:
+ * `:batchEmbedContents`. Option `function_call_ids: false` (under `options`) stops sending tool
+ * call ids, for API versions that reject them.
+ */
+export const geminiAdapter: ProviderAdapter = {
+  type: 'gemini',
+  chatCodec: geminiCodec,
+  embeddingCodec: geminiEmbeddingCodec,
+  defaultBaseUrl: GEMINI_DEFAULT_BASE_URL,
+  requiresKey: true,
+  buildChatRequest(request, upstreamModel, key, settings) {
+    const body = encodeGeminiRequest(request, { includeFunctionCallIds: settings.options.function_call_ids !== false });
+    return {
+      url: request.stream ? `${geminiModelUrl(settings.baseUrl, upstreamModel, 'streamGenerateContent')}?alt=sse` : geminiModelUrl(settings.baseUrl, upstreamModel, 'generateContent'),
+      method: 'POST',
+      headers: headersFor(key, settings),
+      body: JSON.stringify(body),
+      framing: 'sse',
+    };
+  },
+  /** `body` is the caller's OpenAI-dialect embeddings body (see the pipeline's embedding attempt). */
+  buildEmbeddingRequest(body, upstreamModel, key, settings) {
+    const wire = geminiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+    return { url: geminiModelUrl(settings.baseUrl, upstreamModel, 'batchEmbedContents'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
+  },
+};

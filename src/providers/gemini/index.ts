@@ -1,0 +1,1 @@
+export { geminiAdapter, geminiModelUrl, GEMINI_DEFAULT_BASE_URL } from './gemini-adapter.js';
