@@ -216,7 +216,7 @@ export function decodeRequest(input: unknown): ChatRequest {
     if (thinking.type === 'enabled') {
       const budget = optionalInteger(thinking.budget_tokens, 'thinking.budget_tokens', 1024);
       if (budget === undefined) throw invalidRequest('thinking.budget_tokens is required when thinking is enabled.', 'thinking.budget_tokens');
-      if (budget >= maxTokens) throw invalidRequest('thinking.budget_tokens must be less than max_tokens.', 'thinking.budget_tokens');
+      // Not checked against max_tokens: with interleaved thinking (a beta header) the budget may exceed it.
       request.thinkingBudget = budget;
     } else if (thinking.type !== 'disabled') {
       requireString(thinking.type, 'thinking.type');
