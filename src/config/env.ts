@@ -9,12 +9,12 @@ const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 export function expandEnvironment(value: unknown, environment: NodeJS.ProcessEnv, path: string, issues: ConfigIssue[]): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(REFERENCE, (_match, name: string, fallback: string | undefined) => {
+    return value.replace(REFERENCE, (match: string, name: string, fallback: string | undefined) => {
       const found = environment[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
       issues.push({ path, message: `environment variable ${name} is not set`, fix: `export ${name}=… before starting, or write \${${name}:-default} to give a default` });
-      return '';
+      return match;
     });
   }
   if (Array.isArray(value)) return value.map((item, index) => expandEnvironment(item, environment, `${path}[${index}]`, issues));

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../spec/index.js';
+import { jsonErrorPosition } from './json-error-position.js';
 
 /** Reads a JSON body of at most `limit` bytes. Errors name the problem and, for bad JSON, the position. */
 export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
@@ -27,7 +28,9 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
   if (text.trim().length === 0) throw new GatewayError('invalid_json', 'The request body is empty; expected a JSON object.');
   try {
     return JSON.parse(text);
-  } catch (error) {
-    throw new GatewayError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}.`);
+  } catch {
+    const { position, line, column } = jsonErrorPosition(text);
+    const near = JSON.stringify(text.slice(Math.max(0, position - 20), position + 10));
+    throw new GatewayError('invalid_json', `The request body is not valid JSON: unexpected ${position >= text.length ? "end of input" : "character"} at position ${position} (line ${line}, column ${column}) near ${near}.`);
   }
 }

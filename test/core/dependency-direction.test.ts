@@ -9,7 +9,7 @@ const SRC = resolve(new URL('../../../src', import.meta.url).pathname);
 const ALLOWED: Record<string, string[]> = {
   spec: ['spec'],
   codecs: ['spec', 'codecs'],
-  providers: ['spec', 'codecs', 'providers', 'config/provider-schema.ts'],
+  providers: ['spec', 'codecs', 'providers', 'config/provider-schema.ts', 'config/config-error.ts'],
   config: ['config'],
   storage: ['storage'],
   pipeline: ['spec', 'codecs', 'providers', 'pipeline', 'config', 'storage', 'admin/audit-sink.ts', 'server/http-route.ts', 'server/logger.ts'],
