@@ -40,7 +40,6 @@ export class HttpTransport {
         signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        throwOnError: false,
       });
       const body = response.body;
       return {
