@@ -96,6 +96,20 @@ describe('anthropic encodeRequest', () => {
     ]);
   });
 
+  test('a tool result with no content is sent without content', () => {
+    const body = codec.encodeRequest(
+      request({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'x' }] },
+          { role: 'assistant', content: [], toolCalls: [{ id: 'c', name: 'f', arguments: '{}' }] },
+          { role: 'tool', toolCallId: 'c', content: [{ type: 'text', text: '' }] },
+        ],
+      }),
+      'm',
+    );
+    assert.deepEqual((body.messages as { content: unknown[] }[])[2]!.content, [{ type: 'tool_result', tool_use_id: 'c' }]);
+  });
+
   test('tool call arguments that are not a JSON object are refused, naming the call', () => {
     const messages: ChatRequest['messages'] = [
       { role: 'user', content: [{ type: 'text', text: 'x' }] },

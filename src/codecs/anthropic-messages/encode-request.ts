@@ -93,7 +93,9 @@ function encodeAssistant(message: Extract<Message, { role: 'assistant' }>, param
 }
 
 function encodeToolResult(message: Extract<Message, { role: 'tool' }>, param: string): AnthropicToolResultBlock {
-  const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: message.toolCallId, content: encodeUserParts(message.content, `${param}.content`) };
+  const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: message.toolCallId };
+  const content = encodeUserParts(message.content, `${param}.content`);
+  if (content.length > 0) block.content = content;
   if (message.isError === true) block.is_error = true;
   return block;
 }

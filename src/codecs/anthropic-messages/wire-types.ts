@@ -37,7 +37,7 @@ export interface AnthropicToolUseBlock {
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content: (AnthropicTextBlock | AnthropicImageBlock)[];
+  content?: (AnthropicTextBlock | AnthropicImageBlock)[];
   is_error?: boolean;
 }
 
