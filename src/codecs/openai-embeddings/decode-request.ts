@@ -36,6 +36,10 @@ function decodeInput(input: unknown): Pick<EmbeddingRequest, 'input' | 'singleIn
   if (input.length === 0) throw invalid('input', '`input` must not be empty.');
   if (input.every((item) => typeof item === 'string')) return { input: input as string[] };
   if (input.every(isTokenId)) return { input: [input as number[]], singleInput: true };
+  if (typeof input[0] === 'string') {
+    const index = input.findIndex((item) => typeof item !== 'string');
+    throw invalid(`input[${index}]`, `\`input[${index}]\` must be a string like the other items, got ${describe(input[index])}.`);
+  }
   return {
     input: input.map((item, index) => {
       if (!Array.isArray(item) || item.length === 0 || !item.every(isTokenId)) {
