@@ -1,9 +1,8 @@
 import type { StreamPart, Usage } from '../../spec/index.js';
-import { mergeUsageReports } from './merge-usage.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
 import { encodeAnthropicError } from './error.js';
 import { encodeStopReason } from './finish-reason.js';
-import { encodeUsage } from './usage.js';
+import { encodeUsage, mergeUsageReports } from './usage.js';
 import type { AnthropicStopReason } from './wire-types.js';
 
 type OpenBlock = { kind: 'text' | 'tool'; index: number } | { kind: 'thinking'; index: number; signed: boolean };

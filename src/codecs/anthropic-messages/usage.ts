@@ -44,6 +44,13 @@ export function mergeWireUsage(current: AnthropicUsage, next: unknown): Anthropi
   return merged;
 }
 
+/** Later spec usage reports of a stream replace the fields they set (the StreamPart contract). */
+export function mergeUsageReports(current: Usage, next: Usage): Usage {
+  const merged: Usage = { ...current };
+  for (const [field, value] of Object.entries(next) as [keyof Usage, number | undefined][]) if (value !== undefined) merged[field] = value;
+  return merged;
+}
+
 /**
  * Spec usage → Anthropic usage, the inverse of decodeUsage. `input_tokens` and `output_tokens` are
  * required numbers on the wire, so unknown becomes 0 there; the cache counters are nullable on the
