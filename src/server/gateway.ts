@@ -11,6 +11,8 @@ import { HttpTransport } from '../providers/transport/http-transport.js';
 import { ModelResolver } from '../routing/model-resolver.js';
 import { PlanRouter } from '../routing/plan-router.js';
 import { openStorage } from '../storage/storage.js';
+import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
+import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
 import { healthRoutes } from './health-routes.js';
 import { HttpServer } from './http-server.js';
@@ -71,6 +73,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let http: HttpServer | undefined;
   const routes = new RouteTable();
   routes.addAll(openaiRoutes({ pipeline }));
+  routes.addAll(anthropicRoutes({ pipeline }));
+  routes.addAll(geminiRoutes({ pipeline }));
   routes.addAll(
     healthRoutes(
       [{ name: 'storage', check: () => storage.ping() }, ...modules.filter((module) => module.ready).map((module) => ({ name: module.name, check: () => module.ready!() }))],

@@ -27,7 +27,7 @@ export type ErrorRenderer = (error: GatewayError) => unknown;
 
 export interface HttpRoute {
   method: HttpMethod;
-  /** Literal segments and `:param` segments, e.g. `/admin/keys/:id`. */
+  /** Literal segments, `:param` segments (`/admin/keys/:id`) and a final `*rest` segment matching the remainder. */
   path: string;
   handler: HttpHandler;
   /** The envelope errors on this route are rendered in (OpenAI's by default). */

@@ -19,7 +19,7 @@ export class RouteTable {
   private readonly patterns: PatternRoute[] = [];
 
   add(route: HttpRoute): this {
-    if (route.path.includes('/:')) {
+    if (route.path.includes('/:') || route.path.includes('/*')) {
       this.patterns.push({ route, segments: route.path.split('/') });
       return this;
     }
@@ -57,11 +57,22 @@ export class RouteTable {
 }
 
 function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined;
+  const rest = pattern[pattern.length - 1]!.startsWith('*');
+  if (rest ? segments.length < pattern.length : pattern.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   for (let index = 0; index < pattern.length; index++) {
     const expected = pattern[index]!;
     const actual = segments[index]!;
+    if (rest && index === pattern.length - 1) {
+      const tail = segments.slice(index).join('/');
+      if (tail.length === 0) return undefined;
+      try {
+        params[expected.slice(1)] = decodeURIComponent(tail);
+      } catch {
+        return undefined;
+      }
+      return params;
+    }
     if (expected.startsWith(':')) {
       if (actual.length === 0) return undefined;
       try {

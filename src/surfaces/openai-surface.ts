@@ -4,7 +4,7 @@ import type { EmbeddingSink } from '../pipeline/embedding-attempt.js';
 import { toGatewayError } from '../spec/index.js';
 import type { HttpExchange, HttpRoute } from '../server/http-route.js';
 import { renderOpenAIError, sendError, sendJson } from '../server/respond.js';
-import { DialectSink } from './dialect-sink.js';
+import { createChatHandler } from './chat-handler.js';
 import { responseHeaders } from './response-headers.js';
 import { contextFor, type SurfaceDependencies } from './surface.js';
 
@@ -12,20 +12,7 @@ const PREFIXES = ['/v1', '/openai/v1'];
 
 /** The OpenAI-compatible API: chat completions, embeddings and the model list, under /v1 and /openai/v1. */
 export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
-  async function chatCompletions(exchange: HttpExchange): Promise<void> {
-    const context = contextFor(exchange, 'openai', 'chat');
-    let sink: DialectSink | undefined;
-    try {
-      await pipeline.authenticate(context);
-      const request = openaiChatCodec.decodeRequest(await exchange.readJson());
-      sink = new DialectSink(exchange, openaiChatCodec, request.includeUsage === true);
-      await pipeline.chat(context, request, sink);
-    } catch (error) {
-      pipeline.fail(context, toGatewayError(error), sink ?? new DialectSink(exchange, openaiChatCodec, false));
-    } finally {
-      pipeline.finish(context);
-    }
-  }
+  const chatCompletions = createChatHandler({ pipeline, surface: 'openai', codec: openaiChatCodec });
 
   async function embeddings(exchange: HttpExchange): Promise<void> {
     const context = contextFor(exchange, 'openai', 'embeddings');

@@ -1,0 +1,37 @@
+import type { ChatCodec } from '../codecs/codec.js';
+import type { Pipeline } from '../pipeline/chat-pipeline.js';
+import { toGatewayError, type ChatRequest } from '../spec/index.js';
+import type { HttpExchange, HttpHandler } from '../server/http-route.js';
+import { DialectSink } from './dialect-sink.js';
+import { contextFor } from './surface.js';
+
+export interface ChatHandlerOptions {
+  pipeline: Pipeline;
+  /** Surface name for logs and metrics: `openai`, `anthropic`, `gemini`. */
+  surface: string;
+  codec: ChatCodec;
+  /** Body → spec request; defaults to `codec.decodeRequest`. Surfaces whose URL carries data (Gemini) add it here. */
+  decode?: (body: unknown, exchange: HttpExchange) => ChatRequest;
+  /** Whether streams end with usage even unasked (Anthropic and Gemini always report it). */
+  alwaysIncludeUsage?: boolean;
+}
+
+/** One chat endpoint: authenticate, decode the caller's dialect, run the pipeline, answer in the same dialect. */
+export function createChatHandler(options: ChatHandlerOptions): HttpHandler {
+  const { pipeline, surface, codec } = options;
+  const decode = options.decode ?? ((body: unknown) => codec.decodeRequest(body));
+  return async function chat(exchange: HttpExchange): Promise<void> {
+    const context = contextFor(exchange, surface, 'chat');
+    let sink = new DialectSink(exchange, codec, false);
+    try {
+      await pipeline.authenticate(context);
+      const request = decode(await exchange.readJson(), exchange);
+      sink = new DialectSink(exchange, codec, options.alwaysIncludeUsage === true || request.includeUsage === true);
+      await pipeline.chat(context, request, sink);
+    } catch (error) {
+      pipeline.fail(context, toGatewayError(error), sink);
+    } finally {
+      pipeline.finish(context);
+    }
+  };
+}
