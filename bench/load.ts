@@ -1,0 +1,147 @@
+import { Pool } from 'undici';
+
+/** Where the load goes and what it sends; identical for every target except the origin. */
+export interface LoadTarget {
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What one measured window produced. Latencies are in milliseconds, successful requests only. */
+export interface LoadResult {
+  /** Successful (HTTP 200) requests started inside the measured window. */
+  succeeded: number;
+  /** Non-200 answers and transport errors inside the measured window. */
+  failed: number;
+  /** First failure seen, for the report. */
+  firstFailure?: string;
+  durationMs: number;
+  latenciesMs: number[];
+}
+
+export interface ClosedLoopOptions {
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+/**
+ * Closed loop: `concurrency` workers, each sending its next request as soon as the previous one
+ * finished. Requests started during warm-up are not recorded; workers stop starting new requests
+ * when the window ends and the ones in flight are still counted.
+ */
+export async function runClosedLoop(target: LoadTarget, options: ClosedLoopOptions): Promise<LoadResult> {
+  const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1, keepAliveTimeout: 60_000, connect: { noDelay: true } });
+  const recorder = new Recorder();
+  const startedAt = performance.now();
+  const measureFrom = startedAt + options.warmupMs;
+  const measureUntil = measureFrom + options.durationMs;
+  const worker = async () => {
+    for (;;) {
+      const sentAt = performance.now();
+      if (sentAt >= measureUntil) return;
+      const outcome = await send(pool, target);
+      if (sentAt >= measureFrom) recorder.record(outcome, performance.now() - sentAt);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+  } finally {
+    await pool.close();
+  }
+  return recorder.result(options.durationMs);
+}
+
+export interface OpenLoopOptions {
+  ratePerSecond: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Upper bound on connections; past it undici queues requests (and the wait counts as latency). */
+  maxConnections: number;
+  /** Called about every `sampleEveryMs` during the measured window (RSS sampling). */
+  onSample?: () => void;
+  sampleEveryMs?: number;
+}
+
+/**
+ * Open loop: requests go out on a fixed schedule whether or not earlier ones have answered, and
+ * each latency is measured from the request's scheduled time, so a stalled server shows up as
+ * latency instead of silently lowering the offered load (no coordinated omission).
+ */
+export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions): Promise<LoadResult> {
+  const pool = new Pool(target.origin, { connections: options.maxConnections, pipelining: 1, keepAliveTimeout: 60_000, connect: { noDelay: true } });
+  const recorder = new Recorder();
+  const intervalMs = 1000 / options.ratePerSecond;
+  const startedAt = performance.now();
+  const measureFrom = startedAt + options.warmupMs;
+  const measureUntil = measureFrom + options.durationMs;
+  const inFlight = new Set<Promise<void>>();
+  let scheduled = 0;
+  let nextSampleAt = measureFrom;
+  const sampleEveryMs = options.sampleEveryMs ?? 250;
+  try {
+    for (;;) {
+      const now = performance.now();
+      if (now >= measureUntil) break;
+      if (options.onSample !== undefined && now >= nextSampleAt) {
+        options.onSample();
+        nextSampleAt += sampleEveryMs;
+      }
+      // Catch up on every send that fell due since the last turn (timers fire at ~1 ms granularity).
+      for (let dueAt = startedAt + scheduled * intervalMs; dueAt <= now && dueAt < measureUntil; dueAt = startedAt + scheduled * intervalMs) {
+        scheduled++;
+        const measured = dueAt >= measureFrom;
+        const request: Promise<void> = send(pool, target).then((outcome) => {
+          if (measured) recorder.record(outcome, performance.now() - dueAt);
+          inFlight.delete(request);
+        });
+        inFlight.add(request);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await pool.close();
+  }
+  return recorder.result(options.durationMs);
+}
+
+/** The outcome of one request: undefined on success, otherwise what went wrong. */
+type Outcome = string | undefined;
+
+async function send(pool: Pool, target: LoadTarget): Promise<Outcome> {
+  try {
+    const response = await pool.request({ path: target.path, method: 'POST', headers: target.headers, body: target.body });
+    // Read the whole body, as a real client would, before the request counts as done.
+    const body = await response.body.arrayBuffer();
+    return response.statusCode === 200 ? undefined : `HTTP ${response.statusCode}: ${Buffer.from(body).toString('utf8').slice(0, 300)}`;
+  } catch (error) {
+    return `transport error: ${(error as Error).message}`;
+  }
+}
+
+class Recorder {
+  private readonly latencies: number[] = [];
+  private failed = 0;
+  private firstFailure: string | undefined;
+
+  record(outcome: Outcome, latencyMs: number): void {
+    if (outcome === undefined) {
+      this.latencies.push(latencyMs);
+      return;
+    }
+    this.failed++;
+    this.firstFailure ??= outcome;
+  }
+
+  result(durationMs: number): LoadResult {
+    return {
+      succeeded: this.latencies.length,
+      failed: this.failed,
+      ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
+      durationMs,
+      latenciesMs: this.latencies,
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+
+export type TargetName = 'direct' | 'bare' | 'tollgate';
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate'];
+
+export interface BenchOptions {
+  /** Measured seconds per scenario and target. */
+  durationSeconds: number;
+  /** Unrecorded seconds before each measured window. */
+  warmupSeconds: number;
+  /** Closed-loop concurrency levels. */
+  concurrencies: number[];
+  /** Offered load of the open-loop (fixed rate) scenario; 0 skips it. */
+  ratePerSecond: number;
+  targets: TargetName[];
+  /** Run Tollgate under `node --cpu-prof` and print its hottest frames. */
+  cpuProfile: boolean;
+  /** Also write the results as JSON here. */
+  jsonFile?: string;
+}
+
+export const USAGE = `npm run bench [-- options]   (each option also reads an environment variable)
+
+  --duration <s>        measured seconds per scenario and target   BENCH_DURATION     (10)
+  --warmup <s>          unrecorded warm-up before each window      BENCH_WARMUP       (3)
+  --concurrency <list>  closed-loop concurrency levels             BENCH_CONCURRENCY  (1,50)
+  --rate <n>            fixed request rate (req/s), 0 to skip      BENCH_RATE         (2000)
+  --targets <list>      any of direct,bare,tollgate                BENCH_TARGETS      (all)
+  --cpu-prof            profile Tollgate and print its hot frames  BENCH_CPU_PROF=1
+  --json <file>         also write the results as JSON             BENCH_JSON
+  --help`;
+
+export class BenchUsageError extends Error {}
+
+export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      concurrency: { type: 'string' },
+      rate: { type: 'string' },
+      targets: { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help === true) return 'help';
+  const targets = (values.targets ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(','))
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of targets) if (!TARGET_NAMES.includes(name as TargetName)) throw new BenchUsageError(`--targets: unknown target "${name}"; use ${TARGET_NAMES.join(', ')}`);
+  const jsonFile = values.json ?? env.BENCH_JSON;
+  return {
+    durationSeconds: positive('--duration', values.duration ?? env.BENCH_DURATION ?? '10'),
+    warmupSeconds: nonNegative('--warmup', values.warmup ?? env.BENCH_WARMUP ?? '3'),
+    concurrencies: (values.concurrency ?? env.BENCH_CONCURRENCY ?? '1,50').split(',').map((level) => Math.round(positive('--concurrency', level))),
+    ratePerSecond: nonNegative('--rate', values.rate ?? env.BENCH_RATE ?? '2000'),
+    targets: targets as TargetName[],
+    cpuProfile: values['cpu-prof'] === true || env.BENCH_CPU_PROF === '1',
+    ...(jsonFile === undefined || jsonFile === '' ? {} : { jsonFile }),
+  };
+}
+
+function nonNegative(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new BenchUsageError(`${flag}: expected a number ≥ 0, got "${text}"`);
+  return value;
+}
+
+function positive(flag: string, text: string): number {
+  const value = nonNegative(flag, text);
+  if (value === 0) throw new BenchUsageError(`${flag}: expected a number > 0, got "${text}"`);
+  return value;
+}

@@ -1,0 +1,114 @@
+import type { TargetName } from './options.js';
+import type { LatencySummary } from './percentiles.js';
+
+export const TARGET_LABELS: Record<TargetName, string> = { direct: 'direct upstream', bare: 'bare Node proxy', tollgate: 'Tollgate' };
+
+/** One target under one scenario. */
+export interface ScenarioResult {
+  /** `c=1`, `c=50`, `2000 req/s`. */
+  scenario: string;
+  /** Closed-loop concurrency, or undefined for the fixed-rate scenario. */
+  concurrency?: number;
+  /** Offered load of the fixed-rate scenario. */
+  offeredRate?: number;
+  target: TargetName;
+  /** Successful requests per second over the measured window. */
+  throughput: number;
+  latency: LatencySummary;
+  failed: number;
+  firstFailure?: string;
+  /** RSS of the target's server process during the measured window (fixed-rate scenario only). */
+  rss?: { steadyBytes: number; peakBytes: number };
+}
+
+/** A target from issue #2, checked against this run's own numbers. */
+export interface TargetCheck {
+  name: string;
+  measured: string;
+  goal: string;
+  /** undefined when the run lacks the scenarios the check needs. */
+  met: boolean | undefined;
+}
+
+const MB = 1024 * 1024;
+
+export function resultsTable(results: readonly ScenarioResult[]): string {
+  const lines = [
+    '| Scenario | Target | Throughput (req/s) | p50 (ms) | p99 (ms) | max (ms) | Errors | RSS steady / peak (MB) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const result of results) {
+    const rss = result.rss === undefined ? '' : `${(result.rss.steadyBytes / MB).toFixed(0)} / ${(result.rss.peakBytes / MB).toFixed(0)}`;
+    lines.push(
+      `| ${result.scenario} | ${TARGET_LABELS[result.target]} | ${result.throughput.toFixed(0)} | ${ms(result.latency.p50)} | ${ms(result.latency.p99)} | ${ms(result.latency.max)} | ${result.failed} | ${rss} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** p50 at concurrency 1 of each proxy minus the direct upstream's: the time the proxy itself adds. */
+export function addedLatencyTable(results: readonly ScenarioResult[]): string {
+  const lines = ['| Proxy | added p50 at c=1 (ms) | added p99 at c=1 (ms) |', '|---|--:|--:|'];
+  const direct = find(results, 'direct', 1);
+  if (direct === undefined) return '(needs the direct target at concurrency 1)';
+  for (const target of ['bare', 'tollgate'] as const) {
+    const proxy = find(results, target, 1);
+    if (proxy === undefined) continue;
+    lines.push(`| ${TARGET_LABELS[target]} | ${ms(proxy.latency.p50 - direct.latency.p50)} | ${ms(proxy.latency.p99 - direct.latency.p99)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The three ratios issue #2 sets as targets, measured within this run. */
+export function checkTargets(results: readonly ScenarioResult[], highConcurrency: number): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const bareHigh = find(results, 'bare', highConcurrency);
+  const tollgateHigh = find(results, 'tollgate', highConcurrency);
+  const share = bareHigh !== undefined && tollgateHigh !== undefined ? tollgateHigh.throughput / bareHigh.throughput : undefined;
+  checks.push({
+    name: `Tollgate throughput vs bare proxy at c=${highConcurrency}`,
+    measured: share === undefined ? 'n/a' : `${(share * 100).toFixed(0)}% (${tollgateHigh!.throughput.toFixed(0)} vs ${bareHigh!.throughput.toFixed(0)} req/s)`,
+    goal: '≥ 60%',
+    met: share === undefined ? undefined : share >= 0.6,
+  });
+
+  const direct = find(results, 'direct', 1);
+  const bare = find(results, 'bare', 1);
+  const tollgate = find(results, 'tollgate', 1);
+  if (direct !== undefined && bare !== undefined && tollgate !== undefined) {
+    const bareAdded = bare.latency.p50 - direct.latency.p50;
+    const tollgateAdded = tollgate.latency.p50 - direct.latency.p50;
+    const ratio = tollgateAdded / bareAdded;
+    checks.push({
+      name: 'Tollgate added p50 vs bare proxy added p50 at c=1',
+      measured: `${ratio.toFixed(2)}× (${ms(tollgateAdded)} vs ${ms(bareAdded)} ms)`,
+      goal: '≤ 1.5×',
+      met: ratio <= 1.5,
+    });
+  } else {
+    checks.push({ name: 'Tollgate added p50 vs bare proxy added p50 at c=1', measured: 'n/a', goal: '≤ 1.5×', met: undefined });
+  }
+
+  const fixedRate = results.find((result) => result.target === 'tollgate' && result.offeredRate !== undefined);
+  checks.push({
+    name: fixedRate === undefined ? 'Tollgate steady RSS at the fixed rate' : `Tollgate steady RSS at ${fixedRate.offeredRate} req/s`,
+    measured: fixedRate?.rss === undefined ? 'n/a' : `${(fixedRate.rss.steadyBytes / MB).toFixed(0)} MB (peak ${(fixedRate.rss.peakBytes / MB).toFixed(0)} MB)`,
+    goal: '< 150 MB',
+    met: fixedRate?.rss === undefined ? undefined : fixedRate.rss.steadyBytes < 150 * MB,
+  });
+  return checks;
+}
+
+export function checksTable(checks: readonly TargetCheck[]): string {
+  const lines = ['| Target (issue #2) | Measured | Goal | Met |', '|---|---|---|---|'];
+  for (const check of checks) lines.push(`| ${check.name} | ${check.measured} | ${check.goal} | ${check.met === undefined ? 'not measured' : check.met ? 'yes' : 'NO'} |`);
+  return lines.join('\n');
+}
+
+function find(results: readonly ScenarioResult[], target: TargetName, concurrency: number): ScenarioResult | undefined {
+  return results.find((result) => result.target === target && result.concurrency === concurrency);
+}
+
+function ms(value: number): string {
+  return Number.isNaN(value) ? 'n/a' : value.toFixed(3);
+}

@@ -1,0 +1,229 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { stringify } from 'yaml';
+import { summarizeCpuProfile } from './cpu-profile.js';
+import { runClosedLoop, runOpenLoop, type LoadResult, type LoadTarget } from './load.js';
+import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions, type TargetName } from './options.js';
+import { CHAT_REQUEST_BODY, REPLY_TEXT } from './payload.js';
+import { median, summarizeLatencies } from './percentiles.js';
+import { forkServer, residentSetBytes, startTollgate, type ServerProcess } from './processes.js';
+import { addedLatencyTable, checksTable, checkTargets, resultsTable, TARGET_LABELS, type ScenarioResult } from './report.js';
+import { BENCH_PROVIDER, BENCH_VIRTUAL_KEY, benchGatewayConfig } from './tollgate-config.js';
+
+/**
+ * `npm run bench`: starts a mock upstream, a bare Node proxy and Tollgate, each in its own
+ * process, drives identical load at each from this process, and prints the comparison.
+ */
+const root = new URL('../../', import.meta.url);
+const CHAT_PATH = '/v1/chat/completions';
+const ADMIN_TOKEN = 'bench-admin-token-not-a-secret';
+const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    const parsed = parseBenchOptions(argv, process.env);
+    if (parsed === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    if (error instanceof BenchUsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`bench: ${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const workDir = await mkdtemp(join(tmpdir(), 'tollgate-bench-'));
+  const profileDir = join(workDir, 'cpu-profile');
+  const gatewayLog = join(workDir, 'tollgate.log');
+  const servers = new Map<TargetName, ServerProcess>();
+  const stopAll = async () => {
+    for (const server of [...servers.values()].reverse()) await server.stop();
+  };
+  try {
+    progress('starting the mock upstream, the bare proxy and Tollgate (each in its own process)');
+    const upstream = await forkServer('mock upstream', new URL('./mock-upstream.js', import.meta.url), []);
+    servers.set('direct', upstream);
+    if (options.targets.includes('bare')) servers.set('bare', await forkServer('bare proxy', new URL('./bare-proxy.js', import.meta.url), [upstream.origin]));
+    let gatewayConfigText: string | undefined;
+    if (options.targets.includes('tollgate')) {
+      gatewayConfigText = stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: ADMIN_TOKEN }));
+      const configFile = join(workDir, 'tollgate.yaml');
+      await writeFile(configFile, gatewayConfigText);
+      const nodeFlags = options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+      servers.set('tollgate', await startTollgate({ root, configFile, logFile: gatewayLog, nodeFlags }));
+    }
+
+    const loadTargets = new Map<TargetName, LoadTarget>();
+    for (const name of options.targets) {
+      const server = servers.get(name)!;
+      const target: LoadTarget = { origin: server.origin, path: CHAT_PATH, headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` }, body: CHAT_REQUEST_BODY };
+      await preflight(name, target);
+      loadTargets.set(name, target);
+    }
+    const features = servers.has('tollgate') ? await probeGatewayFeatures(servers.get('tollgate')!.origin) : [];
+    const idleRss = servers.has('tollgate') ? residentSetBytes(servers.get('tollgate')!.pid) : undefined;
+
+    const results: ScenarioResult[] = [];
+    const warmupMs = options.warmupSeconds * 1000;
+    const durationMs = options.durationSeconds * 1000;
+    for (const concurrency of options.concurrencies) {
+      for (const [name, target] of loadTargets) {
+        progress(`c=${concurrency} → ${TARGET_LABELS[name]} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
+        const outcome = await runClosedLoop(target, { concurrency, warmupMs, durationMs });
+        results.push({ scenario: `c=${concurrency}`, concurrency, target: name, ...measured(outcome) });
+      }
+    }
+    if (options.ratePerSecond > 0) {
+      for (const [name, target] of loadTargets) {
+        progress(`${options.ratePerSecond} req/s → ${TARGET_LABELS[name]} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
+        const pid = servers.get(name)!.pid;
+        const rssSamples: number[] = [];
+        const outcome = await runOpenLoop(target, {
+          ratePerSecond: options.ratePerSecond,
+          warmupMs,
+          durationMs,
+          maxConnections: 256,
+          onSample: () => {
+            const bytes = residentSetBytes(pid);
+            if (bytes !== undefined) rssSamples.push(bytes);
+          },
+        });
+        results.push({
+          scenario: `${options.ratePerSecond} req/s`,
+          offeredRate: options.ratePerSecond,
+          target: name,
+          ...measured(outcome),
+          ...(rssSamples.length === 0 ? {} : { rss: { steadyBytes: median(rssSamples), peakBytes: Math.max(...rssSamples) } }),
+        });
+      }
+    }
+
+    const loggedRequests = servers.has('tollgate') ? await countLoggedRequests(gatewayLog) : undefined;
+    await stopAll();
+    servers.clear();
+
+    const highConcurrency = Math.max(...options.concurrencies);
+    const checks = checkTargets(results, highConcurrency);
+    const report = [
+      `## Run of ${new Date().toISOString()}`,
+      '',
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}.`,
+      `Load: ${options.warmupSeconds} s warm-up (not recorded) + ${options.durationSeconds} s measured per scenario and target; closed loop at c=${options.concurrencies.join(', c=')}` +
+        (options.ratePerSecond > 0 ? `; open loop at ${options.ratePerSecond} req/s.` : '.') +
+        (options.cpuProfile ? ' Tollgate ran under --cpu-prof (slower than normal).' : ''),
+      '',
+      resultsTable(results),
+      '',
+      addedLatencyTable(results),
+      '',
+      checksTable(checks),
+      '',
+      ...(features.length === 0 ? [] : ['Tollgate features seen in this run:', ...features.map((feature) => `- ${feature}`)]),
+      ...(loggedRequests === undefined ? [] : [`- request log lines written to its stdout (to a file): ${loggedRequests}`]),
+      ...(idleRss === undefined ? [] : [`- RSS after start-up, before load: ${(idleRss / 2 ** 20).toFixed(0)} MB`]),
+      ...failures(results),
+    ].join('\n');
+    process.stdout.write(`${report}\n`);
+
+    if (options.cpuProfile) process.stdout.write(await profileReport(profileDir));
+    if (options.jsonFile !== undefined) {
+      const json = { date: new Date().toISOString(), options, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, features, results, checks, gatewayConfig: gatewayConfigText };
+      await writeFile(options.jsonFile, `${JSON.stringify(json, null, 2)}\n`);
+    }
+    return 0;
+  } finally {
+    await stopAll();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function measured(outcome: LoadResult): Omit<ScenarioResult, 'scenario' | 'target' | 'concurrency' | 'offeredRate'> {
+  return {
+    throughput: outcome.succeeded / (outcome.durationMs / 1000),
+    latency: summarizeLatencies(outcome.latenciesMs),
+    failed: outcome.failed,
+    ...(outcome.firstFailure === undefined ? {} : { firstFailure: outcome.firstFailure }),
+  };
+}
+
+function failures(results: readonly ScenarioResult[]): string[] {
+  return results.filter((result) => result.failed > 0).map((result) => `- ERRORS: ${result.failed} failed requests to ${TARGET_LABELS[result.target]} at ${result.scenario}; first: ${result.firstFailure}`);
+}
+
+/** One request through each target before measuring: a target that answers wrongly is not benchmarked. */
+async function preflight(name: TargetName, target: LoadTarget): Promise<void> {
+  const response = await request(`${target.origin}${target.path}`, { method: 'POST', headers: target.headers, body: target.body });
+  const text = await response.body.text();
+  const content = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
+  if (response.statusCode !== 200 || content !== REPLY_TEXT) throw new Error(`${TARGET_LABELS[name]} answered the preflight request with ${response.statusCode}: ${text.slice(0, 500)}`);
+  if (name === 'tollgate' && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
+    throw new Error(`Tollgate served the preflight request from "${String(response.headers['x-tollgate-provider'])}", expected "${BENCH_PROVIDER}"`);
+  }
+}
+
+/** What the running gateway actually enforces and records, so the report does not claim features that were off. */
+async function probeGatewayFeatures(origin: string): Promise<string[]> {
+  const status = async (path: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}) => {
+    const response = await request(`${origin}${path}`, init);
+    const headers = response.headers;
+    await response.body.dump();
+    return { status: response.statusCode, headers };
+  };
+  const unauthenticated = await status(CHAT_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: CHAT_REQUEST_BODY });
+  const authenticated = await status(CHAT_PATH, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` }, body: CHAT_REQUEST_BODY });
+  const usage = await status('/v1/usage', { headers: { authorization: `Bearer ${BENCH_VIRTUAL_KEY}` } });
+  const logs = await status('/admin/logs?limit=1', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const metrics = await status('/metrics');
+  const rateLimitHeaders = Object.keys(authenticated.headers).filter((header) => header.startsWith('x-ratelimit-'));
+  return [
+    `virtual-key auth: ${unauthenticated.status === 401 ? 'enforced (a request without the key got 401)' : `NOT enforced (a request without a key got ${unauthenticated.status})`}`,
+    `budgets and usage: ${usage.status === 200 ? 'on (GET /v1/usage answered 200)' : `not visible (GET /v1/usage answered ${usage.status})`}`,
+    `rate limits: ${rateLimitHeaders.length > 0 ? `on (${rateLimitHeaders.join(', ')} on responses)` : 'no x-ratelimit-* headers on responses'}`,
+    `cost header: ${authenticated.headers['x-tollgate-cost'] === undefined ? 'absent' : `x-tollgate-cost: ${String(authenticated.headers['x-tollgate-cost'])}`}`,
+    `request log store: ${logs.status === 200 ? 'on (GET /admin/logs answered 200)' : `not visible (GET /admin/logs answered ${logs.status})`}`,
+    `metrics: ${metrics.status === 200 ? 'on (GET /metrics answered 200)' : `not visible (GET /metrics answered ${metrics.status})`}`,
+  ];
+}
+
+async function countLoggedRequests(logFile: string): Promise<number> {
+  const text = await readFile(logFile, 'utf8');
+  let count = 0;
+  for (let at = text.indexOf('"msg":"request"'); at !== -1; at = text.indexOf('"msg":"request"', at + 1)) count++;
+  return count;
+}
+
+async function profileReport(profileDir: string): Promise<string> {
+  const files = (await readdir(profileDir).catch(() => [] as string[])).filter((file) => file.endsWith('.cpuprofile'));
+  if (files.length === 0) return '\nNo CPU profile was written (did Tollgate exit cleanly?).\n';
+  const summary = await summarizeCpuProfile(join(profileDir, files[0]!), 25, root.pathname);
+  const line = (entry: { label: string; selfMs: number; share: number }) => `| ${entry.label.replaceAll('|', '\\|')} | ${entry.selfMs.toFixed(0)} | ${(entry.share * 100).toFixed(1)}% |`;
+  return [
+    '',
+    `### Tollgate CPU profile (${(summary.totalMs / 1000).toFixed(1)} s sampled, self time)`,
+    '',
+    '| Function | ms | share |',
+    '|---|--:|--:|',
+    ...summary.topFunctions.map(line),
+    '',
+    '| File | ms | share |',
+    '|---|--:|--:|',
+    ...summary.topFiles.map(line),
+    '',
+  ].join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
