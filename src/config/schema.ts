@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { checkGovernanceReferences, customerSchema, governanceSettingsSchema, teamSchema, virtualKeySchema } from './governance-schema.js';
 import { providerSchema } from './provider-schema.js';
+import { routingSchema } from './routing-schema.js';
+import { observabilitySchema } from './observability-schema.js';
 
 const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
 
@@ -55,6 +58,8 @@ export const configSchema = z.strictObject({
   /** Model name → another model name, route or `provider/model`. */
   aliases: z.record(z.string(), z.string()).default({}),
   routes: z.record(z.string(), routeSchema).default({}),
+  /** Retries, circuit breakers and latency tracking (docs/routing.md). */
+  routing: routingSchema.default(routingSchema.parse({})),
   /** USD per million tokens, keyed `provider/model`; overrides the shipped catalog. */
   pricing: z
     .record(
@@ -69,12 +74,13 @@ export const configSchema = z.strictObject({
       }),
     )
     .default({}),
-  /** Sections owned by later features; validated by their own schemas. */
-  customers: z.array(z.unknown()).default([]),
-  teams: z.array(z.unknown()).default([]),
-  virtual_keys: z.array(z.unknown()).default([]),
-  observability: z.record(z.string(), z.unknown()).default({}),
-});
+  /** Governance (src/governance): the customer → team → virtual key hierarchy and its settings. */
+  customers: z.array(customerSchema).default([]),
+  teams: z.array(teamSchema).default([]),
+  virtual_keys: z.array(virtualKeySchema).default([]),
+  governance: governanceSettingsSchema.default(governanceSettingsSchema.parse({})),
+  observability: observabilitySchema.default(observabilitySchema.parse({})),
+}).superRefine(checkGovernanceReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export { period as periodSchema };

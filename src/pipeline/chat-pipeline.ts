@@ -51,6 +51,7 @@ export class Pipeline {
     context.requestedModel = request.model;
     context.stream = request.stream;
     context.chatRequest = request;
+    this.start(context);
     try {
       const plan = this.plan(context, request.model, request.gateway?.fallbacks);
       const inputTokens = estimateInputTokens(request);
@@ -69,6 +70,16 @@ export class Pipeline {
     sink.fail(context, error);
   }
 
+  private start(context: RequestContext): void {
+    for (const observer of this.parts.observers) {
+      try {
+        observer.onRequestStart?.(context);
+      } catch {
+        // See finish().
+      }
+    }
+  }
+
   /** Tells observers the request is over. Surfaces call it exactly once per request. */
   finish(context: RequestContext): void {
     context.endedAt = performance.now();
@@ -83,6 +94,7 @@ export class Pipeline {
 
   async embeddings(context: RequestContext, request: EmbeddingRequest, body: Record<string, unknown>, sink: EmbeddingSink): Promise<void> {
     context.requestedModel = request.model;
+    this.start(context);
     try {
       const plan = this.plan(context, request.model, undefined);
       const inputTokens = estimateEmbeddingInputTokens(request);
@@ -155,6 +167,9 @@ export class Pipeline {
     if (result.kind === 'complete') {
       attempt.status = 200;
       attempt.latencyMs = performance.now() - started;
+      const first = result.response.choices[0];
+      context.finishReason = first?.finishReason;
+      if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
       this.serve(context, target, result.response.usage, admission);
       const passthrough = sink.dialect === target.provider.adapter.chatCodec.dialect;
       sink.complete(context, result.response, passthrough ? result.raw : undefined);
@@ -200,6 +215,8 @@ export class Pipeline {
       for (const part of event.parts) {
         if (part.type === 'usage') usage = mergeUsage(usage, part.usage);
         else if (part.type === 'error') streamError = part.error;
+        else if (part.type === 'finish' && part.choice === 0) context.finishReason = part.finishReason;
+        else if (part.type === 'text-delta' && part.choice === 0 && context.captureOutput) context.outputText = (context.outputText ?? '') + part.text;
       }
       if (!context.signal.aborted) await sink.event(event, passthrough);
     };

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Operation } from '../providers/provider.js';
-import type { ChatRequest, GatewayError, Usage } from '../spec/index.js';
+import type { ChatRequest, FinishReason, GatewayError, Usage } from '../spec/index.js';
 import type { Target } from './target.js';
 
 /** Who is calling: the virtual key that authenticated the request and where it sits. */
@@ -71,6 +71,10 @@ export interface RequestContext {
   timeToFirstTokenMs: number | undefined;
   /** Text of the answer, collected only when content logging is on. */
   outputText: string | undefined;
+  /** Set by an observer's onRequestStart when it wants `outputText` collected for this request. */
+  captureOutput?: boolean;
+  /** Why generation stopped (first choice), when the answer said. */
+  finishReason?: FinishReason;
   /** Human-readable notes for the caller (`x-tollgate-warning`), e.g. dropped parameters. */
   warnings: string[];
   /** Extra response headers set by stages (rate-limit headers, cost). */

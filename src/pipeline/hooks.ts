@@ -55,6 +55,8 @@ export interface Router {
 
 /** Observability plugs in here. Called synchronously: implementations must only enqueue work. */
 export interface RequestObserver {
+  /** The request is decoded and about to be dispatched (chat and embeddings; not called when it failed earlier). */
+  onRequestStart?(context: RequestContext): void;
   onAttempt?(context: RequestContext, outcome: AttemptOutcome): void;
   onRequestEnd(context: RequestContext): void;
 }

@@ -1,4 +1,6 @@
 import type { ModuleFactory } from '../pipeline/module.js';
+import { observabilityModule } from '../observability/module.js';
+import { routingModule } from '../routing/routing-module.js';
 
 /** Feature modules, built in this order at start-up. */
-export const featureModules: readonly ModuleFactory[] = [];
+export const featureModules: readonly ModuleFactory[] = [routingModule, observabilityModule];

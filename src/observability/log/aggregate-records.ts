@@ -1,0 +1,34 @@
+import type { AggregateQuery, AggregateRow } from './log-filter.js';
+import type { RequestRecord } from './request-record.js';
+
+/** Aggregates records in memory, ordered by bucket then group values (as the SQL stores order theirs). */
+export function aggregateRecords(records: readonly RequestRecord[], query: AggregateQuery): AggregateRow[] {
+  const rows = new Map<string, AggregateRow>();
+  for (const record of records) {
+    const bucketStart = query.bucketMs === undefined ? null : Math.floor(Date.parse(record.timestamp) / query.bucketMs) * query.bucketMs;
+    const group: AggregateRow['group'] = {};
+    for (const dimension of query.groupBy) group[dimension] = record[dimension];
+    const key = JSON.stringify([bucketStart, group]);
+    let row = rows.get(key);
+    if (row === undefined) {
+      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0 };
+      rows.set(key, row);
+    }
+    row.requests++;
+    if (record.status >= 400) row.errors++;
+    row.input_tokens += record.input_tokens ?? 0;
+    row.output_tokens += record.output_tokens ?? 0;
+    row.total_tokens += record.total_tokens ?? 0;
+    row.cost_usd += record.cost_usd ?? 0;
+  }
+  const result = [...rows.values()];
+  for (const row of result) row.error_rate = row.requests === 0 ? 0 : row.errors / row.requests;
+  return result.sort(compareRows);
+}
+
+export function compareRows(left: AggregateRow, right: AggregateRow): number {
+  if (left.bucket !== right.bucket) return (left.bucket ?? '') < (right.bucket ?? '') ? -1 : 1;
+  const a = JSON.stringify(Object.values(left.group));
+  const b = JSON.stringify(Object.values(right.group));
+  return a < b ? -1 : a > b ? 1 : 0;
+}

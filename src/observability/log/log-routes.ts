@@ -1,0 +1,61 @@
+import type { HttpExchange, HttpRoute } from '../../server/http-route.js';
+import { sendJson } from '../../server/respond.js';
+import { GatewayError } from '../../spec/index.js';
+import { CSV_HEADER, csvRow } from './csv.js';
+import { parseAggregateQuery, parseLogQuery } from './log-filter.js';
+import type { LogStore } from './log-store.js';
+
+const EXPORT_PAGE = 1000;
+const EXPORT_MAX = 1_000_000;
+
+/** `GET /admin/logs`, `/admin/logs/aggregate` and `/admin/logs/export` (to be wrapped with adminRoutes). */
+export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRoute[] {
+  async function list(exchange: HttpExchange): Promise<void> {
+    const query = parseLogQuery(exchange.query);
+    await flush();
+    const page = await store.query(query);
+    sendJson(exchange.response, 200, { logs: page.logs, total: page.total, limit: query.limit, offset: query.offset });
+  }
+
+  async function aggregate(exchange: HttpExchange): Promise<void> {
+    const query = parseAggregateQuery(exchange.query);
+    await flush();
+    const rows = await store.aggregate(query);
+    sendJson(exchange.response, 200, { group_by: query.groupBy, bucket_ms: query.bucketMs ?? null, rows });
+  }
+
+  async function exportLogs(exchange: HttpExchange): Promise<void> {
+    const format = exchange.query.get('format') ?? 'json';
+    if (format !== 'json' && format !== 'csv' && format !== 'ndjson') throw new GatewayError('invalid_request', '`format` must be csv, json or ndjson.', { param: 'format' });
+    const base = parseLogQuery(new URLSearchParams([...exchange.query].filter(([name]) => name !== 'limit' && name !== 'offset' && name !== 'format')));
+    const max = Math.min(Number(exchange.query.get('limit') ?? EXPORT_MAX) || EXPORT_MAX, EXPORT_MAX);
+    await flush();
+    const response = exchange.response;
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    response.writeHead(200, {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : format === 'ndjson' ? 'application/x-ndjson' : 'application/json',
+      'content-disposition': `attachment; filename="tollgate-logs-${stamp}.${format}"`,
+    });
+    if (format === 'csv') response.write(CSV_HEADER);
+    else if (format === 'json') response.write('[');
+    let written = 0;
+    for (let offset = 0; written < max; offset += EXPORT_PAGE) {
+      if (exchange.signal.aborted) break;
+      const page = await store.query({ ...base, limit: Math.min(EXPORT_PAGE, max - written), offset });
+      for (const record of page.logs) {
+        const text = format === 'csv' ? csvRow(record) : format === 'ndjson' ? `${JSON.stringify(record)}\n` : `${written === 0 ? '' : ','}${JSON.stringify(record)}`;
+        written++;
+        if (!response.write(text)) await new Promise((resolve) => response.once('drain', resolve));
+      }
+      if (page.logs.length < EXPORT_PAGE) break;
+    }
+    if (format === 'json') response.write(']');
+    response.end();
+  }
+
+  return [
+    { method: 'GET', path: '/admin/logs', handler: list },
+    { method: 'GET', path: '/admin/logs/aggregate', handler: aggregate },
+    { method: 'GET', path: '/admin/logs/export', handler: exportLogs },
+  ];
+}

@@ -1,0 +1,47 @@
+import { matchesFilter, type AggregateQuery, type AggregateRow, type LogQuery } from './log-filter.js';
+import type { LogPage, LogStore } from './log-store.js';
+import type { RequestRecord } from './request-record.js';
+import { aggregateRecords } from './aggregate-records.js';
+
+/** Keeps records in memory (storage type `memory`), the oldest evicted past `capacity`. */
+export class MemoryLogStore implements LogStore {
+  private records: RequestRecord[] = [];
+
+  constructor(private readonly capacity = 100_000) {}
+
+  async migrate(): Promise<void> {}
+
+  async insert(records: readonly RequestRecord[]): Promise<void> {
+    for (const record of records) this.records.push(structuredClone(record));
+    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+  }
+
+  async query(query: LogQuery): Promise<LogPage> {
+    const matching = this.records.filter((record) => matchesFilter(record, query.filter));
+    const direction = query.order === 'asc' ? 1 : -1;
+    const key = query.sort;
+    // Stable: equal keys keep arrival order (reversed for desc), as the SQL stores do with their id tie-break.
+    const indexed = matching.map((record, index) => ({ record, index }));
+    indexed.sort((left, right) => {
+      const a = key === 'timestamp' ? Date.parse(left.record.timestamp) : left.record[key];
+      const b = key === 'timestamp' ? Date.parse(right.record.timestamp) : right.record[key];
+      if (a !== b) {
+        if (a === null) return 1;
+        if (b === null) return -1;
+        return (a < b ? -1 : 1) * direction;
+      }
+      return (left.index - right.index) * direction;
+    });
+    return { logs: indexed.slice(query.offset, query.offset + query.limit).map(({ record }) => structuredClone(record)), total: matching.length };
+  }
+
+  async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+    return aggregateRecords(this.records.filter((record) => matchesFilter(record, query.filter)), query);
+  }
+
+  async deleteBefore(epochMs: number): Promise<number> {
+    const before = this.records.length;
+    this.records = this.records.filter((record) => Date.parse(record.timestamp) >= epochMs);
+    return before - this.records.length;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * One row of the request log. A request gets one record (`kind: 'request'`); when it took more
+ * than one attempt, each attempt gets its own record (`kind: 'attempt'`) sharing the request's
+ * `request_id`, numbered by `attempt` and pointing back through `parent_request_id`.
+ */
+export interface RequestRecord {
+  request_id: string;
+  kind: 'request' | 'attempt';
+  /** 0 for the request record; 1, 2, … for attempt records. */
+  attempt: number;
+  /** The request this attempt belongs to; null on request records. */
+  parent_request_id: string | null;
+  /** ISO 8601 arrival time. */
+  timestamp: string;
+  surface: string;
+  operation: string;
+  virtual_key_id: string | null;
+  team_id: string | null;
+  customer_id: string | null;
+  metadata: Record<string, string>;
+  /** The provider that served the request (or the last one tried). */
+  provider: string | null;
+  /** The model sent upstream (or, when nothing was tried, the model asked for). */
+  model: string | null;
+  /** The model as the caller named it (route, alias or `provider/model`). */
+  requested_model: string | null;
+  /** Id of the provider key used (never its value). */
+  key_id: string | null;
+  /** HTTP status: sent to the caller on request records, seen from the upstream on attempt records. */
+  status: number;
+  error_code: string | null;
+  error_type: string | null;
+  error_message: string | null;
+  /** Unified finish reason: stop, length, tool-calls, content-filter, error, other. */
+  stop_reason: string | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  input_tokens: number | null;
+  cached_input_tokens: number | null;
+  cache_write_tokens: number | null;
+  output_tokens: number | null;
+  reasoning_tokens: number | null;
+  total_tokens: number | null;
+  /** Null when the price or the usage is unknown. */
+  cost_usd: number | null;
+  /** Response-cache hit type (`exact`, `semantic`), null when no cache answered. */
+  cache_hit: string | null;
+  stream: boolean;
+  attempts: number;
+  /** Request body (JSON), only with content logging on; capped and redacted. */
+  request_content: string | null;
+  /** Answer text, only with content logging on; capped and redacted. */
+  response_content: string | null;
+}
+
+/** Columns in storage order; the SQL stores and CSV export share it. */
+export const RECORD_COLUMNS = [
+  'request_id',
+  'kind',
+  'attempt',
+  'parent_request_id',
+  'timestamp',
+  'surface',
+  'operation',
+  'virtual_key_id',
+  'team_id',
+  'customer_id',
+  'metadata',
+  'provider',
+  'model',
+  'requested_model',
+  'key_id',
+  'status',
+  'error_code',
+  'error_type',
+  'error_message',
+  'stop_reason',
+  'latency_ms',
+  'ttft_ms',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+  'cost_usd',
+  'cache_hit',
+  'stream',
+  'attempts',
+  'request_content',
+  'response_content',
+] as const satisfies readonly (keyof RequestRecord)[];

@@ -1,0 +1,185 @@
+import { migrate } from '../storage/migrations.js';
+import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
+import { compareRows } from './aggregate-records.js';
+import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
+import type { LogPage, LogStore } from './log-store.js';
+import { REQUEST_LOG_MIGRATIONS } from './request-log-migrations.js';
+import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
+
+const STORED_COLUMNS = RECORD_COLUMNS.map((column) => (column === 'timestamp' ? 'ts' : column));
+const INSERT_CHUNK = 400;
+
+/** The request log on SQLite or PostgreSQL (`<prefix>request_logs`). */
+export class SqlLogStore implements LogStore {
+  private readonly table: string;
+
+  constructor(
+    private readonly database: SqlDatabase,
+    private readonly prefix = 'tollgate_',
+  ) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
+    this.table = `${prefix}request_logs`;
+  }
+
+  migrate(): Promise<void> {
+    return migrate(this.database, this.prefix, 'request_log', REQUEST_LOG_MIGRATIONS);
+  }
+
+  async insert(records: readonly RequestRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const row = `(${STORED_COLUMNS.map(() => '?').join(', ')})`;
+    await this.database.transaction(async (transaction) => {
+      if (transaction.dialect === 'sqlite') {
+        const sql = `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values ${row}`;
+        for (const record of records) await transaction.execute(sql, this.values(record));
+        return;
+      }
+      for (let start = 0; start < records.length; start += INSERT_CHUNK) {
+        const chunk = records.slice(start, start + INSERT_CHUNK);
+        await transaction.execute(`insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values ${chunk.map(() => row).join(', ')}`, chunk.flatMap((record) => this.values(record)));
+      }
+    });
+  }
+
+  async query(query: LogQuery): Promise<LogPage> {
+    const where = this.where(query.filter);
+    const column = query.sort === 'timestamp' ? 'ts' : query.sort;
+    const direction = query.order === 'asc' ? 'asc' : 'desc';
+    const rows = await this.database.query<Record<string, unknown>>(
+      `select ${STORED_COLUMNS.join(', ')} from ${this.table}${where.sql} order by ${column} ${direction} nulls last, id ${direction} limit ? offset ?`,
+      [...where.params, query.limit, query.offset],
+    );
+    const counted = await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
+    return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
+  }
+
+  async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+    const where = this.where(query.filter);
+    const selected: string[] = [...query.groupBy];
+    if (query.bucketMs !== undefined) {
+      const width = Math.trunc(query.bucketMs);
+      selected.push(`(ts / ${width}) * ${width} as bucket`);
+    }
+    const groupBy = selected.length === 0 ? '' : ` group by ${selected.map((_, index) => index + 1).join(', ')}`;
+    const sums = [
+      'count(*) as requests',
+      'sum(case when status >= 400 then 1 else 0 end) as errors',
+      'coalesce(sum(input_tokens), 0) as input_tokens',
+      'coalesce(sum(output_tokens), 0) as output_tokens',
+      'coalesce(sum(total_tokens), 0) as total_tokens',
+      'coalesce(sum(cost_usd), 0) as cost_usd',
+    ];
+    const rows = await this.database.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, where.params);
+    return rows
+      .filter((row) => Number(row.requests) > 0)
+      .map((row) => {
+        const group: AggregateRow['group'] = {};
+        for (const dimension of query.groupBy) group[dimension] = dimension === 'stream' ? toBoolean(row.stream) : (row[dimension] as string | number | null);
+        const requests = Number(row.requests);
+        const errors = Number(row.errors);
+        return {
+          bucket: query.bucketMs === undefined ? null : new Date(Number(row.bucket)).toISOString(),
+          group,
+          requests,
+          errors,
+          error_rate: errors / requests,
+          input_tokens: Number(row.input_tokens),
+          output_tokens: Number(row.output_tokens),
+          total_tokens: Number(row.total_tokens),
+          cost_usd: Number(row.cost_usd),
+        };
+      })
+      .sort(compareRows);
+  }
+
+  deleteBefore(epochMs: number): Promise<number> {
+    return this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
+  }
+
+  private values(record: RequestRecord): SqlValue[] {
+    return RECORD_COLUMNS.map((column) => {
+      if (column === 'timestamp') return Date.parse(record.timestamp);
+      if (column === 'metadata') return JSON.stringify(record.metadata);
+      return record[column];
+    });
+  }
+
+  private toRecord(row: Record<string, unknown>): RequestRecord {
+    const record: Record<string, unknown> = {};
+    for (const column of RECORD_COLUMNS) {
+      if (column === 'timestamp') record.timestamp = new Date(Number(row.ts)).toISOString();
+      else if (column === 'metadata') record.metadata = typeof row.metadata === 'string' ? JSON.parse(row.metadata) : (row.metadata ?? {});
+      else if (column === 'stream') record.stream = toBoolean(row.stream);
+      else {
+        const value = row[column];
+        // PostgreSQL returns bigint columns as strings.
+        record[column] = typeof value === 'string' && NUMERIC_COLUMNS.has(column) ? Number(value) : (value ?? null);
+      }
+    }
+    return record as unknown as RequestRecord;
+  }
+
+  private where(filter: LogFilter): { sql: string; params: SqlValue[] } {
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    const kind = filter.kind ?? 'request';
+    if (kind !== 'all') {
+      clauses.push('kind = ?');
+      params.push(kind);
+    }
+    const anyOf = (column: string, values: readonly SqlValue[] | undefined) => {
+      if (values === undefined) return;
+      clauses.push(values.length === 1 ? `${column} = ?` : `${column} in (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    const compare = (column: string, operator: string, value: number | undefined) => {
+      if (value === undefined) return;
+      clauses.push(`${column} ${operator} ?`);
+      params.push(value);
+    };
+    if (filter.requestId !== undefined) anyOf('request_id', [filter.requestId]);
+    compare('ts', '>=', filter.from);
+    compare('ts', '<', filter.to);
+    anyOf('provider', filter.providers);
+    anyOf('model', filter.models);
+    anyOf('virtual_key_id', filter.virtualKeys);
+    anyOf('team_id', filter.teams);
+    anyOf('customer_id', filter.customers);
+    for (const { key, value } of filter.metadata ?? []) {
+      if (this.database.dialect === 'sqlite') {
+        clauses.push('json_extract(metadata, ?) = ?');
+        params.push(`$."${key.replaceAll('"', '')}"`, value);
+      } else {
+        clauses.push('metadata ->> ? = ?');
+        params.push(key, value);
+      }
+    }
+    anyOf('status', filter.statuses);
+    if (filter.outcome === 'success') clauses.push('status < 400');
+    if (filter.outcome === 'error') clauses.push('status >= 400');
+    anyOf('error_code', filter.errorCodes);
+    anyOf('error_type', filter.errorTypes);
+    anyOf('stop_reason', filter.stopReasons);
+    anyOf('cache_hit', filter.cacheHits);
+    compare('latency_ms', '>=', filter.minLatencyMs);
+    compare('latency_ms', '<=', filter.maxLatencyMs);
+    compare('total_tokens', '>=', filter.minTokens);
+    compare('total_tokens', '<=', filter.maxTokens);
+    compare('cost_usd', '>=', filter.minCostUsd);
+    compare('cost_usd', '<=', filter.maxCostUsd);
+    if (filter.stream !== undefined) anyOf('stream', [filter.stream]);
+    if (filter.text !== undefined) {
+      const like = this.database.dialect === 'sqlite' ? 'like' : 'ilike';
+      const pattern = `%${filter.text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+      clauses.push(`(request_content ${like} ? escape '\\' or response_content ${like} ? escape '\\')`);
+      params.push(pattern, pattern);
+    }
+    return { sql: clauses.length === 0 ? '' : ` where ${clauses.join(' and ')}`, params };
+  }
+}
+
+const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts']);
+
+function toBoolean(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 't';
+}

@@ -1,0 +1,54 @@
+import { adminRoutes } from '../admin/admin-auth.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
+import type { HttpRoute } from '../server/http-route.js';
+import { logRoutes } from './log/log-routes.js';
+import { LogWriter } from './log/log-writer.js';
+import { openLogStore } from './log/open-log-store.js';
+import type { RequestRecord } from './log/request-record.js';
+import { scheduleRetention } from './log/retention.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { observabilityObserver } from './request-observer.js';
+
+/**
+ * Observability: the request log (store, batched writer, query API, export, retention), Prometheus
+ * metrics, the audit API and anomaly alerts, built from `observability` in the config.
+ */
+export const observabilityModule: ModuleFactory = async (context) => {
+  const settings = context.config.observability;
+  const metrics = settings.metrics ? new GatewayMetrics(settings.max_label_values) : undefined;
+  const routes: HttpRoute[] = [];
+  const adminOnly: HttpRoute[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  const listeners: ((request: RequestContext, record: RequestRecord) => void)[] = [];
+
+  let write: ((records: RequestRecord[]) => void) | undefined;
+  if (settings.request_log) {
+    const store = await openLogStore(context.storage);
+    const writer = new LogWriter({
+      store,
+      logger: context.logger,
+      queueSize: settings.queue_size,
+      batchSize: settings.batch_size,
+      flushIntervalMs: settings.flush_interval_ms,
+      onDrop: metrics === undefined ? undefined : (what, count) => metrics.dropped(what, count),
+    });
+    write = (records) => writer.enqueue(records);
+    adminOnly.push(...logRoutes(store, () => writer.flush()));
+    const stopRetention = scheduleRetention(store, settings.retention_days, context.logger);
+    closers.push(stopRetention, () => writer.close());
+  }
+  if (metrics !== undefined) routes.push(metricsRoute(metrics, settings.metrics_token));
+
+  const observer = observabilityObserver({ write, metrics, listeners, logContent: settings.log_content, maxContentBytes: settings.max_content_bytes });
+  const module: GatewayModule = {
+    name: 'observability',
+    observers: [observer],
+    routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+  return module;
+};

@@ -1,0 +1,92 @@
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+
+export type SqlValue = string | number | boolean | null;
+
+/**
+ * The little of SQL the request log and the audit chain need, over SQLite (better-sqlite3) or
+ * PostgreSQL (pg.Pool), so both stores are one implementation each. Statements use `?`
+ * placeholders; PostgreSQL gets them renumbered to `$n`.
+ */
+export interface SqlDatabase {
+  readonly dialect: 'sqlite' | 'postgres';
+  query<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** Returns the number of rows changed. */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Runs `work` in one transaction (PostgreSQL: on one pooled connection). */
+  transaction<T>(work: (database: SqlDatabase) => Promise<T>): Promise<T>;
+}
+
+export function sqliteDatabase(db: Database.Database): SqlDatabase {
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      if (statements.size > 200) statements.clear();
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  const toSqlite = (params: readonly SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+  const database: SqlDatabase = {
+    dialect: 'sqlite',
+    async query<Row>(sql: string, params: readonly SqlValue[] = []) {
+      return prepare(sql).all(...toSqlite(params)) as Row[];
+    },
+    async execute(sql, params = []) {
+      if (params.length === 0 && sql.includes(';')) {
+        db.exec(sql);
+        return 0;
+      }
+      return prepare(sql).run(...toSqlite(params)).changes;
+    },
+    async transaction(work) {
+      // better-sqlite3 is synchronous: the work's statements run back to back on this connection.
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(database);
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+  };
+  return database;
+}
+
+function numbered(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
+}
+
+export function postgresDatabase(pool: pg.Pool | pg.PoolClient, inTransaction = false): SqlDatabase {
+  return {
+    dialect: 'postgres',
+    async query<Row>(sql: string, params: readonly SqlValue[] = []) {
+      const result = await pool.query(numbered(sql), [...params]);
+      return result.rows as Row[];
+    },
+    async execute(sql, params = []) {
+      const result = await pool.query(params.length === 0 ? sql : numbered(sql), [...params]);
+      return result.rowCount ?? 0;
+    },
+    async transaction(work) {
+      if (inTransaction) return work(this);
+      const client = await (pool as pg.Pool).connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(postgresDatabase(client, true));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
