@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerLimitsShape } from './governance-schema.js';
 
 export const providerKeySchema = z.strictObject({
   /** Name for logs and headers; defaults to `<provider>-<index>`. */
@@ -29,6 +30,15 @@ export const providerSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   timeout_ms: z.number().int().positive().default(60_000),
   max_retries: z.number().int().min(0).max(10).default(2),
+  /** Finer timeouts; `first_byte_ms` and `idle_ms` default to `timeout_ms`, `total_ms` to none. */
+  timeouts: z
+    .strictObject({
+      connect_ms: z.number().int().positive().optional(),
+      first_byte_ms: z.number().int().positive().optional(),
+      idle_ms: z.number().int().positive().optional(),
+      total_ms: z.number().int().positive().optional(),
+    })
+    .optional(),
   /** Azure: API version query parameter. */
   api_version: z.string().optional(),
   /** Azure: model name → deployment name. */
@@ -36,6 +46,8 @@ export const providerSchema = z.strictObject({
   mock: mockOptionsSchema.optional(),
   /** Adapter-specific options not covered above. */
   options: z.record(z.string(), z.unknown()).default({}),
+  /** Governance: budgets and rate limits on everything sent to this provider; when exhausted it is skipped. */
+  ...providerLimitsShape,
 });
 
 export type ProviderConfig = z.infer<typeof providerSchema>;

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+
+/**
+ * Config schemas of the governance feature (virtual keys, teams, customers, budgets, rate limits).
+ * They live in config/ because the config folder imports nothing else of ours; src/governance
+ * re-exports them and owns their meaning.
+ */
+
+/** `1m 5m 1h 1d 1w 1M 1Y` (any count of minutes, hours or days; one week, month or year). Absent = lifetime. */
+export const governancePeriodSchema = z
+  .string()
+  .regex(/^([1-9]\d*)(m|h|d)$|^1(w|M|Y)$/, 'expected a period: 1m, 5m, 1h, 1d, 1w, 1M (month) or 1Y (leave it out for a lifetime budget)');
+
+export const budgetSchema = z.strictObject({
+  /** The most this entity may spend per period, in USD. */
+  max_usd: z.number().nonnegative(),
+  /** Absent: a lifetime budget that never resets. */
+  period: governancePeriodSchema.optional(),
+  /** Periods of a day or more reset calendar-aligned in UTC; `rolling: true` counts fixed-length windows from the entity's creation instead. */
+  rolling: z.boolean().default(false),
+  /** Fractions (0–1) of the budget at which an alert webhook fires; `governance.alerts.thresholds` when absent. */
+  alert_thresholds: z.array(z.number().gt(0).max(1)).optional(),
+});
+
+const limitSchema = z.strictObject({
+  max: z.number().int().nonnegative(),
+  period: governancePeriodSchema,
+});
+
+export const rateLimitsSchema = z.strictObject({
+  /** Requests per period. */
+  requests: limitSchema.optional(),
+  /** Prompt plus completion tokens per period. */
+  tokens: limitSchema.optional(),
+});
+
+const metadataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({});
+const entityId = z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'ids may use letters, digits and `_ . : @ -` (1–128 characters)');
+
+export const customerSchema = z.strictObject({
+  id: entityId,
+  name: z.string().optional(),
+  budgets: z.array(budgetSchema).default([]),
+  rate_limits: rateLimitsSchema.optional(),
+  metadata: metadataSchema,
+});
+
+export const teamSchema = z.strictObject({
+  id: entityId,
+  name: z.string().optional(),
+  /** The customer this team belongs to (at most one). */
+  customer: z.string().optional(),
+  budgets: z.array(budgetSchema).default([]),
+  rate_limits: rateLimitsSchema.optional(),
+  metadata: metadataSchema,
+});
+
+/** A provider a virtual key may use, with its own weight, models, budgets and limits. */
+export const keyProviderSchema = z.union([
+  z.string().min(1).transform((name) => ({ name, weight: 1, models: undefined, budgets: [], rate_limits: undefined })),
+  z.strictObject({
+    name: z.string().min(1),
+    weight: z.number().nonnegative().default(1),
+    models: z.array(z.string().min(1)).optional(),
+    budgets: z.array(budgetSchema).default([]),
+    rate_limits: rateLimitsSchema.optional(),
+  }),
+]);
+
+const isoDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'expected an ISO 8601 date or date-time, e.g. 2026-12-31T23:59:59Z' });
+
+export const virtualKeySchema = z.strictObject({
+  id: entityId,
+  name: z.string().optional(),
+  /** The secret the caller sends. Hashed (SHA-256) at start-up; never stored or logged as is. */
+  value: z.string().min(1, 'the key value is empty'),
+  team: z.string().optional(),
+  customer: z.string().optional(),
+  /** Allowed models: `*`, `provider/*`, `provider/model`, bare model names, route or alias names. Deny by default. */
+  models: z.array(z.string().min(1)).default([]),
+  /** Allowed providers (all when absent), each optionally with weight, models, budgets and rate limits. */
+  providers: z.array(keyProviderSchema).optional(),
+  budgets: z.array(budgetSchema).default([]),
+  rate_limits: rateLimitsSchema.optional(),
+  /** Requests in flight at once (streams count until they end). */
+  max_concurrent: z.number().int().positive().optional(),
+  expires_at: isoDate.optional(),
+  active: z.boolean().default(true),
+  metadata: metadataSchema,
+});
+
+export const providerLimitsShape = {
+  /** Budgets on everything sent to this provider (all keys together). */
+  budgets: z.array(budgetSchema).optional(),
+  rate_limits: rateLimitsSchema.optional(),
+};
+
+export const governanceSettingsSchema = z.strictObject({
+  /** USD reserved and charged per request when the model has no known price. */
+  unpriced_request_usd: z.number().nonnegative().default(0.01),
+  /** A reservation not settled within this time (a crashed request) is charged and dropped. */
+  reservation_ttl_ms: z.number().int().positive().default(15 * 60_000),
+  /** How often settled spend is written to storage (the most spend a hard crash can lose). */
+  flush_interval_ms: z.number().int().positive().default(1_000),
+  alerts: z
+    .strictObject({
+      /** Webhook called when a budget crosses a threshold. */
+      url: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+      /** HMAC-SHA256 key for the `x-tollgate-signature` header. */
+      secret: z.string().min(1).optional(),
+      thresholds: z.array(z.number().gt(0).max(1)).default([0.5, 0.8, 0.95]),
+      max_attempts: z.number().int().min(1).max(20).default(5),
+    })
+    .default({ thresholds: [0.5, 0.8, 0.95], max_attempts: 5 }),
+});
+
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+export type RateLimitsConfig = z.infer<typeof rateLimitsSchema>;
+export type CustomerConfig = z.infer<typeof customerSchema>;
+export type TeamConfig = z.infer<typeof teamSchema>;
+export type VirtualKeyConfig = z.infer<typeof virtualKeySchema>;
+export type KeyProviderConfig = z.infer<typeof keyProviderSchema>;
+export type GovernanceSettings = z.infer<typeof governanceSettingsSchema>;
+
+interface GovernanceSections {
+  customers: readonly CustomerConfig[];
+  teams: readonly TeamConfig[];
+  virtual_keys: readonly VirtualKeyConfig[];
+  providers: Record<string, unknown>;
+}
+
+/** Cross-references between the sections: each problem names its path, e.g. `teams[1].customer`. */
+export function checkGovernanceReferences(config: GovernanceSections, context: z.core.$RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => context.addIssue({ code: 'custom', path, message });
+  const customers = new Set<string>();
+  config.customers.forEach((customer, index) => {
+    if (customers.has(customer.id)) issue(['customers', index, 'id'], `duplicate customer id "${customer.id}"`);
+    customers.add(customer.id);
+  });
+  const teams = new Set<string>();
+  config.teams.forEach((team, index) => {
+    if (teams.has(team.id)) issue(['teams', index, 'id'], `duplicate team id "${team.id}"`);
+    teams.add(team.id);
+    if (team.customer !== undefined && !customers.has(team.customer)) issue(['teams', index, 'customer'], `unknown customer "${team.customer}"`);
+  });
+  const keys = new Set<string>();
+  const values = new Set<string>();
+  config.virtual_keys.forEach((key, index) => {
+    if (keys.has(key.id)) issue(['virtual_keys', index, 'id'], `duplicate virtual key id "${key.id}"`);
+    keys.add(key.id);
+    if (values.has(key.value)) issue(['virtual_keys', index, 'value'], 'two virtual keys have the same value');
+    values.add(key.value);
+    if (key.team !== undefined && key.customer !== undefined) issue(['virtual_keys', index], 'a virtual key belongs to a team or a customer, not both');
+    if (key.team !== undefined && !teams.has(key.team)) issue(['virtual_keys', index, 'team'], `unknown team "${key.team}"`);
+    if (key.customer !== undefined && !customers.has(key.customer)) issue(['virtual_keys', index, 'customer'], `unknown customer "${key.customer}"`);
+    key.providers?.forEach((provider, providerIndex) => {
+      if (!(provider.name in config.providers)) issue(['virtual_keys', index, 'providers', providerIndex], `unknown provider "${provider.name}"`);
+    });
+  });
+}

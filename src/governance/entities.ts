@@ -1,0 +1,33 @@
+import type { BudgetConfig, CustomerConfig, KeyProviderConfig, RateLimitsConfig, TeamConfig, VirtualKeyConfig } from './config-schema.js';
+
+/** Where an entity was defined: seeded from the config file, or created through the admin API. */
+export type EntitySource = 'config' | 'api';
+
+interface Stamped {
+  /** ISO time of creation; anchors rolling budget windows. */
+  created_at: string;
+  source: EntitySource;
+}
+
+export type CustomerRecord = CustomerConfig & Stamped;
+export type TeamRecord = TeamConfig & Stamped;
+
+/** A virtual key as stored: the config shape without its secret, plus the secret's hash. */
+export type KeyRecord = Omit<VirtualKeyConfig, 'value' | 'providers'> &
+  Stamped & {
+    providers?: KeyProviderConfig[] | undefined;
+    /** SHA-256 (hex) of the secret. */
+    key_hash: string;
+    /** After a rotation, the old secret's hash stays valid until `previous_valid_until`. */
+    previous_key_hash?: string | undefined;
+    previous_valid_until?: string | undefined;
+  };
+
+export type EntityKind = 'customer' | 'team' | 'virtual_key';
+export type EntityRecord = CustomerRecord | TeamRecord | KeyRecord;
+
+/** What every level of the hierarchy carries for limits. */
+export interface LimitedEntity {
+  budgets?: BudgetConfig[] | undefined;
+  rate_limits?: RateLimitsConfig | undefined;
+}

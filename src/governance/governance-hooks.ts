@@ -1,0 +1,189 @@
+import type { ProviderConfig } from '../config/provider-schema.js';
+import type { Principal, RequestContext, RequestCost } from '../pipeline/context.js';
+import type { Admission, AdmissionEstimate, Governance } from '../pipeline/hooks.js';
+import type { PlanResolver } from '../pipeline/plan-resolver.js';
+import type { RoutePlan, Target } from '../pipeline/target.js';
+import { GatewayError, type Usage } from '../spec/index.js';
+import type { KeyRecord } from './entities.js';
+import { hashKey, presentedKey } from './key-secret.js';
+import { actualAmounts, addScopeLines, type LimitScope, type LineInfo } from './limit-lines.js';
+import { refusalError } from './limit-errors.js';
+import { authorizePlan } from './model-access.js';
+import type { EntityRegistry, KeyEntry } from './registry.js';
+import type { LimitLine, SpendStore } from './spend-store.js';
+
+export interface GovernanceHooksOptions {
+  registry: EntityRegistry;
+  store: SpendStore;
+  resolver: PlanResolver;
+  /** Global provider budgets and limits (`providers.<name>.budgets/rate_limits`). */
+  providers: Readonly<Record<string, ProviderConfig>>;
+  now: () => number;
+  unpricedRequestUsd: number;
+  reservationTtlMs: number;
+  /** Called after every settlement with the lines charged, for budget alerts. */
+  onSettled?: (infos: readonly LineInfo[], lines: readonly LimitLine[]) => void;
+}
+
+const NO_ADMISSION: Admission = { settle() {}, release() {} };
+
+/**
+ * The pipeline's Governance hooks: authentication by virtual key, model/provider authorization,
+ * and admission against every level's limits with one atomic reservation.
+ */
+export class GovernanceHooks implements Governance {
+  /** Requests already counted against key/team/customer request limits (retries are not counted again). */
+  private readonly counted = new WeakSet<RequestContext>();
+  private readonly providerScopes = new Map<string, LimitScope>();
+
+  constructor(private readonly options: GovernanceHooksOptions) {
+    for (const [name, config] of Object.entries(options.providers)) {
+      if ((config.budgets?.length ?? 0) === 0 && config.rate_limits === undefined) continue;
+      this.providerScopes.set(name, { level: 'provider', scope: `provider:${name}`, label: `provider "${name}"`, budgets: config.budgets, rateLimits: config.rate_limits, maxConcurrent: undefined, anchor: 0 });
+    }
+  }
+
+  authenticate(context: RequestContext): Principal | undefined {
+    const registry = this.options.registry;
+    if (registry.keyCount === 0) return undefined;
+    const entry = this.keyFromHeaders(context);
+    return principalOf(entry.record, registry);
+  }
+
+  /** The key entry a request presents; throws `invalid_api_key` / `key_inactive` / `key_expired`. */
+  keyFromHeaders(context: Pick<RequestContext, 'headers'>): KeyEntry {
+    const value = presentedKey(context.headers);
+    if (value === undefined) {
+      throw new GatewayError('invalid_api_key', 'Send a virtual key as `Authorization: Bearer <key>`, `x-api-key`, `x-goog-api-key` or `x-tollgate-key`.');
+    }
+    const now = this.options.now();
+    const entry = this.options.registry.findByHash(hashKey(value), now);
+    if (entry === undefined) throw new GatewayError('invalid_api_key', 'The virtual key is not valid.');
+    if (!entry.record.active) throw new GatewayError('key_inactive', `The virtual key \`${entry.record.id}\` has been deactivated.`);
+    if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
+      throw new GatewayError('key_expired', `The virtual key \`${entry.record.id}\` expired at ${new Date(entry.expiresAt).toISOString()}.`);
+    }
+    return entry;
+  }
+
+  authorize(context: RequestContext, plan: RoutePlan): RoutePlan {
+    const principal = context.principal;
+    if (principal === undefined) return plan;
+    const entry = this.entryOf(principal);
+    return authorizePlan(entry, plan, this.options.resolver);
+  }
+
+  allowsModel(principal: Principal | undefined, model: string): boolean {
+    if (principal === undefined) return true;
+    try {
+      authorizePlan(this.entryOf(principal), this.options.resolver.resolve(model), this.options.resolver);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async admit(context: RequestContext, target: Target, estimate: AdmissionEstimate): Promise<Admission> {
+    const { store, now: clock, registry } = this.options;
+    const now = clock();
+    const usd = estimate.maxCostUsd ?? this.options.unpricedRequestUsd;
+    const tokens = estimate.inputTokens + (estimate.maxOutputTokens ?? 0);
+    const lines: LimitLine[] = [];
+    const infos: LineInfo[] = [];
+    const principal = context.principal;
+    const firstCount = !this.counted.has(context);
+    if (principal !== undefined) {
+      const entry = this.entryOf(principal);
+      const key = entry.record;
+      const amounts = { usd, tokens, countRequest: firstCount };
+      const customer = registry.customerOf(key);
+      if (customer !== undefined) {
+        addScopeLines({ level: 'customer', scope: `customer:${customer.id}`, label: `customer "${customer.id}"`, budgets: customer.budgets, rateLimits: customer.rate_limits, maxConcurrent: undefined, anchor: Date.parse(customer.created_at) }, amounts, now, lines, infos);
+      }
+      const team = key.team === undefined ? undefined : registry.teams.get(key.team);
+      if (team !== undefined) {
+        addScopeLines({ level: 'team', scope: `team:${team.id}`, label: `team "${team.id}"`, budgets: team.budgets, rateLimits: team.rate_limits, maxConcurrent: undefined, anchor: Date.parse(team.created_at) }, amounts, now, lines, infos);
+      }
+      addScopeLines({ level: 'key', scope: `key:${key.id}`, label: `virtual key "${key.id}"`, budgets: key.budgets, rateLimits: key.rate_limits, maxConcurrent: key.max_concurrent, anchor: entry.createdAt }, amounts, now, lines, infos);
+      const providerConfig = entry.providers?.get(target.provider.name);
+      if (providerConfig !== undefined && (providerConfig.budgets.length > 0 || providerConfig.rate_limits !== undefined)) {
+        addScopeLines(
+          { level: 'key_provider', scope: `key:${key.id}/provider:${target.provider.name}`, label: `provider "${target.provider.name}" of virtual key "${key.id}"`, budgets: providerConfig.budgets, rateLimits: providerConfig.rate_limits, maxConcurrent: undefined, anchor: entry.createdAt },
+          { usd, tokens, countRequest: true },
+          now,
+          lines,
+          infos,
+        );
+      }
+    }
+    const providerScope = this.providerScopes.get(target.provider.name);
+    if (providerScope !== undefined) addScopeLines(providerScope, { usd, tokens, countRequest: true }, now, lines, infos);
+    if (lines.length === 0) return NO_ADMISSION;
+
+    const result = await store.reserve(lines, now, this.options.reservationTtlMs);
+    if (!result.ok) throw refusalError(infos[result.index]!, result.state, lines[result.index]!.amount, now);
+    if (firstCount && principal !== undefined) this.counted.add(context);
+    this.setRateLimitHeaders(context, lines, infos);
+
+    let done = false;
+    const finish = (actual: number[]) => {
+      if (done) return;
+      done = true;
+      void Promise.resolve(store.settle(result.id, actual)).then(() => this.options.onSettled?.(infos, lines), () => {});
+    };
+    return {
+      settle: (usage: Usage | undefined, cost: RequestCost | undefined) => {
+        const spent = cost?.known === true ? cost.usd : usd;
+        const used = usage?.inputTokens !== undefined && usage.outputTokens !== undefined ? usage.inputTokens + usage.outputTokens : tokens;
+        finish(actualAmounts(lines, infos, spent, used, false));
+      },
+      release: () => finish(actualAmounts(lines, infos, 0, 0, true)),
+    };
+  }
+
+  private entryOf(principal: Principal): KeyEntry {
+    const entry = this.options.registry.keys.get(principal.keyId);
+    if (entry === undefined) throw new GatewayError('invalid_api_key', 'The virtual key is not valid.');
+    return entry;
+  }
+
+  /** `x-ratelimit-*` for the tightest request and token limits of the caller's own levels. */
+  private setRateLimitHeaders(context: RequestContext, lines: readonly LimitLine[], infos: readonly LineInfo[]): void {
+    let requests: number | undefined;
+    let tokens: number | undefined;
+    for (let index = 0; index < infos.length; index++) {
+      const info = infos[index]!;
+      if (info.level === 'provider' || info.level === 'key_provider') continue;
+      if (info.metric === 'requests' && (requests === undefined || remainingOf(lines[index]!, this.options.store) < remainingOf(lines[requests]!, this.options.store))) requests = index;
+      if (info.metric === 'tokens' && (tokens === undefined || remainingOf(lines[index]!, this.options.store) < remainingOf(lines[tokens]!, this.options.store))) tokens = index;
+    }
+    const now = this.options.now();
+    for (const [index, unit] of [
+      [requests, 'requests'],
+      [tokens, 'tokens'],
+    ] as const) {
+      if (index === undefined) continue;
+      const info = infos[index]!;
+      context.responseHeaders[`x-ratelimit-limit-${unit}`] = String(info.limit);
+      context.responseHeaders[`x-ratelimit-remaining-${unit}`] = String(Math.max(0, Math.floor(remainingOf(lines[index]!, this.options.store))));
+      context.responseHeaders[`x-ratelimit-reset-${unit}`] = `${Math.max(1, Math.ceil((info.windowEnd - now) / 1000))}s`;
+    }
+  }
+}
+
+function remainingOf(line: LimitLine, store: SpendStore): number {
+  const state = store.peek(line.counter);
+  if (state instanceof Promise) return line.limit;
+  return line.limit + state.credit - state.used - state.reserved;
+}
+
+export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal {
+  const customer = registry.customerOf(key);
+  return {
+    keyId: key.id,
+    ...(key.name === undefined ? {} : { keyName: key.name }),
+    ...(key.team === undefined ? {} : { teamId: key.team }),
+    ...(customer === undefined ? {} : { customerId: customer.id }),
+    metadata: key.metadata,
+  };
+}

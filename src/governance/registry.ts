@@ -1,0 +1,69 @@
+import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
+
+/** A virtual key with what authentication needs precomputed. */
+export interface KeyEntry {
+  readonly record: KeyRecord;
+  readonly expiresAt: number | undefined;
+  readonly createdAt: number;
+  /** Provider name → its per-key config; undefined when the key does not restrict providers. */
+  readonly providers: ReadonlyMap<string, NonNullable<KeyRecord['providers']>[number]> | undefined;
+}
+
+interface HashEntry {
+  readonly key: KeyEntry;
+  /** Set for a rotated-out secret: valid until then. */
+  readonly validUntil: number | undefined;
+}
+
+/**
+ * The governance entities, held in memory so that the hot path never waits for storage:
+ * customers, teams and keys by id, and keys by the SHA-256 of their secret (a Map lookup on a
+ * hash, so comparing secrets leaks no timing about the secret itself).
+ */
+export class EntityRegistry {
+  readonly customers = new Map<string, CustomerRecord>();
+  readonly teams = new Map<string, TeamRecord>();
+  readonly keys = new Map<string, KeyEntry>();
+  private readonly byHash = new Map<string, HashEntry>();
+
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  findByHash(hash: string, now: number): KeyEntry | undefined {
+    const found = this.byHash.get(hash);
+    if (found === undefined) return undefined;
+    if (found.validUntil !== undefined && now >= found.validUntil) return undefined;
+    return found.key;
+  }
+
+  putKey(record: KeyRecord): KeyEntry {
+    this.removeKey(record.id);
+    const entry: KeyEntry = {
+      record,
+      expiresAt: record.expires_at === undefined ? undefined : Date.parse(record.expires_at),
+      createdAt: Date.parse(record.created_at),
+      providers: record.providers === undefined ? undefined : new Map(record.providers.map((provider) => [provider.name, provider])),
+    };
+    this.keys.set(record.id, entry);
+    this.byHash.set(record.key_hash, { key: entry, validUntil: undefined });
+    if (record.previous_key_hash !== undefined && record.previous_valid_until !== undefined) {
+      this.byHash.set(record.previous_key_hash, { key: entry, validUntil: Date.parse(record.previous_valid_until) });
+    }
+    return entry;
+  }
+
+  removeKey(id: string): void {
+    const existing = this.keys.get(id);
+    if (existing === undefined) return;
+    this.keys.delete(id);
+    this.byHash.delete(existing.record.key_hash);
+    if (existing.record.previous_key_hash !== undefined) this.byHash.delete(existing.record.previous_key_hash);
+  }
+
+  /** The customer a key belongs to, directly or through its team. */
+  customerOf(key: KeyRecord): CustomerRecord | undefined {
+    const id = key.customer ?? (key.team === undefined ? undefined : this.teams.get(key.team)?.customer);
+    return id === undefined ? undefined : this.customers.get(id);
+  }
+}

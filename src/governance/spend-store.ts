@@ -1,0 +1,65 @@
+/**
+ * The reservation ledger behind budgets, rate limits and concurrency caps. Every limit is a
+ * counter (`used` settled, `reserved` in flight, `credit` from top-ups) in one window.
+ *
+ * The contract is what makes "no overspend" hold with many concurrent requests, and it is written
+ * so that a Redis implementation can follow with one Lua script per method:
+ * - `reserve` checks every line and, only if all pass, adds each line's amount to `reserved`, as
+ *   one atomic step (a script over the counters' hashes; in memory, one synchronous call).
+ * - `settle` moves a reservation's amounts out of `reserved` and adds the actual amounts to `used`.
+ * - a reservation never settled (its request crashed) is settled with `chargeOnExpiry` after its TTL
+ *   (in Redis: a sorted set of reservation ids by expiry, swept by a script).
+ */
+export interface LimitLine {
+  /** Counter identity including its window, e.g. `key:k1|usd|1d|1767225600000`. */
+  readonly counter: string;
+  /** End of the counter's window (epoch ms); the counter may be forgotten after it. Infinity for lifetime counters. */
+  readonly windowEnd: number;
+  /** The most `used + reserved` may reach (before top-up credit). */
+  readonly limit: number;
+  /** Reserved now. */
+  readonly amount: number;
+  /** What an expired (never settled) reservation is charged. */
+  readonly chargeOnExpiry: number;
+}
+
+export interface CounterState {
+  used: number;
+  reserved: number;
+  /** Top-ups: added to the limit for this window. */
+  credit: number;
+}
+
+export type ReserveResult = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly index: number; readonly state: CounterState };
+
+/** A counter as persisted: settled spend and credit per window. */
+export interface CounterSnapshot {
+  counter: string;
+  windowEnd: number;
+  used: number;
+  credit: number;
+}
+
+type Awaitable<T> = T | Promise<T>;
+
+export interface SpendStore {
+  /** Atomically: refuses with the first line that cannot take its amount, or reserves all of them. */
+  reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Awaitable<ReserveResult>;
+  /** Replaces the reservation with `actual[i]` used on each line. Unknown ids (already expired) are ignored. */
+  settle(id: string, actual: readonly number[]): Awaitable<void>;
+  /** The state of a counter (zeros when it was never touched). */
+  peek(counter: string): Awaitable<CounterState>;
+  /** Adds top-up credit to a counter's window. */
+  addCredit(counter: string, windowEnd: number, usd: number): Awaitable<void>;
+  /** Zeroes `used` and `credit` of every counter of a scope (`key:k1`, `team:t1`, …) and its sub-scopes (`key:k1/provider:openai`). */
+  resetScope(scope: string): Awaitable<void>;
+  /** Settles expired reservations and forgets counters whose window ended. */
+  sweep(now: number): Awaitable<void>;
+  /** Counters changed since the last call (for flushing to storage). */
+  takeChanged(): Awaitable<CounterSnapshot[]>;
+  /** Loads persisted counters at start-up. */
+  restore(snapshots: readonly CounterSnapshot[]): Awaitable<void>;
+}
+
+/** Tolerance for float sums of USD amounts. */
+export const EPSILON = 1e-9;

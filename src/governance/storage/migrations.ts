@@ -1,0 +1,24 @@
+/** Versioned schema changes of the governance tables; each runs once, in order, in a transaction. */
+export interface Migration {
+  version: number;
+  sqlite: string;
+  postgres: string;
+}
+
+export const GOVERNANCE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sqlite: `
+      CREATE TABLE governance_entities (kind TEXT NOT NULL, id TEXT NOT NULL, document TEXT NOT NULL, seed_hash TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (kind, id));
+      CREATE TABLE governance_counters (counter TEXT PRIMARY KEY, window_end INTEGER NOT NULL, used REAL NOT NULL, credit REAL NOT NULL);
+      CREATE INDEX governance_counters_window_end ON governance_counters (window_end);
+      CREATE TABLE governance_alerts (counter TEXT NOT NULL, threshold REAL NOT NULL, window_end INTEGER NOT NULL, fired_at TEXT NOT NULL, payload TEXT NOT NULL, delivered INTEGER NOT NULL, attempts INTEGER NOT NULL, PRIMARY KEY (counter, threshold));
+    `,
+    postgres: `
+      CREATE TABLE governance_entities (kind TEXT NOT NULL, id TEXT NOT NULL, document JSONB NOT NULL, seed_hash TEXT, updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (kind, id));
+      CREATE TABLE governance_counters (counter TEXT PRIMARY KEY, window_end BIGINT NOT NULL, used DOUBLE PRECISION NOT NULL, credit DOUBLE PRECISION NOT NULL);
+      CREATE INDEX governance_counters_window_end ON governance_counters (window_end);
+      CREATE TABLE governance_alerts (counter TEXT NOT NULL, threshold DOUBLE PRECISION NOT NULL, window_end BIGINT NOT NULL, fired_at TEXT NOT NULL, payload JSONB NOT NULL, delivered BOOLEAN NOT NULL, attempts INTEGER NOT NULL, PRIMARY KEY (counter, threshold));
+    `,
+  },
+];
