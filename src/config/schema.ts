@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { checkGovernanceReferences, customerSchema, governanceSettingsSchema, teamSchema, virtualKeySchema } from './governance-schema.js';
 import { providerSchema } from './provider-schema.js';
 import { routingSchema } from './routing-schema.js';
-import { routingSchema } from './routing-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 
 const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
@@ -59,8 +58,6 @@ export const configSchema = z.strictObject({
   /** Model name → another model name, route or `provider/model`. */
   aliases: z.record(z.string(), z.string()).default({}),
   routes: z.record(z.string(), routeSchema).default({}),
-  /** Retries, circuit breakers and latency tracking (docs/routing.md). */
-  routing: routingSchema.default(routingSchema.parse({})),
   /** Retries, circuit breakers and latency tracking (docs/routing.md). */
   routing: routingSchema.default(routingSchema.parse({})),
   /** USD per million tokens, keyed `provider/model`; overrides the shipped catalog. */

@@ -33,9 +33,9 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
   const provider = target.provider;
   const adapter = provider.adapter;
   const codec = adapter.chatCodec;
-  const key = pickKey(provider, target.model);
+  const key = target.key ?? pickKey(provider, target.model);
   const upstreamRequest = adapter.buildChatRequest(request, target.model, key, provider.settings);
-  const response = await callUpstream(provider, upstreamRequest, transport, signal);
+  const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
   if (response.status >= 400) {
     const text = await readBody(response.body).catch(() => '');
     throw codec.decodeError(response.status, text, response.headers);

@@ -18,8 +18,8 @@ export async function attemptEmbedding(target: Target, body: Record<string, unkn
   if (adapter.buildEmbeddingRequest === undefined || adapter.embeddingCodec === undefined) {
     throw new GatewayError('operation_not_supported', `Provider \`${provider.name}\` (${adapter.type}) does not serve embeddings.`, { param: 'model' });
   }
-  const key = pickKey(provider, target.model);
-  const response = await callUpstream(provider, adapter.buildEmbeddingRequest(body, target.model, key, provider.settings), transport, signal);
+  const key = target.key ?? pickKey(provider, target.model);
+  const response = await callUpstream(provider, adapter.buildEmbeddingRequest(body, target.model, key, provider.settings), transport, signal, target.timeouts);
   const text = await readBody(response.body);
   if (response.status >= 400) throw adapter.chatCodec.decodeError(response.status, text, response.headers);
   let parsed: unknown;

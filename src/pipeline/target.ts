@@ -1,4 +1,6 @@
 import type { ProviderInstance } from '../providers/instance.js';
+import type { ProviderKey } from '../providers/provider.js';
+import type { UpstreamTimeouts } from '../providers/transport/http-transport.js';
 
 /** One place a request can be sent: a provider instance and the model name it is sent as. */
 export interface Target {
@@ -9,6 +11,10 @@ export interface Target {
   readonly ref: string;
   /** Relative weight within its group (weighted strategy). */
   readonly weight: number;
+  /** The provider key the router chose for this attempt; when absent the attempt picks one itself. */
+  readonly key?: ProviderKey;
+  /** Timeouts the router computed for this attempt (provider config and request override); else `timeout_ms`. */
+  readonly timeouts?: UpstreamTimeouts;
 }
 
 export type Strategy = 'weighted' | 'latency' | 'least-busy';

@@ -2,6 +2,7 @@ import type { ChatCodec } from '../codecs/codec.js';
 import type { Pipeline } from '../pipeline/chat-pipeline.js';
 import { toGatewayError, type ChatRequest } from '../spec/index.js';
 import type { HttpExchange, HttpHandler } from '../server/http-route.js';
+import { withHeaderFallbacks } from '../routing/header-fallbacks.js';
 import { DialectSink } from './dialect-sink.js';
 import { contextFor } from './surface.js';
 
@@ -25,7 +26,8 @@ export function createChatHandler(options: ChatHandlerOptions): HttpHandler {
     let sink = new DialectSink(exchange, codec, false);
     try {
       await pipeline.authenticate(context);
-      const request = decode(await exchange.readJson(), exchange);
+      // Per-request fallbacks may also come as a header, so callers can add them without touching the body.
+      const request = withHeaderFallbacks(decode(await exchange.readJson(), exchange), exchange.request.headers);
       sink = new DialectSink(exchange, codec, options.alwaysIncludeUsage === true || request.includeUsage === true);
       await pipeline.chat(context, request, sink);
     } catch (error) {

@@ -9,75 +9,143 @@ export interface HttpTransportOptions {
 }
 
 /**
- * Sends upstream requests over undici: one Agent, which keeps a keep-alive Pool per origin.
- * No `fetch` here: `dispatcher.request` is several times cheaper and gives us a streaming body.
+ * How long one upstream exchange may take, phase by phase. Every field is optional; a missing
+ * `firstByteMs`/`idleMs` means undici's default, a missing `totalMs` no overall deadline.
+ */
+export interface UpstreamTimeouts {
+  /** TCP (and TLS) connection set-up. */
+  connectMs?: number;
+  /** From sending the request to the response headers. */
+  firstByteMs?: number;
+  /** Longest silence between two body chunks (a stalled stream). */
+  idleMs?: number;
+  /** The whole exchange, body included. */
+  totalMs?: number;
+}
+
+const DEFAULT_CONNECT_MS = 10_000;
+
+/**
+ * Sends upstream requests over undici: one Agent per distinct connect timeout (usually one), each
+ * keeping a keep-alive Pool per origin. No `fetch` here: `dispatcher.request` is several times
+ * cheaper and gives us a streaming body.
  */
 export class HttpTransport {
-  private readonly agent: Agent;
+  private readonly agents = new Map<number, Agent>();
 
-  constructor(options: HttpTransportOptions = {}) {
-    this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 256,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-      keepAliveMaxTimeout: 600_000,
-      connect: { noDelay: true, keepAlive: true },
-    });
-  }
+  constructor(private readonly options: HttpTransportOptions = {}) {}
 
   /**
-   * Sends `request`; resolves when response headers arrive. `timeoutMs` bounds the wait for
-   * headers and every gap between body chunks. Network failures become GatewayErrors.
+   * Sends `request`; resolves when response headers arrive. `timeouts` bounds each phase (a number
+   * bounds the wait for headers and every gap between body chunks). Network failures and timeouts
+   * become GatewayErrors (`upstream_unreachable`, `upstream_timeout`).
    */
-  async send(request: UpstreamHttpRequest, timeoutMs: number, signal: AbortSignal): Promise<UpstreamHttpResponse> {
+  async send(request: UpstreamHttpRequest, timeouts: number | UpstreamTimeouts, signal: AbortSignal): Promise<UpstreamHttpResponse> {
+    const limits: UpstreamTimeouts = typeof timeouts === 'number' ? { firstByteMs: timeouts, idleMs: timeouts } : timeouts;
     const url = new URL(request.url);
+    const deadline = limits.totalMs === undefined ? undefined : new Deadline(limits.totalMs, signal);
     try {
-      const response: Dispatcher.ResponseData = await this.agent.request({
+      const response: Dispatcher.ResponseData = await this.agentFor(limits.connectMs ?? DEFAULT_CONNECT_MS).request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: request.method,
         headers: request.headers,
         body: request.body,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        signal: deadline?.signal ?? signal,
+        ...(limits.firstByteMs === undefined ? {} : { headersTimeout: limits.firstByteMs }),
+        ...(limits.idleMs === undefined ? {} : { bodyTimeout: limits.idleMs }),
+        // undici 7 rejects a `throwOnError` option: error statuses come back as responses.
       });
-      const body = response.body;
       return {
         status: response.statusCode,
         headers: response.headers,
-        body: mapBodyErrors(body),
+        body: mapBodyErrors(response.body, url.host, deadline),
       };
     } catch (error) {
-      throw toTransportError(error, url.host, signal);
+      deadline?.clear();
+      throw toTransportError(error, url.host, signal, deadline);
     }
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
   }
 
-  destroy(): Promise<void> {
-    return this.agent.destroy();
+  async destroy(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((agent) => agent.destroy()));
+  }
+
+  private agentFor(connectMs: number): Agent {
+    let agent = this.agents.get(connectMs);
+    if (agent === undefined) {
+      agent = new Agent({
+        connections: this.options.connectionsPerOrigin ?? 256,
+        keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 30_000,
+        keepAliveMaxTimeout: 600_000,
+        connect: { noDelay: true, keepAlive: true, timeout: connectMs },
+      });
+      this.agents.set(connectMs, agent);
+    }
+    return agent;
   }
 }
 
-async function* mapBodyErrors(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+/** The total deadline of one exchange: aborts when the time is up or the caller goes away. */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  expired = false;
+
+  constructor(
+    milliseconds: number,
+    private readonly caller: AbortSignal,
+  ) {
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort(new Error('total deadline'));
+    }, milliseconds);
+    // The timer must never keep the process alive on its own.
+    this.timer.unref();
+    if (caller.aborted) this.controller.abort(caller.reason);
+    else caller.addEventListener('abort', this.forward, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.caller.removeEventListener('abort', this.forward);
+  }
+
+  private readonly forward = (): void => {
+    this.controller.abort(this.caller.reason);
+  };
+}
+
+async function* mapBodyErrors(body: AsyncIterable<Buffer>, host: string, deadline: Deadline | undefined): AsyncIterable<Buffer> {
   try {
     for await (const chunk of body) yield chunk;
   } catch (error) {
-    throw toTransportError(error, undefined, undefined);
+    throw toTransportError(error, host, undefined, deadline);
+  } finally {
+    deadline?.clear();
   }
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-export function toTransportError(error: unknown, host: string | undefined, signal: AbortSignal | undefined): unknown {
+export function toTransportError(error: unknown, host: string | undefined, signal: AbortSignal | undefined, deadline?: { expired: boolean }): unknown {
   if (GatewayError.is(error)) return error;
   if (signal?.aborted) return error;
-  const code = (error as { code?: string } | null)?.code ?? (error as { cause?: { code?: string } } | null)?.cause?.code;
   const where = host === undefined ? 'the provider' : host;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new GatewayError('upstream_timeout', `Timed out waiting for ${where}.`, { retryable: true, cause: error });
+  if (deadline?.expired) return new GatewayError('upstream_timeout', `${where} did not finish within the total timeout.`, { retryable: true, cause: error });
+  const code = (error as { code?: string } | null)?.code ?? (error as { cause?: { code?: string } } | null)?.cause?.code;
+  if (code !== undefined && TIMEOUTS.has(code)) {
+    const phase = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting to' : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'the first byte from' : 'the next chunk from';
+    return new GatewayError('upstream_timeout', `Timed out waiting for ${phase} ${where}.`, { retryable: true, cause: error });
   }
   if (code === 'UND_ERR_ABORTED' || (error as Error | null)?.name === 'AbortError') return error;
   if (code !== undefined && UNREACHABLE.has(code)) {

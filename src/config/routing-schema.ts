@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Circuit breaker thresholds, shared by every target and provider key (see docs/routing.md). */
+export const circuitBreakerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Opens after this many failures in a row. */
+  consecutive_failures: z.number().int().positive().default(5),
+  /** Opens when failures / requests within `window_ms` reach this share… */
+  error_ratio: z.number().gt(0).max(1).default(0.5),
+  /** …provided at least this many requests were seen in the window. */
+  min_requests: z.number().int().positive().default(20),
+  window_ms: z.number().int().positive().default(60_000),
+  /** How long an open circuit refuses traffic before one half-open probe is let through. */
+  open_ms: z.number().int().positive().default(30_000),
+});
+
+export const retrySchema = z.strictObject({
+  /** First backoff; doubles per retry of the same target, with jitter. */
+  base_backoff_ms: z.number().int().nonnegative().default(100),
+  max_backoff_ms: z.number().int().nonnegative().default(2_000),
+  /** A `Retry-After` up to this long is waited for; a longer one moves on to the next target. */
+  max_retry_after_ms: z.number().int().nonnegative().default(10_000),
+  /** Upstream attempts per request across every target and fallback (the per-request budget). */
+  max_attempts: z.number().int().positive().max(50).default(10),
+});
+
+export const keyHealthSchema = z.strictObject({
+  /** A key refused with 401/402/403 is left out for this long. */
+  auth_cooldown_ms: z.number().int().nonnegative().default(300_000),
+});
+
+/** `routing`: how targets are chosen, retried and taken out of rotation. */
+export const routingSchema = z.strictObject({
+  circuit_breaker: circuitBreakerSchema.default(circuitBreakerSchema.parse({})),
+  retry: retrySchema.default(retrySchema.parse({})),
+  keys: keyHealthSchema.default(keyHealthSchema.parse({})),
+  /** Half-life-like decay of the latency estimate (peak EWMA) used by the `latency` strategy. */
+  latency_decay_ms: z.number().int().positive().default(10_000),
+});
+
+export type RoutingConfig = z.infer<typeof routingSchema>;
+export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;

@@ -1,0 +1,60 @@
+import type { RoutingConfig } from '../config/routing-schema.js';
+import type { ProviderKey } from '../providers/provider.js';
+import type { Target } from '../pipeline/target.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { PeakEwma } from './peak-ewma.js';
+
+/** Shared state of one target (`provider/model`) across requests. */
+export interface TargetHealth {
+  readonly ref: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly breaker: CircuitBreaker;
+  readonly latency: PeakEwma;
+  inFlight: number;
+}
+
+/** Shared state of one provider key across requests and models. */
+export interface KeyHealth {
+  readonly provider: string;
+  readonly keyId: string;
+  readonly breaker: CircuitBreaker;
+  inFlight: number;
+}
+
+/** Every target's and key's health, created on first sight and kept for the gateway's lifetime. */
+export class HealthRegistry {
+  private readonly targets = new Map<string, TargetHealth>();
+  /** Keyed by provider name, then key id. */
+  private readonly keys = new Map<string, Map<string, KeyHealth>>();
+
+  constructor(private readonly config: RoutingConfig) {}
+
+  target(target: Target): TargetHealth {
+    let health = this.targets.get(target.ref);
+    if (health === undefined) {
+      health = { ref: target.ref, provider: target.provider.name, model: target.model, breaker: new CircuitBreaker(this.config.circuit_breaker), latency: new PeakEwma(this.config.latency_decay_ms), inFlight: 0 };
+      this.targets.set(target.ref, health);
+    }
+    return health;
+  }
+
+  key(provider: string, key: ProviderKey): KeyHealth {
+    let byId = this.keys.get(provider);
+    if (byId === undefined) this.keys.set(provider, (byId = new Map()));
+    let health = byId.get(key.id);
+    if (health === undefined) {
+      health = { provider, keyId: key.id, breaker: new CircuitBreaker(this.config.circuit_breaker), inFlight: 0 };
+      byId.set(key.id, health);
+    }
+    return health;
+  }
+
+  allTargets(): IterableIterator<TargetHealth> {
+    return this.targets.values();
+  }
+
+  *allKeys(): Iterable<KeyHealth> {
+    for (const byId of this.keys.values()) yield* byId.values();
+  }
+}

@@ -1,0 +1,13 @@
+import type { RoutingConfig } from '../config/routing-schema.js';
+import type { UpstreamTimeouts } from '../providers/transport/http-transport.js';
+import type { RouterEnvironment } from './clock.js';
+import type { HealthRegistry } from './health-registry.js';
+
+/** What every routing session of one router shares. */
+export interface RouterState {
+  readonly config: RoutingConfig;
+  readonly health: HealthRegistry;
+  readonly environment: RouterEnvironment;
+  /** Per provider name, from `timeout_ms` and `timeouts`. */
+  readonly timeouts: ReadonlyMap<string, UpstreamTimeouts>;
+}

@@ -1,0 +1,55 @@
+import type { GatewayConfig } from '../config/schema.js';
+import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
+import type { PlanResolver } from '../pipeline/plan-resolver.js';
+import type { ProviderInstance } from '../providers/instance.js';
+import { sendJson } from '../server/respond.js';
+import type { RouterEnvironment } from './clock.js';
+import { healthReport, type HealthReport } from './health-snapshot.js';
+import { ResilientRouter } from './resilient-router.js';
+
+const routers = new WeakMap<GatewayConfig, ResilientRouter>();
+
+/**
+ * The health report of the gateway built from `config` (the same object every module receives in
+ * its ModuleContext), for metrics; undefined when routing is not loaded.
+ */
+export function routingHealth(config: GatewayConfig): HealthReport | undefined {
+  const router = routers.get(config);
+  return router === undefined ? undefined : healthReport(router.health, router.state.environment.now());
+}
+
+/** The routing module with an injected clock, randomness or sleep (tests simulate outages with it). */
+export function createRoutingModule(environment: Partial<RouterEnvironment> = {}): ModuleFactory {
+  return (context): GatewayModule => {
+    const { config } = context;
+    const router = new ResilientRouter({ config: config.routing, providers: config.providers, maxTimeoutOverrideMs: config.server.request_timeout_ms, environment });
+    registerKnownTargets(router, context.resolver, context.providers);
+    routers.set(config, router);
+    return {
+      name: 'routing',
+      router,
+      observers: [router.observer],
+      routes: [
+        {
+          method: 'GET',
+          path: '/health/providers',
+          handler: (exchange) => sendJson(exchange.response, 200, healthReport(router.health, router.state.environment.now())),
+        },
+      ],
+    };
+  };
+}
+
+export const routingModule: ModuleFactory = createRoutingModule();
+
+/** So that `GET /health/providers` lists every configured target and key before any traffic. */
+function registerKnownTargets(router: ResilientRouter, resolver: PlanResolver, providers: ReadonlyMap<string, ProviderInstance>): void {
+  for (const model of resolver.models()) {
+    try {
+      for (const group of resolver.resolve(model).groups) for (const target of group.targets) router.health.target(target);
+    } catch {
+      // A model that does not resolve has nothing to report.
+    }
+  }
+  for (const provider of providers.values()) for (const key of provider.keys) router.health.key(provider.name, key);
+}
