@@ -1,5 +1,39 @@
-/** `tollgate audit verify --config <file>`: implemented by the audit log (observability). */
-export async function runAuditVerify(_file: string): Promise<number> {
-  process.stderr.write('tollgate: the audit log is not available in this build\n');
-  return 1;
+import { ConfigError } from '../config/config-error.js';
+import { loadConfigFile } from '../config/load.js';
+import { openAuditStore } from '../observability/audit/audit-log.js';
+import { verifyChain } from '../observability/audit/verify-chain.js';
+import { openStorage } from '../storage/storage.js';
+
+/**
+ * `tollgate audit verify --config <file>`: recomputes the audit chain in the config's storage.
+ * Exit 0 when intact, 1 when an entry is altered or missing (naming the first), 2 on a bad config.
+ */
+export async function runAuditVerify(file: string): Promise<number> {
+  let config;
+  try {
+    config = await loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.storage.type === 'memory') {
+    process.stderr.write('tollgate: storage.type is memory, so there is no stored audit log to verify.\n');
+    return 2;
+  }
+  const storage = await openStorage(config.storage);
+  try {
+    const store = await openAuditStore(storage);
+    const verdict = await verifyChain(store.pages());
+    if (verdict.ok) {
+      process.stdout.write(`audit log intact: ${verdict.entries} entries verified\n`);
+      return 0;
+    }
+    process.stderr.write(`audit log TAMPERED: first bad entry seq ${verdict.firstBadSeq}: ${verdict.reason} (${verdict.entries} entries before it verified)\n`);
+    return 1;
+  } finally {
+    await storage.close();
+  }
 }

@@ -1,7 +1,10 @@
 import { adminRoutes } from '../admin/admin-auth.js';
+import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute } from '../server/http-route.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import { logRoutes } from './log/log-routes.js';
 import { LogWriter } from './log/log-writer.js';
 import { openLogStore } from './log/open-log-store.js';
@@ -40,6 +43,8 @@ export const observabilityModule: ModuleFactory = async (context) => {
     closers.push(stopRetention, () => writer.close());
   }
   if (metrics !== undefined) routes.push(metricsRoute(metrics, settings.metrics_token));
+  if (context.audit instanceof AuditLog) adminOnly.push(...auditRoutes(context.audit));
+  context.audit.append({ actor: 'config', action: 'config.load', target: context.configSource, details: configSummary(context.config) });
 
   const observer = observabilityObserver({ write, metrics, listeners, logContent: settings.log_content, maxContentBytes: settings.max_content_bytes });
   const module: GatewayModule = {
@@ -52,3 +57,15 @@ export const observabilityModule: ModuleFactory = async (context) => {
   };
   return module;
 };
+
+/** What the audit log keeps about a loaded config: its shape, never its values (keys, tokens). */
+function configSummary(config: GatewayConfig): Record<string, unknown> {
+  return {
+    providers: Object.entries(config.providers).map(([name, provider]) => ({ name, type: provider.type, keys: provider.keys.map((key, index) => key.id ?? `${name}-${index}`) })),
+    routes: Object.keys(config.routes),
+    aliases: Object.keys(config.aliases),
+    storage: config.storage.type,
+    admin_api: config.admin.token !== undefined,
+    observability: { request_log: config.observability.request_log, log_content: config.observability.log_content, metrics: config.observability.metrics, alerts: config.observability.alerts.enabled },
+  };
+}

@@ -1,10 +1,10 @@
-import { discardAudit } from '../admin/audit-sink.js';
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/chat-pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import { accessLogObserver } from '../observability/access-log.js';
+import { openAuditLog, type AuditLog } from '../observability/audit/audit-log.js';
 import { buildProviderInstances } from '../providers/build-instances.js';
 import { createAdapterRegistry } from '../providers/registry.js';
 import { HttpTransport } from '../providers/transport/http-transport.js';
@@ -50,14 +50,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const storage = await openStorage(config.storage);
   const modules: GatewayModule[] = [];
+  let audit: AuditLog | undefined;
   try {
-    for (const factory of options.modules ?? featureModules) modules.push(await factory({ config, storage, logger, providers, resolver, costs, audit: discardAudit, configSource: source }));
+    audit = await openAuditLog(storage, logger);
+    for (const factory of options.modules ?? featureModules) modules.push(await factory({ config, storage, logger, providers, resolver, costs, audit, configSource: source }));
   } catch (error) {
     for (const module of modules.reverse()) await module.close?.().catch(() => {});
+    await audit?.close().catch(() => {});
     await storage.close();
     throw error;
   }
 
+  const auditLog = audit;
   const transport = new HttpTransport();
   const observers = modules.flatMap((module) => module.observers ?? []);
   if (config.logging.requests) observers.unshift(accessLogObserver(logger));
@@ -105,6 +109,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
             logger.error('module failed to close', { module: module.name, error });
           }
         }
+        await auditLog.close().catch((error: unknown) => logger.error('audit log failed to close', { error }));
         await transport.close().catch(() => transport.destroy());
         await storage.close();
         logger.flush();

@@ -1,0 +1,43 @@
+import type { HttpExchange, HttpRoute } from '../../server/http-route.js';
+import { sendJson } from '../../server/respond.js';
+import { GatewayError } from '../../spec/index.js';
+import type { AuditLog } from './audit-log.js';
+
+function integer(exchange: HttpExchange, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const raw = exchange.query.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new GatewayError('invalid_request', `\`${name}\` must be an integer from ${min} to ${max}.`, { param: name });
+  return value;
+}
+
+/** `GET /admin/audit` (entries, filterable, paged by seq) and `GET /admin/audit/verify` (to be wrapped with adminRoutes). */
+export function auditRoutes(audit: AuditLog): HttpRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: '/admin/audit',
+      async handler(exchange) {
+        await audit.flush();
+        const order = exchange.query.get('order') === 'desc' ? 'desc' : 'asc';
+        const entries = await audit.store.list({
+          afterSeq: integer(exchange, 'after_seq', undefined, 0, Number.MAX_SAFE_INTEGER),
+          limit: integer(exchange, 'limit', 100, 1, 1000)!,
+          actor: exchange.query.get('actor') ?? undefined,
+          action: exchange.query.get('action') ?? undefined,
+          target: exchange.query.get('target') ?? undefined,
+          order,
+        });
+        sendJson(exchange.response, 200, { entries });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/audit/verify',
+      async handler(exchange) {
+        const verdict = await audit.verify();
+        sendJson(exchange.response, 200, { ok: verdict.ok, entries: verdict.entries, first_bad_seq: verdict.firstBadSeq, reason: verdict.reason });
+      },
+    },
+  ];
+}
