@@ -2,9 +2,10 @@ import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
-import type { HttpRoute } from '../server/http-route.js';
+import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
+import { LiveTail } from './log/live-tail.js';
 import { logRoutes } from './log/log-routes.js';
 import { LogWriter } from './log/log-writer.js';
 import { openLogStore } from './log/open-log-store.js';
@@ -24,6 +25,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const routes: HttpRoute[] = [];
   const adminOnly: HttpRoute[] = [];
   const closers: (() => Promise<void> | void)[] = [];
+  const upgrades: UpgradeRoute[] = [];
   const listeners: ((request: RequestContext, record: RequestRecord) => void)[] = [];
 
   let write: ((records: RequestRecord[]) => void) | undefined;
@@ -37,7 +39,13 @@ export const observabilityModule: ModuleFactory = async (context) => {
       flushIntervalMs: settings.flush_interval_ms,
       onDrop: metrics === undefined ? undefined : (what, count) => metrics.dropped(what, count),
     });
-    write = (records) => writer.enqueue(records);
+    const tail = new LiveTail(context.config.admin.token);
+    upgrades.push(tail.route());
+    write = (records) => {
+      writer.enqueue(records);
+      tail.publish(records);
+    };
+    closers.push(() => tail.close());
     adminOnly.push(...logRoutes(store, () => writer.flush()));
     const stopRetention = scheduleRetention(store, settings.retention_days, context.logger);
     closers.push(stopRetention, () => writer.close());
@@ -51,6 +59,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
     name: 'observability',
     observers: [observer],
     routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
+    upgrades,
     async close() {
       for (const close of closers.reverse()) await close();
     },

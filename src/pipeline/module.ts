@@ -1,7 +1,7 @@
 import type { AuditSink } from '../admin/audit-sink.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { ProviderInstance } from '../providers/instance.js';
-import type { HttpRoute } from '../server/http-route.js';
+import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
 import type { Logger } from '../server/logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { CostCalculator } from './cost.js';
@@ -32,6 +32,8 @@ export interface GatewayModule {
   readonly router?: Router;
   readonly observers?: readonly RequestObserver[];
   readonly routes?: readonly HttpRoute[];
+  /** Paths that take HTTP upgrades (WebSocket endpoints). */
+  readonly upgrades?: readonly UpgradeRoute[];
   /** Throws when the module cannot serve (readiness). */
   ready?(): Promise<void>;
   /** Flushes and releases resources on shutdown. */

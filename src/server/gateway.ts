@@ -86,7 +86,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ),
   );
   for (const module of modules) routes.addAll(module.routes ?? []);
-  http = new HttpServer({ routes, logger, maxBodyBytes: config.server.max_body_bytes, requestTimeoutMs: config.server.request_timeout_ms });
+  const upgrades = modules.flatMap((module) => module.upgrades ?? []);
+  http = new HttpServer({ routes, logger, maxBodyBytes: config.server.max_body_bytes, requestTimeoutMs: config.server.request_timeout_ms, upgrades });
   const server = http;
 
   let closing: Promise<void> | undefined;

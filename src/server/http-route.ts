@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { GatewayError } from '../spec/index.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -24,6 +25,13 @@ export type HttpHandler = (exchange: HttpExchange) => Promise<void> | void;
 
 /** Renders a GatewayError in one API's own envelope. */
 export type ErrorRenderer = (error: GatewayError) => unknown;
+
+/** A path that takes HTTP upgrades (WebSocket). The handler owns the socket from then on. */
+export interface UpgradeRoute {
+  /** Exact path, without the query string. */
+  path: string;
+  handler(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
 
 export interface HttpRoute {
   method: HttpMethod;

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../spec/index.js';
-import type { HttpExchange } from './http-route.js';
+import type { Duplex } from 'node:stream';
+import type { HttpExchange, UpgradeRoute } from './http-route.js';
 import type { Logger } from './logger.js';
 import { readJsonBody } from './read-json.js';
 import { requestIdFrom } from './request-id.js';
@@ -13,6 +14,8 @@ export interface HttpServerOptions {
   logger: Logger;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  /** WebSocket (upgrade) endpoints by exact path. */
+  upgrades?: readonly UpgradeRoute[];
 }
 
 /**
@@ -34,6 +37,17 @@ export class HttpServer {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
+    });
+    const upgrades = new Map((options.upgrades ?? []).map((route) => [route.path, route]));
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const rawUrl = request.url ?? '/';
+      const queryAt = rawUrl.indexOf('?');
+      const route = upgrades.get(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
+      if (route === undefined || this.draining) {
+        socket.end(`HTTP/1.1 ${route === undefined ? '404 Not Found' : '503 Service Unavailable'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        return;
+      }
+      route.handler(request, socket, head);
     });
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
