@@ -1,0 +1,128 @@
+import { createHmac } from 'node:crypto';
+import { request } from 'undici';
+import type { AuditSink } from '../admin/audit-sink.js';
+import type { Logger } from '../server/logger.js';
+import type { GovernanceSettings } from './config-schema.js';
+import type { LineInfo } from './limit-lines.js';
+import type { LimitLine, SpendStore } from './spend-store.js';
+import type { AlertRecord, GovernanceStore } from './storage/governance-store.js';
+
+/** Posts one webhook body; resolves with the HTTP status. Injectable for tests. */
+export type WebhookSender = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
+
+export interface BudgetAlertsOptions {
+  settings: GovernanceSettings['alerts'];
+  store: GovernanceStore;
+  spend: SpendStore;
+  audit: AuditSink;
+  logger: Logger;
+  now: () => number;
+  send?: WebhookSender;
+  /** First retry delay; doubles on each attempt. */
+  retryBaseMs?: number;
+}
+
+const defaultSender: WebhookSender = async (url, body, headers) => {
+  const response = await request(url, { method: 'POST', body, headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  await response.body.dump();
+  return response.statusCode;
+};
+
+/** `sha256=<hex>` of `<timestamp>.<body>` with the shared secret, as sent in `x-tollgate-signature`. */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Budget thresholds (e.g. 50/80/95 %): once per budget window and threshold, the crossing is
+ * recorded in storage, audited and posted to `governance.alerts.url`, signed with HMAC-SHA256 and
+ * retried with exponential backoff up to `max_attempts`.
+ */
+export class BudgetAlerts {
+  private readonly fired = new Set<string>();
+  private readonly deliveries = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly options: BudgetAlertsOptions) {}
+
+  load(records: readonly AlertRecord[]): void {
+    for (const record of records) this.fired.add(`${record.counter}@${record.threshold}`);
+  }
+
+  /** Checks the budgets a settled attempt was charged to. */
+  async check(infos: readonly LineInfo[], lines: readonly LimitLine[]): Promise<void> {
+    for (let index = 0; index < infos.length; index++) {
+      const info = infos[index]!;
+      if (info.metric !== 'usd') continue;
+      const thresholds = info.budget?.alert_thresholds ?? this.options.settings.thresholds;
+      if (thresholds.length === 0) continue;
+      const line = lines[index]!;
+      const state = await this.options.spend.peek(line.counter);
+      const ceiling = info.limit + state.credit;
+      if (ceiling <= 0) continue;
+      for (const threshold of thresholds) {
+        const name = `${line.counter}@${threshold}`;
+        if (state.used < threshold * ceiling || this.fired.has(name)) continue;
+        this.fired.add(name);
+        this.fire(info, line, threshold, state.used, ceiling);
+      }
+    }
+  }
+
+  /** Waits for deliveries in flight (on shutdown). */
+  async drain(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.deliveries]);
+  }
+
+  private fire(info: LineInfo, line: LimitLine, threshold: number, spent: number, budget: number): void {
+    const firedAt = new Date(this.options.now()).toISOString();
+    const payload = {
+      type: 'budget.threshold',
+      level: info.level,
+      scope: info.scope,
+      entity: info.label,
+      period: info.period ?? 'lifetime',
+      rolling: info.rolling,
+      threshold,
+      spent_usd: spent,
+      budget_usd: budget,
+      resets_at: Number.isFinite(info.windowEnd) ? new Date(info.windowEnd).toISOString() : null,
+      fired_at: firedAt,
+    };
+    const record: AlertRecord = { counter: line.counter, threshold, windowEnd: info.windowEnd, firedAt, payload, delivered: false, attempts: 0 };
+    this.options.audit.append({ actor: 'governance', action: 'budget.alert', target: info.scope, details: payload });
+    const delivery = this.deliver(record).catch((error: unknown) => this.options.logger.error('governance: budget alert failed', { scope: info.scope, error: (error as Error).message }));
+    this.deliveries.add(delivery);
+    void delivery.finally(() => this.deliveries.delete(delivery));
+  }
+
+  private async deliver(record: AlertRecord): Promise<void> {
+    await this.options.store.putAlert(record);
+    const { url, secret, max_attempts: maxAttempts } = this.options.settings;
+    if (url === undefined) return;
+    const send = this.options.send ?? defaultSender;
+    const body = JSON.stringify(record.payload);
+    let delay = this.options.retryBaseMs ?? 500;
+    while (record.attempts < maxAttempts) {
+      record.attempts++;
+      const timestamp = String(Math.floor(this.options.now() / 1000));
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-tollgate-event': 'budget.threshold', 'x-tollgate-timestamp': timestamp };
+      if (secret !== undefined) headers['x-tollgate-signature'] = signWebhook(secret, timestamp, body);
+      try {
+        const status = await send(url, body, headers);
+        if (status >= 200 && status < 300) {
+          record.delivered = true;
+          break;
+        }
+      } catch {
+        // Retried below.
+      }
+      if (this.closed || record.attempts >= maxAttempts) break;
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      delay *= 2;
+    }
+    await this.options.store.putAlert(record);
+    if (!record.delivered) this.options.logger.warn('governance: budget alert webhook not delivered', { scope: record.payload.scope, attempts: record.attempts });
+  }
+}

@@ -1,0 +1,156 @@
+import type { AuditSink } from '../admin/audit-sink.js';
+import type { Logger } from '../server/logger.js';
+import { GatewayError } from '../spec/index.js';
+import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, TeamRecord } from './entities.js';
+import { generateKeySecret, hashKey } from './key-secret.js';
+import type { EntityRegistry } from './registry.js';
+import type { CounterSnapshot, SpendStore } from './spend-store.js';
+import type { GovernanceStore, StoredEntity } from './storage/governance-store.js';
+
+export interface GovernanceServiceOptions {
+  registry: EntityRegistry;
+  spend: SpendStore;
+  store: GovernanceStore;
+  audit: AuditSink;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Entity changes (admin API) and the spend flush: each change is written to storage first, then
+ * swapped into the in-memory registry, so the next request sees it and a restart keeps it.
+ */
+export class GovernanceService {
+  private flushing: Promise<void> | undefined;
+  /** Counters whose last write failed: written again with the next flush. */
+  private unsaved = new Map<string, CounterSnapshot>();
+  /** `kind:id` → the config definition hash a config entity was seeded from (kept across admin edits). */
+  private readonly seedHashes = new Map<string, string>();
+
+  constructor(readonly options: GovernanceServiceOptions) {}
+
+  load(entities: readonly StoredEntity[]): void {
+    const registry = this.options.registry;
+    for (const entity of entities) {
+      if (entity.seedHash !== undefined) this.seedHashes.set(`${entity.kind}:${entity.id}`, entity.seedHash);
+      if (entity.kind === 'customer') registry.customers.set(entity.id, entity.document as CustomerRecord);
+      else if (entity.kind === 'team') registry.teams.set(entity.id, entity.document as TeamRecord);
+    }
+    for (const entity of entities) if (entity.kind === 'virtual_key') registry.putKey(entity.document as KeyRecord);
+  }
+
+  async putCustomer(record: CustomerRecord, action: 'create' | 'update'): Promise<void> {
+    await this.persist('customer', record);
+    this.options.registry.customers.set(record.id, record);
+    this.audit(`customer.${action}`, record.id, { budgets: record.budgets.length, rate_limits: record.rate_limits !== undefined });
+  }
+
+  async putTeam(record: TeamRecord, action: 'create' | 'update'): Promise<void> {
+    if (record.customer !== undefined && !this.options.registry.customers.has(record.customer)) {
+      throw new GatewayError('invalid_request', `customer: unknown customer "${record.customer}"`, { param: 'customer' });
+    }
+    await this.persist('team', record);
+    this.options.registry.teams.set(record.id, record);
+    this.audit(`team.${action}`, record.id, { customer: record.customer });
+  }
+
+  async putKey(record: KeyRecord, action: string): Promise<void> {
+    const registry = this.options.registry;
+    if (record.team !== undefined && record.customer !== undefined) throw new GatewayError('invalid_request', 'A virtual key belongs to a team or a customer, not both.');
+    if (record.team !== undefined && !registry.teams.has(record.team)) throw new GatewayError('invalid_request', `team: unknown team "${record.team}"`, { param: 'team' });
+    if (record.customer !== undefined && !registry.customers.has(record.customer)) throw new GatewayError('invalid_request', `customer: unknown customer "${record.customer}"`, { param: 'customer' });
+    await this.persist('virtual_key', record);
+    registry.putKey(record);
+    this.audit(`virtual_key.${action}`, record.id, { team: record.team, customer: record.customer, active: record.active });
+  }
+
+  /** Creates a key with a fresh secret; the secret is returned here and never again. */
+  async createKey(record: Omit<KeyRecord, 'key_hash'>): Promise<{ record: KeyRecord; secret: string }> {
+    const secret = generateKeySecret();
+    const full: KeyRecord = { ...record, key_hash: hashKey(secret) };
+    await this.putKey(full, 'create');
+    return { record: full, secret };
+  }
+
+  /** New secret; the old one keeps working for `graceSeconds`. */
+  async rotateKey(id: string, graceSeconds: number): Promise<{ record: KeyRecord; secret: string }> {
+    const existing = this.requireKey(id);
+    const secret = generateKeySecret();
+    const record: KeyRecord = {
+      ...existing,
+      key_hash: hashKey(secret),
+      previous_key_hash: graceSeconds > 0 ? existing.key_hash : undefined,
+      previous_valid_until: graceSeconds > 0 ? new Date(this.options.now() + graceSeconds * 1000).toISOString() : undefined,
+    };
+    await this.putKey(record, 'rotate');
+    return { record, secret };
+  }
+
+  async deleteEntity(kind: EntityKind, id: string): Promise<void> {
+    const registry = this.options.registry;
+    const existing = kind === 'customer' ? this.requireCustomer(id) : kind === 'team' ? this.requireTeam(id) : this.requireKey(id);
+    if (existing.source === 'config') throw new GatewayError('conflict', `\`${id}\` is defined in the config file: remove it there (or set \`active: false\` on a key).`);
+    if (kind === 'customer') {
+      const users = [...[...registry.teams.values()].filter((team) => team.customer === id).map((team) => `team ${team.id}`), ...[...registry.keys.values()].filter((key) => key.record.customer === id).map((key) => `key ${key.record.id}`)];
+      if (users.length > 0) throw new GatewayError('conflict', `Customer \`${id}\` is still referenced by ${users.slice(0, 5).join(', ')}.`);
+    } else if (kind === 'team') {
+      const users = [...registry.keys.values()].filter((key) => key.record.team === id).map((key) => key.record.id);
+      if (users.length > 0) throw new GatewayError('conflict', `Team \`${id}\` is still referenced by virtual keys ${users.slice(0, 5).join(', ')}.`);
+    }
+    await this.options.store.deleteEntity(kind, id);
+    if (kind === 'customer') registry.customers.delete(id);
+    else if (kind === 'team') registry.teams.delete(id);
+    else registry.removeKey(id);
+    this.audit(`${kind}.delete`, id, {});
+  }
+
+  requireKey(id: string): KeyRecord {
+    const found = this.options.registry.keys.get(id);
+    if (found === undefined) throw new GatewayError('not_found', `No virtual key \`${id}\`.`);
+    return found.record;
+  }
+
+  requireTeam(id: string): TeamRecord {
+    const found = this.options.registry.teams.get(id);
+    if (found === undefined) throw new GatewayError('not_found', `No team \`${id}\`.`);
+    return found;
+  }
+
+  requireCustomer(id: string): CustomerRecord {
+    const found = this.options.registry.customers.get(id);
+    if (found === undefined) throw new GatewayError('not_found', `No customer \`${id}\`.`);
+    return found;
+  }
+
+  audit(action: string, target: string, details: Record<string, unknown>, actor = 'admin'): void {
+    try {
+      this.options.audit.append({ actor, action, target, details });
+    } catch (error) {
+      this.options.logger.error('audit append failed', { action, error: (error as Error).message });
+    }
+  }
+
+  /** Writes spend changed since the last flush. Safe to call concurrently (calls are serialised). */
+  flush(): Promise<void> {
+    const previous = this.flushing ?? Promise.resolve();
+    const next = previous.then(async () => {
+      for (const counter of await this.options.spend.takeChanged()) this.unsaved.set(counter.counter, counter);
+      if (this.unsaved.size === 0) return;
+      const batch = [...this.unsaved.values()];
+      this.unsaved = new Map();
+      try {
+        await this.options.store.saveCounters(batch);
+      } catch (error) {
+        for (const counter of batch) if (!this.unsaved.has(counter.counter)) this.unsaved.set(counter.counter, counter);
+        this.options.logger.error('governance: spend flush failed; retrying on the next interval', { counters: batch.length, error: (error as Error).message });
+        throw error;
+      }
+    });
+    this.flushing = next.catch(() => {});
+    return next;
+  }
+
+  private async persist(kind: EntityKind, record: EntityRecord): Promise<void> {
+    await this.options.store.putEntity({ kind, id: record.id, document: record, seedHash: this.seedHashes.get(`${kind}:${record.id}`) });
+  }
+}

@@ -1,0 +1,21 @@
+import type { HttpRoute } from '../server/http-route.js';
+import { sendJson } from '../server/respond.js';
+import type { GovernanceHooks } from './governance-hooks.js';
+import type { EntityRegistry } from './registry.js';
+import type { SpendStore } from './spend-store.js';
+import { keyUsage } from './usage-report.js';
+
+/** `GET /v1/usage`: the calling key's own spend and remaining budget, authenticated by the key itself. */
+export function usageRoutes(hooks: GovernanceHooks, registry: EntityRegistry, spend: SpendStore, now: () => number): HttpRoute[] {
+  const handler: HttpRoute['handler'] = async (exchange) => {
+    const entry = hooks.keyFromHeaders({ headers: exchange.request.headers });
+    const key = entry.record;
+    const report = await keyUsage(entry, registry, spend, now());
+    sendJson(exchange.response, 200, {
+      object: 'usage',
+      key: { id: key.id, name: key.name ?? null, team: key.team ?? null, customer: registry.customerOf(key)?.id ?? null, expires_at: key.expires_at ?? null, metadata: key.metadata },
+      ...report,
+    });
+  };
+  return ['/v1/usage', '/openai/v1/usage'].map((path) => ({ method: 'GET', path, handler }));
+}
