@@ -1,4 +1,7 @@
 import OpenAI from 'openai';
+import { createGovernanceModule, governanceModule, type GovernanceModuleOptions } from '../../src/governance/module.js';
+import { featureModules } from '../../src/server/modules.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 
 /** An SDK client for the gateway with a given virtual key (no retries, so limits are seen as they are). */
 export function clientFor(url: string, key: string): OpenAI {
@@ -40,3 +43,11 @@ export class TestClock {
     this.time += ms;
   }
 }
+
+/** Starts a gateway with every feature module, governance built with `options` (e.g. a test clock). */
+export function startGoverned(raw: Record<string, unknown>, options: GovernanceModuleOptions = {}): Promise<RunningGateway> {
+  return startGateway(raw, { modules: featureModules.map((factory) => (factory === governanceModule ? createGovernanceModule(options) : factory)) });
+}
+
+/** Prices that make every mock request cost about a cent: $1,000 per million tokens in and out. */
+export const DEAR_PRICING = { 'mock/mock-small': { input: 1000, output: 1000 }, 'other/mock-small': { input: 1000, output: 1000 } };
