@@ -15,9 +15,13 @@ export interface ProfileLine {
 }
 
 export interface ProfileSummary {
-  totalMs: number;
+  /** Sampled time with the process busy (idle excluded); shares are of this. */
+  busyMs: number;
+  idleMs: number;
   topFunctions: ProfileLine[];
   topFiles: ProfileLine[];
+  /** Coarse areas: Tollgate's folders, undici, Node core, native builtins, GC. */
+  areas: ProfileLine[];
 }
 
 /**
@@ -29,13 +33,21 @@ export async function summarizeCpuProfile(file: string, top: number, root: strin
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
-  let totalMs = 0;
+  const byArea = new Map<string, number>();
+  let busyMs = 0;
+  let idleMs = 0;
   for (let index = 0; index < profile.samples.length; index++) {
     const frame = frames.get(profile.samples[index]!);
     const durationMs = (profile.timeDeltas[index + 1] ?? 0) / 1000;
     if (frame === undefined) continue;
-    totalMs += durationMs;
+    if (frame.functionName === '(idle)') {
+      idleMs += durationMs;
+      continue;
+    }
+    busyMs += durationMs;
     const where = shortFile(frame.url, root);
+    const area = areaOf(where, frame.functionName);
+    byArea.set(area, (byArea.get(area) ?? 0) + durationMs);
     const functionLabel = where === '' ? frame.functionName || '(anonymous)' : `${frame.functionName || '(anonymous)'} (${where}:${frame.lineNumber + 1})`;
     byFunction.set(functionLabel, (byFunction.get(functionLabel) ?? 0) + durationMs);
     const fileLabel = where === '' ? frame.functionName : where;
@@ -45,8 +57,23 @@ export async function summarizeCpuProfile(file: string, top: number, root: strin
     [...totals.entries()]
       .sort((left, right) => right[1] - left[1])
       .slice(0, top)
-      .map(([label, selfMs]) => ({ label, selfMs, share: totalMs === 0 ? 0 : selfMs / totalMs }));
-  return { totalMs, topFunctions: rank(byFunction), topFiles: rank(byFile) };
+      .map(([label, selfMs]) => ({ label, selfMs, share: busyMs === 0 ? 0 : selfMs / busyMs }));
+  return { busyMs, idleMs, topFunctions: rank(byFunction), topFiles: rank(byFile), areas: rank(byArea) };
+}
+
+function areaOf(file: string, functionName: string): string {
+  if (file === '') {
+    if (functionName === '(garbage collector)') return 'garbage collector';
+    if (functionName === '(program)') return 'V8 / native (program)';
+    return 'native builtins (socket writes, JSON, microtasks, …)';
+  }
+  if (file.startsWith('node:')) return 'Node core (node:*)';
+  if (file.startsWith('wasm://')) return 'undici llhttp parser (wasm)';
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+  if (dependency !== null) return `dependency ${dependency[1]}`;
+  const source = /^dist\/src\/([^/]+)/.exec(file);
+  if (source !== null) return `Tollgate src/${source[1]}`;
+  return file;
 }
 
 function shortFile(url: string, root: string): string {

@@ -18,6 +18,8 @@ export interface LoadResult {
   firstFailure?: string;
   durationMs: number;
   latenciesMs: number[];
+  /** Every request that finished, warm-up included (to divide the server's CPU time by). */
+  completedTotal: number;
 }
 
 export interface ClosedLoopOptions {
@@ -42,6 +44,7 @@ export async function runClosedLoop(target: LoadTarget, options: ClosedLoopOptio
       const sentAt = performance.now();
       if (sentAt >= measureUntil) return;
       const outcome = await send(pool, target);
+      recorder.completed++;
       if (sentAt >= measureFrom) recorder.record(outcome, performance.now() - sentAt);
     }
   };
@@ -93,6 +96,7 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
         scheduled++;
         const measured = dueAt >= measureFrom;
         const request: Promise<void> = send(pool, target).then((outcome) => {
+          recorder.completed++;
           if (measured) recorder.record(outcome, performance.now() - dueAt);
           inFlight.delete(request);
         });
@@ -122,6 +126,7 @@ async function send(pool: Pool, target: LoadTarget): Promise<Outcome> {
 }
 
 class Recorder {
+  completed = 0;
   private readonly latencies: number[] = [];
   private failed = 0;
   private firstFailure: string | undefined;
@@ -142,6 +147,7 @@ class Recorder {
       ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
       durationMs,
       latenciesMs: this.latencies,
+      completedTotal: this.completed,
     };
   }
 }

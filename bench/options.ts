@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Offered load of the open-loop (fixed rate) scenario; 0 skips it. */
   ratePerSecond: number;
   targets: TargetName[];
+  /** Each scenario runs this many times, the targets taking turns. */
+  rounds: number;
   /** Run Tollgate under `node --cpu-prof` and print its hottest frames. */
   cpuProfile: boolean;
   /** Also write the results as JSON here. */
@@ -26,6 +28,7 @@ export const USAGE = `npm run bench [-- options]   (each option also reads an en
   --concurrency <list>  closed-loop concurrency levels             BENCH_CONCURRENCY  (1,50)
   --rate <n>            fixed request rate (req/s), 0 to skip      BENCH_RATE         (2000)
   --targets <list>      any of direct,bare,tollgate                BENCH_TARGETS      (all)
+  --rounds <n>          rounds per scenario, targets taking turns  BENCH_ROUNDS       (1)
   --cpu-prof            profile Tollgate and print its hot frames  BENCH_CPU_PROF=1
   --json <file>         also write the results as JSON             BENCH_JSON
   --help`;
@@ -41,6 +44,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       concurrency: { type: 'string' },
       rate: { type: 'string' },
       targets: { type: 'string' },
+      rounds: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       json: { type: 'string' },
       help: { type: 'boolean' },
@@ -60,6 +64,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     concurrencies: (values.concurrency ?? env.BENCH_CONCURRENCY ?? '1,50').split(',').map((level) => Math.round(positive('--concurrency', level))),
     ratePerSecond: nonNegative('--rate', values.rate ?? env.BENCH_RATE ?? '2000'),
     targets: targets as TargetName[],
+    rounds: Math.round(positive('--rounds', values.rounds ?? env.BENCH_ROUNDS ?? '1')),
     cpuProfile: values['cpu-prof'] === true || env.BENCH_CPU_PROF === '1',
     ...(jsonFile === undefined || jsonFile === '' ? {} : { jsonFile }),
   };

@@ -125,3 +125,18 @@ export function residentSetBytes(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** User + system CPU time a process has used so far, in milliseconds, from /proc (Linux). */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name, which may itself contain spaces: state is the first, utime the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `getconf CLK_TCK`: 100 on every Linux architecture Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;

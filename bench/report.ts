@@ -12,11 +12,15 @@ export interface ScenarioResult {
   /** Offered load of the fixed-rate scenario. */
   offeredRate?: number;
   target: TargetName;
-  /** Successful requests per second over the measured window. */
+  /** Successful requests per second over the measured windows of all rounds. */
   throughput: number;
+  /** The same, per round (their spread shows how noisy the machine was). */
+  roundThroughputs: number[];
   latency: LatencySummary;
   failed: number;
   firstFailure?: string;
+  /** CPU time (user + system) the target's own server process spent per request, warm-up included. */
+  cpuPerRequestMs?: number;
   /** RSS of the target's server process during the measured window (fixed-rate scenario only). */
   rss?: { steadyBytes: number; peakBytes: number };
 }
@@ -34,13 +38,13 @@ const MB = 1024 * 1024;
 
 export function resultsTable(results: readonly ScenarioResult[]): string {
   const lines = [
-    '| Scenario | Target | Throughput (req/s) | p50 (ms) | p99 (ms) | max (ms) | Errors | RSS steady / peak (MB) |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| Scenario | Target | Throughput (req/s) | p50 (ms) | p99 (ms) | max (ms) | Errors | Server CPU per request (µs) | RSS steady / peak (MB) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const result of results) {
     const rss = result.rss === undefined ? '' : `${(result.rss.steadyBytes / MB).toFixed(0)} / ${(result.rss.peakBytes / MB).toFixed(0)}`;
     lines.push(
-      `| ${result.scenario} | ${TARGET_LABELS[result.target]} | ${result.throughput.toFixed(0)} | ${ms(result.latency.p50)} | ${ms(result.latency.p99)} | ${ms(result.latency.max)} | ${result.failed} | ${rss} |`,
+      `| ${result.scenario} | ${TARGET_LABELS[result.target]} | ${result.throughput.toFixed(0)}${spread(result.roundThroughputs)} | ${ms(result.latency.p50)} | ${ms(result.latency.p99)} | ${ms(result.latency.max)} | ${result.failed} | ${result.cpuPerRequestMs === undefined ? 'n/a' : (result.cpuPerRequestMs * 1000).toFixed(0)} | ${rss} |`,
     );
   }
   return lines.join('\n');
@@ -107,6 +111,11 @@ export function checksTable(checks: readonly TargetCheck[]): string {
 
 function find(results: readonly ScenarioResult[], target: TargetName, concurrency: number): ScenarioResult | undefined {
   return results.find((result) => result.target === target && result.concurrency === concurrency);
+}
+
+function spread(values: readonly number[]): string {
+  if (values.length < 2) return '';
+  return ` (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
 }
 
 function ms(value: number): string {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { summarizeCpuProfile } from './cpu-profile.js';
-import { runClosedLoop, runOpenLoop, type LoadResult, type LoadTarget } from './load.js';
+import { runClosedLoop, runOpenLoop, type LoadTarget } from './load.js';
+import { Measurement } from './measurement.js';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions, type TargetName } from './options.js';
 import { CHAT_REQUEST_BODY, REPLY_TEXT } from './payload.js';
-import { median, summarizeLatencies } from './percentiles.js';
-import { forkServer, residentSetBytes, startTollgate, type ServerProcess } from './processes.js';
+import { cpuTimeMs, forkServer, residentSetBytes, startTollgate, type ServerProcess } from './processes.js';
 import { addedLatencyTable, checksTable, checkTargets, resultsTable, TARGET_LABELS, type ScenarioResult } from './report.js';
 import { BENCH_PROVIDER, BENCH_VIRTUAL_KEY, benchGatewayConfig } from './tollgate-config.js';
 
@@ -69,40 +69,50 @@ async function main(argv: readonly string[]): Promise<number> {
     const features = servers.has('tollgate') ? await probeGatewayFeatures(servers.get('tollgate')!.origin) : [];
     const idleRss = servers.has('tollgate') ? residentSetBytes(servers.get('tollgate')!.pid) : undefined;
 
-    const results: ScenarioResult[] = [];
+    const loadBefore = await loadAverage();
     const warmupMs = options.warmupSeconds * 1000;
     const durationMs = options.durationSeconds * 1000;
+    const measurements = new Map<string, Measurement>();
+    const measurementOf = (scenario: string, target: TargetName, shape: { concurrency: number } | { offeredRate: number }) => {
+      const key = `${scenario} ${target}`;
+      let measurement = measurements.get(key);
+      if (measurement === undefined) measurements.set(key, (measurement = new Measurement(scenario, target, shape)));
+      return measurement;
+    };
+    // Scenario by scenario, the targets take turns round after round, so background noise on a shared machine hits all of them alike.
     for (const concurrency of options.concurrencies) {
-      for (const [name, target] of loadTargets) {
-        progress(`c=${concurrency} → ${TARGET_LABELS[name]} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
-        const outcome = await runClosedLoop(target, { concurrency, warmupMs, durationMs });
-        results.push({ scenario: `c=${concurrency}`, concurrency, target: name, ...measured(outcome) });
+      for (let round = 1; round <= options.rounds; round++) {
+        for (const [name, target] of loadTargets) {
+          progress(`c=${concurrency} → ${TARGET_LABELS[name]}, round ${round}/${options.rounds} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
+          const pid = servers.get(name)!.pid;
+          const cpuBefore = cpuTimeMs(pid);
+          const outcome = await runClosedLoop(target, { concurrency, warmupMs, durationMs });
+          measurementOf(`c=${concurrency}`, name, { concurrency }).add(outcome, difference(cpuBefore, cpuTimeMs(pid)), []);
+        }
       }
     }
     if (options.ratePerSecond > 0) {
-      for (const [name, target] of loadTargets) {
-        progress(`${options.ratePerSecond} req/s → ${TARGET_LABELS[name]} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
-        const pid = servers.get(name)!.pid;
-        const rssSamples: number[] = [];
-        const outcome = await runOpenLoop(target, {
-          ratePerSecond: options.ratePerSecond,
-          warmupMs,
-          durationMs,
-          maxConnections: 256,
-          onSample: () => {
-            const bytes = residentSetBytes(pid);
-            if (bytes !== undefined) rssSamples.push(bytes);
-          },
-        });
-        results.push({
-          scenario: `${options.ratePerSecond} req/s`,
-          offeredRate: options.ratePerSecond,
-          target: name,
-          ...measured(outcome),
-          ...(rssSamples.length === 0 ? {} : { rss: { steadyBytes: median(rssSamples), peakBytes: Math.max(...rssSamples) } }),
-        });
+      for (let round = 1; round <= options.rounds; round++) {
+        for (const [name, target] of loadTargets) {
+          progress(`${options.ratePerSecond} req/s → ${TARGET_LABELS[name]}, round ${round}/${options.rounds} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
+          const pid = servers.get(name)!.pid;
+          const rssSamples: number[] = [];
+          const cpuBefore = cpuTimeMs(pid);
+          const outcome = await runOpenLoop(target, {
+            ratePerSecond: options.ratePerSecond,
+            warmupMs,
+            durationMs,
+            maxConnections: 256,
+            onSample: () => {
+              const bytes = residentSetBytes(pid);
+              if (bytes !== undefined) rssSamples.push(bytes);
+            },
+          });
+          measurementOf(`${options.ratePerSecond} req/s`, name, { offeredRate: options.ratePerSecond }).add(outcome, difference(cpuBefore, cpuTimeMs(pid)), rssSamples);
+        }
       }
     }
+    const results = [...measurements.values()].map((measurement) => measurement.result());
 
     const loggedRequests = servers.has('tollgate') ? await countLoggedRequests(gatewayLog) : undefined;
     await stopAll();
@@ -115,7 +125,8 @@ async function main(argv: readonly string[]): Promise<number> {
       '',
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}.`,
       `Load: ${options.warmupSeconds} s warm-up (not recorded) + ${options.durationSeconds} s measured per scenario and target; closed loop at c=${options.concurrencies.join(', c=')}` +
-        (options.ratePerSecond > 0 ? `; open loop at ${options.ratePerSecond} req/s.` : '.') +
+        (options.ratePerSecond > 0 ? `; open loop at ${options.ratePerSecond} req/s` : '') +
+        `; ${options.rounds} round(s), targets taking turns. Load average before the run: ${loadBefore}.` +
         (options.cpuProfile ? ' Tollgate ran under --cpu-prof (slower than normal).' : ''),
       '',
       resultsTable(results),
@@ -143,13 +154,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function measured(outcome: LoadResult): Omit<ScenarioResult, 'scenario' | 'target' | 'concurrency' | 'offeredRate'> {
-  return {
-    throughput: outcome.succeeded / (outcome.durationMs / 1000),
-    latency: summarizeLatencies(outcome.latenciesMs),
-    failed: outcome.failed,
-    ...(outcome.firstFailure === undefined ? {} : { firstFailure: outcome.firstFailure }),
-  };
+function difference(before: number | undefined, after: number | undefined): number | undefined {
+  return before === undefined || after === undefined ? undefined : after - before;
 }
 
 function failures(results: readonly ScenarioResult[]): string[] {
@@ -191,6 +197,12 @@ async function probeGatewayFeatures(origin: string): Promise<string[]> {
   ];
 }
 
+/** /proc/loadavg's 1, 5 and 15 minute averages: other work on the machine skews every column. */
+async function loadAverage(): Promise<string> {
+  const text = await readFile('/proc/loadavg', 'utf8').catch(() => 'unknown');
+  return text.split(' ').slice(0, 3).join(' ');
+}
+
 async function countLoggedRequests(logFile: string): Promise<number> {
   const text = await readFile(logFile, 'utf8');
   let count = 0;
@@ -205,7 +217,11 @@ async function profileReport(profileDir: string): Promise<string> {
   const line = (entry: { label: string; selfMs: number; share: number }) => `| ${entry.label.replaceAll('|', '\\|')} | ${entry.selfMs.toFixed(0)} | ${(entry.share * 100).toFixed(1)}% |`;
   return [
     '',
-    `### Tollgate CPU profile (${(summary.totalMs / 1000).toFixed(1)} s sampled, self time)`,
+    `### Tollgate CPU profile: ${(summary.busyMs / 1000).toFixed(1)} s busy, ${(summary.idleMs / 1000).toFixed(1)} s idle; self time, shares of busy time`,
+    '',
+    '| Area | ms | share |',
+    '|---|--:|--:|',
+    ...summary.areas.map(line),
     '',
     '| Function | ms | share |',
     '|---|--:|--:|',
