@@ -3,6 +3,9 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
+import { createHash } from 'node:crypto';
+import { AlertChannel } from './alerts/alert-channel.js';
+import { AnomalyDetector } from './alerts/anomaly-detector.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { LiveTail } from './log/live-tail.js';
@@ -51,6 +54,20 @@ export const observabilityModule: ModuleFactory = async (context) => {
     closers.push(stopRetention, () => writer.close());
   }
   if (metrics !== undefined) routes.push(metricsRoute(metrics, settings.metrics_token));
+  if (settings.alerts.enabled) {
+    const channel = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
+    const detector = new AnomalyDetector(settings.alerts, (alert) => channel.send(alert));
+    listeners.push((request, record) =>
+      detector.observe({
+        keyId: record.virtual_key_id,
+        teamId: record.team_id,
+        customerId: record.customer_id,
+        costUsd: record.cost_usd,
+        promptHash: record.virtual_key_id === null || request.chatRequest === undefined ? undefined : createHash('sha256').update(JSON.stringify(request.chatRequest.messages)).digest('base64'),
+      }),
+    );
+    closers.push(() => channel.settle());
+  }
   if (context.audit instanceof AuditLog) adminOnly.push(...auditRoutes(context.audit));
   context.audit.append({ actor: 'config', action: 'config.load', target: context.configSource, details: configSummary(context.config) });
 

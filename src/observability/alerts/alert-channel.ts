@@ -1,0 +1,30 @@
+import type { Logger } from '../../server/logger.js';
+import type { WebhookConfig } from '../config-schema.js';
+import type { AnomalyAlert } from './anomaly-alert.js';
+import { deliverWebhook } from './webhook.js';
+
+/**
+ * Where alerts go: a warning log line, the alert metric, and the webhook when configured
+ * (delivered in the background, in order of raising). Budget alerts from governance can use it too.
+ */
+export class AlertChannel {
+  private delivery: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly webhook: WebhookConfig | undefined,
+    private readonly count: ((kind: string, scope: string) => void) | undefined,
+  ) {}
+
+  send(alert: AnomalyAlert): void {
+    this.logger.warn('anomaly alert', { alert });
+    this.count?.(alert.kind, alert.scope);
+    const webhook = this.webhook;
+    if (webhook !== undefined) this.delivery = this.delivery.then(() => deliverWebhook(webhook, alert.id, { type: 'tollgate.alert', alert }, this.logger));
+  }
+
+  /** Waits for deliveries in progress (shutdown, tests). */
+  async settle(): Promise<void> {
+    await this.delivery;
+  }
+}
