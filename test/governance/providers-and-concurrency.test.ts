@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { RunningGateway } from '../helpers/gateway.js';
+import { chat, DEAR_PRICING, errorCode, startGoverned, TestClock } from './helpers.js';
+
+const clock = new TestClock(Date.parse('2026-05-05T10:00:00Z'));
+let running: RunningGateway;
+const small = { max_tokens: 8 };
+
+before(async () => {
+  running = await startGoverned(
+    {
+      providers: {
+        mock: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5 } },
+        other: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5, reply: 'other' } },
+        limited: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5 }, rate_limits: { requests: { max: 1, period: '1h' } } },
+        slow: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5, latency_ms: 300 } },
+      },
+      routes: {
+        pair: { targets: [{ model: 'mock/mock-small', weight: 100 }, { model: 'other/mock-small', weight: 1 }] },
+        global: { targets: [{ model: 'limited/mock-small', weight: 100 }, { model: 'other/mock-small', weight: 1 }] },
+      },
+      pricing: DEAR_PRICING,
+      virtual_keys: [
+        {
+          id: 'split',
+          value: 'vk-test-split',
+          models: ['pair'],
+          providers: [{ name: 'mock', budgets: [{ max_usd: 0.02, period: '1d' }] }, 'other'],
+        },
+        { id: 'global-user', value: 'vk-test-global', models: ['global'] },
+        { id: 'only-limited', value: 'vk-test-only-limited', models: ['limited/*'] },
+        { id: 'single', value: 'vk-test-single', models: ['slow/*'], max_concurrent: 1 },
+        { id: 'weighted', value: 'vk-test-weighted', models: ['pair'], providers: [{ name: 'mock', weight: 0 }, { name: 'other', weight: 1000 }] },
+      ],
+    },
+    { now: clock.now },
+  );
+});
+
+after(() => running.close());
+
+test("a key's provider-config budget excludes that provider; the other keeps serving", async () => {
+  const servedBy: string[] = [];
+  for (let index = 0; index < 8; index++) {
+    const result = await chat(running.url, { authorization: 'Bearer vk-test-split' }, { model: 'pair', ...small });
+    assert.equal(result.status, 200, result.text);
+    servedBy.push(result.headers.get('x-tollgate-provider')!);
+  }
+  assert.equal(servedBy[0], 'mock');
+  assert.equal(servedBy[servedBy.length - 1], 'other');
+  assert.ok(servedBy.filter((name) => name === 'mock').length <= 2);
+});
+
+test('a global provider rate limit excludes that provider for everyone; the request fails only if none is left', async () => {
+  const first = await chat(running.url, { authorization: 'Bearer vk-test-global' }, { model: 'global', ...small });
+  assert.equal(first.headers.get('x-tollgate-provider'), 'limited');
+  const second = await chat(running.url, { authorization: 'Bearer vk-test-global' }, { model: 'global', ...small });
+  assert.equal(second.status, 200);
+  assert.equal(second.headers.get('x-tollgate-provider'), 'other');
+  const none = await chat(running.url, { authorization: 'Bearer vk-test-only-limited' }, { model: 'limited/mock-small', ...small });
+  assert.equal(none.status, 429);
+  assert.equal(errorCode(none.body), 'rate_limit_exceeded');
+  assert.equal(none.headers.get('x-ratelimit-scope'), 'provider');
+});
+
+test('per-provider weights re-weight the route', async () => {
+  for (let index = 0; index < 10; index++) {
+    const result = await chat(running.url, { authorization: 'Bearer vk-test-weighted' }, { model: 'pair', ...small });
+    assert.equal(result.headers.get('x-tollgate-provider'), 'other');
+  }
+});
+
+test('max_concurrent refuses a second request in flight with 429 concurrency_limit_exceeded, and frees the slot after', async () => {
+  const results = await Promise.all([0, 1, 2].map(() => chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small })));
+  const statuses = results.map((result) => result.status).sort();
+  assert.deepEqual(statuses, [200, 429, 429]);
+  const refused = results.find((result) => result.status === 429)!;
+  assert.equal(errorCode(refused.body), 'concurrency_limit_exceeded');
+  assert.ok(refused.headers.get('retry-after'));
+  assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small })).status, 200);
+});
+
+test('streams hold their concurrency slot until they end', async () => {
+  const stream = fetch(`${running.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer vk-test-single' },
+    body: JSON.stringify({ model: 'slow/mock-small', stream: true, messages: [{ role: 'user', content: 'hello' }], ...small }),
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const second = await chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small });
+  assert.equal(second.status, 429);
+  const response = await stream;
+  assert.equal(response.status, 200);
+  assert.match(await response.text(), /\[DONE\]/);
+  assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small })).status, 200);
+});
