@@ -39,7 +39,8 @@ export class ResilientSession implements RoutingSession {
   private current: Keyed | undefined;
   private retriesLeft = 0;
   private retryCount = 0;
-  private failedKeys = new Set<string>();
+  /** Keys of the current target that failed in this request (created on the first failure). */
+  private failedKeys: Set<string> | undefined;
   private attemptsMade = 0;
   private readonly failures: GatewayError[] = [];
   private readonly skipped: { ref: string; why: string; waitMs: number }[] = [];
@@ -67,7 +68,7 @@ export class ResilientSession implements RoutingSession {
     this.tried.add(picked.target.ref);
     this.retriesLeft = picked.target.provider.maxRetries;
     this.retryCount = 0;
-    this.failedKeys = new Set();
+    this.failedKeys = undefined;
     return this.dispatch(picked);
   }
 
@@ -138,7 +139,7 @@ export class ResilientSession implements RoutingSession {
     if (kind === 'caller-fault') return 'stop';
     if (kind === 'local' || kind === 'upstream-final') return 'next-target';
     if (this.attemptsMade >= config.retry.max_attempts) return 'next-target';
-    if (current.key !== null) this.failedKeys.add(current.key.id);
+    if (current.key !== null) (this.failedKeys ??= new Set()).add(current.key.id);
     const now = environment.now();
 
     if (kind === 'key-auth') {
