@@ -1,4 +1,4 @@
-import type { ContentPart } from './content.js';
+import type { ContentPart, ProviderOptions } from './content.js';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -7,6 +7,8 @@ export interface ToolCall {
   id: string;
   name: string;
   arguments: string;
+  /** Provider-specific settings for this call (e.g. a cache breakpoint on Anthropic's `tool_use` block); see ProviderOptions. */
+  providerOptions?: ProviderOptions;
 }
 
 export type Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
@@ -14,12 +16,21 @@ export type Message = SystemMessage | UserMessage | AssistantMessage | ToolMessa
 export interface SystemMessage {
   role: 'system';
   content: ContentPart[];
+  /**
+   * Provider-specific settings for the message as a whole; see ProviderOptions. A codec applies
+   * them where its wire format puts them: Anthropic puts `anthropic.cacheControl` on the message's
+   * last block (for a tool message, its `tool_result` block).
+   * @example { anthropic: { cacheControl: { type: 'ephemeral' } } }
+   */
+  providerOptions?: ProviderOptions;
 }
 
 export interface UserMessage {
   role: 'user';
   content: ContentPart[];
   name?: string;
+  /** Provider-specific settings for the message as a whole; see SystemMessage.providerOptions. */
+  providerOptions?: ProviderOptions;
 }
 
 export interface AssistantMessage {
@@ -27,6 +38,8 @@ export interface AssistantMessage {
   content: ContentPart[];
   toolCalls?: ToolCall[];
   name?: string;
+  /** Provider-specific settings for the message as a whole; see SystemMessage.providerOptions. */
+  providerOptions?: ProviderOptions;
 }
 
 /** The result of a tool call, answering the assistant's call `toolCallId`. */
@@ -37,6 +50,8 @@ export interface ToolMessage {
   /** The tool's name, when the caller's dialect carries it (Gemini needs it). */
   name?: string;
   isError?: boolean;
+  /** Provider-specific settings for the message as a whole; see SystemMessage.providerOptions. */
+  providerOptions?: ProviderOptions;
 }
 
 /** Concatenates the text parts of a content list. */

@@ -1,5 +1,5 @@
 import { GatewayError, textOf, type AssistantMessage, type ChatRequest, type ToolChoice, type ToolMessage } from '../../spec/index.js';
-import { encodeImage } from './media.js';
+import { encodeFile, encodeImage } from './media.js';
 import { isEmptyObjectSchema, toGeminiSchema } from './schema.js';
 import type { GeminiContent, GeminiFunctionCallingConfig, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiThinkingConfig } from './wire.js';
 
@@ -108,7 +108,7 @@ function encodeContents(request: ChatRequest, includeIds: boolean): { contents: 
       case 'user':
         push(
           'user',
-          message.content.flatMap((part): GeminiPart[] => (part.type === 'text' ? [{ text: part.text }] : part.type === 'image' ? [encodeImage(part)] : [])),
+          message.content.flatMap((part): GeminiPart[] => (part.type === 'text' ? [{ text: part.text }] : part.type === 'image' ? [encodeImage(part)] : part.type === 'file' ? [encodeFile(part)] : [])),
         );
         break;
       case 'assistant':

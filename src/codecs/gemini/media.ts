@@ -1,4 +1,4 @@
-import type { ImagePart } from '../../spec/index.js';
+import type { FilePart, ImagePart } from '../../spec/index.js';
 import type { GeminiPart } from './wire.js';
 
 const DATA_URI = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
@@ -26,4 +26,14 @@ export function encodeImage(image: ImagePart): GeminiPart {
   const dataUri = DATA_URI.exec(url);
   if (dataUri !== null) return { inlineData: { mimeType: dataUri[1]!, data: dataUri[2]! } };
   return { fileData: { fileUri: url, mimeType: image.mediaType ?? guessMediaType(url) } };
+}
+
+/** A file (PDF, plain text, …) → `inlineData` (base64, text, or `data:` URI) or `fileData` (remote URL). */
+export function encodeFile(file: FilePart): GeminiPart {
+  if (file.data !== undefined) return { inlineData: { mimeType: file.mediaType, data: file.data } };
+  if (file.text !== undefined) return { inlineData: { mimeType: file.mediaType, data: Buffer.from(file.text, 'utf8').toString('base64') } };
+  const url = file.url ?? '';
+  const dataUri = DATA_URI.exec(url);
+  if (dataUri !== null) return { inlineData: { mimeType: dataUri[1]!, data: dataUri[2]! } };
+  return { fileData: { fileUri: url, mimeType: file.mediaType } };
 }

@@ -33,14 +33,29 @@ function encodeMessage(message: Message): WireMessage {
 
 /** A plain string when the content is text only, the parts list otherwise (what OpenAI's own SDKs send). */
 function encodeUserContent(content: readonly ContentPart[]): string | Record<string, unknown>[] {
-  if (content.every((part) => part.type !== 'image')) return textOf(content);
+  if (content.every((part) => part.type !== 'image' && encodeFile(part) === undefined)) return textOf(content);
   const parts: Record<string, unknown>[] = [];
   for (const part of content) {
     if (part.type === 'text') parts.push({ type: 'text', text: part.text });
     else if (part.type === 'image') {
       const url = part.url ?? `data:${part.mediaType ?? 'image/png'};base64,${part.data ?? ''}`;
       parts.push({ type: 'image_url', image_url: part.detail === undefined ? { url } : { url, detail: part.detail } });
+    } else {
+      const file = encodeFile(part);
+      if (file !== undefined) parts.push(file);
     }
   }
   return parts;
+}
+
+/**
+ * An inline PDF → OpenAI's `file` content part (https://platform.openai.com/docs/guides/pdf-files).
+ * Chat Completions cannot fetch a remote file, so other file parts are skipped. OpenAI rejects
+ * `file_data` without a `filename`, hence the default.
+ */
+function encodeFile(part: ContentPart): Record<string, unknown> | undefined {
+  if (part.type !== 'file' || part.mediaType !== 'application/pdf') return undefined;
+  const fileData = part.data !== undefined ? `data:${part.mediaType};base64,${part.data}` : part.url?.startsWith('data:') ? part.url : undefined;
+  if (fileData === undefined) return undefined;
+  return { type: 'file', file: { file_data: fileData, filename: part.filename ?? 'document.pdf' } };
 }
