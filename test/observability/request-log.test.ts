@@ -128,3 +128,22 @@ test('/metrics counts requests by provider, model, status and error code', async
   assert.equal(metricValue(after, 'tollgate_in_flight_requests'), 0);
   assert.ok(metricValue(after, 'tollgate_upstream_latency_seconds_count', { provider: 'mock' }) >= 3);
 });
+
+test('/metrics token and cost counters move by exactly the known traffic', async () => {
+  const read = async () => parseMetrics(await (await fetch(`${running.url}/metrics`)).text());
+  const before = await read();
+  let input = 0;
+  let output = 0;
+  for (const text of ['first metered request', 'second one, a bit longer than the first']) {
+    const completion = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: text }] });
+    input += completion.usage!.prompt_tokens;
+    output += completion.usage!.completion_tokens;
+  }
+  const after = await read();
+  const delta = (name: string, labels: Record<string, string> = {}) => metricValue(after, name, labels) - metricValue(before, name, labels);
+  assert.equal(delta('tollgate_tokens_total', { type: 'input' }), input);
+  assert.equal(delta('tollgate_tokens_total', { type: 'output' }), output);
+  assert.ok(Math.abs(delta('tollgate_cost_usd_total') - (input * 1 + output * 2) / 1_000_000) < 1e-12);
+  assert.equal(delta('tollgate_request_duration_seconds_count', { provider: 'mock', model: 'mock-small' }), 2);
+  assert.equal(delta('tollgate_gateway_overhead_seconds_count'), 2);
+});
