@@ -25,10 +25,10 @@ export function errorCode(body: Record<string, unknown>): string | undefined {
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
-/** Calls the admin API. */
-export async function admin(url: string, method: string, path: string, body?: unknown, token: string | undefined = ADMIN_TOKEN): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+/** Calls the admin API (`token: null` sends none). */
+export async function admin(url: string, method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const headers: Record<string, string> = {};
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await response.text();
