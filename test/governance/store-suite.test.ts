@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { KeyRecord } from '../../src/governance/entities.js';
+import { FOREVER, type GovernanceStore } from '../../src/governance/storage/governance-store.js';
+import { MemoryGovernanceStore } from '../../src/governance/storage/memory-governance-store.js';
+import { SqliteGovernanceStore } from '../../src/governance/storage/sqlite-governance-store.js';
+
+/** One suite every GovernanceStore backend passes. */
+const backends: [string, () => GovernanceStore][] = [
+  ['memory', () => new MemoryGovernanceStore()],
+  ['sqlite', () => new SqliteGovernanceStore(new Database(':memory:'))],
+];
+
+const key: KeyRecord = { id: 'k1', key_hash: 'ab'.repeat(32), models: ['*'], budgets: [{ max_usd: 1, period: '1d', rolling: false }], active: true, metadata: { team: 'x' }, created_at: '2026-01-01T00:00:00.000Z', source: 'api' };
+
+for (const [name, open] of backends) {
+  describe(`GovernanceStore: ${name}`, () => {
+    test('migrations are idempotent', async () => {
+      const store = open();
+      await store.migrate();
+      await store.migrate();
+      assert.deepEqual(await store.loadEntities(), []);
+    });
+
+    test('entities round-trip, update in place and delete', async () => {
+      const store = open();
+      await store.migrate();
+      await store.putEntity({ kind: 'virtual_key', id: 'k1', document: key, seedHash: undefined });
+      await store.putEntity({ kind: 'virtual_key', id: 'k1', document: { ...key, active: false }, seedHash: 'seed' });
+      const loaded = await store.loadEntities();
+      assert.equal(loaded.length, 1);
+      assert.deepEqual(loaded[0], { kind: 'virtual_key', id: 'k1', document: { ...key, active: false }, seedHash: 'seed' });
+      await store.deleteEntity('virtual_key', 'k1');
+      assert.deepEqual(await store.loadEntities(), []);
+    });
+
+    test('counters: upserts, lifetime windows, ended windows not loaded', async () => {
+      const store = open();
+      await store.migrate();
+      await store.saveCounters([
+        { counter: 'key:k1|usd|1d|0', windowEnd: 1_000, used: 0.5, credit: 0 },
+        { counter: 'key:k1|usd|lifetime|0', windowEnd: Number.POSITIVE_INFINITY, used: 1.25, credit: 2 },
+      ]);
+      await store.saveCounters([{ counter: 'key:k1|usd|lifetime|0', windowEnd: Number.POSITIVE_INFINITY, used: 1.5, credit: 2 }]);
+      const loaded = await store.loadCounters(2_000);
+      assert.deepEqual(loaded, [{ counter: 'key:k1|usd|lifetime|0', windowEnd: Number.POSITIVE_INFINITY, used: 1.5, credit: 2 }]);
+      assert.equal((await store.loadCounters(500)).length, 2);
+      assert.ok(FOREVER > Date.parse('9999-01-01'));
+    });
+
+    test('alerts are unique per counter and threshold and keep delivery state', async () => {
+      const store = open();
+      await store.migrate();
+      const alert = { counter: 'team:t|usd|1M|0', threshold: 0.5, windowEnd: 5_000, firedAt: '2026-01-01T00:00:00.000Z', payload: { level: 'team' }, delivered: false, attempts: 1 };
+      await store.putAlert(alert);
+      await store.putAlert({ ...alert, delivered: true, attempts: 2 });
+      assert.deepEqual(await store.loadAlerts(1_000), [{ ...alert, delivered: true, attempts: 2 }]);
+      assert.deepEqual(await store.loadAlerts(6_000), []);
+    });
+  });
+}
