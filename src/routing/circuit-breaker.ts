@@ -22,7 +22,12 @@ export class CircuitBreaker {
   /** Why it last opened, for `GET /health/providers`. */
   reason: string | undefined;
 
-  constructor(private readonly config: CircuitBreakerConfig) {}
+  constructor(private config: CircuitBreakerConfig) {}
+
+  /** New thresholds on a config reload; the state (open or not, counts) is kept. */
+  reconfigure(config: CircuitBreakerConfig): void {
+    this.config = config;
+  }
 
   state(now: number): CircuitState {
     if (!this.opened) return 'closed';

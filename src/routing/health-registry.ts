@@ -28,7 +28,14 @@ export class HealthRegistry {
   /** Keyed by provider name, then key id. */
   private readonly keys = new Map<string, Map<string, KeyHealth>>();
 
-  constructor(private readonly config: RoutingConfig) {}
+  constructor(private config: RoutingConfig) {}
+
+  /** New thresholds on a config reload; every target's and key's state is kept. */
+  reconfigure(config: RoutingConfig): void {
+    this.config = config;
+    for (const health of this.targets.values()) health.breaker.reconfigure(config.circuit_breaker);
+    for (const health of this.allKeys()) health.breaker.reconfigure(config.circuit_breaker);
+  }
 
   target(target: Target): TargetHealth {
     let health = this.targets.get(target.ref);

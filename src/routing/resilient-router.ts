@@ -29,7 +29,7 @@ export class ResilientRouter implements Router {
   readonly state: RouterState;
   readonly observer: RequestObserver;
   private readonly sessions = new WeakMap<RequestContext, ResilientSession>();
-  private readonly maxTimeoutOverrideMs: number;
+  private maxTimeoutOverrideMs: number;
 
   constructor(options: ResilientRouterOptions = {}) {
     const config = options.config ?? routingSchema.parse({});
@@ -54,6 +54,18 @@ export class ResilientRouter implements Router {
     const session = new ResilientSession(this.state, context, plan, override);
     this.sessions.set(context, session);
     return session;
+  }
+
+  /**
+   * Applies a reloaded config (SIGHUP or `POST /admin/reload`) without losing health: thresholds,
+   * retry settings and provider timeouts change; circuits, latency and in-flight counts stay. Routes
+   * and providers themselves live in the resolver and provider instances, which the reload rebuilds.
+   */
+  reconfigure(options: { config: RoutingConfig; providers: Record<string, ProviderConfig>; maxTimeoutOverrideMs?: number }): void {
+    this.state.config = options.config;
+    this.state.timeouts = providerTimeouts(options.providers);
+    if (options.maxTimeoutOverrideMs !== undefined) this.maxTimeoutOverrideMs = options.maxTimeoutOverrideMs;
+    this.state.health.reconfigure(options.config);
   }
 
   get health(): HealthRegistry {

@@ -5,9 +5,9 @@ import type { HealthRegistry } from './health-registry.js';
 
 /** What every routing session of one router shares. */
 export interface RouterState {
-  readonly config: RoutingConfig;
+  config: RoutingConfig;
   readonly health: HealthRegistry;
   readonly environment: RouterEnvironment;
   /** Per provider name, from `timeout_ms` and `timeouts`. */
-  readonly timeouts: ReadonlyMap<string, UpstreamTimeouts>;
+  timeouts: ReadonlyMap<string, UpstreamTimeouts>;
 }

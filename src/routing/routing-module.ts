@@ -18,6 +18,19 @@ export function routingHealth(config: GatewayConfig): HealthReport | undefined {
   return router === undefined ? undefined : healthReport(router.health, router.state.environment.now());
 }
 
+/**
+ * For config reload (SIGHUP, `POST /admin/reload`): carries the router of the gateway built from
+ * `previous` over to `next` with the new settings, keeping every circuit and latency estimate.
+ * Returns false when `previous` has no router.
+ */
+export function reconfigureRouting(previous: GatewayConfig, next: GatewayConfig): boolean {
+  const router = routers.get(previous);
+  if (router === undefined) return false;
+  router.reconfigure({ config: next.routing, providers: next.providers, maxTimeoutOverrideMs: next.server.request_timeout_ms });
+  routers.set(next, router);
+  return true;
+}
+
 /** The routing module with an injected clock, randomness or sleep (tests simulate outages with it). */
 export function createRoutingModule(environment: Partial<RouterEnvironment> = {}): ModuleFactory {
   return (context): GatewayModule => {

@@ -100,3 +100,13 @@ test('peak EWMA jumps to a slower observation at once and decays toward faster o
   for (let step = 2; step < 12; step++) latency.observe(100, step * 1_000);
   assert.ok(latency.estimate! < 101);
 });
+
+test('reconfigure changes thresholds and keeps the state', () => {
+  const breaker = new CircuitBreaker(config);
+  breaker.failure(0, '500');
+  breaker.failure(1, '500');
+  breaker.reconfigure({ ...config, consecutive_failures: 2 });
+  assert.equal(breaker.consecutiveFailures, 2);
+  breaker.failure(2, '500');
+  assert.equal(breaker.state(3), 'open');
+});
