@@ -67,6 +67,8 @@ export class Pipeline {
     context.status = error.status;
     const last = context.attempts[context.attempts.length - 1];
     if (last !== undefined && context.served === undefined) this.setServedHeaders(context, last.target);
+    // Nothing was served, so nothing is billed: failed attempts cost nothing upstream.
+    if (context.served === undefined) context.responseHeaders['x-tollgate-cost'] = '0';
     sink.fail(context, error);
   }
 

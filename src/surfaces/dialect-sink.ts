@@ -15,6 +15,7 @@ import { responseHeaders } from './response-headers.js';
 export class DialectSink implements ChatSink {
   readonly dialect: string;
   private encoder: StreamEncoder | undefined;
+  private streamContext: RequestContext | undefined;
   private readonly includeUsage: boolean;
 
   constructor(
@@ -35,7 +36,9 @@ export class DialectSink implements ChatSink {
 
   startStream(context: RequestContext): void {
     const http = this.exchange.response;
-    http.writeHead(200, { ...responseHeaders(context), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    this.streamContext = context;
+    // A stream's cost is known only at its end: it travels as an HTTP trailer.
+    http.writeHead(200, { ...responseHeaders(context), trailer: 'x-tollgate-cost', 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     http.flushHeaders();
     const model = context.served?.model ?? context.requestedModel ?? 'unknown';
     this.encoder = this.codec.createStreamEncoder({ model, id: `chatcmpl-${context.id}`, created: Math.floor(context.receivedAt / 1000), includeUsage: this.includeUsage });
@@ -61,6 +64,8 @@ export class DialectSink implements ChatSink {
   endStream(passthrough: boolean): void {
     const http = this.exchange.response;
     if (!passthrough) http.write(this.encoder!.end());
+    const cost = this.streamContext?.cost;
+    if (cost?.known) http.addTrailers({ 'x-tollgate-cost': cost.exact ?? String(cost.usd) });
     http.end();
   }
 

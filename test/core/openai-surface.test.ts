@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
+import { request } from 'undici';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 
 let running: RunningGateway;
@@ -13,6 +14,7 @@ before(async () => {
       backup: { type: 'mock', models: ['mock-small'], mock: { reply: 'backup here' } },
     },
     aliases: { fast: 'mock/mock-small' },
+    pricing: { 'mock/mock-small': { input: 1.25, output: 10 } },
   });
   client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
 });
@@ -116,4 +118,27 @@ test('invalid requests are 400s naming the parameter', async () => {
     assert.equal(error.param, 'messages');
     return true;
   });
+});
+
+test('x-tollgate-cost is the exact cost of the usage at the configured price; streams carry it as a trailer', async () => {
+  const { data, response } = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'price me' }] }).withResponse();
+  // 1.25 USD/M input and 10 USD/M output, in integer micro-dollars to stay exact.
+  const microUsd = data.usage!.prompt_tokens * 1.25 + data.usage!.completion_tokens * 10;
+  assert.equal(Number(response.headers.get('x-tollgate-cost')), microUsd / 1_000_000);
+
+  const streamed = await request(`${running.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock/mock-small', stream: true, messages: [{ role: 'user', content: 'price me' }] }),
+  });
+  assert.equal(streamed.headers.trailer, 'x-tollgate-cost');
+  await streamed.body.text();
+  assert.equal(Number(streamed.trailers['x-tollgate-cost']), microUsd / 1_000_000);
+});
+
+test('failed requests cost nothing and say so', async () => {
+  const response = await request(`${running.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }) });
+  await response.body.dump();
+  assert.equal(response.statusCode, 404);
+  assert.equal(response.headers['x-tollgate-cost'], '0');
 });
