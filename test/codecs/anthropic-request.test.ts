@@ -257,7 +257,7 @@ describe('anthropic decodeRequest', () => {
     assert.equal(decoded.parallelToolCalls, false);
     assert.deepEqual(decoded.tools, [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }]);
     assert.deepEqual(decoded.messages, [
-      { role: 'system', content: [{ type: 'text', text: 'You are Claude Code.' }] },
+      { role: 'system', content: [{ type: 'text', text: 'You are Claude Code.', providerOptions: { anthropic: { cacheControl: { type: 'ephemeral' } } } }] },
       { role: 'user', content: [{ type: 'text', text: 'What is the weather?' }] },
       {
         role: 'assistant',
@@ -271,14 +271,14 @@ describe('anthropic decodeRequest', () => {
     assert.equal(decoded.extraDialect, 'anthropic-messages');
   });
 
-  test('decode then encode gives back the same Anthropic body (cache_control aside)', () => {
+  test('decode then encode gives back the same Anthropic body', () => {
     const encoded = codec.encodeRequest(codec.decodeRequest(valid), 'claude-sonnet-4-5');
     assert.deepEqual(encoded.messages, [
       { role: 'user', content: [{ type: 'text', text: 'What is the weather?' }] },
       valid.messages[1],
       valid.messages[2],
     ]);
-    assert.equal(encoded.system, 'You are Claude Code.');
+    assert.deepEqual(encoded.system, valid.system);
     assert.deepEqual(encoded.thinking, valid.thinking);
     assert.deepEqual(encoded.tool_choice, valid.tool_choice);
     assert.deepEqual(encoded.metadata, valid.metadata);
@@ -319,5 +319,216 @@ describe('anthropic decodeRequest', () => {
   ];
   for (const [name, body, param] of cases) {
     test(`rejects ${name} naming ${param ?? 'no param'}`, () => rejectsWith(() => codec.decodeRequest(body), 'invalid_request', param));
+  }
+});
+
+describe('anthropic prompt caching marks', () => {
+  const ephemeral = { type: 'ephemeral' };
+  const hourLong = { type: 'ephemeral', ttl: '1h' };
+  /** A Claude Code style body with breakpoints on the system prompt, the last tool, a tool_use, a tool_result and the latest user text. */
+  const cached = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 1024,
+    system: [
+      { type: 'text', text: 'You are Claude Code.' },
+      { type: 'text', text: 'Project instructions.', cache_control: hourLong },
+    ],
+    tools: [
+      { name: 'read_file', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } } } },
+      { name: 'grep', input_schema: { type: 'object', properties: { pattern: { type: 'string' } } }, cache_control: ephemeral },
+    ],
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'Open the README.', cache_control: ephemeral }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Reading it.' }, { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'README.md' }, cache_control: ephemeral }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '# Tollgate', cache_control: ephemeral }], cache_control: ephemeral },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL }, cache_control: ephemeral },
+          { type: 'text', text: 'Summarise it.' },
+        ],
+      },
+    ],
+  };
+  const marked = (cacheControl: Record<string, unknown>) => ({ anthropic: { cacheControl } });
+
+  test('decodes each mark into providerOptions.anthropic.cacheControl where it was', () => {
+    const decoded = codec.decodeRequest(cached);
+    assert.deepEqual(decoded.messages[0], {
+      role: 'system',
+      content: [
+        { type: 'text', text: 'You are Claude Code.' },
+        { type: 'text', text: 'Project instructions.', providerOptions: marked(hourLong) },
+      ],
+    });
+    assert.deepEqual(decoded.messages[1], { role: 'user', content: [{ type: 'text', text: 'Open the README.', providerOptions: marked(ephemeral) }] });
+    assert.deepEqual(decoded.messages[2], {
+      role: 'assistant',
+      content: [{ type: 'text', text: 'Reading it.' }],
+      toolCalls: [{ id: 'toolu_1', name: 'read_file', arguments: '{"path":"README.md"}', providerOptions: marked(ephemeral) }],
+    });
+    assert.deepEqual(decoded.messages[3], {
+      role: 'tool',
+      toolCallId: 'toolu_1',
+      name: 'read_file',
+      content: [{ type: 'text', text: '# Tollgate', providerOptions: marked(ephemeral) }],
+      providerOptions: marked(ephemeral),
+    });
+    assert.deepEqual(decoded.messages[4], {
+      role: 'user',
+      content: [
+        { type: 'image', mediaType: 'image/png', data: PIXEL, providerOptions: marked(ephemeral) },
+        { type: 'text', text: 'Summarise it.' },
+      ],
+    });
+    assert.equal(decoded.tools?.[0]?.providerOptions, undefined);
+    assert.deepEqual(decoded.tools?.[1]?.providerOptions, marked(ephemeral));
+  });
+
+  test('decode then encode keeps every mark on system, user text, tool_use, tool_result, image and the last tool', () => {
+    const encoded = codec.encodeRequest(codec.decodeRequest(cached), 'claude-sonnet-4-5');
+    assert.deepEqual(encoded.system, cached.system);
+    assert.deepEqual(encoded.tools, cached.tools);
+    assert.deepEqual(encoded.messages, cached.messages);
+  });
+
+  test('a single marked system block stays an array; an unmarked one is still sent as a string', () => {
+    const single = { ...cached, system: [{ type: 'text', text: 'Only block.', cache_control: ephemeral }] };
+    assert.deepEqual(codec.encodeRequest(codec.decodeRequest(single), 'm').system, single.system);
+    assert.equal(codec.encodeRequest(codec.decodeRequest({ ...cached, system: [{ type: 'text', text: 'Only block.' }] }), 'm').system, 'Only block.');
+  });
+
+  test('a message-level mark goes on the last block of that message, or on the tool_result of a tool message', () => {
+    const body = codec.encodeRequest(
+      request({
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }], providerOptions: marked(ephemeral) },
+          { role: 'user', content: [{ type: 'text', text: 'first' }, { type: 'text', text: 'second', providerOptions: marked(hourLong) }], providerOptions: marked(ephemeral) },
+          { role: 'assistant', content: [{ type: 'reasoning', text: 'hmm', signature: 'sig' }, { type: 'text', text: 'calling' }], toolCalls: [{ id: 'c1', name: 'f', arguments: '{}' }], providerOptions: marked(ephemeral) },
+          { role: 'tool', toolCallId: 'c1', content: [{ type: 'text', text: 'done' }], providerOptions: marked(ephemeral) },
+        ],
+      }),
+      'm',
+    );
+    assert.deepEqual(body.system, [{ type: 'text', text: 'a' }, { type: 'text', text: 'b', cache_control: ephemeral }]);
+    assert.deepEqual(body.messages, [
+      // The part's own mark wins over the message's.
+      { role: 'user', content: [{ type: 'text', text: 'first' }, { type: 'text', text: 'second', cache_control: hourLong }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'text', text: 'calling' },
+          { type: 'tool_use', id: 'c1', name: 'f', input: {}, cache_control: ephemeral },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c1', content: [{ type: 'text', text: 'done' }], cache_control: ephemeral }] },
+    ]);
+  });
+
+  test('options for other providers are ignored', () => {
+    const body = codec.encodeRequest(request({ messages: [{ role: 'user', content: [{ type: 'text', text: 'hi', providerOptions: { openai: { cacheControl: ephemeral } } }] }] }), 'm');
+    assert.deepEqual(body.messages, [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
+  });
+
+  const cases: [string, unknown, string][] = [
+    ['cache_control not an object', [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: 'ephemeral' }] }], 'messages[0].content[0].cache_control'],
+    ['cache_control without a type', [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { ttl: '5m' } }] }], 'messages[0].content[0].cache_control.type'],
+  ];
+  for (const [name, messages, param] of cases) {
+    test(`rejects ${name} naming ${param}`, () => rejectsWith(() => codec.decodeRequest({ ...cached, messages }), 'invalid_request', param));
+  }
+  test('rejects a malformed mark on a tool definition', () => {
+    rejectsWith(() => codec.decodeRequest({ ...cached, tools: [{ name: 'f', input_schema: { type: 'object' }, cache_control: [] }] }), 'invalid_request', 'tools[0].cache_control');
+  });
+});
+
+describe('anthropic document blocks', () => {
+  const PDF = 'JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCg==';
+  const documents = [
+    { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'Q3 report', context: 'Board pack', citations: { enabled: true }, cache_control: { type: 'ephemeral' } },
+    { type: 'document', source: { type: 'url', url: 'https://example.com/paper.pdf' } },
+    { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The grass is green.' }, title: 'Facts', citations: { enabled: false } },
+  ];
+  const body = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 512,
+    messages: [
+      { role: 'user', content: [...documents, { type: 'text', text: 'Compare these.' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_9', name: 'fetch', input: { url: 'https://example.com/spec.pdf' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/spec.pdf' } }] }] },
+    ],
+  };
+
+  test('decode into file parts, title/context/citations/cache_control in providerOptions.anthropic', () => {
+    const decoded = codec.decodeRequest(body);
+    assert.deepEqual(decoded.messages[0], {
+      role: 'user',
+      content: [
+        {
+          type: 'file',
+          data: PDF,
+          mediaType: 'application/pdf',
+          filename: 'Q3 report',
+          providerOptions: { anthropic: { title: 'Q3 report', context: 'Board pack', citations: { enabled: true }, cacheControl: { type: 'ephemeral' } } },
+        },
+        { type: 'file', url: 'https://example.com/paper.pdf', mediaType: 'application/pdf' },
+        { type: 'file', text: 'The grass is green.', mediaType: 'text/plain', filename: 'Facts', providerOptions: { anthropic: { title: 'Facts', citations: { enabled: false } } } },
+        { type: 'text', text: 'Compare these.' },
+      ],
+    });
+    assert.deepEqual(decoded.messages[2], { role: 'tool', toolCallId: 'toolu_9', name: 'fetch', content: [{ type: 'file', url: 'https://example.com/spec.pdf', mediaType: 'application/pdf' }] });
+  });
+
+  test('decode then encode gives back the same document blocks', () => {
+    assert.deepEqual(codec.encodeRequest(codec.decodeRequest(body), 'claude-sonnet-4-5').messages, body.messages);
+  });
+
+  test('file parts from other dialects: filename becomes the title, base64 text becomes a text source, images become image blocks, the rest is skipped', () => {
+    const encoded = codec.encodeRequest(
+      request({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'file', data: PDF, mediaType: 'application/pdf', filename: 'report.pdf' },
+              { type: 'file', url: `data:application/pdf;base64,${PDF}`, mediaType: 'application/pdf' },
+              { type: 'file', data: Buffer.from('plain words').toString('base64'), mediaType: 'text/markdown' },
+              { type: 'file', url: `data:image/png;base64,${PIXEL}`, mediaType: 'image/png' },
+              { type: 'file', data: 'AAAA', mediaType: 'audio/wav' },
+              { type: 'file', url: 'https://example.com/notes.txt', mediaType: 'text/plain' },
+              { type: 'text', text: 'Go.' },
+            ],
+          },
+          { role: 'assistant', content: [{ type: 'file', data: PDF, mediaType: 'application/pdf' }, { type: 'text', text: 'ok' }] },
+        ],
+      }),
+      'm',
+    );
+    assert.deepEqual(encoded.messages, [
+      {
+        role: 'user',
+        content: [
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'report.pdf' },
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF } },
+          { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'plain words' } },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL } },
+          { type: 'text', text: 'Go.' },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'text', text: 'ok' }] },
+    ]);
+  });
+
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['a Files API source', { type: 'document', source: { type: 'file', file_id: 'file_1' } }, 'messages[0].content[0].source.type'],
+    ['a base64 source without media type', { type: 'document', source: { type: 'base64', data: PDF } }, 'messages[0].content[0].source.media_type'],
+    ['a url source without url', { type: 'document', source: { type: 'url' } }, 'messages[0].content[0].source.url'],
+    ['a text source without data', { type: 'document', source: { type: 'text', media_type: 'text/plain' } }, 'messages[0].content[0].source.data'],
+    ['a non-string title', { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' }, title: 7 }, 'messages[0].content[0].title'],
+    ['citations not an object', { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' }, citations: true }, 'messages[0].content[0].citations'],
+  ];
+  for (const [name, block, param] of cases) {
+    test(`rejects ${name} naming ${param}`, () => rejectsWith(() => codec.decodeRequest({ ...body, messages: [{ role: 'user', content: [block] }] }), 'invalid_request', param));
   }
 });

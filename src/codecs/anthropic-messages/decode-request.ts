@@ -1,4 +1,6 @@
 import type { AssistantMessage, ChatRequest, ContentPart, ImagePart, Message, ResponseFormat, TextPart, Tool, ToolCall, ToolChoice } from '../../spec/index.js';
+import { cacheControlOptions } from './cache-control.js';
+import { decodeDocument } from './documents.js';
 import { ANTHROPIC_DIALECT, isRecord } from './wire-types.js';
 import {
   invalidRequest,
@@ -20,17 +22,18 @@ const MODELED_FIELDS = new Set([
 function decodeImage(block: Record<string, unknown>, param: string): ImagePart {
   const source = requireRecord(block.source, `${param}.source`);
   if (source.type === 'base64') {
-    return { type: 'image', mediaType: requireString(source.media_type, `${param}.source.media_type`), data: requireString(source.data, `${param}.source.data`) };
+    const mediaType = requireString(source.media_type, `${param}.source.media_type`);
+    return { type: 'image', mediaType, data: requireString(source.data, `${param}.source.data`), ...cacheControlOptions(block, param) };
   }
-  if (source.type === 'url') return { type: 'image', url: requireString(source.url, `${param}.source.url`) };
+  if (source.type === 'url') return { type: 'image', url: requireString(source.url, `${param}.source.url`), ...cacheControlOptions(block, param) };
   throw invalidRequest(`${param}.source.type must be 'base64' or 'url'.`, `${param}.source.type`);
 }
 
 function decodeText(block: Record<string, unknown>, param: string): TextPart {
-  return { type: 'text', text: requireString(block.text, `${param}.text`) };
+  return { type: 'text', text: requireString(block.text, `${param}.text`), ...cacheControlOptions(block, param) };
 }
 
-/** A `tool_result`'s `content`: a string, or text and image blocks. */
+/** A `tool_result`'s `content`: a string, or text, image and document blocks. */
 function decodeToolResultContent(value: unknown, param: string): ContentPart[] {
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return [{ type: 'text', text: value }];
@@ -38,6 +41,7 @@ function decodeToolResultContent(value: unknown, param: string): ContentPart[] {
     const block = requireRecord(item, `${param}[${index}]`);
     if (block.type === 'text') return decodeText(block, `${param}[${index}]`);
     if (block.type === 'image') return decodeImage(block, `${param}[${index}]`);
+    if (block.type === 'document') return decodeDocument(block, `${param}[${index}]`);
     throw invalidRequest(`Tollgate does not support '${String(block.type)}' blocks in tool results.`, `${param}[${index}].type`);
   });
 }
@@ -49,7 +53,7 @@ function contentBlocks(value: unknown, param: string): Record<string, unknown>[]
 
 /**
  * A user turn → spec messages. Its `tool_result` blocks become tool messages and the rest a user
- * message, in the order they appear; `cache_control` marks are accepted and not carried.
+ * message, in the order they appear. A `tool_result`'s own `cache_control` goes on the tool message.
  */
 function decodeUserTurn(content: unknown, param: string, toolNames: ReadonlyMap<string, string>): Message[] {
   const messages: Message[] = [];
@@ -67,6 +71,9 @@ function decodeUserTurn(content: unknown, param: string, toolNames: ReadonlyMap<
       case 'image':
         pending.push(decodeImage(block, blockParam));
         break;
+      case 'document':
+        pending.push(decodeDocument(block, blockParam));
+        break;
       case 'tool_result': {
         flush();
         const toolCallId = requireString(block.tool_use_id, `${blockParam}.tool_use_id`);
@@ -78,6 +85,7 @@ function decodeUserTurn(content: unknown, param: string, toolNames: ReadonlyMap<
           content: decodeToolResultContent(block.content, `${blockParam}.content`),
           ...(name === undefined ? {} : { name }),
           ...(isError === undefined ? {} : { isError }),
+          ...cacheControlOptions(block, blockParam),
         });
         break;
       }
@@ -109,7 +117,7 @@ function decodeAssistantTurn(content: unknown, param: string, toolNames: Map<str
         const name = requireString(block.name, `${blockParam}.name`);
         const input = requireRecord(block.input, `${blockParam}.input`);
         toolNames.set(id, name);
-        toolCalls.push({ id, name, arguments: JSON.stringify(input) });
+        toolCalls.push({ id, name, arguments: JSON.stringify(input), ...cacheControlOptions(block, blockParam) });
         break;
       }
       default:
@@ -143,7 +151,7 @@ function decodeTools(value: unknown): Tool[] | undefined {
     if (description !== undefined) tool.description = description;
     const strict = optionalBoolean(wire.strict, `${param}.strict`);
     if (strict !== undefined) tool.strict = strict;
-    return tool;
+    return Object.assign(tool, cacheControlOptions(wire, param));
   });
 }
 

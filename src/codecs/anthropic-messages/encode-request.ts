@@ -1,4 +1,6 @@
-import { GatewayError, type ChatRequest, type ContentPart, type ImagePart, type Message, type Tool, type ToolChoice } from '../../spec/index.js';
+import { GatewayError, type ChatRequest, type ContentPart, type FilePart, type ImagePart, type Message, type ProviderOptions, type Tool, type ToolChoice } from '../../spec/index.js';
+import { cacheControlOf, withCacheControl } from './cache-control.js';
+import { encodeDocument, parseDataUrl } from './documents.js';
 import {
   ANTHROPIC_DIALECT,
   isRecord,
@@ -7,6 +9,7 @@ import {
   type AnthropicMessage,
   type AnthropicTextBlock,
   type AnthropicToolResultBlock,
+  type AnthropicUserContentBlock,
 } from './wire-types.js';
 
 /** Anthropic requires `max_tokens`; this is used when the caller set no limit. */
@@ -22,38 +25,60 @@ function invalid(message: string, param: string): GatewayError {
   return new GatewayError('invalid_request', message, { param });
 }
 
-/** Splits a `data:` URL into media type and base64 data, for callers that put inline images in `url`. */
-function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  return match === null ? undefined : { mediaType: match[1]!, data: match[2]! };
-}
-
 function encodeImage(part: ImagePart, param: string): AnthropicImageBlock {
+  let block: AnthropicImageBlock;
   if (part.data !== undefined) {
     if (part.mediaType === undefined) throw invalid('An inline image needs a media type for Anthropic.', param);
-    return { type: 'image', source: { type: 'base64', media_type: part.mediaType, data: part.data } };
-  }
-  if (part.url !== undefined) {
+    block = { type: 'image', source: { type: 'base64', media_type: part.mediaType, data: part.data } };
+  } else if (part.url !== undefined) {
     const inline = parseDataUrl(part.url);
-    if (inline !== undefined) return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
-    return { type: 'image', source: { type: 'url', url: part.url } };
+    block = inline !== undefined ? { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } } : { type: 'image', source: { type: 'url', url: part.url } };
+  } else {
+    throw invalid('An image needs either a URL or inline data.', param);
   }
-  throw invalid('An image needs either a URL or inline data.', param);
+  return withCacheControl(block, part.providerOptions);
 }
 
-/** Text and images: what user messages and tool results may hold. Empty text is dropped (Anthropic rejects empty text blocks). */
-function encodeUserParts(content: readonly ContentPart[], param: string): (AnthropicTextBlock | AnthropicImageBlock)[] {
-  const blocks: (AnthropicTextBlock | AnthropicImageBlock)[] = [];
+/** An image file goes as an image block, a document as a document block; anything else Anthropic cannot take is skipped. */
+function encodeFile(part: FilePart, param: string): AnthropicUserContentBlock | undefined {
+  if (part.mediaType.startsWith('image/')) return part.data === undefined && part.url === undefined ? undefined : encodeImage({ ...part, type: 'image' }, param);
+  return encodeDocument(part);
+}
+
+/**
+ * Text, images and documents: what user messages and tool results may hold. Empty text is dropped
+ * (Anthropic rejects empty text blocks).
+ */
+function encodeUserParts(content: readonly ContentPart[], param: string): AnthropicUserContentBlock[] {
+  const blocks: AnthropicUserContentBlock[] = [];
   content.forEach((part, index) => {
     if (part.type === 'text') {
-      if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+      if (part.text !== '') blocks.push(withCacheControl({ type: 'text', text: part.text }, part.providerOptions));
     } else if (part.type === 'image') {
       blocks.push(encodeImage(part, `${param}[${index}]`));
+    } else if (part.type === 'file') {
+      const block = encodeFile(part, `${param}[${index}]`);
+      if (block !== undefined) blocks.push(block);
     } else {
-      throw invalid(`Anthropic accepts only text and images here, not ${part.type}.`, `${param}[${index}]`);
+      throw invalid(`Anthropic accepts only text, images and documents here, not ${part.type}.`, `${param}[${index}]`);
     }
   });
   return blocks;
+}
+
+/**
+ * A message-level cache mark goes on the message's last block that can carry one (not thinking),
+ * unless that block has its own, as the AI SDK does for message-level `cacheControl`.
+ */
+function markLastBlock(blocks: AnthropicContentBlock[], providerOptions: ProviderOptions | undefined): void {
+  const cacheControl = cacheControlOf(providerOptions);
+  if (cacheControl === undefined) return;
+  for (let index = blocks.length - 1; index >= 0; index--) {
+    const block = blocks[index]!;
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') continue;
+    if (block.cache_control === undefined) block.cache_control = cacheControl;
+    return;
+  }
 }
 
 function parseArguments(text: string, param: string): Record<string, unknown> {
@@ -73,10 +98,14 @@ function encodeAssistant(message: Extract<Message, { role: 'assistant' }>, param
   message.content.forEach((part, index) => {
     switch (part.type) {
       case 'text':
-        if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+        if (part.text !== '') blocks.push(withCacheControl({ type: 'text', text: part.text }, part.providerOptions));
+        break;
+      case 'file':
+        // Anthropic takes documents from the user only; an assistant's file has nowhere to go.
         break;
       case 'reasoning':
         // Anthropic rejects thinking blocks it did not sign, so reasoning from other providers is dropped.
+        // Thinking blocks cannot carry cache_control, so a part's mark is not sent.
         if (part.signature !== undefined && part.signature !== '') blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature });
         break;
       case 'redacted-reasoning':
@@ -87,7 +116,8 @@ function encodeAssistant(message: Extract<Message, { role: 'assistant' }>, param
     }
   });
   (message.toolCalls ?? []).forEach((call, index) => {
-    blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call.arguments, `${param}.tool_calls[${index}].arguments`) });
+    const input = parseArguments(call.arguments, `${param}.tool_calls[${index}].arguments`);
+    blocks.push(withCacheControl({ type: 'tool_use', id: call.id, name: call.name, input }, call.providerOptions));
   });
   return blocks;
 }
@@ -97,7 +127,7 @@ function encodeToolResult(message: Extract<Message, { role: 'tool' }>, param: st
   const content = encodeUserParts(message.content, `${param}.content`);
   if (content.length > 0) block.content = content;
   if (message.isError === true) block.is_error = true;
-  return block;
+  return withCacheControl(block, message.providerOptions);
 }
 
 /**
@@ -114,17 +144,22 @@ export function encodeMessages(messages: readonly Message[]): { system: Anthropi
     let role: AnthropicMessage['role'];
     let blocks: AnthropicContentBlock[];
     switch (message.role) {
-      case 'system':
+      case 'system': {
+        const systemBlocks: AnthropicTextBlock[] = [];
         message.content.forEach((part, partIndex) => {
           if (part.type !== 'text') throw invalid('Anthropic system prompts take text only.', `${param}.content[${partIndex}]`);
-          if (part.text !== '') system.push({ type: 'text', text: part.text });
+          if (part.text !== '') systemBlocks.push(withCacheControl({ type: 'text', text: part.text }, part.providerOptions));
         });
+        markLastBlock(systemBlocks, message.providerOptions);
+        system.push(...systemBlocks);
         return;
+      }
       case 'user':
         role = 'user';
         blocks = encodeUserParts(message.content, `${param}.content`);
         break;
       case 'tool':
+        // The tool message's own mark belongs on its tool_result block (encodeToolResult puts it there).
         role = 'user';
         blocks = [encodeToolResult(message, param)];
         break;
@@ -133,6 +168,7 @@ export function encodeMessages(messages: readonly Message[]): { system: Anthropi
         blocks = encodeAssistant(message, param);
         break;
     }
+    if (message.role !== 'tool') markLastBlock(blocks, message.providerOptions);
     if (blocks.length === 0) return;
     const previous = turns[turns.length - 1];
     if (previous !== undefined && previous.role === role) previous.content.push(...blocks);
@@ -147,6 +183,8 @@ function encodeTool(tool: Tool): Record<string, unknown> {
   const wire: Record<string, unknown> = { name: tool.name, input_schema: inputSchema };
   if (tool.description !== undefined) wire.description = tool.description;
   if (tool.strict !== undefined) wire.strict = tool.strict;
+  const cacheControl = cacheControlOf(tool.providerOptions);
+  if (cacheControl !== undefined) wire.cache_control = cacheControl;
   return wire;
 }
 
@@ -202,8 +240,9 @@ export function encodeRequest(request: ChatRequest, upstreamModel: string): Reco
   if (thinkingBudget !== undefined && maxTokens <= thinkingBudget) maxTokens += thinkingBudget;
 
   const body: Record<string, unknown> = { model: upstreamModel, max_tokens: maxTokens, messages };
-  if (system.length === 1) body.system = system[0]!.text;
-  else if (system.length > 1) body.system = system;
+  // A lone system block goes as a plain string, unless it carries a cache mark a string cannot hold.
+  if (system.length === 1 && system[0]!.cache_control === undefined) body.system = system[0]!.text;
+  else if (system.length > 0) body.system = system;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.topK !== undefined) body.top_k = request.topK;

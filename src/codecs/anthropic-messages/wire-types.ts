@@ -6,15 +6,37 @@
 
 export const ANTHROPIC_DIALECT = 'anthropic-messages';
 
+/**
+ * A prompt-caching breakpoint, kept as the caller sent it (`{ type: 'ephemeral', ttl?: '5m' | '1h' }`).
+ * Allowed on tool definitions, system text blocks and message blocks other than thinking; at most
+ * four per request (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching).
+ */
+export type AnthropicCacheControl = Record<string, unknown>;
+
 export interface AnthropicTextBlock {
   type: 'text';
   text: string;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicImageBlock {
   type: 'image';
   source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+  cache_control?: AnthropicCacheControl;
 }
+
+/** A document: a PDF (base64 or URL) or plain text (https://docs.anthropic.com/en/docs/build-with-claude/pdf-support, .../citations). */
+export interface AnthropicDocumentBlock {
+  type: 'document';
+  source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } | { type: 'text'; media_type: string; data: string };
+  title?: string;
+  context?: string;
+  citations?: Record<string, unknown>;
+  cache_control?: AnthropicCacheControl;
+}
+
+/** What user turns and tool results carry besides tool results. */
+export type AnthropicUserContentBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
 
 export interface AnthropicThinkingBlock {
   type: 'thinking';
@@ -32,22 +54,28 @@ export interface AnthropicToolUseBlock {
   id: string;
   name: string;
   input: unknown;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content?: (AnthropicTextBlock | AnthropicImageBlock)[];
+  content?: AnthropicUserContentBlock[];
   is_error?: boolean;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicContentBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
+  | AnthropicDocumentBlock
   | AnthropicThinkingBlock
   | AnthropicRedactedThinkingBlock
   | AnthropicToolUseBlock
   | AnthropicToolResultBlock;
+
+/** The blocks that may carry `cache_control` (thinking blocks may not). */
+export type AnthropicCacheableBlock = Exclude<AnthropicContentBlock, AnthropicThinkingBlock | AnthropicRedactedThinkingBlock>;
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
