@@ -15,6 +15,7 @@ Options:
   -v, --version         print the version.
 
 Signals: SIGTERM and SIGINT drain in-flight requests and streams (server.shutdown_grace_ms), then exit.
+         SIGHUP reloads the config file (providers, keys, models, routes, prices, virtual keys) without a restart.
 Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or configuration.`;
 
 export interface CliArguments {

@@ -63,7 +63,7 @@ async function serve(args: CliArguments): Promise<number> {
   let gateway;
   try {
     const config = await loadConfigFile(file);
-    gateway = await createGateway(config, { configSource: file });
+    gateway = await createGateway(config, { configSource: file, reloadConfig: () => loadConfigFile(file) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -92,6 +92,11 @@ async function serve(args: CliArguments): Promise<number> {
         },
       );
     };
+    process.on('SIGHUP', () => {
+      loadConfigFile(file)
+        .then((next) => gateway.reload(next))
+        .catch((error: unknown) => gateway.logger.error('config reload failed; the running config stays in effect', { config: file, error: error instanceof ConfigError ? error.message : error }));
+    });
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

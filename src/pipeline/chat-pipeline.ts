@@ -28,6 +28,12 @@ export interface PipelineParts {
 export class Pipeline {
   constructor(readonly parts: PipelineParts) {}
 
+  /** Swaps in a reloaded resolver and price list; requests already running keep the ones they started with. */
+  reconfigure(parts: Pick<PipelineParts, 'resolver' | 'costs'>): void {
+    this.parts.resolver = parts.resolver;
+    this.parts.costs = parts.costs;
+  }
+
   /** Identifies the caller; surfaces call it before reading the body into the spec. */
   async authenticate(context: RequestContext): Promise<void> {
     const governance = this.parts.governance;
@@ -132,7 +138,7 @@ export class Pipeline {
       const target = await session.next(outcome);
       if (target === undefined) break;
       if (context.signal.aborted) throw new GatewayError('upstream_stream_error', 'The caller went away.', { status: 499 });
-      const attempt: Attempt = { target, keyId: undefined, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0 };
+      const attempt: Attempt = { target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0 };
       context.attempts.push(attempt);
       const started = performance.now();
       let admission: Admission | undefined;

@@ -34,6 +34,11 @@ export interface GatewayModule {
   readonly routes?: readonly HttpRoute[];
   /** Paths that take HTTP upgrades (WebSocket endpoints). */
   readonly upgrades?: readonly UpgradeRoute[];
+  /**
+   * Applies a reloaded config (SIGHUP, `POST /admin/reload`) without a restart, keeping runtime
+   * state (health, spend). Modules without it keep their start-up settings.
+   */
+  reconfigure?(context: ModuleContext): void | Promise<void>;
   /** Throws when the module cannot serve (readiness). */
   ready?(): Promise<void>;
   /** Flushes and releases resources on shutdown. */

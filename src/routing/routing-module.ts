@@ -42,6 +42,11 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
       name: 'routing',
       router,
       observers: [router.observer],
+      reconfigure(next) {
+        router.reconfigure({ config: next.config.routing, providers: next.config.providers, maxTimeoutOverrideMs: next.config.server.request_timeout_ms });
+        registerKnownTargets(router, next.resolver, next.providers);
+        routers.set(next.config, router);
+      },
       routes: [
         {
           method: 'GET',

@@ -20,6 +20,8 @@ import { createLogger, type Logger } from './logger.js';
 import { featureModules } from './modules.js';
 import { RouteTable } from './route-table.js';
 import { createCostCalculator } from './cost-calculator.js';
+import { adminRoutes } from '../admin/admin-auth.js';
+import { reloadRoute } from './reload-route.js';
 
 export interface GatewayOptions {
   /** Where the config came from, for messages and audit entries. */
@@ -27,16 +29,35 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Feature modules; the built-in list by default. */
   modules?: readonly ModuleFactory[];
+  /** Reads the config again for `POST /admin/reload` (the CLI passes its file loader). */
+  reloadConfig?: () => Promise<GatewayConfig>;
+}
+
+/** What a reload changed, and what it could not change without a restart. */
+export interface ReloadReport {
+  providers: string[];
+  routes: string[];
+  /** Sections that differ but only take effect after a restart. */
+  restartRequired: string[];
 }
 
 export interface Gateway {
+  /** The config in effect (the latest reloaded one). */
   readonly config: GatewayConfig;
   readonly pipeline: Pipeline;
   readonly logger: Logger;
   listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
+  /**
+   * Applies a new config without a restart: providers, keys, models, aliases, routes, prices and
+   * each module's own settings. Throws ConfigError and keeps the old config when the new one is invalid.
+   */
+  reload(next: GatewayConfig): Promise<ReloadReport>;
   /** Drains in-flight requests (up to `server.shutdown_grace_ms`), then closes modules and storage. */
   close(): Promise<void>;
 }
+
+/** Sections read once at start-up. */
+const RESTART_ONLY = ['server', 'storage', 'logging', 'admin'] as const;
 
 /** Builds the whole gateway from a validated config. Throws ConfigError for problems only visible once built. */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
@@ -86,15 +107,46 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ),
   );
   for (const module of modules) routes.addAll(module.routes ?? []);
+  let current = config;
+  let reloading: Promise<ReloadReport> | undefined;
+  const reload = async (next: GatewayConfig): Promise<ReloadReport> => {
+    while (reloading !== undefined) await reloading.catch(() => undefined);
+    const run = (async () => {
+      const nextIssues: ConfigIssue[] = [];
+      const nextProviders = buildProviderInstances(next.providers, createAdapterRegistry(), nextIssues);
+      const nextResolver = new ModelResolver({ providers: nextProviders, aliases: next.aliases, routes: next.routes }, nextIssues);
+      const nextCosts = createCostCalculator(next, nextIssues);
+      if (nextIssues.length > 0) throw new ConfigError(source, nextIssues);
+      const context = { config: next, storage, logger, providers: nextProviders, resolver: nextResolver, costs: nextCosts, audit: auditLog, configSource: source };
+      pipeline.reconfigure({ resolver: nextResolver, costs: nextCosts });
+      for (const module of modules) await module.reconfigure?.(context);
+      const restartRequired = RESTART_ONLY.filter((section) => JSON.stringify(current[section]) !== JSON.stringify(next[section]));
+      current = next;
+      const report = { providers: [...nextProviders.keys()], routes: Object.keys(next.routes), restartRequired };
+      auditLog.append({ actor: 'config', action: 'config.reload', target: source, details: { providers: report.providers, routes: report.routes, restart_required: restartRequired } });
+      logger.info('config reloaded', { config: source, providers: report.providers, routes: report.routes, restart_required: restartRequired });
+      return report;
+    })();
+    reloading = run;
+    try {
+      return await run;
+    } finally {
+      reloading = undefined;
+    }
+  };
+  if (options.reloadConfig !== undefined) routes.addAll(adminRoutes(config.admin.token, [reloadRoute(options.reloadConfig, reload)]));
   const upgrades = modules.flatMap((module) => module.upgrades ?? []);
   http = new HttpServer({ routes, logger, maxBodyBytes: config.server.max_body_bytes, requestTimeoutMs: config.server.request_timeout_ms, upgrades });
   const server = http;
 
   let closing: Promise<void> | undefined;
   return {
-    config,
+    get config() {
+      return current;
+    },
     pipeline,
     logger,
+    reload,
     async listen(port = config.server.port, host = config.server.host) {
       const address = await server.listen(port, host);
       const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
