@@ -33,8 +33,18 @@ export const alertsSchema = z.strictObject({
 export const otlpSchema = z.strictObject({
   /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
   endpoint: z.url({ message: 'must be an absolute http(s) URL' }),
+  /** Sent with every export (e.g. a collector's auth header); never logged. */
   headers: z.record(z.string(), z.string()).default({}),
+  /** `service.name` of the exported resource. */
   service_name: z.string().min(1).default('tollgate'),
+  /** Share of new traces recorded (0–1); a caller's `traceparent` sampled flag is followed. */
+  sample_ratio: z.number().min(0).max(1).default(1),
+  /** Spans are batched and sent at most this long after they end. */
+  export_delay_ms: z.number().int().positive().default(5_000),
+  /** Ended spans waiting for export; past it new spans are dropped (requests never wait). */
+  max_queue_size: z.number().int().positive().default(2_048),
+  /** One export request's time limit. */
+  timeout_ms: z.number().int().positive().default(10_000),
 });
 
 export const observabilitySchema = z.strictObject({
@@ -64,3 +74,4 @@ export const observabilitySchema = z.strictObject({
 export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
+export type OtlpConfig = z.infer<typeof otlpSchema>;

@@ -17,6 +17,7 @@ import { scheduleRetention } from './log/retention.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { observabilityObserver } from './request-observer.js';
+import { startTracing } from './tracing/start-tracing.js';
 
 /**
  * Observability: the request log (store, batched writer, query API, export, retention), Prometheus
@@ -72,9 +73,12 @@ export const observabilityModule: ModuleFactory = async (context) => {
   context.audit.append({ actor: 'config', action: 'config.load', target: context.configSource, details: configSummary(context.config) });
 
   const observer = observabilityObserver({ write, metrics, listeners, logContent: settings.log_content, maxContentBytes: settings.max_content_bytes });
+  // Without `otlp` no tracing observer exists, so requests pay nothing for tracing.
+  const tracing = settings.otlp === undefined ? undefined : startTracing(settings.otlp, context.logger);
+  if (tracing !== undefined) closers.unshift(() => tracing.close());
   const module: GatewayModule = {
     name: 'observability',
-    observers: [observer],
+    observers: tracing === undefined ? [observer] : [observer, tracing.observer],
     routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
     upgrades,
     async close() {
