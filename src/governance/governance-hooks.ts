@@ -149,24 +149,29 @@ export class GovernanceHooks implements Governance {
 
   /** `x-ratelimit-*` for the tightest request and token limits of the caller's own levels. */
   private setRateLimitHeaders(context: RequestContext, lines: readonly LimitLine[], infos: readonly LineInfo[]): void {
-    let requests: number | undefined;
-    let tokens: number | undefined;
+    let requests = -1;
+    let requestsLeft = Number.POSITIVE_INFINITY;
+    let tokens = -1;
+    let tokensLeft = Number.POSITIVE_INFINITY;
     for (let index = 0; index < infos.length; index++) {
       const info = infos[index]!;
-      if (info.level === 'provider' || info.level === 'key_provider') continue;
-      if (info.metric === 'requests' && (requests === undefined || remainingOf(lines[index]!, this.options.store) < remainingOf(lines[requests]!, this.options.store))) requests = index;
-      if (info.metric === 'tokens' && (tokens === undefined || remainingOf(lines[index]!, this.options.store) < remainingOf(lines[tokens]!, this.options.store))) tokens = index;
+      if (info.level === 'provider' || info.level === 'key_provider' || (info.metric !== 'requests' && info.metric !== 'tokens')) continue;
+      const left = remainingOf(lines[index]!, this.options.store);
+      if (info.metric === 'requests' && left < requestsLeft) [requests, requestsLeft] = [index, left];
+      else if (info.metric === 'tokens' && left < tokensLeft) [tokens, tokensLeft] = [index, left];
     }
+    if (requests < 0 && tokens < 0) return;
     const now = this.options.now();
-    for (const [index, unit] of [
-      [requests, 'requests'],
-      [tokens, 'tokens'],
-    ] as const) {
-      if (index === undefined) continue;
-      const info = infos[index]!;
-      context.responseHeaders[`x-ratelimit-limit-${unit}`] = String(info.limit);
-      context.responseHeaders[`x-ratelimit-remaining-${unit}`] = String(Math.max(0, Math.floor(remainingOf(lines[index]!, this.options.store))));
-      context.responseHeaders[`x-ratelimit-reset-${unit}`] = `${Math.max(1, Math.ceil((info.windowEnd - now) / 1000))}s`;
+    const headers = context.responseHeaders;
+    if (requests >= 0) {
+      headers['x-ratelimit-limit-requests'] = String(infos[requests]!.limit);
+      headers['x-ratelimit-remaining-requests'] = String(Math.max(0, Math.floor(requestsLeft)));
+      headers['x-ratelimit-reset-requests'] = `${Math.max(1, Math.ceil((infos[requests]!.windowEnd - now) / 1000))}s`;
+    }
+    if (tokens >= 0) {
+      headers['x-ratelimit-limit-tokens'] = String(infos[tokens]!.limit);
+      headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, Math.floor(tokensLeft)));
+      headers['x-ratelimit-reset-tokens'] = `${Math.max(1, Math.ceil((infos[tokens]!.windowEnd - now) / 1000))}s`;
     }
   }
 }
