@@ -24,6 +24,8 @@ export function estimateInputTokens(request: ChatRequest): number {
     for (const part of message.content) {
       if (part.type === 'text' || part.type === 'reasoning') characters += part.text.length;
       else if (part.type === 'image') images++;
+      // Documents: their text, or about one token per three bytes of decoded content (PDF pages run 1.5–3k tokens).
+      else if (part.type === 'file') characters += part.text?.length ?? Math.ceil(((part.data?.length ?? 0) * 3) / 4) * (CHARACTERS_PER_TOKEN / 3);
     }
     if (message.role === 'assistant' && message.toolCalls) for (const call of message.toolCalls) characters += call.name.length + call.arguments.length;
   }

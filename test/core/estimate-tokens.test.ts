@@ -16,6 +16,14 @@ describe('estimateInputTokens', () => {
     assert.equal(estimateInputTokens(request), 10 + 2 * 4);
   });
 
+  it('counts documents by their text or their decoded size', () => {
+    const plain: ChatRequest = { model: 'm', stream: false, messages: [{ role: 'user', content: [] }] };
+    const pdf: ChatRequest = { model: 'm', stream: false, messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', data: 'A'.repeat(40_000) }] }] };
+    const text: ChatRequest = { model: 'm', stream: false, messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'text/plain', text: 'z'.repeat(4_000) }] }] };
+    assert.equal(estimateInputTokens(pdf) - estimateInputTokens(plain), 10_000);
+    assert.equal(estimateInputTokens(text) - estimateInputTokens(plain), 1_000);
+  });
+
   it('adds an allowance per image and counts tool calls and tool definitions', () => {
     const withImage: ChatRequest = { model: 'm', stream: false, messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] }] };
     const plain: ChatRequest = { model: 'm', stream: false, messages: [{ role: 'user', content: [] }] };
