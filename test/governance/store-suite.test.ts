@@ -1,15 +1,43 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { KeyRecord } from '../../src/governance/entities.js';
 import { FOREVER, type GovernanceStore } from '../../src/governance/storage/governance-store.js';
 import { MemoryGovernanceStore } from '../../src/governance/storage/memory-governance-store.js';
+import { PostgresGovernanceStore } from '../../src/governance/storage/postgres-governance-store.js';
 import { SqliteGovernanceStore } from '../../src/governance/storage/sqlite-governance-store.js';
+
+/** The development PostgreSQL (trust auth); each store gets a schema of its own, dropped at the end. */
+const POSTGRES_URL = process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pools: { pool: pg.Pool; schema: string }[] = [];
+
+function postgresStore(): GovernanceStore {
+  const schema = `governance_${randomBytes(5).toString('hex')}`;
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2, options: `-c search_path=${schema}` });
+  pools.push({ pool, schema });
+  const store = new PostgresGovernanceStore(pool);
+  const migrate = store.migrate.bind(store);
+  store.migrate = async () => {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await migrate();
+  };
+  return store;
+}
+
+after(async () => {
+  for (const { pool, schema } of pools) {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.end();
+  }
+});
 
 /** One suite every GovernanceStore backend passes. */
 const backends: [string, () => GovernanceStore][] = [
   ['memory', () => new MemoryGovernanceStore()],
   ['sqlite', () => new SqliteGovernanceStore(new Database(':memory:'))],
+  ['postgres', postgresStore],
 ];
 
 const key: KeyRecord = { id: 'k1', key_hash: 'ab'.repeat(32), models: ['*'], budgets: [{ max_usd: 1, period: '1d', rolling: false }], active: true, metadata: { team: 'x' }, created_at: '2026-01-01T00:00:00.000Z', source: 'api' };
