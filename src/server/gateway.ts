@@ -14,6 +14,7 @@ import { openStorage } from '../storage/storage.js';
 import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
+import { responsesRoutes } from '../surfaces/responses-surface.js';
 import { healthRoutes } from './health-routes.js';
 import { HttpServer } from './http-server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -98,6 +99,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let http: HttpServer | undefined;
   const routes = new RouteTable();
   routes.addAll(openaiRoutes({ pipeline }));
+  routes.addAll(responsesRoutes({ pipeline }));
   routes.addAll(anthropicRoutes({ pipeline }));
   routes.addAll(geminiRoutes({ pipeline }));
   routes.addAll(

@@ -1,0 +1,28 @@
+import type { ChatCodec } from '../codec.js';
+import { decodeOpenAIError, encodeOpenAIError } from '../openai-chat/error.js';
+import { decodeResponsesRequest } from './decode-request.js';
+import { decodeResponsesResponse } from './decode-response.js';
+import { encodeResponsesRequest } from './encode-request.js';
+import { encodeResponsesResponse } from './encode-response.js';
+import { ResponsesStreamDecoder } from './stream-decoder.js';
+import { ResponsesStreamEncoder } from './stream-encoder.js';
+import { OPENAI_RESPONSES_DIALECT } from './wire.js';
+
+/**
+ * OpenAI's Responses API (`POST /v1/responses`), inbound (Codex CLI, `client.responses.create`)
+ * and outbound. Stateless: stored responses, conversations and built-in tools are refused with
+ * `unsupported_parameter`. Errors use the same envelope as Chat Completions.
+ */
+export const openaiResponsesCodec: ChatCodec = {
+  dialect: OPENAI_RESPONSES_DIALECT,
+  decodeRequest: decodeResponsesRequest,
+  encodeRequest: encodeResponsesRequest,
+  decodeResponse: decodeResponsesResponse,
+  encodeResponse: encodeResponsesResponse,
+  createStreamDecoder: () => new ResponsesStreamDecoder(),
+  createStreamEncoder: (options) => new ResponsesStreamEncoder(options),
+  decodeError: decodeOpenAIError,
+  encodeError: encodeOpenAIError,
+};
+
+export { OPENAI_RESPONSES_DIALECT } from './wire.js';

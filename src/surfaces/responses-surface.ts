@@ -1,0 +1,16 @@
+import { openaiResponsesCodec } from '../codecs/openai-responses/index.js';
+import type { HttpRoute } from '../server/http-route.js';
+import { renderOpenAIError } from '../server/respond.js';
+import { createChatHandler } from './chat-handler.js';
+import type { SurfaceDependencies } from './surface.js';
+
+/**
+ * OpenAI's Responses API, for Codex CLI and `client.responses.create`: `POST /v1/responses` and
+ * `POST /openai/v1/responses`. Requests may go to any configured provider; the gateway is
+ * stateless, so callers send the whole conversation each time.
+ */
+export function responsesRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
+  // The completed response always carries usage in this API, asked for or not.
+  const handler = createChatHandler({ pipeline, surface: 'openai-responses', codec: openaiResponsesCodec, alwaysIncludeUsage: true });
+  return ['/v1', '/openai/v1'].map((prefix) => ({ method: 'POST' as const, path: `${prefix}/responses`, handler, renderError: renderOpenAIError }));
+}
