@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../spec/index.js';
-import { customerSchema, teamSchema, virtualKeySchema } from './config-schema.js';
+import { budgetSchema, customerSchema, rateLimitsSchema, teamSchema, virtualKeySchema } from './config-schema.js';
 import type { KeyRecord } from './entities.js';
 
 /** A key as the admin API shows it: never its secret nor the secret's hash. */
@@ -15,6 +15,11 @@ export function keyView(record: KeyRecord): KeyView {
 export const keyBodySchema = virtualKeySchema.omit({ value: true });
 export const keyCreateSchema = keyBodySchema.extend({ id: virtualKeySchema.shape.id.optional() });
 export { customerSchema, teamSchema };
+
+export const providerLimitsSchema = z.strictObject({
+  budgets: z.array(budgetSchema).default([]),
+  rate_limits: rateLimitsSchema.optional(),
+});
 
 export const rotateSchema = z.strictObject({
   /** How long the old secret keeps working. */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { ProviderConfig } from '../config/provider-schema.js';
 import type { HttpExchange, HttpMethod, HttpRoute } from '../server/http-route.js';
 import { sendJson } from '../server/respond.js';
 import { GatewayError } from '../spec/index.js';
-import { customerSchema, editable, keyBodySchema, keyCreateSchema, keyView, parseBody, rotateSchema, teamSchema, topUpSchema } from './admin-bodies.js';
+import { customerSchema, editable, keyBodySchema, keyCreateSchema, keyView, parseBody, providerLimitsSchema, rotateSchema, teamSchema, topUpSchema } from './admin-bodies.js';
 import type { BudgetConfig } from './config-schema.js';
 import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import type { GovernanceService } from './governance-service.js';
@@ -18,10 +19,12 @@ export interface AdminRouteDependencies {
   registry: EntityRegistry;
   spend: SpendStore;
   now: () => number;
+  /** The configured providers (their config budgets and limits). */
+  providers: Readonly<Record<string, ProviderConfig>>;
 }
 
 /** The governance admin API (to be wrapped with `adminRoutes(admin.token, …)`). */
-export function governanceAdminRoutes({ service, registry, spend, now }: AdminRouteDependencies): HttpRoute[] {
+export function governanceAdminRoutes({ service, registry, spend, now, providers }: AdminRouteDependencies): HttpRoute[] {
   const stamp = () => new Date(now()).toISOString();
   const routes: HttpRoute[] = [];
   const route = (method: HttpMethod, path: string, handler: (exchange: HttpExchange) => Promise<unknown>, status = 200) =>
@@ -136,6 +139,47 @@ export function governanceAdminRoutes({ service, registry, spend, now }: AdminRo
       return { id: entity.id, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };
     });
   }
+
+  // Providers' global budgets and limits: the config's, or an admin override.
+  const providerView = (name: string) => {
+    const override = registry.providerLimits.get(name);
+    const config = providers[name]!;
+    return {
+      name,
+      type: config.type,
+      source: override === undefined ? 'config' : 'api',
+      budgets: override?.budgets ?? config.budgets ?? [],
+      rate_limits: (override === undefined ? config.rate_limits : override.rate_limits) ?? null,
+    };
+  };
+  const requireProvider = (name: string) => {
+    if (providers[name] === undefined) throw new GatewayError('not_found', `No provider \`${name}\` is configured.`);
+    return name;
+  };
+  route('GET', '/admin/providers', async () => ({ data: Object.keys(providers).map(providerView) }));
+  route('GET', '/admin/providers/:name', async (exchange) => providerView(requireProvider(exchange.params.name!)));
+  route('PUT', '/admin/providers/:name/limits', async (exchange) => {
+    const name = requireProvider(exchange.params.name!);
+    const body = parseBody(providerLimitsSchema, await exchange.readJson());
+    await service.setProviderLimits(name, { id: name, budgets: body.budgets, rate_limits: body.rate_limits, created_at: registry.providerLimits.get(name)?.created_at ?? stamp(), source: 'api' });
+    return providerView(name);
+  });
+  route('DELETE', '/admin/providers/:name/limits', async (exchange) => {
+    const name = requireProvider(exchange.params.name!);
+    await service.setProviderLimits(name, undefined);
+    return providerView(name);
+  });
+  route('GET', '/admin/providers/:name/usage', async (exchange) => {
+    const view = providerView(requireProvider(exchange.params.name!));
+    return { provider: { name: view.name }, ...(await entityUsage('provider', { id: view.name, budgets: view.budgets, rate_limits: view.rate_limits ?? undefined, created_at: new Date(0).toISOString() }, spend, now())) };
+  });
+  route('POST', '/admin/providers/:name/reset-spend', async (exchange) => {
+    const name = requireProvider(exchange.params.name!);
+    await spend.resetScope(`provider:${name}`);
+    await afterSpendChange();
+    service.audit('spend.reset', `provider:${name}`, {});
+    return { name, reset: true };
+  });
 
   routes.push({ method: 'GET', path: '/admin/openapi.json', handler: (exchange) => sendJson(exchange.response, 200, governanceOpenApi()) });
   return routes;

@@ -23,8 +23,15 @@ export type KeyRecord = Omit<VirtualKeyConfig, 'value' | 'providers'> &
     previous_valid_until?: string | undefined;
   };
 
-export type EntityKind = 'customer' | 'team' | 'virtual_key';
-export type EntityRecord = CustomerRecord | TeamRecord | KeyRecord;
+/** Admin-set budgets and limits of a provider (`id` is the provider name), replacing the config's. */
+export interface ProviderLimitsRecord extends Stamped {
+  id: string;
+  budgets: BudgetConfig[];
+  rate_limits?: RateLimitsConfig | undefined;
+}
+
+export type EntityKind = 'customer' | 'team' | 'virtual_key' | 'provider_limits';
+export type EntityRecord = CustomerRecord | TeamRecord | KeyRecord | ProviderLimitsRecord;
 
 /** What every level of the hierarchy carries for limits. */
 export interface LimitedEntity {

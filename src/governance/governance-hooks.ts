@@ -37,10 +37,18 @@ export class GovernanceHooks implements Governance {
   private readonly providerScopes = new Map<string, LimitScope>();
 
   constructor(private readonly options: GovernanceHooksOptions) {
-    for (const [name, config] of Object.entries(options.providers)) {
-      if ((config.budgets?.length ?? 0) === 0 && config.rate_limits === undefined) continue;
-      this.providerScopes.set(name, { level: 'provider', scope: `provider:${name}`, label: `provider "${name}"`, budgets: config.budgets, rateLimits: config.rate_limits, maxConcurrent: undefined, anchor: 0 });
-    }
+    for (const name of Object.keys(options.providers)) this.refreshProvider(name);
+  }
+
+  /** Rebuilds a provider's global limits: the admin override if any, else the config's. */
+  refreshProvider(name: string): void {
+    const config = this.options.providers[name];
+    if (config === undefined) return;
+    const override = this.options.registry.providerLimits.get(name);
+    const budgets = override?.budgets ?? config.budgets;
+    const rateLimits = override === undefined ? config.rate_limits : override.rate_limits;
+    if ((budgets?.length ?? 0) === 0 && rateLimits === undefined) this.providerScopes.delete(name);
+    else this.providerScopes.set(name, { level: 'provider', scope: `provider:${name}`, label: `provider "${name}"`, budgets, rateLimits, maxConcurrent: undefined, anchor: 0 });
   }
 
   authenticate(context: RequestContext): Principal | undefined {

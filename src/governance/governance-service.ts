@@ -1,7 +1,7 @@
 import type { AuditSink } from '../admin/audit-sink.js';
 import type { Logger } from '../server/logger.js';
 import { GatewayError } from '../spec/index.js';
-import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, TeamRecord } from './entities.js';
+import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, ProviderLimitsRecord, TeamRecord } from './entities.js';
 import { generateKeySecret, hashKey } from './key-secret.js';
 import type { EntityRegistry } from './registry.js';
 import type { CounterSnapshot, SpendStore } from './spend-store.js';
@@ -14,6 +14,8 @@ export interface GovernanceServiceOptions {
   audit: AuditSink;
   logger: Logger;
   now: () => number;
+  /** Told when a provider's limits change, so admission rebuilds that provider's scope. */
+  onProviderLimitsChanged?: (name: string) => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export class GovernanceService {
       if (entity.seedHash !== undefined) this.seedHashes.set(`${entity.kind}:${entity.id}`, entity.seedHash);
       if (entity.kind === 'customer') registry.customers.set(entity.id, entity.document as CustomerRecord);
       else if (entity.kind === 'team') registry.teams.set(entity.id, entity.document as TeamRecord);
+      else if (entity.kind === 'provider_limits') registry.providerLimits.set(entity.id, entity.document as ProviderLimitsRecord);
     }
     for (const entity of entities) if (entity.kind === 'virtual_key') registry.putKey(entity.document as KeyRecord);
   }
@@ -62,6 +65,16 @@ export class GovernanceService {
     await this.persist('virtual_key', record);
     registry.putKey(record);
     this.audit(`virtual_key.${action}`, record.id, { team: record.team, customer: record.customer, active: record.active });
+  }
+
+  /** Replaces a provider's global budgets and limits (undefined: back to the config's). */
+  async setProviderLimits(name: string, record: ProviderLimitsRecord | undefined): Promise<void> {
+    if (record === undefined) await this.options.store.deleteEntity('provider_limits', name);
+    else await this.persist('provider_limits', record);
+    if (record === undefined) this.options.registry.providerLimits.delete(name);
+    else this.options.registry.providerLimits.set(name, record);
+    this.options.onProviderLimitsChanged?.(name);
+    this.audit(record === undefined ? 'provider_limits.delete' : 'provider_limits.update', name, { budgets: record?.budgets.length ?? 0, rate_limits: record?.rate_limits !== undefined });
   }
 
   /** Creates a key with a fresh secret; the secret is returned here and never again. */

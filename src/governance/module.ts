@@ -41,14 +41,15 @@ export function createGovernanceModule(options: GovernanceModuleOptions = {}): M
     const store = options.store ?? (await openGovernanceStore(context.storage));
     const spend = options.spend ?? new MemorySpendStore();
     const registry = new EntityRegistry();
-    const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now });
+    let hooks: GovernanceHooks | undefined;
+    const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now, onProviderLimitsChanged: (name) => hooks?.refreshProvider(name) });
     service.load(await seedEntities(context.config, store, now()));
     await spend.restore(await store.loadCounters(now()));
 
     const alerts = new BudgetAlerts({ settings: settings.alerts, store, spend, audit, logger: context.logger, now, send: options.sendWebhook, retryBaseMs: options.alertRetryBaseMs });
     alerts.load(await store.loadAlerts(now()));
 
-    const hooks = new GovernanceHooks({
+    hooks = new GovernanceHooks({
       registry,
       store: spend,
       resolver: context.resolver,
@@ -71,7 +72,7 @@ export function createGovernanceModule(options: GovernanceModuleOptions = {}): M
       name: 'governance',
       governance: hooks,
       observers: [blockedRequestAudit(audit)],
-      routes: [...usageRoutes(hooks, registry, spend, now), ...adminRoutes(context.config.admin.token, governanceAdminRoutes({ service, registry, spend, now }))],
+      routes: [...usageRoutes(hooks, registry, spend, now), ...adminRoutes(context.config.admin.token, governanceAdminRoutes({ service, registry, spend, now, providers: context.config.providers }))],
       async close() {
         if (stopped) return;
         stopped = true;

@@ -69,6 +69,15 @@ export function governanceOpenApi(): Record<string, unknown> {
       '/admin/customers/{id}/usage': customers.usage,
       '/admin/customers/{id}/reset-spend': customers.reset,
       '/admin/customers/{id}/top-up': customers.topUp,
+      '/admin/providers': { get: { tags: ['providers'], summary: "Every provider with its global budgets and limits (`source`: config or api)", responses: { '200': ok('Providers'), ...errors } } },
+      '/admin/providers/{name}': { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], get: { tags: ['providers'], summary: 'One provider', responses: { '200': ok('Provider'), ...errors } } },
+      '/admin/providers/{name}/limits': {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        put: { tags: ['providers'], summary: "Replace the provider's global budgets and rate limits (overrides the config until deleted)", requestBody: { required: true, ...json({ type: 'object', properties: { budgets: { type: 'array', items: budget }, rate_limits: rateLimits } }) }, responses: { '200': ok('Provider'), ...errors } },
+        delete: { tags: ['providers'], summary: "Drop the override: back to the config's limits", responses: { '200': ok('Provider'), ...errors } },
+      },
+      '/admin/providers/{name}/usage': { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], get: { tags: ['providers'], summary: 'Spend and counters of the provider', responses: { '200': ok('Usage', ref('Usage')), ...errors } } },
+      '/admin/providers/{name}/reset-spend': { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], post: { tags: ['providers'], summary: "Zero the provider's counters", responses: { '200': ok('Reset'), ...errors } } },
       '/v1/usage': { get: { tags: ['usage'], summary: "The calling virtual key's spend and remaining budget (no admin rights needed)", security: [{ virtualKey: [] }], responses: { '200': ok('Usage', ref('Usage')), '401': { description: 'No or unknown key', ...json(ref('Error')) } } } },
     },
   };

@@ -1,4 +1,4 @@
-import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
+import type { CustomerRecord, KeyRecord, ProviderLimitsRecord, TeamRecord } from './entities.js';
 
 /** A virtual key with what authentication needs precomputed. */
 export interface KeyEntry {
@@ -24,6 +24,8 @@ export class EntityRegistry {
   readonly customers = new Map<string, CustomerRecord>();
   readonly teams = new Map<string, TeamRecord>();
   readonly keys = new Map<string, KeyEntry>();
+  /** Admin overrides of providers' global budgets and limits, by provider name. */
+  readonly providerLimits = new Map<string, ProviderLimitsRecord>();
   private readonly byHash = new Map<string, HashEntry>();
 
   get keyCount(): number {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningGateway } from '../helpers/gateway.js';
-import { chat, DEAR_PRICING, errorCode, startGoverned, TestClock } from './helpers.js';
+import { ADMIN_TOKEN, chat, DEAR_PRICING, errorCode, startGoverned, TestClock } from './helpers.js';
 
 const clock = new TestClock(Date.parse('2026-05-05T10:00:00Z'));
 let running: RunningGateway;
@@ -10,6 +10,7 @@ const small = { max_tokens: 8 };
 before(async () => {
   running = await startGoverned(
     {
+      admin: { token: ADMIN_TOKEN },
       providers: {
         mock: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5 } },
         other: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5, reply: 'other' } },
@@ -62,6 +63,19 @@ test('a global provider rate limit excludes that provider for everyone; the requ
   assert.equal(none.status, 429);
   assert.equal(errorCode(none.body), 'rate_limit_exceeded');
   assert.equal(none.headers.get('x-ratelimit-scope'), 'provider');
+});
+
+test('an admin override of provider limits applies on the next request and can be dropped', async () => {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const put = await fetch(`${running.url}/admin/providers/limited/limits`, { method: 'PUT', headers, body: JSON.stringify({ rate_limits: { requests: { max: 100, period: '1h' } } }) });
+  assert.equal(put.status, 200);
+  assert.equal(((await put.json()) as { source: string }).source, 'api');
+  const allowed = await chat(running.url, { authorization: 'Bearer vk-test-only-limited' }, { model: 'limited/mock-small', ...small });
+  assert.equal(allowed.status, 200);
+  const dropped = await fetch(`${running.url}/admin/providers/limited/limits`, { method: 'DELETE', headers });
+  assert.equal(((await dropped.json()) as { source: string }).source, 'config');
+  assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-only-limited' }, { model: 'limited/mock-small', ...small })).status, 429);
+  assert.equal((await fetch(`${running.url}/admin/providers/nope/limits`, { method: 'PUT', headers, body: '{}' })).status, 404);
 });
 
 test('per-provider weights re-weight the route', async () => {
