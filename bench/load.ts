@@ -82,6 +82,7 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
   const inFlight = new Set<Promise<void>>();
   let scheduled = 0;
   let nextSampleAt = measureFrom;
+  let lastMeasuredAnswerAt = measureUntil;
   const sampleEveryMs = options.sampleEveryMs ?? 250;
   try {
     for (;;) {
@@ -97,7 +98,11 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
         const measured = dueAt >= measureFrom;
         const request: Promise<void> = send(pool, target).then((outcome) => {
           recorder.completed++;
-          if (measured) recorder.record(outcome, performance.now() - dueAt);
+          if (measured) {
+            const answeredAt = performance.now();
+            recorder.record(outcome, answeredAt - dueAt);
+            lastMeasuredAnswerAt = Math.max(lastMeasuredAnswerAt, answeredAt);
+          }
           inFlight.delete(request);
         });
         inFlight.add(request);
@@ -108,7 +113,9 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
   } finally {
     await pool.close();
   }
-  return recorder.result(options.durationMs);
+  // A server that falls behind is still answering after the window: its throughput is what it
+  // actually delivered, over the time it took, not the offered rate.
+  return recorder.result(lastMeasuredAnswerAt - measureFrom);
 }
 
 /** The outcome of one request: undefined on success, otherwise what went wrong. */
