@@ -14,6 +14,9 @@ import { openGovernanceStore } from './storage/open-governance-store.js';
 import type { GovernanceStore } from './storage/governance-store.js';
 import { usageRoutes } from './usage-route.js';
 
+/** How often ended rate-limit windows are deleted from storage. */
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+
 export interface GovernanceModuleOptions {
   /** The clock (epoch ms); injectable so tests can cross calendar boundaries. */
   now?: () => number;
@@ -63,8 +66,15 @@ export function createGovernanceModule(options: GovernanceModuleOptions = {}): M
     });
 
     let stopped = false;
+    let lastPrune = 0;
     const timer = setInterval(() => {
-      void Promise.resolve(spend.sweep(now())).then(() => service.flush()).catch(() => {});
+      const time = now();
+      const prune = time - lastPrune >= PRUNE_INTERVAL_MS;
+      if (prune) lastPrune = time;
+      void Promise.resolve(spend.sweep(time))
+        .then(() => service.flush())
+        .then(() => (prune ? store.pruneCounters(time) : undefined))
+        .catch(() => {});
     }, settings.flush_interval_ms);
     timer.unref();
 

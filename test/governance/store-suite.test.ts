@@ -77,6 +77,20 @@ for (const [name, open] of backends) {
       assert.ok(FOREVER > Date.parse('9999-01-01'));
     });
 
+    test('pruning drops ended rate-limit windows and keeps USD history', async () => {
+      const store = open();
+      await store.migrate();
+      await store.saveCounters([
+        { counter: 'key:k1|requests|1m|0', windowEnd: 60_000, used: 3, credit: 0 },
+        { counter: 'key:k1|requests|1m|60000', windowEnd: 120_000, used: 1, credit: 0 },
+        { counter: 'key:k1|usd|1d|0', windowEnd: 86_400_000, used: 0.5, credit: 0 },
+      ]);
+      await store.pruneCounters(100_000);
+      assert.deepEqual((await store.loadCounters(0)).map((counter) => counter.counter).sort(), ['key:k1|requests|1m|60000', 'key:k1|usd|1d|0']);
+      await store.pruneCounters(Number.MAX_SAFE_INTEGER);
+      assert.deepEqual((await store.loadCounters(0)).map((counter) => counter.counter), ['key:k1|usd|1d|0']);
+    });
+
     test('alerts are unique per counter and threshold and keep delivery state', async () => {
       const store = open();
       await store.migrate();

@@ -35,6 +35,8 @@ export interface GovernanceStore {
   /** Counters whose window has not ended by `now`. */
   loadCounters(now: number): Promise<CounterSnapshot[]>;
   saveCounters(counters: readonly CounterSnapshot[]): Promise<void>;
+  /** Deletes rate-limit counters (requests, tokens) whose window ended by `now`; USD counters stay as spend history. */
+  pruneCounters(now: number): Promise<void>;
   /** Inserts or updates an alert (by counter and threshold). */
   putAlert(alert: AlertRecord): Promise<void>;
   /** Alerts of windows that have not ended by `now`. */

@@ -30,6 +30,10 @@ export class MemoryGovernanceStore implements GovernanceStore {
     for (const counter of counters) this.counters.set(counter.counter, { ...counter });
   }
 
+  async pruneCounters(now: number): Promise<void> {
+    for (const [name, counter] of this.counters) if (counter.windowEnd <= now && !name.includes('|usd|')) this.counters.delete(name);
+  }
+
   async putAlert(alert: AlertRecord): Promise<void> {
     this.alerts.set(`${alert.counter}@${alert.threshold}`, structuredClone(alert));
   }

@@ -62,6 +62,10 @@ export class PostgresGovernanceStore implements GovernanceStore {
     );
   }
 
+  async pruneCounters(now: number): Promise<void> {
+    await this.pool.query("DELETE FROM governance_counters WHERE window_end <= $1 AND counter NOT LIKE '%|usd|%'", [now]);
+  }
+
   async putAlert(alert: AlertRecord): Promise<void> {
     await this.pool.query(
       'INSERT INTO governance_alerts (counter, threshold, window_end, fired_at, payload, delivered, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (counter, threshold) DO UPDATE SET delivered = excluded.delivered, attempts = excluded.attempts',

@@ -76,6 +76,10 @@ export class SqliteGovernanceStore implements GovernanceStore {
     })();
   }
 
+  async pruneCounters(now: number): Promise<void> {
+    this.db.prepare("DELETE FROM governance_counters WHERE window_end <= ? AND counter NOT LIKE '%|usd|%'").run(now);
+  }
+
   async putAlert(alert: AlertRecord): Promise<void> {
     this.db
       .prepare(
