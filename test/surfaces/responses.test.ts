@@ -185,6 +185,22 @@ describe('Responses API over Anthropic (cross-dialect translation)', () => {
     assert.deepEqual(assistant.content[0], { type: 'thinking', thinking: 'The user wants weather.', signature: reasoning.encrypted_content });
   });
 
+  test('a stream that breaks after content ends with an `error` event and response.failed', async () => {
+    anthropicFake.enqueue({ text: 'This answer will be cut off somewhere in the middle.', usage: { input: 10, output: 12 }, breakAfterEvents: 6, eventIntervalMs: 10 });
+    const events = await collect(await client.responses.create({ model: 'claude/claude-sonnet-4-5', input: 'x', stream: true }));
+    assert.ok(events.some((event) => event.type === 'response.output_text.delta'));
+    assert.deepEqual(events.slice(-2).map((event) => event.type), ['error', 'response.failed']);
+    const errorEvent = events[events.length - 2]!;
+    assert.ok(errorEvent.type === 'error');
+    // The transport reports the reset socket (upstream_unreachable); a decoder would say upstream_stream_error.
+    assert.match(errorEvent.code ?? '', /^upstream_/);
+    const failed = events[events.length - 1]!;
+    assert.ok(failed.type === 'response.failed');
+    assert.equal(failed.response.status, 'failed');
+    assert.equal(failed.response.error?.code, 'server_error');
+    assert.equal(events.some((event) => event.type === 'response.completed'), false);
+  });
+
   test('an upstream error reaches the caller in OpenAI\'s envelope', async () => {
     anthropicFake.enqueue({ error: { status: 400, message: 'messages: too long', type: 'invalid_request_error' } });
     await assert.rejects(client.responses.create({ model: 'claude/claude-sonnet-4-5', input: 'x' }), (error: unknown) => {
