@@ -133,7 +133,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       const budget = pickBudget(entity.budgets, body.period);
       const anchor = Date.parse(entity.created_at);
       const window = windowOf(budget.period, now(), budget.rolling, anchor);
-      await spend.addCredit(counterName(scopeOf(entity.id), 'usd', budget.period, budget.rolling, window.start), window.end, body.amount_usd);
+      await spend.addCredit(counterName(scopeOf(entity.id), 'usd', budget.period, budget.rolling, window.start), window.end, body.amount_usd, now());
       await afterSpendChange();
       service.audit('budget.top_up', scopeOf(entity.id), { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
       return { id: entity.id, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };

@@ -131,7 +131,7 @@ export class GovernanceHooks implements Governance {
     const result = await store.reserve(lines, now, this.options.reservationTtlMs);
     if (!result.ok) throw refusalError(infos[result.index]!, result.state, lines[result.index]!.amount, now);
     if (firstCount && principal !== undefined) this.counted.add(context);
-    this.setRateLimitHeaders(context, lines, infos);
+    this.setRateLimitHeaders(context, result.remaining, infos);
 
     let done = false;
     const finish = (actual: number[]) => {
@@ -156,7 +156,7 @@ export class GovernanceHooks implements Governance {
   }
 
   /** `x-ratelimit-*` for the tightest request and token limits of the caller's own levels. */
-  private setRateLimitHeaders(context: RequestContext, lines: readonly LimitLine[], infos: readonly LineInfo[]): void {
+  private setRateLimitHeaders(context: RequestContext, remaining: readonly number[], infos: readonly LineInfo[]): void {
     let requests = -1;
     let requestsLeft = Number.POSITIVE_INFINITY;
     let tokens = -1;
@@ -164,7 +164,7 @@ export class GovernanceHooks implements Governance {
     for (let index = 0; index < infos.length; index++) {
       const info = infos[index]!;
       if (info.level === 'provider' || info.level === 'key_provider' || (info.metric !== 'requests' && info.metric !== 'tokens')) continue;
-      const left = remainingOf(lines[index]!, this.options.store);
+      const left = remaining[index]!;
       if (info.metric === 'requests' && left < requestsLeft) [requests, requestsLeft] = [index, left];
       else if (info.metric === 'tokens' && left < tokensLeft) [tokens, tokensLeft] = [index, left];
     }
@@ -182,12 +182,6 @@ export class GovernanceHooks implements Governance {
       headers['x-ratelimit-reset-tokens'] = `${Math.max(1, Math.ceil((infos[tokens]!.windowEnd - now) / 1000))}s`;
     }
   }
-}
-
-function remainingOf(line: LimitLine, store: SpendStore): number {
-  const state = store.peek(line.counter);
-  if (state instanceof Promise) return line.limit;
-  return line.limit + state.credit - state.used - state.reserved;
 }
 
 export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal {

@@ -38,6 +38,7 @@ export class MemorySpendStore implements SpendStore {
     const counters: Counter[] = new Array(lines.length);
     const amounts: number[] = new Array(lines.length);
     const onExpiry: number[] = new Array(lines.length);
+    const remaining: number[] = new Array(lines.length);
     for (let index = 0; index < lines.length; index++) {
       const line = lines[index]!;
       const counter = this.counterFor(line.counter, line.windowEnd);
@@ -45,10 +46,11 @@ export class MemorySpendStore implements SpendStore {
       counters[index] = counter;
       amounts[index] = line.amount;
       onExpiry[index] = line.chargeOnExpiry;
+      remaining[index] = line.limit + counter.credit - counter.used - counter.reserved;
     }
     const id = String(this.nextId++);
     this.reservations.set(id, { counters, amounts, onExpiry, expiresAt: now + ttlMs });
-    return { ok: true, id };
+    return { ok: true, id, remaining };
   }
 
   settle(id: string, actual: readonly number[]): void {

@@ -30,7 +30,10 @@ export interface CounterState {
   credit: number;
 }
 
-export type ReserveResult = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly index: number; readonly state: CounterState };
+export type ReserveResult =
+  /** `remaining[i]`: room left on line i after this reservation (limit + credit − used − reserved). */
+  | { readonly ok: true; readonly id: string; readonly remaining: readonly number[] }
+  | { readonly ok: false; readonly index: number; readonly state: CounterState };
 
 /** A counter as persisted: settled spend and credit per window. */
 export interface CounterSnapshot {
@@ -49,8 +52,8 @@ export interface SpendStore {
   settle(id: string, actual: readonly number[]): Awaitable<void>;
   /** The state of a counter (zeros when it was never touched). */
   peek(counter: string): Awaitable<CounterState>;
-  /** Adds top-up credit to a counter's window. */
-  addCredit(counter: string, windowEnd: number, usd: number): Awaitable<void>;
+  /** Adds top-up credit to a counter's window (`now` for stores that expire counters after their window). */
+  addCredit(counter: string, windowEnd: number, usd: number, now: number): Awaitable<void>;
   /** Zeroes `used` and `credit` of every counter of a scope (`key:k1`, `team:t1`, …) and its sub-scopes (`key:k1/provider:openai`). */
   resetScope(scope: string): Awaitable<void>;
   /** Settles expired reservations and forgets counters whose window ended. */

@@ -1,0 +1,155 @@
+import { EPSILON, type CounterSnapshot, type CounterState, type LimitLine, type ReserveResult, type SpendStore } from './spend-store.js';
+
+/**
+ * The one Redis call the store needs: a command and its arguments, answered with the decoded reply.
+ * ioredis's `redis.call(command, ...args)` has this shape, so an ioredis client can be passed as is.
+ */
+export interface RedisCommands {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/** Counters outlive their window by this much, so late settlements and usage reads still find them. */
+const COUNTER_GRACE_MS = 86_400_000;
+
+// Shared by the scripts: refuse when `used + reserved + amount` passes the ceiling, or the counter is spent.
+const RESERVE = `
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local state = redis.call('HMGET', KEYS[i], 'used', 'reserved', 'credit')
+  local used = tonumber(state[1]) or 0
+  local reserved = tonumber(state[2]) or 0
+  local ceiling = tonumber(ARGV[1 + i]) + (tonumber(state[3]) or 0)
+  if used + reserved + tonumber(ARGV[1 + n + i]) > ceiling + ${EPSILON} or used >= ceiling - ${EPSILON} then
+    return {0, i - 1, state[1] or '0', state[2] or '0', state[3] or '0'}
+  end
+end
+local id = redis.call('INCR', KEYS[n + 2])
+local reservation = ARGV[4 * n + 3] .. 'r:' .. id
+local fields = {'n', n}
+local remaining = {}
+for i = 1, n do
+  local reserved = tonumber(redis.call('HINCRBYFLOAT', KEYS[i], 'reserved', ARGV[1 + n + i]))
+  local state = redis.call('HMGET', KEYS[i], 'used', 'credit')
+  remaining[i] = tostring(tonumber(ARGV[1 + i]) + (tonumber(state[2]) or 0) - (tonumber(state[1]) or 0) - reserved)
+  local windowEnd = tonumber(ARGV[1 + 3 * n + i])
+  if windowEnd > 0 then redis.call('PEXPIRE', KEYS[i], math.max(1, windowEnd - tonumber(ARGV[4 * n + 4])) + ${COUNTER_GRACE_MS}) end
+  table.insert(fields, 'k' .. i); table.insert(fields, KEYS[i])
+  table.insert(fields, 'a' .. i); table.insert(fields, ARGV[1 + n + i])
+  table.insert(fields, 'e' .. i); table.insert(fields, ARGV[1 + 2 * n + i])
+  table.insert(fields, 'w' .. i); table.insert(fields, ARGV[1 + 3 * n + i])
+end
+redis.call('HSET', reservation, unpack(fields))
+redis.call('ZADD', KEYS[n + 1], ARGV[4 * n + 2], id)
+return {1, id, remaining}
+`;
+
+// Settles one reservation (KEYS[1] its hash, KEYS[2] the expiry index) with ARGV amounts, or with
+// its own expiry charges when ARGV[2] is 'expire'.
+const SETTLE_BODY = `
+local function settle(reservation, index, id, actual, expire)
+  local n = tonumber(redis.call('HGET', reservation, 'n'))
+  if not n then return 0 end
+  for i = 1, n do
+    local key = redis.call('HGET', reservation, 'k' .. i)
+    local left = tonumber(redis.call('HINCRBYFLOAT', key, 'reserved', -tonumber(redis.call('HGET', reservation, 'a' .. i))))
+    if left < 0 then redis.call('HSET', key, 'reserved', 0) end
+    local used = expire and redis.call('HGET', reservation, 'e' .. i) or actual[i]
+    if tonumber(used) ~= 0 then redis.call('HINCRBYFLOAT', key, 'used', used) end
+    -- A counter that expired while the request ran was re-created by HINCRBYFLOAT: give it a grace TTL again.
+    if tonumber(redis.call('HGET', reservation, 'w' .. i)) > 0 and redis.call('PTTL', key) == -1 then redis.call('PEXPIRE', key, ${COUNTER_GRACE_MS}) end
+  end
+  redis.call('DEL', reservation)
+  redis.call('ZREM', index, id)
+  return 1
+end
+`;
+
+const SETTLE = `${SETTLE_BODY}
+local actual = {}
+for i = 2, #ARGV do actual[i - 1] = ARGV[i] end
+return settle(KEYS[1], KEYS[2], ARGV[1], actual, false)
+`;
+
+const SWEEP = `${SETTLE_BODY}
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 500)
+for _, id in ipairs(expired) do settle(ARGV[2] .. 'r:' .. id, KEYS[1], id, {}, true) end
+return #expired
+`;
+
+/**
+ * The SpendStore for several replicas: counters are Redis hashes (`used`, `reserved`, `credit`),
+ * each reservation a hash plus an entry in a sorted set by expiry, and every operation that must be
+ * atomic is one Lua script (Redis runs a script without interleaving other commands). All keys share
+ * the hash tag of `prefix`, so they live in one cluster slot.
+ *
+ * Durability is Redis's own (AOF/RDB): `takeChanged` reports nothing, so replicas do not race to
+ * copy counters into SQL, and `restore` is a no-op.
+ */
+export class RedisSpendStore implements SpendStore {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: RedisCommands,
+    prefix = 'tollgate:{governance}:',
+  ) {
+    this.prefix = prefix;
+  }
+
+  async reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Promise<ReserveResult> {
+    const n = lines.length;
+    const keys = [...lines.map((line) => this.counterKey(line.counter)), this.indexKey(), `${this.prefix}seq`];
+    const args: (string | number)[] = [n];
+    for (const line of lines) args.push(String(line.limit));
+    for (const line of lines) args.push(String(line.amount));
+    for (const line of lines) args.push(String(line.chargeOnExpiry));
+    for (const line of lines) args.push(Number.isFinite(line.windowEnd) ? line.windowEnd : 0);
+    args.push(now + ttlMs, this.prefix, now);
+    const reply = (await this.redis.call('EVAL', RESERVE, keys.length, ...keys, ...args)) as unknown[];
+    if (Number(reply[0]) === 1) return { ok: true, id: String(reply[1]), remaining: (reply[2] as string[]).map(Number) };
+    return { ok: false, index: Number(reply[1]), state: { used: Number(reply[2]), reserved: Number(reply[3]), credit: Number(reply[4]) } };
+  }
+
+  async settle(id: string, actual: readonly number[]): Promise<void> {
+    await this.redis.call('EVAL', SETTLE, 2, `${this.prefix}r:${id}`, this.indexKey(), id, ...actual.map(String));
+  }
+
+  async peek(counter: string): Promise<CounterState> {
+    const [used, reserved, credit] = (await this.redis.call('HMGET', this.counterKey(counter), 'used', 'reserved', 'credit')) as (string | null)[];
+    return { used: Number(used ?? 0), reserved: Math.max(0, Number(reserved ?? 0)), credit: Number(credit ?? 0) };
+  }
+
+  async addCredit(counter: string, windowEnd: number, usd: number, now: number): Promise<void> {
+    const key = this.counterKey(counter);
+    await this.redis.call('HINCRBYFLOAT', key, 'credit', String(usd));
+    if (Number.isFinite(windowEnd)) await this.redis.call('PEXPIRE', key, Math.max(1, windowEnd - now) + COUNTER_GRACE_MS);
+  }
+
+  async resetScope(scope: string): Promise<void> {
+    for (const pattern of [`${this.prefix}c:${scope}|*`, `${this.prefix}c:${scope}/*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await this.redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 500)) as [string, string[]];
+        cursor = next;
+        for (const key of keys) await this.redis.call('HSET', key, 'used', 0, 'credit', 0);
+      } while (cursor !== '0');
+    }
+  }
+
+  async sweep(now: number): Promise<void> {
+    await this.redis.call('EVAL', SWEEP, 1, this.indexKey(), now, this.prefix);
+  }
+
+  takeChanged(): CounterSnapshot[] {
+    return [];
+  }
+
+  restore(): void {}
+
+  private counterKey(counter: string): string {
+    return `${this.prefix}c:${counter}`;
+  }
+
+  private indexKey(): string {
+    return `${this.prefix}reservations`;
+  }
+}
