@@ -32,9 +32,3 @@ export interface ProviderLimitsRecord extends Stamped {
 
 export type EntityKind = 'customer' | 'team' | 'virtual_key' | 'provider_limits';
 export type EntityRecord = CustomerRecord | TeamRecord | KeyRecord | ProviderLimitsRecord;
-
-/** What every level of the hierarchy carries for limits. */
-export interface LimitedEntity {
-  budgets?: BudgetConfig[] | undefined;
-  rate_limits?: RateLimitsConfig | undefined;
-}
