@@ -52,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (options.targets.includes('bare')) servers.set('bare', await forkServer('bare proxy', new URL('./bare-proxy.js', import.meta.url), [upstream.origin]));
     let gatewayConfigText: string | undefined;
     if (options.targets.includes('tollgate')) {
-      gatewayConfigText = stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: ADMIN_TOKEN }));
+      gatewayConfigText = stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: ADMIN_TOKEN }), { aliasDuplicateObjects: false });
       const configFile = join(workDir, 'tollgate.yaml');
       await writeFile(configFile, gatewayConfigText);
       const nodeFlags = options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
