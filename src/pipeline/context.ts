@@ -95,8 +95,16 @@ export interface ContextInit {
 }
 
 export function createContext(init: ContextInit): RequestContext {
+  // Fields written out (no spread) so every context has one hidden class from the start.
   return {
-    ...init,
+    id: init.id,
+    surface: init.surface,
+    operation: init.operation,
+    method: init.method,
+    path: init.path,
+    headers: init.headers,
+    clientAddress: init.clientAddress,
+    signal: init.signal,
     receivedAt: Date.now(),
     startedAt: performance.now(),
     requestedModel: undefined,
@@ -114,6 +122,8 @@ export function createContext(init: ContextInit): RequestContext {
     warnings: [],
     responseHeaders: {},
     endedAt: undefined,
+    captureOutput: undefined,
+    finishReason: undefined,
   };
 }
 
