@@ -231,6 +231,12 @@ describe('openai-chat encodeRequest', () => {
     assert.equal('stream_options' in plain, false);
   });
 
+  test('tool_choice and parallel_tool_calls are only sent with tools', () => {
+    const encoded = openaiChatCodec.encodeRequest(decode({ ...user('hi'), tool_choice: 'none', parallel_tool_calls: false }), 'gpt-4o');
+    assert.equal('tool_choice' in encoded, false);
+    assert.equal('parallel_tool_calls' in encoded, false);
+  });
+
   test('max_tokens from the caller goes upstream as max_completion_tokens', () => {
     const encoded = openaiChatCodec.encodeRequest(decode({ ...user('hi'), max_tokens: 12 }), 'gpt-4o');
     assert.equal(encoded.max_completion_tokens, 12);

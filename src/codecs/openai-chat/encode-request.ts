@@ -22,9 +22,10 @@ export function encodeChatRequest(request: ChatRequest, upstreamModel: string): 
         ...(tool.strict === undefined ? {} : { strict: tool.strict }),
       },
     }));
+    // OpenAI answers 400 to either of these without `tools`.
     if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+    if (request.toolChoice !== undefined) body.tool_choice = encodeToolChoice(request.toolChoice);
   }
-  if (request.toolChoice !== undefined) body.tool_choice = encodeToolChoice(request.toolChoice);
   if (request.responseFormat !== undefined) body.response_format = encodeResponseFormat(request.responseFormat);
   setIfDefined(body, 'max_completion_tokens', request.maxOutputTokens);
   setIfDefined(body, 'temperature', request.temperature);
