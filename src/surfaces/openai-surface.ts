@@ -16,9 +16,12 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
 
   async function embeddings(exchange: HttpExchange): Promise<void> {
     const context = contextFor(exchange, 'openai', 'embeddings');
+    let encodingFormat: 'float' | 'base64' | undefined;
     const sink: EmbeddingSink = {
       complete(done, response) {
-        sendJson(exchange.response, 200, openaiEmbeddingCodec.encodeResponse(response, response.model), responseHeaders(done));
+        // Answer in the format the caller asked for, whatever the upstream sent.
+        const rendered = { ...response, encodingFormat: encodingFormat ?? 'float' };
+        sendJson(exchange.response, 200, openaiEmbeddingCodec.encodeResponse(rendered, response.model), responseHeaders(done));
       },
       fail(failed, error) {
         sendError(exchange.response, error, renderOpenAIError, responseHeaders(failed));
@@ -28,6 +31,7 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
       await pipeline.authenticate(context);
       const body = await exchange.readJson();
       const request = openaiEmbeddingCodec.decodeRequest(body);
+      encodingFormat = request.encodingFormat;
       await pipeline.embeddings(context, request, body as Record<string, unknown>, sink);
     } catch (error) {
       pipeline.fail(context, toGatewayError(error), sink);

@@ -142,3 +142,16 @@ test('failed requests cost nothing and say so', async () => {
   assert.equal(response.statusCode, 404);
   assert.equal(response.headers['x-tollgate-cost'], '0');
 });
+
+test('embeddings come back in the encoding the caller asked for, whatever the provider sent', async () => {
+  const response = await request(`${running.url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock/mock-embedding', input: 'abc', encoding_format: 'base64', dimensions: 8 }),
+  });
+  const body = (await response.body.json()) as { data: { embedding: unknown }[] };
+  assert.equal(typeof body.data[0]!.embedding, 'string');
+  assert.equal(Buffer.from(body.data[0]!.embedding as string, 'base64').length, 8 * 4);
+  const floats = await client.embeddings.create({ model: 'mock/mock-embedding', input: 'abc', dimensions: 8, encoding_format: 'float' });
+  assert.equal(floats.data[0]!.embedding.length, 8);
+});
