@@ -114,7 +114,8 @@ export class ModelResolver implements PlanResolver {
     const known = this.listed === undefined ? [] : this.listed;
     const sample = known.slice(0, 20).join(', ');
     const more = known.length > 20 ? `, … (${known.length} in all, see GET /v1/models)` : '';
-    const message = `The model \`${model}\` does not exist or is not configured${reason ? `: ${reason}` : ''}. ${known.length > 0 ? `Configured models: ${sample}${more}.` : 'No models are configured.'}`;
+    const shown = model.length > 200 ? `${model.slice(0, 200)}…` : model;
+    const message = `The model \`${shown}\` does not exist or is not configured${reason ? `: ${reason}` : ''}. ${known.length > 0 ? `Configured models: ${sample}${more}.` : 'No models are configured.'}`;
     return new GatewayError('model_not_found', message, { param: 'model' });
   }
 }
