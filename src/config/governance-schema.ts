@@ -95,7 +95,28 @@ export const providerLimitsShape = {
   rate_limits: rateLimitsSchema.optional(),
 };
 
+/** The reservation ledger: in this process's memory, or in Redis shared by every replica. */
+export const spendStoreSchema = z
+  .strictObject({
+    /** `memory`: one gateway process. `redis`: several replicas enforcing the same budgets and limits. */
+    type: z.enum(['memory', 'redis']).default('memory'),
+    /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS); `${REDIS_URL}` works. Required for `redis`. */
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+      .optional(),
+    /** Prefix of every key the ledger writes; gateways sharing a prefix share budgets. Keep a `{…}` hash tag for Redis Cluster slots. */
+    key_prefix: z.string().min(1).max(200).optional(),
+  })
+  .superRefine((value, context) => {
+    if (value.type === 'redis' && value.url === undefined) {
+      context.addIssue({ code: 'custom', path: ['url'], message: 'a redis spend store needs a url, e.g. url: ${REDIS_URL} or redis://127.0.0.1:6379' });
+    }
+  });
+
 export const governanceSettingsSchema = z.strictObject({
+  /** Where budgets, rate limits and concurrency are counted (default: in memory, one process). */
+  spend_store: spendStoreSchema.default({ type: 'memory' }),
   /** USD reserved and charged per request when the model has no known price. */
   unpriced_request_usd: z.number().nonnegative().default(0.01),
   /** A reservation not settled within this time (a crashed request) is charged and dropped. */
@@ -121,6 +142,7 @@ export type TeamConfig = z.infer<typeof teamSchema>;
 export type VirtualKeyConfig = z.infer<typeof virtualKeySchema>;
 export type KeyProviderConfig = z.infer<typeof keyProviderSchema>;
 export type GovernanceSettings = z.infer<typeof governanceSettingsSchema>;
+export type SpendStoreConfig = z.infer<typeof spendStoreSchema>;
 
 interface GovernanceSections {
   customers: readonly CustomerConfig[];

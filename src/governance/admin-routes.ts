@@ -19,12 +19,12 @@ export interface AdminRouteDependencies {
   registry: EntityRegistry;
   spend: SpendStore;
   now: () => number;
-  /** The configured providers (their config budgets and limits). */
-  providers: Readonly<Record<string, ProviderConfig>>;
+  /** The configured providers (their config budgets and limits), as of the latest config reload. */
+  providers: () => Readonly<Record<string, ProviderConfig>>;
 }
 
 /** The governance admin API (to be wrapped with `adminRoutes(admin.token, …)`). */
-export function governanceAdminRoutes({ service, registry, spend, now, providers }: AdminRouteDependencies): HttpRoute[] {
+export function governanceAdminRoutes({ service, registry, spend, now, providers: configuredProviders }: AdminRouteDependencies): HttpRoute[] {
   const stamp = () => new Date(now()).toISOString();
   const routes: HttpRoute[] = [];
   const route = (method: HttpMethod, path: string, handler: (exchange: HttpExchange) => Promise<unknown>, status = 200) =>
@@ -143,7 +143,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
   // Providers' global budgets and limits: the config's, or an admin override.
   const providerView = (name: string) => {
     const override = registry.providerLimits.get(name);
-    const config = providers[name]!;
+    const config = configuredProviders()[name]!;
     return {
       name,
       type: config.type,
@@ -153,10 +153,10 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     };
   };
   const requireProvider = (name: string) => {
-    if (providers[name] === undefined) throw new GatewayError('not_found', `No provider \`${name}\` is configured.`);
+    if (configuredProviders()[name] === undefined) throw new GatewayError('not_found', `No provider \`${name}\` is configured.`);
     return name;
   };
-  route('GET', '/admin/providers', async () => ({ data: Object.keys(providers).map(providerView) }));
+  route('GET', '/admin/providers', async () => ({ data: Object.keys(configuredProviders()).map(providerView) }));
   route('GET', '/admin/providers/:name', async (exchange) => providerView(requireProvider(exchange.params.name!)));
   route('PUT', '/admin/providers/:name/limits', async (exchange) => {
     const name = requireProvider(exchange.params.name!);

@@ -43,7 +43,12 @@ export class BudgetAlerts {
   private readonly deliveries = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(private readonly options: BudgetAlertsOptions) {}
+  constructor(private options: BudgetAlertsOptions) {}
+
+  /** A reloaded config's `governance.alerts`; alerts already fired stay fired. */
+  reconfigure(settings: GovernanceSettings['alerts']): void {
+    this.options = { ...this.options, settings };
+  }
 
   load(records: readonly AlertRecord[]): void {
     for (const record of records) this.fired.add(`${record.counter}@${record.threshold}`);

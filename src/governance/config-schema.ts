@@ -10,6 +10,7 @@ export {
   governanceSettingsSchema,
   keyProviderSchema,
   rateLimitsSchema,
+  spendStoreSchema,
   teamSchema,
   virtualKeySchema,
   type BudgetConfig,
@@ -17,6 +18,7 @@ export {
   type GovernanceSettings,
   type KeyProviderConfig,
   type RateLimitsConfig,
+  type SpendStoreConfig,
   type TeamConfig,
   type VirtualKeyConfig,
 } from '../config/governance-schema.js';

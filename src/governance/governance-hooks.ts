@@ -36,8 +36,18 @@ export class GovernanceHooks implements Governance {
   private readonly counted = new WeakSet<RequestContext>();
   private readonly providerScopes = new Map<string, LimitScope>();
 
-  constructor(private readonly options: GovernanceHooksOptions) {
+  constructor(private options: GovernanceHooksOptions) {
     for (const name of Object.keys(options.providers)) this.refreshProvider(name);
+  }
+
+  /**
+   * Applies a reloaded config (new resolver, providers' global limits, settings) from the next
+   * request on. Spend, reservations and in-flight admissions are untouched.
+   */
+  reconfigure(changes: Pick<GovernanceHooksOptions, 'resolver' | 'providers' | 'unpricedRequestUsd' | 'reservationTtlMs'>): void {
+    this.options = { ...this.options, ...changes };
+    this.providerScopes.clear();
+    for (const name of Object.keys(changes.providers)) this.refreshProvider(name);
   }
 
   /** Rebuilds a provider's global limits: the admin override if any, else the config's. */

@@ -42,6 +42,38 @@ export class GovernanceService {
     for (const entity of entities) if (entity.kind === 'virtual_key') registry.putKey(entity.document as KeyRecord);
   }
 
+  /**
+   * After a config reload re-seeded storage (`entities`: everything stored afterwards): config
+   * entities that are new or whose definition changed replace the registry's, config entities no
+   * longer in the file leave it. Unchanged config entities (with any admin edits), API-created
+   * entities and all spend stay as they are.
+   */
+  reloadConfigEntities(entities: readonly StoredEntity[]): { changed: number; removed: number } {
+    const registry = this.options.registry;
+    const inConfig = new Set<string>();
+    const changed: StoredEntity[] = [];
+    for (const entity of entities) {
+      if (entity.document.source !== 'config') continue;
+      const name = `${entity.kind}:${entity.id}`;
+      inConfig.add(name);
+      if (this.seedHashes.get(name) !== entity.seedHash) changed.push(entity);
+    }
+    let removed = 0;
+    const dropRemoved = <T extends { source: string }>(kind: EntityKind, entries: Iterable<[string, T]>, remove: (id: string) => void) => {
+      for (const [id, record] of [...entries]) {
+        if (record.source !== 'config' || inConfig.has(`${kind}:${id}`)) continue;
+        remove(id);
+        this.seedHashes.delete(`${kind}:${id}`);
+        removed++;
+      }
+    };
+    dropRemoved('virtual_key', [...registry.keys].map(([id, entry]) => [id, entry.record] as [string, KeyRecord]), (id) => registry.removeKey(id));
+    dropRemoved('team', registry.teams, (id) => registry.teams.delete(id));
+    dropRemoved('customer', registry.customers, (id) => registry.customers.delete(id));
+    this.load(changed);
+    return { changed: changed.length, removed };
+  }
+
   async putCustomer(record: CustomerRecord, action: 'create' | 'update'): Promise<void> {
     await this.persist('customer', record);
     this.options.registry.customers.set(record.id, record);

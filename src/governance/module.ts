@@ -1,12 +1,12 @@
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { AuditSink } from '../admin/audit-sink.js';
-import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
+import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { blockedRequestAudit } from './blocked-request-audit.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
 import { GovernanceHooks } from './governance-hooks.js';
 import { GovernanceService } from './governance-service.js';
-import { MemorySpendStore } from './memory-spend-store.js';
+import { openSpendStore, type OpenedSpendStore } from './open-spend-store.js';
 import { EntityRegistry } from './registry.js';
 import { seedEntities } from './seed.js';
 import type { SpendStore } from './spend-store.js';
@@ -20,7 +20,7 @@ const PRUNE_INTERVAL_MS = 10 * 60_000;
 export interface GovernanceModuleOptions {
   /** The clock (epoch ms); injectable so tests can cross calendar boundaries. */
   now?: () => number;
-  /** The reservation ledger; in memory by default. */
+  /** The reservation ledger; `governance.spend_store` (memory by default) when absent. */
   spend?: SpendStore;
   /** Durable state; on the gateway's storage by default. */
   store?: GovernanceStore;
@@ -38,35 +38,48 @@ export interface GovernanceModuleOptions {
  */
 export function createGovernanceModule(options: GovernanceModuleOptions = {}): ModuleFactory {
   return async (context) => {
-    const now = options.now ?? Date.now;
-    const settings = context.config.governance;
-    const audit = options.audit ?? context.audit;
-    const store = options.store ?? (await openGovernanceStore(context.storage));
-    const spend = options.spend ?? new MemorySpendStore();
-    const registry = new EntityRegistry();
-    let hooks: GovernanceHooks | undefined;
-    const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now, onProviderLimitsChanged: (name) => hooks?.refreshProvider(name) });
-    service.load(await seedEntities(context.config, store, now()));
-    await spend.restore(await store.loadCounters(now()));
+    const ledger: OpenedSpendStore =
+      options.spend === undefined ? await openSpendStore(context.config.governance.spend_store, context.logger, context.configSource) : { store: options.spend, ready: async () => {}, close: async () => {} };
+    try {
+      return await assemble(context, ledger, options);
+    } catch (error) {
+      await ledger.close().catch(() => {});
+      throw error;
+    }
+  };
+}
 
-    const alerts = new BudgetAlerts({ settings: settings.alerts, store, spend, audit, logger: context.logger, now, send: options.sendWebhook, retryBaseMs: options.alertRetryBaseMs });
-    alerts.load(await store.loadAlerts(now()));
+async function assemble(context: ModuleContext, ledger: OpenedSpendStore, options: GovernanceModuleOptions): Promise<GatewayModule> {
+  const now = options.now ?? Date.now;
+  const audit = options.audit ?? context.audit;
+  const spend = ledger.store;
+  const settings = context.config.governance;
+  /** The config in effect (replaced on reload). */
+  let config = context.config;
+  const store = options.store ?? (await openGovernanceStore(context.storage));
+  const registry = new EntityRegistry();
+  let hooks: GovernanceHooks | undefined;
+  const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now, onProviderLimitsChanged: (name) => hooks?.refreshProvider(name) });
+  service.load(await seedEntities(context.config, store, now()));
+  await spend.restore(await store.loadCounters(now()));
 
-    hooks = new GovernanceHooks({
-      registry,
-      store: spend,
-      resolver: context.resolver,
-      providers: context.config.providers,
-      now,
-      unpricedRequestUsd: settings.unpriced_request_usd,
-      reservationTtlMs: Math.max(settings.reservation_ttl_ms, context.config.server.request_timeout_ms + 60_000),
-      onSettled: (infos, lines) => {
-        if (infos.some((info) => info.metric === 'usd')) void alerts.check(infos, lines).catch(() => {});
-      },
-    });
+  const alerts = new BudgetAlerts({ settings: settings.alerts, store, spend, audit, logger: context.logger, now, send: options.sendWebhook, retryBaseMs: options.alertRetryBaseMs });
+  alerts.load(await store.loadAlerts(now()));
 
-    let stopped = false;
-    let lastPrune = 0;
+  hooks = new GovernanceHooks({
+    registry,
+    store: spend,
+    now,
+    ...hookSettings(context),
+    onSettled: (infos, lines) => {
+      if (infos.some((info) => info.metric === 'usd')) void alerts.check(infos, lines).catch(() => {});
+    },
+  });
+  const governanceHooks = hooks;
+
+  let stopped = false;
+  let lastPrune = 0;
+  const startTimer = (intervalMs: number) => {
     const timer = setInterval(() => {
       const time = now();
       const prune = time - lastPrune >= PRUNE_INTERVAL_MS;
@@ -75,25 +88,59 @@ export function createGovernanceModule(options: GovernanceModuleOptions = {}): M
         .then(() => service.flush())
         .then(() => (prune ? store.pruneCounters(time) : undefined))
         .catch(() => {});
-    }, settings.flush_interval_ms);
+    }, intervalMs);
     timer.unref();
+    return timer;
+  };
+  let timer = startTimer(settings.flush_interval_ms);
 
-    const module: GatewayModule = {
-      name: 'governance',
-      governance: hooks,
-      observers: [blockedRequestAudit(audit)],
-      routes: [...usageRoutes(hooks, registry, spend, now), ...adminRoutes(context.config.admin.token, governanceAdminRoutes({ service, registry, spend, now, providers: context.config.providers }))],
-      async close() {
-        if (stopped) return;
-        stopped = true;
+  return {
+    name: 'governance',
+    governance: governanceHooks,
+    observers: [blockedRequestAudit(audit)],
+    routes: [
+      ...usageRoutes(governanceHooks, registry, spend, now),
+      ...adminRoutes(context.config.admin.token, governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers })),
+    ],
+    async reconfigure(next) {
+      const previous = config;
+      // Storage first (as at start-up), then the in-memory swap, which has no await in it: a request sees the old entities or the new ones.
+      const stored = await seedEntities(next.config, store, now());
+      const entities = service.reloadConfigEntities(stored);
+      governanceHooks.reconfigure(hookSettings(next));
+      alerts.reconfigure(next.config.governance.alerts);
+      if (next.config.governance.flush_interval_ms !== previous.governance.flush_interval_ms && !stopped) {
         clearInterval(timer);
-        await service.flush().catch(() => {});
-        await alerts.drain();
-      },
-    };
-    return module;
+        timer = startTimer(next.config.governance.flush_interval_ms);
+      }
+      if (JSON.stringify(next.config.governance.spend_store) !== JSON.stringify(previous.governance.spend_store)) {
+        context.logger.warn('governance.spend_store changed: the ledger in use is kept until a restart', {});
+      }
+      config = next.config;
+      context.logger.info('governance: config reloaded', { changed_entities: entities.changed, removed_entities: entities.removed, keys: registry.keyCount });
+    },
+    ready: () => ledger.ready(),
+    async close() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await service.flush().catch(() => {});
+      await alerts.drain();
+      await ledger.close();
+    },
   };
 }
 
-/** The governance module with the real clock and the in-memory ledger. */
+/** The parts of the hooks a config reload may change. */
+function hookSettings(context: ModuleContext) {
+  const { config } = context;
+  return {
+    resolver: context.resolver,
+    providers: config.providers,
+    unpricedRequestUsd: config.governance.unpriced_request_usd,
+    reservationTtlMs: Math.max(config.governance.reservation_ttl_ms, config.server.request_timeout_ms + 60_000),
+  };
+}
+
+/** The governance module with the real clock and the ledger `governance.spend_store` chooses. */
 export const governanceModule: ModuleFactory = createGovernanceModule();

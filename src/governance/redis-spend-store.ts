@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EPSILON, type CounterSnapshot, type CounterState, type LimitLine, type ReserveResult, type SpendStore } from './spend-store.js';
 
 /**
@@ -7,6 +8,9 @@ import { EPSILON, type CounterSnapshot, type CounterState, type LimitLine, type 
 export interface RedisCommands {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
 }
+
+/** Where the ledger's keys live unless `governance.spend_store.key_prefix` says otherwise. */
+export const DEFAULT_KEY_PREFIX = 'tollgate:{governance}:';
 
 /** Counters outlive their window by this much, so late settlements and usage reads still find them. */
 const COUNTER_GRACE_MS = 86_400_000;
@@ -76,6 +80,16 @@ for _, id in ipairs(expired) do settle(ARGV[2] .. 'r:' .. id, KEYS[1], id, {}, t
 return #expired
 `;
 
+interface Script {
+  readonly text: string;
+  readonly sha: string;
+}
+
+const luaScript = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+const RESERVE_SCRIPT = luaScript(RESERVE);
+const SETTLE_SCRIPT = luaScript(SETTLE);
+const SWEEP_SCRIPT = luaScript(SWEEP);
+
 /**
  * The SpendStore for several replicas: counters are Redis hashes (`used`, `reserved`, `credit`),
  * each reservation a hash plus an entry in a sorted set by expiry, and every operation that must be
@@ -90,7 +104,7 @@ export class RedisSpendStore implements SpendStore {
 
   constructor(
     private readonly redis: RedisCommands,
-    prefix = 'tollgate:{governance}:',
+    prefix = DEFAULT_KEY_PREFIX,
   ) {
     this.prefix = prefix;
   }
@@ -104,13 +118,13 @@ export class RedisSpendStore implements SpendStore {
     for (const line of lines) args.push(String(line.chargeOnExpiry));
     for (const line of lines) args.push(Number.isFinite(line.windowEnd) ? line.windowEnd : 0);
     args.push(now + ttlMs, this.prefix, now);
-    const reply = (await this.redis.call('EVAL', RESERVE, keys.length, ...keys, ...args)) as unknown[];
+    const reply = (await this.script(RESERVE_SCRIPT, keys, args)) as unknown[];
     if (Number(reply[0]) === 1) return { ok: true, id: String(reply[1]), remaining: (reply[2] as string[]).map(Number) };
     return { ok: false, index: Number(reply[1]), state: { used: Number(reply[2]), reserved: Number(reply[3]), credit: Number(reply[4]) } };
   }
 
   async settle(id: string, actual: readonly number[]): Promise<void> {
-    await this.redis.call('EVAL', SETTLE, 2, `${this.prefix}r:${id}`, this.indexKey(), id, ...actual.map(String));
+    await this.script(SETTLE_SCRIPT, [`${this.prefix}r:${id}`, this.indexKey()], [id, ...actual.map(String)]);
   }
 
   async peek(counter: string): Promise<CounterState> {
@@ -136,7 +150,7 @@ export class RedisSpendStore implements SpendStore {
   }
 
   async sweep(now: number): Promise<void> {
-    await this.redis.call('EVAL', SWEEP, 1, this.indexKey(), now, this.prefix);
+    await this.script(SWEEP_SCRIPT, [this.indexKey()], [now, this.prefix]);
   }
 
   takeChanged(): CounterSnapshot[] {
@@ -144,6 +158,19 @@ export class RedisSpendStore implements SpendStore {
   }
 
   restore(): void {}
+
+  /**
+   * Runs a script by its SHA-1 (EVALSHA), so the hot path does not resend its text; a server that
+   * has not seen it yet (fresh start, SCRIPT FLUSH, failover) answers NOSCRIPT and gets it once with EVAL.
+   */
+  private async script(source: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await this.redis.call('EVALSHA', source.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return this.redis.call('EVAL', source.text, keys.length, ...keys, ...args);
+    }
+  }
 
   private counterKey(counter: string): string {
     return `${this.prefix}c:${counter}`;
