@@ -1,0 +1,90 @@
+import type { Redis } from 'ioredis';
+import { ConfigError } from '../config/config-error.js';
+import type { Logger } from '../server/logger.js';
+import type { SpendStoreConfig } from './config-schema.js';
+import { MemorySpendStore } from './memory-spend-store.js';
+import { DEFAULT_KEY_PREFIX, RedisSpendStore } from './redis-spend-store.js';
+import type { SpendStore } from './spend-store.js';
+
+/** The ledger chosen by `governance.spend_store`, with what the module needs to watch and release it. */
+export interface OpenedSpendStore {
+  readonly store: SpendStore;
+  /** Throws when the ledger cannot serve (for `GET /ready`). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How long the first connection may take before start-up fails. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** Reconnect attempts a command waits through before it fails (each a backoff step of up to 2 s). */
+const RETRIES_PER_COMMAND = 2;
+
+/**
+ * Opens `governance.spend_store`: memory, or Redis through ioredis (imported only then, so the
+ * embedded default needs no Redis client). A Redis that cannot be reached at start-up is a
+ * ConfigError naming `governance.spend_store.url`; later outages are retried in the background,
+ * logged once, and reported by `ready()`.
+ */
+export async function openSpendStore(config: SpendStoreConfig, logger: Logger, source: string): Promise<OpenedSpendStore> {
+  if (config.type === 'memory') return { store: new MemorySpendStore(), ready: async () => {}, close: async () => {} };
+  const url = config.url!;
+  const shown = redactedUrl(url);
+  const { Redis } = await import('ioredis');
+  let started = false;
+  let lastError: Error | undefined;
+  let outageLogged = false;
+  const client: Redis = new Redis(url, {
+    lazyConnect: true,
+    connectionName: 'tollgate',
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: RETRIES_PER_COMMAND,
+    // No retries before start-up succeeded (fail fast with the reason); afterwards reconnect forever with backoff.
+    retryStrategy: (attempt) => (started ? Math.min(attempt * 100, 2_000) : null),
+  });
+  client.on('error', (error: Error) => {
+    lastError = error;
+    if (started && !outageLogged) {
+      outageLogged = true;
+      logger.error('governance: the Redis spend store is unreachable; requests that need a reservation fail until it is back', { url: shown, error: error.message });
+    }
+  });
+  client.on('ready', () => {
+    if (outageLogged) logger.info('governance: the Redis spend store is reachable again', { url: shown });
+    outageLogged = false;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    const reason = lastError?.message ?? (error as Error).message;
+    throw new ConfigError(source, [
+      { path: 'governance.spend_store.url', message: `cannot connect to Redis at ${shown} (${reason})`, fix: 'start Redis there or correct the URL (it may come from ${REDIS_URL})' },
+    ]);
+  }
+  started = true;
+  return {
+    store: new RedisSpendStore(client, config.key_prefix ?? DEFAULT_KEY_PREFIX),
+    async ready() {
+      if (client.status !== 'ready') throw new Error(`Redis spend store at ${shown} is ${client.status}${lastError === undefined ? '' : ` (${lastError.message})`}`);
+      await client.ping();
+    },
+    async close() {
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+/** The URL without its user name and password, for messages and logs. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return 'the configured URL';
+  }
+}
