@@ -41,13 +41,17 @@ export async function openSpendStore(config: SpendStoreConfig, logger: Logger, s
     // No retries before start-up succeeded (fail fast with the reason); afterwards reconnect forever with backoff.
     retryStrategy: (attempt) => (started ? Math.min(attempt * 100, 2_000) : null),
   });
+  let closing = false;
+  const reportOutage = (reason: string) => {
+    if (!started || closing || outageLogged) return;
+    outageLogged = true;
+    logger.error('governance: the Redis spend store is unreachable; requests that need a reservation fail until it is back', { url: shown, error: reason });
+  };
   client.on('error', (error: Error) => {
     lastError = error;
-    if (started && !outageLogged) {
-      outageLogged = true;
-      logger.error('governance: the Redis spend store is unreachable; requests that need a reservation fail until it is back', { url: shown, error: error.message });
-    }
+    reportOutage(error.message);
   });
+  client.on('close', () => reportOutage('connection closed'));
   client.on('ready', () => {
     if (outageLogged) logger.info('governance: the Redis spend store is reachable again', { url: shown });
     outageLogged = false;
@@ -70,6 +74,9 @@ export async function openSpendStore(config: SpendStoreConfig, logger: Logger, s
       await client.ping();
     },
     async close() {
+      closing = true;
+      // QUIT lets Redis finish what was sent; without a connection there is nothing to finish.
+      if (client.status !== 'ready') return client.disconnect();
       try {
         await client.quit();
       } catch {

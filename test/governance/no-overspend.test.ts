@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { GovernanceModuleOptions } from '../../src/governance/module.js';
-import { RedisSpendStore } from '../../src/governance/redis-spend-store.js';
+import type { Redis } from 'ioredis';
 import { chat, DEAR_PRICING, startGoverned } from './helpers.js';
-import { startRedis, type TestRedis } from './redis-harness.js';
+import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from './redis.js';
 
 const BODY = { max_tokens: 8, messages: [{ role: 'user', content: 'hello there' }] };
 const providers = { mock: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 8, latency_ms: 20 } } };
 let costOfOne = 0;
-let redis: TestRedis;
+let redis: Redis;
+const prefix = uniquePrefix('overspend');
 
 before(async () => {
-  redis = await startRedis();
+  redis = await connectRedis();
   // Measure one request's actual cost; each scenario gives a key a budget for exactly 10 of them.
   const probe = await startGoverned({ providers, pricing: DEAR_PRICING, virtual_keys: [{ id: 'probe', value: 'vk-test-probe', models: ['*'] }] });
   costOfOne = Number((await chat(probe.url, { authorization: 'Bearer vk-test-probe' }, BODY)).headers.get('x-tollgate-cost'));
@@ -19,11 +19,14 @@ before(async () => {
   assert.ok(costOfOne > 0);
 });
 
-after(() => redis.close());
+after(async () => {
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
 
-async function fireAtBudgetForTen(options: GovernanceModuleOptions): Promise<void> {
+async function fireAtBudgetForTen(governance: Record<string, unknown>): Promise<void> {
   const budget = costOfOne * 10;
-  const running = await startGoverned({ providers, pricing: DEAR_PRICING, virtual_keys: [{ id: 'ten', value: 'vk-test-ten', models: ['*'], budgets: [{ max_usd: budget }] }] }, options);
+  const running = await startGoverned({ providers, pricing: DEAR_PRICING, virtual_keys: [{ id: 'ten', value: 'vk-test-ten', models: ['*'], budgets: [{ max_usd: budget }] }], governance });
   try {
     const results = await Promise.all(Array.from({ length: 200 }, () => chat(running.url, { authorization: 'Bearer vk-test-ten' }, BODY)));
     const served = results.filter((result) => result.status === 200);
@@ -42,4 +45,4 @@ async function fireAtBudgetForTen(options: GovernanceModuleOptions): Promise<voi
 
 test('200 concurrent requests against a budget for 10: settled spend never exceeds the budget (in-memory ledger)', () => fireAtBudgetForTen({}));
 
-test('the same with the Redis ledger', () => fireAtBudgetForTen({ spend: new RedisSpendStore(redis.client, 'overspend:{governance}:') }));
+test('the same with the Redis ledger chosen in the config', () => fireAtBudgetForTen({ spend_store: { type: 'redis', url: REDIS_URL, key_prefix: prefix } }));

@@ -3,21 +3,32 @@ import { after, before, describe, test } from 'node:test';
 import { MemorySpendStore } from '../../src/governance/memory-spend-store.js';
 import { RedisSpendStore } from '../../src/governance/redis-spend-store.js';
 import type { LimitLine, SpendStore } from '../../src/governance/spend-store.js';
-import { startRedis, type TestRedis } from './redis-harness.js';
+import type { Redis } from 'ioredis';
+import { connectRedis, deleteKeys, keysUnder, uniquePrefix } from './redis.js';
 
 const line = (counter: string, limit: number, amount: number, chargeOnExpiry = amount): LimitLine => ({ counter, windowEnd: 10_000, limit, amount, chargeOnExpiry });
 
-let redis: TestRedis;
-let prefixes = 0;
+let redis: Redis;
+const prefixes: string[] = [];
 before(async () => {
-  redis = await startRedis();
+  redis = await connectRedis();
 });
-after(() => redis.close());
+after(async () => {
+  for (const prefix of prefixes) await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+/** A Redis ledger of its own (a fresh prefix) on the real Redis, through ioredis. */
+function redisStore(): RedisSpendStore {
+  const prefix = uniquePrefix('spend');
+  prefixes.push(prefix);
+  return new RedisSpendStore(redis, prefix);
+}
 
 /** One suite every SpendStore passes. */
 const backends: [string, () => SpendStore][] = [
   ['memory', () => new MemorySpendStore()],
-  ['redis', () => new RedisSpendStore(redis.client, `test${prefixes++}:{governance}:`)],
+  ['redis', redisStore],
 ];
 
 for (const [name, open] of backends) {
@@ -113,4 +124,26 @@ test('the memory store reports changed counters once and forgets ended windows o
   store.sweep(10_000);
   assert.equal(store.peek('key:k1|usd').used, 0);
   assert.equal(store.pending, 0);
+});
+
+test('the Redis store loads its scripts again after SCRIPT FLUSH (EVALSHA falls back to EVAL once)', async () => {
+  const store = redisStore();
+  const first = await store.reserve([line('key|usd', 10, 1)], 0, 1_000);
+  assert.ok(first.ok);
+  await redis.script('FLUSH');
+  const second = await store.reserve([line('key|usd', 10, 1)], 0, 1_000);
+  assert.ok(second.ok);
+  assert.deepEqual(await store.peek('key|usd'), { used: 0, reserved: 2, credit: 0 });
+});
+
+test('the Redis ledger keeps every key under its prefix', async () => {
+  const store = redisStore();
+  const prefix = prefixes.at(-1)!;
+  const reservation = await store.reserve([line('key:k1|usd', 10, 1)], 0, 1_000);
+  assert.ok(reservation.ok);
+  const keys = await keysUnder(redis, prefix);
+  // The counter, the reservation, the expiry index and the id sequence.
+  assert.equal(keys.length, 4, `keys: ${keys.join(', ')}`);
+  assert.equal(await deleteKeys(redis, prefix), keys.length);
+  assert.deepEqual(await store.peek('key:k1|usd'), { used: 0, reserved: 0, credit: 0 });
 });
