@@ -138,7 +138,7 @@ export class GovernanceHooks implements Governance {
     if (providerScope !== undefined) addScopeLines(providerScope, { usd, tokens, countRequest: true }, now, lines, infos);
     if (lines.length === 0) return NO_ADMISSION;
 
-    const result = await store.reserve(lines, now, this.options.reservationTtlMs);
+    const result = await reserveOrExplain(store, lines, now, this.options.reservationTtlMs);
     if (!result.ok) throw refusalError(infos[result.index]!, result.state, lines[result.index]!.amount, now);
     if (firstCount && principal !== undefined) this.counted.add(context);
     this.setRateLimitHeaders(context, result.remaining, infos);
@@ -203,4 +203,14 @@ export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal
     ...(customer === undefined ? {} : { customerId: customer.id }),
     metadata: key.metadata,
   };
+}
+
+/** A ledger that cannot answer refuses the request (never lets it through unmetered), and says why. */
+async function reserveOrExplain(store: SpendStore, ...args: Parameters<SpendStore['reserve']>): Promise<Awaited<ReturnType<SpendStore['reserve']>>> {
+  try {
+    return await store.reserve(...args);
+  } catch (error) {
+    if (GatewayError.is(error)) throw error;
+    throw new GatewayError('ledger_unavailable', 'The spend ledger is unreachable, so budgets and rate limits cannot be checked; the request was refused. Retry shortly.', { retryAfterMs: 1000, cause: error });
+  }
 }

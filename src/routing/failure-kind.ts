@@ -18,6 +18,8 @@ export function failureKind(error: GatewayError): FailureKind {
   const upstream = error.upstreamStatus;
   if (error.code === 'upstream_auth_failed' || upstream === 401 || upstream === 402 || upstream === 403) return 'key-auth';
   if (error.code === 'upstream_rate_limited' || upstream === 429) return 'key-rate-limited';
+  // The ledger answers for every target alike: trying the next one cannot help.
+  if (error.code === 'ledger_unavailable') return 'caller-fault';
   if (CALLER_FAULT_CODES.has(error.code) && CALLER_FAULT_STATUSES.has(upstream ?? error.status)) return 'caller-fault';
   if (!error.code.startsWith('upstream_')) return 'local';
   return error.retryable ? 'upstream-retryable' : 'upstream-final';

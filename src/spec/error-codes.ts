@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', summary: 'A request or token rate limit of the key, team, customer or provider config is exhausted. `Retry-After` says when to retry.' },
   concurrency_limit_exceeded: { status: 429, type: 'rate_limit_error', summary: 'The virtual key already has its maximum number of requests in flight.' },
   budget_exceeded: { status: 402, type: 'insufficient_quota', summary: 'A budget of the key, team, customer or provider config cannot cover the request. The message names the level, the period and when it resets.' },
+  ledger_unavailable: { status: 503, type: 'api_error', summary: 'The shared spend ledger (Redis) cannot be reached; requests that need a budget or rate-limit reservation are refused until it is back. `Retry-After` says when to retry.' },
   no_target_available: { status: 503, type: 'api_error', summary: 'Every provider that could serve the request is excluded (limits, budgets, open circuits).' },
   upstream_error: { status: 502, type: 'api_error', summary: "The provider answered with an error; the provider's status and message are kept." },
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', summary: 'The provider rate-limited every attempt.' },

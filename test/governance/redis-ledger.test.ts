@@ -177,6 +177,11 @@ test('/ready turns not ready while Redis is unreachable', async () => {
     assert.equal(status, 503);
     assert.match(body!.checks.governance!, /Redis spend store at redis:\/\/127\.0\.0\.1:\d+ is (connecting|reconnecting|close|end)/);
     assert.ok(running.logs.some((line) => line.includes('the Redis spend store is unreachable')));
+
+    const refused = await fetch(`${running.url}/v1/chat/completions`, { method: 'POST', headers: { ...KEY, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/mock-small', ...BODY }) });
+    assert.equal(refused.status, 503, 'refused, never let through unmetered');
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ledger_unavailable');
+    assert.equal(refused.headers.get('retry-after'), '1');
   } finally {
     await running.close();
   }
