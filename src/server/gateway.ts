@@ -9,7 +9,7 @@ import { buildProviderInstances } from '../providers/build-instances.js';
 import { createAdapterRegistry } from '../providers/registry.js';
 import { HttpTransport } from '../providers/transport/http-transport.js';
 import { ModelResolver } from '../routing/model-resolver.js';
-import { PlanRouter } from '../routing/plan-router.js';
+import { routingModule } from '../routing/routing-module.js';
 import { openStorage } from '../storage/storage.js';
 import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
@@ -75,7 +75,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let audit: AuditLog | undefined;
   try {
     audit = await openAuditLog(storage, logger);
-    for (const factory of options.modules ?? featureModules) modules.push(await factory({ config, storage, logger, providers, resolver, costs, audit, configSource: source }));
+    const moduleContext = { config, storage, logger, providers, resolver, costs, audit, configSource: source };
+    for (const factory of options.modules ?? featureModules) modules.push(await factory(moduleContext));
+    // Routing is part of the core: a module list without a router gets the default one.
+    if (!modules.some((module) => module.router)) modules.unshift(await routingModule(moduleContext));
   } catch (error) {
     for (const module of modules.reverse()) await module.close?.().catch(() => {});
     await audit?.close().catch(() => {});
@@ -89,7 +92,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   if (config.logging.requests) observers.unshift(accessLogObserver(logger));
   const pipeline = new Pipeline({
     resolver,
-    router: modules.find((module) => module.router)?.router ?? new PlanRouter(),
+    router: modules.find((module) => module.router)!.router!,
     governance: modules.find((module) => module.governance)?.governance,
     observers,
     costs,
