@@ -3,6 +3,7 @@ import type { AuditSink } from '../admin/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { blockedRequestAudit } from './blocked-request-audit.js';
+import { registerBudgetSnapshot } from './budget-snapshot.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
 import { GovernanceHooks } from './governance-hooks.js';
 import { GovernanceService } from './governance-service.js';
@@ -61,6 +62,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   let hooks: GovernanceHooks | undefined;
   const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now, onProviderLimitsChanged: (name) => hooks?.refreshProvider(name) });
   service.load(await seedEntities(context.config, store, now()));
+  registerBudgetSnapshot(context.config, registry, spend, now);
   await spend.restore(await store.loadCounters(now()));
 
   const alerts = new BudgetAlerts({ settings: settings.alerts, store, spend, audit, logger: context.logger, now, send: options.sendWebhook, retryBaseMs: options.alertRetryBaseMs });
@@ -107,6 +109,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       // Storage first (as at start-up), then the in-memory swap, which has no await in it: a request sees the old entities or the new ones.
       const stored = await seedEntities(next.config, store, now());
       const entities = service.reloadConfigEntities(stored);
+      registerBudgetSnapshot(next.config, registry, spend, now);
       governanceHooks.reconfigure(hookSettings(next));
       alerts.reconfigure(next.config.governance.alerts);
       if (next.config.governance.flush_interval_ms !== previous.governance.flush_interval_ms && !stopped) {

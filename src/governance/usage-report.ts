@@ -57,8 +57,8 @@ export async function keyUsage(entry: KeyEntry, registry: EntityRegistry, store:
   return scopesUsage(scopes, store, now);
 }
 
-/** The same report for one team or customer. */
-export async function entityUsage(level: 'team' | 'customer' | 'provider', entity: { id: string; budgets: BudgetConfig[]; rate_limits?: RateLimitsConfig | undefined; created_at: string }, store: SpendStore, now: number): Promise<UsageReport> {
+/** The same report for one key's, team's or customer's own budgets and limits. */
+export async function entityUsage(level: 'key' | 'team' | 'customer' | 'provider', entity: { id: string; budgets: BudgetConfig[]; rate_limits?: RateLimitsConfig | undefined; created_at: string }, store: SpendStore, now: number): Promise<UsageReport> {
   return scopesUsage([{ level, entity: entity.id, scope: `${level}:${entity.id}`, budgets: entity.budgets, rateLimits: entity.rate_limits, anchor: Date.parse(entity.created_at) }], store, now);
 }
 
