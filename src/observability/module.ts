@@ -3,6 +3,8 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
+import { governanceBudgets } from '../governance/budget-snapshot.js';
+import { routingHealth } from '../routing/routing-module.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
@@ -25,7 +27,9 @@ import { startTracing } from './tracing/start-tracing.js';
  */
 export const observabilityModule: ModuleFactory = async (context) => {
   const settings = context.config.observability;
-  const metrics = settings.metrics ? new GatewayMetrics(settings.max_label_values) : undefined;
+  const metrics = settings.metrics
+    ? new GatewayMetrics(settings.max_label_values, { health: () => routingHealth(context.config), budgets: () => governanceBudgets(context.config)?.() })
+    : undefined;
   const routes: HttpRoute[] = [];
   const adminOnly: HttpRoute[] = [];
   const closers: (() => Promise<void> | void)[] = [];

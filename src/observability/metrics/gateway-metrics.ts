@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { AttemptOutcome } from '../../pipeline/hooks.js';
 import { LabelGuard } from './label-guard.js';
+import { registerStateGauges, type StateSources } from './state-gauges.js';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -27,7 +28,7 @@ export class GatewayMetrics {
   private readonly inFlight: Gauge;
   private readonly retries: Counter<'provider' | 'model'>;
   private readonly failovers: Counter<'from_provider' | 'to_provider'>;
-  private readonly rejections: Counter<'reason' | 'virtual_key_id'>;
+  private readonly rejections: Counter<'reason' | 'level' | 'virtual_key_id'>;
   private readonly drops: Counter<'what'>;
   private readonly alerts: Counter<'kind' | 'scope'>;
   private readonly providers: LabelGuard;
@@ -37,7 +38,8 @@ export class GatewayMetrics {
   private readonly customers: LabelGuard;
   private readonly started = new WeakSet<RequestContext>();
 
-  constructor(maxLabelValues: number) {
+  /** `sources`: other features' state, read at scrape time (circuits, budgets). */
+  constructor(maxLabelValues: number, sources: StateSources = {}) {
     const registers = [this.registry];
     this.providers = new LabelGuard(maxLabelValues);
     this.models = new LabelGuard(maxLabelValues);
@@ -54,11 +56,12 @@ export class GatewayMetrics {
     this.inFlight = new Gauge({ name: 'tollgate_in_flight_requests', help: 'Requests being processed.', registers });
     this.retries = new Counter({ name: 'tollgate_retries_total', help: 'Attempts beyond the first, by the provider and model that failed.', labelNames: ['provider', 'model'], registers });
     this.failovers = new Counter({ name: 'tollgate_failovers_total', help: 'Requests served by another provider than the first one tried.', labelNames: ['from_provider', 'to_provider'], registers });
-    this.rejections = new Counter({ name: 'tollgate_governance_rejections_total', help: 'Requests refused by rate limits, concurrency limits or budgets.', labelNames: ['reason', 'virtual_key_id'], registers });
+    this.rejections = new Counter({ name: 'tollgate_governance_rejections_total', help: 'Requests refused by rate limits, concurrency limits or budgets, by the level whose limit refused.', labelNames: ['reason', 'level', 'virtual_key_id'], registers });
     this.drops = new Counter({ name: 'tollgate_log_dropped_total', help: 'Request log content or records dropped because the write queue was full (or a write failed).', labelNames: ['what'], registers });
     this.alerts = new Counter({ name: 'tollgate_alerts_total', help: 'Anomaly alerts raised.', labelNames: ['kind', 'scope'], registers });
     this.drops.inc({ what: 'content' }, 0);
     this.drops.inc({ what: 'record' }, 0);
+    registerStateGauges(this.registry, sources, { providers: this.providers, models: this.models, keys: this.keys, teams: this.teams, customers: this.customers });
   }
 
   requestStarted(context: RequestContext): void {
@@ -105,7 +108,7 @@ export class GatewayMetrics {
       this.failovers.inc({ from_provider: this.providers.value(first.target.provider.name), to_provider: provider });
     }
     if (errorCode === 'rate_limit_exceeded' || errorCode === 'concurrency_limit_exceeded' || errorCode === 'budget_exceeded') {
-      this.rejections.inc({ reason: errorCode, virtual_key_id: scope.virtual_key_id });
+      this.rejections.inc({ reason: errorCode, level: refusingLevel(context.error?.headers), virtual_key_id: scope.virtual_key_id });
     }
   }
 
@@ -125,3 +128,14 @@ export class GatewayMetrics {
     return this.registry.contentType;
   }
 }
+
+/**
+ * The limit level that refused (`key`, `team`, `customer`, `key_provider`, `provider`), from the
+ * headers governance documents for callers: `x-ratelimit-scope` (429) or `x-tollgate-budget-level` (402).
+ */
+function refusingLevel(headers: Readonly<Record<string, string>> | undefined): string {
+  const level = headers?.['x-ratelimit-scope'] ?? headers?.['x-tollgate-budget-level'] ?? '';
+  return LIMIT_LEVELS.has(level) ? level : '';
+}
+
+const LIMIT_LEVELS = new Set(['customer', 'team', 'key', 'key_provider', 'provider']);

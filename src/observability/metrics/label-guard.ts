@@ -11,8 +11,16 @@ export class LabelGuard {
 
   value(raw: string | null | undefined): string {
     if (raw === null || raw === undefined || raw === '') return '';
+    return this.admit(raw) ?? OVERFLOW_LABEL;
+  }
+
+  /**
+   * The value itself while it fits under the cap, otherwise undefined: for gauges, where folding
+   * several entities into one `other` series would report a meaningless value, so they are left out.
+   */
+  admit(raw: string): string | undefined {
     if (this.seen.has(raw)) return raw;
-    if (this.seen.size >= this.limit) return OVERFLOW_LABEL;
+    if (this.seen.size >= this.limit) return undefined;
     this.seen.add(raw);
     return raw;
   }
