@@ -1,6 +1,7 @@
 import type { StreamDecoder, WireEvent } from '../codecs/codec.js';
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
+import { parseAwsEventStream } from '../providers/transport/aws-event-stream.js';
 import { parseServerSentEvents } from '../providers/transport/event-stream.js';
 import { readBody } from '../providers/transport/read-body.js';
 import { GatewayError, type ChatRequest, type ChatResponse, type StreamPart } from '../spec/index.js';
@@ -34,7 +35,8 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
   const adapter = provider.adapter;
   const codec = adapter.chatCodec;
   const key = target.key ?? pickKey(provider, target.model);
-  const upstreamRequest = adapter.buildChatRequest(request, target.model, key, provider.settings);
+  const built = adapter.buildChatRequest(request, target.model, key, provider.settings);
+  const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
   const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
   if (response.status >= 400) {
     const text = await readBody(response.body).catch(() => '');
@@ -55,7 +57,9 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
       throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a response Tollgate cannot read: ${(error as Error).message}`, { retryable: true, cause: error });
     }
   }
-  return { kind: 'stream', keyId: key?.id, events: decodeEvents(parseServerSentEvents(response.body), codec.createStreamDecoder(), provider.name) };
+  // The adapter says how its stream is framed; the codec only ever sees events.
+  const events = upstreamRequest.framing === 'aws-eventstream' ? parseAwsEventStream(response.body) : parseServerSentEvents(response.body);
+  return { kind: 'stream', keyId: key?.id, events: decodeEvents(events, codec.createStreamDecoder(), provider.name) };
 }
 
 async function* decodeEvents(events: AsyncIterable<WireEvent>, decoder: StreamDecoder, providerName: string): AsyncGenerator<DecodedEvent> {

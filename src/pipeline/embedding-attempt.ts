@@ -19,7 +19,9 @@ export async function attemptEmbedding(target: Target, body: Record<string, unkn
     throw new GatewayError('operation_not_supported', `Provider \`${provider.name}\` (${adapter.type}) does not serve embeddings.`, { param: 'model' });
   }
   const key = target.key ?? pickKey(provider, target.model);
-  const response = await callUpstream(provider, adapter.buildEmbeddingRequest(body, target.model, key, provider.settings), transport, signal, target.timeouts);
+  const built = adapter.buildEmbeddingRequest(body, target.model, key, provider.settings);
+  const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
+  const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
   const text = await readBody(response.body);
   if (response.status >= 400) throw adapter.chatCodec.decodeError(response.status, text, response.headers);
   let parsed: unknown;

@@ -13,9 +13,14 @@ export function buildProviderInstances(providers: Record<string, ProviderConfig>
       issues.push({ path: `${path}.type`, message: `unknown provider type \`${config.type}\``, fix: `use one of: ${[...adapters.keys()].sort().join(', ')}` });
       continue;
     }
-    const baseUrl = (config.base_url ?? adapter.defaultBaseUrl)?.replace(/\/+$/, '');
+    const options: Record<string, unknown> = { ...config.options };
+    if (config.api_version !== undefined) options.api_version = config.api_version;
+    if (config.deployments !== undefined) options.deployments = config.deployments;
+    if (config.mock !== undefined) options.mock = config.mock;
+    const baseUrl = (config.base_url ?? adapter.defaultBaseUrlFor?.(options) ?? adapter.defaultBaseUrl)?.replace(/\/+$/, '');
     if (baseUrl === undefined) {
-      issues.push({ path: `${path}.base_url`, message: `provider type \`${config.type}\` has no default URL`, fix: 'set base_url to the server\'s OpenAI-compatible root, e.g. http://127.0.0.1:8000/v1' });
+      const fix = adapter.defaultBaseUrlFor === undefined ? 'set base_url to the server\'s OpenAI-compatible root, e.g. http://127.0.0.1:8000/v1' : 'check the provider\'s options (e.g. a region name like us-east-1) or set base_url';
+      issues.push({ path: `${path}.base_url`, message: `provider type \`${config.type}\` has no default URL`, fix });
       continue;
     }
     if (adapter.requiresKey && config.keys.length === 0) {
@@ -28,10 +33,6 @@ export function buildProviderInstances(providers: Record<string, ProviderConfig>
       weight: key.weight,
       models: key.models === undefined ? undefined : new Set(key.models),
     }));
-    const options: Record<string, unknown> = { ...config.options };
-    if (config.api_version !== undefined) options.api_version = config.api_version;
-    if (config.deployments !== undefined) options.deployments = config.deployments;
-    if (config.mock !== undefined) options.mock = config.mock;
     instances.set(name, {
       name,
       adapter,

@@ -47,12 +47,23 @@ export interface ProviderAdapter {
   readonly embeddingCodec?: EmbeddingCodec;
   /** Base URL used when the config gives none. */
   readonly defaultBaseUrl?: string;
+  /**
+   * Base URL derived from the provider's `options` when the config gives no `base_url`; tried
+   * before `defaultBaseUrl`. Bedrock builds its regional endpoint from `options.region` here.
+   */
+  defaultBaseUrlFor?(options: Record<string, unknown>): string | undefined;
   /** True when the adapter needs a key (the config check uses it). */
   readonly requiresKey: boolean;
 
   /** Builds the upstream chat request for `upstreamModel` with `key` (undefined if keyless). */
   buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest;
   buildEmbeddingRequest?(body: Record<string, unknown>, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest;
+  /**
+   * Optional asynchronous last step before a built request is sent, for request signing (AWS
+   * SigV4 over the final URL, headers and body). The pipeline awaits it for every upstream request
+   * of the adapter; without it the built request is sent as is.
+   */
+  sign?(request: UpstreamHttpRequest, key: ProviderKey | undefined, settings: ProviderSettings): Promise<UpstreamHttpRequest>;
   /**
    * Optional in-process execution (the built-in `mock` provider): when present, the gateway calls
    * it instead of making an HTTP request, and gets back what the upstream would have sent.

@@ -1,5 +1,6 @@
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
+import { startBedrockFake, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../fakes/bedrock-fake.js';
 import { startGeminiFake } from '../fakes/gemini-fake.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 
@@ -10,8 +11,11 @@ export interface ProviderCase {
   start(): Promise<FakeUpstream>;
   /** `providers.<name>` config for this case, given the running fake. */
   provider(fake: FakeUpstream): Record<string, unknown>;
-  /** The header carrying the provider key, and how its value looks. */
-  auth: { header: string; value: string };
+  /**
+   * The header carrying the provider key and how its value looks: exact, or a pattern for signed
+   * requests (SigV4), whose `secret` must then never appear in logs.
+   */
+  auth: { header: string; value: string } | { header: string; pattern: RegExp; secret: string };
 }
 
 const openaiFamily = ['openai', 'groq', 'mistral', 'together', 'deepseek', 'xai', 'cerebras', 'perplexity', 'fireworks', 'openrouter', 'vllm', 'openai-compatible'];
@@ -44,5 +48,24 @@ export const providerCases: ProviderCase[] = [
     start: startGeminiFake,
     provider: (fake) => ({ type: 'gemini', base_url: `${fake.url}/v1beta`, keys: [{ value: 'test-key-gemini' }], models: ['gemini-2.5-flash'], max_retries: 0 }),
     auth: { header: 'x-goog-api-key', value: 'test-key-gemini' },
+  },
+  {
+    // The fake recomputes each SigV4 signature with the same test credentials and refuses a mismatch.
+    type: 'bedrock',
+    model: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    start: () => startBedrockFake(),
+    provider: (fake) => ({
+      type: 'bedrock',
+      base_url: fake.url,
+      options: { region: 'us-east-1' },
+      keys: [{ value: `${TEST_ACCESS_KEY_ID}:${TEST_SECRET_ACCESS_KEY}` }],
+      models: ['anthropic.claude-sonnet-4-5-20250929-v1:0'],
+      max_retries: 0,
+    }),
+    auth: {
+      header: 'authorization',
+      pattern: new RegExp(`^AWS4-HMAC-SHA256 Credential=${TEST_ACCESS_KEY_ID}/\\d{8}/us-east-1/bedrock/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`),
+      secret: TEST_SECRET_ACCESS_KEY,
+    },
   },
 ];

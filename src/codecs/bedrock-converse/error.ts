@@ -1,0 +1,118 @@
+import { GatewayError } from '../../spec/index.js';
+import { isRecord } from './wire-types.js';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function retryAfterMs(headers: Headers): number | undefined {
+  const value = header(headers, 'retry-after');
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+}
+
+/**
+ * The exception name of an AWS JSON error: the `x-amzn-ErrorType` header (`ThrottlingException:http://internal.amazon.com/…`,
+ * the part before the colon), else the body's `__type` (`com.amazon.coral…#ValidationException`).
+ */
+function exceptionName(headers: Headers, body: Record<string, unknown> | undefined): string | undefined {
+  const fromHeader = header(headers, 'x-amzn-errortype');
+  if (fromHeader !== undefined && fromHeader !== '') return fromHeader.split(':')[0];
+  const fromBody = body?.__type;
+  if (typeof fromBody === 'string' && fromBody !== '') return fromBody.split('#').pop();
+  return undefined;
+}
+
+/** Bedrock's error body is `{"message": "…"}` (some services spell it `Message`); anything else is kept as a short excerpt. */
+function readBody(text: string): { body: Record<string, unknown> | undefined; message: string | undefined } {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isRecord(parsed)) {
+      const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : undefined;
+      return { body: parsed, message };
+    }
+  } catch {
+    // Not JSON (a proxy's page, an empty body).
+  }
+  const trimmed = text.trim();
+  return { body: undefined, message: trimmed === '' ? undefined : trimmed.slice(0, 500) };
+}
+
+/**
+ * An upstream HTTP error → GatewayError (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors).
+ * 429 (ThrottlingException, ModelNotReadyException) is a rate limit; 401/403 (AccessDeniedException,
+ * UnrecognizedClientException, InvalidSignatureException) mean the provider credentials are bad;
+ * 408 (ModelTimeoutException), 424 (ModelErrorException) and 5xx are retryable; other 4xx are the
+ * request's fault and keep their status.
+ */
+export function decodeBedrockError(status: number, text: string, headers: Headers): GatewayError {
+  const { body, message } = readBody(text);
+  const name = exceptionName(headers, body) ?? `HTTP ${status}`;
+  const description = `Bedrock ${name}: ${message ?? 'no message'}`;
+  const retryAfter = retryAfterMs(headers);
+  const common = { upstreamStatus: status, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
+  if (status === 429) return new GatewayError('upstream_rate_limited', description, { ...common, retryable: true });
+  if (status === 401 || status === 403) return new GatewayError('upstream_auth_failed', description, { ...common, retryable: false });
+  const retryable = status >= 500 || status === 408 || status === 424;
+  return new GatewayError('upstream_error', description, { ...common, status, retryable });
+}
+
+/**
+ * An exception frame inside a ConverseStream (sent after the 200 response) → GatewayError. The
+ * documented ones: throttlingException (429), modelStreamErrorException (424),
+ * internalServerException (500), serviceUnavailableException (503) are worth another try (the
+ * router fails over while nothing reached the caller); validationException (400) is not.
+ */
+export function decodeBedrockStreamException(type: string, payload: string): GatewayError {
+  const { message } = readBody(payload);
+  const description = `Bedrock stream ${type}: ${message ?? 'no message'}`;
+  switch (type) {
+    case 'throttlingException':
+      return new GatewayError('upstream_rate_limited', description, { retryable: true, upstreamStatus: 429 });
+    case 'modelStreamErrorException':
+      return new GatewayError('upstream_stream_error', description, { retryable: true, upstreamStatus: 424 });
+    case 'internalServerException':
+      return new GatewayError('upstream_stream_error', description, { retryable: true, upstreamStatus: 500 });
+    case 'serviceUnavailableException':
+      return new GatewayError('upstream_stream_error', description, { retryable: true, upstreamStatus: 503 });
+    case 'validationException':
+      return new GatewayError('upstream_stream_error', description, { retryable: false, upstreamStatus: 400 });
+    default:
+      return new GatewayError('upstream_stream_error', description, { retryable: false });
+  }
+}
+
+/** The Bedrock exception name for an HTTP status, for callers that speak Converse. */
+export function bedrockExceptionName(status: number): string {
+  switch (status) {
+    case 400:
+      return 'ValidationException';
+    case 401:
+    case 403:
+      return 'AccessDeniedException';
+    case 404:
+      return 'ResourceNotFoundException';
+    case 408:
+      return 'ModelTimeoutException';
+    case 424:
+      return 'ModelErrorException';
+    case 429:
+      return 'ThrottlingException';
+    case 503:
+      return 'ServiceUnavailableException';
+    default:
+      return status >= 500 ? 'InternalServerException' : 'ValidationException';
+  }
+}
+
+/**
+ * A GatewayError → Bedrock's JSON error body. AWS names the exception in the `x-amzn-ErrorType`
+ * header, which a body cannot carry, so the name (and our stable code) ride along in the body.
+ */
+export function encodeBedrockError(error: GatewayError): { message: string; __type: string; code: string } {
+  return { message: error.message, __type: bedrockExceptionName(error.status), code: error.code };
+}

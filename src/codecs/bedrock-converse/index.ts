@@ -1,0 +1,28 @@
+import type { ChatCodec } from '../codec.js';
+import { decodeRequest } from './decode-request.js';
+import { decodeResponse } from './decode-response.js';
+import { encodeRequest } from './encode-request.js';
+import { encodeResponse } from './encode-response.js';
+import { decodeBedrockError, encodeBedrockError } from './error.js';
+import { BedrockStreamDecoder } from './stream-decoder.js';
+import { BedrockStreamEncoder } from './stream-encoder.js';
+import { BEDROCK_CONVERSE_DIALECT } from './wire-types.js';
+
+/**
+ * Amazon Bedrock's Converse API (`POST /model/{modelId}/converse` and `/converse-stream`), both
+ * directions. The model lives in the URL, so encodeRequest leaves it out of the body.
+ */
+export const bedrockConverseCodec: ChatCodec = {
+  dialect: BEDROCK_CONVERSE_DIALECT,
+  decodeRequest,
+  encodeRequest,
+  decodeResponse,
+  encodeResponse,
+  createStreamDecoder: () => new BedrockStreamDecoder(),
+  createStreamEncoder: (options) => new BedrockStreamEncoder(options),
+  decodeError: decodeBedrockError,
+  encodeError: encodeBedrockError,
+};
+
+export { BEDROCK_CONVERSE_DIALECT, ERROR_EVENT_PREFIX, EXCEPTION_EVENT_PREFIX } from './wire-types.js';
+export { THINKING_BUDGET_BY_EFFORT } from './encode-request.js';

@@ -1,0 +1,68 @@
+import { bedrockConverseCodec } from '../../codecs/bedrock-converse/index.js';
+import type { ProviderAdapter, ProviderKey } from '../provider.js';
+import { credentialsOf, type AwsCredentials, type BedrockApiKey } from './credentials.js';
+import { DEFAULT_REGION, isRegionName, runtimeBaseUrl, signingRegion } from './region.js';
+import { signRequest } from './sigv4.js';
+
+/**
+ * Model ids go into the path percent-encoded, `:` and `/` included (`anthropic.claude-…-v1:0`, an
+ * inference profile ARN), as the AWS SDKs do; the signer then encodes the path once more, as SigV4
+ * requires for every service but S3.
+ */
+export function converseUrl(baseUrl: string, modelId: string, stream: boolean): string {
+  const encoded = encodeURIComponent(modelId).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${baseUrl}/model/${encoded}/${stream ? 'converse-stream' : 'converse'}`;
+}
+
+/** Parsed credentials per configured key, so each key's text is split once and its signer reused. */
+const parsedKeys = new WeakMap<ProviderKey, AwsCredentials | BedrockApiKey>();
+
+function credentialsFor(key: ProviderKey): AwsCredentials | BedrockApiKey {
+  let credentials = parsedKeys.get(key);
+  if (credentials === undefined) {
+    credentials = credentialsOf(key);
+    parsedKeys.set(key, credentials);
+  }
+  return credentials;
+}
+
+/**
+ * Amazon Bedrock through the Converse API. The region comes from `options.region` (default
+ * us-east-1), which also picks the endpoint when no `base_url` is set. A key is either AWS access
+ * keys `ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]`, signed with SigV4 (service `bedrock`), or
+ * a Bedrock API key sent as a bearer token. Streams come back as AWS event-stream frames.
+ */
+export const bedrockAdapter: ProviderAdapter = {
+  type: 'bedrock',
+  chatCodec: bedrockConverseCodec,
+  requiresKey: true,
+  defaultBaseUrlFor(options) {
+    if (options.region === undefined) return runtimeBaseUrl(DEFAULT_REGION);
+    // A malformed region gets no URL, so the config check reports it at start-up.
+    return isRegionName(options.region) ? runtimeBaseUrl(options.region as string) : undefined;
+  },
+  buildChatRequest(request, upstreamModel, key, settings) {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: request.stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+      ...settings.headers,
+    };
+    if (key !== undefined) {
+      const credentials = credentialsFor(key);
+      if (credentials.kind === 'bearer') headers.authorization = `Bearer ${credentials.token}`;
+    }
+    return {
+      url: converseUrl(settings.baseUrl, upstreamModel, request.stream),
+      method: 'POST',
+      headers,
+      body: JSON.stringify(bedrockConverseCodec.encodeRequest(request, upstreamModel)),
+      framing: 'aws-eventstream',
+    };
+  },
+  async sign(request, key, settings) {
+    if (key === undefined) return request;
+    const credentials = credentialsFor(key);
+    if (credentials.kind !== 'aws') return request;
+    return signRequest(request, credentials, signingRegion(settings.options, settings.baseUrl));
+  },
+};

@@ -1,0 +1,34 @@
+/** Bedrock runtime endpoints: https://docs.aws.amazon.com/general/latest/gr/bedrock.html. */
+
+export const DEFAULT_REGION = 'us-east-1';
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const RUNTIME_HOST = /^bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+
+/** `options.region` when it is a region name; undefined when absent; throws nothing (the config check reports a bad one). */
+export function configuredRegion(options: Record<string, unknown>): string | undefined {
+  const region = options.region;
+  return typeof region === 'string' && REGION_PATTERN.test(region) ? region : undefined;
+}
+
+export function isRegionName(value: unknown): boolean {
+  return typeof value === 'string' && REGION_PATTERN.test(value);
+}
+
+/** The endpoint for a region; `.cn` regions live under amazonaws.com.cn. */
+export function runtimeBaseUrl(region: string): string {
+  return `https://bedrock-runtime.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+/** The signing region: `options.region`, else the one in a standard endpoint's host name, else us-east-1. */
+export function signingRegion(options: Record<string, unknown>, baseUrl: string): string {
+  const configured = configuredRegion(options);
+  if (configured !== undefined) return configured;
+  try {
+    const match = RUNTIME_HOST.exec(new URL(baseUrl).hostname);
+    if (match !== null) return match[1]!;
+  } catch {
+    // An unparsable base URL fails when the request is sent; signing falls back to the default region.
+  }
+  return DEFAULT_REGION;
+}
