@@ -2,7 +2,10 @@ import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Ga
 
 /** One event of an upstream or downstream event stream (SSE, or a decoded AWS event-stream frame). */
 export interface WireEvent {
-  /** SSE `event:` name, or the event-stream `:event-type` header. */
+  /**
+   * SSE `event:` name, or the event-stream `:event-type` header (`exception:<:exception-type>` and
+   * `error:<:error-code>` for AWS event-stream exception and error frames).
+   */
   event?: string;
   /** The event payload as text (JSON for every dialect we speak). */
   data: string;

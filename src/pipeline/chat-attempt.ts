@@ -51,7 +51,10 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
       throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a body that is not JSON.`, { retryable: true, upstreamStatus: response.status });
     }
     try {
-      return { kind: 'complete', keyId: key?.id, response: codec.decodeResponse(body), raw };
+      const decoded = codec.decodeResponse(body);
+      // Some wire formats (Bedrock Converse) do not name the model in the body: it is the one asked for.
+      if (decoded.model === '') decoded.model = target.model;
+      return { kind: 'complete', keyId: key?.id, response: decoded, raw };
     } catch (error) {
       if (GatewayError.is(error)) throw error;
       throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a response Tollgate cannot read: ${(error as Error).message}`, { retryable: true, cause: error });

@@ -138,7 +138,8 @@ describe('Bedrock through the gateway', () => {
 
   test('a Bedrock API key reaches the upstream as a bearer token', async () => {
     await withGateway({ aws: bedrockProvider(bedrock, 'test-bedrock-api-key') }, async (client) => {
-      await client.chat.completions.create({ model: `aws/${MODEL}`, messages: [{ role: 'user', content: 'x' }] });
+      const reply = await client.chat.completions.create({ model: `aws/${MODEL}`, messages: [{ role: 'user', content: 'x' }] });
+      assert.equal(reply.model, MODEL, 'Converse bodies name no model: the one asked for is shown');
     });
     const last = bedrock.requests[bedrock.requests.length - 1]!;
     assert.equal(last.headers.authorization, 'Bearer test-bedrock-api-key');
