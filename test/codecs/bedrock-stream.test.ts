@@ -75,6 +75,18 @@ describe('AWS event-stream framing', () => {
     assert.deepEqual(events, [{ event: 'exception:throttlingException', data: '{"message":"Too many tokens"}' }]);
   });
 
+  test('an error frame (:message-type error) becomes a non-retryable error part naming its code', async () => {
+    const errorFrame = frames.encode({
+      headers: { ':message-type': { type: 'string', value: 'error' }, ':error-code': { type: 'string', value: 'InternalFailure' }, ':error-message': { type: 'string', value: 'Something went wrong' } },
+      body: new Uint8Array(0),
+    });
+    const events = await collect(parseAwsEventStream(chunked([errorFrame], 5)));
+    assert.deepEqual(events, [{ event: 'error:InternalFailure', data: '{"message":"Something went wrong"}' }]);
+    const parts = decodeAll(events);
+    assert.equal(parts.length, 1);
+    assert.ok(parts[0]!.type === 'error' && parts[0]!.error.code === 'upstream_stream_error' && /InternalFailure: Something went wrong/.test(parts[0]!.error.message));
+  });
+
   test('a corrupted frame (bad CRC) throws; a frame cut off by the end of the body is dropped', async () => {
     const corrupt = Buffer.from(eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x' } }));
     corrupt[corrupt.length - 6] = corrupt[corrupt.length - 6]! ^ 0xff;
