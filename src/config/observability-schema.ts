@@ -9,6 +9,32 @@ export const webhookSchema = z.strictObject({
   timeout_ms: z.number().int().positive().default(5_000),
 });
 
+export const seasonalSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Weight of the newest window in its hour-of-day slot (each slot sees one window a day). */
+  alpha: z.number().gt(0).max(1).default(0.3),
+  /** Days of history a slot needs before it counts. */
+  min_days: z.number().int().positive().default(3),
+});
+
+export const softActionSchema = z
+  .strictObject({
+    /** The virtual key id this applies to, or `*` for every key without an entry of its own. */
+    virtual_key: z.string().min(1),
+    /** `throttle`: lower the key's request rate; `downgrade`: send its requests to `downgrade_to`. */
+    action: z.enum(['throttle', 'downgrade']),
+    /** throttle: requests per minute allowed while the alert is active. */
+    max_requests_per_minute: z.number().int().nonnegative().optional(),
+    /** downgrade: the model or route used instead of the one asked for (the key must be allowed to use it). */
+    downgrade_to: z.string().min(1).optional(),
+    /** How long the action lasts after the alert (a new alert extends it). */
+    duration_seconds: z.number().int().positive().default(3_600),
+  })
+  .superRefine((value, context) => {
+    if (value.action === 'throttle' && value.max_requests_per_minute === undefined) context.addIssue({ code: 'custom', path: ['max_requests_per_minute'], message: 'a throttle needs max_requests_per_minute' });
+    if (value.action === 'downgrade' && value.downgrade_to === undefined) context.addIssue({ code: 'custom', path: ['downgrade_to'], message: 'a downgrade needs downgrade_to (a model or route name)' });
+  });
+
 export const alertsSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** Length of one observation window; the baseline is an EWMA over completed windows. */
@@ -27,6 +53,10 @@ export const alertsSchema = z.strictObject({
   loop_window_seconds: z.number().int().positive().default(300),
   /** An alert for the same scope and kind is not raised again within this period. */
   dedupe_seconds: z.number().int().positive().default(3_600),
+  /** Per hour-of-day (UTC) baseline beside the overall one; windows of at most an hour only. */
+  seasonal: seasonalSchema.default(seasonalSchema.parse({})),
+  /** Automatic soft actions on a key while an alert about it is active. */
+  soft_actions: z.array(softActionSchema).default([]),
   webhook: webhookSchema.optional(),
 });
 
@@ -73,5 +103,6 @@ export const observabilitySchema = z.strictObject({
 
 export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type SoftActionConfig = z.infer<typeof softActionSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type OtlpConfig = z.infer<typeof otlpSchema>;

@@ -1,6 +1,7 @@
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
+import type { RequestPolicy } from '../pipeline/hooks.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
 import { governanceBudgets } from '../governance/budget-snapshot.js';
@@ -8,6 +9,7 @@ import { routingHealth } from '../routing/routing-module.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
+import { SoftActions } from './alerts/soft-actions.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { LiveTail } from './log/live-tail.js';
@@ -35,6 +37,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const closers: (() => Promise<void> | void)[] = [];
   const upgrades: UpgradeRoute[] = [];
   const listeners: ((request: RequestContext, record: RequestRecord) => void)[] = [];
+  const policies: RequestPolicy[] = [];
 
   let write: ((records: RequestRecord[]) => void) | undefined;
   if (settings.request_log) {
@@ -61,7 +64,12 @@ export const observabilityModule: ModuleFactory = async (context) => {
   if (metrics !== undefined) routes.push(metricsRoute(metrics, settings.metrics_token));
   if (settings.alerts.enabled) {
     const channel = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
-    const detector = new AnomalyDetector(settings.alerts, (alert) => channel.send(alert));
+    const actions = settings.alerts.soft_actions.length === 0 ? undefined : new SoftActions(settings.alerts.soft_actions);
+    if (actions !== undefined) policies.push(actions);
+    const detector = new AnomalyDetector(settings.alerts, (alert) => {
+      channel.send(alert);
+      actions?.onAlert(alert);
+    });
     listeners.push((request, record) =>
       detector.observe({
         keyId: record.virtual_key_id,
@@ -83,6 +91,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const module: GatewayModule = {
     name: 'observability',
     observers: tracing === undefined ? [observer] : [observer, tracing.observer],
+    policies,
     routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
     upgrades,
     async close() {

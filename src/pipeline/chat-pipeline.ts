@@ -5,7 +5,7 @@ import { attemptChat, type DecodedEvent, type StreamAttempt } from './chat-attem
 import type { ChatSink } from './chat-sink.js';
 import type { Attempt, Principal, RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
-import type { Admission, AttemptOutcome, Governance, RequestObserver, Router } from './hooks.js';
+import type { Admission, AttemptOutcome, Governance, RequestObserver, RequestPolicy, Router } from './hooks.js';
 import type { RoutePlan, Target } from './target.js';
 import { mergeUsage } from './usage-accumulator.js';
 import type { PlanResolver } from './plan-resolver.js';
@@ -16,6 +16,8 @@ export interface PipelineParts {
   router: Router;
   governance: Governance | undefined;
   observers: readonly RequestObserver[];
+  /** Request policies of the modules (none: nothing is called). */
+  policies?: readonly RequestPolicy[];
   costs: CostCalculator | undefined;
   transport: HttpTransport;
 }
@@ -42,6 +44,8 @@ export class Pipeline {
 
   /** The plan for a model, narrowed to what the caller may use. */
   plan(context: RequestContext, model: string, fallbacks: readonly string[] | undefined): RoutePlan {
+    const policies = this.parts.policies;
+    if (policies !== undefined) for (const policy of policies) model = policy.adjustModel(context, model) ?? model;
     const plan = this.parts.resolver.resolve(model, fallbacks);
     return this.parts.governance === undefined ? plan : this.parts.governance.authorize(context, plan);
   }

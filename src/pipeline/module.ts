@@ -5,7 +5,7 @@ import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
 import type { Logger } from '../server/logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { CostCalculator } from './cost.js';
-import type { Governance, RequestObserver, Router } from './hooks.js';
+import type { Governance, RequestObserver, RequestPolicy, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
 
 /** What a feature module gets to build itself at start-up. */
@@ -31,6 +31,8 @@ export interface GatewayModule {
   readonly governance?: Governance;
   readonly router?: Router;
   readonly observers?: readonly RequestObserver[];
+  /** Applied in order to every request before its model is resolved. */
+  readonly policies?: readonly RequestPolicy[];
   readonly routes?: readonly HttpRoute[];
   /** Paths that take HTTP upgrades (WebSocket endpoints). */
   readonly upgrades?: readonly UpgradeRoute[];

@@ -95,6 +95,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     router: modules.find((module) => module.router)!.router!,
     governance: modules.find((module) => module.governance)?.governance,
     observers,
+    ...(modules.some((module) => module.policies?.length) ? { policies: modules.flatMap((module) => module.policies ?? []) } : {}),
     costs,
     transport,
   });

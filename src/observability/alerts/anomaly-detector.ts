@@ -19,7 +19,19 @@ interface ScopeState {
   baselineSpendUsd: number;
   /** Completed windows folded into the baseline. */
   windows: number;
+  /** Hour-of-day (UTC) profile, when seasonal baselines are on. */
+  seasonal: SeasonalProfile | undefined;
 }
+
+/** Per hour-of-day slot: EWMA of requests and spend per window, and how many windows it has seen. */
+interface SeasonalProfile {
+  requests: Float64Array;
+  spendUsd: Float64Array;
+  windows: Uint16Array;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 interface LoopState {
   first: number;
@@ -30,8 +42,8 @@ const MAX_TRACKED = 50_000;
 const MAX_EMPTY_WINDOWS_FOLDED = 48;
 
 /**
- * Per virtual key, team and customer: an EWMA baseline of requests and spend per window; an alert
- * when the current window exceeds the baseline by `factor` (once the scope has `min_windows` of
+ * Per virtual key, team and customer: an EWMA baseline of requests and spend per window (plus a
+ * per-hour-of-day profile, see `expected`); an alert when the current window exceeds the baseline by `factor` (once the scope has `min_windows` of
  * history and the window passes the noise floor). Also flags a key sending the same prompt
  * `loop_repeats` times within `loop_window_seconds`. Alerts for one scope and kind are raised at
  * most once per `dedupe_seconds`. The clock is injectable for tests.
@@ -41,6 +53,8 @@ export class AnomalyDetector {
   private readonly loops = new Map<string, LoopState>();
   private readonly lastRaised = new Map<string, number>();
   private readonly windowMs: number;
+  /** Windows a slot needs (min_days of that hour) before its profile counts; undefined when seasonal baselines are off. */
+  private readonly seasonalMinWindows: number | undefined;
 
   constructor(
     private readonly config: AlertsConfig,
@@ -48,6 +62,9 @@ export class AnomalyDetector {
     private readonly now: () => number = Date.now,
   ) {
     this.windowMs = config.window_seconds * 1000;
+    // A profile by hour of day only means something for windows of at most an hour.
+    const seasonal = config.seasonal.enabled && this.windowMs <= HOUR_MS;
+    this.seasonalMinWindows = seasonal ? config.seasonal.min_days * Math.max(1, Math.floor(HOUR_MS / this.windowMs)) : undefined;
   }
 
   observe(event: UsageEvent): void {
@@ -64,7 +81,8 @@ export class AnomalyDetector {
     let state = this.scopes.get(key);
     if (state === undefined) {
       if (this.scopes.size >= MAX_TRACKED) this.scopes.delete(this.scopes.keys().next().value!);
-      state = { window, requests: 0, spendUsd: 0, baselineRequests: 0, baselineSpendUsd: 0, windows: 0 };
+      const seasonal = this.seasonalMinWindows === undefined ? undefined : { requests: new Float64Array(24), spendUsd: new Float64Array(24), windows: new Uint16Array(24) };
+      state = { window, requests: 0, spendUsd: 0, baselineRequests: 0, baselineSpendUsd: 0, windows: 0, seasonal };
       this.scopes.set(key, state);
     }
     if (window > state.window) this.roll(state, window);
@@ -73,10 +91,11 @@ export class AnomalyDetector {
     if (state.windows < this.config.min_windows) return;
 
     const { factor, min_requests, min_spend_usd } = this.config;
+    const baseline = this.expected(state);
     const measures: AnomalyAlert['measures'] = [];
-    if (state.requests >= min_requests && state.requests > factor * state.baselineRequests) measures.push({ measure: 'requests', observed: state.requests, baseline: round(state.baselineRequests) });
+    if (state.requests >= min_requests && state.requests > factor * baseline.requests) measures.push({ measure: 'requests', observed: state.requests, baseline: round(baseline.requests) });
     // Compared in nano-dollars so float noise in the sums cannot tip the balance.
-    if (state.spendUsd >= min_spend_usd && Math.round(state.spendUsd * 1e9) > Math.round(factor * state.baselineSpendUsd * 1e9)) measures.push({ measure: 'spend_usd', observed: round(state.spendUsd), baseline: round(state.baselineSpendUsd) });
+    if (state.spendUsd >= min_spend_usd && Math.round(state.spendUsd * 1e9) > Math.round(factor * baseline.spendUsd * 1e9)) measures.push({ measure: 'spend_usd', observed: round(state.spendUsd), baseline: round(baseline.spendUsd) });
     if (measures.length === 0) return;
     const windowStart = state.window * this.windowMs;
     const described = measures.map((item) => `${item.measure} ${item.observed} vs baseline ${item.baseline}`).join(', ');
@@ -92,17 +111,44 @@ export class AnomalyDetector {
     });
   }
 
-  /** Folds the finished window, and any empty ones after it, into the baseline. */
+  /**
+   * What the current window is compared with: the overall EWMA, or, once this hour of day has
+   * `min_days` of history, the larger of it and the hour's own EWMA. So a key that is busy every
+   * morning does not alert at 9:00 against a quiet night, and a key whose level rose for good
+   * stops alerting once its recent baseline has caught up.
+   */
+  private expected(state: ScopeState): { requests: number; spendUsd: number } {
+    const profile = state.seasonal;
+    if (profile === undefined) return { requests: state.baselineRequests, spendUsd: state.baselineSpendUsd };
+    const slot = this.slotOf(state.window);
+    if (profile.windows[slot]! < this.seasonalMinWindows!) return { requests: state.baselineRequests, spendUsd: state.baselineSpendUsd };
+    return { requests: Math.max(state.baselineRequests, profile.requests[slot]!), spendUsd: Math.max(state.baselineSpendUsd, profile.spendUsd[slot]!) };
+  }
+
+  /** Hour of day (UTC, 0–23) in which a window starts. */
+  private slotOf(window: number): number {
+    return Math.floor(((window * this.windowMs) % DAY_MS) / HOUR_MS);
+  }
+
+  /** Folds the finished window, and any empty ones after it, into the baseline (and into their hour-of-day slots). */
   private roll(state: ScopeState, window: number): void {
     const alpha = this.config.ewma_alpha;
-    const fold = (requests: number, spend: number) => {
+    const seasonalAlpha = this.config.seasonal.alpha;
+    const fold = (index: number, requests: number, spend: number) => {
       state.baselineRequests = state.windows === 0 ? requests : alpha * requests + (1 - alpha) * state.baselineRequests;
       state.baselineSpendUsd = state.windows === 0 ? spend : alpha * spend + (1 - alpha) * state.baselineSpendUsd;
       state.windows++;
+      const profile = state.seasonal;
+      if (profile === undefined) return;
+      const slot = this.slotOf(index);
+      const first = profile.windows[slot] === 0;
+      profile.requests[slot] = first ? requests : seasonalAlpha * requests + (1 - seasonalAlpha) * profile.requests[slot]!;
+      profile.spendUsd[slot] = first ? spend : seasonalAlpha * spend + (1 - seasonalAlpha) * profile.spendUsd[slot]!;
+      if (profile.windows[slot]! < 65_535) profile.windows[slot]!++;
     };
-    fold(state.requests, state.spendUsd);
+    fold(state.window, state.requests, state.spendUsd);
     const empty = Math.min(window - state.window - 1, MAX_EMPTY_WINDOWS_FOLDED);
-    for (let index = 0; index < empty; index++) fold(0, 0);
+    for (let index = 0; index < empty; index++) fold(state.window + 1 + index, 0, 0);
     state.window = window;
     state.requests = 0;
     state.spendUsd = 0;
