@@ -150,8 +150,9 @@ export class SqlLogStore implements LogStore {
         clauses.push('json_extract(metadata, ?) = ?');
         params.push(`$."${key.replaceAll('"', '')}"`, value);
       } else {
-        clauses.push('metadata ->> ? = ?');
-        params.push(key, value);
+        // Containment rather than `->>` so the GIN index (jsonb_path_ops) answers it; values are strings.
+        clauses.push('metadata @> ?::jsonb');
+        params.push(JSON.stringify({ [key]: value }));
       }
     }
     anyOf('status', filter.statuses);
