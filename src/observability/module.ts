@@ -21,7 +21,6 @@ import { scheduleRetention } from './log/retention.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { observabilityObserver } from './request-observer.js';
-import { startTracing } from './tracing/start-tracing.js';
 
 /**
  * Observability: the request log (store, batched writer, query API, export, retention), Prometheus
@@ -85,8 +84,9 @@ export const observabilityModule: ModuleFactory = async (context) => {
   context.audit.append({ actor: 'config', action: 'config.load', target: context.configSource, details: configSummary(context.config) });
 
   const observer = observabilityObserver({ write, metrics, listeners, logContent: settings.log_content, maxContentBytes: settings.max_content_bytes });
-  // Without `otlp` no tracing observer exists, so requests pay nothing for tracing.
-  const tracing = settings.otlp === undefined ? undefined : startTracing(settings.otlp, context.logger);
+  // Without `otlp` no tracing observer exists, so requests pay nothing for tracing, and the
+  // OpenTelemetry SDK is not even loaded (it is the largest part of the gateway's start-up memory).
+  const tracing = settings.otlp === undefined ? undefined : (await import('./tracing/start-tracing.js')).startTracing(settings.otlp, context.logger);
   if (tracing !== undefined) closers.unshift(() => tracing.close());
   const module: GatewayModule = {
     name: 'observability',

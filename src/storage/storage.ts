@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 
 /**
  * The gateway's durable store: an embedded SQLite file by default, PostgreSQL for several
@@ -41,7 +41,9 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   if (config.type === 'memory') return { kind: 'memory', ping: async () => {}, close: async () => {} };
   if (config.type === 'postgres') {
     if (config.url === undefined) throw new Error('storage.url: required when storage.type is postgres. Fix: set it to a connection string like postgres://user@127.0.0.1:5432/tollgate');
-    const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+    // Loaded only here, so the embedded default never pays pg's start-up time and memory.
+    const { default: postgres } = await import('pg');
+    const pool = new postgres.Pool({ connectionString: config.url, max: 10 });
     pool.on('error', () => {
       // Idle-client errors surface through ping() and queries; do not crash the process.
     });

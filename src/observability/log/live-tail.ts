@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { UpgradeRoute } from '../../server/http-route.js';
 import { GatewayError } from '../../spec/index.js';
 import { bearerChecker } from '../bearer-token.js';
@@ -26,7 +26,8 @@ function refuse(socket: Duplex, status: string, message: string): void {
  * Needs `Authorization: Bearer <admin.token>` on the upgrade request.
  */
 export class LiveTail {
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  /** Created with the first watcher: `ws` is loaded only by gateways someone tails. */
+  private server: Promise<WebSocketServer> | undefined;
   private readonly watchers = new Set<Watcher>();
   private readonly authorized: (headers: IncomingMessage['headers']) => boolean;
   /** Messages skipped because a watcher could not keep up. */
@@ -62,7 +63,7 @@ export class LiveTail {
     for (const watcher of this.watchers) watcher.socket.close(1001, 'gateway shutting down');
     for (const watcher of this.watchers) watcher.socket.terminate();
     this.watchers.clear();
-    this.server.close();
+    void this.server?.then((server) => server.close());
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -75,7 +76,16 @@ export class LiveTail {
     } catch (error) {
       return refuse(socket, '400 Bad Request', GatewayError.is(error) ? error.message : 'Invalid filter.');
     }
-    this.server.handleUpgrade(request, socket, head, (webSocket) => {
+    this.server ??= import('ws').then(({ WebSocketServer: Server }) => new Server({ noServer: true, maxPayload: 4096 }));
+    this.server.then(
+      (server) => this.accept(server, request, socket, head, filter),
+      () => refuse(socket, '503 Service Unavailable', 'The live tail is unavailable.'),
+    );
+  }
+
+  private accept(server: WebSocketServer, request: IncomingMessage, socket: Duplex, head: Buffer, filter: LogFilter): void {
+    if (socket.destroyed) return;
+    server.handleUpgrade(request, socket, head, (webSocket) => {
       const watcher: Watcher = { socket: webSocket, filter };
       this.watchers.add(watcher);
       webSocket.on('close', () => this.watchers.delete(watcher));

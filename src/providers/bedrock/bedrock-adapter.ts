@@ -2,7 +2,6 @@ import { bedrockConverseCodec } from '../../codecs/bedrock-converse/index.js';
 import type { ProviderAdapter, ProviderKey } from '../provider.js';
 import { credentialsOf, type AwsCredentials, type BedrockApiKey } from './credentials.js';
 import { DEFAULT_REGION, isRegionName, runtimeBaseUrl, signingRegion } from './region.js';
-import { signRequest } from './sigv4.js';
 
 /**
  * Model ids go into the path percent-encoded, `:` and `/` included (`anthropic.claude-…-v1:0`, an
@@ -63,6 +62,10 @@ export const bedrockAdapter: ProviderAdapter = {
     if (key === undefined) return request;
     const credentials = credentialsFor(key);
     if (credentials.kind !== 'aws') return request;
+    const { signRequest } = await (sigv4 ??= import('./sigv4.js'));
     return signRequest(request, credentials, signingRegion(settings.options, settings.baseUrl));
   },
 };
+
+/** The SigV4 signer and its AWS libraries load on the first signed request, so gateways without Bedrock never carry them. */
+let sigv4: Promise<typeof import('./sigv4.js')> | undefined;

@@ -1,4 +1,4 @@
-import { EventStreamCodec } from '@smithy/eventstream-codec';
+import type { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { WireEvent } from '../../codecs/codec.js';
 
@@ -26,7 +26,13 @@ const MINIMUM_FRAME_BYTES = 16;
 /** The event-stream format caps a message at 16 MiB plus framing; a larger length means a corrupt stream. */
 const MAXIMUM_FRAME_BYTES = 16 * 1024 * 1024 + 128 * 1024;
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+/** Loaded with the first event-stream body, so gateways without Bedrock never load the AWS codec. */
+let codec: EventStreamCodec | undefined;
+
+async function frameCodec(): Promise<EventStreamCodec> {
+  const { EventStreamCodec: Codec } = await import('@smithy/eventstream-codec');
+  return (codec ??= new Codec(toUtf8, fromUtf8));
+}
 
 type Message = ReturnType<EventStreamCodec['decode']>;
 type MessageHeaderValue = Message['headers'][string];
@@ -50,6 +56,7 @@ export function wireEventOf(message: Message): WireEvent {
 }
 
 export async function* parseAwsEventStream(body: AsyncIterable<Buffer | string>): AsyncGenerator<WireEvent> {
+  const decoder = codec ?? (await frameCodec());
   let buffer: Buffer = Buffer.alloc(0);
   for await (const chunk of body) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
@@ -60,7 +67,7 @@ export async function* parseAwsEventStream(body: AsyncIterable<Buffer | string>)
       if (buffer.length < total) break;
       const frame = buffer.subarray(0, total);
       buffer = buffer.subarray(total);
-      yield wireEventOf(codec.decode(frame));
+      yield wireEventOf(decoder.decode(frame));
     }
   }
 }
