@@ -3,7 +3,7 @@ import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { parseAwsEventStream } from '../providers/transport/aws-event-stream.js';
 import { parseServerSentEvents } from '../providers/transport/event-stream.js';
-import { readBody } from '../providers/transport/read-body.js';
+import { readResponseText } from '../providers/transport/read-body.js';
 import { GatewayError, type ChatRequest, type ChatResponse, type StreamPart } from '../spec/index.js';
 import type { Target } from './target.js';
 import { callUpstream } from './upstream-call.js';
@@ -39,11 +39,11 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
   const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
   const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
   if (response.status >= 400) {
-    const text = await readBody(response.body).catch(() => '');
+    const text = await readResponseText(response).catch(() => '');
     throw codec.decodeError(response.status, text, response.headers);
   }
   if (!request.stream) {
-    const raw = await readBody(response.body);
+    const raw = await readResponseText(response);
     let body: unknown;
     try {
       body = JSON.parse(raw);

@@ -1,6 +1,6 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { readBody } from '../providers/transport/read-body.js';
+import { readResponseText } from '../providers/transport/read-body.js';
 import { GatewayError, type EmbeddingResponse } from '../spec/index.js';
 import type { RequestContext } from './context.js';
 import type { Target } from './target.js';
@@ -22,7 +22,7 @@ export async function attemptEmbedding(target: Target, body: Record<string, unkn
   const built = adapter.buildEmbeddingRequest(body, target.model, key, provider.settings);
   const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
   const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
-  const text = await readBody(response.body);
+  const text = await readResponseText(response);
   if (response.status >= 400) throw adapter.chatCodec.decodeError(response.status, text, response.headers);
   let parsed: unknown;
   try {

@@ -76,6 +76,11 @@ export interface UpstreamHttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: AsyncIterable<Buffer | string>;
+  /**
+   * Optional: the whole body as text in one read, cheaper than iterating `body` (use one or the
+   * other). Rejects past `limitBytes`, with the same errors as iterating would.
+   */
+  text?(limitBytes: number): Promise<string>;
 }
 
 /** Serves upstream requests in-process (the `mock` provider) exactly as a remote upstream would. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../spec/index.js';
+import { readStream } from '../providers/transport/read-body.js';
 import { jsonErrorPosition } from './json-error-position.js';
 
 /** Reads a JSON body of at most `limit` bytes. Errors name the problem and, for bad JSON, the position. */
@@ -14,17 +15,11 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
     request.resume();
     throw new GatewayError('unsupported_media_type', `Expected a JSON body (application/json), got ${type.split(';')[0]}.`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      request.resume();
-      throw new GatewayError('body_too_large', `The request body exceeds the limit of ${limit} bytes (server.max_body_bytes).`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  const bytes = await readStream(request, limit, () => {
+    request.resume();
+    return new GatewayError('body_too_large', `The request body exceeds the limit of ${limit} bytes (server.max_body_bytes).`);
+  });
+  const text = bytes.toString('utf8');
   if (text.trim().length === 0) throw new GatewayError('invalid_json', 'The request body is empty; expected a JSON object.');
   try {
     return JSON.parse(text);

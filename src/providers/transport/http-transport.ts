@@ -1,6 +1,8 @@
 import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../../spec/index.js';
+import type { Readable } from 'node:stream';
 import type { UpstreamHttpRequest, UpstreamHttpResponse } from '../provider.js';
+import { readStream } from './read-body.js';
 
 export interface HttpTransportOptions {
   /** Max connections per upstream origin. */
@@ -56,10 +58,14 @@ export class HttpTransport {
         ...(limits.idleMs === undefined ? {} : { bodyTimeout: limits.idleMs }),
         // undici 7 rejects a `throwOnError` option: error statuses come back as responses.
       });
+      const host = url.host;
       return {
         status: response.statusCode,
         headers: response.headers,
-        body: mapBodyErrors(response.body, url.host, deadline),
+        get body() {
+          return mapBodyErrors(response.body, host, deadline);
+        },
+        text: (limitBytes) => readWhole(response.body, limitBytes, host, deadline),
       };
     } catch (error) {
       deadline?.clear();
@@ -122,6 +128,18 @@ class Deadline {
   private readonly forward = (): void => {
     this.controller.abort(this.caller.reason);
   };
+}
+
+async function readWhole(body: Readable, limitBytes: number, host: string, deadline: Deadline | undefined): Promise<string> {
+  try {
+    const bytes = await readStream(body, limitBytes, () => new Error(`upstream body exceeds ${limitBytes} bytes`));
+    return bytes.toString('utf8');
+  } catch (error) {
+    body.destroy();
+    throw toTransportError(error, host, undefined, deadline);
+  } finally {
+    deadline?.clear();
+  }
 }
 
 async function* mapBodyErrors(body: AsyncIterable<Buffer>, host: string, deadline: Deadline | undefined): AsyncIterable<Buffer> {
