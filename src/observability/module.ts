@@ -40,7 +40,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
 
   let write: ((records: RequestRecord[]) => void) | undefined;
   if (settings.request_log) {
-    const store = await openLogStore(context.storage);
+    const store = await openLogStore(context.storage, context.logger);
     const writer = new LogWriter({
       store,
       logger: context.logger,
@@ -58,7 +58,10 @@ export const observabilityModule: ModuleFactory = async (context) => {
     closers.push(() => tail.close());
     adminOnly.push(...logRoutes(store, () => writer.flush()));
     const stopRetention = scheduleRetention(store, settings.retention_days, context.logger);
-    closers.push(stopRetention, () => writer.close());
+    closers.push(stopRetention, async () => {
+      await writer.close();
+      await store.close?.();
+    });
   }
   if (metrics !== undefined) routes.push(metricsRoute(metrics, settings.metrics_token));
   if (settings.alerts.enabled) {

@@ -16,4 +16,6 @@ export interface LogStore {
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
   /** Deletes records that arrived before `epochMs`; returns how many. */
   deleteBefore(epochMs: number): Promise<number>;
+  /** Releases what the store holds besides the gateway's storage (a writer thread); after the last insert. */
+  close?(): Promise<void>;
 }

@@ -3,11 +3,18 @@ import { sqlDatabaseFor } from '../storage/sql-database-for.js';
 import type { LogStore } from './log-store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { SqlLogStore } from './sql-log-store.js';
+import { WorkerLogStore } from './worker-log-store.js';
+import type { Logger } from '../../server/logger.js';
 
-/** The request log on the gateway's storage, migrated. */
-export async function openLogStore(storage: Storage, prefix = 'tollgate_'): Promise<LogStore> {
+/**
+ * The request log on the gateway's storage, migrated. On an SQLite file, inserts run on a writer
+ * thread (`logger` hears if it fails); an in-memory SQLite database cannot be shared with one.
+ */
+export async function openLogStore(storage: Storage, logger: Logger, prefix = 'tollgate_'): Promise<LogStore> {
   const database = sqlDatabaseFor(storage);
-  const store = database === undefined ? new MemoryLogStore() : new SqlLogStore(database, prefix);
+  if (database === undefined) return new MemoryLogStore();
+  const store = new SqlLogStore(database, prefix);
   await store.migrate();
+  if (storage.kind === 'sqlite' && storage.path !== ':memory:' && storage.path !== '') return new WorkerLogStore(store, storage.path, logger);
   return store;
 }

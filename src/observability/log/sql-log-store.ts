@@ -25,12 +25,17 @@ export class SqlLogStore implements LogStore {
     return migrate(this.database, this.prefix, 'request_log', REQUEST_LOG_MIGRATIONS);
   }
 
+  /** The one-row insert statement (SQLite), for writers on another connection (sqlite-insert-worker.ts). */
+  get insertStatement(): string {
+    return `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values (${STORED_COLUMNS.map(() => '?').join(', ')})`;
+  }
+
   async insert(records: readonly RequestRecord[]): Promise<void> {
     if (records.length === 0) return;
     const row = `(${STORED_COLUMNS.map(() => '?').join(', ')})`;
     await this.database.transaction(async (transaction) => {
       if (transaction.dialect === 'sqlite') {
-        const sql = `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values ${row}`;
+        const sql = this.insertStatement;
         for (const record of records) await transaction.execute(sql, this.values(record));
         return;
       }
@@ -96,7 +101,8 @@ export class SqlLogStore implements LogStore {
     return this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
   }
 
-  private values(record: RequestRecord): SqlValue[] {
+  /** A record as the statement's parameters, in column order. */
+  values(record: RequestRecord): SqlValue[] {
     return RECORD_COLUMNS.map((column) => {
       if (column === 'timestamp') return Date.parse(record.timestamp);
       if (column === 'metadata') return JSON.stringify(record.metadata);

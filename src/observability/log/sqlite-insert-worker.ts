@@ -1,0 +1,47 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { SqlValue } from '../storage/sql-database.js';
+
+/** What the gateway sends: one batch of rows, each the insert statement's parameters. */
+export interface InsertBatch {
+  id: number;
+  rows: SqlValue[][];
+}
+
+/** The answer to a batch: stored, or why not. */
+export interface InsertDone {
+  id: number;
+  error?: string;
+}
+
+export interface InsertWorkerData {
+  path: string;
+  statement: string;
+}
+
+/**
+ * Runs the request log's SQLite inserts on a thread of their own, on a second connection to the
+ * same file (WAL lets the gateway's connection keep reading meanwhile). better-sqlite3 is
+ * synchronous: on the main thread a batch insert, and the fsync of a checkpoint, would stall every
+ * request in flight.
+ */
+const { path, statement } = workerData as InsertWorkerData;
+const database = new Database(path);
+database.pragma('journal_mode = WAL');
+database.pragma('synchronous = NORMAL');
+database.pragma('busy_timeout = 5000');
+const insert = database.prepare(statement);
+const insertAll = database.transaction((rows: SqlValue[][]) => {
+  for (const row of rows) insert.run(row.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)));
+});
+
+parentPort!.on('message', (batch: InsertBatch) => {
+  let done: InsertDone;
+  try {
+    insertAll(batch.rows);
+    done = { id: batch.id };
+  } catch (error) {
+    done = { id: batch.id, error: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort!.postMessage(done);
+});
