@@ -66,8 +66,9 @@ export class BudgetAlerts {
       const ceiling = info.limit + state.credit;
       if (ceiling <= 0) continue;
       for (const threshold of thresholds) {
+        if (state.used < threshold * ceiling) continue;
         const name = `${line.counter}@${threshold}`;
-        if (state.used < threshold * ceiling || this.fired.has(name)) continue;
+        if (this.fired.has(name)) continue;
         this.fired.add(name);
         this.fire(info, line, threshold, state.used, ceiling);
       }

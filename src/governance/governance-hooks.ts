@@ -6,7 +6,7 @@ import type { RoutePlan, Target } from '../pipeline/target.js';
 import { GatewayError, type Usage } from '../spec/index.js';
 import type { KeyRecord } from './entities.js';
 import { hashKey, presentedKey } from './key-secret.js';
-import { actualAmounts, addScopeLines, type LimitScope, type LineInfo } from './limit-lines.js';
+import { actualAmounts, addScopeLines, limitScope, type LimitScope, type LineInfo } from './limit-lines.js';
 import { refusalError } from './limit-errors.js';
 import { authorizePlan } from './model-access.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
@@ -35,6 +35,11 @@ export class GovernanceHooks implements Governance {
   /** Requests already counted against key/team/customer request limits (retries are not counted again). */
   private readonly counted = new WeakSet<RequestContext>();
   private readonly providerScopes = new Map<string, LimitScope>();
+  /**
+   * Each entity's limit scope, built on its first request. Keyed by the record object: an admin
+   * change or a reload puts a new record in the registry, so a stale scope is never found.
+   */
+  private readonly scopes = new WeakMap<object, LimitScope>();
 
   constructor(private options: GovernanceHooksOptions) {
     for (const name of Object.keys(options.providers)) this.refreshProvider(name);
@@ -58,7 +63,7 @@ export class GovernanceHooks implements Governance {
     const budgets = override?.budgets ?? config.budgets;
     const rateLimits = override === undefined ? config.rate_limits : override.rate_limits;
     if ((budgets?.length ?? 0) === 0 && rateLimits === undefined) this.providerScopes.delete(name);
-    else this.providerScopes.set(name, { level: 'provider', scope: `provider:${name}`, label: `provider "${name}"`, budgets, rateLimits, maxConcurrent: undefined, anchor: 0 });
+    else this.providerScopes.set(name, limitScope({ level: 'provider', scope: `provider:${name}`, label: `provider "${name}"`, budgets, rateLimits, maxConcurrent: undefined, anchor: 0 }));
   }
 
   authenticate(context: RequestContext): Principal | undefined {
@@ -116,22 +121,21 @@ export class GovernanceHooks implements Governance {
       const amounts = { usd, tokens, countRequest: firstCount };
       const customer = registry.customerOf(key);
       if (customer !== undefined) {
-        addScopeLines({ level: 'customer', scope: `customer:${customer.id}`, label: `customer "${customer.id}"`, budgets: customer.budgets, rateLimits: customer.rate_limits, maxConcurrent: undefined, anchor: Date.parse(customer.created_at) }, amounts, now, lines, infos);
+        const scope = this.scopeOf(customer, () => ({ level: 'customer', scope: `customer:${customer.id}`, label: `customer "${customer.id}"`, budgets: customer.budgets, rateLimits: customer.rate_limits, maxConcurrent: undefined, anchor: Date.parse(customer.created_at) }));
+        addScopeLines(scope, amounts, now, lines, infos);
       }
       const team = key.team === undefined ? undefined : registry.teams.get(key.team);
       if (team !== undefined) {
-        addScopeLines({ level: 'team', scope: `team:${team.id}`, label: `team "${team.id}"`, budgets: team.budgets, rateLimits: team.rate_limits, maxConcurrent: undefined, anchor: Date.parse(team.created_at) }, amounts, now, lines, infos);
+        const scope = this.scopeOf(team, () => ({ level: 'team', scope: `team:${team.id}`, label: `team "${team.id}"`, budgets: team.budgets, rateLimits: team.rate_limits, maxConcurrent: undefined, anchor: Date.parse(team.created_at) }));
+        addScopeLines(scope, amounts, now, lines, infos);
       }
-      addScopeLines({ level: 'key', scope: `key:${key.id}`, label: `virtual key "${key.id}"`, budgets: key.budgets, rateLimits: key.rate_limits, maxConcurrent: key.max_concurrent, anchor: entry.createdAt }, amounts, now, lines, infos);
+      const keyScope = this.scopeOf(entry, () => ({ level: 'key', scope: `key:${key.id}`, label: `virtual key "${key.id}"`, budgets: key.budgets, rateLimits: key.rate_limits, maxConcurrent: key.max_concurrent, anchor: entry.createdAt }));
+      addScopeLines(keyScope, amounts, now, lines, infos);
       const providerConfig = entry.providers?.get(target.provider.name);
       if (providerConfig !== undefined && (providerConfig.budgets.length > 0 || providerConfig.rate_limits !== undefined)) {
-        addScopeLines(
-          { level: 'key_provider', scope: `key:${key.id}/provider:${target.provider.name}`, label: `provider "${target.provider.name}" of virtual key "${key.id}"`, budgets: providerConfig.budgets, rateLimits: providerConfig.rate_limits, maxConcurrent: undefined, anchor: entry.createdAt },
-          { usd, tokens, countRequest: true },
-          now,
-          lines,
-          infos,
-        );
+        const name = target.provider.name;
+        const scope = this.scopeOf(providerConfig, () => ({ level: 'key_provider', scope: `key:${key.id}/provider:${name}`, label: `provider "${name}" of virtual key "${key.id}"`, budgets: providerConfig.budgets, rateLimits: providerConfig.rate_limits, maxConcurrent: undefined, anchor: entry.createdAt }));
+        addScopeLines(scope, { usd, tokens, countRequest: true }, now, lines, infos);
       }
     }
     const providerScope = this.providerScopes.get(target.provider.name);
@@ -157,6 +161,15 @@ export class GovernanceHooks implements Governance {
       },
       release: () => finish(actualAmounts(lines, infos, 0, 0, true)),
     };
+  }
+
+  private scopeOf(owner: object, build: () => Omit<LimitScope, 'memo'>): LimitScope {
+    let scope = this.scopes.get(owner);
+    if (scope === undefined) {
+      scope = limitScope(build());
+      this.scopes.set(owner, scope);
+    }
+    return scope;
   }
 
   private entryOf(principal: Principal): KeyEntry {
