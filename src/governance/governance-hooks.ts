@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../config/provider-schema.js';
-import type { Principal, RequestContext, RequestCost } from '../pipeline/context.js';
+import { ContextSlot, type Principal, type RequestContext, type RequestCost } from '../pipeline/context.js';
 import type { Admission, AdmissionEstimate, Governance } from '../pipeline/hooks.js';
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
 import type { RoutePlan, Target } from '../pipeline/target.js';
@@ -33,7 +33,7 @@ const NO_ADMISSION: Admission = { settle() {}, release() {} };
  */
 export class GovernanceHooks implements Governance {
   /** Requests already counted against key/team/customer request limits (retries are not counted again). */
-  private readonly counted = new WeakSet<RequestContext>();
+  private readonly counted = new ContextSlot<true>();
   private readonly providerScopes = new Map<string, LimitScope>();
   /**
    * Each entity's limit scope, built on its first request. Keyed by the record object: an admin
@@ -114,7 +114,7 @@ export class GovernanceHooks implements Governance {
     const lines: LimitLine[] = [];
     const infos: LineInfo[] = [];
     const principal = context.principal;
-    const firstCount = !this.counted.has(context);
+    const firstCount = this.counted.get(context) === undefined;
     if (principal !== undefined) {
       const entry = this.entryOf(principal);
       const key = entry.record;
@@ -144,7 +144,7 @@ export class GovernanceHooks implements Governance {
 
     const result = await reserveOrExplain(store, lines, now, this.options.reservationTtlMs);
     if (!result.ok) throw refusalError(infos[result.index]!, result.state, lines[result.index]!.amount, now);
-    if (firstCount && principal !== undefined) this.counted.add(context);
+    if (firstCount && principal !== undefined) this.counted.set(context, true);
     this.setRateLimitHeaders(context, result.remaining, infos);
 
     let done = false;

@@ -81,6 +81,27 @@ export interface RequestContext {
   responseHeaders: Record<string, string>;
   /** performance.now() when the request ended. */
   endedAt: number | undefined;
+  /** Features' per-request state, through ContextSlot. */
+  readonly slots: unknown[];
+}
+
+let slotsTaken = 0;
+
+/**
+ * A place on every request context for one feature's per-request state (the router's session,
+ * whether governance already counted the request). Cheaper than a WeakMap keyed by the context,
+ * which costs an ephemeron entry per request that the garbage collector must then sweep.
+ */
+export class ContextSlot<T> {
+  private readonly index = slotsTaken++;
+
+  get(context: RequestContext): T | undefined {
+    return context.slots[this.index] as T | undefined;
+  }
+
+  set(context: RequestContext, value: T | undefined): void {
+    context.slots[this.index] = value;
+  }
 }
 
 export interface ContextInit {
@@ -124,6 +145,7 @@ export function createContext(init: ContextInit): RequestContext {
     endedAt: undefined,
     captureOutput: undefined,
     finishReason: undefined,
+    slots: [],
   };
 }
 

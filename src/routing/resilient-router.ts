@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../config/provider-schema.js';
 import { routingSchema, type RoutingConfig } from '../config/routing-schema.js';
-import type { RequestContext } from '../pipeline/context.js';
+import { ContextSlot, type RequestContext } from '../pipeline/context.js';
 import type { RequestObserver, Router } from '../pipeline/hooks.js';
 import type { RoutePlan } from '../pipeline/target.js';
 import type { UpstreamTimeouts } from '../providers/transport/http-transport.js';
@@ -28,7 +28,7 @@ export interface ResilientRouterOptions {
 export class ResilientRouter implements Router {
   readonly state: RouterState;
   readonly observer: RequestObserver;
-  private readonly sessions = new WeakMap<RequestContext, ResilientSession>();
+  private readonly sessions = new ContextSlot<ResilientSession>();
   private maxTimeoutOverrideMs: number;
 
   constructor(options: ResilientRouterOptions = {}) {
@@ -44,7 +44,7 @@ export class ResilientRouter implements Router {
       onAttempt: (context, outcome) => this.sessions.get(context)?.settle(outcome),
       onRequestEnd: (context) => {
         this.sessions.get(context)?.end();
-        this.sessions.delete(context);
+        this.sessions.set(context, undefined);
       },
     };
   }

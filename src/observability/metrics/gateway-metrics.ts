@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RequestContext } from '../../pipeline/context.js';
+import { ContextSlot, type RequestContext } from '../../pipeline/context.js';
 import type { AttemptOutcome } from '../../pipeline/hooks.js';
 import { LabelGuard } from './label-guard.js';
 import { registerStateGauges, type StateSources } from './state-gauges.js';
@@ -36,7 +36,7 @@ export class GatewayMetrics {
   private readonly keys: LabelGuard;
   private readonly teams: LabelGuard;
   private readonly customers: LabelGuard;
-  private readonly started = new WeakSet<RequestContext>();
+  private readonly started = new ContextSlot<true>();
 
   /** `sources`: other features' state, read at scrape time (circuits, budgets). */
   constructor(maxLabelValues: number, sources: StateSources = {}) {
@@ -65,7 +65,7 @@ export class GatewayMetrics {
   }
 
   requestStarted(context: RequestContext): void {
-    this.started.add(context);
+    this.started.set(context, true);
     this.inFlight.inc();
   }
 
@@ -76,7 +76,10 @@ export class GatewayMetrics {
   }
 
   requestFinished(context: RequestContext): void {
-    if (this.started.delete(context)) this.inFlight.dec();
+    if (this.started.get(context) === true) {
+      this.started.set(context, undefined);
+      this.inFlight.dec();
+    }
     const target = context.served ?? context.attempts[context.attempts.length - 1]?.target;
     const provider = this.providers.value(target?.provider.name);
     const model = this.models.value(target?.model ?? context.requestedModel);
