@@ -4,6 +4,7 @@ import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
 import type { HttpExchange, UpgradeRoute } from './http-route.js';
 import type { Logger } from './logger.js';
+import { RequestAbortController } from '../providers/transport/request-abort.js';
 import { readJsonBody } from './read-json.js';
 import { requestIdFrom } from './request-id.js';
 import { renderOpenAIError, sendError } from './respond.js';
@@ -115,7 +116,7 @@ export class HttpServer {
     }
 
     const { route, params } = match;
-    const controller = new AbortController();
+    const controller = new RequestAbortController();
     const abort = () => controller.abort(new Error('client disconnected'));
     response.once('close', () => {
       if (!response.writableFinished) abort();

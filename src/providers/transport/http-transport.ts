@@ -3,6 +3,7 @@ import { GatewayError } from '../../spec/index.js';
 import type { Readable } from 'node:stream';
 import type { UpstreamHttpRequest, UpstreamHttpResponse } from '../provider.js';
 import { readStream } from './read-body.js';
+import { abortEventsOf, listenForAbort, RequestAbortController, stopListeningForAbort } from './request-abort.js';
 
 export interface HttpTransportOptions {
   /** Max connections per upstream origin. */
@@ -53,7 +54,7 @@ export class HttpTransport {
         method: request.method,
         headers: request.headers,
         body: request.body,
-        signal: deadline?.signal ?? signal,
+        signal: abortEventsOf(deadline?.signal ?? signal),
         ...(limits.firstByteMs === undefined ? {} : { headersTimeout: limits.firstByteMs }),
         ...(limits.idleMs === undefined ? {} : { bodyTimeout: limits.idleMs }),
         // undici 7 rejects a `throwOnError` option: error statuses come back as responses.
@@ -98,7 +99,7 @@ export class HttpTransport {
 
 /** The total deadline of one exchange: aborts when the time is up or the caller goes away. */
 class Deadline {
-  private readonly controller = new AbortController();
+  private readonly controller = new RequestAbortController();
   private readonly timer: NodeJS.Timeout;
   expired = false;
 
@@ -113,7 +114,7 @@ class Deadline {
     // The timer must never keep the process alive on its own.
     this.timer.unref();
     if (caller.aborted) this.controller.abort(caller.reason);
-    else caller.addEventListener('abort', this.forward, { once: true });
+    else listenForAbort(caller, this.forward);
   }
 
   get signal(): AbortSignal {
@@ -122,7 +123,7 @@ class Deadline {
 
   clear(): void {
     clearTimeout(this.timer);
-    this.caller.removeEventListener('abort', this.forward);
+    stopListeningForAbort(this.caller, this.forward);
   }
 
   private readonly forward = (): void => {
