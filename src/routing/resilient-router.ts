@@ -30,6 +30,7 @@ export class ResilientRouter implements Router {
   readonly observer: RequestObserver;
   private readonly sessions = new WeakMap<RequestContext, ResilientSession>();
   private maxTimeoutOverrideMs: number;
+  private sessionsOpen = 0;
 
   constructor(options: ResilientRouterOptions = {}) {
     const config = options.config ?? routingSchema.parse({});
@@ -43,8 +44,11 @@ export class ResilientRouter implements Router {
     this.observer = {
       onAttempt: (context, outcome) => this.sessions.get(context)?.settle(outcome),
       onRequestEnd: (context) => {
-        this.sessions.get(context)?.end();
+        const session = this.sessions.get(context);
+        if (session === undefined) return;
+        session.end();
         this.sessions.delete(context);
+        this.sessionsOpen--;
       },
     };
   }
@@ -53,7 +57,13 @@ export class ResilientRouter implements Router {
     const override = timeoutOverride(context.headers[TIMEOUT_HEADER], this.maxTimeoutOverrideMs);
     const session = new ResilientSession(this.state, context, plan, override);
     this.sessions.set(context, session);
+    this.sessionsOpen++;
     return session;
+  }
+
+  /** Requests started and not yet ended (a count that must return to 0: nothing is kept per request). */
+  get openSessions(): number {
+    return this.sessionsOpen;
   }
 
   /**
