@@ -248,6 +248,8 @@ export class Pipeline {
       attempt.errorCode = streamError.code;
       attempt.errorMessage = streamError.message;
       context.error = streamError;
+      // The caller got part of an answer: the log's stop reason says it was cut short.
+      context.finishReason = { unified: 'error', raw: streamError.code };
     }
     this.settle(context, target, usage, admission);
     if (streamError !== undefined) this.reportAttempt(context, { target, ok: false, error: streamError, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });
