@@ -5,6 +5,7 @@ import type { RequestObserver, Router } from '../pipeline/hooks.js';
 import type { RoutePlan } from '../pipeline/target.js';
 import type { UpstreamTimeouts } from '../providers/transport/http-transport.js';
 import { systemEnvironment, type RouterEnvironment } from './clock.js';
+import type { HealthChecks } from './health-checks.js';
 import { HealthRegistry } from './health-registry.js';
 import { providerTimeouts, TIMEOUT_HEADER, timeoutOverride } from './request-timeouts.js';
 import type { RouterState } from './router-state.js';
@@ -31,6 +32,8 @@ export class ResilientRouter implements Router {
   private readonly sessions = new WeakMap<RequestContext, ResilientSession>();
   private maxTimeoutOverrideMs: number;
   private sessionsOpen = 0;
+  /** The active health checks, when the routing module runs them (`routing.health_checks`). */
+  healthChecks: HealthChecks | undefined;
 
   constructor(options: ResilientRouterOptions = {}) {
     const config = options.config ?? routingSchema.parse({});
