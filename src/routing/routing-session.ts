@@ -189,8 +189,10 @@ export class ResilientSession implements RoutingSession {
     if (waitMs > config.retry.max_retry_after_ms) return 'next-target';
     this.retriesLeft--;
     this.retryCount++;
-    await environment.sleep(waitMs, this.context.signal);
-    if (this.context.signal.aborted) return 'stop';
+    if (waitMs > 0) {
+      await environment.sleep(waitMs, this.context.signal);
+      if (this.context.signal.aborted) return 'stop';
+    }
     const later = environment.now();
     // Prefer a key that has not failed yet; else any usable one; after waiting out a 429, the same key.
     const key = chooseKey(current.target, health, later, environment.random, this.failedKeys) ?? chooseKey(current.target, health, later, environment.random, undefined);

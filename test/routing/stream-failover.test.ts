@@ -226,5 +226,7 @@ test('a stream cut after content is logged as cut short: status 200, stop reason
   assert.equal(record.provider, 'primary');
   assert.equal(record.attempts, 1);
   assert.ok(record.ttft_ms !== null);
+  const cutShort = await adminGet<{ logs: RequestRecord[]; total: number }>(running.url, '/admin/logs?stop_reason=error');
+  assert.deepEqual(cutShort.body.logs.map((each) => each.request_id), ['cut-short-1']);
   await leaks.settled({ idleSockets: 0 });
 });
