@@ -108,7 +108,7 @@ export class Pipeline {
     context.requestedModel = request.model;
     this.start(context);
     try {
-      const plan = this.plan(context, request.model, undefined);
+      const plan = this.plan(context, request.model, request.gateway?.fallbacks);
       const inputTokens = estimateEmbeddingInputTokens(request);
       await this.dispatch(context, plan, inputTokens, undefined, async (target, attempt, admission) => {
         const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);

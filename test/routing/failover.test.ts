@@ -167,6 +167,29 @@ test('a 400 is the caller\'s fault: one attempt, no fallback', async () => {
   await nothingLeaks(running, 1);
 });
 
+test('embeddings take per-request fallbacks from the body and the header too', async () => {
+  const primary = await fake();
+  const backup = await fake();
+  const third = await fake();
+  primary.enqueue({ error: { status: 503, message: 'unavailable' } }, { error: { status: 503, message: 'unavailable' } });
+  const running = await gateway({ providers: { primary: openai(primary.url, { max_retries: 0 }), backup: openai(backup.url, { max_retries: 0 }), third: openai(third.url) } });
+  const embed = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${running.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'primary/text-embedding-3-small', input: 'hello', ...body }) });
+    const json = (await response.json()) as { data?: unknown[] };
+    return { status: response.status, provider: response.headers.get('x-tollgate-provider'), attempts: response.headers.get('x-tollgate-attempts'), data: json.data };
+  };
+  const fromBody = await embed({ fallbacks: ['backup/text-embedding-3-small'] });
+  assert.deepEqual([fromBody.status, fromBody.provider, fromBody.attempts], [200, 'backup', '2']);
+  assert.equal(fromBody.data?.length, 1);
+  assert.equal((backup.requests[0]!.body as Record<string, unknown>).fallbacks, undefined, 'the gateway field is not sent upstream');
+  backup.enqueue({ error: { status: 500, message: 'boom' } });
+  const both = await embed({ fallbacks: ['backup/text-embedding-3-small'] }, { 'x-tollgate-fallbacks': 'third/text-embedding-3-small' });
+  assert.deepEqual([both.status, both.provider, both.attempts], [200, 'third', '3']);
+  const malformed = await embed({ fallbacks: 'backup/text-embedding-3-small' });
+  assert.equal(malformed.status, 400);
+  await nothingLeaks(running, 3);
+});
+
 test('connection refused is retried, then the header fallback serves', async () => {
   const backup = await fake();
   const running = await gateway({ providers: { down: openai(`http://127.0.0.1:${await closedPort()}`, { max_retries: 1 }), backup: openai(backup.url) } });
