@@ -275,6 +275,40 @@ test('a slow first byte past first_byte_ms times out and is retried; if it persi
   await nothingLeaks(running, 1);
 });
 
+test('a connection that never finishes its set-up trips connect_ms, closes, and falls back', async () => {
+  // Accepts TCP and never answers the TLS handshake: the connection is never ready.
+  const accepted: import('node:net').Socket[] = [];
+  const closed: Promise<void>[] = [];
+  const silent = createServer((socket) => {
+    accepted.push(socket);
+    closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
+    // Read (and ignore) the TLS hello, so the gateway's closing the connection is seen.
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+  const backup = await fake();
+  const { port } = silent.address() as AddressInfo;
+  const running = await gateway({ providers: { silent: openai(`https://127.0.0.1:${port}`, { max_retries: 0, timeouts: { connect_ms: 200, first_byte_ms: 60_000 } }), backup: openai(backup.url) } });
+  const response = await chat(running, 'silent/gpt-4o-mini', { body: { fallbacks: ['backup/gpt-4o-mini'] } });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('x-tollgate-provider'), 'backup');
+  assert.equal(response.headers.get('x-tollgate-attempts'), '2');
+  assert.equal(accepted.length, 1);
+
+  const alone = await chat(running, 'silent/gpt-4o-mini');
+  assert.equal(alone.status, 504);
+  assert.equal(alone.json().error.code, 'upstream_timeout');
+  assert.match(alone.json().error.message, /connecting to/);
+  // The gateway gave up on both connections and closed them.
+  assert.equal(accepted.length, 2);
+  await Promise.all(closed);
+  await nothingLeaks(running, 1);
+});
+
 test('x-tollgate-timeout-ms shortens the wait for one request; a malformed value is a 400', async () => {
   const upstream = await fake();
   // undici checks timeouts on a coarse (~0.5 s) timer, so the upstream is far slower than the override.
