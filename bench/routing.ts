@@ -2,7 +2,7 @@
  * Micro-benchmark of routing cost: selection, key choice and health bookkeeping for one request
  * (start → next → outcome → end), per strategy, without any I/O. The last row adds a failed first
  * attempt (503, retried at once on the same target with another key): the failure bookkeeping.
- * Run: npx tsc -p tsconfig.json && node dist/bench/routing.js [iterations]
+ * Run: npm run bench:routing (= npx tsc -p tsconfig.json && node dist/bench/routing.js [iterations])
  */
 import { providerSchema } from '../src/config/provider-schema.js';
 import { routingSchema } from '../src/config/routing-schema.js';
