@@ -162,6 +162,33 @@ test('Anthropic in, OpenAI upstream: a stream reset after content ends with an A
   await leaks.settled({ idleSockets: 0 });
 });
 
+test('Gemini in, OpenAI upstream: a stream reset after content ends with a Google error envelope and no finish after it', async () => {
+  const upstream = await scripted();
+  upstream.script((_request, response) => {
+    startEventStream(response);
+    response.write(chunk({ role: 'assistant', content: 'Partial answ' }));
+    setTimeout(() => response.socket?.destroy(), 5);
+  });
+  const { running, leaks } = await gateway({ providers: { primary: openaiProvider(upstream.url) } });
+  const raw = await fetch(`${running.url}/gemini/v1beta/models/primary/gpt-4o-mini:streamGenerateContent?alt=sse`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hello' }] }] }),
+  });
+  assert.equal(raw.status, 200);
+  const frames = (await raw.text())
+    .split(/\r?\n\r?\n/)
+    .filter((frame) => frame.startsWith('data: '))
+    .map((frame) => JSON.parse(frame.slice(6)) as { error?: { code: number; message: string; status: string }; candidates?: { finishReason?: string; content?: { parts: { text?: string }[] } }[] });
+  assert.equal(frames[0]!.candidates?.[0]?.content?.parts[0]?.text, 'Partial answ');
+  const last = frames[frames.length - 1]!;
+  assert.equal(typeof last.error?.message, 'string');
+  assert.equal(typeof last.error?.code, 'number');
+  assert.ok(frames.every((frame) => frame.candidates?.[0]?.finishReason === undefined), 'no frame says the answer finished');
+  assert.equal(upstream.count, 1);
+  await leaks.settled({ idleSockets: 0 });
+});
+
 test('a stream whose first event is not JSON fails over like any broken stream', async () => {
   const primary = await scripted();
   const backup = await fake();
