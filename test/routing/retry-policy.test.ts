@@ -37,6 +37,18 @@ test('a 429 rotates to another key at once; with no other key it waits out Retry
   assert.deepEqual(waits, [1_500]);
 });
 
+test('a 429 without Retry-After on the only key backs off, then tries that key again', async () => {
+  const { router, waits } = testRouter(fast);
+  const oneKey = targetOf(provider('q', { keys: ['only'], maxRetries: 1 }), 'm');
+  const { tried, thrown } = await drive(router, plan([{ targets: [oneKey] }]), (_target, index) => (index === 0 ? upstreamError('upstream_rate_limited', 429) : undefined));
+  assert.equal(thrown, undefined);
+  assert.deepEqual(tried.map((each) => each.key!.id), ['only', 'only']);
+  assert.equal(waits.length, 1);
+  assert.ok(waits[0]! >= 50 && waits[0]! <= 100, `backoff ${waits[0]}`);
+  // Without Retry-After the key is not rested: one 429 is one failure on its circuit.
+  assert.equal(router.health.key('q', oneKey.provider.keys[0]!).breaker.state(0), 'closed');
+});
+
 test('a Retry-After longer than max_retry_after_ms moves on to the fallback instead of waiting', async () => {
   const { router, waits } = testRouter({ retry: { max_retry_after_ms: 2_000 } });
   const primary = targetOf(provider('primary', { keys: ['k'] }), 'm');
