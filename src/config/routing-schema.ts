@@ -29,14 +29,27 @@ export const keyHealthSchema = z.strictObject({
   auth_cooldown_ms: z.number().int().nonnegative().default(300_000),
 });
 
+/** Optional active checks: a one-token request to each watched target every `interval_ms` (see docs/routing.md). */
+export const healthCheckSchema = z.strictObject({
+  /** Off by default: every check is a real request the provider bills. */
+  enabled: z.boolean().default(false),
+  interval_ms: z.number().int().positive().default(30_000),
+  /** A check that takes longer fails. */
+  timeout_ms: z.number().int().positive().default(10_000),
+  /** `open`: only targets whose circuit is not closed (to close it as soon as they recover); `all`: every configured target. */
+  targets: z.enum(['open', 'all']).default('open'),
+});
+
 /** `routing`: how targets are chosen, retried and taken out of rotation. */
 export const routingSchema = z.strictObject({
   circuit_breaker: circuitBreakerSchema.default(circuitBreakerSchema.parse({})),
   retry: retrySchema.default(retrySchema.parse({})),
   keys: keyHealthSchema.default(keyHealthSchema.parse({})),
+  health_checks: healthCheckSchema.default(healthCheckSchema.parse({})),
   /** Half-life-like decay of the latency estimate (peak EWMA) used by the `latency` strategy. */
   latency_decay_ms: z.number().int().positive().default(10_000),
 });
 
 export type RoutingConfig = z.infer<typeof routingSchema>;
 export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
+export type HealthCheckConfig = z.infer<typeof healthCheckSchema>;

@@ -108,7 +108,7 @@ export class Pipeline {
     context.requestedModel = request.model;
     this.start(context);
     try {
-      const plan = this.plan(context, request.model, undefined);
+      const plan = this.plan(context, request.model, request.gateway?.fallbacks);
       const inputTokens = estimateEmbeddingInputTokens(request);
       await this.dispatch(context, plan, inputTokens, undefined, async (target, attempt, admission) => {
         const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
@@ -248,6 +248,8 @@ export class Pipeline {
       attempt.errorCode = streamError.code;
       attempt.errorMessage = streamError.message;
       context.error = streamError;
+      // The caller got part of an answer: the log's stop reason says it was cut short.
+      context.finishReason = { unified: 'error', raw: streamError.code };
     }
     this.settle(context, target, usage, admission);
     if (streamError !== undefined) this.reportAttempt(context, { target, ok: false, error: streamError, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });

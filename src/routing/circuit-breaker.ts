@@ -89,6 +89,20 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * An active health check succeeded: the target is demonstrably back, so the circuit closes now,
+   * even before the open period is over, with its counts cleared.
+   */
+  recover(now: number): void {
+    this.count(now, true);
+    this.consecutive = 0;
+    if (!this.opened) return;
+    this.opened = false;
+    this.probing = false;
+    this.reason = undefined;
+    this.reset();
+  }
+
   /** Opens the circuit until `until` (kept if it is already open for longer). */
   trip(until: number, reason: string): void {
     if (this.opened && this.openUntil >= until) return;

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ChatRequest } from '../spec/index.js';
+import type { GatewayOptions } from '../spec/index.js';
 
 export const FALLBACKS_HEADER = 'x-tollgate-fallbacks';
 
@@ -7,7 +7,7 @@ export const FALLBACKS_HEADER = 'x-tollgate-fallbacks';
  * Adds the fallbacks a caller sent as `x-tollgate-fallbacks: openai/gpt-4o, anthropic/claude-sonnet-4-5`
  * after those of the body (`"fallbacks": [...]`). Returns the request unchanged when there is no header.
  */
-export function withHeaderFallbacks(request: ChatRequest, headers: IncomingHttpHeaders): ChatRequest {
+export function withHeaderFallbacks<Request extends { gateway?: GatewayOptions }>(request: Request, headers: IncomingHttpHeaders): Request {
   const value = headers[FALLBACKS_HEADER];
   if (value === undefined) return request;
   const listed = (Array.isArray(value) ? value.join(',') : value)

@@ -27,6 +27,11 @@ export class HealthRegistry {
   private readonly targets = new Map<string, TargetHealth>();
   /** Keyed by provider name, then key id. */
   private readonly keys = new Map<string, Map<string, KeyHealth>>();
+  /**
+   * The same by key object, for the hot path: one identity lookup instead of two by name. Cleared on
+   * reload, which builds new key objects (their health is found again by name and id).
+   */
+  private readonly keysByObject = new Map<ProviderKey, KeyHealth>();
 
   constructor(private config: RoutingConfig) {}
 
@@ -35,6 +40,7 @@ export class HealthRegistry {
     this.config = config;
     for (const health of this.targets.values()) health.breaker.reconfigure(config.circuit_breaker);
     for (const health of this.allKeys()) health.breaker.reconfigure(config.circuit_breaker);
+    this.keysByObject.clear();
   }
 
   target(target: Target): TargetHealth {
@@ -47,6 +53,8 @@ export class HealthRegistry {
   }
 
   key(provider: string, key: ProviderKey): KeyHealth {
+    const known = this.keysByObject.get(key);
+    if (known !== undefined && known.provider === provider) return known;
     let byId = this.keys.get(provider);
     if (byId === undefined) this.keys.set(provider, (byId = new Map()));
     let health = byId.get(key.id);
@@ -54,6 +62,10 @@ export class HealthRegistry {
       health = { provider, keyId: key.id, breaker: new CircuitBreaker(this.config.circuit_breaker), inFlight: 0 };
       byId.set(key.id, health);
     }
+    // Keys come from the config, so the cache stays small; the cap only guards against a caller that
+    // builds key objects per request.
+    if (this.keysByObject.size >= 10_000) this.keysByObject.clear();
+    this.keysByObject.set(key, health);
     return health;
   }
 

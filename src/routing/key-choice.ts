@@ -30,6 +30,14 @@ export function chooseKey(target: Target, health: HealthRegistry, now: number, r
   return only;
 }
 
+/** Whether `target` has a key it could use now (or needs none): what makes it eligible, without choosing. */
+export function hasUsableKey(target: Target, health: HealthRegistry, now: number): boolean {
+  const keys = target.provider.keys;
+  if (keys.length === 0) return true;
+  for (const key of keys) if (isUsable(key, target, health, now, undefined)) return true;
+  return false;
+}
+
 function isUsable(key: ProviderKey, target: Target, health: HealthRegistry, now: number, avoid: ReadonlySet<string> | undefined): boolean {
   if (key.models !== undefined && !key.models.has(target.model)) return false;
   if (avoid !== undefined && avoid.has(key.id)) return false;

@@ -5,6 +5,7 @@ import type { RequestObserver, Router } from '../pipeline/hooks.js';
 import type { RoutePlan } from '../pipeline/target.js';
 import type { UpstreamTimeouts } from '../providers/transport/http-transport.js';
 import { systemEnvironment, type RouterEnvironment } from './clock.js';
+import type { HealthChecks } from './health-checks.js';
 import { HealthRegistry } from './health-registry.js';
 import { providerTimeouts, TIMEOUT_HEADER, timeoutOverride } from './request-timeouts.js';
 import type { RouterState } from './router-state.js';
@@ -30,6 +31,9 @@ export class ResilientRouter implements Router {
   readonly observer: RequestObserver;
   private readonly sessions = new ContextSlot<ResilientSession>();
   private maxTimeoutOverrideMs: number;
+  private sessionsOpen = 0;
+  /** The active health checks, when the routing module runs them (`routing.health_checks`). */
+  healthChecks: HealthChecks | undefined;
 
   constructor(options: ResilientRouterOptions = {}) {
     const config = options.config ?? routingSchema.parse({});
@@ -43,8 +47,11 @@ export class ResilientRouter implements Router {
     this.observer = {
       onAttempt: (context, outcome) => this.sessions.get(context)?.settle(outcome),
       onRequestEnd: (context) => {
-        this.sessions.get(context)?.end();
+        const session = this.sessions.get(context);
+        if (session === undefined) return;
+        session.end();
         this.sessions.set(context, undefined);
+        this.sessionsOpen--;
       },
     };
   }
@@ -53,7 +60,13 @@ export class ResilientRouter implements Router {
     const override = timeoutOverride(context.headers[TIMEOUT_HEADER], this.maxTimeoutOverrideMs);
     const session = new ResilientSession(this.state, context, plan, override);
     this.sessions.set(context, session);
+    this.sessionsOpen++;
     return session;
+  }
+
+  /** Requests started and not yet ended (a count that must return to 0: nothing is kept per request). */
+  get openSessions(): number {
+    return this.sessionsOpen;
   }
 
   /**

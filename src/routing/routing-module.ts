@@ -1,9 +1,12 @@
 import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
+import type { Target } from '../pipeline/target.js';
 import type { ProviderInstance } from '../providers/instance.js';
+import { HttpTransport } from '../providers/transport/http-transport.js';
 import { sendJson } from '../server/respond.js';
 import type { RouterEnvironment } from './clock.js';
+import { HealthChecks } from './health-checks.js';
 import { healthReport, type HealthReport } from './health-snapshot.js';
 import { ResilientRouter } from './resilient-router.js';
 
@@ -36,7 +39,16 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
   return (context): GatewayModule => {
     const { config } = context;
     const router = new ResilientRouter({ config: config.routing, providers: config.providers, maxTimeoutOverrideMs: config.server.request_timeout_ms, environment });
-    registerKnownTargets(router, context.resolver, context.providers);
+    // Active checks get their own connection pool (created only when they are on): a check must
+    // never wait behind, or hold up, callers' requests.
+    let transport: HttpTransport | undefined;
+    const scheduleChecks = (targets: readonly Target[]) => {
+      if (router.state.config.health_checks.enabled) transport ??= new HttpTransport({ connectionsPerOrigin: 4 });
+      if (transport === undefined) return;
+      router.healthChecks ??= new HealthChecks(router.state, transport, context.logger);
+      router.healthChecks.configure(targets);
+    };
+    scheduleChecks(registerKnownTargets(router, context.resolver, context.providers));
     routers.set(config, router);
     return {
       name: 'routing',
@@ -44,8 +56,12 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
       observers: [router.observer],
       reconfigure(next) {
         router.reconfigure({ config: next.config.routing, providers: next.config.providers, maxTimeoutOverrideMs: next.config.server.request_timeout_ms });
-        registerKnownTargets(router, next.resolver, next.providers);
+        scheduleChecks(registerKnownTargets(router, next.resolver, next.providers));
         routers.set(next.config, router);
+      },
+      async close() {
+        router.healthChecks?.close();
+        await transport?.close().catch(() => transport?.destroy());
       },
       routes: [
         {
@@ -60,14 +76,24 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
 
 export const routingModule: ModuleFactory = createRoutingModule();
 
-/** So that `GET /health/providers` lists every configured target and key before any traffic. */
-function registerKnownTargets(router: ResilientRouter, resolver: PlanResolver, providers: ReadonlyMap<string, ProviderInstance>): void {
+/**
+ * So that `GET /health/providers` lists every configured target and key before any traffic.
+ * Returns the targets, one per `provider/model`, for the active health checks.
+ */
+function registerKnownTargets(router: ResilientRouter, resolver: PlanResolver, providers: ReadonlyMap<string, ProviderInstance>): Target[] {
+  const known = new Map<string, Target>();
   for (const model of resolver.models()) {
     try {
-      for (const group of resolver.resolve(model).groups) for (const target of group.targets) router.health.target(target);
+      for (const group of resolver.resolve(model).groups) {
+        for (const target of group.targets) {
+          router.health.target(target);
+          if (!known.has(target.ref)) known.set(target.ref, target);
+        }
+      }
     } catch {
       // A model that does not resolve has nothing to report.
     }
   }
   for (const provider of providers.values()) for (const key of provider.keys) router.health.key(provider.name, key);
+  return [...known.values()];
 }

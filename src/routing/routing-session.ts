@@ -7,13 +7,26 @@ import { GatewayError } from '../spec/index.js';
 import { describeTrail, mostRelevantError } from './attempt-trail.js';
 import { failureKind } from './failure-kind.js';
 import type { KeyHealth, TargetHealth } from './health-registry.js';
-import { chooseKey } from './key-choice.js';
+import { chooseKey, hasUsableKey } from './key-choice.js';
 import type { RouterState } from './router-state.js';
-import { choose, type Candidate } from './strategies.js';
+import { choose } from './strategies.js';
 
-interface Keyed extends Candidate {
+/** A target chosen for an attempt, with the key it goes with (`null`: the provider needs none). */
+interface Keyed {
+  readonly target: Target;
+  readonly health: TargetHealth;
   readonly key: ProviderKey | null;
 }
+
+/**
+ * Scratch space for one selection: the eligible targets of a group and their health. Selection is
+ * synchronous, so one pair of arrays serves every session and choosing allocates nothing.
+ */
+const eligibleTargets: Target[] = [];
+const eligibleHealth: TargetHealth[] = [];
+
+/** `x-tollgate-fallbacks` values, made once. */
+const GROUP_NUMBERS = Array.from({ length: 16 }, (_, index) => String(index));
 
 /** The attempt in progress, until the pipeline reports its outcome. */
 interface Outstanding {
@@ -33,17 +46,19 @@ type Decision = Keyed | 'next-target' | 'stop';
  * the router's observer calls for every attempt's outcome.
  */
 export class ResilientSession implements RoutingSession {
-  private groupIndex = -1;
-  private remaining: Target[] = [];
-  private readonly tried = new Set<string>();
+  private groupIndex = 0;
+  /** Refs already handed out: the first one, then (from the second on) a set. */
+  private firstTried: string | undefined;
+  private tried: Set<string> | undefined;
   private current: Keyed | undefined;
   private retriesLeft = 0;
   private retryCount = 0;
   /** Keys of the current target that failed in this request (created on the first failure). */
   private failedKeys: Set<string> | undefined;
   private attemptsMade = 0;
-  private readonly failures: GatewayError[] = [];
-  private readonly skipped: { ref: string; why: string; waitMs: number }[] = [];
+  /** Created on the first failure or skip: a request that succeeds at once allocates neither. */
+  private failures: GatewayError[] | undefined;
+  private skipped: { ref: string; why: string; waitMs: number }[] | undefined;
   private outstanding: Outstanding | undefined;
 
   constructor(
@@ -53,19 +68,32 @@ export class ResilientSession implements RoutingSession {
     private readonly timeoutOverrideMs: number | undefined,
   ) {}
 
-  async next(previous: AttemptOutcome | undefined): Promise<Target | undefined> {
-    if (previous?.error !== undefined) this.failures.push(previous.error);
+  /** Synchronous unless a failure must be handled (it may wait out a backoff). */
+  next(previous: AttemptOutcome | undefined): Promise<Target | undefined> | Target | undefined {
+    if (previous?.error !== undefined) return this.afterAttemptFailed(previous.error);
     if (this.context.signal.aborted) return undefined;
-    if (previous?.error !== undefined && this.current !== undefined) {
-      const decision = await this.afterFailure(previous.error, this.current);
-      if (decision === 'stop') return this.exhausted(previous.error);
+    return this.nextTarget();
+  }
+
+  private async afterAttemptFailed(error: GatewayError): Promise<Target | undefined> {
+    (this.failures ??= []).push(error);
+    if (this.context.signal.aborted) return undefined;
+    if (this.current !== undefined) {
+      const decision = await this.afterFailure(error, this.current);
+      if (decision === 'stop') return this.exhausted(error);
       if (decision !== 'next-target') return this.dispatch(decision);
     }
+    return this.nextTarget();
+  }
+
+  /** The next target by strategy (first attempt on it), or the end of the plan. */
+  private nextTarget(): Target | undefined {
     if (this.attemptsMade >= this.state.config.retry.max_attempts) return this.exhausted(undefined);
     const picked = this.pickTarget();
     if (picked === undefined) return this.exhausted(undefined);
-    this.current = picked;
-    this.tried.add(picked.target.ref);
+    const ref = picked.target.ref;
+    if (this.firstTried === undefined) this.firstTried = ref;
+    else (this.tried ??= new Set([this.firstTried])).add(ref);
     this.retriesLeft = picked.target.provider.maxRetries;
     this.retryCount = 0;
     this.failedKeys = undefined;
@@ -161,8 +189,10 @@ export class ResilientSession implements RoutingSession {
     if (waitMs > config.retry.max_retry_after_ms) return 'next-target';
     this.retriesLeft--;
     this.retryCount++;
-    await environment.sleep(waitMs, this.context.signal);
-    if (this.context.signal.aborted) return 'stop';
+    if (waitMs > 0) {
+      await environment.sleep(waitMs, this.context.signal);
+      if (this.context.signal.aborted) return 'stop';
+    }
     const later = environment.now();
     // Prefer a key that has not failed yet; else any usable one; after waiting out a 429, the same key.
     const key = chooseKey(current.target, health, later, environment.random, this.failedKeys) ?? chooseKey(current.target, health, later, environment.random, undefined);
@@ -180,36 +210,40 @@ export class ResilientSession implements RoutingSession {
   private pickTarget(): Keyed | undefined {
     const { environment, health } = this.state;
     const now = environment.now();
-    for (;;) {
-      if (this.remaining.length > 0) {
-        const candidates: Keyed[] = [];
-        for (const target of this.remaining) {
-          const targetHealth = health.target(target);
-          if (!targetHealth.breaker.allows(now)) {
-            this.skip(target.ref, `circuit open (${targetHealth.breaker.reason ?? 'probe in flight'})`, targetHealth.breaker.remainingMs(now));
-            continue;
-          }
-          const key = chooseKey(target, health, now, environment.random, undefined);
-          if (key === undefined) {
-            this.skip(target.ref, 'every key is cooling down or rate-limited', this.earliestKey(target, now));
-            continue;
-          }
-          candidates.push({ target, health: targetHealth, key });
+    const groups = this.plan.groups;
+    for (; this.groupIndex < groups.length; this.groupIndex++) {
+      const group = groups[this.groupIndex]!;
+      let count = 0;
+      for (const target of group.targets) {
+        if (this.wasTried(target.ref)) continue;
+        const targetHealth = health.target(target);
+        if (!targetHealth.breaker.allows(now)) {
+          this.skip(target.ref, `circuit open (${targetHealth.breaker.reason ?? 'probe in flight'})`, targetHealth.breaker.remainingMs(now));
+          continue;
         }
-        this.remaining = [];
-        if (candidates.length > 0) {
-          const group = this.plan.groups[this.groupIndex]!;
-          const index = choose(group.strategy, candidates, environment.random);
-          const picked = candidates[index]!;
-          for (const candidate of candidates) if (candidate !== picked) this.remaining.push(candidate.target);
-          return picked;
+        if (!hasUsableKey(target, health, now)) {
+          this.skip(target.ref, 'every key is cooling down or rate-limited', this.earliestKey(target, now));
+          continue;
         }
+        eligibleTargets[count] = target;
+        eligibleHealth[count] = targetHealth;
+        count++;
       }
-      this.groupIndex++;
-      const group = this.plan.groups[this.groupIndex];
-      if (group === undefined) return undefined;
-      this.remaining = group.targets.filter((target) => !this.tried.has(target.ref));
+      if (count === 0) continue;
+      const index = choose(group.strategy, eligibleTargets, eligibleHealth, count, environment.random);
+      const target = eligibleTargets[index]!;
+      const targetHealth = eligibleHealth[index]!;
+      // Drop the references, so the scratch arrays never keep a reloaded-away provider alive.
+      eligibleTargets.length = 0;
+      eligibleHealth.length = 0;
+      const key = chooseKey(target, health, now, environment.random, undefined);
+      return { target, health: targetHealth, key: key ?? null };
     }
+    return undefined;
+  }
+
+  private wasTried(ref: string): boolean {
+    return ref === this.firstTried || (this.tried !== undefined && this.tried.has(ref));
   }
 
   private earliestKey(target: Target, now: number): number {
@@ -222,7 +256,8 @@ export class ResilientSession implements RoutingSession {
   }
 
   private skip(ref: string, why: string, waitMs: number): void {
-    if (!this.skipped.some((entry) => entry.ref === ref)) this.skipped.push({ ref, why, waitMs });
+    const skipped = (this.skipped ??= []);
+    if (!skipped.some((entry) => entry.ref === ref)) skipped.push({ ref, why, waitMs });
   }
 
   private dispatch(chosen: Keyed): Target {
@@ -239,11 +274,12 @@ export class ResilientSession implements RoutingSession {
     }
     this.outstanding = { health: chosen.health, key: keyHealth, startedAt: performance.now() };
     const headers = this.context.responseHeaders;
-    headers['x-tollgate-fallbacks'] = String(this.groupIndex);
-    if (chosen.key === null) delete headers['x-tollgate-key-id'];
-    else headers['x-tollgate-key-id'] = chosen.key.id;
-    const timeouts = this.timeoutsFor(chosen.target);
-    return chosen.key === null ? { ...chosen.target, timeouts } : { ...chosen.target, key: chosen.key, timeouts };
+    headers['x-tollgate-fallbacks'] = GROUP_NUMBERS[this.groupIndex] ?? String(this.groupIndex);
+    if (chosen.key !== null) headers['x-tollgate-key-id'] = chosen.key.id;
+    else if (headers['x-tollgate-key-id'] !== undefined) delete headers['x-tollgate-key-id'];
+    const target = chosen.target;
+    // Written out (no spread) so every attempt's target has one shape.
+    return { provider: target.provider, model: target.model, ref: target.ref, weight: target.weight, key: chosen.key ?? undefined, timeouts: this.timeoutsFor(target) };
   }
 
   private timeoutsFor(target: Target): UpstreamTimeouts | undefined {
@@ -257,11 +293,12 @@ export class ResilientSession implements RoutingSession {
     const attempts = this.context.attempts;
     if (attempts.length > 0) this.context.responseHeaders['x-tollgate-attempt-trail'] = headerSafe(describeTrail(attempts));
     if (stopError !== undefined) throw stopError;
-    const best = mostRelevantError(this.failures, attempts);
+    const best = mostRelevantError(this.failures ?? [], attempts);
     if (best !== undefined) throw best;
-    if (this.skipped.length > 0) {
-      const waitMs = Math.min(...this.skipped.map((entry) => entry.waitMs));
-      const reasons = this.skipped.map((entry) => `${entry.ref}: ${entry.why}`).join('; ');
+    const skipped = this.skipped;
+    if (skipped !== undefined) {
+      const waitMs = Math.min(...skipped.map((entry) => entry.waitMs));
+      const reasons = skipped.map((entry) => `${entry.ref}: ${entry.why}`).join('; ');
       throw new GatewayError('no_target_available', `No provider is available for \`${this.plan.requested}\` right now: ${reasons}.`, waitMs > 0 ? { retryAfterMs: waitMs } : {});
     }
     return undefined;

@@ -1,63 +1,69 @@
 import type { Strategy, Target } from '../pipeline/target.js';
 import type { TargetHealth } from './health-registry.js';
 
-/** A target still eligible for this request, with its shared health. */
-export interface Candidate {
-  readonly target: Target;
-  readonly health: TargetHealth;
+/**
+ * Picks one of the first `count` (≥ 1) eligible targets by the group's strategy; returns its index.
+ * `targets[i]` and `healths[i]` describe the same target. Only eligible targets are passed (open
+ * circuits and targets without a usable key already left out), so weights are normalised over what
+ * can actually serve. Parallel arrays, filled by the caller into scratch space, so choosing
+ * allocates nothing.
+ */
+export function choose(strategy: Strategy, targets: readonly Target[], healths: readonly TargetHealth[], count: number, random: () => number): number {
+  if (count === 1) return 0;
+  if (strategy === 'latency') return powerOfTwoChoices(healths, count, random);
+  if (strategy === 'least-busy') return leastBusy(targets, healths, count, random);
+  return weightedIndex(targets, count, random, undefined, 0);
 }
 
 /**
- * Picks one of `candidates` (non-empty) by the group's strategy; returns its index. Candidates are
- * only the eligible ones (open circuits and exhausted keys already left out), so weights are
- * normalised over what can actually serve.
+ * Weighted random choice among the first `count` targets (only those whose in-flight count is
+ * `onlyInFlight`, when given); when every weight is 0, uniform.
  */
-export function choose(strategy: Strategy, candidates: readonly Candidate[], random: () => number): number {
-  if (candidates.length === 1) return 0;
-  if (strategy === 'latency') return powerOfTwoChoices(candidates, random);
-  if (strategy === 'least-busy') return leastBusy(candidates, random);
-  return weightedIndex(candidates, random);
-}
-
-/** Weighted random choice; when every weight is 0, uniform. */
-export function weightedIndex(candidates: readonly Candidate[], random: () => number): number {
+function weightedIndex(targets: readonly Target[], count: number, random: () => number, healths: readonly TargetHealth[] | undefined, onlyInFlight: number): number {
   let total = 0;
-  for (const candidate of candidates) total += Math.max(0, candidate.target.weight);
-  if (total <= 0) return Math.floor(random() * candidates.length);
+  let members = 0;
+  for (let index = 0; index < count; index++) {
+    if (healths !== undefined && healths[index]!.inFlight !== onlyInFlight) continue;
+    total += Math.max(0, targets[index]!.weight);
+    members++;
+  }
+  if (total <= 0) {
+    let nth = Math.floor(random() * members);
+    for (let index = 0; index < count; index++) {
+      if (healths !== undefined && healths[index]!.inFlight !== onlyInFlight) continue;
+      if (nth-- === 0) return index;
+    }
+    return count - 1;
+  }
   let point = random() * total;
-  for (let index = 0; index < candidates.length; index++) {
-    point -= Math.max(0, candidates[index]!.target.weight);
+  let last = 0;
+  for (let index = 0; index < count; index++) {
+    if (healths !== undefined && healths[index]!.inFlight !== onlyInFlight) continue;
+    last = index;
+    point -= Math.max(0, targets[index]!.weight);
     if (point < 0) return index;
   }
-  return candidates.length - 1;
+  return last;
 }
 
 /**
- * Power of two choices: two distinct candidates at random, the one with the lower
+ * Power of two choices: two distinct targets at random, the one with the lower
  * peak-EWMA × (in-flight + 1) wins. A target never measured scores 0 so it gets tried soon.
  */
-function powerOfTwoChoices(candidates: readonly Candidate[], random: () => number): number {
-  const first = Math.floor(random() * candidates.length);
-  let second = Math.floor(random() * (candidates.length - 1));
+function powerOfTwoChoices(healths: readonly TargetHealth[], count: number, random: () => number): number {
+  const first = Math.floor(random() * count);
+  let second = Math.floor(random() * (count - 1));
   if (second >= first) second++;
-  return load(candidates[second]!) < load(candidates[first]!) ? second : first;
+  return load(healths[second]!) < load(healths[first]!) ? second : first;
 }
 
-function load(candidate: Candidate): number {
-  return (candidate.health.latency.estimate ?? 0) * (candidate.health.inFlight + 1);
+function load(health: TargetHealth): number {
+  return (health.latency.estimate ?? 0) * (health.inFlight + 1);
 }
 
 /** Fewest requests in flight; ties broken by weighted random choice. */
-function leastBusy(candidates: readonly Candidate[], random: () => number): number {
+function leastBusy(targets: readonly Target[], healths: readonly TargetHealth[], count: number, random: () => number): number {
   let fewest = Infinity;
-  for (const candidate of candidates) fewest = Math.min(fewest, candidate.health.inFlight);
-  const tied: Candidate[] = [];
-  const indexes: number[] = [];
-  candidates.forEach((candidate, index) => {
-    if (candidate.health.inFlight === fewest) {
-      tied.push(candidate);
-      indexes.push(index);
-    }
-  });
-  return indexes[weightedIndex(tied, random)]!;
+  for (let index = 0; index < count; index++) fewest = Math.min(fewest, healths[index]!.inFlight);
+  return weightedIndex(targets, count, random, healths, fewest);
 }

@@ -1,3 +1,4 @@
+import type { GatewayOptions } from './chat-request.js';
 import type { Usage } from './usage.js';
 
 export interface EmbeddingRequest {
@@ -8,6 +9,8 @@ export interface EmbeddingRequest {
   dimensions?: number;
   encodingFormat?: 'float' | 'base64';
   user?: string;
+  /** Gateway-level extras the caller sent (per-request `fallbacks`). */
+  gateway?: GatewayOptions;
   extra?: Record<string, unknown>;
   extraDialect?: string;
 }

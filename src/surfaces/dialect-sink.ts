@@ -49,6 +49,9 @@ export class DialectSink implements ChatSink {
     if (passthrough && event.raw !== undefined) {
       if (!this.includeUsage && event.parts.length > 0 && event.parts.every((part) => part.type === 'usage')) return;
       text = event.raw.event === undefined ? `data: ${event.raw.data}\n\n` : `event: ${event.raw.event}\ndata: ${event.raw.data}\n\n`;
+      // The upstream's own error event ends the stream in this dialect; the encoder, which did not
+      // write it, must not add an ending of its own after it (a message_stop that reads as success).
+      for (const part of event.parts) if (part.type === 'error') this.encoder!.encode(part);
     } else {
       text = '';
       for (const part of event.parts) text += this.encoder!.encode(part);

@@ -7,6 +7,7 @@ import { renderOpenAIError, sendError, sendJson } from '../server/respond.js';
 import { createChatHandler } from './chat-handler.js';
 import { responseHeaders } from './response-headers.js';
 import { contextFor, type SurfaceDependencies } from './surface.js';
+import { withHeaderFallbacks } from '../routing/header-fallbacks.js';
 
 const PREFIXES = ['/v1', '/openai/v1'];
 
@@ -30,7 +31,7 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
     try {
       await pipeline.authenticate(context);
       const body = await exchange.readJson();
-      const request = openaiEmbeddingCodec.decodeRequest(body);
+      const request = withHeaderFallbacks(openaiEmbeddingCodec.decodeRequest(body), exchange.request.headers);
       encodingFormat = request.encodingFormat;
       await pipeline.embeddings(context, request, body as Record<string, unknown>, sink);
     } catch (error) {

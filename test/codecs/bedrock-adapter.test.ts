@@ -10,6 +10,7 @@ import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { startBedrockFake, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type BedrockFakeReply } from '../fakes/bedrock-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { watchLeaks } from '../routing/leak-watch.js';
 
 const MODEL = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
 const PROFILE_ARN = 'arn:aws:bedrock:us-east-1:000000000000:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -68,8 +69,11 @@ describe('Bedrock through the gateway', () => {
 
   async function withGateway(providers: Record<string, unknown>, run: (client: OpenAI, running: RunningGateway) => Promise<void>, extra: Record<string, unknown> = {}): Promise<void> {
     const running = await startGateway({ providers, ...extra });
+    const leaks = watchLeaks(running);
     try {
       await run(new OpenAI({ baseURL: `${running.url}/v1`, apiKey: 'unused', maxRetries: 0 }), running);
+      // Exception frames and all: no timer, routing session or in-flight attempt is left behind.
+      await leaks.settled({ idleSockets: 2 });
     } finally {
       await running.close();
     }

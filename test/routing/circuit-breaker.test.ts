@@ -110,3 +110,16 @@ test('reconfigure changes thresholds and keeps the state', () => {
   breaker.failure(2, '500');
   assert.equal(breaker.state(3), 'open');
 });
+
+test('recover (a passed active health check) closes an open circuit before its open period is over', () => {
+  const breaker = new CircuitBreaker(config);
+  for (let index = 0; index < 3; index++) breaker.failure(index, '503');
+  assert.equal(breaker.state(10), 'open');
+  breaker.recover(10);
+  assert.equal(breaker.state(11), 'closed');
+  assert.equal(breaker.reason, undefined);
+  assert.equal(breaker.consecutiveFailures, 0);
+  breaker.failure(12, '503');
+  breaker.failure(13, '503');
+  assert.equal(breaker.state(14), 'closed', 'the run of failures starts again from zero');
+});

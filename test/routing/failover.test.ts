@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { watchLeaks, type LeakWatch } from './leak-watch.js';
 import { chunk, sendCompletion, startEventStream, startScriptedUpstream, type ScriptedUpstream } from './scripted-upstream.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,10 +27,21 @@ async function scripted(): Promise<ScriptedUpstream> {
   return upstream;
 }
 
+const watches = new WeakMap<RunningGateway, LeakWatch>();
+
 async function gateway(config: Record<string, unknown>): Promise<RunningGateway> {
   const running = await startGateway({ routing: FAST_RETRIES, logging: { level: 'error', requests: false }, ...config });
   cleanups.push(() => running.close());
+  watches.set(running, watchLeaks(running));
   return running;
+}
+
+/**
+ * Nothing of the requests is left: no timer of the gateway's, no routing session, nothing in
+ * flight, and no more upstream sockets than the keep-alive connections of the origins that answered.
+ */
+function nothingLeaks(running: RunningGateway, idleSockets: number): Promise<void> {
+  return watches.get(running)!.settled({ idleSockets });
 }
 
 function openai(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -74,6 +86,7 @@ test('500, 502 and 503 are retried on the same target, then the route falls back
   assert.equal(response.headers.get('x-tollgate-fallbacks'), '1');
   assert.equal(response.headers.get('x-tollgate-provider'), 'backup');
   assert.equal(response.headers.get('x-tollgate-key-id'), 'key-a');
+  await nothingLeaks(running, 2);
 });
 
 test('a 429 without Retry-After rotates to the other key', async () => {
@@ -86,6 +99,7 @@ test('a 429 without Retry-After rotates to the other key', async () => {
   const [first, second] = keysUsed(upstream);
   assert.notEqual(first, second);
   assert.equal(response.headers.get('x-tollgate-key-id'), `key-${second}`);
+  await nothingLeaks(running, 1);
 });
 
 test('a 429 with Retry-After on the only key is waited out, then the same key succeeds', async () => {
@@ -96,6 +110,7 @@ test('a 429 with Retry-After on the only key is waited out, then the same key su
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('x-tollgate-attempts'), '2');
   assert.deepEqual(keysUsed(upstream), ['a', 'a']);
+  await nothingLeaks(running, 1);
 });
 
 test('a Retry-After beyond max_retry_after_ms goes to the fallback; a 429 everywhere returns 429 with Retry-After', async () => {
@@ -114,6 +129,7 @@ test('a Retry-After beyond max_retry_after_ms goes to the fallback; a 429 everyw
   assert.equal(limited.json().error.code, 'upstream_rate_limited');
   assert.equal(limited.headers.get('retry-after'), '30');
   assert.equal(primary.requests.length, 1, 'the primary key still sits out its Retry-After');
+  await nothingLeaks(running, 2);
 });
 
 test('401 cools the key down and rotates; when every key is refused the caller gets upstream_auth_failed, then no upstream calls', async () => {
@@ -136,6 +152,7 @@ test('401 cools the key down and rotates; when every key is refused the caller g
   assert.deepEqual(health.keys.map((key) => key.state), ['open', 'open']);
   assert.match(health.keys[0]!.reason ?? '', /refused by the provider/);
   assert.doesNotMatch(JSON.stringify(health), /test-key-/);
+  await nothingLeaks(running, 1);
 });
 
 test('a 400 is the caller\'s fault: one attempt, no fallback', async () => {
@@ -147,6 +164,30 @@ test('a 400 is the caller\'s fault: one attempt, no fallback', async () => {
   assert.equal(response.status, 400);
   assert.equal(response.headers.get('x-tollgate-attempts'), '1');
   assert.equal(backup.requests.length, 0);
+  await nothingLeaks(running, 1);
+});
+
+test('embeddings take per-request fallbacks from the body and the header too', async () => {
+  const primary = await fake();
+  const backup = await fake();
+  const third = await fake();
+  primary.enqueue({ error: { status: 503, message: 'unavailable' } }, { error: { status: 503, message: 'unavailable' } });
+  const running = await gateway({ providers: { primary: openai(primary.url, { max_retries: 0 }), backup: openai(backup.url, { max_retries: 0 }), third: openai(third.url) } });
+  const embed = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${running.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'primary/text-embedding-3-small', input: 'hello', ...body }) });
+    const json = (await response.json()) as { data?: unknown[] };
+    return { status: response.status, provider: response.headers.get('x-tollgate-provider'), attempts: response.headers.get('x-tollgate-attempts'), data: json.data };
+  };
+  const fromBody = await embed({ fallbacks: ['backup/text-embedding-3-small'] });
+  assert.deepEqual([fromBody.status, fromBody.provider, fromBody.attempts], [200, 'backup', '2']);
+  assert.equal(fromBody.data?.length, 1);
+  assert.equal((backup.requests[0]!.body as Record<string, unknown>).fallbacks, undefined, 'the gateway field is not sent upstream');
+  backup.enqueue({ error: { status: 500, message: 'boom' } });
+  const both = await embed({ fallbacks: ['backup/text-embedding-3-small'] }, { 'x-tollgate-fallbacks': 'third/text-embedding-3-small' });
+  assert.deepEqual([both.status, both.provider, both.attempts], [200, 'third', '3']);
+  const malformed = await embed({ fallbacks: 'backup/text-embedding-3-small' });
+  assert.equal(malformed.status, 400);
+  await nothingLeaks(running, 3);
 });
 
 test('connection refused is retried, then the header fallback serves', async () => {
@@ -157,6 +198,7 @@ test('connection refused is retried, then the header fallback serves', async () 
   assert.equal(response.headers.get('x-tollgate-attempts'), '3');
   assert.equal(response.headers.get('x-tollgate-fallbacks'), '1');
   assert.equal(response.headers.get('x-tollgate-provider'), 'backup');
+  await nothingLeaks(running, 1);
 });
 
 test('every attempt unreachable: 502 upstream_unreachable with the attempt trail', async () => {
@@ -166,6 +208,7 @@ test('every attempt unreachable: 502 upstream_unreachable with the attempt trail
   const error = response.json().error;
   assert.equal(error.code, 'upstream_unreachable');
   assert.match(error.message, /after 2 attempts: down\/gpt-4o-mini\[key key-a\] 502 upstream_unreachable/);
+  await nothingLeaks(running, 0);
 });
 
 test('a stream reset before its first content fails over; the caller sees one clean stream', async () => {
@@ -178,6 +221,7 @@ test('a stream reset before its first content fails over; the caller sees one cl
   assert.match(response.text, /second/);
   assert.doesNotMatch(response.text, /never/);
   assert.match(response.text, /data: \[DONE\]/);
+  await nothingLeaks(running, 1);
 });
 
 test('a non-streamed body cut mid-way is retried', async () => {
@@ -192,6 +236,7 @@ test('a non-streamed body cut mid-way is retried', async () => {
   assert.equal(response.status, 200);
   assert.equal(upstream.count, 2);
   assert.equal(response.json().choices[0].message.content, 'scripted fallback');
+  await nothingLeaks(running, 1);
 });
 
 test('malformed upstream JSON is retried, and reported as upstream_invalid_response when it persists', async () => {
@@ -210,6 +255,7 @@ test('malformed upstream JSON is retried, and reported as upstream_invalid_respo
   const failed = await chat(running, 'primary/gpt-4o-mini');
   assert.equal(failed.status, 502);
   assert.equal(failed.json().error.code, 'upstream_invalid_response');
+  await nothingLeaks(running, 1);
 });
 
 test('a slow first byte past first_byte_ms times out and is retried; if it persists the caller gets 504', async () => {
@@ -226,6 +272,41 @@ test('a slow first byte past first_byte_ms times out and is retried; if it persi
   assert.equal(timedOut.status, 504);
   assert.equal(timedOut.json().error.code, 'upstream_timeout');
   assert.match(timedOut.json().error.message, /first byte/);
+  await nothingLeaks(running, 1);
+});
+
+test('a connection that never finishes its set-up trips connect_ms, closes, and falls back', async () => {
+  // Accepts TCP and never answers the TLS handshake: the connection is never ready.
+  const accepted: import('node:net').Socket[] = [];
+  const closed: Promise<void>[] = [];
+  const silent = createServer((socket) => {
+    accepted.push(socket);
+    closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
+    // Read (and ignore) the TLS hello, so the gateway's closing the connection is seen.
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+  const backup = await fake();
+  const { port } = silent.address() as AddressInfo;
+  const running = await gateway({ providers: { silent: openai(`https://127.0.0.1:${port}`, { max_retries: 0, timeouts: { connect_ms: 200, first_byte_ms: 60_000 } }), backup: openai(backup.url) } });
+  const response = await chat(running, 'silent/gpt-4o-mini', { body: { fallbacks: ['backup/gpt-4o-mini'] } });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('x-tollgate-provider'), 'backup');
+  assert.equal(response.headers.get('x-tollgate-attempts'), '2');
+  assert.equal(accepted.length, 1);
+
+  const alone = await chat(running, 'silent/gpt-4o-mini');
+  assert.equal(alone.status, 504);
+  assert.equal(alone.json().error.code, 'upstream_timeout');
+  assert.match(alone.json().error.message, /connecting to/);
+  // The gateway gave up on both connections and closed them.
+  assert.equal(accepted.length, 2);
+  await Promise.all(closed);
+  await nothingLeaks(running, 1);
 });
 
 test('x-tollgate-timeout-ms shortens the wait for one request; a malformed value is a 400', async () => {
@@ -238,6 +319,7 @@ test('x-tollgate-timeout-ms shortens the wait for one request; a malformed value
   const bad = await chat(running, 'primary/gpt-4o-mini', { headers: { 'x-tollgate-timeout-ms': 'later' } });
   assert.equal(bad.status, 400);
   assert.equal(bad.json().error.param, 'x-tollgate-timeout-ms');
+  await nothingLeaks(running, 1);
 });
 
 test('a stream that stalls before content trips idle_ms and fails over', async () => {
@@ -250,6 +332,7 @@ test('a stream that stalls before content trips idle_ms and fails over', async (
   assert.equal(response.headers.get('x-tollgate-provider'), 'backup');
   assert.equal(response.headers.get('x-tollgate-attempts'), '2');
   assert.match(response.text, /Hello from/);
+  await nothingLeaks(running, 1);
 });
 
 test('a stream that stalls after content ends with a well-formed error event, not a silent close', async () => {
@@ -268,6 +351,7 @@ test('a stream that stalls after content ends with a well-formed error event, no
   const last = JSON.parse(events[events.length - 1]!.slice(6)) as { error?: { code: string } };
   assert.equal(last.error?.code, 'upstream_timeout');
   assert.equal(upstream.count, 1, 'after content has reached the caller there is no retry');
+  await nothingLeaks(running, 0);
 });
 
 test('an error event inside a 200 stream before any content fails over', async () => {
@@ -284,6 +368,7 @@ test('an error event inside a 200 stream before any content fails over', async (
   assert.equal(response.headers.get('x-tollgate-provider'), 'backup');
   assert.doesNotMatch(response.text, /overloaded/);
   assert.match(response.text, /Hello from/);
+  await nothingLeaks(running, 2);
 });
 
 test('an error event after content reaches the caller as an error event', async () => {
@@ -299,6 +384,7 @@ test('an error event after content reaches the caller as an error event', async 
   assert.match(response.text, /Half of it/);
   assert.match(response.text, /"error":\{[^}]*overloaded/);
   assert.equal(primary.count, 1);
+  await nothingLeaks(running, 1);
 });
 
 test('the total timeout ends a stream that keeps trickling', async () => {
@@ -309,6 +395,7 @@ test('the total timeout ends a stream that keeps trickling', async () => {
   assert.equal(response.status, 200);
   assert.match(response.text, /"code":"upstream_timeout"/);
   assert.doesNotMatch(response.text, /"finish_reason":"stop"/);
+  await nothingLeaks(running, 0);
 });
 
 test('GET /health/providers lists targets and keys with nothing left in flight', async () => {
@@ -323,4 +410,5 @@ test('GET /health/providers lists targets and keys with nothing left in flight',
   assert.ok(health.targets.every((target) => target.state === 'closed' && target.inFlight === 0));
   assert.ok(health.targets.some((target) => target.latencyMs !== null));
   assert.deepEqual(health.keys.map((key) => key.keyId), ['key-a']);
+  await nothingLeaks(running, 1);
 });

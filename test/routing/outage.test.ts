@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createRoutingModule } from '../../src/routing/routing-module.js';
 import { startGateway } from '../helpers/gateway.js';
+import { watchLeaks } from './leak-watch.js';
 import { sendCompletion, startScriptedUpstream } from './scripted-upstream.js';
 
 test('a long outage in seconds: primary down → every request served by the fallback; primary back → traffic returns after the half-open probe', async () => {
@@ -29,6 +30,7 @@ test('a long outage in seconds: primary down → every request served by the fal
     await running.close();
     await primary.close();
   });
+  const leaks = watchLeaks(running);
 
   async function ask() {
     const response = await fetch(`${running.url}/v1/chat/completions`, {
@@ -75,4 +77,6 @@ test('a long outage in seconds: primary down → every request served by the fal
   assert.equal(await primaryState(), 'closed');
   for (let index = 0; index < 20; index++) assert.equal((await ask()).provider, 'primary');
   assert.equal(primary.count, 25);
+  // 125 requests later: no timer, session or in-flight count left, at most the primary's keep-alive socket.
+  await leaks.settled({ idleSockets: 1 });
 });

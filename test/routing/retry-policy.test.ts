@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { providerSchema } from '../../src/config/provider-schema.js';
+import { ResilientRouter } from '../../src/routing/resilient-router.js';
 import { GatewayError } from '../../src/spec/index.js';
 import { context, drive, plan, provider, targetOf, testRouter, upstreamError } from './router-fixtures.js';
 
@@ -33,6 +35,18 @@ test('a 429 rotates to another key at once; with no other key it waits out Retry
   assert.equal(waited.tried.length, 2);
   assert.equal(waited.tried[1]!.key!.id, 'only');
   assert.deepEqual(waits, [1_500]);
+});
+
+test('a 429 without Retry-After on the only key backs off, then tries that key again', async () => {
+  const { router, waits } = testRouter(fast);
+  const oneKey = targetOf(provider('q', { keys: ['only'], maxRetries: 1 }), 'm');
+  const { tried, thrown } = await drive(router, plan([{ targets: [oneKey] }]), (_target, index) => (index === 0 ? upstreamError('upstream_rate_limited', 429) : undefined));
+  assert.equal(thrown, undefined);
+  assert.deepEqual(tried.map((each) => each.key!.id), ['only', 'only']);
+  assert.equal(waits.length, 1);
+  assert.ok(waits[0]! >= 50 && waits[0]! <= 100, `backoff ${waits[0]}`);
+  // Without Retry-After the key is not rested: one 429 is one failure on its circuit.
+  assert.equal(router.health.key('q', oneKey.provider.keys[0]!).breaker.state(0), 'closed');
 });
 
 test('a Retry-After longer than max_retry_after_ms moves on to the fallback instead of waiting', async () => {
@@ -108,12 +122,15 @@ test('a governance refusal skips the target without touching its health', async 
   assert.equal(router.health.target(limited).breaker.state(0), 'closed');
 });
 
-test('x-tollgate-timeout-ms overrides first-byte and idle timeouts; a malformed value is refused', async () => {
-  const { router } = testRouter();
+test('x-tollgate-timeout-ms overrides first-byte and idle timeouts; connect and total stay; a malformed value is refused', async () => {
+  const providers = { p: providerSchema.parse({ type: 'mock', timeout_ms: 60_000, timeouts: { connect_ms: 2_000, first_byte_ms: 30_000, total_ms: 120_000 } }) };
+  const router = new ResilientRouter({ providers, maxTimeoutOverrideMs: 10_000 });
   const target = targetOf(provider('p'), 'm');
-  const request = context({ 'x-tollgate-timeout-ms': '1500' });
-  const routerWithTimeouts = router;
-  const chosen = await routerWithTimeouts.start(request, plan([{ targets: [target] }])).next(undefined);
-  assert.equal(chosen!.timeouts, undefined, 'no provider config here, so nothing to override');
-  assert.throws(() => router.start(context({ 'x-tollgate-timeout-ms': 'soon' }), plan([{ targets: [target] }])), (error: GatewayError) => error.code === 'invalid_request' && error.param === 'x-tollgate-timeout-ms');
+  const configured = await router.start(context(), plan([{ targets: [target] }])).next(undefined);
+  assert.deepEqual(configured!.timeouts, { connectMs: 2_000, firstByteMs: 30_000, idleMs: 60_000, totalMs: 120_000 });
+  const overridden = await router.start(context({ 'x-tollgate-timeout-ms': '1500' }), plan([{ targets: [target] }])).next(undefined);
+  assert.deepEqual(overridden!.timeouts, { connectMs: 2_000, firstByteMs: 1_500, idleMs: 1_500, totalMs: 120_000 });
+  for (const value of ['soon', '0', '10001', '1.5']) {
+    assert.throws(() => router.start(context({ 'x-tollgate-timeout-ms': value }), plan([{ targets: [target] }])), (error: GatewayError) => error.code === 'invalid_request' && error.param === 'x-tollgate-timeout-ms', value);
+  }
 });

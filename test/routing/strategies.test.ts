@@ -86,3 +86,23 @@ test('in-flight counts rise while attempts run and fall when the request ends, w
   assert.equal(router.health.target(target).inFlight, 0);
   assert.equal(router.health.key('p', target.provider.keys[0]!).inFlight, 0);
 });
+
+test('keys of a provider split by their weights, over the keys that are usable right now', async () => {
+  const { router } = testRouter({}, 13);
+  const keyed = provider('p', { keys: ['heavy', 'light', 'resting'] });
+  const weights: Record<string, number> = { heavy: 3, light: 1, resting: 4 };
+  const target = targetOf({ ...keyed, keys: keyed.keys.map((key) => ({ ...key, weight: weights[key.id]! })) }, 'm');
+  router.health.key('p', target.provider.keys[2]!).breaker.trip(1_000_000, 'rate-limited: Retry-After');
+  const counts = new Map<string, number>();
+  for (let index = 0; index < 2_000; index++) {
+    const request = context();
+    const chosen = await router.start(request, plan([{ targets: [target] }])).next(undefined);
+    counts.set(chosen!.key!.id, (counts.get(chosen!.key!.id) ?? 0) + 1);
+    router.observer.onAttempt?.(request, { target: chosen!, ok: true, error: undefined, latencyMs: 1 });
+    router.observer.onRequestEnd(request);
+  }
+  assert.equal(counts.get('resting'), undefined);
+  const share = shares(counts, 2_000);
+  assert.ok(Math.abs(share['heavy']! - 0.75) < 0.03, JSON.stringify(share));
+  assert.equal(router.openSessions, 0);
+});

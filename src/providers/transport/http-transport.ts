@@ -147,10 +147,21 @@ async function* mapBodyErrors(body: AsyncIterable<Buffer>, host: string, deadlin
   try {
     for await (const chunk of body) yield chunk;
   } catch (error) {
-    throw toTransportError(error, host, undefined, deadline);
+    throw toBodyError(error, host, deadline);
   } finally {
     deadline?.clear();
   }
+}
+
+/**
+ * The provider was reached and had started answering: a socket that breaks now is a broken answer
+ * (`upstream_stream_error`), not an unreachable provider; timeouts stay timeouts.
+ */
+function toBodyError(error: unknown, host: string, deadline: Deadline | undefined): unknown {
+  const mapped = toTransportError(error, host, undefined, deadline);
+  if (!GatewayError.is(mapped) || mapped.code !== 'upstream_unreachable') return mapped;
+  const code = (error as { code?: string } | null)?.code ?? (error as { cause?: { code?: string } } | null)?.cause?.code;
+  return new GatewayError('upstream_stream_error', `The connection to ${host} broke in the middle of the answer${code === undefined ? '' : ` (${code})`}.`, { retryable: true, cause: error });
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
