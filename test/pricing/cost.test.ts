@@ -84,6 +84,41 @@ describe('costOf', () => {
   });
 });
 
+describe('price tiers', () => {
+  const sonnet = priceOf({
+    input: 3,
+    output: 15,
+    cached_input: 0.3,
+    cache_write: 3.75,
+    batch_input: 1.5,
+    batch_output: 7.5,
+    long_context: { above_input_tokens: 200_000, input: 6, output: 22.5, cached_input: 0.6, cache_write: 7.5, cache_write_1h: 12 },
+  });
+
+  it('bills a prompt above the long-context threshold entirely at the long-context rates', () => {
+    const atThreshold = costOf({ inputTokens: 200_000, outputTokens: 1_000 }, sonnet);
+    assert.equal(formatUsd(atThreshold.femtoUsd), '0.615'); // 200,000 × 3 + 1,000 × 15
+    const above = costOf({ inputTokens: 200_001, outputTokens: 1_000, cachedInputTokens: 100_000, cacheWriteTokens: 50_000, cacheWrite1hTokens: 10_000 }, sonnet);
+    assert.equal(formatUsd(above.breakdown.input), '0.300006'); // 50,001 × 6
+    assert.equal(formatUsd(above.breakdown.cachedInput), '0.06'); // 100,000 × 0.6
+    assert.equal(formatUsd(above.breakdown.cacheWrite), '0.3'); // 40,000 × 7.5
+    assert.equal(formatUsd(above.breakdown.cacheWrite1h), '0.12'); // 10,000 × 12
+    assert.equal(formatUsd(above.breakdown.output), '0.0225'); // 1,000 × 22.5
+    assert.equal(formatUsd(above.femtoUsd), '0.802506');
+  });
+
+  it('prices batch jobs at the batch rates when asked, and defaults them to the standard rates', () => {
+    assert.equal(formatUsd(costOf({ inputTokens: 1_000, outputTokens: 1_000 }, sonnet, { batch: true }).femtoUsd), '0.009');
+    const plain = priceOf({ input: 1, output: 2 });
+    assert.equal(formatUsd(costOf({ inputTokens: 1_000, outputTokens: 1_000 }, plain, { batch: true }).femtoUsd), '0.003');
+  });
+
+  it('reserves at the long-context rates when the prompt estimate passes the threshold', () => {
+    assert.equal(formatUsd(estimateMaxCost(sonnet, 300_000, 1_000).femtoUsd), '1.8225'); // 300,000 × 6 + 1,000 × 22.5
+    assert.equal(formatUsd(estimateMaxCost(sonnet, 100_000, 1_000).femtoUsd), '0.315');
+  });
+});
+
 describe('estimateMaxCost', () => {
   it('reserves the estimated prompt at the input rate and every allowed output token', () => {
     const price = priceOf({ input: 3, output: 15, cached_input: 0.3 });
