@@ -3,7 +3,7 @@ import { GatewayError, isContentPart, toGatewayError, type ChatRequest, type Emb
 import { attemptEmbedding, type EmbeddingSink } from './embedding-attempt.js';
 import { attemptChat, type DecodedEvent, type StreamAttempt } from './chat-attempt.js';
 import type { ChatSink } from './chat-sink.js';
-import type { Attempt, Principal, RequestContext } from './context.js';
+import { COST_UNKNOWN, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
 import type { Admission, AttemptOutcome, Governance, RequestObserver, RequestPolicy, Router } from './hooks.js';
 import type { RoutePlan, Target } from './target.js';
@@ -259,7 +259,8 @@ export class Pipeline {
     context.served = target;
     this.setServedHeaders(context, target);
     this.settle(context, target, usage, admission);
-    if (context.cost?.known) context.responseHeaders['x-tollgate-cost'] = context.cost.exact ?? formatUsd(context.cost.usd);
+    // An unpriced model (or a provider that sent no usage) is served, and says its cost is unknown rather than $0.
+    context.responseHeaders['x-tollgate-cost'] = context.cost?.known ? (context.cost.exact ?? formatUsd(context.cost.usd)) : COST_UNKNOWN;
   }
 
   private settle(context: RequestContext, target: Target, usage: Usage | undefined, admission: Admission | undefined): void {
