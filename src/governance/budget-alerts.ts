@@ -62,12 +62,15 @@ export class BudgetAlerts {
       const thresholds = info.budget?.alert_thresholds ?? this.options.settings.thresholds;
       if (thresholds.length === 0) continue;
       const line = lines[index]!;
-      const state = await this.options.spend.peek(line.counter);
+      // The memory ledger answers synchronously: no promise per budget line after every request.
+      const peeked = this.options.spend.peek(line.counter);
+      const state = peeked instanceof Promise ? await peeked : peeked;
       const ceiling = info.limit + state.credit;
       if (ceiling <= 0) continue;
       for (const threshold of thresholds) {
+        if (state.used < threshold * ceiling) continue;
         const name = `${line.counter}@${threshold}`;
-        if (state.used < threshold * ceiling || this.fired.has(name)) continue;
+        if (this.fired.has(name)) continue;
         this.fired.add(name);
         this.fire(info, line, threshold, state.used, ceiling);
       }
