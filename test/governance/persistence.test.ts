@@ -92,3 +92,24 @@ test('a key removed from the config stops working after restart', async () => {
     await second.close();
   }
 });
+
+test('settled spend reaches the SQLite file within flush_interval_ms while the gateway runs (what a hard crash keeps)', async () => {
+  const path = join(directory, 'flushed.db');
+  const running = await startGoverned({ ...config(path), governance: { flush_interval_ms: 50 } });
+  try {
+    assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-seeded' }, { max_tokens: 8 })).status, 200);
+    const spent = await spentBy(running.url, 'vk-test-seeded');
+    assert.ok(spent > 0);
+    // Read the file from outside, as a restarted process would after kill -9: no shutdown flush has run.
+    const database = new Database(path, { readonly: true });
+    try {
+      const stored = () => (database.prepare("SELECT used FROM governance_counters WHERE counter LIKE 'key:seeded|usd|%'").get() as { used: number } | undefined)?.used;
+      for (let polls = 0; polls < 200 && stored() !== spent; polls++) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.equal(stored(), spent);
+    } finally {
+      database.close();
+    }
+  } finally {
+    await running.close();
+  }
+});
