@@ -73,6 +73,8 @@ export const configSchema = z.strictObject({
         reasoning: z.number().nonnegative().optional(),
         batch_input: z.number().nonnegative().optional(),
         batch_output: z.number().nonnegative().optional(),
+        /** The model's output limit: budget reservations never assume more output than this. */
+        max_output_tokens: z.number().int().positive().optional(),
         /** Rates of prompts longer than `above_input_tokens` (the whole request is billed at them). */
         long_context: z
           .strictObject({

@@ -20,6 +20,8 @@ export interface GovernanceHooksOptions {
   providers: Readonly<Record<string, ProviderConfig>>;
   now: () => number;
   unpricedRequestUsd: number;
+  /** Output tokens a token-limit reservation assumes when the request sets no `max_tokens`. */
+  reservedOutputTokens: number;
   reservationTtlMs: number;
   /** Called after every settlement with the lines charged, for budget alerts. */
   onSettled?: (infos: readonly LineInfo[], lines: readonly LimitLine[]) => void;
@@ -44,7 +46,7 @@ export class GovernanceHooks implements Governance {
    * Applies a reloaded config (new resolver, providers' global limits, settings) from the next
    * request on. Spend, reservations and in-flight admissions are untouched.
    */
-  reconfigure(changes: Pick<GovernanceHooksOptions, 'resolver' | 'providers' | 'unpricedRequestUsd' | 'reservationTtlMs'>): void {
+  reconfigure(changes: Pick<GovernanceHooksOptions, 'resolver' | 'providers' | 'unpricedRequestUsd' | 'reservedOutputTokens' | 'reservationTtlMs'>): void {
     this.options = { ...this.options, ...changes };
     this.providerScopes.clear();
     for (const name of Object.keys(changes.providers)) this.refreshProvider(name);
@@ -105,7 +107,7 @@ export class GovernanceHooks implements Governance {
     const { store, now: clock, registry } = this.options;
     const now = clock();
     const usd = estimate.maxCostUsd ?? this.options.unpricedRequestUsd;
-    const tokens = estimate.inputTokens + (estimate.maxOutputTokens ?? 0);
+    const tokens = estimate.inputTokens + (estimate.maxOutputTokens ?? this.options.reservedOutputTokens);
     const lines: LimitLine[] = [];
     const infos: LineInfo[] = [];
     const principal = context.principal;

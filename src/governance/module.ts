@@ -141,6 +141,7 @@ function hookSettings(context: ModuleContext) {
     resolver: context.resolver,
     providers: config.providers,
     unpricedRequestUsd: config.governance.unpriced_request_usd,
+    reservedOutputTokens: config.governance.reserved_output_tokens,
     reservationTtlMs: Math.max(config.governance.reservation_ttl_ms, config.server.request_timeout_ms + 60_000),
   };
 }

@@ -110,7 +110,8 @@ export class Pipeline {
     try {
       const plan = this.plan(context, request.model, undefined);
       const inputTokens = estimateEmbeddingInputTokens(request);
-      await this.dispatch(context, plan, inputTokens, undefined, async (target, attempt, admission) => {
+      // Embeddings produce no output tokens: nothing to reserve for them.
+      await this.dispatch(context, plan, inputTokens, 0, async (target, attempt, admission) => {
         const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
         attempt.keyId = result.keyId;
         attempt.status = 200;

@@ -66,7 +66,10 @@ export function entryProblems(path: string, entry: unknown, complete: boolean): 
   const problems: string[] = [];
   for (const [field, value] of Object.entries(entry)) {
     if (field === 'long_context') problems.push(...longContextProblems(`${path}.long_context`, value));
-    else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, 'long_context'].join(', ')})`);
+    else if (field === 'max_output_tokens') {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) problems.push(`${path}.max_output_tokens: expected a positive whole number of tokens`);
+    }
+    else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, 'long_context', 'max_output_tokens'].join(', ')})`);
     else if (!isPrice(value)) problems.push(`${path}.${field}: expected a non-negative number of USD per million tokens`);
   }
   if (complete && (entry.input === undefined || entry.output === undefined)) problems.push(`${path}: needs both input and output`);

@@ -141,6 +141,7 @@ function resolve(key: string, origin: ModelPrice['origin'], entry: PriceEntry, b
     batchInput: merged.batch_input === undefined ? standard.input : femtoPerToken(merged.batch_input),
     batchOutput: merged.batch_output === undefined ? standard.output : femtoPerToken(merged.batch_output),
     longContext: long === undefined ? undefined : { ...tierRates(long), aboveInputTokens: long.above_input_tokens },
+    maxOutputTokens: merged.max_output_tokens,
   };
 }
 

@@ -78,22 +78,32 @@ function ratesFor(price: ModelPrice, promptTokens: bigint, options: CostOptions)
   return long !== undefined && promptTokens > BigInt(long.aboveInputTokens) ? long : price;
 }
 
-/** Output tokens reserved when the caller set no `max_tokens`. */
+/** Output tokens reserved when the caller set no `max_tokens` (`governance.reserved_output_tokens`'s default). */
 export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4_096;
+
+/**
+ * The output tokens a reservation assumes: the caller's `max_tokens`, or `defaultOutputTokens`
+ * when it set none; never more than the model's output limit when the catalog knows it.
+ */
+export function reservedOutputTokens(price: ModelPrice | undefined, maxOutputTokens: number | undefined, defaultOutputTokens = DEFAULT_RESERVED_OUTPUT_TOKENS): number {
+  const wanted = maxOutputTokens ?? defaultOutputTokens;
+  const limit = price?.maxOutputTokens;
+  return limit !== undefined && limit < wanted ? limit : wanted;
+}
 
 /**
  * The most an attempt is expected to cost, for budget reservations before the call: every
  * estimated prompt token at the uncached input rate (cache reads only make it cheaper; cache
  * writes may cost more, but `estimateInputTokens` already overestimates), and every allowed output
- * token at the dearer of the output and reasoning rates, at the long-context tier when the estimate
- * passes its threshold.
+ * token (`reservedOutputTokens`) at the dearer of the output and reasoning rates, at the
+ * long-context tier when the estimate passes its threshold.
  */
-export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number, maxOutputTokens: number | undefined): Cost {
+export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number, maxOutputTokens: number | undefined, defaultOutputTokens = DEFAULT_RESERVED_OUTPUT_TOKENS): Cost {
   const prompt = tokenCount(estimatedInputTokens);
   const rates = ratesFor(price, prompt, {});
   const input = prompt * rates.input;
   const outputRate = rates.reasoning !== undefined && rates.reasoning > rates.output ? rates.reasoning : rates.output;
-  const output = tokenCount(maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS) * outputRate;
+  const output = tokenCount(reservedOutputTokens(price, maxOutputTokens, defaultOutputTokens)) * outputRate;
   const total = input + output;
   return { known: true, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: { ...ZERO_BREAKDOWN, input, output } };
 }

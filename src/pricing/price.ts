@@ -39,6 +39,8 @@ export interface PriceEntry {
   batch_output?: number | string;
   /** Higher rates for long prompts; absent when the model has one price whatever the prompt's length. */
   long_context?: LongContextEntry;
+  /** The most output tokens the model produces in one answer; caps what a budget reservation assumes. */
+  max_output_tokens?: number;
 }
 
 /** The per-token price fields a `PriceEntry` may carry, in one place for validation and merging. */
@@ -72,4 +74,6 @@ export interface ModelPrice extends TierRates {
   readonly batchOutput: FemtoUsd;
   /** The rates of prompts with more than `aboveInputTokens` tokens. */
   readonly longContext: (TierRates & { readonly aboveInputTokens: number }) | undefined;
+  /** The model's output limit in tokens, when the catalog knows it. */
+  readonly maxOutputTokens: number | undefined;
 }

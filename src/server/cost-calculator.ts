@@ -16,7 +16,7 @@ export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[
     },
     maxCost: (target, inputTokens, maxOutputTokens) => {
       const price = priceOf(target);
-      return price === undefined ? undefined : estimateMaxCost(price, inputTokens, maxOutputTokens).usd;
+      return price === undefined ? undefined : estimateMaxCost(price, inputTokens, maxOutputTokens, config.governance.reserved_output_tokens).usd;
     },
   };
 }

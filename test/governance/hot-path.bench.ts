@@ -43,7 +43,7 @@ const alerts = new BudgetAlerts({ settings: { thresholds: [0.5, 0.8, 0.95], max_
 const onSettled = (infos: readonly LineInfo[], lines: readonly LimitLine[]) => {
   if (infos.some((info) => info.metric === 'usd')) void alerts.check(infos, lines).catch(() => {});
 };
-const hooks = new GovernanceHooks({ registry, store, resolver, providers, now: Date.now, unpricedRequestUsd: 0.01, reservationTtlMs: 600_000, onSettled });
+const hooks = new GovernanceHooks({ registry, store, resolver, providers, now: Date.now, unpricedRequestUsd: 0.01, reservedOutputTokens: 4_096, reservationTtlMs: 600_000, onSettled });
 
 const headers = { authorization: 'Bearer vk-bench' };
 
@@ -58,7 +58,7 @@ async function once(): Promise<void> {
 
 // Once through a counting ledger: customer budget; team budget and requests; key concurrency,
 // requests, tokens and budget; the key's provider-config budget; the provider's global budget.
-const checked = new GovernanceHooks({ registry, store: counting, resolver, providers, now: Date.now, unpricedRequestUsd: 0.01, reservationTtlMs: 600_000 });
+const checked = new GovernanceHooks({ registry, store: counting, resolver, providers, now: Date.now, unpricedRequestUsd: 0.01, reservedOutputTokens: 4_096, reservationTtlMs: 600_000 });
 const probe = { headers, principal: undefined, responseHeaders: {} } as unknown as RequestContext;
 probe.principal = checked.authenticate(probe);
 (await checked.admit(probe, plan.groups[0]!.targets[0]!, { inputTokens: 500, maxOutputTokens: 256, maxCostUsd: 0.004 })).release();

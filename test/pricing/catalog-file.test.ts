@@ -77,5 +77,6 @@ describe('data/pricing.json', () => {
     assert.deepEqual(catalogProblems({ models: { 'openai/x': { input: 1, output: 1, long_context: { input: 2, output: 2 } } } }), ['openai/x.long_context: needs above_input_tokens, input and output']);
     assert.equal(catalogProblems({ models: { 'openai/x': { input: 1, output: 1, long_context: { above_input_tokens: 0.5, input: 2, output: 2, batch_input: 1 } } } }).length, 2);
     assert.equal(catalogProblems({ models: { 'openai/x': { input: 1, output: 1, batch_input: -1 } } }).length, 1);
+    assert.equal(catalogProblems({ models: { 'openai/x': { input: 1, output: 1, max_output_tokens: 0 } } }).length, 1);
   });
 });

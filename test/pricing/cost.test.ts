@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { costOf, DEFAULT_RESERVED_OUTPUT_TOKENS, estimateMaxCost, sumCosts } from '../../src/pricing/cost.js';
+import { costOf, DEFAULT_RESERVED_OUTPUT_TOKENS, estimateMaxCost, reservedOutputTokens, sumCosts } from '../../src/pricing/cost.js';
 import { PricingCatalog } from '../../src/pricing/catalog.js';
 import { femtoFromUsd, formatUsd } from '../../src/pricing/money.js';
 import type { ModelPrice, PriceEntry } from '../../src/pricing/price.js';
@@ -116,6 +116,30 @@ describe('price tiers', () => {
   it('reserves at the long-context rates when the prompt estimate passes the threshold', () => {
     assert.equal(formatUsd(estimateMaxCost(sonnet, 300_000, 1_000).femtoUsd), '1.8225'); // 300,000 × 6 + 1,000 × 22.5
     assert.equal(formatUsd(estimateMaxCost(sonnet, 100_000, 1_000).femtoUsd), '0.315');
+  });
+});
+
+describe('reservedOutputTokens', () => {
+  const limited = priceOf({ input: 1, output: 2, max_output_tokens: 8_192 });
+  const unlimited = priceOf({ input: 1, output: 2 });
+
+  it("takes the caller's max_tokens, never more than the model's output limit", () => {
+    assert.equal(reservedOutputTokens(limited, 100), 100);
+    assert.equal(reservedOutputTokens(limited, 1_000_000), 8_192);
+    assert.equal(reservedOutputTokens(unlimited, 1_000_000), 1_000_000);
+  });
+
+  it('without max_tokens, reserves the configured default, capped by the output limit', () => {
+    assert.equal(reservedOutputTokens(unlimited, undefined), DEFAULT_RESERVED_OUTPUT_TOKENS);
+    assert.equal(reservedOutputTokens(limited, undefined, 64_000), 8_192);
+    assert.equal(reservedOutputTokens(limited, undefined, 1_000), 1_000);
+    assert.equal(reservedOutputTokens(undefined, undefined, 1_000), 1_000);
+    assert.equal(reservedOutputTokens(limited, 0), 0, 'embeddings reserve no output');
+  });
+
+  it('sizes the cost reservation', () => {
+    assert.equal(formatUsd(estimateMaxCost(limited, 0, 1_000_000).femtoUsd), '0.016384'); // 8,192 × 2
+    assert.equal(formatUsd(estimateMaxCost(unlimited, 0, undefined, 1_000).femtoUsd), '0.002');
   });
 });
 
