@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { GOVERNANCE_MIGRATIONS } from '../../src/governance/storage/migrations.js';
 import { admin, ADMIN_TOKEN, chat, DEAR_PRICING, startGoverned } from './helpers.js';
 
 let directory: string;
@@ -43,6 +44,9 @@ test('API-created entities and settled spend survive a restart (SQLite file); se
 
   const database = new Database(path, { readonly: true });
   const dump = JSON.stringify(database.prepare('SELECT * FROM governance_entities').all());
+  // The embedded store runs in WAL mode with its schema versioned by migration.
+  assert.equal(database.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal((database.prepare('SELECT MAX(version) AS version FROM governance_schema').get() as { version: number }).version, GOVERNANCE_MIGRATIONS.at(-1)!.version);
   database.close();
   assert.doesNotMatch(dump, new RegExp(secret));
   assert.doesNotMatch(dump, /vk-test-seeded/);
