@@ -4,7 +4,8 @@ import type { Admission, AdmissionEstimate, Governance } from '../pipeline/hooks
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
 import type { RoutePlan, Target } from '../pipeline/target.js';
 import { GatewayError, type Usage } from '../spec/index.js';
-import type { KeyRecord } from './entities.js';
+import type { KeyProviderConfig } from './config-schema.js';
+import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey, presentedKey } from './key-secret.js';
 import { actualAmounts, addScopeLines, type LimitScope, type LineInfo } from './limit-lines.js';
 import { refusalError } from './limit-errors.js';
@@ -37,6 +38,8 @@ export class GovernanceHooks implements Governance {
   /** Requests already counted against key/team/customer request limits (retries are not counted again). */
   private readonly counted = new WeakSet<RequestContext>();
   private readonly providerScopes = new Map<string, LimitScope>();
+  /** Entity record (replaced, never edited, on change) → its limits as a scope. */
+  private readonly scopes = new WeakMap<object, LimitScope>();
 
   constructor(private options: GovernanceHooksOptions) {
     for (const name of Object.keys(options.providers)) this.refreshProvider(name);
@@ -117,23 +120,14 @@ export class GovernanceHooks implements Governance {
       const key = entry.record;
       const amounts = { usd, tokens, countRequest: firstCount };
       const customer = registry.customerOf(key);
-      if (customer !== undefined) {
-        addScopeLines({ level: 'customer', scope: `customer:${customer.id}`, label: `customer "${customer.id}"`, budgets: customer.budgets, rateLimits: customer.rate_limits, maxConcurrent: undefined, anchor: Date.parse(customer.created_at) }, amounts, now, lines, infos);
-      }
+      if (customer !== undefined) addScopeLines(this.scopeOf(customer, customerScope), amounts, now, lines, infos);
       const team = key.team === undefined ? undefined : registry.teams.get(key.team);
-      if (team !== undefined) {
-        addScopeLines({ level: 'team', scope: `team:${team.id}`, label: `team "${team.id}"`, budgets: team.budgets, rateLimits: team.rate_limits, maxConcurrent: undefined, anchor: Date.parse(team.created_at) }, amounts, now, lines, infos);
-      }
-      addScopeLines({ level: 'key', scope: `key:${key.id}`, label: `virtual key "${key.id}"`, budgets: key.budgets, rateLimits: key.rate_limits, maxConcurrent: key.max_concurrent, anchor: entry.createdAt }, amounts, now, lines, infos);
+      if (team !== undefined) addScopeLines(this.scopeOf(team, teamScope), amounts, now, lines, infos);
+      addScopeLines(this.scopeOf(entry, keyScope), amounts, now, lines, infos);
       const providerConfig = entry.providers?.get(target.provider.name);
       if (providerConfig !== undefined && (providerConfig.budgets.length > 0 || providerConfig.rate_limits !== undefined)) {
-        addScopeLines(
-          { level: 'key_provider', scope: `key:${key.id}/provider:${target.provider.name}`, label: `provider "${target.provider.name}" of virtual key "${key.id}"`, budgets: providerConfig.budgets, rateLimits: providerConfig.rate_limits, maxConcurrent: undefined, anchor: entry.createdAt },
-          { usd, tokens, countRequest: true },
-          now,
-          lines,
-          infos,
-        );
+        const scope = this.scopes.get(providerConfig) ?? this.remember(providerConfig, keyProviderScope(entry, providerConfig));
+        addScopeLines(scope, { usd, tokens, countRequest: true }, now, lines, infos);
       }
     }
     const providerScope = this.providerScopes.get(target.provider.name);
@@ -159,6 +153,16 @@ export class GovernanceHooks implements Governance {
       },
       release: () => finish(actualAmounts(lines, infos, 0, 0, true)),
     };
+  }
+
+  /** One LimitScope per entity record, so that its strings and windows are built once, not per request. */
+  private scopeOf<T extends object>(owner: T, build: (owner: T) => LimitScope): LimitScope {
+    return this.scopes.get(owner) ?? this.remember(owner, build(owner));
+  }
+
+  private remember(owner: object, scope: LimitScope): LimitScope {
+    this.scopes.set(owner, scope);
+    return scope;
   }
 
   private entryOf(principal: Principal): KeyEntry {
@@ -194,6 +198,32 @@ export class GovernanceHooks implements Governance {
       headers['x-ratelimit-reset-tokens'] = `${Math.max(1, Math.ceil((infos[tokens]!.windowEnd - now) / 1000))}s`;
     }
   }
+}
+
+function customerScope(customer: CustomerRecord): LimitScope {
+  return { level: 'customer', scope: `customer:${customer.id}`, label: `customer "${customer.id}"`, budgets: customer.budgets, rateLimits: customer.rate_limits, maxConcurrent: undefined, anchor: Date.parse(customer.created_at) };
+}
+
+function teamScope(team: TeamRecord): LimitScope {
+  return { level: 'team', scope: `team:${team.id}`, label: `team "${team.id}"`, budgets: team.budgets, rateLimits: team.rate_limits, maxConcurrent: undefined, anchor: Date.parse(team.created_at) };
+}
+
+function keyScope(entry: KeyEntry): LimitScope {
+  const key = entry.record;
+  return { level: 'key', scope: `key:${key.id}`, label: `virtual key "${key.id}"`, budgets: key.budgets, rateLimits: key.rate_limits, maxConcurrent: key.max_concurrent, anchor: entry.createdAt };
+}
+
+function keyProviderScope(entry: KeyEntry, provider: KeyProviderConfig): LimitScope {
+  const key = entry.record;
+  return {
+    level: 'key_provider',
+    scope: `key:${key.id}/provider:${provider.name}`,
+    label: `provider "${provider.name}" of virtual key "${key.id}"`,
+    budgets: provider.budgets,
+    rateLimits: provider.rate_limits,
+    maxConcurrent: undefined,
+    anchor: entry.createdAt,
+  };
 }
 
 export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal {

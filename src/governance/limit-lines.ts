@@ -45,29 +45,59 @@ export function counterName(scope: string, metric: LimitMetric, period: string |
   return `${scope}|${metric}|${period ?? 'lifetime'}${rolling ? 'r' : ''}|${windowStart}`;
 }
 
-/** Appends the lines of one level to `lines`/`infos` (parallel arrays). */
+/** A limit's current window: its counter name and line info, reused until the window ends. */
+interface CachedWindow {
+  readonly scope: LimitScope;
+  readonly start: number;
+  readonly counter: string;
+  readonly info: LineInfo;
+}
+
+/**
+ * Keyed by the limit's own config object (a budget, `rate_limits.requests`, `…tokens`, or the scope
+ * for `max_concurrent`). Entity records are replaced, never edited, when they change, so a changed
+ * limit is a new object; the window is rebuilt when the clock leaves it. Requests then build no
+ * counter names and call no calendar arithmetic until a window ends.
+ */
+const windows = new WeakMap<object, CachedWindow>();
+
+function windowFor(owner: object, scope: LimitScope, metric: LimitMetric, period: string | undefined, rolling: boolean, limit: number, budget: BudgetConfig | undefined, now: number): CachedWindow {
+  const cached = windows.get(owner);
+  if (cached !== undefined && cached.scope === scope && now >= cached.start && now < cached.info.windowEnd) return cached;
+  const window = metric === 'concurrency' ? { start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY } : windowOf(period, now, rolling, scope.anchor);
+  const fresh: CachedWindow = { scope, start: window.start, counter: counterName(scope.scope, metric, period, rolling, window.start), info: info(scope, metric, period, rolling, window.end, limit, budget) };
+  windows.set(owner, fresh);
+  return fresh;
+}
+
+/**
+ * Appends the lines of one level to `lines`/`infos` (parallel arrays). Pass the same `scope` object
+ * for the same entity from request to request (build it once per entity record) so that its
+ * windows are reused.
+ */
 export function addScopeLines(scope: LimitScope, amounts: LineAmounts, now: number, lines: LimitLine[], infos: LineInfo[]): void {
   if (scope.maxConcurrent !== undefined) {
-    lines.push({ counter: counterName(scope.scope, 'concurrency', undefined, false, 0), windowEnd: Number.POSITIVE_INFINITY, limit: scope.maxConcurrent, amount: 1, chargeOnExpiry: 0 });
-    infos.push(info(scope, 'concurrency', undefined, false, Number.POSITIVE_INFINITY, scope.maxConcurrent, undefined));
+    const current = windowFor(scope, scope, 'concurrency', undefined, false, scope.maxConcurrent, undefined, now);
+    lines.push({ counter: current.counter, windowEnd: Number.POSITIVE_INFINITY, limit: scope.maxConcurrent, amount: 1, chargeOnExpiry: 0 });
+    infos.push(current.info);
   }
   const requests = scope.rateLimits?.requests;
   if (requests !== undefined && amounts.countRequest) {
-    const window = windowOf(requests.period, now);
-    lines.push({ counter: counterName(scope.scope, 'requests', requests.period, false, window.start), windowEnd: window.end, limit: requests.max, amount: 1, chargeOnExpiry: 1 });
-    infos.push(info(scope, 'requests', requests.period, false, window.end, requests.max, undefined));
+    const current = windowFor(requests, scope, 'requests', requests.period, false, requests.max, undefined, now);
+    lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: requests.max, amount: 1, chargeOnExpiry: 1 });
+    infos.push(current.info);
   }
   const tokens = scope.rateLimits?.tokens;
   if (tokens !== undefined) {
-    const window = windowOf(tokens.period, now);
-    lines.push({ counter: counterName(scope.scope, 'tokens', tokens.period, false, window.start), windowEnd: window.end, limit: tokens.max, amount: amounts.tokens, chargeOnExpiry: amounts.tokens });
-    infos.push(info(scope, 'tokens', tokens.period, false, window.end, tokens.max, undefined));
+    const current = windowFor(tokens, scope, 'tokens', tokens.period, false, tokens.max, undefined, now);
+    lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: tokens.max, amount: amounts.tokens, chargeOnExpiry: amounts.tokens });
+    infos.push(current.info);
   }
   if (scope.budgets !== undefined) {
     for (const budget of scope.budgets) {
-      const window = windowOf(budget.period, now, budget.rolling, scope.anchor);
-      lines.push({ counter: counterName(scope.scope, 'usd', budget.period, budget.rolling, window.start), windowEnd: window.end, limit: budget.max_usd, amount: amounts.usd, chargeOnExpiry: amounts.usd });
-      infos.push(info(scope, 'usd', budget.period, budget.rolling, window.end, budget.max_usd, budget));
+      const current = windowFor(budget, scope, 'usd', budget.period, budget.rolling, budget.max_usd, budget, now);
+      lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: budget.max_usd, amount: amounts.usd, chargeOnExpiry: amounts.usd });
+      infos.push(current.info);
     }
   }
 }
