@@ -16,12 +16,13 @@ before(async () => {
         other: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5, reply: 'other' } },
         limited: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5 }, rate_limits: { requests: { max: 1, period: '1h' } } },
         slow: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5, latency_ms: 300 } },
+        capped: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5 }, budgets: [{ max_usd: 0.02, period: '1d' }] },
       },
       routes: {
         pair: { targets: [{ model: 'mock/mock-small', weight: 100 }, { model: 'other/mock-small', weight: 1 }] },
         global: { targets: [{ model: 'limited/mock-small', weight: 100 }, { model: 'other/mock-small', weight: 1 }] },
       },
-      pricing: DEAR_PRICING,
+      pricing: { ...DEAR_PRICING, 'capped/mock-small': { input: 1000, output: 1000 } },
       virtual_keys: [
         {
           id: 'split',
@@ -31,6 +32,7 @@ before(async () => {
         },
         { id: 'global-user', value: 'vk-test-global', models: ['global'] },
         { id: 'only-limited', value: 'vk-test-only-limited', models: ['limited/*'] },
+        { id: 'only-capped', value: 'vk-test-only-capped', models: ['capped/*'] },
         { id: 'single', value: 'vk-test-single', models: ['slow/*'], max_concurrent: 1 },
         { id: 'weighted', value: 'vk-test-weighted', models: ['pair'], providers: [{ name: 'mock', weight: 0 }, { name: 'other', weight: 1000 }] },
       ],
@@ -76,6 +78,20 @@ test('an admin override of provider limits applies on the next request and can b
   assert.equal(((await dropped.json()) as { source: string }).source, 'config');
   assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-only-limited' }, { model: 'limited/mock-small', ...small })).status, 429);
   assert.equal((await fetch(`${running.url}/admin/providers/nope/limits`, { method: 'PUT', headers, body: '{}' })).status, 404);
+});
+
+test("a provider's global budget refuses with 402 at the provider level; an admin top-up lets it serve again", async () => {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  let refused = await chat(running.url, { authorization: 'Bearer vk-test-only-capped' }, { model: 'capped/mock-small', ...small });
+  for (let count = 0; refused.status === 200 && count < 10; count++) refused = await chat(running.url, { authorization: 'Bearer vk-test-only-capped' }, { model: 'capped/mock-small', ...small });
+  assert.equal(refused.status, 402);
+  assert.equal(refused.headers.get('x-tollgate-budget-level'), 'provider');
+  const topUp = await fetch(`${running.url}/admin/providers/capped/top-up`, { method: 'POST', headers, body: JSON.stringify({ amount_usd: 0.05 }) });
+  assert.equal(topUp.status, 200, await topUp.clone().text());
+  assert.equal(((await topUp.json()) as { until: string }).until, '2026-05-06T00:00:00.000Z');
+  assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-only-capped' }, { model: 'capped/mock-small', ...small })).status, 200);
+  const usage = (await (await fetch(`${running.url}/admin/providers/capped/usage`, { headers })).json()) as { budgets: { credit_usd: number }[] };
+  assert.equal(usage.budgets[0]!.credit_usd, 0.05);
 });
 
 test('per-provider weights re-weight the route', async () => {
