@@ -40,13 +40,15 @@ export interface CostOptions {
   readonly batch?: boolean;
 }
 
+const STANDARD: CostOptions = Object.freeze({});
+
 /**
  * Prices `usage` exactly. `usage.inputTokens` is the whole prompt (cached reads and cache writes
  * included), so uncached input = input − cached − cache writes; `outputTokens` includes reasoning.
  * A prompt longer than the price's long-context threshold is billed entirely at the long-context
  * rates, as Gemini and Anthropic bill it.
  */
-export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, options: CostOptions = {}): Cost {
+export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, options: CostOptions = STANDARD): Cost {
   if (usage === undefined || price === undefined) return UNKNOWN;
   const cached = tokenCount(usage.cachedInputTokens ?? 0);
   const writes = tokenCount(usage.cacheWriteTokens ?? 0);
@@ -100,7 +102,7 @@ export function reservedOutputTokens(price: ModelPrice | undefined, maxOutputTok
  */
 export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number, maxOutputTokens: number | undefined, defaultOutputTokens = DEFAULT_RESERVED_OUTPUT_TOKENS): Cost {
   const prompt = tokenCount(estimatedInputTokens);
-  const rates = ratesFor(price, prompt, {});
+  const rates = ratesFor(price, prompt, STANDARD);
   const input = prompt * rates.input;
   const outputRate = rates.reasoning !== undefined && rates.reasoning > rates.output ? rates.reasoning : rates.output;
   const output = tokenCount(reservedOutputTokens(price, maxOutputTokens, defaultOutputTokens)) * outputRate;
