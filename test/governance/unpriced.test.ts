@@ -50,3 +50,11 @@ test('budgets charge governance.unpriced_request_usd per unpriced request, and r
   assert.equal(errorCode(refused.body), 'budget_exceeded');
   assert.equal(refused.headers.get('x-tollgate-cost'), '0');
 });
+
+test('models without a price are flagged once at start-up, by name', () => {
+  const warnings = running.logs.filter((line) => line.includes('models without a price'));
+  assert.equal(warnings.length, 1);
+  const fields = JSON.parse(warnings[0]!) as { models: string[]; unpriced_request_usd: number };
+  assert.deepEqual(fields.models, ['unpriced/mystery-model']);
+  assert.equal(fields.unpriced_request_usd, 0.02);
+});
