@@ -88,6 +88,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       const time = now();
       const prune = time - lastPrune >= PRUNE_INTERVAL_MS;
       if (prune) lastPrune = time;
+      if (prune) alerts.prune(time);
       void Promise.resolve(spend.sweep(time))
         .then(() => service.flush())
         .then(() => (prune ? store.pruneCounters(time) : undefined))
