@@ -48,7 +48,14 @@ export function governanceOpenApi(): Record<string, unknown> {
         Team: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, name: { type: 'string' }, customer: { type: 'string' }, ...limits } },
         Customer: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, name: { type: 'string' }, ...limits } },
         TopUp: { type: 'object', required: ['amount_usd'], properties: { amount_usd: { type: 'number' }, period: { type: 'string', description: 'Which budget, when there are several (`lifetime` for none).' } } },
-        Usage: { type: 'object', properties: { budgets: { type: 'array', items: { type: 'object' } }, rate_limits: { type: 'array', items: { type: 'object' } } } },
+        Usage: {
+          type: 'object',
+          properties: {
+            budgets: { type: 'array', items: { type: 'object' } },
+            rate_limits: { type: 'array', items: { type: 'object' } },
+            concurrency: { type: ['object', 'null'], description: "A key's max_concurrent and requests in flight (key reports only)", properties: { max: { type: 'integer' }, in_flight: { type: 'integer' } } },
+          },
+        },
       },
     },
     security: [{ adminToken: [] }],

@@ -117,11 +117,15 @@ test('streams hold their concurrency slot until they end', async () => {
     headers: { 'content-type': 'application/json', authorization: 'Bearer vk-test-single' },
     body: JSON.stringify({ model: 'slow/mock-small', stream: true, messages: [{ role: 'user', content: 'hello' }], ...small }),
   });
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Wait until the stream holds its slot, as the key holder sees it in GET /v1/usage.
+  const inFlight = async () => ((await (await fetch(`${running.url}/v1/usage`, { headers: { authorization: 'Bearer vk-test-single' } })).json()) as { concurrency: { max: number; in_flight: number } }).concurrency;
+  for (let polls = 0; polls < 500 && (await inFlight()).in_flight === 0; polls++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(await inFlight(), { max: 1, in_flight: 1 });
   const second = await chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small });
   assert.equal(second.status, 429);
   const response = await stream;
   assert.equal(response.status, 200);
   assert.match(await response.text(), /\[DONE\]/);
+  assert.equal((await inFlight()).in_flight, 0);
   assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small })).status, 200);
 });
