@@ -46,7 +46,11 @@ test('budget thresholds fire one signed webhook each, retried until delivered, a
     let status = 200;
     for (let count = 0; status === 200 && count < 30; count++) status = (await chat(running.url, { authorization: 'Bearer vk-test-watched' }, { max_tokens: 8 })).status;
     assert.equal(status, 402);
-    for (let wait = 0; wait < 200 && !(await store.loadAlerts(0)).every((alert) => alert.delivered); wait++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const settled = async () => {
+      const stored = await store.loadAlerts(0);
+      return stored.length >= 2 && stored.every((alert) => alert.delivered);
+    };
+    for (let wait = 0; wait < 500 && !(await settled()); wait++) await new Promise((resolve) => setTimeout(resolve, 10));
     const alerts = await store.loadAlerts(0);
     assert.deepEqual(alerts.map((alert) => alert.threshold).sort(), [0.5, 0.8]);
     assert.ok(alerts.every((alert) => alert.delivered));
