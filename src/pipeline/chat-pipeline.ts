@@ -149,7 +149,8 @@ export class Pipeline {
       let admission: Admission | undefined;
       try {
         if (governance !== undefined) {
-          admission = await governance.admit(context, target, { inputTokens, maxOutputTokens, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+          const reservedOutput = costs === undefined ? maxOutputTokens : costs.reservedOutput(target, maxOutputTokens);
+          admission = await governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
         }
         const served = await run(target, attempt, admission, started);
         admission = undefined;

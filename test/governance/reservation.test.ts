@@ -7,8 +7,9 @@ let running: RunningGateway;
 
 before(async () => {
   running = await startGoverned({
-    providers: { mock: { type: 'mock', models: ['mock-small', 'mock-embedding'], mock: { output_tokens: 5 } } },
-    pricing: DEAR_PRICING,
+    providers: { mock: { type: 'mock', models: ['mock-small', 'mock-large', 'mock-embedding'], mock: { output_tokens: 5 } } },
+    // mock-large can answer with at most 100 tokens, so no reservation assumes more.
+    pricing: { ...DEAR_PRICING, 'mock/mock-large': { input: 1, output: 1, max_output_tokens: 100 } },
     // A request without max_tokens reserves 2,000 output tokens against token limits and budgets.
     governance: { reserved_output_tokens: 2_000 },
     virtual_keys: [
@@ -40,4 +41,10 @@ test('embeddings reserve no output tokens', async () => {
     body: JSON.stringify({ model: 'mock/mock-embedding', input: 'a few words' }),
   });
   assert.equal(response.status, 200, await response.clone().text());
+});
+
+test("a max_tokens above the model's output limit reserves only the limit against token limits", async () => {
+  const huge = { max_tokens: 1_000_000 };
+  assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-tokens' }, { ...huge, model: 'mock/mock-small' })).status, 429, 'no known limit: the whole max_tokens is reserved');
+  assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-tokens' }, { ...huge, model: 'mock/mock-large' })).status, 200);
 });
