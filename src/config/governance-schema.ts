@@ -119,6 +119,12 @@ export const governanceSettingsSchema = z.strictObject({
   spend_store: spendStoreSchema.default({ type: 'memory' }),
   /** USD reserved and charged per request when the model has no known price. */
   unpriced_request_usd: z.number().nonnegative().default(0.01),
+  /**
+   * Output tokens a reservation assumes for a request that sets no `max_tokens` (at most the model's
+   * output limit when the price catalog knows it). Raise it to the largest output limit of your models
+   * to make the no-overspend guarantee exact for such requests too.
+   */
+  reserved_output_tokens: z.number().int().positive().default(4_096),
   /** A reservation not settled within this time (a crashed request) is charged and dropped. */
   reservation_ttl_ms: z.number().int().positive().default(15 * 60_000),
   /** How often settled spend is written to storage (the most spend a hard crash can lose). */

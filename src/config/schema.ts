@@ -71,6 +71,22 @@ export const configSchema = z.strictObject({
         cache_write: z.number().nonnegative().optional(),
         cache_write_1h: z.number().nonnegative().optional(),
         reasoning: z.number().nonnegative().optional(),
+        batch_input: z.number().nonnegative().optional(),
+        batch_output: z.number().nonnegative().optional(),
+        /** The model's output limit: budget reservations never assume more output than this. */
+        max_output_tokens: z.number().int().positive().optional(),
+        /** Rates of prompts longer than `above_input_tokens` (the whole request is billed at them). */
+        long_context: z
+          .strictObject({
+            above_input_tokens: z.number().int().positive(),
+            input: z.number().nonnegative(),
+            output: z.number().nonnegative(),
+            cached_input: z.number().nonnegative().optional(),
+            cache_write: z.number().nonnegative().optional(),
+            cache_write_1h: z.number().nonnegative().optional(),
+            reasoning: z.number().nonnegative().optional(),
+          })
+          .optional(),
       }),
     )
     .default({}),

@@ -181,6 +181,18 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     return { name, reset: true };
   });
 
+  route('POST', '/admin/providers/:name/top-up', async (exchange) => {
+    const view = providerView(requireProvider(exchange.params.name!));
+    const body = parseBody(topUpSchema, await exchange.readJson());
+    const budget = pickBudget(view.budgets, body.period);
+    // Provider windows are anchored at the epoch (a provider has no creation time).
+    const window = windowOf(budget.period, now(), budget.rolling, 0);
+    await spend.addCredit(counterName(`provider:${view.name}`, 'usd', budget.period, budget.rolling, window.start), window.end, body.amount_usd, now());
+    await afterSpendChange();
+    service.audit('budget.top_up', `provider:${view.name}`, { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
+    return { name: view.name, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };
+  });
+
   routes.push({ method: 'GET', path: '/admin/openapi.json', handler: (exchange) => sendJson(exchange.response, 200, governanceOpenApi()) });
   return routes;
 }

@@ -39,7 +39,8 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
  * retried with exponential backoff up to `max_attempts`.
  */
 export class BudgetAlerts {
-  private readonly fired = new Set<string>();
+  /** `counter@threshold` → end of the counter's window: alerts already fired, forgotten once their window ends. */
+  private readonly fired = new Map<string, number>();
   private readonly deliveries = new Set<Promise<void>>();
   private closed = false;
 
@@ -51,7 +52,17 @@ export class BudgetAlerts {
   }
 
   load(records: readonly AlertRecord[]): void {
-    for (const record of records) this.fired.add(`${record.counter}@${record.threshold}`);
+    for (const record of records) this.fired.set(`${record.counter}@${record.threshold}`, record.windowEnd);
+  }
+
+  /** Forgets fired alerts of windows that ended by `now` (their counters are new in the next window). */
+  prune(now: number): void {
+    for (const [name, windowEnd] of this.fired) if (windowEnd <= now) this.fired.delete(name);
+  }
+
+  /** Alerts remembered as fired (for tests). */
+  get remembered(): number {
+    return this.fired.size;
   }
 
   /** Checks the budgets a settled attempt was charged to. */
@@ -62,14 +73,16 @@ export class BudgetAlerts {
       const thresholds = info.budget?.alert_thresholds ?? this.options.settings.thresholds;
       if (thresholds.length === 0) continue;
       const line = lines[index]!;
-      const state = await this.options.spend.peek(line.counter);
+      // The memory ledger answers synchronously: no promise per budget line after every request.
+      const peeked = this.options.spend.peek(line.counter);
+      const state = peeked instanceof Promise ? await peeked : peeked;
       const ceiling = info.limit + state.credit;
       if (ceiling <= 0) continue;
       for (const threshold of thresholds) {
         if (state.used < threshold * ceiling) continue;
         const name = `${line.counter}@${threshold}`;
         if (this.fired.has(name)) continue;
-        this.fired.add(name);
+        this.fired.set(name, info.windowEnd);
         this.fire(info, line, threshold, state.used, ceiling);
       }
     }

@@ -4,9 +4,10 @@ import type { Admission, AdmissionEstimate, Governance } from '../pipeline/hooks
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
 import type { RoutePlan, Target } from '../pipeline/target.js';
 import { GatewayError, type Usage } from '../spec/index.js';
-import type { KeyRecord } from './entities.js';
+import type { KeyProviderConfig } from './config-schema.js';
+import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey, presentedKey } from './key-secret.js';
-import { actualAmounts, addScopeLines, limitScope, type LimitScope, type LineInfo } from './limit-lines.js';
+import { actualAmounts, addScopeLines, type LimitScope, type LineInfo } from './limit-lines.js';
 import { refusalError } from './limit-errors.js';
 import { authorizePlan } from './model-access.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
@@ -20,6 +21,8 @@ export interface GovernanceHooksOptions {
   providers: Readonly<Record<string, ProviderConfig>>;
   now: () => number;
   unpricedRequestUsd: number;
+  /** Output tokens a token-limit reservation assumes when the request sets no `max_tokens`. */
+  reservedOutputTokens: number;
   reservationTtlMs: number;
   /** Called after every settlement with the lines charged, for budget alerts. */
   onSettled?: (infos: readonly LineInfo[], lines: readonly LimitLine[]) => void;
@@ -35,10 +38,7 @@ export class GovernanceHooks implements Governance {
   /** Requests already counted against key/team/customer request limits (retries are not counted again). */
   private readonly counted = new ContextSlot<true>();
   private readonly providerScopes = new Map<string, LimitScope>();
-  /**
-   * Each entity's limit scope, built on its first request. Keyed by the record object: an admin
-   * change or a reload puts a new record in the registry, so a stale scope is never found.
-   */
+  /** Entity record (replaced, never edited, on change) → its limits as a scope. */
   private readonly scopes = new WeakMap<object, LimitScope>();
 
   constructor(private options: GovernanceHooksOptions) {
@@ -49,7 +49,7 @@ export class GovernanceHooks implements Governance {
    * Applies a reloaded config (new resolver, providers' global limits, settings) from the next
    * request on. Spend, reservations and in-flight admissions are untouched.
    */
-  reconfigure(changes: Pick<GovernanceHooksOptions, 'resolver' | 'providers' | 'unpricedRequestUsd' | 'reservationTtlMs'>): void {
+  reconfigure(changes: Pick<GovernanceHooksOptions, 'resolver' | 'providers' | 'unpricedRequestUsd' | 'reservedOutputTokens' | 'reservationTtlMs'>): void {
     this.options = { ...this.options, ...changes };
     this.providerScopes.clear();
     for (const name of Object.keys(changes.providers)) this.refreshProvider(name);
@@ -63,7 +63,7 @@ export class GovernanceHooks implements Governance {
     const budgets = override?.budgets ?? config.budgets;
     const rateLimits = override === undefined ? config.rate_limits : override.rate_limits;
     if ((budgets?.length ?? 0) === 0 && rateLimits === undefined) this.providerScopes.delete(name);
-    else this.providerScopes.set(name, limitScope({ level: 'provider', scope: `provider:${name}`, label: `provider "${name}"`, budgets, rateLimits, maxConcurrent: undefined, anchor: 0 }));
+    else this.providerScopes.set(name, { level: 'provider', scope: `provider:${name}`, label: `provider "${name}"`, budgets, rateLimits, maxConcurrent: undefined, anchor: 0 });
   }
 
   authenticate(context: RequestContext): Principal | undefined {
@@ -110,7 +110,7 @@ export class GovernanceHooks implements Governance {
     const { store, now: clock, registry } = this.options;
     const now = clock();
     const usd = estimate.maxCostUsd ?? this.options.unpricedRequestUsd;
-    const tokens = estimate.inputTokens + (estimate.maxOutputTokens ?? 0);
+    const tokens = estimate.inputTokens + (estimate.maxOutputTokens ?? this.options.reservedOutputTokens);
     const lines: LimitLine[] = [];
     const infos: LineInfo[] = [];
     const principal = context.principal;
@@ -120,21 +120,13 @@ export class GovernanceHooks implements Governance {
       const key = entry.record;
       const amounts = { usd, tokens, countRequest: firstCount };
       const customer = registry.customerOf(key);
-      if (customer !== undefined) {
-        const scope = this.scopeOf(customer, () => ({ level: 'customer', scope: `customer:${customer.id}`, label: `customer "${customer.id}"`, budgets: customer.budgets, rateLimits: customer.rate_limits, maxConcurrent: undefined, anchor: Date.parse(customer.created_at) }));
-        addScopeLines(scope, amounts, now, lines, infos);
-      }
+      if (customer !== undefined) addScopeLines(this.scopeOf(customer, customerScope), amounts, now, lines, infos);
       const team = key.team === undefined ? undefined : registry.teams.get(key.team);
-      if (team !== undefined) {
-        const scope = this.scopeOf(team, () => ({ level: 'team', scope: `team:${team.id}`, label: `team "${team.id}"`, budgets: team.budgets, rateLimits: team.rate_limits, maxConcurrent: undefined, anchor: Date.parse(team.created_at) }));
-        addScopeLines(scope, amounts, now, lines, infos);
-      }
-      const keyScope = this.scopeOf(entry, () => ({ level: 'key', scope: `key:${key.id}`, label: `virtual key "${key.id}"`, budgets: key.budgets, rateLimits: key.rate_limits, maxConcurrent: key.max_concurrent, anchor: entry.createdAt }));
-      addScopeLines(keyScope, amounts, now, lines, infos);
+      if (team !== undefined) addScopeLines(this.scopeOf(team, teamScope), amounts, now, lines, infos);
+      addScopeLines(this.scopeOf(entry, keyScope), amounts, now, lines, infos);
       const providerConfig = entry.providers?.get(target.provider.name);
       if (providerConfig !== undefined && (providerConfig.budgets.length > 0 || providerConfig.rate_limits !== undefined)) {
-        const name = target.provider.name;
-        const scope = this.scopeOf(providerConfig, () => ({ level: 'key_provider', scope: `key:${key.id}/provider:${name}`, label: `provider "${name}" of virtual key "${key.id}"`, budgets: providerConfig.budgets, rateLimits: providerConfig.rate_limits, maxConcurrent: undefined, anchor: entry.createdAt }));
+        const scope = this.scopes.get(providerConfig) ?? this.remember(providerConfig, keyProviderScope(entry, providerConfig));
         addScopeLines(scope, { usd, tokens, countRequest: true }, now, lines, infos);
       }
     }
@@ -163,12 +155,13 @@ export class GovernanceHooks implements Governance {
     };
   }
 
-  private scopeOf(owner: object, build: () => Omit<LimitScope, 'memo'>): LimitScope {
-    let scope = this.scopes.get(owner);
-    if (scope === undefined) {
-      scope = limitScope(build());
-      this.scopes.set(owner, scope);
-    }
+  /** One LimitScope per entity record, so that its strings and windows are built once, not per request. */
+  private scopeOf<T extends object>(owner: T, build: (owner: T) => LimitScope): LimitScope {
+    return this.scopes.get(owner) ?? this.remember(owner, build(owner));
+  }
+
+  private remember(owner: object, scope: LimitScope): LimitScope {
+    this.scopes.set(owner, scope);
     return scope;
   }
 
@@ -205,6 +198,32 @@ export class GovernanceHooks implements Governance {
       headers['x-ratelimit-reset-tokens'] = `${Math.max(1, Math.ceil((infos[tokens]!.windowEnd - now) / 1000))}s`;
     }
   }
+}
+
+function customerScope(customer: CustomerRecord): LimitScope {
+  return { level: 'customer', scope: `customer:${customer.id}`, label: `customer "${customer.id}"`, budgets: customer.budgets, rateLimits: customer.rate_limits, maxConcurrent: undefined, anchor: Date.parse(customer.created_at) };
+}
+
+function teamScope(team: TeamRecord): LimitScope {
+  return { level: 'team', scope: `team:${team.id}`, label: `team "${team.id}"`, budgets: team.budgets, rateLimits: team.rate_limits, maxConcurrent: undefined, anchor: Date.parse(team.created_at) };
+}
+
+function keyScope(entry: KeyEntry): LimitScope {
+  const key = entry.record;
+  return { level: 'key', scope: `key:${key.id}`, label: `virtual key "${key.id}"`, budgets: key.budgets, rateLimits: key.rate_limits, maxConcurrent: key.max_concurrent, anchor: entry.createdAt };
+}
+
+function keyProviderScope(entry: KeyEntry, provider: KeyProviderConfig): LimitScope {
+  const key = entry.record;
+  return {
+    level: 'key_provider',
+    scope: `key:${key.id}/provider:${provider.name}`,
+    label: `provider "${provider.name}" of virtual key "${key.id}"`,
+    budgets: provider.budgets,
+    rateLimits: provider.rate_limits,
+    maxConcurrent: undefined,
+    anchor: entry.createdAt,
+  };
 }
 
 export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal {

@@ -1,6 +1,6 @@
 import type { BudgetConfig, RateLimitsConfig } from './config-schema.js';
 import type { LimitLine } from './spend-store.js';
-import { LIFETIME, windowOf } from './periods.js';
+import { windowOf } from './periods.js';
 
 /** The levels a request must pass, from the outermost. Provider levels only exclude their target. */
 export type LimitLevel = 'customer' | 'team' | 'key' | 'key_provider' | 'provider';
@@ -18,21 +18,6 @@ export interface LimitScope {
   readonly maxConcurrent: number | undefined;
   /** Anchor of rolling windows (creation time). */
   readonly anchor: number;
-  /** Per limit, the window it was last counted in (see `lineIn`); filled by addScopeLines. */
-  readonly memo: (WindowMemo | undefined)[];
-}
-
-/** A limit's current window with its counter name and info, reused by every request until the window ends. */
-interface WindowMemo {
-  readonly start: number;
-  readonly end: number;
-  readonly counter: string;
-  readonly info: LineInfo;
-}
-
-/** A scope to build lines from; keep it (per entity) so its window memo serves later requests. */
-export function limitScope(fields: Omit<LimitScope, 'memo'>): LimitScope {
-  return { ...fields, memo: [] };
 }
 
 /** What a line means, for error messages, headers, alerts and the usage report. */
@@ -60,58 +45,61 @@ export function counterName(scope: string, metric: LimitMetric, period: string |
   return `${scope}|${metric}|${period ?? 'lifetime'}${rolling ? 'r' : ''}|${windowStart}`;
 }
 
-/** Memo slots of a scope's limits: concurrency, requests, tokens, then one per budget. */
-const CONCURRENCY_SLOT = 0;
-const REQUESTS_SLOT = 1;
-const TOKENS_SLOT = 2;
-const FIRST_BUDGET_SLOT = 3;
-
-/** Appends the lines of one level to `lines`/`infos` (parallel arrays). */
-export function addScopeLines(scope: LimitScope, amounts: LineAmounts, now: number, lines: LimitLine[], infos: LineInfo[]): void {
-  if (scope.maxConcurrent !== undefined) {
-    const line = lineIn(scope, CONCURRENCY_SLOT, 'concurrency', undefined, false, scope.maxConcurrent, undefined, now);
-    lines.push({ counter: line.counter, windowEnd: Number.POSITIVE_INFINITY, limit: scope.maxConcurrent, amount: 1, chargeOnExpiry: 0 });
-    infos.push(line.info);
-  }
-  const requests = scope.rateLimits?.requests;
-  if (requests !== undefined && amounts.countRequest) {
-    const line = lineIn(scope, REQUESTS_SLOT, 'requests', requests.period, false, requests.max, undefined, now);
-    lines.push({ counter: line.counter, windowEnd: line.end, limit: requests.max, amount: 1, chargeOnExpiry: 1 });
-    infos.push(line.info);
-  }
-  const tokens = scope.rateLimits?.tokens;
-  if (tokens !== undefined) {
-    const line = lineIn(scope, TOKENS_SLOT, 'tokens', tokens.period, false, tokens.max, undefined, now);
-    lines.push({ counter: line.counter, windowEnd: line.end, limit: tokens.max, amount: amounts.tokens, chargeOnExpiry: amounts.tokens });
-    infos.push(line.info);
-  }
-  if (scope.budgets !== undefined) {
-    for (let index = 0; index < scope.budgets.length; index++) {
-      const budget = scope.budgets[index]!;
-      const line = lineIn(scope, FIRST_BUDGET_SLOT + index, 'usd', budget.period, budget.rolling, budget.max_usd, budget, now);
-      lines.push({ counter: line.counter, windowEnd: line.end, limit: budget.max_usd, amount: amounts.usd, chargeOnExpiry: amounts.usd });
-      infos.push(line.info);
-    }
-  }
+/** A limit's current window: its counter name and line info, reused until the window ends. */
+interface CachedWindow {
+  readonly scope: LimitScope;
+  readonly start: number;
+  readonly counter: string;
+  readonly info: LineInfo;
 }
 
 /**
- * The window of one of the scope's limits at `now`: the memo while `now` is inside it (the clock may
- * also go back, in tests), else computed and remembered. Saves building and hashing counter names
- * on every request.
+ * Keyed by the limit's own config object (a budget, `rate_limits.requests`, `…tokens`, or the scope
+ * for `max_concurrent`). Entity records are replaced, never edited, when they change, so a changed
+ * limit is a new object; the window is rebuilt when the clock leaves it. Requests then build no
+ * counter names and call no calendar arithmetic until a window ends.
  */
-function lineIn(scope: LimitScope, slot: number, metric: LimitMetric, period: string | undefined, rolling: boolean, limit: number, budget: BudgetConfig | undefined, now: number): WindowMemo {
-  const memo = scope.memo[slot];
-  if (memo !== undefined && now >= memo.start && now < memo.end) return memo;
-  const window = metric === 'concurrency' ? LIFETIME : windowOf(period, now, rolling, scope.anchor);
-  const fresh: WindowMemo = {
-    start: window.start,
-    end: window.end,
-    counter: counterName(scope.scope, metric, period, rolling, window.start),
-    info: info(scope, metric, period, rolling, window.end, limit, budget),
-  };
-  scope.memo[slot] = fresh;
+const windows = new WeakMap<object, CachedWindow>();
+
+function windowFor(owner: object, scope: LimitScope, metric: LimitMetric, period: string | undefined, rolling: boolean, limit: number, budget: BudgetConfig | undefined, now: number): CachedWindow {
+  const cached = windows.get(owner);
+  if (cached !== undefined && cached.scope === scope && now >= cached.start && now < cached.info.windowEnd) return cached;
+  const window = metric === 'concurrency' ? { start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY } : windowOf(period, now, rolling, scope.anchor);
+  const fresh: CachedWindow = { scope, start: window.start, counter: counterName(scope.scope, metric, period, rolling, window.start), info: info(scope, metric, period, rolling, window.end, limit, budget) };
+  windows.set(owner, fresh);
   return fresh;
+}
+
+/**
+ * Appends the lines of one level to `lines`/`infos` (parallel arrays). Pass the same `scope` object
+ * for the same entity from request to request (build it once per entity record) so that its
+ * windows are reused.
+ */
+export function addScopeLines(scope: LimitScope, amounts: LineAmounts, now: number, lines: LimitLine[], infos: LineInfo[]): void {
+  if (scope.maxConcurrent !== undefined) {
+    const current = windowFor(scope, scope, 'concurrency', undefined, false, scope.maxConcurrent, undefined, now);
+    lines.push({ counter: current.counter, windowEnd: Number.POSITIVE_INFINITY, limit: scope.maxConcurrent, amount: 1, chargeOnExpiry: 0 });
+    infos.push(current.info);
+  }
+  const requests = scope.rateLimits?.requests;
+  if (requests !== undefined && amounts.countRequest) {
+    const current = windowFor(requests, scope, 'requests', requests.period, false, requests.max, undefined, now);
+    lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: requests.max, amount: 1, chargeOnExpiry: 1 });
+    infos.push(current.info);
+  }
+  const tokens = scope.rateLimits?.tokens;
+  if (tokens !== undefined) {
+    const current = windowFor(tokens, scope, 'tokens', tokens.period, false, tokens.max, undefined, now);
+    lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: tokens.max, amount: amounts.tokens, chargeOnExpiry: amounts.tokens });
+    infos.push(current.info);
+  }
+  if (scope.budgets !== undefined) {
+    for (const budget of scope.budgets) {
+      const current = windowFor(budget, scope, 'usd', budget.period, budget.rolling, budget.max_usd, budget, now);
+      lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: budget.max_usd, amount: amounts.usd, chargeOnExpiry: amounts.usd });
+      infos.push(current.info);
+    }
+  }
 }
 
 function info(scope: LimitScope, metric: LimitMetric, period: string | undefined, rolling: boolean, windowEnd: number, limit: number, budget: BudgetConfig | undefined): LineInfo {

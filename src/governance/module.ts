@@ -13,6 +13,7 @@ import { seedEntities } from './seed.js';
 import type { SpendStore } from './spend-store.js';
 import { openGovernanceStore } from './storage/open-governance-store.js';
 import type { GovernanceStore } from './storage/governance-store.js';
+import { unpricedModels } from './unpriced-models.js';
 import { usageRoutes } from './usage-route.js';
 
 /** How often ended rate-limit windows are deleted from storage. */
@@ -78,6 +79,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
     },
   });
   const governanceHooks = hooks;
+  warnUnpriced(context);
 
   let stopped = false;
   let lastPrune = 0;
@@ -86,6 +88,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       const time = now();
       const prune = time - lastPrune >= PRUNE_INTERVAL_MS;
       if (prune) lastPrune = time;
+      if (prune) alerts.prune(time);
       void Promise.resolve(spend.sweep(time))
         .then(() => service.flush())
         .then(() => (prune ? store.pruneCounters(time) : undefined))
@@ -111,6 +114,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       const entities = service.reloadConfigEntities(stored);
       registerBudgetSnapshot(next.config, registry, spend, now);
       governanceHooks.reconfigure(hookSettings(next));
+      warnUnpriced(next);
       alerts.reconfigure(next.config.governance.alerts);
       if (next.config.governance.flush_interval_ms !== previous.governance.flush_interval_ms && !stopped) {
         clearInterval(timer);
@@ -134,6 +138,17 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   };
 }
 
+/** Flags models without a price once per start-up or reload (never per request). */
+function warnUnpriced(context: ModuleContext): void {
+  const models = unpricedModels(context.resolver, context.costs);
+  if (models.length === 0) return;
+  context.logger.warn('governance: models without a price are served with their cost recorded as unknown and charged governance.unpriced_request_usd against budgets; price them in `pricing`', {
+    unpriced_request_usd: context.config.governance.unpriced_request_usd,
+    models: models.slice(0, 50),
+    count: models.length,
+  });
+}
+
 /** The parts of the hooks a config reload may change. */
 function hookSettings(context: ModuleContext) {
   const { config } = context;
@@ -141,6 +156,7 @@ function hookSettings(context: ModuleContext) {
     resolver: context.resolver,
     providers: config.providers,
     unpricedRequestUsd: config.governance.unpriced_request_usd,
+    reservedOutputTokens: config.governance.reserved_output_tokens,
     reservationTtlMs: Math.max(config.governance.reservation_ttl_ms, config.server.request_timeout_ms + 60_000),
   };
 }

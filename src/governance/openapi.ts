@@ -48,7 +48,14 @@ export function governanceOpenApi(): Record<string, unknown> {
         Team: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, name: { type: 'string' }, customer: { type: 'string' }, ...limits } },
         Customer: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, name: { type: 'string' }, ...limits } },
         TopUp: { type: 'object', required: ['amount_usd'], properties: { amount_usd: { type: 'number' }, period: { type: 'string', description: 'Which budget, when there are several (`lifetime` for none).' } } },
-        Usage: { type: 'object', properties: { budgets: { type: 'array', items: { type: 'object' } }, rate_limits: { type: 'array', items: { type: 'object' } } } },
+        Usage: {
+          type: 'object',
+          properties: {
+            budgets: { type: 'array', items: { type: 'object' } },
+            rate_limits: { type: 'array', items: { type: 'object' } },
+            concurrency: { type: ['object', 'null'], description: "A key's max_concurrent and requests in flight (key reports only)", properties: { max: { type: 'integer' }, in_flight: { type: 'integer' } } },
+          },
+        },
       },
     },
     security: [{ adminToken: [] }],
@@ -77,6 +84,7 @@ export function governanceOpenApi(): Record<string, unknown> {
         delete: { tags: ['providers'], summary: "Drop the override: back to the config's limits", responses: { '200': ok('Provider'), ...errors } },
       },
       '/admin/providers/{name}/usage': { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], get: { tags: ['providers'], summary: 'Spend and counters of the provider', responses: { '200': ok('Usage', ref('Usage')), ...errors } } },
+      '/admin/providers/{name}/top-up': { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], post: { tags: ['providers'], summary: "Add USD to one of the provider's global budgets for its current window", requestBody: { required: true, ...json(ref('TopUp')) }, responses: { '200': ok('Topped up'), ...errors } } },
       '/admin/providers/{name}/reset-spend': { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], post: { tags: ['providers'], summary: "Zero the provider's counters", responses: { '200': ok('Reset'), ...errors } } },
       '/v1/usage': { get: { tags: ['usage'], summary: "The calling virtual key's spend and remaining budget (no admin rights needed)", security: [{ virtualKey: [] }], responses: { '200': ok('Usage', ref('Usage')), '401': { description: 'No or unknown key', ...json(ref('Error')) } } } },
     },

@@ -29,9 +29,17 @@ export interface RateLimitUsage {
   resets_at: string;
 }
 
+/** A key's `max_concurrent` and the requests it has in flight now (streams count until they end). */
+export interface ConcurrencyUsage {
+  max: number;
+  in_flight: number;
+}
+
 export interface UsageReport {
   budgets: BudgetUsage[];
   rate_limits: RateLimitUsage[];
+  /** Only in a key's report, and null when the key has no `max_concurrent`. */
+  concurrency?: ConcurrencyUsage | null;
 }
 
 interface ScopeView {
@@ -54,7 +62,9 @@ export async function keyUsage(entry: KeyEntry, registry: EntityRegistry, store:
   for (const provider of key.providers ?? []) {
     scopes.push({ level: 'key_provider', entity: `${key.id}/${provider.name}`, scope: `key:${key.id}/provider:${provider.name}`, budgets: provider.budgets, rateLimits: provider.rate_limits, anchor: entry.createdAt });
   }
-  return scopesUsage(scopes, store, now);
+  const report = await scopesUsage(scopes, store, now);
+  report.concurrency = key.max_concurrent === undefined ? null : { max: key.max_concurrent, in_flight: (await store.peek(counterName(`key:${key.id}`, 'concurrency', undefined, false, 0))).reserved };
+  return report;
 }
 
 /** The same report for one key's, team's or customer's own budgets and limits. */

@@ -3,7 +3,7 @@ import { GatewayError, isContentPart, toGatewayError, type ChatRequest, type Emb
 import { attemptEmbedding, type EmbeddingSink } from './embedding-attempt.js';
 import { attemptChat, type DecodedEvent, type StreamAttempt } from './chat-attempt.js';
 import type { ChatSink } from './chat-sink.js';
-import type { Attempt, Principal, RequestContext } from './context.js';
+import { COST_UNKNOWN, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
 import type { Admission, AttemptOutcome, Governance, RequestObserver, RequestPolicy, Router } from './hooks.js';
 import type { RoutePlan, Target } from './target.js';
@@ -110,7 +110,8 @@ export class Pipeline {
     try {
       const plan = this.plan(context, request.model, request.gateway?.fallbacks);
       const inputTokens = estimateEmbeddingInputTokens(request);
-      await this.dispatch(context, plan, inputTokens, undefined, async (target, attempt, admission) => {
+      // Embeddings produce no output tokens: nothing to reserve for them.
+      await this.dispatch(context, plan, inputTokens, 0, async (target, attempt, admission) => {
         const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
         attempt.keyId = result.keyId;
         attempt.status = 200;
@@ -148,7 +149,8 @@ export class Pipeline {
       let admission: Admission | undefined;
       try {
         if (governance !== undefined) {
-          admission = await governance.admit(context, target, { inputTokens, maxOutputTokens, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+          const reservedOutput = costs === undefined ? maxOutputTokens : costs.reservedOutput(target, maxOutputTokens);
+          admission = await governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
         }
         const served = await run(target, attempt, admission, started);
         admission = undefined;
@@ -261,7 +263,8 @@ export class Pipeline {
     context.served = target;
     this.setServedHeaders(context, target);
     this.settle(context, target, usage, admission);
-    if (context.cost?.known) context.responseHeaders['x-tollgate-cost'] = context.cost.exact ?? formatUsd(context.cost.usd);
+    // An unpriced model (or a provider that sent no usage) is served, and says its cost is unknown rather than $0.
+    context.responseHeaders['x-tollgate-cost'] = context.cost?.known ? (context.cost.exact ?? formatUsd(context.cost.usd)) : COST_UNKNOWN;
   }
 
   private settle(context: RequestContext, target: Target, usage: Usage | undefined, admission: Admission | undefined): void {

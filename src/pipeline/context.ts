@@ -24,6 +24,9 @@ export interface Attempt {
   latencyMs: number;
 }
 
+/** `x-tollgate-cost` of a served request whose price or usage is unknown (never reported as $0). */
+export const COST_UNKNOWN = 'unknown';
+
 /** The cost of a request, as settled. `usd` is for display; `known` is false when usage or price was unknown. */
 export interface RequestCost {
   readonly usd: number;

@@ -8,4 +8,6 @@ export interface CostCalculator {
   cost(target: Target, usage: Usage | undefined): RequestCost;
   /** Worst-case cost of an attempt, for budget reservations; undefined when the model has no price. */
   maxCost(target: Target, inputTokens: number, maxOutputTokens: number | undefined): number | undefined;
+  /** The output tokens an attempt may produce: `max_tokens` or the configured default, capped at the model's output limit. */
+  reservedOutput(target: Target, maxOutputTokens: number | undefined): number;
 }

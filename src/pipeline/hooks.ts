@@ -20,7 +20,7 @@ export interface Governance {
 export interface AdmissionEstimate {
   /** Rough prompt tokens (upper-bound-ish), for token limits and budget reservations. */
   inputTokens: number;
-  /** max_tokens asked for, or undefined. */
+  /** Output tokens this attempt may produce (max_tokens, capped at the model's output limit when known), or undefined. */
   maxOutputTokens: number | undefined;
   /** Worst-case cost in USD of this attempt, when a price is known. */
   maxCostUsd: number | undefined;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PRICE_FIELDS, type PriceEntry } from './price.js';
+import { LONG_CONTEXT_PRICE_FIELDS, PRICE_FIELDS, type PriceEntry } from './price.js';
 
 /** The shape of `data/pricing.json`. */
 export interface CatalogFile {
@@ -65,11 +65,35 @@ export function entryProblems(path: string, entry: unknown, complete: boolean): 
   if (!isRecord(entry)) return [`${path}: expected an object of prices`];
   const problems: string[] = [];
   for (const [field, value] of Object.entries(entry)) {
-    if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${PRICE_FIELDS.join(', ')})`);
-    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problems.push(`${path}.${field}: expected a non-negative number of USD per million tokens`);
+    if (field === 'long_context') problems.push(...longContextProblems(`${path}.long_context`, value));
+    else if (field === 'max_output_tokens') {
+      if (!isTokenCount(value)) problems.push(`${path}.max_output_tokens: expected a positive whole number of tokens`);
+    } else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, 'long_context', 'max_output_tokens'].join(', ')})`);
+    else if (!isPrice(value)) problems.push(`${path}.${field}: expected a non-negative number of USD per million tokens`);
   }
   if (complete && (entry.input === undefined || entry.output === undefined)) problems.push(`${path}: needs both input and output`);
   return problems;
+}
+
+function longContextProblems(path: string, tier: unknown): string[] {
+  if (!isRecord(tier)) return [`${path}: expected an object with above_input_tokens, input and output`];
+  const problems: string[] = [];
+  for (const [field, value] of Object.entries(tier)) {
+    if (field === 'above_input_tokens') {
+      if (!isTokenCount(value)) problems.push(`${path}.above_input_tokens: expected a positive whole number of prompt tokens`);
+    } else if (!(LONG_CONTEXT_PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected above_input_tokens, ${LONG_CONTEXT_PRICE_FIELDS.join(', ')})`);
+    else if (!isPrice(value)) problems.push(`${path}.${field}: expected a non-negative number of USD per million tokens`);
+  }
+  if (tier.above_input_tokens === undefined || tier.input === undefined || tier.output === undefined) problems.push(`${path}: needs above_input_tokens, input and output`);
+  return problems;
+}
+
+function isTokenCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function isPrice(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { readShippedCatalog, entryProblems, type CatalogFile } from './catalog-file.js';
 import { femtoPerToken, MoneyFormatError } from './money.js';
 import { modelNameCandidates, splitPriceKey } from './model-name.js';
-import type { ModelPrice, PriceEntry } from './price.js';
+import type { LongContextEntry, ModelPrice, PriceEntry, TierRates } from './price.js';
 
 /** One problem with a `pricing` override: where (`pricing.<key>`) and what. */
 export interface PricingIssue {
@@ -132,24 +132,37 @@ function firstMatch(entries: ReadonlyMap<string, PriceEntry>, providers: readonl
 function resolve(key: string, origin: ModelPrice['origin'], entry: PriceEntry, base: PriceEntry | undefined): ModelPrice | undefined {
   const merged: PriceEntry = base === undefined ? entry : { ...base, ...definedFields(entry) };
   if (merged.input === undefined || merged.output === undefined) return undefined;
-  const input = femtoPerToken(merged.input);
-  const cacheWrite = merged.cache_write === undefined ? input : femtoPerToken(merged.cache_write);
+  const standard = tierRates(merged as PriceEntry & Pick<LongContextEntry, 'input' | 'output'>);
+  const long = merged.long_context;
   return {
     key,
     origin,
+    ...standard,
+    batchInput: merged.batch_input === undefined ? standard.input : femtoPerToken(merged.batch_input),
+    batchOutput: merged.batch_output === undefined ? standard.output : femtoPerToken(merged.batch_output),
+    longContext: long === undefined ? undefined : { ...tierRates(long), aboveInputTokens: long.above_input_tokens },
+    maxOutputTokens: merged.max_output_tokens,
+  };
+}
+
+/** One tier's rates: cache reads and 5-minute writes default to its input rate, 1-hour writes to the 5-minute rate. */
+function tierRates(tier: Pick<LongContextEntry, 'input' | 'output' | 'cached_input' | 'cache_write' | 'cache_write_1h' | 'reasoning'>): TierRates {
+  const input = femtoPerToken(tier.input);
+  const cacheWrite = tier.cache_write === undefined ? input : femtoPerToken(tier.cache_write);
+  return {
     input,
-    output: femtoPerToken(merged.output),
-    cachedInput: merged.cached_input === undefined ? input : femtoPerToken(merged.cached_input),
+    output: femtoPerToken(tier.output),
+    cachedInput: tier.cached_input === undefined ? input : femtoPerToken(tier.cached_input),
     cacheWrite,
-    cacheWrite1h: merged.cache_write_1h === undefined ? cacheWrite : femtoPerToken(merged.cache_write_1h),
-    reasoning: merged.reasoning === undefined ? undefined : femtoPerToken(merged.reasoning),
+    cacheWrite1h: tier.cache_write_1h === undefined ? cacheWrite : femtoPerToken(tier.cache_write_1h),
+    reasoning: tier.reasoning === undefined ? undefined : femtoPerToken(tier.reasoning),
   };
 }
 
 function definedFields(entry: PriceEntry): PriceEntry {
-  const result: PriceEntry = {};
-  for (const [field, value] of Object.entries(entry) as [keyof PriceEntry, PriceEntry[keyof PriceEntry]][]) if (value !== undefined) result[field] = value;
-  return result;
+  const result: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(entry)) if (value !== undefined) result[field] = value;
+  return result as PriceEntry;
 }
 
 /**

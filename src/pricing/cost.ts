@@ -1,6 +1,6 @@
 import type { Usage } from '../spec/index.js';
 import { nanoFromFemto, tokenCount, usdNumber, type FemtoUsd } from './money.js';
-import type { ModelPrice } from './price.js';
+import type { ModelPrice, TierRates } from './price.js';
 
 /** What each kind of token cost, in femto-USD. */
 export interface CostBreakdown {
@@ -35,47 +35,77 @@ export interface Cost {
 const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n });
 const UNKNOWN: Cost = Object.freeze({ known: false, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 
+export interface CostOptions {
+  /** Price at the provider's batch API rates (input and output; cache rates stay standard). */
+  readonly batch?: boolean;
+}
+
+const STANDARD: CostOptions = Object.freeze({});
+
 /**
  * Prices `usage` exactly. `usage.inputTokens` is the whole prompt (cached reads and cache writes
  * included), so uncached input = input − cached − cache writes; `outputTokens` includes reasoning.
+ * A prompt longer than the price's long-context threshold is billed entirely at the long-context
+ * rates, as Gemini and Anthropic bill it.
  */
-export function costOf(usage: Usage | undefined, price: ModelPrice | undefined): Cost {
+export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, options: CostOptions = STANDARD): Cost {
   if (usage === undefined || price === undefined) return UNKNOWN;
   const cached = tokenCount(usage.cachedInputTokens ?? 0);
   const writes = tokenCount(usage.cacheWriteTokens ?? 0);
   const writes1h = minimum(tokenCount(usage.cacheWrite1hTokens ?? 0), writes);
   const prompt = tokenCount(usage.inputTokens ?? 0);
+  const rates = ratesFor(price, prompt, options);
   // A provider that reported more cached tokens than prompt tokens is wrong somewhere; never bill below zero.
   const uncached = maximum(prompt - cached - writes, 0n);
   const output = tokenCount(usage.outputTokens ?? 0);
-  const reasoning = price.reasoning === undefined ? 0n : minimum(tokenCount(usage.reasoningTokens ?? 0), output);
+  const reasoning = rates.reasoning === undefined ? 0n : minimum(tokenCount(usage.reasoningTokens ?? 0), output);
 
   const breakdown: CostBreakdown = {
-    input: uncached * price.input,
-    cachedInput: cached * price.cachedInput,
-    cacheWrite: (writes - writes1h) * price.cacheWrite,
-    cacheWrite1h: writes1h * price.cacheWrite1h,
-    output: (output - reasoning) * price.output,
-    reasoning: reasoning * (price.reasoning ?? 0n),
+    input: uncached * rates.input,
+    cachedInput: cached * rates.cachedInput,
+    cacheWrite: (writes - writes1h) * rates.cacheWrite,
+    cacheWrite1h: writes1h * rates.cacheWrite1h,
+    output: (output - reasoning) * rates.output,
+    reasoning: reasoning * (rates.reasoning ?? 0n),
   };
   const total = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.output + breakdown.reasoning;
   const known = usage.inputTokens !== undefined && usage.outputTokens !== undefined;
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
 }
 
-/** Output tokens reserved when the caller set no `max_tokens`. */
+/** The tier a prompt of `promptTokens` is billed at. */
+function ratesFor(price: ModelPrice, promptTokens: bigint, options: CostOptions): TierRates {
+  if (options.batch === true) return price.batchInput === price.input && price.batchOutput === price.output ? price : { ...price, input: price.batchInput, output: price.batchOutput };
+  const long = price.longContext;
+  return long !== undefined && promptTokens > BigInt(long.aboveInputTokens) ? long : price;
+}
+
+/** Output tokens reserved when the caller set no `max_tokens` (`governance.reserved_output_tokens`'s default). */
 export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4_096;
+
+/**
+ * The output tokens a reservation assumes: the caller's `max_tokens`, or `defaultOutputTokens`
+ * when it set none; never more than the model's output limit when the catalog knows it.
+ */
+export function reservedOutputTokens(price: ModelPrice | undefined, maxOutputTokens: number | undefined, defaultOutputTokens = DEFAULT_RESERVED_OUTPUT_TOKENS): number {
+  const wanted = maxOutputTokens ?? defaultOutputTokens;
+  const limit = price?.maxOutputTokens;
+  return limit !== undefined && limit < wanted ? limit : wanted;
+}
 
 /**
  * The most an attempt is expected to cost, for budget reservations before the call: every
  * estimated prompt token at the uncached input rate (cache reads only make it cheaper; cache
  * writes may cost more, but `estimateInputTokens` already overestimates), and every allowed output
- * token at the dearer of the output and reasoning rates.
+ * token (`reservedOutputTokens`) at the dearer of the output and reasoning rates, at the
+ * long-context tier when the estimate passes its threshold.
  */
-export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number, maxOutputTokens: number | undefined): Cost {
-  const input = tokenCount(estimatedInputTokens) * price.input;
-  const outputRate = price.reasoning !== undefined && price.reasoning > price.output ? price.reasoning : price.output;
-  const output = tokenCount(maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS) * outputRate;
+export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number, maxOutputTokens: number | undefined, defaultOutputTokens = DEFAULT_RESERVED_OUTPUT_TOKENS): Cost {
+  const prompt = tokenCount(estimatedInputTokens);
+  const rates = ratesFor(price, prompt, STANDARD);
+  const input = prompt * rates.input;
+  const outputRate = rates.reasoning !== undefined && rates.reasoning > rates.output ? rates.reasoning : rates.output;
+  const output = tokenCount(reservedOutputTokens(price, maxOutputTokens, defaultOutputTokens)) * outputRate;
   const total = input + output;
   return { known: true, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: { ...ZERO_BREAKDOWN, input, output } };
 }

@@ -2,7 +2,7 @@ import type { ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { CostCalculator } from '../pipeline/cost.js';
 import type { Target } from '../pipeline/target.js';
-import { costOf, estimateMaxCost, formatUsd, loadPricingCatalog } from '../pricing/index.js';
+import { costOf, estimateMaxCost, formatUsd, loadPricingCatalog, reservedOutputTokens } from '../pricing/index.js';
 
 /** Prices requests from the shipped catalog plus the config's `pricing` overrides. */
 export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[]): CostCalculator {
@@ -14,9 +14,10 @@ export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[
       const cost = costOf(usage, priceOf(target));
       return { usd: cost.usd, known: cost.known, femtoUsd: cost.femtoUsd, exact: formatUsd(cost.femtoUsd) };
     },
+    reservedOutput: (target, maxOutputTokens) => reservedOutputTokens(priceOf(target), maxOutputTokens, config.governance.reserved_output_tokens),
     maxCost: (target, inputTokens, maxOutputTokens) => {
       const price = priceOf(target);
-      return price === undefined ? undefined : estimateMaxCost(price, inputTokens, maxOutputTokens).usd;
+      return price === undefined ? undefined : estimateMaxCost(price, inputTokens, maxOutputTokens, config.governance.reserved_output_tokens).usd;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ChatCodec, StreamEncoder } from '../codecs/codec.js';
 import type { DecodedEvent } from '../pipeline/chat-attempt.js';
 import type { ChatSink } from '../pipeline/chat-sink.js';
-import type { RequestContext } from '../pipeline/context.js';
+import { COST_UNKNOWN, type RequestContext } from '../pipeline/context.js';
 import type { ChatResponse, GatewayError } from '../spec/index.js';
 import type { HttpExchange } from '../server/http-route.js';
 import { sendError } from '../server/respond.js';
@@ -68,7 +68,7 @@ export class DialectSink implements ChatSink {
     const http = this.exchange.response;
     if (!passthrough) http.write(this.encoder!.end());
     const cost = this.streamContext?.cost;
-    if (cost?.known) http.addTrailers({ 'x-tollgate-cost': cost.exact ?? String(cost.usd) });
+    http.addTrailers({ 'x-tollgate-cost': cost?.known ? (cost.exact ?? String(cost.usd)) : COST_UNKNOWN });
     http.end();
   }
 

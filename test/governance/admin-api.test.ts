@@ -86,6 +86,26 @@ test('changes take effect on the next request: models, active flag', async () =>
   assert.equal((await call('PATCH', `/admin/keys/${key}`, { value: 'tg-chosen-by-caller' })).status, 400);
 });
 
+test("changes to a team's limits and a customer's budgets apply to the next request", async () => {
+  // A key of its own under the team, so the notebook key's budget is left to the next test.
+  const probe = await call('POST', '/admin/keys', { id: 'team-probe', team: 'research', models: ['*'] });
+  assert.equal(probe.status, 201, probe.text);
+  const headers = { authorization: `Bearer ${String(probe.body.value)}` };
+  assert.equal((await chat(running.url, headers, small)).status, 200);
+  assert.equal((await call('PATCH', '/admin/teams/research', { rate_limits: { requests: { max: 0, period: '1h' } } })).status, 200);
+  const refused = await chat(running.url, headers, small);
+  assert.equal(refused.status, 429);
+  assert.equal(refused.headers.get('x-ratelimit-scope'), 'team');
+  assert.equal((await call('PATCH', '/admin/teams/research', { rate_limits: { requests: { max: 1000, period: '1h' } } })).status, 200);
+  assert.equal((await call('PATCH', '/admin/customers/acme', { budgets: [{ max_usd: 0, period: '1M' }] })).status, 200);
+  const broke = await chat(running.url, headers, small);
+  assert.equal(broke.status, 402);
+  assert.equal(broke.headers.get('x-tollgate-budget-level'), 'customer');
+  assert.equal((await call('PATCH', '/admin/customers/acme', { budgets: [{ max_usd: 100, period: '1M' }] })).status, 200);
+  assert.equal((await chat(running.url, headers, small)).status, 200);
+  assert.equal((await call('DELETE', '/admin/keys/team-probe')).status, 204);
+});
+
 test('budget exhaustion, top-up and spend reset', async () => {
   const keys = (await call('GET', '/admin/keys')).body.data as { id: string; name?: string }[];
   const key = keys.find((entry) => entry.name === 'notebook')!.id;

@@ -3,7 +3,10 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { AuditEvent } from '../../src/admin/audit-sink.js';
-import { signWebhook } from '../../src/governance/budget-alerts.js';
+import { BudgetAlerts, signWebhook } from '../../src/governance/budget-alerts.js';
+import type { LineInfo } from '../../src/governance/limit-lines.js';
+import { MemorySpendStore } from '../../src/governance/memory-spend-store.js';
+import { createLogger } from '../../src/server/logger.js';
 import { MemoryGovernanceStore } from '../../src/governance/storage/memory-governance-store.js';
 import { chat, DEAR_PRICING, startGoverned } from './helpers.js';
 
@@ -43,7 +46,11 @@ test('budget thresholds fire one signed webhook each, retried until delivered, a
     let status = 200;
     for (let count = 0; status === 200 && count < 30; count++) status = (await chat(running.url, { authorization: 'Bearer vk-test-watched' }, { max_tokens: 8 })).status;
     assert.equal(status, 402);
-    for (let wait = 0; wait < 200 && !(await store.loadAlerts(0)).every((alert) => alert.delivered); wait++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const settled = async () => {
+      const stored = await store.loadAlerts(0);
+      return stored.length >= 2 && stored.every((alert) => alert.delivered);
+    };
+    for (let wait = 0; wait < 500 && !(await settled()); wait++) await new Promise((resolve) => setTimeout(resolve, 10));
     const alerts = await store.loadAlerts(0);
     assert.deepEqual(alerts.map((alert) => alert.threshold).sort(), [0.5, 0.8]);
     assert.ok(alerts.every((alert) => alert.delivered));
@@ -64,4 +71,25 @@ test('budget thresholds fire one signed webhook each, retried until delivered, a
     await running.close();
     hook.close();
   }
+});
+
+test('fired alerts are remembered until their window ends, then forgotten', async () => {
+  const spend = new MemorySpendStore();
+  const store = new MemoryGovernanceStore();
+  const alerts = new BudgetAlerts({ settings: { thresholds: [0.5], max_attempts: 1 }, store, spend, audit: { append() {} }, logger: createLogger({ level: 'silent' }), now: () => 0 });
+  const windowEnd = 86_400_000;
+  const line = { counter: 'key:k|usd|1d|0', windowEnd, limit: 1, amount: 0.6, chargeOnExpiry: 0.6 };
+  const info: LineInfo = { level: 'key', scope: 'key:k', label: 'virtual key "k"', metric: 'usd', period: '1d', rolling: false, windowEnd, limit: 1, budget: undefined };
+  const reserved = spend.reserve([line], 0, 60_000);
+  assert.ok(reserved.ok);
+  spend.settle(reserved.id, [0.6]);
+  await alerts.check([info], [line]);
+  await alerts.check([info], [line]);
+  await alerts.drain();
+  assert.equal((await store.loadAlerts(0)).length, 1, 'fired once');
+  assert.equal(alerts.remembered, 1);
+  alerts.prune(windowEnd - 1);
+  assert.equal(alerts.remembered, 1);
+  alerts.prune(windowEnd);
+  assert.equal(alerts.remembered, 0);
 });

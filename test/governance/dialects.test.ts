@@ -13,6 +13,7 @@ before(async () => {
     virtual_keys: [
       { id: 'claude-user', value: 'vk-test-claude', models: ['*'], budgets: [{ max_usd: 0.000001 }] },
       { id: 'gemini-user', value: 'vk-test-gemini', models: ['mock/mock-small'] },
+      { id: 'claude-limited', value: 'vk-test-claude-limited', models: ['*'], rate_limits: { requests: { max: 1, period: '1h' } } },
     ],
   });
 });
@@ -30,6 +31,21 @@ test('the Anthropic SDK authenticates with x-api-key and gets refusals in its ow
   await assert.rejects(unknown.messages.create({ model: 'mock/mock-small', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }), (error: { status?: number; error?: { error?: { type?: string } } }) => {
     assert.equal(error.status, 401);
     assert.equal(error.error?.error?.type, 'authentication_error');
+    return true;
+  });
+});
+
+test('a rate-limited Anthropic caller gets 429 rate_limit_error with Retry-After and x-ratelimit-* headers', async () => {
+  const client = new Anthropic({ baseURL: `${running.url}/anthropic`, apiKey: 'vk-test-claude-limited', maxRetries: 0 });
+  const ask = () => client.messages.create({ model: 'mock/mock-small', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+  await ask();
+  await assert.rejects(ask(), (error: { status?: number; headers?: Headers | Record<string, string>; error?: { error?: { type?: string } } }) => {
+    assert.equal(error.status, 429);
+    assert.equal(error.error?.error?.type, 'rate_limit_error');
+    const header = (name: string) => (error.headers instanceof Headers ? error.headers.get(name) : error.headers?.[name]);
+    assert.ok(Number(header('retry-after')) > 0);
+    assert.equal(header('x-ratelimit-limit-requests'), '1');
+    assert.equal(header('x-ratelimit-remaining-requests'), '0');
     return true;
   });
 });

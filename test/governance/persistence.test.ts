@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { GOVERNANCE_MIGRATIONS } from '../../src/governance/storage/migrations.js';
 import { admin, ADMIN_TOKEN, chat, DEAR_PRICING, startGoverned } from './helpers.js';
 
 let directory: string;
@@ -43,6 +44,9 @@ test('API-created entities and settled spend survive a restart (SQLite file); se
 
   const database = new Database(path, { readonly: true });
   const dump = JSON.stringify(database.prepare('SELECT * FROM governance_entities').all());
+  // The embedded store runs in WAL mode with its schema versioned by migration.
+  assert.equal(database.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal((database.prepare('SELECT MAX(version) AS version FROM governance_schema').get() as { version: number }).version, GOVERNANCE_MIGRATIONS.at(-1)!.version);
   database.close();
   assert.doesNotMatch(dump, new RegExp(secret));
   assert.doesNotMatch(dump, /vk-test-seeded/);
@@ -90,5 +94,26 @@ test('a key removed from the config stops working after restart', async () => {
     assert.equal((await chat(second.url, { authorization: 'Bearer vk-test-another' })).status, 200);
   } finally {
     await second.close();
+  }
+});
+
+test('settled spend reaches the SQLite file within flush_interval_ms while the gateway runs (what a hard crash keeps)', async () => {
+  const path = join(directory, 'flushed.db');
+  const running = await startGoverned({ ...config(path), governance: { flush_interval_ms: 50 } });
+  try {
+    assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-seeded' }, { max_tokens: 8 })).status, 200);
+    const spent = await spentBy(running.url, 'vk-test-seeded');
+    assert.ok(spent > 0);
+    // Read the file from outside, as a restarted process would after kill -9: no shutdown flush has run.
+    const database = new Database(path, { readonly: true });
+    try {
+      const stored = () => (database.prepare("SELECT used FROM governance_counters WHERE counter LIKE 'key:seeded|usd|%'").get() as { used: number } | undefined)?.used;
+      for (let polls = 0; polls < 200 && stored() !== spent; polls++) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.equal(stored(), spent);
+    } finally {
+      database.close();
+    }
+  } finally {
+    await running.close();
   }
 });

@@ -16,12 +16,13 @@ before(async () => {
         other: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5, reply: 'other' } },
         limited: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5 }, rate_limits: { requests: { max: 1, period: '1h' } } },
         slow: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5, latency_ms: 300 } },
+        capped: { type: 'mock', models: ['mock-small'], mock: { output_tokens: 5 }, budgets: [{ max_usd: 0.02, period: '1d' }] },
       },
       routes: {
         pair: { targets: [{ model: 'mock/mock-small', weight: 100 }, { model: 'other/mock-small', weight: 1 }] },
         global: { targets: [{ model: 'limited/mock-small', weight: 100 }, { model: 'other/mock-small', weight: 1 }] },
       },
-      pricing: DEAR_PRICING,
+      pricing: { ...DEAR_PRICING, 'capped/mock-small': { input: 1000, output: 1000 } },
       virtual_keys: [
         {
           id: 'split',
@@ -31,6 +32,7 @@ before(async () => {
         },
         { id: 'global-user', value: 'vk-test-global', models: ['global'] },
         { id: 'only-limited', value: 'vk-test-only-limited', models: ['limited/*'] },
+        { id: 'only-capped', value: 'vk-test-only-capped', models: ['capped/*'] },
         { id: 'single', value: 'vk-test-single', models: ['slow/*'], max_concurrent: 1 },
         { id: 'weighted', value: 'vk-test-weighted', models: ['pair'], providers: [{ name: 'mock', weight: 0 }, { name: 'other', weight: 1000 }] },
       ],
@@ -78,6 +80,20 @@ test('an admin override of provider limits applies on the next request and can b
   assert.equal((await fetch(`${running.url}/admin/providers/nope/limits`, { method: 'PUT', headers, body: '{}' })).status, 404);
 });
 
+test("a provider's global budget refuses with 402 at the provider level; an admin top-up lets it serve again", async () => {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  let refused = await chat(running.url, { authorization: 'Bearer vk-test-only-capped' }, { model: 'capped/mock-small', ...small });
+  for (let count = 0; refused.status === 200 && count < 10; count++) refused = await chat(running.url, { authorization: 'Bearer vk-test-only-capped' }, { model: 'capped/mock-small', ...small });
+  assert.equal(refused.status, 402);
+  assert.equal(refused.headers.get('x-tollgate-budget-level'), 'provider');
+  const topUp = await fetch(`${running.url}/admin/providers/capped/top-up`, { method: 'POST', headers, body: JSON.stringify({ amount_usd: 0.05 }) });
+  assert.equal(topUp.status, 200, await topUp.clone().text());
+  assert.equal(((await topUp.json()) as { until: string }).until, '2026-05-06T00:00:00.000Z');
+  assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-only-capped' }, { model: 'capped/mock-small', ...small })).status, 200);
+  const usage = (await (await fetch(`${running.url}/admin/providers/capped/usage`, { headers })).json()) as { budgets: { credit_usd: number }[] };
+  assert.equal(usage.budgets[0]!.credit_usd, 0.05);
+});
+
 test('per-provider weights re-weight the route', async () => {
   for (let index = 0; index < 10; index++) {
     const result = await chat(running.url, { authorization: 'Bearer vk-test-weighted' }, { model: 'pair', ...small });
@@ -101,11 +117,15 @@ test('streams hold their concurrency slot until they end', async () => {
     headers: { 'content-type': 'application/json', authorization: 'Bearer vk-test-single' },
     body: JSON.stringify({ model: 'slow/mock-small', stream: true, messages: [{ role: 'user', content: 'hello' }], ...small }),
   });
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Wait until the stream holds its slot, as the key holder sees it in GET /v1/usage.
+  const inFlight = async () => ((await (await fetch(`${running.url}/v1/usage`, { headers: { authorization: 'Bearer vk-test-single' } })).json()) as { concurrency: { max: number; in_flight: number } }).concurrency;
+  for (let polls = 0; polls < 500 && (await inFlight()).in_flight === 0; polls++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(await inFlight(), { max: 1, in_flight: 1 });
   const second = await chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small });
   assert.equal(second.status, 429);
   const response = await stream;
   assert.equal(response.status, 200);
   assert.match(await response.text(), /\[DONE\]/);
+  assert.equal((await inFlight()).in_flight, 0);
   assert.equal((await chat(running.url, { authorization: 'Bearer vk-test-single' }, { model: 'slow/mock-small', ...small })).status, 200);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { costOf, DEFAULT_RESERVED_OUTPUT_TOKENS, estimateMaxCost, sumCosts } from '../../src/pricing/cost.js';
+import { costOf, DEFAULT_RESERVED_OUTPUT_TOKENS, estimateMaxCost, reservedOutputTokens, sumCosts } from '../../src/pricing/cost.js';
 import { PricingCatalog } from '../../src/pricing/catalog.js';
 import { femtoFromUsd, formatUsd } from '../../src/pricing/money.js';
 import type { ModelPrice, PriceEntry } from '../../src/pricing/price.js';
@@ -81,6 +81,65 @@ describe('costOf', () => {
     const cost = costOf({ inputTokens: 10, outputTokens: 0, cachedInputTokens: 50 }, priceOf({ input: 1, output: 1, cached_input: 0.5 }));
     assert.equal(cost.breakdown.input, 0n);
     assert.equal(formatUsd(cost.femtoUsd), '0.000025');
+  });
+});
+
+describe('price tiers', () => {
+  const sonnet = priceOf({
+    input: 3,
+    output: 15,
+    cached_input: 0.3,
+    cache_write: 3.75,
+    batch_input: 1.5,
+    batch_output: 7.5,
+    long_context: { above_input_tokens: 200_000, input: 6, output: 22.5, cached_input: 0.6, cache_write: 7.5, cache_write_1h: 12 },
+  });
+
+  it('bills a prompt above the long-context threshold entirely at the long-context rates', () => {
+    const atThreshold = costOf({ inputTokens: 200_000, outputTokens: 1_000 }, sonnet);
+    assert.equal(formatUsd(atThreshold.femtoUsd), '0.615'); // 200,000 × 3 + 1,000 × 15
+    const above = costOf({ inputTokens: 200_001, outputTokens: 1_000, cachedInputTokens: 100_000, cacheWriteTokens: 50_000, cacheWrite1hTokens: 10_000 }, sonnet);
+    assert.equal(formatUsd(above.breakdown.input), '0.300006'); // 50,001 × 6
+    assert.equal(formatUsd(above.breakdown.cachedInput), '0.06'); // 100,000 × 0.6
+    assert.equal(formatUsd(above.breakdown.cacheWrite), '0.3'); // 40,000 × 7.5
+    assert.equal(formatUsd(above.breakdown.cacheWrite1h), '0.12'); // 10,000 × 12
+    assert.equal(formatUsd(above.breakdown.output), '0.0225'); // 1,000 × 22.5
+    assert.equal(formatUsd(above.femtoUsd), '0.802506');
+  });
+
+  it('prices batch jobs at the batch rates when asked, and defaults them to the standard rates', () => {
+    assert.equal(formatUsd(costOf({ inputTokens: 1_000, outputTokens: 1_000 }, sonnet, { batch: true }).femtoUsd), '0.009');
+    const plain = priceOf({ input: 1, output: 2 });
+    assert.equal(formatUsd(costOf({ inputTokens: 1_000, outputTokens: 1_000 }, plain, { batch: true }).femtoUsd), '0.003');
+  });
+
+  it('reserves at the long-context rates when the prompt estimate passes the threshold', () => {
+    assert.equal(formatUsd(estimateMaxCost(sonnet, 300_000, 1_000).femtoUsd), '1.8225'); // 300,000 × 6 + 1,000 × 22.5
+    assert.equal(formatUsd(estimateMaxCost(sonnet, 100_000, 1_000).femtoUsd), '0.315');
+  });
+});
+
+describe('reservedOutputTokens', () => {
+  const limited = priceOf({ input: 1, output: 2, max_output_tokens: 8_192 });
+  const unlimited = priceOf({ input: 1, output: 2 });
+
+  it("takes the caller's max_tokens, never more than the model's output limit", () => {
+    assert.equal(reservedOutputTokens(limited, 100), 100);
+    assert.equal(reservedOutputTokens(limited, 1_000_000), 8_192);
+    assert.equal(reservedOutputTokens(unlimited, 1_000_000), 1_000_000);
+  });
+
+  it('without max_tokens, reserves the configured default, capped by the output limit', () => {
+    assert.equal(reservedOutputTokens(unlimited, undefined), DEFAULT_RESERVED_OUTPUT_TOKENS);
+    assert.equal(reservedOutputTokens(limited, undefined, 64_000), 8_192);
+    assert.equal(reservedOutputTokens(limited, undefined, 1_000), 1_000);
+    assert.equal(reservedOutputTokens(undefined, undefined, 1_000), 1_000);
+    assert.equal(reservedOutputTokens(limited, 0), 0, 'embeddings reserve no output');
+  });
+
+  it('sizes the cost reservation', () => {
+    assert.equal(formatUsd(estimateMaxCost(limited, 0, 1_000_000).femtoUsd), '0.016384'); // 8,192 × 2
+    assert.equal(formatUsd(estimateMaxCost(unlimited, 0, undefined, 1_000).femtoUsd), '0.002');
   });
 });
 
