@@ -143,7 +143,7 @@ export class Pipeline {
       const target = await session.next(outcome);
       if (target === undefined) break;
       if (context.signal.aborted) throw new GatewayError('upstream_stream_error', 'The caller went away.', { status: 499 });
-      const attempt: Attempt = { target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0 };
+      const attempt: Attempt = { target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0, upstream: false };
       context.attempts.push(attempt);
       const started = performance.now();
       let admission: Admission | undefined;
@@ -152,6 +152,7 @@ export class Pipeline {
           const reservedOutput = costs === undefined ? maxOutputTokens : costs.reservedOutput(target, maxOutputTokens);
           admission = await governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
         }
+        attempt.upstream = true;
         const served = await run(target, attempt, admission, started);
         admission = undefined;
         if (served) {
@@ -276,7 +277,9 @@ export class Pipeline {
   private setServedHeaders(context: RequestContext, target: Target): void {
     context.responseHeaders['x-tollgate-provider'] = target.provider.name;
     context.responseHeaders['x-tollgate-model'] = target.model;
-    context.responseHeaders['x-tollgate-attempts'] = String(context.attempts.length);
+    let upstream = 0;
+    for (const attempt of context.attempts) if (attempt.upstream) upstream++;
+    context.responseHeaders['x-tollgate-attempts'] = String(upstream);
   }
 
   private reportAttempt(context: RequestContext, outcome: AttemptOutcome): void {

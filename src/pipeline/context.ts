@@ -22,6 +22,8 @@ export interface Attempt {
   errorCode: string | undefined;
   errorMessage: string | undefined;
   latencyMs: number;
+  /** Whether the request went to the provider: false when the gateway refused the target itself (a provider budget or limit). */
+  upstream: boolean;
 }
 
 /** `x-tollgate-cost` of a served request whose price or usage is unknown (never reported as $0). */

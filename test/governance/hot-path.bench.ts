@@ -49,7 +49,7 @@ const headers = { authorization: 'Bearer vk-bench' };
 
 async function once(): Promise<void> {
   // Only the fields governance reads; the pipeline's own context creation is not governance's cost.
-  const context = { headers, principal: undefined, responseHeaders: {} } as unknown as RequestContext;
+  const context = { headers, principal: undefined, responseHeaders: {}, slots: [] } as unknown as RequestContext;
   context.principal = hooks.authenticate(context);
   const narrowed = hooks.authorize(context, plan);
   const admission = await hooks.admit(context, narrowed.groups[0]!.targets[0]!, { inputTokens: 500, maxOutputTokens: 256, maxCostUsd: 0.004 });
@@ -59,7 +59,7 @@ async function once(): Promise<void> {
 // Once through a counting ledger: customer budget; team budget and requests; key concurrency,
 // requests, tokens and budget; the key's provider-config budget; the provider's global budget.
 const checked = new GovernanceHooks({ registry, store: counting, resolver, providers, now: Date.now, unpricedRequestUsd: 0.01, reservedOutputTokens: 4_096, reservationTtlMs: 600_000 });
-const probe = { headers, principal: undefined, responseHeaders: {} } as unknown as RequestContext;
+const probe = { headers, principal: undefined, responseHeaders: {}, slots: [] } as unknown as RequestContext;
 probe.principal = checked.authenticate(probe);
 (await checked.admit(probe, plan.groups[0]!.targets[0]!, { inputTokens: 500, maxOutputTokens: 256, maxCostUsd: 0.004 })).release();
 if (reservedLines !== 9) throw new Error(`expected 9 limit lines, reserved ${reservedLines}`);

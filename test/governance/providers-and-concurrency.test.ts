@@ -61,6 +61,8 @@ test('a global provider rate limit excludes that provider for everyone; the requ
   const second = await chat(running.url, { authorization: 'Bearer vk-test-global' }, { model: 'global', ...small });
   assert.equal(second.status, 200);
   assert.equal(second.headers.get('x-tollgate-provider'), 'other');
+  // The refused target was never called upstream, so it is not an attempt.
+  assert.equal(second.headers.get('x-tollgate-attempts'), '1');
   const none = await chat(running.url, { authorization: 'Bearer vk-test-only-limited' }, { model: 'limited/mock-small', ...small });
   assert.equal(none.status, 429);
   assert.equal(errorCode(none.body), 'rate_limit_exceeded');

@@ -82,7 +82,7 @@ export async function drive(router: ResilientRouter, routePlan: RoutePlan, respo
       const target = await session.next(outcome);
       if (target === undefined) break;
       tried.push(target);
-      request.attempts.push({ target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 1 });
+      request.attempts.push({ target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 1, upstream: true });
       const error = respond(target, tried.length - 1);
       const attempt = request.attempts[request.attempts.length - 1]!;
       attempt.status = error === undefined ? 200 : (error.upstreamStatus ?? error.status);
