@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { ContextSlot, type RequestContext } from '../../pipeline/context.js';
 import type { AttemptOutcome } from '../../pipeline/hooks.js';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 import { LabelGuard } from './label-guard.js';
 import { registerStateGauges, type StateSources } from './state-gauges.js';
 
@@ -18,17 +19,18 @@ const TOKEN_KINDS = [
 /** The gateway's Prometheus metrics, on a registry of their own (never prom-client's global one). */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'provider' | 'model' | 'status' | 'error_code'>;
-  private readonly upstreamLatency: Histogram<'provider' | 'model' | 'outcome'>;
-  private readonly timeToFirstToken: Histogram<'provider' | 'model'>;
-  private readonly requestDuration: Histogram<'provider' | 'model'>;
-  private readonly overhead: Histogram;
-  private readonly tokens: Counter<'type' | 'virtual_key_id' | 'team_id' | 'customer_id'>;
-  private readonly cost: Counter<'virtual_key_id' | 'team_id' | 'customer_id'>;
-  private readonly inFlight: Gauge;
-  private readonly retries: Counter<'provider' | 'model'>;
-  private readonly failovers: Counter<'from_provider' | 'to_provider'>;
-  private readonly rejections: Counter<'reason' | 'level' | 'virtual_key_id'>;
+  // Written on every request: the hot-metrics implementations (same series, cheaper per call).
+  private readonly requests: HotCounter;
+  private readonly upstreamLatency: HotHistogram;
+  private readonly timeToFirstToken: HotHistogram;
+  private readonly requestDuration: HotHistogram;
+  private readonly overhead: HotHistogram;
+  private readonly tokens: HotCounter;
+  private readonly cost: HotCounter;
+  private readonly retries: HotCounter;
+  private readonly failovers: HotCounter;
+  private readonly rejections: HotCounter;
+  private inFlightCount = 0;
   private readonly drops: Counter<'what'>;
   private readonly alerts: Counter<'kind' | 'scope'>;
   private readonly providers: LabelGuard;
@@ -46,17 +48,26 @@ export class GatewayMetrics {
     this.keys = new LabelGuard(maxLabelValues);
     this.teams = new LabelGuard(maxLabelValues);
     this.customers = new LabelGuard(maxLabelValues);
-    this.requests = new Counter({ name: 'tollgate_requests_total', help: 'Requests answered, by served provider and model, HTTP status and error code.', labelNames: ['provider', 'model', 'status', 'error_code'], registers });
-    this.upstreamLatency = new Histogram({ name: 'tollgate_upstream_latency_seconds', help: 'Time per upstream attempt, from sending to the last byte.', labelNames: ['provider', 'model', 'outcome'], buckets: LATENCY_BUCKETS, registers });
-    this.timeToFirstToken = new Histogram({ name: 'tollgate_time_to_first_token_seconds', help: 'Time from arrival to the first streamed content.', labelNames: ['provider', 'model'], buckets: LATENCY_BUCKETS, registers });
-    this.requestDuration = new Histogram({ name: 'tollgate_request_duration_seconds', help: 'Time from arrival to the end of the answer.', labelNames: ['provider', 'model'], buckets: LATENCY_BUCKETS, registers });
-    this.overhead = new Histogram({ name: 'tollgate_gateway_overhead_seconds', help: 'Request time not spent waiting on upstream attempts.', buckets: OVERHEAD_BUCKETS, registers });
-    this.tokens = new Counter({ name: 'tollgate_tokens_total', help: 'Tokens used, by type and by virtual key, team and customer.', labelNames: ['type', 'virtual_key_id', 'team_id', 'customer_id'], registers });
-    this.cost = new Counter({ name: 'tollgate_cost_usd_total', help: 'Spend in USD (requests with a known price), by virtual key, team and customer.', labelNames: ['virtual_key_id', 'team_id', 'customer_id'], registers });
-    this.inFlight = new Gauge({ name: 'tollgate_in_flight_requests', help: 'Requests being processed.', registers });
-    this.retries = new Counter({ name: 'tollgate_retries_total', help: 'Attempts beyond the first, by the provider and model that failed.', labelNames: ['provider', 'model'], registers });
-    this.failovers = new Counter({ name: 'tollgate_failovers_total', help: 'Requests served by another provider than the first one tried.', labelNames: ['from_provider', 'to_provider'], registers });
-    this.rejections = new Counter({ name: 'tollgate_governance_rejections_total', help: 'Requests refused by rate limits, concurrency limits or budgets, by the level whose limit refused.', labelNames: ['reason', 'level', 'virtual_key_id'], registers });
+    const registry = this.registry;
+    this.requests = new HotCounter('tollgate_requests_total', 'Requests answered, by served provider and model, HTTP status and error code.', ['provider', 'model', 'status', 'error_code'], registry);
+    this.upstreamLatency = new HotHistogram('tollgate_upstream_latency_seconds', 'Time per upstream attempt, from sending to the last byte.', ['provider', 'model', 'outcome'], LATENCY_BUCKETS, registry);
+    this.timeToFirstToken = new HotHistogram('tollgate_time_to_first_token_seconds', 'Time from arrival to the first streamed content.', ['provider', 'model'], LATENCY_BUCKETS, registry);
+    this.requestDuration = new HotHistogram('tollgate_request_duration_seconds', 'Time from arrival to the end of the answer.', ['provider', 'model'], LATENCY_BUCKETS, registry);
+    this.overhead = new HotHistogram('tollgate_gateway_overhead_seconds', 'Request time not spent waiting on upstream attempts.', [], OVERHEAD_BUCKETS, registry);
+    this.tokens = new HotCounter('tollgate_tokens_total', 'Tokens used, by type and by virtual key, team and customer.', ['type', 'virtual_key_id', 'team_id', 'customer_id'], registry);
+    this.cost = new HotCounter('tollgate_cost_usd_total', 'Spend in USD (requests with a known price), by virtual key, team and customer.', ['virtual_key_id', 'team_id', 'customer_id'], registry);
+    const inFlight = () => this.inFlightCount;
+    new Gauge({
+      name: 'tollgate_in_flight_requests',
+      help: 'Requests being processed.',
+      registers,
+      collect() {
+        this.set(inFlight());
+      },
+    });
+    this.retries = new HotCounter('tollgate_retries_total', 'Attempts beyond the first, by the provider and model that failed.', ['provider', 'model'], registry);
+    this.failovers = new HotCounter('tollgate_failovers_total', 'Requests served by another provider than the first one tried.', ['from_provider', 'to_provider'], registry);
+    this.rejections = new HotCounter('tollgate_governance_rejections_total', 'Requests refused by rate limits, concurrency limits or budgets, by the level whose limit refused.', ['reason', 'level', 'virtual_key_id'], registry);
     this.drops = new Counter({ name: 'tollgate_log_dropped_total', help: 'Request log content or records dropped because the write queue was full (or a write failed).', labelNames: ['what'], registers });
     this.alerts = new Counter({ name: 'tollgate_alerts_total', help: 'Anomaly alerts raised.', labelNames: ['kind', 'scope'], registers });
     this.drops.inc({ what: 'content' }, 0);
@@ -66,52 +77,52 @@ export class GatewayMetrics {
 
   requestStarted(context: RequestContext): void {
     this.started.set(context, true);
-    this.inFlight.inc();
+    this.inFlightCount++;
   }
 
   attemptFinished(outcome: AttemptOutcome): void {
     const provider = this.providers.value(outcome.target.provider.name);
     const model = this.models.value(outcome.target.model);
-    this.upstreamLatency.observe({ provider, model, outcome: outcome.ok ? 'ok' : 'error' }, outcome.latencyMs / 1000);
+    this.upstreamLatency.observe(outcome.latencyMs / 1000, provider, model, outcome.ok ? 'ok' : 'error');
   }
 
   requestFinished(context: RequestContext): void {
     if (this.started.get(context) === true) {
       this.started.set(context, undefined);
-      this.inFlight.dec();
+      this.inFlightCount--;
     }
     const target = context.served ?? context.attempts[context.attempts.length - 1]?.target;
     const provider = this.providers.value(target?.provider.name);
     const model = this.models.value(target?.model ?? context.requestedModel);
     const errorCode = context.error?.code ?? '';
-    this.requests.inc({ provider, model, status: String(context.status), error_code: errorCode });
+    this.requests.inc(1, provider, model, statusText(context.status), errorCode);
     const totalMs = (context.endedAt ?? performance.now()) - context.startedAt;
-    this.requestDuration.observe({ provider, model }, totalMs / 1000);
+    this.requestDuration.observe(totalMs / 1000, provider, model);
     const upstreamMs = context.attempts.reduce((sum, attempt) => sum + attempt.latencyMs, 0);
-    if (context.attempts.length > 0) this.overhead.observe(Math.max(0, totalMs - upstreamMs) / 1000);
-    if (context.timeToFirstTokenMs !== undefined && context.served !== undefined) this.timeToFirstToken.observe({ provider, model }, context.timeToFirstTokenMs / 1000);
+    if (context.attempts.length > 0) this.overhead.observe(Math.max(0, totalMs - upstreamMs) / 1000, '');
+    if (context.timeToFirstTokenMs !== undefined && context.served !== undefined) this.timeToFirstToken.observe(context.timeToFirstTokenMs / 1000, provider, model);
 
-    const scope = {
-      virtual_key_id: this.keys.value(context.principal?.keyId),
-      team_id: this.teams.value(context.principal?.teamId),
-      customer_id: this.customers.value(context.principal?.customerId),
-    };
+    const principal = context.principal;
+    const keyId = this.keys.value(principal?.keyId);
+    const teamId = this.teams.value(principal?.teamId);
+    const customerId = this.customers.value(principal?.customerId);
     const usage = context.usage;
     if (usage !== undefined) {
       for (const [type, field] of TOKEN_KINDS) {
         const count = usage[field];
-        if (count !== undefined && count > 0) this.tokens.inc({ type, ...scope }, count);
+        if (count !== undefined && count > 0) this.tokens.inc(count, type, keyId, teamId, customerId);
       }
     }
-    if (context.cost?.known && context.cost.usd > 0) this.cost.inc(scope, context.cost.usd);
+    if (context.cost?.known && context.cost.usd > 0) this.cost.inc(context.cost.usd, keyId, teamId, customerId);
 
-    for (const attempt of context.attempts.slice(0, -1)) this.retries.inc({ provider: this.providers.value(attempt.target.provider.name), model: this.models.value(attempt.target.model) });
-    const first = context.attempts[0];
+    const attempts = context.attempts;
+    for (let index = 0; index < attempts.length - 1; index++) this.retries.inc(1, this.providers.value(attempts[index]!.target.provider.name), this.models.value(attempts[index]!.target.model));
+    const first = attempts[0];
     if (context.served !== undefined && first !== undefined && first.target.provider !== context.served.provider) {
-      this.failovers.inc({ from_provider: this.providers.value(first.target.provider.name), to_provider: provider });
+      this.failovers.inc(1, this.providers.value(first.target.provider.name), provider);
     }
     if (errorCode === 'rate_limit_exceeded' || errorCode === 'concurrency_limit_exceeded' || errorCode === 'budget_exceeded') {
-      this.rejections.inc({ reason: errorCode, level: refusingLevel(context.error?.headers), virtual_key_id: scope.virtual_key_id });
+      this.rejections.inc(1, errorCode, refusingLevel(context.error?.headers), keyId);
     }
   }
 
@@ -142,3 +153,14 @@ function refusingLevel(headers: Readonly<Record<string, string>> | undefined): s
 }
 
 const LIMIT_LEVELS = new Set(['customer', 'team', 'key', 'key_provider', 'provider']);
+
+/** Status codes as label text, without building a string per request for the common ones. */
+const STATUS_TEXT = new Map<number, string>();
+function statusText(status: number): string {
+  let text = STATUS_TEXT.get(status);
+  if (text === undefined) {
+    text = String(status);
+    if (STATUS_TEXT.size < 1000) STATUS_TEXT.set(status, text);
+  }
+  return text;
+}
