@@ -53,3 +53,56 @@ test('an unknown provider type, a keyless provider that needs a key and a dangli
     return true;
   });
 });
+
+test('schema problems name the bad value and the fix', () => {
+  const issues = issuesWithFixes(() =>
+    validateConfig(
+      {
+        server: { port: 'eighty', max_body_bytes: 0 },
+        storage: { type: 'mysql' },
+        providers: { 'bad name!': { type: 'mock' }, local: { type: 'vllm', base_url: 'localhost:8000', timeout_ms: 1.5 } },
+        routes: { main: { targets: [{ weight: 1 }] } },
+      },
+      'x',
+      {},
+    ),
+  );
+  assert.deepEqual(issues.sort(), [
+    'providers.bad name!: "bad name!" is not a valid name: provider names may use letters, digits, `_`, `.` and `-`. Fix: rename it',
+    'providers.local.base_url: must be an absolute http(s) URL, e.g. http://127.0.0.1:8000/v1, got "localhost:8000"',
+    'providers.local.timeout_ms: expected a whole number, got 1.5. Fix: give providers.local.timeout_ms a whole number',
+    'routes.main.targets[0].model: is required. Fix: give routes.main.targets[0].model a string',
+    'server.max_body_bytes: must be greater than 0, got 0',
+    'server.port: expected a number, got "eighty". Fix: give server.port a number',
+    'storage.type: "mysql" is not allowed here. Fix: use one of: sqlite, postgres, memory',
+  ]);
+});
+
+test('a bad value that may be a secret, or came from the environment, is described but never shown', () => {
+  const issues = issuesWithFixes(() =>
+    validateConfig(
+      {
+        admin: { token: 'short-secret' },
+        server: { port: '${TOLLGATE_TEST_PORT}' },
+        providers: { openai: { type: 'openai', keys: [{ value: 123456789 }], headers: { 'x-secret-header': 987654321 } } },
+      },
+      'x',
+      { TOLLGATE_TEST_PORT: 'port-from-env-4242' },
+    ),
+  );
+  const text = issues.join('\n');
+  for (const secret of ['short-secret', 'port-from-env-4242', '123456789', '987654321']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+  assert.ok(issues.includes('providers.openai.keys[0].value: expected a string, got a number (not shown). Fix: give providers.openai.keys[0].value a string'), text);
+  assert.ok(issues.includes('server.port: expected a number, got a string (not shown). Fix: give server.port a number'), text);
+  assert.ok(issues.some((issue) => issue.startsWith('admin.token: use at least 16 characters')), text);
+});
+
+function issuesWithFixes(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.issues.map((issue) => `${issue.path}: ${issue.message}${issue.fix ? `. Fix: ${issue.fix}` : ''}`);
+  }
+  assert.fail('expected the config to be rejected');
+}
