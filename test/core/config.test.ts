@@ -106,3 +106,17 @@ function issuesWithFixes(run: () => unknown): string[] {
   }
   assert.fail('expected the config to be rejected');
 }
+
+test('a default may itself be a reference: ${KEY_2:-${KEY}} (as tollgate.example.yaml writes it)', () => {
+  const raw = { providers: { openai: { type: 'openai', keys: [{ value: '${TEST_KEY_2:-${TEST_KEY}}' }, { value: '${TEST_UNSET:-${TEST_ALSO_UNSET:-plain}}' }] } } };
+  const config = validateConfig(raw, 'x', { TEST_KEY: 'sk-first' });
+  assert.deepEqual(config.providers.openai!.keys.map((key) => key.value), ['sk-first', 'plain']);
+  assert.equal(validateConfig(raw, 'x', { TEST_KEY: 'sk-first', TEST_KEY_2: 'sk-second' }).providers.openai!.keys[0]!.value, 'sk-second');
+  assert.deepEqual(
+    issuesOf(() => validateConfig(raw, 'x', {})),
+    ['providers.openai.keys[0].value: environment variable TEST_KEY is not set'],
+  );
+  // Text that only looks like a reference stays as written; environment values are not expanded again.
+  const literal = validateConfig({ providers: { m: { type: 'mock', headers: { a: 'price ${ open', b: '${not a reference}', c: '${TEST_INDIRECT}' } } } }, 'x', { TEST_INDIRECT: '${TEST_KEY}' });
+  assert.deepEqual(literal.providers.m!.headers, { a: 'price ${ open', b: '${not a reference}', c: '${TEST_KEY}' });
+});
