@@ -65,7 +65,8 @@ test('other dialects: unsupported fields are dropped with a warning header', asy
 });
 
 test('a caller that disconnects mid-stream cancels the upstream request', async () => {
-  openaiFake.enqueue({ text: Array.from({ length: 200 }, (_, index) => `word${index}`).join(' '), eventIntervalMs: 20 });
+  // The fake writes about seven events; spaced out, the stream outlasts the disconnect by seconds even on a loaded machine.
+  openaiFake.enqueue({ text: Array.from({ length: 200 }, (_, index) => `word${index}`).join(' '), eventIntervalMs: 400 });
   const abortedBefore = openaiFake.aborted;
   const controller = new AbortController();
   const response = await request(`${running.url}/v1/chat/completions`, {
@@ -78,6 +79,6 @@ test('a caller that disconnects mid-stream cancels the upstream request', async 
   await reader.next();
   controller.abort();
   await reader.return?.().catch(() => undefined);
-  for (let waited = 0; openaiFake.aborted === abortedBefore && waited < 100; waited++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let waited = 0; openaiFake.aborted === abortedBefore && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 25));
   assert.equal(openaiFake.aborted, abortedBefore + 1);
 });
