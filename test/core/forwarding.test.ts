@@ -82,3 +82,47 @@ test('a caller that disconnects mid-stream cancels the upstream request', async 
   for (let waited = 0; openaiFake.aborted === abortedBefore && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 25));
   assert.equal(openaiFake.aborted, abortedBefore + 1);
 });
+
+test('every chat parameter reaches an OpenAI upstream as sent, and Anthropic in its own terms', async () => {
+  const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
+  const params = {
+    messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Describe' }, { type: 'image_url' as const, image_url: { url: 'https://example.com/cat.png', detail: 'low' as const } }] }],
+    stop: ['END'],
+    seed: 7,
+    max_completion_tokens: 100,
+    temperature: 0.3,
+    top_p: 0.9,
+    user: 'end-user-1',
+    reasoning_effort: 'low' as const,
+    response_format: { type: 'json_schema' as const, json_schema: { name: 'answer', schema, strict: true } },
+  };
+  await client.chat.completions.create({ model: 'openai/gpt-4o', ...params, n: 2 });
+  const openai = openaiFake.requests.at(-1)!.body as Record<string, unknown>;
+  assert.deepEqual(
+    { stop: openai.stop, seed: openai.seed, n: openai.n, max: openai.max_completion_tokens, temperature: openai.temperature, top_p: openai.top_p, user: openai.user, effort: openai.reasoning_effort, format: openai.response_format },
+    { stop: ['END'], seed: 7, n: 2, max: 100, temperature: 0.3, top_p: 0.9, user: 'end-user-1', effort: 'low', format: params.response_format },
+  );
+  assert.deepEqual((openai.messages as { content: unknown }[])[0]!.content, params.messages[0]!.content);
+
+  await client.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', ...params });
+  const anthropic = anthropicFake.requests.at(-1)!.body as Record<string, unknown>;
+  assert.deepEqual(anthropic.stop_sequences, ['END']);
+  assert.equal(anthropic.temperature, 0.3);
+  assert.equal(anthropic.top_p, 0.9);
+  assert.deepEqual(anthropic.metadata, { user_id: 'end-user-1' });
+  assert.deepEqual(anthropic.thinking, { type: 'enabled', budget_tokens: 2048 });
+  assert.ok((anthropic.max_tokens as number) > 2048, 'the thinking budget fits under max_tokens');
+  assert.deepEqual(anthropic.output_config, { format: { type: 'json_schema', schema } });
+  const content = (anthropic.messages as { content: { type: string; source?: unknown }[] }[])[0]!.content;
+  assert.deepEqual(content.find((block) => block.type === 'image')?.source, { type: 'url', url: 'https://example.com/cat.png' });
+
+  // Anthropic answers one choice per request: n > 1 is refused before anything is sent, naming the parameter.
+  const sent = anthropicFake.requests.length;
+  await assert.rejects(client.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', ...params, n: 2 }), (error: unknown) => {
+    assert.ok(error instanceof OpenAI.BadRequestError);
+    assert.equal(error.code, 'unsupported_parameter');
+    assert.equal(error.param, 'n');
+    return true;
+  });
+  assert.equal(anthropicFake.requests.length, sent);
+});

@@ -101,6 +101,10 @@ test('the /openai/v1 prefix serves the same API', async () => {
   const other = new OpenAI({ baseURL: `${running.url}/openai/v1`, apiKey: 'x', maxRetries: 0 });
   const reply = await other.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'prefix' }] });
   assert.match(reply.choices[0]!.message.content ?? '', /prefix/);
+  const embedding = await other.embeddings.create({ model: 'mock/mock-embedding', input: 'prefix' });
+  assert.equal(embedding.data.length, 1);
+  const models = await other.models.list();
+  assert.deepEqual(models.data.map((model) => model.id), (await client.models.list()).data.map((model) => model.id));
 });
 
 test('an unknown model is a 404 model_not_found in the OpenAI envelope', async () => {
