@@ -42,10 +42,12 @@ test('same dialect: the upstream body is forwarded as is, unknown request fields
   assert.equal((data as unknown as { service_tier?: string }).service_tier, 'default');
   assert.equal(data.system_fingerprint, 'fp_fake0001');
   assert.equal(response.headers.get('x-tollgate-warning'), null);
+  // Forwarded, yet read: the usage reaches the access log (the fake reports 12 in, 7 out).
+  assert.deepEqual(await usageLogged(response.headers.get('x-request-id')!), { input_tokens: 12, output_tokens: 7 });
 });
 
 test('same dialect streams are forwarded, holding back the usage chunk the caller did not ask for', async () => {
-  const stream = await client.chat.completions.create({ model: 'openai/gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  const { data: stream, response } = await client.chat.completions.create({ model: 'openai/gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
   let sawFingerprint = false;
   for await (const chunk of stream) {
     if (chunk.system_fingerprint === 'fp_fake0001') sawFingerprint = true;
@@ -54,7 +56,15 @@ test('same dialect streams are forwarded, holding back the usage chunk the calle
   assert.ok(sawFingerprint);
   const sent = openaiFake.requests.at(-1)!.body as { stream_options?: { include_usage?: boolean } };
   assert.equal(sent.stream_options?.include_usage, true, 'the gateway always asks for usage upstream');
+  assert.deepEqual(await usageLogged(response.headers.get('x-request-id')!), { input_tokens: 12, output_tokens: 7 });
 });
+
+/** Tokens of the access log line of a request (logged when it ended; lines are flushed once per event-loop turn). */
+async function usageLogged(requestId: string): Promise<{ input_tokens: unknown; output_tokens: unknown } | undefined> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const line = running.logs.map((text) => JSON.parse(text) as Record<string, unknown>).find((record) => record.msg === 'request' && record.request_id === requestId);
+  return line === undefined ? undefined : { input_tokens: line.input_tokens, output_tokens: line.output_tokens };
+}
 
 test('other dialects: unsupported fields are dropped with a warning header', async () => {
   const { response } = await client.chat.completions
