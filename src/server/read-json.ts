@@ -2,12 +2,18 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../spec/index.js';
 import { jsonErrorPosition } from './json-error-position.js';
 
+/**
+ * A refused body is not read to its end, so the connection cannot carry another request: say so,
+ * or a keep-alive client sends its next request into a socket that is being torn down.
+ */
+const CLOSE = { connection: 'close' };
+
 /** Reads a JSON body of at most `limit` bytes. Errors name the problem and, for bad JSON, the position. */
 export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     request.resume();
-    throw new GatewayError('body_too_large', `The request body is ${declared} bytes; the limit is ${limit} bytes (server.max_body_bytes).`);
+    throw new GatewayError('body_too_large', `The request body is ${declared} bytes; the limit is ${limit} bytes (server.max_body_bytes).`, { headers: CLOSE });
   }
   const type = request.headers['content-type'];
   if (type !== undefined && /^\s*multipart\//i.test(type)) {
@@ -20,7 +26,7 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
     size += (chunk as Buffer).length;
     if (size > limit) {
       request.resume();
-      throw new GatewayError('body_too_large', `The request body exceeds the limit of ${limit} bytes (server.max_body_bytes).`);
+      throw new GatewayError('body_too_large', `The request body exceeds the limit of ${limit} bytes (server.max_body_bytes).`, { headers: CLOSE });
     }
     chunks.push(chunk as Buffer);
   }
