@@ -67,7 +67,7 @@ test('`npm start` answers the README curl and the README SDK snippet offline', a
 test('`tollgate validate` accepts the shipped configs and names every missing variable of the example', async () => {
   const demo = await runCli(['validate', rootPath('tollgate.demo.yaml')]);
   assert.equal(demo.code, 0, demo.stderr);
-  assert.match(demo.stdout, /tollgate\.demo\.yaml: valid \(2 providers, 1 routes\)/);
+  assert.match(demo.stdout, /tollgate\.demo\.yaml: valid \(2 providers, 1 route\)/);
 
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_API_KEY$|^TOLLGATE_ADMIN_TOKEN$/.test(name)));
   const example = await runCli(['validate', rootPath('tollgate.example.yaml')], { env });
