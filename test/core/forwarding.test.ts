@@ -74,24 +74,27 @@ test('other dialects: unsupported fields are dropped with a warning header', asy
   assert.equal((anthropicFake.requests.at(-1)!.body as Record<string, unknown>).logit_bias, undefined);
 });
 
-test('a caller that disconnects mid-stream cancels the upstream request', async () => {
-  // The fake writes about seven events; spaced out, the stream outlasts the disconnect by seconds even on a loaded machine.
-  openaiFake.enqueue({ text: Array.from({ length: 200 }, (_, index) => `word${index}`).join(' '), eventIntervalMs: 400 });
-  const abortedBefore = openaiFake.aborted;
-  const controller = new AbortController();
-  const response = await request(`${running.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'openai/gpt-4o', stream: true, messages: [{ role: 'user', content: 'long' }] }),
-    signal: controller.signal,
+for (const [name, model, fake] of [['same dialect', 'openai/gpt-4o', () => openaiFake], ['re-encoded', 'anthropic/claude-sonnet-4-5', () => anthropicFake]] as const) {
+  test(`a caller that disconnects mid-stream cancels the upstream request (${name})`, async () => {
+    const upstream = fake();
+    // The fakes write a few to a few hundred events; spaced out, the stream outlasts the disconnect by seconds even on a loaded machine.
+    upstream.enqueue({ text: Array.from({ length: 200 }, (_, index) => `word${index}`).join(' '), eventIntervalMs: 400 });
+    const abortedBefore = upstream.aborted;
+    const controller = new AbortController();
+    const response = await request(`${running.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'long' }] }),
+      signal: controller.signal,
+    });
+    const reader = response.body[Symbol.asyncIterator]();
+    await reader.next();
+    controller.abort();
+    await reader.return?.().catch(() => undefined);
+    for (let waited = 0; upstream.aborted === abortedBefore && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.equal(upstream.aborted, abortedBefore + 1);
   });
-  const reader = response.body[Symbol.asyncIterator]();
-  await reader.next();
-  controller.abort();
-  await reader.return?.().catch(() => undefined);
-  for (let waited = 0; openaiFake.aborted === abortedBefore && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 25));
-  assert.equal(openaiFake.aborted, abortedBefore + 1);
-});
+}
 
 test('every chat parameter reaches an OpenAI upstream as sent, and Anthropic in its own terms', async () => {
   const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
