@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/config/config-error.js';
-import { parseConfigText, validateConfig } from '../../src/config/load.js';
+import { loadConfigFile, parseConfigText, validateConfig } from '../../src/config/load.js';
 import { createGateway } from '../../src/server/gateway.js';
 
 function issuesOf(run: () => unknown): string[] {
@@ -119,4 +122,18 @@ test('a default may itself be a reference: ${KEY_2:-${KEY}} (as tollgate.example
   // Text that only looks like a reference stays as written; environment values are not expanded again.
   const literal = validateConfig({ providers: { m: { type: 'mock', headers: { a: 'price ${ open', b: '${not a reference}', c: '${TEST_INDIRECT}' } } } }, 'x', { TEST_INDIRECT: '${TEST_KEY}' });
   assert.deepEqual(literal.providers.m!.headers, { a: 'price ${ open', b: '${not a reference}', c: '${TEST_KEY}' });
+});
+
+test('a JSON config file loads like YAML, and a missing file names the fix', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-json-config-'));
+  const file = join(dir, 'tollgate.json');
+  await writeFile(file, JSON.stringify({ server: { port: 9090 }, providers: { local: { type: 'openai-compatible', base_url: 'http://127.0.0.1:8000/v1', keys: [{ value: '${TEST_JSON_KEY}', weight: 2, models: ['m'] }], models: ['m'] } } }));
+  const config = await loadConfigFile(file, { TEST_JSON_KEY: 'secret-from-env' });
+  assert.equal(config.server.port, 9090);
+  assert.deepEqual(config.providers.local!.keys, [{ value: 'secret-from-env', weight: 2, models: ['m'] }]);
+  await assert.rejects(loadConfigFile(join(dir, 'missing.yaml'), {}), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /file not found\. Fix: pass an existing YAML or JSON file with --config/);
+    return true;
+  });
 });
