@@ -112,6 +112,11 @@ test('every response carries x-request-id, x-tollgate-provider and x-tollgate-mo
   assert.equal(upstreamFailure.status, 500);
   assert.equal(upstreamFailure.headers['x-tollgate-provider'], 'upstream');
   assert.equal(upstreamFailure.headers['x-tollgate-model'], 'model-b');
+  // The provider's status and message are kept, minus any secret it echoes back.
+  fake.enqueue({ error: { status: 400, message: `Invalid 'messages' for API key ${KEY_B}.` } });
+  const echoed = await call('POST', '/v1/chat/completions', { model: 'model-b', messages: [{ role: 'user', content: 'echo' }] });
+  assert.equal(echoed.status, 400);
+  assert.match(JSON.parse(echoed.text).error.message, /^Invalid 'messages' for API key \[redacted\]/);
 
   const unserved: [string, Answer][] = [
     ['models', await call('GET', '/v1/models')],
@@ -127,7 +132,7 @@ test('every response carries x-request-id, x-tollgate-provider and x-tollgate-mo
     unserved.map(([name, answer]) => [name, answer.status]),
     [['models', 200], ['health', 200], ['ready', 200], ['unknown route', 404], ['wrong method', 405], ['malformed JSON', 400], ['missing messages', 400], ['unknown model', 404]],
   );
-  for (const [name, answer] of [...served, ['upstream failure', upstreamFailure] as [string, Answer], ...unserved]) {
+  for (const [name, answer] of [...served, ['upstream failure', upstreamFailure] as [string, Answer], ['upstream echo', echoed] as [string, Answer], ...unserved]) {
     assert.match(String(answer.headers['x-request-id']), /^[A-Za-z0-9._:-]+$/, name);
     assert.ok(answer.headers['x-tollgate-provider'], `${name}: x-tollgate-provider`);
     assert.ok(answer.headers['x-tollgate-model'], `${name}: x-tollgate-model`);
