@@ -130,6 +130,8 @@ test('a JSON config file loads like YAML, and a missing file names the fix', asy
   await writeFile(file, JSON.stringify({ server: { port: 9090 }, providers: { local: { type: 'openai-compatible', base_url: 'http://127.0.0.1:8000/v1', keys: [{ value: '${TEST_JSON_KEY}', weight: 2, models: ['m'] }], models: ['m'] } } }));
   const config = await loadConfigFile(file, { TEST_JSON_KEY: 'secret-from-env' });
   assert.equal(config.server.port, 9090);
+  assert.equal(config.server.max_body_bytes, 10 * 1024 * 1024, 'bodies up to 10 MiB by default');
+  assert.equal(config.server.host, '127.0.0.1');
   assert.deepEqual(config.providers.local!.keys, [{ value: 'secret-from-env', weight: 2, models: ['m'] }]);
   await assert.rejects(loadConfigFile(join(dir, 'missing.yaml'), {}), (error: unknown) => {
     assert.ok(error instanceof ConfigError);
