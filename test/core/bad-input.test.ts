@@ -114,6 +114,8 @@ test('a garbage HTTP request gets a 400 and the server keeps serving', async () 
     socket.on('close', () => resolve(data));
   });
   assert.match(reply, /^HTTP\/1\.1 400/);
+  assert.match(reply, /\r\nx-request-id: [0-9a-f-]{36}\r\n/);
+  assert.match(reply, /\r\nx-tollgate-provider: none\r\nx-tollgate-model: none\r\n/);
   const health = await request(`${running.url}/health`);
   assert.equal(health.statusCode, 200);
   await health.body.dump();
