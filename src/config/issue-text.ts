@@ -88,7 +88,11 @@ function showValue(value: unknown, hidden: boolean): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (hidden) return typeof value === 'string' ? 'a string (not shown)' : `a ${typeof value} (not shown)`;
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'string') {
+    // Credentials inside a URL (`user:password@host`) are cut out before anything is shown.
+    const safe = value.replace(/[^\s/@:]+:[^\s/@]*@/g, '…@');
+    return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 60)}…` : safe);
+  }
   return String(value);
 }
 

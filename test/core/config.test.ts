@@ -87,14 +87,18 @@ test('a bad value that may be a secret, or came from the environment, is describ
       {
         admin: { token: 'short-secret' },
         server: { port: '${TOLLGATE_TEST_PORT}' },
-        providers: { openai: { type: 'openai', keys: [{ value: 123456789 }], headers: { 'x-secret-header': 987654321 } } },
+        providers: {
+          openai: { type: 'openai', keys: [{ value: 123456789 }], headers: { 'x-secret-header': 987654321 } },
+          proxy: { type: 'openai-compatible', base_url: 'proxyuser:proxy-password-77@proxy.internal:3128/v1' },
+        },
       },
       'x',
       { TOLLGATE_TEST_PORT: 'port-from-env-4242' },
     ),
   );
   const text = issues.join('\n');
-  for (const secret of ['short-secret', 'port-from-env-4242', '123456789', '987654321']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+  for (const secret of ['short-secret', 'port-from-env-4242', '123456789', '987654321', 'proxy-password-77', 'proxyuser']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+  assert.ok(issues.some((issue) => issue.includes('got "…@proxy.internal:3128/v1"')), text);
   assert.ok(issues.includes('providers.openai.keys[0].value: expected a string, got a number (not shown). Fix: give providers.openai.keys[0].value a string'), text);
   assert.ok(issues.includes('server.port: expected a number, got a string (not shown). Fix: give server.port a number'), text);
   assert.ok(issues.some((issue) => issue.startsWith('admin.token: use at least 16 characters')), text);
