@@ -43,7 +43,7 @@ async function validate(file: string): Promise<number> {
     const config = await loadConfigFile(file);
     const gateway = await createGateway({ ...config, storage: { ...config.storage, type: 'memory' }, logging: { ...config.logging, level: 'silent' } }, { configSource: file, modules: [] });
     await gateway.close();
-    process.stdout.write(`${file}: valid (${Object.keys(config.providers).length} providers, ${Object.keys(config.routes).length} routes)\n`);
+    process.stdout.write(`${file}: valid (${count(Object.keys(config.providers).length, 'provider')}, ${count(Object.keys(config.routes).length, 'route')})\n`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -52,6 +52,10 @@ async function validate(file: string): Promise<number> {
     }
     throw error;
   }
+}
+
+function count(amount: number, noun: string): string {
+  return `${amount} ${noun}${amount === 1 ? '' : 's'}`;
 }
 
 async function serve(args: CliArguments): Promise<number> {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { expandEnvironment } from './env.js';
+import { describeSchemaIssue } from './issue-text.js';
 import { configSchema, type GatewayConfig } from './schema.js';
 
 /** Reads, expands and validates a YAML or JSON config file. Throws ConfigError listing every problem. */
@@ -34,27 +34,9 @@ export function validateConfig(raw: unknown, source: string, environment: NodeJS
   const issues: ConfigIssue[] = [];
   const expanded = expandEnvironment(raw, environment, '', issues);
   const result = configSchema.safeParse(expanded);
-  if (!result.success) issues.push(...result.error.issues.map(toConfigIssue));
+  if (!result.success) issues.push(...result.error.issues.map((issue) => describeSchemaIssue(issue, raw, expanded)));
   if (issues.length > 0) throw new ConfigError(source, issues);
   return result.data!;
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return text;
-}
-
-function toConfigIssue(issue: z.core.$ZodIssue): ConfigIssue {
-  const path = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    return { path, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `\`${key}\``).join(', ')}`, fix: 'check the spelling against docs/configuration.md' };
-  }
-  if (issue.code === 'invalid_type') {
-    return { path, message: issue.message.replace(/^Invalid input: /, ''), fix: `give ${path || 'it'} a value of type ${issue.expected}` };
-  }
-  return { path, message: issue.message.replace(/^Invalid input: /, '') };
-}
+export { formatPath } from './issue-text.js';

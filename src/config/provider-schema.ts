@@ -24,7 +24,7 @@ export const mockOptionsSchema = z.strictObject({
 
 export const providerSchema = z.strictObject({
   type: z.string().min(1),
-  base_url: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+  base_url: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL, e.g. http://127.0.0.1:8000/v1' }).optional(),
   keys: z.array(providerKeySchema).default([]),
   models: z.array(z.string().min(1)).optional(),
   headers: z.record(z.string(), z.string()).default({}),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../spec/index.js';
@@ -9,6 +10,9 @@ import { readJsonBody } from './read-json.js';
 import { requestIdFrom } from './request-id.js';
 import { renderOpenAIError, sendError } from './respond.js';
 import type { RouteTable } from './route-table.js';
+
+/** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served (errors, /health, /v1/models). */
+export const NOT_SERVED = 'none';
 
 export interface HttpServerOptions {
   routes: RouteTable;
@@ -53,7 +57,7 @@ export class HttpServer {
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      socket.end(`HTTP/1.1 ${status} Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: { message: 'Malformed HTTP request.', type: 'invalid_request_error', code: 'invalid_request', param: null } })}`);
+      socket.end(`HTTP/1.1 ${status} Bad Request\r\nconnection: close\r\nx-request-id: ${randomUUID()}\r\nx-tollgate-provider: ${NOT_SERVED}\r\nx-tollgate-model: ${NOT_SERVED}\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: { message: 'Malformed HTTP request.', type: 'invalid_request_error', code: 'invalid_request', param: null } })}`);
     });
   }
 
@@ -96,6 +100,9 @@ export class HttpServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = requestIdFrom(request.headers['x-request-id']);
     response.setHeader('x-request-id', requestId);
+    // Every response names who served it; a provider's name replaces these once one answers.
+    response.setHeader('x-tollgate-provider', NOT_SERVED);
+    response.setHeader('x-tollgate-model', NOT_SERVED);
     const rawUrl = request.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
     const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);

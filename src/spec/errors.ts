@@ -52,8 +52,15 @@ export class GatewayError extends Error {
   }
 }
 
-/** Wraps anything thrown into a GatewayError; unknown errors become `internal_error`. */
+/**
+ * Wraps anything thrown into a GatewayError; unknown errors become `internal_error`. A stack
+ * overflow is the caller's: JSON.parse reads any depth, but walking a value nested thousands of
+ * levels deep (a tool schema, an extra field) to copy, encode or count it exceeds the call stack.
+ */
 export function toGatewayError(error: unknown): GatewayError {
   if (GatewayError.is(error)) return error;
+  if (error instanceof RangeError && error.message === 'Maximum call stack size exceeded') {
+    return new GatewayError('invalid_request', 'The request nests JSON values too deeply to process; keep nesting to a few hundred levels.', { cause: error });
+  }
   return new GatewayError('internal_error', 'Internal gateway error.', { cause: error });
 }

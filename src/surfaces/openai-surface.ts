@@ -1,7 +1,7 @@
 import { openaiChatCodec } from '../codecs/openai-chat/index.js';
 import { openaiEmbeddingCodec } from '../codecs/openai-embeddings/index.js';
 import type { EmbeddingSink } from '../pipeline/embedding-attempt.js';
-import { toGatewayError } from '../spec/index.js';
+import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { HttpExchange, HttpRoute } from '../server/http-route.js';
 import { renderOpenAIError, sendError, sendJson } from '../server/respond.js';
 import { createChatHandler } from './chat-handler.js';
@@ -48,11 +48,23 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
     sendJson(exchange.response, 200, { object: 'list', data });
   }
 
+  /** `GET /v1/models/{model}` (the SDKs' `models.retrieve`); model names may contain slashes. */
+  async function model(exchange: HttpExchange): Promise<void> {
+    const context = contextFor(exchange, 'openai', 'chat');
+    await pipeline.authenticate(context);
+    const id = exchange.params.model!;
+    if (!pipeline.listModels(context.principal).includes(id)) {
+      throw new GatewayError('model_not_found', `The model \`${id.length > 200 ? `${id.slice(0, 200)}…` : id}\` does not exist or is not available to this caller; GET /v1/models lists those that are.`, { param: 'model' });
+    }
+    sendJson(exchange.response, 200, { id, object: 'model', created: 0, owned_by: ownerOf(id) });
+  }
+
   const routes: HttpRoute[] = [];
   for (const prefix of PREFIXES) {
     routes.push({ method: 'POST', path: `${prefix}/chat/completions`, handler: chatCompletions, renderError: renderOpenAIError });
     routes.push({ method: 'POST', path: `${prefix}/embeddings`, handler: embeddings, renderError: renderOpenAIError });
     routes.push({ method: 'GET', path: `${prefix}/models`, handler: models, renderError: renderOpenAIError });
+    routes.push({ method: 'GET', path: `${prefix}/models/*model`, handler: model, renderError: renderOpenAIError });
   }
   return routes;
 }

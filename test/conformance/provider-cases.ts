@@ -18,7 +18,7 @@ export interface ProviderCase {
   auth: { header: string; value: string } | { header: string; pattern: RegExp; secret: string };
 }
 
-const openaiFamily = ['openai', 'groq', 'mistral', 'together', 'deepseek', 'xai', 'cerebras', 'perplexity', 'fireworks', 'openrouter', 'vllm', 'openai-compatible'];
+const openaiFamily = ['openai', 'groq', 'mistral', 'together', 'deepseek', 'xai', 'cerebras', 'perplexity', 'fireworks', 'openrouter', 'ollama', 'vllm', 'openai-compatible'];
 
 export const providerCases: ProviderCase[] = [
   ...openaiFamily.map<ProviderCase>((type) => ({

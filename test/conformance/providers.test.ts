@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import { request } from 'undici';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { providerCases } from './provider-cases.js';
@@ -134,6 +135,48 @@ for (const providerCase of providerCases) {
         ['Paris', 'Tokyo'],
       );
       assert.equal(final.choices[0]!.finish_reason, 'tool_calls');
+    });
+
+    test('streams are OpenAI SSE: data: chunk frames, tool-call deltas under their own index, then data: [DONE]', async () => {
+      fake.enqueue({
+        toolCalls: [
+          { id: 'call_p', name: 'get_weather', arguments: '{"city":"Paris"}' },
+          { id: 'call_t', name: 'get_time', arguments: '{"zone":"Asia/Tokyo"}' },
+        ],
+        finish: 'tool-calls',
+        usage: { input: 20, output: 18 },
+      });
+      const response = await request(`${running.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model,
+          stream: true,
+          tools: ['get_weather', 'get_time'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } })),
+          messages: [{ role: 'user', content: 'Paris weather and Tokyo time?' }],
+        }),
+      });
+      assert.equal(response.statusCode, 200);
+      assert.match(String(response.headers['content-type']), /^text\/event-stream/);
+      const frames = (await response.body.text()).split('\n\n').filter((frame) => frame.length > 0);
+      assert.equal(frames.at(-1), 'data: [DONE]');
+      const calls = new Map<number, { id: string; name: string; arguments: string }>();
+      for (const frame of frames.slice(0, -1)) {
+        assert.match(frame, /^data: \{/);
+        const chunk = JSON.parse(frame.slice('data: '.length)) as OpenAI.ChatCompletionChunk;
+        assert.equal(chunk.object, 'chat.completion.chunk');
+        for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+          const call = calls.get(delta.index) ?? { id: '', name: '', arguments: '' };
+          call.id += delta.id ?? '';
+          call.name += delta.function?.name ?? '';
+          call.arguments += delta.function?.arguments ?? '';
+          calls.set(delta.index, call);
+        }
+      }
+      assert.deepEqual([...calls.keys()], [0, 1]);
+      assert.deepEqual([calls.get(0)!.name, JSON.parse(calls.get(0)!.arguments)], ['get_weather', { city: 'Paris' }]);
+      assert.deepEqual([calls.get(1)!.name, JSON.parse(calls.get(1)!.arguments)], ['get_time', { zone: 'Asia/Tokyo' }]);
+      assert.notEqual(calls.get(0)!.id, calls.get(1)!.id);
     });
 
     test('usage with cached tokens, non-streamed and streamed', async () => {

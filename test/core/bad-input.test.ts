@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
@@ -30,6 +31,46 @@ test('a body over the limit is a 413', async () => {
   const { status, json } = await post('/v1/chat/completions', JSON.stringify({ model: 'mock/m', messages: [{ role: 'user', content: 'x'.repeat(10_000) }] }));
   assert.equal(status, 413);
   assert.equal(json.error.code, 'body_too_large');
+});
+
+test('a body over the limit without a length (chunked) is a 413 that closes the connection, and the next request is served', async () => {
+  async function* chunks() {
+    for (let index = 0; index < 8; index++) yield Buffer.alloc(1024, 0x20);
+  }
+  for (const body of [Readable.from(chunks()), Buffer.alloc(8192, 0x20)]) {
+    const refused = await request(`${running.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(refused.statusCode, 413);
+    assert.equal(refused.headers.connection, 'close', 'the unread rest of the body makes the connection unusable');
+    assert.equal(((await refused.body.json()) as { error: { code: string } }).error.code, 'body_too_large');
+    for (let index = 0; index < 3; index++) {
+      const next = await post('/v1/chat/completions', JSON.stringify({ model: 'mock/m', messages: [{ role: 'user', content: 'after' }] }));
+      assert.equal(next.status, 200);
+    }
+  }
+});
+
+test('JSON nested too deeply to walk is a 400 naming the problem, streamed or not, in a tool schema or an extra field', async () => {
+  const roomy = await startGateway({ providers: { mock: { type: 'mock', models: ['m'] } } });
+  try {
+    const depth = 100_000;
+    const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const bodies = [
+      `{"model":"mock/m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${nested}}}]}`,
+      `{"model":"mock/m","stream":true,"messages":[{"role":"user","content":"x"}],"custom_field":${nested}}`,
+    ];
+    for (const body of bodies) {
+      const response = await request(`${roomy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const json = (await response.body.json()) as { error: { code: string; message: string } };
+      assert.equal(response.statusCode, 400);
+      assert.equal(json.error.code, 'invalid_request');
+      assert.match(json.error.message, /nests JSON values too deeply/);
+    }
+    const health = await request(`${roomy.url}/health`);
+    assert.equal(health.statusCode, 200);
+    await health.body.dump();
+  } finally {
+    await roomy.close();
+  }
 });
 
 test('wrong types and missing fields are 400s with the param', async () => {
@@ -73,6 +114,8 @@ test('a garbage HTTP request gets a 400 and the server keeps serving', async () 
     socket.on('close', () => resolve(data));
   });
   assert.match(reply, /^HTTP\/1\.1 400/);
+  assert.match(reply, /\r\nx-request-id: [0-9a-f-]{36}\r\n/);
+  assert.match(reply, /\r\nx-tollgate-provider: none\r\nx-tollgate-model: none\r\n/);
   const health = await request(`${running.url}/health`);
   assert.equal(health.statusCode, 200);
   await health.body.dump();

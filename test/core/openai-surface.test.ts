@@ -97,10 +97,26 @@ test('embeddings and the model list', async () => {
   assert.ok(ids.includes('fast') && ids.includes('mock/mock-small') && ids.includes('mock-small'), ids.join(','));
 });
 
+test('a model can be retrieved by id, slashes and all; an unknown one is a 404 model_not_found', async () => {
+  for (const id of ['mock/mock-small', 'fast', 'mock-small']) {
+    const model = await client.models.retrieve(id);
+    assert.deepEqual({ id: model.id, object: model.object }, { id, object: 'model' });
+  }
+  await assert.rejects(client.models.retrieve('gpt-nonexistent'), (error: unknown) => {
+    assert.ok(error instanceof OpenAI.NotFoundError);
+    assert.equal(error.code, 'model_not_found');
+    return true;
+  });
+});
+
 test('the /openai/v1 prefix serves the same API', async () => {
   const other = new OpenAI({ baseURL: `${running.url}/openai/v1`, apiKey: 'x', maxRetries: 0 });
   const reply = await other.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'prefix' }] });
   assert.match(reply.choices[0]!.message.content ?? '', /prefix/);
+  const embedding = await other.embeddings.create({ model: 'mock/mock-embedding', input: 'prefix' });
+  assert.equal(embedding.data.length, 1);
+  const models = await other.models.list();
+  assert.deepEqual(models.data.map((model) => model.id), (await client.models.list()).data.map((model) => model.id));
 });
 
 test('an unknown model is a 404 model_not_found in the OpenAI envelope', async () => {

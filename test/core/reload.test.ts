@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,8 @@ import { test } from 'node:test';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { validateConfig } from '../../src/config/load.js';
+import { startCli } from '../helpers/cli.js';
 import { startGateway } from '../helpers/gateway.js';
-
-const BIN = new URL('../../../bin/tollgate.js', import.meta.url).pathname;
 
 test('reload swaps providers, routes and prices for the next request, and refuses an invalid config', async () => {
   const running = await startGateway({ providers: { mock: { type: 'mock', models: ['a'] } }, routes: { main: { targets: [{ model: 'mock/a' }] } } });
@@ -49,16 +47,8 @@ test('SIGHUP and POST /admin/reload re-read the config file', async () => {
   const admin = 'reload-test-admin-token';
   const write = (reply: string) => writeFile(file, `storage: { type: memory }\nadmin: { token: ${admin} }\nproviders:\n  mock:\n    type: mock\n    models: [m]\n    mock: { reply: "${reply}" }\n`);
   await write('first');
-  const child = spawn(process.execPath, [BIN, '--config', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
+  const cli = await startCli(['--config', file, '--port', '0'], { cwd: dir });
+  const url = cli.url;
   const ask = async () => {
     const response = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/m', messages: [{ role: 'user', content: 'x' }] }) });
     return ((await response.body.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
@@ -66,8 +56,8 @@ test('SIGHUP and POST /admin/reload re-read the config file', async () => {
   try {
     assert.equal(await ask(), 'first');
     await write('second');
-    child.kill('SIGHUP');
-    for (let waited = 0; !output.includes('config reloaded') && waited < 100; waited++) await new Promise((resolve) => setTimeout(resolve, 50));
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/"msg":"config reloaded"/);
     assert.equal(await ask(), 'second');
 
     await write('third');
@@ -78,9 +68,8 @@ test('SIGHUP and POST /admin/reload re-read the config file', async () => {
     assert.equal(reloaded.statusCode, 200);
     assert.equal(((await reloaded.body.json()) as { reloaded: boolean }).reloaded, true);
     assert.equal(await ask(), 'third');
-    assert.ok(!output.includes(admin), 'the admin token never reaches the logs');
+    assert.ok(!cli.output().includes(admin), 'the admin token never reaches the logs');
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await cli.stop();
   }
 });
