@@ -35,7 +35,9 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < threshold) return;
-    buffer.push(`${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }, errorReplacer)}\n`);
+    const head = `{"time":"${new Date().toISOString()}","level":"${level}","msg":${JSON.stringify(message)}`;
+    const rest = fields === undefined ? '{}' : serializeFields(fields);
+    buffer.push(rest.length <= 2 ? `${head}}\n` : `${head},${rest.slice(1)}\n`);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
@@ -48,6 +50,19 @@ export function createLogger(options: LoggerOptions): Logger {
     error: (message, fields) => log('error', message, fields),
     flush,
   };
+}
+
+/**
+ * Fields as a JSON object. A replacer function takes JSON.stringify off its fast path, so it is
+ * used only when a value is an object (it may be or hold an Error or a bigint); a request line's
+ * fields are all plain values.
+ */
+function serializeFields(fields: Record<string, unknown>): string {
+  for (const key in fields) {
+    const value = fields[key];
+    if ((typeof value === 'object' && value !== null) || typeof value === 'bigint') return JSON.stringify(fields, errorReplacer);
+  }
+  return JSON.stringify(fields);
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

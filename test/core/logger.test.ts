@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLogger } from '../../src/server/logger.js';
+
+function capture(level: 'debug' | 'info' | 'warn' | 'error' = 'info') {
+  const written: string[] = [];
+  const logger = createLogger({ level, write: (text) => written.push(text) });
+  const lines = () => {
+    logger.flush();
+    return written.join('').split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
+  return { logger, lines };
+}
+
+test('each event is one JSON line with time, level, message and the fields', () => {
+  const { logger, lines } = capture();
+  logger.info('request', { request_id: 'r-1', status: 200, latency_ms: 1.25, stream: false, provider: undefined });
+  logger.warn('no fields');
+  const [first, second] = lines();
+  assert.equal(first!.level, 'info');
+  assert.equal(first!.msg, 'request');
+  assert.ok(!Number.isNaN(Date.parse(String(first!.time))));
+  assert.deepEqual({ ...first, time: undefined }, { time: undefined, level: 'info', msg: 'request', request_id: 'r-1', status: 200, latency_ms: 1.25, stream: false });
+  assert.deepEqual(Object.keys(second!), ['time', 'level', 'msg']);
+});
+
+test('errors keep their name, message and code, nested too; bigints become text; quotes stay escaped', () => {
+  const { logger, lines } = capture();
+  const failure = Object.assign(new TypeError('bad "thing"'), { code: 'E_BAD' });
+  logger.error('failed', { error: failure, context: { cause: new Error('inner') }, amount: 12n });
+  const [line] = lines();
+  const error = line!.error as Record<string, unknown>;
+  assert.equal(error.name, 'TypeError');
+  assert.equal(error.message, 'bad "thing"');
+  assert.equal(error.code, 'E_BAD');
+  assert.equal(((line!.context as Record<string, unknown>).cause as Record<string, unknown>).message, 'inner');
+  assert.equal(line!.amount, '12');
+});
+
+test('events below the level are dropped', () => {
+  const { logger, lines } = capture('warn');
+  logger.info('quiet');
+  logger.debug('quieter');
+  logger.error('loud');
+  assert.deepEqual(lines().map((line) => line.msg), ['loud']);
+});
