@@ -30,7 +30,10 @@ export class DialectSink implements ChatSink {
   complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void {
     const body = raw ?? JSON.stringify(this.codec.encodeResponse(response, response.model));
     const { response: http } = this.exchange;
-    http.writeHead(200, { ...responseHeaders(context), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const headers = responseHeaders(context);
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+    http.writeHead(200, headers);
     http.end(body);
   }
 

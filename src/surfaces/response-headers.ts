@@ -1,8 +1,11 @@
 import type { RequestContext } from '../pipeline/context.js';
 
-/** Headers every pipeline response carries: who served it, attempts, cost, warnings, limits. */
+/**
+ * Headers every pipeline response carries: who served it, attempts, cost, warnings, limits. They
+ * are the context's own (the request is answering now), completed with the warnings, not a copy.
+ */
 export function responseHeaders(context: RequestContext): Record<string, string> {
-  const headers: Record<string, string> = { ...context.responseHeaders };
+  const headers = context.responseHeaders;
   const request = context.chatRequest;
   const served = context.served;
   if (request?.extra !== undefined && served !== undefined && request.extraDialect !== served.provider.adapter.chatCodec.dialect) {

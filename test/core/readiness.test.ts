@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { TcpRelay } from '../helpers/tcp-relay.js';
 import { POSTGRES_URL, uniquePrefix } from '../observability/postgres.js';
 
 /**
@@ -12,34 +12,9 @@ import { POSTGRES_URL, uniquePrefix } from '../observability/postgres.js';
 
 const upstream = new URL(POSTGRES_URL);
 const schema = `ready_${uniquePrefix()}`;
-let relay: Server;
-let relayPort: number;
-const links = new Set<Socket>();
+const relay = new TcpRelay(upstream.hostname, Number(upstream.port || 5432));
 let admin: pg.Pool;
 let running: RunningGateway;
-
-function openRelay(port: number): Promise<void> {
-  relay = createServer((client) => {
-    const server = connect(Number(upstream.port || 5432), upstream.hostname);
-    for (const socket of [client, server]) {
-      links.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.on('close', () => {
-        links.delete(socket);
-        client.destroy();
-        server.destroy();
-      });
-    }
-    client.pipe(server).pipe(client);
-  });
-  return new Promise((resolve) => relay.listen(port, '127.0.0.1', () => resolve()));
-}
-
-function cutRelay(): Promise<void> {
-  const closed = new Promise<void>((resolve) => relay.close(() => resolve()));
-  for (const socket of links) socket.destroy();
-  return closed;
-}
 
 async function readiness(): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
   const response = await fetch(`${running.url}/ready`);
@@ -51,10 +26,9 @@ before(async () => {
   // Installed where every test's default search path sees it, before this gateway's migrations could put it in its own schema.
   await admin.query('create extension if not exists pg_trgm').catch(() => undefined);
   await admin.query(`create schema "${schema}"`);
-  await openRelay(0);
-  relayPort = (relay.address() as AddressInfo).port;
+  await relay.open();
   const url = new URL(POSTGRES_URL);
-  url.host = `127.0.0.1:${relayPort}`;
+  url.host = `127.0.0.1:${relay.port}`;
   // `public` stays on the path for extensions the request log uses (pg_trgm's operator classes).
   url.searchParams.set('options', `-c search_path=${schema},public`);
   running = await startGateway({ storage: { type: 'postgres', url: url.toString() }, providers: { mock: { type: 'mock', models: ['m'] } } });
@@ -62,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await running?.close();
-  await cutRelay().catch(() => undefined);
+  await relay.cut().catch(() => undefined);
   await admin.query(`drop schema "${schema}" cascade`);
   await admin.end();
 });
@@ -72,7 +46,7 @@ test('ready while storage answers; 503 naming storage while it cannot be reached
   assert.equal(ready.status, 200);
   assert.deepEqual(ready.body.checks.storage, 'ok');
 
-  await cutRelay();
+  await relay.cut();
   const down = await readiness();
   assert.equal(down.status, 503);
   assert.equal(down.body.status, 'not_ready');
@@ -80,6 +54,6 @@ test('ready while storage answers; 503 naming storage while it cannot be reached
   // Liveness is not readiness: the process itself is fine.
   assert.equal((await fetch(`${running.url}/health`)).status, 200);
 
-  await openRelay(relayPort);
+  await relay.open();
   assert.equal((await readiness()).status, 200);
 });

@@ -10,6 +10,12 @@ export class PostgresGovernanceStore implements GovernanceStore {
 
   async migrate(): Promise<void> {
     const client = await this.pool.connect();
+    // See postgresDatabase().transaction: a connection lost while checked out must not crash the process.
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       // One migrator at a time across replicas.
@@ -27,7 +33,8 @@ export class PostgresGovernanceStore implements GovernanceStore {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 

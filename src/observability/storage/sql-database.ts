@@ -76,6 +76,13 @@ export function postgresDatabase(pool: pg.Pool | pg.PoolClient, inTransaction = 
     async transaction(work) {
       if (inTransaction) return work(this);
       const client = await (pool as pg.Pool).connect();
+      // A connection lost between two statements is emitted on the client, which the pool no longer
+      // watches while it is checked out: without a listener it would crash the process.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(postgresDatabase(client, true));
@@ -85,7 +92,9 @@ export function postgresDatabase(pool: pg.Pool | pg.PoolClient, inTransaction = 
         await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is discarded rather than handed to the next caller.
+        client.release(lost);
       }
     },
   };
