@@ -26,6 +26,8 @@ function anyAllows(patterns: readonly string[], target: Target): boolean {
  */
 export function authorizePlan(key: KeyEntry, plan: RoutePlan, resolver: PlanResolver): RoutePlan {
   const patterns = key.record.models;
+  // The common case of a key allowed everything, with no per-provider settings: nothing to narrow.
+  if (key.providers === undefined && patterns.includes('*')) return plan;
   const requestedAllowed = patterns.includes(plan.requested) || (plan.route !== undefined && patterns.includes(plan.route));
   const ownGroups = requestedAllowed ? ownGroupCount(plan, resolver) : 0;
   let modelMatched = false;
