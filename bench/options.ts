@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 
-export type TargetName = 'direct' | 'bare' | 'tollgate';
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate'];
+export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog';
+/** `tollgate-nolog`: the same gateway and config with the request log and the per-request log lines off (issue #5's logging cost). */
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog'];
 
 export interface BenchOptions {
   /** Measured seconds per scenario and target. */
@@ -27,7 +28,7 @@ export const USAGE = `npm run bench [-- options]   (each option also reads an en
   --warmup <s>          unrecorded warm-up before each window      BENCH_WARMUP       (3)
   --concurrency <list>  closed-loop concurrency levels             BENCH_CONCURRENCY  (1,50)
   --rate <n>            fixed request rate (req/s), 0 to skip      BENCH_RATE         (2000)
-  --targets <list>      any of direct,bare,tollgate                BENCH_TARGETS      (all)
+  --targets <list>      any of direct,bare,tollgate,tollgate-nolog BENCH_TARGETS      (all)
   --rounds <n>          rounds per scenario, targets taking turns  BENCH_ROUNDS       (1)
   --cpu-prof            profile Tollgate and print its hot frames  BENCH_CPU_PROF=1
   --json <file>         also write the results as JSON             BENCH_JSON

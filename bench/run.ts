@@ -58,6 +58,11 @@ async function main(argv: readonly string[]): Promise<number> {
       const nodeFlags = options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
       servers.set('tollgate', await startTollgate({ root, configFile, logFile: gatewayLog, nodeFlags }));
     }
+    if (options.targets.includes('tollgate-nolog')) {
+      const configFile = join(workDir, 'tollgate-nolog.yaml');
+      await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate-nolog.db'), adminToken: ADMIN_TOKEN, logging: false }), { aliasDuplicateObjects: false }));
+      servers.set('tollgate-nolog', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-nolog.log'), nodeFlags: [] }));
+    }
 
     const loadTargets = new Map<TargetName, LoadTarget>();
     for (const name of options.targets) {
@@ -168,7 +173,7 @@ async function preflight(name: TargetName, target: LoadTarget): Promise<void> {
   const text = await response.body.text();
   const content = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
   if (response.statusCode !== 200 || content !== REPLY_TEXT) throw new Error(`${TARGET_LABELS[name]} answered the preflight request with ${response.statusCode}: ${text.slice(0, 500)}`);
-  if (name === 'tollgate' && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
+  if ((name === 'tollgate' || name === 'tollgate-nolog') && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
     throw new Error(`Tollgate served the preflight request from "${String(response.headers['x-tollgate-provider'])}", expected "${BENCH_PROVIDER}"`);
   }
 }

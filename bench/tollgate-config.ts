@@ -12,6 +12,8 @@ export interface BenchConfigInput {
   /** SQLite file for the gateway's storage (request log, spend). */
   storagePath: string;
   adminToken: string;
+  /** False: the request log and the per-request log lines are off (the `tollgate-nolog` target). */
+  logging?: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export function benchGatewayConfig(input: BenchConfigInput): Record<string, unkn
   return {
     server: { host: '127.0.0.1', port: 0, shutdown_grace_ms: 2_000 },
     storage: { type: 'sqlite', path: input.storagePath },
-    logging: { level: 'info', requests: true },
+    logging: { level: 'info', requests: input.logging !== false },
     admin: { token: input.adminToken },
     providers: {
       [BENCH_PROVIDER]: {
@@ -55,6 +57,6 @@ export function benchGatewayConfig(input: BenchConfigInput): Record<string, unkn
         metadata: { purpose: 'benchmark' },
       },
     ],
-    observability: {},
+    observability: input.logging === false ? { request_log: false } : {},
   };
 }
