@@ -160,6 +160,28 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         ],
       );
 
+      const byMetadata = await store.aggregate(parseAggregateQuery(new URLSearchParams('group_by=metadata.env,provider')));
+      assert.deepEqual(
+        byMetadata.map((row) => [row.group['metadata.env'], row.group.provider, row.requests, row.errors, Math.round(row.cost_usd * 1e6)]),
+        [
+          ['dev', 'anthropic', 1, 0, 20_000],
+          ['prod', 'anthropic', 1, 0, 500_000],
+          ['prod', 'openai', 1, 0, 1_000],
+          [null, 'openai', 2, 2, 0],
+        ],
+      );
+
+      const byStatus = await store.aggregate(parseAggregateQuery(new URLSearchParams('group_by=status&kind=all')));
+      assert.deepEqual(
+        byStatus.map((row) => [row.group.status, row.requests]),
+        [
+          [200, 3],
+          [429, 1],
+          [502, 1],
+          [503, 1],
+        ],
+      );
+
       const total = await store.aggregate(parseAggregateQuery(new URLSearchParams('')));
       assert.equal(total.length, 1);
       assert.equal(total[0]!.requests, 5);

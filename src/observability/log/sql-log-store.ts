@@ -1,7 +1,7 @@
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
-import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
+import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
 import type { LogPage, LogStore } from './log-store.js';
 import { REQUEST_LOG_MIGRATIONS } from './request-log-migrations.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
@@ -55,7 +55,14 @@ export class SqlLogStore implements LogStore {
 
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     const where = this.where(query.filter);
-    const selected: string[] = [...query.groupBy];
+    // Dimensions are selected as g0, g1, … (metadata paths are bound parameters, never spliced in).
+    const selectParams: SqlValue[] = [];
+    const selected = query.groupBy.map((dimension, index) => {
+      const key = metadataKeyOf(dimension);
+      if (key === undefined) return `${dimension} as g${index}`;
+      selectParams.push(this.database.dialect === 'sqlite' ? `$."${key}"` : key);
+      return this.database.dialect === 'sqlite' ? `json_extract(metadata, ?) as g${index}` : `metadata->>?::text as g${index}`;
+    });
     if (query.bucketMs !== undefined) {
       const width = Math.trunc(query.bucketMs);
       selected.push(`(ts / ${width}) * ${width} as bucket`);
@@ -69,12 +76,15 @@ export class SqlLogStore implements LogStore {
       'coalesce(sum(total_tokens), 0) as total_tokens',
       'coalesce(sum(cost_usd), 0) as cost_usd',
     ];
-    const rows = await this.database.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, where.params);
+    const rows = await this.database.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, [...selectParams, ...where.params]);
     return rows
       .filter((row) => Number(row.requests) > 0)
       .map((row) => {
         const group: AggregateRow['group'] = {};
-        for (const dimension of query.groupBy) group[dimension] = dimension === 'stream' ? toBoolean(row.stream) : (row[dimension] as string | number | null);
+        query.groupBy.forEach((dimension, index) => {
+          const value = row[`g${index}`];
+          group[dimension] = dimension === 'stream' ? toBoolean(value) : NUMERIC_COLUMNS.has(dimension) && typeof value === 'string' ? Number(value) : ((value ?? null) as string | number | null);
+        });
         const requests = Number(row.requests);
         const errors = Number(row.errors);
         return {
