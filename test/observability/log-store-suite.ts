@@ -11,7 +11,8 @@ export interface OpenedStore {
 
 const BASE = Date.parse('2025-03-01T10:00:00.000Z');
 
-function record(overrides: Partial<RequestRecord> & { request_id: string }): RequestRecord {
+/** A plausible request record with `overrides` applied. */
+export function record(overrides: Partial<RequestRecord> & { request_id: string }): RequestRecord {
   return {
     kind: 'request',
     attempt: 0,
