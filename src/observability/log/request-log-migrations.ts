@@ -71,10 +71,13 @@ const POSTGRES_SEARCH_INDEXES = [
    exception when others then
      raise notice 'pg_trgm unavailable: request log content search stays unindexed';
    end $$`,
-  `do $$ begin
-     if exists (select 1 from pg_extension where extname = 'pg_trgm') then
-       execute 'create index if not exists {prefix}request_logs_request_trgm on {prefix}request_logs using gin (request_content gin_trgm_ops)';
-       execute 'create index if not exists {prefix}request_logs_response_trgm on {prefix}request_logs using gin (response_content gin_trgm_ops)';
+  // The operator class is named through the extension's own schema: pg_trgm is created once per
+  // database, often in \`public\`, which a gateway whose search_path names only its schema cannot see.
+  `do $$ declare trgm_schema text; begin
+     select n.nspname into trgm_schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm';
+     if trgm_schema is not null then
+       execute format('create index if not exists {prefix}request_logs_request_trgm on {prefix}request_logs using gin (request_content %I.gin_trgm_ops)', trgm_schema);
+       execute format('create index if not exists {prefix}request_logs_response_trgm on {prefix}request_logs using gin (response_content %I.gin_trgm_ops)', trgm_schema);
      end if;
    end $$`,
 ];
