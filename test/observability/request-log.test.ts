@@ -39,6 +39,29 @@ const BACKENDS: Record<string, () => Promise<Backend>> = {
 
 type Page = { logs: RequestRecord[]; total: number };
 
+/** One CSV row (RFC 4180 quoting) into its cells. */
+function parseCsvRow(row: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let index = 0; index < row.length; index++) {
+    const character = row[index]!;
+    if (quoted) {
+      if (character === '"' && row[index + 1] === '"') {
+        cell += '"';
+        index++;
+      } else if (character === '"') quoted = false;
+      else cell += character;
+    } else if (character === '"') quoted = true;
+    else if (character === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += character;
+  }
+  cells.push(cell);
+  return cells;
+}
+
 function requestLogSuite(name: string, open: () => Promise<Backend>): void {
   describe(`request log through the admin API: ${name}`, () => {
     let running: RunningGateway;
@@ -139,6 +162,68 @@ function requestLogSuite(name: string, open: () => Promise<Backend>): void {
       assert.equal(body.total, 1);
       assert.equal(body.logs[0]!.request_content, null);
       assert.equal(body.logs[0]!.response_content, null);
+    });
+
+    test('aggregations over the API match the records, grouped by provider and a metadata tag', async () => {
+      const tag = { headers: { 'x-tollgate-metadata': '{"batch":"aggregate","app":"web"}' } };
+      let expectedCost = 0;
+      for (const text of ['one', 'two, longer']) {
+        const completion = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: text }] }, tag);
+        expectedCost += (completion.usage!.prompt_tokens * 1 + completion.usage!.completion_tokens * 2) / 1_000_000;
+      }
+      await assert.rejects(client.chat.completions.create({ model: 'nope/nothing', messages: [{ role: 'user', content: 'x' }] }, tag));
+      type Rows = { group_by: string[]; bucket_ms: number | null; rows: { bucket: string | null; group: Record<string, unknown>; requests: number; errors: number; error_rate: number; cost_usd: number }[] };
+      const { status, body } = await adminGet<Rows>(running.url, '/admin/logs/aggregate?metadata.batch=aggregate&group_by=metadata.app,provider&bucket=day');
+      assert.equal(status, 200);
+      assert.deepEqual(body.group_by, ['metadata.app', 'provider']);
+      assert.equal(body.bucket_ms, 86_400_000);
+      assert.deepEqual(
+        body.rows.map((row) => [row.group['metadata.app'], row.group.provider, row.requests, row.errors]),
+        [
+          ['web', 'mock', 2, 0],
+          ['web', null, 1, 1],
+        ],
+      );
+      assert.ok(Math.abs(body.rows[0]!.cost_usd - expectedCost) < 1e-12);
+      assert.match(body.rows[0]!.bucket!, /T00:00:00\.000Z$/);
+      const refused = await adminGet<{ error: { code: string; param: string } }>(running.url, '/admin/logs/aggregate?group_by=metadata.a%27b');
+      assert.equal(refused.status, 400);
+      assert.deepEqual([refused.body.error.code, refused.body.error.param], ['invalid_request', 'group_by']);
+    });
+
+    test('export streams the filtered records as CSV, JSON and NDJSON', async () => {
+      const ids = ['export-1', 'export-2', 'export-3'];
+      for (const id of ids) await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: `say "${id}", then a comma, ok` }] }, { headers: { 'x-request-id': id, 'x-tollgate-metadata': '{"batch":"export"}' } });
+      const listed = await adminGet<Page>(running.url, '/admin/logs?metadata.batch=export&sort=timestamp&order=asc');
+      assert.deepEqual(listed.body.logs.map((record) => record.request_id), ids);
+
+      const json = await adminGet<RequestRecord[]>(running.url, '/admin/logs/export?format=json&metadata.batch=export&order=asc');
+      assert.equal(json.status, 200);
+      assert.match(json.headers.get('content-disposition') ?? '', /attachment; filename="tollgate-logs-.*\.json"/);
+      assert.deepEqual(json.body, listed.body.logs);
+
+      const ndjson = await adminGet(running.url, '/admin/logs/export?format=ndjson&metadata.batch=export&order=asc&limit=2');
+      assert.deepEqual(ndjson.text.trimEnd().split('\n').map((line) => (JSON.parse(line) as RequestRecord).request_id), ids.slice(0, 2));
+
+      const csv = await adminGet(running.url, '/admin/logs/export?format=csv&metadata.batch=export&order=asc');
+      assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+      const [header, ...rows] = csv.text.trimEnd().split('\r\n');
+      const columns = header!.split(',');
+      assert.deepEqual(columns.slice(0, 5), ['request_id', 'kind', 'attempt', 'parent_request_id', 'timestamp']);
+      assert.equal(rows.length, 3);
+      const first = parseCsvRow(rows[0]!);
+      assert.equal(first.length, columns.length);
+      const field = (name: string) => first[columns.indexOf(name)];
+      assert.equal(field('request_id'), 'export-1');
+      assert.equal(field('provider'), 'mock');
+      assert.equal(field('status'), '200');
+      assert.equal(field('cost_usd'), String(listed.body.logs[0]!.cost_usd));
+      assert.equal(field('metadata'), '{"batch":"export"}');
+      assert.equal(field('request_content'), listed.body.logs[0]!.request_content);
+
+      const bad = await adminGet<{ error: { param: string } }>(running.url, '/admin/logs/export?format=xml');
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.param, 'format');
     });
 
     test('the admin log API needs the admin token', async () => {
