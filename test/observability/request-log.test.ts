@@ -239,7 +239,8 @@ function requestLogSuite(name: string, open: () => Promise<Backend>): void {
       assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
       const after = parseMetrics(await response.text());
       assert.equal(metricValue(after, 'tollgate_requests_total', { provider: 'mock', model: 'mock-small', status: '200' }) - okBefore, 3);
-      assert.ok(metricValue(after, 'tollgate_requests_total', { status: '404', error_code: 'model_not_found' }) >= 1);
+      assert.ok(metricValue(after, 'tollgate_requests_total', { status: '404', error_type: 'not_found_error', error_code: 'model_not_found' }) >= 1);
+      assert.ok(metricValue(after, 'tollgate_requests_total', { provider: 'mock', status: '200', error_type: '', error_code: '' }) >= 3);
       assert.ok(metricValue(after, 'tollgate_failovers_total', { from_provider: 'broken', to_provider: 'mock' }) >= 1);
       assert.equal(metricValue(after, 'tollgate_in_flight_requests'), 0);
       assert.ok(metricValue(after, 'tollgate_upstream_latency_seconds_count', { provider: 'mock' }) >= 3);

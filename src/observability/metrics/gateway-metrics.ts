@@ -18,7 +18,7 @@ const TOKEN_KINDS = [
 /** The gateway's Prometheus metrics, on a registry of their own (never prom-client's global one). */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'provider' | 'model' | 'status' | 'error_code'>;
+  private readonly requests: Counter<'provider' | 'model' | 'status' | 'error_type' | 'error_code'>;
   private readonly upstreamLatency: Histogram<'provider' | 'model' | 'outcome'>;
   private readonly timeToFirstToken: Histogram<'provider' | 'model'>;
   private readonly requestDuration: Histogram<'provider' | 'model'>;
@@ -46,7 +46,7 @@ export class GatewayMetrics {
     this.keys = new LabelGuard(maxLabelValues);
     this.teams = new LabelGuard(maxLabelValues);
     this.customers = new LabelGuard(maxLabelValues);
-    this.requests = new Counter({ name: 'tollgate_requests_total', help: 'Requests answered, by served provider and model, HTTP status and error code.', labelNames: ['provider', 'model', 'status', 'error_code'], registers });
+    this.requests = new Counter({ name: 'tollgate_requests_total', help: 'Requests answered, by served provider and model, HTTP status, error type and error code.', labelNames: ['provider', 'model', 'status', 'error_type', 'error_code'], registers });
     this.upstreamLatency = new Histogram({ name: 'tollgate_upstream_latency_seconds', help: 'Time per upstream attempt, from sending to the last byte.', labelNames: ['provider', 'model', 'outcome'], buckets: LATENCY_BUCKETS, registers });
     this.timeToFirstToken = new Histogram({ name: 'tollgate_time_to_first_token_seconds', help: 'Time from arrival to the first streamed content.', labelNames: ['provider', 'model'], buckets: LATENCY_BUCKETS, registers });
     this.requestDuration = new Histogram({ name: 'tollgate_request_duration_seconds', help: 'Time from arrival to the end of the answer.', labelNames: ['provider', 'model'], buckets: LATENCY_BUCKETS, registers });
@@ -81,7 +81,7 @@ export class GatewayMetrics {
     const provider = this.providers.value(target?.provider.name);
     const model = this.models.value(target?.model ?? context.requestedModel);
     const errorCode = context.error?.code ?? '';
-    this.requests.inc({ provider, model, status: String(context.status), error_code: errorCode });
+    this.requests.inc({ provider, model, status: String(context.status), error_type: context.error?.type ?? '', error_code: errorCode });
     const totalMs = (context.endedAt ?? performance.now()) - context.startedAt;
     this.requestDuration.observe({ provider, model }, totalMs / 1000);
     const upstreamMs = context.attempts.reduce((sum, attempt) => sum + attempt.latencyMs, 0);
