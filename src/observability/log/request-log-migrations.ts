@@ -82,6 +82,29 @@ const POSTGRES_SEARCH_INDEXES = [
    end $$`,
 ];
 
+/**
+ * Version 3, from bench/log-query.ts at 1,000,000 records: every query filters on `kind` (request
+ * records by default), so an index without it made each match a table read just to check the kind,
+ * and counting tens of thousands of matches took seconds. `kind` now sits right after the equality
+ * column of each index, so counts are answered from the index alone. (provider, model, ts) goes:
+ * a model filter is the more selective one and has its own index.
+ */
+const KIND_INDEXES = [
+  'drop index if exists {prefix}request_logs_key_ts',
+  'drop index if exists {prefix}request_logs_team_ts',
+  'drop index if exists {prefix}request_logs_customer_ts',
+  'drop index if exists {prefix}request_logs_provider_ts',
+  'drop index if exists {prefix}request_logs_model_ts',
+  'drop index if exists {prefix}request_logs_provider_status_ts',
+  'drop index if exists {prefix}request_logs_model_cost',
+  'create index if not exists {prefix}request_logs_key_kind_ts on {prefix}request_logs (virtual_key_id, kind, ts)',
+  'create index if not exists {prefix}request_logs_team_kind_ts on {prefix}request_logs (team_id, kind, ts)',
+  'create index if not exists {prefix}request_logs_customer_kind_ts on {prefix}request_logs (customer_id, kind, ts)',
+  'create index if not exists {prefix}request_logs_provider_kind_status_ts on {prefix}request_logs (provider, kind, status, ts)',
+  'create index if not exists {prefix}request_logs_model_kind_ts on {prefix}request_logs (model, kind, ts)',
+  'create index if not exists {prefix}request_logs_model_kind_cost on {prefix}request_logs (model, kind, cost_usd)',
+];
+
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -93,5 +116,10 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 2,
     sqlite: QUERY_INDEXES,
     postgres: [...QUERY_INDEXES, ...POSTGRES_SEARCH_INDEXES],
+  },
+  {
+    version: 3,
+    sqlite: KIND_INDEXES,
+    postgres: KIND_INDEXES,
   },
 ];

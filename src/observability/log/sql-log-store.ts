@@ -45,8 +45,13 @@ export class SqlLogStore implements LogStore {
     const where = this.where(query.filter);
     const column = query.sort === 'timestamp' ? 'ts' : query.sort;
     const direction = query.order === 'asc' ? 'asc' : 'desc';
+    // `nulls last` only where nulls can occur: an index read backwards gives PostgreSQL nulls first, so the clause would cost a sort.
+    const nulls = nullsPossible(query) ? ' nulls last' : '';
+    const order = `order by ${column} ${direction}${nulls}, id ${direction}`;
+    // The page's ids first, from the index where one covers filter and order, then only those rows:
+    // selecting every column up front made SQLite read and sort whole rows for all the matches.
     const rows = await this.database.query<Record<string, unknown>>(
-      `select ${STORED_COLUMNS.join(', ')} from ${this.table}${where.sql} order by ${column} ${direction} nulls last, id ${direction} limit ? offset ?`,
+      `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (select id from ${this.table}${where.sql} ${order} limit ? offset ?) ${order}`,
       [...where.params, query.limit, query.offset],
     );
     const counted = await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
@@ -186,6 +191,23 @@ export class SqlLogStore implements LogStore {
       params.push(pattern, pattern);
     }
     return { sql: clauses.length === 0 ? '' : ` where ${clauses.join(' and ')}`, params };
+  }
+}
+
+/** Whether the sort column may hold nulls among the matches (never for non-null columns, nor under a range filter on it). */
+function nullsPossible(query: LogQuery): boolean {
+  const { filter } = query;
+  switch (query.sort) {
+    case 'timestamp':
+    case 'latency_ms':
+    case 'status':
+      return false;
+    case 'cost_usd':
+      return filter.minCostUsd === undefined && filter.maxCostUsd === undefined;
+    case 'total_tokens':
+      return filter.minTokens === undefined && filter.maxTokens === undefined;
+    default:
+      return true;
   }
 }
 
