@@ -105,25 +105,6 @@ const KIND_INDEXES = [
   'create index if not exists {prefix}request_logs_model_kind_cost on {prefix}request_logs (model, kind, cost_usd)',
 ];
 
-/**
- * Version 4, SQLite only: metadata filters read every row through json_extract (seconds at a
- * million records). Each request record's tags become one token per tag (`t<hex key>x<hex value>`:
- * letters and digits only, so the FTS5 tokenizer keeps it whole and exact) in a contentless FTS5
- * table whose rowid is the record's id; a filter on several tags is one AND query over their
- * posting lists. PostgreSQL answers the same filters from its GIN index (version 2).
- */
-const SQLITE_TAG_INDEX = [
-  "create virtual table if not exists {prefix}request_logs_tags using fts5(tags, content='', contentless_delete=1)",
-  `create trigger if not exists {prefix}request_logs_tags_insert after insert on {prefix}request_logs when new.kind = 'request' and new.metadata <> '{}' begin
-     insert into {prefix}request_logs_tags (rowid, tags) select new.id, group_concat('t' || hex(key) || 'x' || hex(value), ' ') from json_each(new.metadata);
-   end`,
-  `create trigger if not exists {prefix}request_logs_tags_delete after delete on {prefix}request_logs when old.kind = 'request' and old.metadata <> '{}' begin
-     delete from {prefix}request_logs_tags where rowid = old.id;
-   end`,
-  `insert into {prefix}request_logs_tags (rowid, tags)
-     select id, (select group_concat('t' || hex(key) || 'x' || hex(value), ' ') from json_each(metadata)) from {prefix}request_logs where kind = 'request' and metadata <> '{}'`,
-];
-
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -140,10 +121,5 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 3,
     sqlite: KIND_INDEXES,
     postgres: KIND_INDEXES,
-  },
-  {
-    version: 4,
-    sqlite: SQLITE_TAG_INDEX,
-    postgres: [],
   },
 ];

@@ -54,10 +54,7 @@ export class SqlLogStore implements LogStore {
       `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (select id from ${this.table}${where.sql} ${order} limit ? offset ?) ${order}`,
       [...where.params, query.limit, query.offset],
     );
-    // Only tags asked for: the tag index (request records only) counts them without visiting a row.
-    const counted = onlyTags(this.database.dialect, query.filter)
-      ? await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}_tags where ${this.table}_tags match ?`, [tagQuery(query.filter.metadata!)])
-      : await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
+    const counted = await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
     return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
   }
 
@@ -163,13 +160,7 @@ export class SqlLogStore implements LogStore {
     anyOf('virtual_key_id', filter.virtualKeys);
     anyOf('team_id', filter.teams);
     anyOf('customer_id', filter.customers);
-    if (this.database.dialect === 'sqlite' && kind === 'request' && filter.metadata !== undefined) {
-      // Request records' tags are in the FTS5 tag index (migration 4): one AND query over the tags' tokens.
-      // `+id`: a membership test, so the planner keeps walking an index in the page's order instead of
-      // reading every tagged row to sort it.
-      clauses.push(`+id in (select rowid from ${this.table}_tags where ${this.table}_tags match ?)`);
-      params.push(tagQuery(filter.metadata));
-    } else for (const { key, value } of filter.metadata ?? []) {
+    for (const { key, value } of filter.metadata ?? []) {
       if (this.database.dialect === 'sqlite') {
         clauses.push('json_extract(metadata, ?) = ?');
         params.push(`$."${key.replaceAll('"', '')}"`, value);
@@ -201,17 +192,6 @@ export class SqlLogStore implements LogStore {
     }
     return { sql: clauses.length === 0 ? '' : ` where ${clauses.join(' and ')}`, params };
   }
-}
-
-/** An FTS5 query for records carrying every tag, spelled as the triggers of migration 4 spell them with hex(). */
-function tagQuery(tags: readonly { key: string; value: string }[]): string {
-  return tags.map(({ key, value }) => `t${Buffer.from(key).toString('hex')}x${Buffer.from(value).toString('hex')}`).join(' AND ');
-}
-
-/** Whether a filter asks for request records by metadata tags and nothing else. */
-function onlyTags(dialect: SqlDatabase['dialect'], filter: LogFilter): boolean {
-  if (dialect !== 'sqlite' || filter.metadata === undefined || (filter.kind ?? 'request') !== 'request') return false;
-  return Object.entries(filter).every(([name, value]) => name === 'metadata' || name === 'kind' || value === undefined);
 }
 
 /** Whether the sort column may hold nulls among the matches (never for non-null columns, nor under a range filter on it). */
