@@ -104,6 +104,11 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         ['customer=cust-x', ['r1']],
         ['metadata.env=prod', ['r4', 'r1']],
         ['metadata=app:web', ['r1']],
+        ['metadata.env=prod&metadata.app=web', ['r1']],
+        ['metadata.env=prod&metadata.app=none', []],
+        ['metadata.env=prod&kind=all', ['r4', 'r1']],
+        ['metadata.Env=prod', []],
+        ['metadata.env=Prod', []],
         ['status=429', ['r3']],
         ['status=error', ['r5', 'r3']],
         ['status=success', ['r4', 'r2', 'r1']],
@@ -193,6 +198,7 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
       const deleted = await store.deleteBefore(BASE + 60 * 60_000);
       assert.equal(deleted, 2);
       assert.deepEqual(await ids('kind=all'), ['r5', 'r5', 'r4', 'r3']);
+      assert.deepEqual(await ids('metadata.env=prod'), ['r4']);
     });
   });
 }
