@@ -260,6 +260,11 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
   try {
     const store = new SqlLogStore(database, prefix);
     const kept = KEEP === undefined ? undefined : await keptEnd(database, prefix);
+    if (KEEP !== undefined && kept === undefined) {
+      // Kept data of another size (or an interrupted run): start over rather than add to it.
+      await database.execute(`drop table if exists ${prefix}request_logs`);
+      await database.execute(`drop table if exists ${prefix}migrations`);
+    }
     const end = kept ?? Date.now();
     const migrateStarted = performance.now();
     await store.migrate();
@@ -268,8 +273,9 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
       console.error(`${backend}: generating ${RECORDS.toLocaleString('en-US')} records (table prefix ${prefix})`);
       insertMs = await fill(store, end);
     } else console.error(`${backend}: reusing ${RECORDS.toLocaleString('en-US')} kept records (table prefix ${prefix}); migrations took ${((performance.now() - migrateStarted) / 1000).toFixed(1)} s`);
-    // Fresh statistics, as autovacuum / `PRAGMA optimize` would have gathered on a live database.
-    if (backend === 'postgres') await database.execute(`analyze ${prefix}request_logs`);
+    // Fresh statistics and (PostgreSQL) a set visibility map, as autovacuum / `PRAGMA optimize` would
+    // have left a live database; without the map PostgreSQL cannot answer from an index alone.
+    if (backend === 'postgres') await database.execute(`vacuum (analyze) ${prefix}request_logs`);
     else await database.execute('pragma optimize=0x10002;');
     const size = backend === 'sqlite' ? `, file ${((await stat(path)).size / 1e6).toFixed(0)} MB` : '';
     report(backend, kept === undefined ? `inserted in ${(insertMs / 1000).toFixed(1)} s` : 'kept from an earlier run', await timeQueries(store, end), size);

@@ -87,23 +87,29 @@ const POSTGRES_SEARCH_INDEXES = [
  * records by default), so an index without it made each match a table read just to check the kind,
  * and counting tens of thousands of matches took seconds. `kind` now sits right after the equality
  * column of each index, so counts are answered from the index alone. (provider, model, ts) goes:
- * a model filter is the more selective one and has its own index.
+ * a model filter is the more selective one and has its own index. On PostgreSQL each index also
+ * ends with `id`, the page order's tie-break (SQLite indexes carry the rowid already), so a page's
+ * ids come from an index-only scan.
  */
-const KIND_INDEXES = [
-  'drop index if exists {prefix}request_logs_key_ts',
-  'drop index if exists {prefix}request_logs_team_ts',
-  'drop index if exists {prefix}request_logs_customer_ts',
-  'drop index if exists {prefix}request_logs_provider_ts',
-  'drop index if exists {prefix}request_logs_model_ts',
-  'drop index if exists {prefix}request_logs_provider_status_ts',
-  'drop index if exists {prefix}request_logs_model_cost',
-  'create index if not exists {prefix}request_logs_key_kind_ts on {prefix}request_logs (virtual_key_id, kind, ts)',
-  'create index if not exists {prefix}request_logs_team_kind_ts on {prefix}request_logs (team_id, kind, ts)',
-  'create index if not exists {prefix}request_logs_customer_kind_ts on {prefix}request_logs (customer_id, kind, ts)',
-  'create index if not exists {prefix}request_logs_provider_kind_status_ts on {prefix}request_logs (provider, kind, status, ts)',
-  'create index if not exists {prefix}request_logs_model_kind_ts on {prefix}request_logs (model, kind, ts)',
-  'create index if not exists {prefix}request_logs_model_kind_cost on {prefix}request_logs (model, kind, cost_usd)',
+const KIND_INDEX_COLUMNS: readonly [name: string, columns: string][] = [
+  ['key_kind_ts', 'virtual_key_id, kind, ts'],
+  ['team_kind_ts', 'team_id, kind, ts'],
+  ['customer_kind_ts', 'customer_id, kind, ts'],
+  ['provider_kind_status_ts', 'provider, kind, status, ts'],
+  ['model_kind_ts', 'model, kind, ts'],
+  ['model_kind_cost', 'model, kind, cost_usd'],
 ];
+
+const REPLACED_INDEXES = ['key_ts', 'team_ts', 'customer_ts', 'provider_ts', 'model_ts', 'provider_status_ts', 'model_cost'];
+
+function kindIndexes(dialect: 'sqlite' | 'postgres'): string[] {
+  return [
+    ...REPLACED_INDEXES.map((name) => `drop index if exists {prefix}request_logs_${name}`),
+    ...KIND_INDEX_COLUMNS.map(([name, columns]) => `create index if not exists {prefix}request_logs_${name} on {prefix}request_logs (${columns}${dialect === 'postgres' ? ', id' : ''})`),
+    // The default listing (newest request records) and time-bounded filters without a better index.
+    ...(dialect === 'postgres' ? ['drop index if exists {prefix}request_logs_ts', 'create index if not exists {prefix}request_logs_kind_ts_id on {prefix}request_logs (kind, ts, id)'] : []),
+  ];
+}
 
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
@@ -119,7 +125,7 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    sqlite: KIND_INDEXES,
-    postgres: KIND_INDEXES,
+    sqlite: kindIndexes('sqlite'),
+    postgres: kindIndexes('postgres'),
   },
 ];
