@@ -85,19 +85,24 @@ const POSTGRES_SEARCH_INDEXES = [
 /**
  * Version 3, from bench/log-query.ts at 1,000,000 records: every query filters on `kind` (request
  * records by default), so an index without it made each match a table read just to check the kind,
- * and counting tens of thousands of matches took seconds. `kind` now sits right after the equality
- * column of each index, so counts are answered from the index alone. (provider, model, ts) goes:
- * a model filter is the more selective one and has its own index. On PostgreSQL each index also
- * ends with `id`, the page order's tie-break (SQLite indexes carry the rowid already), so a page's
- * ids come from an index-only scan.
+ * and counting tens of thousands of matches took seconds. Each index now leads with `kind`, so counts
+ * are answered from the index alone; leading with it (rather than putting it second) also keeps
+ * SQLite's planner from skip-scanning these indexes for filters they do not serve (content search,
+ * metadata), where (kind, ts) reads the rows in the order they were written. `kind=all` asks for both
+ * kinds by name, so it still uses them. (provider, model, ts) goes: a model filter is the more
+ * selective one and has its own index. On PostgreSQL each index also ends with `id`, the page
+ * order's tie-break (SQLite indexes carry the rowid already), so a page's ids come from an
+ * index-only scan.
  */
-const KIND_INDEX_COLUMNS: readonly [name: string, columns: string][] = [
-  ['key_kind_ts', 'virtual_key_id, kind, ts'],
-  ['team_kind_ts', 'team_id, kind, ts'],
-  ['customer_kind_ts', 'customer_id, kind, ts'],
-  ['provider_kind_status_ts', 'provider, kind, status, ts'],
-  ['model_kind_ts', 'model, kind, ts'],
-  ['model_kind_cost', 'model, kind, cost_usd'],
+const KIND_INDEX_COLUMNS: readonly [name: string, columns: string, covering?: string][] = [
+  // "Slowest requests of this key / team / customer" sorts on latency: kept in the index, a page
+  // needs no row reads for the matches it does not show.
+  ['kind_key_ts', 'kind, virtual_key_id, ts', 'latency_ms'],
+  ['kind_team_ts', 'kind, team_id, ts', 'latency_ms'],
+  ['kind_customer_ts', 'kind, customer_id, ts', 'latency_ms'],
+  ['kind_provider_status_ts', 'kind, provider, status, ts'],
+  ['kind_model_ts', 'kind, model, ts'],
+  ['kind_model_cost', 'kind, model, cost_usd'],
 ];
 
 const REPLACED_INDEXES = ['key_ts', 'team_ts', 'customer_ts', 'provider_ts', 'model_ts', 'provider_status_ts', 'model_cost'];
@@ -105,7 +110,12 @@ const REPLACED_INDEXES = ['key_ts', 'team_ts', 'customer_ts', 'provider_ts', 'mo
 function kindIndexes(dialect: 'sqlite' | 'postgres'): string[] {
   return [
     ...REPLACED_INDEXES.map((name) => `drop index if exists {prefix}request_logs_${name}`),
-    ...KIND_INDEX_COLUMNS.map(([name, columns]) => `create index if not exists {prefix}request_logs_${name} on {prefix}request_logs (${columns}${dialect === 'postgres' ? ', id' : ''})`),
+    ...KIND_INDEX_COLUMNS.map(([name, columns, covering]) => {
+      // SQLite has no INCLUDE: a trailing key column serves the same purpose.
+      const keys = dialect === 'sqlite' ? [columns, covering] : [columns, 'id'];
+      const include = dialect === 'postgres' && covering !== undefined ? ` include (${covering})` : '';
+      return `create index if not exists {prefix}request_logs_${name} on {prefix}request_logs (${keys.filter((part) => part !== undefined).join(', ')})${include}`;
+    }),
     // The default listing (newest request records) and time-bounded filters without a better index.
     ...(dialect === 'postgres' ? ['drop index if exists {prefix}request_logs_ts', 'create index if not exists {prefix}request_logs_kind_ts_id on {prefix}request_logs (kind, ts, id)'] : []),
   ];

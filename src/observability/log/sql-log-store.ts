@@ -141,6 +141,10 @@ export class SqlLogStore implements LogStore {
     if (kind !== 'all') {
       clauses.push('kind = ?');
       params.push(kind);
+    } else {
+      // Both kinds by name: every index leads with kind (migration 3).
+      clauses.push('kind in (?, ?)');
+      params.push('request', 'attempt');
     }
     const anyOf = (column: string, values: readonly SqlValue[] | undefined) => {
       if (values === undefined) return;
