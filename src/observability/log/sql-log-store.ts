@@ -64,7 +64,9 @@ export class SqlLogStore implements LogStore {
     const selectParams: SqlValue[] = [];
     const selected = query.groupBy.map((dimension, index) => {
       const key = metadataKeyOf(dimension);
-      if (key === undefined) return `${dimension} as g${index}`;
+      // SQLite: unary + (a no-op) keeps the planner from walking an index just because it is sorted by the
+      // group column, reading the whole table instead of the rows the filter's index finds.
+      if (key === undefined) return `${this.database.dialect === 'sqlite' ? '+' : ''}${dimension} as g${index}`;
       selectParams.push(this.database.dialect === 'sqlite' ? `$."${key}"` : key);
       return this.database.dialect === 'sqlite' ? `json_extract(metadata, ?) as g${index}` : `metadata->>?::text as g${index}`;
     });
