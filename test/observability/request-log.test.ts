@@ -224,6 +224,10 @@ function requestLogSuite(name: string, open: () => Promise<Backend>): void {
       const bad = await adminGet<{ error: { param: string } }>(running.url, '/admin/logs/export?format=xml');
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.param, 'format');
+      for (const limit of ['-5', 'many', '0', '1000001']) {
+        const refused = await adminGet<{ error: { code: string; param: string } }>(running.url, `/admin/logs/export?format=csv&limit=${limit}`);
+        assert.deepEqual([refused.status, refused.body.error.code, refused.body.error.param], [400, 'invalid_request', 'limit'], limit);
+      }
     });
 
     test('the admin log API needs the admin token', async () => {
