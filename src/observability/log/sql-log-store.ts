@@ -54,16 +54,19 @@ export class SqlLogStore implements LogStore {
     // `nulls last` only where nulls can occur: an index read backwards gives PostgreSQL nulls first, so the clause would cost a sort.
     const nulls = nullsPossible(query) ? ' nulls last' : '';
     const order = `order by ${column} ${direction}${nulls}, id ${direction}`;
+    // Request records by tags alone (SQLite): the tag table pages and counts them without visiting a record.
+    const byTags = onlyTags(this.database.dialect, query.filter);
+    const pageParams: SqlValue[] = [];
     // The page's ids first, from the index where one covers filter and order, then only those rows:
     // selecting every column up front made SQLite read and sort whole rows for all the matches.
+    const pageIds = byTags && query.sort === 'timestamp' ? this.taggedPage(query.filter, direction, pageParams) : `select id from ${this.table}${where.sql} ${order} limit ? offset ?`;
     const rows = await this.database.query<Record<string, unknown>>(
-      `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (select id from ${this.table}${where.sql} ${order} limit ? offset ?) ${order}`,
-      [...where.params, query.limit, query.offset],
+      `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (${pageIds}) ${order}`,
+      pageParams.length > 0 ? [...pageParams, query.limit, query.offset] : [...where.params, query.limit, query.offset],
     );
-    // Request records by tags alone (SQLite): the tag table counts them without visiting a record.
-    const tagsOnly: SqlValue[] = [];
-    const counted = onlyTags(this.database.dialect, query.filter)
-      ? await this.database.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagsOnly)})`, tagsOnly)
+    const tagParams: SqlValue[] = [];
+    const counted = byTags
+      ? await this.database.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)})`, tagParams)
       : await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
     return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
   }
@@ -124,11 +127,36 @@ export class SqlLogStore implements LogStore {
     return this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
   }
 
+  /**
+   * One page of ids of request records carrying every tag, in time order, from the tag table alone:
+   * the first tag's entries are walked in (ts, id) order and each is looked up under the other tags,
+   * so a page costs about as many steps as it takes to find its rows. Pushes its parameters but the
+   * limit and offset.
+   */
+  private taggedPage(filter: LogFilter, direction: 'asc' | 'desc', params: SqlValue[]): string {
+    const [first, ...others] = filter.metadata!;
+    let sql = `select first.log_id from ${this.tags} as first where first.tag = ?`;
+    params.push(tagOf(first!.key, first!.value));
+    if (filter.from !== undefined) {
+      sql += ' and first.ts >= ?';
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      sql += ' and first.ts < ?';
+      params.push(filter.to);
+    }
+    others.forEach(({ key, value }, index) => {
+      sql += ` and exists (select 1 from ${this.tags} as other${index} where other${index}.tag = ? and other${index}.ts = first.ts and other${index}.log_id = first.log_id)`;
+      params.push(tagOf(key, value));
+    });
+    return `${sql} order by first.ts ${direction}, first.log_id ${direction} limit ? offset ?`;
+  }
+
   /** Ids of request records carrying every tag in the filter's time range (SQLite tag table); pushes its parameters. */
   private taggedIds(filter: LogFilter, params: SqlValue[]): string {
     const selects: string[] = [];
     for (const { key, value } of filter.metadata ?? []) {
-      let sql = `select log_id from ${this.tags} where tag = ?`;
+      let sql = `select ts, log_id from ${this.tags} where tag = ?`;
       params.push(tagOf(key, value));
       if (filter.from !== undefined) {
         sql += ' and ts >= ?';
@@ -140,7 +168,8 @@ export class SqlLogStore implements LogStore {
       }
       selects.push(sql);
     }
-    return selects.join(' intersect ');
+    // Intersecting (ts, log_id), the key's own order under one tag, merges the lists without sorting them.
+    return `select log_id from (${selects.join(' intersect ')})`;
   }
 
   private values(record: RequestRecord): SqlValue[] {
