@@ -110,6 +110,11 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         ['metadata.Env=prod', []],
         ['metadata.env=Prod', []],
         ['metadata.a%3Db=c', ['r4']],
+        ['metadata.env=prod&order=asc&limit=1&offset=1', ['r4']],
+        ['metadata.env=prod&metadata.a%3Db=c&order=asc', ['r4']],
+        [`metadata.env=prod&from=${new Date(BASE + 60 * 60_000).toISOString()}`, ['r4']],
+        [`metadata.env=prod&to=${new Date(BASE + 60 * 60_000).toISOString()}`, ['r1']],
+        ['metadata.env=prod&sort=latency_ms&order=asc', ['r1', 'r4']],
         ['metadata.a=b%3Dc', []],
         ['status=429', ['r3']],
         ['status=error', ['r5', 'r3']],
@@ -133,6 +138,10 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         ['kind=all&request_id=r5', ['r5', 'r5']],
       ];
       for (const [query, expected] of cases) assert.deepEqual(await ids(query), expected, query);
+      // Totals count every match, not the page.
+      for (const [query, total] of [['metadata.env=prod&limit=1', 2], ['metadata.env=prod&metadata.app=web', 1], ['metadata.env=prod&stream=false', 2], ['metadata.env=nowhere', 0]] as const) {
+        assert.equal((await store.query(parseLogQuery(new URLSearchParams(query)))).total, total, query);
+      }
       const attempt = (await store.query(parseLogQuery(new URLSearchParams('kind=attempt')))).logs[0]!;
       assert.equal(attempt.parent_request_id, 'r5');
       assert.equal(attempt.attempt, 1);

@@ -59,10 +59,11 @@ export class SqlLogStore implements LogStore {
     const pageParams: SqlValue[] = [];
     // The page's ids first, from the index where one covers filter and order, then only those rows:
     // selecting every column up front made SQLite read and sort whole rows for all the matches.
-    const pageIds = byTags && query.sort === 'timestamp' ? this.taggedPage(query.filter, direction, pageParams) : `select id from ${this.table}${where.sql} ${order} limit ? offset ?`;
+    const pagedByTags = byTags && query.sort === 'timestamp';
+    const pageIds = pagedByTags ? this.taggedPage(query.filter, direction, pageParams) : `select id from ${this.table}${where.sql} ${order} limit ? offset ?`;
     const rows = await this.database.query<Record<string, unknown>>(
       `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (${pageIds}) ${order}`,
-      pageParams.length > 0 ? [...pageParams, query.limit, query.offset] : [...where.params, query.limit, query.offset],
+      [...(pagedByTags ? pageParams : where.params), query.limit, query.offset],
     );
     const tagParams: SqlValue[] = [];
     const counted = byTags
