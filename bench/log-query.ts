@@ -5,6 +5,12 @@
  * p50 and max per query against the 100 ms target.
  *
  *   npm run bench:logs -- [--records 1000000] [--runs 15] [--backends sqlite,postgres] [--postgres <url>]
+ *                          [--keep <name>]
+ *
+ * `--keep <name>` keeps the generated data for another run instead of dropping it: the SQLite file
+ * `<tmpdir>/tollgate-bench-logs-<name>.db` and the PostgreSQL tables prefixed `bench_<name>_`. A run
+ * that finds them with the asked number of records skips generation (migrations still apply, so
+ * new indexes are built on the kept data).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,6 +22,7 @@ import type { LogStore } from '../src/observability/log/log-store.js';
 import type { RequestRecord } from '../src/observability/log/request-record.js';
 import { SqlLogStore } from '../src/observability/log/sql-log-store.js';
 import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
+import type { SqlDatabase } from '../src/observability/storage/sql-database.js';
 import { openStorage, type Storage } from '../src/storage/storage.js';
 import { summarizeLatencies } from './percentiles.js';
 
@@ -30,10 +37,13 @@ const { values: options } = parseArgs({
     runs: { type: 'string', default: '15' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     postgres: { type: 'string', default: process.env.TOLLGATE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    keep: { type: 'string' },
   },
 });
 const RECORDS = Number(options.records);
 const RUNS = Number(options.runs);
+const KEEP = options.keep;
+if (KEEP !== undefined && !/^[a-z0-9_]{1,20}$/.test(KEEP)) throw new Error('--keep takes a name of lowercase letters, digits and _');
 
 // ---- data: a deterministic month of traffic from 200 keys in 20 teams of 5 customers ----
 
@@ -220,8 +230,8 @@ async function fill(store: LogStore, end: number): Promise<number> {
   return performance.now() - started;
 }
 
-function report(backend: string, insertMs: number, timings: readonly Timing[], extra: string): void {
-  console.log(`\n${backend}: ${RECORDS.toLocaleString('en-US')} records inserted in ${(insertMs / 1000).toFixed(1)} s${extra}; ${RUNS} runs per query`);
+function report(backend: string, origin: string, timings: readonly Timing[], extra: string): void {
+  console.log(`\n${backend}: ${RECORDS.toLocaleString('en-US')} records ${origin}${extra}; ${RUNS} runs per query`);
   console.log('| query | rows matched (last run) | p50 ms | max ms | under 100 ms |');
   console.log('|---|---:|---:|---:|---|');
   for (const timing of timings) {
@@ -230,25 +240,47 @@ function report(backend: string, insertMs: number, timings: readonly Timing[], e
   }
 }
 
+/** Kept data remembers when it was generated, so the queries' time windows line up with it. */
+async function keptEnd(database: SqlDatabase, prefix: string): Promise<number | undefined> {
+  try {
+    const rows = await database.query<{ records: number | string; latest: number | string | null }>(`select count(*) as records, max(ts) as latest from ${prefix}request_logs`);
+    const records = Number(rows[0]?.records ?? 0);
+    return records === RECORDS && rows[0]?.latest !== null ? Number(rows[0]!.latest) + 1 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
-  const end = Date.now();
-  const directory = backend === 'sqlite' ? await mkdtemp(join(tmpdir(), 'tollgate-bench-logs-')) : undefined;
-  const path = directory === undefined ? '' : join(directory, 'gateway.db');
+  const directory = backend === 'sqlite' && KEEP === undefined ? await mkdtemp(join(tmpdir(), 'tollgate-bench-logs-')) : undefined;
+  const path = backend !== 'sqlite' ? '' : directory === undefined ? join(tmpdir(), `tollgate-bench-logs-${KEEP}.db`) : join(directory, 'gateway.db');
   const storage: Storage = await openStorage(backend === 'sqlite' ? { type: 'sqlite', path } : { type: 'postgres', path: '', url: options.postgres });
-  const prefix = `bench${randomBytes(4).toString('hex')}_`;
+  const prefix = KEEP === undefined ? `bench${randomBytes(4).toString('hex')}_` : `bench_${KEEP}_`;
   const database = sqlDatabaseFor(storage)!;
   try {
     const store = new SqlLogStore(database, prefix);
+    const kept = KEEP === undefined ? undefined : await keptEnd(database, prefix);
+    if (KEEP !== undefined && kept === undefined) {
+      // Kept data of another size (or an interrupted run): start over rather than add to it.
+      await database.execute(`drop table if exists ${prefix}request_logs`);
+      await database.execute(`drop table if exists ${prefix}migrations`);
+    }
+    const end = kept ?? Date.now();
+    const migrateStarted = performance.now();
     await store.migrate();
-    console.error(`${backend}: generating ${RECORDS.toLocaleString('en-US')} records (table prefix ${prefix})`);
-    const insertMs = await fill(store, end);
-    // Fresh statistics, as autovacuum / `PRAGMA optimize` would have gathered on a live database.
-    if (backend === 'postgres') await database.execute(`analyze ${prefix}request_logs`);
+    let insertMs = 0;
+    if (kept === undefined) {
+      console.error(`${backend}: generating ${RECORDS.toLocaleString('en-US')} records (table prefix ${prefix})`);
+      insertMs = await fill(store, end);
+    } else console.error(`${backend}: reusing ${RECORDS.toLocaleString('en-US')} kept records (table prefix ${prefix}); migrations took ${((performance.now() - migrateStarted) / 1000).toFixed(1)} s`);
+    // Fresh statistics and (PostgreSQL) a set visibility map, as autovacuum / `PRAGMA optimize` would
+    // have left a live database; without the map PostgreSQL cannot answer from an index alone.
+    if (backend === 'postgres') await database.execute(`vacuum (analyze) ${prefix}request_logs`);
     else await database.execute('pragma optimize=0x10002;');
     const size = backend === 'sqlite' ? `, file ${((await stat(path)).size / 1e6).toFixed(0)} MB` : '';
-    report(backend, insertMs, await timeQueries(store, end), size);
+    report(backend, kept === undefined ? `inserted in ${(insertMs / 1000).toFixed(1)} s` : 'kept from an earlier run', await timeQueries(store, end), size);
   } finally {
-    if (storage.kind === 'postgres') {
+    if (storage.kind === 'postgres' && KEEP === undefined) {
       const { rows } = await storage.pool.query<{ tablename: string }>('select tablename from pg_tables where schemaname = current_schema() and tablename like $1', [`${prefix}%`]);
       for (const { tablename } of rows) await storage.pool.query(`drop table if exists "${tablename}" cascade`);
     }

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage:
   tollgate [--config <file>] [--port <n>] [--host <address>]   start the gateway
   tollgate validate <file>                                     check a config file without starting
-  tollgate audit verify --config <file>                        verify the audit log's hash chain
+  tollgate audit verify --config <file> [--expect-head <seq>:<hash>]
+                                                               verify the audit log's hash chain
   tollgate --help | --version
 
 Options:
@@ -11,6 +12,9 @@ Options:
                         expanded from the environment.
   -p, --port <n>        listen port; overrides server.port (default 8080). 0 picks a free port.
       --host <address>  listen address; overrides server.host (default 127.0.0.1).
+      --expect-head <seq>:<hash>
+                        audit verify: also fail when the chain no longer reaches this head
+                        (printed by an earlier verify), so removed newest entries show.
   -h, --help            show this help.
   -v, --version         print the version.
 
@@ -23,6 +27,8 @@ export interface CliArguments {
   config: string | undefined;
   port: number | undefined;
   host: string | undefined;
+  /** audit verify: a head recorded earlier (`<seq>:<hash>`). */
+  expectHead?: string;
 }
 
 export class UsageError extends Error {}
@@ -37,6 +43,7 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
         config: { type: 'string', short: 'c' },
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
+        'expect-head': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -62,7 +69,7 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
   if (first === 'audit' && second === 'verify') {
     const file = values.config ?? third;
     if (file === undefined) throw new UsageError('audit verify needs --config <file>');
-    return { command: 'audit-verify', config: file, port, host: values.host };
+    return { command: 'audit-verify', config: file, port, host: values.host, ...(values['expect-head'] === undefined ? {} : { expectHead: values['expect-head'] }) };
   }
   throw new UsageError(`unknown command \`${positionals.join(' ')}\``);
 }

@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'validate':
       return validate(args.config!);
     case 'audit-verify':
-      return runAuditVerify(args.config!);
+      return runAuditVerify(args.config!, args.expectHead);
     case 'serve':
       return serve(args);
   }

@@ -87,6 +87,8 @@ export const virtualKeySchema = z.strictObject({
   expires_at: isoDate.optional(),
   active: z.boolean().default(true),
   metadata: metadataSchema,
+  /** `false` keeps this key's request and response bodies out of the request log even when `observability.log_content` is on. */
+  log_content: z.boolean().optional(),
 });
 
 export const providerLimitsShape = {

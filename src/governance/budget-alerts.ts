@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import type { AuditSink } from '../admin/audit-sink.js';
 import type { Logger } from '../server/logger.js';
+import type { BudgetThresholdEvent, BudgetThresholdListener } from './budget-alert-feed.js';
 import type { GovernanceSettings } from './config-schema.js';
 import type { LineInfo } from './limit-lines.js';
 import type { LimitLine, SpendStore } from './spend-store.js';
@@ -42,6 +43,7 @@ export class BudgetAlerts {
   /** `counter@threshold` → end of the counter's window: alerts already fired, forgotten once their window ends. */
   private readonly fired = new Map<string, number>();
   private readonly deliveries = new Set<Promise<void>>();
+  private readonly listeners: BudgetThresholdListener[] = [];
   private closed = false;
 
   constructor(private options: BudgetAlertsOptions) {}
@@ -49,6 +51,11 @@ export class BudgetAlerts {
   /** A reloaded config's `governance.alerts`; alerts already fired stay fired. */
   reconfigure(settings: GovernanceSettings['alerts']): void {
     this.options = { ...this.options, settings };
+  }
+
+  /** Also hands every crossing to `listener` (the observability alert channel). */
+  subscribe(listener: BudgetThresholdListener): void {
+    this.listeners.push(listener);
   }
 
   load(records: readonly AlertRecord[]): void {
@@ -96,7 +103,7 @@ export class BudgetAlerts {
 
   private fire(info: LineInfo, line: LimitLine, threshold: number, spent: number, budget: number): void {
     const firedAt = new Date(this.options.now()).toISOString();
-    const payload = {
+    const payload: BudgetThresholdEvent = {
       type: 'budget.threshold',
       level: info.level,
       scope: info.scope,
@@ -109,8 +116,15 @@ export class BudgetAlerts {
       resets_at: Number.isFinite(info.windowEnd) ? new Date(info.windowEnd).toISOString() : null,
       fired_at: firedAt,
     };
-    const record: AlertRecord = { counter: line.counter, threshold, windowEnd: info.windowEnd, firedAt, payload, delivered: false, attempts: 0 };
-    this.options.audit.append({ actor: 'governance', action: 'budget.alert', target: info.scope, details: payload });
+    const record: AlertRecord = { counter: line.counter, threshold, windowEnd: info.windowEnd, firedAt, payload: { ...payload }, delivered: false, attempts: 0 };
+    this.options.audit.append({ actor: 'governance', action: 'budget.alert', target: info.scope, details: { ...payload } });
+    for (const listener of this.listeners) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.options.logger.error('governance: budget alert listener failed', { scope: info.scope, error: (error as Error).message });
+      }
+    }
     const delivery = this.deliver(record).catch((error: unknown) => this.options.logger.error('governance: budget alert failed', { scope: info.scope, error: (error as Error).message }));
     this.deliveries.add(delivery);
     void delivery.finally(() => this.deliveries.delete(delivery));

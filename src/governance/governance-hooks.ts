@@ -234,6 +234,7 @@ export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal
     ...(key.team === undefined ? {} : { teamId: key.team }),
     ...(customer === undefined ? {} : { customerId: customer.id }),
     metadata: key.metadata,
+    ...(key.log_content === false ? { logContent: false } : {}),
   };
 }
 

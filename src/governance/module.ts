@@ -3,6 +3,7 @@ import type { AuditSink } from '../admin/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { blockedRequestAudit } from './blocked-request-audit.js';
+import { registerBudgetAlertFeed } from './budget-alert-feed.js';
 import { registerBudgetSnapshot } from './budget-snapshot.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
 import { GovernanceHooks } from './governance-hooks.js';
@@ -68,6 +69,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
 
   const alerts = new BudgetAlerts({ settings: settings.alerts, store, spend, audit, logger: context.logger, now, send: options.sendWebhook, retryBaseMs: options.alertRetryBaseMs });
   alerts.load(await store.loadAlerts(now()));
+  registerBudgetAlertFeed(context.config, (listener) => alerts.subscribe(listener));
 
   hooks = new GovernanceHooks({
     registry,
@@ -113,6 +115,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       const stored = await seedEntities(next.config, store, now());
       const entities = service.reloadConfigEntities(stored);
       registerBudgetSnapshot(next.config, registry, spend, now);
+      registerBudgetAlertFeed(next.config, (listener) => alerts.subscribe(listener));
       governanceHooks.reconfigure(hookSettings(next));
       warnUnpriced(next);
       alerts.reconfigure(next.config.governance.alerts);

@@ -34,6 +34,7 @@ export function governanceOpenApi(): Record<string, unknown> {
     max_concurrent: { type: 'integer' },
     expires_at: { type: 'string', format: 'date-time' },
     active: { type: 'boolean' },
+    log_content: { type: 'boolean', description: '`false` keeps this key\'s bodies out of the request log even when content logging is on.' },
     ...limits,
   };
   return {

@@ -4,11 +4,13 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { RequestPolicy } from '../pipeline/hooks.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
+import { subscribeBudgetAlerts } from '../governance/budget-alert-feed.js';
 import { governanceBudgets } from '../governance/budget-snapshot.js';
 import { routingHealth } from '../routing/routing-module.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
+import { budgetAlertOf } from './alerts/budget-alert.js';
 import { SoftActions } from './alerts/soft-actions.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
@@ -81,6 +83,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
         promptHash: record.virtual_key_id === null || request.chatRequest === undefined ? undefined : createHash('sha256').update(JSON.stringify(request.chatRequest.messages)).digest('base64'),
       }),
     );
+    subscribeBudgetAlerts(context.config, (event) => channel.send(budgetAlertOf(event)));
     closers.push(() => channel.settle());
   }
   if (context.audit instanceof AuditLog) adminOnly.push(...auditRoutes(context.audit));

@@ -17,7 +17,7 @@ export interface ObserverParts {
 /** Turns each finished request into log records, metric updates and listener calls; all cheap and synchronous. */
 export function observabilityObserver(parts: ObserverParts): RequestObserver {
   const { write, metrics, listeners, logContent, maxContentBytes } = parts;
-  const wantsContent = (context: RequestContext) => logContent && context.chatRequest?.gateway?.logContent !== false && !optedOut(context);
+  const wantsContent = (context: RequestContext) => logContent && context.principal?.logContent !== false && context.chatRequest?.gateway?.logContent !== false && !optedOut(context);
   return {
     onRequestStart(context: RequestContext) {
       metrics?.requestStarted(context);

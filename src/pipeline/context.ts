@@ -11,6 +11,8 @@ export interface Principal {
   readonly teamId?: string;
   readonly customerId?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /** False when the key keeps its bodies out of the request log (`log_content: false`). */
+  readonly logContent?: boolean;
 }
 
 /** One try of a request on one target. */

@@ -6,6 +6,7 @@ import { AnomalyDetector } from '../../src/observability/alerts/anomaly-detector
 import { SoftActions } from '../../src/observability/alerts/soft-actions.js';
 import { createContext, type RequestContext } from '../../src/pipeline/context.js';
 import { GatewayError } from '../../src/spec/index.js';
+import { startGateway } from '../helpers/gateway.js';
 
 const HOUR = 3_600_000;
 const START = Date.parse('2025-03-03T00:00:00Z');
@@ -99,4 +100,54 @@ test('downgrade: the `*` entry sends an alerted key to the cheaper model until t
 test('soft action config needs the setting of its action', () => {
   assert.throws(() => alertsSchema.parse({ soft_actions: [{ virtual_key: 'k', action: 'throttle' }] }), /max_requests_per_minute/);
   assert.throws(() => alertsSchema.parse({ soft_actions: [{ virtual_key: 'k', action: 'downgrade' }] }), /downgrade_to/);
+});
+
+test('through the gateway: a prompt loop alert downgrades one key and throttles another, each until it expires', async () => {
+  const running = await startGateway({
+    providers: { dear: { type: 'mock', models: ['mock-small'] }, cheap: { type: 'mock', models: ['mock-small'] } },
+    virtual_keys: [
+      { id: 'looper', value: 'vk-test-looper', models: ['*'] },
+      { id: 'hammer', value: 'vk-test-hammer', models: ['*'] },
+    ],
+    observability: {
+      alerts: {
+        enabled: true,
+        loop_repeats: 2,
+        soft_actions: [
+          { virtual_key: 'looper', action: 'downgrade', downgrade_to: 'cheap/mock-small' },
+          { virtual_key: 'hammer', action: 'throttle', max_requests_per_minute: 0 },
+        ],
+      },
+    },
+  });
+  try {
+    const ask = (key: string, content: string) =>
+      fetch(`${running.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'dear/mock-small', messages: [{ role: 'user', content }] }) });
+    const first = await ask('vk-test-looper', 'again');
+    assert.equal(first.headers.get('x-tollgate-provider'), 'dear');
+    assert.equal(first.headers.get('x-tollgate-soft-action'), null);
+    await first.arrayBuffer();
+    // The second identical prompt raises prompt_loop; the key is downgraded from its next request on.
+    await (await ask('vk-test-looper', 'again')).arrayBuffer();
+    const downgraded = await ask('vk-test-looper', 'something else');
+    assert.equal(downgraded.status, 200);
+    assert.equal(downgraded.headers.get('x-tollgate-provider'), 'cheap');
+    assert.equal(downgraded.headers.get('x-tollgate-soft-action'), 'downgrade');
+    await downgraded.arrayBuffer();
+
+    await (await ask('vk-test-hammer', 'same')).arrayBuffer();
+    await (await ask('vk-test-hammer', 'same')).arrayBuffer();
+    const throttled = await ask('vk-test-hammer', 'different');
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers.get('x-tollgate-soft-action'), 'throttle');
+    assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
+    const error = (await throttled.json()) as { error: { code: string } };
+    assert.equal(error.error.code, 'rate_limit_exceeded');
+    // The downgrade lasts its duration_seconds, not just one request.
+    const other = await ask('vk-test-looper', 'still downgraded');
+    assert.equal(other.headers.get('x-tollgate-provider'), 'cheap');
+    await other.arrayBuffer();
+  } finally {
+    await running.close();
+  }
 });

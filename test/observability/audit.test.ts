@@ -74,9 +74,27 @@ for (const [name, open] of Object.entries(backends)) {
       assert.equal(entries[2]!.prev_hash, entries[1]!.hash);
       const text = JSON.stringify(entries);
       assert.ok(!text.includes('test-key-openai-value') && !text.includes('abc123') && !text.includes('abcdefghijklmnop'), text);
-      assert.deepEqual(await verifyChain(backend.store.pages(2)), { ok: true, entries: 3, firstBadSeq: null, reason: null });
+      assert.deepEqual(await verifyChain(backend.store.pages(2)), { ok: true, entries: 3, firstBadSeq: null, reason: null, head: { seq: 3, hash: entries[2]!.hash } });
       assert.deepEqual((await backend.store.list({ limit: 10, action: 'request.blocked' })).map((entry) => entry.seq), [3]);
       assert.deepEqual((await backend.store.list({ limit: 1, order: 'desc' })).map((entry) => entry.seq), [3]);
+    });
+
+    test('newest entries removed are found against a head recorded earlier', async () => {
+      audit.append({ actor: 'admin', action: 'team.create', target: 'team-1' });
+      audit.append({ actor: 'admin', action: 'team.delete', target: 'team-1' });
+      const head = (await audit.verify()).head!;
+      assert.equal(head.seq, 5);
+      await backend.tamper('delete from {table} where seq >= 4');
+      // The shortened chain is consistent in itself ...
+      const alone = await audit.verify();
+      assert.deepEqual([alone.ok, alone.entries, alone.head?.seq], [true, 3, 3]);
+      // ... but no longer reaches the recorded head.
+      const against = await audit.verify(head);
+      assert.deepEqual([against.ok, against.firstBadSeq], [false, 4]);
+      assert.match(against.reason!, /entries 4 to 5 are missing/);
+      const otherHash = await audit.verify({ seq: 3, hash: 'f'.repeat(64) });
+      assert.deepEqual([otherHash.ok, otherHash.firstBadSeq], [false, 3]);
+      assert.match(otherHash.reason!, /not the recorded head/);
     });
 
     test('an altered row is reported by seq', async () => {
@@ -134,8 +152,14 @@ describe('audit log through the gateway and the CLI', () => {
       assert.equal(load.actor, 'config');
       assert.ok(!listed.text.includes('test-key-mock-secret'));
       assert.ok(!listed.text.includes(ADMIN_TOKEN));
-      const verified = await adminGet<{ ok: boolean; entries: number }>(running.url, '/admin/audit/verify');
+      const verified = await adminGet<{ ok: boolean; entries: number; head_seq: number; head_hash: string }>(running.url, '/admin/audit/verify');
       assert.deepEqual({ ok: verified.body.ok, entries: verified.body.entries }, { ok: true, entries: listed.body.entries.length });
+      const last = listed.body.entries[listed.body.entries.length - 1]!;
+      assert.equal(verified.body.head_seq, last.seq);
+      const beyond = await adminGet<{ ok: boolean; first_bad_seq: number }>(running.url, `/admin/audit/verify?expect_head=${last.seq + 5}:${verified.body.head_hash}`);
+      assert.deepEqual([beyond.body.ok, beyond.body.first_bad_seq], [false, last.seq + 1]);
+      const malformed = await adminGet<{ error: { param: string } }>(running.url, '/admin/audit/verify?expect_head=nope');
+      assert.deepEqual([malformed.status, malformed.body.error.param], [400, 'expect_head']);
       assert.equal((await fetch(`${running.url}/admin/audit`)).status, 401);
     } finally {
       await running.close();
@@ -148,6 +172,16 @@ describe('audit log through the gateway and the CLI', () => {
     await again.close();
     const intact = await run(process.execPath, [CLI, 'audit', 'verify', '--config', configFile]);
     assert.match(intact.stdout, /intact: 2 entries/);
+    const head = /head (\d+:[0-9a-f]{64})/.exec(intact.stdout)![1]!;
+    assert.match(head, /^2:/);
+    const withHead = await run(process.execPath, [CLI, 'audit', 'verify', '--config', configFile, '--expect-head', head]);
+    assert.match(withHead.stdout, /intact: 2 entries/);
+    const malformed = await run(process.execPath, [CLI, 'audit', 'verify', '--config', configFile, '--expect-head', 'latest']).then(
+      () => assert.fail('expected a non-zero exit'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /--expect-head/);
 
     const db = new Database(database);
     db.prepare("update tollgate_audit_log set actor = 'mallory' where seq = 2").run();
@@ -158,6 +192,18 @@ describe('audit log through the gateway and the CLI', () => {
     );
     assert.equal(tampered.code, 1);
     assert.match(tampered.stderr, /first bad entry seq 2/);
+
+    // Cutting the newest entry leaves a consistent chain; only the recorded head shows the loss.
+    const cut = new Database(database);
+    cut.prepare('delete from tollgate_audit_log where seq = 2').run();
+    cut.close();
+    assert.match((await run(process.execPath, [CLI, 'audit', 'verify', '--config', configFile])).stdout, /intact: 1 entries/);
+    const truncated = await run(process.execPath, [CLI, 'audit', 'verify', '--config', configFile, '--expect-head', head]).then(
+      () => assert.fail('expected a non-zero exit'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(truncated.code, 1);
+    assert.match(truncated.stderr, /first bad entry seq 2: entries 2 to 2 are missing/);
   });
 
   test('`tollgate audit verify` exits 2 on a config it cannot load', async () => {

@@ -11,7 +11,8 @@ export interface OpenedStore {
 
 const BASE = Date.parse('2025-03-01T10:00:00.000Z');
 
-function record(overrides: Partial<RequestRecord> & { request_id: string }): RequestRecord {
+/** A plausible request record with `overrides` applied. */
+export function record(overrides: Partial<RequestRecord> & { request_id: string }): RequestRecord {
   return {
     kind: 'request',
     attempt: 0,
@@ -55,7 +56,7 @@ export const FIXTURE: RequestRecord[] = [
   record({ request_id: 'r1', virtual_key_id: 'key-a', team_id: 'team-1', customer_id: 'cust-x', metadata: { env: 'prod', app: 'web' }, latency_ms: 50, request_content: '{"text":"Tell me about Zebras"}', response_content: 'Zebras are striped' }),
   record({ request_id: 'r2', timestamp: new Date(BASE + 10 * 60_000).toISOString(), virtual_key_id: 'key-a', team_id: 'team-1', provider: 'anthropic', model: 'claude-haiku', requested_model: 'claude-haiku', latency_ms: 300, input_tokens: 100, output_tokens: 50, total_tokens: 150, cost_usd: 0.02, stream: true, ttft_ms: 40, metadata: { env: 'dev' } }),
   record({ request_id: 'r3', timestamp: new Date(BASE + 70 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', status: 429, error_code: 'rate_limit_exceeded', error_type: 'rate_limit_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, latency_ms: 2 }),
-  record({ request_id: 'r4', timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cache_hit: 'exact', metadata: { env: 'prod' } }),
+  record({ request_id: 'r4', timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cache_hit: 'exact', metadata: { env: 'prod', 'a=b': 'c' } }),
   record({ request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 502, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, attempts: 2, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, latency_ms: 1200, response_content: '100% _done_' }),
   record({ request_id: 'r5', kind: 'attempt', attempt: 1, parent_request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 503, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, latency_ms: 600 }),
 ];
@@ -103,6 +104,18 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         ['customer=cust-x', ['r1']],
         ['metadata.env=prod', ['r4', 'r1']],
         ['metadata=app:web', ['r1']],
+        ['metadata.env=prod&metadata.app=web', ['r1']],
+        ['metadata.env=prod&metadata.app=none', []],
+        ['metadata.env=prod&kind=all', ['r4', 'r1']],
+        ['metadata.Env=prod', []],
+        ['metadata.env=Prod', []],
+        ['metadata.a%3Db=c', ['r4']],
+        ['metadata.env=prod&order=asc&limit=1&offset=1', ['r4']],
+        ['metadata.env=prod&metadata.a%3Db=c&order=asc', ['r4']],
+        [`metadata.env=prod&from=${new Date(BASE + 60 * 60_000).toISOString()}`, ['r4']],
+        [`metadata.env=prod&to=${new Date(BASE + 60 * 60_000).toISOString()}`, ['r1']],
+        ['metadata.env=prod&sort=latency_ms&order=asc', ['r1', 'r4']],
+        ['metadata.a=b%3Dc', []],
         ['status=429', ['r3']],
         ['status=error', ['r5', 'r3']],
         ['status=success', ['r4', 'r2', 'r1']],
@@ -125,6 +138,10 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         ['kind=all&request_id=r5', ['r5', 'r5']],
       ];
       for (const [query, expected] of cases) assert.deepEqual(await ids(query), expected, query);
+      // Totals count every match, not the page.
+      for (const [query, total] of [['metadata.env=prod&limit=1', 2], ['metadata.env=prod&metadata.app=web', 1], ['metadata.env=prod&stream=false', 2], ['metadata.env=nowhere', 0]] as const) {
+        assert.equal((await store.query(parseLogQuery(new URLSearchParams(query)))).total, total, query);
+      }
       const attempt = (await store.query(parseLogQuery(new URLSearchParams('kind=attempt')))).logs[0]!;
       assert.equal(attempt.parent_request_id, 'r5');
       assert.equal(attempt.attempt, 1);
@@ -160,6 +177,28 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         ],
       );
 
+      const byMetadata = await store.aggregate(parseAggregateQuery(new URLSearchParams('group_by=metadata.env,provider')));
+      assert.deepEqual(
+        byMetadata.map((row) => [row.group['metadata.env'], row.group.provider, row.requests, row.errors, Math.round(row.cost_usd * 1e6)]),
+        [
+          ['dev', 'anthropic', 1, 0, 20_000],
+          ['prod', 'anthropic', 1, 0, 500_000],
+          ['prod', 'openai', 1, 0, 1_000],
+          [null, 'openai', 2, 2, 0],
+        ],
+      );
+
+      const byStatus = await store.aggregate(parseAggregateQuery(new URLSearchParams('group_by=status&kind=all')));
+      assert.deepEqual(
+        byStatus.map((row) => [row.group.status, row.requests]),
+        [
+          [200, 3],
+          [429, 1],
+          [502, 1],
+          [503, 1],
+        ],
+      );
+
       const total = await store.aggregate(parseAggregateQuery(new URLSearchParams('')));
       assert.equal(total.length, 1);
       assert.equal(total[0]!.requests, 5);
@@ -170,6 +209,7 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
       const deleted = await store.deleteBefore(BASE + 60 * 60_000);
       assert.equal(deleted, 2);
       assert.deepEqual(await ids('kind=all'), ['r5', 'r5', 'r4', 'r3']);
+      assert.deepEqual(await ids('metadata.env=prod'), ['r4']);
     });
   });
 }

@@ -1,11 +1,15 @@
 import type { Logger } from '../../server/logger.js';
 import type { WebhookConfig } from '../config-schema.js';
 import type { AnomalyAlert } from './anomaly-alert.js';
+import type { BudgetAlert } from './budget-alert.js';
 import { deliverWebhook } from './webhook.js';
+
+export type GatewayAlert = AnomalyAlert | BudgetAlert;
 
 /**
  * Where alerts go: a warning log line, the alert metric, and the webhook when configured
- * (delivered in the background, in order of raising). Budget alerts from governance can use it too.
+ * (delivered in the background, in order of raising). Anomaly alerts and governance's budget
+ * threshold alerts share it.
  */
 export class AlertChannel {
   private delivery: Promise<unknown> = Promise.resolve();
@@ -16,8 +20,8 @@ export class AlertChannel {
     private readonly count: ((kind: string, scope: string) => void) | undefined,
   ) {}
 
-  send(alert: AnomalyAlert): void {
-    this.logger.warn('anomaly alert', { alert });
+  send(alert: GatewayAlert): void {
+    this.logger.warn(alert.kind === 'budget_threshold' ? 'budget alert' : 'anomaly alert', { alert });
     this.count?.(alert.kind, alert.scope);
     const webhook = this.webhook;
     if (webhook !== undefined) this.delivery = this.delivery.then(() => deliverWebhook(webhook, alert.id, { type: 'tollgate.alert', alert }, this.logger));

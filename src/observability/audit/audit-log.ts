@@ -6,7 +6,7 @@ import { sqlDatabaseFor } from '../storage/sql-database-for.js';
 import type { AuditStore, TimedAuditEvent } from './audit-store.js';
 import { MemoryAuditStore } from './memory-audit-store.js';
 import { SqlAuditStore } from './sql-audit-store.js';
-import { verifyChain, type ChainVerdict } from './verify-chain.js';
+import { verifyChain, type ChainHead, type ChainVerdict } from './verify-chain.js';
 
 /**
  * The tamper-evident audit log. `append` is synchronous and cheap (the event is timestamped,
@@ -53,9 +53,9 @@ export class AuditLog implements AuditSink {
     await this.writing;
   }
 
-  async verify(): Promise<ChainVerdict> {
+  async verify(expectedHead?: ChainHead): Promise<ChainVerdict> {
     await this.flush();
-    return verifyChain(this.store.pages());
+    return verifyChain(this.store.pages(), expectedHead);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { HttpExchange, HttpRoute } from '../../server/http-route.js';
 import { sendJson } from '../../server/respond.js';
 import { GatewayError } from '../../spec/index.js';
 import type { AuditLog } from './audit-log.js';
+import { parseChainHead } from './chain-head.js';
 
 function integer(exchange: HttpExchange, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
   const raw = exchange.query.get(name);
@@ -35,8 +36,9 @@ export function auditRoutes(audit: AuditLog): HttpRoute[] {
       method: 'GET',
       path: '/admin/audit/verify',
       async handler(exchange) {
-        const verdict = await audit.verify();
-        sendJson(exchange.response, 200, { ok: verdict.ok, entries: verdict.entries, first_bad_seq: verdict.firstBadSeq, reason: verdict.reason });
+        const expected = exchange.query.get('expect_head');
+        const verdict = await audit.verify(expected === null || expected === '' ? undefined : parseChainHead(expected, 'expect_head'));
+        sendJson(exchange.response, 200, { ok: verdict.ok, entries: verdict.entries, first_bad_seq: verdict.firstBadSeq, reason: verdict.reason, head_seq: verdict.head?.seq ?? null, head_hash: verdict.head?.hash ?? null });
       },
     },
   ];

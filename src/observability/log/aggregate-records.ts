@@ -1,4 +1,4 @@
-import type { AggregateQuery, AggregateRow } from './log-filter.js';
+import { metadataKeyOf, type AggregateQuery, type AggregateRow, type GroupDimension, type RecordDimension } from './log-filter.js';
 import type { RequestRecord } from './request-record.js';
 
 /** Aggregates records in memory, ordered by bucket then group values (as the SQL stores order theirs). */
@@ -7,7 +7,7 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
   for (const record of records) {
     const bucketStart = query.bucketMs === undefined ? null : Math.floor(Date.parse(record.timestamp) / query.bucketMs) * query.bucketMs;
     const group: AggregateRow['group'] = {};
-    for (const dimension of query.groupBy) group[dimension] = record[dimension];
+    for (const dimension of query.groupBy) group[dimension] = dimensionValue(record, dimension);
     const key = JSON.stringify([bucketStart, group]);
     let row = rows.get(key);
     if (row === undefined) {
@@ -24,6 +24,12 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
   const result = [...rows.values()];
   for (const row of result) row.error_rate = row.requests === 0 ? 0 : row.errors / row.requests;
   return result.sort(compareRows);
+}
+
+function dimensionValue(record: RequestRecord, dimension: GroupDimension): string | number | boolean | null {
+  const key = metadataKeyOf(dimension);
+  if (key === undefined) return record[dimension as RecordDimension];
+  return Object.hasOwn(record.metadata, key) ? record.metadata[key]! : null;
 }
 
 export function compareRows(left: AggregateRow, right: AggregateRow): number {

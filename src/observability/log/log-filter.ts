@@ -46,7 +46,17 @@ export interface LogQuery {
 }
 
 export const GROUP_DIMENSIONS = ['provider', 'model', 'requested_model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'stop_reason', 'surface', 'stream', 'cache_hit'] as const;
-export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
+export type RecordDimension = (typeof GROUP_DIMENSIONS)[number];
+/** A record column, or `metadata.<key>` for one metadata tag (null where a record lacks it). */
+export type GroupDimension = RecordDimension | `metadata.${string}`;
+
+/** Metadata keys a group may name: plain enough to travel in a JSON path and a column alias. */
+const METADATA_GROUP = /^metadata\.([A-Za-z0-9_.-]{1,64})$/;
+
+/** The metadata key of a `metadata.<key>` dimension, undefined for record columns. */
+export function metadataKeyOf(dimension: GroupDimension): string | undefined {
+  return METADATA_GROUP.exec(dimension)?.[1];
+}
 
 export interface AggregateQuery {
   filter: LogFilter;
@@ -160,9 +170,12 @@ const BUCKETS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 
 
 export function parseAggregateQuery(query: URLSearchParams): AggregateQuery {
   const groupBy = (list(query, 'group_by') ?? []).map((dimension) => {
-    if (!(GROUP_DIMENSIONS as readonly string[]).includes(dimension)) throw new GatewayError('invalid_request', `\`group_by\` must be among ${GROUP_DIMENSIONS.join(', ')}; got \`${dimension}\`.`, { param: 'group_by' });
+    if (!(GROUP_DIMENSIONS as readonly string[]).includes(dimension) && !METADATA_GROUP.test(dimension)) {
+      throw new GatewayError('invalid_request', `\`group_by\` must be among ${GROUP_DIMENSIONS.join(', ')} or metadata.<key>; got \`${dimension}\`.`, { param: 'group_by' });
+    }
     return dimension as GroupDimension;
   });
+  if (new Set(groupBy).size !== groupBy.length) throw new GatewayError('invalid_request', '`group_by` names a dimension twice.', { param: 'group_by' });
   const rawBucket = query.get('bucket');
   let bucketMs: number | undefined;
   if (rawBucket !== null && rawBucket !== '' && rawBucket !== 'none') {

@@ -28,7 +28,9 @@ export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRout
     const format = exchange.query.get('format') ?? 'json';
     if (format !== 'json' && format !== 'csv' && format !== 'ndjson') throw new GatewayError('invalid_request', '`format` must be csv, json or ndjson.', { param: 'format' });
     const base = parseLogQuery(new URLSearchParams([...exchange.query].filter(([name]) => name !== 'limit' && name !== 'offset' && name !== 'format')));
-    const max = Math.min(Number(exchange.query.get('limit') ?? EXPORT_MAX) || EXPORT_MAX, EXPORT_MAX);
+    const rawLimit = exchange.query.get('limit');
+    const max = rawLimit === null || rawLimit === '' ? EXPORT_MAX : Number(rawLimit);
+    if (!Number.isInteger(max) || max < 1 || max > EXPORT_MAX) throw new GatewayError('invalid_request', `\`limit\` must be an integer from 1 to ${EXPORT_MAX}.`, { param: 'limit' });
     await flush();
     const response = exchange.response;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -1,17 +1,29 @@
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
-import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
+import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
 import type { LogPage, LogStore } from './log-store.js';
-import { REQUEST_LOG_MIGRATIONS } from './request-log-migrations.js';
+import { REQUEST_LOG_MIGRATIONS, tagRows } from './request-log-migrations.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
 const STORED_COLUMNS = RECORD_COLUMNS.map((column) => (column === 'timestamp' ? 'ts' : column));
 const INSERT_CHUNK = 400;
 
+/** See SqlLogStore.sqliteBatch. */
+export interface SqliteBatchStatements {
+  /** `select max(id) as id …` before the batch. */
+  readonly lastId: string;
+  /** One record's insert; parameters from `values()`. */
+  readonly row: string;
+  /** Fills the tag table from the rows after the given id. */
+  readonly tags: string;
+}
+
 /** The request log on SQLite or PostgreSQL (`<prefix>request_logs`). */
 export class SqlLogStore implements LogStore {
   private readonly table: string;
+  /** SQLite only (migration 4): request records' metadata tags, for tag filters. */
+  private readonly tags: string;
 
   constructor(
     private readonly database: SqlDatabase,
@@ -19,15 +31,25 @@ export class SqlLogStore implements LogStore {
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
     this.table = `${prefix}request_logs`;
+    this.tags = `${prefix}request_log_tags`;
   }
 
   migrate(): Promise<void> {
     return migrate(this.database, this.prefix, 'request_log', REQUEST_LOG_MIGRATIONS);
   }
 
-  /** The one-row insert statement (SQLite), for writers on another connection (sqlite-insert-worker.ts). */
-  get insertStatement(): string {
-    return `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values (${STORED_COLUMNS.map(() => '?').join(', ')})`;
+  /**
+   * How a batch is written on SQLite, as statements, so a writer on another connection
+   * (sqlite-insert-worker.ts) does exactly what `insert` does: note the last id, insert each row,
+   * then fill the tag table from the new rows in one statement (a statement per tag cost a third
+   * more per record).
+   */
+  get sqliteBatch(): SqliteBatchStatements {
+    return {
+      lastId: `select max(id) as id from ${this.table}`,
+      row: `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values (${STORED_COLUMNS.map(() => '?').join(', ')})`,
+      tags: `${tagRows(this.prefix)} and logs.id > ?`,
+    };
   }
 
   async insert(records: readonly RequestRecord[]): Promise<void> {
@@ -35,8 +57,10 @@ export class SqlLogStore implements LogStore {
     const row = `(${STORED_COLUMNS.map(() => '?').join(', ')})`;
     await this.database.transaction(async (transaction) => {
       if (transaction.dialect === 'sqlite') {
-        const sql = this.insertStatement;
-        for (const record of records) await transaction.execute(sql, this.values(record));
+        const batch = this.sqliteBatch;
+        const last = await transaction.query<{ id: number | null }>(batch.lastId);
+        for (const record of records) await transaction.execute(batch.row, this.values(record));
+        await transaction.execute(batch.tags, [last[0]?.id ?? 0]);
         return;
       }
       for (let start = 0; start < records.length; start += INSERT_CHUNK) {
@@ -50,17 +74,39 @@ export class SqlLogStore implements LogStore {
     const where = this.where(query.filter);
     const column = query.sort === 'timestamp' ? 'ts' : query.sort;
     const direction = query.order === 'asc' ? 'asc' : 'desc';
+    // `nulls last` only where nulls can occur: an index read backwards gives PostgreSQL nulls first, so the clause would cost a sort.
+    const nulls = nullsPossible(query) ? ' nulls last' : '';
+    const order = `order by ${column} ${direction}${nulls}, id ${direction}`;
+    // Request records by tags alone (SQLite): the tag table pages and counts them without visiting a record.
+    const byTags = onlyTags(this.database.dialect, query.filter);
+    const pageParams: SqlValue[] = [];
+    // The page's ids first, from the index where one covers filter and order, then only those rows:
+    // selecting every column up front made SQLite read and sort whole rows for all the matches.
+    const pagedByTags = byTags && query.sort === 'timestamp';
+    const pageIds = pagedByTags ? this.taggedPage(query.filter, direction, pageParams) : `select id from ${this.table}${where.sql} ${order} limit ? offset ?`;
     const rows = await this.database.query<Record<string, unknown>>(
-      `select ${STORED_COLUMNS.join(', ')} from ${this.table}${where.sql} order by ${column} ${direction} nulls last, id ${direction} limit ? offset ?`,
-      [...where.params, query.limit, query.offset],
+      `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (${pageIds}) ${order}`,
+      [...(pagedByTags ? pageParams : where.params), query.limit, query.offset],
     );
-    const counted = await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
+    const tagParams: SqlValue[] = [];
+    const counted = byTags
+      ? await this.database.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)})`, tagParams)
+      : await this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
     return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
   }
 
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     const where = this.where(query.filter);
-    const selected: string[] = [...query.groupBy];
+    // Dimensions are selected as g0, g1, … (metadata paths are bound parameters, never spliced in).
+    const selectParams: SqlValue[] = [];
+    const selected = query.groupBy.map((dimension, index) => {
+      const key = metadataKeyOf(dimension);
+      // SQLite: unary + (a no-op) keeps the planner from walking an index just because it is sorted by the
+      // group column, reading the whole table instead of the rows the filter's index finds.
+      if (key === undefined) return `${this.database.dialect === 'sqlite' ? '+' : ''}${dimension} as g${index}`;
+      selectParams.push(this.database.dialect === 'sqlite' ? `$."${key}"` : key);
+      return this.database.dialect === 'sqlite' ? `json_extract(metadata, ?) as g${index}` : `metadata->>?::text as g${index}`;
+    });
     if (query.bucketMs !== undefined) {
       const width = Math.trunc(query.bucketMs);
       selected.push(`(ts / ${width}) * ${width} as bucket`);
@@ -74,12 +120,15 @@ export class SqlLogStore implements LogStore {
       'coalesce(sum(total_tokens), 0) as total_tokens',
       'coalesce(sum(cost_usd), 0) as cost_usd',
     ];
-    const rows = await this.database.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, where.params);
+    const rows = await this.database.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, [...selectParams, ...where.params]);
     return rows
       .filter((row) => Number(row.requests) > 0)
       .map((row) => {
         const group: AggregateRow['group'] = {};
-        for (const dimension of query.groupBy) group[dimension] = dimension === 'stream' ? toBoolean(row.stream) : (row[dimension] as string | number | null);
+        query.groupBy.forEach((dimension, index) => {
+          const value = row[`g${index}`];
+          group[dimension] = dimension === 'stream' ? toBoolean(value) : NUMERIC_COLUMNS.has(dimension) && typeof value === 'string' ? Number(value) : ((value ?? null) as string | number | null);
+        });
         const requests = Number(row.requests);
         const errors = Number(row.errors);
         return {
@@ -97,8 +146,54 @@ export class SqlLogStore implements LogStore {
       .sort(compareRows);
   }
 
-  deleteBefore(epochMs: number): Promise<number> {
+  async deleteBefore(epochMs: number): Promise<number> {
+    if (this.database.dialect === 'sqlite') await this.database.execute(`delete from ${this.tags} where ts < ?`, [epochMs]);
     return this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
+  }
+
+  /**
+   * One page of ids of request records carrying every tag, in time order, from the tag table alone:
+   * the first tag's entries are walked in (ts, id) order and each is looked up under the other tags,
+   * so a page costs about as many steps as it takes to find its rows. Pushes its parameters but the
+   * limit and offset.
+   */
+  private taggedPage(filter: LogFilter, direction: 'asc' | 'desc', params: SqlValue[]): string {
+    const [first, ...others] = filter.metadata!;
+    let sql = `select first.log_id from ${this.tags} as first where first.tag = ?`;
+    params.push(tagOf(first!.key, first!.value));
+    if (filter.from !== undefined) {
+      sql += ' and first.ts >= ?';
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      sql += ' and first.ts < ?';
+      params.push(filter.to);
+    }
+    others.forEach(({ key, value }, index) => {
+      sql += ` and exists (select 1 from ${this.tags} as other${index} where other${index}.tag = ? and other${index}.ts = first.ts and other${index}.log_id = first.log_id)`;
+      params.push(tagOf(key, value));
+    });
+    return `${sql} order by first.ts ${direction}, first.log_id ${direction} limit ? offset ?`;
+  }
+
+  /** Ids of request records carrying every tag in the filter's time range (SQLite tag table); pushes its parameters. */
+  private taggedIds(filter: LogFilter, params: SqlValue[]): string {
+    const selects: string[] = [];
+    for (const { key, value } of filter.metadata ?? []) {
+      let sql = `select ts, log_id from ${this.tags} where tag = ?`;
+      params.push(tagOf(key, value));
+      if (filter.from !== undefined) {
+        sql += ' and ts >= ?';
+        params.push(filter.from);
+      }
+      if (filter.to !== undefined) {
+        sql += ' and ts < ?';
+        params.push(filter.to);
+      }
+      selects.push(sql);
+    }
+    // Intersecting (ts, log_id), the key's own order under one tag, merges the lists without sorting them.
+    return `select log_id from (${selects.join(' intersect ')})`;
   }
 
   /** A record as the statement's parameters, in column order. */
@@ -132,6 +227,10 @@ export class SqlLogStore implements LogStore {
     if (kind !== 'all') {
       clauses.push('kind = ?');
       params.push(kind);
+    } else {
+      // Both kinds by name: every index leads with kind (migration 3).
+      clauses.push('kind in (?, ?)');
+      params.push('request', 'attempt');
     }
     const anyOf = (column: string, values: readonly SqlValue[] | undefined) => {
       if (values === undefined) return;
@@ -151,7 +250,10 @@ export class SqlLogStore implements LogStore {
     anyOf('virtual_key_id', filter.virtualKeys);
     anyOf('team_id', filter.teams);
     anyOf('customer_id', filter.customers);
-    for (const { key, value } of filter.metadata ?? []) {
+    if (this.database.dialect === 'sqlite' && kind === 'request' && filter.metadata !== undefined) {
+      // `+id`: a membership test, so the planner keeps walking an index in the page's order.
+      clauses.push(`+id in (${this.taggedIds(filter, params)})`);
+    } else for (const { key, value } of filter.metadata ?? []) {
       if (this.database.dialect === 'sqlite') {
         clauses.push('json_extract(metadata, ?) = ?');
         params.push(`$."${key.replaceAll('"', '')}"`, value);
@@ -182,6 +284,34 @@ export class SqlLogStore implements LogStore {
       params.push(pattern, pattern);
     }
     return { sql: clauses.length === 0 ? '' : ` where ${clauses.join(' and ')}`, params };
+  }
+}
+
+/** A tag as the SQLite tag table spells it: the key in hex (as SQLite's hex() of UTF-8 text, see tagRows), `=`, the value. */
+function tagOf(key: string, value: string): string {
+  return `${Buffer.from(key).toString('hex').toUpperCase()}=${value}`;
+}
+
+/** Whether a filter asks for request records by metadata tags (and a time range) and nothing else. */
+function onlyTags(dialect: SqlDatabase['dialect'], filter: LogFilter): boolean {
+  if (dialect !== 'sqlite' || filter.metadata === undefined || (filter.kind ?? 'request') !== 'request') return false;
+  return Object.entries(filter).every(([name, value]) => name === 'metadata' || name === 'kind' || name === 'from' || name === 'to' || value === undefined);
+}
+
+/** Whether the sort column may hold nulls among the matches (never for non-null columns, nor under a range filter on it). */
+function nullsPossible(query: LogQuery): boolean {
+  const { filter } = query;
+  switch (query.sort) {
+    case 'timestamp':
+    case 'latency_ms':
+    case 'status':
+      return false;
+    case 'cost_usd':
+      return filter.minCostUsd === undefined && filter.maxCostUsd === undefined;
+    case 'total_tokens':
+      return filter.minTokens === undefined && filter.maxTokens === undefined;
+    default:
+      return true;
   }
 }
 

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { SqlValue } from '../storage/sql-database.js';
+import type { SqliteBatchStatements } from './sql-log-store.js';
 
 /** What the gateway sends: one batch of rows, each the insert statement's parameters. */
 export interface InsertBatch {
@@ -16,7 +17,7 @@ export interface InsertDone {
 
 export interface InsertWorkerData {
   path: string;
-  statement: string;
+  statements: SqliteBatchStatements;
 }
 
 /**
@@ -25,14 +26,18 @@ export interface InsertWorkerData {
  * synchronous: on the main thread a batch insert, and the fsync of a checkpoint, would stall every
  * request in flight.
  */
-const { path, statement } = workerData as InsertWorkerData;
+const { path, statements } = workerData as InsertWorkerData;
 const database = new Database(path);
 database.pragma('journal_mode = WAL');
 database.pragma('synchronous = NORMAL');
 database.pragma('busy_timeout = 5000');
-const insert = database.prepare(statement);
+const lastId = database.prepare(statements.lastId);
+const insert = database.prepare(statements.row);
+const tags = database.prepare(statements.tags);
 const insertAll = database.transaction((rows: SqlValue[][]) => {
+  const last = (lastId.get() as { id: number | null } | undefined)?.id ?? 0;
   for (const row of rows) insert.run(row.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)));
+  tags.run(last);
 });
 
 parentPort!.on('message', (batch: InsertBatch) => {

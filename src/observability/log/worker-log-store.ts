@@ -28,7 +28,7 @@ export class WorkerLogStore implements LogStore {
     path: string,
     private readonly logger: Logger,
   ) {
-    const data: InsertWorkerData = { path, statement: store.insertStatement };
+    const data: InsertWorkerData = { path, statements: store.sqliteBatch };
     // The thread holds one batch at a time; a small heap keeps its memory flat under load.
     const worker = new Worker(new URL('./sqlite-insert-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
     worker.unref();

@@ -49,7 +49,7 @@ export class GatewayMetrics {
     this.teams = new LabelGuard(maxLabelValues);
     this.customers = new LabelGuard(maxLabelValues);
     const registry = this.registry;
-    this.requests = new HotCounter('tollgate_requests_total', 'Requests answered, by served provider and model, HTTP status and error code.', ['provider', 'model', 'status', 'error_code'], registry);
+    this.requests = new HotCounter('tollgate_requests_total', 'Requests answered, by served provider and model, HTTP status, error type and error code.', ['provider', 'model', 'status', 'error_type', 'error_code'], registry);
     this.upstreamLatency = new HotHistogram('tollgate_upstream_latency_seconds', 'Time per upstream attempt, from sending to the last byte.', ['provider', 'model', 'outcome'], LATENCY_BUCKETS, registry);
     this.timeToFirstToken = new HotHistogram('tollgate_time_to_first_token_seconds', 'Time from arrival to the first streamed content.', ['provider', 'model'], LATENCY_BUCKETS, registry);
     this.requestDuration = new HotHistogram('tollgate_request_duration_seconds', 'Time from arrival to the end of the answer.', ['provider', 'model'], LATENCY_BUCKETS, registry);
@@ -95,7 +95,7 @@ export class GatewayMetrics {
     const provider = this.providers.value(target?.provider.name);
     const model = this.models.value(target?.model ?? context.requestedModel);
     const errorCode = context.error?.code ?? '';
-    this.requests.inc(1, provider, model, statusText(context.status), errorCode);
+    this.requests.inc(1, provider, model, statusText(context.status), context.error?.type ?? '', errorCode);
     const totalMs = (context.endedAt ?? performance.now()) - context.startedAt;
     this.requestDuration.observe(totalMs / 1000, provider, model);
     const upstreamMs = context.attempts.reduce((sum, attempt) => sum + attempt.latencyMs, 0);

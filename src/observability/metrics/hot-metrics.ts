@@ -19,16 +19,17 @@ interface Rendered {
 
 const SEPARATOR = '\u0000';
 
-/** The series key of up to four label values, in the metric's label order. */
-function seriesKey(a: string, b: string | undefined, c: string | undefined, d: string | undefined): string {
+/** The series key of up to five label values, in the metric's label order. */
+function seriesKey(a: string, b: string | undefined, c: string | undefined, d: string | undefined, e: string | undefined): string {
   if (b === undefined) return a;
   if (c === undefined) return a + SEPARATOR + b;
   if (d === undefined) return a + SEPARATOR + b + SEPARATOR + c;
-  return a + SEPARATOR + b + SEPARATOR + c + SEPARATOR + d;
+  if (e === undefined) return a + SEPARATOR + b + SEPARATOR + c + SEPARATOR + d;
+  return a + SEPARATOR + b + SEPARATOR + c + SEPARATOR + d + SEPARATOR + e;
 }
 
-function labelsOf(names: readonly string[], a: string, b: string | undefined, c: string | undefined, d: string | undefined): Record<string, string> {
-  const values = [a, b, c, d];
+function labelsOf(names: readonly string[], a: string, b: string | undefined, c: string | undefined, d: string | undefined, e: string | undefined): Record<string, string> {
+  const values = [a, b, c, d, e];
   const labels: Record<string, string> = {};
   for (let index = 0; index < names.length; index++) labels[names[index]!] = values[index] ?? '';
   return labels;
@@ -39,7 +40,7 @@ function labelsOf(names: readonly string[], a: string, b: string | undefined, c:
  * the label object on each call; these find their series with one Map lookup by the joined label
  * values and hand prom-client's registry the same series shape at scrape time (they implement the
  * part of its metric interface the registry reads), so `/metrics` renders them exactly as before.
- * Up to four labels, passed positionally in `labelNames` order; a metric without labels passes ''.
+ * Up to five labels, passed positionally in `labelNames` order; a metric without labels passes ''.
  */
 abstract class HotMetric<Series> {
   readonly aggregator = 'sum' as const;
@@ -54,11 +55,11 @@ abstract class HotMetric<Series> {
     registry.registerMetric(this as unknown as Metric);
   }
 
-  protected find(a: string, b: string | undefined, c: string | undefined, d: string | undefined): Series {
-    const key = seriesKey(a, b, c, d);
+  protected find(a: string, b: string | undefined, c: string | undefined, d: string | undefined, e: string | undefined): Series {
+    const key = seriesKey(a, b, c, d, e);
     let found = this.series.get(key);
     if (found === undefined) {
-      found = this.create(this.labelNames.length === 0 ? {} : labelsOf(this.labelNames, a, b, c, d));
+      found = this.create(this.labelNames.length === 0 ? {} : labelsOf(this.labelNames, a, b, c, d, e));
       this.series.set(key, found);
     }
     return found;
@@ -75,8 +76,8 @@ interface CounterSeries {
 export class HotCounter extends HotMetric<CounterSeries> {
   readonly type = 'counter' as const;
 
-  inc(amount: number, a: string, b?: string, c?: string, d?: string): void {
-    this.find(a, b, c, d).value += amount;
+  inc(amount: number, a: string, b?: string, c?: string, d?: string, e?: string): void {
+    this.find(a, b, c, d, e).value += amount;
   }
 
   get(): Rendered {
@@ -105,8 +106,8 @@ export class HotHistogram extends HotMetric<HistogramSeries> {
     super(name, help, labelNames, registry);
   }
 
-  observe(value: number, a: string, b?: string, c?: string, d?: string): void {
-    const series = this.find(a, b, c, d);
+  observe(value: number, a: string, b?: string, c?: string, d?: string, e?: string): void {
+    const series = this.find(a, b, c, d, e);
     const bounds = this.bounds;
     let bucket = 0;
     while (bucket < bounds.length && value > bounds[bucket]!) bucket++;

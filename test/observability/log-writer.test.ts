@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LogQuery } from '../../src/observability/log/log-filter.js';
+import { LogWriter } from '../../src/observability/log/log-writer.js';
+import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
+import { capContent, REDACTED, redactSecrets } from '../../src/observability/log/redact.js';
+import type { RequestRecord } from '../../src/observability/log/request-record.js';
+import { scheduleRetention } from '../../src/observability/log/retention.js';
+import { createLogger } from '../../src/server/logger.js';
+import { record } from './log-store-suite.js';
+
+const silent = createLogger({ level: 'silent' });
+const ALL: LogQuery = { filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 1000, offset: 0 };
+
+/** A memory store whose inserts wait, after `hold()`, until `open()` (or fail once with `failNext`), recording each batch. */
+class GatedStore extends MemoryLogStore {
+  readonly batches: number[] = [];
+  failNext = false;
+  private gate: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.release = resolve));
+  }
+
+  open(): void {
+    this.release?.();
+    this.gate = undefined;
+  }
+
+  override async insert(records: readonly RequestRecord[]): Promise<void> {
+    await this.gate;
+    this.batches.push(records.length);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('disk full');
+    }
+    await super.insert(records);
+  }
+}
+
+function withContent(id: string): RequestRecord {
+  return record({ request_id: id, request_content: `{"q":"${id}"}`, response_content: `answer ${id}` });
+}
+
+function writer(store: GatedStore, queueSize: number, batchSize: number, drops: Record<string, number>, logger = silent): LogWriter {
+  return new LogWriter({ store, logger, queueSize, batchSize, flushIntervalMs: 3_600_000, onDrop: (what, count) => (drops[what] = (drops[what] ?? 0) + count) });
+}
+
+test('records are written in batches of batch_size, in order', async () => {
+  const store = new GatedStore();
+  const log = writer(store, 100, 2, {});
+  log.enqueue(['a', 'b', 'c', 'd', 'e'].map((id) => record({ request_id: id })));
+  await log.flush();
+  assert.deepEqual(store.batches, [2, 2, 1]);
+  assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['a', 'b', 'c', 'd', 'e']);
+  await log.close();
+});
+
+test('a full queue sheds content past half, then whole records, counting both, and never waits', async () => {
+  const store = new GatedStore();
+  store.hold();
+  const drops: Record<string, number> = {};
+  const log = writer(store, 4, 100, drops);
+  log.enqueue(['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map(withContent));
+  assert.equal(log.pending, 4);
+  assert.deepEqual(drops, { content: 2, record: 2 });
+  store.open();
+  await log.flush();
+  const stored = (await store.query(ALL)).logs;
+  assert.deepEqual(
+    stored.map((entry) => [entry.request_id, entry.request_content !== null, entry.response_content !== null]),
+    [
+      ['r1', true, true],
+      ['r2', true, true],
+      ['r3', false, false],
+      ['r4', false, false],
+    ],
+  );
+  // Once drained, records keep their content again.
+  log.enqueue([withContent('r7')]);
+  await log.flush();
+  assert.equal((await store.query({ ...ALL, filter: { requestId: 'r7' } })).logs[0]!.request_content, '{"q":"r7"}');
+  assert.deepEqual(drops, { content: 2, record: 2 });
+  await log.close();
+});
+
+test('a failed write counts its batch as dropped records, logs it, and later batches still land', async () => {
+  const store = new GatedStore();
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'error', write: (text) => lines.push(text) });
+  const drops: Record<string, number> = {};
+  const log = writer(store, 100, 2, drops, logger);
+  store.failNext = true;
+  log.enqueue(['a', 'b', 'c'].map((id) => record({ request_id: id })));
+  await log.flush();
+  logger.flush();
+  assert.deepEqual(drops, { record: 2 });
+  assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['c']);
+  assert.match(lines.join(''), /request log write failed; records dropped.*"records":2/);
+  await log.close();
+});
+
+test('a full batch is written without waiting for the flush interval', async () => {
+  const store = new GatedStore();
+  const log = writer(store, 100, 3, {});
+  const written = new Promise<void>((resolve) => {
+    const insert = store.insert.bind(store);
+    store.insert = async (records) => {
+      await insert(records);
+      resolve();
+    };
+  });
+  log.enqueue(['a', 'b', 'c'].map((id) => record({ request_id: id })));
+  await written;
+  assert.deepEqual(store.batches, [3]);
+  await log.close();
+});
+
+test('after close, records are ignored rather than queued', async () => {
+  const store = new GatedStore();
+  const log = writer(store, 100, 10, {});
+  log.enqueue([record({ request_id: 'before' })]);
+  await log.close();
+  log.enqueue([record({ request_id: 'after' })]);
+  assert.equal(log.pending, 0);
+  assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['before']);
+});
+
+test('retention sweeps on its interval and deletes only records older than the cut-off', async () => {
+  const now = Date.parse('2025-03-31T00:00:00Z');
+  const store = new MemoryLogStore();
+  await store.insert([
+    record({ request_id: 'old', timestamp: '2025-03-01T00:00:00.000Z' }),
+    record({ request_id: 'edge', timestamp: '2025-03-24T00:00:00.000Z' }),
+    record({ request_id: 'new', timestamp: '2025-03-30T00:00:00.000Z' }),
+  ]);
+  let stop = () => {};
+  // The retention timers are unref'd (they never hold the gateway open): keep this test's process alive meanwhile.
+  const keepAlive = setInterval(() => {}, 60_000);
+  const line = await new Promise<Record<string, unknown>>((resolve) => {
+    const logger = createLogger({ level: 'info', write: (text) => resolve(JSON.parse(text.split('\n')[0]!) as Record<string, unknown>) });
+    stop = scheduleRetention(store, 7, logger, 5, () => now);
+  });
+  stop();
+  clearInterval(keepAlive);
+  assert.equal(line.msg, 'request log retention');
+  assert.equal(line.deleted, 1);
+  assert.equal(line.retention_days, 7);
+  assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['edge', 'new']);
+});
+
+test('retention_days 0 keeps everything and schedules nothing', async () => {
+  const store = new MemoryLogStore();
+  await store.insert([record({ request_id: 'ancient', timestamp: '2000-01-01T00:00:00.000Z' })]);
+  const stop = scheduleRetention(store, 0, silent, 1, () => Date.now());
+  stop();
+  assert.equal((await store.query(ALL)).total, 1);
+});
+
+test('secrets are redacted from logged content', () => {
+  const cases: [string, string][] = [
+    ['my key is sk-proj-abcdefghijklmnop1234 ok', `my key is ${REDACTED} ok`],
+    ['anthropic sk-ant-api03-abcdefghijklmnopqrstu', `anthropic ${REDACTED}`],
+    ['google AIzaSyA1234567890abcdefghijklmnopqrstu', `google ${REDACTED}`],
+    ['aws AKIAABCDEFGHIJKLMNOP here', `aws ${REDACTED} here`],
+    ['Authorization: Bearer abcdef0123456789xyz', `Authorization: ${REDACTED}`],
+    ['{"api_key":"plain-value","other":"kept"}', `{"api_key":"${REDACTED}","other":"kept"}`],
+    ['{"password": "hunter2"}', `{"password":"${REDACTED}"}`],
+    ['-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----', REDACTED],
+    ['nothing secret about a sketch of a skate', 'nothing secret about a sketch of a skate'],
+  ];
+  for (const [input, expected] of cases) assert.equal(redactSecrets(input), expected, input);
+});
+
+test('content is capped to max bytes of UTF-8 without splitting a character, after redaction', () => {
+  assert.equal(capContent('short', 100), 'short');
+  assert.equal(capContent('abcdefghij', 4), 'abcd…[truncated]');
+  // "é" is two bytes: a cut through it drops the half character.
+  assert.equal(capContent('aé', 2), 'a…[truncated]');
+  // Redaction first: the secret is gone even when the cut would have kept part of it.
+  const capped = capContent(`sk-${'x'.repeat(40)} tail`, 12);
+  assert.ok(!capped.includes('xxxx'), capped);
+  assert.ok(capped.startsWith(REDACTED.slice(0, 10)), capped);
+});
