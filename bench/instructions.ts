@@ -1,0 +1,111 @@
+/**
+ * Instructions per request, counted by valgrind's callgrind: a measure that does not move with
+ * what else the machine is doing, for comparing two versions of the gateway (or the gateway and
+ * the bare proxy) on a shared machine where timings swing by tens of percent.
+ *
+ *   npm run build && node dist/bench/instructions.js [--target tollgate|tollgate-nolog|bare] [--requests 1000] [--warmup 600]
+ *
+ * The target runs under `valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes`;
+ * after the warm-up requests (JIT settled) counting is switched on with `callgrind_control -i on`,
+ * the measured requests are sent (8 at a time, the bench's request and virtual key), counting is
+ * switched off and the target is stopped. Printed: instructions per request in all threads and in
+ * each thread (thread 1 is the event loop; the others are V8's compiler and GC helpers and, for
+ * Tollgate on SQLite, the request-log writer). Kernel time (system calls) is not counted. Needs
+ * valgrind (Debian package `valgrind`); a run takes several minutes.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Pool, request } from 'undici';
+import { stringify } from 'yaml';
+import type { ChildReadyMessage } from './child-ready.js';
+import { CHAT_REQUEST_BODY } from './payload.js';
+import { findFreePort, forkServer } from './processes.js';
+import { BENCH_VIRTUAL_KEY, benchGatewayConfig } from './tollgate-config.js';
+
+const { values: options } = parseArgs({
+  options: {
+    target: { type: 'string', default: 'tollgate' },
+    requests: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '600' },
+  },
+});
+const target = options.target!;
+if (!['tollgate', 'tollgate-nolog', 'bare'].includes(target)) throw new Error('--target: tollgate, tollgate-nolog or bare');
+const measured = Number(options.requests);
+const warmup = Number(options.warmup);
+const root = new URL('../../', import.meta.url);
+const CONCURRENCY = 8;
+
+const workDir = await mkdtemp(join(tmpdir(), 'tollgate-instructions-'));
+const upstream = await forkServer('mock upstream', new URL('./mock-upstream.js', import.meta.url), []);
+let args: string[];
+let port: number | undefined;
+if (target === 'bare') {
+  args = [new URL('./bare-proxy.js', import.meta.url).pathname, upstream.origin];
+} else {
+  port = await findFreePort();
+  const config = benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: 'bench-admin-token-not-a-secret', logging: target === 'tollgate' });
+  await writeFile(join(workDir, 'tollgate.yaml'), stringify(config, { aliasDuplicateObjects: false }));
+  args = [new URL('bin/tollgate.js', root).pathname, '--config', join(workDir, 'tollgate.yaml'), '--port', String(port), '--host', '127.0.0.1'];
+}
+const output = openSync(join(workDir, 'target.log'), 'a');
+const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--dump-instr=no', `--callgrind-out-file=${join(workDir, 'callgrind.out')}`, process.execPath, ...args], {
+  stdio: target === 'bare' ? ['ignore', output, output, 'ipc'] : ['ignore', output, output],
+});
+const exited = new Promise((resolve) => child.once('exit', resolve));
+
+let origin: string;
+if (target === 'bare') {
+  const ready = await new Promise<ChildReadyMessage>((resolve) => child.once('message', (message: ChildReadyMessage) => resolve(message)));
+  origin = `http://127.0.0.1:${ready.port}`;
+} else {
+  origin = `http://127.0.0.1:${port}`;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const ready = await request(`${origin}/ready`).then(
+      async (response) => (await response.body.dump(), response.statusCode === 200),
+      () => false,
+    );
+    if (ready) break;
+  }
+}
+
+const pool = new Pool(origin, { connections: CONCURRENCY });
+let sent = 0;
+let failed = 0;
+async function send(until: number): Promise<void> {
+  const worker = async () => {
+    while (sent < until) {
+      sent++;
+      const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` }, body: CHAT_REQUEST_BODY });
+      await response.body.dump();
+      if (response.statusCode !== 200) failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+process.stderr.write(`${target}: ${warmup} warm-up requests under valgrind…\n`);
+await send(warmup);
+execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
+process.stderr.write(`${target}: ${measured} measured requests…\n`);
+await send(warmup + measured);
+execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' });
+await pool.close();
+child.kill('SIGTERM');
+await exited;
+await upstream.stop();
+
+const threads: number[] = [];
+for (const file of (await readdir(workDir)).filter((name) => /^callgrind\.out-\d+$/.test(name)).sort()) {
+  const text = await readFile(join(workDir, file), 'utf8');
+  threads.push(Number(/^totals: (\d+)/m.exec(text)?.[1] ?? 0));
+}
+const perRequest = (count: number) => Math.round(count / measured);
+const total = threads.reduce((sum, count) => sum + count, 0);
+console.log(`${target}: ${perRequest(total).toLocaleString('en')} instructions per request (${measured} requests, ${failed} failed)`);
+console.log(`  by thread: ${threads.map((count, index) => `${index + 1}: ${perRequest(count).toLocaleString('en')}`).filter((line) => !line.endsWith(': 0')).join(', ')}`);
