@@ -92,6 +92,9 @@ export interface RequestContext {
   readonly slots: unknown[];
 }
 
+/** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served. */
+export const NOT_SERVED = 'none';
+
 let slotsTaken = 0;
 
 /**
@@ -148,7 +151,8 @@ export function createContext(init: ContextInit): RequestContext {
     timeToFirstTokenMs: undefined,
     outputText: undefined,
     warnings: [],
-    responseHeaders: {},
+    // Every response names its request and who served it; a provider's name replaces `none` once one answers.
+    responseHeaders: { 'x-request-id': init.id, 'x-tollgate-provider': NOT_SERVED, 'x-tollgate-model': NOT_SERVED },
     endedAt: undefined,
     captureOutput: undefined,
     finishReason: undefined,

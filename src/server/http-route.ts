@@ -40,4 +40,10 @@ export interface HttpRoute {
   handler: HttpHandler;
   /** The envelope errors on this route are rendered in (OpenAI's by default). */
   renderError?: ErrorRenderer;
+  /**
+   * The handler's responses carry `x-request-id`, `x-tollgate-provider` and `x-tollgate-model`
+   * themselves (the pipeline's surfaces build every header into one object). The server then sets
+   * none ahead of the handler, which lets Node write the response head on its fast path.
+   */
+  ownsHeaders?: boolean;
 }

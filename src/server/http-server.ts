@@ -5,6 +5,7 @@ import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
 import type { HttpExchange, UpgradeRoute } from './http-route.js';
 import type { Logger } from './logger.js';
+import { NOT_SERVED } from '../pipeline/context.js';
 import { RequestAbortController } from '../providers/transport/request-abort.js';
 import { readJsonBody } from './read-json.js';
 import { requestIdFrom } from './request-id.js';
@@ -12,7 +13,6 @@ import { renderOpenAIError, sendError } from './respond.js';
 import type { RouteTable } from './route-table.js';
 
 /** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served (errors, /health, /v1/models). */
-export const NOT_SERVED = 'none';
 
 export interface HttpServerOptions {
   routes: RouteTable;
@@ -99,22 +99,20 @@ export class HttpServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = requestIdFrom(request.headers['x-request-id']);
-    response.setHeader('x-request-id', requestId);
-    // Every response names who served it; a provider's name replaces these once one answers.
-    response.setHeader('x-tollgate-provider', NOT_SERVED);
-    response.setHeader('x-tollgate-model', NOT_SERVED);
     const rawUrl = request.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
     const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const method = request.method ?? 'GET';
 
     if (this.draining) {
+      setDefaultHeaders(response, requestId);
       response.setHeader('connection', 'close');
       request.resume();
       return sendError(response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }));
     }
     const match = this.options.routes.match(method, path);
     if (match.kind !== 'found') {
+      setDefaultHeaders(response, requestId);
       request.resume();
       if (match.kind === 'method-not-allowed') {
         return sendError(response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), renderOpenAIError, { allow: match.allowed.join(', ') });
@@ -123,6 +121,7 @@ export class HttpServer {
     }
 
     const { route, params } = match;
+    if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
     const controller = new RequestAbortController();
     const abort = () => controller.abort(new Error('client disconnected'));
     response.once('close', () => {
@@ -148,7 +147,10 @@ export class HttpServer {
     } catch (error) {
       const failure = toGatewayError(error);
       if (failure.code === 'internal_error') this.options.logger.error('unhandled error', { request_id: requestId, path, error });
-      if (!response.headersSent) sendError(response, failure, route.renderError);
+      if (!response.headersSent) {
+        if (route.ownsHeaders === true) setDefaultHeaders(response, requestId);
+        sendError(response, failure, route.renderError);
+      }
       else response.end();
     } finally {
       clearTimeout(timer);
@@ -156,6 +158,13 @@ export class HttpServer {
       if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
+}
+
+/** The request id and the not-served provider and model, for responses written without a request context. */
+function setDefaultHeaders(response: ServerResponse, requestId: string): void {
+  response.setHeader('x-request-id', requestId);
+  response.setHeader('x-tollgate-provider', NOT_SERVED);
+  response.setHeader('x-tollgate-model', NOT_SERVED);
 }
 
 function truncate(text: string): string {

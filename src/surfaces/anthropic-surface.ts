@@ -10,5 +10,5 @@ import type { SurfaceDependencies } from './surface.js';
 export function anthropicRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
   const renderError = anthropicMessagesCodec.encodeError.bind(anthropicMessagesCodec);
   const handler = createChatHandler({ pipeline, surface: 'anthropic', codec: anthropicMessagesCodec, alwaysIncludeUsage: true });
-  return [{ method: 'POST', path: '/anthropic/v1/messages', handler, renderError }];
+  return [{ method: 'POST', path: '/anthropic/v1/messages', handler, renderError, ownsHeaders: true }];
 }

@@ -24,5 +24,5 @@ export function geminiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
       return geminiCodec.decodeRequest({ ...(body as Record<string, unknown>), model: match[1], stream: match[2] === 'streamGenerateContent' });
     },
   });
-  return ['v1beta', 'v1'].map((version) => ({ method: 'POST' as const, path: `/gemini/${version}/models/*action`, handler, renderError }));
+  return ['v1beta', 'v1'].map((version) => ({ method: 'POST' as const, path: `/gemini/${version}/models/*action`, handler, renderError, ownsHeaders: true }));
 }

@@ -61,8 +61,8 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
 
   const routes: HttpRoute[] = [];
   for (const prefix of PREFIXES) {
-    routes.push({ method: 'POST', path: `${prefix}/chat/completions`, handler: chatCompletions, renderError: renderOpenAIError });
-    routes.push({ method: 'POST', path: `${prefix}/embeddings`, handler: embeddings, renderError: renderOpenAIError });
+    routes.push({ method: 'POST', path: `${prefix}/chat/completions`, handler: chatCompletions, renderError: renderOpenAIError, ownsHeaders: true });
+    routes.push({ method: 'POST', path: `${prefix}/embeddings`, handler: embeddings, renderError: renderOpenAIError, ownsHeaders: true });
     routes.push({ method: 'GET', path: `${prefix}/models`, handler: models, renderError: renderOpenAIError });
     routes.push({ method: 'GET', path: `${prefix}/models/*model`, handler: model, renderError: renderOpenAIError });
   }

@@ -12,5 +12,5 @@ import type { SurfaceDependencies } from './surface.js';
 export function responsesRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
   // The completed response always carries usage in this API, asked for or not.
   const handler = createChatHandler({ pipeline, surface: 'openai-responses', codec: openaiResponsesCodec, alwaysIncludeUsage: true });
-  return ['/v1', '/openai/v1'].map((prefix) => ({ method: 'POST' as const, path: `${prefix}/responses`, handler, renderError: renderOpenAIError }));
+  return ['/v1', '/openai/v1'].map((prefix) => ({ method: 'POST' as const, path: `${prefix}/responses`, handler, renderError: renderOpenAIError, ownsHeaders: true }));
 }
