@@ -21,14 +21,15 @@ export interface ChatHandlerOptions {
 export function createChatHandler(options: ChatHandlerOptions): HttpHandler {
   const { pipeline, surface, codec } = options;
   const decode = options.decode ?? ((body: unknown) => codec.decodeRequest(body));
+  const alwaysIncludeUsage = options.alwaysIncludeUsage === true;
   return async function chat(exchange: HttpExchange): Promise<void> {
     const context = contextFor(exchange, surface, 'chat');
-    let sink = new DialectSink(exchange, codec, false);
+    const sink = new DialectSink(exchange, codec, alwaysIncludeUsage);
     try {
       await pipeline.authenticate(context);
       // Per-request fallbacks may also come as a header, so callers can add them without touching the body.
       const request = withHeaderFallbacks(decode(await exchange.readJson(), exchange), exchange.request.headers);
-      sink = new DialectSink(exchange, codec, options.alwaysIncludeUsage === true || request.includeUsage === true);
+      if (request.includeUsage === true) sink.includeUsage = true;
       await pipeline.chat(context, request, sink);
     } catch (error) {
       pipeline.fail(context, toGatewayError(error), sink);

@@ -16,7 +16,8 @@ export class DialectSink implements ChatSink {
   readonly dialect: string;
   private encoder: StreamEncoder | undefined;
   private streamContext: RequestContext | undefined;
-  private readonly includeUsage: boolean;
+  /** Whether streams end with usage; set once the request says so (`stream_options.include_usage`). */
+  includeUsage: boolean;
 
   constructor(
     private readonly exchange: HttpExchange,

@@ -27,6 +27,14 @@ export interface UpstreamTimeouts {
 }
 
 const DEFAULT_CONNECT_MS = 10_000;
+const MAX_CACHED_TARGETS = 1_000;
+
+interface UpstreamTarget {
+  readonly origin: string;
+  /** Path and query string. */
+  readonly path: string;
+  readonly host: string;
+}
 
 /**
  * Sends upstream requests over undici: one Agent per distinct connect timeout (usually one), each
@@ -35,6 +43,7 @@ const DEFAULT_CONNECT_MS = 10_000;
  */
 export class HttpTransport {
   private readonly agents = new Map<number, Agent>();
+  private readonly targets = new Map<string, UpstreamTarget>();
 
   constructor(private readonly options: HttpTransportOptions = {}) {}
 
@@ -45,12 +54,12 @@ export class HttpTransport {
    */
   async send(request: UpstreamHttpRequest, timeouts: number | UpstreamTimeouts, signal: AbortSignal): Promise<UpstreamHttpResponse> {
     const limits: UpstreamTimeouts = typeof timeouts === 'number' ? { firstByteMs: timeouts, idleMs: timeouts } : timeouts;
-    const url = new URL(request.url);
+    const url = this.target(request.url);
     const deadline = limits.totalMs === undefined ? undefined : new Deadline(limits.totalMs, signal);
     try {
       const response: Dispatcher.ResponseData = await this.agentFor(limits.connectMs ?? DEFAULT_CONNECT_MS).request({
         origin: url.origin,
-        path: url.pathname + url.search,
+        path: url.path,
         method: request.method,
         headers: request.headers,
         body: request.body,
@@ -80,6 +89,19 @@ export class HttpTransport {
 
   async destroy(): Promise<void> {
     await Promise.all([...this.agents.values()].map((agent) => agent.destroy()));
+  }
+
+  /** Origin, path and host of an upstream URL; providers send to a handful of URLs, so each is parsed once. */
+  private target(url: string): UpstreamTarget {
+    let found = this.targets.get(url);
+    if (found === undefined) {
+      const parsed = new URL(url);
+      found = { origin: parsed.origin, path: parsed.pathname + parsed.search, host: parsed.host };
+      // Model names in paths (Gemini, Bedrock) keep the set small; a bound keeps it so whatever callers send.
+      if (this.targets.size >= MAX_CACHED_TARGETS) this.targets.clear();
+      this.targets.set(url, found);
+    }
+    return found;
   }
 
   private agentFor(connectMs: number): Agent {
