@@ -15,15 +15,24 @@ export interface LoggerOptions {
   level: LogLevel;
   /** Where lines go; stdout by default. */
   write?: (text: string) => void;
+  /**
+   * Gather lines for up to this many milliseconds before writing them (0: at the end of the
+   * event-loop turn). On a file, stdout writes are synchronous: at low concurrency every request
+   * would pay its own system call. `MAX_BUFFERED_LINES` lines are written at once regardless.
+   */
+  coalesceMs?: number;
 }
 
+const MAX_BUFFERED_LINES = 512;
+
 /**
- * Structured JSON lines, one per event. Lines are buffered and written once per event-loop turn,
- * so logging costs the request path one array push.
+ * Structured JSON lines, one per event. Lines are buffered and written together (at the end of the
+ * event-loop turn, or after `coalesceMs`), so logging costs the request path one array push.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const threshold = RANK[options.level];
   const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const coalesceMs = options.coalesceMs ?? 0;
   let buffer: string[] = [];
   let scheduled = false;
   const flush = () => {
@@ -38,9 +47,11 @@ export function createLogger(options: LoggerOptions): Logger {
     const head = `{"time":"${new Date().toISOString()}","level":"${level}","msg":${JSON.stringify(message)}`;
     const rest = fields === undefined ? '{}' : serializeFields(fields);
     buffer.push(rest.length <= 2 ? `${head}}\n` : `${head},${rest.slice(1)}\n`);
+    if (buffer.length >= MAX_BUFFERED_LINES) return flush();
     if (!scheduled) {
       scheduled = true;
-      setImmediate(flush);
+      if (coalesceMs > 0) setTimeout(flush, coalesceMs).unref();
+      else setImmediate(flush);
     }
   };
   return {

@@ -44,3 +44,20 @@ test('events below the level are dropped', () => {
   logger.error('loud');
   assert.deepEqual(lines().map((line) => line.msg), ['loud']);
 });
+
+test('with coalesceMs, lines are gathered and written in one call once the interval is over, or as soon as 512 are waiting', (context) => {
+  context.mock.timers.enable({ apis: ['setTimeout'] });
+  const writes: string[] = [];
+  const logger = createLogger({ level: 'info', coalesceMs: 10, write: (text) => writes.push(text) });
+  logger.info('one');
+  logger.info('two');
+  context.mock.timers.tick(9);
+  assert.equal(writes.length, 0);
+  context.mock.timers.tick(1);
+  assert.equal(writes.length, 1);
+  assert.deepEqual(writes[0]!.trim().split('\n').map((line) => JSON.parse(line).msg), ['one', 'two']);
+
+  for (let index = 0; index < 512; index++) logger.info(`line ${index}`);
+  assert.equal(writes.length, 2, 'a full buffer is written without waiting');
+  assert.equal(writes[1]!.trim().split('\n').length, 512);
+});
