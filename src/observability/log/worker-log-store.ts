@@ -30,7 +30,7 @@ export class WorkerLogStore implements LogStore {
   ) {
     const data: InsertWorkerData = { path, statements: store.sqliteBatch };
     // The thread holds one batch at a time; a small heap keeps its memory flat under load.
-    const worker = new Worker(new URL('./sqlite-insert-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+    const worker = new Worker(new URL('./sqlite-insert-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
     worker.unref();
     worker.on('message', (done: InsertDone) => {
       const waiting = this.pending.get(done.id);
