@@ -1,37 +1,20 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { after, test } from 'node:test';
-import { startOpenAIFake } from '../fakes/openai-fake.js';
+import { test } from 'node:test';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { closeAfterTests, fake, scripted } from './closed-after-tests.js';
 import { watchLeaks, type LeakWatch } from './leak-watch.js';
-import { chunk, sendCompletion, startEventStream, startScriptedUpstream, type ScriptedUpstream } from './scripted-upstream.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+import { chunk, startEventStream } from './scripted-upstream.js';
 
 const FAST_RETRIES = { retry: { base_backoff_ms: 1, max_backoff_ms: 5, max_retry_after_ms: 3_000 } };
-
-async function fake(): Promise<FakeUpstream> {
-  const upstream = await startOpenAIFake();
-  cleanups.push(() => upstream.close());
-  return upstream;
-}
-
-async function scripted(): Promise<ScriptedUpstream> {
-  const upstream = await startScriptedUpstream();
-  cleanups.push(() => upstream.close());
-  return upstream;
-}
 
 const watches = new WeakMap<RunningGateway, LeakWatch>();
 
 async function gateway(config: Record<string, unknown>): Promise<RunningGateway> {
   const running = await startGateway({ routing: FAST_RETRIES, logging: { level: 'error', requests: false }, ...config });
-  cleanups.push(() => running.close());
+  closeAfterTests(() => running.close());
   watches.set(running, watchLeaks(running));
   return running;
 }
@@ -286,7 +269,7 @@ test('a connection that never finishes its set-up trips connect_ms, closes, and 
     socket.resume();
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
+  closeAfterTests(async () => {
     for (const socket of accepted) socket.destroy();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   });

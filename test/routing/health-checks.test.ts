@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { ResilientRouter } from '../../src/routing/resilient-router.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { closeAfterTests } from './closed-after-tests.js';
 import { watchLeaks } from './leak-watch.js';
 import { sendCompletion, startScriptedUpstream, type ScriptedUpstream } from './scripted-upstream.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
 
 /** A primary that answers 503 while `down`, and remembers the bodies it was sent. */
 async function switchable(): Promise<{ upstream: ScriptedUpstream; bodies: Record<string, unknown>[]; setDown(down: boolean): void }> {
   const upstream = await startScriptedUpstream();
-  cleanups.push(() => upstream.close());
+  closeAfterTests(() => upstream.close());
   const bodies: Record<string, unknown>[] = [];
   let down = false;
   upstream.fallback = (_request, response: ServerResponse, body) => {
@@ -37,7 +33,7 @@ async function gateway(primaryUrl: string, healthChecks: Record<string, unknown>
     // Without checks an open circuit would wait ten minutes for its half-open probe.
     routing: { circuit_breaker: { consecutive_failures: 2, open_ms: 600_000 }, health_checks: healthChecks },
   });
-  cleanups.push(() => running.close());
+  closeAfterTests(() => running.close());
   return { running, router: running.gateway.pipeline.parts.router as ResilientRouter };
 }
 

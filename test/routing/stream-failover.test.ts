@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { startOpenAIFake } from '../fakes/openai-fake.js';
-import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { ADMIN_TOKEN, adminGet } from '../observability/admin-client.js';
 import type { RequestRecord } from '../../src/observability/log/request-record.js';
+import { closeAfterTests, fake, scripted } from './closed-after-tests.js';
 import { watchLeaks, type LeakWatch } from './leak-watch.js';
-import { chunk, startEventStream, startScriptedUpstream, type ScriptedUpstream } from './scripted-upstream.js';
+import { chunk, startEventStream } from './scripted-upstream.js';
 
 /**
  * Streams that fail inside a 200: before their first content event they fail over (the caller
@@ -16,27 +15,17 @@ import { chunk, startEventStream, startScriptedUpstream, type ScriptedUpstream }
  * dialect and the request log says the answer was cut short.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-async function fake(): Promise<FakeUpstream> {
-  const upstream = await startOpenAIFake();
-  cleanups.push(() => upstream.close());
-  return upstream;
-}
-
-async function scripted(): Promise<ScriptedUpstream> {
-  const upstream = await startScriptedUpstream();
-  cleanups.push(() => upstream.close());
-  return upstream;
-}
-
 async function gateway(config: Record<string, unknown>): Promise<{ running: RunningGateway; leaks: LeakWatch }> {
   const running = await startGateway({ routing: { retry: { base_backoff_ms: 1, max_backoff_ms: 5 } }, logging: { level: 'error', requests: false }, ...config });
-  cleanups.push(() => running.close());
+  closeAfterTests(() => running.close());
   return { running, leaks: watchLeaks(running) };
+}
+
+/** An OpenAI stream that sends some content, then has its connection reset. */
+function resetAfterPartialAnswer(_request: unknown, response: ServerResponse): void {
+  startEventStream(response);
+  response.write(chunk({ role: 'assistant', content: 'Partial answ' }));
+  setTimeout(() => response.socket?.destroy(), 5);
 }
 
 function anthropicEvent(name: string, data: Record<string, unknown>): string {
@@ -138,11 +127,7 @@ test('Anthropic in, Anthropic out: an `error` event after content reaches the ca
 
 test('Anthropic in, OpenAI upstream: a stream reset after content ends with an Anthropic `error` event', async () => {
   const upstream = await scripted();
-  upstream.script((_request, response) => {
-    startEventStream(response);
-    response.write(chunk({ role: 'assistant', content: 'Partial answ' }));
-    setTimeout(() => response.socket?.destroy(), 5);
-  });
+  upstream.script(resetAfterPartialAnswer);
   const { running, leaks } = await gateway({ providers: { primary: openaiProvider(upstream.url) } });
   const raw = await fetch(`${running.url}/anthropic/v1/messages`, {
     method: 'POST',
@@ -164,11 +149,7 @@ test('Anthropic in, OpenAI upstream: a stream reset after content ends with an A
 
 test('Gemini in, OpenAI upstream: a stream reset after content ends with a Google error envelope and no finish after it', async () => {
   const upstream = await scripted();
-  upstream.script((_request, response) => {
-    startEventStream(response);
-    response.write(chunk({ role: 'assistant', content: 'Partial answ' }));
-    setTimeout(() => response.socket?.destroy(), 5);
-  });
+  upstream.script(resetAfterPartialAnswer);
   const { running, leaks } = await gateway({ providers: { primary: openaiProvider(upstream.url) } });
   const raw = await fetch(`${running.url}/gemini/v1beta/models/primary/gpt-4o-mini:streamGenerateContent?alt=sse`, {
     method: 'POST',
@@ -235,11 +216,7 @@ test('the caller going away mid-stream closes the upstream exchange and leaves n
 
 test('a stream cut after content is logged as cut short: status 200, stop reason `error`, the error code, and the attempt', async () => {
   const upstream = await scripted();
-  upstream.script((_request, response) => {
-    startEventStream(response);
-    response.write(chunk({ role: 'assistant', content: 'Partial answ' }));
-    setTimeout(() => response.socket?.destroy(), 5);
-  });
+  upstream.script(resetAfterPartialAnswer);
   const { running, leaks } = await gateway({ admin: { token: ADMIN_TOKEN }, providers: { primary: openaiProvider(upstream.url) } });
   const response = await streamChat(running, 'primary/gpt-4o-mini', {}, { 'x-request-id': 'cut-short-1' });
   assert.equal(response.status, 200);

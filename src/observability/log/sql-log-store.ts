@@ -161,14 +161,7 @@ export class SqlLogStore implements LogStore {
     const [first, ...others] = filter.metadata!;
     let sql = `select first.log_id from ${this.tags} as first where first.tag = ?`;
     params.push(tagOf(first!.key, first!.value));
-    if (filter.from !== undefined) {
-      sql += ' and first.ts >= ?';
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      sql += ' and first.ts < ?';
-      params.push(filter.to);
-    }
+    sql += timeRange('first.ts', filter, params);
     others.forEach(({ key, value }, index) => {
       sql += ` and exists (select 1 from ${this.tags} as other${index} where other${index}.tag = ? and other${index}.ts = first.ts and other${index}.log_id = first.log_id)`;
       params.push(tagOf(key, value));
@@ -180,17 +173,9 @@ export class SqlLogStore implements LogStore {
   private taggedIds(filter: LogFilter, params: SqlValue[]): string {
     const selects: string[] = [];
     for (const { key, value } of filter.metadata ?? []) {
-      let sql = `select ts, log_id from ${this.tags} where tag = ?`;
+      const sql = `select ts, log_id from ${this.tags} where tag = ?`;
       params.push(tagOf(key, value));
-      if (filter.from !== undefined) {
-        sql += ' and ts >= ?';
-        params.push(filter.from);
-      }
-      if (filter.to !== undefined) {
-        sql += ' and ts < ?';
-        params.push(filter.to);
-      }
-      selects.push(sql);
+      selects.push(sql + timeRange('ts', filter, params));
     }
     // Intersecting (ts, log_id), the key's own order under one tag, merges the lists without sorting them.
     return `select log_id from (${selects.join(' intersect ')})`;
@@ -319,4 +304,18 @@ const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttf
 
 function toBoolean(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't';
+}
+
+/** ` and <column> >= ? and <column> < ?` for the filter's time range (either bound may be absent); pushes its parameters. */
+function timeRange(column: string, filter: LogFilter, params: SqlValue[]): string {
+  let sql = '';
+  if (filter.from !== undefined) {
+    sql += ` and ${column} >= ?`;
+    params.push(filter.from);
+  }
+  if (filter.to !== undefined) {
+    sql += ` and ${column} < ?`;
+    params.push(filter.to);
+  }
+  return sql;
 }
