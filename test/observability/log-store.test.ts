@@ -68,3 +68,25 @@ logStoreSuite('postgres', async () => {
     },
   };
 });
+
+test('SQLite: a batch fills the tag table from its own new records, not by reading the whole log', async () => {
+  const db = new Database(':memory:');
+  try {
+    const store = new SqlLogStore(sqliteDatabase(db));
+    await store.migrate();
+    await store.insert(FIXTURE);
+    const plan = db
+      .prepare(`explain query plan ${store.sqliteBatch.tags}`)
+      .all(0)
+      .map((row) => (row as { detail: string }).detail);
+    // Through a kind-led index the statement would visit every request record ever logged, per batch.
+    assert.ok(plan.some((step) => /^SEARCH logs USING INTEGER PRIMARY KEY \(rowid>\?\)/.test(step)), plan.join('\n'));
+    const tagged = db.prepare('select tag, log_id from tollgate_request_log_tags order by log_id, tag').all() as { tag: string; log_id: number }[];
+    const last = (db.prepare('select max(id) as id from tollgate_request_logs').get() as { id: number }).id;
+    await store.insert([{ ...FIXTURE[0]!, request_id: 'later', metadata: { env: 'staging' } }]);
+    const added = (db.prepare('select tag, log_id from tollgate_request_log_tags order by log_id, tag').all() as { tag: string; log_id: number }[]).slice(tagged.length);
+    assert.deepEqual(added, [{ tag: `${Buffer.from('env').toString('hex').toUpperCase()}=staging`, log_id: last + 1 }]);
+  } finally {
+    db.close();
+  }
+});

@@ -123,11 +123,14 @@ function kindIndexes(dialect: 'sqlite' | 'postgres'): string[] {
 
 /**
  * The SQLite tag rows of request records (`<hex of the key>=<value>`: unambiguous whatever the key
- * holds), as an insert; callers add a condition on `logs.id`.
+ * holds), as an insert; callers add a condition on `logs.id`, which must choose the rows: the unary
+ * `+` keeps the planner from answering `kind = 'request'` through a kind-led index instead, which
+ * read every request record in the log for each batch (the writer's cost grew with the log: 61 µs
+ * of CPU per record at 200,000 records against 23 µs through the id range).
  */
 export function tagRows(prefix: string): string {
   return `insert or ignore into ${prefix}request_log_tags (tag, ts, log_id)
-    select hex(tags.key) || '=' || tags.value, logs.ts, logs.id from ${prefix}request_logs as logs, json_each(logs.metadata) as tags where logs.kind = 'request'`;
+    select hex(tags.key) || '=' || tags.value, logs.ts, logs.id from ${prefix}request_logs as logs, json_each(logs.metadata) as tags where +logs.kind = 'request'`;
 }
 
 /**
