@@ -1,3 +1,5 @@
+import { isoTime } from './iso-time.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -44,7 +46,7 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < threshold) return;
-    const head = `{"time":"${new Date().toISOString()}","level":"${level}","msg":${JSON.stringify(message)}`;
+    const head = `{"time":"${isoTime(Date.now())}","level":"${level}","msg":${JSON.stringify(message)}`;
     const rest = fields === undefined ? '{}' : serializeFields(fields);
     buffer.push(rest.length <= 2 ? `${head}}\n` : `${head},${rest.slice(1)}\n`);
     if (buffer.length >= MAX_BUFFERED_LINES) return flush();

@@ -1,3 +1,4 @@
+import { isoTime } from '../../server/iso-time.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { ERROR_CODES, totalTokens, type ChatRequest } from '../../spec/index.js';
 import { capContent } from './redact.js';
@@ -67,7 +68,7 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     kind: 'request',
     attempt: 0,
     parent_request_id: null,
-    timestamp: new Date(context.receivedAt).toISOString(),
+    timestamp: isoTime(context.receivedAt),
     surface: context.surface,
     operation: context.operation,
     virtual_key_id: principal?.keyId ?? null,

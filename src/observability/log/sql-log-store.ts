@@ -1,3 +1,4 @@
+import { isoTimeMs } from '../../server/iso-time.js';
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
@@ -184,7 +185,7 @@ export class SqlLogStore implements LogStore {
   /** A record as the statement's parameters, in column order. */
   values(record: RequestRecord): SqlValue[] {
     return RECORD_COLUMNS.map((column) => {
-      if (column === 'timestamp') return Date.parse(record.timestamp);
+      if (column === 'timestamp') return isoTimeMs(record.timestamp);
       if (column === 'metadata') return JSON.stringify(record.metadata);
       return record[column];
     });

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isoTime, isoTimeMs } from '../../src/server/iso-time.js';
+
+test('isoTime writes what Date#toISOString writes, across seconds, days, years and the edges', () => {
+  const times = [0, 1, 999, 1000, 1001, 59_999, 86_399_999, 86_400_000, 951_782_400_000, 1_764_479_999_999, 1_764_480_000_000, Date.now(), -1, -1000, -1001, -62_167_219_200_000, 253_402_300_799_999];
+  for (const ms of times) assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+  // Fractional milliseconds (performance.now()-based times) round down, as Date does.
+  assert.equal(isoTime(1_764_480_000_123.9), new Date(1_764_480_000_123).toISOString());
+  // Outside four-digit years it defers to Date, so its six-digit years and its RangeError stay.
+  assert.equal(isoTime(253_402_300_800_000), new Date(253_402_300_800_000).toISOString());
+  assert.throws(() => isoTime(Number.NaN), RangeError);
+});
+
+test('isoTime reuses the second it last wrote and still changes with it', () => {
+  const base = 1_764_480_000_000;
+  assert.equal(isoTime(base + 5), '2025-11-30T05:20:00.005Z');
+  assert.equal(isoTime(base + 42), '2025-11-30T05:20:00.042Z');
+  assert.equal(isoTime(base + 1_500), '2025-11-30T05:20:01.500Z');
+  assert.equal(isoTime(base + 999), '2025-11-30T05:20:00.999Z');
+});
+
+test('isoTimeMs reads back any ISO text as Date.parse does', () => {
+  const base = 1_764_480_000_000;
+  for (const ms of [base, base + 7, base + 999, base + 1_000, 0, 253_402_300_799_999]) {
+    const text = isoTime(ms);
+    assert.equal(isoTimeMs(text), ms, text);
+  }
+  isoTime(base);
+  // Same second as the cached one but not isoTime's own spelling: still right.
+  for (const text of ['2025-11-30T05:20:00.5Z', '2025-11-30T05:20:00.abcZ', '2025-11-30T05:20:00.-12Z', '2025-11-30T05:20:00. 12Z', '2025-11-30T05:20:00.123+01:00', '2025-11-30T05:20:00Z', 'nonsense']) {
+    assert.deepEqual(isoTimeMs(text), Date.parse(text), text);
+  }
+});
