@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
 import { SqlLogStore } from '../../src/observability/log/sql-log-store.js';
+import { RECORD_COLUMNS, type RequestRecord } from '../../src/observability/log/request-record.js';
 import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js';
 import { createLogger } from '../../src/server/logger.js';
 import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
@@ -89,4 +90,14 @@ test('SQLite: a batch fills the tag table from its own new records, not by readi
   } finally {
     db.close();
   }
+});
+
+test('SqlLogStore.values lists a record in RECORD_COLUMNS order, the stored columns', () => {
+  const store = new SqlLogStore(sqliteDatabase(new Database(':memory:')));
+  // Every column gets a value of its own, so a swapped pair would show.
+  const distinct = Object.fromEntries(RECORD_COLUMNS.map((column, index) => [column, `value-${index}`])) as unknown as RequestRecord;
+  distinct.timestamp = '2026-11-30T05:00:00.000Z';
+  distinct.metadata = { index: '10' };
+  const expected = RECORD_COLUMNS.map((column, index) => (column === 'timestamp' ? Date.parse(distinct.timestamp) : column === 'metadata' ? '{"index":"10"}' : `value-${index}`));
+  assert.deepEqual(store.values(distinct), expected);
 });

@@ -182,13 +182,19 @@ export class SqlLogStore implements LogStore {
     return `select log_id from (${selects.join(' intersect ')})`;
   }
 
-  /** A record as the statement's parameters, in column order. */
-  values(record: RequestRecord): SqlValue[] {
-    return RECORD_COLUMNS.map((column) => {
-      if (column === 'timestamp') return isoTimeMs(record.timestamp);
-      if (column === 'metadata') return JSON.stringify(record.metadata);
-      return record[column];
-    });
+  /**
+   * A record as the statement's parameters, in RECORD_COLUMNS order (a test holds the two
+   * together). Spelled out rather than mapped over the column names: a property read by a
+   * variable name is a megamorphic lookup, 34 of them per record on the event loop.
+   */
+  values(r: RequestRecord): SqlValue[] {
+    return [
+      r.request_id, r.kind, r.attempt, r.parent_request_id, isoTimeMs(r.timestamp), r.surface, r.operation,
+      r.virtual_key_id, r.team_id, r.customer_id, JSON.stringify(r.metadata), r.provider, r.model, r.requested_model,
+      r.key_id, r.status, r.error_code, r.error_type, r.error_message, r.stop_reason, r.latency_ms, r.ttft_ms,
+      r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.total_tokens,
+      r.cost_usd, r.cache_hit, r.stream, r.attempts, r.request_content, r.response_content,
+    ];
   }
 
   private toRecord(row: Record<string, unknown>): RequestRecord {
