@@ -71,14 +71,35 @@ export function femtoFromUsd(usd: number | string): FemtoUsd {
 export function formatUsd(amount: FemtoUsd): string {
   const negative = amount < 0n;
   const magnitude = negative ? -amount : amount;
+  const sign = negative ? '-' : '';
+  // Up to about $9 the amount is a safe integer as a double, and integer arithmetic on doubles is
+  // exact there: the same digits without bigint division and toString (a request's cost is here).
+  if (magnitude <= MAX_SAFE_FEMTO) {
+    const femto = Number(magnitude);
+    const whole = Math.floor(femto / FEMTO_PER_USD_NUMBER);
+    const fraction = femto - whole * FEMTO_PER_USD_NUMBER;
+    return fraction === 0 ? `${sign}${whole}` : `${sign}${whole}.${trimZeros(String(fraction).padStart(FEMTO_DIGITS, '0'))}`;
+  }
   const whole = magnitude / FEMTO_PER_USD;
-  const fraction = (magnitude % FEMTO_PER_USD).toString().padStart(FEMTO_DIGITS, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+  const fraction = trimZeros((magnitude % FEMTO_PER_USD).toString().padStart(FEMTO_DIGITS, '0'));
+  return `${sign}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
 /** The nearest double to an exact amount, for display and JSON; never sum these. */
 export function usdNumber(amount: FemtoUsd): number {
+  // A safe integer divided by 10^15 (both exact doubles) is rounded once, correctly: the nearest
+  // double to the exact quotient, which is what parsing the exact decimal text gives.
+  if (amount <= MAX_SAFE_FEMTO && amount >= -MAX_SAFE_FEMTO) return Number(amount) / FEMTO_PER_USD_NUMBER;
   return Number(formatUsd(amount));
+}
+
+const MAX_SAFE_FEMTO = BigInt(Number.MAX_SAFE_INTEGER);
+const FEMTO_PER_USD_NUMBER = 1e15;
+
+function trimZeros(digits: string): string {
+  let end = digits.length;
+  while (end > 0 && digits.charCodeAt(end - 1) === 48) end--;
+  return digits.slice(0, end);
 }
 
 /**

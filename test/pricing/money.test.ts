@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { femtoFromUsd, femtoPerToken, formatUsd, MoneyFormatError, nanoFromFemto, parseScaledDecimal, usdNumber } from '../../src/pricing/money.js';
 
 describe('money', () => {
@@ -32,4 +32,26 @@ describe('money', () => {
     assert.equal(nanoFromFemto(1_500_000n), 2n);
     assert.equal(nanoFromFemto(-1_500_000n), -2n);
   });
+});
+
+test('formatUsd and usdNumber give the same answers below and above the safe-integer range', () => {
+  // The reference: bigint arithmetic and the decimal text parsed by Number.
+  const reference = (amount: bigint) => {
+    const negative = amount < 0n;
+    const magnitude = negative ? -amount : amount;
+    const fraction = (magnitude % 10n ** 15n).toString().padStart(15, '0').replace(/0+$/, '');
+    return `${negative ? '-' : ''}${magnitude / 10n ** 15n}${fraction ? `.${fraction}` : ''}`;
+  };
+  const safe = BigInt(Number.MAX_SAFE_INTEGER);
+  const amounts = [0n, 1n, 10n, 75n, 999n, 10n ** 15n, 10n ** 15n + 1n, 9_200_000_000_000n, 123_456_789_012_345n, safe - 1n, safe, safe + 1n, safe * 7n + 3n, 10n ** 30n + 5n];
+  let seed = 42;
+  for (let index = 0; index < 2_000; index++) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    amounts.push(BigInt(seed) * BigInt(seed % 1_000_003) * (index % 3 === 0 ? 1n : 977n));
+  }
+  for (const amount of [...amounts, ...amounts.map((value) => -value)]) {
+    const text = reference(amount);
+    assert.equal(formatUsd(amount), text, String(amount));
+    assert.equal(usdNumber(amount), Number(text), String(amount));
+  }
 });
