@@ -34,12 +34,23 @@ const NO_ADMISSION: Admission = { settle() {}, release() {} };
  * The pipeline's Governance hooks: authentication by virtual key, model/provider authorization,
  * and admission against every level's limits with one atomic reservation.
  */
+/** Presented keys whose hash is kept (see GovernanceHooks.knownHashes). */
+const MAX_KNOWN_HASHES = 4_096;
+
 export class GovernanceHooks implements Governance {
   /** Requests already counted against key/team/customer request limits (retries are not counted again). */
   private readonly counted = new ContextSlot<true>();
   private readonly providerScopes = new Map<string, LimitScope>();
   /** Entity record (replaced, never edited, on change) → its limits as a scope. */
   private readonly scopes = new WeakMap<object, LimitScope>();
+
+  /**
+   * Presented key → its SHA-256, for keys that were found: a client sends the same key on every
+   * request, and hashing it cost about 2% of a request's CPU. Only the hash is ever compared (the
+   * registry decides on it each time: revoked or rotated keys fail as before); unknown keys are
+   * not remembered, so guessing cannot fill this. Cleared when full.
+   */
+  private readonly knownHashes = new Map<string, string>();
 
   constructor(private options: GovernanceHooksOptions) {
     for (const name of Object.keys(options.providers)) this.refreshProvider(name);
@@ -80,13 +91,21 @@ export class GovernanceHooks implements Governance {
       throw new GatewayError('invalid_api_key', 'Send a virtual key as `Authorization: Bearer <key>`, `x-api-key`, `x-goog-api-key` or `x-tollgate-key`.');
     }
     const now = this.options.now();
-    const entry = this.options.registry.findByHash(hashKey(value), now);
+    const hash = this.knownHashes.get(value) ?? hashKey(value);
+    const entry = this.options.registry.findByHash(hash, now);
     if (entry === undefined) throw new GatewayError('invalid_api_key', 'The virtual key is not valid.');
+    this.rememberHash(value, hash);
     if (!entry.record.active) throw new GatewayError('key_inactive', `The virtual key \`${entry.record.id}\` has been deactivated.`);
     if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
       throw new GatewayError('key_expired', `The virtual key \`${entry.record.id}\` expired at ${new Date(entry.expiresAt).toISOString()}.`);
     }
     return entry;
+  }
+
+  private rememberHash(value: string, hash: string): void {
+    if (this.knownHashes.has(value)) return;
+    if (this.knownHashes.size >= MAX_KNOWN_HASHES) this.knownHashes.clear();
+    this.knownHashes.set(value, hash);
   }
 
   authorize(context: RequestContext, plan: RoutePlan): RoutePlan {
