@@ -9,6 +9,11 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /**
+   * A line whose fields the caller has already written as JSON members (`"a":1,"b":"x"`, no
+   * braces; empty for none): for the one line per request, whose fields are known in advance.
+   */
+  fieldsJson(level: LogLevel, message: string, members: string): void;
   /** Writes whatever is buffered. */
   flush(): void;
 }
@@ -44,11 +49,8 @@ export function createLogger(options: LoggerOptions): Logger {
     buffer = [];
     write(text);
   };
-  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < threshold) return;
-    const head = `{"time":"${isoTime(Date.now())}","level":"${level}","msg":${JSON.stringify(message)}`;
-    const rest = fields === undefined ? '{}' : serializeFields(fields);
-    buffer.push(rest.length <= 2 ? `${head}}\n` : `${head},${rest.slice(1)}\n`);
+  const push = (line: string) => {
+    buffer.push(line);
     if (buffer.length >= MAX_BUFFERED_LINES) return flush();
     if (!scheduled) {
       scheduled = true;
@@ -56,11 +58,22 @@ export function createLogger(options: LoggerOptions): Logger {
       else setImmediate(flush);
     }
   };
+  const head = (level: LogLevel, message: string) => `{"time":"${isoTime(Date.now())}","level":"${level}","msg":${JSON.stringify(message)}`;
+  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+    if (RANK[level] < threshold) return;
+    const rest = fields === undefined ? '{}' : serializeFields(fields);
+    push(rest.length <= 2 ? `${head(level, message)}}\n` : `${head(level, message)},${rest.slice(1)}\n`);
+  };
+  const fieldsJson = (level: LogLevel, message: string, members: string) => {
+    if (RANK[level] < threshold) return;
+    push(members.length === 0 ? `${head(level, message)}}\n` : `${head(level, message)},${members}}\n`);
+  };
   return {
     debug: (message, fields) => log('debug', message, fields),
     info: (message, fields) => log('info', message, fields),
     warn: (message, fields) => log('warn', message, fields),
     error: (message, fields) => log('error', message, fields),
+    fieldsJson,
     flush,
   };
 }
