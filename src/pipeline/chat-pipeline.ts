@@ -115,8 +115,12 @@ export class Pipeline {
         const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
         attempt.keyId = result.keyId;
         attempt.status = 200;
-        this.serve(context, target, result.response.usage, admission);
-        sink.complete(context, result.response);
+        this.serve(context, target, result.response.usage);
+        try {
+          sink.complete(context, result.response);
+        } finally {
+          admission?.settle(context.usage, context.cost);
+        }
         return true;
       });
     } catch (error) {
@@ -185,9 +189,14 @@ export class Pipeline {
       const first = result.response.choices[0];
       context.finishReason = first?.finishReason;
       if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-      this.serve(context, target, result.response.usage, admission);
+      this.serve(context, target, result.response.usage);
       const passthrough = sink.dialect === target.provider.adapter.chatCodec.dialect;
-      sink.complete(context, result.response, passthrough ? result.raw : undefined);
+      // The answer goes out first; charging the budgets and counters is not the caller's wait.
+      try {
+        sink.complete(context, result.response, passthrough ? result.raw : undefined);
+      } finally {
+        admission?.settle(context.usage, context.cost);
+      }
       return true;
     }
     return this.stream(context, target, result, started, attempt, sink, admission);
@@ -254,24 +263,28 @@ export class Pipeline {
       // The caller got part of an answer: the log's stop reason says it was cut short.
       context.finishReason = { unified: 'error', raw: streamError.code };
     }
-    this.settle(context, target, usage, admission);
-    if (streamError !== undefined) this.reportAttempt(context, { target, ok: false, error: streamError, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });
-    if (!context.signal.aborted) sink.endStream(passthrough && streamError === undefined);
+    this.price(context, target, usage);
+    try {
+      if (streamError !== undefined) this.reportAttempt(context, { target, ok: false, error: streamError, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });
+      if (!context.signal.aborted) sink.endStream(passthrough && streamError === undefined);
+    } finally {
+      admission?.settle(context.usage, context.cost);
+    }
     return true;
   }
 
-  private serve(context: RequestContext, target: Target, usage: Usage | undefined, admission: Admission | undefined): void {
+  /** Marks `target` as the one that served and prices the usage; the caller settles the admission once the answer is out. */
+  private serve(context: RequestContext, target: Target, usage: Usage | undefined): void {
     context.served = target;
     this.setServedHeaders(context, target);
-    this.settle(context, target, usage, admission);
+    this.price(context, target, usage);
     // An unpriced model (or a provider that sent no usage) is served, and says its cost is unknown rather than $0.
     context.responseHeaders['x-tollgate-cost'] = context.cost?.known ? (context.cost.exact ?? formatUsd(context.cost.usd)) : COST_UNKNOWN;
   }
 
-  private settle(context: RequestContext, target: Target, usage: Usage | undefined, admission: Admission | undefined): void {
+  private price(context: RequestContext, target: Target, usage: Usage | undefined): void {
     context.usage = usage;
     context.cost = this.parts.costs?.cost(target, usage);
-    admission?.settle(usage, context.cost);
   }
 
   private setServedHeaders(context: RequestContext, target: Target): void {
