@@ -130,13 +130,17 @@ export class HttpServer {
     const timer = setTimeout(() => controller.abort(new Error('request timeout')), this.options.requestTimeoutMs);
     timer.unref();
     const limit = this.options.maxBodyBytes;
+    let query: URLSearchParams | undefined;
     const exchange: HttpExchange = {
       request,
       response,
       requestId,
       method,
       path,
-      query: new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)),
+      // Parsed on first use: chat routes never read it, and URLSearchParams is not free.
+      get query() {
+        return (query ??= new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)));
+      },
       params,
       signal: controller.signal,
       readJson: () => readJsonBody(request, limit),
