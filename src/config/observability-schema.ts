@@ -89,8 +89,14 @@ export const observabilitySchema = z.strictObject({
   /** Records waiting to be written; past half of it content is dropped, past all of it records are. */
   queue_size: z.number().int().positive().default(10_000),
   /** Records written per batch. */
-  batch_size: z.number().int().positive().default(500),
-  flush_interval_ms: z.number().int().positive().default(100),
+  batch_size: z.number().int().positive().default(1_000),
+  /**
+   * How often the queue is written. Each SQLite transaction rewrites the newest page of every
+   * index, so fewer, larger batches cost less per record (bench:log-writes: 1,000 records per
+   * batch took about a fifth less CPU per record than 300). Admin queries flush first, so they
+   * never miss a record that is still queued.
+   */
+  flush_interval_ms: z.number().int().positive().default(250),
   /** Serve Prometheus metrics on GET /metrics. */
   metrics: z.boolean().default(true),
   /** When set, /metrics requires `Authorization: Bearer <metrics_token>`; otherwise it is open. */
