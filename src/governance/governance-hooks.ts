@@ -11,7 +11,7 @@ import { actualAmounts, addScopeLines, type LimitScope, type LineInfo } from './
 import { refusalError } from './limit-errors.js';
 import { authorizePlan } from './model-access.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
-import type { LimitLine, SpendStore } from './spend-store.js';
+import type { Awaitable, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
 
 export interface GovernanceHooksOptions {
   registry: EntityRegistry;
@@ -125,7 +125,8 @@ export class GovernanceHooks implements Governance {
     }
   }
 
-  async admit(context: RequestContext, target: Target, estimate: AdmissionEstimate): Promise<Admission> {
+  /** Synchronous on an in-memory spend store; a promise when the store is remote (Redis). */
+  admit(context: RequestContext, target: Target, estimate: AdmissionEstimate): Admission | Promise<Admission> {
     const { store, now: clock, registry } = this.options;
     const now = clock();
     const usd = estimate.maxCostUsd ?? this.options.unpricedRequestUsd;
@@ -153,7 +154,20 @@ export class GovernanceHooks implements Governance {
     if (providerScope !== undefined) addScopeLines(providerScope, { usd, tokens, countRequest: true }, now, lines, infos);
     if (lines.length === 0) return NO_ADMISSION;
 
-    const result = await reserveOrExplain(store, lines, now, this.options.reservationTtlMs);
+    let reserved: Awaitable<ReserveResult>;
+    try {
+      reserved = store.reserve(lines, now, this.options.reservationTtlMs);
+    } catch (error) {
+      throw ledgerError(error);
+    }
+    if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => Promise.reject(ledgerError(error)));
+    return this.admitted(context, reserved, lines, infos, usd, tokens, now, firstCount);
+  }
+
+  /** The admission for a reservation the store answered (or the refusal it explains). */
+  private admitted(context: RequestContext, result: ReserveResult, lines: LimitLine[], infos: LineInfo[], usd: number, tokens: number, now: number, firstCount: boolean): Admission {
+    const store = this.options.store;
+    const principal = context.principal;
     if (!result.ok) throw refusalError(infos[result.index]!, result.state, lines[result.index]!.amount, now);
     if (firstCount && principal !== undefined) this.counted.set(context, true);
     this.setRateLimitHeaders(context, result.remaining, infos);
@@ -258,11 +272,8 @@ export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal
 }
 
 /** A ledger that cannot answer refuses the request (never lets it through unmetered), and says why. */
-async function reserveOrExplain(store: SpendStore, ...args: Parameters<SpendStore['reserve']>): Promise<Awaited<ReturnType<SpendStore['reserve']>>> {
-  try {
-    return await store.reserve(...args);
-  } catch (error) {
-    if (GatewayError.is(error)) throw error;
-    throw new GatewayError('ledger_unavailable', 'The spend ledger is unreachable, so budgets and rate limits cannot be checked; the request was refused. Retry shortly.', { retryAfterMs: 1000, cause: error });
-  }
+/** A store failure as the caller sees it: refused, because the limits cannot be checked. */
+function ledgerError(error: unknown): GatewayError {
+  if (GatewayError.is(error)) return error;
+  return new GatewayError('ledger_unavailable', 'The spend ledger is unreachable, so budgets and rate limits cannot be checked; the request was refused. Retry shortly.', { retryAfterMs: 1000, cause: error });
 }

@@ -43,7 +43,7 @@ export interface CounterSnapshot {
   credit: number;
 }
 
-type Awaitable<T> = T | Promise<T>;
+export type Awaitable<T> = T | Promise<T>;
 
 export interface SpendStore {
   /** Atomically: refuses with the first line that cannot take its amount, or reserves all of them. */

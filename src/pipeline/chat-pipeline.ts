@@ -36,10 +36,22 @@ export class Pipeline {
     this.parts.costs = parts.costs;
   }
 
-  /** Identifies the caller; surfaces call it before reading the body into the spec. */
-  async authenticate(context: RequestContext): Promise<void> {
+  /**
+   * Identifies the caller; surfaces call it before reading the body into the spec. Returns a
+   * promise only when governance answers with one (a key store that must be asked), so the usual
+   * in-memory lookup costs the request no extra microtask.
+   */
+  authenticate(context: RequestContext): Promise<void> | undefined {
     const governance = this.parts.governance;
-    if (governance !== undefined) context.principal = await governance.authenticate(context);
+    if (governance === undefined) return undefined;
+    const principal = governance.authenticate(context);
+    if (principal instanceof Promise) {
+      return principal.then((found) => {
+        context.principal = found;
+      });
+    }
+    context.principal = principal;
+    return undefined;
   }
 
   /** The plan for a model, narrowed to what the caller may use. */
@@ -144,7 +156,9 @@ export class Pipeline {
     let outcome: AttemptOutcome | undefined;
     let lastError: GatewayError | undefined;
     for (;;) {
-      const target = await session.next(outcome);
+      // Awaited only when it is a promise: the router answers synchronously unless it backs off.
+      const next = session.next(outcome);
+      const target = next instanceof Promise ? await next : next;
       if (target === undefined) break;
       if (context.signal.aborted) throw new GatewayError('upstream_stream_error', 'The caller went away.', { status: 499 });
       const attempt: Attempt = { target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0, upstream: false };
@@ -154,7 +168,8 @@ export class Pipeline {
       try {
         if (governance !== undefined) {
           const reservedOutput = costs === undefined ? maxOutputTokens : costs.reservedOutput(target, maxOutputTokens);
-          admission = await governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+          const admitted = governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+          admission = admitted instanceof Promise ? await admitted : admitted;
         }
         attempt.upstream = true;
         const served = await run(target, attempt, admission, started);

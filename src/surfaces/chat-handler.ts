@@ -26,7 +26,8 @@ export function createChatHandler(options: ChatHandlerOptions): HttpHandler {
     const context = contextFor(exchange, surface, 'chat');
     const sink = new DialectSink(exchange, codec, alwaysIncludeUsage);
     try {
-      await pipeline.authenticate(context);
+      const authenticating = pipeline.authenticate(context);
+      if (authenticating !== undefined) await authenticating;
       // Per-request fallbacks may also come as a header, so callers can add them without touching the body.
       const request = withHeaderFallbacks(decode(await exchange.readJson(), exchange), exchange.request.headers);
       if (request.includeUsage === true) sink.includeUsage = true;
