@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,4 +101,21 @@ test('SqlLogStore.values lists a record in RECORD_COLUMNS order, the stored colu
   distinct.metadata = { index: '10' };
   const expected = RECORD_COLUMNS.map((column, index) => (column === 'timestamp' ? Date.parse(distinct.timestamp) : column === 'metadata' ? '{"index":"10"}' : `value-${index}`));
   assert.deepEqual(store.values(distinct), expected);
+});
+
+test('the SQLite writer thread runs at a lower priority than the gateway (nice 10), the gateway thread unchanged', async (t) => {
+  if (process.platform !== 'linux') return t.diagnostic('per-thread nice values are read from /proc on Linux');
+  const { store, cleanup } = await sqliteFile();
+  try {
+    await store.insert(FIXTURE.slice(0, 1));
+    const nice = (tid: string) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const values = readdirSync('/proc/self/task').map(nice);
+    assert.equal(nice(String(process.pid)), 0);
+    assert.equal(values.filter((value) => value === 10).length, 1, `nice values: ${values.join(', ')}`);
+  } finally {
+    await cleanup();
+  }
 });
