@@ -1,3 +1,4 @@
+import type { DroppableField } from './dropped-fields.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, StreamPart } from '../spec/index.js';
 
 /** One event of an upstream or downstream event stream (SSE, or a decoded AWS event-stream frame). */
@@ -46,6 +47,8 @@ export interface ChatCodec {
   decodeRequest(body: unknown): ChatRequest;
   /** Spec → wire body for `upstreamModel`. */
   encodeRequest(request: ChatRequest, upstreamModel: string): Record<string, unknown>;
+  /** Spec fields `encodeRequest` drops because the dialect has no place for them (named to the caller in a warning). */
+  readonly droppedFields?: readonly DroppableField[];
 
   decodeResponse(body: unknown): ChatResponse;
   encodeResponse(response: ChatResponse, model: string): unknown;

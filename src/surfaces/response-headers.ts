@@ -1,3 +1,4 @@
+import { droppedFieldNames } from '../codecs/dropped-fields.js';
 import type { RequestContext } from '../pipeline/context.js';
 
 /**
@@ -8,8 +9,11 @@ export function responseHeaders(context: RequestContext): Record<string, string>
   const headers = context.responseHeaders;
   const request = context.chatRequest;
   const served = context.served;
-  if (request?.extra !== undefined && served !== undefined && request.extraDialect !== served.provider.adapter.chatCodec.dialect) {
-    const fields = Object.keys(request.extra);
+  if (request !== undefined && served !== undefined) {
+    const codec = served.provider.adapter.chatCodec;
+    // Modelled fields the upstream's dialect has no place for, then unmodelled ones from another dialect.
+    const fields = droppedFieldNames(request, codec.droppedFields);
+    if (request.extra !== undefined && request.extraDialect !== codec.dialect) fields.push(...Object.keys(request.extra));
     if (fields.length > 0) context.warnings.push(`dropped fields ${served.provider.adapter.type} does not support: ${fields.join(', ')}`);
   }
   if (context.warnings.length > 0) headers['x-tollgate-warning'] = context.warnings.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);

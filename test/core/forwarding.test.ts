@@ -74,6 +74,23 @@ test('other dialects: unsupported fields are dropped with a warning header', asy
   assert.equal((anthropicFake.requests.at(-1)!.body as Record<string, unknown>).logit_bias, undefined);
 });
 
+test('other dialects: known parameters the provider has no place for are named in the warning too', async () => {
+  const { response } = await client.chat.completions
+    .create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], seed: 7, presence_penalty: 0.5, response_format: { type: 'json_object' }, logit_bias: { '1': 1 } })
+    .withResponse();
+  assert.equal(response.headers.get('x-tollgate-warning'), 'dropped fields anthropic does not support: seed, presence_penalty, response_format (json_object), logit_bias');
+  const sent = anthropicFake.requests.at(-1)!.body as Record<string, unknown>;
+  assert.equal(sent.seed, undefined);
+  assert.equal(sent.presence_penalty, undefined);
+
+  // The same parameters to a provider that takes them: no warning, and they are sent.
+  const direct = await client.chat.completions.create({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }], seed: 7, presence_penalty: 0.5 }).withResponse();
+  assert.equal(direct.response.headers.get('x-tollgate-warning'), null);
+  const forwarded = openaiFake.requests.at(-1)!.body as Record<string, unknown>;
+  assert.equal(forwarded.seed, 7);
+  assert.equal(forwarded.presence_penalty, 0.5);
+});
+
 for (const [name, model, fake] of [['same dialect', 'openai/gpt-4o', () => openaiFake], ['re-encoded', 'anthropic/claude-sonnet-4-5', () => anthropicFake]] as const) {
   test(`a caller that disconnects mid-stream cancels the upstream request (${name})`, async () => {
     const upstream = fake();

@@ -1,3 +1,4 @@
+import { FREQUENCY_PENALTY, JSON_OBJECT_FORMAT, PRESENCE_PENALTY, SEED } from '../dropped-fields.js';
 import type { ChatCodec } from '../codec.js';
 import { decodeRequest } from './decode-request.js';
 import { decodeResponse } from './decode-response.js';
@@ -13,6 +14,7 @@ import { ANTHROPIC_DIALECT } from './wire-types.js';
  * and inbound for callers that speak it (Claude Code).
  */
 export const anthropicMessagesCodec: ChatCodec = {
+  droppedFields: [SEED, PRESENCE_PENALTY, FREQUENCY_PENALTY, JSON_OBJECT_FORMAT],
   dialect: ANTHROPIC_DIALECT,
   decodeRequest,
   encodeRequest,

@@ -184,7 +184,8 @@ function isAnthropicModel(modelId: string): boolean {
  * - `toolChoice: none` has no Converse word: the choice is left out, and the tools too unless the
  *   history holds tool calls (Converse then requires `toolConfig`).
  * - `responseFormat` json_schema is refused (no portable Converse field); json_object is dropped.
- * - `seed`, penalties and `user` have no Converse equivalent and are dropped; `n` > 1 is refused.
+ * - `seed`, penalties, `user` and `parallelToolCalls` have no Converse equivalent and are dropped;
+ *   `n` > 1 is refused.
  */
 export function encodeRequest(request: ChatRequest, upstreamModel: string): Record<string, unknown> {
   if (request.n !== undefined && request.n > 1) throw new GatewayError('unsupported_parameter', 'Bedrock returns one choice per request; n must be 1.', { param: 'n' });

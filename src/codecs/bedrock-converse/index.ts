@@ -1,3 +1,4 @@
+import { FREQUENCY_PENALTY, JSON_OBJECT_FORMAT, PARALLEL_TOOL_CALLS, PRESENCE_PENALTY, SEED, USER } from '../dropped-fields.js';
 import type { ChatCodec } from '../codec.js';
 import { decodeRequest } from './decode-request.js';
 import { decodeResponse } from './decode-response.js';
@@ -13,6 +14,7 @@ import { BEDROCK_CONVERSE_DIALECT } from './wire-types.js';
  * directions. The model lives in the URL, so encodeRequest leaves it out of the body.
  */
 export const bedrockConverseCodec: ChatCodec = {
+  droppedFields: [SEED, PRESENCE_PENALTY, FREQUENCY_PENALTY, USER, PARALLEL_TOOL_CALLS, JSON_OBJECT_FORMAT],
   dialect: BEDROCK_CONVERSE_DIALECT,
   decodeRequest,
   encodeRequest,

@@ -1,3 +1,4 @@
+import { PARALLEL_TOOL_CALLS, USER } from '../dropped-fields.js';
 import type { ChatCodec } from '../codec.js';
 import { decodeGeminiRequest } from './decode-request.js';
 import { decodeGeminiResponse } from './decode-response.js';
@@ -13,6 +14,7 @@ import { GeminiStreamEncoder } from './stream-encoder.js';
  * reads the `model` (and `stream`) the surface injects into the body.
  */
 export const geminiCodec: ChatCodec = {
+  droppedFields: [USER, PARALLEL_TOOL_CALLS],
   dialect: 'gemini',
   decodeRequest: decodeGeminiRequest,
   encodeRequest: (request) => encodeGeminiRequest(request),

@@ -1,3 +1,4 @@
+import { TOP_K } from '../dropped-fields.js';
 import type { ChatCodec } from '../codec.js';
 import { decodeChatRequest, OPENAI_CHAT_DIALECT } from './decode-request.js';
 import { decodeChatResponse } from './decode-response.js';
@@ -9,6 +10,7 @@ import { OpenAIChatStreamEncoder } from './stream-encoder.js';
 
 /** OpenAI Chat Completions (`/v1/chat/completions`), inbound and outbound. */
 export const openaiChatCodec: ChatCodec = {
+  droppedFields: [TOP_K],
   dialect: OPENAI_CHAT_DIALECT,
   decodeRequest: decodeChatRequest,
   encodeRequest: encodeChatRequest,

@@ -1,3 +1,4 @@
+import { FREQUENCY_PENALTY, PRESENCE_PENALTY, SEED, TOP_K } from '../dropped-fields.js';
 import type { ChatCodec } from '../codec.js';
 import { decodeOpenAIError, encodeOpenAIError } from '../openai-chat/error.js';
 import { decodeResponsesRequest } from './decode-request.js';
@@ -14,6 +15,7 @@ import { OPENAI_RESPONSES_DIALECT } from './wire.js';
  * `unsupported_parameter`. Errors use the same envelope as Chat Completions.
  */
 export const openaiResponsesCodec: ChatCodec = {
+  droppedFields: [SEED, PRESENCE_PENALTY, FREQUENCY_PENALTY, TOP_K],
   dialect: OPENAI_RESPONSES_DIALECT,
   decodeRequest: decodeResponsesRequest,
   encodeRequest: encodeResponsesRequest,
