@@ -24,3 +24,14 @@ test("the caller's x-request-id is kept when it is a sane token, replaced otherw
   assert.match(requestIdFrom('x'.repeat(129)), UUID_V7);
   assert.match(requestIdFrom(undefined), UUID_V7);
 });
+
+test('ids of the same millisecond are unique and every random position takes every value it may', () => {
+  const at = Date.parse('2026-11-30T06:00:00.000Z');
+  const ids = Array.from({ length: 20_000 }, () => timeOrderedId(at));
+  assert.equal(new Set(ids).size, ids.length);
+  for (const id of ids) assert.match(id, UUID_V7);
+  // Positions 15–17, 20–22 and 24–35 are random hex; 19 is the variant (8, 9, a or b).
+  const randomPositions = [15, 16, 17, 20, 21, 22, ...Array.from({ length: 12 }, (_, index) => 24 + index)];
+  for (const position of randomPositions) assert.equal(new Set(ids.map((id) => id[position])).size, 16, `position ${position}`);
+  assert.deepEqual([...new Set(ids.map((id) => id[19]))].sort(), ['8', '9', 'a', 'b']);
+});
