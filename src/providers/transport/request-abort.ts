@@ -17,22 +17,32 @@ export class RequestSignal extends EventEmitter implements AbortSignal {
   aborted = false;
   reason: unknown = undefined;
   onabort: ((this: AbortSignal, event: Event) => unknown) | null = null;
-  /** EventTarget-style listeners → the emitter listener that calls each (so removing works). */
-  private targetListeners: Map<AbortListener, (event: Event) => void> | undefined;
+  /** Listener objects (`{ handleEvent }`) → the function registered for each; functions are registered as they are. */
+  private objectListeners: Map<AbortListener, (event: Event) => void> | undefined;
 
   throwIfAborted(): void {
     if (this.aborted) throw this.reason;
   }
 
+  /**
+   * EventTarget's `addEventListener` for `abort`: a function is registered on the emitter as it is
+   * (undici, which prefers this method when a signal has it, and Node's abortable APIs pass
+   * functions), once when asked; adding the same listener twice is ignored, as on an EventTarget.
+   */
   addEventListener(type: string, listener: AbortListener | null, options?: ListenerOptions): void {
     if (type !== 'abort' || listener === null) return;
-    const listeners = (this.targetListeners ??= new Map());
-    if (listeners.has(listener)) return;
     const once = typeof options === 'object' && options.once === true;
+    if (typeof listener === 'function') {
+      if (this.listenerCount('abort', listener) > 0) return;
+      if (once) this.once('abort', listener);
+      else this.on('abort', listener);
+      return;
+    }
+    const listeners = (this.objectListeners ??= new Map());
+    if (listeners.has(listener)) return;
     const call = (event: Event) => {
       if (once) this.removeEventListener('abort', listener);
-      if (typeof listener === 'function') listener.call(this, event);
-      else listener.handleEvent(event);
+      listener.handleEvent(event);
     };
     listeners.set(listener, call);
     this.on('abort', call);
@@ -40,9 +50,13 @@ export class RequestSignal extends EventEmitter implements AbortSignal {
 
   removeEventListener(type: string, listener: AbortListener | null): void {
     if (type !== 'abort' || listener === null) return;
-    const call = this.targetListeners?.get(listener);
+    if (typeof listener === 'function') {
+      this.removeListener('abort', listener);
+      return;
+    }
+    const call = this.objectListeners?.get(listener);
     if (call === undefined) return;
-    this.targetListeners!.delete(listener);
+    this.objectListeners!.delete(listener);
     this.removeListener('abort', call);
   }
 
