@@ -114,8 +114,9 @@ export class HttpTransport {
 
 /**
  * An upstream answer as the pipeline reads it. A class rather than an object literal with a
- * getter: V8 kept such literals, and what they reach, alive through young-generation collections
- * and promoted them (see the HTTP server's Exchange).
+ * getter: such a literal gets a map of its own in V8's old generation, which keeps the getter's
+ * closure (the undici response, its body) alive through young-generation collections until a full
+ * one (see the HTTP server's Exchange).
  */
 class UndiciResponse implements UpstreamHttpResponse {
   readonly status: number;
