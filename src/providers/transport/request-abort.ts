@@ -8,9 +8,7 @@ type ListenerOptions = Parameters<AbortSignal['addEventListener']>[2];
  * interface, so both kinds of listener work on it. undici takes an EventEmitter with `aborted` and
  * `reason` as a request's `signal`; on an AbortSignal (an EventTarget) adding and removing that
  * listener cost several microseconds per upstream call, and building the AbortSignal itself about
- * 2% of a request's CPU, and its objects outlived the request in V8's young generation more than
- * anything else the request made (the sampling heap profiler's top entry among promoted objects).
- * Everything the gateway does with a request's signal (`aborted`, `reason`, abort listeners,
+ * 2% of a request's CPU. Everything the gateway does with a request's signal (`aborted`, `reason`, abort listeners,
  * undici) works on this; it is not an `instanceof AbortSignal`, and `AbortSignal.any` will not take it.
  */
 export class RequestSignal extends EventEmitter implements AbortSignal {
