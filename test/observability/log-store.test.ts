@@ -12,7 +12,7 @@ import { RECORD_COLUMNS, type RequestRecord } from '../../src/observability/log/
 import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js';
 import { createLogger } from '../../src/server/logger.js';
 import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
-import { FIXTURE, logStoreSuite } from './log-store-suite.js';
+import { FIXTURE, logStoreSuite, record } from './log-store-suite.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from './postgres.js';
 
 logStoreSuite('memory', async () => ({ store: new MemoryLogStore(), cleanup: async () => {} }));
@@ -70,6 +70,41 @@ logStoreSuite('postgres', async () => {
     },
   };
 });
+
+/** More records than one SQLite insert statement takes (sqliteBatch.chunk), and a remainder. */
+function largeBatch(size: number): RequestRecord[] {
+  return Array.from({ length: size }, (_, index) =>
+    record({ request_id: `batch-${String(index).padStart(3, '0')}`, timestamp: new Date(Date.parse('2025-04-01T00:00:00.000Z') + index * 1000).toISOString(), stream: index % 2 === 1, latency_ms: index + 0.5, metadata: { n: String(index) } }),
+  );
+}
+
+async function sqliteConnection() {
+  const db = new Database(':memory:');
+  const store = new SqlLogStore(sqliteDatabase(db));
+  await store.migrate();
+  return { store, cleanup: async () => void db.close() };
+}
+
+for (const [name, open] of [
+  ['SQLite connection', sqliteConnection],
+  ['SQLite writer thread', () => sqliteFile()],
+] as const) {
+  test(`${name}: a batch larger than one insert statement is stored whole, in order, each field and tag intact`, async () => {
+    const { store, cleanup } = await open();
+    try {
+      const size = new SqlLogStore(sqliteDatabase(new Database(':memory:'))).sqliteBatch.chunk * 2 + 7;
+      const batch = largeBatch(size);
+      await store.insert(batch);
+      const page = await store.query({ filter: {}, sort: 'timestamp', order: 'asc', limit: 500, offset: 0 });
+      assert.equal(page.total, size);
+      assert.deepEqual(page.logs, batch);
+      const last = await store.query({ filter: { metadata: [{ key: 'n', value: String(size - 1) }] }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 });
+      assert.deepEqual(last.logs.map((entry) => entry.request_id), [batch[size - 1]!.request_id]);
+    } finally {
+      await cleanup();
+    }
+  });
+}
 
 test('SQLite: a batch fills the tag table from its own new records, not by reading the whole log', async () => {
   const db = new Database(':memory:');

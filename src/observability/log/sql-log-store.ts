@@ -1,21 +1,36 @@
-import { isoTimeMs } from '../../server/iso-time.js';
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
 import type { LogPage, LogStore } from './log-store.js';
 import { REQUEST_LOG_MIGRATIONS, tagRows } from './request-log-migrations.js';
+import { recordValues, STORED_COLUMNS } from './record-values.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
-const STORED_COLUMNS = RECORD_COLUMNS.map((column) => (column === 'timestamp' ? 'ts' : column));
 const INSERT_CHUNK = 400;
+/**
+ * Records per insert statement on SQLite (bench:log-writes): one statement per record paid the
+ * statement's start and the binding call for each; a few dozen per statement amortize both while
+ * keeping the parameter count (34 each) far below SQLite's limit.
+ */
+const SQLITE_INSERT_CHUNK = 32;
 
 /** See SqlLogStore.sqliteBatch. */
 export interface SqliteBatchStatements {
   /** `select max(id) as id …` before the batch. */
   readonly lastId: string;
-  /** One record's insert; parameters from `values()`. */
+  /**
+   * `insert or fail into … values `, followed by one `row` per record, comma-separated, at most
+   * `chunk` of them. `or fail`: a statement that may abort after writing some of its rows needs a
+   * statement journal, written to a temporary file (seven times the system calls per record);
+   * on failure the whole batch's transaction is rolled back anyway.
+   */
+  readonly insert: string;
+  readonly chunk: number;
+  /** One record's placeholders, `(?, ?, …)`; its parameters are `values()`, in order. */
   readonly row: string;
+  /** Parameters per record. */
+  readonly columns: number;
   /** Fills the tag table from the rows after the given id. */
   readonly tags: string;
 }
@@ -41,33 +56,34 @@ export class SqlLogStore implements LogStore {
 
   /**
    * How a batch is written on SQLite, as statements, so a writer on another connection
-   * (sqlite-insert-worker.ts) does exactly what `insert` does: note the last id, insert each row,
-   * then fill the tag table from the new rows in one statement (a statement per tag cost a third
-   * more per record).
+   * (sqlite-insert-worker.ts) does exactly what `insert` does: note the last id, insert the rows
+   * (`chunk` per statement), then fill the tag table from the new rows in one statement (a
+   * statement per tag cost a third more per record).
    */
   get sqliteBatch(): SqliteBatchStatements {
     return {
       lastId: `select max(id) as id from ${this.table}`,
-      row: `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values (${STORED_COLUMNS.map(() => '?').join(', ')})`,
+      insert: `insert or fail into ${this.table} (${STORED_COLUMNS.join(', ')}) values `,
+      chunk: SQLITE_INSERT_CHUNK,
+      row: `(${STORED_COLUMNS.map(() => '?').join(', ')})`,
+      columns: STORED_COLUMNS.length,
       tags: `${tagRows(this.prefix)} and logs.id > ?`,
     };
   }
 
   async insert(records: readonly RequestRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const row = `(${STORED_COLUMNS.map(() => '?').join(', ')})`;
+    const batch = this.sqliteBatch;
     await this.database.transaction(async (transaction) => {
-      if (transaction.dialect === 'sqlite') {
-        const batch = this.sqliteBatch;
-        const last = await transaction.query<{ id: number | null }>(batch.lastId);
-        for (const record of records) await transaction.execute(batch.row, this.values(record));
-        await transaction.execute(batch.tags, [last[0]?.id ?? 0]);
-        return;
+      const sqlite = transaction.dialect === 'sqlite';
+      const last = sqlite ? ((await transaction.query<{ id: number | null }>(batch.lastId))[0]?.id ?? 0) : 0;
+      const chunkSize = sqlite ? batch.chunk : INSERT_CHUNK;
+      const insert = sqlite ? batch.insert : `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values `;
+      for (let start = 0; start < records.length; start += chunkSize) {
+        const chunk = records.slice(start, start + chunkSize);
+        await transaction.execute(insert + chunk.map(() => batch.row).join(', '), chunk.flatMap((record) => this.values(record)));
       }
-      for (let start = 0; start < records.length; start += INSERT_CHUNK) {
-        const chunk = records.slice(start, start + INSERT_CHUNK);
-        await transaction.execute(`insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values ${chunk.map(() => row).join(', ')}`, chunk.flatMap((record) => this.values(record)));
-      }
+      if (sqlite) await transaction.execute(batch.tags, [last]);
     });
   }
 
@@ -182,19 +198,9 @@ export class SqlLogStore implements LogStore {
     return `select log_id from (${selects.join(' intersect ')})`;
   }
 
-  /**
-   * A record as the statement's parameters, in RECORD_COLUMNS order (a test holds the two
-   * together). Spelled out rather than mapped over the column names: a property read by a
-   * variable name is a megamorphic lookup, 34 of them per record on the event loop.
-   */
-  values(r: RequestRecord): SqlValue[] {
-    return [
-      r.request_id, r.kind, r.attempt, r.parent_request_id, isoTimeMs(r.timestamp), r.surface, r.operation,
-      r.virtual_key_id, r.team_id, r.customer_id, JSON.stringify(r.metadata), r.provider, r.model, r.requested_model,
-      r.key_id, r.status, r.error_code, r.error_type, r.error_message, r.stop_reason, r.latency_ms, r.ttft_ms,
-      r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.total_tokens,
-      r.cost_usd, r.cache_hit, r.stream, r.attempts, r.request_content, r.response_content,
-    ];
+  /** A record as the insert's parameters (see recordValues). */
+  values(record: RequestRecord): SqlValue[] {
+    return recordValues(record);
   }
 
   private toRecord(row: Record<string, unknown>): RequestRecord {

@@ -7,10 +7,14 @@ import type { SqliteBatchStatements } from './sql-log-store.js';
 /** How much lower than the gateway's threads the writer runs (nice value). */
 const WRITER_NICE = 10;
 
-/** What the gateway sends: one batch of rows, each the insert statement's parameters. */
+/**
+ * What the gateway sends: one batch, its records' parameters end to end in one flat array
+ * (`statements.columns` each, see appendRecordValues). One array, not one per record: the copy
+ * between the threads, and the garbage it leaves on both sides, then hold one object per batch.
+ */
 export interface InsertBatch {
   id: number;
-  rows: SqlValue[][];
+  values: SqlValue[];
 }
 
 /** The answer to a batch: stored, or why not. */
@@ -47,18 +51,35 @@ database.pragma('journal_mode = WAL');
 database.pragma('synchronous = NORMAL');
 database.pragma('busy_timeout = 5000');
 const lastId = database.prepare(statements.lastId);
-const insert = database.prepare(statements.row);
 const tags = database.prepare(statements.tags);
-const insertAll = database.transaction((rows: SqlValue[][]) => {
+
+/** Multi-row inserts by record count: the full chunk, and each batch's remainder as it comes. */
+const inserts = new Map<number, Database.Statement>();
+function insertOf(records: number): Database.Statement {
+  let statement = inserts.get(records);
+  if (statement === undefined) {
+    statement = database.prepare(statements.insert + Array.from({ length: records }, () => statements.row).join(', '));
+    inserts.set(records, statement);
+  }
+  return statement;
+}
+
+const insertAll = database.transaction((values: SqlValue[]) => {
   const last = (lastId.get() as { id: number | null } | undefined)?.id ?? 0;
-  for (const row of rows) insert.run(row.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)));
+  // SQLite takes no booleans.
+  for (let index = 0; index < values.length; index++) if (typeof values[index] === 'boolean') values[index] = values[index] ? 1 : 0;
+  const perStatement = statements.chunk * statements.columns;
+  for (let start = 0; start < values.length; start += perStatement) {
+    const parameters = values.length <= perStatement ? values : values.slice(start, start + perStatement);
+    insertOf(parameters.length / statements.columns).run(parameters);
+  }
   tags.run(last);
 });
 
 parentPort!.on('message', (batch: InsertBatch) => {
   let done: InsertDone;
   try {
-    insertAll(batch.rows);
+    insertAll(batch.values);
     done = { id: batch.id };
   } catch (error) {
     done = { id: batch.id, error: error instanceof Error ? error.message : String(error) };

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../server/logger.js';
+import type { SqlValue } from '../storage/sql-database.js';
+import { appendRecordValues } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogQuery } from './log-filter.js';
 import type { LogPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
@@ -52,7 +54,9 @@ export class WorkerLogStore implements LogStore {
     const worker = this.worker;
     if (worker === undefined) return this.store.insert(records);
     if (records.length === 0) return Promise.resolve();
-    const batch: InsertBatch = { id: this.nextId++, rows: records.map((record) => this.store.values(record)) };
+    const values: SqlValue[] = [];
+    for (const record of records) appendRecordValues(record, values);
+    const batch: InsertBatch = { id: this.nextId++, values };
     let settle: Pick<Pending, 'resolve' | 'reject'> | undefined;
     const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     this.pending.set(batch.id, { records, done, ...settle! });
