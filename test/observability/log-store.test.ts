@@ -9,6 +9,7 @@ import pg from 'pg';
 import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
 import { SqlLogStore } from '../../src/observability/log/sql-log-store.js';
 import { RECORD_COLUMNS, type RequestRecord } from '../../src/observability/log/request-record.js';
+import { RETENTION_RECORDS_PER_STEP } from '../../src/observability/log/sqlite-retention.js';
 import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js';
 import { createLogger } from '../../src/server/logger.js';
 import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
@@ -37,7 +38,23 @@ async function sqliteFile(workerPath?: (directory: string) => string) {
     db.close();
     await rm(directory, { recursive: true, force: true });
   };
-  return { store, logger, lines, cleanup };
+  return { store, logger, lines, cleanup, db };
+}
+
+/** An SQLite file written on the gateway's own connection. */
+async function sqliteConnectionWithFile() {
+  const directory = await mkdtemp(join(tmpdir(), 'tollgate-log-store-'));
+  const db = new Database(join(directory, 'log.db'));
+  const store = new SqlLogStore(sqliteDatabase(db));
+  await store.migrate();
+  return {
+    store,
+    db,
+    cleanup: async () => {
+      db.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
 }
 
 logStoreSuite('sqlite file, writer thread', async () => {
@@ -100,6 +117,59 @@ for (const [name, open] of [
       assert.deepEqual(page.logs, batch);
       const last = await store.query({ filter: { metadata: [{ key: 'n', value: String(size - 1) }] }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 });
       assert.deepEqual(last.logs.map((entry) => entry.request_id), [batch[size - 1]!.request_id]);
+    } finally {
+      await cleanup();
+    }
+  });
+}
+
+test('SQLite retention finds old records and tag rows through indexes, never by reading the table', async () => {
+  const db = new Database(':memory:');
+  try {
+    const store = new SqlLogStore(sqliteDatabase(db));
+    await store.migrate();
+    const plan = (sql: string, ...params: unknown[]) =>
+      db
+        .prepare(`explain query plan ${sql}`)
+        .all(...params)
+        .map((row) => (row as { detail: string }).detail)
+        .join('\n');
+    const retention = store.sqliteRetention;
+    assert.match(plan(retention.records, 'request', 0, 10), /SEARCH tollgate_request_logs USING COVERING INDEX tollgate_request_logs_ts \(kind=\? AND ts<\?\)/);
+    assert.doesNotMatch(plan(retention.records, 'request', 0, 10), /SCAN tollgate_request_logs\b/);
+    assert.match(plan(retention.nextTag, ''), /SEARCH tollgate_request_log_tags USING PRIMARY KEY \(tag>\?\)/);
+    assert.match(plan(retention.tagRows, 'x', 0), /SEARCH tollgate_request_log_tags USING PRIMARY KEY \(tag=\? AND ts<\?\)/);
+  } finally {
+    db.close();
+  }
+});
+
+for (const [name, open] of [
+  ['SQLite connection', sqliteConnectionWithFile],
+  ['SQLite writer thread', () => sqliteFile()],
+] as const) {
+  test(`${name}: a retention sweep larger than one step deletes every old record and its tag rows, and nothing newer`, async () => {
+    const { store, cleanup, db } = await open();
+    try {
+      const old = Date.parse('2025-01-01T00:00:00.000Z');
+      const fresh = Date.parse('2025-06-01T00:00:00.000Z');
+      const oldCount = RETENTION_RECORDS_PER_STEP * 2 + 50;
+      const records = [
+        ...Array.from({ length: oldCount }, (_, index) => record({ request_id: `old-${index}`, timestamp: new Date(old + index).toISOString(), metadata: { user: `u${index % 300}`, env: 'prod' } })),
+        ...Array.from({ length: 30 }, (_, index) => record({ request_id: `new-${index}`, timestamp: new Date(fresh + index).toISOString(), metadata: { user: `u${index}`, env: 'prod' } })),
+        record({ request_id: 'old-retried', kind: 'attempt', attempt: 1, parent_request_id: 'old-0', timestamp: new Date(old).toISOString() }),
+      ];
+      for (let start = 0; start < records.length; start += 1000) await store.insert(records.slice(start, start + 1000));
+      assert.equal(await store.deleteBefore(fresh), oldCount + 1);
+      const left = await store.query({ filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 100, offset: 0 });
+      assert.deepEqual(
+        left.logs.map((entry) => entry.request_id),
+        Array.from({ length: 30 }, (_, index) => `new-${index}`),
+      );
+      const tagged = await store.query({ filter: { metadata: [{ key: 'env', value: 'prod' }] }, sort: 'timestamp', order: 'asc', limit: 100, offset: 0 });
+      assert.equal(tagged.total, 30);
+      // Two tags per remaining record; none left behind by the deleted ones.
+      assert.equal((db.prepare('select count(*) as n from tollgate_request_log_tags').get() as { n: number }).n, 60);
     } finally {
       await cleanup();
     }

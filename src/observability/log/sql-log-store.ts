@@ -4,6 +4,7 @@ import { compareRows } from './aggregate-records.js';
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
 import type { LogPage, LogStore } from './log-store.js';
 import { REQUEST_LOG_MIGRATIONS, tagRows } from './request-log-migrations.js';
+import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
 import { recordValues, STORED_COLUMNS } from './record-values.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
@@ -164,8 +165,18 @@ export class SqlLogStore implements LogStore {
   }
 
   async deleteBefore(epochMs: number): Promise<number> {
-    if (this.database.dialect === 'sqlite') await this.database.execute(`delete from ${this.tags} where ts < ?`, [epochMs]);
+    if (this.database.dialect === 'sqlite') return deleteInSteps(this.database, this.sqliteRetention, epochMs);
     return this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
+  }
+
+  /** How a retention sweep runs on SQLite (see deleteInSteps), also on the writer thread. */
+  get sqliteRetention(): SqliteRetentionStatements {
+    return {
+      records: `delete from ${this.table} where id in (select id from ${this.table} where kind = ? and ts < ? limit ?)`,
+      kinds: ['request', 'attempt'],
+      nextTag: `select tag from ${this.tags} where tag > ? order by tag limit 1`,
+      tagRows: `delete from ${this.tags} where tag = ? and ts < ?`,
+    };
   }
 
   /**

@@ -1,7 +1,8 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { SqlValue } from '../storage/sql-database.js';
+import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
+import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
 import type { SqliteBatchStatements } from './sql-log-store.js';
 
 /** How much lower than the gateway's threads the writer runs (nice value). */
@@ -17,24 +18,32 @@ export interface InsertBatch {
   values: SqlValue[];
 }
 
-/** The answer to a batch: stored, or why not. */
+/** Asks for a retention sweep (records that arrived before `deleteBefore`, epoch milliseconds). */
+export interface DeleteRequest {
+  id: number;
+  deleteBefore: number;
+}
+
+/** The answer to a batch or a sweep: done (with the records deleted, for a sweep), or why not. */
 export interface InsertDone {
   id: number;
   error?: string;
+  deleted?: number;
 }
 
 export interface InsertWorkerData {
   path: string;
   statements: SqliteBatchStatements;
+  retention: SqliteRetentionStatements;
 }
 
 /**
- * Runs the request log's SQLite inserts on a thread of their own, on a second connection to the
+ * Runs the request log's SQLite inserts, and its retention sweeps, on a thread of their own, on a second connection to the
  * same file (WAL lets the gateway's connection keep reading meanwhile). better-sqlite3 is
  * synchronous: on the main thread a batch insert, and the fsync of a checkpoint, would stall every
  * request in flight.
  */
-const { path, statements } = workerData as InsertWorkerData;
+const { path, statements, retention } = workerData as InsertWorkerData;
 
 // A background writer: when the cores are busy, requests go first. On Linux the nice value is
 // per thread, so this lowers this thread only (by 10: the scheduler then gives it about a tenth of
@@ -76,7 +85,16 @@ const insertAll = database.transaction((values: SqlValue[]) => {
   tags.run(last);
 });
 
-parentPort!.on('message', (batch: InsertBatch) => {
+/** Sweeps run in steps (deleteInSteps), so batches that arrive meanwhile are stored between them. */
+function sweep(request: DeleteRequest): void {
+  deleteInSteps(sqliteDatabase(database), retention, request.deleteBefore).then(
+    (deleted) => parentPort!.postMessage({ id: request.id, deleted } satisfies InsertDone),
+    (error: unknown) => parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies InsertDone),
+  );
+}
+
+parentPort!.on('message', (batch: InsertBatch | DeleteRequest) => {
+  if ('deleteBefore' in batch) return sweep(batch);
   let done: InsertDone;
   try {
     insertAll(batch.values);

@@ -5,19 +5,20 @@ import { appendRecordValues } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogQuery } from './log-filter.js';
 import type { LogPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
-import type { InsertBatch, InsertDone, InsertWorkerData } from './sqlite-insert-worker.js';
+import type { DeleteRequest, InsertBatch, InsertDone, InsertWorkerData } from './sqlite-insert-worker.js';
 import type { SqlLogStore } from './sql-log-store.js';
 
 interface Pending {
-  records: readonly RequestRecord[];
-  done: Promise<void>;
-  resolve(): void;
+  /** What the gateway's own connection does instead, should the thread fail first. */
+  fallback(): Promise<number | void>;
+  done: Promise<number | void>;
+  resolve(result: number | void): void;
   reject(error: Error): void;
 }
 
 /**
- * The SQLite request log with its writes on a worker thread (sqlite-insert-worker.ts) and its
- * reads, migrations and retention on the gateway's own connection. Should the worker fail, writes
+ * The SQLite request log with its writes (inserts and retention sweeps) on a worker thread
+ * (sqlite-insert-worker.ts) and its reads and migrations on the gateway's own connection. Should the worker fail, writes
  * go back to the gateway's connection: records are never lost to a dead thread.
  */
 export class WorkerLogStore implements LogStore {
@@ -30,7 +31,7 @@ export class WorkerLogStore implements LogStore {
     path: string,
     private readonly logger: Logger,
   ) {
-    const data: InsertWorkerData = { path, statements: store.sqliteBatch };
+    const data: InsertWorkerData = { path, statements: store.sqliteBatch, retention: store.sqliteRetention };
     // The thread holds one batch at a time; a small heap keeps its memory flat under load.
     const worker = new Worker(new URL('./sqlite-insert-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
     worker.unref();
@@ -38,7 +39,7 @@ export class WorkerLogStore implements LogStore {
       const waiting = this.pending.get(done.id);
       if (waiting === undefined) return;
       this.pending.delete(done.id);
-      if (done.error === undefined) waiting.resolve();
+      if (done.error === undefined) waiting.resolve(done.deleted);
       else waiting.reject(new Error(done.error));
     });
     worker.on('error', (error) => this.abandon(error));
@@ -57,11 +58,8 @@ export class WorkerLogStore implements LogStore {
     const values: SqlValue[] = [];
     for (const record of records) appendRecordValues(record, values);
     const batch: InsertBatch = { id: this.nextId++, values };
-    let settle: Pick<Pending, 'resolve' | 'reject'> | undefined;
-    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    this.pending.set(batch.id, { records, done, ...settle! });
-    worker.postMessage(batch);
-    return done;
+    const done = this.send(worker, batch, () => this.store.insert(records));
+    return done.then(() => {});
   }
 
   query(query: LogQuery): Promise<LogPage> {
@@ -72,8 +70,20 @@ export class WorkerLogStore implements LogStore {
     return this.store.aggregate(query);
   }
 
-  deleteBefore(epochMs: number): Promise<number> {
-    return this.store.deleteBefore(epochMs);
+  /** Retention runs on the writer thread too: a sweep is writes, and long ones. */
+  async deleteBefore(epochMs: number): Promise<number> {
+    const worker = this.worker;
+    if (worker === undefined) return this.store.deleteBefore(epochMs);
+    const request: DeleteRequest = { id: this.nextId++, deleteBefore: epochMs };
+    return (await this.send(worker, request, () => this.store.deleteBefore(epochMs))) ?? 0;
+  }
+
+  private send(worker: Worker, message: InsertBatch | DeleteRequest, fallback: Pending['fallback']): Promise<number | void> {
+    let settle: Pick<Pending, 'resolve' | 'reject'> | undefined;
+    const done = new Promise<number | void>((resolve, reject) => (settle = { resolve, reject }));
+    this.pending.set(message.id, { fallback, done, ...settle! });
+    worker.postMessage(message);
+    return done;
   }
 
   /** Stops the thread once the batches sent to it are stored. */
@@ -90,7 +100,7 @@ export class WorkerLogStore implements LogStore {
     this.worker = undefined;
     this.logger.error('request log writer thread failed; writing on the main thread from now on', { error });
     // Batches the thread did not confirm are written here (one it stored just before failing would be written twice).
-    for (const waiting of this.pending.values()) this.store.insert(waiting.records).then(waiting.resolve, waiting.reject);
+    for (const waiting of this.pending.values()) waiting.fallback().then(waiting.resolve, waiting.reject);
     this.pending.clear();
   }
 }

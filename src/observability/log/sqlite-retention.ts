@@ -1,0 +1,53 @@
+import type { SqlDatabase } from '../storage/sql-database.js';
+
+/** The statements of a retention sweep on SQLite (SqlLogStore.sqliteRetention). */
+export interface SqliteRetentionStatements {
+  /** Deletes up to `limit` records of one kind older than a cut-off: `[kind, epochMs, limit]`, through the (kind, ts) index. */
+  readonly records: string;
+  /** The record kinds, each swept through the index on its own. */
+  readonly kinds: readonly string[];
+  /** The first tag after the given one (`''` for the first): one primary-key step. */
+  readonly nextTag: string;
+  /** Deletes one tag's rows older than a cut-off: `[tag, epochMs]`, a primary-key range. */
+  readonly tagRows: string;
+}
+
+/** Records deleted per statement: each step is a short transaction that other writers can queue behind. */
+export const RETENTION_RECORDS_PER_STEP = 2_000;
+/** Tags whose old rows are deleted per transaction. */
+const RETENTION_TAGS_PER_STEP = 200;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes records (and their tag rows) that arrived before `epochMs`, in bounded steps with a turn
+ * of the event loop between them, so a sweep never holds SQLite's write lock for long: the writer
+ * thread's inserts, and the gateway's own writes to the same file (the audit log), wait at most one
+ * step. One `delete … where ts < ?` instead read the whole table (`ts` leads no index) and deleted
+ * a day of records in one transaction. The tag table is keyed by tag first; its old rows are found
+ * tag by tag, each a range of its primary key. Returns the number of records deleted.
+ */
+export async function deleteInSteps(database: SqlDatabase, statements: SqliteRetentionStatements, epochMs: number): Promise<number> {
+  let deleted = 0;
+  for (const kind of statements.kinds) {
+    for (;;) {
+      const count = await database.execute(statements.records, [kind, epochMs, RETENTION_RECORDS_PER_STEP]);
+      deleted += count;
+      if (count < RETENTION_RECORDS_PER_STEP) break;
+      await nextTurn();
+    }
+  }
+  let tag: string | undefined = '';
+  while (tag !== undefined) {
+    tag = await database.transaction(async (transaction) => {
+      let current: string | undefined = tag;
+      for (let step = 0; step < RETENTION_TAGS_PER_STEP && current !== undefined; step++) {
+        current = (await transaction.query<{ tag: string }>(statements.nextTag, [current]))[0]?.tag;
+        if (current !== undefined) await transaction.execute(statements.tagRows, [current, epochMs]);
+      }
+      return current;
+    });
+    if (tag !== undefined) await nextTurn();
+  }
+  return deleted;
+}
