@@ -2,7 +2,7 @@ import { adminRoutes } from '../admin/admin-auth.js';
 import type { AuditSink } from '../admin/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
-import { blockedRequestAudit } from './blocked-request-audit.js';
+import { BlockedRequestAudit } from './blocked-request-audit.js';
 import { registerBudgetAlertFeed } from './budget-alert-feed.js';
 import { registerBudgetSnapshot } from './budget-snapshot.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
@@ -101,10 +101,11 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   };
   let timer = startTimer(settings.flush_interval_ms);
 
+  const blocked = new BlockedRequestAudit(audit, { now });
   return {
     name: 'governance',
     governance: governanceHooks,
-    observers: [blockedRequestAudit(audit)],
+    observers: [blocked],
     routes: [
       ...usageRoutes(governanceHooks, registry, spend, now),
       ...adminRoutes(context.config.admin.token, governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers })),
@@ -134,6 +135,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      blocked.close();
       await service.flush().catch(() => {});
       await alerts.drain();
       await ledger.close();

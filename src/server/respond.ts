@@ -8,18 +8,25 @@ export const renderOpenAIError: ErrorRenderer = (error) => ({
 });
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  writeJson(response, status, body, { ...headers });
+}
+
+/** sendJson with a header object of the caller's own, which it completes and hands to Node. */
+function writeJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string | number>): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   if (response.headersSent) {
     response.end();
     return;
   }
-  response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  headers['content-type'] = 'application/json';
+  headers['content-length'] = Buffer.byteLength(text);
+  response.writeHead(status, headers);
   response.end(text);
 }
 
 /** Sends `error` in the route's envelope with its status, `Retry-After` and extra headers. */
 export function sendError(response: ServerResponse, error: GatewayError, render: ErrorRenderer = renderOpenAIError, headers: Record<string, string> = {}): void {
-  const extra: Record<string, string> = { ...headers, ...error.headers, 'x-tollgate-error-code': error.code };
-  if (error.retryAfterMs !== undefined) extra['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
-  sendJson(response, error.status, render(error), extra);
+  const all: Record<string, string | number> = { ...headers, ...error.headers, 'x-tollgate-error-code': error.code };
+  if (error.retryAfterMs !== undefined) all['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  writeJson(response, error.status, render(error), all);
 }
