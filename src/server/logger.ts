@@ -18,10 +18,21 @@ export interface Logger {
   flush(): void;
 }
 
+/** Where lines go when `write` is not given: a stream that may buffer (stdout on a pipe does). */
+export interface LogStream {
+  write(text: string): boolean;
+  /** Bytes accepted and not yet handed to the operating system. */
+  readonly writableLength: number;
+}
+
 export interface LoggerOptions {
   level: LogLevel;
-  /** Where lines go; stdout by default. */
+  /** Where lines go, as a function that takes them whatever happens (tests). */
   write?: (text: string) => void;
+  /** Where lines go otherwise; stdout by default. */
+  stream?: LogStream;
+  /** Bytes the stream may hold unwritten before lines are dropped (and counted); 16 MiB by default. */
+  maxBacklogBytes?: number;
   /**
    * Gather lines for up to this many milliseconds before writing them (0: at the end of the
    * event-loop turn). On a file, stdout writes are synchronous: at low concurrency every request
@@ -31,6 +42,32 @@ export interface LoggerOptions {
 }
 
 const MAX_BUFFERED_LINES = 512;
+const DEFAULT_MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Writes to `stream` unless it already holds `maxBacklogBytes` unwritten: stdout on a pipe is
+ * asynchronous, and a log collector that stops reading would otherwise grow the gateway's memory
+ * until it failed. Dropped text is counted, and the first write after the stream caught up starts
+ * with a line saying how much was lost. (On a file or a terminal stdout writes synchronously and
+ * never holds anything back.)
+ */
+function boundedWrite(stream: LogStream, maxBacklogBytes: number): (text: string) => void {
+  let droppedLines = 0;
+  let droppedBytes = 0;
+  return (text) => {
+    if (stream.writableLength >= maxBacklogBytes) {
+      for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) droppedLines++;
+      droppedBytes += Buffer.byteLength(text);
+      return;
+    }
+    if (droppedLines > 0) {
+      stream.write(`{"time":"${isoTime(Date.now())}","level":"warn","msg":"log lines dropped","lines":${droppedLines},"bytes":${droppedBytes},"reason":"the log output was not being read"}\n`);
+      droppedLines = 0;
+      droppedBytes = 0;
+    }
+    stream.write(text);
+  };
+}
 
 /**
  * Structured JSON lines, one per event. Lines are buffered and written together (at the end of the
@@ -38,7 +75,7 @@ const MAX_BUFFERED_LINES = 512;
  */
 export function createLogger(options: LoggerOptions): Logger {
   const threshold = RANK[options.level];
-  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const write = options.write ?? boundedWrite(options.stream ?? process.stdout, options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES);
   const coalesceMs = options.coalesceMs ?? 0;
   let buffer: string[] = [];
   let scheduled = false;

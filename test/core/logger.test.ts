@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Writable } from 'node:stream';
 import { createLogger } from '../../src/server/logger.js';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' = 'info') {
@@ -60,4 +61,34 @@ test('with coalesceMs, lines are gathered and written in one call once the inter
   for (let index = 0; index < 512; index++) logger.info(`line ${index}`);
   assert.equal(writes.length, 2, 'a full buffer is written without waiting');
   assert.equal(writes[1]!.trim().split('\n').length, 512);
+});
+
+test('a log output that stops reading holds at most the backlog: later lines are dropped, counted, and reported once it catches up', () => {
+  const received: string[] = [];
+  const pending: (() => void)[] = [];
+  // A stream whose reader has stalled: nothing it accepts is done until `pending` is run.
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      received.push(chunk.toString());
+      pending.push(done);
+    },
+  });
+  const logger = createLogger({ level: 'info', stream, maxBacklogBytes: 1000 });
+  for (let index = 0; index < 40; index++) {
+    logger.info('line', { index, padding: 'x'.repeat(60) });
+    logger.flush();
+  }
+  assert.ok(stream.writableLength >= 1000 && stream.writableLength < 1200, `backlog ${stream.writableLength}`);
+  while (pending.length > 0) pending.shift()!();
+  const accepted = received.join('').split('\n').filter((line) => line.length > 0).length;
+  assert.ok(accepted > 5 && accepted < 40, `accepted ${accepted}`);
+
+  logger.info('after');
+  logger.flush();
+  while (pending.length > 0) pending.shift()!();
+  const lines = received.join('').split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const report = lines[accepted]!;
+  assert.deepEqual([report.level, report.msg, report.lines], ['warn', 'log lines dropped', 40 - accepted]);
+  assert.equal(lines[accepted + 1]!.msg, 'after');
+  assert.equal(lines.length, accepted + 2);
 });
