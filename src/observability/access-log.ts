@@ -15,8 +15,8 @@ export function accessLogObserver(logger: Logger): RequestObserver {
     onRequestEnd(context: RequestContext) {
       const served = context.served;
       const latency = (context.endedAt ?? performance.now()) - context.startedAt;
-      let members =
-        `"request_id":${JSON.stringify(context.id)},"method":${JSON.stringify(context.method)},"path":${JSON.stringify(context.path)}` +
+      let line =
+        `"request_id":${JSON.stringify(context.id)}${text('method', context.method)}${text('path', context.path)}` +
         `,"status":${context.status},"latency_ms":${Math.round(latency * 100) / 100}` +
         text('model', context.requestedModel) +
         text('provider', served?.provider.name) +
@@ -28,20 +28,37 @@ export function accessLogObserver(logger: Logger): RequestObserver {
         count('cost_usd', context.cost?.known ? context.cost.usd : undefined);
       const error = context.error;
       if (error !== undefined) {
-        members += `${text('error_code', error.code)}${text('error', error.message)}`;
+        line += `${text('error_code', error.code)},"error":${JSON.stringify(error.message)}`;
         if (error.code === 'internal_error') {
           // The cause may be anything (an Error, an object): the generic line serializes it.
-          logger.warn('request failed', { ...JSON.parse(`{${members}}`), cause: error.cause });
+          logger.warn('request failed', { ...JSON.parse(`{${line}}`), cause: error.cause });
           return;
         }
       }
-      logger.fieldsJson(context.status >= 500 ? 'warn' : 'info', context.status >= 500 ? 'request failed' : 'request', members);
+      logger.fieldsJson(context.status >= 500 ? 'warn' : 'info', context.status >= 500 ? 'request failed' : 'request', line);
     },
   };
 }
 
+/**
+ * `,"name":"value"` with the value JSON-escaped. The same few values (method, path, provider,
+ * model, key id) come back on almost every line: their members are kept, up to a bound, instead of
+ * escaped and joined again per request.
+ */
+const MEMBERS_KEPT = 4096;
+const members = new Map<string, Map<string, string>>();
+
 function text(name: string, value: string | undefined): string {
-  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
+  if (value === undefined) return '';
+  let byValue = members.get(name);
+  if (byValue === undefined) members.set(name, (byValue = new Map()));
+  let member = byValue.get(value);
+  if (member === undefined) {
+    member = `,"${name}":${JSON.stringify(value)}`;
+    if (byValue.size >= MEMBERS_KEPT) byValue.clear();
+    byValue.set(value, member);
+  }
+  return member;
 }
 
 /** A finite number as JSON (non-finite ones, which JSON cannot hold, are left out like absent ones). */
