@@ -28,12 +28,15 @@ test('Anthropic SDK → /anthropic → an OpenAI-dialect provider (re-encoded)',
   const message = await client.messages.create({ model: 'mock/mock-small', max_tokens: 100, system: 'be nice', messages: [{ role: 'user', content: 'hello claude' }] });
   assert.equal(message.type, 'message');
   assert.equal(message.role, 'assistant');
+  // Anthropic's ids start with msg_; the upstream's chatcmpl- id keeps its tail behind it.
+  assert.match(message.id, /^msg_[A-Za-z0-9_-]+$/);
   assert.equal(message.stop_reason, 'end_turn');
   assert.match(message.content[0]!.type === 'text' ? message.content[0]!.text : '', /hello claude/);
   assert.ok(message.usage.input_tokens > 0 && message.usage.output_tokens > 0);
 
   const stream = client.messages.stream({ model: 'mock/mock-small', max_tokens: 100, messages: [{ role: 'user', content: 'stream claude' }] });
   const final = await stream.finalMessage();
+  assert.match(final.id, /^msg_[A-Za-z0-9_-]+$/);
   assert.match(final.content[0]!.type === 'text' ? final.content[0]!.text : '', /stream claude/);
   assert.ok(final.usage.output_tokens > 0);
 });

@@ -26,12 +26,22 @@ export function encodeContent(content: readonly ContentPart[], toolCalls: readon
   return blocks;
 }
 
+/**
+ * The caller-facing message id. Anthropic's ids start with `msg_`; ids from other upstreams
+ * (`chatcmpl-…`, `resp_…`) keep their unique tail behind that prefix.
+ */
+export function messageIdOf(id: string): string {
+  if (id.startsWith('msg_')) return id;
+  const tail = id.replace(/^(chatcmpl-|resp_)/, '').replace(/[^A-Za-z0-9_-]/g, '');
+  return `msg_${tail.length > 0 ? tail : 'tollgate'}`;
+}
+
 /** Spec response → Anthropic Message, for callers of the native Anthropic surface. Only choice 0 exists in Anthropic's format. */
 export function encodeResponse(response: ChatResponse, model: string): Record<string, unknown> {
   const choice = response.choices[0];
   const stopReason = choice === undefined ? 'end_turn' : encodeStopReason(choice.finishReason);
   return {
-    id: response.id,
+    id: messageIdOf(response.id),
     type: 'message',
     role: 'assistant',
     model,

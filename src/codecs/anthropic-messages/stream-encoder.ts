@@ -1,5 +1,6 @@
 import type { StreamPart, Usage } from '../../spec/index.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import { messageIdOf } from './encode-response.js';
 import { encodeAnthropicError } from './error.js';
 import { encodeStopReason } from './finish-reason.js';
 import { encodeUsage, mergeUsageReports } from './usage.js';
@@ -97,7 +98,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     const usage = encodeUsage(this.usage);
     return frame('message_start', {
       type: 'message_start',
-      message: { id: this.options.id, type: 'message', role: 'assistant', model: this.options.model, content: [], stop_reason: null, stop_sequence: null, usage },
+      message: { id: messageIdOf(this.options.id), type: 'message', role: 'assistant', model: this.options.model, content: [], stop_reason: null, stop_sequence: null, usage },
     });
   }
 
