@@ -176,6 +176,44 @@ for (const [name, open] of [
   });
 }
 
+test('SQLite content search goes through the content index, which migration 6 fills from records stored before it and retention empties', async () => {
+  const db = new Database(':memory:');
+  try {
+    const store = new SqlLogStore(sqliteDatabase(db));
+    await store.migrate();
+    const search = async (text: string) => (await store.query({ filter: { text }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).logs.map((entry) => entry.request_id);
+    await store.insert([
+      record({ request_id: 'before-upgrade', timestamp: '2025-01-01T00:00:00.000Z', request_content: '{"q":"Where do Zebras sleep?"}', response_content: 'Standing up.' }),
+      record({ request_id: 'no-content', timestamp: '2025-01-01T00:00:01.000Z' }),
+    ]);
+    // As a database last migrated to version 5 would be: no content index yet.
+    db.exec('drop trigger tollgate_request_logs_text_delete; drop table tollgate_request_log_text');
+    db.prepare("delete from tollgate_migrations where component = 'request_log' and version = 6").run();
+    await store.migrate();
+    await store.insert([record({ request_id: 'after-upgrade', timestamp: '2025-06-01T00:00:00.000Z', response_content: 'zebras, mostly' })]);
+    assert.deepEqual(await search('ZEBRA'), ['before-upgrade', 'after-upgrade']);
+    assert.deepEqual(await search('standing'), ['before-upgrade']);
+    const plan = db
+      .prepare(`explain query plan select id from tollgate_request_logs where id in (select rowid from tollgate_request_log_text where tollgate_request_log_text match ?)`)
+      .all('"zebra"')
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+    assert.match(plan, /VIRTUAL TABLE INDEX/);
+    const indexed = () => (db.prepare('select count(*) as n from tollgate_request_log_text').get() as { n: number }).n;
+    assert.equal(indexed(), 2);
+    await store.deleteBefore(Date.parse('2025-03-01T00:00:00.000Z'));
+    assert.equal(indexed(), 1);
+    assert.deepEqual(await search('zebra'), ['after-upgrade']);
+    // The store reads the index (not the rows): without its entry the record is not found.
+    db.prepare('delete from tollgate_request_log_text').run();
+    assert.deepEqual(await search('zebra'), []);
+    // Under three characters a trigram index cannot help: the rows are read.
+    assert.deepEqual(await search('ze'), ['after-upgrade']);
+  } finally {
+    db.close();
+  }
+});
+
 test('SQLite: a batch fills the tag table from its own new records, not by reading the whole log', async () => {
   const db = new Database(':memory:');
   try {

@@ -61,6 +61,7 @@ database.pragma('synchronous = NORMAL');
 database.pragma('busy_timeout = 5000');
 const lastId = database.prepare(statements.lastId);
 const tags = database.prepare(statements.tags);
+const text = database.prepare(statements.text);
 
 /** Multi-row inserts by record count: the full chunk, and each batch's remainder as it comes. */
 const inserts = new Map<number, Database.Statement>();
@@ -83,6 +84,7 @@ const insertAll = database.transaction((values: SqlValue[]) => {
     insertOf(parameters.length / statements.columns).run(parameters);
   }
   tags.run(last);
+  text.run(last);
 });
 
 /** Sweeps run in steps (deleteInSteps), so batches that arrive meanwhile are stored between them. */
