@@ -176,7 +176,7 @@ for (const [name, open] of [
   });
 }
 
-test('SQLite content search goes through the content index, which migration 6 fills from records stored before it and retention empties', async () => {
+test('SQLite content search goes through the content index, which catches up with records stored before migration 6 and which retention empties', async () => {
   const db = new Database(':memory:');
   try {
     const store = new SqlLogStore(sqliteDatabase(db));
@@ -187,10 +187,14 @@ test('SQLite content search goes through the content index, which migration 6 fi
       record({ request_id: 'no-content', timestamp: '2025-01-01T00:00:01.000Z' }),
     ]);
     // As a database last migrated to version 5 would be: no content index yet.
-    db.exec('drop trigger tollgate_request_logs_text_delete; drop table tollgate_request_log_text');
+    db.exec('drop trigger tollgate_request_logs_text_delete; drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill');
     db.prepare("delete from tollgate_migrations where component = 'request_log' and version = 6").run();
     await store.migrate();
     await store.insert([record({ request_id: 'after-upgrade', timestamp: '2025-06-01T00:00:00.000Z', response_content: 'zebras, mostly' })]);
+    // Until the earlier records are indexed, searches read the rows: nothing is missed meanwhile.
+    assert.deepEqual(await search('ZEBRA'), ['before-upgrade', 'after-upgrade']);
+    await store.indexStoredText();
+    assert.equal((db.prepare('select count(*) as n from tollgate_request_log_text_backfill').get() as { n: number }).n, 0);
     assert.deepEqual(await search('ZEBRA'), ['before-upgrade', 'after-upgrade']);
     assert.deepEqual(await search('standing'), ['before-upgrade']);
     const plan = db
@@ -211,6 +215,37 @@ test('SQLite content search goes through the content index, which migration 6 fi
     assert.deepEqual(await search('ze'), ['after-upgrade']);
   } finally {
     db.close();
+  }
+});
+
+test('the writer thread indexes the content of records stored before migration 6, in the background', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'tollgate-log-store-'));
+  const path = join(directory, 'log.db');
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  const sql = new SqlLogStore(sqliteDatabase(db));
+  try {
+    await sql.migrate();
+    const older = Array.from({ length: 4500 }, (_, index) => record({ request_id: `older-${index}`, timestamp: new Date(Date.parse('2025-01-01T00:00:00.000Z') + index).toISOString(), response_content: index % 3 === 0 ? `answer ${index} about kubernetes` : null }));
+    await sql.insert(older);
+    db.exec('drop trigger tollgate_request_logs_text_delete; drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill');
+    db.prepare("delete from tollgate_migrations where component = 'request_log' and version = 6").run();
+    await sql.migrate();
+    const store = new WorkerLogStore(sql, path, createLogger({ level: 'silent' }));
+    try {
+      const waiting = () => db.prepare('select count(*) as n from tollgate_request_log_text_backfill').get() as { n: number };
+      for (let attempt = 0; attempt < 200 && waiting().n > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.equal(waiting().n, 0);
+      assert.equal((db.prepare('select count(*) as n from tollgate_request_log_text').get() as { n: number }).n, 1500);
+      const found = await store.query({ filter: { text: 'KUBERNETES' }, sort: 'timestamp', order: 'asc', limit: 5, offset: 0 });
+      assert.equal(found.total, 1500);
+      assert.deepEqual(found.logs.map((entry) => entry.request_id), ['older-0', 'older-3', 'older-6', 'older-9', 'older-12']);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    db.close();
+    await rm(directory, { recursive: true, force: true });
   }
 });
 

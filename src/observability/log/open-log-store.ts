@@ -16,5 +16,7 @@ export async function openLogStore(storage: Storage, logger: Logger, prefix = 't
   const store = new SqlLogStore(database, prefix);
   await store.migrate();
   if (storage.kind === 'sqlite' && storage.path !== ':memory:' && storage.path !== '') return new WorkerLogStore(store, storage.path, logger);
+  // In memory, nothing was stored before the content index: this returns at once.
+  await store.indexStoredText();
   return store;
 }

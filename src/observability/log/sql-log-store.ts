@@ -5,6 +5,7 @@ import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, 
 import type { LogPage, LogStore } from './log-store.js';
 import { REQUEST_LOG_MIGRATIONS, tagRows, textRows } from './request-log-migrations.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
+import { backfillTextInSteps, type SqliteTextBackfillStatements } from './sqlite-text-backfill.js';
 import { recordValues, STORED_COLUMNS } from './record-values.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
@@ -43,6 +44,8 @@ export class SqlLogStore implements LogStore {
   private readonly table: string;
   /** SQLite only (migration 4): request records' metadata tags, for tag filters. */
   private readonly tags: string;
+  /** SQLite only (migration 6): whether the content index holds every stored record's bodies. */
+  private textComplete = false;
 
   constructor(
     private readonly database: SqlDatabase,
@@ -97,7 +100,8 @@ export class SqlLogStore implements LogStore {
   async query(query: LogQuery): Promise<LogPage> {
     // A page walks an index in its order and stops after `limit` matches: content matches are
     // only tested there (see where()). The count reads every match.
-    const where = this.where(query.filter, false);
+    const textIndexed = await this.textIndexedFor(query.filter);
+    const where = this.where(query.filter, textIndexed, false);
     const column = query.sort === 'timestamp' ? 'ts' : query.sort;
     const direction = query.order === 'asc' ? 'asc' : 'desc';
     // `nulls last` only where nulls can occur: an index read backwards gives PostgreSQL nulls first, so the clause would cost a sort.
@@ -117,17 +121,17 @@ export class SqlLogStore implements LogStore {
     const tagParams: SqlValue[] = [];
     const counted = byTags
       ? await this.database.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)})`, tagParams)
-      : await this.countMatches(query.filter);
+      : await this.countMatches(query.filter, textIndexed);
     return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
   }
 
-  private countMatches(filter: LogFilter): Promise<{ total: number | string }[]> {
-    const where = this.where(filter);
+  private countMatches(filter: LogFilter, textIndexed: boolean): Promise<{ total: number | string }[]> {
+    const where = this.where(filter, textIndexed);
     return this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
   }
 
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
-    const where = this.where(query.filter);
+    const where = this.where(query.filter, await this.textIndexedFor(query.filter));
     // Dimensions are selected as g0, g1, … (metadata paths are bound parameters, never spliced in).
     const selectParams: SqlValue[] = [];
     const selected = query.groupBy.map((dimension, index) => {
@@ -180,6 +184,29 @@ export class SqlLogStore implements LogStore {
   async deleteBefore(epochMs: number): Promise<number> {
     if (this.database.dialect === 'sqlite') return deleteInSteps(this.database, this.sqliteRetention, epochMs);
     return this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
+  }
+
+  /** How the content index catches up with records stored before it (see backfillTextInSteps). */
+  get sqliteTextBackfill(): SqliteTextBackfillStatements {
+    const backfill = `${this.prefix}request_log_text_backfill`;
+    return {
+      watermark: `select below from ${backfill}`,
+      indexRange: `${textRows(this.prefix)} and logs.id >= ? and logs.id < ?`,
+      setWatermark: `update ${backfill} set below = ?`,
+      finish: `delete from ${backfill}`,
+    };
+  }
+
+  /** Indexes the content of records stored before the content index (SQLite; the writer thread does it for a file). */
+  indexStoredText(): Promise<void> {
+    return this.database.dialect === 'sqlite' ? backfillTextInSteps(this.database, this.sqliteTextBackfill) : Promise.resolve();
+  }
+
+  /** Whether `filter`'s content search can use the content index: SQLite, and every stored record's bodies in it (once true, for good). */
+  private async textIndexedFor(filter: LogFilter): Promise<boolean> {
+    if (filter.text === undefined || this.database.dialect !== 'sqlite') return false;
+    if (!this.textComplete) this.textComplete = (await this.database.query(this.sqliteTextBackfill.watermark)).length === 0;
+    return this.textComplete;
   }
 
   /** How a retention sweep runs on SQLite (see deleteInSteps), also on the writer thread. */
@@ -243,13 +270,14 @@ export class SqlLogStore implements LogStore {
   }
 
   /**
-   * The filter as a where clause. `textChooses` (SQLite content search): whether the content index
+   * The filter as a where clause. `textIndexed`: whether content search may use the SQLite content
+   * index (every record's bodies are in it). `textChooses`: whether that index
    * picks the rows (each match then looked up: best over all time, 40 ms for 29,000 matches at a
    * million records) or only tests the rows another index picks (best for a page, which stops
    * after `limit` of them, and for a time range: counting a week took 19 ms against 40). By
    * default it picks them unless a time range bounds the filter.
    */
-  private where(filter: LogFilter, textChooses = filter.from === undefined && filter.to === undefined): { sql: string; params: SqlValue[] } {
+  private where(filter: LogFilter, textIndexed: boolean, textChooses = filter.from === undefined && filter.to === undefined): { sql: string; params: SqlValue[] } {
     const clauses: string[] = [];
     const params: SqlValue[] = [];
     const kind = filter.kind ?? 'request';
@@ -306,7 +334,7 @@ export class SqlLogStore implements LogStore {
     compare('cost_usd', '>=', filter.minCostUsd);
     compare('cost_usd', '<=', filter.maxCostUsd);
     if (filter.stream !== undefined) anyOf('stream', [filter.stream]);
-    if (filter.text !== undefined && this.database.dialect === 'sqlite' && [...filter.text].length >= 3) {
+    if (filter.text !== undefined && textIndexed && [...filter.text].length >= 3) {
       // The content index (migration 6): a phrase of the trigram tokenizer is a case-insensitive substring.
       // The unary `+` keeps the planner from driving the query from the index's matches.
       clauses.push(`${textChooses ? '' : '+'}id in (select rowid from ${this.prefix}request_log_text where ${this.prefix}request_log_text match ?)`);

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
+import { backfillTextInSteps, type SqliteTextBackfillStatements } from './sqlite-text-backfill.js';
 import type { SqliteBatchStatements } from './sql-log-store.js';
 
 /** How much lower than the gateway's threads the writer runs (nice value). */
@@ -35,6 +36,12 @@ export interface InsertWorkerData {
   path: string;
   statements: SqliteBatchStatements;
   retention: SqliteRetentionStatements;
+  textBackfill: SqliteTextBackfillStatements;
+}
+
+/** Sent once, should indexing the content of records stored before the content index fail (searches then keep reading the rows). */
+export interface BackfillFailed {
+  backfillFailed: string;
 }
 
 /**
@@ -43,7 +50,7 @@ export interface InsertWorkerData {
  * synchronous: on the main thread a batch insert, and the fsync of a checkpoint, would stall every
  * request in flight.
  */
-const { path, statements, retention } = workerData as InsertWorkerData;
+const { path, statements, retention, textBackfill } = workerData as InsertWorkerData;
 
 // A background writer: when the cores are busy, requests go first. On Linux the nice value is
 // per thread, so this lowers this thread only (by 10: the scheduler then gives it about a tenth of
@@ -86,6 +93,11 @@ const insertAll = database.transaction((values: SqlValue[]) => {
   tags.run(last);
   text.run(last);
 });
+
+// Records stored before the content index existed are indexed in the background, in steps, between batches.
+backfillTextInSteps(sqliteDatabase(database), textBackfill).catch((error: unknown) =>
+  parentPort!.postMessage({ backfillFailed: error instanceof Error ? error.message : String(error) } satisfies BackfillFailed),
+);
 
 /** Sweeps run in steps (deleteInSteps), so batches that arrive meanwhile are stored between them. */
 function sweep(request: DeleteRequest): void {

@@ -5,7 +5,7 @@ import { appendRecordValues } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogQuery } from './log-filter.js';
 import type { LogPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
-import type { DeleteRequest, InsertBatch, InsertDone, InsertWorkerData } from './sqlite-insert-worker.js';
+import type { BackfillFailed, DeleteRequest, InsertBatch, InsertDone, InsertWorkerData } from './sqlite-insert-worker.js';
 import type { SqlLogStore } from './sql-log-store.js';
 
 interface Pending {
@@ -31,11 +31,15 @@ export class WorkerLogStore implements LogStore {
     path: string,
     private readonly logger: Logger,
   ) {
-    const data: InsertWorkerData = { path, statements: store.sqliteBatch, retention: store.sqliteRetention };
+    const data: InsertWorkerData = { path, statements: store.sqliteBatch, retention: store.sqliteRetention, textBackfill: store.sqliteTextBackfill };
     // The thread holds one batch at a time; a small heap keeps its memory flat under load.
     const worker = new Worker(new URL('./sqlite-insert-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
     worker.unref();
-    worker.on('message', (done: InsertDone) => {
+    worker.on('message', (done: InsertDone | BackfillFailed) => {
+      if ('backfillFailed' in done) {
+        this.logger.error('request log content index: indexing earlier records failed; content search reads the rows until a restart retries', { error: done.backfillFailed });
+        return;
+      }
       const waiting = this.pending.get(done.id);
       if (waiting === undefined) return;
       this.pending.delete(done.id);

@@ -1,0 +1,41 @@
+import type { SqlDatabase } from '../storage/sql-database.js';
+
+/** The statements of the content index's backfill (SqlLogStore.sqliteTextBackfill). */
+export interface SqliteTextBackfillStatements {
+  /** The id below which records are not indexed yet; no row once all are. */
+  readonly watermark: string;
+  /** Indexes the bodies of records with ids in `[from, below)`. */
+  readonly indexRange: string;
+  readonly setWatermark: string;
+  readonly finish: string;
+}
+
+/** Record ids per step: a short transaction, so inserts queue behind it for a few milliseconds at most. */
+const IDS_PER_STEP = 2_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Indexes the bodies of records stored before the content index existed (migration 6), newest
+ * first, a range of ids per transaction with a turn of the event loop between them, so the writer
+ * thread keeps storing new batches meanwhile. Resumes from the watermark after a restart. Resolves
+ * once every record is indexed (at once when none is left).
+ */
+export async function backfillTextInSteps(database: SqlDatabase, statements: SqliteTextBackfillStatements): Promise<void> {
+  for (;;) {
+    const done = await database.transaction(async (transaction) => {
+      const below = (await transaction.query<{ below: number }>(statements.watermark))[0]?.below;
+      if (below === undefined) return true;
+      if (below <= 1) {
+        await transaction.execute(statements.finish);
+        return true;
+      }
+      const from = Math.max(1, below - IDS_PER_STEP);
+      await transaction.execute(statements.indexRange, [from, below]);
+      await transaction.execute(statements.setWatermark, [from]);
+      return false;
+    });
+    if (done) return;
+    await nextTurn();
+  }
+}
