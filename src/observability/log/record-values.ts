@@ -26,3 +26,12 @@ export function appendRecordValues(r: RequestRecord, values: SqlValue[]): void {
     r.cost_usd, r.cache_hit, r.stream, r.attempts, r.request_content, r.response_content,
   );
 }
+
+/**
+ * Whether any record among `values` (parameters end to end, `columns` each) has a body at one of
+ * `contentColumns`. Content logging is off by default, and then the content index has nothing to take.
+ */
+export function hasContent(values: readonly SqlValue[], batch: { readonly columns: number; readonly contentColumns: readonly number[] }): boolean {
+  for (let start = 0; start < values.length; start += batch.columns) for (const column of batch.contentColumns) if (values[start + column] !== null) return true;
+  return false;
+}

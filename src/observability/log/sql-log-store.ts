@@ -35,8 +35,10 @@ export interface SqliteBatchStatements {
   readonly columns: number;
   /** Fills the tag table from the rows after the given id. */
   readonly tags: string;
-  /** Fills the content index (migration 6) from the rows after the given id. */
+  /** Fills the content index (migration 6) from the rows after the given id; only needed when a record of the batch has content. */
   readonly text: string;
+  /** Where the bodies sit among a record's parameters. */
+  readonly contentColumns: readonly number[];
 }
 
 /** The request log on SQLite or PostgreSQL (`<prefix>request_logs`). */
@@ -75,6 +77,7 @@ export class SqlLogStore implements LogStore {
       columns: STORED_COLUMNS.length,
       tags: `${tagRows(this.prefix)} and logs.id > ?`,
       text: `${textRows(this.prefix)} and logs.id > ?`,
+      contentColumns: [STORED_COLUMNS.indexOf('request_content'), STORED_COLUMNS.indexOf('response_content')],
     };
   }
 
@@ -92,7 +95,8 @@ export class SqlLogStore implements LogStore {
       }
       if (sqlite) {
         await transaction.execute(batch.tags, [last]);
-        await transaction.execute(batch.text, [last]);
+        // Content logging is off by default; then the content index has nothing to take.
+        if (records.some((record) => record.request_content !== null || record.response_content !== null)) await transaction.execute(batch.text, [last]);
       }
     });
   }

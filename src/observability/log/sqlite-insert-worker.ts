@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
 import { backfillTextInSteps, type SqliteTextBackfillStatements } from './sqlite-text-backfill.js';
+import { hasContent } from './record-values.js';
 import type { SqliteBatchStatements } from './sql-log-store.js';
 
 /** How much lower than the gateway's threads the writer runs (nice value). */
@@ -91,7 +92,7 @@ const insertAll = database.transaction((values: SqlValue[]) => {
     insertOf(parameters.length / statements.columns).run(parameters);
   }
   tags.run(last);
-  text.run(last);
+  if (hasContent(values, statements)) text.run(last);
 });
 
 // Records stored before the content index existed are indexed in the background, in steps, between batches.
