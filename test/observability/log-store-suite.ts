@@ -205,6 +205,27 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
       assert.equal(total[0]!.group && Object.keys(total[0]!.group).length, 0);
     });
 
+    test('scan walks the matches in time order, a page at a time from a cursor, as query orders them', async () => {
+      for (const order of ['desc', 'asc'] as const) {
+        for (const [query, kind] of [['', 'request'], ['provider=anthropic,openai&kind=all', 'all']] as const) {
+          const filter = parseLogQuery(new URLSearchParams(query)).filter;
+          const expected = (await store.query({ filter, sort: 'timestamp', order, limit: 100, offset: 0 })).logs;
+          const walked: RequestRecord[] = [];
+          let after: Awaited<ReturnType<LogStore['scan']>>['next'];
+          let pages = 0;
+          do {
+            const page = await store.scan(filter, order, 2, after);
+            assert.ok(page.logs.length <= 2);
+            walked.push(...page.logs);
+            after = page.next;
+            pages++;
+          } while (after !== undefined && pages < 20);
+          assert.deepEqual(walked, expected, `${order} ${kind}`);
+          assert.equal(pages, Math.floor(expected.length / 2) + 1);
+        }
+      }
+    });
+
     test('retention deletes records older than a cut-off', async () => {
       const deleted = await store.deleteBefore(BASE + 60 * 60_000);
       assert.equal(deleted, 2);

@@ -2,8 +2,9 @@ import type { HttpExchange, HttpRoute } from '../../server/http-route.js';
 import { sendJson } from '../../server/respond.js';
 import { GatewayError } from '../../spec/index.js';
 import { CSV_HEADER, csvRow } from './csv.js';
-import { parseAggregateQuery, parseLogQuery } from './log-filter.js';
-import type { LogStore } from './log-store.js';
+import { parseAggregateQuery, parseLogQuery, type LogQuery } from './log-filter.js';
+import type { LogCursor, LogStore } from './log-store.js';
+import type { RequestRecord } from './request-record.js';
 
 const EXPORT_PAGE = 1000;
 const EXPORT_MAX = 1_000_000;
@@ -41,15 +42,14 @@ export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRout
     if (format === 'csv') response.write(CSV_HEADER);
     else if (format === 'json') response.write('[');
     let written = 0;
-    for (let offset = 0; written < max; offset += EXPORT_PAGE) {
+    const pages = base.sort === 'timestamp' ? scanPages(store, base) : offsetPages(store, base);
+    for await (const logs of pages((remaining) => Math.min(EXPORT_PAGE, remaining), () => max - written)) {
       if (exchange.signal.aborted) break;
-      const page = await store.query({ ...base, limit: Math.min(EXPORT_PAGE, max - written), offset });
-      for (const record of page.logs) {
+      for (const record of logs) {
         const text = format === 'csv' ? csvRow(record) : format === 'ndjson' ? `${JSON.stringify(record)}\n` : `${written === 0 ? '' : ','}${JSON.stringify(record)}`;
         written++;
         if (!response.write(text)) await new Promise((resolve) => response.once('drain', resolve));
       }
-      if (page.logs.length < EXPORT_PAGE) break;
     }
     if (format === 'json') response.write(']');
     response.end();
@@ -60,4 +60,32 @@ export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRout
     { method: 'GET', path: '/admin/logs/aggregate', handler: aggregate },
     { method: 'GET', path: '/admin/logs/export', handler: exportLogs },
   ];
+}
+
+type PageSource = (size: (remaining: number) => number, remaining: () => number) => AsyncGenerator<RequestRecord[]>;
+
+/** Time-ordered exports walk the store with a cursor: every page costs the same, and nothing is counted. */
+function scanPages(store: LogStore, query: LogQuery): PageSource {
+  return async function* (size, remaining) {
+    let after: LogCursor | undefined;
+    while (remaining() > 0) {
+      const page = await store.scan(query.filter, query.order, size(remaining()), after);
+      yield page.logs;
+      if (page.next === undefined) return;
+      after = page.next;
+    }
+  };
+}
+
+/** Other orders page by offset (each page skips the ones before it). */
+function offsetPages(store: LogStore, query: LogQuery): PageSource {
+  return async function* (size, remaining) {
+    for (let offset = 0; remaining() > 0; ) {
+      const limit = size(remaining());
+      const page = await store.query({ ...query, limit, offset });
+      yield page.logs;
+      if (page.logs.length < limit) return;
+      offset += limit;
+    }
+  };
 }

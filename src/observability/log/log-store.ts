@@ -1,4 +1,4 @@
-import type { AggregateQuery, AggregateRow, LogQuery } from './log-filter.js';
+import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
 import type { RequestRecord } from './request-record.js';
 
 export interface LogPage {
@@ -7,12 +7,30 @@ export interface LogPage {
   total: number;
 }
 
+/** Where a scan stopped: after this record (its time, then its place among records of the same time). Opaque to callers. */
+export interface LogCursor {
+  ts: number;
+  id: number;
+}
+
+export interface LogScanPage {
+  logs: RequestRecord[];
+  /** Where the next page starts; undefined after the last. */
+  next: LogCursor | undefined;
+}
+
 /** Where request records live. One implementation per backend, all passing test/observability/log-store-suite.ts. */
 export interface LogStore {
   /** Creates or upgrades the tables. */
   migrate(): Promise<void>;
   insert(records: readonly RequestRecord[]): Promise<void>;
   query(query: LogQuery): Promise<LogPage>;
+  /**
+   * The records matching `filter` in time order, `limit` at a time, each page starting `after` the
+   * last: what an export walks. Unlike `query` it neither counts the matches nor skips an offset,
+   * so a page deep in a million records costs what the first one does.
+   */
+  scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage>;
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
   /** Deletes records that arrived before `epochMs`; returns how many. */
   deleteBefore(epochMs: number): Promise<number>;

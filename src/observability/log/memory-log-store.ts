@@ -1,19 +1,28 @@
-import { matchesFilter, type AggregateQuery, type AggregateRow, type LogQuery } from './log-filter.js';
-import type { LogPage, LogStore } from './log-store.js';
+import { matchesFilter, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
+import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 import { aggregateRecords } from './aggregate-records.js';
 
 /** Keeps records in memory (storage type `memory`), the oldest evicted past `capacity`. */
 export class MemoryLogStore implements LogStore {
   private records: RequestRecord[] = [];
+  /** Each record's arrival number (the SQL stores' id), parallel to `records`. */
+  private sequence: number[] = [];
+  private nextSequence = 1;
 
   constructor(private readonly capacity = 100_000) {}
 
   async migrate(): Promise<void> {}
 
   async insert(records: readonly RequestRecord[]): Promise<void> {
-    for (const record of records) this.records.push(structuredClone(record));
-    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+    for (const record of records) {
+      this.records.push(structuredClone(record));
+      this.sequence.push(this.nextSequence++);
+    }
+    if (this.records.length > this.capacity) {
+      this.records.splice(0, this.records.length - this.capacity);
+      this.sequence.splice(0, this.sequence.length - this.capacity);
+    }
   }
 
   async query(query: LogQuery): Promise<LogPage> {
@@ -35,13 +44,27 @@ export class MemoryLogStore implements LogStore {
     return { logs: indexed.slice(query.offset, query.offset + query.limit).map(({ record }) => structuredClone(record)), total: matching.length };
   }
 
+  async scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage> {
+    const direction = order === 'asc' ? 1 : -1;
+    const compare = (ts: number, id: number, cursor: LogCursor) => (ts !== cursor.ts ? ts - cursor.ts : id - cursor.id) * direction;
+    const matching = this.records
+      .map((record, index) => ({ record, ts: Date.parse(record.timestamp), id: this.sequence[index]! }))
+      .filter(({ record, ts, id }) => matchesFilter(record, filter) && (after === undefined || compare(ts, id, after) > 0))
+      .sort((left, right) => compare(left.ts, left.id, right));
+    const page = matching.slice(0, limit);
+    const last = page[page.length - 1];
+    return { logs: page.map(({ record }) => structuredClone(record)), next: page.length < limit || last === undefined ? undefined : { ts: last.ts, id: last.id } };
+  }
+
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     return aggregateRecords(this.records.filter((record) => matchesFilter(record, query.filter)), query);
   }
 
   async deleteBefore(epochMs: number): Promise<number> {
     const before = this.records.length;
-    this.records = this.records.filter((record) => Date.parse(record.timestamp) >= epochMs);
+    const kept = this.records.map((record, index) => ({ record, sequence: this.sequence[index]! })).filter(({ record }) => Date.parse(record.timestamp) >= epochMs);
+    this.records = kept.map(({ record }) => record);
+    this.sequence = kept.map(({ sequence }) => sequence);
     return before - this.records.length;
   }
 }

@@ -2,7 +2,7 @@ import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
-import type { LogPage, LogStore } from './log-store.js';
+import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import { REQUEST_LOG_MIGRATIONS, tagRows, textRows } from './request-log-migrations.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
 import { backfillTextInSteps, type SqliteTextBackfillStatements } from './sqlite-text-backfill.js';
@@ -127,6 +127,25 @@ export class SqlLogStore implements LogStore {
       ? await this.database.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)})`, tagParams)
       : await this.countMatches(query.filter, textIndexed);
     return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
+  }
+
+  async scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage> {
+    const where = this.where(filter, await this.textIndexedFor(filter), false);
+    const direction = order === 'asc' ? 'asc' : 'desc';
+    let sql = where.sql;
+    const params = [...where.params];
+    if (after !== undefined) {
+      const beyond = direction === 'asc' ? '>' : '<';
+      sql += `${sql === '' ? ' where' : ' and'} (ts ${beyond} ? or (ts = ? and id ${beyond} ?))`;
+      params.push(after.ts, after.ts, after.id);
+    }
+    const ordering = `order by ts ${direction}, id ${direction}`;
+    const rows = await this.database.query<Record<string, unknown>>(
+      `select id, ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (select id from ${this.table}${sql} ${ordering} limit ?) ${ordering}`,
+      [...params, limit],
+    );
+    const last = rows[rows.length - 1];
+    return { logs: rows.map((row) => this.toRecord(row)), next: rows.length < limit || last === undefined ? undefined : { ts: Number(last.ts), id: Number(last.id) } };
   }
 
   private countMatches(filter: LogFilter, textIndexed: boolean): Promise<{ total: number | string }[]> {

@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../server/logger.js';
 import type { SqlValue } from '../storage/sql-database.js';
 import { appendRecordValues } from './record-values.js';
-import type { AggregateQuery, AggregateRow, LogQuery } from './log-filter.js';
-import type { LogPage, LogStore } from './log-store.js';
+import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
+import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 import type { BackfillFailed, DeleteRequest, InsertBatch, InsertDone, InsertWorkerData } from './sqlite-insert-worker.js';
 import type { SqlLogStore } from './sql-log-store.js';
@@ -68,6 +68,10 @@ export class WorkerLogStore implements LogStore {
 
   query(query: LogQuery): Promise<LogPage> {
     return this.store.query(query);
+  }
+
+  scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage> {
+    return this.store.scan(filter, order, limit, after);
   }
 
   aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
