@@ -10,6 +10,7 @@ import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js'
 import { SqlLogStore } from '../../src/observability/log/sql-log-store.js';
 import { RECORD_COLUMNS, type RequestRecord } from '../../src/observability/log/request-record.js';
 import { RETENTION_RECORDS_PER_STEP } from '../../src/observability/log/sqlite-retention.js';
+import { SqliteReader } from '../../src/observability/log/sqlite-reader.js';
 import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js';
 import { createLogger } from '../../src/server/logger.js';
 import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
@@ -28,10 +29,11 @@ async function sqliteFile(workerPath?: (directory: string) => string) {
   const directory = await mkdtemp(join(tmpdir(), 'tollgate-log-store-'));
   const db = new Database(join(directory, 'log.db'));
   db.pragma('journal_mode = WAL');
-  const sql = new SqlLogStore(sqliteDatabase(db));
-  await sql.migrate();
   const lines: string[] = [];
   const logger = createLogger({ level: 'error', write: (text) => void lines.push(text) });
+  // As the gateway opens it: reads on a reader thread, inserts on the writer thread.
+  const sql = new SqlLogStore(sqliteDatabase(db), 'tollgate_', new SqliteReader(join(directory, 'log.db'), sqliteDatabase(db), logger));
+  await sql.migrate();
   const store = new WorkerLogStore(sql, workerPath?.(directory) ?? join(directory, 'log.db'), logger);
   const cleanup = async () => {
     await store.close();
@@ -122,6 +124,21 @@ for (const [name, open] of [
     }
   });
 }
+
+test('on an SQLite file, queries, scans and aggregations run on the reader thread, not on the gateway connection', async () => {
+  const { store, cleanup, db } = await sqliteFile();
+  try {
+    await store.insert(FIXTURE);
+    // With the gateway's connection closed, only another connection can still answer.
+    db.close();
+    assert.equal((await store.query({ filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).total, FIXTURE.length);
+    assert.equal((await store.scan({}, 'desc', 10, undefined)).logs.length, 5);
+    assert.equal((await store.aggregate({ filter: {}, groupBy: ['provider'], bucketMs: undefined })).length, 2);
+    assert.deepEqual((await store.query({ filter: { text: 'zebras' }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).logs.map((entry) => entry.request_id), ['r1']);
+  } finally {
+    await cleanup().catch(() => {});
+  }
+});
 
 test('SQLite retention finds old records and tag rows through indexes, never by reading the table', async () => {
   const db = new Database(':memory:');

@@ -3,19 +3,22 @@ import { sqlDatabaseFor } from '../storage/sql-database-for.js';
 import type { LogStore } from './log-store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { SqlLogStore } from './sql-log-store.js';
+import { SqliteReader } from './sqlite-reader.js';
 import { WorkerLogStore } from './worker-log-store.js';
 import type { Logger } from '../../server/logger.js';
 
 /**
  * The request log on the gateway's storage, migrated. On an SQLite file, inserts run on a writer
- * thread (`logger` hears if it fails); an in-memory SQLite database cannot be shared with one.
+ * thread and reads on a reader thread (`logger` hears if either fails); an in-memory SQLite
+ * database cannot be shared with them.
  */
 export async function openLogStore(storage: Storage, logger: Logger, prefix = 'tollgate_'): Promise<LogStore> {
   const database = sqlDatabaseFor(storage);
   if (database === undefined) return new MemoryLogStore();
-  const store = new SqlLogStore(database, prefix);
+  const onFile = storage.kind === 'sqlite' && storage.path !== ':memory:' && storage.path !== '';
+  const store = new SqlLogStore(database, prefix, onFile ? new SqliteReader(storage.path, database, logger) : database);
   await store.migrate();
-  if (storage.kind === 'sqlite' && storage.path !== ':memory:' && storage.path !== '') return new WorkerLogStore(store, storage.path, logger);
+  if (onFile) return new WorkerLogStore(store, storage.path, logger);
   // In memory, nothing was stored before the content index: this returns at once.
   await store.indexStoredText();
   return store;

@@ -49,9 +49,14 @@ export class SqlLogStore implements LogStore {
   /** SQLite only (migration 6): whether the content index holds every stored record's bodies. */
   private textComplete = false;
 
+  /**
+   * `reads`: where queries, scans and aggregations run (by default the same connection); on an
+   * SQLite file, a reader thread (SqliteReader).
+   */
   constructor(
     private readonly database: SqlDatabase,
     private readonly prefix = 'tollgate_',
+    private readonly reads: SqlDatabase & { close?(): Promise<void> } = database,
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
     this.table = `${prefix}request_logs`;
@@ -60,6 +65,11 @@ export class SqlLogStore implements LogStore {
 
   migrate(): Promise<void> {
     return migrate(this.database, this.prefix, 'request_log', REQUEST_LOG_MIGRATIONS);
+  }
+
+  /** Stops the reader thread, when reads have one (the gateway's connection is the storage's to close). */
+  async close(): Promise<void> {
+    if (this.reads !== this.database) await this.reads.close?.();
   }
 
   /**
@@ -118,13 +128,13 @@ export class SqlLogStore implements LogStore {
     // selecting every column up front made SQLite read and sort whole rows for all the matches.
     const pagedByTags = byTags && query.sort === 'timestamp';
     const pageIds = pagedByTags ? this.taggedPage(query.filter, direction, pageParams) : `select id from ${this.table}${where.sql} ${order} limit ? offset ?`;
-    const rows = await this.database.query<Record<string, unknown>>(
+    const rows = await this.reads.query<Record<string, unknown>>(
       `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (${pageIds}) ${order}`,
       [...(pagedByTags ? pageParams : where.params), query.limit, query.offset],
     );
     const tagParams: SqlValue[] = [];
     const counted = byTags
-      ? await this.database.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)})`, tagParams)
+      ? await this.reads.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)})`, tagParams)
       : await this.countMatches(query.filter, textIndexed);
     return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
   }
@@ -140,7 +150,7 @@ export class SqlLogStore implements LogStore {
       params.push(after.ts, after.ts, after.id);
     }
     const ordering = `order by ts ${direction}, id ${direction}`;
-    const rows = await this.database.query<Record<string, unknown>>(
+    const rows = await this.reads.query<Record<string, unknown>>(
       `select id, ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (select id from ${this.table}${sql} ${ordering} limit ?) ${ordering}`,
       [...params, limit],
     );
@@ -150,7 +160,7 @@ export class SqlLogStore implements LogStore {
 
   private countMatches(filter: LogFilter, textIndexed: boolean): Promise<{ total: number | string }[]> {
     const where = this.where(filter, textIndexed);
-    return this.database.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
+    return this.reads.query<{ total: number | string }>(`select count(*) as total from ${this.table}${where.sql}`, where.params);
   }
 
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
@@ -178,7 +188,7 @@ export class SqlLogStore implements LogStore {
       'coalesce(sum(total_tokens), 0) as total_tokens',
       'coalesce(sum(cost_usd), 0) as cost_usd',
     ];
-    const rows = await this.database.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, [...selectParams, ...where.params]);
+    const rows = await this.reads.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, [...selectParams, ...where.params]);
     return rows
       .filter((row) => Number(row.requests) > 0)
       .map((row) => {
@@ -228,7 +238,7 @@ export class SqlLogStore implements LogStore {
   /** Whether `filter`'s content search can use the content index: SQLite, and every stored record's bodies in it (once true, for good). */
   private async textIndexedFor(filter: LogFilter): Promise<boolean> {
     if (filter.text === undefined || this.database.dialect !== 'sqlite') return false;
-    if (!this.textComplete) this.textComplete = (await this.database.query(this.sqliteTextBackfill.watermark)).length === 0;
+    if (!this.textComplete) this.textComplete = (await this.reads.query(this.sqliteTextBackfill.watermark)).length === 0;
     return this.textComplete;
   }
 

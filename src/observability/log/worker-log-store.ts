@@ -97,10 +97,11 @@ export class WorkerLogStore implements LogStore {
   /** Stops the thread once the batches sent to it are stored. */
   async close(): Promise<void> {
     const worker = this.worker;
-    if (worker === undefined) return;
+    if (worker === undefined) return this.store.close();
     await Promise.allSettled([...this.pending.values()].map((waiting) => waiting.done));
     this.worker = undefined;
     await worker.terminate();
+    await this.store.close();
   }
 
   private abandon(error: Error): void {
