@@ -140,6 +140,29 @@ test('on an SQLite file, queries, scans and aggregations run on the reader threa
   }
 });
 
+test('the reader thread starts with the first read, stops when idle, and starts again for the next read', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'tollgate-log-store-'));
+  const db = new Database(join(directory, 'log.db'));
+  db.pragma('journal_mode = WAL');
+  const reader = new SqliteReader(join(directory, 'log.db'), sqliteDatabase(db), createLogger({ level: 'silent' }), 50);
+  try {
+    const store = new SqlLogStore(sqliteDatabase(db), 'tollgate_', reader);
+    await store.migrate();
+    await store.insert(FIXTURE);
+    assert.equal(reader.running, false);
+    assert.equal((await store.query({ filter: {}, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).total, 5);
+    assert.equal(reader.running, true);
+    for (let attempt = 0; attempt < 100 && reader.running; attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(reader.running, false);
+    assert.equal((await store.query({ filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).total, 6);
+    assert.equal(reader.running, true);
+  } finally {
+    await reader.close();
+    db.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
 test('SQLite retention finds old records and tag rows through indexes, never by reading the table', async () => {
   const db = new Database(':memory:');
   try {
