@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { LogWriter } from '../../src/observability/log/log-writer.js';
 import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
 import { SqlLogStore } from '../../src/observability/log/sql-log-store.js';
 import { RECORD_COLUMNS, type RequestRecord } from '../../src/observability/log/request-record.js';
@@ -124,6 +125,21 @@ for (const [name, open] of [
     }
   });
 }
+
+test('with content logging on and long bodies, the writer thread stores a thousand requests without running out of memory', async () => {
+  const { store, logger, lines, cleanup } = await sqliteFile();
+  try {
+    const writer = new LogWriter({ store, logger, queueSize: 10_000, batchSize: 1000, flushIntervalMs: 3_600_000 });
+    const body = 'x'.repeat(32 * 1024);
+    writer.enqueue(Array.from({ length: 1000 }, (_, index) => record({ request_id: `long-${index}`, request_content: `${body}${index}`, response_content: `${body}${index}` })));
+    await writer.close();
+    assert.equal((await store.query({ filter: {}, sort: 'timestamp', order: 'asc', limit: 1, offset: 0 })).total, 1000);
+    logger.flush();
+    assert.deepEqual(lines, []);
+  } finally {
+    await cleanup();
+  }
+});
 
 test('on an SQLite file, queries, scans and aggregations run on the reader thread, not on the gateway connection', async () => {
   const { store, cleanup, db } = await sqliteFile();

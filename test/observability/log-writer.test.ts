@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogQuery } from '../../src/observability/log/log-filter.js';
-import { LogWriter } from '../../src/observability/log/log-writer.js';
+import { LogWriter, MAX_BATCH_CONTENT } from '../../src/observability/log/log-writer.js';
 import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
 import { capContent, REDACTED, redactSecrets } from '../../src/observability/log/redact.js';
 import type { RequestRecord } from '../../src/observability/log/request-record.js';
@@ -98,6 +98,19 @@ test('a failed write counts its batch as dropped records, logs it, and later bat
   assert.deepEqual(drops, { record: 2 });
   assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['c']);
   assert.match(lines.join(''), /request log write failed; records dropped.*"records":2/);
+  await log.close();
+});
+
+test('batches also end once their bodies reach MAX_BATCH_CONTENT, so long prompts never make one huge batch; a larger record goes alone', async () => {
+  const store = new GatedStore();
+  const log = writer(store, 1000, 100, {});
+  const quarter = 'x'.repeat(MAX_BATCH_CONTENT / 4);
+  const records = Array.from({ length: 10 }, (_, index) => record({ request_id: `long-${index}`, request_content: quarter, response_content: null }));
+  records.push(record({ request_id: 'huge', request_content: 'y'.repeat(MAX_BATCH_CONTENT + 1), response_content: null }), record({ request_id: 'small' }));
+  log.enqueue(records);
+  await log.flush();
+  assert.deepEqual(store.batches, [4, 4, 2, 1, 1]);
+  assert.equal((await store.query(ALL)).total, 12);
   await log.close();
 });
 

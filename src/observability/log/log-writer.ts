@@ -2,6 +2,9 @@ import type { Logger } from '../../server/logger.js';
 import type { LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 
+/** Characters of request and response bodies per batch at most (a single larger record still goes alone). */
+export const MAX_BATCH_CONTENT = 4 * 1024 * 1024;
+
 export interface LogWriterOptions {
   store: LogStore;
   logger: Logger;
@@ -83,8 +86,10 @@ export class LogWriter {
   private async writeAll(): Promise<void> {
     const queued = this.queue;
     this.queue = [];
-    for (let start = 0; start < queued.length; start += this.options.batchSize) {
-      const batch = queued.slice(start, start + this.options.batchSize);
+    for (let start = 0; start < queued.length; ) {
+      const end = this.batchEnd(queued, start);
+      const batch = queued.slice(start, end);
+      start = end;
       try {
         await this.options.store.insert(batch);
       } catch (error) {
@@ -92,5 +97,23 @@ export class LogWriter {
         this.options.logger.error('request log write failed; records dropped', { records: batch.length, error });
       }
     }
+  }
+
+  /**
+   * Where the batch starting at `start` ends: after `batchSize` records, or sooner once their
+   * bodies add up to `MAX_BATCH_CONTENT` characters. With content logging on, a thousand requests
+   * carrying long prompts would otherwise make one batch of tens of megabytes, more than the SQLite
+   * writer thread's heap holds.
+   */
+  private batchEnd(queued: readonly RequestRecord[], start: number): number {
+    const limit = Math.min(queued.length, start + this.options.batchSize);
+    let content = 0;
+    for (let index = start; index < limit; index++) {
+      const record = queued[index]!;
+      if (record.request_content !== null) content += record.request_content.length;
+      if (record.response_content !== null) content += record.response_content.length;
+      if (content > MAX_BATCH_CONTENT && index > start) return index;
+    }
+    return limit;
   }
 }

@@ -32,8 +32,10 @@ export class WorkerLogStore implements LogStore {
     private readonly logger: Logger,
   ) {
     const data: InsertWorkerData = { path, statements: store.sqliteBatch, retention: store.sqliteRetention, textBackfill: store.sqliteTextBackfill };
-    // The thread holds one batch at a time; a small heap keeps its memory flat under load.
-    const worker = new Worker(new URL('./sqlite-insert-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    // The thread holds one batch at a time (at most `batch_size` records and MAX_BATCH_CONTENT
+    // characters of bodies, see LogWriter): a small young generation keeps its memory flat under
+    // load; the old generation's limit leaves room for a batch of long bodies.
+    const worker = new Worker(new URL('./sqlite-insert-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 128 } });
     worker.unref();
     worker.on('message', (done: InsertDone | BackfillFailed) => {
       if ('backfillFailed' in done) {
