@@ -46,10 +46,10 @@ export interface BackfillFailed {
 }
 
 /**
- * Runs the request log's SQLite inserts, and its retention sweeps, on a thread of their own, on a second connection to the
- * same file (WAL lets the gateway's connection keep reading meanwhile). better-sqlite3 is
- * synchronous: on the main thread a batch insert, and the fsync of a checkpoint, would stall every
- * request in flight.
+ * Runs the request log's SQLite writes (batch inserts, retention sweeps, the content index's
+ * catch-up) on a thread of their own, on a second connection to the same file (WAL lets the other
+ * connections keep reading meanwhile). better-sqlite3 is synchronous: on the main thread a batch
+ * insert, and the fsync of a checkpoint, would stall every request in flight.
  */
 const { path, statements, retention, textBackfill } = workerData as InsertWorkerData;
 

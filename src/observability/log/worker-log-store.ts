@@ -17,9 +17,11 @@ interface Pending {
 }
 
 /**
- * The SQLite request log with its writes (inserts and retention sweeps) on a worker thread
- * (sqlite-insert-worker.ts) and its reads and migrations on the gateway's own connection. Should the worker fail, writes
- * go back to the gateway's connection: records are never lost to a dead thread.
+ * The SQLite request log with its writes (inserts, retention sweeps, the content index's catch-up)
+ * on a writer thread (sqlite-insert-worker.ts), its reads wherever the SqlLogStore reads (the
+ * reader thread, see SqliteReader) and its migrations on the gateway's own connection. Should the
+ * writer thread fail, writes go back to the gateway's connection: records are never lost to a dead
+ * thread.
  */
 export class WorkerLogStore implements LogStore {
   private worker: Worker | undefined;
