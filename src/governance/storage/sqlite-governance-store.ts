@@ -3,6 +3,7 @@ import type { EntityKind, EntityRecord } from '../entities.js';
 import type { CounterSnapshot } from '../spend-store.js';
 import { loadedWindowEnd, storedWindowEnd, type AlertRecord, type GovernanceStore, type StoredEntity } from './governance-store.js';
 import { GOVERNANCE_MIGRATIONS } from './migrations.js';
+import { writeWhenFree } from '../../storage/write-when-free.js';
 
 interface EntityRow {
   kind: EntityKind;
@@ -52,13 +53,16 @@ export class SqliteGovernanceStore implements GovernanceStore {
   }
 
   async putEntity(entity: StoredEntity): Promise<void> {
-    this.db
-      .prepare('INSERT INTO governance_entities (kind, id, document, seed_hash, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET document = excluded.document, seed_hash = excluded.seed_hash, updated_at = excluded.updated_at')
-      .run(entity.kind, entity.id, JSON.stringify(entity.document), entity.seedHash ?? null, new Date().toISOString());
+    const statement = this.db.prepare(
+      'INSERT INTO governance_entities (kind, id, document, seed_hash, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET document = excluded.document, seed_hash = excluded.seed_hash, updated_at = excluded.updated_at',
+    );
+    const document = JSON.stringify(entity.document);
+    await writeWhenFree(this.db, () => statement.run(entity.kind, entity.id, document, entity.seedHash ?? null, new Date().toISOString()));
   }
 
   async deleteEntity(kind: EntityKind, id: string): Promise<void> {
-    this.db.prepare('DELETE FROM governance_entities WHERE kind = ? AND id = ?').run(kind, id);
+    const statement = this.db.prepare('DELETE FROM governance_entities WHERE kind = ? AND id = ?');
+    await writeWhenFree(this.db, () => statement.run(kind, id));
   }
 
   async loadCounters(now: number): Promise<CounterSnapshot[]> {
@@ -71,21 +75,23 @@ export class SqliteGovernanceStore implements GovernanceStore {
     const upsert = this.db.prepare(
       'INSERT INTO governance_counters (counter, window_end, used, credit) VALUES (?, ?, ?, ?) ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit',
     );
-    this.db.transaction(() => {
+    const save = this.db.transaction(() => {
       for (const counter of counters) upsert.run(counter.counter, storedWindowEnd(counter.windowEnd), counter.used, counter.credit);
-    })();
+    });
+    await writeWhenFree(this.db, () => save());
   }
 
   async pruneCounters(now: number): Promise<void> {
-    this.db.prepare("DELETE FROM governance_counters WHERE window_end <= ? AND counter NOT LIKE '%|usd|%'").run(now);
+    const statement = this.db.prepare("DELETE FROM governance_counters WHERE window_end <= ? AND counter NOT LIKE '%|usd|%'");
+    await writeWhenFree(this.db, () => statement.run(now));
   }
 
   async putAlert(alert: AlertRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO governance_alerts (counter, threshold, window_end, fired_at, payload, delivered, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (counter, threshold) DO UPDATE SET delivered = excluded.delivered, attempts = excluded.attempts',
-      )
-      .run(alert.counter, alert.threshold, storedWindowEnd(alert.windowEnd), alert.firedAt, JSON.stringify(alert.payload), alert.delivered ? 1 : 0, alert.attempts);
+    const statement = this.db.prepare(
+      'INSERT INTO governance_alerts (counter, threshold, window_end, fired_at, payload, delivered, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (counter, threshold) DO UPDATE SET delivered = excluded.delivered, attempts = excluded.attempts',
+    );
+    const payload = JSON.stringify(alert.payload);
+    await writeWhenFree(this.db, () => statement.run(alert.counter, alert.threshold, storedWindowEnd(alert.windowEnd), alert.firedAt, payload, alert.delivered ? 1 : 0, alert.attempts));
   }
 
   async loadAlerts(now: number): Promise<AlertRecord[]> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { writeWhenFree } from '../../storage/write-when-free.js';
 
 export type SqlValue = string | number | boolean | null;
 
@@ -36,14 +37,17 @@ export function sqliteDatabase(db: Database.Database): SqlDatabase {
     },
     async execute(sql, params = []) {
       if (params.length === 0 && sql.includes(';')) {
-        db.exec(sql);
+        await writeWhenFree(db, () => db.exec(sql));
         return 0;
       }
-      return prepare(sql).run(...toSqlite(params)).changes;
+      const statement = prepare(sql);
+      const values = toSqlite(params);
+      return (await writeWhenFree(db, () => statement.run(...values))).changes;
     },
     async transaction(work) {
       // better-sqlite3 is synchronous: the work's statements run back to back on this connection.
-      db.exec('BEGIN IMMEDIATE');
+      // Once BEGIN IMMEDIATE holds the write lock, none of them waits for another connection.
+      await writeWhenFree(db, () => db.exec('BEGIN IMMEDIATE'));
       try {
         const result = await work(database);
         db.exec('COMMIT');

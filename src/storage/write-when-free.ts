@@ -1,0 +1,27 @@
+import type Database from 'better-sqlite3';
+
+/** How long a write on the gateway's connection keeps trying while another connection writes. */
+const WRITE_WAIT_MS = 5_000;
+
+/**
+ * Runs `write` (synchronous better-sqlite3 statements) on an SQLite connection without SQLite's
+ * busy handler: while another connection holds the write lock (the request log's writer thread, a
+ * few milliseconds per batch), `write` is tried again a moment later and the event loop serves
+ * requests meanwhile. The busy handler slept on the event loop instead, and every request in
+ * flight waited with it. Throws SQLITE_BUSY after `waitMs`, as the handler would have.
+ */
+export async function writeWhenFree<T>(db: Database.Database, write: () => T, waitMs = WRITE_WAIT_MS): Promise<T> {
+  const deadline = performance.now() + waitMs;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 25)) {
+    const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma('busy_timeout = 0');
+    try {
+      return write();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw error;
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
