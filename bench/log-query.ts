@@ -18,9 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAggregateQuery, parseLogQuery } from '../src/observability/log/log-filter.js';
-import type { LogStore } from '../src/observability/log/log-store.js';
+import type { LogCursor, LogStore } from '../src/observability/log/log-store.js';
 import type { RequestRecord } from '../src/observability/log/request-record.js';
 import { SqlLogStore } from '../src/observability/log/sql-log-store.js';
+import { SqliteReader } from '../src/observability/log/sqlite-reader.js';
+import { createLogger } from '../src/server/logger.js';
 import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
 import type { SqlDatabase } from '../src/observability/storage/sql-database.js';
 import { openStorage, type Storage } from '../src/storage/storage.js';
@@ -240,6 +242,72 @@ function report(backend: string, origin: string, timings: readonly Timing[], ext
   }
 }
 
+const EXPORT_RECORDS = 100_000;
+const EXPORT_PAGE = 1_000;
+
+/** Largest gap between the ticks of a 1 ms interval timer while `work` runs: how long the event loop was held. */
+async function longestStall(work: () => Promise<unknown>): Promise<{ ms: number; stallMs: number }> {
+  let last = performance.now();
+  let stall = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last);
+    last = now;
+  }, 1);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  stall = 0;
+  last = performance.now();
+  const started = performance.now();
+  await work();
+  const ms = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  clearInterval(ticker);
+  return { ms, stallMs: stall };
+}
+
+/**
+ * What the admin API costs (SQLite): an export's walk through `EXPORT_RECORDS` records in time
+ * order on the reader thread, as the gateway reads, by cursor (`scan`, what exports do) and by
+ * offset (what they did, and still do for other sort orders); and the heaviest aggregation on the
+ * gateway's connection and on a reader thread, with how long each held the event loop.
+ */
+async function eventLoopCosts(store: SqlLogStore, reading: SqlLogStore): Promise<void> {
+  const filter = parseLogQuery(new URLSearchParams('')).filter;
+  const pages = async (next: (done: number) => Promise<number>) => {
+    let slowest = 0;
+    const walk = await longestStall(async () => {
+      for (let done = 0; done < EXPORT_RECORDS; ) {
+        const started = performance.now();
+        const got = await next(done);
+        slowest = Math.max(slowest, performance.now() - started);
+        done += got;
+        if (got < EXPORT_PAGE) break;
+      }
+    });
+    return { ...walk, slowest };
+  };
+  await reading.scan(filter, 'desc', 1, undefined); // the reader thread is started, as a gateway that is being queried has it
+  let after: LogCursor | undefined;
+  const byCursor = await pages(async () => {
+    const page = await reading.scan(filter, 'desc', EXPORT_PAGE, after);
+    after = page.next;
+    return page.logs.length;
+  });
+  const byOffset = await pages(async (done) => (await reading.query({ filter, sort: 'timestamp', order: 'desc', limit: EXPORT_PAGE, offset: done })).logs.length);
+  const aggregate = parseAggregateQuery(new URLSearchParams('customer=customer-0&group_by=team_id&bucket=day'));
+  await store.aggregate(aggregate);
+  const onConnection = await longestStall(() => store.aggregate(aggregate));
+  await reading.aggregate(aggregate);
+  const onReader = await longestStall(() => reading.aggregate(aggregate));
+  console.log(`\nsqlite: what admin reads cost the event loop (a 1 ms timer's longest gap)`);
+  console.log('| work | total ms | slowest page ms | longest event-loop stall ms |');
+  console.log('|---|---:|---:|---:|');
+  console.log(`| export walk, ${EXPORT_RECORDS.toLocaleString('en-US')} records by cursor | ${byCursor.ms.toFixed(0)} | ${byCursor.slowest.toFixed(1)} | ${byCursor.stallMs.toFixed(1)} |`);
+  console.log(`| export walk, ${EXPORT_RECORDS.toLocaleString('en-US')} records by offset | ${byOffset.ms.toFixed(0)} | ${byOffset.slowest.toFixed(1)} | ${byOffset.stallMs.toFixed(1)} |`);
+  console.log(`| one customer by team per day, on the gateway connection | ${onConnection.ms.toFixed(0)} | | ${onConnection.stallMs.toFixed(1)} |`);
+  console.log(`| one customer by team per day, on a reader thread | ${onReader.ms.toFixed(0)} | | ${onReader.stallMs.toFixed(1)} |`);
+}
+
 /** Kept data remembers when it was generated, so the queries' time windows line up with it. */
 async function keptEnd(database: SqlDatabase, prefix: string): Promise<number | undefined> {
   try {
@@ -273,12 +341,24 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
       console.error(`${backend}: generating ${RECORDS.toLocaleString('en-US')} records (table prefix ${prefix})`);
       insertMs = await fill(store, end);
     } else console.error(`${backend}: reusing ${RECORDS.toLocaleString('en-US')} kept records (table prefix ${prefix}); migrations took ${((performance.now() - migrateStarted) / 1000).toFixed(1)} s`);
+    // Kept data from before the content index (migration 6): index it now, as the gateway's writer thread would.
+    const indexing = performance.now();
+    await store.indexStoredText();
+    if (performance.now() - indexing > 1000) console.error(`${backend}: indexed the content of earlier records in ${((performance.now() - indexing) / 1000).toFixed(1)} s`);
     // Fresh statistics and (PostgreSQL) a set visibility map, as autovacuum / `PRAGMA optimize` would
     // have left a live database; without the map PostgreSQL cannot answer from an index alone.
     if (backend === 'postgres') await database.execute(`vacuum (analyze) ${prefix}request_logs`);
     else await database.execute('pragma optimize=0x10002;');
     const size = backend === 'sqlite' ? `, file ${((await stat(path)).size / 1e6).toFixed(0)} MB` : '';
     report(backend, kept === undefined ? `inserted in ${(insertMs / 1000).toFixed(1)} s` : 'kept from an earlier run', await timeQueries(store, end), size);
+    if (storage.kind === 'sqlite') {
+      const reader = new SqliteReader(path, database, createLogger({ level: 'error' }));
+      try {
+        await eventLoopCosts(store, new SqlLogStore(database, prefix, reader));
+      } finally {
+        await reader.close();
+      }
+    }
   } finally {
     if (storage.kind === 'postgres' && KEEP === undefined) {
       const { rows } = await storage.pool.query<{ tablename: string }>('select tablename from pg_tables where schemaname = current_schema() and tablename like $1', [`${prefix}%`]);
