@@ -103,6 +103,28 @@ try {
   const cpu = process.cpuUsage(cpuBefore);
   const perRecord = (us: number) => (us / (batches.length * BATCH)).toFixed(1);
   console.log(`ids ${options.ids}, ${PREFILL.toLocaleString('en')} records before, batches of ${BATCH}: ${wallUs.toFixed(1)} µs wall, ${perRecord(cpu.user)} µs user + ${perRecord(cpu.system)} µs system CPU per record`);
+
+  // A retention sweep of the oldest third, through the store as the gateway's hourly sweep calls
+  // it, with a 1 ms timer on the event loop: its longest gap is how long the sweep held requests.
+  const oldest = (await sql.query({ filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 1, offset: Math.floor((PREFILL + MEASURE) / 3) })).logs[0];
+  if (oldest !== undefined) {
+    let last = performance.now();
+    let stall = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      stall = Math.max(stall, now - last);
+      last = now;
+    }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stall = 0;
+    last = performance.now();
+    const sweepStarted = performance.now();
+    const deleted = await store.deleteBefore(Date.parse(oldest.timestamp));
+    const sweepMs = performance.now() - sweepStarted;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    clearInterval(ticker);
+    console.log(`retention sweep: ${deleted.toLocaleString('en')} records deleted in ${sweepMs.toFixed(0)} ms; longest event-loop stall ${stall.toFixed(1)} ms`);
+  }
 } finally {
   await store.close();
   await storage.close();
