@@ -176,8 +176,9 @@ export function textRows(prefix: string): string {
  * substring) read every row in its time range (89 ms over a week, 360 ms over a month). Stored
  * bodies also go to an FTS5 index with the trigram tokenizer, which answers substrings of three
  * characters or more (case-insensitively, as `like` does for ASCII); contentless, since the rows
- * hold the text, with `contentless_delete` so retention can remove entries (a trigger: records are
- * deleted only by retention). New records are indexed like the tag table, one statement per written
+ * hold the text, with `contentless_delete` so retention can remove entries (in one statement per
+ * sweep: each delete statement on the index costs about as much however many entries it removes,
+ * so a trigger deleting them step by step took 66 s to sweep 310,000 records). New records are indexed like the tag table, one statement per written
  * batch. Records stored before this version are indexed afterwards, in steps on the writer thread
  * (sqlite-text-backfill.ts), from the id in `request_log_text_backfill` down: indexing a million
  * logged bodies took 43 s, too long to hold start-up (a liveness probe would restart the gateway
@@ -186,9 +187,6 @@ export function textRows(prefix: string): string {
  */
 const SQLITE_TEXT = [
   `create virtual table if not exists {prefix}request_log_text using fts5(request_content, response_content, content='', contentless_delete=1, tokenize='trigram')`,
-  `create trigger if not exists {prefix}request_logs_text_delete after delete on {prefix}request_logs
-     when old.request_content is not null or old.response_content is not null
-     begin delete from {prefix}request_log_text where rowid = old.id; end`,
   'create table if not exists {prefix}request_log_text_backfill (below integer not null)',
   // No row (nothing to catch up on) for a log that holds no records yet.
   'insert into {prefix}request_log_text_backfill (below) select id + 1 from {prefix}request_logs order by id desc limit 1',

@@ -249,6 +249,8 @@ export class SqlLogStore implements LogStore {
       kinds: ['request', 'attempt'],
       nextTag: `select tag from ${this.tags} where tag > ? order by tag limit 1`,
       tagRows: `delete from ${this.tags} where tag = ? and ts < ?`,
+      // Only request records carry bodies (attempt records never do).
+      text: `delete from ${this.prefix}request_log_text where rowid in (select id from ${this.table} where kind = 'request' and ts < ? and (request_content is not null or response_content is not null))`,
     };
   }
 
