@@ -26,6 +26,7 @@ import { createLogger } from '../src/server/logger.js';
 import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
 import type { SqlDatabase } from '../src/observability/storage/sql-database.js';
 import { openStorage, type Storage } from '../src/storage/storage.js';
+import { longestStall } from './event-loop-stall.js';
 import { summarizeLatencies } from './percentiles.js';
 
 const TARGET_MS = 100;
@@ -244,26 +245,6 @@ function report(backend: string, origin: string, timings: readonly Timing[], ext
 
 const EXPORT_RECORDS = 100_000;
 const EXPORT_PAGE = 1_000;
-
-/** Largest gap between the ticks of a 1 ms interval timer while `work` runs: how long the event loop was held. */
-async function longestStall(work: () => Promise<unknown>): Promise<{ ms: number; stallMs: number }> {
-  let last = performance.now();
-  let stall = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    stall = Math.max(stall, now - last);
-    last = now;
-  }, 1);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  stall = 0;
-  last = performance.now();
-  const started = performance.now();
-  await work();
-  const ms = performance.now() - started;
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  clearInterval(ticker);
-  return { ms, stallMs: stall };
-}
 
 /**
  * What the admin API costs (SQLite): an export's walk through `EXPORT_RECORDS` records in time

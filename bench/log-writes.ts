@@ -22,6 +22,7 @@ import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js
 import { createLogger } from '../src/server/logger.js';
 import { timeOrderedId } from '../src/server/request-id.js';
 import { openStorage } from '../src/storage/storage.js';
+import { longestStall } from './event-loop-stall.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -108,22 +109,8 @@ try {
   // it, with a 1 ms timer on the event loop: its longest gap is how long the sweep held requests.
   const oldest = (await sql.query({ filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 1, offset: Math.floor((PREFILL + MEASURE) / 3) })).logs[0];
   if (oldest !== undefined) {
-    let last = performance.now();
-    let stall = 0;
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      stall = Math.max(stall, now - last);
-      last = now;
-    }, 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    stall = 0;
-    last = performance.now();
-    const sweepStarted = performance.now();
-    const deleted = await store.deleteBefore(Date.parse(oldest.timestamp));
-    const sweepMs = performance.now() - sweepStarted;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    clearInterval(ticker);
-    console.log(`retention sweep: ${deleted.toLocaleString('en')} records deleted in ${sweepMs.toFixed(0)} ms; longest event-loop stall ${stall.toFixed(1)} ms`);
+    const sweep = await longestStall(() => store.deleteBefore(Date.parse(oldest.timestamp)));
+    console.log(`retention sweep: ${sweep.result.toLocaleString('en')} records deleted in ${sweep.ms.toFixed(0)} ms; longest event-loop stall ${sweep.stallMs.toFixed(1)} ms`);
   }
 } finally {
   await store.close();
