@@ -53,15 +53,18 @@ async function sqliteFile(workerPath?: (directory: string) => string) {
   return { store, logger, lines, cleanup, db };
 }
 
-/** An SQLite file written on the gateway's own connection. */
+/** An SQLite file (WAL, as the gateway opens it) written on the gateway's own connection. */
 async function sqliteConnectionWithFile() {
   const directory = await mkdtemp(join(tmpdir(), 'tollgate-log-store-'));
-  const db = new Database(join(directory, 'log.db'));
+  const path = join(directory, 'log.db');
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
   const store = new SqlLogStore(sqliteDatabase(db));
   await store.migrate();
   return {
     store,
     db,
+    path,
     cleanup: async () => {
       db.close();
       await rm(directory, { recursive: true, force: true });
@@ -107,11 +110,12 @@ function largeBatch(size: number): RequestRecord[] {
   );
 }
 
+/** An in-memory SQLite database, migrated, on one connection. */
 async function sqliteConnection() {
   const db = new Database(':memory:');
   const store = new SqlLogStore(sqliteDatabase(db));
   await store.migrate();
-  return { store, cleanup: async () => void db.close() };
+  return { store, db, cleanup: async () => void db.close() };
 }
 
 for (const [name, open] of [
@@ -166,13 +170,10 @@ test('on an SQLite file, queries, scans and aggregations run on the reader threa
 });
 
 test('the reader thread starts with the first read, stops when idle, and starts again for the next read', async () => {
-  const directory = await mkdtemp(join(tmpdir(), 'tollgate-log-store-'));
-  const db = new Database(join(directory, 'log.db'));
-  db.pragma('journal_mode = WAL');
-  const reader = new SqliteReader(join(directory, 'log.db'), sqliteDatabase(db), createLogger({ level: 'silent' }), 50);
+  const { db, path, cleanup } = await sqliteConnectionWithFile();
+  const reader = new SqliteReader(path, sqliteDatabase(db), createLogger({ level: 'silent' }), 50);
   try {
     const store = new SqlLogStore(sqliteDatabase(db), 'tollgate_', reader);
-    await store.migrate();
     await store.insert(FIXTURE);
     assert.equal(reader.running, false);
     assert.equal((await store.query({ filter: {}, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).total, 5);
@@ -183,16 +184,13 @@ test('the reader thread starts with the first read, stops when idle, and starts 
     assert.equal(reader.running, true);
   } finally {
     await reader.close();
-    db.close();
-    await rm(directory, { recursive: true, force: true });
+    await cleanup();
   }
 });
 
 test('SQLite retention finds old records and tag rows through indexes, never by reading the table', async () => {
-  const db = new Database(':memory:');
+  const { store, db, cleanup } = await sqliteConnection();
   try {
-    const store = new SqlLogStore(sqliteDatabase(db));
-    await store.migrate();
     const plan = (sql: string, ...params: unknown[]) => planOf(db, sql, ...params);
     const retention = store.sqliteRetention;
     assert.match(plan(retention.records, 'request', 0, 10), /SEARCH tollgate_request_logs USING COVERING INDEX tollgate_request_logs_ts \(kind=\? AND ts<\?\)/);
@@ -200,7 +198,7 @@ test('SQLite retention finds old records and tag rows through indexes, never by 
     assert.match(plan(retention.nextTag, ''), /SEARCH tollgate_request_log_tags USING PRIMARY KEY \(tag>\?\)/);
     assert.match(plan(retention.tagRows, 'x', 0), /SEARCH tollgate_request_log_tags USING PRIMARY KEY \(tag=\? AND ts<\?\)/);
   } finally {
-    db.close();
+    await cleanup();
   }
 });
 
@@ -237,10 +235,8 @@ for (const [name, open] of [
 }
 
 test('SQLite content search goes through the content index, which catches up with records stored before migration 6 and which retention empties', async () => {
-  const db = new Database(':memory:');
+  const { store, db, cleanup } = await sqliteConnection();
   try {
-    const store = new SqlLogStore(sqliteDatabase(db));
-    await store.migrate();
     const search = async (text: string) => (await store.query({ filter: { text }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).logs.map((entry) => entry.request_id);
     await store.insert([
       record({ request_id: 'before-upgrade', timestamp: '2025-01-01T00:00:00.000Z', request_content: '{"q":"Where do Zebras sleep?"}', response_content: 'Standing up.' }),
@@ -269,18 +265,13 @@ test('SQLite content search goes through the content index, which catches up wit
     // Under three characters a trigram index cannot help: the rows are read.
     assert.deepEqual(await search('ze'), ['after-upgrade']);
   } finally {
-    db.close();
+    await cleanup();
   }
 });
 
 test('the writer thread indexes the content of records stored before migration 6, in the background', async () => {
-  const directory = await mkdtemp(join(tmpdir(), 'tollgate-log-store-'));
-  const path = join(directory, 'log.db');
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  const sql = new SqlLogStore(sqliteDatabase(db));
+  const { store: sql, db, path, cleanup } = await sqliteConnectionWithFile();
   try {
-    await sql.migrate();
     const older = Array.from({ length: 4500 }, (_, index) => record({ request_id: `older-${index}`, timestamp: new Date(Date.parse('2025-01-01T00:00:00.000Z') + index).toISOString(), response_content: index % 3 === 0 ? `answer ${index} about kubernetes` : null }));
     await sql.insert(older);
     db.exec('drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill');
@@ -299,16 +290,13 @@ test('the writer thread indexes the content of records stored before migration 6
       await store.close();
     }
   } finally {
-    db.close();
-    await rm(directory, { recursive: true, force: true });
+    await cleanup();
   }
 });
 
 test('SQLite: a batch fills the tag table from its own new records, not by reading the whole log', async () => {
-  const db = new Database(':memory:');
+  const { store, db, cleanup } = await sqliteConnection();
   try {
-    const store = new SqlLogStore(sqliteDatabase(db));
-    await store.migrate();
     await store.insert(FIXTURE);
     const plan = planOf(db, store.sqliteBatch.tags, 0);
     // Through a kind-led index the statement would visit every request record ever logged, per batch.
@@ -319,7 +307,7 @@ test('SQLite: a batch fills the tag table from its own new records, not by readi
     const added = (db.prepare('select tag, log_id from tollgate_request_log_tags order by log_id, tag').all() as { tag: string; log_id: number }[]).slice(tagged.length);
     assert.deepEqual(added, [{ tag: `${Buffer.from('env').toString('hex').toUpperCase()}=staging`, log_id: last + 1 }]);
   } finally {
-    db.close();
+    await cleanup();
   }
 });
 

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { SqlValue } from '../storage/sql-database.js';
+import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
 
-/** One read: a statement and its parameters (booleans already turned into 0 and 1). */
+/** One read: a statement and its parameters. */
 export interface ReadRequest {
   id: number;
   sql: string;
@@ -28,20 +28,12 @@ export interface ReaderWorkerData {
 const { path } = workerData as ReaderWorkerData;
 const database = new Database(path, { readonly: true, fileMustExist: true });
 database.pragma('busy_timeout = 5000');
-const statements = new Map<string, Database.Statement>();
+// The same statement cache and parameter handling as the gateway's own connection.
+const reads = sqliteDatabase(database);
 
 parentPort!.on('message', (request: ReadRequest) => {
-  let done: ReadDone;
-  try {
-    let statement = statements.get(request.sql);
-    if (statement === undefined) {
-      statement = database.prepare(request.sql);
-      if (statements.size > 200) statements.clear();
-      statements.set(request.sql, statement);
-    }
-    done = { id: request.id, rows: statement.all(...request.params) };
-  } catch (error) {
-    done = { id: request.id, error: error instanceof Error ? error.message : String(error) };
-  }
-  parentPort!.postMessage(done);
+  reads.query(request.sql, request.params).then(
+    (rows) => parentPort!.postMessage({ id: request.id, rows } satisfies ReadDone),
+    (error: unknown) => parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies ReadDone),
+  );
 });

@@ -46,7 +46,7 @@ export class SqliteReader implements SqlDatabase {
     if (this.failed || this.closed) return this.connection.query<Row>(sql, params);
     const worker = this.worker ?? this.start();
     clearTimeout(this.idle);
-    const request: ReadRequest = { id: this.nextId++, sql, params: params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)) };
+    const request: ReadRequest = { id: this.nextId++, sql, params: [...params] };
     let settle: Pick<Pending, 'resolve' | 'reject'> | undefined;
     const done = new Promise<Row[]>((resolve, reject) => (settle = { resolve: resolve as (rows: unknown[]) => void, reject }));
     this.pending.set(request.id, { done, ...settle!, fallback: () => this.connection.query(sql, params) });

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqlDatabase } from '../storage/sql-database.js';
 
 /** The statements of a retention sweep on SQLite (SqlLogStore.sqliteRetention). */
@@ -18,8 +19,6 @@ export interface SqliteRetentionStatements {
 export const RETENTION_RECORDS_PER_STEP = 2_000;
 /** Tags whose old rows are deleted per transaction. */
 const RETENTION_TAGS_PER_STEP = 200;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Deletes records (and their tag rows) that arrived before `epochMs`, in bounded steps with a turn

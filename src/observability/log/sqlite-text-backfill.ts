@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqlDatabase } from '../storage/sql-database.js';
 
 /** The statements of the content index's backfill (SqlLogStore.sqliteTextBackfill). */
@@ -12,8 +13,6 @@ export interface SqliteTextBackfillStatements {
 
 /** Record ids per step: a short transaction, so inserts queue behind it for a few milliseconds at most. */
 const IDS_PER_STEP = 2_000;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Indexes the bodies of records stored before the content index existed (migration 6), newest
