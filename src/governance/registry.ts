@@ -41,6 +41,8 @@ export class EntityRegistry {
 
   putKey(record: KeyRecord): KeyEntry {
     this.removeKey(record.id);
+    // Frozen: request records share a key's tags rather than copy them, and keep their JSON (record-values.ts).
+    if (record.metadata !== undefined) Object.freeze(record.metadata);
     const entry: KeyEntry = {
       record,
       expiresAt: record.expires_at === undefined ? undefined : Date.parse(record.expires_at),

@@ -16,8 +16,8 @@ export function accessLogObserver(logger: Logger): RequestObserver {
       const served = context.served;
       const latency = (context.endedAt ?? performance.now()) - context.startedAt;
       let line =
-        `"request_id":${JSON.stringify(context.id)}${text('method', context.method)}${text('path', context.path)}` +
-        `,"status":${context.status},"latency_ms":${Math.round(latency * 100) / 100}` +
+        `"request_id":${jsonString(context.id)}${text('method', context.method)}${text('path', context.path)}` +
+        `,"status":${context.status},"latency_ms":${hundredths(latency)}` +
         text('model', context.requestedModel) +
         text('provider', served?.provider.name) +
         text('upstream_model', served?.model) +
@@ -64,4 +64,25 @@ function text(name: string, value: string | undefined): string {
 /** A finite number as JSON (non-finite ones, which JSON cannot hold, are left out like absent ones). */
 function count(name: string, value: number | undefined): string {
   return value === undefined || !Number.isFinite(value) ? '' : `,"${name}":${value}`;
+}
+
+/** Request ids are tokens (see request-id.ts) that JSON needs no escapes for; anything else is escaped. */
+const PLAIN_TOKEN = /^[A-Za-z0-9._:-]*$/;
+
+function jsonString(value: string): string {
+  return PLAIN_TOKEN.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+/**
+ * Milliseconds to two decimals, as JSON: written from whole numbers, which V8 turns into text from a
+ * cache, where a fraction takes its slow general conversion (a tenth of the line's cost).
+ */
+function hundredths(ms: number): string {
+  const total = Math.round(ms * 100);
+  if (!(total >= 0 && total <= 0x3fffffff)) return String(Math.round(ms * 100) / 100);
+  const whole = Math.floor(total / 100);
+  const fraction = total - whole * 100;
+  if (fraction === 0) return `${whole}`;
+  if (fraction < 10) return `${whole}.0${fraction}`;
+  return fraction % 10 === 0 ? `${whole}.${fraction / 10}` : `${whole}.${fraction}`;
 }

@@ -95,7 +95,7 @@ export function createLogger(options: LoggerOptions): Logger {
       else setImmediate(flush);
     }
   };
-  const head = (level: LogLevel, message: string) => `{"time":"${isoTime(Date.now())}","level":"${level}","msg":${JSON.stringify(message)}`;
+  const head = (level: LogLevel, message: string) => `{"time":"${isoTime(Date.now())}","level":"${level}","msg":${messageJson(message)}`;
   const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < threshold) return;
     const rest = fields === undefined ? '{}' : serializeFields(fields);
@@ -113,6 +113,20 @@ export function createLogger(options: LoggerOptions): Logger {
     fieldsJson,
     flush,
   };
+}
+
+/** Messages are a few constant texts: each is escaped once (up to a bound), not once per line. */
+const MESSAGES_KEPT = 1024;
+const messages = new Map<string, string>();
+
+function messageJson(message: string): string {
+  let json = messages.get(message);
+  if (json === undefined) {
+    json = JSON.stringify(message);
+    if (messages.size >= MESSAGES_KEPT) messages.clear();
+    messages.set(message, json);
+  }
+  return json;
 }
 
 /**

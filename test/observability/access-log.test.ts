@@ -37,6 +37,15 @@ test('the access line is valid JSON whatever the texts hold, and leaves out what
   assert.equal(typeof line.latency_ms, 'number');
 });
 
+test('the access line gives the latency in milliseconds to two decimals', () => {
+  for (const [elapsed, expected] of [[1234.567, 1234.57], [12.3, 12.3], [7.004, 7], [0.05, 0.05], [99.999, 100]] as const) {
+    const line = observed((context) => {
+      context.endedAt = context.startedAt + elapsed;
+    });
+    assert.equal(line.latency_ms, expected, `${elapsed} ms`);
+  }
+});
+
 test('a failed request logs its error; an internal error also its cause, at warn', () => {
   const refused = observed((context) => {
     context.status = 429;

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { LogWriter } from '../../src/observability/log/log-writer.js';
 import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
 import { SqlLogStore } from '../../src/observability/log/sql-log-store.js';
+import { elideRepeats, restoreRepeats } from '../../src/observability/log/record-values.js';
 import { RECORD_COLUMNS, type RequestRecord } from '../../src/observability/log/request-record.js';
 import { RETENTION_RECORDS_PER_STEP } from '../../src/observability/log/sqlite-retention.js';
 import { SqliteReader } from '../../src/observability/log/sqlite-reader.js';
@@ -309,6 +310,37 @@ test('SQLite: a batch fills the tag table from its own new records, not by readi
   } finally {
     await cleanup();
   }
+});
+
+test('the writer thread stores each record as sent, whichever of its values repeat the record before (sent once, as undefined)', async () => {
+  const { store, db, cleanup } = await sqliteFile();
+  try {
+    const shared = Object.freeze({ team: 'a' });
+    // Runs of equal values broken by another value, by null and back: the thread must restore each from its own predecessor.
+    const models = ['m1', 'm1', 'm2', 'm1', null, null, 'm1'];
+    const batch = models.map((model, index) =>
+      record({ request_id: `repeat-${index}`, model, metadata: index === 3 ? { team: 'b' } : shared, status: index === 5 ? 500 : 200, cost_usd: index < 2 ? 0.5 : null }),
+    );
+    await store.insert(batch);
+    const rows = db.prepare("select request_id, model, metadata, status, cost_usd from tollgate_request_logs where request_id like 'repeat-%' order by id").all();
+    assert.deepEqual(
+      rows,
+      batch.map((sent) => ({ request_id: sent.request_id, model: sent.model, metadata: JSON.stringify(sent.metadata), status: sent.status, cost_usd: sent.cost_usd })),
+    );
+  } finally {
+    await cleanup();
+  }
+});
+
+test('elideRepeats and restoreRepeats round-trip a batch through the copy between threads', () => {
+  const columns = 3;
+  const values = ['a', 1, null, 'a', 1, 'x', 'b', 1, 'x', 'a', 2, null, 'a', 2, null];
+  const sent = [...values] as (string | number | null | undefined)[];
+  elideRepeats(sent, columns);
+  assert.deepEqual(sent, ['a', 1, null, undefined, undefined, 'x', 'b', undefined, undefined, 'a', 2, null, undefined, undefined, undefined]);
+  const received = structuredClone(sent);
+  restoreRepeats(received, columns);
+  assert.deepEqual(received, values);
 });
 
 test('SqlLogStore.values lists a record in RECORD_COLUMNS order, the stored columns', () => {

@@ -61,7 +61,8 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
   const error = context.error;
   const requestMetadata = context.chatRequest?.gateway?.metadata;
   const headerMetadata = metadataHeader(context);
-  const metadata = { ...principal?.metadata, ...headerMetadata, ...requestMetadata };
+  // Usually only the key's own tags: that object is shared, not copied (see record-values.ts).
+  const metadata = requestMetadata === undefined && headerMetadata === undefined ? (principal?.metadata ?? NO_METADATA) : { ...principal?.metadata, ...headerMetadata, ...requestMetadata };
   const endedAt = context.endedAt ?? performance.now();
   return {
     request_id: context.id,
@@ -106,6 +107,8 @@ function requestContent(request: ChatRequest): string {
   const { gateway: _gateway, extra: _extra, extraDialect: _dialect, ...rest } = request;
   return JSON.stringify(rest);
 }
+
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 
 const MAX_METADATA_KEYS = 32;
 

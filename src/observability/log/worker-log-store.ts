@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../server/logger.js';
 import type { SqlValue } from '../storage/sql-database.js';
-import { appendRecordValues } from './record-values.js';
+import { appendRecordValues, elideRepeats } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
 import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
@@ -27,6 +27,7 @@ export class WorkerLogStore implements LogStore {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private readonly columns: number;
 
   constructor(
     private readonly store: SqlLogStore,
@@ -34,6 +35,7 @@ export class WorkerLogStore implements LogStore {
     private readonly logger: Logger,
   ) {
     const data: InsertWorkerData = { path, statements: store.sqliteBatch, retention: store.sqliteRetention, textBackfill: store.sqliteTextBackfill };
+    this.columns = data.statements.columns;
     // The thread holds one batch at a time (at most `batch_size` records and MAX_BATCH_CONTENT
     // characters of bodies, see LogWriter): a small young generation keeps its memory flat under
     // load; the old generation's limit leaves room for a batch of long bodies.
@@ -65,6 +67,7 @@ export class WorkerLogStore implements LogStore {
     if (records.length === 0) return Promise.resolve();
     const values: SqlValue[] = [];
     for (const record of records) appendRecordValues(record, values);
+    elideRepeats(values, this.columns);
     const batch: InsertBatch = { id: this.nextId++, values };
     const done = this.send(worker, batch, () => this.store.insert(records));
     return done.then(() => {});
