@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../server/logger.js';
 import type { SqlValue } from '../storage/sql-database.js';
-import { appendRecordValues, elideRepeats } from './record-values.js';
+import { elideRepeats, writeRecordValues } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
 import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
@@ -28,6 +28,8 @@ export class WorkerLogStore implements LogStore {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private readonly columns: number;
+  /** Every batch's parameters, overwritten batch after batch (see writeRecordValues). */
+  private readonly values: (SqlValue | undefined)[] = [];
 
   constructor(
     private readonly store: SqlLogStore,
@@ -65,8 +67,11 @@ export class WorkerLogStore implements LogStore {
     const worker = this.worker;
     if (worker === undefined) return this.store.insert(records);
     if (records.length === 0) return Promise.resolve();
-    const values: SqlValue[] = [];
-    for (const record of records) appendRecordValues(record, values);
+    // postMessage copies the batch at once: the same array serves the next one.
+    const values = this.values;
+    let length = 0;
+    for (const record of records) length = writeRecordValues(record, values, length);
+    values.length = length;
     elideRepeats(values, this.columns);
     const batch: InsertBatch = { id: this.nextId++, values };
     const done = this.send(worker, batch, () => this.store.insert(records));
