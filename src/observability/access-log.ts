@@ -1,4 +1,4 @@
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext, RequestCost } from '../pipeline/context.js';
 import type { RequestObserver } from '../pipeline/hooks.js';
 import type { Logger } from '../server/logger.js';
 
@@ -25,7 +25,7 @@ export function accessLogObserver(logger: Logger): RequestObserver {
         text('virtual_key_id', context.principal?.keyId) +
         count('input_tokens', context.usage?.inputTokens) +
         count('output_tokens', context.usage?.outputTokens) +
-        count('cost_usd', context.cost?.known ? context.cost.usd : undefined);
+        costMember(context.cost);
       const error = context.error;
       if (error !== undefined) {
         line += `${text('error_code', error.code)},"error":${JSON.stringify(error.message)}`;
@@ -60,6 +60,18 @@ function text(name: string, value: string | undefined): string {
   }
   return member;
 }
+
+/**
+ * The cost as its exact decimal text when the pricing gave one (a valid JSON number, and the
+ * amount itself rather than the nearest double): turning a fraction like 0.0000072 into text is
+ * V8's slow general conversion, a third of this line's cost.
+ */
+function costMember(cost: RequestCost | undefined): string {
+  if (cost === undefined || !cost.known) return '';
+  return cost.exact !== undefined && EXACT_DECIMAL.test(cost.exact) ? `,"cost_usd":${cost.exact}` : count('cost_usd', cost.usd);
+}
+
+const EXACT_DECIMAL = /^\d+(?:\.\d+)?$/;
 
 /** A finite number as JSON (non-finite ones, which JSON cannot hold, are left out like absent ones). */
 function count(name: string, value: number | undefined): string {

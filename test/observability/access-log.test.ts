@@ -37,6 +37,17 @@ test('the access line is valid JSON whatever the texts hold, and leaves out what
   assert.equal(typeof line.latency_ms, 'number');
 });
 
+test('the access line gives the cost as the exact amount priced, not the nearest double', () => {
+  const line = observed((context) => {
+    context.cost = { known: true, usd: 0.1 + 0.2, exact: '0.3' };
+  });
+  assert.equal(line.cost_usd, 0.3);
+  const unpriced = observed((context) => {
+    context.cost = { known: false, usd: 0 };
+  });
+  assert.ok(!('cost_usd' in unpriced));
+});
+
 test('the access line gives the latency in milliseconds to two decimals', () => {
   for (const [elapsed, expected] of [[1234.567, 1234.57], [12.3, 12.3], [7.004, 7], [0.05, 0.05], [99.999, 100]] as const) {
     const line = observed((context) => {
