@@ -63,6 +63,21 @@ test('with coalesceMs, lines are gathered and written in one call once the inter
   assert.equal(writes[1]!.trim().split('\n').length, 512);
 });
 
+test('with coalesceMs, long lines are written as soon as 64 KiB of them are waiting, whatever their number', (context) => {
+  context.mock.timers.enable({ apis: ['setTimeout'] });
+  const writes: string[] = [];
+  const logger = createLogger({ level: 'info', coalesceMs: 10, write: (text) => writes.push(text) });
+  const long = 'x'.repeat(10_000);
+  for (let index = 0; index < 6; index++) logger.info(long);
+  assert.equal(writes.length, 0, 'about 60 KB still waits for the interval');
+  logger.info(long);
+  assert.equal(writes.length, 1, 'past 64 KiB the lines are written at once');
+  assert.equal(writes[0]!.trim().split('\n').length, 7);
+  logger.info('after');
+  context.mock.timers.tick(10);
+  assert.deepEqual(writes.slice(1).map((text) => JSON.parse(text).msg), ['after']);
+});
+
 test('a log output that stops reading holds at most the backlog: later lines are dropped, counted, and reported once it catches up', () => {
   const received: string[] = [];
   const pending: (() => void)[] = [];
