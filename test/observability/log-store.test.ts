@@ -104,6 +104,28 @@ logStoreSuite('postgres', async () => {
   };
 });
 
+test('PostgreSQL stores a batch whose texts hold U+0000 (which its text type cannot), as U+FFFD, and keeps a literal backslash-u0000 as it was', async () => {
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  const prefix = uniquePrefix();
+  const store = new SqlLogStore(postgresDatabase(pool), prefix);
+  try {
+    await store.migrate();
+    const hostile = record({ request_id: 'nul-1', requested_model: 'gpt\u0000x', error_message: 'upstream said \u0000', request_content: 'a\u0000b \\u0000 c\\\u0000d', response_content: null });
+    const plain = record({ request_id: 'nul-2', timestamp: '2025-04-01T00:00:00.123Z' });
+    await store.insert([hostile, plain]);
+    const { logs } = await store.query({ filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 });
+    const stored = new Map(logs.map((log) => [log.request_id, log]));
+    assert.equal(stored.size, 2, 'nothing of the batch is lost');
+    assert.equal(stored.get('nul-1')!.requested_model, 'gpt\ufffdx');
+    assert.equal(stored.get('nul-1')!.error_message, 'upstream said \ufffd');
+    assert.equal(stored.get('nul-1')!.request_content, 'a\ufffdb \\u0000 c\\\ufffdd');
+    assert.equal(stored.get('nul-2')!.timestamp, '2025-04-01T00:00:00.123Z', 'the time keeps its milliseconds');
+  } finally {
+    await dropTables(pool, prefix);
+    await pool.end();
+  }
+});
+
 /** More records than one SQLite insert statement takes (sqliteBatch.chunk), and a remainder. */
 function largeBatch(size: number): RequestRecord[] {
   return Array.from({ length: size }, (_, index) =>

@@ -3,13 +3,13 @@ import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
 import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
+import { postgresBatchInsert, postgresBatchJson } from './postgres-batch.js';
 import { REQUEST_LOG_MIGRATIONS, tagRows, textRows } from './request-log-migrations.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
 import { backfillTextInSteps, type SqliteTextBackfillStatements } from './sqlite-text-backfill.js';
 import { recordValues, STORED_COLUMNS } from './record-values.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
-const INSERT_CHUNK = 400;
 /**
  * Records per insert statement on SQLite (bench:log-writes): one statement per record paid the
  * statement's start and the binding call for each; a few dozen per statement amortize both while
@@ -48,6 +48,8 @@ export class SqlLogStore implements LogStore {
   private readonly tags: string;
   /** SQLite only (migration 6): whether the content index holds every stored record's bodies. */
   private textComplete = false;
+  /** The PostgreSQL batch insert (postgres-batch.ts), made on first use. */
+  private postgresInsert: string | undefined;
 
   /**
    * `reads`: where queries, scans and aggregations run (by default the same connection); on an
@@ -93,21 +95,22 @@ export class SqlLogStore implements LogStore {
 
   async insert(records: readonly RequestRecord[]): Promise<void> {
     if (records.length === 0) return;
+    if (this.database.dialect === 'postgres') {
+      // One statement, so no transaction around it (see postgres-batch.ts).
+      this.postgresInsert ??= postgresBatchInsert(this.table);
+      await this.database.execute(this.postgresInsert, [postgresBatchJson(records)]);
+      return;
+    }
     const batch = this.sqliteBatch;
     await this.database.transaction(async (transaction) => {
-      const sqlite = transaction.dialect === 'sqlite';
-      const last = sqlite ? ((await transaction.query<{ id: number | null }>(batch.lastId))[0]?.id ?? 0) : 0;
-      const chunkSize = sqlite ? batch.chunk : INSERT_CHUNK;
-      const insert = sqlite ? batch.insert : `insert into ${this.table} (${STORED_COLUMNS.join(', ')}) values `;
-      for (let start = 0; start < records.length; start += chunkSize) {
-        const chunk = records.slice(start, start + chunkSize);
-        await transaction.execute(insert + chunk.map(() => batch.row).join(', '), chunk.flatMap((record) => this.values(record)));
+      const last = (await transaction.query<{ id: number | null }>(batch.lastId))[0]?.id ?? 0;
+      for (let start = 0; start < records.length; start += batch.chunk) {
+        const chunk = records.slice(start, start + batch.chunk);
+        await transaction.execute(batch.insert + chunk.map(() => batch.row).join(', '), chunk.flatMap((record) => this.values(record)));
       }
-      if (sqlite) {
-        await transaction.execute(batch.tags, [last]);
-        // Content logging is off by default; then the content index has nothing to take.
-        if (records.some((record) => record.request_content !== null || record.response_content !== null)) await transaction.execute(batch.text, [last]);
-      }
+      await transaction.execute(batch.tags, [last]);
+      // Content logging is off by default; then the content index has nothing to take.
+      if (records.some((record) => record.request_content !== null || record.response_content !== null)) await transaction.execute(batch.text, [last]);
     });
   }
 

@@ -1,0 +1,66 @@
+import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
+
+/** Each record field's PostgreSQL type, as the request log table declares its column (request-log-migrations.ts). */
+const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
+  request_id: 'text',
+  kind: 'text',
+  attempt: 'integer',
+  parent_request_id: 'text',
+  timestamp: 'text',
+  surface: 'text',
+  operation: 'text',
+  virtual_key_id: 'text',
+  team_id: 'text',
+  customer_id: 'text',
+  metadata: 'jsonb',
+  provider: 'text',
+  model: 'text',
+  requested_model: 'text',
+  key_id: 'text',
+  status: 'integer',
+  error_code: 'text',
+  error_type: 'text',
+  error_message: 'text',
+  stop_reason: 'text',
+  latency_ms: 'double precision',
+  ttft_ms: 'double precision',
+  input_tokens: 'bigint',
+  cached_input_tokens: 'bigint',
+  cache_write_tokens: 'bigint',
+  output_tokens: 'bigint',
+  reasoning_tokens: 'bigint',
+  total_tokens: 'bigint',
+  cost_usd: 'double precision',
+  cache_hit: 'text',
+  stream: 'boolean',
+  attempts: 'integer',
+  request_content: 'text',
+  response_content: 'text',
+};
+
+/**
+ * PostgreSQL's insert of a batch: the records as one JSON parameter ($1), made into rows by the
+ * server (`json_to_recordset`). One parameter instead of 34 per record: the driver turned every
+ * parameter into text and a protocol field on the gateway's event loop, and the statement's text
+ * had every placeholder renumbered, which cost logging on PostgreSQL more than half the gateway's
+ * throughput. The ISO timestamp becomes the table's epoch milliseconds in the statement.
+ */
+export function postgresBatchInsert(table: string): string {
+  const columns = RECORD_COLUMNS.map((field) => (field === 'timestamp' ? 'ts' : field));
+  const values = RECORD_COLUMNS.map((field) => (field === 'timestamp' ? `(extract(epoch from r."timestamp"::timestamptz) * 1000)::bigint` : `r.${field}`));
+  const fields = RECORD_COLUMNS.map((field) => `"${field}" ${FIELD_TYPES[field]}`);
+  return `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')})`;
+}
+
+/**
+ * The batch's JSON parameter. PostgreSQL's text cannot hold U+0000, so an escaped one (`\u0000`,
+ * after an even number of backslashes: not a literal backslash followed by `u0000`) becomes
+ * U+FFFD, the replacement character: a prompt or an upstream error carrying one would otherwise
+ * fail the statement and lose the whole batch.
+ */
+export function postgresBatchJson(records: readonly RequestRecord[]): string {
+  const json = JSON.stringify(records);
+  return json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json;
+}
+
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
