@@ -47,8 +47,14 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
  */
 export function postgresBatchInsert(table: string): string {
   const columns = RECORD_COLUMNS.map((field) => (field === 'timestamp' ? 'ts' : field));
-  const values = RECORD_COLUMNS.map((field) => (field === 'timestamp' ? `(extract(epoch from r."timestamp"::timestamptz) * 1000)::bigint` : `r.${field}`));
-  const fields = RECORD_COLUMNS.map((field) => `"${field}" ${FIELD_TYPES[field]}`);
+  const values = RECORD_COLUMNS.map((field) => {
+    if (field === 'timestamp') return `(extract(epoch from r."timestamp"::timestamptz) * 1000)::bigint`;
+    // Token counts come from upstreams, which may send a fraction or an absurd number: read as
+    // doubles and rounded into the bigint column's range, so one such record cannot fail its batch.
+    if (FIELD_TYPES[field] === 'bigint') return `least(greatest(round(r.${field}), -9.2e18), 9.2e18)::bigint`;
+    return `r.${field}`;
+  });
+  const fields = RECORD_COLUMNS.map((field) => `"${field}" ${FIELD_TYPES[field] === 'bigint' ? 'double precision' : FIELD_TYPES[field]}`);
   return `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')})`;
 }
 
