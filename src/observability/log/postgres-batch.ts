@@ -51,7 +51,8 @@ export function postgresBatchInsert(table: string): string {
     if (field === 'timestamp') return `(extract(epoch from r."timestamp"::timestamptz) * 1000)::bigint`;
     // Token counts come from upstreams, which may send a fraction or an absurd number: read as
     // doubles and rounded into the bigint column's range, so one such record cannot fail its batch.
-    if (FIELD_TYPES[field] === 'bigint') return `least(greatest(round(r.${field}), -9.2e18), 9.2e18)::bigint`;
+    // (greatest and least skip nulls, hence the case.)
+    if (FIELD_TYPES[field] === 'bigint') return `(case when r.${field} is null then null else least(greatest(round(r.${field}), -9.2e18), 9.2e18) end)::bigint`;
     return `r.${field}`;
   });
   const fields = RECORD_COLUMNS.map((field) => `"${field}" ${FIELD_TYPES[field] === 'bigint' ? 'double precision' : FIELD_TYPES[field]}`);
