@@ -326,9 +326,16 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
     const indexing = performance.now();
     await store.indexStoredText();
     if (performance.now() - indexing > 1000) console.error(`${backend}: indexed the content of earlier records in ${((performance.now() - indexing) / 1000).toFixed(1)} s`);
+    // Kept PostgreSQL data from before its tag table (migration 7): fill it now, as the gateway would in the background.
+    const tagging = performance.now();
+    await store.indexStoredTags();
+    if (performance.now() - tagging > 1000) console.error(`${backend}: added the tags of earlier records to the tag table in ${((performance.now() - tagging) / 1000).toFixed(1)} s`);
     // Fresh statistics and (PostgreSQL) a set visibility map, as autovacuum / `PRAGMA optimize` would
     // have left a live database; without the map PostgreSQL cannot answer from an index alone.
-    if (backend === 'postgres') await database.execute(`vacuum (analyze) ${prefix}request_logs`);
+    if (backend === 'postgres') {
+      await database.execute(`vacuum (analyze) ${prefix}request_logs`);
+      await database.execute(`vacuum (analyze) ${prefix}request_log_tags`);
+    }
     else await database.execute('pragma optimize=0x10002;');
     const size = backend === 'sqlite' ? `, file ${((await stat(path)).size / 1e6).toFixed(0)} MB` : '';
     report(backend, kept === undefined ? `inserted in ${(insertMs / 1000).toFixed(1)} s` : 'kept from an earlier run', await timeQueries(store, end), size);

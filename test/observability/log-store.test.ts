@@ -130,6 +130,45 @@ test('PostgreSQL stores a batch whose texts hold U+0000 (which its text type can
   }
 });
 
+test('PostgreSQL: records stored before the tag table (migration 7) are found by their tags before and after it catches up, from the table once it has, and retention empties it', async () => {
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  const prefix = uniquePrefix();
+  try {
+    const first = new SqlLogStore(postgresDatabase(pool), prefix);
+    await first.migrate();
+    const at = (minutes: number) => new Date(Date.parse('2025-04-01T00:00:00.000Z') + minutes * 60_000).toISOString();
+    await first.insert([
+      record({ request_id: 'old-1', timestamp: at(0), metadata: { env: 'prod' } }),
+      record({ request_id: 'old-2', timestamp: at(1), metadata: { env: 'dev' } }),
+      record({ request_id: 'old-3', timestamp: at(2), metadata: { env: 'prod', app: 'x' } }),
+    ]);
+    const tagRows = async () => Number((await pool.query(`select count(*) as n from ${prefix}request_log_tags`)).rows[0].n);
+    assert.equal(await tagRows(), 4, 'a batch adds its tags in its own statement');
+    // As a log from before migration 7 would be: no tag rows, the backfill's watermark above its newest record.
+    await pool.query(`delete from ${prefix}request_log_tags`);
+    await pool.query(`insert into ${prefix}request_log_tags_backfill (below) select max(id) + 1 from ${prefix}request_logs`);
+
+    const restarted = new SqlLogStore(postgresDatabase(pool), prefix);
+    const prod = async () => {
+      const page = await restarted.query({ filter: { metadata: [{ key: 'env', value: 'prod' }] }, sort: 'timestamp', order: 'desc', limit: 10, offset: 0 });
+      return { ids: page.logs.map((log) => log.request_id), total: page.total };
+    };
+    assert.deepEqual(await prod(), { ids: ['old-3', 'old-1'], total: 2 }, 'before the backfill, the metadata index answers');
+    await restarted.indexStoredTags();
+    assert.equal(await tagRows(), 4);
+    assert.deepEqual((await pool.query(`select count(*) as n from ${prefix}request_log_tags_backfill`)).rows[0].n, '0', 'done: no watermark left');
+    // Take one record's tag out of the table only: from now on the table, not the metadata, decides.
+    await pool.query(`delete from ${prefix}request_log_tags where log_id = (select id from ${prefix}request_logs where request_id = 'old-1')`);
+    assert.deepEqual(await prod(), { ids: ['old-3'], total: 1 });
+
+    await restarted.deleteBefore(Date.parse(at(2)));
+    assert.equal(await tagRows(), 2, "retention removes the tag rows of the records it deletes (old-3's two stay)");
+  } finally {
+    await dropTables(pool, prefix);
+    await pool.end();
+  }
+});
+
 /** More records than one SQLite insert statement takes (sqliteBatch.chunk), and a remainder. */
 function largeBatch(size: number): RequestRecord[] {
   return Array.from({ length: size }, (_, index) =>
@@ -271,7 +310,7 @@ test('SQLite content search goes through the content index, which catches up wit
     ]);
     // As a database last migrated to version 5 would be: no content index yet.
     db.exec('drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill');
-    db.prepare("delete from tollgate_migrations where component = 'request_log' and version = 6").run();
+    db.prepare("delete from tollgate_migrations where component = 'request_log' and version >= 6").run();
     await store.migrate();
     await store.insert([record({ request_id: 'after-upgrade', timestamp: '2025-06-01T00:00:00.000Z', response_content: 'zebras, mostly' })]);
     // Until the earlier records are indexed, searches read the rows: nothing is missed meanwhile.
@@ -302,7 +341,7 @@ test('the writer thread indexes the content of records stored before migration 6
     const older = Array.from({ length: 4500 }, (_, index) => record({ request_id: `older-${index}`, timestamp: new Date(Date.parse('2025-01-01T00:00:00.000Z') + index).toISOString(), response_content: index % 3 === 0 ? `answer ${index} about kubernetes` : null }));
     await sql.insert(older);
     db.exec('drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill');
-    db.prepare("delete from tollgate_migrations where component = 'request_log' and version = 6").run();
+    db.prepare("delete from tollgate_migrations where component = 'request_log' and version >= 6").run();
     await sql.migrate();
     const store = new WorkerLogStore(sql, path, createLogger({ level: 'silent' }));
     try {

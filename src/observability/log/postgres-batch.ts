@@ -1,3 +1,4 @@
+import { postgresTagRows } from './request-log-migrations.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
 /** Each record field's PostgreSQL type, as the request log table declares its column (request-log-migrations.ts). */
@@ -43,9 +44,10 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
  * server (`json_to_recordset`). One parameter instead of 34 per record: the driver turned every
  * parameter into text and a protocol field on the gateway's event loop, and the statement's text
  * had every placeholder renumbered, which cost logging on PostgreSQL more than half the gateway's
- * throughput. The ISO timestamp becomes the table's epoch milliseconds in the statement.
+ * throughput. The ISO timestamp becomes the table's epoch milliseconds in the statement, which
+ * also adds the request records' tags to the tag table.
  */
-export function postgresBatchInsert(table: string): string {
+export function postgresBatchInsert(table: string, prefix: string): string {
   const columns = RECORD_COLUMNS.map((field) => (field === 'timestamp' ? 'ts' : field));
   const values = RECORD_COLUMNS.map((field) => {
     if (field === 'timestamp') return `(extract(epoch from r."timestamp"::timestamptz) * 1000)::bigint`;
@@ -56,7 +58,9 @@ export function postgresBatchInsert(table: string): string {
     return `r.${field}`;
   });
   const fields = RECORD_COLUMNS.map((field) => `"${field}" ${FIELD_TYPES[field] === 'bigint' ? 'double precision' : FIELD_TYPES[field]}`);
-  return `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')})`;
+  const insert = `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')}) returning id, ts, kind, metadata`;
+  // The request records' tags, in the same statement (migration 7).
+  return `with inserted as (${insert}) ${postgresTagRows(prefix, 'inserted')} on conflict do nothing`;
 }
 
 /**

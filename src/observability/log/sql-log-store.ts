@@ -4,9 +4,9 @@ import { compareRows } from './aggregate-records.js';
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
 import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import { postgresBatchInsert, postgresBatchJson } from './postgres-batch.js';
-import { REQUEST_LOG_MIGRATIONS, tagRows, textRows } from './request-log-migrations.js';
+import { postgresTagRows, REQUEST_LOG_MIGRATIONS, tagRows, textRows } from './request-log-migrations.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
-import { backfillTextInSteps, type SqliteTextBackfillStatements } from './sqlite-text-backfill.js';
+import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { recordValues, STORED_COLUMNS } from './record-values.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
@@ -44,12 +44,14 @@ export interface SqliteBatchStatements {
 /** The request log on SQLite or PostgreSQL (`<prefix>request_logs`). */
 export class SqlLogStore implements LogStore {
   private readonly table: string;
-  /** SQLite only (migration 4): request records' metadata tags, for tag filters. */
+  /** Request records' metadata tags, for tag filters (SQLite migration 4, PostgreSQL migration 7). */
   private readonly tags: string;
   /** SQLite only (migration 6): whether the content index holds every stored record's bodies. */
   private textComplete = false;
   /** The PostgreSQL batch insert (postgres-batch.ts), made on first use. */
   private postgresInsert: string | undefined;
+  /** Whether the tag table holds every request record's tags (SQLite: always; PostgreSQL: once migration 7's backfill is done, for good). */
+  private tagsComplete: boolean;
 
   /**
    * `reads`: where queries, scans and aggregations run (by default the same connection); on an
@@ -63,6 +65,7 @@ export class SqlLogStore implements LogStore {
     if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error(`invalid table prefix ${prefix}`);
     this.table = `${prefix}request_logs`;
     this.tags = `${prefix}request_log_tags`;
+    this.tagsComplete = database.dialect === 'sqlite';
   }
 
   migrate(): Promise<void> {
@@ -97,7 +100,7 @@ export class SqlLogStore implements LogStore {
     if (records.length === 0) return;
     if (this.database.dialect === 'postgres') {
       // One statement, so no transaction around it (see postgres-batch.ts).
-      this.postgresInsert ??= postgresBatchInsert(this.table);
+      this.postgresInsert ??= postgresBatchInsert(this.table, this.prefix);
       await this.database.execute(this.postgresInsert, [postgresBatchJson(records)]);
       return;
     }
@@ -115,6 +118,7 @@ export class SqlLogStore implements LogStore {
   }
 
   async query(query: LogQuery): Promise<LogPage> {
+    await this.checkTags(query.filter);
     // A page walks an index in its order and stops after `limit` matches: content matches are
     // only tested there (see where()). The count reads every match.
     const textIndexed = await this.textIndexedFor(query.filter);
@@ -124,8 +128,8 @@ export class SqlLogStore implements LogStore {
     // `nulls last` only where nulls can occur: an index read backwards gives PostgreSQL nulls first, so the clause would cost a sort.
     const nulls = nullsPossible(query) ? ' nulls last' : '';
     const order = `order by ${column} ${direction}${nulls}, id ${direction}`;
-    // Request records by tags alone (SQLite): the tag table pages and counts them without visiting a record.
-    const byTags = onlyTags(this.database.dialect, query.filter);
+    // Request records by tags alone: the tag table pages and counts them without visiting a record.
+    const byTags = this.tagsComplete && onlyTags(query.filter);
     const pageParams: SqlValue[] = [];
     // The page's ids first, from the index where one covers filter and order, then only those rows:
     // selecting every column up front made SQLite read and sort whole rows for all the matches.
@@ -137,12 +141,13 @@ export class SqlLogStore implements LogStore {
     );
     const tagParams: SqlValue[] = [];
     const counted = byTags
-      ? await this.reads.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)})`, tagParams)
+      ? await this.reads.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)}) as matches`, tagParams)
       : await this.countMatches(query.filter, textIndexed);
     return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
   }
 
   async scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage> {
+    await this.checkTags(filter);
     const where = this.where(filter, await this.textIndexedFor(filter), false);
     const direction = order === 'asc' ? 'asc' : 'desc';
     let sql = where.sql;
@@ -167,6 +172,7 @@ export class SqlLogStore implements LogStore {
   }
 
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
+    await this.checkTags(query.filter);
     const where = this.where(query.filter, await this.textIndexedFor(query.filter));
     // Dimensions are selected as g0, g1, … (metadata paths are bound parameters, never spliced in).
     const selectParams: SqlValue[] = [];
@@ -219,11 +225,14 @@ export class SqlLogStore implements LogStore {
 
   async deleteBefore(epochMs: number): Promise<number> {
     if (this.database.dialect === 'sqlite') return deleteInSteps(this.database, this.sqliteRetention, epochMs);
-    return this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
+    const deleted = await this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
+    // One statement, whatever the number of distinct tags: the server reads the table, in its own process.
+    await this.database.execute(`delete from ${this.tags} where ts < ?`, [epochMs]);
+    return deleted;
   }
 
-  /** How the content index catches up with records stored before it (see backfillTextInSteps). */
-  get sqliteTextBackfill(): SqliteTextBackfillStatements {
+  /** How the content index catches up with records stored before it (see backfillInSteps). */
+  get sqliteTextBackfill(): BackfillStatements {
     const backfill = `${this.prefix}request_log_text_backfill`;
     return {
       watermark: `select below from ${backfill}`,
@@ -235,7 +244,32 @@ export class SqlLogStore implements LogStore {
 
   /** Indexes the content of records stored before the content index (SQLite; the writer thread does it for a file). */
   indexStoredText(): Promise<void> {
-    return this.database.dialect === 'sqlite' ? backfillTextInSteps(this.database, this.sqliteTextBackfill) : Promise.resolve();
+    return this.database.dialect === 'sqlite' ? backfillInSteps(this.database, this.sqliteTextBackfill) : Promise.resolve();
+  }
+
+  /** How PostgreSQL's tag table catches up with records stored before it (migration 7, see backfillInSteps). */
+  private get postgresTagBackfill(): BackfillStatements {
+    const backfill = `${this.prefix}request_log_tags_backfill`;
+    return {
+      watermark: `select below from ${backfill}`,
+      indexRange: `${postgresTagRows(this.prefix, `(select id, ts, kind, metadata from ${this.table} where id >= ? and id < ?)`)} on conflict do nothing`,
+      setWatermark: `update ${backfill} set below = ?`,
+      finish: `delete from ${backfill}`,
+    };
+  }
+
+  /**
+   * Adds the tags of records stored before the tag table to it (PostgreSQL; SQLite's migration
+   * 4 did it at once). Other replicas may be doing the same: the rows are the same, and taken once.
+   */
+  indexStoredTags(): Promise<void> {
+    return this.database.dialect === 'postgres' ? backfillInSteps(this.database, this.postgresTagBackfill) : Promise.resolve();
+  }
+
+  /** Whether tag filters may use the tag table: on PostgreSQL once it holds every record's tags (checked while it does not). */
+  private async checkTags(filter: LogFilter): Promise<void> {
+    if (this.tagsComplete || filter.metadata === undefined) return;
+    this.tagsComplete = (await this.reads.query(this.postgresTagBackfill.watermark)).length === 0;
   }
 
   /** Whether `filter`'s content search can use the content index: SQLite, and every stored record's bodies in it (once true, for good). */
@@ -284,7 +318,7 @@ export class SqlLogStore implements LogStore {
       selects.push(sql + timeRange('ts', filter, params));
     }
     // Intersecting (ts, log_id), the key's own order under one tag, merges the lists without sorting them.
-    return `select log_id from (${selects.join(' intersect ')})`;
+    return `select log_id from (${selects.join(' intersect ')}) as tagged`;
   }
 
   /** A record as the insert's parameters (see recordValues). */
@@ -345,7 +379,7 @@ export class SqlLogStore implements LogStore {
     anyOf('virtual_key_id', filter.virtualKeys);
     anyOf('team_id', filter.teams);
     anyOf('customer_id', filter.customers);
-    if (this.database.dialect === 'sqlite' && kind === 'request' && filter.metadata !== undefined) {
+    if (this.tagsComplete && kind === 'request' && filter.metadata !== undefined) {
       // `+id`: a membership test, so the planner keeps walking an index in the page's order.
       clauses.push(`+id in (${this.taggedIds(filter, params)})`);
     } else for (const { key, value } of filter.metadata ?? []) {
@@ -393,8 +427,8 @@ function tagOf(key: string, value: string): string {
 }
 
 /** Whether a filter asks for request records by metadata tags (and a time range) and nothing else. */
-function onlyTags(dialect: SqlDatabase['dialect'], filter: LogFilter): boolean {
-  if (dialect !== 'sqlite' || filter.metadata === undefined || (filter.kind ?? 'request') !== 'request') return false;
+function onlyTags(filter: LogFilter): boolean {
+  if (filter.metadata === undefined || (filter.kind ?? 'request') !== 'request') return false;
   return Object.entries(filter).every(([name, value]) => name === 'metadata' || name === 'kind' || name === 'from' || name === 'to' || value === undefined);
 }
 

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
-import { backfillTextInSteps, type SqliteTextBackfillStatements } from './sqlite-text-backfill.js';
+import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { hasContent, restoreRepeats } from './record-values.js';
 import type { SqliteBatchStatements } from './sql-log-store.js';
 
@@ -38,7 +38,7 @@ export interface InsertWorkerData {
   path: string;
   statements: SqliteBatchStatements;
   retention: SqliteRetentionStatements;
-  textBackfill: SqliteTextBackfillStatements;
+  textBackfill: BackfillStatements;
 }
 
 /** Sent once, should indexing the content of records stored before the content index fail (searches then keep reading the rows). */
@@ -100,7 +100,7 @@ const insertAll = database.transaction((values: (SqlValue | undefined)[]) => {
 });
 
 // Records stored before the content index existed are indexed in the background, in steps, between batches.
-backfillTextInSteps(sqliteDatabase(database), textBackfill).catch((error: unknown) =>
+backfillInSteps(sqliteDatabase(database), textBackfill).catch((error: unknown) =>
   parentPort!.postMessage({ backfillFailed: error instanceof Error ? error.message : String(error) } satisfies BackfillFailed),
 );
 

@@ -1,11 +1,14 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqlDatabase } from '../storage/sql-database.js';
 
-/** The statements of the content index's backfill (SqlLogStore.sqliteTextBackfill). */
-export interface SqliteTextBackfillStatements {
+/**
+ * The statements of a backfill: an index kept by the insert itself, filled afterwards for the
+ * records stored before it existed (SQLite's content index, PostgreSQL's tag table).
+ */
+export interface BackfillStatements {
   /** The id below which records are not indexed yet; no row once all are. */
   readonly watermark: string;
-  /** Indexes the bodies of records with ids in `[from, below)`. */
+  /** Indexes the records with ids in `[from, below)`. */
   readonly indexRange: string;
   readonly setWatermark: string;
   readonly finish: string;
@@ -15,12 +18,12 @@ export interface SqliteTextBackfillStatements {
 const IDS_PER_STEP = 2_000;
 
 /**
- * Indexes the bodies of records stored before the content index existed (migration 6), newest
- * first, a range of ids per transaction with a turn of the event loop between them, so the writer
- * thread keeps storing new batches meanwhile. Resumes from the watermark after a restart. Resolves
- * once every record is indexed (at once when none is left).
+ * Indexes the records stored before an index existed (SQLite's content index, migration 6;
+ * PostgreSQL's tag table, migration 7), newest first, a range of ids per transaction with a turn
+ * of the event loop between them, so new batches keep being stored meanwhile. Resumes from the
+ * watermark after a restart. Resolves once every record is indexed (at once when none is left).
  */
-export async function backfillTextInSteps(database: SqlDatabase, statements: SqliteTextBackfillStatements): Promise<void> {
+export async function backfillInSteps(database: SqlDatabase, statements: BackfillStatements): Promise<void> {
   for (;;) {
     const done = await database.transaction(async (transaction) => {
       const below = (await transaction.query<{ below: number }>(statements.watermark))[0]?.below;
