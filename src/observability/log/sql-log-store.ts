@@ -135,15 +135,33 @@ export class SqlLogStore implements LogStore {
     // selecting every column up front made SQLite read and sort whole rows for all the matches.
     const pagedByTags = byTags && query.sort === 'timestamp';
     const pageIds = pagedByTags ? this.taggedPage(query.filter, direction, pageParams) : `select id from ${this.table}${where.sql} ${order} limit ? offset ?`;
-    const rows = await this.reads.query<Record<string, unknown>>(
-      `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (${pageIds}) ${order}`,
-      [...(pagedByTags ? pageParams : where.params), query.limit, query.offset],
-    );
-    const tagParams: SqlValue[] = [];
-    const counted = byTags
-      ? await this.reads.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)}) as matches`, tagParams)
-      : await this.countMatches(query.filter, textIndexed);
-    return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
+    return this.readingTags(byTags, async (reads) => {
+      const rows = await reads.query<Record<string, unknown>>(
+        `select ${STORED_COLUMNS.join(', ')} from ${this.table} where id in (${pageIds}) ${order}`,
+        [...(pagedByTags ? pageParams : where.params), query.limit, query.offset],
+      );
+      const tagParams: SqlValue[] = [];
+      const counted = byTags
+        ? await reads.query<{ total: number | string }>(`select count(*) as total from (${this.taggedIds(query.filter, tagParams)}) as matches`, tagParams)
+        : await this.countMatches(query.filter, textIndexed);
+      return { logs: rows.map((row) => this.toRecord(row)), total: Number(counted[0]?.total ?? 0) };
+    });
+  }
+
+  /**
+   * Runs a page's reads; on PostgreSQL, when they go through the tag table, with merge joins.
+   * PostgreSQL estimates a join of two tags' (ts, log_id) lists at one row (it multiplies the two
+   * equalities' selectivities), so it hashed both lists whole, on parallel workers, even for a page
+   * of 50 it could have merged from the newest end of each: at a million records 240 ms for a page
+   * and 210 ms for the count, against 3 ms and 30–80 ms merged.
+   */
+  private readingTags<T>(byTags: boolean, work: (reads: SqlDatabase) => Promise<T>): Promise<T> {
+    if (!byTags || this.reads.dialect !== 'postgres') return work(this.reads);
+    return this.reads.transaction(async (transaction) => {
+      await transaction.execute('set local enable_hashjoin = off');
+      await transaction.execute('set local max_parallel_workers_per_gather = 0');
+      return work(transaction);
+    });
   }
 
   async scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage> {
@@ -309,8 +327,20 @@ export class SqlLogStore implements LogStore {
     return `${sql} order by first.ts ${direction}, first.log_id ${direction} limit ? offset ?`;
   }
 
-  /** Ids of request records carrying every tag in the filter's time range (SQLite tag table); pushes its parameters. */
+  /** Ids of request records carrying every tag in the filter's time range (the tag table); pushes its parameters. */
   private taggedIds(filter: LogFilter, params: SqlValue[]): string {
+    if (this.database.dialect === 'postgres') {
+      // A join on (ts, log_id), which PostgreSQL merges from the tags' index-only ranges, already in
+      // that order; its `intersect` hashed both lists instead (at a million records, 195,000 and
+      // 122,000 entries: 319 ms against 30).
+      const tags = filter.metadata ?? [];
+      const joins = tags.slice(1).map((_, index) => ` join ${this.tags} as t${index + 1} on t${index + 1}.ts = t0.ts and t${index + 1}.log_id = t0.log_id`);
+      const conditions = tags.map(({ key, value }, index) => {
+        params.push(tagOf(key, value));
+        return `t${index}.tag = ?${timeRange(`t${index}.ts`, filter, params)}`;
+      });
+      return `select t0.log_id from ${this.tags} as t0${joins.join('')} where ${conditions.join(' and ')}`;
+    }
     const selects: string[] = [];
     for (const { key, value } of filter.metadata ?? []) {
       const sql = `select ts, log_id from ${this.tags} where tag = ?`;
