@@ -169,6 +169,30 @@ test('PostgreSQL: records stored before the tag table (migration 7) are found by
   }
 });
 
+test('PostgreSQL: closing the store stops the tag backfill after the step under way, and a later start resumes from its watermark', async () => {
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  const prefix = uniquePrefix();
+  try {
+    const first = new SqlLogStore(postgresDatabase(pool), prefix);
+    await first.migrate();
+    // A watermark far above any record: hundreds of steps of 2,000 ids each before it is done.
+    await pool.query(`insert into ${prefix}request_log_tags_backfill (below) values (1000000)`);
+    const errors: unknown[] = [];
+    first.startTagBackfill((error) => errors.push(error));
+    await first.close();
+    const left = Number((await pool.query(`select below from ${prefix}request_log_tags_backfill`)).rows[0].below);
+    assert.ok(left > 1 && left <= 1000000, `stopped part-way (watermark ${left})`);
+    assert.deepEqual(errors, []);
+
+    const second = new SqlLogStore(postgresDatabase(pool), prefix);
+    await second.indexStoredTags();
+    assert.equal((await pool.query(`select count(*) as n from ${prefix}request_log_tags_backfill`)).rows[0].n, '0');
+  } finally {
+    await dropTables(pool, prefix);
+    await pool.end();
+  }
+});
+
 /** More records than one SQLite insert statement takes (sqliteBatch.chunk), and a remainder. */
 function largeBatch(size: number): RequestRecord[] {
   return Array.from({ length: size }, (_, index) =>

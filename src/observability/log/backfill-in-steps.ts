@@ -21,10 +21,11 @@ const IDS_PER_STEP = 2_000;
  * Indexes the records stored before an index existed (SQLite's content index, migration 6;
  * PostgreSQL's tag table, migration 7), newest first, a range of ids per transaction with a turn
  * of the event loop between them, so new batches keep being stored meanwhile. Resumes from the
- * watermark after a restart. Resolves once every record is indexed (at once when none is left).
+ * watermark after a restart. Resolves once every record is indexed (at once when none is left),
+ * or after the step under way once `stopped` says so.
  */
-export async function backfillInSteps(database: SqlDatabase, statements: BackfillStatements): Promise<void> {
-  for (;;) {
+export async function backfillInSteps(database: SqlDatabase, statements: BackfillStatements, stopped: () => boolean = () => false): Promise<void> {
+  while (!stopped()) {
     const done = await database.transaction(async (transaction) => {
       const below = (await transaction.query<{ below: number }>(statements.watermark))[0]?.below;
       if (below === undefined) return true;

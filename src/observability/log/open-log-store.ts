@@ -23,6 +23,6 @@ export async function openLogStore(storage: Storage, logger: Logger, prefix = 't
   await store.indexStoredText();
   // PostgreSQL: records stored before the tag table get their tags in the background (a million took
   // about a minute); tag filters use the GIN index until then.
-  store.indexStoredTags().catch((error: unknown) => logger.error('request log tag table: indexing earlier records failed; tag filters use the metadata index until a restart retries', { error }));
+  store.startTagBackfill((error) => logger.error('request log tag table: indexing earlier records failed; tag filters use the metadata index until a restart retries', { error }));
   return store;
 }

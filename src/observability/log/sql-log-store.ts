@@ -52,6 +52,9 @@ export class SqlLogStore implements LogStore {
   private postgresInsert: string | undefined;
   /** Whether the tag table holds every request record's tags (SQLite: always; PostgreSQL: once migration 7's backfill is done, for good). */
   private tagsComplete: boolean;
+  /** PostgreSQL's tag backfill, when started in the background (startTagBackfill). */
+  private tagBackfill: Promise<void> | undefined;
+  private closing = false;
 
   /**
    * `reads`: where queries, scans and aggregations run (by default the same connection); on an
@@ -72,8 +75,10 @@ export class SqlLogStore implements LogStore {
     return migrate(this.database, this.prefix, 'request_log', REQUEST_LOG_MIGRATIONS);
   }
 
-  /** Stops the reader thread, when reads have one (the gateway's connection is the storage's to close). */
+  /** Stops the tag table's backfill and the reader thread, when reads have one (the gateway's connection is the storage's to close). */
   async close(): Promise<void> {
+    this.closing = true;
+    await this.tagBackfill;
     if (this.reads !== this.database) await this.reads.close?.();
   }
 
@@ -281,7 +286,12 @@ export class SqlLogStore implements LogStore {
    * 4 did it at once). Other replicas may be doing the same: the rows are the same, and taken once.
    */
   indexStoredTags(): Promise<void> {
-    return this.database.dialect === 'postgres' ? backfillInSteps(this.database, this.postgresTagBackfill) : Promise.resolve();
+    return this.database.dialect === 'postgres' ? backfillInSteps(this.database, this.postgresTagBackfill, () => this.closing) : Promise.resolve();
+  }
+
+  /** indexStoredTags in the background (the gateway), until done or closed; `onError` hears a failure. */
+  startTagBackfill(onError: (error: unknown) => void): void {
+    this.tagBackfill = this.indexStoredTags().catch(onError);
   }
 
   /** Whether tag filters may use the tag table: on PostgreSQL once it holds every record's tags (checked while it does not). */
