@@ -104,13 +104,13 @@ logStoreSuite('postgres', async () => {
   };
 });
 
-test('PostgreSQL stores a batch whose texts hold U+0000 (which its text type cannot) as U+FFFD, keeps a literal backslash-u0000 as it was, and rounds odd token counts into range', async () => {
+test('PostgreSQL stores a batch whose texts hold U+0000 or a lone surrogate (which it cannot take) as U+FFFD, keeps a literal backslash-u0000 as it was, and rounds odd token counts into range', async () => {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
   const prefix = uniquePrefix();
   const store = new SqlLogStore(postgresDatabase(pool), prefix);
   try {
     await store.migrate();
-    const hostile = record({ request_id: 'nul-1', requested_model: 'gpt\u0000x', error_message: 'upstream said \u0000', request_content: 'a\u0000b \\u0000 c\\\u0000d', response_content: null });
+    const hostile = record({ request_id: 'nul-1', requested_model: 'gpt\u0000x', error_message: 'upstream said \u0000 \ud800', request_content: 'a\u0000b \\u0000 c\\\u0000d', response_content: 'a lone \udc00 half, a whole \ud83d\ude00' });
     const plain = record({ request_id: 'nul-2', timestamp: '2025-04-01T00:00:00.123Z' });
     // An upstream's usage is whatever number it sent; the columns are bigint.
     const oddUsage = record({ request_id: 'nul-3', input_tokens: 12.6, output_tokens: 1e30, total_tokens: -3 });
@@ -121,7 +121,8 @@ test('PostgreSQL stores a batch whose texts hold U+0000 (which its text type can
     assert.deepEqual([stored.get('nul-3')!.input_tokens, stored.get('nul-3')!.total_tokens], [13, -3]);
     assert.ok(stored.get('nul-3')!.output_tokens! > 9e18, 'an out-of-range count is kept at the end of the range');
     assert.equal(stored.get('nul-1')!.requested_model, 'gpt\ufffdx');
-    assert.equal(stored.get('nul-1')!.error_message, 'upstream said \ufffd');
+    assert.equal(stored.get('nul-1')!.error_message, 'upstream said \ufffd \ufffd');
+    assert.equal(stored.get('nul-1')!.response_content, 'a lone \ufffd half, a whole \ud83d\ude00');
     assert.equal(stored.get('nul-1')!.request_content, 'a\ufffdb \\u0000 c\\\ufffdd');
     assert.equal(stored.get('nul-2')!.timestamp, '2025-04-01T00:00:00.123Z', 'the time keeps its milliseconds');
   } finally {

@@ -64,14 +64,18 @@ export function postgresBatchInsert(table: string, prefix: string): string {
 }
 
 /**
- * The batch's JSON parameter. PostgreSQL's text cannot hold U+0000, so an escaped one (`\u0000`,
- * after an even number of backslashes: not a literal backslash followed by `u0000`) becomes
- * U+FFFD, the replacement character: a prompt or an upstream error carrying one would otherwise
- * fail the statement and lose the whole batch.
+ * The batch's JSON parameter. PostgreSQL cannot take two things a JavaScript string may hold: U+0000
+ * (its text type has no room for it) and a lone UTF-16 surrogate (its JSON parser rejects one, where
+ * UTF-8 sent as a parameter used to turn it into U+FFFD). JSON.stringify escapes both, and nothing
+ * else it writes looks like them (a pair of surrogates is written as the character), so each such
+ * escape after an even number of backslashes (not a literal backslash followed by `u0000`) becomes
+ * U+FFFD, the replacement character: a prompt, model name or upstream error carrying one would
+ * otherwise fail the statement and lose the whole batch.
  */
 export function postgresBatchJson(records: readonly RequestRecord[]): string {
   const json = JSON.stringify(records);
-  return json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json;
+  return UNSENDABLE_TEST.test(json) ? json.replace(UNSENDABLE, '$1\\ufffd') : json;
 }
 
-const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+const UNSENDABLE_TEST = /\\u(?:0000|d[89a-f])/;
+const UNSENDABLE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g;
