@@ -431,6 +431,12 @@ test('elideRepeats and restoreRepeats round-trip a batch through the copy betwee
   const received = structuredClone(sent);
   restoreRepeats(received, columns);
   assert.deepEqual(received, values);
+
+  // A value left undefined is sent as NULL, not as a repeat of the one above it.
+  const holes = ['a', 1, 'a', undefined];
+  elideRepeats(holes, 2);
+  restoreRepeats(holes, 2);
+  assert.deepEqual(holes, ['a', 1, 'a', null]);
 });
 
 test('SqlLogStore.values lists a record in RECORD_COLUMNS order, the stored columns', () => {

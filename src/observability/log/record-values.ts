@@ -87,6 +87,8 @@ function metadataJson(metadata: Readonly<Record<string, string>>): string {
  * other side. In place; restoreRepeats undoes it.
  */
 export function elideRepeats(values: (SqlValue | undefined)[], columns: number): void {
+  // A field left undefined (no record is built so, but one could be) is stored as NULL, as before this encoding.
+  for (let index = 0; index < values.length; index++) if (values[index] === undefined) values[index] = null;
   for (let index = values.length - 1; index >= columns; index--) if (values[index] === values[index - columns]) values[index] = undefined;
 }
 
