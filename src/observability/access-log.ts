@@ -87,7 +87,7 @@ function jsonString(value: string): string {
 
 /**
  * Milliseconds to two decimals, as JSON: written from whole numbers, which V8 turns into text from a
- * cache, where a fraction takes its slow general conversion (a tenth of the line's cost).
+ * cache, where a fraction takes its slow general conversion.
  */
 function hundredths(ms: number): string {
   const total = Math.round(ms * 100);

@@ -104,11 +104,21 @@ logStoreSuite('postgres', async () => {
   };
 });
 
-test('PostgreSQL stores a batch whose texts hold U+0000 or a lone surrogate (which it cannot take) as U+FFFD, keeps a literal backslash-u0000 as it was, and rounds odd token counts into range', async () => {
+/** A pool on the development PostgreSQL and a table prefix of its own, dropped afterwards. */
+async function withPostgres(work: (pool: pg.Pool, prefix: string) => Promise<void>): Promise<void> {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
   const prefix = uniquePrefix();
-  const store = new SqlLogStore(postgresDatabase(pool), prefix);
   try {
+    await work(pool, prefix);
+  } finally {
+    await dropTables(pool, prefix);
+    await pool.end();
+  }
+}
+
+test('PostgreSQL stores a batch whose texts hold U+0000 or a lone surrogate (which it cannot take) as U+FFFD, keeps a literal backslash-u0000 as it was, and rounds odd token counts into range', () =>
+  withPostgres(async (pool, prefix) => {
+    const store = new SqlLogStore(postgresDatabase(pool), prefix);
     await store.migrate();
     const hostile = record({ request_id: 'nul-1', requested_model: 'gpt\u0000x', error_message: 'upstream said \u0000 \ud800', request_content: 'a\u0000b \\u0000 c\\\u0000d', response_content: 'a lone \udc00 half, a whole \ud83d\ude00' });
     const plain = record({ request_id: 'nul-2', timestamp: '2025-04-01T00:00:00.123Z' });
@@ -125,16 +135,10 @@ test('PostgreSQL stores a batch whose texts hold U+0000 or a lone surrogate (whi
     assert.equal(stored.get('nul-1')!.response_content, 'a lone \ufffd half, a whole \ud83d\ude00');
     assert.equal(stored.get('nul-1')!.request_content, 'a\ufffdb \\u0000 c\\\ufffdd');
     assert.equal(stored.get('nul-2')!.timestamp, '2025-04-01T00:00:00.123Z', 'the time keeps its milliseconds');
-  } finally {
-    await dropTables(pool, prefix);
-    await pool.end();
-  }
-});
+  }));
 
-test('PostgreSQL: records stored before the tag table (migration 7) are found by their tags before and after it catches up, from the table once it has, and retention empties it', async () => {
-  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
-  const prefix = uniquePrefix();
-  try {
+test('PostgreSQL: records stored before the tag table (migration 7) are found by their tags before and after it catches up, from the table once it has, and retention empties it', () =>
+  withPostgres(async (pool, prefix) => {
     const first = new SqlLogStore(postgresDatabase(pool), prefix);
     await first.migrate();
     const at = (minutes: number) => new Date(Date.parse('2025-04-01T00:00:00.000Z') + minutes * 60_000).toISOString();
@@ -164,16 +168,10 @@ test('PostgreSQL: records stored before the tag table (migration 7) are found by
 
     await restarted.deleteBefore(Date.parse(at(2)));
     assert.equal(await tagRows(), 2, "retention removes the tag rows of the records it deletes (old-3's two stay)");
-  } finally {
-    await dropTables(pool, prefix);
-    await pool.end();
-  }
-});
+  }));
 
-test('PostgreSQL: closing the store stops the tag backfill after the step under way, and a later start resumes from its watermark', async () => {
-  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
-  const prefix = uniquePrefix();
-  try {
+test('PostgreSQL: closing the store stops the tag backfill after the step under way, and a later start resumes from its watermark', () =>
+  withPostgres(async (pool, prefix) => {
     const first = new SqlLogStore(postgresDatabase(pool), prefix);
     await first.migrate();
     // A watermark far above any record: hundreds of steps of 2,000 ids each before it is done.
@@ -188,11 +186,7 @@ test('PostgreSQL: closing the store stops the tag backfill after the step under 
     const second = new SqlLogStore(postgresDatabase(pool), prefix);
     await second.indexStoredTags();
     assert.equal((await pool.query(`select count(*) as n from ${prefix}request_log_tags_backfill`)).rows[0].n, '0');
-  } finally {
-    await dropTables(pool, prefix);
-    await pool.end();
-  }
-});
+  }));
 
 /** More records than one SQLite insert statement takes (sqliteBatch.chunk), and a remainder. */
 function largeBatch(size: number): RequestRecord[] {
