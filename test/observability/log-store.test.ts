@@ -165,6 +165,9 @@ test('PostgreSQL: records stored before the tag table (migration 7) are found by
     // Take one record's tag out of the table only: from now on the table, not the metadata, decides.
     await pool.query(`delete from ${prefix}request_log_tags where log_id = (select id from ${prefix}request_logs where request_id = 'old-1')`);
     assert.deepEqual(await prod(), { ids: ['old-3'], total: 1 });
+    // With another filter as well, that filter's index and the metadata index still decide (faster there).
+    const prodOk = await restarted.query({ filter: { metadata: [{ key: 'env', value: 'prod' }], statuses: [200] }, sort: 'timestamp', order: 'desc', limit: 10, offset: 0 });
+    assert.deepEqual(prodOk.logs.map((log) => log.request_id), ['old-3', 'old-1']);
 
     await restarted.deleteBefore(Date.parse(at(2)));
     assert.equal(await tagRows(), 2, "retention removes the tag rows of the records it deletes (old-3's two stay)");

@@ -419,7 +419,10 @@ export class SqlLogStore implements LogStore {
     anyOf('virtual_key_id', filter.virtualKeys);
     anyOf('team_id', filter.teams);
     anyOf('customer_id', filter.customers);
-    if (this.tagsComplete && kind === 'request' && filter.metadata !== undefined) {
+    // On PostgreSQL only for tags alone: with another filter, that filter's index and the GIN
+    // containment below found the rows faster than joining the tags' lists (at 200,000 records, two
+    // tags and a model: 35 against 235 ms).
+    if (this.tagsComplete && kind === 'request' && filter.metadata !== undefined && (this.database.dialect === 'sqlite' || onlyTags(filter))) {
       // `+id`: a membership test, so the planner keeps walking an index in the page's order.
       clauses.push(`+id in (${this.taggedIds(filter, params)})`);
     } else for (const { key, value } of filter.metadata ?? []) {
