@@ -12,13 +12,8 @@ export const STORED_COLUMNS = RECORD_COLUMNS.map((column) => (column === 'timest
  */
 export function recordValues(r: RequestRecord): SqlValue[] {
   const values: SqlValue[] = [];
-  appendRecordValues(r, values);
+  writeRecordValues(r, values, 0);
   return values;
-}
-
-/** recordValues, appended to `values` (a batch's parameters end to end, without an array per record). */
-export function appendRecordValues(r: RequestRecord, values: SqlValue[]): void {
-  writeRecordValues(r, values, values.length);
 }
 
 /**

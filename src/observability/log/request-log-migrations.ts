@@ -196,8 +196,8 @@ const SQLITE_TEXT = [
  * Version 7, PostgreSQL only, from bench/log-query.ts at 1,000,000 records: a tag filter without a
  * time range took 491 ms, because the GIN index (`jsonb_path_ops`) keeps hashes and the count
  * visited every matching row. Request records' tags also go to a table keyed by (tag, ts, id), as
- * on SQLite (version 4), filled by the batch insert's own statement (postgres-batch.ts); tag
- * filters intersect its index-only ranges. Records stored before are indexed afterwards, in steps
+ * on SQLite (version 4), filled by the batch insert's own statement (postgres-batch.ts); filters on
+ * tags alone join its index-only ranges (SqlLogStore.taggedIds). Records stored before are indexed afterwards, in steps
  * (backfill-in-steps.ts), from the id in `request_log_tags_backfill` down; until then tag filters
  * keep using the GIN index.
  */

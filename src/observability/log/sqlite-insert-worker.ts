@@ -12,7 +12,7 @@ const WRITER_NICE = 10;
 
 /**
  * What the gateway sends: one batch, its records' parameters end to end in one flat array
- * (`statements.columns` each, see appendRecordValues), a value equal to the previous record's in
+ * (`statements.columns` each, see writeRecordValues), a value equal to the previous record's in
  * its column sent as `undefined` (see elideRepeats). One array, not one per record: the copy
  * between the threads, and the garbage it leaves on both sides, then hold one object per batch.
  */
