@@ -9,6 +9,10 @@ const WRITE_WAIT_MS = 5_000;
  * few milliseconds per batch), `write` is tried again a moment later and the event loop serves
  * requests meanwhile. The busy handler slept on the event loop instead, and every request in
  * flight waited with it. Throws SQLITE_BUSY after `waitMs`, as the handler would have.
+ *
+ * A transaction that read before it wrote is run again, whole, when another connection committed
+ * in between (SQLITE_BUSY_SNAPSHOT: SQLite will not write from the older snapshot, and its busy
+ * handler would not have waited that out either); better-sqlite3 has rolled it back by then.
  */
 export async function writeWhenFree<T>(db: Database.Database, write: () => T, waitMs = WRITE_WAIT_MS): Promise<T> {
   const deadline = performance.now() + waitMs;
@@ -18,10 +22,16 @@ export async function writeWhenFree<T>(db: Database.Database, write: () => T, wa
     try {
       return write();
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw error;
+      if (!isBusy(error) || performance.now() >= deadline) throw error;
     } finally {
       db.pragma(`busy_timeout = ${busyTimeout}`);
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
+}
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY, SQLITE_BUSY_TIMEOUT). */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
 }

@@ -419,6 +419,29 @@ test('the writer thread stores each record as sent, whichever of its values repe
   }
 });
 
+test('a batch that reaches the writer thread while another connection writes waits for it and is stored, not lost', async () => {
+  const { store, db, cleanup } = await sqliteFile();
+  try {
+    await store.insert(FIXTURE.slice(0, 1));
+    // Another writer on the file (the gateway's connection saving spend counters, say) holds the
+    // write lock when the batch arrives, and commits while the thread waits for it. A thread that
+    // read before asking for the lock would hold a snapshot older than that commit, which SQLite
+    // refuses to write from ("database is locked"): the whole batch would be dropped.
+    db.exec('create table other_writer (n integer)');
+    db.exec('begin immediate');
+    db.prepare('insert into other_writer (n) values (1)').run();
+    const inserted = store.insert(FIXTURE.map((entry) => ({ ...entry, request_id: `during-${entry.request_id}` })));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    db.prepare('insert into other_writer (n) values (2)').run();
+    db.exec('commit');
+    await inserted;
+    const stored = db.prepare("select count(*) as count from tollgate_request_logs where request_id like 'during-%'").get() as { count: number };
+    assert.equal(stored.count, FIXTURE.length);
+  } finally {
+    await cleanup();
+  }
+});
+
 test('elideRepeats and restoreRepeats round-trip a batch through the copy between threads', () => {
   const columns = 3;
   const values = ['a', 1, null, 'a', 1, 'x', 'b', 1, 'x', 'a', 2, null, 'a', 2, null];

@@ -116,7 +116,12 @@ parentPort!.on('message', (batch: InsertBatch | DeleteRequest) => {
   if ('deleteBefore' in batch) return sweep(batch);
   let done: InsertDone;
   try {
-    insertAll(batch.values);
+    // BEGIN IMMEDIATE: the write lock first, waiting for it through the busy handler, then the
+    // reads. A deferred transaction read the last id first; should another connection commit
+    // while it waited for the lock, SQLite refused to write from that older snapshot
+    // (SQLITE_BUSY_SNAPSHOT, "database is locked", which the busy handler does not wait out) and
+    // the whole batch was lost.
+    insertAll.immediate(batch.values);
     done = { id: batch.id };
   } catch (error) {
     done = { id: batch.id, error: error instanceof Error ? error.message : String(error) };
