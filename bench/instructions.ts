@@ -112,11 +112,17 @@ async function betweenBatches(): Promise<void> {
   const stored = () => (database.prepare('select count(*) as count from tollgate_request_logs').get() as { count: number }).count;
   try {
     const deadline = Date.now() + 300_000;
-    for (let settled = 0; ; ) {
+    for (let settled = 0, previous = -1; ; ) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       const count = stored();
       if (count === sent) return;
       if (Date.now() > deadline) throw new Error(`the request log holds ${count} records of ${sent} requests after 300 s`);
+      // Still writing (under valgrind a batch takes seconds): wait for it rather than send more.
+      if (count !== previous) {
+        previous = count;
+        settled = 0;
+        continue;
+      }
       // The rest of a batch: the log writes what is queued once batch_size records are. The last
       // ones go one at a time, so that none is still on its way when the batch is taken.
       if (++settled === 6) {

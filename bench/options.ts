@@ -30,6 +30,7 @@ export const USAGE = `npm run bench [-- options]   (each option also reads an en
   --rate <n>            fixed request rate (req/s), 0 to skip      BENCH_RATE         (2000)
   --targets <list>      any of direct,bare,tollgate,tollgate-nolog BENCH_TARGETS      (all)
   --rounds <n>          rounds per scenario, targets taking turns  BENCH_ROUNDS       (1)
+                        (in reverse order every other round)
   --cpu-prof            profile Tollgate and print its hot frames  BENCH_CPU_PROF=1
   --json <file>         also write the results as JSON             BENCH_JSON
   --help`;

@@ -84,10 +84,13 @@ async function main(argv: readonly string[]): Promise<number> {
       if (measurement === undefined) measurements.set(key, (measurement = new Measurement(scenario, target, shape)));
       return measurement;
     };
-    // Scenario by scenario, the targets take turns round after round, so background noise on a shared machine hits all of them alike.
+    // Scenario by scenario, the targets take turns round after round, so background noise on a
+    // shared machine hits all of them alike; every other round in the reverse order, so a machine
+    // that drifts slower (or faster) within a round does not favour the target that goes first.
+    const turns = (round: number) => (round % 2 === 1 ? [...loadTargets] : [...loadTargets].reverse());
     for (const concurrency of options.concurrencies) {
       for (let round = 1; round <= options.rounds; round++) {
-        for (const [name, target] of loadTargets) {
+        for (const [name, target] of turns(round)) {
           progress(`c=${concurrency} → ${TARGET_LABELS[name]}, round ${round}/${options.rounds} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
           const pid = servers.get(name)!.pid;
           const cpuBefore = cpuTimeMs(pid);
@@ -98,7 +101,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (options.ratePerSecond > 0) {
       for (let round = 1; round <= options.rounds; round++) {
-        for (const [name, target] of loadTargets) {
+        for (const [name, target] of turns(round)) {
           progress(`${options.ratePerSecond} req/s → ${TARGET_LABELS[name]}, round ${round}/${options.rounds} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
           const pid = servers.get(name)!.pid;
           const rssSamples: number[] = [];
@@ -131,7 +134,7 @@ async function main(argv: readonly string[]): Promise<number> {
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}.`,
       `Load: ${options.warmupSeconds} s warm-up (not recorded) + ${options.durationSeconds} s measured per scenario and target; closed loop at c=${options.concurrencies.join(', c=')}` +
         (options.ratePerSecond > 0 ? `; open loop at ${options.ratePerSecond} req/s` : '') +
-        `; ${options.rounds} round(s), targets taking turns. Load average before the run: ${loadBefore}.` +
+        `; ${options.rounds} round(s), targets taking turns (in reverse order every other round). Load average before the run: ${loadBefore}.` +
         (options.cpuProfile ? ' Tollgate ran under --cpu-prof (slower than normal).' : ''),
       '',
       resultsTable(results),
