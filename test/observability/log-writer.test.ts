@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogQuery } from '../../src/observability/log/log-filter.js';
-import { LogWriter, MAX_BATCH_CONTENT } from '../../src/observability/log/log-writer.js';
+import { LogWriter, MAX_BATCH_CONTENT, MAX_WRITE_ATTEMPTS } from '../../src/observability/log/log-writer.js';
 import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
 import { capContent, REDACTED, redactSecrets } from '../../src/observability/log/redact.js';
 import type { RequestRecord } from '../../src/observability/log/request-record.js';
@@ -12,10 +12,10 @@ import { record } from './log-store-suite.js';
 const silent = createLogger({ level: 'silent' });
 const ALL: LogQuery = { filter: { kind: 'all' }, sort: 'timestamp', order: 'asc', limit: 1000, offset: 0 };
 
-/** A memory store whose inserts wait, after `hold()`, until `open()` (or fail once with `failNext`), recording each batch. */
+/** A memory store whose inserts wait, after `hold()`, until `open()` (and fail while `failures` lasts), recording each batch tried. */
 class GatedStore extends MemoryLogStore {
   readonly batches: number[] = [];
-  failNext = false;
+  failures = 0;
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
 
@@ -31,8 +31,8 @@ class GatedStore extends MemoryLogStore {
   override async insert(records: readonly RequestRecord[]): Promise<void> {
     await this.gate;
     this.batches.push(records.length);
-    if (this.failNext) {
-      this.failNext = false;
+    if (this.failures > 0) {
+      this.failures--;
       throw new Error('disk full');
     }
     await super.insert(records);
@@ -85,20 +85,92 @@ test('a full queue sheds content past half, then whole records, counting both, a
   await log.close();
 });
 
-test('a failed write counts its batch as dropped records, logs it, and later batches still land', async () => {
+test('a batch the store fails to take is kept and written with the next flush, before newer records; nothing is dropped', async () => {
+  const store = new GatedStore();
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'warn', write: (text) => lines.push(text) });
+  const drops: Record<string, number> = {};
+  const log = writer(store, 100, 2, drops, logger);
+  store.failures = 1;
+  log.enqueue(['a', 'b', 'c'].map((id) => record({ request_id: id })));
+  await log.flush();
+  // The store is down: the batch after the failed one is not tried either.
+  assert.deepEqual(store.batches, [2]);
+  assert.equal(log.pending, 3);
+  log.enqueue([record({ request_id: 'd' })]);
+  await log.flush();
+  assert.deepEqual(store.batches, [2, 2, 2]);
+  assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(drops, {});
+  logger.flush();
+  assert.match(lines.join(''), /"level":"warn","msg":"request log write failed; the batch is kept and written again with the next flush","records":2,"attempt":1/);
+  await log.close();
+});
+
+test(`a batch that fails ${MAX_WRITE_ATTEMPTS} times is dropped, counted and logged, and later batches still land`, async () => {
   const store = new GatedStore();
   const lines: string[] = [];
   const logger = createLogger({ level: 'error', write: (text) => lines.push(text) });
   const drops: Record<string, number> = {};
   const log = writer(store, 100, 2, drops, logger);
-  store.failNext = true;
+  store.failures = MAX_WRITE_ATTEMPTS;
   log.enqueue(['a', 'b', 'c'].map((id) => record({ request_id: id })));
-  await log.flush();
+  for (let flush = 0; flush < MAX_WRITE_ATTEMPTS; flush++) await log.flush();
   logger.flush();
   assert.deepEqual(drops, { record: 2 });
   assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['c']);
-  assert.match(lines.join(''), /request log write failed; records dropped.*"records":2/);
+  assert.match(lines.join(''), new RegExp(`request log write failed; records dropped.*"records":2,"attempts":${MAX_WRITE_ATTEMPTS}`));
+  assert.equal(log.pending, 0);
   await log.close();
+});
+
+test('while a failed batch waits, a full queue does not hurry its next try, and the queue counts it against queue_size', async () => {
+  const store = new GatedStore();
+  const drops: Record<string, number> = {};
+  const log = writer(store, 6, 2, drops);
+  store.failures = 1;
+  log.enqueue(['a', 'b'].map(withContent));
+  // A full batch is written at once (setImmediate), and fails.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(store.batches, [2]);
+  log.enqueue(['c', 'd', 'e', 'f', 'g'].map(withContent));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  // No try without a flush: still the one failed attempt.
+  assert.deepEqual(store.batches, [2]);
+  // The kept two count: c keeps its content, d, e and f (at half of six and past it) lose theirs, g is dropped.
+  assert.equal(log.pending, 6);
+  assert.deepEqual(drops, { content: 3, record: 1 });
+  await log.flush();
+  assert.deepEqual(
+    (await store.query(ALL)).logs.map((entry) => [entry.request_id, entry.request_content !== null]),
+    [
+      ['a', true],
+      ['b', true],
+      ['c', true],
+      ['d', false],
+      ['e', false],
+      ['f', false],
+    ],
+  );
+  await log.close();
+});
+
+test("at close a failing store gets the batch's remaining tries; what is still unwritten is dropped, counted and logged", async () => {
+  const store = new GatedStore();
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'error', write: (text) => lines.push(text) });
+  const drops: Record<string, number> = {};
+  const log = writer(store, 100, 2, drops, logger);
+  store.failures = 100;
+  log.enqueue(['a', 'b', 'c'].map((id) => record({ request_id: id })));
+  await log.close();
+  logger.flush();
+  // The first batch (of two) was tried its three times before it was dropped; the second (of one) too, or as often as close allowed.
+  assert.equal(store.batches.filter((size) => size === 2).length, MAX_WRITE_ATTEMPTS);
+  assert.ok(store.batches.includes(1));
+  assert.equal(log.pending, 0);
+  assert.deepEqual(drops, { record: 3 });
+  assert.match(lines.join(''), /records dropped/);
 });
 
 test('batches also end once their bodies reach MAX_BATCH_CONTENT, so long prompts never make one huge batch; a larger record goes alone', async () => {

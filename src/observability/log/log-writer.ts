@@ -5,6 +5,12 @@ import type { RequestRecord } from './request-record.js';
 /** Characters of request and response bodies per batch at most (a single larger record still goes alone). */
 export const MAX_BATCH_CONTENT = 4 * 1024 * 1024;
 
+/** Tries per batch: a store that fails (PostgreSQL restarting, a locked SQLite file) gets two more flushes. */
+export const MAX_WRITE_ATTEMPTS = 3;
+
+/** Pause between the last tries at close, when no flush interval follows. */
+const CLOSE_RETRY_PAUSE_MS = 100;
+
 export interface LogWriterOptions {
   store: LogStore;
   logger: Logger;
@@ -19,10 +25,15 @@ export interface LogWriterOptions {
 /**
  * Takes records on the request path (one array push) and writes them in batches off it: every
  * `flushIntervalMs`, or as soon as a batch is full. Never blocks and never throws at the caller:
- * under pressure it sheds content first, then whole records, and counts both.
+ * under pressure it sheds content first, then whole records, and counts both. A batch the store
+ * fails to take is kept and written again with the next flush, up to MAX_WRITE_ATTEMPTS times.
  */
 export class LogWriter {
   private queue: RequestRecord[] = [];
+  /** Records taken from the queue by the write under way. */
+  private inFlight = 0;
+  /** The batch the store failed to take, tried first at the next flush. */
+  private retry: { records: RequestRecord[]; attempts: number } | undefined;
   private writing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   private immediate = false;
@@ -33,26 +44,29 @@ export class LogWriter {
     this.timer.unref();
   }
 
+  /** Records accepted and not stored yet: queued, being written, or kept after a failed write. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.inFlight + (this.retry?.records.length ?? 0);
   }
 
   enqueue(records: readonly RequestRecord[]): void {
     if (this.closed) return;
     const { queueSize, onDrop } = this.options;
     for (const record of records) {
-      if (this.queue.length >= queueSize) {
+      const pending = this.pending;
+      if (pending >= queueSize) {
         onDrop?.('record', 1);
         continue;
       }
-      if (this.queue.length >= queueSize / 2 && (record.request_content !== null || record.response_content !== null)) {
+      if (pending >= queueSize / 2 && (record.request_content !== null || record.response_content !== null)) {
         record.request_content = null;
         record.response_content = null;
         onDrop?.('content', 1);
       }
       this.queue.push(record);
     }
-    if (this.queue.length >= this.options.batchSize && !this.immediate) {
+    // After a failed write the next try waits for the interval: a full batch does not hurry it.
+    if (this.queue.length >= this.options.batchSize && !this.immediate && this.retry === undefined) {
       this.immediate = true;
       setImmediate(() => {
         this.immediate = false;
@@ -64,17 +78,32 @@ export class LogWriter {
   /** Writes everything queued so far; resolves once it is stored (queries after it see it). */
   async flush(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 && this.retry === undefined) return;
     this.writing = this.writeAll().finally(() => {
       this.writing = undefined;
     });
     await this.writing;
   }
 
+  /**
+   * Writes what is pending. A batch the store fails to take gets its remaining tries now, a moment
+   * apart; what is still unwritten after them is dropped, counted and logged.
+   */
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    for (let tries = 1; this.retry !== undefined && tries < MAX_WRITE_ATTEMPTS; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_RETRY_PAUSE_MS));
+      await this.flush();
+    }
     this.closed = true;
+    const unwritten = this.pending;
+    if (unwritten > 0) {
+      this.queue = [];
+      this.retry = undefined;
+      this.options.onDrop?.('record', unwritten);
+      this.options.logger.error('request log: records still unwritten at shutdown were dropped', { records: unwritten });
+    }
   }
 
   /**
@@ -86,16 +115,49 @@ export class LogWriter {
   private async writeAll(): Promise<void> {
     const queued = this.queue;
     this.queue = [];
-    for (let start = 0; start < queued.length; ) {
-      const end = this.batchEnd(queued, start);
-      const batch = queued.slice(start, end);
-      start = end;
-      try {
-        await this.options.store.insert(batch);
-      } catch (error) {
-        this.options.onDrop?.('record', batch.length);
-        this.options.logger.error('request log write failed; records dropped', { records: batch.length, error });
+    this.inFlight = queued.length;
+    try {
+      const retry = this.retry;
+      if (retry !== undefined) {
+        this.retry = undefined;
+        this.inFlight = queued.length + retry.records.length;
+        // Still failing: the store is down, the rest waits with it.
+        if (!(await this.write(retry.records, retry.attempts + 1))) return this.keep(queued, 0);
       }
+      for (let start = 0; start < queued.length; ) {
+        const end = this.batchEnd(queued, start);
+        const batch = queued.slice(start, end);
+        this.inFlight = queued.length - start;
+        start = end;
+        if (!(await this.write(batch, 1))) return this.keep(queued, start);
+      }
+    } finally {
+      this.inFlight = 0;
+    }
+  }
+
+  /** Puts `queued` from `start` back in front of the records that arrived meanwhile. */
+  private keep(queued: RequestRecord[], start: number): void {
+    this.queue = start === queued.length ? this.queue : queued.slice(start).concat(this.queue);
+  }
+
+  /**
+   * One try at storing `batch`. False: it failed and is kept (as `retry`) for the next flush.
+   * After its last try it is dropped, counted and logged, and the writer goes on.
+   */
+  private async write(batch: RequestRecord[], attempt: number): Promise<boolean> {
+    try {
+      await this.options.store.insert(batch);
+      return true;
+    } catch (error) {
+      if (attempt < MAX_WRITE_ATTEMPTS) {
+        this.retry = { records: batch, attempts: attempt };
+        this.options.logger.warn('request log write failed; the batch is kept and written again with the next flush', { records: batch.length, attempt, error });
+        return false;
+      }
+      this.options.onDrop?.('record', batch.length);
+      this.options.logger.error('request log write failed; records dropped', { records: batch.length, attempts: attempt, error });
+      return true;
     }
   }
 
