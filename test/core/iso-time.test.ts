@@ -32,3 +32,26 @@ test('isoTimeMs reads back any ISO text as Date.parse does', () => {
     assert.deepEqual(isoTimeMs(text), Date.parse(text), text);
   }
 });
+
+test('isoTimeMs reads isoTime texts of any second, not only the kept ones, and agrees with Date.parse on dates that do not exist', () => {
+  const times = [0, 951_782_400_000, 951_868_799_999, 1_709_164_800_000, 1_764_480_000_000, 4_107_542_399_999, -61_000_000_000_000, -1, 253_402_300_799_999, -62_167_219_200_000];
+  // Written first, read afterwards: by then no kept second matches most of them.
+  const texts = times.map((ms) => isoTime(ms));
+  isoTime(Date.now());
+  texts.forEach((text, index) => assert.equal(isoTimeMs(text), times[index], text));
+  for (const text of ['2025-02-29T00:00:00.000Z', '2024-02-29T12:00:00.000Z', '2100-02-29T00:00:00.000Z', '2000-02-29T00:00:00.000Z', '2025-04-31T00:00:00.000Z', '2025-12-31T24:00:00.000Z', '2016-12-31T23:59:60.000Z', '2025-13-01T00:00:00.000Z', '0099-06-15T00:00:00.000Z', '2025-11-30T05:20:00.123z', '2025-11-30 05:20:00.123Z']) {
+    assert.deepEqual(isoTimeMs(text), Date.parse(text), text);
+  }
+});
+
+test('isoTime keeps the second before the newest: texts of two seconds alternating are still right', () => {
+  const before = 1_764_480_059_990;
+  const after = 1_764_480_060_010;
+  for (let turn = 0; turn < 3; turn++) {
+    assert.equal(isoTime(before + turn), new Date(before + turn).toISOString());
+    assert.equal(isoTime(after + turn), new Date(after + turn).toISOString());
+  }
+  // An older second than both kept ones is formatted afresh, and the newest stays.
+  assert.equal(isoTime(before - 5_000), new Date(before - 5_000).toISOString());
+  assert.equal(isoTime(after), new Date(after).toISOString());
+});
