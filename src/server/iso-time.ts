@@ -42,8 +42,8 @@ export function isoTime(ms: number): string {
  * `Date.parse(text)`. Texts in `isoTime`'s own form (`YYYY-MM-DDTHH:MM:SS.mmmZ`) are read from
  * their digits: the request log turns each record's timestamp back into epoch milliseconds when it
  * stores the batch, by then often in a later second than any kept one, and Date.parse took about
- * 2,300 instructions a record. Any other text, a date that does not exist (February 30th), or a
- * year before 100 (which Date.UTC reads as 19xx) goes to Date.parse.
+ * 2,300 instructions a record. Any other text, or a date that does not exist (February 30th),
+ * goes to Date.parse.
  */
 export function isoTimeMs(text: string): number {
   if (
@@ -65,10 +65,20 @@ export function isoTimeMs(text: string): number {
   const minute = digits(text, 14, 2);
   const second = digits(text, 17, 2);
   const millis = digits(text, 20, 3);
-  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) {
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) {
     return Date.parse(text);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (years 0 and on): arithmetic, no Date call. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** The number `count` digits at `start` spell, or a negative one when any of them is not a digit. */

@@ -39,6 +39,10 @@ test('isoTimeMs reads isoTime texts of any second, not only the kept ones, and a
   const texts = times.map((ms) => isoTime(ms));
   isoTime(Date.now());
   texts.forEach((text, index) => assert.equal(isoTimeMs(text), times[index], text));
+  // Every day's first and last millisecond from 1890 to 2110 (leap years, centuries, 2000).
+  for (let day = -29_220; day < 51_136; day++) {
+    for (const ms of [day * 86_400_000, day * 86_400_000 + 86_399_999]) assert.equal(isoTimeMs(new Date(ms).toISOString()), ms);
+  }
   for (const text of ['2025-02-29T00:00:00.000Z', '2024-02-29T12:00:00.000Z', '2100-02-29T00:00:00.000Z', '2000-02-29T00:00:00.000Z', '2025-04-31T00:00:00.000Z', '2025-12-31T24:00:00.000Z', '2016-12-31T23:59:60.000Z', '2025-13-01T00:00:00.000Z', '0099-06-15T00:00:00.000Z', '2025-11-30T05:20:00.123z', '2025-11-30 05:20:00.123Z']) {
     assert.deepEqual(isoTimeMs(text), Date.parse(text), text);
   }
