@@ -32,10 +32,18 @@ export const topUpSchema = z.strictObject({
   period: z.string().optional(),
 });
 
-/** Parses an admin body; problems become one `invalid_request` naming each field. */
+/**
+ * Parses an admin body; problems become one `invalid_request` naming each field. A text holding
+ * U+0000 is refused too, whatever the field: PostgreSQL can store it neither in a `text` column
+ * nor in `jsonb` (the stores would fail with an internal error), and no name, tag or model needs it.
+ */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
+  if (result.success) {
+    const path = pathToNul(result.data, '');
+    if (path !== undefined) throw new GatewayError('invalid_request', `Invalid body: ${path || '(body)'}: must not contain U+0000 (NUL)`, { param: path });
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message.replace(/^Invalid input: /, '')}`);
   throw new GatewayError('invalid_request', `Invalid body: ${problems.join('; ')}`, { param: result.error.issues[0]?.path.map(String).join('.') });
 }
@@ -46,4 +54,17 @@ export function editable<T extends { created_at: string; source: string }>(recor
   for (const field of ['created_at', 'source', ...drop]) delete copy[field];
   for (const [name, value] of Object.entries(copy)) if (value === undefined) delete copy[name];
   return copy;
+}
+
+/** The dotted path of the first text (value or key) in `value` that holds U+0000, if any. */
+function pathToNul(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const inner = path === '' ? key : `${path}.${key}`;
+    if (key.includes('\u0000')) return inner;
+    const found = pathToNul(item, inner);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

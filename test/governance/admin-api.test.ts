@@ -156,6 +156,20 @@ test('deletes: referenced entities and config entities are refused with 409', as
   assert.equal((await call('GET', '/admin/teams/research')).status, 404);
 });
 
+test('a text holding U+0000 is refused with invalid_request naming its field, on create and on update; nothing is stored', async () => {
+  const named = await call('POST', '/admin/keys', { id: 'nul-name', name: 'note\u0000book', models: ['*'] });
+  assert.equal(named.status, 400, named.text);
+  assert.equal(errorCode(named.body), 'invalid_request');
+  assert.match(named.text, /name: must not contain U\+0000/);
+  assert.equal((await call('GET', '/admin/keys/nul-name')).status, 404);
+  const tagged = await call('POST', '/admin/customers', { id: 'nul-tags', metadata: { ['cost\u0000centre']: 'x' } });
+  assert.equal(tagged.status, 400, tagged.text);
+  assert.match(tagged.text, /metadata\.cost\\u0000centre: must not contain U\+0000/);
+  const patched = await call('PATCH', '/admin/customers/acme', { name: 'Ac\u0000me' });
+  assert.equal(patched.status, 400, patched.text);
+  assert.equal((await call('GET', '/admin/customers/acme')).body.name, 'Acme');
+});
+
 test('the OpenAPI description lists the admin paths', async () => {
   const spec = await call('GET', '/admin/openapi.json');
   assert.equal(spec.status, 200);
