@@ -50,14 +50,21 @@ test("a key's provider-config budget excludes that provider; the other keeps ser
     assert.equal(result.status, 200, result.text);
     servedBy.push(result.headers.get('x-tollgate-provider')!);
   }
-  assert.equal(servedBy[0], 'mock');
+  // The weights send about one request in a hundred to `other` while `mock` is open.
+  assert.ok(servedBy.slice(0, 3).includes('mock'), String(servedBy));
   assert.equal(servedBy[servedBy.length - 1], 'other');
   assert.ok(servedBy.filter((name) => name === 'mock').length <= 2);
 });
 
 test('a global provider rate limit excludes that provider for everyone; the request fails only if none is left', async () => {
-  const first = await chat(running.url, { authorization: 'Bearer vk-test-global' }, { model: 'global', ...small });
-  assert.equal(first.headers.get('x-tollgate-provider'), 'limited');
+  // The weights send about one request in a hundred to `other`: ask until `limited` has served its one.
+  const servedBy: (string | null)[] = [];
+  while (servedBy.at(-1) !== 'limited' && servedBy.length < 10) {
+    const first = await chat(running.url, { authorization: 'Bearer vk-test-global' }, { model: 'global', ...small });
+    assert.equal(first.status, 200, first.text);
+    servedBy.push(first.headers.get('x-tollgate-provider'));
+  }
+  assert.equal(servedBy.at(-1), 'limited', String(servedBy));
   const second = await chat(running.url, { authorization: 'Bearer vk-test-global' }, { model: 'global', ...small });
   assert.equal(second.status, 200);
   assert.equal(second.headers.get('x-tollgate-provider'), 'other');
