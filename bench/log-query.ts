@@ -22,7 +22,7 @@ import type { LogCursor, LogStore } from '../src/observability/log/log-store.js'
 import type { RequestRecord } from '../src/observability/log/request-record.js';
 import { SqlLogStore } from '../src/observability/log/sql-log-store.js';
 import { SqliteReader } from '../src/observability/log/sqlite-reader.js';
-import { createLogger } from '../src/server/logger.js';
+import { createLogger } from '../src/lib/logger.js';
 import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
 import type { SqlDatabase } from '../src/observability/storage/sql-database.js';
 import { openStorage, type Storage } from '../src/storage/storage.js';

@@ -19,7 +19,7 @@ import type { RequestRecord } from '../src/observability/log/request-record.js';
 import { SqlLogStore } from '../src/observability/log/sql-log-store.js';
 import { WorkerLogStore } from '../src/observability/log/worker-log-store.js';
 import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
-import { createLogger } from '../src/server/logger.js';
+import { createLogger } from '../src/lib/logger.js';
 import { timeOrderedId } from '../src/server/request-id.js';
 import { openStorage } from '../src/storage/storage.js';
 import { longestStall } from './event-loop-stall.js';

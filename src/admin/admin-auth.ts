@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../spec/index.js';
-import type { HttpExchange, HttpHandler, HttpRoute } from '../server/http-route.js';
-import { renderOpenAIError, sendError } from '../server/respond.js';
+import type { HttpExchange, HttpHandler, HttpRoute } from '../http/http-route.js';
+import { sendError } from '../http/respond.js';
+import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -29,10 +30,10 @@ export function adminRoutes(token: string | undefined, routes: readonly HttpRout
       const refused = guard(exchange);
       if (refused !== undefined) {
         exchange.request.resume();
-        return sendError(exchange.response, refused, renderOpenAIError);
+        return sendError(exchange.response, refused, encodeOpenAIError);
       }
       return route.handler(exchange);
     };
-    return { ...route, handler, renderError: route.renderError ?? renderOpenAIError };
+    return { ...route, handler, renderError: route.renderError ?? encodeOpenAIError };
   });
 }

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load.js';
 import { createGateway } from '../server/gateway.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger } from '../lib/logger.js';
 import { parseCliArguments, USAGE, UsageError, type CliArguments } from './arguments.js';
 import { runAuditVerify } from './audit-verify.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../spec/index.js';
-import { budgetSchema, customerSchema, rateLimitsSchema, teamSchema, virtualKeySchema } from './config-schema.js';
+import { budgetSchema, customerSchema, rateLimitsSchema, teamSchema, virtualKeySchema } from '../config/governance-schema.js';
 import type { KeyRecord } from './entities.js';
 
 /** A key as the admin API shows it: never its secret nor the secret's hash. */

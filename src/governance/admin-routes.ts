@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/provider-schema.js';
-import type { HttpExchange, HttpMethod, HttpRoute } from '../server/http-route.js';
-import { sendJson } from '../server/respond.js';
+import type { HttpExchange, HttpMethod, HttpRoute } from '../http/http-route.js';
+import { sendJson } from '../http/respond.js';
 import { GatewayError } from '../spec/index.js';
 import { customerSchema, editable, keyBodySchema, keyCreateSchema, keyView, parseBody, providerLimitsSchema, rotateSchema, teamSchema, topUpSchema } from './admin-bodies.js';
-import type { BudgetConfig } from './config-schema.js';
+import type { BudgetConfig } from '../config/governance-schema.js';
 import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import type { GovernanceService } from './governance-service.js';
 import { counterName } from './limit-lines.js';

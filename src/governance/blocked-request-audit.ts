@@ -1,7 +1,7 @@
-import type { AuditSink } from '../admin/audit-sink.js';
+import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { RequestObserver } from '../pipeline/hooks.js';
-import { isoTime } from '../server/iso-time.js';
+import { isoTime } from '../lib/iso-time.js';
 
 /** Error codes that mean governance refused the request. */
 const BLOCKING_CODES: ReadonlySet<string> = new Set(['invalid_api_key', 'key_expired', 'key_inactive', 'model_not_allowed', 'provider_not_allowed', 'rate_limit_exceeded', 'concurrency_limit_exceeded', 'budget_exceeded']);

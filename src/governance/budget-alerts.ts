@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
-import type { AuditSink } from '../admin/audit-sink.js';
-import type { Logger } from '../server/logger.js';
-import type { BudgetThresholdEvent, BudgetThresholdListener } from './budget-alert-feed.js';
-import type { GovernanceSettings } from './config-schema.js';
+import type { AuditSink } from '../pipeline/audit-sink.js';
+import type { Logger } from '../lib/logger.js';
+import type { BudgetThresholdEvent, BudgetThresholdListener } from '../pipeline/capabilities.js';
+import type { GovernanceSettings } from '../config/governance-schema.js';
 import type { LineInfo } from './limit-lines.js';
 import type { LimitLine, SpendStore } from './spend-store.js';
 import type { AlertRecord, GovernanceStore } from './storage/governance-store.js';

@@ -1,25 +1,6 @@
-import type { GatewayConfig } from '../config/schema.js';
 import type { EntityRegistry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
 import { entityUsage, type BudgetUsage } from './usage-report.js';
-
-/** Reads every key's, team's and customer's budgets (spent, reserved, remaining); read-only. */
-export type BudgetSnapshot = () => Promise<BudgetUsage[]>;
-
-const snapshots = new WeakMap<GatewayConfig, BudgetSnapshot>();
-
-/**
- * The budgets of the gateway built from `config` (the object every module receives in its
- * ModuleContext), for metrics at scrape time; undefined when governance is not loaded.
- */
-export function governanceBudgets(config: GatewayConfig): BudgetSnapshot | undefined {
-  return snapshots.get(config);
-}
-
-/** Called by the governance module at start-up (and on reload with the new config). */
-export function registerBudgetSnapshot(config: GatewayConfig, registry: EntityRegistry, spend: SpendStore, now: () => number): void {
-  snapshots.set(config, () => budgetSnapshot(registry, spend, now()));
-}
 
 /**
  * The `GET /v1/usage` budget figures of every key, team and customer that has a budget. One

@@ -1,4 +1,4 @@
-import type { BudgetConfig, CustomerConfig, KeyProviderConfig, RateLimitsConfig, TeamConfig, VirtualKeyConfig } from './config-schema.js';
+import type { BudgetConfig, CustomerConfig, KeyProviderConfig, RateLimitsConfig, TeamConfig, VirtualKeyConfig } from '../config/governance-schema.js';
 
 /** Where an entity was defined: seeded from the config file, or created through the admin API. */
 export type EntitySource = 'config' | 'api';

@@ -4,7 +4,7 @@ import type { Admission, AdmissionEstimate, Governance } from '../pipeline/hooks
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
 import type { RoutePlan, Target } from '../pipeline/target.js';
 import { GatewayError, type Usage } from '../spec/index.js';
-import type { KeyProviderConfig } from './config-schema.js';
+import type { KeyProviderConfig } from '../config/governance-schema.js';
 import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey, presentedKey } from './key-secret.js';
 import { actualAmounts, addScopeLines, type LimitScope, type LineInfo } from './limit-lines.js';

@@ -1,5 +1,5 @@
-import type { AuditSink } from '../admin/audit-sink.js';
-import type { Logger } from '../server/logger.js';
+import type { AuditSink } from '../pipeline/audit-sink.js';
+import type { Logger } from '../lib/logger.js';
 import { GatewayError } from '../spec/index.js';
 import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, ProviderLimitsRecord, TeamRecord } from './entities.js';
 import { generateKeySecret, hashKey } from './key-secret.js';

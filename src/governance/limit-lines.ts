@@ -1,9 +1,11 @@
-import type { BudgetConfig, RateLimitsConfig } from './config-schema.js';
+import type { BudgetConfig, RateLimitsConfig } from '../config/governance-schema.js';
 import type { LimitLine } from './spend-store.js';
 import { windowOf } from './periods.js';
 
 /** The levels a request must pass, from the outermost. Provider levels only exclude their target. */
-export type LimitLevel = 'customer' | 'team' | 'key' | 'key_provider' | 'provider';
+import type { LimitLevel } from '../pipeline/capabilities.js';
+
+export type { LimitLevel };
 export type LimitMetric = 'usd' | 'requests' | 'tokens' | 'concurrency';
 
 /** One level's limits, as the line builder sees them. */

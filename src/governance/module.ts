@@ -1,10 +1,10 @@
 import { adminRoutes } from '../admin/admin-auth.js';
-import type { AuditSink } from '../admin/audit-sink.js';
+import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { BlockedRequestAudit } from './blocked-request-audit.js';
-import { registerBudgetAlertFeed } from './budget-alert-feed.js';
-import { registerBudgetSnapshot } from './budget-snapshot.js';
+import { BUDGET_ALERTS, BUDGET_SNAPSHOT } from '../pipeline/capabilities.js';
+import { budgetSnapshot } from './budget-snapshot.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
 import { GovernanceHooks } from './governance-hooks.js';
 import { GovernanceService } from './governance-service.js';
@@ -64,12 +64,12 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   let hooks: GovernanceHooks | undefined;
   const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now, onProviderLimitsChanged: (name) => hooks?.refreshProvider(name) });
   service.load(await seedEntities(context.config, store, now()));
-  registerBudgetSnapshot(context.config, registry, spend, now);
+  context.capabilities.provide(BUDGET_SNAPSHOT, () => budgetSnapshot(registry, spend, now()), 'governance');
   await spend.restore(await store.loadCounters(now()));
 
   const alerts = new BudgetAlerts({ settings: settings.alerts, store, spend, audit, logger: context.logger, now, send: options.sendWebhook, retryBaseMs: options.alertRetryBaseMs });
   alerts.load(await store.loadAlerts(now()));
-  registerBudgetAlertFeed(context.config, (listener) => alerts.subscribe(listener));
+  context.capabilities.provide(BUDGET_ALERTS, (listener) => alerts.subscribe(listener), 'governance');
 
   hooks = new GovernanceHooks({
     registry,
@@ -115,8 +115,6 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       // Storage first (as at start-up), then the in-memory swap, which has no await in it: a request sees the old entities or the new ones.
       const stored = await seedEntities(next.config, store, now());
       const entities = service.reloadConfigEntities(stored);
-      registerBudgetSnapshot(next.config, registry, spend, now);
-      registerBudgetAlertFeed(next.config, (listener) => alerts.subscribe(listener));
       governanceHooks.reconfigure(hookSettings(next));
       warnUnpriced(next);
       alerts.reconfigure(next.config.governance.alerts);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../config/config-error.js';
-import type { Logger } from '../server/logger.js';
-import type { SpendStoreConfig } from './config-schema.js';
+import type { Logger } from '../lib/logger.js';
+import type { SpendStoreConfig } from '../config/governance-schema.js';
 import { MemorySpendStore } from './memory-spend-store.js';
 import { DEFAULT_KEY_PREFIX, RedisSpendStore } from './redis-spend-store.js';
 import type { SpendStore } from './spend-store.js';

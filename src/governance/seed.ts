@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GatewayConfig } from '../config/schema.js';
-import type { CustomerConfig, TeamConfig, VirtualKeyConfig } from './config-schema.js';
+import type { CustomerConfig, TeamConfig, VirtualKeyConfig } from '../config/governance-schema.js';
 import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey } from './key-secret.js';
 import type { GovernanceStore, StoredEntity } from './storage/governance-store.js';

@@ -1,22 +1,11 @@
-import type { BudgetConfig, RateLimitsConfig } from './config-schema.js';
-import type { LimitLevel } from './limit-lines.js';
+import type { BudgetConfig, RateLimitsConfig } from '../config/governance-schema.js';
+import type { BudgetUsage, LimitLevel } from '../pipeline/capabilities.js';
 import { counterName } from './limit-lines.js';
 import { windowOf } from './periods.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
 
-export interface BudgetUsage {
-  level: LimitLevel;
-  entity: string;
-  period: string;
-  rolling: boolean;
-  max_usd: number;
-  credit_usd: number;
-  spent_usd: number;
-  reserved_usd: number;
-  remaining_usd: number;
-  resets_at: string | null;
-}
+export type { BudgetUsage };
 
 export interface RateLimitUsage {
   level: LimitLevel;

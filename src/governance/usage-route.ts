@@ -1,5 +1,5 @@
-import type { HttpRoute } from '../server/http-route.js';
-import { sendJson } from '../server/respond.js';
+import type { HttpRoute } from '../http/http-route.js';
+import { sendJson } from '../http/respond.js';
 import type { GovernanceHooks } from './governance-hooks.js';
 import type { EntityRegistry } from './registry.js';
 import type { SpendStore } from './spend-store.js';

@@ -1,6 +1,6 @@
 import type { RequestContext, RequestCost } from '../pipeline/context.js';
 import type { RequestObserver } from '../pipeline/hooks.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../lib/logger.js';
 
 /**
  * One structured log line per pipeline request (never content, never secrets): `request_id`,

@@ -3,10 +3,8 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { RequestPolicy } from '../pipeline/hooks.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
-import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
-import { subscribeBudgetAlerts } from '../governance/budget-alert-feed.js';
-import { governanceBudgets } from '../governance/budget-snapshot.js';
-import { routingHealth } from '../routing/routing-module.js';
+import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
+import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
@@ -30,9 +28,11 @@ import { observabilityObserver } from './request-observer.js';
  */
 export const observabilityModule: ModuleFactory = async (context) => {
   const settings = context.config.observability;
-  const metrics = settings.metrics
-    ? new GatewayMetrics(settings.max_label_values, { health: () => routingHealth(context.config), budgets: () => governanceBudgets(context.config)?.() })
-    : undefined;
+  // Filled in `connect`, once every module is built: routing's health and governance's budgets, when loaded.
+  let health: (() => HealthReport) | undefined;
+  let budgets: (() => Promise<BudgetUsage[]>) | undefined;
+  const metrics = settings.metrics ? new GatewayMetrics(settings.max_label_values, { health: () => health?.(), budgets: () => budgets?.() }) : undefined;
+  const connections: ((capabilities: CapabilityRegistry) => void)[] = [];
   const routes: HttpRoute[] = [];
   const adminOnly: HttpRoute[] = [];
   const closers: (() => Promise<void> | void)[] = [];
@@ -83,7 +83,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
         promptHash: record.virtual_key_id === null || request.chatRequest === undefined ? undefined : createHash('sha256').update(JSON.stringify(request.chatRequest.messages)).digest('base64'),
       }),
     );
-    subscribeBudgetAlerts(context.config, (event) => channel.send(budgetAlertOf(event)));
+    connections.push((capabilities) => capabilities.optional(BUDGET_ALERTS)?.((event) => channel.send(budgetAlertOf(event))));
     closers.push(() => channel.settle());
   }
   if (context.audit instanceof AuditLog) adminOnly.push(...auditRoutes(context.audit));
@@ -100,6 +100,11 @@ export const observabilityModule: ModuleFactory = async (context) => {
     policies,
     routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
     upgrades,
+    connect(capabilities) {
+      health = capabilities.optional(PROVIDER_HEALTH);
+      budgets = capabilities.optional(BUDGET_SNAPSHOT);
+      for (const connection of connections) connection(capabilities);
+    },
     async close() {
       for (const close of closers.reverse()) await close();
     },

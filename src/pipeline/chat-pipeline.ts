@@ -160,7 +160,7 @@ export class Pipeline {
       const next = session.next(outcome);
       const target = next instanceof Promise ? await next : next;
       if (target === undefined) break;
-      if (context.signal.aborted) throw new GatewayError('upstream_stream_error', 'The caller went away.', { status: 499 });
+      if (context.signal.aborted) throw new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.');
       const attempt: Attempt = { target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0, upstream: false };
       context.attempts.push(attempt);
       const started = performance.now();

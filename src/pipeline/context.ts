@@ -160,6 +160,3 @@ export function createContext(init: ContextInit): RequestContext {
   };
 }
 
-export function elapsedMs(context: RequestContext): number {
-  return (context.endedAt ?? performance.now()) - context.startedAt;
-}

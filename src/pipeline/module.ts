@@ -1,9 +1,10 @@
-import type { AuditSink } from '../admin/audit-sink.js';
+import type { AuditSink } from './audit-sink.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { ProviderInstance } from '../providers/instance.js';
-import type { HttpRoute, UpgradeRoute } from '../server/http-route.js';
-import type { Logger } from '../server/logger.js';
+import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
+import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
+import type { CapabilityRegistry } from './capabilities.js';
 import type { CostCalculator } from './cost.js';
 import type { Governance, RequestObserver, RequestPolicy, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
@@ -20,6 +21,8 @@ export interface ModuleContext {
   readonly audit: AuditSink;
   /** Where the config came from (for audit entries). */
   readonly configSource: string;
+  /** What modules offer each other: provide while building; take in `connect`. */
+  readonly capabilities: CapabilityRegistry;
 }
 
 /**
@@ -36,6 +39,11 @@ export interface GatewayModule {
   readonly routes?: readonly HttpRoute[];
   /** Paths that take HTTP upgrades (WebSocket endpoints). */
   readonly upgrades?: readonly UpgradeRoute[];
+  /**
+   * Called once every module is built, to take what other modules provide
+   * (`capabilities.require` throws a start-up error naming what is missing).
+   */
+  connect?(capabilities: CapabilityRegistry): void;
   /**
    * Applies a reloaded config (SIGHUP, `POST /admin/reload`) without a restart, keeping runtime
    * state (health, spend). Modules without it keep their start-up settings.

@@ -9,7 +9,3 @@ export function callUpstream(provider: ProviderInstance, request: UpstreamHttpRe
   return transport.send(request, timeouts ?? provider.timeoutMs, signal);
 }
 
-export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}

@@ -1,6 +1,8 @@
 import type { CircuitBreakerConfig } from '../config/routing-schema.js';
 
-export type CircuitState = 'closed' | 'open' | 'half-open';
+import type { CircuitState } from '../pipeline/capabilities.js';
+
+export type { CircuitState };
 
 const BUCKETS = 10;
 

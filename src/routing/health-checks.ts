@@ -2,7 +2,7 @@ import type { HealthCheckConfig } from '../config/routing-schema.js';
 import { attemptChat } from '../pipeline/chat-attempt.js';
 import type { Target } from '../pipeline/target.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { toGatewayError, type ChatRequest } from '../spec/index.js';
 import { failureKind } from './failure-kind.js';
 import { chooseKey } from './key-choice.js';

@@ -1,43 +1,12 @@
-import type { CircuitState } from './circuit-breaker.js';
+import type { HealthReport, KeyHealthReport, TargetHealthReport } from '../pipeline/capabilities.js';
 import type { HealthRegistry } from './health-registry.js';
-
-export interface TargetHealthReport {
-  target: string;
-  provider: string;
-  model: string;
-  state: CircuitState;
-  /** Why the circuit last opened, while it is not closed. */
-  reason?: string;
-  /** Milliseconds until an open circuit lets a probe through. */
-  retryInMs?: number;
-  /** Peak-EWMA latency in milliseconds (time to first content for streams); null before any success. */
-  latencyMs: number | null;
-  inFlight: number;
-  consecutiveFailures: number;
-  /** Requests and failures in the breaker's sliding window. */
-  window: { requests: number; failed: number };
-}
-
-export interface KeyHealthReport {
-  provider: string;
-  /** The key's id, never its value. */
-  keyId: string;
-  state: CircuitState;
-  reason?: string;
-  retryInMs?: number;
-  inFlight: number;
-  consecutiveFailures: number;
-}
-
-export interface HealthReport {
-  targets: TargetHealthReport[];
-  keys: KeyHealthReport[];
-}
 
 /**
  * Circuit state, latency and in-flight counts of every target and key seen, as served at
  * `GET /health/providers`. Metrics read the same report (cheap: one pass over the registry).
  */
+export type { HealthReport, KeyHealthReport, TargetHealthReport };
+
 export function healthReport(health: HealthRegistry, now: number): HealthReport {
   const targets: TargetHealthReport[] = [];
   for (const entry of health.allTargets()) {

@@ -33,6 +33,3 @@ export function timeoutOverride(value: string | string[] | undefined, maximumMs:
   return milliseconds;
 }
 
-export function withOverride(base: UpstreamTimeouts, overrideMs: number): UpstreamTimeouts {
-  return { ...base, firstByteMs: overrideMs, idleMs: overrideMs };
-}

@@ -1,38 +1,14 @@
-import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
 import type { Target } from '../pipeline/target.js';
 import type { ProviderInstance } from '../providers/instance.js';
 import { HttpTransport } from '../providers/transport/http-transport.js';
-import { sendJson } from '../server/respond.js';
+import { sendJson } from '../http/respond.js';
 import type { RouterEnvironment } from './clock.js';
 import { HealthChecks } from './health-checks.js';
-import { healthReport, type HealthReport } from './health-snapshot.js';
+import { PROVIDER_HEALTH } from '../pipeline/capabilities.js';
+import { healthReport } from './health-snapshot.js';
 import { ResilientRouter } from './resilient-router.js';
-
-const routers = new WeakMap<GatewayConfig, ResilientRouter>();
-
-/**
- * The health report of the gateway built from `config` (the same object every module receives in
- * its ModuleContext), for metrics; undefined when routing is not loaded.
- */
-export function routingHealth(config: GatewayConfig): HealthReport | undefined {
-  const router = routers.get(config);
-  return router === undefined ? undefined : healthReport(router.health, router.state.environment.now());
-}
-
-/**
- * For config reload (SIGHUP, `POST /admin/reload`): carries the router of the gateway built from
- * `previous` over to `next` with the new settings, keeping every circuit and latency estimate.
- * Returns false when `previous` has no router.
- */
-export function reconfigureRouting(previous: GatewayConfig, next: GatewayConfig): boolean {
-  const router = routers.get(previous);
-  if (router === undefined) return false;
-  router.reconfigure({ config: next.routing, providers: next.providers, maxTimeoutOverrideMs: next.server.request_timeout_ms });
-  routers.set(next, router);
-  return true;
-}
 
 /** The routing module with an injected clock, randomness or sleep (tests simulate outages with it). */
 export function createRoutingModule(environment: Partial<RouterEnvironment> = {}): ModuleFactory {
@@ -49,7 +25,7 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
       router.healthChecks.configure(targets);
     };
     scheduleChecks(registerKnownTargets(router, context.resolver, context.providers));
-    routers.set(config, router);
+    context.capabilities.provide(PROVIDER_HEALTH, () => healthReport(router.health, router.state.environment.now()), 'routing');
     return {
       name: 'routing',
       router,
@@ -57,7 +33,6 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
       reconfigure(next) {
         router.reconfigure({ config: next.config.routing, providers: next.config.providers, maxTimeoutOverrideMs: next.config.server.request_timeout_ms });
         scheduleChecks(registerKnownTargets(router, next.resolver, next.providers));
-        routers.set(next.config, router);
       },
       async close() {
         router.healthChecks?.close();

@@ -2,6 +2,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/chat-pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
+import { CapabilityRegistry } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import { accessLogObserver } from '../observability/access-log.js';
 import { openAuditLog, type AuditLog } from '../observability/audit/audit-log.js';
@@ -17,7 +18,7 @@ import { openaiRoutes } from '../surfaces/openai-surface.js';
 import { responsesRoutes } from '../surfaces/responses-surface.js';
 import { healthRoutes } from './health-routes.js';
 import { HttpServer } from './http-server.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 import { featureModules } from './modules.js';
 import { RouteTable } from './route-table.js';
 import { createCostCalculator } from './cost-calculator.js';
@@ -73,13 +74,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const storage = await openStorage(config.storage);
   const modules: GatewayModule[] = [];
+  const capabilities = new CapabilityRegistry();
   let audit: AuditLog | undefined;
   try {
     audit = await openAuditLog(storage, logger);
-    const moduleContext = { config, storage, logger, providers, resolver, costs, audit, configSource: source };
+    const moduleContext = { config, storage, logger, providers, resolver, costs, audit, configSource: source, capabilities };
     for (const factory of options.modules ?? featureModules) modules.push(await factory(moduleContext));
     // Routing is part of the core: a module list without a router gets the default one.
     if (!modules.some((module) => module.router)) modules.unshift(await routingModule(moduleContext));
+    for (const module of modules) module.connect?.(capabilities);
   } catch (error) {
     for (const module of modules.reverse()) await module.close?.().catch(() => {});
     await audit?.close().catch(() => {});
@@ -124,7 +127,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       const nextResolver = new ModelResolver({ providers: nextProviders, aliases: next.aliases, routes: next.routes }, nextIssues);
       const nextCosts = createCostCalculator(next, nextIssues);
       if (nextIssues.length > 0) throw new ConfigError(source, nextIssues);
-      const context = { config: next, storage, logger, providers: nextProviders, resolver: nextResolver, costs: nextCosts, audit: auditLog, configSource: source };
+      const context = { config: next, storage, logger, providers: nextProviders, resolver: nextResolver, costs: nextCosts, audit: auditLog, configSource: source, capabilities };
       pipeline.reconfigure({ resolver: nextResolver, costs: nextCosts });
       for (const module of modules) await module.reconfigure?.(context);
       const restartRequired = RESTART_ONLY.filter((section) => JSON.stringify(current[section]) !== JSON.stringify(next[section]));

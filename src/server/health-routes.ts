@@ -1,5 +1,5 @@
-import type { HttpRoute } from './http-route.js';
-import { sendJson } from './respond.js';
+import type { HttpRoute } from '../http/http-route.js';
+import { sendJson } from '../http/respond.js';
 
 export interface ReadinessCheck {
   name: string;

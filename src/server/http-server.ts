@@ -3,13 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
-import type { HttpExchange, UpgradeRoute } from './http-route.js';
-import type { Logger } from './logger.js';
+import type { HttpExchange, UpgradeRoute } from '../http/http-route.js';
+import type { Logger } from '../lib/logger.js';
 import { NOT_SERVED } from '../pipeline/context.js';
 import { RequestAbortController } from '../providers/transport/request-abort.js';
-import { readJsonBody } from './read-json.js';
+import { readJsonBody } from '../http/read-json.js';
 import { requestIdFrom } from './request-id.js';
-import { renderOpenAIError, sendError } from './respond.js';
+import { sendError } from '../http/respond.js';
+import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { RouteTable } from './route-table.js';
 
 /** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served (errors, /health, /v1/models). */
@@ -108,16 +109,16 @@ export class HttpServer {
       setDefaultHeaders(response, requestId);
       response.setHeader('connection', 'close');
       request.resume();
-      return sendError(response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }));
+      return sendError(response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }), encodeOpenAIError);
     }
     const match = this.options.routes.match(method, path);
     if (match.kind !== 'found') {
       setDefaultHeaders(response, requestId);
       request.resume();
       if (match.kind === 'method-not-allowed') {
-        return sendError(response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), renderOpenAIError, { allow: match.allowed.join(', ') });
+        return sendError(response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), encodeOpenAIError, { allow: match.allowed.join(', ') });
       }
-      return sendError(response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`));
+      return sendError(response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`), encodeOpenAIError);
     }
 
     const { route, params } = match;
@@ -138,7 +139,7 @@ export class HttpServer {
       if (failure.code === 'internal_error') this.options.logger.error('unhandled error', { request_id: requestId, path, error });
       if (!response.headersSent) {
         if (route.ownsHeaders === true) setDefaultHeaders(response, requestId);
-        sendError(response, failure, route.renderError);
+        sendError(response, failure, route.renderError ?? encodeOpenAIError);
       }
       else response.end();
     } finally {

@@ -1,8 +1,8 @@
 import { ConfigError } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../spec/index.js';
-import type { HttpRoute } from './http-route.js';
-import { sendJson } from './respond.js';
+import type { HttpRoute } from '../http/http-route.js';
+import { sendJson } from '../http/respond.js';
 
 /** `POST /admin/reload`: reads the config file again and applies it (admin token required). */
 export function reloadRoute(load: () => Promise<GatewayConfig>, reload: (config: GatewayConfig) => Promise<{ providers: string[]; routes: string[]; restartRequired: string[] }>): HttpRoute {

@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpMethod, HttpRoute } from './http-route.js';
+import type { HttpHandler, HttpMethod, HttpRoute } from '../http/http-route.js';
 
 export type RouteMatch =
   | { kind: 'found'; route: HttpRoute; params: Record<string, string> }

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   upstream_timeout: { status: 504, type: 'api_error', summary: 'The provider did not answer within the configured timeout.' },
   upstream_invalid_response: { status: 502, type: 'api_error', summary: 'The provider answered with something that is not its documented wire format.' },
   upstream_stream_error: { status: 502, type: 'api_error', summary: 'The provider reported an error inside a stream, or the stream or the connection broke in the middle of an answer.' },
+  client_disconnected: { status: 499, type: 'api_error', summary: 'The caller closed the connection before the answer was complete. Nobody receives this response; it is what the request log, metrics and traces record (499, as nginx counts it).' },
   admin_unauthorized: { status: 401, type: 'authentication_error', summary: 'The admin token is missing or wrong.' },
   admin_disabled: { status: 403, type: 'permission_error', summary: 'The admin API is off because no `admin.token` is configured.' },
   not_found: { status: 404, type: 'not_found_error', summary: 'The admin resource does not exist.' },

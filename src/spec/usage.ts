@@ -17,10 +17,6 @@ export interface Usage {
   reasoningTokens?: number | undefined;
 }
 
-export function emptyUsage(): Usage {
-  return { inputTokens: undefined, outputTokens: undefined };
-}
-
 export function totalTokens(usage: Usage): number | undefined {
   if (usage.inputTokens === undefined && usage.outputTokens === undefined) return undefined;
   return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);

@@ -1,5 +1,5 @@
 import { anthropicMessagesCodec } from '../codecs/anthropic-messages/index.js';
-import type { HttpRoute } from '../server/http-route.js';
+import type { HttpRoute } from '../http/http-route.js';
 import { createChatHandler } from './chat-handler.js';
 import type { SurfaceDependencies } from './surface.js';
 

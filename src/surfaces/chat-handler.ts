@@ -1,8 +1,8 @@
 import type { ChatCodec } from '../codecs/codec.js';
 import type { Pipeline } from '../pipeline/chat-pipeline.js';
 import { toGatewayError, type ChatRequest } from '../spec/index.js';
-import type { HttpExchange, HttpHandler } from '../server/http-route.js';
-import { withHeaderFallbacks } from '../routing/header-fallbacks.js';
+import type { HttpExchange, HttpHandler } from '../http/http-route.js';
+import { withHeaderFallbacks } from '../pipeline/header-fallbacks.js';
 import { DialectSink } from './dialect-sink.js';
 import { contextFor } from './surface.js';
 

@@ -3,8 +3,8 @@ import type { DecodedEvent } from '../pipeline/chat-attempt.js';
 import type { ChatSink } from '../pipeline/chat-sink.js';
 import { COST_UNKNOWN, type RequestContext } from '../pipeline/context.js';
 import type { ChatResponse, GatewayError } from '../spec/index.js';
-import type { HttpExchange } from '../server/http-route.js';
-import { sendError } from '../server/respond.js';
+import type { HttpExchange } from '../http/http-route.js';
+import { sendError } from '../http/respond.js';
 import { responseHeaders } from './response-headers.js';
 
 /**

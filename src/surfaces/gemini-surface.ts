@@ -1,6 +1,6 @@
 import { geminiCodec } from '../codecs/gemini/index.js';
 import { GatewayError } from '../spec/index.js';
-import type { HttpExchange, HttpRoute } from '../server/http-route.js';
+import type { HttpExchange, HttpRoute } from '../http/http-route.js';
 import { createChatHandler } from './chat-handler.js';
 import type { SurfaceDependencies } from './surface.js';
 

@@ -2,12 +2,13 @@ import { openaiChatCodec } from '../codecs/openai-chat/index.js';
 import { openaiEmbeddingCodec } from '../codecs/openai-embeddings/index.js';
 import type { EmbeddingSink } from '../pipeline/embedding-attempt.js';
 import { GatewayError, toGatewayError } from '../spec/index.js';
-import type { HttpExchange, HttpRoute } from '../server/http-route.js';
-import { renderOpenAIError, sendError, sendJson } from '../server/respond.js';
+import type { HttpExchange, HttpRoute } from '../http/http-route.js';
+import { sendError, sendJson } from '../http/respond.js';
+import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import { createChatHandler } from './chat-handler.js';
 import { responseHeaders } from './response-headers.js';
 import { contextFor, type SurfaceDependencies } from './surface.js';
-import { withHeaderFallbacks } from '../routing/header-fallbacks.js';
+import { withHeaderFallbacks } from '../pipeline/header-fallbacks.js';
 
 const PREFIXES = ['/v1', '/openai/v1'];
 
@@ -25,7 +26,7 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
         sendJson(exchange.response, 200, openaiEmbeddingCodec.encodeResponse(rendered, response.model), responseHeaders(done));
       },
       fail(failed, error) {
-        sendError(exchange.response, error, renderOpenAIError, responseHeaders(failed));
+        sendError(exchange.response, error, encodeOpenAIError, responseHeaders(failed));
       },
     };
     try {
@@ -61,10 +62,10 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
 
   const routes: HttpRoute[] = [];
   for (const prefix of PREFIXES) {
-    routes.push({ method: 'POST', path: `${prefix}/chat/completions`, handler: chatCompletions, renderError: renderOpenAIError, ownsHeaders: true });
-    routes.push({ method: 'POST', path: `${prefix}/embeddings`, handler: embeddings, renderError: renderOpenAIError, ownsHeaders: true });
-    routes.push({ method: 'GET', path: `${prefix}/models`, handler: models, renderError: renderOpenAIError });
-    routes.push({ method: 'GET', path: `${prefix}/models/*model`, handler: model, renderError: renderOpenAIError });
+    routes.push({ method: 'POST', path: `${prefix}/chat/completions`, handler: chatCompletions, renderError: encodeOpenAIError, ownsHeaders: true });
+    routes.push({ method: 'POST', path: `${prefix}/embeddings`, handler: embeddings, renderError: encodeOpenAIError, ownsHeaders: true });
+    routes.push({ method: 'GET', path: `${prefix}/models`, handler: models, renderError: encodeOpenAIError });
+    routes.push({ method: 'GET', path: `${prefix}/models/*model`, handler: model, renderError: encodeOpenAIError });
   }
   return routes;
 }

@@ -1,7 +1,7 @@
 import type { Pipeline } from '../pipeline/chat-pipeline.js';
 import { createContext, type RequestContext } from '../pipeline/context.js';
 import type { Operation } from '../providers/provider.js';
-import type { HttpExchange } from '../server/http-route.js';
+import type { HttpExchange } from '../http/http-route.js';
 
 /** Starts a request context for an exchange on a surface. */
 export function contextFor(exchange: HttpExchange, surface: string, operation: Operation): RequestContext {

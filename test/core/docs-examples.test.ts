@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { parseConfigText, validateConfig } from '../../src/config/load.js';
 import { createGateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isoTime, isoTimeMs } from '../../src/server/iso-time.js';
+import { isoTime, isoTimeMs } from '../../src/lib/iso-time.js';
 
 test('isoTime writes what Date#toISOString writes, across seconds, days, years and the edges', () => {
   const times = [0, 1, 999, 1000, 1001, 59_999, 86_399_999, 86_400_000, 951_782_400_000, 1_764_479_999_999, 1_764_480_000_000, Date.now(), -1, -1000, -1001, -62_167_219_200_000, 253_402_300_799_999];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' = 'info') {
   const written: string[] = [];

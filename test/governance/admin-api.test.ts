@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { AuditEvent } from '../../src/admin/audit-sink.js';
+import type { AuditEvent } from '../../src/pipeline/audit-sink.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { admin, ADMIN_TOKEN, chat, DEAR_PRICING, errorCode, startGoverned, TestClock } from './helpers.js';
 

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import type { AuditEvent } from '../../src/admin/audit-sink.js';
+import type { AuditEvent } from '../../src/pipeline/audit-sink.js';
 import { BudgetAlerts, signWebhook } from '../../src/governance/budget-alerts.js';
 import type { LineInfo } from '../../src/governance/limit-lines.js';
 import { MemorySpendStore } from '../../src/governance/memory-spend-store.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { MemoryGovernanceStore } from '../../src/governance/storage/memory-governance-store.js';
 import { chat, DEAR_PRICING, startGoverned } from './helpers.js';
 

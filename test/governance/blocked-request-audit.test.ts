@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AuditEvent } from '../../src/admin/audit-sink.js';
+import type { AuditEvent } from '../../src/pipeline/audit-sink.js';
 import { chat, errorCode, startGoverned, TestClock } from './helpers.js';
 
 const MINUTE = 60_000;

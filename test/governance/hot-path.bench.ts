@@ -10,7 +10,7 @@ import type { LimitLine, SpendStore } from '../../src/governance/spend-store.js'
 import { BudgetAlerts } from '../../src/governance/budget-alerts.js';
 import type { LineInfo } from '../../src/governance/limit-lines.js';
 import { MemoryGovernanceStore } from '../../src/governance/storage/memory-governance-store.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { EntityRegistry } from '../../src/governance/registry.js';
 import { hashKey } from '../../src/governance/key-secret.js';
 import type { RequestContext } from '../../src/pipeline/context.js';

@@ -1,7 +1,7 @@
 import { validateConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/schema.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 
 export interface RunningGateway {
   gateway: Gateway;

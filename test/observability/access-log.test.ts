@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accessLogObserver } from '../../src/observability/access-log.js';
 import { createContext, type RequestContext } from '../../src/pipeline/context.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { GatewayError } from '../../src/spec/index.js';
 
 function observed(change: (context: RequestContext) => void): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alertsSchema } from '../../src/observability/config-schema.js';
+import { alertsSchema } from '../../src/config/observability-schema.js';
 import type { AnomalyAlert } from '../../src/observability/alerts/anomaly-alert.js';
 import { AnomalyDetector } from '../../src/observability/alerts/anomaly-detector.js';
 import { SoftActions } from '../../src/observability/alerts/soft-actions.js';

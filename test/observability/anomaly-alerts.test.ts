@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { alertsSchema } from '../../src/observability/config-schema.js';
+import { alertsSchema } from '../../src/config/observability-schema.js';
 import type { AnomalyAlert } from '../../src/observability/alerts/anomaly-alert.js';
 import { AnomalyDetector, type UsageEvent } from '../../src/observability/alerts/anomaly-detector.js';
 import { deliverWebhook, signWebhook } from '../../src/observability/alerts/webhook.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 
 const HOUR = 3_600_000;
 const config = alertsSchema.parse({ enabled: true, window_seconds: 3600, factor: 3, min_windows: 3, min_requests: 10, min_spend_usd: 0.01, loop_repeats: 5, loop_window_seconds: 60, dedupe_seconds: 7200 });

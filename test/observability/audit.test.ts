@@ -13,7 +13,7 @@ import { MemoryAuditStore } from '../../src/observability/audit/memory-audit-sto
 import { SqlAuditStore } from '../../src/observability/audit/sql-audit-store.js';
 import { verifyChain } from '../../src/observability/audit/verify-chain.js';
 import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { startGateway } from '../helpers/gateway.js';
 import { ADMIN_TOKEN, adminGet } from './admin-client.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from './postgres.js';

@@ -6,7 +6,7 @@ import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js'
 import { capContent, REDACTED, redactSecrets } from '../../src/observability/log/redact.js';
 import type { RequestRecord } from '../../src/observability/log/request-record.js';
 import { scheduleRetention } from '../../src/observability/log/retention.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { record } from './log-store-suite.js';
 
 const silent = createLogger({ level: 'silent' });

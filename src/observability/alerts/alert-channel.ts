@@ -1,5 +1,5 @@
-import type { Logger } from '../../server/logger.js';
-import type { WebhookConfig } from '../config-schema.js';
+import type { Logger } from '../../lib/logger.js';
+import type { WebhookConfig } from '../../config/observability-schema.js';
 import type { AnomalyAlert } from './anomaly-alert.js';
 import type { BudgetAlert } from './budget-alert.js';
 import { deliverWebhook } from './webhook.js';

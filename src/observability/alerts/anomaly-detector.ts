@@ -1,4 +1,4 @@
-import type { AlertsConfig } from '../config-schema.js';
+import type { AlertsConfig } from '../../config/observability-schema.js';
 import type { AnomalyAlert } from './anomaly-alert.js';
 
 export interface UsageEvent {

@@ -1,4 +1,4 @@
-import type { BudgetThresholdEvent } from '../../governance/budget-alert-feed.js';
+import type { BudgetThresholdEvent } from '../../pipeline/capabilities.js';
 
 /** A budget threshold crossing, as the alert channel delivers it beside anomaly alerts. */
 export interface BudgetAlert {

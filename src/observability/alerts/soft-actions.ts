@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../pipeline/context.js';
 import type { RequestPolicy } from '../../pipeline/hooks.js';
 import { GatewayError } from '../../spec/index.js';
-import type { SoftActionConfig } from '../config-schema.js';
+import type { SoftActionConfig } from '../../config/observability-schema.js';
 import type { AnomalyAlert } from './anomaly-alert.js';
 
 const MINUTE_MS = 60_000;

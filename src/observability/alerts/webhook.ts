@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
-import type { Logger } from '../../server/logger.js';
-import type { WebhookConfig } from '../config-schema.js';
+import type { Logger } from '../../lib/logger.js';
+import type { WebhookConfig } from '../../config/observability-schema.js';
 
 /** `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, keyed with the webhook secret. */
 export function signWebhook(secret: string, timestamp: string, body: string): string {

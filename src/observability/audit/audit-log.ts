@@ -1,5 +1,5 @@
-import type { AuditEvent, AuditSink } from '../../admin/audit-sink.js';
-import type { Logger } from '../../server/logger.js';
+import type { AuditEvent, AuditSink } from '../../pipeline/audit-sink.js';
+import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../storage/storage.js';
 import { redactObject } from '../log/redact.js';
 import { sqlDatabaseFor } from '../storage/sql-database-for.js';

@@ -1,5 +1,5 @@
-import type { HttpExchange, HttpRoute } from '../../server/http-route.js';
-import { sendJson } from '../../server/respond.js';
+import type { HttpExchange, HttpRoute } from '../../http/http-route.js';
+import { sendJson } from '../../http/respond.js';
 import { GatewayError } from '../../spec/index.js';
 import type { AuditLog } from './audit-log.js';
 import { parseChainHead } from './chain-head.js';

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../admin/audit-sink.js';
+import type { AuditEvent } from '../../pipeline/audit-sink.js';
 import type { AuditEntry } from './audit-entry.js';
 
 export interface TimedAuditEvent extends AuditEvent {

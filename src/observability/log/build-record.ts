@@ -1,4 +1,4 @@
-import { isoTime } from '../../server/iso-time.js';
+import { isoTime } from '../../lib/iso-time.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { ERROR_CODES, totalTokens, type ChatRequest } from '../../spec/index.js';
 import { capContent } from './redact.js';

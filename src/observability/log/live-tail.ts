@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { UpgradeRoute } from '../../server/http-route.js';
+import type { UpgradeRoute } from '../../http/http-route.js';
 import { GatewayError } from '../../spec/index.js';
 import { bearerChecker } from '../bearer-token.js';
 import { matchesFilter, parseLogFilter, type LogFilter } from './log-filter.js';

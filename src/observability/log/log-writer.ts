@@ -1,4 +1,4 @@
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../lib/logger.js';
 import type { LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 

@@ -5,7 +5,7 @@ import { MemoryLogStore } from './memory-log-store.js';
 import { SqlLogStore } from './sql-log-store.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { WorkerLogStore } from './worker-log-store.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../lib/logger.js';
 
 /**
  * The request log on the gateway's storage, migrated. On an SQLite file, inserts run on a writer

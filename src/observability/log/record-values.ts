@@ -1,4 +1,4 @@
-import { isoTimeMs } from '../../server/iso-time.js';
+import { isoTimeMs } from '../../lib/iso-time.js';
 import type { SqlValue } from '../storage/sql-database.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 

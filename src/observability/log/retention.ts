@@ -1,4 +1,4 @@
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../lib/logger.js';
 import type { LogStore } from './log-store.js';
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../lib/logger.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import type { ReadDone, ReaderWorkerData, ReadRequest } from './sqlite-reader-worker.js';
 

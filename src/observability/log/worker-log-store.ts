@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../lib/logger.js';
 import type { SqlValue } from '../storage/sql-database.js';
 import { elideRepeats, writeRecordValues } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';

@@ -1,5 +1,6 @@
-import type { HttpRoute } from '../../server/http-route.js';
-import { sendError } from '../../server/respond.js';
+import type { HttpRoute } from '../../http/http-route.js';
+import { sendError } from '../../http/respond.js';
+import { encodeOpenAIError } from '../../codecs/openai-chat/error.js';
 import { GatewayError } from '../../spec/index.js';
 import { bearerChecker } from '../bearer-token.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -15,7 +16,7 @@ export function metricsRoute(metrics: GatewayMetrics, token: string | undefined)
     path: '/metrics',
     async handler(exchange) {
       if (authorized !== undefined && !authorized(exchange.request.headers)) {
-        return sendError(exchange.response, new GatewayError('admin_unauthorized', 'Send the metrics token as `Authorization: Bearer <observability.metrics_token>`.'));
+        return sendError(exchange.response, new GatewayError('admin_unauthorized', 'Send the metrics token as `Authorization: Bearer <observability.metrics_token>`.'), encodeOpenAIError);
       }
       const text = await metrics.render();
       exchange.response.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });

@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../lib/logger.js';
 
 const QUIET_MS = 60_000;
 

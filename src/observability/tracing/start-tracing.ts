@@ -2,9 +2,9 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import type { OtlpConfig } from '../config-schema.js';
+import type { OtlpConfig } from '../../config/observability-schema.js';
 import type { RequestObserver } from '../../pipeline/hooks.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../lib/logger.js';
 import { LoggedExporter } from './logged-exporter.js';
 import { tracingObserver } from './tracing-observer.js';
 

@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../../spec/index.js';
 import type { Readable } from 'node:stream';
 import type { UpstreamHttpRequest, UpstreamHttpResponse } from '../provider.js';
-import { readStream } from './read-body.js';
+import { readStream } from '../../lib/read-stream.js';
 import { listenForAbort, RequestAbortController, stopListeningForAbort } from './request-abort.js';
 
 export interface HttpTransportOptions {

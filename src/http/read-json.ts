@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../spec/index.js';
-import { readStream } from '../providers/transport/read-body.js';
-import { jsonErrorPosition } from './json-error-position.js';
+import { readStream } from '../lib/read-stream.js';
+import { jsonErrorPosition } from '../lib/json-error-position.js';
 
 /**
  * A refused body is not read to its end, so the connection cannot carry another request: say so,

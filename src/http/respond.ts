@@ -1,11 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { ERROR_CODES, type GatewayError } from '../spec/index.js';
+import type { GatewayError } from '../spec/index.js';
 import type { ErrorRenderer } from './http-route.js';
-
-/** OpenAI's error envelope, the default for every route. */
-export const renderOpenAIError: ErrorRenderer = (error) => ({
-  error: { message: error.message, type: ERROR_CODES[error.code].type, code: error.code, param: error.param ?? null },
-});
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   writeJson(response, status, body, { ...headers });
@@ -24,8 +19,8 @@ function writeJson(response: ServerResponse, status: number, body: unknown, head
   response.end(text);
 }
 
-/** Sends `error` in the route's envelope with its status, `Retry-After` and extra headers. */
-export function sendError(response: ServerResponse, error: GatewayError, render: ErrorRenderer = renderOpenAIError, headers: Record<string, string> = {}): void {
+/** Sends `error` in the route's envelope (a codec's `encodeError`) with its status, `Retry-After` and extra headers. */
+export function sendError(response: ServerResponse, error: GatewayError, render: ErrorRenderer, headers: Record<string, string> = {}): void {
   const all: Record<string, string | number> = { ...headers, ...error.headers, 'x-tollgate-error-code': error.code };
   if (error.retryAfterMs !== undefined) all['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
   writeJson(response, error.status, render(error), all);

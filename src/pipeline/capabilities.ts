@@ -1,0 +1,132 @@
+/**
+ * Facts one feature offers the others, typed and named. A module provides a capability while it is
+ * built (`context.capabilities.provide`) and another takes it in `connect`, once every module is
+ * built, so the order of the module list does not matter, and a capability nobody provides is a
+ * start-up error naming both sides instead of a silently missing feature. Features never import
+ * each other: the shapes they exchange are declared here.
+ */
+export class Capability<T> {
+  /** Never set: carries `T` so `provide` and `require` agree on the value's type. */
+  declare readonly valueType: T;
+
+  constructor(
+    readonly name: string,
+    /** What it is for, shown when a module requires it and nobody provides it. */
+    readonly description: string,
+  ) {}
+}
+
+export class MissingCapabilityError extends Error {
+  constructor(capability: Capability<unknown>, consumer: string, providers: readonly string[]) {
+    super(
+      `The ${consumer} module needs \`${capability.name}\` (${capability.description}), which no loaded module provides` +
+        `${providers.length === 0 ? '' : ` (loaded: ${providers.join(', ')})`}. Load the module that provides it, or leave out the ${consumer} module.`,
+    );
+    this.name = 'MissingCapabilityError';
+  }
+}
+
+export class CapabilityRegistry {
+  private readonly values = new Map<Capability<unknown>, { value: unknown; provider: string }>();
+  private readonly modules = new Set<string>();
+
+  provide<T>(capability: Capability<T>, value: T, provider: string): void {
+    const existing = this.values.get(capability);
+    if (existing !== undefined) throw new Error(`\`${capability.name}\` is provided twice, by the ${existing.provider} and the ${provider} modules.`);
+    this.values.set(capability, { value, provider });
+    this.modules.add(provider);
+  }
+
+  /** The capability's value; throws MissingCapabilityError naming `consumer` when no module provides it. */
+  require<T>(capability: Capability<T>, consumer: string): T {
+    const found = this.values.get(capability);
+    if (found === undefined) throw new MissingCapabilityError(capability, consumer, [...this.modules]);
+    return found.value as T;
+  }
+
+  /** The capability's value, or undefined when no module provides it (for features that work without it). */
+  optional<T>(capability: Capability<T>): T | undefined {
+    return this.values.get(capability)?.value as T | undefined;
+  }
+}
+
+/** Circuit state of one target (provider and model). */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface TargetHealthReport {
+  target: string;
+  provider: string;
+  model: string;
+  state: CircuitState;
+  /** Why the circuit last opened, while it is not closed. */
+  reason?: string;
+  /** Milliseconds until an open circuit lets a probe through. */
+  retryInMs?: number;
+  /** Peak-EWMA latency in milliseconds (time to first content for streams); null before any success. */
+  latencyMs: number | null;
+  inFlight: number;
+  consecutiveFailures: number;
+  /** Requests and failures in the breaker's sliding window. */
+  window: { requests: number; failed: number };
+}
+
+export interface KeyHealthReport {
+  provider: string;
+  /** The key's id, never its value. */
+  keyId: string;
+  state: CircuitState;
+  reason?: string;
+  retryInMs?: number;
+  inFlight: number;
+  consecutiveFailures: number;
+}
+
+export interface HealthReport {
+  targets: TargetHealthReport[];
+  keys: KeyHealthReport[];
+}
+
+/** Where a limit sits in the customer → team → key → provider hierarchy. */
+export type LimitLevel = 'customer' | 'team' | 'key' | 'key_provider' | 'provider';
+
+/** One budget's figures, as `GET /v1/usage` shows them. */
+export interface BudgetUsage {
+  level: LimitLevel;
+  entity: string;
+  period: string;
+  rolling: boolean;
+  max_usd: number;
+  credit_usd: number;
+  spent_usd: number;
+  reserved_usd: number;
+  remaining_usd: number;
+  resets_at: string | null;
+}
+
+/** A budget threshold crossing (the body governance posts to its own webhook). */
+export interface BudgetThresholdEvent {
+  readonly type: 'budget.threshold';
+  readonly level: LimitLevel;
+  /** `key:<id>`, `team:<id>`, `customer:<id>`, `provider:<name>` or `key:<id>/provider:<name>`. */
+  readonly scope: string;
+  /** Human label, e.g. `virtual key "research"`. */
+  readonly entity: string;
+  readonly period: string;
+  readonly rolling: boolean;
+  /** Fraction of the budget crossed (0–1). */
+  readonly threshold: number;
+  readonly spent_usd: number;
+  readonly budget_usd: number;
+  /** ISO end of the budget window; null for lifetime budgets. */
+  readonly resets_at: string | null;
+  readonly fired_at: string;
+}
+
+export type BudgetThresholdListener = (event: BudgetThresholdEvent) => void;
+
+/** Routing's circuit and latency report of every target and key (provided by the routing module). */
+export const PROVIDER_HEALTH = new Capability<() => HealthReport>('provider health', 'the circuit state and latency of every provider target and key');
+/** Every key's, team's and customer's budgets, read-only (provided by the governance module). */
+export const BUDGET_SNAPSHOT = new Capability<() => Promise<BudgetUsage[]>>('budget snapshot', 'the spent and remaining amount of every budget');
+/** Subscribes to budget threshold crossings (provided by the governance module). */
+export const BUDGET_ALERTS = new Capability<(listener: BudgetThresholdListener) => void>('budget alert events', 'a feed of budget threshold crossings');
