@@ -1,7 +1,7 @@
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
-import type { RequestPolicy } from '../pipeline/hooks.js';
+import type { RequestStage } from '../pipeline/stages.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
 import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
@@ -38,7 +38,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const closers: (() => Promise<void> | void)[] = [];
   const upgrades: UpgradeRoute[] = [];
   const listeners: ((request: RequestContext, record: RequestRecord) => void)[] = [];
-  const policies: RequestPolicy[] = [];
+  const stages: RequestStage[] = [];
 
   let write: ((records: RequestRecord[]) => void) | undefined;
   if (settings.request_log) {
@@ -69,7 +69,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   if (settings.alerts.enabled) {
     const channel = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
     const actions = settings.alerts.soft_actions.length === 0 ? undefined : new SoftActions(settings.alerts.soft_actions);
-    if (actions !== undefined) policies.push(actions);
+    if (actions !== undefined) stages.push(actions);
     const detector = new AnomalyDetector(settings.alerts, (alert) => {
       channel.send(alert);
       actions?.onAlert(alert);
@@ -97,7 +97,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const module: GatewayModule = {
     name: 'observability',
     observers: tracing === undefined ? [observer] : [observer, tracing.observer],
-    policies,
+    stages,
     routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
     upgrades,
     connect(capabilities) {

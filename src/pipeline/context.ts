@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Operation } from '../providers/provider.js';
 import type { ChatRequest, FinishReason, GatewayError, Usage } from '../spec/index.js';
 import type { Target } from './target.js';
 
@@ -53,7 +52,8 @@ export interface RequestContext {
   readonly startedAt: number;
   /** Inbound API: `openai`, `anthropic`, `gemini`, … */
   readonly surface: string;
-  readonly operation: Operation;
+  /** `chat`, `embeddings`, `models`, and the operations of the endpoints beyond chat. */
+  readonly operation: string;
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
@@ -117,7 +117,7 @@ export class ContextSlot<T> {
 export interface ContextInit {
   id: string;
   surface: string;
-  operation: Operation;
+  operation: string;
   method: string;
   path: string;
   headers: IncomingHttpHeaders;

@@ -1,13 +1,14 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { readResponseText } from '../providers/transport/read-body.js';
-import { GatewayError, type EmbeddingResponse } from '../spec/index.js';
+import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
 import type { RequestContext } from './context.js';
 import type { Target } from './target.js';
 import { callUpstream } from './upstream-call.js';
 
 export interface EmbeddingSink {
-  complete(context: RequestContext, response: EmbeddingResponse): void;
+  /** The answer to `request` (the request as the stages left it). */
+  complete(context: RequestContext, response: EmbeddingResponse, request: EmbeddingRequest): void;
   fail(context: RequestContext, error: GatewayError): void;
 }
 

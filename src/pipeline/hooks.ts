@@ -53,16 +53,6 @@ export interface Router {
   start(context: RequestContext, plan: RoutePlan): RoutingSession;
 }
 
-/**
- * Adjusts a request after authentication, before its model is resolved: e.g. anomaly alerts'
- * soft actions (throttle a key, switch it to a cheaper model while an alert is active). Called
- * synchronously on every chat and embeddings request, so implementations keep it to a map lookup.
- */
-export interface RequestPolicy {
-  /** Throws a GatewayError to refuse the request; returns a model or route name to use instead of `model`, or undefined to keep it. */
-  adjustModel(context: RequestContext, model: string): string | undefined;
-}
-
 /** Observability plugs in here. Called synchronously: implementations must only enqueue work. */
 export interface RequestObserver {
   /** The request is decoded and about to be dispatched (chat and embeddings; not called when it failed earlier). */

@@ -6,7 +6,8 @@ import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { CapabilityRegistry } from './capabilities.js';
 import type { CostCalculator } from './cost.js';
-import type { Governance, RequestObserver, RequestPolicy, Router } from './hooks.js';
+import type { Governance, RequestObserver, Router } from './hooks.js';
+import type { RequestStage } from './stages.js';
 import type { PlanResolver } from './plan-resolver.js';
 
 /** What a feature module gets to build itself at start-up. */
@@ -34,8 +35,8 @@ export interface GatewayModule {
   readonly governance?: Governance;
   readonly router?: Router;
   readonly observers?: readonly RequestObserver[];
-  /** Applied in order to every request before its model is resolved. */
-  readonly policies?: readonly RequestPolicy[];
+  /** The module's places in a request's life (before dispatch, after a response, per streamed part); sorted by phase at start-up. */
+  readonly stages?: readonly RequestStage[];
   readonly routes?: readonly HttpRoute[];
   /** Paths that take HTTP upgrades (WebSocket endpoints). */
   readonly upgrades?: readonly UpgradeRoute[];

@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { Pipeline } from '../pipeline/chat-pipeline.js';
+import { Pipeline } from '../pipeline/pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
 import { CapabilityRegistry } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
@@ -99,7 +99,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     router: modules.find((module) => module.router)!.router!,
     governance: modules.find((module) => module.governance)?.governance,
     observers,
-    ...(modules.some((module) => module.policies?.length) ? { policies: modules.flatMap((module) => module.policies ?? []) } : {}),
+    stages: modules.flatMap((module) => module.stages ?? []),
     costs,
     transport,
   });

@@ -124,11 +124,11 @@ export class HttpServer {
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
     const controller = new RequestAbortController();
-    const abort = () => controller.abort(new Error('client disconnected'));
+    const abort = () => controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
     response.once('close', () => {
       if (!response.writableFinished) abort();
     });
-    const timer = setTimeout(() => controller.abort(new Error('request timeout')), this.options.requestTimeoutMs);
+    const timer = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `The request did not finish within server.request_timeout_ms (${this.options.requestTimeoutMs} ms).`, { retryable: true })), this.options.requestTimeoutMs);
     timer.unref();
     const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.options.maxBodyBytes);
     this.inFlight++;

@@ -1,6 +1,6 @@
 import { anthropicMessagesCodec } from '../codecs/anthropic-messages/index.js';
 import type { HttpRoute } from '../http/http-route.js';
-import { createChatHandler } from './chat-handler.js';
+import { chatEndpoint } from './chat-endpoint.js';
 import type { SurfaceDependencies } from './surface.js';
 
 /**
@@ -9,6 +9,6 @@ import type { SurfaceDependencies } from './surface.js';
  */
 export function anthropicRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
   const renderError = anthropicMessagesCodec.encodeError.bind(anthropicMessagesCodec);
-  const handler = createChatHandler({ pipeline, surface: 'anthropic', codec: anthropicMessagesCodec, alwaysIncludeUsage: true });
+  const handler = pipeline.chatHandler(chatEndpoint({ surface: 'anthropic', codec: anthropicMessagesCodec, alwaysIncludeUsage: true }));
   return [{ method: 'POST', path: '/anthropic/v1/messages', handler, renderError, ownsHeaders: true }];
 }

@@ -1,4 +1,5 @@
 import type { ChatCodec, StreamEncoder } from '../codecs/codec.js';
+import { sseFrame } from '../codecs/sse-frame.js';
 import type { DecodedEvent } from '../pipeline/chat-attempt.js';
 import type { ChatSink } from '../pipeline/chat-sink.js';
 import { COST_UNKNOWN, type RequestContext } from '../pipeline/context.js';
@@ -16,16 +17,16 @@ export class DialectSink implements ChatSink {
   readonly dialect: string;
   private encoder: StreamEncoder | undefined;
   private streamContext: RequestContext | undefined;
-  /** Whether streams end with usage; set once the request says so (`stream_options.include_usage`). */
-  includeUsage: boolean;
+  /** Whether streams end with usage: always in some dialects, else when the request asks (`stream_options.include_usage`). */
+  private includeUsage: boolean;
 
   constructor(
     private readonly exchange: HttpExchange,
     private readonly codec: ChatCodec,
-    includeUsage: boolean,
+    private readonly alwaysIncludeUsage: boolean,
   ) {
     this.dialect = codec.dialect;
-    this.includeUsage = includeUsage;
+    this.includeUsage = alwaysIncludeUsage;
   }
 
   complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void {
@@ -41,6 +42,7 @@ export class DialectSink implements ChatSink {
   startStream(context: RequestContext): void {
     const http = this.exchange.response;
     this.streamContext = context;
+    this.includeUsage = this.alwaysIncludeUsage || context.chatRequest?.includeUsage === true;
     // A stream's cost is known only at its end: it travels as an HTTP trailer.
     http.writeHead(200, { ...responseHeaders(context), trailer: 'x-tollgate-cost', 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     http.flushHeaders();
@@ -52,7 +54,7 @@ export class DialectSink implements ChatSink {
     let text: string;
     if (passthrough && event.raw !== undefined) {
       if (!this.includeUsage && event.parts.length > 0 && event.parts.every((part) => part.type === 'usage')) return;
-      text = event.raw.event === undefined ? `data: ${event.raw.data}\n\n` : `event: ${event.raw.event}\ndata: ${event.raw.data}\n\n`;
+      text = sseFrame(event.raw);
       // The upstream's own error event ends the stream in this dialect; the encoder, which did not
       // write it, must not add an ending of its own after it (a message_stop that reads as success).
       for (const part of event.parts) if (part.type === 'error') this.encoder!.encode(part);

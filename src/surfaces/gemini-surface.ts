@@ -1,7 +1,7 @@
 import { geminiCodec } from '../codecs/gemini/index.js';
 import { GatewayError } from '../spec/index.js';
 import type { HttpExchange, HttpRoute } from '../http/http-route.js';
-import { createChatHandler } from './chat-handler.js';
+import { chatEndpoint } from './chat-endpoint.js';
 import type { SurfaceDependencies } from './surface.js';
 
 const ACTION = /^(.+):(generateContent|streamGenerateContent)$/;
@@ -12,10 +12,10 @@ const ACTION = /^(.+):(generateContent|streamGenerateContent)$/;
  */
 export function geminiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
   const renderError = geminiCodec.encodeError.bind(geminiCodec);
-  const handler = createChatHandler({
-    pipeline,
-    surface: 'gemini',
-    codec: geminiCodec,
+  const handler = pipeline.chatHandler(
+    chatEndpoint({
+      surface: 'gemini',
+      codec: geminiCodec,
     alwaysIncludeUsage: true,
     decode(body: unknown, exchange: HttpExchange) {
       const match = ACTION.exec(exchange.params.action ?? '');
@@ -23,6 +23,7 @@ export function geminiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
       return geminiCodec.decodeRequest({ ...(body as Record<string, unknown>), model: match[1], stream: match[2] === 'streamGenerateContent' });
     },
-  });
+    }),
+  );
   return ['v1beta', 'v1'].map((version) => ({ method: 'POST' as const, path: `/gemini/${version}/models/*action`, handler, renderError, ownsHeaders: true }));
 }

@@ -1,7 +1,7 @@
 import { openaiResponsesCodec } from '../codecs/openai-responses/index.js';
 import type { HttpRoute } from '../http/http-route.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
-import { createChatHandler } from './chat-handler.js';
+import { chatEndpoint } from './chat-endpoint.js';
 import type { SurfaceDependencies } from './surface.js';
 
 /**
@@ -11,6 +11,6 @@ import type { SurfaceDependencies } from './surface.js';
  */
 export function responsesRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
   // The completed response always carries usage in this API, asked for or not.
-  const handler = createChatHandler({ pipeline, surface: 'openai-responses', codec: openaiResponsesCodec, alwaysIncludeUsage: true });
+  const handler = pipeline.chatHandler(chatEndpoint({ surface: 'openai-responses', codec: openaiResponsesCodec, alwaysIncludeUsage: true }));
   return ['/v1', '/openai/v1'].map((prefix) => ({ method: 'POST' as const, path: `${prefix}/responses`, handler, renderError: encodeOpenAIError, ownsHeaders: true }));
 }

@@ -1,5 +1,5 @@
 import type { RequestContext } from '../../pipeline/context.js';
-import type { RequestPolicy } from '../../pipeline/hooks.js';
+import type { RequestStage, StageCall } from '../../pipeline/stages.js';
 import { GatewayError } from '../../spec/index.js';
 import type { SoftActionConfig } from '../../config/observability-schema.js';
 import type { AnomalyAlert } from './anomaly-alert.js';
@@ -18,10 +18,12 @@ interface ActiveAction {
 /**
  * Anomaly alerts' automatic soft actions: when an alert names a virtual key with an entry in
  * `alerts.soft_actions` (or the `*` entry), that key is throttled to `max_requests_per_minute` or
- * sent to `downgrade_to` for `duration_seconds`. The pipeline consumes it as a RequestPolicy: one
+ * sent to `downgrade_to` for `duration_seconds`. A stage of the `policy` phase, before dispatch: one
  * map lookup per request, and nothing at all for keys without an active action.
  */
-export class SoftActions implements RequestPolicy {
+export class SoftActions implements RequestStage {
+  readonly name = 'soft-actions';
+  readonly phase = 'policy';
   private readonly byKey = new Map<string, SoftActionConfig>();
   private readonly fallback: SoftActionConfig | undefined;
   private readonly active = new Map<string, ActiveAction>();
@@ -49,6 +51,13 @@ export class SoftActions implements RequestPolicy {
   activeFor(keyId: string): { action: SoftActionConfig['action']; until: number; alertId: string } | undefined {
     const entry = this.current(keyId, this.now());
     return entry === undefined ? undefined : { action: entry.config.action, until: entry.until, alertId: entry.alertId };
+  }
+
+  /** Throttles (throws rate_limit_exceeded) or downgrades `call.model` for a key under an active action. */
+  beforeDispatch(context: RequestContext, call: StageCall): undefined {
+    const model = this.adjustModel(context, call.model);
+    if (model !== undefined) call.model = model;
+    return undefined;
   }
 
   adjustModel(context: RequestContext, model: string): string | undefined {

@@ -1,0 +1,60 @@
+import type { HttpExchange } from '../http/http-route.js';
+import type { HttpTransport } from '../providers/transport/http-transport.js';
+import type { ChatRequest, EmbeddingRequest, GatewayError, Usage } from '../spec/index.js';
+import type { ChatSink } from './chat-sink.js';
+import type { RequestContext } from './context.js';
+import type { EmbeddingSink } from './embedding-attempt.js';
+import type { Target } from './target.js';
+
+/**
+ * What a surface tells the pipeline about one of its routes: how to read the caller's dialect and
+ * where to deliver the answer. The pipeline does everything in between, in the same order for every
+ * route (docs/architecture.md); a surface never authenticates, dispatches or records anything.
+ */
+interface EndpointBase {
+  /** Inbound API name for logs and metrics: `openai`, `anthropic`, `gemini`, `openai-responses`, … */
+  readonly surface: string;
+}
+
+export interface ChatEndpoint extends EndpointBase {
+  /** The body (and the URL, for dialects that carry the model there) → a spec request. Throws GatewayError naming the param. */
+  decode(body: unknown, exchange: HttpExchange): ChatRequest;
+  /** Renders answers in the dialect; one sink per request. */
+  sink(exchange: HttpExchange): ChatSink;
+}
+
+export interface EmbeddingsEndpoint extends EndpointBase {
+  decode(body: unknown, exchange: HttpExchange): EmbeddingRequest;
+  sink(exchange: HttpExchange): EmbeddingSink;
+}
+
+/** One attempt of an operation on one target, made by the endpoint's own adapter call. */
+export interface OperationResult<Response> {
+  keyId: string | undefined;
+  response: Response;
+  /** What the provider says was used, for budgets and cost. */
+  usage: Usage | undefined;
+}
+
+/**
+ * Any other operation: the model list today, and the endpoints beyond chat (images, audio, files,
+ * batches, rerank). Either the gateway answers it itself (`answer`) or it is routed by `model` to a
+ * provider and sent there by `attempt`, with routing, governance, stages and observers as for chat.
+ */
+export interface OperationEndpoint<Request, Response> extends EndpointBase {
+  /** Operation name for logs, metrics and stages (`models`, `images`, …). */
+  readonly operation: string;
+  /** Whether the route takes a JSON body (`decode` gets undefined when not). */
+  readonly readsBody: boolean;
+  decode(body: unknown, exchange: HttpExchange): Request;
+  /** The model to route by, or undefined when the gateway answers the request itself. */
+  model(request: Request): string | undefined;
+  /** The gateway's own answer (a request with no model). */
+  answer?(context: RequestContext, request: Request): Response;
+  /** One attempt on a target. Throws GatewayError; the pipeline falls back to the next target. */
+  attempt?(target: Target, request: Request, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<Response>>;
+  /** Writes the answer in the dialect, with the context's response headers. */
+  send(exchange: HttpExchange, context: RequestContext, response: Response): void;
+  /** Writes an error in the dialect, with the context's response headers. */
+  sendError(exchange: HttpExchange, context: RequestContext, error: GatewayError): void;
+}

@@ -1,0 +1,424 @@
+import type { HttpExchange, HttpHandler } from '../http/http-route.js';
+import type { HttpTransport } from '../providers/transport/http-transport.js';
+import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Usage } from '../spec/index.js';
+import { abortReason, callerListening } from './abort-reason.js';
+import { attemptChat } from './chat-attempt.js';
+import type { ChatSink } from './chat-sink.js';
+import { streamAnswer } from './chat-stream.js';
+import { COST_UNKNOWN, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
+import type { CostCalculator } from './cost.js';
+import { attemptEmbedding, type EmbeddingSink } from './embedding-attempt.js';
+import type { ChatEndpoint, EmbeddingsEndpoint, OperationEndpoint, OperationResult } from './endpoint.js';
+import { estimateEmbeddingInputTokens, estimateInputTokens } from './estimate-tokens.js';
+import { withHeaderFallbacks } from './header-fallbacks.js';
+import type { Admission, AttemptOutcome, Governance, RequestObserver, Router } from './hooks.js';
+import type { PlanResolver } from './plan-resolver.js';
+import { responseParts } from './response-parts.js';
+import { planStages, runAfterResponse, runBeforeDispatch, type RequestStage, type StageCall, type StagePlan } from './stages.js';
+import type { RoutePlan, Target } from './target.js';
+
+export interface PipelineParts {
+  resolver: PlanResolver;
+  router: Router;
+  governance: Governance | undefined;
+  observers: readonly RequestObserver[];
+  /** The modules' stages (before dispatch, after a response, per streamed part), in any order: they are sorted by phase. */
+  stages?: readonly RequestStage[];
+  costs: CostCalculator | undefined;
+  transport: HttpTransport;
+}
+
+/** Where an error of a request goes: the sink of its dialect. */
+type FailureSink = Pick<ChatSink, 'fail'>;
+
+/**
+ * The owner of every request's life, the same for every route:
+ * authenticate → decode → stages before dispatch → resolve and authorize → for each target the
+ * router offers: admit → call → (stream until committed) → settle → stages after the response (or
+ * per streamed part) → deliver in the caller's dialect → finish (observers, exactly once).
+ * Surfaces only translate dialects (an endpoint: decode, sink); features plug in as stages,
+ * governance, a router and observers, composed once at start-up.
+ */
+export class Pipeline {
+  private readonly stages: StagePlan;
+
+  constructor(readonly parts: PipelineParts) {
+    this.stages = planStages(parts.stages ?? []);
+  }
+
+  /** Swaps in a reloaded resolver and price list; requests already running keep the ones they started with. */
+  reconfigure(parts: Pick<PipelineParts, 'resolver' | 'costs'>): void {
+    this.parts.resolver = parts.resolver;
+    this.parts.costs = parts.costs;
+  }
+
+  /** The HTTP handler of a chat route. */
+  chatHandler(endpoint: ChatEndpoint): HttpHandler {
+    return (exchange) => this.serveChat(exchange, endpoint);
+  }
+
+  /** The HTTP handler of an embeddings route. */
+  embeddingsHandler(endpoint: EmbeddingsEndpoint): HttpHandler {
+    return (exchange) => this.serveEmbeddings(exchange, endpoint);
+  }
+
+  /** The HTTP handler of any other operation (the model list, and the endpoints beyond chat). */
+  operationHandler<Request, Response>(endpoint: OperationEndpoint<Request, Response>): HttpHandler {
+    return (exchange) => this.serveOperation(exchange, endpoint);
+  }
+
+  /** Models the caller may name, for the model lists. */
+  listModels(principal: Principal | undefined): string[] {
+    const governance = this.parts.governance;
+    const all = this.parts.resolver.models();
+    return governance === undefined ? [...all] : all.filter((model) => governance.allowsModel(principal, model));
+  }
+
+  private async serveChat(exchange: HttpExchange, endpoint: ChatEndpoint): Promise<void> {
+    const context = contextFor(exchange, endpoint.surface, 'chat');
+    const sink = endpoint.sink(exchange);
+    try {
+      const authenticating = this.authenticate(context);
+      if (authenticating !== undefined) await authenticating;
+      // Per-request fallbacks may also come as a header, so callers can add them without touching the body.
+      const request = withHeaderFallbacks(endpoint.decode(await exchange.readJson(), exchange), exchange.request.headers);
+      await this.chat(context, request, sink);
+    } catch (error) {
+      this.fail(context, this.errorOf(context, error), sink);
+    } finally {
+      this.finish(context);
+    }
+  }
+
+  private async serveEmbeddings(exchange: HttpExchange, endpoint: EmbeddingsEndpoint): Promise<void> {
+    const context = contextFor(exchange, endpoint.surface, 'embeddings');
+    const sink = endpoint.sink(exchange);
+    try {
+      await this.authenticate(context);
+      const body = await exchange.readJson();
+      const request = withHeaderFallbacks(endpoint.decode(body, exchange), exchange.request.headers);
+      await this.embeddings(context, request, body as Record<string, unknown>, sink);
+    } catch (error) {
+      this.fail(context, this.errorOf(context, error), sink);
+    } finally {
+      this.finish(context);
+    }
+  }
+
+  private async serveOperation<Request, Response>(exchange: HttpExchange, endpoint: OperationEndpoint<Request, Response>): Promise<void> {
+    const context = contextFor(exchange, endpoint.surface, endpoint.operation);
+    const sink: FailureSink = { fail: (failed, error) => endpoint.sendError(exchange, failed, error) };
+    try {
+      await this.authenticate(context);
+      const request = endpoint.decode(endpoint.readsBody ? await exchange.readJson() : undefined, exchange);
+      const model = endpoint.model(request);
+      if (model === undefined) {
+        endpoint.send(exchange, context, endpoint.answer!(context, request));
+        return;
+      }
+      context.requestedModel = model;
+      this.start(context);
+      const call: StageCall = { operation: endpoint.operation, model, request };
+      const answered = this.stages.beforeDispatch === undefined ? undefined : await runBeforeDispatch(this.stages.beforeDispatch, context, call);
+      if (answered !== undefined) {
+        this.answeredByStage(context);
+        endpoint.send(exchange, context, answered.answer as Response);
+        return;
+      }
+      const plan = this.plan(context, call.model, undefined);
+      await this.dispatch(context, plan, 0, undefined, async (target, attempt, admission) => {
+        let result: OperationResult<Response>;
+        try {
+          result = await endpoint.attempt!(target, call.request as Request, this.parts.transport, context.signal);
+        } catch (error) {
+          throw this.errorOf(context, error);
+        }
+        attempt.keyId = result.keyId;
+        attempt.status = 200;
+        this.serve(context, target, result.usage);
+        try {
+          const response = this.stages.afterResponse === undefined ? result.response : await runAfterResponse(this.stages.afterResponse, context, call, result.response);
+          endpoint.send(exchange, context, response);
+        } finally {
+          admission?.settle(context.usage, context.cost);
+        }
+        return true;
+      });
+    } catch (error) {
+      this.fail(context, this.errorOf(context, error), sink);
+    } finally {
+      this.finish(context);
+    }
+  }
+
+  /**
+   * Identifies the caller. Returns a promise only when governance answers with one (a key store
+   * that must be asked), so the usual in-memory lookup costs the request no extra microtask.
+   */
+  private authenticate(context: RequestContext): Promise<void> | undefined {
+    const governance = this.parts.governance;
+    if (governance === undefined) return undefined;
+    const principal = governance.authenticate(context);
+    if (principal instanceof Promise) {
+      return principal.then((found) => {
+        context.principal = found;
+      });
+    }
+    context.principal = principal;
+    return undefined;
+  }
+
+  /** The plan for a model, narrowed to what the caller may use. */
+  private plan(context: RequestContext, model: string, fallbacks: readonly string[] | undefined): RoutePlan {
+    const plan = this.parts.resolver.resolve(model, fallbacks);
+    return this.parts.governance === undefined ? plan : this.parts.governance.authorize(context, plan);
+  }
+
+  private async chat(context: RequestContext, request: ChatRequest, sink: ChatSink): Promise<void> {
+    context.requestedModel = request.model;
+    context.stream = request.stream;
+    context.chatRequest = request;
+    this.start(context);
+    const call: StageCall = { operation: 'chat', model: request.model, request };
+    if (this.stages.beforeDispatch !== undefined) {
+      const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
+      context.chatRequest = call.request as ChatRequest;
+      if (answered !== undefined) return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+    }
+    const routed = call.request as ChatRequest;
+    const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
+    await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
+  }
+
+  private async embeddings(context: RequestContext, request: EmbeddingRequest, body: Record<string, unknown>, sink: EmbeddingSink): Promise<void> {
+    context.requestedModel = request.model;
+    this.start(context);
+    const call: StageCall = { operation: 'embeddings', model: request.model, request };
+    if (this.stages.beforeDispatch !== undefined) {
+      const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
+      if (answered !== undefined) {
+        this.answeredByStage(context);
+        sink.complete(context, answered.answer as EmbeddingResponse, call.request as EmbeddingRequest);
+        return;
+      }
+    }
+    const routed = call.request as EmbeddingRequest;
+    const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
+    // Embeddings produce no output tokens: nothing to reserve for them.
+    await this.dispatch(context, plan, estimateEmbeddingInputTokens(routed), 0, async (target, attempt, admission) => {
+      let result: Awaited<ReturnType<typeof attemptEmbedding>>;
+      try {
+        result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
+      } catch (error) {
+        throw this.errorOf(context, error);
+      }
+      attempt.keyId = result.keyId;
+      attempt.status = 200;
+      this.serve(context, target, result.response.usage);
+      try {
+        const response = this.stages.afterResponse === undefined ? result.response : await runAfterResponse(this.stages.afterResponse, context, call, result.response);
+        sink.complete(context, response, routed);
+      } finally {
+        admission?.settle(context.usage, context.cost);
+      }
+      return true;
+    });
+  }
+
+  /** Records a failure and tells the sink. */
+  private fail(context: RequestContext, error: GatewayError, sink: FailureSink): void {
+    context.error = error;
+    context.status = error.status;
+    const last = context.attempts[context.attempts.length - 1];
+    if (last !== undefined && context.served === undefined) this.setServedHeaders(context, last.target);
+    // Nothing was served, so nothing is billed: failed attempts cost nothing upstream.
+    if (context.served === undefined) context.responseHeaders['x-tollgate-cost'] = '0';
+    // A caller that went away gets nothing; the error is still what the log and metrics record.
+    if (callerListening(context.signal)) sink.fail(context, error);
+  }
+
+  /** What ended a request: the abort's reason once the caller left or the request timed out, else the error itself. */
+  private errorOf(context: RequestContext, error: unknown): GatewayError {
+    return context.signal.aborted ? abortReason(context.signal) : toGatewayError(error);
+  }
+
+  private start(context: RequestContext): void {
+    for (const observer of this.parts.observers) {
+      try {
+        observer.onRequestStart?.(context);
+      } catch {
+        // See finish().
+      }
+    }
+  }
+
+  /** Tells observers the request is over: exactly once per request, whatever route and outcome. */
+  private finish(context: RequestContext): void {
+    context.endedAt = performance.now();
+    for (const observer of this.parts.observers) {
+      try {
+        observer.onRequestEnd(context);
+      } catch {
+        // Observers must never break a request; they report their own failures.
+      }
+    }
+  }
+
+  /**
+   * Walks the router's targets: admit, then `run`; a failure is recorded, reported to the router
+   * and the next target tried. `run` settles or hands the admission on; on a throw it is released.
+   */
+  private async dispatch(
+    context: RequestContext,
+    plan: RoutePlan,
+    inputTokens: number,
+    maxOutputTokens: number | undefined,
+    run: (target: Target, attempt: Attempt, admission: Admission | undefined, started: number) => Promise<boolean>,
+  ): Promise<void> {
+    const { router, governance, costs } = this.parts;
+    const session = router.start(context, plan);
+    let outcome: AttemptOutcome | undefined;
+    let lastError: GatewayError | undefined;
+    for (;;) {
+      // Awaited only when it is a promise: the router answers synchronously unless it backs off.
+      const next = session.next(outcome);
+      const target = next instanceof Promise ? await next : next;
+      if (target === undefined) break;
+      if (context.signal.aborted) throw abortReason(context.signal);
+      const attempt: Attempt = { target, keyId: target.key?.id, status: 0, errorCode: undefined, errorMessage: undefined, latencyMs: 0, upstream: false };
+      context.attempts.push(attempt);
+      const started = performance.now();
+      let admission: Admission | undefined;
+      try {
+        if (governance !== undefined) {
+          const reservedOutput = costs === undefined ? maxOutputTokens : costs.reservedOutput(target, maxOutputTokens);
+          const admitted = governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+          admission = admitted instanceof Promise ? await admitted : admitted;
+        }
+        attempt.upstream = true;
+        const served = await run(target, attempt, admission, started);
+        admission = undefined;
+        if (served) {
+          if (attempt.latencyMs === 0) attempt.latencyMs = performance.now() - started;
+          if (attempt.errorCode === undefined) this.reportAttempt(context, { target, ok: true, error: undefined, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });
+          return;
+        }
+      } catch (error) {
+        admission?.release();
+        const failure = this.errorOf(context, error);
+        attempt.status = failure.upstreamStatus ?? failure.status;
+        attempt.errorCode = failure.code;
+        attempt.errorMessage = failure.message;
+        attempt.latencyMs = performance.now() - started;
+        outcome = { target, ok: false, error: failure, latencyMs: attempt.latencyMs };
+        this.reportAttempt(context, outcome);
+        lastError = failure;
+        if (context.signal.aborted) throw failure;
+      }
+    }
+    throw lastError ?? new GatewayError('no_target_available', `No provider is available for \`${plan.requested}\`.`);
+  }
+
+  private async chatAttempt(context: RequestContext, call: StageCall, target: Target, attempt: Attempt, admission: Admission | undefined, started: number, sink: ChatSink): Promise<boolean> {
+    const request = call.request as ChatRequest;
+    const result = await attemptChat(target, request, this.parts.transport, context.signal);
+    attempt.keyId = result.keyId;
+    if (result.kind === 'stream') {
+      const tapping = this.stages.openStream;
+      return streamAnswer({ context, call, target, result, started, attempt, sink, admission, stages: tapping, serve: (usage) => this.price(context, target, usage), onServed: () => this.setServedHeaders(context, target), reportAttempt: (outcome) => this.reportAttempt(context, outcome) });
+    }
+    attempt.status = 200;
+    attempt.latencyMs = performance.now() - started;
+    let response = result.response;
+    let raw: string | undefined = sink.dialect === target.provider.adapter.chatCodec.dialect ? result.raw : undefined;
+    this.serve(context, target, response.usage);
+    try {
+      if (this.stages.afterResponse !== undefined) {
+        const checked = await runAfterResponse(this.stages.afterResponse, context, call, response);
+        // A rewritten answer is re-encoded: the upstream's bytes no longer say what it says.
+        if (checked !== response) raw = undefined;
+        response = checked;
+      }
+      const first = response.choices[0];
+      context.finishReason = first?.finishReason;
+      if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      // The answer goes out first; charging the budgets and counters is not the caller's wait.
+      sink.complete(context, response, raw);
+    } finally {
+      admission?.settle(context.usage, context.cost);
+    }
+    return true;
+  }
+
+  /** A stage answered (a cache hit): no provider was called, nothing is billed, and the caller cannot tell the answer apart. */
+  private deliverStageAnswer(context: RequestContext, request: ChatRequest, response: ChatResponse, sink: ChatSink): void {
+    this.answeredByStage(context);
+    const first = response.choices[0];
+    context.finishReason = first?.finishReason;
+    if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    if (!request.stream) {
+      sink.complete(context, response, undefined);
+      return;
+    }
+    context.timeToFirstTokenMs = performance.now() - context.startedAt;
+    sink.startStream(context);
+    void sink.event({ parts: responseParts(response), raw: undefined }, false);
+    sink.endStream(false);
+  }
+
+  private answeredByStage(context: RequestContext): void {
+    context.cost = { usd: 0, known: true, femtoUsd: 0n, exact: '0' };
+    context.responseHeaders['x-tollgate-cost'] = '0';
+  }
+
+  /** Marks `target` as the one that served and prices the usage; the caller settles the admission once the answer is out. */
+  private serve(context: RequestContext, target: Target, usage: Usage | undefined): void {
+    context.served = target;
+    this.setServedHeaders(context, target);
+    this.price(context, target, usage);
+    // An unpriced model (or a provider that sent no usage) is served, and says its cost is unknown rather than $0.
+    context.responseHeaders['x-tollgate-cost'] = context.cost?.known ? (context.cost.exact ?? formatUsd(context.cost.usd)) : COST_UNKNOWN;
+  }
+
+  private price(context: RequestContext, target: Target, usage: Usage | undefined): void {
+    context.usage = usage;
+    context.cost = this.parts.costs?.cost(target, usage);
+  }
+
+  private setServedHeaders(context: RequestContext, target: Target): void {
+    context.responseHeaders['x-tollgate-provider'] = target.provider.name;
+    context.responseHeaders['x-tollgate-model'] = target.model;
+    let upstream = 0;
+    for (const attempt of context.attempts) if (attempt.upstream) upstream++;
+    context.responseHeaders['x-tollgate-attempts'] = String(upstream);
+  }
+
+  private reportAttempt(context: RequestContext, outcome: AttemptOutcome): void {
+    for (const observer of this.parts.observers) {
+      try {
+        observer.onAttempt?.(context, outcome);
+      } catch {
+        // See finish().
+      }
+    }
+  }
+}
+
+/** Starts a request context for an exchange. */
+function contextFor(exchange: HttpExchange, surface: string, operation: string): RequestContext {
+  return createContext({
+    id: exchange.requestId,
+    surface,
+    operation,
+    method: exchange.method,
+    path: exchange.path,
+    headers: exchange.request.headers,
+    clientAddress: exchange.request.socket.remoteAddress,
+    signal: exchange.signal,
+  });
+}
+
+/** USD with up to 10 decimals and no trailing zeros (`0.000123`). */
+export function formatUsd(usd: number): string {
+  return usd.toFixed(10).replace(/\.?0+$/, '') || '0';
+}

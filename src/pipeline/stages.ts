@@ -1,0 +1,118 @@
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, StreamPart } from '../spec/index.js';
+import type { RequestContext } from './context.js';
+
+/**
+ * What a stage sees of the request being served. `model` is what the request will be routed by:
+ * a stage may rewrite it (a soft action switching a key to a cheaper model), or rewrite `request`
+ * in place (a guardrail masking a secret in a prompt). `requestedModel` on the context keeps what
+ * the caller asked for.
+ */
+export type StageCall =
+  | { readonly operation: 'chat'; model: string; request: ChatRequest }
+  | { readonly operation: 'embeddings'; model: string; request: EmbeddingRequest }
+  /** The endpoints beyond chat and embeddings (images, audio, files, batches, rerank): the operation's own request. */
+  | { readonly operation: string & {}; model: string; request: unknown };
+
+/** The answer a stage gives instead of a provider (a cache hit). It must fit the call's operation. */
+export type StageAnswer = { readonly answer: ChatResponse | EmbeddingResponse | unknown };
+
+/**
+ * Rewrites, holds back or records the parts of one streamed answer (a guardrail masking a secret
+ * that spans chunks, a cache filling). One tap per request, made by `openStream`.
+ */
+export interface StreamTap {
+  /** One part on its way to the caller: returns the parts to send now (none to hold it back, several to release held ones). */
+  part(part: StreamPart): StreamPart[];
+  /** The stream ended (completely, or with `error`): returns the parts still held, to send before the end. */
+  end(error: boolean): StreamPart[];
+}
+
+/**
+ * The order stages run in, whatever order modules are listed in. Before dispatch they run in this
+ * order; on the way back (whole responses, streamed parts) in the same order, so a guardrail sees
+ * an answer before the cache stores it.
+ */
+export const STAGE_PHASES = ['policy', 'guard', 'cache'] as const;
+export type StagePhase = (typeof STAGE_PHASES)[number];
+
+/**
+ * One feature's place in a request's life (see docs/architecture.md for the whole order). Every
+ * hook is optional; the pipeline flattens the stages into one list per hook at start-up, so a hook
+ * no stage implements costs a request nothing. Stages never call each other.
+ */
+export interface RequestStage {
+  readonly name: string;
+  readonly phase: StagePhase;
+  /**
+   * Before the request is routed. May rewrite `call.model` or `call.request`, answer it (return
+   * `{ answer }`: no provider is called, later stages do not run), or refuse it (throw a GatewayError).
+   */
+  beforeDispatch?(context: RequestContext, call: StageCall): StageAnswer | undefined | Promise<StageAnswer | undefined>;
+  /**
+   * A whole (not streamed) answer, from a provider or an earlier stage, before it is encoded for
+   * the caller. May return a replacement, or throw a GatewayError to refuse it.
+   */
+  afterResponse?(context: RequestContext, call: StageCall, response: unknown): unknown | undefined | Promise<unknown | undefined>;
+  /** A streamed answer is about to start: returns a tap for its parts, or undefined to let them pass. */
+  openStream?(context: RequestContext, call: StageCall): StreamTap | undefined;
+}
+
+/** The stages of every module, flattened per hook and sorted by phase once at start-up. Empty lists are undefined. */
+export interface StagePlan {
+  readonly beforeDispatch: readonly RequestStage[] | undefined;
+  readonly afterResponse: readonly RequestStage[] | undefined;
+  readonly openStream: readonly RequestStage[] | undefined;
+}
+
+export function planStages(stages: readonly RequestStage[]): StagePlan {
+  const sorted = [...stages].sort((a, b) => STAGE_PHASES.indexOf(a.phase) - STAGE_PHASES.indexOf(b.phase));
+  const having = (hook: 'beforeDispatch' | 'afterResponse' | 'openStream') => {
+    const found = sorted.filter((stage) => stage[hook] !== undefined);
+    return found.length === 0 ? undefined : found;
+  };
+  return { beforeDispatch: having('beforeDispatch'), afterResponse: having('afterResponse'), openStream: having('openStream') };
+}
+
+/** Runs the before-dispatch stages in order; the first answer wins. */
+export async function runBeforeDispatch(stages: readonly RequestStage[], context: RequestContext, call: StageCall): Promise<StageAnswer | undefined> {
+  for (const stage of stages) {
+    const verdict = stage.beforeDispatch!(context, call);
+    const answer = verdict instanceof Promise ? await verdict : verdict;
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
+}
+
+/** Runs the after-response stages in order, each on the previous one's output. */
+export async function runAfterResponse<T>(stages: readonly RequestStage[], context: RequestContext, call: StageCall, response: T): Promise<T> {
+  let current = response;
+  for (const stage of stages) {
+    const result = stage.afterResponse!(context, call, current);
+    const replaced = result instanceof Promise ? await result : result;
+    if (replaced !== undefined) current = replaced as T;
+  }
+  return current;
+}
+
+/** The taps of the stages that want this stream, chained: each part goes through them in order. */
+export function openTaps(stages: readonly RequestStage[], context: RequestContext, call: StageCall): StreamTap | undefined {
+  const taps: StreamTap[] = [];
+  for (const stage of stages) {
+    const tap = stage.openStream!(context, call);
+    if (tap !== undefined) taps.push(tap);
+  }
+  if (taps.length === 0) return undefined;
+  if (taps.length === 1) return taps[0];
+  return {
+    part(part) {
+      let parts = [part];
+      for (const tap of taps) parts = parts.flatMap((each) => tap.part(each));
+      return parts;
+    },
+    end(error) {
+      let parts: StreamPart[] = [];
+      for (const tap of taps) parts = [...parts.flatMap((each) => tap.part(each)), ...tap.end(error)];
+      return parts;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { RequestContext } from '../../src/pipeline/context.js';
+import type { GatewayModule, ModuleFactory } from '../../src/pipeline/module.js';
+import { featureModules } from '../../src/server/modules.js';
+import { startOpenAIFake } from '../fakes/openai-fake.js';
+import type { FakeUpstream } from '../fakes/fake-upstream.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+
+/** Every request the observers heard end, by request id. */
+const ended = new Map<string, { count: number; status: number; operation: string; errorCode: string | undefined }>();
+const recorder: ModuleFactory = (): GatewayModule => ({
+  name: 'recorder',
+  observers: [
+    {
+      onRequestEnd(context: RequestContext) {
+        const seen = ended.get(context.id);
+        ended.set(context.id, { count: (seen?.count ?? 0) + 1, status: context.status, operation: context.operation, errorCode: context.error?.code });
+      },
+    },
+  ],
+});
+
+let fake: FakeUpstream;
+let running: RunningGateway;
+
+before(async () => {
+  fake = await startOpenAIFake();
+  running = await startGateway(
+    {
+      providers: { alpha: { type: 'openai', base_url: `${fake.url}/v1`, keys: [{ value: 'sk-provider-key-alpha' }], models: ['echo'] } },
+      virtual_keys: [{ id: 'caller', value: 'vk-test-caller', models: ['*'] }],
+      server: { request_timeout_ms: 400 },
+    },
+    { modules: [...featureModules, recorder] },
+  );
+});
+
+after(async () => {
+  await running.close();
+  await fake.close();
+});
+
+let sequence = 0;
+async function send(method: string, path: string, options: { body?: string; key?: boolean } = {}): Promise<{ id: string; status: number; text: string }> {
+  const id = `lifecycle-${++sequence}`;
+  const headers: Record<string, string> = { 'x-request-id': id, 'content-type': 'application/json' };
+  if (options.key !== false) headers.authorization = 'Bearer vk-test-caller';
+  const response = await fetch(`${running.url}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: options.body }) });
+  return { id, status: response.status, text: await response.text() };
+}
+
+const chat = JSON.stringify({ model: 'alpha/echo', messages: [{ role: 'user', content: 'hi' }] });
+const ROUTES: { name: string; method: string; path: string; body?: string; key?: boolean; status: number }[] = [
+  { name: 'chat completions', method: 'POST', path: '/v1/chat/completions', body: chat, status: 200 },
+  { name: 'chat completions without a key', method: 'POST', path: '/v1/chat/completions', body: chat, key: false, status: 401 },
+  { name: 'chat completions with bad JSON', method: 'POST', path: '/openai/v1/chat/completions', body: '{"model":', status: 400 },
+  { name: 'embeddings', method: 'POST', path: '/v1/embeddings', body: JSON.stringify({ model: 'alpha/echo', input: 'hi' }), status: 200 },
+  { name: 'embeddings without a key', method: 'POST', path: '/v1/embeddings', body: JSON.stringify({ model: 'alpha/echo', input: 'hi' }), key: false, status: 401 },
+  { name: 'model list', method: 'GET', path: '/v1/models', status: 200 },
+  { name: 'model list without a key', method: 'GET', path: '/openai/v1/models', key: false, status: 401 },
+  { name: 'one model', method: 'GET', path: '/v1/models/alpha/echo', status: 200 },
+  { name: 'an unknown model', method: 'GET', path: '/v1/models/nowhere', status: 404 },
+  { name: 'responses', method: 'POST', path: '/v1/responses', body: JSON.stringify({ model: 'alpha/echo', input: 'hi' }), status: 200 },
+  { name: 'anthropic messages', method: 'POST', path: '/anthropic/v1/messages', body: JSON.stringify({ model: 'alpha/echo', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }), status: 200 },
+  { name: 'anthropic messages refused', method: 'POST', path: '/anthropic/v1/messages', body: JSON.stringify({ model: 'alpha/echo', messages: 'not a list' }), status: 400 },
+  { name: 'gemini generateContent', method: 'POST', path: '/gemini/v1beta/models/alpha/echo:generateContent', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }), status: 200 },
+];
+
+for (const route of ROUTES) {
+  test(`${route.name}: finished and observed exactly once, with the status the caller got`, async () => {
+    const answer = await send(route.method, route.path, route);
+    assert.equal(answer.status, route.status, answer.text);
+    // Observers hear the end once the answer is written; give the event loop a turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    const seen = ended.get(answer.id);
+    assert.equal(seen?.count, 1, `${route.method} ${route.path} was observed ${seen?.count ?? 0} times`);
+    assert.equal(seen?.status, route.status);
+  });
+}
+
+test('request_timeout_ms before the upstream answers: 504 upstream_timeout, observed once', async () => {
+  fake.enqueue({ text: 'late', finish: 'stop', delayMs: 3000 });
+  const answer = await send('POST', '/v1/chat/completions', { body: chat });
+  assert.equal(answer.status, 504, answer.text);
+  assert.equal(JSON.parse(answer.text).error.code, 'upstream_timeout');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(ended.get(answer.id)?.errorCode, 'upstream_timeout');
+});
+
+test('request_timeout_ms in the middle of a stream: the stream ends with an error event and closes', async () => {
+  fake.enqueue({ text: 'one two three four five six seven eight nine ten', finish: 'stop', eventIntervalMs: 150 });
+  const answer = await send('POST', '/v1/chat/completions', { body: JSON.stringify({ model: 'alpha/echo', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
+  assert.equal(answer.status, 200);
+  const events = answer.text.split('\n\n').filter((frame) => frame.startsWith('data: '));
+  assert.ok(events.length >= 2, answer.text);
+  const last = events.at(-1)!;
+  assert.equal(last, 'data: [DONE]');
+  const error = JSON.parse(events.at(-2)!.slice('data: '.length));
+  assert.equal(error.error.code, 'upstream_timeout');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(ended.get(answer.id)?.errorCode, 'upstream_timeout');
+});
