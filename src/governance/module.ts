@@ -4,6 +4,7 @@ import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/mo
 import { governanceAdminRoutes } from './admin-routes.js';
 import { BlockedRequestAudit } from './blocked-request-audit.js';
 import { BUDGET_ALERTS, BUDGET_SNAPSHOT } from '../pipeline/capabilities.js';
+import { governStage, observeStage } from '../pipeline/stages.js';
 import { budgetSnapshot } from './budget-snapshot.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
 import { GovernanceHooks } from './governance-hooks.js';
@@ -104,8 +105,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   const blocked = new BlockedRequestAudit(audit, { now });
   return {
     name: 'governance',
-    governance: governanceHooks,
-    observers: [blocked],
+    stages: [governStage('governance', governanceHooks), observeStage('blocked-request-audit', blocked)],
     routes: [
       ...usageRoutes(governanceHooks, registry, spend, now),
       ...adminRoutes(context.config.admin.token, governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers })),

@@ -1,7 +1,7 @@
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
-import type { RequestStage } from '../pipeline/stages.js';
+import { observeStage, type RequestStage } from '../pipeline/stages.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
 import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
@@ -96,8 +96,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   if (tracing !== undefined) closers.unshift(() => tracing.close());
   const module: GatewayModule = {
     name: 'observability',
-    observers: tracing === undefined ? [observer] : [observer, tracing.observer],
-    stages,
+    stages: [...stages, observeStage('request-log', observer), ...(tracing === undefined ? [] : [observeStage('tracing', tracing.observer)])],
     routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
     upgrades,
     connect(capabilities) {

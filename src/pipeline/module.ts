@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { CapabilityRegistry } from './capabilities.js';
 import type { CostCalculator } from './cost.js';
-import type { Governance, RequestObserver, Router } from './hooks.js';
+import type { Router } from './hooks.js';
 import type { RequestStage } from './stages.js';
 import type { PlanResolver } from './plan-resolver.js';
 
@@ -32,10 +32,12 @@ export interface ModuleContext {
  */
 export interface GatewayModule {
   readonly name: string;
-  readonly governance?: Governance;
+  /** How a request walks its plan's targets (one module has it; the default routing module otherwise). */
   readonly router?: Router;
-  readonly observers?: readonly RequestObserver[];
-  /** The module's places in a request's life (before dispatch, after a response, per streamed part); sorted by phase at start-up. */
+  /**
+   * The module's places in a request's life: governance, policies, guards, caches and observers
+   * alike (see RequestStage and docs/architecture.md); sorted by phase at start-up.
+   */
   readonly stages?: readonly RequestStage[];
   readonly routes?: readonly HttpRoute[];
   /** Paths that take HTTP upgrades (WebSocket endpoints). */

@@ -11,7 +11,7 @@ import { attemptEmbedding, type EmbeddingSink } from './embedding-attempt.js';
 import type { ChatEndpoint, EmbeddingsEndpoint, OperationEndpoint, OperationResult } from './endpoint.js';
 import { estimateEmbeddingInputTokens, estimateInputTokens } from './estimate-tokens.js';
 import { withHeaderFallbacks } from './header-fallbacks.js';
-import type { Admission, AttemptOutcome, Governance, RequestObserver, Router } from './hooks.js';
+import type { Admission, AttemptOutcome, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
 import { responseParts } from './response-parts.js';
 import { planStages, runAfterResponse, runBeforeDispatch, type RequestStage, type StageCall, type StagePlan } from './stages.js';
@@ -20,10 +20,8 @@ import type { RoutePlan, Target } from './target.js';
 export interface PipelineParts {
   resolver: PlanResolver;
   router: Router;
-  governance: Governance | undefined;
-  observers: readonly RequestObserver[];
-  /** The modules' stages (before dispatch, after a response, per streamed part), in any order: they are sorted by phase. */
-  stages?: readonly RequestStage[];
+  /** The modules' stages (govern, policy, guard, cache, observe), in any order: they are sorted by phase. */
+  stages: readonly RequestStage[];
   costs: CostCalculator | undefined;
   transport: HttpTransport;
 }
@@ -43,7 +41,7 @@ export class Pipeline {
   private readonly stages: StagePlan;
 
   constructor(readonly parts: PipelineParts) {
-    this.stages = planStages(parts.stages ?? []);
+    this.stages = planStages(parts.stages);
   }
 
   /** Swaps in a reloaded resolver and price list; requests already running keep the ones they started with. */
@@ -69,7 +67,7 @@ export class Pipeline {
 
   /** Models the caller may name, for the model lists. */
   listModels(principal: Principal | undefined): string[] {
-    const governance = this.parts.governance;
+    const governance = this.stages.governance;
     const all = this.parts.resolver.models();
     return governance === undefined ? [...all] : all.filter((model) => governance.allowsModel(principal, model));
   }
@@ -156,7 +154,7 @@ export class Pipeline {
    * that must be asked), so the usual in-memory lookup costs the request no extra microtask.
    */
   private authenticate(context: RequestContext): Promise<void> | undefined {
-    const governance = this.parts.governance;
+    const governance = this.stages.governance;
     if (governance === undefined) return undefined;
     const principal = governance.authenticate(context);
     if (principal instanceof Promise) {
@@ -171,7 +169,7 @@ export class Pipeline {
   /** The plan for a model, narrowed to what the caller may use. */
   private plan(context: RequestContext, model: string, fallbacks: readonly string[] | undefined): RoutePlan {
     const plan = this.parts.resolver.resolve(model, fallbacks);
-    return this.parts.governance === undefined ? plan : this.parts.governance.authorize(context, plan);
+    return this.stages.governance === undefined ? plan : this.stages.governance.authorize(context, plan);
   }
 
   private async chat(context: RequestContext, request: ChatRequest, sink: ChatSink): Promise<void> {
@@ -243,7 +241,7 @@ export class Pipeline {
   }
 
   private start(context: RequestContext): void {
-    for (const observer of this.parts.observers) {
+    for (const observer of this.stages.observers) {
       try {
         observer.onRequestStart?.(context);
       } catch {
@@ -255,9 +253,9 @@ export class Pipeline {
   /** Tells observers the request is over: exactly once per request, whatever route and outcome. */
   private finish(context: RequestContext): void {
     context.endedAt = performance.now();
-    for (const observer of this.parts.observers) {
+    for (const observer of this.stages.observers) {
       try {
-        observer.onRequestEnd(context);
+        observer.onRequestEnd?.(context);
       } catch {
         // Observers must never break a request; they report their own failures.
       }
@@ -275,7 +273,8 @@ export class Pipeline {
     maxOutputTokens: number | undefined,
     run: (target: Target, attempt: Attempt, admission: Admission | undefined, started: number) => Promise<boolean>,
   ): Promise<void> {
-    const { router, governance, costs } = this.parts;
+    const { router, costs } = this.parts;
+    const governance = this.stages.governance;
     const session = router.start(context, plan);
     let outcome: AttemptOutcome | undefined;
     let lastError: GatewayError | undefined;
@@ -394,7 +393,7 @@ export class Pipeline {
   }
 
   private reportAttempt(context: RequestContext, outcome: AttemptOutcome): void {
-    for (const observer of this.parts.observers) {
+    for (const observer of this.stages.observers) {
       try {
         observer.onAttempt?.(context, outcome);
       } catch {

@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, StreamPart } from '../spec/index.js';
 import type { RequestContext } from './context.js';
+import type { Governance, RequestObserver } from './hooks.js';
 
 /**
  * What a stage sees of the request being served. `model` is what the request will be routed by:
@@ -28,11 +29,13 @@ export interface StreamTap {
 }
 
 /**
- * The order stages run in, whatever order modules are listed in. Before dispatch they run in this
- * order; on the way back (whole responses, streamed parts) in the same order, so a guardrail sees
- * an answer before the cache stores it.
+ * The order stages run in, whatever order modules are listed in. `govern` (who is calling, what
+ * they may use, whether an attempt fits their limits: one stage at most) has fixed points in the
+ * request's life; `policy`, `guard` and `cache` run before dispatch in this order, and in the same
+ * order on the way back (whole responses, streamed parts), so a guardrail sees an answer before
+ * the cache stores it; `observe` hears every attempt and the end of every request.
  */
-export const STAGE_PHASES = ['policy', 'guard', 'cache'] as const;
+export const STAGE_PHASES = ['govern', 'policy', 'guard', 'cache', 'observe'] as const;
 export type StagePhase = (typeof STAGE_PHASES)[number];
 
 /**
@@ -40,7 +43,7 @@ export type StagePhase = (typeof STAGE_PHASES)[number];
  * hook is optional; the pipeline flattens the stages into one list per hook at start-up, so a hook
  * no stage implements costs a request nothing. Stages never call each other.
  */
-export interface RequestStage {
+export interface RequestStage extends Partial<Governance>, Partial<RequestObserver> {
   readonly name: string;
   readonly phase: StagePhase;
   /**
@@ -57,20 +60,59 @@ export interface RequestStage {
   openStream?(context: RequestContext, call: StageCall): StreamTap | undefined;
 }
 
+/** A governance implementation as the `govern` stage. */
+export function governStage(name: string, governance: Governance): RequestStage {
+  return {
+    name,
+    phase: 'govern',
+    authenticate: (context) => governance.authenticate(context),
+    authorize: (context, plan) => governance.authorize(context, plan),
+    admit: (context, target, estimate) => governance.admit(context, target, estimate),
+    allowsModel: (principal, model) => governance.allowsModel(principal, model),
+  };
+}
+
+/** An observer as an `observe` stage. */
+export function observeStage(name: string, observer: RequestObserver): RequestStage {
+  return {
+    name,
+    phase: 'observe',
+    ...(observer.onRequestStart === undefined ? {} : { onRequestStart: (context: RequestContext) => observer.onRequestStart!(context) }),
+    ...(observer.onAttempt === undefined ? {} : { onAttempt: (context: RequestContext, outcome: Parameters<NonNullable<RequestObserver['onAttempt']>>[1]) => observer.onAttempt!(context, outcome) }),
+    onRequestEnd: (context) => observer.onRequestEnd(context),
+  };
+}
+
 /** The stages of every module, flattened per hook and sorted by phase once at start-up. Empty lists are undefined. */
 export interface StagePlan {
+  readonly governance: Governance | undefined;
   readonly beforeDispatch: readonly RequestStage[] | undefined;
   readonly afterResponse: readonly RequestStage[] | undefined;
   readonly openStream: readonly RequestStage[] | undefined;
+  readonly observers: readonly RequestStage[];
 }
 
+/** Throws when two stages govern, or a governing stage lacks one of the four governance hooks. */
 export function planStages(stages: readonly RequestStage[]): StagePlan {
   const sorted = [...stages].sort((a, b) => STAGE_PHASES.indexOf(a.phase) - STAGE_PHASES.indexOf(b.phase));
   const having = (hook: 'beforeDispatch' | 'afterResponse' | 'openStream') => {
     const found = sorted.filter((stage) => stage[hook] !== undefined);
     return found.length === 0 ? undefined : found;
   };
-  return { beforeDispatch: having('beforeDispatch'), afterResponse: having('afterResponse'), openStream: having('openStream') };
+  const governing = sorted.filter((stage) => stage.phase === 'govern');
+  if (governing.length > 1) throw new Error(`Only one stage may govern requests; found ${governing.map((stage) => stage.name).join(' and ')}.`);
+  const governor = governing[0];
+  if (governor !== undefined) {
+    const missing = (['authenticate', 'authorize', 'admit', 'allowsModel'] as const).filter((hook) => governor[hook] === undefined);
+    if (missing.length > 0) throw new Error(`The governing stage ${governor.name} lacks ${missing.join(', ')}.`);
+  }
+  return {
+    governance: governor as Governance | undefined,
+    beforeDispatch: having('beforeDispatch'),
+    afterResponse: having('afterResponse'),
+    openStream: having('openStream'),
+    observers: sorted.filter((stage) => stage.onRequestStart !== undefined || stage.onAttempt !== undefined || stage.onRequestEnd !== undefined),
+  };
 }
 
 /** Runs the before-dispatch stages in order; the first answer wins. */

@@ -7,6 +7,7 @@ import { sendJson } from '../http/respond.js';
 import type { RouterEnvironment } from './clock.js';
 import { HealthChecks } from './health-checks.js';
 import { PROVIDER_HEALTH } from '../pipeline/capabilities.js';
+import { observeStage } from '../pipeline/stages.js';
 import { healthReport } from './health-snapshot.js';
 import { ResilientRouter } from './resilient-router.js';
 
@@ -29,7 +30,7 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
     return {
       name: 'routing',
       router,
-      observers: [router.observer],
+      stages: [observeStage('routing-health', router.observer)],
       reconfigure(next) {
         router.reconfigure({ config: next.config.routing, providers: next.config.providers, maxTimeoutOverrideMs: next.config.server.request_timeout_ms });
         scheduleChecks(registerKnownTargets(router, next.resolver, next.providers));

@@ -4,6 +4,7 @@ import { Pipeline } from '../pipeline/pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
 import { CapabilityRegistry } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
+import { observeStage } from '../pipeline/stages.js';
 import { accessLogObserver } from '../observability/access-log.js';
 import { openAuditLog, type AuditLog } from '../observability/audit/audit-log.js';
 import { buildProviderInstances } from '../providers/build-instances.js';
@@ -92,14 +93,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const auditLog = audit;
   const transport = new HttpTransport();
-  const observers = modules.flatMap((module) => module.observers ?? []);
-  if (config.logging.requests) observers.unshift(accessLogObserver(logger));
+  const stages = modules.flatMap((module) => module.stages ?? []);
+  if (config.logging.requests) stages.unshift(observeStage('access-log', accessLogObserver(logger)));
   const pipeline = new Pipeline({
     resolver,
     router: modules.find((module) => module.router)!.router!,
-    governance: modules.find((module) => module.governance)?.governance,
-    observers,
-    stages: modules.flatMap((module) => module.stages ?? []),
+    stages,
     costs,
     transport,
   });

@@ -11,8 +11,10 @@ import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 const ended = new Map<string, { count: number; status: number; operation: string; errorCode: string | undefined }>();
 const recorder: ModuleFactory = (): GatewayModule => ({
   name: 'recorder',
-  observers: [
+  stages: [
     {
+      name: 'recorder',
+      phase: 'observe',
       onRequestEnd(context: RequestContext) {
         const seen = ended.get(context.id);
         ended.set(context.id, { count: (seen?.count ?? 0) + 1, status: context.status, operation: context.operation, errorCode: context.error?.code });

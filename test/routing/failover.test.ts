@@ -372,8 +372,8 @@ test('an error event after content reaches the caller as an error event', async 
 
 test('the total timeout ends a stream that keeps trickling', async () => {
   const upstream = await fake();
-  upstream.enqueue({ text: 'one two three four five six seven eight nine ten eleven twelve', eventIntervalMs: 300 });
-  const running = await gateway({ providers: { primary: openai(upstream.url, { max_retries: 0, timeouts: { total_ms: 400, idle_ms: 5_000 } }) } });
+  upstream.enqueue({ text: 'one two three four five six seven eight nine ten eleven twelve', eventIntervalMs: 400 });
+  const running = await gateway({ providers: { primary: openai(upstream.url, { max_retries: 0, timeouts: { total_ms: 1_200, idle_ms: 5_000 } }) } });
   const response = await chat(running, 'primary/gpt-4o-mini', { stream: true });
   assert.equal(response.status, 200);
   assert.match(response.text, /"code":"upstream_timeout"/);
