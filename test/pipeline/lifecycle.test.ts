@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { RequestContext } from '../../src/pipeline/context.js';
 import type { GatewayModule, ModuleFactory } from '../../src/pipeline/module.js';
@@ -102,4 +104,27 @@ test('request_timeout_ms in the middle of a stream: the stream ends with an erro
   assert.equal(error.error.code, 'upstream_timeout');
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(ended.get(answer.id)?.errorCode, 'upstream_timeout');
+});
+
+test('request_timeout_ms after the upstream\'s headers, before its whole body: 504 upstream_timeout', async () => {
+  // Headers at once, then a body that never finishes.
+  const stalled = createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.write('{"id":"chatcmpl-stalled","object":"chat.completion",');
+  });
+  await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+  const gateway = await startGateway({
+    providers: { slow: { type: 'openai', base_url: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/v1`, keys: [{ value: 'sk-slow' }], models: ['echo'] } },
+    server: { request_timeout_ms: 300 },
+  });
+  try {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'slow/echo', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(response.status, 504);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'upstream_timeout');
+  } finally {
+    await gateway.close();
+    stalled.closeAllConnections();
+    await new Promise((resolve) => stalled.close(resolve));
+  }
 });
