@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../config/config-error.js';
 import type { ProviderConfig } from '../config/provider-schema.js';
+import { compileModelPatterns, type ModelPatterns } from '../lib/model-patterns.js';
 import type { ProviderInstance } from './instance.js';
 import type { ProviderAdapter, ProviderKey } from './provider.js';
 
@@ -31,17 +32,24 @@ export function buildProviderInstances(providers: Record<string, ProviderConfig>
       id: key.id ?? `${name}-${index}`,
       value: key.value,
       weight: key.weight,
-      models: key.models === undefined ? undefined : new Set(key.models),
+      models: restriction(key.models),
     }));
     instances.set(name, {
       name,
       adapter,
       settings: { name, type: config.type, baseUrl, headers: config.headers, options },
       keys,
-      models: config.models === undefined ? undefined : new Set(config.models),
+      models: config.models === undefined ? undefined : compileModelPatterns(config.models),
       maxRetries: config.max_retries,
       timeoutMs: config.timeout_ms,
     });
   }
   return instances;
+}
+
+/** A configured model list, compiled; undefined (no restriction) when absent or when it holds `*`. */
+function restriction(models: readonly string[] | undefined): ModelPatterns | undefined {
+  if (models === undefined) return undefined;
+  const patterns = compileModelPatterns(models);
+  return patterns.all ? undefined : patterns;
 }

@@ -1,4 +1,5 @@
 import type { ChatCodec, EmbeddingCodec } from '../codecs/codec.js';
+import type { ModelPatterns } from '../lib/model-patterns.js';
 import type { ChatRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
@@ -7,8 +8,8 @@ export interface ProviderKey {
   id: string;
   value: string;
   weight: number;
-  /** Models this key may serve; undefined = all of the provider's models. */
-  models: ReadonlySet<string> | undefined;
+  /** Models this key may serve (`*` and `prefix*` entries allowed); undefined = all of the provider's models. */
+  models: ModelPatterns | undefined;
 }
 
 /** Static settings of one configured provider instance, as the adapter needs them. */
