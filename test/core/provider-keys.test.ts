@@ -18,7 +18,7 @@ function instance(keys: ProviderKey[], requiresKey = true): ProviderInstance {
   return {
     name: 'upstream',
     adapter: { ...mockAdapter, requiresKey },
-    settings: { name: 'upstream', type: 'mock', baseUrl: 'mock://local', headers: {}, options: {} },
+    settings: { name: 'upstream', type: 'mock', baseUrl: 'mock://local', headers: {}, options: mockAdapter.optionsSchema.parse({}) },
     keys,
     models: undefined,
     maxRetries: 0,
