@@ -116,7 +116,7 @@ export class Pipeline {
     }
   }
 
-  async embeddings(context: RequestContext, request: EmbeddingRequest, body: Record<string, unknown>, sink: EmbeddingSink): Promise<void> {
+  async embeddings(context: RequestContext, request: EmbeddingRequest, sink: EmbeddingSink): Promise<void> {
     context.requestedModel = request.model;
     this.start(context);
     try {
@@ -124,7 +124,7 @@ export class Pipeline {
       const inputTokens = estimateEmbeddingInputTokens(request);
       // Embeddings produce no output tokens: nothing to reserve for them.
       await this.dispatch(context, plan, inputTokens, 0, async (target, attempt, admission) => {
-        const result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
+        const result = await attemptEmbedding(target, request, this.parts.transport, context.signal);
         attempt.keyId = result.keyId;
         attempt.status = 200;
         this.serve(context, target, result.response.usage);

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ChatCodec, EmbeddingCodec } from '../codecs/codec.js';
 import type { ModelPatterns } from '../lib/model-patterns.js';
-import type { ChatRequest } from '../spec/index.js';
+import type { ChatRequest, EmbeddingRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
 export interface ProviderKey {
@@ -74,7 +74,8 @@ export interface ProviderAdapter<Options = unknown> {
 
   /** Builds the upstream chat request for `upstreamModel` with `key` (undefined if keyless). */
   buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
-  buildEmbeddingRequest?(body: Record<string, unknown>, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** Builds the upstream embeddings request for `upstreamModel`, the body encoded with the adapter's `embeddingCodec`. */
+  buildEmbeddingRequest?(request: EmbeddingRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /**
    * Optional asynchronous last step before a built request is sent, for request signing (AWS
    * SigV4 over the final URL, headers and body). The pipeline awaits it for every upstream request

@@ -34,7 +34,7 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
       const body = await exchange.readJson();
       const request = withHeaderFallbacks(openaiEmbeddingCodec.decodeRequest(body), exchange.request.headers);
       encodingFormat = request.encodingFormat;
-      await pipeline.embeddings(context, request, body as Record<string, unknown>, sink);
+      await pipeline.embeddings(context, request, sink);
     } catch (error) {
       pipeline.fail(context, toGatewayError(error), sink);
     } finally {

@@ -126,7 +126,7 @@ describe('gemini adapter against the Gemini fake', () => {
     assert.equal(geminiCodec.decodeError(denied.status, denied.text, {}).code, 'upstream_auth_failed');
   });
 
-  test('embeddings: OpenAI body → batchEmbedContents → vectors', async () => {
+  test('embeddings: spec request → batchEmbedContents → vectors', async () => {
     const request = geminiAdapter.buildEmbeddingRequest!({ model: 'google/text-embedding-004', input: ['alpha', 'beta'], dimensions: 4 }, 'text-embedding-004', key, settings);
     assert.equal(request.url, `${fake.url}/v1beta/models/text-embedding-004:batchEmbedContents`);
     assert.equal(request.headers['x-goog-api-key'], 'test-key-gemini');

@@ -91,8 +91,8 @@ describe('OpenAI-compatible family', () => {
     assert.equal('authorization' in built.headers, false);
   });
 
-  test('embeddings: POST <base>/embeddings with the upstream model; absent where there is no endpoint', () => {
-    const built = adapter('openai').buildEmbeddingRequest!({ model: 'alias', input: ['a'], dimensions: 8, fallbacks: ['x'] }, 'text-embedding-3-small', key, settings('openai', 'https://api.openai.com/v1'));
+  test('embeddings: POST <base>/embeddings with the spec request encoded for the upstream model; absent where there is no endpoint', () => {
+    const built = adapter('openai').buildEmbeddingRequest!({ model: 'alias', input: ['a'], dimensions: 8, gateway: { fallbacks: ['x'] } }, 'text-embedding-3-small', key, settings('openai', 'https://api.openai.com/v1'));
     assert.equal(built.url, 'https://api.openai.com/v1/embeddings');
     assert.equal(built.headers.authorization, 'Bearer test-key-openai');
     assert.deepEqual(JSON.parse(built.body!), { model: 'text-embedding-3-small', input: ['a'], dimensions: 8 });
@@ -118,8 +118,9 @@ describe('Azure OpenAI', () => {
   });
 
   test('embeddings use the deployment too; the v1 API needs no api-version', () => {
-    const built = azureAdapter.buildEmbeddingRequest!({ model: 'e', input: 'x' }, 'text-embedding-3-large', key, azureSettings('https://res.openai.azure.com', { deployments: { 'text-embedding-3-large': 'emb' } }));
+    const built = azureAdapter.buildEmbeddingRequest!({ model: 'e', input: ['x'], singleInput: true }, 'text-embedding-3-large', key, azureSettings('https://res.openai.azure.com', { deployments: { 'text-embedding-3-large': 'emb' } }));
     assert.equal(built.url, 'https://res.openai.azure.com/openai/deployments/emb/embeddings?api-version=2024-10-21');
+    assert.deepEqual(JSON.parse(built.body!), { model: 'text-embedding-3-large', input: 'x' }, 'a single input goes as the caller sent it');
     const v1 = azureAdapter.buildChatRequest(request, 'gpt-4o', key, azureSettings('https://res.openai.azure.com/openai/v1'));
     assert.equal(v1.url, 'https://res.openai.azure.com/openai/v1/chat/completions');
   });

@@ -32,8 +32,8 @@ export const azureAdapter: ProviderAdapter<AzureOptions> = {
     const body = openaiChatCodec.encodeRequest(request, upstreamModel);
     return { url: urlFor(settings, upstreamModel, 'chat/completions'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body), framing: 'sse' };
   },
-  buildEmbeddingRequest(body, upstreamModel, key, settings) {
-    const wire = openaiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+  buildEmbeddingRequest(request, upstreamModel, key, settings) {
+    const wire = openaiEmbeddingCodec.encodeRequest(request, upstreamModel);
     return { url: urlFor(settings, upstreamModel, 'embeddings'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
 };

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
 import { encodeGeminiRequest, geminiCodec, geminiEmbeddingCodec } from '../../codecs/gemini/index.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
 
@@ -50,9 +49,8 @@ export const geminiAdapter: ProviderAdapter<GeminiOptions> = {
       framing: 'sse',
     };
   },
-  /** `body` is the caller's OpenAI-dialect embeddings body (see the pipeline's embedding attempt). */
-  buildEmbeddingRequest(body, upstreamModel, key, settings) {
-    const wire = geminiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+  buildEmbeddingRequest(request, upstreamModel, key, settings) {
+    const wire = geminiEmbeddingCodec.encodeRequest(request, upstreamModel);
     return { url: geminiModelUrl(settings.baseUrl, upstreamModel, 'batchEmbedContents'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
 };

@@ -96,7 +96,7 @@ export const mockAdapter: ProviderAdapter<MockOptions> = {
       framing: 'sse',
     };
   },
-  buildEmbeddingRequest(body, upstreamModel, _key, settings) {
-    return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ ...body, model: upstreamModel }) };
+  buildEmbeddingRequest(request, upstreamModel, _key, settings) {
+    return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(openaiEmbeddingCodec.encodeRequest(request, upstreamModel)) };
   },
 };

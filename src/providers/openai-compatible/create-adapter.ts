@@ -40,8 +40,8 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
   return {
     ...adapter,
     embeddingCodec: openaiEmbeddingCodec,
-    buildEmbeddingRequest(body, upstreamModel, key, settings) {
-      const wire = openaiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+    buildEmbeddingRequest(request, upstreamModel, key, settings) {
+      const wire = openaiEmbeddingCodec.encodeRequest(request, upstreamModel);
       return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
     },
   };
