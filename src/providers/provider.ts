@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChatCodec, EmbeddingCodec } from '../codecs/codec.js';
+import type { EmbeddingCodec, UpstreamChatCodec } from '../codecs/codec.js';
 import type { ModelPatterns } from '../lib/model-patterns.js';
 import type { ChatRequest, EmbeddingRequest } from '../spec/index.js';
 
@@ -59,8 +59,8 @@ export interface ProviderAdapter<Options = unknown> {
    * misspelt option is reported rather than ignored.
    */
   readonly optionsSchema: z.ZodType<Options>;
-  /** The codec of the provider's chat wire format. */
-  readonly chatCodec: ChatCodec;
+  /** The codec of the provider's chat wire format (its upstream half). */
+  readonly chatCodec: UpstreamChatCodec;
   readonly embeddingCodec?: EmbeddingCodec;
   /** Base URL used when the config gives none. */
   readonly defaultBaseUrl?: string;
