@@ -1,7 +1,7 @@
 import { GatewayError, type ChatRequest, type ContentPart, type Message, type Tool, type ToolChoice } from '../../spec/index.js';
 import { cachePointOf, pushCachePoint } from './cache-point.js';
 import { encodeFile, encodeImage } from './media.js';
-import { BEDROCK_CONVERSE_DIALECT, isRecord, type ConverseContentBlock, type ConverseMessage, type ConverseRole } from './wire-types.js';
+import { isRecord, type ConverseContentBlock, type ConverseMessage, type ConverseRole } from './wire-types.js';
 
 /**
  * `reasoningEffort` → thinking budget for Anthropic models, which take extended thinking through
