@@ -35,29 +35,34 @@ export interface StreamEncoderOptions {
 }
 
 /**
- * One wire format, both directions. Surfaces use decodeRequest/encodeResponse/createStreamEncoder/
- * encodeError for callers speaking the dialect; providers use encodeRequest/decodeResponse/
- * createStreamDecoder/decodeError to speak it upstream.
+ * The provider side of a chat wire format: what an adapter needs to speak it upstream. A format no
+ * caller speaks to us (Bedrock Converse) implements only this half.
  */
-export interface ChatCodec {
-  /** Stable dialect id, e.g. `openai-chat`, `anthropic-messages`, `gemini`. */
+export interface UpstreamChatCodec {
+  /** Stable dialect id, e.g. `openai-chat`, `anthropic-messages`, `gemini`, `bedrock-converse`. */
   readonly dialect: string;
 
-  /** Wire body → spec. Throws GatewayError(`invalid_request`) naming the bad `param`. */
-  decodeRequest(body: unknown): ChatRequest;
   /** Spec → wire body for `upstreamModel`. */
   encodeRequest(request: ChatRequest, upstreamModel: string): Record<string, unknown>;
   /** Spec fields `encodeRequest` drops because the dialect has no place for them (named to the caller in a warning). */
   readonly droppedFields?: readonly DroppableField[];
 
   decodeResponse(body: unknown): ChatResponse;
-  encodeResponse(response: ChatResponse, model: string): unknown;
-
   createStreamDecoder(): StreamDecoder;
-  createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
 
   /** An upstream HTTP error (status, body text, headers) → GatewayError keeping the provider's message. */
   decodeError(status: number, body: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+}
+
+/**
+ * One wire format, both directions. Surfaces use decodeRequest/encodeResponse/createStreamEncoder/
+ * encodeError for callers speaking the dialect; providers use the upstream half to speak it upstream.
+ */
+export interface ChatCodec extends UpstreamChatCodec {
+  /** Wire body → spec. Throws GatewayError(`invalid_request`) naming the bad `param`. */
+  decodeRequest(body: unknown): ChatRequest;
+  encodeResponse(response: ChatResponse, model: string): unknown;
+  createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
   /** A GatewayError → the dialect's error envelope. */
   encodeError(error: GatewayError): unknown;
 }

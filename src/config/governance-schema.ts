@@ -76,7 +76,7 @@ export const virtualKeySchema = z.strictObject({
   value: z.string().min(1, 'the key value is empty'),
   team: z.string().optional(),
   customer: z.string().optional(),
-  /** Allowed models: `*`, `provider/*`, `provider/model`, bare model names, route or alias names. Deny by default. */
+  /** Allowed models: `*`, `provider/*`, `prefix*`, `provider/model`, bare model names, route or alias names. Deny by default. */
   models: z.array(z.string().min(1)).default([]),
   /** Allowed providers (all when absent), each optionally with weight, models, budgets and rate limits. */
   providers: z.array(keyProviderSchema).optional(),

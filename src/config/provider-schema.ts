@@ -9,19 +9,6 @@ export const providerKeySchema = z.strictObject({
   models: z.array(z.string().min(1)).optional(),
 });
 
-export const mockOptionsSchema = z.strictObject({
-  /** Fixed latency before answering, in milliseconds. */
-  latency_ms: z.number().nonnegative().default(0),
-  /** Delay between streamed chunks, in milliseconds. */
-  chunk_interval_ms: z.number().nonnegative().default(0),
-  /** Share of requests (0–1) answered with a 503, for failover drills. */
-  failure_rate: z.number().min(0).max(1).default(0),
-  /** Fixed reply text; by default the mock echoes the last user message. */
-  reply: z.string().optional(),
-  /** Output tokens to report (and roughly produce) per reply. */
-  output_tokens: z.number().int().positive().optional(),
-});
-
 export const providerSchema = z.strictObject({
   type: z.string().min(1),
   base_url: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL, e.g. http://127.0.0.1:8000/v1' }).optional(),
@@ -39,16 +26,52 @@ export const providerSchema = z.strictObject({
       total_ms: z.number().int().positive().optional(),
     })
     .optional(),
-  /** Azure: API version query parameter. */
-  api_version: z.string().optional(),
-  /** Azure: model name → deployment name. */
-  deployments: z.record(z.string(), z.string()).optional(),
-  mock: mockOptionsSchema.optional(),
-  /** Adapter-specific options not covered above. */
+  /** The provider type's own settings; each adapter validates them with its `optionsSchema` (see docs/providers.md). */
   options: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Settings of particular types that earlier versions documented beside `type` (Azure's
+   * `api_version` and `deployments`, the mock's `mock` block). Still accepted there; their meaning
+   * and validation belong to the adapter, so here they are only names (see `adapterOptionsOf`).
+   */
+  api_version: z.unknown().optional(),
+  deployments: z.unknown().optional(),
+  mock: z.unknown().optional(),
   /** Governance: budgets and rate limits on everything sent to this provider; when exhausted it is skipped. */
   ...providerLimitsShape,
 });
 
 export type ProviderConfig = z.infer<typeof providerSchema>;
-export type MockOptions = z.infer<typeof mockOptionsSchema>;
+
+/** An adapter's options gathered from a provider's config, with where each top-level key was written. */
+export interface GatheredOptions {
+  options: Record<string, unknown>;
+  /** Option key → its config path below `providers.<name>` (`options.region`, `api_version`, `mock.latency_ms`). */
+  origins: Map<string, string>;
+  /** Keys given twice (under `options` and beside `type`), as paths below `providers.<name>`. */
+  duplicates: string[];
+}
+
+/**
+ * `options` plus the settings still accepted beside `type`: `api_version` and `deployments` are
+ * options of the same name; the keys of a `mock` block are options themselves.
+ */
+export function adapterOptionsOf(config: ProviderConfig): GatheredOptions {
+  const options: Record<string, unknown> = {};
+  const origins = new Map<string, string>();
+  const duplicates: string[] = [];
+  const put = (key: string, value: unknown, origin: string) => {
+    if (value === undefined) return;
+    if (origins.has(key)) duplicates.push(origin);
+    options[key] = value;
+    origins.set(key, origin);
+  };
+  for (const [key, value] of Object.entries(config.options)) put(key, value, `options.${key}`);
+  put('api_version', config.api_version, 'api_version');
+  put('deployments', config.deployments, 'deployments');
+  if (config.mock !== null && typeof config.mock === 'object' && !Array.isArray(config.mock)) {
+    for (const [key, value] of Object.entries(config.mock)) put(key, value, `mock.${key}`);
+  } else if (config.mock !== undefined) {
+    put('mock', config.mock, 'mock');
+  }
+  return { options, origins, duplicates };
+}

@@ -29,7 +29,7 @@ export function governanceOpenApi(): Record<string, unknown> {
     name: { type: 'string' },
     team: { type: 'string' },
     customer: { type: 'string' },
-    models: { type: 'array', items: { type: 'string' }, description: '`*`, `provider/*`, `provider/model`, bare model, route or alias names. Deny by default.' },
+    models: { type: 'array', items: { type: 'string' }, description: '`*`, `provider/*`, `prefix*` (a trailing `*` is a wildcard), `provider/model`, bare model, route or alias names. Deny by default.' },
     providers: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['name'], properties: { name: { type: 'string' }, weight: { type: 'number' }, models: { type: 'array', items: { type: 'string' } }, budgets: { type: 'array', items: budget }, rate_limits: rateLimits } }] } },
     max_concurrent: { type: 'integer' },
     expires_at: { type: 'string', format: 'date-time' },

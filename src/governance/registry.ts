@@ -1,3 +1,4 @@
+import { compileModelPatterns, type ModelPatterns } from '../lib/model-patterns.js';
 import type { CustomerRecord, KeyRecord, ProviderLimitsRecord, TeamRecord } from './entities.js';
 
 /** A virtual key with what authentication needs precomputed. */
@@ -7,6 +8,10 @@ export interface KeyEntry {
   readonly createdAt: number;
   /** Provider name → its per-key config; undefined when the key does not restrict providers. */
   readonly providers: ReadonlyMap<string, NonNullable<KeyRecord['providers']>[number]> | undefined;
+  /** `record.models`, compiled (wildcards included). */
+  readonly models: ModelPatterns;
+  /** Provider name → its per-key `models`, compiled; a provider without a `models` list is absent. */
+  readonly providerModels: ReadonlyMap<string, ModelPatterns>;
 }
 
 interface HashEntry {
@@ -48,6 +53,8 @@ export class EntityRegistry {
       expiresAt: record.expires_at === undefined ? undefined : Date.parse(record.expires_at),
       createdAt: Date.parse(record.created_at),
       providers: record.providers === undefined ? undefined : new Map(record.providers.map((provider) => [provider.name, provider])),
+      models: compileModelPatterns(record.models),
+      providerModels: new Map((record.providers ?? []).flatMap((provider) => (provider.models === undefined ? [] : [[provider.name, compileModelPatterns(provider.models)] as const]))),
     };
     this.keys.set(record.id, entry);
     this.byHash.set(record.key_hash, { key: entry, validUntil: undefined });

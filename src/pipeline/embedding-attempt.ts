@@ -12,15 +12,15 @@ export interface EmbeddingSink {
   fail(context: RequestContext, error: GatewayError): void;
 }
 
-/** Sends one embeddings attempt. `body` is the caller's OpenAI-dialect body. Throws GatewayError. */
-export async function attemptEmbedding(target: Target, body: Record<string, unknown>, transport: HttpTransport, signal: AbortSignal): Promise<{ keyId: string | undefined; response: EmbeddingResponse }> {
+/** Sends one embeddings attempt: the provider's adapter encodes the spec request for its upstream. Throws GatewayError. */
+export async function attemptEmbedding(target: Target, request: EmbeddingRequest, transport: HttpTransport, signal: AbortSignal): Promise<{ keyId: string | undefined; response: EmbeddingResponse }> {
   const provider = target.provider;
   const adapter = provider.adapter;
   if (adapter.buildEmbeddingRequest === undefined || adapter.embeddingCodec === undefined) {
     throw new GatewayError('operation_not_supported', `Provider \`${provider.name}\` (${adapter.type}) does not serve embeddings.`, { param: 'model' });
   }
   const key = target.key ?? pickKey(provider, target.model);
-  const built = adapter.buildEmbeddingRequest(body, target.model, key, provider.settings);
+  const built = adapter.buildEmbeddingRequest(request, target.model, key, provider.settings);
   const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
   const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
   const text = await readResponseText(response);

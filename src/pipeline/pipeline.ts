@@ -93,9 +93,8 @@ export class Pipeline {
     const sink = endpoint.sink(exchange);
     try {
       await this.authenticate(context);
-      const body = await exchange.readJson();
-      const request = withHeaderFallbacks(endpoint.decode(body, exchange), exchange.request.headers);
-      await this.embeddings(context, request, body as Record<string, unknown>, sink);
+      const request = withHeaderFallbacks(endpoint.decode(await exchange.readJson(), exchange), exchange.request.headers);
+      await this.embeddings(context, request, sink);
     } catch (error) {
       this.fail(context, this.errorOf(context, error), sink);
     } finally {
@@ -188,7 +187,7 @@ export class Pipeline {
     await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
   }
 
-  private async embeddings(context: RequestContext, request: EmbeddingRequest, body: Record<string, unknown>, sink: EmbeddingSink): Promise<void> {
+  private async embeddings(context: RequestContext, request: EmbeddingRequest, sink: EmbeddingSink): Promise<void> {
     context.requestedModel = request.model;
     this.start(context);
     const call: StageCall = { operation: 'embeddings', model: request.model, request };
@@ -206,7 +205,7 @@ export class Pipeline {
     await this.dispatch(context, plan, estimateEmbeddingInputTokens(routed), 0, async (target, attempt, admission) => {
       let result: Awaited<ReturnType<typeof attemptEmbedding>>;
       try {
-        result = await attemptEmbedding(target, body, this.parts.transport, context.signal);
+        result = await attemptEmbedding(target, routed, this.parts.transport, context.signal);
       } catch (error) {
         throw this.errorOf(context, error);
       }

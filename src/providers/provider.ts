@@ -1,5 +1,7 @@
-import type { ChatCodec, EmbeddingCodec } from '../codecs/codec.js';
-import type { ChatRequest } from '../spec/index.js';
+import type { z } from 'zod';
+import type { EmbeddingCodec, UpstreamChatCodec } from '../codecs/codec.js';
+import type { ModelPatterns } from '../lib/model-patterns.js';
+import type { ChatRequest, EmbeddingRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
 export interface ProviderKey {
@@ -7,19 +9,22 @@ export interface ProviderKey {
   id: string;
   value: string;
   weight: number;
-  /** Models this key may serve; undefined = all of the provider's models. */
-  models: ReadonlySet<string> | undefined;
+  /** Models this key may serve (`*` and `prefix*` entries allowed); undefined = all of the provider's models. */
+  models: ModelPatterns | undefined;
 }
 
-/** Static settings of one configured provider instance, as the adapter needs them. */
-export interface ProviderSettings {
+/**
+ * Static settings of one configured provider instance, as the adapter needs them. `Options` is the
+ * adapter's own options type: what its `optionsSchema` produced from the config.
+ */
+export interface ProviderSettings<Options = unknown> {
   name: string;
   type: string;
   /** Base URL without trailing slash, e.g. `https://api.openai.com/v1`. */
   baseUrl: string;
   headers: Record<string, string>;
-  /** Adapter-specific options from the config (`api_version`, `deployments`, `mock`, …). */
-  options: Record<string, unknown>;
+  /** The adapter's options from the config (`providers.<name>.options`), validated by its `optionsSchema`. */
+  options: Options;
 }
 
 /** An HTTP request to an upstream, built by an adapter. */
@@ -39,11 +44,23 @@ export type Operation = 'chat' | 'embeddings';
  * What is particular to one provider type: where to send a request, how to authenticate, which
  * codec speaks its wire format, and its quirks. Adapters are stateless and shared by every instance
  * of their type. The pipeline never asks which provider it is talking to.
+ *
+ * `Options` is the type of the adapter's own settings, e.g. Azure's:
+ * ```ts
+ * const azureOptionsSchema = z.strictObject({ api_version: z.string().min(1).default('2024-10-21'), deployments: z.record(z.string(), z.string()).default({}) });
+ * export const azureAdapter: ProviderAdapter<z.infer<typeof azureOptionsSchema>> = { type: 'azure', optionsSchema: azureOptionsSchema, … };
+ * ```
  */
-export interface ProviderAdapter {
+export interface ProviderAdapter<Options = unknown> {
   readonly type: string;
-  /** The codec of the provider's chat wire format. */
-  readonly chatCodec: ChatCodec;
+  /**
+   * The adapter's settings under `providers.<name>.options`, validated when provider instances are
+   * built: problems are config issues naming `providers.<name>.options.<key>`. A strict object, so a
+   * misspelt option is reported rather than ignored.
+   */
+  readonly optionsSchema: z.ZodType<Options>;
+  /** The codec of the provider's chat wire format (its upstream half). */
+  readonly chatCodec: UpstreamChatCodec;
   readonly embeddingCodec?: EmbeddingCodec;
   /** Base URL used when the config gives none. */
   readonly defaultBaseUrl?: string;
@@ -51,24 +68,25 @@ export interface ProviderAdapter {
    * Base URL derived from the provider's `options` when the config gives no `base_url`; tried
    * before `defaultBaseUrl`. Bedrock builds its regional endpoint from `options.region` here.
    */
-  defaultBaseUrlFor?(options: Record<string, unknown>): string | undefined;
+  defaultBaseUrlFor?(options: Options): string | undefined;
   /** True when the adapter needs a key (the config check uses it). */
   readonly requiresKey: boolean;
 
   /** Builds the upstream chat request for `upstreamModel` with `key` (undefined if keyless). */
-  buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest;
-  buildEmbeddingRequest?(body: Record<string, unknown>, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest;
+  buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** Builds the upstream embeddings request for `upstreamModel`, the body encoded with the adapter's `embeddingCodec`. */
+  buildEmbeddingRequest?(request: EmbeddingRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /**
    * Optional asynchronous last step before a built request is sent, for request signing (AWS
    * SigV4 over the final URL, headers and body). The pipeline awaits it for every upstream request
    * of the adapter; without it the built request is sent as is.
    */
-  sign?(request: UpstreamHttpRequest, key: ProviderKey | undefined, settings: ProviderSettings): Promise<UpstreamHttpRequest>;
+  sign?(request: UpstreamHttpRequest, key: ProviderKey | undefined, settings: ProviderSettings<Options>): Promise<UpstreamHttpRequest>;
   /**
    * Optional in-process execution (the built-in `mock` provider): when present, the gateway calls
    * it instead of making an HTTP request, and gets back what the upstream would have sent.
    */
-  readonly local?: LocalExecutor;
+  readonly local?: LocalExecutor<Options>;
 }
 
 /** An upstream's answer: status, headers and the body as a stream of chunks. */
@@ -84,6 +102,6 @@ export interface UpstreamHttpResponse {
 }
 
 /** Serves upstream requests in-process (the `mock` provider) exactly as a remote upstream would. */
-export interface LocalExecutor {
-  execute(request: UpstreamHttpRequest, settings: ProviderSettings, signal: AbortSignal): Promise<UpstreamHttpResponse>;
+export interface LocalExecutor<Options = unknown> {
+  execute(request: UpstreamHttpRequest, settings: ProviderSettings<Options>, signal: AbortSignal): Promise<UpstreamHttpResponse>;
 }

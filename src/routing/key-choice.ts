@@ -1,3 +1,4 @@
+import { keyServes } from '../providers/instance.js';
 import type { ProviderKey } from '../providers/provider.js';
 import type { Target } from '../pipeline/target.js';
 import type { HealthRegistry } from './health-registry.js';
@@ -39,7 +40,7 @@ export function hasUsableKey(target: Target, health: HealthRegistry, now: number
 }
 
 function isUsable(key: ProviderKey, target: Target, health: HealthRegistry, now: number, avoid: ReadonlySet<string> | undefined): boolean {
-  if (key.models !== undefined && !key.models.has(target.model)) return false;
+  if (!keyServes(key, target.model)) return false;
   if (avoid !== undefined && avoid.has(key.id)) return false;
   return health.key(target.provider.name, key).breaker.allows(now);
 }

@@ -1,5 +1,5 @@
 import type { ConfigIssue } from '../config/config-error.js';
-import { canServe, type ProviderInstance } from '../providers/instance.js';
+import { canServe, hasKeyFor, listsModel, type ProviderInstance } from '../providers/instance.js';
 import { GatewayError } from '../spec/index.js';
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
 import { targetOf, type RoutePlan, type Strategy, type Target, type TargetGroup } from '../pipeline/target.js';
@@ -30,7 +30,8 @@ export class ModelResolver implements PlanResolver {
 
   constructor(private readonly config: ResolverConfig, issues: ConfigIssue[] = []) {
     for (const instance of config.providers.values()) {
-      for (const model of instance.models ?? []) {
+      // Only exact entries name a bare model; a wildcard entry is reached as `provider/model`.
+      for (const model of instance.models?.exact ?? []) {
         if (!canServe(instance, model)) continue;
         const targets = this.byModel.get(model) ?? [];
         targets.push(targetOf(instance, model));
@@ -70,7 +71,9 @@ export class ModelResolver implements PlanResolver {
   }
 
   private *directModels(): Iterable<string> {
-    for (const instance of this.config.providers.values()) for (const model of instance.models ?? []) yield `${instance.name}/${model}`;
+    for (const instance of this.config.providers.values()) {
+      for (const model of instance.models?.exact ?? []) if (canServe(instance, model)) yield `${instance.name}/${model}`;
+    }
   }
 
   private resolveRoute(name: string, depth: number, seen: string[]): RoutePlan {
@@ -101,13 +104,22 @@ export class ModelResolver implements PlanResolver {
       const instance = this.config.providers.get(model.slice(0, slash));
       const upstreamModel = model.slice(slash + 1);
       if (instance !== undefined && upstreamModel.length > 0) {
-        if (!canServe(instance, upstreamModel)) throw this.notFound(model, `provider \`${instance.name}\` is not configured to serve \`${upstreamModel}\``);
+        if (!listsModel(instance, upstreamModel)) throw this.notFound(model, `provider \`${instance.name}\` is not configured to serve \`${upstreamModel}\``);
+        if (!hasKeyFor(instance, upstreamModel)) throw this.notFound(model, `no key of provider \`${instance.name}\` may serve \`${upstreamModel}\``);
         return { requested: model, route: undefined, groups: [{ name: model, strategy: 'weighted', targets: [targetOf(instance, upstreamModel)] }] };
       }
     }
     const targets = this.byModel.get(model);
     if (targets !== undefined) return { requested: model, route: undefined, groups: [{ name: model, strategy: 'weighted', targets }] };
-    throw this.notFound(model, undefined);
+    throw this.notFound(model, this.keyRestriction(model));
+  }
+
+  /** Why a bare model that some provider lists is still refused: none of that provider's keys may serve it. */
+  private keyRestriction(model: string): string | undefined {
+    for (const instance of this.config.providers.values()) {
+      if (instance.models?.exact.has(model) === true && !hasKeyFor(instance, model)) return `no key of provider \`${instance.name}\` may serve \`${model}\``;
+    }
+    return undefined;
   }
 
   private notFound(model: string, reason: string | undefined): GatewayError {

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../pipeline/context.js';
 import type { AttemptOutcome, RoutingSession } from '../pipeline/hooks.js';
 import type { RoutePlan, Target } from '../pipeline/target.js';
+import { keyServes } from '../providers/instance.js';
 import type { ProviderKey } from '../providers/provider.js';
 import type { UpstreamTimeouts } from '../providers/transport/http-transport.js';
 import { GatewayError } from '../spec/index.js';
@@ -249,7 +250,7 @@ export class ResilientSession implements RoutingSession {
   private earliestKey(target: Target, now: number): number {
     let earliest = Infinity;
     for (const key of target.provider.keys) {
-      if (key.models !== undefined && !key.models.has(target.model)) continue;
+      if (!keyServes(key, target.model)) continue;
       earliest = Math.min(earliest, this.state.health.key(target.provider.name, key).breaker.remainingMs(now));
     }
     return earliest === Infinity ? 0 : earliest;

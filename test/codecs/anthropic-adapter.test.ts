@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { anthropicAdapter } from '../../src/providers/anthropic/index.js';
+import type { NoOptions } from '../../src/providers/no-options.js';
 import type { ProviderKey, ProviderSettings, UpstreamHttpResponse } from '../../src/providers/provider.js';
 import { parseServerSentEvents } from '../../src/providers/transport/event-stream.js';
 import { HttpTransport } from '../../src/providers/transport/http-transport.js';
@@ -12,7 +13,7 @@ import type { FakeUpstream } from '../fakes/fake-upstream.js';
 const key: ProviderKey = { id: 'anthropic-0', value: 'test-key-anthropic', weight: 1, models: undefined };
 const codec = anthropicAdapter.chatCodec;
 
-function settingsFor(baseUrl: string, headers: Record<string, string> = {}): ProviderSettings {
+function settingsFor(baseUrl: string, headers: Record<string, string> = {}): ProviderSettings<NoOptions> {
   return { name: 'claude', type: 'anthropic', baseUrl, headers, options: {} };
 }
 

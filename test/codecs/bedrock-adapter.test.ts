@@ -34,7 +34,8 @@ describe('Bedrock adapter', () => {
     assert.equal(instances.get('frankfurt')!.settings.baseUrl, 'https://bedrock-runtime.eu-central-1.amazonaws.com');
     assert.equal(instances.get('plain')!.settings.baseUrl, 'https://bedrock-runtime.us-east-1.amazonaws.com');
     assert.equal(instances.has('broken'), false);
-    assert.deepEqual(issues.map((issue) => issue.path), ['providers.broken.base_url']);
+    assert.deepEqual(issues.map((issue) => issue.path), ['providers.broken.options.region']);
+    assert.match(issues[0]!.message, /must be an AWS region name, e.g. us-east-1/);
   });
 
   test('model ids and inference profile ARNs are percent-encoded into the path', () => {

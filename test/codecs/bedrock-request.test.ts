@@ -126,29 +126,3 @@ describe('Bedrock Converse request encoding', () => {
     rejectsWith('unsupported_parameter', 'response_format', () => codec.encodeRequest(request({ responseFormat: { type: 'json_schema', name: 'x', schema: {} } }), MODEL));
   });
 });
-
-describe('Bedrock Converse request decoding (callers speaking Converse)', () => {
-  test('a Converse body becomes the spec request, and encodes back to the same body', () => {
-    const wire = {
-      system: [{ text: 'Be terse.' }, { cachePoint: { type: 'default' } }],
-      messages: [
-        { role: 'user', content: [{ text: 'Weather?' }, { image: { format: 'png', source: { bytes: PIXEL } } }] },
-        { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'get_weather', input: { city: 'Paris' } } }] },
-        { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'sunny' }] } }] },
-      ],
-      inferenceConfig: { maxTokens: 100, temperature: 0.5 },
-      toolConfig: { tools: [{ toolSpec: { name: 'get_weather', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } } } } } }], toolChoice: { any: {} } },
-      guardrailConfig: { guardrailIdentifier: 'g1', guardrailVersion: '1' },
-    };
-    const decoded = codec.decodeRequest(wire);
-    assert.equal(decoded.maxOutputTokens, 100);
-    assert.deepEqual(decoded.toolChoice, { type: 'required' });
-    assert.deepEqual(decoded.messages.map((message) => message.role), ['system', 'user', 'assistant', 'tool']);
-    assert.deepEqual(decoded.extra, { guardrailConfig: wire.guardrailConfig });
-    assert.deepEqual(codec.encodeRequest(decoded, MODEL), wire);
-  });
-
-  test('a bad role names the field', () => {
-    rejectsWith('invalid_request', 'messages[0].role', () => codec.decodeRequest({ messages: [{ role: 'system', content: [] }] }));
-  });
-});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { anthropicMessagesCodec } from '../../src/codecs/anthropic-messages/index.js';
 import { bedrockConverseCodec } from '../../src/codecs/bedrock-converse/index.js';
-import type { ChatCodec } from '../../src/codecs/codec.js';
+import type { UpstreamChatCodec } from '../../src/codecs/codec.js';
 import { FREQUENCY_PENALTY, JSON_OBJECT_FORMAT, PARALLEL_TOOL_CALLS, PRESENCE_PENALTY, SEED, TOP_K, USER, type DroppableField } from '../../src/codecs/dropped-fields.js';
 import { geminiCodec } from '../../src/codecs/gemini/index.js';
 import { openaiChatCodec } from '../../src/codecs/openai-chat/index.js';
@@ -28,7 +28,7 @@ const WITH: [DroppableField, Partial<ChatRequest>][] = [
   [JSON_OBJECT_FORMAT, { responseFormat: { type: 'json_object' } }],
 ];
 
-const CODECS: [string, ChatCodec][] = [
+const CODECS: [string, UpstreamChatCodec][] = [
   ['openai-chat', openaiChatCodec],
   ['anthropic-messages', anthropicMessagesCodec],
   ['gemini', geminiCodec],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { geminiCodec, geminiEmbeddingCodec } from '../../src/codecs/gemini/index.js';
-import { geminiAdapter } from '../../src/providers/gemini/index.js';
+import { geminiAdapter, type GeminiOptions } from '../../src/providers/gemini/index.js';
 import type { ProviderKey, ProviderSettings, UpstreamHttpRequest } from '../../src/providers/provider.js';
 import type { ChatRequest, StreamPart } from '../../src/spec/index.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
@@ -12,11 +12,11 @@ const key: ProviderKey = { id: 'gemini-0', value: 'test-key-gemini', weight: 1, 
 
 describe('gemini adapter against the Gemini fake', () => {
   let fake: FakeUpstream;
-  let settings: ProviderSettings;
+  let settings: ProviderSettings<GeminiOptions>;
 
   before(async () => {
     fake = await startGeminiFake();
-    settings = { name: 'google', type: 'gemini', baseUrl: `${fake.url}/v1beta`, headers: { 'x-extra': 'yes' }, options: {} };
+    settings = { name: 'google', type: 'gemini', baseUrl: `${fake.url}/v1beta`, headers: { 'x-extra': 'yes' }, options: geminiAdapter.optionsSchema.parse({}) };
   });
   after(() => fake.close());
 
@@ -126,7 +126,7 @@ describe('gemini adapter against the Gemini fake', () => {
     assert.equal(geminiCodec.decodeError(denied.status, denied.text, {}).code, 'upstream_auth_failed');
   });
 
-  test('embeddings: OpenAI body → batchEmbedContents → vectors', async () => {
+  test('embeddings: spec request → batchEmbedContents → vectors', async () => {
     const request = geminiAdapter.buildEmbeddingRequest!({ model: 'google/text-embedding-004', input: ['alpha', 'beta'], dimensions: 4 }, 'text-embedding-004', key, settings);
     assert.equal(request.url, `${fake.url}/v1beta/models/text-embedding-004:batchEmbedContents`);
     assert.equal(request.headers['x-goog-api-key'], 'test-key-gemini');

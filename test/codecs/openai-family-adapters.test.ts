@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openaiChatCodec } from '../../src/codecs/openai-chat/index.js';
-import { azureAdapter } from '../../src/providers/azure/index.js';
+import { azureAdapter, type AzureOptions } from '../../src/providers/azure/index.js';
 import { openaiFamilyAdapters } from '../../src/providers/openai-compatible/index.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../../src/providers/provider.js';
 import type { ChatRequest } from '../../src/spec/index.js';
@@ -10,6 +10,11 @@ const key: ProviderKey = { id: 'k0', value: 'test-key-openai', weight: 1, models
 
 function settings(type: string, baseUrl: string, options: Record<string, unknown> = {}): ProviderSettings {
   return { name: type, type, baseUrl, headers: { 'x-team': 'blue' }, options };
+}
+
+/** Azure's options as the config would give them: through its options schema, defaults filled in. */
+function azureSettings(baseUrl: string, options: Record<string, unknown> = {}): ProviderSettings<AzureOptions> {
+  return { ...settings('azure', baseUrl), options: azureAdapter.optionsSchema.parse(options) };
 }
 
 function adapter(type: string): ProviderAdapter {
@@ -86,8 +91,8 @@ describe('OpenAI-compatible family', () => {
     assert.equal('authorization' in built.headers, false);
   });
 
-  test('embeddings: POST <base>/embeddings with the upstream model; absent where there is no endpoint', () => {
-    const built = adapter('openai').buildEmbeddingRequest!({ model: 'alias', input: ['a'], dimensions: 8, fallbacks: ['x'] }, 'text-embedding-3-small', key, settings('openai', 'https://api.openai.com/v1'));
+  test('embeddings: POST <base>/embeddings with the spec request encoded for the upstream model; absent where there is no endpoint', () => {
+    const built = adapter('openai').buildEmbeddingRequest!({ model: 'alias', input: ['a'], dimensions: 8, gateway: { fallbacks: ['x'] } }, 'text-embedding-3-small', key, settings('openai', 'https://api.openai.com/v1'));
     assert.equal(built.url, 'https://api.openai.com/v1/embeddings');
     assert.equal(built.headers.authorization, 'Bearer test-key-openai');
     assert.deepEqual(JSON.parse(built.body!), { model: 'text-embedding-3-small', input: ['a'], dimensions: 8 });
@@ -98,7 +103,7 @@ describe('OpenAI-compatible family', () => {
 
 describe('Azure OpenAI', () => {
   test('deployment URL, api-version, api-key header', () => {
-    const built = azureAdapter.buildChatRequest(request, 'gpt-4o', key, settings('azure', 'https://res.openai.azure.com', { api_version: '2025-01-01-preview', deployments: { 'gpt-4o': 'prod gpt4o' } }));
+    const built = azureAdapter.buildChatRequest(request, 'gpt-4o', key, azureSettings('https://res.openai.azure.com', { api_version: '2025-01-01-preview', deployments: { 'gpt-4o': 'prod gpt4o' } }));
     assert.equal(built.url, 'https://res.openai.azure.com/openai/deployments/prod%20gpt4o/chat/completions?api-version=2025-01-01-preview');
     assert.equal(built.headers['api-key'], 'test-key-openai');
     assert.equal('authorization' in built.headers, false);
@@ -108,14 +113,15 @@ describe('Azure OpenAI', () => {
   });
 
   test('defaults: the model is the deployment, a GA api-version', () => {
-    const built = azureAdapter.buildChatRequest(request, 'gpt-4o-mini', key, settings('azure', 'https://res.openai.azure.com'));
+    const built = azureAdapter.buildChatRequest(request, 'gpt-4o-mini', key, azureSettings('https://res.openai.azure.com'));
     assert.equal(built.url, 'https://res.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21');
   });
 
   test('embeddings use the deployment too; the v1 API needs no api-version', () => {
-    const built = azureAdapter.buildEmbeddingRequest!({ model: 'e', input: 'x' }, 'text-embedding-3-large', key, settings('azure', 'https://res.openai.azure.com', { deployments: { 'text-embedding-3-large': 'emb' } }));
+    const built = azureAdapter.buildEmbeddingRequest!({ model: 'e', input: ['x'], singleInput: true }, 'text-embedding-3-large', key, azureSettings('https://res.openai.azure.com', { deployments: { 'text-embedding-3-large': 'emb' } }));
     assert.equal(built.url, 'https://res.openai.azure.com/openai/deployments/emb/embeddings?api-version=2024-10-21');
-    const v1 = azureAdapter.buildChatRequest(request, 'gpt-4o', key, settings('azure', 'https://res.openai.azure.com/openai/v1'));
+    assert.deepEqual(JSON.parse(built.body!), { model: 'text-embedding-3-large', input: 'x' }, 'a single input goes as the caller sent it');
+    const v1 = azureAdapter.buildChatRequest(request, 'gpt-4o', key, azureSettings('https://res.openai.azure.com/openai/v1'));
     assert.equal(v1.url, 'https://res.openai.azure.com/openai/v1/chat/completions');
   });
 });

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { z } from 'zod';
 import { configSchema } from '../../src/config/schema.js';
+import { builtInAdapters } from '../../src/providers/registry.js';
 
 const DOCS = new URL('../../../docs/', import.meta.url);
 
@@ -54,6 +55,15 @@ test('every config key is documented: named in docs/configuration.md or the page
     return ![configuration, ...linked].some((text) => named.test(text));
   });
   assert.deepEqual(undocumented, [], 'config keys no doc names');
+});
+
+test('every option of every provider type has its row in docs/providers.md, and the table lists no other', async () => {
+  const providers = await readFile(new URL('providers.md', DOCS), 'utf8');
+  const table = /## Options[\s\S]*?(?=\n## )/.exec(providers)?.[0] ?? '';
+  const documented = [...table.matchAll(/^\| `([a-z0-9-]+)` \| `([a-z_]+)` \|/gm)].map((match) => `${match[1]}.${match[2]}`).sort();
+  const declared = [...new Set(builtInAdapters.flatMap((adapter) => keyPaths(adapter.optionsSchema as z.core.$ZodType, adapter.type, [])))].sort();
+  assert.ok(declared.includes('azure.api_version') && declared.includes('mock.latency_ms'), declared.join(', '));
+  assert.deepEqual(documented, declared);
 });
 
 test('docs/configuration.md has a complete example naming every top-level section', async () => {

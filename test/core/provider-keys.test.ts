@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { routingSchema } from '../../src/config/routing-schema.js';
+import { compileModelPatterns } from '../../src/lib/model-patterns.js';
 import { pickKey, canServe, type ProviderInstance } from '../../src/providers/instance.js';
 import { mockAdapter } from '../../src/providers/mock/mock-adapter.js';
 import type { ProviderKey } from '../../src/providers/provider.js';
@@ -10,14 +11,14 @@ import { targetOf } from '../../src/pipeline/target.js';
 import { seededRandom } from '../routing/router-fixtures.js';
 
 function key(id: string, weight: number, models?: string[]): ProviderKey {
-  return { id, value: `test-key-${id}`, weight, models: models === undefined ? undefined : new Set(models) };
+  return { id, value: `test-key-${id}`, weight, models: models === undefined ? undefined : compileModelPatterns(models) };
 }
 
 function instance(keys: ProviderKey[], requiresKey = true): ProviderInstance {
   return {
     name: 'upstream',
     adapter: { ...mockAdapter, requiresKey },
-    settings: { name: 'upstream', type: 'mock', baseUrl: 'mock://local', headers: {}, options: {} },
+    settings: { name: 'upstream', type: 'mock', baseUrl: 'mock://local', headers: {}, options: mockAdapter.optionsSchema.parse({}) },
     keys,
     models: undefined,
     maxRetries: 0,
@@ -64,4 +65,19 @@ test('a model no key may serve has no key; a keyless provider needs none', () =>
   assert.equal(canServe(keyless, 'anything'), true);
   assert.equal(chooseKey(targetOf(keyless, 'anything'), new HealthRegistry(routingSchema.parse({})), 0, Math.random, undefined), null);
   assert.equal(canServe(instance([]), 'anything'), false, 'a provider that needs a key cannot serve without one');
+});
+
+test('a key\'s models may be wildcards: `*` serves every model, `prefix*` every model starting with prefix', () => {
+  const provider = instance([key('all', 1, ['*']), key('mini', 1, ['gpt-4o-mini*', 'o1'])]);
+  const health = new HealthRegistry(routingSchema.parse({}));
+  assert.equal(canServe(provider, 'echo'), true);
+  const random = seededRandom(3);
+  const echo = tally(() => chooseKey(targetOf(provider, 'echo'), health, 0, random, undefined), 200);
+  assert.deepEqual(Object.keys(echo), ['all'], 'only the `*` key serves a model the prefix does not cover');
+  const mini = tally(() => pickKey(provider, 'gpt-4o-mini-2024-07-18', random), 400);
+  assert.deepEqual(Object.keys(mini).sort(), ['all', 'mini']);
+  const limited = instance([key('mini', 1, ['gpt-4o-mini*'])]);
+  assert.equal(canServe(limited, 'gpt-4o-mini'), true, 'the prefix itself matches');
+  assert.equal(canServe(limited, 'gpt-4o'), false);
+  assert.equal(canServe(instance([key('literal', 1, ['gpt-*-mini'])]), 'gpt-4-mini'), false, 'a `*` before the end is an ordinary character');
 });

@@ -26,7 +26,7 @@ export function provider(name: string, options: { keys?: string[]; maxRetries?: 
   return {
     name,
     adapter: mockAdapter,
-    settings: { name, type: 'mock', baseUrl: 'mock://local', headers: {}, options: {} },
+    settings: { name, type: 'mock', baseUrl: 'mock://local', headers: {}, options: mockAdapter.optionsSchema.parse({}) },
     keys,
     models: undefined,
     maxRetries: options.maxRetries ?? 2,

@@ -16,7 +16,3 @@ export function pushCachePoint(blocks: ConverseContentBlock[], providerOptions: 
   const cachePoint = cachePointOf(providerOptions);
   if (cachePoint !== undefined) blocks.push({ cachePoint });
 }
-
-export function bedrockCachePointOptions(cachePoint: Record<string, unknown>): ProviderOptions {
-  return { bedrock: { cachePoint } };
-}

@@ -1,7 +1,7 @@
 import { GatewayError, type ChatRequest, type ContentPart, type Message, type Tool, type ToolChoice } from '../../spec/index.js';
 import { cachePointOf, pushCachePoint } from './cache-point.js';
 import { encodeFile, encodeImage } from './media.js';
-import { BEDROCK_CONVERSE_DIALECT, isRecord, type ConverseContentBlock, type ConverseMessage, type ConverseRole } from './wire-types.js';
+import { isRecord, type ConverseContentBlock, type ConverseMessage, type ConverseRole } from './wire-types.js';
 
 /**
  * `reasoningEffort` → thinking budget for Anthropic models, which take extended thinking through
@@ -221,13 +221,6 @@ export function encodeRequest(request: ChatRequest, upstreamModel: string): Reco
     body.toolConfig = toolConfig;
   }
 
-  if (request.extraDialect === BEDROCK_CONVERSE_DIALECT && request.extra !== undefined) {
-    for (const [key, value] of Object.entries(request.extra)) {
-      if (key === 'inferenceConfig' && isRecord(value)) Object.assign(inference, { ...value, ...inference });
-      else if (key === 'additionalModelRequestFields' && isRecord(value)) Object.assign(additional, { ...value, ...additional });
-      else if (!(key in body)) body[key] = value;
-    }
-  }
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   return body;

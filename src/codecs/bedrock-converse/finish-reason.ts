@@ -13,15 +13,6 @@ const UNIFIED_BY_STOP_REASON: Record<ConverseStopReason, UnifiedFinishReason> = 
   malformed_tool_use: 'error',
 };
 
-const STOP_REASON_BY_UNIFIED: Record<UnifiedFinishReason, ConverseStopReason> = {
-  stop: 'end_turn',
-  length: 'max_tokens',
-  'tool-calls': 'tool_use',
-  'content-filter': 'content_filtered',
-  error: 'end_turn',
-  other: 'end_turn',
-};
-
 function isStopReason(value: string): value is ConverseStopReason {
   return (CONVERSE_STOP_REASONS as readonly string[]).includes(value);
 }
@@ -30,11 +21,4 @@ function isStopReason(value: string): value is ConverseStopReason {
 export function decodeStopReason(raw: unknown): FinishReason {
   if (typeof raw !== 'string') return { unified: 'other', raw: undefined };
   return { unified: isStopReason(raw) ? UNIFIED_BY_STOP_REASON[raw] : 'other', raw };
-}
-
-/** Spec finish reason → Converse `stopReason`, keeping the raw word when it is a Converse word meaning the same. */
-export function encodeStopReason(finishReason: FinishReason): ConverseStopReason {
-  const raw = finishReason.raw;
-  if (raw !== undefined && isStopReason(raw) && UNIFIED_BY_STOP_REASON[raw] === finishReason.unified) return raw;
-  return STOP_REASON_BY_UNIFIED[finishReason.unified];
 }

@@ -1,4 +1,4 @@
-import { GatewayError, type FilePart, type ImagePart, type ProviderOptions } from '../../spec/index.js';
+import { GatewayError, type FilePart, type ImagePart } from '../../spec/index.js';
 import { isRecord, stringOf, type ConverseContentBlock } from './wire-types.js';
 
 /**
@@ -77,7 +77,7 @@ function decodeSource(source: unknown): { data?: string; url?: string; text?: st
   return text === undefined ? {} : { text };
 }
 
-export function decodeImage(block: Record<string, unknown>, providerOptions: ProviderOptions | undefined): ImagePart | undefined {
+export function decodeImage(block: Record<string, unknown>): ImagePart | undefined {
   const format = stringOf(block.format);
   const { data, url } = decodeSource(block.source);
   if (data === undefined && url === undefined) return undefined;
@@ -86,7 +86,6 @@ export function decodeImage(block: Record<string, unknown>, providerOptions: Pro
     ...(data === undefined ? {} : { data }),
     ...(url === undefined ? {} : { url }),
     ...(format === undefined ? {} : { mediaType: `image/${format}` }),
-    ...(providerOptions === undefined ? {} : { providerOptions }),
   };
 }
 

@@ -39,15 +39,6 @@ export const CONVERSE_STOP_REASONS = [
 ] as const;
 export type ConverseStopReason = (typeof CONVERSE_STOP_REASONS)[number];
 
-/** `TokenUsage`: `inputTokens` leaves out the cache reads and writes, which are reported apart. */
-export interface ConverseUsage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  cacheReadInputTokens?: number;
-  cacheWriteInputTokens?: number;
-}
-
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 import { anthropicMessagesCodec } from '../../codecs/anthropic-messages/index.js';
+import { noOptionsSchema, type NoOptions } from '../no-options.js';
 import type { ProviderAdapter } from '../provider.js';
 
 /** The API version Tollgate's Anthropic codec is written against (https://docs.anthropic.com/en/api/versioning). */
@@ -17,8 +18,9 @@ export function anthropicMessagesUrl(baseUrl: string): string {
  * Anthropic's API: key in `x-api-key`, the pinned `anthropic-version`, and any configured
  * `headers` on top (e.g. `anthropic-beta` to opt into beta features). No embeddings endpoint.
  */
-export const anthropicAdapter: ProviderAdapter = {
+export const anthropicAdapter: ProviderAdapter<NoOptions> = {
   type: 'anthropic',
+  optionsSchema: noOptionsSchema,
   chatCodec: anthropicMessagesCodec,
   defaultBaseUrl: 'https://api.anthropic.com',
   requiresKey: true,

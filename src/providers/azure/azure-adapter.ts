@@ -1,9 +1,19 @@
+import { z } from 'zod';
 import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
 import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
 
 /** The latest GA data-plane inference version (https://learn.microsoft.com/azure/ai-services/openai/reference). */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+
+export const azureOptionsSchema = z.strictObject({
+  /** The `api-version` query parameter. */
+  api_version: z.string().min(1).default(AZURE_DEFAULT_API_VERSION),
+  /** Model name → deployment name; a model without an entry is its own deployment. */
+  deployments: z.record(z.string(), z.string().min(1)).default({}),
+});
+
+export type AzureOptions = z.infer<typeof azureOptionsSchema>;
 
 /**
  * Azure OpenAI: the OpenAI wire format, addressed by deployment rather than model
@@ -12,8 +22,9 @@ export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
  * A base URL already ending in `/openai/v1` uses Azure's v1 API, which takes the model in the body
  * and no `api-version`.
  */
-export const azureAdapter: ProviderAdapter = {
+export const azureAdapter: ProviderAdapter<AzureOptions> = {
   type: 'azure',
+  optionsSchema: azureOptionsSchema,
   chatCodec: openaiChatCodec,
   embeddingCodec: openaiEmbeddingCodec,
   requiresKey: true,
@@ -21,30 +32,21 @@ export const azureAdapter: ProviderAdapter = {
     const body = openaiChatCodec.encodeRequest(request, upstreamModel);
     return { url: urlFor(settings, upstreamModel, 'chat/completions'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body), framing: 'sse' };
   },
-  buildEmbeddingRequest(body, upstreamModel, key, settings) {
-    const wire = openaiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+  buildEmbeddingRequest(request, upstreamModel, key, settings) {
+    const wire = openaiEmbeddingCodec.encodeRequest(request, upstreamModel);
     return { url: urlFor(settings, upstreamModel, 'embeddings'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
 };
 
-function urlFor(settings: ProviderSettings, model: string, operation: string): string {
+function urlFor(settings: ProviderSettings<AzureOptions>, model: string, operation: string): string {
   const base = settings.baseUrl;
   if (base.endsWith('/openai/v1')) return `${base}/${operation}`;
   const root = base.endsWith('/openai') ? base : `${base}/openai`;
-  const apiVersion = typeof settings.options.api_version === 'string' ? settings.options.api_version : AZURE_DEFAULT_API_VERSION;
-  return `${root}/deployments/${encodeURIComponent(deploymentFor(settings, model))}/${operation}?api-version=${encodeURIComponent(apiVersion)}`;
+  const deployment = Object.hasOwn(settings.options.deployments, model) ? settings.options.deployments[model]! : model;
+  return `${root}/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(settings.options.api_version)}`;
 }
 
-function deploymentFor(settings: ProviderSettings, model: string): string {
-  const deployments = settings.options.deployments;
-  if (typeof deployments === 'object' && deployments !== null) {
-    const deployment = (deployments as Record<string, unknown>)[model];
-    if (typeof deployment === 'string' && deployment.length > 0) return deployment;
-  }
-  return model;
-}
-
-function headersFor(key: ProviderKey | undefined, settings: ProviderSettings): Record<string, string> {
+function headersFor(key: ProviderKey | undefined, settings: ProviderSettings<AzureOptions>): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
   if (key !== undefined) headers['api-key'] = key.value;
   return headers;

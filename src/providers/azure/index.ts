@@ -1,1 +1,1 @@
-export { azureAdapter, AZURE_DEFAULT_API_VERSION } from './azure-adapter.js';
+export { azureAdapter, azureOptionsSchema, AZURE_DEFAULT_API_VERSION, type AzureOptions } from './azure-adapter.js';

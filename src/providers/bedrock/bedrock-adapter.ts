@@ -1,7 +1,15 @@
+import { z } from 'zod';
 import { bedrockConverseCodec } from '../../codecs/bedrock-converse/index.js';
 import type { ProviderAdapter, ProviderKey } from '../provider.js';
 import { credentialsOf, type AwsCredentials, type BedrockApiKey } from './credentials.js';
-import { DEFAULT_REGION, isRegionName, runtimeBaseUrl, signingRegion } from './region.js';
+import { DEFAULT_REGION, regionSchema, runtimeBaseUrl, signingRegion } from './region.js';
+
+export const bedrockOptionsSchema = z.strictObject({
+  /** Picks the endpoint when no `base_url` is set, and the SigV4 signing region. */
+  region: regionSchema.optional(),
+});
+
+export type BedrockOptions = z.infer<typeof bedrockOptionsSchema>;
 
 /**
  * Model ids go into the path percent-encoded, `:` and `/` included (`anthropic.claude-…-v1:0`, an
@@ -31,14 +39,13 @@ function credentialsFor(key: ProviderKey): AwsCredentials | BedrockApiKey {
  * keys `ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]`, signed with SigV4 (service `bedrock`), or
  * a Bedrock API key sent as a bearer token. Streams come back as AWS event-stream frames.
  */
-export const bedrockAdapter: ProviderAdapter = {
+export const bedrockAdapter: ProviderAdapter<BedrockOptions> = {
   type: 'bedrock',
+  optionsSchema: bedrockOptionsSchema,
   chatCodec: bedrockConverseCodec,
   requiresKey: true,
   defaultBaseUrlFor(options) {
-    if (options.region === undefined) return runtimeBaseUrl(DEFAULT_REGION);
-    // A malformed region gets no URL, so the config check reports it at start-up.
-    return isRegionName(options.region) ? runtimeBaseUrl(options.region as string) : undefined;
+    return runtimeBaseUrl(options.region ?? DEFAULT_REGION);
   },
   buildChatRequest(request, upstreamModel, key, settings) {
     const headers: Record<string, string> = {
@@ -63,7 +70,7 @@ export const bedrockAdapter: ProviderAdapter = {
     const credentials = credentialsFor(key);
     if (credentials.kind !== 'aws') return request;
     const { signRequest } = await (sigv4 ??= import('./sigv4.js'));
-    return signRequest(request, credentials, signingRegion(settings.options, settings.baseUrl));
+    return signRequest(request, credentials, signingRegion(settings.options.region, settings.baseUrl));
   },
 };
 

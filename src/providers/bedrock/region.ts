@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Bedrock runtime endpoints: https://docs.aws.amazon.com/general/latest/gr/bedrock.html. */
 
 export const DEFAULT_REGION = 'us-east-1';
@@ -5,15 +7,8 @@ export const DEFAULT_REGION = 'us-east-1';
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const RUNTIME_HOST = /^bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
-/** `options.region` when it is a region name; undefined when absent; throws nothing (the config check reports a bad one). */
-export function configuredRegion(options: Record<string, unknown>): string | undefined {
-  const region = options.region;
-  return typeof region === 'string' && REGION_PATTERN.test(region) ? region : undefined;
-}
-
-export function isRegionName(value: unknown): boolean {
-  return typeof value === 'string' && REGION_PATTERN.test(value);
-}
+/** An AWS region name such as `us-east-1` or `eu-central-1`. */
+export const regionSchema = z.string().regex(REGION_PATTERN, 'must be an AWS region name, e.g. us-east-1');
 
 /** The endpoint for a region; `.cn` regions live under amazonaws.com.cn. */
 export function runtimeBaseUrl(region: string): string {
@@ -21,8 +16,7 @@ export function runtimeBaseUrl(region: string): string {
 }
 
 /** The signing region: `options.region`, else the one in a standard endpoint's host name, else us-east-1. */
-export function signingRegion(options: Record<string, unknown>, baseUrl: string): string {
-  const configured = configuredRegion(options);
+export function signingRegion(configured: string | undefined, baseUrl: string): string {
   if (configured !== undefined) return configured;
   try {
     const match = RUNTIME_HOST.exec(new URL(baseUrl).hostname);

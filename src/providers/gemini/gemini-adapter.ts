@@ -1,4 +1,4 @@
-import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
+import { z } from 'zod';
 import { encodeGeminiRequest, geminiCodec, geminiEmbeddingCodec } from '../../codecs/gemini/index.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
 
@@ -13,11 +13,18 @@ export function geminiModelUrl(baseUrl: string, model: string, method: string): 
  * The key goes in `x-goog-api-key`, never in a `?key=` query parameter, so it cannot end up in a
  * logged URL (https://ai.google.dev/gemini-api/docs/api-key).
  */
-function headersFor(key: ProviderKey | undefined, settings: ProviderSettings): Record<string, string> {
+function headersFor(key: ProviderKey | undefined, settings: ProviderSettings<GeminiOptions>): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
   if (key !== undefined) headers['x-goog-api-key'] = key.value;
   return headers;
 }
+
+export const geminiOptionsSchema = z.strictObject({
+  /** False stops sending tool call ids, for API versions that reject them. */
+  function_call_ids: z.boolean().default(true),
+});
+
+export type GeminiOptions = z.infer<typeof geminiOptionsSchema>;
 
 /**
  * Google AI Studio's Gemini API. Chat: `:generateContent`, or `:streamGenerateContent?alt=sse` for
@@ -25,14 +32,15 @@ function headersFor(key: ProviderKey | undefined, settings: ProviderSettings): R
  * `:batchEmbedContents`. Option `function_call_ids: false` (under `options`) stops sending tool
  * call ids, for API versions that reject them.
  */
-export const geminiAdapter: ProviderAdapter = {
+export const geminiAdapter: ProviderAdapter<GeminiOptions> = {
   type: 'gemini',
+  optionsSchema: geminiOptionsSchema,
   chatCodec: geminiCodec,
   embeddingCodec: geminiEmbeddingCodec,
   defaultBaseUrl: GEMINI_DEFAULT_BASE_URL,
   requiresKey: true,
   buildChatRequest(request, upstreamModel, key, settings) {
-    const body = encodeGeminiRequest(request, { includeFunctionCallIds: settings.options.function_call_ids !== false });
+    const body = encodeGeminiRequest(request, { includeFunctionCallIds: settings.options.function_call_ids });
     return {
       url: request.stream ? `${geminiModelUrl(settings.baseUrl, upstreamModel, 'streamGenerateContent')}?alt=sse` : geminiModelUrl(settings.baseUrl, upstreamModel, 'generateContent'),
       method: 'POST',
@@ -41,9 +49,8 @@ export const geminiAdapter: ProviderAdapter = {
       framing: 'sse',
     };
   },
-  /** `body` is the caller's OpenAI-dialect embeddings body (see the pipeline's embedding attempt). */
-  buildEmbeddingRequest(body, upstreamModel, key, settings) {
-    const wire = geminiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+  buildEmbeddingRequest(request, upstreamModel, key, settings) {
+    const wire = geminiEmbeddingCodec.encodeRequest(request, upstreamModel);
     return { url: geminiModelUrl(settings.baseUrl, upstreamModel, 'batchEmbedContents'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
 };

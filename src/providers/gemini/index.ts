@@ -1,1 +1,1 @@
-export { geminiAdapter, geminiModelUrl, GEMINI_DEFAULT_BASE_URL } from './gemini-adapter.js';
+export { geminiAdapter, geminiModelUrl, geminiOptionsSchema, GEMINI_DEFAULT_BASE_URL, type GeminiOptions } from './gemini-adapter.js';

@@ -1,15 +1,11 @@
 import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
 import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
-import type { MockOptions } from '../../config/provider-schema.js';
 import { GatewayError, type StreamPart } from '../../spec/index.js';
 import type { LocalExecutor, ProviderAdapter, ProviderSettings, UpstreamHttpRequest, UpstreamHttpResponse } from '../provider.js';
+import { mockOptionsSchema, type MockOptions } from './mock-options.js';
 import { mockChatResponse, mockEmbedding, mockTokens } from './mock-reply.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-
-function optionsOf(settings: ProviderSettings): MockOptions | undefined {
-  return settings.options.mock as MockOptions | undefined;
-}
 
 async function* single(text: string): AsyncGenerator<string> {
   yield text;
@@ -34,12 +30,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Serves requests in-process, speaking the OpenAI wire format exactly as a remote upstream would,
  * so everything after the transport (decoding, usage, cost, logging) runs as for a real provider.
  */
-const mockExecutor: LocalExecutor = {
-  async execute(request: UpstreamHttpRequest, settings: ProviderSettings, signal: AbortSignal): Promise<UpstreamHttpResponse> {
-    const options = optionsOf(settings);
+const mockExecutor: LocalExecutor<MockOptions> = {
+  async execute(request: UpstreamHttpRequest, settings: ProviderSettings<MockOptions>, signal: AbortSignal): Promise<UpstreamHttpResponse> {
+    const options = settings.options;
     const body = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
-    await sleep(options?.latency_ms ?? 0, signal);
-    if ((options?.failure_rate ?? 0) > 0 && Math.random() < options!.failure_rate) {
+    await sleep(options.latency_ms, signal);
+    if (options.failure_rate > 0 && Math.random() < options.failure_rate) {
       const error = new GatewayError('upstream_error', 'The mock provider failed this request on purpose (failure_rate).', { status: 503 });
       return { status: 503, headers: JSON_HEADERS, body: single(JSON.stringify(openaiChatCodec.encodeError(error))) };
     }
@@ -57,7 +53,7 @@ const mockExecutor: LocalExecutor = {
 
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     const encoder = openaiChatCodec.createStreamEncoder({ model, id: response.id, created: response.created, includeUsage });
-    const interval = options?.chunk_interval_ms ?? 0;
+    const interval = options.chunk_interval_ms;
     async function* frames(): AsyncGenerator<string> {
       const parts: StreamPart[] = [{ type: 'start', id: response.id, model, created: response.created }];
       for (const choice of response.choices) {
@@ -83,8 +79,9 @@ const mockExecutor: LocalExecutor = {
   },
 };
 
-export const mockAdapter: ProviderAdapter = {
+export const mockAdapter: ProviderAdapter<MockOptions> = {
   type: 'mock',
+  optionsSchema: mockOptionsSchema,
   chatCodec: openaiChatCodec,
   embeddingCodec: openaiEmbeddingCodec,
   defaultBaseUrl: 'mock://local',
@@ -99,7 +96,7 @@ export const mockAdapter: ProviderAdapter = {
       framing: 'sse',
     };
   },
-  buildEmbeddingRequest(body, upstreamModel, _key, settings) {
-    return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ ...body, model: upstreamModel }) };
+  buildEmbeddingRequest(request, upstreamModel, _key, settings) {
+    return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(openaiEmbeddingCodec.encodeRequest(request, upstreamModel)) };
   },
 };

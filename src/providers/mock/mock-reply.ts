@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChatResponse, ToolCall } from '../../spec/index.js';
-import type { MockOptions } from '../../config/provider-schema.js';
+import type { MockOptions } from './mock-options.js';
 
 interface WireMessage {
   role?: string;

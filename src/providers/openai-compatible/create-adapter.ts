@@ -1,6 +1,7 @@
 import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
 import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
 import type { ChatRequest } from '../../spec/index.js';
+import { noOptionsSchema, type NoOptions } from '../no-options.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings, UpstreamHttpRequest } from '../provider.js';
 import type { BodyQuirk } from './body-quirks.js';
 
@@ -21,14 +22,15 @@ export interface OpenAICompatibleOptions {
  * The one adapter behind every provider that speaks OpenAI's chat API: POST `<base>/chat/completions`
  * and `<base>/embeddings` with `Authorization: Bearer <key>`; only the base URL and quirks differ.
  */
-export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
+export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter<NoOptions> {
   const quirks = options.quirks ?? [];
-  const adapter: ProviderAdapter = {
+  const adapter: ProviderAdapter<NoOptions> = {
     type: options.type,
+    optionsSchema: noOptionsSchema,
     chatCodec: openaiChatCodec,
     requiresKey: options.requiresKey ?? true,
     ...(options.defaultBaseUrl === undefined ? {} : { defaultBaseUrl: options.defaultBaseUrl }),
-    buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings): UpstreamHttpRequest {
+    buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<NoOptions>): UpstreamHttpRequest {
       const body = openaiChatCodec.encodeRequest(request, upstreamModel);
       for (const quirk of quirks) quirk(body, request);
       return { url: `${settings.baseUrl}/chat/completions`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body), framing: 'sse' };
@@ -38,14 +40,14 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
   return {
     ...adapter,
     embeddingCodec: openaiEmbeddingCodec,
-    buildEmbeddingRequest(body, upstreamModel, key, settings) {
-      const wire = openaiEmbeddingCodec.encodeRequest(openaiEmbeddingCodec.decodeRequest(body), upstreamModel);
+    buildEmbeddingRequest(request, upstreamModel, key, settings) {
+      const wire = openaiEmbeddingCodec.encodeRequest(request, upstreamModel);
       return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
     },
   };
 }
 
-function headersFor(key: ProviderKey | undefined, settings: ProviderSettings): Record<string, string> {
+function headersFor(key: ProviderKey | undefined, settings: ProviderSettings<NoOptions>): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
   if (key !== undefined) headers.authorization = `Bearer ${key.value}`;
   return headers;
