@@ -4,7 +4,7 @@ import { decodeRequest } from './decode-request.js';
 import { decodeResponse } from './decode-response.js';
 import { encodeRequest } from './encode-request.js';
 import { encodeResponse } from './encode-response.js';
-import { decodeBedrockError, encodeBedrockError } from './error.js';
+import { encodeBedrockError, readBedrockError } from './error.js';
 import { BedrockStreamDecoder } from './stream-decoder.js';
 import { BedrockStreamEncoder } from './stream-encoder.js';
 import { BEDROCK_CONVERSE_DIALECT } from './wire-types.js';
@@ -22,7 +22,8 @@ export const bedrockConverseCodec: ChatCodec = {
   encodeResponse,
   createStreamDecoder: () => new BedrockStreamDecoder(),
   createStreamEncoder: (options) => new BedrockStreamEncoder(options),
-  decodeError: decodeBedrockError,
+  readError: readBedrockError,
+  errorLabel: 'Bedrock',
   encodeError: encodeBedrockError,
 };
 
