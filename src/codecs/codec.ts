@@ -34,6 +34,27 @@ export interface StreamEncoderOptions {
   includeUsage: boolean;
 }
 
+/** Response headers as an upstream sent them (names lower-case, repeated headers as arrays). */
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * What an upstream HTTP error body says, as a codec reads it: only what the provider wrote. What
+ * the status means (code, retries, `Retry-After`), the message shown and its scrubbing are decided
+ * once for every provider by the upstream-error mapper (src/providers/upstream-error.ts).
+ */
+export interface UpstreamErrorDetails {
+  /** The provider's message; absent when the body is not the dialect's error envelope (the mapper then keeps an excerpt). */
+  message?: string;
+  /** The provider's error type or exception name (`rate_limit_error`, `ThrottlingException`, `RESOURCE_EXHAUSTED`). */
+  type?: string;
+  /** The request field the provider blames. */
+  param?: string;
+  /** The body says the provider key is bad whatever the status (Gemini answers 400 with `API_KEY_INVALID`). */
+  keyRejected?: boolean;
+  /** A retry delay carried in the body (Gemini's google.rpc.RetryInfo), in milliseconds; wins over `Retry-After`. */
+  retryAfterMs?: number;
+}
+
 /**
  * The provider side of a chat wire format: what an adapter needs to speak it upstream. A format no
  * caller speaks to us (Bedrock Converse) implements only this half.
@@ -50,8 +71,16 @@ export interface UpstreamChatCodec {
   decodeResponse(body: unknown): ChatResponse;
   createStreamDecoder(): StreamDecoder;
 
-  /** An upstream HTTP error (status, body text, headers) → GatewayError keeping the provider's message. */
-  decodeError(status: number, body: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+  /**
+   * Reads an upstream HTTP error body (and the headers, where a provider names the error there,
+   * as Bedrock's `x-amzn-ErrorType` does). Never throws; returns `{}` for a body it cannot read.
+   */
+  readError(body: string, headers: UpstreamHeaders): UpstreamErrorDetails;
+  /**
+   * How upstream error messages name the provider (`Anthropic` → `Anthropic rate_limit_error: …`).
+   * Absent for OpenAI's dialect, spoken by many providers: their messages are passed on as written.
+   */
+  readonly errorLabel?: string;
 }
 
 /**

@@ -5,9 +5,10 @@ import type { Readable } from 'node:stream';
  * builds an async iterator and an end-of-stream watcher per body, which costs several times more
  * for the one- or two-chunk bodies a gateway mostly sees. Rejects with the stream's error, with
  * `tooLarge()` past `limitBytes` (the stream is then left to the caller), or when the stream closes
- * before its end.
+ * before its end. `accept`, when given, is asked about every chunk before it is kept: an error it
+ * returns rejects the read the same way (a budget of buffered bytes shared by several readers).
  */
-export function readStream(stream: Readable, limitBytes: number, tooLarge: (size: number) => Error): Promise<Buffer> {
+export function readStream(stream: Readable, limitBytes: number, tooLarge: (size: number) => Error, accept?: (bytes: number) => Error | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -23,6 +24,12 @@ export function readStream(stream: Readable, limitBytes: number, tooLarge: (size
       if (size > limitBytes) {
         cleanup();
         reject(tooLarge(size));
+        return;
+      }
+      const refused = accept?.(buffer.length);
+      if (refused !== undefined) {
+        cleanup();
+        reject(refused);
         return;
       }
       chunks.push(buffer);

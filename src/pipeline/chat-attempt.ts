@@ -3,7 +3,10 @@ import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { parseAwsEventStream } from '../providers/transport/aws-event-stream.js';
 import { parseServerSentEvents } from '../providers/transport/event-stream.js';
-import { readResponseText } from '../providers/transport/read-body.js';
+import { readErrorBody, readResponseText } from '../providers/transport/read-body.js';
+import type { UpstreamHttpResponse } from '../providers/provider.js';
+import { attemptScrubber, type SecretScrubber } from '../providers/secret-scrubber.js';
+import { upstreamError } from '../providers/upstream-error.js';
 import { GatewayError, type ChatRequest, type ChatResponse, type StreamPart } from '../spec/index.js';
 import type { Target } from './target.js';
 import { callUpstream } from './upstream-call.js';
@@ -29,7 +32,11 @@ export interface DecodedEvent {
   raw: WireEvent | undefined;
 }
 
-/** Sends one chat attempt to `target`. Resolves once the upstream answered (headers for streams). Throws GatewayError. */
+/**
+ * Sends one chat attempt to `target`. Resolves once the upstream answered (headers for streams).
+ * Throws GatewayError. Nothing that comes back holds this attempt's secrets: errors, error events
+ * and raw bodies and events forwarded to same-dialect callers go through its SecretScrubber.
+ */
 export async function attemptChat(target: Target, request: ChatRequest, transport: HttpTransport, signal: AbortSignal): Promise<CompleteAttempt | StreamAttempt> {
   const provider = target.provider;
   const adapter = provider.adapter;
@@ -37,13 +44,25 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
   const key = target.key ?? pickKey(provider, target.model);
   const built = adapter.buildChatRequest(request, target.model, key, provider.settings);
   const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
-  const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
+  const scrubber = attemptScrubber(adapter, key, upstreamRequest);
+  let response: UpstreamHttpResponse;
+  try {
+    response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
+  } catch (error) {
+    throw scrubbed(error, scrubber);
+  }
   if (response.status >= 400) {
-    const text = await readResponseText(response).catch(() => '');
-    throw codec.decodeError(response.status, text, response.headers);
+    throw upstreamError(codec, response.status, await readErrorBody(response), response.headers, scrubber);
   }
   if (!request.stream) {
-    const raw = await readResponseText(response);
+    let raw: string;
+    try {
+      raw = await readResponseText(response);
+    } catch (error) {
+      throw scrubbed(error, scrubber);
+    }
+    // A model may repeat what it was sent: the key never goes out, in the raw body or the decoded one.
+    if (scrubber.holdsSecret(raw)) raw = scrubber.redactSecrets(raw);
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -56,22 +75,49 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
       if (decoded.model === '') decoded.model = target.model;
       return { kind: 'complete', keyId: key?.id, response: decoded, raw };
     } catch (error) {
-      if (GatewayError.is(error)) throw error;
-      throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a response Tollgate cannot read: ${(error as Error).message}`, { retryable: true, cause: error });
+      if (GatewayError.is(error)) throw scrubber.scrubError(error);
+      throw scrubber.scrubError(new GatewayError('upstream_invalid_response', `${provider.name} answered with a response Tollgate cannot read: ${(error as Error).message}`, { retryable: true }));
     }
   }
   // The adapter says how its stream is framed; the codec only ever sees events.
-  const events = upstreamRequest.framing === 'aws-eventstream' ? parseAwsEventStream(response.body) : parseServerSentEvents(response.body);
-  return { kind: 'stream', keyId: key?.id, events: decodeEvents(events, codec.createStreamDecoder(), provider.name) };
+  const events = upstreamRequest.framing === 'aws-eventstream' ? parseAwsEventStream(response.body, provider.name) : parseServerSentEvents(response.body, provider.name);
+  return { kind: 'stream', keyId: key?.id, events: decodeEvents(events, codec.createStreamDecoder(), provider.name, scrubber) };
 }
 
-async function* decodeEvents(events: AsyncIterable<WireEvent>, decoder: StreamDecoder, providerName: string): AsyncGenerator<DecodedEvent> {
+/** A failure with its message scrubbed; anything that is not a GatewayError (a caller's abort) is left as it is. */
+function scrubbed(error: unknown, scrubber: SecretScrubber): unknown {
+  return GatewayError.is(error) ? scrubber.scrubError(error) : error;
+}
+
+/**
+ * Decodes each event. An event holding the attempt's secret (a model repeating it) is redacted
+ * before it is decoded or forwarded; an event that decodes to an error is scrubbed whole (its
+ * credential-shaped text too), raw and decoded, since same-dialect callers get it as it came.
+ */
+async function* decodeEvents(events: AsyncIterable<WireEvent>, decoder: StreamDecoder, providerName: string, scrubber: SecretScrubber): AsyncGenerator<DecodedEvent> {
   try {
-    for await (const event of events) yield { parts: decoder.decode(event), raw: event };
+    for await (const received of events) {
+      const event = scrubber.holdsSecret(received.data) ? { ...received, data: scrubber.redactSecrets(received.data) } : received;
+      const parts = decoder.decode(event);
+      if (!parts.some(isError)) {
+        yield { parts, raw: event };
+        continue;
+      }
+      const raw: WireEvent = event.event === undefined ? { data: scrubber.scrub(event.data) } : { event: scrubber.scrub(event.event), data: scrubber.scrub(event.data) };
+      yield { parts: scrubParts(parts, scrubber), raw };
+    }
   } catch (error) {
     const wrapped = GatewayError.is(error) ? error : new GatewayError('upstream_stream_error', `The stream from ${providerName} broke: ${(error as Error).message}`, { retryable: true, cause: error });
-    yield { parts: [{ type: 'error', error: wrapped }], raw: undefined };
+    yield { parts: [{ type: 'error', error: scrubber.scrubError(wrapped) }], raw: undefined };
     return;
   }
-  yield { parts: decoder.end(), raw: undefined };
+  yield { parts: scrubParts(decoder.end(), scrubber), raw: undefined };
+}
+
+function isError(part: StreamPart): boolean {
+  return part.type === 'error';
+}
+
+function scrubParts(parts: StreamPart[], scrubber: SecretScrubber): StreamPart[] {
+  return parts.some(isError) ? parts.map((part) => (part.type === 'error' ? { type: 'error', error: scrubber.scrubError(part.error) } : part)) : parts;
 }

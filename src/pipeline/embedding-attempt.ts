@@ -1,6 +1,8 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { readResponseText } from '../providers/transport/read-body.js';
+import { readErrorBody, readResponseText } from '../providers/transport/read-body.js';
+import { attemptScrubber } from '../providers/secret-scrubber.js';
+import { upstreamError } from '../providers/upstream-error.js';
 import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
 import type { RequestContext } from './context.js';
 import type { Target } from './target.js';
@@ -22,14 +24,24 @@ export async function attemptEmbedding(target: Target, request: EmbeddingRequest
   const key = target.key ?? pickKey(provider, target.model);
   const built = adapter.buildEmbeddingRequest(request, target.model, key, provider.settings);
   const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
-  const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
-  const text = await readResponseText(response);
-  if (response.status >= 400) throw adapter.chatCodec.decodeError(response.status, text, response.headers);
+  const scrubber = attemptScrubber(adapter, key, upstreamRequest);
+  let text: string;
+  try {
+    const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
+    if (response.status >= 400) throw upstreamError(adapter.chatCodec, response.status, await readErrorBody(response), response.headers, scrubber);
+    text = await readResponseText(response);
+  } catch (error) {
+    throw GatewayError.is(error) ? scrubber.scrubError(error) : error;
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a body that is not JSON.`, { retryable: true });
   }
-  return { keyId: key?.id, response: adapter.embeddingCodec.decodeResponse(parsed) };
+  try {
+    return { keyId: key?.id, response: adapter.embeddingCodec.decodeResponse(parsed) };
+  } catch (error) {
+    throw GatewayError.is(error) ? scrubber.scrubError(error) : error;
+  }
 }

@@ -83,6 +83,13 @@ export interface ProviderAdapter<Options = unknown> {
    */
   sign?(request: UpstreamHttpRequest, key: ProviderKey | undefined, settings: ProviderSettings<Options>): Promise<UpstreamHttpRequest>;
   /**
+   * The secrets a key stands for, when the adapter sends more than its value (Bedrock: the access
+   * key id, secret and session token of `ID:SECRET[:TOKEN]`). They are scrubbed from everything
+   * that comes back from the upstream, along with the key's value and the request's credential
+   * headers (see secret-scrubber.ts).
+   */
+  secretsOf?(key: ProviderKey): Iterable<string>;
+  /**
    * Optional in-process execution (the built-in `mock` provider): when present, the gateway calls
    * it instead of making an HTTP request, and gets back what the upstream would have sent.
    */

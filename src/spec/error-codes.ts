@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   upstream_auth_failed: { status: 502, type: 'api_error', summary: "The provider refused the gateway's provider key (401/403); the operator must fix the key." },
   upstream_unreachable: { status: 502, type: 'api_error', summary: 'The provider could not be reached (connection refused or reset before it answered, DNS).' },
   upstream_timeout: { status: 504, type: 'api_error', summary: 'The provider did not answer within the configured timeout.' },
-  upstream_invalid_response: { status: 502, type: 'api_error', summary: 'The provider answered with something that is not its documented wire format.' },
+  upstream_invalid_response: { status: 502, type: 'api_error', summary: 'The provider answered with something that is not its documented wire format, or more than Tollgate buffers (a body, a stream event, the process-wide budget: see Upstream limits).' },
   upstream_stream_error: { status: 502, type: 'api_error', summary: 'The provider reported an error inside a stream, or the stream or the connection broke in the middle of an answer.' },
   client_disconnected: { status: 499, type: 'api_error', summary: 'The caller closed the connection before the answer was complete. Nobody receives this response; it is what the request log, metrics and traces record (499, as nginx counts it).' },
   admin_unauthorized: { status: 401, type: 'authentication_error', summary: 'The admin token is missing or wrong.' },

@@ -9,6 +9,7 @@ import { readBody } from '../../src/providers/transport/read-body.js';
 import { GatewayError, type ChatRequest, type StreamPart } from '../../src/spec/index.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
+import { upstreamError } from '../../src/providers/upstream-error.js';
 
 const key: ProviderKey = { id: 'anthropic-0', value: 'test-key-anthropic', weight: 1, models: undefined };
 const codec = anthropicAdapter.chatCodec;
@@ -148,7 +149,7 @@ describe('anthropic adapter against the Anthropic fake', () => {
   test('without a key the fake answers 401 in Anthropic envelope, decoded as upstream_auth_failed', async () => {
     const response = await send(chat(), { keyless: true });
     assert.equal(response.status, 401);
-    const error = codec.decodeError(response.status, await readBody(response.body), response.headers);
+    const error = upstreamError(codec, response.status, await readBody(response.body), response.headers);
     assert.ok(GatewayError.is(error));
     assert.equal(error.code, 'upstream_auth_failed');
     assert.match(error.message, /authentication_error: x-api-key header is required/);
@@ -157,13 +158,13 @@ describe('anthropic adapter against the Anthropic fake', () => {
   test('upstream errors: 529 overloaded is retryable, 429 honours retry-after', async () => {
     fake.enqueue({ error: { status: 529, message: 'Overloaded' } }, { error: { status: 429, message: 'Slow down.', retryAfterSeconds: 3 } });
     const overloadedResponse = await send(chat());
-    const overloaded = codec.decodeError(overloadedResponse.status, await readBody(overloadedResponse.body), overloadedResponse.headers);
+    const overloaded = upstreamError(codec, overloadedResponse.status, await readBody(overloadedResponse.body), overloadedResponse.headers);
     assert.equal(overloaded.code, 'upstream_error');
     assert.equal(overloaded.status, 529);
     assert.equal(overloaded.retryable, true);
     assert.match(overloaded.message, /overloaded_error: Overloaded/);
     const limitedResponse = await send(chat());
-    const limited = codec.decodeError(limitedResponse.status, await readBody(limitedResponse.body), limitedResponse.headers);
+    const limited = upstreamError(codec, limitedResponse.status, await readBody(limitedResponse.body), limitedResponse.headers);
     assert.equal(limited.code, 'upstream_rate_limited');
     assert.equal(limited.retryAfterMs, 3000);
   });

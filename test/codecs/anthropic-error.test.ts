@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { anthropicMessagesCodec as codec } from '../../src/codecs/anthropic-messages/index.js';
 import { GatewayError } from '../../src/spec/index.js';
+import { upstreamError } from '../../src/providers/upstream-error.js';
 
 function envelope(type: string, message: string): string {
   return JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fy' });
 }
 
-describe('anthropic decodeError', () => {
+describe('anthropic errors through the upstream-error mapper', () => {
   test('429 is a retryable rate limit honouring retry-after', () => {
-    const error = codec.decodeError(429, envelope('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), { 'retry-after': '7' });
+    const error = upstreamError(codec, 429, envelope('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), { 'retry-after': '7' });
     assert.equal(error.code, 'upstream_rate_limited');
     assert.equal(error.retryable, true);
     assert.equal(error.retryAfterMs, 7000);
@@ -18,13 +19,13 @@ describe('anthropic decodeError', () => {
   });
 
   test('529 overloaded and 5xx are retryable upstream errors keeping the status', () => {
-    const overloaded = codec.decodeError(529, envelope('overloaded_error', 'Overloaded'), {});
+    const overloaded = upstreamError(codec, 529, envelope('overloaded_error', 'Overloaded'), {});
     assert.equal(overloaded.code, 'upstream_error');
     assert.equal(overloaded.retryable, true);
     assert.equal(overloaded.status, 529);
     assert.equal(overloaded.upstreamStatus, 529);
     assert.match(overloaded.message, /overloaded_error: Overloaded/);
-    const internal = codec.decodeError(500, envelope('api_error', 'Internal server error'), {});
+    const internal = upstreamError(codec, 500, envelope('api_error', 'Internal server error'), {});
     assert.equal(internal.code, 'upstream_error');
     assert.equal(internal.status, 500);
     assert.equal(internal.retryable, true);
@@ -32,7 +33,7 @@ describe('anthropic decodeError', () => {
 
   test('401 and 403 mean the provider key is refused', () => {
     for (const status of [401, 403]) {
-      const error = codec.decodeError(status, envelope(status === 401 ? 'authentication_error' : 'permission_error', 'invalid x-api-key'), {});
+      const error = upstreamError(codec, status, envelope(status === 401 ? 'authentication_error' : 'permission_error', 'invalid x-api-key'), {});
       assert.equal(error.code, 'upstream_auth_failed');
       assert.equal(error.retryable, false);
       assert.equal(error.upstreamStatus, status);
@@ -40,25 +41,25 @@ describe('anthropic decodeError', () => {
   });
 
   test('other 4xx keep their status and message and are not retried', () => {
-    const error = codec.decodeError(400, envelope('invalid_request_error', 'messages: roles must alternate'), {});
+    const error = upstreamError(codec, 400, envelope('invalid_request_error', 'messages: roles must alternate'), {});
     assert.equal(error.code, 'upstream_error');
     assert.equal(error.status, 400);
     assert.equal(error.retryable, false);
     assert.match(error.message, /roles must alternate/);
-    const tooLarge = codec.decodeError(413, envelope('request_too_large', 'Request exceeds the maximum allowed number of bytes.'), {});
+    const tooLarge = upstreamError(codec, 413, envelope('request_too_large', 'Request exceeds the maximum allowed number of bytes.'), {});
     assert.equal(tooLarge.status, 413);
   });
 
   test('a body that is not Anthropic JSON still yields a message', () => {
-    const error = codec.decodeError(502, '<html>Bad Gateway</html>', {});
+    const error = upstreamError(codec, 502, '<html>Bad Gateway</html>', {});
     assert.equal(error.code, 'upstream_error');
     assert.match(error.message, /Bad Gateway/);
-    assert.match(codec.decodeError(503, '', {}).message, /HTTP 503/);
+    assert.match(upstreamError(codec, 503, '', {}).message, /HTTP 503/);
   });
 
   test('retry-after as an HTTP date', () => {
     const later = new Date(Date.now() + 60_000).toUTCString();
-    const error = codec.decodeError(429, envelope('rate_limit_error', 'slow down'), { 'retry-after': later });
+    const error = upstreamError(codec, 429, envelope('rate_limit_error', 'slow down'), { 'retry-after': later });
     assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs > 50_000 && error.retryAfterMs <= 60_000, String(error.retryAfterMs));
   });
 });
@@ -91,7 +92,7 @@ describe('anthropic encodeError', () => {
 
   test('an encoded error decodes back to the same status and message', () => {
     const original = new GatewayError('rate_limit_exceeded', 'Key limit reached.');
-    const decoded = codec.decodeError(original.status, JSON.stringify(codec.encodeError(original)), {});
+    const decoded = upstreamError(codec, original.status, JSON.stringify(codec.encodeError(original)), {});
     assert.equal(decoded.code, 'upstream_rate_limited');
     assert.match(decoded.message, /rate_limit_error: Key limit reached\./);
   });

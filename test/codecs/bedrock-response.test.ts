@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bedrockConverseCodec as codec } from '../../src/codecs/bedrock-converse/index.js';
+import { upstreamError } from '../../src/providers/upstream-error.js';
 
 describe('Bedrock Converse responses', () => {
   test('text, signed reasoning and tool use; usage adds the cache counters back into inputTokens', () => {
@@ -52,7 +53,7 @@ describe('Bedrock errors', () => {
   const errorType = (name: string) => ({ 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
 
   test('the exception name comes from x-amzn-ErrorType, the message from the body', () => {
-    const error = codec.decodeError(400, '{"message":"The model returned the following errors: max_tokens: field required"}', errorType('ValidationException'));
+    const error = upstreamError(codec, 400, '{"message":"The model returned the following errors: max_tokens: field required"}', errorType('ValidationException'));
     assert.equal(error.code, 'upstream_error');
     assert.equal(error.status, 400);
     assert.equal(error.retryable, false);
@@ -60,18 +61,18 @@ describe('Bedrock errors', () => {
   });
 
   test('statuses: 429 rate limit, 403 credentials, 408/424/5xx retryable, 404 kept', () => {
-    const throttled = codec.decodeError(429, '{"message":"Too many requests, please wait before trying again."}', { ...errorType('ThrottlingException'), 'retry-after': '3' });
+    const throttled = upstreamError(codec, 429, '{"message":"Too many requests, please wait before trying again."}', { ...errorType('ThrottlingException'), 'retry-after': '3' });
     assert.equal(throttled.code, 'upstream_rate_limited');
     assert.equal(throttled.retryAfterMs, 3000);
-    assert.equal(codec.decodeError(403, '{"message":"The security token included in the request is invalid."}', errorType('UnrecognizedClientException')).code, 'upstream_auth_failed');
-    for (const status of [408, 424, 500, 503]) assert.equal(codec.decodeError(status, '{"message":"x"}', {}).retryable, true, String(status));
-    const missing = codec.decodeError(404, '{"message":"Could not resolve the foundation model"}', errorType('ResourceNotFoundException'));
+    assert.equal(upstreamError(codec, 403, '{"message":"The security token included in the request is invalid."}', errorType('UnrecognizedClientException')).code, 'upstream_auth_failed');
+    for (const status of [408, 424, 500, 503]) assert.equal(upstreamError(codec, status, '{"message":"x"}', {}).retryable, true, String(status));
+    const missing = upstreamError(codec, 404, '{"message":"Could not resolve the foundation model"}', errorType('ResourceNotFoundException'));
     assert.equal(missing.status, 404);
     assert.match(missing.message, /ResourceNotFoundException/);
   });
 
   test('a body that is not JSON keeps an excerpt; __type names the exception when the header is missing', () => {
-    assert.equal(codec.decodeError(502, '<html>Bad gateway</html>', {}).message, 'Bedrock HTTP 502: <html>Bad gateway</html>');
-    assert.equal(codec.decodeError(400, '{"__type":"com.amazon.coral.validate#ValidationException","Message":"bad"}', {}).message, 'Bedrock ValidationException: bad');
+    assert.equal(upstreamError(codec, 502, '<html>Bad gateway</html>', {}).message, 'Bedrock HTTP 502: <html>Bad gateway</html>');
+    assert.equal(upstreamError(codec, 400, '{"__type":"com.amazon.coral.validate#ValidationException","Message":"bad"}', {}).message, 'Bedrock ValidationException: bad');
   });
 });

@@ -7,6 +7,7 @@ import type { ChatRequest, StreamPart } from '../../src/spec/index.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGeminiFake } from '../fakes/gemini-fake.js';
 import { decodeStream } from '../fixtures/gemini/read-fixture.js';
+import { upstreamError } from '../../src/providers/upstream-error.js';
 
 const key: ProviderKey = { id: 'gemini-0', value: 'test-key-gemini', weight: 1, models: undefined };
 
@@ -115,7 +116,7 @@ describe('gemini adapter against the Gemini fake', () => {
     const request = geminiAdapter.buildChatRequest(chat(), 'gemini-2.5-flash', key, settings);
     fake.enqueue({ error: { status: 429, message: 'Slow down.', retryAfterSeconds: 7 } });
     const limited = await send(request);
-    const rateLimited = geminiCodec.decodeError(limited.status, limited.text, {});
+    const rateLimited = upstreamError(geminiCodec, limited.status, limited.text, {});
     assert.deepEqual([rateLimited.code, rateLimited.retryAfterMs], ['upstream_rate_limited', 7000]);
 
     const keyless = geminiAdapter.buildChatRequest(chat(), 'gemini-2.5-flash', undefined, settings);
@@ -123,7 +124,7 @@ describe('gemini adapter against the Gemini fake', () => {
     const denied = await send(keyless);
     assert.equal(denied.status, 403);
     assert.equal(JSON.parse(denied.text).error.status, 'PERMISSION_DENIED');
-    assert.equal(geminiCodec.decodeError(denied.status, denied.text, {}).code, 'upstream_auth_failed');
+    assert.equal(upstreamError(geminiCodec, denied.status, denied.text, {}).code, 'upstream_auth_failed');
   });
 
   test('embeddings: spec request → batchEmbedContents → vectors', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openaiChatCodec } from '../../src/codecs/openai-chat/index.js';
 import { GatewayError, type ChatResponse } from '../../src/spec/index.js';
+import { upstreamError } from '../../src/providers/upstream-error.js';
 
 const completion = {
   id: 'chatcmpl-abc123',
@@ -133,7 +134,7 @@ describe('openai-chat errors', () => {
       { status: 503, code: 'upstream_error', retryable: true, httpStatus: 503 },
     ];
     for (const row of table) {
-      const error = openaiChatCodec.decodeError(row.status, envelope(`failure ${row.status}`), {});
+      const error = upstreamError(openaiChatCodec, row.status, envelope(`failure ${row.status}`), {});
       assert.equal(error.code, row.code, `code for ${row.status}`);
       assert.equal(error.retryable, row.retryable, `retryable for ${row.status}`);
       assert.equal(error.status, row.httpStatus, `status for ${row.status}`);
@@ -143,24 +144,24 @@ describe('openai-chat errors', () => {
   });
 
   test('the upstream param is kept', () => {
-    assert.equal(openaiChatCodec.decodeError(400, envelope('bad', 'invalid_request_error', 'messages[1].content'), {}).param, 'messages[1].content');
+    assert.equal(upstreamError(openaiChatCodec, 400, envelope('bad', 'invalid_request_error', 'messages[1].content'), {}).param, 'messages[1].content');
   });
 
   test('retry-after-ms wins over retry-after; seconds and HTTP dates are read', () => {
-    assert.equal(openaiChatCodec.decodeError(429, envelope('slow'), { 'retry-after': '7' }).retryAfterMs, 7000);
-    assert.equal(openaiChatCodec.decodeError(429, envelope('slow'), { 'retry-after': '7', 'retry-after-ms': '1500' }).retryAfterMs, 1500);
-    assert.equal(openaiChatCodec.decodeError(429, envelope('slow'), { 'Retry-After': ['2'] }).retryAfterMs, 2000);
-    const dated = openaiChatCodec.decodeError(429, envelope('slow'), { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }).retryAfterMs!;
+    assert.equal(upstreamError(openaiChatCodec, 429, envelope('slow'), { 'retry-after': '7' }).retryAfterMs, 7000);
+    assert.equal(upstreamError(openaiChatCodec, 429, envelope('slow'), { 'retry-after': '7', 'retry-after-ms': '1500' }).retryAfterMs, 1500);
+    assert.equal(upstreamError(openaiChatCodec, 429, envelope('slow'), { 'Retry-After': ['2'] }).retryAfterMs, 2000);
+    const dated = upstreamError(openaiChatCodec, 429, envelope('slow'), { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }).retryAfterMs!;
     assert.ok(dated > 50_000 && dated <= 60_000, String(dated));
-    assert.equal(openaiChatCodec.decodeError(429, envelope('slow'), {}).retryAfterMs, undefined);
+    assert.equal(upstreamError(openaiChatCodec, 429, envelope('slow'), {}).retryAfterMs, undefined);
   });
 
   test('non-JSON and other envelopes are tolerated', () => {
-    assert.match(openaiChatCodec.decodeError(502, '<html>Bad Gateway</html>', {}).message, /502.*Bad Gateway/);
-    assert.match(openaiChatCodec.decodeError(500, '', {}).message, /500/);
-    assert.equal(openaiChatCodec.decodeError(400, JSON.stringify({ error: 'model not loaded' }), {}).message, 'model not loaded');
-    assert.equal(openaiChatCodec.decodeError(400, JSON.stringify({ detail: 'Not Found' }), {}).message, 'Not Found');
-    const mistral = openaiChatCodec.decodeError(422, JSON.stringify({ object: 'error', message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'stream_options'] }] }, type: 'invalid_request_error' }), {});
+    assert.match(upstreamError(openaiChatCodec, 502, '<html>Bad Gateway</html>', {}).message, /502.*Bad Gateway/);
+    assert.match(upstreamError(openaiChatCodec, 500, '', {}).message, /500/);
+    assert.equal(upstreamError(openaiChatCodec, 400, JSON.stringify({ error: 'model not loaded' }), {}).message, 'model not loaded');
+    assert.equal(upstreamError(openaiChatCodec, 400, JSON.stringify({ detail: 'Not Found' }), {}).message, 'Not Found');
+    const mistral = upstreamError(openaiChatCodec, 422, JSON.stringify({ object: 'error', message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'stream_options'] }] }, type: 'invalid_request_error' }), {});
     assert.match(mistral.message, /extra_forbidden/);
   });
 
@@ -173,7 +174,7 @@ describe('openai-chat errors', () => {
       `Invalid key gsk_${'Z'.repeat(40)}`,
     ];
     for (const message of cases) {
-      const error = openaiChatCodec.decodeError(401, envelope(message), {});
+      const error = upstreamError(openaiChatCodec, 401, envelope(message), {});
       assert.doesNotMatch(error.message, /abcdefghij|tokentoken|qqqqqqqqqq|ZZZZZZZZZZ/, error.message);
       assert.match(error.message, /redacted/);
     }

@@ -6,6 +6,7 @@ import { parseServerSentEvents } from '../../src/providers/transport/event-strea
 import type { StreamPart } from '../../src/spec/index.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { fakeVector, startOpenAIFake } from '../fakes/openai-fake.js';
+import { upstreamError } from '../../src/providers/upstream-error.js';
 
 /** The OpenAI fake must itself speak OpenAI: checked against our decoders, which the fixtures pin down. */
 describe('OpenAI fake upstream', () => {
@@ -38,7 +39,7 @@ describe('OpenAI fake upstream', () => {
   test('errors in OpenAI\'s envelope with retry-after', async () => {
     fake.enqueue({ error: { status: 429, message: 'Slow down.', retryAfterSeconds: 3 } });
     const response = await post('/openai/deployments/prod/chat/completions?api-version=2024-10-21', { messages: [{ role: 'user', content: 'x' }] });
-    const error = openaiChatCodec.decodeError(response.status, await response.text(), Object.fromEntries(response.headers));
+    const error = upstreamError(openaiChatCodec, response.status, await response.text(), Object.fromEntries(response.headers));
     assert.equal(error.code, 'upstream_rate_limited');
     assert.equal(error.message, 'Slow down.');
     assert.equal(error.retryAfterMs, 3000);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openaiResponsesCodec as codec } from '../../src/codecs/openai-responses/index.js';
 import { GatewayError, type ChatResponse } from '../../src/spec/index.js';
+import { upstreamError } from '../../src/providers/upstream-error.js';
 
 const TOOL_TURN: ChatResponse = {
   id: 'msg_01XYZ',
@@ -111,7 +112,7 @@ describe('openai-responses decodeResponse', () => {
   });
 
   test('errors: OpenAI envelope both ways', () => {
-    const error = codec.decodeError(429, JSON.stringify({ error: { message: 'Slow down', type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }), { 'retry-after': '2' });
+    const error = upstreamError(codec, 429, JSON.stringify({ error: { message: 'Slow down', type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }), { 'retry-after': '2' });
     assert.equal(error.code, 'upstream_rate_limited');
     assert.equal(error.retryAfterMs, 2000);
     assert.deepEqual(codec.encodeError(new GatewayError('unsupported_parameter', 'No state.', { param: 'previous_response_id' })), {

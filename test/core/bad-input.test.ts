@@ -89,6 +89,21 @@ test('wrong types and missing fields are 400s with the param', async () => {
   }
 });
 
+test('an Anthropic content block whose type is an object is a 400 naming the param, not a 500', async () => {
+  const hostile = { toString: 1 };
+  for (const [messages, param] of [
+    [[{ role: 'user', content: [{ type: hostile }] }], 'messages[0].content[0].type'],
+    [[{ role: 'user', content: 'q' }, { role: 'assistant', content: [{ type: hostile }] }], 'messages[1].content[0].type'],
+    [[{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: hostile }] }] }], 'messages[0].content[0].content[0].type'],
+  ] as const) {
+    const response = await request(`${running.url}/anthropic/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/m', max_tokens: 5, messages }) });
+    const body = (await response.body.json()) as { type: string; error: { type: string; code: string; param: string; message: string } };
+    assert.equal(response.statusCode, 400, JSON.stringify(body));
+    assert.deepEqual([body.type, body.error.type, body.error.code, body.error.param], ['error', 'invalid_request_error', 'invalid_request', param]);
+    assert.match(body.error.message, /must be a string, got an object/);
+  }
+});
+
 test('unknown routes are 404 and wrong methods 405, in the OpenAI envelope', async () => {
   const missing = await request(`${running.url}/v1/nothing-here`);
   assert.equal(missing.statusCode, 404);

@@ -11,6 +11,7 @@ import {
   requireArray,
   requireRecord,
   requireString,
+  unsupportedType,
 } from './validate.js';
 
 /** Top-level fields this codec models; anything else is kept in `extra` for same-dialect upstreams. */
@@ -42,7 +43,7 @@ function decodeToolResultContent(value: unknown, param: string): ContentPart[] {
     if (block.type === 'text') return decodeText(block, `${param}[${index}]`);
     if (block.type === 'image') return decodeImage(block, `${param}[${index}]`);
     if (block.type === 'document') return decodeDocument(block, `${param}[${index}]`);
-    throw invalidRequest(`Tollgate does not support '${String(block.type)}' blocks in tool results.`, `${param}[${index}].type`);
+    throw unsupportedType(block.type, `${param}[${index}].type`, (type) => `Tollgate does not support ${type} blocks in tool results.`);
   });
 }
 
@@ -90,7 +91,7 @@ function decodeUserTurn(content: unknown, param: string, toolNames: ReadonlyMap<
         break;
       }
       default:
-        throw invalidRequest(`Tollgate does not support '${String(block.type)}' blocks in user messages.`, `${blockParam}.type`);
+        throw unsupportedType(block.type, `${blockParam}.type`, (type) => `Tollgate does not support ${type} blocks in user messages.`);
     }
   });
   flush();
@@ -121,7 +122,7 @@ function decodeAssistantTurn(content: unknown, param: string, toolNames: Map<str
         break;
       }
       default:
-        throw invalidRequest(`Tollgate does not support '${String(block.type)}' blocks in assistant messages.`, `${blockParam}.type`);
+        throw unsupportedType(block.type, `${blockParam}.type`, (type) => `Tollgate does not support ${type} blocks in assistant messages.`);
     }
   });
   return toolCalls.length > 0 ? { role: 'assistant', content: parts, toolCalls } : { role: 'assistant', content: parts };
@@ -144,7 +145,7 @@ function decodeTools(value: unknown): Tool[] | undefined {
     const param = `tools[${index}]`;
     const wire = requireRecord(item, param);
     if (wire.type !== undefined && wire.type !== null && wire.type !== 'custom') {
-      throw invalidRequest(`Tollgate does not support Anthropic server tools ('${String(wire.type)}').`, `${param}.type`);
+      throw unsupportedType(wire.type, `${param}.type`, (type) => `Tollgate does not support Anthropic server tools (${type}).`);
     }
     const tool: Tool = { name: requireString(wire.name, `${param}.name`), parameters: requireRecord(wire.input_schema, `${param}.input_schema`) };
     const description = optionalString(wire.description, `${param}.description`);

@@ -1,7 +1,7 @@
 import type { FilePart } from '../../spec/index.js';
 import { anthropicOptions, anthropicOptionsOf, decodeCacheControl, withCacheControl } from './cache-control.js';
 import { isRecord, type AnthropicDocumentBlock } from './wire-types.js';
-import { invalidRequest, optionalString, requireRecord, requireString } from './validate.js';
+import { optionalString, requireRecord, requireString, unsupportedType } from './validate.js';
 
 /**
  * Anthropic `document` blocks ↔ spec file parts (https://docs.anthropic.com/en/docs/build-with-claude/pdf-support,
@@ -24,7 +24,7 @@ function decodeSource(block: Record<string, unknown>, param: string): Pick<FileP
     case 'text':
       return { text: requireString(source.data, `${param}.source.data`), mediaType: optionalString(source.media_type, `${param}.source.media_type`) ?? PLAIN_TEXT };
     default:
-      throw invalidRequest(`Tollgate supports document sources 'base64', 'url' and 'text', not '${String(source.type)}'.`, `${param}.source.type`);
+      throw unsupportedType(source.type, `${param}.source.type`, (type) => `Tollgate supports document sources 'base64', 'url' and 'text', not ${type}.`);
   }
 }
 

@@ -1,57 +1,24 @@
 import { GatewayError } from '../../spec/index.js';
+import type { UpstreamErrorDetails } from '../codec.js';
 import { isRecord } from './wire-types.js';
 
-type Headers = Record<string, string | string[] | undefined>;
-
-function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** `Retry-After` in seconds or as an HTTP date → milliseconds; undefined when absent or unreadable. */
-export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
-  const value = header(headers, 'retry-after');
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Reads Anthropic's envelope `{"type":"error","error":{"type","message"}}`; falls back to the raw text. */
-export function readAnthropicError(body: string): { type: string | undefined; message: string | undefined } {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (isRecord(parsed) && isRecord(parsed.error)) {
-      const { type, message } = parsed.error;
-      return { type: typeof type === 'string' ? type : undefined, message: typeof message === 'string' ? message : undefined };
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, an empty body): keep a short excerpt of the text below.
-  }
-  const text = body.trim();
-  return { type: undefined, message: text === '' ? undefined : text.slice(0, 500) };
-}
-
-function describe(status: number, type: string | undefined, message: string | undefined): string {
-  const kind = type ?? `HTTP ${status}`;
-  return `Anthropic ${kind}: ${message ?? 'no message'}`;
-}
-
 /**
- * An upstream HTTP error → GatewayError. 429 is a rate limit; 529 (`overloaded_error`), 408 and
- * 5xx are retryable upstream errors with the status kept; 401/403 mean the provider key is bad;
- * other 4xx are the request's fault and keep their status.
+ * Reads Anthropic's envelope `{"type":"error","error":{"type","message"}}`. What the status means
+ * (529 `overloaded_error` and 5xx retryable, 401/403 a bad key, …) is the upstream-error mapper's.
  */
-export function decodeAnthropicError(status: number, body: string, headers: Headers): GatewayError {
-  const { type, message } = readAnthropicError(body);
-  const text = describe(status, type, message);
-  const retryAfter = retryAfterMs(headers);
-  const common = { upstreamStatus: status, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
-  if (status === 429) return new GatewayError('upstream_rate_limited', text, { ...common, retryable: true });
-  if (status === 401 || status === 403) return new GatewayError('upstream_auth_failed', text, { ...common, retryable: false });
-  const retryable = status >= 500 || status === 408;
-  return new GatewayError('upstream_error', text, { ...common, status, retryable });
+export function readAnthropicError(body: string): UpstreamErrorDetails {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return {};
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.error)) return {};
+  const { type, message } = parsed.error;
+  const details: UpstreamErrorDetails = {};
+  if (typeof type === 'string') details.type = type;
+  if (typeof message === 'string') details.message = message;
+  return details;
 }
 
 /**

@@ -4,7 +4,7 @@ import { decodeRequest } from './decode-request.js';
 import { decodeResponse } from './decode-response.js';
 import { encodeRequest } from './encode-request.js';
 import { encodeResponse } from './encode-response.js';
-import { decodeAnthropicError, encodeAnthropicError } from './error.js';
+import { encodeAnthropicError, readAnthropicError } from './error.js';
 import { AnthropicStreamDecoder } from './stream-decoder.js';
 import { AnthropicStreamEncoder } from './stream-encoder.js';
 import { ANTHROPIC_DIALECT } from './wire-types.js';
@@ -22,7 +22,8 @@ export const anthropicMessagesCodec: ChatCodec = {
   encodeResponse,
   createStreamDecoder: () => new AnthropicStreamDecoder(),
   createStreamEncoder: (options) => new AnthropicStreamEncoder(options),
-  decodeError: decodeAnthropicError,
+  readError: readAnthropicError,
+  errorLabel: 'Anthropic',
   encodeError: encodeAnthropicError,
 };
 

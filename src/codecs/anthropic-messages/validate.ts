@@ -7,6 +7,24 @@ export function invalidRequest(message: string, param: string | undefined): Gate
   return new GatewayError('invalid_request', message, param === undefined ? {} : { param });
 }
 
+/**
+ * A block's unsupported `type` → `invalid_request` naming it: `'<type>'` when it is a string; a
+ * `type` that is not a string (an object, a number) is named as such, never turned into text
+ * (`String({toString: 1})` throws).
+ */
+export function unsupportedType(value: unknown, param: string, message: (type: string) => string): GatewayError {
+  if (typeof value === 'string') return invalidRequest(message(`'${value}'`), param);
+  return invalidRequest(`${param} must be a string, got ${describe(value)}.`, param);
+}
+
+/** What a value is, for messages: `null`, `an array`, `an object`, `a number`, …, `nothing` when absent. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 export function requireRecord(value: unknown, param: string): Record<string, unknown> {
   if (!isRecord(value)) throw invalidRequest(`${param} must be an object.`, param);
   return value;

@@ -1,25 +1,17 @@
 import { GatewayError } from '../../spec/index.js';
+import type { UpstreamErrorDetails, UpstreamHeaders } from '../codec.js';
 import { isRecord } from './wire-types.js';
 
-type Headers = Record<string, string | string[] | undefined>;
-
-function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
+function header(headers: UpstreamHeaders, name: string): string | undefined {
+  const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function retryAfterMs(headers: Headers): number | undefined {
-  const value = header(headers, 'retry-after');
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
 }
 
 /**
  * The exception name of an AWS JSON error: the `x-amzn-ErrorType` header (`ThrottlingException:http://internal.amazon.com/…`,
  * the part before the colon), else the body's `__type` (`com.amazon.coral…#ValidationException`).
  */
-function exceptionName(headers: Headers, body: Record<string, unknown> | undefined): string | undefined {
+function exceptionName(headers: UpstreamHeaders, body: Record<string, unknown> | undefined): string | undefined {
   const fromHeader = header(headers, 'x-amzn-errortype');
   if (fromHeader !== undefined && fromHeader !== '') return fromHeader.split(':')[0];
   const fromBody = body?.__type;
@@ -27,7 +19,7 @@ function exceptionName(headers: Headers, body: Record<string, unknown> | undefin
   return undefined;
 }
 
-/** Bedrock's error body is `{"message": "…"}` (some services spell it `Message`); anything else is kept as a short excerpt. */
+/** Bedrock's error body is `{"message": "…"}` (some services spell it `Message`). */
 function readBody(text: string): { body: Record<string, unknown> | undefined; message: string | undefined } {
   try {
     const parsed: unknown = JSON.parse(text);
@@ -38,27 +30,22 @@ function readBody(text: string): { body: Record<string, unknown> | undefined; me
   } catch {
     // Not JSON (a proxy's page, an empty body).
   }
-  const trimmed = text.trim();
-  return { body: undefined, message: trimmed === '' ? undefined : trimmed.slice(0, 500) };
+  return { body: undefined, message: undefined };
 }
 
 /**
- * An upstream HTTP error → GatewayError (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors).
- * 429 (ThrottlingException, ModelNotReadyException) is a rate limit; 401/403 (AccessDeniedException,
- * UnrecognizedClientException, InvalidSignatureException) mean the provider credentials are bad;
- * 408 (ModelTimeoutException), 424 (ModelErrorException) and 5xx are retryable; other 4xx are the
- * request's fault and keep their status.
+ * Reads an upstream HTTP error (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_Errors):
+ * the exception name (ThrottlingException, AccessDeniedException, ModelErrorException, …) and the
+ * message. The statuses (429, 401/403, 408/424/5xx) mean what they mean for every provider; the
+ * upstream-error mapper decides.
  */
-export function decodeBedrockError(status: number, text: string, headers: Headers): GatewayError {
+export function readBedrockError(text: string, headers: UpstreamHeaders): UpstreamErrorDetails {
   const { body, message } = readBody(text);
-  const name = exceptionName(headers, body) ?? `HTTP ${status}`;
-  const description = `Bedrock ${name}: ${message ?? 'no message'}`;
-  const retryAfter = retryAfterMs(headers);
-  const common = { upstreamStatus: status, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
-  if (status === 429) return new GatewayError('upstream_rate_limited', description, { ...common, retryable: true });
-  if (status === 401 || status === 403) return new GatewayError('upstream_auth_failed', description, { ...common, retryable: false });
-  const retryable = status >= 500 || status === 408 || status === 424;
-  return new GatewayError('upstream_error', description, { ...common, status, retryable });
+  const details: UpstreamErrorDetails = {};
+  const name = exceptionName(headers, body);
+  if (name !== undefined) details.type = name;
+  if (message !== undefined) details.message = message;
+  return details;
 }
 
 /**
@@ -68,7 +55,7 @@ export function decodeBedrockError(status: number, text: string, headers: Header
  * router fails over while nothing reached the caller); validationException (400) is not.
  */
 export function decodeBedrockStreamException(type: string, payload: string): GatewayError {
-  const { message } = readBody(payload);
+  const message = readBody(payload).message ?? excerpt(payload);
   const description = `Bedrock stream ${type}: ${message ?? 'no message'}`;
   switch (type) {
     case 'throttlingException':
@@ -84,6 +71,11 @@ export function decodeBedrockStreamException(type: string, payload: string): Gat
     default:
       return new GatewayError('upstream_stream_error', description, { retryable: false });
   }
+}
+
+function excerpt(text: string): string | undefined {
+  const trimmed = text.trim();
+  return trimmed === '' ? undefined : trimmed.slice(0, 500);
 }
 
 /** The Bedrock exception name for an HTTP status, for callers that speak Converse. */

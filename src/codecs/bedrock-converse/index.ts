@@ -2,7 +2,7 @@ import { FREQUENCY_PENALTY, JSON_OBJECT_FORMAT, PARALLEL_TOOL_CALLS, PRESENCE_PE
 import type { UpstreamChatCodec } from '../codec.js';
 import { decodeResponse } from './decode-response.js';
 import { encodeRequest } from './encode-request.js';
-import { decodeBedrockError } from './error.js';
+import { readBedrockError } from './error.js';
 import { BedrockStreamDecoder } from './stream-decoder.js';
 import { BEDROCK_CONVERSE_DIALECT } from './wire-types.js';
 
@@ -17,7 +17,8 @@ export const bedrockConverseCodec: UpstreamChatCodec = {
   encodeRequest,
   decodeResponse,
   createStreamDecoder: () => new BedrockStreamDecoder(),
-  decodeError: decodeBedrockError,
+  readError: readBedrockError,
+  errorLabel: 'Bedrock',
 };
 
 export { BEDROCK_CONVERSE_DIALECT, ERROR_EVENT_PREFIX, EXCEPTION_EVENT_PREFIX } from './wire-types.js';

@@ -1,18 +1,12 @@
-import { GatewayError } from '../../spec/index.js';
+import type { GatewayError } from '../../spec/index.js';
+import type { UpstreamErrorDetails } from '../codec.js';
 import type { GeminiErrorEnvelope } from './wire.js';
-
-type Headers = Record<string, string | string[] | undefined>;
 
 interface GoogleStatus {
   code?: number;
   message?: string;
   status?: string;
   details?: unknown[];
-}
-
-/** Google API keys (`AIza` + 35 characters) and `key=` query parameters never reach a caller or a log. */
-function scrub(text: string): string {
-  return text.replace(/AIza[0-9A-Za-z_-]{35}/g, '[redacted]').replace(/([?&]key=)[^&\s"']+/g, '$1[redacted]');
 }
 
 /** Google answers with `{"error": {...}}`, or with `[{"error": {...}}]` on the JSON-array stream. */
@@ -38,19 +32,9 @@ function detailsOfType(status: GoogleStatus | undefined, type: string): Record<s
 function retryDelayMs(status: GoogleStatus | undefined): number | undefined {
   for (const detail of detailsOfType(status, 'type.googleapis.com/google.rpc.RetryInfo')) {
     const match = typeof detail.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay) : null;
-    if (match !== null) return Math.ceil(Number(match[1]) * 1000);
+    if (match !== null) return Number(match[1]) * 1000;
   }
   return undefined;
-}
-
-function retryAfterMs(headers: Headers): number | undefined {
-  const raw = headers['retry-after'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** Gemini says an API key is invalid with a 400 whose ErrorInfo reason is API_KEY_INVALID. */
@@ -59,20 +43,20 @@ function isKeyError(status: GoogleStatus | undefined): boolean {
 }
 
 /**
- * An upstream error → GatewayError, keeping Google's message and status word:
- * 429 → upstream_rate_limited (retryable, delay from RetryInfo or Retry-After); 401/403 and invalid
- * keys → upstream_auth_failed; 408/5xx → upstream_error, retryable; other 4xx → upstream_error.
+ * Reads Google's error envelope (a google.rpc.Status): the message, the status word as the type
+ * (`RESOURCE_EXHAUSTED`), a RetryInfo delay, and whether an ErrorInfo says the key is invalid.
+ * Also reads the `{"error": …}` events of a stream.
  */
-export function decodeGeminiError(status: number, body: string, headers: Headers): GatewayError {
+export function readGeminiError(body: string): UpstreamErrorDetails {
   const google = parseStatus(body);
-  const detail = google?.message ?? (body.trim().length > 0 ? body.trim().slice(0, 500) : `HTTP ${status}`);
-  const message = scrub(`Gemini: ${detail}${google?.status !== undefined ? ` (${google.status})` : ''}`);
-  if (status === 429) {
-    return new GatewayError('upstream_rate_limited', message, { retryable: true, retryAfterMs: retryDelayMs(google) ?? retryAfterMs(headers), upstreamStatus: status });
-  }
-  if (status === 401 || status === 403 || isKeyError(google)) return new GatewayError('upstream_auth_failed', message, { upstreamStatus: status });
-  if (status === 408 || status >= 500) return new GatewayError('upstream_error', message, { status, retryable: true, retryAfterMs: retryAfterMs(headers), upstreamStatus: status });
-  return new GatewayError('upstream_error', message, { status: status >= 400 ? status : 502, upstreamStatus: status });
+  if (google === undefined) return {};
+  const details: UpstreamErrorDetails = {};
+  if (typeof google.message === 'string' && google.message !== '') details.message = google.message;
+  if (typeof google.status === 'string' && google.status !== '') details.type = google.status;
+  const delay = retryDelayMs(google);
+  if (delay !== undefined) details.retryAfterMs = delay;
+  if (isKeyError(google)) details.keyRejected = true;
+  return details;
 }
 
 /** HTTP status → the google.rpc.Code name Google puts in `status`. */

@@ -4,7 +4,7 @@ import { decodeGeminiRequest } from './decode-request.js';
 import { decodeGeminiResponse } from './decode-response.js';
 import { encodeGeminiRequest } from './encode-request.js';
 import { encodeGeminiResponse } from './encode-response.js';
-import { decodeGeminiError, encodeGeminiError } from './error.js';
+import { encodeGeminiError, readGeminiError } from './error.js';
 import { GeminiStreamDecoder } from './stream-decoder.js';
 import { GeminiStreamEncoder } from './stream-encoder.js';
 
@@ -22,7 +22,8 @@ export const geminiCodec: ChatCodec = {
   encodeResponse: encodeGeminiResponse,
   createStreamDecoder: () => new GeminiStreamDecoder(),
   createStreamEncoder: (options) => new GeminiStreamEncoder(options),
-  decodeError: decodeGeminiError,
+  readError: readGeminiError,
+  errorLabel: 'Gemini',
   encodeError: encodeGeminiError,
 };
 
@@ -30,7 +31,7 @@ export { encodeGeminiRequest, type GeminiEncodeOptions } from './encode-request.
 export { decodeGeminiRequest } from './decode-request.js';
 export { decodeGeminiResponse } from './decode-response.js';
 export { encodeGeminiResponse } from './encode-response.js';
-export { decodeGeminiError, encodeGeminiError } from './error.js';
+export { encodeGeminiError, readGeminiError } from './error.js';
 export { GeminiStreamDecoder } from './stream-decoder.js';
 export { GeminiStreamEncoder } from './stream-encoder.js';
 export { toGeminiSchema } from './schema.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError, type StreamPart, type Usage } from '../../spec/index.js';
 import type { StreamDecoder, WireEvent } from '../codec.js';
-import { decodeGeminiError } from './error.js';
+import { readGeminiError } from './error.js';
 import { blockedFinishReason, decodeFinishReason } from './finish-reason.js';
 import { createCallIdSource } from './parts.js';
 import { decodeUsage } from './usage.js';
@@ -33,8 +33,11 @@ export class GeminiStreamDecoder implements StreamDecoder {
     }
     if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) return [this.fail('Gemini sent a stream event that is not an object.')];
     if ('error' in chunk) {
-      const error = decodeGeminiError(Number((chunk as { error: { code?: unknown } }).error?.code) || 500, data, {});
-      return [{ type: 'error', error: new GatewayError('upstream_stream_error', error.message, { retryable: error.retryable, upstreamStatus: error.upstreamStatus, cause: error }) }];
+      // A google.rpc.Status mid-stream: its `code` is an HTTP status; overload, rate limits and timeouts are worth another try.
+      const code = Number((chunk as { error: { code?: unknown } }).error?.code) || 500;
+      const { message, type } = readGeminiError(data);
+      const text = `Gemini stream ${type ?? 'error'}: ${message ?? 'no message'}`;
+      return [{ type: 'error', error: new GatewayError('upstream_stream_error', text, { retryable: code === 408 || code === 429 || code >= 500, upstreamStatus: code }) }];
     }
     const response = chunk as GeminiGenerateContentResponse;
     const parts: StreamPart[] = [];

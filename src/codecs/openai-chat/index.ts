@@ -4,7 +4,7 @@ import { decodeChatRequest, OPENAI_CHAT_DIALECT } from './decode-request.js';
 import { decodeChatResponse } from './decode-response.js';
 import { encodeChatRequest } from './encode-request.js';
 import { encodeChatResponse } from './encode-response.js';
-import { decodeOpenAIError, encodeOpenAIError } from './error.js';
+import { encodeOpenAIError, readOpenAIError } from './error.js';
 import { OpenAIChatStreamDecoder } from './stream-decoder.js';
 import { OpenAIChatStreamEncoder } from './stream-encoder.js';
 
@@ -18,11 +18,10 @@ export const openaiChatCodec: ChatCodec = {
   encodeResponse: encodeChatResponse,
   createStreamDecoder: () => new OpenAIChatStreamDecoder(),
   createStreamEncoder: (options) => new OpenAIChatStreamEncoder(options),
-  decodeError: decodeOpenAIError,
+  readError: readOpenAIError,
   encodeError: encodeOpenAIError,
 };
 
 export { OPENAI_CHAT_DIALECT } from './decode-request.js';
 export { decodeFinishReason, encodeFinishReason } from './finish-reason.js';
 export { decodeUsage, encodeUsage } from './usage.js';
-export { scrubSecrets } from './scrub-secrets.js';

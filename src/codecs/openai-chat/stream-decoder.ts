@@ -2,7 +2,6 @@ import type { StreamDecoder, WireEvent } from '../codec.js';
 import { GatewayError, type StreamPart } from '../../spec/index.js';
 import { decodeFinishReason } from './finish-reason.js';
 import { readErrorPayload } from './error.js';
-import { scrubSecrets } from './scrub-secrets.js';
 import { isObject, numberOrUndefined, stringOrUndefined, type JsonObject } from './read-fields.js';
 import { decodeUsage } from './usage.js';
 
@@ -36,7 +35,7 @@ export class OpenAIChatStreamDecoder implements StreamDecoder {
     if (!isObject(chunk)) return this.fail('The upstream sent a stream event that is not a JSON object.');
     if (chunk.error !== undefined && chunk.error !== null) {
       const { message, type } = readErrorPayload(chunk);
-      return this.fail(scrubSecrets(message ?? 'The upstream reported an error inside the stream.'), type !== 'invalid_request_error');
+      return this.fail(message ?? 'The upstream reported an error inside the stream.', type !== 'invalid_request_error');
     }
     const parts: StreamPart[] = [];
     if (!this.started) {

@@ -1,6 +1,6 @@
 import { FREQUENCY_PENALTY, PRESENCE_PENALTY, SEED, TOP_K } from '../dropped-fields.js';
 import type { ChatCodec } from '../codec.js';
-import { decodeOpenAIError, encodeOpenAIError } from '../openai-chat/error.js';
+import { encodeOpenAIError, readOpenAIError } from '../openai-chat/error.js';
 import { decodeResponsesRequest } from './decode-request.js';
 import { decodeResponsesResponse } from './decode-response.js';
 import { encodeResponsesRequest } from './encode-request.js';
@@ -23,7 +23,7 @@ export const openaiResponsesCodec: ChatCodec = {
   encodeResponse: encodeResponsesResponse,
   createStreamDecoder: () => new ResponsesStreamDecoder(),
   createStreamEncoder: (options) => new ResponsesStreamEncoder(options),
-  decodeError: decodeOpenAIError,
+  readError: readOpenAIError,
   encodeError: encodeOpenAIError,
 };
 

@@ -65,6 +65,11 @@ export const bedrockAdapter: ProviderAdapter<BedrockOptions> = {
       framing: 'aws-eventstream',
     };
   },
+  secretsOf(key) {
+    const credentials = credentialsFor(key);
+    if (credentials.kind === 'bearer') return [credentials.token];
+    return credentials.sessionToken === undefined ? [credentials.accessKeyId, credentials.secretAccessKey] : [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken];
+  },
   async sign(request, key, settings) {
     if (key === undefined) return request;
     const credentials = credentialsFor(key);

@@ -3,6 +3,8 @@ import { GatewayError } from '../../spec/index.js';
 import type { Readable } from 'node:stream';
 import type { UpstreamHttpRequest, UpstreamHttpResponse } from '../provider.js';
 import { readStream } from '../../lib/read-stream.js';
+import { budgetExhausted, upstreamBufferBudget } from './body-budget.js';
+import { bodyTooLarge } from './read-body.js';
 import { listenForAbort, RequestAbortController, stopListeningForAbort } from './request-abort.js';
 
 export interface HttpTransportOptions {
@@ -174,14 +176,25 @@ class Deadline {
   };
 }
 
+/**
+ * Reads a whole body within `limitBytes` and the process-wide buffer budget (both failures are
+ * `upstream_invalid_response`); the bytes held are given back once the text is made.
+ */
 async function readWhole(body: Readable, limitBytes: number, host: string, deadline: Deadline | undefined): Promise<string> {
+  let held = 0;
+  const accept = (bytes: number): Error | undefined => {
+    if (!upstreamBufferBudget.take(bytes)) return budgetExhausted(host);
+    held += bytes;
+    return undefined;
+  };
   try {
-    const bytes = await readStream(body, limitBytes, () => new Error(`upstream body exceeds ${limitBytes} bytes`));
+    const bytes = await readStream(body, limitBytes, () => bodyTooLarge(host, limitBytes), accept);
     return bytes.toString('utf8');
   } catch (error) {
     body.destroy();
     throw toTransportError(error, host, undefined, deadline);
   } finally {
+    upstreamBufferBudget.give(held);
     deadline?.clear();
   }
 }
