@@ -1,3 +1,4 @@
+import { summedUsdNumber } from '../../pricing/money.js';
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
@@ -153,7 +154,8 @@ export abstract class SqlLogStore implements LogStore {
           input_tokens: Number(row.input_tokens),
           output_tokens: Number(row.output_tokens),
           total_tokens: Number(row.total_tokens),
-          cost_usd: Number(row.cost_usd),
+          // The column holds doubles and the database adds them as such: the sum leaves without their noise.
+          cost_usd: summedUsdNumber(Number(row.cost_usd)),
         };
       })
       .sort(compareRows);
