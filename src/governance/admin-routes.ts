@@ -49,9 +49,8 @@ export interface AdminRouteDependencies {
 export function governanceAdminRoutes({ service, registry, spend, now, providers: configuredProviders }: AdminRouteDependencies): AdminRoute[] {
   const stamp = () => new Date(now()).toISOString();
   const routes: AdminRoute[] = [];
-  // `any`: each route's body is its own schema's output (zod infers it at the call).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const route = (method: HttpMethod, path: string, description: AdminRouteDescription, handler: (exchange: HttpExchange, body: any) => Promise<unknown>) => {
+  // The handler gets what the description's body schema parses to (undefined without one).
+  const route = <Schema extends z.ZodType = z.ZodUndefined>(method: HttpMethod, path: string, description: AdminRouteDescription & { body?: Schema }, handler: (exchange: HttpExchange, body: z.output<Schema>) => Promise<unknown>) => {
     const status = description.status ?? 200;
     const schema = description.body;
     routes.push({
@@ -59,7 +58,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       path,
       description,
       handler: async (exchange) => {
-        const body = schema === undefined ? undefined : parseBody(schema, await (description.bodyOptional ? readOptionalJson(exchange) : exchange.readJson()));
+        const body = (schema === undefined ? undefined : parseBody(schema, await (description.bodyOptional ? readOptionalJson(exchange) : exchange.readJson()))) as z.output<Schema>;
         const answer = await handler(exchange, body);
         if (status === 204) {
           exchange.response.writeHead(204).end();
@@ -78,7 +77,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     'POST',
     '/admin/keys',
     { tag: 'keys', summary: 'Create a key; `value` in the answer is its secret, shown once', status: 201, answer: 'VirtualKey', body: keyCreateSchema },
-    async (_exchange, body: z.output<typeof keyCreateSchema>) => {
+    async (_exchange, body) => {
       const id = body.id ?? `key_${randomBytes(8).toString('hex')}`;
       if (registry.keys.has(id)) throw new GatewayError('conflict', `A virtual key \`${id}\` already exists.`);
       const { record, secret } = await service.createKey({ ...body, id, created_at: stamp(), source: 'api' });
@@ -94,7 +93,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     return keyView(record);
   });
   route('DELETE', '/admin/keys/:id', { tag: 'keys', summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity('virtual_key', exchange.params.id!));
-  route('POST', '/admin/keys/:id/rotate', { tag: 'keys', summary: 'New secret; the old one keeps working for grace_seconds (default 3600)', answer: 'VirtualKey', body: rotateSchema, bodyOptional: true }, async (exchange, { grace_seconds: grace }: z.output<typeof rotateSchema>) => {
+  route('POST', '/admin/keys/:id/rotate', { tag: 'keys', summary: 'New secret; the old one keeps working for grace_seconds (default 3600)', answer: 'VirtualKey', body: rotateSchema, bodyOptional: true }, async (exchange, { grace_seconds: grace }) => {
     const { record, secret } = await service.rotateKey(exchange.params.id!, grace);
     return { ...keyView(record), value: secret };
   });
@@ -118,7 +117,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       'POST',
       plural,
       { tag, summary: `Create a ${kind}`, status: 201, answer: component, body: schema },
-      async (_exchange, body: z.output<typeof schema>) => {
+      async (_exchange, body) => {
         if ((kind === 'team' ? registry.teams : registry.customers).has(body.id)) throw new GatewayError('conflict', `A ${kind} \`${body.id}\` already exists.`);
         const record = { ...body, created_at: stamp(), source: 'api' as const };
         await put(record, 'create');
@@ -156,7 +155,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       service.audit('spend.reset', scopeOf(entity.id), {});
       return { id: entity.id, reset: true };
     });
-    route('POST', `${path}/:id/top-up`, { tag, summary: 'Add USD to a budget for its current window', body: topUpSchema }, async (exchange, body: z.output<typeof topUpSchema>) => {
+    route('POST', `${path}/:id/top-up`, { tag, summary: 'Add USD to a budget for its current window', body: topUpSchema }, async (exchange, body) => {
       const entity = entityOf(exchange.params.id!);
       const budget = pickBudget(entity.budgets, body.period);
       const anchor = Date.parse(entity.created_at);
@@ -186,7 +185,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
   };
   route('GET', '/admin/providers', { tag: 'providers', summary: 'Every provider with its global budgets and limits (`source`: config or api)' }, async () => ({ data: Object.keys(configuredProviders()).map(providerView) }));
   route('GET', '/admin/providers/:name', { tag: 'providers', summary: 'One provider' }, async (exchange) => providerView(requireProvider(exchange.params.name!)));
-  route('PUT', '/admin/providers/:name/limits', { tag: 'providers', summary: "Replace the provider's global budgets and rate limits (overrides the config until deleted)", body: providerLimitsSchema }, async (exchange, body: z.output<typeof providerLimitsSchema>) => {
+  route('PUT', '/admin/providers/:name/limits', { tag: 'providers', summary: "Replace the provider's global budgets and rate limits (overrides the config until deleted)", body: providerLimitsSchema }, async (exchange, body) => {
     const name = requireProvider(exchange.params.name!);
     await service.setProviderLimits(name, { id: name, budgets: body.budgets, rate_limits: body.rate_limits, created_at: registry.providerLimits.get(name)?.created_at ?? stamp(), source: 'api' });
     return providerView(name);
@@ -208,7 +207,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     return { name, reset: true };
   });
 
-  route('POST', '/admin/providers/:name/top-up', { tag: 'providers', summary: "Add USD to one of the provider's global budgets for its current window", body: topUpSchema }, async (exchange, body: z.output<typeof topUpSchema>) => {
+  route('POST', '/admin/providers/:name/top-up', { tag: 'providers', summary: "Add USD to one of the provider's global budgets for its current window", body: topUpSchema }, async (exchange, body) => {
     const view = providerView(requireProvider(exchange.params.name!));
     const budget = pickBudget(view.budgets, body.period);
     // Provider windows are anchored at the epoch (a provider has no creation time).
