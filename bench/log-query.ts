@@ -20,7 +20,9 @@ import { parseArgs } from 'node:util';
 import { parseAggregateQuery, parseLogQuery } from '../src/observability/log/log-filter.js';
 import type { LogCursor, LogStore } from '../src/observability/log/log-store.js';
 import type { RequestRecord } from '../src/observability/log/request-record.js';
-import { SqlLogStore } from '../src/observability/log/sql-log-store.js';
+import { PostgresLogStore } from '../src/observability/log/postgres-log-store.js';
+import type { SqlLogStore } from '../src/observability/log/sql-log-store.js';
+import { SqliteLogStore } from '../src/observability/log/sqlite-log-store.js';
 import { SqliteReader } from '../src/observability/log/sqlite-reader.js';
 import { createLogger } from '../src/lib/logger.js';
 import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
@@ -307,7 +309,7 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
   const prefix = KEEP === undefined ? `bench${randomBytes(4).toString('hex')}_` : `bench_${KEEP}_`;
   const database = sqlDatabaseFor(storage)!;
   try {
-    const store = new SqlLogStore(database, prefix);
+    const store = backend === 'sqlite' ? new SqliteLogStore(database, prefix) : new PostgresLogStore(database, prefix);
     const kept = KEEP === undefined ? undefined : await keptEnd(database, prefix);
     if (KEEP !== undefined && kept === undefined) {
       // Kept data of another size (or an interrupted run): start over rather than add to it.
@@ -324,11 +326,11 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
     } else console.error(`${backend}: reusing ${RECORDS.toLocaleString('en-US')} kept records (table prefix ${prefix}); migrations took ${((performance.now() - migrateStarted) / 1000).toFixed(1)} s`);
     // Kept data from before the content index (migration 6): index it now, as the gateway's writer thread would.
     const indexing = performance.now();
-    await store.indexStoredText();
+    if (store instanceof SqliteLogStore) await store.indexStoredText();
     if (performance.now() - indexing > 1000) console.error(`${backend}: indexed the content of earlier records in ${((performance.now() - indexing) / 1000).toFixed(1)} s`);
     // Kept PostgreSQL data from before its tag table (migration 7): fill it now, as the gateway would in the background.
     const tagging = performance.now();
-    await store.indexStoredTags();
+    if (store instanceof PostgresLogStore) await store.indexStoredTags();
     if (performance.now() - tagging > 1000) console.error(`${backend}: added the tags of earlier records to the tag table in ${((performance.now() - tagging) / 1000).toFixed(1)} s`);
     // Fresh statistics and (PostgreSQL) a set visibility map, as autovacuum / `PRAGMA optimize` would
     // have left a live database; without the map PostgreSQL cannot answer from an index alone.
@@ -342,7 +344,7 @@ async function runBackend(backend: 'sqlite' | 'postgres'): Promise<void> {
     if (storage.kind === 'sqlite') {
       const reader = new SqliteReader(path, database, createLogger({ level: 'error' }));
       try {
-        await eventLoopCosts(store, new SqlLogStore(database, prefix, reader));
+        await eventLoopCosts(store, new SqliteLogStore(database, prefix, reader));
       } finally {
         await reader.close();
       }

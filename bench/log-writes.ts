@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RequestRecord } from '../src/observability/log/request-record.js';
-import { SqlLogStore } from '../src/observability/log/sql-log-store.js';
+import { SqliteLogStore } from '../src/observability/log/sqlite-log-store.js';
 import { WorkerLogStore } from '../src/observability/log/worker-log-store.js';
 import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -90,7 +90,7 @@ function nextRecord(): RequestRecord {
 const directory = await mkdtemp(join(tmpdir(), 'tollgate-bench-log-writes-'));
 const path = join(directory, 'log.db');
 const storage = await openStorage({ type: 'sqlite', path });
-const sql = new SqlLogStore(sqlDatabaseFor(storage)!);
+const sql = new SqliteLogStore(sqlDatabaseFor(storage)!);
 await sql.migrate();
 const store = new WorkerLogStore(sql, path, createLogger({ level: 'error' }));
 try {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import type { ProviderConfig } from '../config/provider-schema.js';
 import type { HttpExchange, HttpMethod, HttpRoute } from '../http/http-route.js';
 import { sendJson } from '../http/respond.js';
@@ -14,6 +15,27 @@ import type { EntityRegistry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
 import { entityUsage, keyUsage } from './usage-report.js';
 
+/** What the OpenAPI document (openapi.ts) says of a route; `body` is also what the route parses. */
+export interface AdminRouteDescription {
+  readonly tag: string;
+  readonly summary: string;
+  /** The success status (200 unless said). */
+  readonly status?: number;
+  /** A component schema of the answer (`VirtualKey`, `Usage`, …); a plain object when absent. */
+  readonly answer?: string;
+  /** The body, parsed with this schema before the handler runs (the handler gets the result). */
+  readonly body?: z.ZodType;
+  /** Whether the body may be left out (then parsed as `{}`). */
+  readonly bodyOptional?: boolean;
+  /** PATCH: the fields it takes, merged into the stored record and validated as a whole with this schema. */
+  readonly patch?: z.ZodType;
+}
+
+/** A governance admin route and its description: the document is made from the routes themselves. */
+export interface AdminRoute extends HttpRoute {
+  readonly description: AdminRouteDescription;
+}
+
 export interface AdminRouteDependencies {
   service: GovernanceService;
   registry: EntityRegistry;
@@ -24,40 +46,45 @@ export interface AdminRouteDependencies {
 }
 
 /** The governance admin API (to be wrapped with `adminRoutes(admin.token, …)`). */
-export function governanceAdminRoutes({ service, registry, spend, now, providers: configuredProviders }: AdminRouteDependencies): HttpRoute[] {
+export function governanceAdminRoutes({ service, registry, spend, now, providers: configuredProviders }: AdminRouteDependencies): AdminRoute[] {
   const stamp = () => new Date(now()).toISOString();
-  const routes: HttpRoute[] = [];
-  const route = (method: HttpMethod, path: string, handler: (exchange: HttpExchange) => Promise<unknown>, status = 200) =>
+  const routes: AdminRoute[] = [];
+  // The handler gets what the description's body schema parses to (undefined without one).
+  const route = <Schema extends z.ZodType = z.ZodUndefined>(method: HttpMethod, path: string, description: AdminRouteDescription & { body?: Schema }, handler: (exchange: HttpExchange, body: z.output<Schema>) => Promise<unknown>) => {
+    const status = description.status ?? 200;
+    const schema = description.body;
     routes.push({
       method,
       path,
+      description,
       handler: async (exchange) => {
-        const body = await handler(exchange);
+        const body = (schema === undefined ? undefined : parseBody(schema, await (description.bodyOptional ? readOptionalJson(exchange) : exchange.readJson()))) as z.output<Schema>;
+        const answer = await handler(exchange, body);
         if (status === 204) {
           exchange.response.writeHead(204).end();
           return;
         }
-        sendJson(exchange.response, status, body);
+        sendJson(exchange.response, status, answer);
       },
     });
+  };
   const afterSpendChange = () => service.flush().catch(() => {});
 
   // Virtual keys.
-  route('GET', '/admin/keys', async () => ({ data: [...registry.keys.values()].map((entry) => keyView(entry.record)) }));
-  route('GET', '/admin/keys/:id', async (exchange) => keyView(service.requireKey(exchange.params.id!)));
+  route('GET', '/admin/keys', { tag: 'keys', summary: 'List keys', answer: 'VirtualKeyList' }, async () => ({ data: [...registry.keys.values()].map((entry) => keyView(entry.record)) }));
+  route('GET', '/admin/keys/:id', { tag: 'keys', summary: 'Read one', answer: 'VirtualKey' }, async (exchange) => keyView(service.requireKey(exchange.params.id!)));
   route(
     'POST',
     '/admin/keys',
-    async (exchange) => {
-      const body = parseBody(keyCreateSchema, await exchange.readJson());
+    { tag: 'keys', summary: 'Create a key; `value` in the answer is its secret, shown once', status: 201, answer: 'VirtualKey', body: keyCreateSchema },
+    async (_exchange, body) => {
       const id = body.id ?? `key_${randomBytes(8).toString('hex')}`;
       if (registry.keys.has(id)) throw new GatewayError('conflict', `A virtual key \`${id}\` already exists.`);
       const { record, secret } = await service.createKey({ ...body, id, created_at: stamp(), source: 'api' });
       return { ...keyView(record), value: secret };
     },
-    201,
   );
-  route('PATCH', '/admin/keys/:id', async (exchange) => {
+  route('PATCH', '/admin/keys/:id', { tag: 'keys', summary: PATCH_SUMMARY, answer: 'VirtualKey', patch: keyBodySchema }, async (exchange) => {
     const existing = service.requireKey(exchange.params.id!);
     const patch = (await exchange.readJson()) as Record<string, unknown>;
     const merged = parseBody(keyBodySchema, { ...editable(existing, ['key_hash', 'previous_key_hash', 'previous_valid_until']), ...patch, id: existing.id });
@@ -65,13 +92,12 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     await service.putKey(record, 'update');
     return keyView(record);
   });
-  route('DELETE', '/admin/keys/:id', async (exchange) => service.deleteEntity('virtual_key', exchange.params.id!), 204);
-  route('POST', '/admin/keys/:id/rotate', async (exchange) => {
-    const { grace_seconds: grace } = parseBody(rotateSchema, await readOptionalJson(exchange));
+  route('DELETE', '/admin/keys/:id', { tag: 'keys', summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity('virtual_key', exchange.params.id!));
+  route('POST', '/admin/keys/:id/rotate', { tag: 'keys', summary: 'New secret; the old one keeps working for grace_seconds (default 3600)', answer: 'VirtualKey', body: rotateSchema, bodyOptional: true }, async (exchange, { grace_seconds: grace }) => {
     const { record, secret } = await service.rotateKey(exchange.params.id!, grace);
     return { ...keyView(record), value: secret };
   });
-  route('GET', '/admin/keys/:id/usage', async (exchange) => {
+  route('GET', '/admin/keys/:id/usage', { tag: 'keys', summary: USAGE_SUMMARY, answer: 'Usage' }, async (exchange) => {
     const entry = registry.keys.get(exchange.params.id!);
     if (entry === undefined) throw new GatewayError('not_found', `No virtual key \`${exchange.params.id}\`.`);
     return { key: { id: entry.record.id, name: entry.record.name ?? null }, ...(await keyUsage(entry, registry, spend, now())) };
@@ -83,21 +109,22 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     const schema = kind === 'team' ? teamSchema : customerSchema;
     const find = (id: string): TeamRecord | CustomerRecord => (kind === 'team' ? service.requireTeam(id) : service.requireCustomer(id));
     const put = (record: TeamRecord | CustomerRecord, action: 'create' | 'update') => (kind === 'team' ? service.putTeam(record as TeamRecord, action) : service.putCustomer(record, action));
-    route('GET', plural, async () => ({ data: [...(kind === 'team' ? registry.teams : registry.customers).values()] }));
-    route('GET', `${plural}/:id`, async (exchange) => find(exchange.params.id!));
+    const tag = `${kind}s`;
+    const component = kind === 'team' ? 'Team' : 'Customer';
+    route('GET', plural, { tag, summary: `List ${tag}`, answer: `${component}List` }, async () => ({ data: [...(kind === 'team' ? registry.teams : registry.customers).values()] }));
+    route('GET', `${plural}/:id`, { tag, summary: 'Read one', answer: component }, async (exchange) => find(exchange.params.id!));
     route(
       'POST',
       plural,
-      async (exchange) => {
-        const body = parseBody(schema, await exchange.readJson());
+      { tag, summary: `Create a ${kind}`, status: 201, answer: component, body: schema },
+      async (_exchange, body) => {
         if ((kind === 'team' ? registry.teams : registry.customers).has(body.id)) throw new GatewayError('conflict', `A ${kind} \`${body.id}\` already exists.`);
         const record = { ...body, created_at: stamp(), source: 'api' as const };
         await put(record, 'create');
         return record;
       },
-      201,
     );
-    route('PATCH', `${plural}/:id`, async (exchange) => {
+    route('PATCH', `${plural}/:id`, { tag, summary: PATCH_SUMMARY, answer: component, patch: schema }, async (exchange) => {
       const existing = find(exchange.params.id!);
       const patch = (await exchange.readJson()) as Record<string, unknown>;
       const merged = parseBody(schema, { ...editable(existing), ...patch, id: existing.id });
@@ -105,8 +132,8 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       await put(record, 'update');
       return record;
     });
-    route('DELETE', `${plural}/:id`, async (exchange) => service.deleteEntity(kind, exchange.params.id!), 204);
-    route('GET', `${plural}/:id/usage`, async (exchange) => {
+    route('DELETE', `${plural}/:id`, { tag, summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity(kind, exchange.params.id!));
+    route('GET', `${plural}/:id/usage`, { tag, summary: USAGE_SUMMARY, answer: 'Usage' }, async (exchange) => {
       const entity = find(exchange.params.id!);
       return { [kind]: { id: entity.id, name: entity.name ?? null }, ...(await entityUsage(kind, entity, spend, now())) };
     });
@@ -120,16 +147,16 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
   ] as const) {
     const scopeOf = (id: string) => (kind === 'virtual_key' ? `key:${id}` : `${kind}:${id}`);
     const entityOf = (id: string): KeyRecord | TeamRecord | CustomerRecord => (kind === 'virtual_key' ? service.requireKey(id) : kind === 'team' ? service.requireTeam(id) : service.requireCustomer(id));
-    route('POST', `${path}/:id/reset-spend`, async (exchange) => {
+    const tag = path.slice('/admin/'.length);
+    route('POST', `${path}/:id/reset-spend`, { tag, summary: 'Zero the spend and counters of the current windows' }, async (exchange) => {
       const entity = entityOf(exchange.params.id!);
       await spend.resetScope(scopeOf(entity.id));
       await afterSpendChange();
       service.audit('spend.reset', scopeOf(entity.id), {});
       return { id: entity.id, reset: true };
     });
-    route('POST', `${path}/:id/top-up`, async (exchange) => {
+    route('POST', `${path}/:id/top-up`, { tag, summary: 'Add USD to a budget for its current window', body: topUpSchema }, async (exchange, body) => {
       const entity = entityOf(exchange.params.id!);
-      const body = parseBody(topUpSchema, await exchange.readJson());
       const budget = pickBudget(entity.budgets, body.period);
       const anchor = Date.parse(entity.created_at);
       const window = windowOf(budget.period, now(), budget.rolling, anchor);
@@ -156,24 +183,23 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     if (configuredProviders()[name] === undefined) throw new GatewayError('not_found', `No provider \`${name}\` is configured.`);
     return name;
   };
-  route('GET', '/admin/providers', async () => ({ data: Object.keys(configuredProviders()).map(providerView) }));
-  route('GET', '/admin/providers/:name', async (exchange) => providerView(requireProvider(exchange.params.name!)));
-  route('PUT', '/admin/providers/:name/limits', async (exchange) => {
+  route('GET', '/admin/providers', { tag: 'providers', summary: 'Every provider with its global budgets and limits (`source`: config or api)' }, async () => ({ data: Object.keys(configuredProviders()).map(providerView) }));
+  route('GET', '/admin/providers/:name', { tag: 'providers', summary: 'One provider' }, async (exchange) => providerView(requireProvider(exchange.params.name!)));
+  route('PUT', '/admin/providers/:name/limits', { tag: 'providers', summary: "Replace the provider's global budgets and rate limits (overrides the config until deleted)", body: providerLimitsSchema }, async (exchange, body) => {
     const name = requireProvider(exchange.params.name!);
-    const body = parseBody(providerLimitsSchema, await exchange.readJson());
     await service.setProviderLimits(name, { id: name, budgets: body.budgets, rate_limits: body.rate_limits, created_at: registry.providerLimits.get(name)?.created_at ?? stamp(), source: 'api' });
     return providerView(name);
   });
-  route('DELETE', '/admin/providers/:name/limits', async (exchange) => {
+  route('DELETE', '/admin/providers/:name/limits', { tag: 'providers', summary: "Drop the override: back to the config's limits" }, async (exchange) => {
     const name = requireProvider(exchange.params.name!);
     await service.setProviderLimits(name, undefined);
     return providerView(name);
   });
-  route('GET', '/admin/providers/:name/usage', async (exchange) => {
+  route('GET', '/admin/providers/:name/usage', { tag: 'providers', summary: 'Spend and counters of the provider', answer: 'Usage' }, async (exchange) => {
     const view = providerView(requireProvider(exchange.params.name!));
     return { provider: { name: view.name }, ...(await entityUsage('provider', { id: view.name, budgets: view.budgets, rate_limits: view.rate_limits ?? undefined, created_at: new Date(0).toISOString() }, spend, now())) };
   });
-  route('POST', '/admin/providers/:name/reset-spend', async (exchange) => {
+  route('POST', '/admin/providers/:name/reset-spend', { tag: 'providers', summary: "Zero the provider's counters" }, async (exchange) => {
     const name = requireProvider(exchange.params.name!);
     await spend.resetScope(`provider:${name}`);
     await afterSpendChange();
@@ -181,9 +207,8 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     return { name, reset: true };
   });
 
-  route('POST', '/admin/providers/:name/top-up', async (exchange) => {
+  route('POST', '/admin/providers/:name/top-up', { tag: 'providers', summary: "Add USD to one of the provider's global budgets for its current window", body: topUpSchema }, async (exchange, body) => {
     const view = providerView(requireProvider(exchange.params.name!));
-    const body = parseBody(topUpSchema, await exchange.readJson());
     const budget = pickBudget(view.budgets, body.period);
     // Provider windows are anchored at the epoch (a provider has no creation time).
     const window = windowOf(budget.period, now(), budget.rolling, 0);
@@ -193,9 +218,15 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     return { name: view.name, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };
   });
 
-  routes.push({ method: 'GET', path: '/admin/openapi.json', handler: (exchange) => sendJson(exchange.response, 200, governanceOpenApi()) });
+  // Made once: the routes do not change while the gateway runs.
+  let document: Record<string, unknown> | undefined;
+  route('GET', '/admin/openapi.json', { tag: 'meta', summary: 'This document' }, async () => (document ??= governanceOpenApi(routes)));
   return routes;
 }
+
+const PATCH_SUMMARY = 'Change fields (merged, then validated as a whole); effective on the next request';
+const DELETE_SUMMARY = 'Delete (not for entities defined in the config file)';
+const USAGE_SUMMARY = 'Spend and remaining room per budget and rate limit';
 
 function pickBudget(budgets: readonly BudgetConfig[], period: string | undefined): BudgetConfig {
   if (budgets.length === 0) throw new GatewayError('invalid_request', 'This entity has no budget to top up.');

@@ -4,6 +4,7 @@ import { counterName } from './limit-lines.js';
 import { windowOf } from './periods.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
+import { femtoFromSummedUsd, usdNumber } from '../pricing/money.js';
 
 export type { BudgetUsage };
 
@@ -67,16 +68,20 @@ async function scopesUsage(scopes: readonly ScopeView[], store: SpendStore, now:
     for (const budget of view.budgets ?? []) {
       const window = windowOf(budget.period, now, budget.rolling, view.anchor);
       const state = await store.peek(counterName(view.scope, 'usd', budget.period, budget.rolling, window.start));
+      const [credit, spent, reserved] = [state.credit, state.used, state.reserved].map(femtoFromSummedUsd) as [bigint, bigint, bigint];
+      const remaining = femtoFromSummedUsd(budget.max_usd) + credit - spent - reserved;
       report.budgets.push({
         level: view.level,
         entity: view.entity,
         period: budget.period ?? 'lifetime',
         rolling: budget.rolling,
         max_usd: budget.max_usd,
-        credit_usd: state.credit,
-        spent_usd: state.used,
-        reserved_usd: state.reserved,
-        remaining_usd: Math.max(0, budget.max_usd + state.credit - state.used - state.reserved),
+        // The ledger adds doubles; its figures leave as exact amounts (see summedUsdNumber), and
+        // what remains is worked out on those, so spent + reserved + remaining = max + credit.
+        credit_usd: usdNumber(credit),
+        spent_usd: usdNumber(spent),
+        reserved_usd: usdNumber(reserved),
+        remaining_usd: usdNumber(remaining > 0n ? remaining : 0n),
         resets_at: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null,
       });
     }

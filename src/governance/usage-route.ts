@@ -5,6 +5,9 @@ import type { EntityRegistry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
 import { keyUsage } from './usage-report.js';
 
+/** Where a key reads its own usage (the OpenAI prefix's too). */
+export const USAGE_PATHS = ['/v1/usage', '/openai/v1/usage'] as const;
+
 /** `GET /v1/usage`: the calling key's own spend and remaining budget, authenticated by the key itself. */
 export function usageRoutes(hooks: GovernanceHooks, registry: EntityRegistry, spend: SpendStore, now: () => number): HttpRoute[] {
   const handler: HttpRoute['handler'] = async (exchange) => {
@@ -17,5 +20,5 @@ export function usageRoutes(hooks: GovernanceHooks, registry: EntityRegistry, sp
       ...report,
     });
   };
-  return ['/v1/usage', '/openai/v1/usage'].map((path) => ({ method: 'GET', path, handler }));
+  return USAGE_PATHS.map((path) => ({ method: 'GET', path, handler }));
 }

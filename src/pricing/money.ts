@@ -115,3 +115,40 @@ export function nanoFromFemto(amount: FemtoUsd): bigint {
 export function tokenCount(tokens: number): bigint {
   return Number.isFinite(tokens) && tokens > 0 ? BigInt(Math.round(tokens)) : 0n;
 }
+
+/**
+ * Significant digits a double holds for sure (DBL_DIG): any decimal of 15 significant digits
+ * survives a trip through a double and back.
+ */
+const DOUBLE_DIGITS = 15;
+
+/**
+ * A USD amount that was added up as doubles (the spend ledger's counters, a sum over request log
+ * rows) back as exact femto-USD: rounded half away from zero to the 15 significant digits a double
+ * holds, then to whole femto-USD. The sum's float noise lies beyond those digits: 17 costs of
+ * $0.001 add up to 0.017000000000000008 as doubles, which is $0.017 here.
+ * @example femtoFromSummedUsd(0.017000000000000008) === 17_000_000_000_000n
+ */
+export function femtoFromSummedUsd(usd: number): FemtoUsd {
+  if (!Number.isFinite(usd) || usd === 0) return 0n;
+  // `d.ddddddddddddddde±x`: the digits as an integer, and the power of ten of its last digit.
+  const [mantissa, exponent] = Math.abs(usd).toExponential(DOUBLE_DIGITS - 1).split('e') as [string, string];
+  const digits = BigInt(mantissa.replace('.', ''));
+  const shift = Number(exponent) - (DOUBLE_DIGITS - 1) + FEMTO_DIGITS;
+  let femto: bigint;
+  if (shift >= 0) femto = digits * 10n ** BigInt(shift);
+  else {
+    const divisor = 10n ** BigInt(-shift);
+    femto = (digits + divisor / 2n) / divisor;
+  }
+  return usd < 0 ? -femto : femto;
+}
+
+/**
+ * How a summed USD amount leaves the gateway as JSON: femtoFromSummedUsd, then the nearest double
+ * (usdNumber). A number, so clients' field types stay as they were, without the float noise.
+ * @example summedUsdNumber(0.017000000000000008) === 0.017
+ */
+export function summedUsdNumber(usd: number): number {
+  return usdNumber(femtoFromSummedUsd(usd));
+}

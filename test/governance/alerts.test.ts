@@ -63,7 +63,8 @@ test('budget thresholds fire one signed webhook each, retried until delivered, a
       const payload = JSON.parse(delivery.body) as { type: string; level: string; budget_usd: number; spent_usd: number; threshold: number };
       assert.equal(payload.type, 'budget.threshold');
       assert.equal(payload.level, 'key');
-      assert.ok(payload.spent_usd >= payload.threshold * payload.budget_usd);
+      // In decimal: the payload's amounts are exact, and 0.8 × 0.1 is 0.08000000000000002 as doubles.
+      assert.ok(payload.spent_usd >= Number((payload.threshold * payload.budget_usd).toPrecision(15)), `${payload.spent_usd} spent of ${payload.budget_usd} at ${payload.threshold}`);
     }
     assert.equal(audit.filter((event) => event.action === 'budget.alert').length, 2);
     assert.doesNotMatch(received.map((delivery) => delivery.body).join(''), /vk-test-watched|test-webhook-secret/);

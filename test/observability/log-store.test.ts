@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { LogWriter } from '../../src/observability/log/log-writer.js';
 import { MemoryLogStore } from '../../src/observability/log/memory-log-store.js';
-import { SqlLogStore } from '../../src/observability/log/sql-log-store.js';
+import { PostgresLogStore } from '../../src/observability/log/postgres-log-store.js';
+import { SqliteLogStore } from '../../src/observability/log/sqlite-log-store.js';
 import { elideRepeats, restoreRepeats } from '../../src/observability/log/record-values.js';
 import { RECORD_COLUMNS, type RequestRecord } from '../../src/observability/log/request-record.js';
 import { RETENTION_RECORDS_PER_STEP } from '../../src/observability/log/sqlite-retention.js';
@@ -32,7 +33,7 @@ logStoreSuite('memory', async () => ({ store: new MemoryLogStore(), cleanup: asy
 
 logStoreSuite('sqlite', async () => {
   const db = new Database(':memory:');
-  return { store: new SqlLogStore(sqliteDatabase(db)), cleanup: async () => void db.close() };
+  return { store: new SqliteLogStore(sqliteDatabase(db)), cleanup: async () => void db.close() };
 });
 
 /** An SQLite file whose inserts run on the writer thread (as the gateway opens it), reads on this connection. */
@@ -43,7 +44,7 @@ async function sqliteFile(workerPath?: (directory: string) => string) {
   const lines: string[] = [];
   const logger = createLogger({ level: 'error', write: (text) => void lines.push(text) });
   // As the gateway opens it: reads on a reader thread, inserts on the writer thread.
-  const sql = new SqlLogStore(sqliteDatabase(db), 'tollgate_', new SqliteReader(join(directory, 'log.db'), sqliteDatabase(db), logger));
+  const sql = new SqliteLogStore(sqliteDatabase(db), 'tollgate_', new SqliteReader(join(directory, 'log.db'), sqliteDatabase(db), logger));
   await sql.migrate();
   const store = new WorkerLogStore(sql, workerPath?.(directory) ?? join(directory, 'log.db'), logger);
   const cleanup = async () => {
@@ -60,7 +61,7 @@ async function sqliteConnectionWithFile() {
   const path = join(directory, 'log.db');
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  const store = new SqlLogStore(sqliteDatabase(db));
+  const store = new SqliteLogStore(sqliteDatabase(db));
   await store.migrate();
   return {
     store,
@@ -96,7 +97,7 @@ logStoreSuite('postgres', async () => {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 });
   const prefix = uniquePrefix();
   return {
-    store: new SqlLogStore(postgresDatabase(pool), prefix),
+    store: new PostgresLogStore(postgresDatabase(pool), prefix),
     cleanup: async () => {
       await dropTables(pool, prefix);
       await pool.end();
@@ -118,7 +119,7 @@ async function withPostgres(work: (pool: pg.Pool, prefix: string) => Promise<voi
 
 test('PostgreSQL stores a batch whose texts hold U+0000 or a lone surrogate (which it cannot take) as U+FFFD, keeps a literal backslash-u0000 as it was, and rounds odd token counts into range', () =>
   withPostgres(async (pool, prefix) => {
-    const store = new SqlLogStore(postgresDatabase(pool), prefix);
+    const store = new PostgresLogStore(postgresDatabase(pool), prefix);
     await store.migrate();
     const hostile = record({ request_id: 'nul-1', requested_model: 'gpt\u0000x', error_message: 'upstream said \u0000 \ud800', request_content: 'a\u0000b \\u0000 c\\\u0000d', response_content: 'a lone \udc00 half, a whole \ud83d\ude00' });
     const plain = record({ request_id: 'nul-2', timestamp: '2025-04-01T00:00:00.123Z' });
@@ -139,7 +140,7 @@ test('PostgreSQL stores a batch whose texts hold U+0000 or a lone surrogate (whi
 
 test('PostgreSQL: records stored before the tag table (migration 7) are found by their tags before and after it catches up, from the table once it has, and retention empties it', () =>
   withPostgres(async (pool, prefix) => {
-    const first = new SqlLogStore(postgresDatabase(pool), prefix);
+    const first = new PostgresLogStore(postgresDatabase(pool), prefix);
     await first.migrate();
     const at = (minutes: number) => new Date(Date.parse('2025-04-01T00:00:00.000Z') + minutes * 60_000).toISOString();
     await first.insert([
@@ -153,7 +154,7 @@ test('PostgreSQL: records stored before the tag table (migration 7) are found by
     await pool.query(`delete from ${prefix}request_log_tags`);
     await pool.query(`insert into ${prefix}request_log_tags_backfill (below) select max(id) + 1 from ${prefix}request_logs`);
 
-    const restarted = new SqlLogStore(postgresDatabase(pool), prefix);
+    const restarted = new PostgresLogStore(postgresDatabase(pool), prefix);
     const prod = async () => {
       const page = await restarted.query({ filter: { metadata: [{ key: 'env', value: 'prod' }] }, sort: 'timestamp', order: 'desc', limit: 10, offset: 0 });
       return { ids: page.logs.map((log) => log.request_id), total: page.total };
@@ -175,7 +176,7 @@ test('PostgreSQL: records stored before the tag table (migration 7) are found by
 
 test('PostgreSQL: closing the store stops the tag backfill after the step under way, and a later start resumes from its watermark', () =>
   withPostgres(async (pool, prefix) => {
-    const first = new SqlLogStore(postgresDatabase(pool), prefix);
+    const first = new PostgresLogStore(postgresDatabase(pool), prefix);
     await first.migrate();
     // A watermark far above any record: hundreds of steps of 2,000 ids each before it is done.
     await pool.query(`insert into ${prefix}request_log_tags_backfill (below) values (1000000)`);
@@ -186,12 +187,12 @@ test('PostgreSQL: closing the store stops the tag backfill after the step under 
     assert.ok(left > 1 && left <= 1000000, `stopped part-way (watermark ${left})`);
     assert.deepEqual(errors, []);
 
-    const second = new SqlLogStore(postgresDatabase(pool), prefix);
+    const second = new PostgresLogStore(postgresDatabase(pool), prefix);
     await second.indexStoredTags();
     assert.equal((await pool.query(`select count(*) as n from ${prefix}request_log_tags_backfill`)).rows[0].n, '0');
   }));
 
-/** More records than one SQLite insert statement takes (sqliteBatch.chunk), and a remainder. */
+/** More records than one SQLite insert statement takes (batchStatements.chunk), and a remainder. */
 function largeBatch(size: number): RequestRecord[] {
   return Array.from({ length: size }, (_, index) =>
     record({ request_id: `batch-${String(index).padStart(3, '0')}`, timestamp: new Date(Date.parse('2025-04-01T00:00:00.000Z') + index * 1000).toISOString(), stream: index % 2 === 1, latency_ms: index + 0.5, metadata: { n: String(index) } }),
@@ -201,7 +202,7 @@ function largeBatch(size: number): RequestRecord[] {
 /** An in-memory SQLite database, migrated, on one connection. */
 async function sqliteConnection() {
   const db = new Database(':memory:');
-  const store = new SqlLogStore(sqliteDatabase(db));
+  const store = new SqliteLogStore(sqliteDatabase(db));
   await store.migrate();
   return { store, db, cleanup: async () => void db.close() };
 }
@@ -213,7 +214,7 @@ for (const [name, open] of [
   test(`${name}: a batch larger than one insert statement is stored whole, in order, each field and tag intact`, async () => {
     const { store, cleanup } = await open();
     try {
-      const size = new SqlLogStore(sqliteDatabase(new Database(':memory:'))).sqliteBatch.chunk * 2 + 7;
+      const size = new SqliteLogStore(sqliteDatabase(new Database(':memory:'))).batchStatements.chunk * 2 + 7;
       const batch = largeBatch(size);
       await store.insert(batch);
       const page = await store.query({ filter: {}, sort: 'timestamp', order: 'asc', limit: 500, offset: 0 });
@@ -261,7 +262,7 @@ test('the reader thread starts with the first read, stops when idle, and starts 
   const { db, path, cleanup } = await sqliteConnectionWithFile();
   const reader = new SqliteReader(path, sqliteDatabase(db), createLogger({ level: 'silent' }), 50);
   try {
-    const store = new SqlLogStore(sqliteDatabase(db), 'tollgate_', reader);
+    const store = new SqliteLogStore(sqliteDatabase(db), 'tollgate_', reader);
     await store.insert(FIXTURE);
     assert.equal(reader.running, false);
     assert.equal((await store.query({ filter: {}, sort: 'timestamp', order: 'asc', limit: 10, offset: 0 })).total, 5);
@@ -280,7 +281,7 @@ test('SQLite retention finds old records and tag rows through indexes, never by 
   const { store, db, cleanup } = await sqliteConnection();
   try {
     const plan = (sql: string, ...params: unknown[]) => planOf(db, sql, ...params);
-    const retention = store.sqliteRetention;
+    const retention = store.retentionStatements;
     assert.match(plan(retention.records, 'request', 0, 10), /SEARCH tollgate_request_logs USING COVERING INDEX tollgate_request_logs_ts \(kind=\? AND ts<\?\)/);
     assert.doesNotMatch(plan(retention.records, 'request', 0, 10), /SCAN tollgate_request_logs\b/);
     assert.match(plan(retention.nextTag, ''), /SEARCH tollgate_request_log_tags USING PRIMARY KEY \(tag>\?\)/);
@@ -386,7 +387,7 @@ test('SQLite: a batch fills the tag table from its own new records, not by readi
   const { store, db, cleanup } = await sqliteConnection();
   try {
     await store.insert(FIXTURE);
-    const plan = planOf(db, store.sqliteBatch.tags, 0);
+    const plan = planOf(db, store.batchStatements.tags, 0);
     // Through a kind-led index the statement would visit every request record ever logged, per batch.
     assert.match(plan, /^SEARCH logs USING INTEGER PRIMARY KEY \(rowid>\?\)/m);
     const tagged = db.prepare('select tag, log_id from tollgate_request_log_tags order by log_id, tag').all() as { tag: string; log_id: number }[];
@@ -459,8 +460,8 @@ test('elideRepeats and restoreRepeats round-trip a batch through the copy betwee
   assert.deepEqual(holes, ['a', 1, 'a', null]);
 });
 
-test('SqlLogStore.values lists a record in RECORD_COLUMNS order, the stored columns', () => {
-  const store = new SqlLogStore(sqliteDatabase(new Database(':memory:')));
+test('SqliteLogStore.values lists a record in RECORD_COLUMNS order, the stored columns', () => {
+  const store = new SqliteLogStore(sqliteDatabase(new Database(':memory:')));
   // Every column gets a value of its own, so a swapped pair would show.
   const distinct = Object.fromEntries(RECORD_COLUMNS.map((column, index) => [column, `value-${index}`])) as unknown as RequestRecord;
   distinct.timestamp = '2026-11-30T05:00:00.000Z';

@@ -55,3 +55,19 @@ test('formatUsd and usdNumber give the same answers below and above the safe-int
     assert.equal(usdNumber(amount), Number(text), String(amount));
   }
 });
+
+test('amounts added up as doubles come back exact to the digits a double holds, then to whole femto-USD', async () => {
+  const { femtoFromSummedUsd, summedUsdNumber } = await import('../../src/pricing/money.js');
+  assert.equal(femtoFromSummedUsd(0.017000000000000008), 17_000_000_000_000n);
+  assert.equal(femtoFromSummedUsd(0.016999999999999998), 17_000_000_000_000n);
+  assert.equal(summedUsdNumber(0.1 + 0.2), 0.3);
+  assert.equal(summedUsdNumber(-(0.1 + 0.2)), -0.3);
+  // A cost of a few femto-USD keeps them; less than half of one is none.
+  assert.equal(femtoFromSummedUsd(7.5e-14), 75n);
+  assert.equal(femtoFromSummedUsd(4e-16), 0n);
+  assert.equal(femtoFromSummedUsd(6e-16), 1n);
+  // Large amounts keep their 15 significant digits.
+  assert.equal(femtoFromSummedUsd(812.4), 812_400_000_000_000_000n);
+  assert.equal(summedUsdNumber(123456.78901234567), 123456.789012346);
+  assert.equal(femtoFromSummedUsd(Number.NaN), 0n);
+});

@@ -77,34 +77,3 @@ function excerpt(text: string): string | undefined {
   const trimmed = text.trim();
   return trimmed === '' ? undefined : trimmed.slice(0, 500);
 }
-
-/** The Bedrock exception name for an HTTP status, for callers that speak Converse. */
-export function bedrockExceptionName(status: number): string {
-  switch (status) {
-    case 400:
-      return 'ValidationException';
-    case 401:
-    case 403:
-      return 'AccessDeniedException';
-    case 404:
-      return 'ResourceNotFoundException';
-    case 408:
-      return 'ModelTimeoutException';
-    case 424:
-      return 'ModelErrorException';
-    case 429:
-      return 'ThrottlingException';
-    case 503:
-      return 'ServiceUnavailableException';
-    default:
-      return status >= 500 ? 'InternalServerException' : 'ValidationException';
-  }
-}
-
-/**
- * A GatewayError → Bedrock's JSON error body. AWS names the exception in the `x-amzn-ErrorType`
- * header, which a body cannot carry, so the name (and our stable code) ride along in the body.
- */
-export function encodeBedrockError(error: GatewayError): { message: string; __type: string; code: string } {
-  return { message: error.message, __type: bedrockExceptionName(error.status), code: error.code };
-}

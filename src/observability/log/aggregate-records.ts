@@ -1,4 +1,5 @@
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type GroupDimension, type RecordDimension } from './log-filter.js';
+import { summedUsdNumber } from '../../pricing/money.js';
 import type { RequestRecord } from './request-record.js';
 
 /** Aggregates records in memory, ordered by bucket then group values (as the SQL stores order theirs). */
@@ -22,7 +23,11 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     row.cost_usd += record.cost_usd ?? 0;
   }
   const result = [...rows.values()];
-  for (const row of result) row.error_rate = row.requests === 0 ? 0 : row.errors / row.requests;
+  for (const row of result) {
+    row.error_rate = row.requests === 0 ? 0 : row.errors / row.requests;
+    // A sum of doubles: its noise stays out of the answer (see summedUsdNumber).
+    row.cost_usd = summedUsdNumber(row.cost_usd);
+  }
   return result.sort(compareRows);
 }
 

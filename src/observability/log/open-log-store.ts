@@ -2,7 +2,8 @@ import type { Storage } from '../../storage/storage.js';
 import { sqlDatabaseFor } from '../storage/sql-database-for.js';
 import type { LogStore } from './log-store.js';
 import { MemoryLogStore } from './memory-log-store.js';
-import { SqlLogStore } from './sql-log-store.js';
+import { PostgresLogStore } from './postgres-log-store.js';
+import { SqliteLogStore } from './sqlite-log-store.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { WorkerLogStore } from './worker-log-store.js';
 import type { Logger } from '../../lib/logger.js';
@@ -16,11 +17,16 @@ export async function openLogStore(storage: Storage, logger: Logger, prefix = 't
   const database = sqlDatabaseFor(storage);
   if (database === undefined) return new MemoryLogStore();
   const onFile = storage.kind === 'sqlite' && storage.path !== ':memory:' && storage.path !== '';
-  const store = new SqlLogStore(database, prefix, onFile ? new SqliteReader(storage.path, database, logger) : database);
+  if (database.dialect === 'sqlite') {
+    const store = new SqliteLogStore(database, prefix, onFile ? new SqliteReader(storage.path, database, logger) : database);
+    await store.migrate();
+    if (onFile) return new WorkerLogStore(store, storage.path, logger);
+    // In memory, nothing was stored before the content index: this returns at once.
+    await store.indexStoredText();
+    return store;
+  }
+  const store = new PostgresLogStore(database, prefix);
   await store.migrate();
-  if (onFile) return new WorkerLogStore(store, storage.path, logger);
-  // In memory, nothing was stored before the content index: this returns at once.
-  await store.indexStoredText();
   // PostgreSQL: records stored before the tag table get their tags in the background (a million
   // took 14 s here); tag filters use the GIN index until then.
   store.startTagBackfill((error) => logger.error('request log tag table: indexing earlier records failed; tag filters use the metadata index until a restart retries', { error }));

@@ -136,7 +136,7 @@ export function tagRows(prefix: string): string {
 /**
  * Version 4, SQLite only: metadata filters read every row through json_extract (2.5 s to count one
  * tag pair at a million records). Request records' tags also go to a WITHOUT ROWID table keyed by
- * tag and time, filled by SqlLogStore.insert in the same transaction, one statement per batch (an
+ * tag and time, filled by SqliteLogStore.insert in the same transaction, one statement per batch (an
  * FTS5 index kept by triggers made inserts several times dearer). A tag filter intersects these
  * lists. PostgreSQL answers the same filters from its GIN index.
  */
@@ -197,7 +197,7 @@ const SQLITE_TEXT = [
  * time range took 491 ms, because the GIN index (`jsonb_path_ops`) keeps hashes and the count
  * visited every matching row. Request records' tags also go to a table keyed by (tag, ts, id), as
  * on SQLite (version 4), filled by the batch insert's own statement (postgres-batch.ts); filters on
- * tags alone join its index-only ranges (SqlLogStore.taggedIds). Records stored before are indexed afterwards, in steps
+ * tags alone join its index-only ranges (PostgresLogStore.taggedIds). Records stored before are indexed afterwards, in steps
  * (backfill-in-steps.ts), from the id in `request_log_tags_backfill` down; until then tag filters
  * keep using the GIN index.
  */

@@ -5,7 +5,7 @@ import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { hasContent, restoreRepeats } from './record-values.js';
-import type { SqliteBatchStatements } from './sql-log-store.js';
+import type { SqliteBatchStatements } from './sqlite-log-store.js';
 
 /** How much lower than the gateway's threads the writer runs (nice value). */
 const WRITER_NICE = 10;

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SqlDatabase } from '../storage/sql-database.js';
 
-/** The statements of a retention sweep on SQLite (SqlLogStore.sqliteRetention). */
+/** The statements of a retention sweep on SQLite (SqliteLogStore.retentionStatements). */
 export interface SqliteRetentionStatements {
   /** Deletes up to `limit` records of one kind older than a cut-off: `[kind, epochMs, limit]`, through the (kind, ts) index. */
   readonly records: string;

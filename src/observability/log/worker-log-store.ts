@@ -6,7 +6,7 @@ import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-fi
 import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 import type { BackfillFailed, DeleteRequest, InsertBatch, InsertDone, InsertWorkerData } from './sqlite-insert-worker.js';
-import type { SqlLogStore } from './sql-log-store.js';
+import type { SqliteLogStore } from './sqlite-log-store.js';
 
 interface Pending {
   /** What the gateway's own connection does instead, should the thread fail first. */
@@ -18,7 +18,7 @@ interface Pending {
 
 /**
  * The SQLite request log with its writes (inserts, retention sweeps, the content index's catch-up)
- * on a writer thread (sqlite-insert-worker.ts), its reads wherever the SqlLogStore reads (the
+ * on a writer thread (sqlite-insert-worker.ts), its reads wherever the SqliteLogStore reads (the
  * reader thread, see SqliteReader) and its migrations on the gateway's own connection. Should the
  * writer thread fail, writes go back to the gateway's connection: records are never lost to a dead
  * thread.
@@ -32,11 +32,11 @@ export class WorkerLogStore implements LogStore {
   private readonly values: (SqlValue | undefined)[] = [];
 
   constructor(
-    private readonly store: SqlLogStore,
+    private readonly store: SqliteLogStore,
     path: string,
     private readonly logger: Logger,
   ) {
-    const data: InsertWorkerData = { path, statements: store.sqliteBatch, retention: store.sqliteRetention, textBackfill: store.sqliteTextBackfill };
+    const data: InsertWorkerData = { path, statements: store.batchStatements, retention: store.retentionStatements, textBackfill: store.textBackfillStatements };
     this.columns = data.statements.columns;
     // The thread holds one batch at a time (at most `batch_size` records and MAX_BATCH_CONTENT
     // characters of bodies, see LogWriter): a small young generation keeps its memory flat under

@@ -1,21 +1,4 @@
-import type { Metric, Registry } from 'prom-client';
-
-/** One rendered sample, as prom-client's registry reads it. */
-interface Sample {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName?: string;
-  sharedLabels?: Record<string, string>;
-}
-
-/** What the registry reads from a metric at scrape time. */
-interface Rendered {
-  name: string;
-  help: string;
-  type: 'counter' | 'histogram';
-  aggregator: 'sum';
-  values: Sample[];
-}
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 const SEPARATOR = '\u0000';
 
@@ -28,116 +11,64 @@ function seriesKey(a: string, b: string | undefined, c: string | undefined, d: s
   return a + SEPARATOR + b + SEPARATOR + c + SEPARATOR + d + SEPARATOR + e;
 }
 
-function labelsOf(names: readonly string[], a: string, b: string | undefined, c: string | undefined, d: string | undefined, e: string | undefined): Record<string, string> {
-  const values = [a, b, c, d, e];
-  const labels: Record<string, string> = {};
-  for (let index = 0; index < names.length; index++) labels[names[index]!] = values[index] ?? '';
-  return labels;
-}
-
 /**
- * Counters and histograms written on every request. prom-client's own metrics validate and hash
- * the label object on each call; these find their series with one Map lookup by the joined label
- * values and hand prom-client's registry the same series shape at scrape time (they implement the
- * part of its metric interface the registry reads), so `/metrics` renders them exactly as before.
- * Up to five labels, passed positionally in `labelNames` order; a metric without labels passes ''.
+ * A prom-client metric written on every request, its labelled children (`metric.labels(…)`)
+ * made once per label set and kept by the joined label values: a request finds its series with one
+ * Map lookup instead of building a label object. Label values are passed positionally, up to five,
+ * in `labelNames` order; a metric without labels passes ''. How many label sets there can be is
+ * bounded by the label guards (label-guard.ts), so the map is too.
  */
-abstract class HotMetric<Series> {
-  readonly aggregator = 'sum' as const;
-  protected readonly series = new Map<string, Series>();
+abstract class LabelledChildren<Child> {
+  private readonly children = new Map<string, Child>();
 
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    protected readonly labelNames: readonly string[],
-    registry: Registry,
-  ) {
-    registry.registerMetric(this as unknown as Metric);
-  }
+  constructor(private readonly labelCount: number) {}
 
-  protected find(a: string, b: string | undefined, c: string | undefined, d: string | undefined, e: string | undefined): Series {
+  protected child(a: string, b: string | undefined, c: string | undefined, d: string | undefined, e: string | undefined): Child {
     const key = seriesKey(a, b, c, d, e);
-    let found = this.series.get(key);
+    let found = this.children.get(key);
     if (found === undefined) {
-      found = this.create(this.labelNames.length === 0 ? {} : labelsOf(this.labelNames, a, b, c, d, e));
-      this.series.set(key, found);
+      found = this.create([a, b, c, d, e].slice(0, this.labelCount) as string[]);
+      this.children.set(key, found);
     }
     return found;
   }
 
-  protected abstract create(labels: Record<string, string>): Series;
+  protected abstract create(values: string[]): Child;
 }
 
-interface CounterSeries {
-  readonly labels: Record<string, string>;
-  value: number;
-}
+export class HotCounter extends LabelledChildren<Counter.Internal> {
+  private readonly counter: Counter<string>;
 
-export class HotCounter extends HotMetric<CounterSeries> {
-  readonly type = 'counter' as const;
+  constructor(name: string, help: string, labelNames: readonly string[], registry: Registry) {
+    super(labelNames.length);
+    this.counter = new Counter({ name, help, labelNames, registers: [registry] });
+  }
 
   inc(amount: number, a: string, b?: string, c?: string, d?: string, e?: string): void {
-    this.find(a, b, c, d, e).value += amount;
+    this.child(a, b, c, d, e).inc(amount);
   }
 
-  get(): Rendered {
-    const values: Sample[] = [];
-    for (const series of this.series.values()) values.push({ labels: series.labels, value: series.value });
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  protected create(labels: Record<string, string>): CounterSeries {
-    return { labels, value: 0 };
+  protected create(values: string[]): Counter.Internal {
+    return this.counter.labels(...values);
   }
 }
 
-interface HistogramSeries {
-  readonly labels: Record<string, string>;
-  /** Observations per bucket (not cumulative); the last slot is above every bound. */
-  readonly counts: number[];
-  sum: number;
-  count: number;
-}
+export class HotHistogram extends LabelledChildren<Histogram.Internal<string>> {
+  private readonly histogram: Histogram<string>;
 
-export class HotHistogram extends HotMetric<HistogramSeries> {
-  readonly type = 'histogram' as const;
-
-  constructor(name: string, help: string, labelNames: readonly string[], private readonly bounds: readonly number[], registry: Registry) {
-    super(name, help, labelNames, registry);
+  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[], registry: Registry) {
+    super(labelNames.length);
+    this.histogram = new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [registry] });
+    // Without labels prom-client starts the one series at zero; these metrics have always shown a
+    // series only once it was observed (tollgate_gateway_overhead_seconds before the first request).
+    this.histogram.reset();
   }
 
   observe(value: number, a: string, b?: string, c?: string, d?: string, e?: string): void {
-    const series = this.find(a, b, c, d, e);
-    const bounds = this.bounds;
-    let bucket = 0;
-    while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
-    series.counts[bucket]!++;
-    series.sum += value;
-    series.count++;
+    this.child(a, b, c, d, e).observe(value);
   }
 
-  get(): Rendered {
-    const values: Sample[] = [];
-    const bucketName = `${this.name}_bucket`;
-    for (const series of this.series.values()) {
-      let cumulative = 0;
-      for (let index = 0; index < this.bounds.length; index++) {
-        cumulative += series.counts[index]!;
-        values.push(shared({ le: this.bounds[index]! }, cumulative, bucketName, series.labels));
-      }
-      values.push(shared({ le: '+Inf' }, series.count, bucketName, series.labels));
-      values.push(shared({}, series.sum, `${this.name}_sum`, series.labels));
-      values.push(shared({}, series.count, `${this.name}_count`, series.labels));
-    }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  protected create(values: string[]): Histogram.Internal<string> {
+    return this.histogram.labels(...values);
   }
-
-  protected create(labels: Record<string, string>): HistogramSeries {
-    return { labels, counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
-  }
-}
-
-/** A value whose series labels follow its own (`le` first), as prom-client's histograms render them. */
-function shared(labels: Record<string, string | number>, value: number, metricName: string, sharedLabels: Record<string, string>): Sample {
-  return { labels, value, metricName, sharedLabels };
 }
