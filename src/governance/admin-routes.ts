@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { ProviderConfig } from '../config/provider-schema.js';
+import type { RouteDescription } from '../http/route-description.js';
 import type { HttpExchange, HttpMethod, HttpRoute } from '../http/http-route.js';
 import { sendJson } from '../http/respond.js';
 import { GatewayError } from '../spec/index.js';
@@ -9,31 +10,14 @@ import type { BudgetConfig } from '../config/governance-schema.js';
 import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import type { GovernanceService } from './governance-service.js';
 import { counterName } from './limit-lines.js';
-import { governanceOpenApi } from './openapi.js';
 import { windowOf } from './periods.js';
 import type { EntityRegistry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
 import { entityUsage, keyUsage } from './usage-report.js';
 
-/** What the OpenAPI document (openapi.ts) says of a route; `body` is also what the route parses. */
-export interface AdminRouteDescription {
-  readonly tag: string;
-  readonly summary: string;
-  /** The success status (200 unless said). */
-  readonly status?: number;
-  /** A component schema of the answer (`VirtualKey`, `Usage`, …); a plain object when absent. */
-  readonly answer?: string;
-  /** The body, parsed with this schema before the handler runs (the handler gets the result). */
-  readonly body?: z.ZodType;
-  /** Whether the body may be left out (then parsed as `{}`). */
-  readonly bodyOptional?: boolean;
-  /** PATCH: the fields it takes, merged into the stored record and validated as a whole with this schema. */
-  readonly patch?: z.ZodType;
-}
-
 /** A governance admin route and its description: the document is made from the routes themselves. */
 export interface AdminRoute extends HttpRoute {
-  readonly description: AdminRouteDescription;
+  readonly description: RouteDescription;
 }
 
 export interface AdminRouteDependencies {
@@ -50,7 +34,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
   const stamp = () => new Date(now()).toISOString();
   const routes: AdminRoute[] = [];
   // The handler gets what the description's body schema parses to (undefined without one).
-  const route = <Schema extends z.ZodType = z.ZodUndefined>(method: HttpMethod, path: string, description: AdminRouteDescription & { body?: Schema }, handler: (exchange: HttpExchange, body: z.output<Schema>) => Promise<unknown>) => {
+  const route = <Schema extends z.ZodType = z.ZodUndefined>(method: HttpMethod, path: string, description: RouteDescription & { body?: Schema }, handler: (exchange: HttpExchange, body: z.output<Schema>) => Promise<unknown>) => {
     const status = description.status ?? 200;
     const schema = description.body;
     routes.push({
@@ -218,9 +202,6 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     return { name: view.name, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };
   });
 
-  // Made once: the routes do not change while the gateway runs.
-  let document: Record<string, unknown> | undefined;
-  route('GET', '/admin/openapi.json', { tag: 'meta', summary: 'This document' }, async () => (document ??= governanceOpenApi(routes)));
   return routes;
 }
 

@@ -6,6 +6,7 @@ import { BlockedRequestAudit } from './blocked-request-audit.js';
 import { BUDGET_ALERTS, BUDGET_SNAPSHOT } from '../pipeline/capabilities.js';
 import { governStage, observeStage } from '../pipeline/stages.js';
 import { budgetSnapshot } from './budget-snapshot.js';
+import { governanceApiSchemas } from './openapi.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
 import { GovernanceHooks } from './governance-hooks.js';
 import { GovernanceService } from './governance-service.js';
@@ -105,6 +106,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   const blocked = new BlockedRequestAudit(audit, { now });
   return {
     name: 'governance',
+    apiSchemas: governanceApiSchemas(),
     stages: [governStage('governance', governanceHooks), observeStage('blocked-request-audit', blocked)],
     routes: [
       ...usageRoutes(governanceHooks, registry, spend, now),

@@ -20,5 +20,6 @@ export function usageRoutes(hooks: GovernanceHooks, registry: EntityRegistry, sp
       ...report,
     });
   };
-  return USAGE_PATHS.map((path) => ({ method: 'GET', path, handler }));
+  const description = { tag: 'usage', summary: "The calling virtual key's spend and remaining budget (no admin rights needed)", answer: 'Usage', security: 'virtual-key' } as const;
+  return USAGE_PATHS.map((path) => ({ method: 'GET', path, handler, description }));
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { GatewayError } from '../spec/index.js';
+import type { RouteDescription } from './route-description.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -46,4 +47,6 @@ export interface HttpRoute {
    * none ahead of the handler, which lets Node write the response head on its fast path.
    */
   ownsHeaders?: boolean;
+  /** What the OpenAPI document says of the route (every admin route has one). */
+  description?: RouteDescription;
 }

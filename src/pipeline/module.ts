@@ -40,6 +40,8 @@ export interface GatewayModule {
    */
   readonly stages?: readonly RequestStage[];
   readonly routes?: readonly HttpRoute[];
+  /** Named JSON Schemas of the module's answers, which its routes' descriptions refer to (OpenAPI components). */
+  readonly apiSchemas?: Readonly<Record<string, unknown>>;
   /** Paths that take HTTP upgrades (WebSocket endpoints). */
   readonly upgrades?: readonly UpgradeRoute[];
   /**

@@ -24,6 +24,7 @@ import { featureModules } from './modules.js';
 import { RouteTable } from './route-table.js';
 import { createCostCalculator } from './cost-calculator.js';
 import { adminRoutes } from '../admin/admin-auth.js';
+import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
 
 export interface GatewayOptions {
@@ -143,7 +144,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       reloading = undefined;
     }
   };
-  if (options.reloadConfig !== undefined) routes.addAll(adminRoutes(config.admin.token, [reloadRoute(options.reloadConfig, reload)]));
+  const described = modules.flatMap((module) => module.routes ?? []);
+  if (options.reloadConfig !== undefined) {
+    const reloading = adminRoutes(config.admin.token, [reloadRoute(options.reloadConfig, reload)]);
+    routes.addAll(reloading);
+    described.push(...reloading);
+  }
+  const apiSchemas = Object.assign({}, ...modules.map((module) => module.apiSchemas ?? {})) as Record<string, unknown>;
+  routes.addAll(adminRoutes(config.admin.token, [openApiRoute(() => described, () => apiSchemas)]));
   const upgrades = modules.flatMap((module) => module.upgrades ?? []);
   http = new HttpServer({ routes, logger, maxBodyBytes: config.server.max_body_bytes, requestTimeoutMs: config.server.request_timeout_ms, upgrades });
   const server = http;

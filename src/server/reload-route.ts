@@ -9,6 +9,7 @@ export function reloadRoute(load: () => Promise<GatewayConfig>, reload: (config:
   return {
     method: 'POST',
     path: '/admin/reload',
+    description: { tag: 'config', summary: 'Reads the config file again and applies it without a restart' },
     async handler(exchange) {
       exchange.request.resume();
       try {

@@ -7,6 +7,7 @@ import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { admin, ADMIN_TOKEN } from './helpers.js';
 
 interface Operation {
+  parameters?: { name: string; in: string }[];
   requestBody?: { required: boolean; content: { 'application/json': { schema: { type?: string; properties?: Record<string, unknown>; additionalProperties?: unknown; required?: string[] } } } };
 }
 
@@ -30,7 +31,7 @@ before(async () => {
       teams: [{ id: 't1', customer: 'c1', budgets: [{ max_usd: 5 }] }],
       virtual_keys: [{ id: 'k1', value: 'vk-test-openapi', team: 't1', models: ['*'], budgets: [{ max_usd: 5 }] }],
     },
-    { modules: featureModules.map(capturing) },
+    { modules: featureModules.map(capturing), reloadConfig: () => Promise.reject(new Error('not reloaded in this test')) },
   );
   const served = await admin(running.url, 'GET', '/admin/openapi.json');
   assert.equal(served.status, 200);
@@ -48,12 +49,16 @@ function governanceRoutes(): { method: string; path: string; documented: string 
     .map((route) => ({ method: route.method, path: route.path, documented: route.path.replace(/:(\w+)/g, '{$1}') }));
 }
 
-test('every admin and usage route the gateway registers for governance appears in the served OpenAPI document with its method, and nothing else does', () => {
-  const served = governanceRoutes().map((route) => `${route.method} ${route.documented}`);
+test('every admin and usage route the gateway registers, from every module, appears in the served OpenAPI document with its method, and nothing else does', () => {
+  const everyModule = [...registered.values()].flat().filter((route) => route.path.startsWith('/admin/') || route.path.endsWith('/v1/usage'));
+  assert.ok(everyModule.some((route) => route.path === '/admin/logs') && everyModule.some((route) => route.path === '/admin/audit/verify'), 'observability registers its admin routes');
+  // The gateway's own admin routes: reloading the config and this document.
+  const served = [...everyModule.map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`), 'POST /admin/reload', 'GET /admin/openapi.json'];
   const described = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((key) => key !== 'parameters').map((method) => `${method.toUpperCase()} ${path}`));
   assert.deepEqual(served.filter((route) => !described.includes(route)), []);
   assert.deepEqual(described.filter((route) => !served.includes(route)), []);
   assert.ok(described.includes('GET /v1/usage') && described.includes('PATCH /admin/keys/{id}'));
+  assert.ok(document.paths['/admin/logs']!.get!.parameters!.some((parameter) => parameter.name === 'provider'), 'query parameters are described');
 });
 
 test('a route that takes a body has its schema in the document (the zod schema it parses with); one that takes none has none', async () => {

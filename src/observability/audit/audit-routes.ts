@@ -18,6 +18,18 @@ export function auditRoutes(audit: AuditLog): HttpRoute[] {
     {
       method: 'GET',
       path: '/admin/audit',
+      description: {
+        tag: 'audit',
+        summary: 'Audit log entries in chain order, filtered and paged by sequence number',
+        query: [
+          { name: 'after_seq', description: 'Entries after this sequence number' },
+          { name: 'limit', description: '1 to 1000 (100 by default)' },
+          { name: 'actor', description: 'Who acted' },
+          { name: 'action', description: 'What was done (`key.create`, `config.reload`, …)' },
+          { name: 'target', description: 'What it was done to' },
+          { name: 'order', description: 'asc (the default) or desc' },
+        ],
+      },
       async handler(exchange) {
         await audit.flush();
         const order = exchange.query.get('order') === 'desc' ? 'desc' : 'asc';
@@ -35,6 +47,7 @@ export function auditRoutes(audit: AuditLog): HttpRoute[] {
     {
       method: 'GET',
       path: '/admin/audit/verify',
+      description: { tag: 'audit', summary: "Checks the hash chain from its start (and that it reaches a head you kept)", query: [{ name: 'expect_head', description: '`<seq>:<hash>` of a head recorded earlier' }] },
       async handler(exchange) {
         const expected = exchange.query.get('expect_head');
         const verdict = await audit.verify(expected === null || expected === '' ? undefined : parseChainHead(expected, 'expect_head'));

@@ -7,6 +7,32 @@ import type { LogCursor, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 
 const EXPORT_PAGE = 1000;
+
+/** The filters every log route reads (src/observability/log/log-filter.ts; docs/observability.md has each one). */
+const FILTER_PARAMETERS = [
+  { name: 'from', description: 'ISO 8601 time or epoch milliseconds (also `since`)' },
+  { name: 'to', description: 'ISO 8601 time or epoch milliseconds, exclusive (also `until`)' },
+  { name: 'kind', description: 'request (the default), attempt or all' },
+  { name: 'request_id', description: 'One request' },
+  { name: 'provider', description: 'Comma-separated provider names' },
+  { name: 'model', description: 'Comma-separated models' },
+  { name: 'virtual_key_id', description: 'Comma-separated virtual key ids' },
+  { name: 'team_id', description: 'Comma-separated team ids' },
+  { name: 'customer_id', description: 'Comma-separated customer ids' },
+  { name: 'metadata.<key>', description: 'A metadata value (also `metadata=key:value`)' },
+  { name: 'status', description: 'HTTP statuses, `success` or `error`' },
+  { name: 'error_code', description: 'Comma-separated error codes' },
+  { name: 'stop_reason', description: 'Comma-separated stop reasons' },
+  { name: 'stream', description: 'true or false' },
+  { name: 'q', description: 'Text search in logged content (also `search`)' },
+];
+
+const PAGE_PARAMETERS = [
+  { name: 'sort', description: 'The field to sort by (timestamp by default)' },
+  { name: 'order', description: 'asc or desc (the default)' },
+  { name: 'limit', description: '1 to 1000 (50 by default)' },
+  { name: 'offset', description: 'Records to skip' },
+];
 const EXPORT_MAX = 1_000_000;
 
 /** `GET /admin/logs`, `/admin/logs/aggregate` and `/admin/logs/export` (to be wrapped with adminRoutes). */
@@ -56,9 +82,19 @@ export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRout
   }
 
   return [
-    { method: 'GET', path: '/admin/logs', handler: list },
-    { method: 'GET', path: '/admin/logs/aggregate', handler: aggregate },
-    { method: 'GET', path: '/admin/logs/export', handler: exportLogs },
+    { method: 'GET', path: '/admin/logs', handler: list, description: { tag: 'logs', summary: 'Request log records, filtered, sorted and paged', query: [...FILTER_PARAMETERS, ...PAGE_PARAMETERS] } },
+    {
+      method: 'GET',
+      path: '/admin/logs/aggregate',
+      handler: aggregate,
+      description: { tag: 'logs', summary: 'Requests, tokens and cost summed per group and time bucket', query: [...FILTER_PARAMETERS, { name: 'group_by', description: 'Comma-separated dimensions (provider, model, virtual_key_id, team_id, customer_id, status, …, metadata.<key>)' }, { name: 'bucket', description: 'minute, hour, day, week or <n>s/m/h/d' }] },
+    },
+    {
+      method: 'GET',
+      path: '/admin/logs/export',
+      handler: exportLogs,
+      description: { tag: 'logs', summary: 'Every matching record as a CSV, JSON or NDJSON download', query: [...FILTER_PARAMETERS, { name: 'format', description: 'csv, json (the default) or ndjson' }, { name: 'limit', description: `At most this many records (up to ${EXPORT_MAX})` }] },
+    },
   ];
 }
 
