@@ -146,7 +146,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   };
   if (options.reloadConfig !== undefined) routes.addAll(adminRoutes(config.admin.token, [reloadRoute(options.reloadConfig, reload)]));
   const upgrades = modules.flatMap((module) => module.upgrades ?? []);
-  http = new HttpServer({ routes, logger, maxBodyBytes: config.server.max_body_bytes, requestTimeoutMs: config.server.request_timeout_ms, upgrades });
+  http = new HttpServer({
+    routes,
+    logger,
+    maxBodyBytes: config.server.max_body_bytes,
+    requestTimeoutMs: config.server.request_timeout_ms,
+    headerTimeoutMs: config.server.header_timeout_ms,
+    bodyIdleTimeoutMs: config.server.body_idle_timeout_ms,
+    upgrades,
+  });
   const server = http;
 
   let closing: Promise<void> | undefined;

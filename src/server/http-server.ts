@@ -3,11 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
-import type { HttpExchange, UpgradeRoute } from '../http/http-route.js';
+import type { ErrorRenderer, HttpExchange, UpgradeRoute } from '../http/http-route.js';
 import type { Logger } from '../lib/logger.js';
 import { NOT_SERVED } from '../pipeline/context.js';
 import { RequestAbortController } from '../providers/transport/request-abort.js';
 import { readJsonBody } from '../http/read-json.js';
+import type { BodyLimits } from '../http/read-body.js';
+import { discardBody, hasBody } from '../http/discard-body.js';
+import { endSocketWithError } from '../http/socket-error.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from '../http/respond.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
@@ -20,6 +23,10 @@ export interface HttpServerOptions {
   logger: Logger;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  /** How long a caller may take to send the request line and headers (`server.header_timeout_ms`). */
+  headerTimeoutMs: number;
+  /** Longest silence between two chunks of a request body (`server.body_idle_timeout_ms`). */
+  bodyIdleTimeoutMs: number;
   /** WebSocket (upgrade) endpoints by exact path. */
   upgrades?: readonly UpgradeRoute[];
 }
@@ -34,11 +41,25 @@ export class HttpServer {
   private draining = false;
   private idleWaiters: (() => void)[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly bodyLimits: BodyLimits;
 
   constructor(private readonly options: HttpServerOptions) {
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) => {
-      void this.handle(request, response);
-    });
+    this.bodyLimits = { maxBytes: options.maxBodyBytes, idleTimeoutMs: options.bodyIdleTimeoutMs };
+    // Node times headers out itself (`clientError` with ERR_HTTP_REQUEST_TIMEOUT, answered 408 below),
+    // checking every `connectionsCheckingInterval` (30 s by default, far too coarse for a 10 s limit).
+    // Its `requestTimeout` stays off: bodies are timed by readJsonBody, which answers in the route's
+    // dialect, and by the exchange's signal; bodies no handler reads by discardUnread.
+    this.server = createServer(
+      {
+        keepAliveTimeout: 65_000,
+        requestTimeout: 0,
+        headersTimeout: options.headerTimeoutMs,
+        connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(options.headerTimeoutMs / 4))),
+      },
+      (request, response) => {
+        void this.handle(request, response);
+      },
+    );
     this.server.on('connection', (socket: Socket) => {
       socket.setNoDelay(true);
       this.sockets.add(socket);
@@ -57,8 +78,7 @@ export class HttpServer {
     });
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      socket.end(`HTTP/1.1 ${status} Bad Request\r\nconnection: close\r\nx-request-id: ${randomUUID()}\r\nx-tollgate-provider: ${NOT_SERVED}\r\nx-tollgate-model: ${NOT_SERVED}\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: { message: 'Malformed HTTP request.', type: 'invalid_request_error', code: 'invalid_request', param: null } })}`);
+      endSocketWithError(socket, clientErrorFor(error, options.headerTimeoutMs), encodeOpenAIError, { 'x-request-id': randomUUID(), 'x-tollgate-provider': NOT_SERVED, 'x-tollgate-model': NOT_SERVED });
     });
   }
 
@@ -107,18 +127,15 @@ export class HttpServer {
 
     if (this.draining) {
       setDefaultHeaders(response, requestId);
-      response.setHeader('connection', 'close');
-      request.resume();
-      return sendError(response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }), encodeOpenAIError);
+      return this.refuse(request, response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }), encodeOpenAIError, { connection: 'close' });
     }
     const match = this.options.routes.match(method, path);
     if (match.kind !== 'found') {
       setDefaultHeaders(response, requestId);
-      request.resume();
       if (match.kind === 'method-not-allowed') {
-        return sendError(response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), encodeOpenAIError, { allow: match.allowed.join(', ') });
+        return this.refuse(request, response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), encodeOpenAIError, { allow: match.allowed.join(', ') });
       }
-      return sendError(response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`), encodeOpenAIError);
+      return this.refuse(request, response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`), encodeOpenAIError);
     }
 
     const { route, params } = match;
@@ -130,7 +147,7 @@ export class HttpServer {
     });
     const timer = setTimeout(() => controller.abort(new Error('request timeout')), this.options.requestTimeoutMs);
     timer.unref();
-    const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.options.maxBodyBytes);
+    const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.bodyLimits);
     this.inFlight++;
     try {
       await route.handler(exchange);
@@ -146,8 +163,37 @@ export class HttpServer {
       clearTimeout(timer);
       this.inFlight--;
       if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (!request.complete) void this.discardUnread(request);
     }
   }
+
+  /**
+   * Answers a request no handler takes (unknown path, wrong method, shutting down). A body is read
+   * and dropped first, within bounds, so that clients still sending it see the answer; the
+   * connection is closed when it could not be read to its end.
+   */
+  private async refuse(request: IncomingMessage, response: ServerResponse, error: GatewayError, render: ErrorRenderer, headers: Record<string, string> = {}): Promise<void> {
+    if (hasBody(request) && !(await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs }))) headers.connection = 'close';
+    sendError(response, error, render, headers);
+  }
+
+  /**
+   * A body the handler answered without reading (a refused key, say). Node would read and drop it
+   * for as long as the caller sends, holding the connection; here the same bounds as for an
+   * oversized body apply, past which the connection is closed.
+   */
+  private async discardUnread(request: IncomingMessage): Promise<void> {
+    if (!(await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs }))) request.socket.destroySoon();
+  }
+}
+
+/** The answer to a request Node's parser refused or timed out before any handler saw it. */
+function clientErrorFor(error: NodeJS.ErrnoException, headerTimeoutMs: number): GatewayError {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new GatewayError('request_timeout', `The request line and headers did not arrive within ${headerTimeoutMs} ms (server.header_timeout_ms).`);
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') return new GatewayError('invalid_request', 'The request headers are too large.', { status: 431 });
+  return new GatewayError('invalid_request', 'Malformed HTTP request.');
 }
 
 /**
@@ -172,7 +218,7 @@ class Exchange implements HttpExchange {
     private readonly queryAt: number,
     readonly params: Readonly<Record<string, string>>,
     readonly signal: AbortSignal,
-    private readonly maxBodyBytes: number,
+    private readonly bodyLimits: BodyLimits,
   ) {}
 
   /** Parsed on first use: chat routes never read it, and URLSearchParams is not free. */
@@ -181,7 +227,7 @@ class Exchange implements HttpExchange {
   }
 
   readJson(): Promise<unknown> {
-    return readJsonBody(this.request, this.maxBodyBytes);
+    return readJsonBody(this.request, this.bodyLimits, this.signal);
   }
 }
 
