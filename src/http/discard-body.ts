@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * How much of a refused body is read and dropped before answering: up to 64 MiB more, for up to
- * 30 seconds (documented under `server.max_body_bytes` in docs/configuration.md). HTTP clients that
+ * How much of a refused body is read and dropped before answering: an unread rest of up to 64 MiB,
+ * for up to 30 seconds (documented under `server.max_body_bytes` in docs/configuration.md). HTTP clients that
  * write the whole body before reading the answer (undici's fetch, hence the OpenAI and Anthropic
  * SDKs) report a connection error instead of the answer when the server stops reading and closes
  * while they still write; read to its end, the body leaves them free to read a 413 or a 404.
@@ -16,6 +16,8 @@ export interface DiscardOptions {
   idleTimeoutMs: number;
   /** Stops discarding when aborted (the caller went away, or the request timed out). */
   signal?: AbortSignal;
+  /** Bytes of the body already read, when some were. */
+  alreadyRead?: number;
 }
 
 /** Whether a request carries a body (a length above zero, or chunked), read or not. */
@@ -32,6 +34,8 @@ export function hasBody(request: IncomingMessage): boolean {
 export function discardBody(request: IncomingMessage, options: DiscardOptions): Promise<boolean> {
   if (request.complete || request.readableEnded) return Promise.resolve(true);
   if (request.destroyed || options.signal?.aborted === true) return Promise.resolve(false);
+  // A declared length past the bound will not be read to its end: answer at once.
+  if (Number(request.headers['content-length']) - (options.alreadyRead ?? 0) > DISCARD_MAX_BYTES) return Promise.resolve(false);
   return new Promise((resolve) => {
     let discarded = 0;
     const started = Date.now();

@@ -46,7 +46,7 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits, si
       size += chunk.length;
       if (size > limits.maxBytes) {
         cleanup();
-        refuseOversized(request, limits, signal, `The request body exceeds the limit of ${limits.maxBytes} bytes (server.max_body_bytes).`).catch(reject);
+        refuseOversized(request, limits, signal, `The request body exceeds the limit of ${limits.maxBytes} bytes (server.max_body_bytes).`, size).catch(reject);
         return;
       }
       chunks.push(chunk);
@@ -78,8 +78,8 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits, si
 }
 
 /** Reads and drops the rest of an oversized body (see discardBody), then rejects with `body_too_large`. */
-async function refuseOversized(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal, message: string): Promise<never> {
-  await discardBody(request, { idleTimeoutMs: limits.idleTimeoutMs, signal });
+async function refuseOversized(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal, message: string, alreadyRead = 0): Promise<never> {
+  await discardBody(request, { idleTimeoutMs: limits.idleTimeoutMs, signal, alreadyRead });
   throw new GatewayError('body_too_large', message, { headers: CLOSE });
 }
 

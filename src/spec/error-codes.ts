@@ -6,7 +6,7 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, type: 'invalid_request_error', summary: 'The request body is not valid JSON.' },
   invalid_request: { status: 400, type: 'invalid_request_error', summary: 'A field is missing, has the wrong type or an invalid value.' },
   unsupported_parameter: { status: 400, type: 'invalid_request_error', summary: 'The target provider cannot honour a parameter of the request.' },
-  body_too_large: { status: 413, type: 'invalid_request_error', summary: 'The request body exceeds `server.max_body_bytes`. The rest of the body is read and dropped first (up to 64 MiB more, for up to 30 s) so that clients see the answer; the connection is then closed.' },
+  body_too_large: { status: 413, type: 'invalid_request_error', summary: 'The request body exceeds `server.max_body_bytes`. The unread rest of the body is read and dropped first (when at most 64 MiB, for up to 30 s) so that clients see the answer; the connection is then closed.' },
   request_timeout: { status: 408, type: 'invalid_request_error', summary: 'The caller sent the request too slowly: the headers took longer than `server.header_timeout_ms`, the body fell silent for `server.body_idle_timeout_ms`, or was still arriving at `server.request_timeout_ms`. The connection is then closed.' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error', summary: 'The request body is not `application/json`.' },
   route_not_found: { status: 404, type: 'not_found_error', summary: 'No endpoint at this path.' },
