@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { GatewayError } from '../spec/index.js';
 
@@ -30,7 +30,27 @@ export type ErrorRenderer = (error: GatewayError) => unknown;
 export interface UpgradeRoute {
   /** Exact path, without the query string. */
   path: string;
-  handler(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * `refuse` answers an error instead of upgrading, in the envelope of the path's prefix and with
+   * the headers of every gateway error (`x-request-id`, `x-tollgate-error-code`, …), then closes.
+   */
+  handler(request: IncomingMessage, socket: Duplex, head: Buffer, refuse: (error: GatewayError) => void): void;
+}
+
+/**
+ * What every path under a prefix shares, whether a route exists there or not: the envelope of the
+ * errors the server answers itself (404, 405, 408, 413, `shutting_down`, a refused upgrade), and
+ * for the admin API a check run before any of them, so that a caller without the token cannot
+ * learn which paths exist.
+ *
+ * @example { prefix: '/anthropic', renderError: encodeAnthropicError }
+ */
+export interface PathPrefix {
+  /** Whole leading segments: `/anthropic` covers `/anthropic` and `/anthropic/…`, not `/anthropics`. */
+  prefix: string;
+  renderError: ErrorRenderer;
+  /** Refuses a request under the prefix before the server answers 404 or 405 or takes an upgrade. */
+  authorize?: (headers: IncomingHttpHeaders) => GatewayError | undefined;
 }
 
 export interface HttpRoute {

@@ -24,6 +24,7 @@ import { RouteTable } from './route-table.js';
 import { createCostCalculator } from './cost-calculator.js';
 import { adminRoutes } from '../admin/admin-auth.js';
 import { reloadRoute } from './reload-route.js';
+import { pathPrefixes } from './path-prefixes.js';
 
 export interface GatewayOptions {
   /** Where the config came from, for messages and audit entries. */
@@ -106,6 +107,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   let http: HttpServer | undefined;
   const routes = new RouteTable();
+  for (const prefix of pathPrefixes(config.admin.token)) routes.addPrefix(prefix);
   routes.addAll(openaiRoutes({ pipeline }));
   routes.addAll(responsesRoutes({ pipeline }));
   routes.addAll(anthropicRoutes({ pipeline }));

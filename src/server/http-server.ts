@@ -69,16 +69,22 @@ export class HttpServer {
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const rawUrl = request.url ?? '/';
       const queryAt = rawUrl.indexOf('?');
-      const route = upgrades.get(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
-      if (route === undefined || this.draining) {
-        socket.end(`HTTP/1.1 ${route === undefined ? '404 Not Found' : '503 Service Unavailable'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-        return;
-      }
-      route.handler(request, socket, head);
+      const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+      const prefix = options.routes.prefixOf(path);
+      const refuse = (error: GatewayError) => endSocketWithError(socket, error, prefix?.renderError ?? encodeOpenAIError, notServedHeaders(requestIdFrom(request.headers['x-request-id'])));
+      if (this.draining) return refuse(shuttingDown());
+      const refused = prefix?.authorize?.(request.headers);
+      if (refused !== undefined) return refuse(refused);
+      const route = upgrades.get(path);
+      if (route === undefined) return refuse(new GatewayError('route_not_found', `No WebSocket endpoint at ${truncate(path)}.`));
+      route.handler(request, socket, head, refuse);
     });
-    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    this.server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-      endSocketWithError(socket, clientErrorFor(error, options.headerTimeoutMs), encodeOpenAIError, { 'x-request-id': randomUUID(), 'x-tollgate-provider': NOT_SERVED, 'x-tollgate-model': NOT_SERVED });
+      // The packet the parser failed on may start with the request line, whose path picks the envelope.
+      const path = error.rawPacket === undefined ? undefined : /^[A-Z]+ (\/[^ ?#]*)/.exec(error.rawPacket.toString('latin1', 0, 2048))?.[1];
+      const render = (path === undefined ? undefined : options.routes.prefixOf(path)?.renderError) ?? encodeOpenAIError;
+      endSocketWithError(socket, clientErrorFor(error, options.headerTimeoutMs), render, notServedHeaders(randomUUID()));
     });
   }
 
@@ -127,15 +133,20 @@ export class HttpServer {
 
     if (this.draining) {
       setDefaultHeaders(response, requestId);
-      return this.refuse(request, response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }), encodeOpenAIError, { connection: 'close' });
+      return this.refuse(request, response, shuttingDown(), this.renderErrorAt(path), { connection: 'close' });
     }
     const match = this.options.routes.match(method, path);
     if (match.kind !== 'found') {
       setDefaultHeaders(response, requestId);
+      const prefix = this.options.routes.prefixOf(path);
+      const render = prefix?.renderError ?? encodeOpenAIError;
+      // Under the admin prefix the token comes first: without it, every path answers alike.
+      const refused = prefix?.authorize?.(request.headers);
+      if (refused !== undefined) return this.refuse(request, response, refused, render);
       if (match.kind === 'method-not-allowed') {
-        return this.refuse(request, response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), encodeOpenAIError, { allow: match.allowed.join(', ') });
+        return this.refuse(request, response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), render, { allow: match.allowed.join(', ') });
       }
-      return this.refuse(request, response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`), encodeOpenAIError);
+      return this.refuse(request, response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`), render);
     }
 
     const { route, params } = match;
@@ -156,7 +167,7 @@ export class HttpServer {
       if (failure.code === 'internal_error') this.options.logger.error('unhandled error', { request_id: requestId, path, error });
       if (!response.headersSent) {
         if (route.ownsHeaders === true) setDefaultHeaders(response, requestId);
-        sendError(response, failure, route.renderError ?? encodeOpenAIError);
+        sendError(response, failure, route.renderError ?? this.renderErrorAt(path));
       }
       else response.end();
     } finally {
@@ -165,6 +176,11 @@ export class HttpServer {
       if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       if (!request.complete) void this.discardUnread(request);
     }
+  }
+
+  /** The envelope of errors under `path`: its prefix's, or OpenAI's. */
+  private renderErrorAt(path: string): ErrorRenderer {
+    return this.options.routes.prefixOf(path)?.renderError ?? encodeOpenAIError;
   }
 
   /**
@@ -185,6 +201,14 @@ export class HttpServer {
   private async discardUnread(request: IncomingMessage): Promise<void> {
     if (!(await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs }))) request.socket.destroySoon();
   }
+}
+
+function shuttingDown(): GatewayError {
+  return new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 });
+}
+
+function notServedHeaders(requestId: string): Record<string, string> {
+  return { 'x-request-id': requestId, 'x-tollgate-provider': NOT_SERVED, 'x-tollgate-model': NOT_SERVED };
 }
 
 /** The answer to a request Node's parser refused or timed out before any handler saw it. */
