@@ -15,9 +15,20 @@ export interface HttpExchange {
   readonly query: URLSearchParams;
   /** `:name` segments of the matched route. */
   readonly params: Readonly<Record<string, string>>;
-  /** Aborted when the caller disconnects or the gateway times the request out. */
+  /**
+   * A real AbortSignal (`AbortSignal.any`, Node's abortable APIs and undici take it), aborted once,
+   * with a GatewayError as its `reason` that says why:
+   * - `client_disconnected` (499) when the caller closes the connection before the answer is complete;
+   * - `upstream_timeout` (504) when `server.request_timeout_ms` runs out (a body still arriving then
+   *   is answered 408 `request_timeout` by `readJson`, the caller being the slow one).
+   * Work done for the request stops when it aborts; an error to report is the reason itself.
+   */
   readonly signal: AbortSignal;
-  /** Reads and parses the JSON body within `server.max_body_bytes`. Throws GatewayError. */
+  /**
+   * Reads and parses the JSON body within `server.max_body_bytes`, `server.body_idle_timeout_ms`
+   * and the request's signal. Throws GatewayError: `body_too_large`, `request_timeout`,
+   * `client_disconnected`, `unsupported_media_type`, `invalid_json`.
+   */
   readJson(): Promise<unknown>;
 }
 

@@ -6,7 +6,6 @@ import type { Duplex } from 'node:stream';
 import type { ErrorRenderer, HttpExchange, UpgradeRoute } from '../http/http-route.js';
 import type { Logger } from '../lib/logger.js';
 import { NOT_SERVED } from '../pipeline/context.js';
-import { RequestAbortController } from '../providers/transport/request-abort.js';
 import { readJsonBody } from '../http/read-json.js';
 import type { BodyLimits } from '../http/read-body.js';
 import { discardBody, hasBody } from '../http/discard-body.js';
@@ -32,8 +31,9 @@ export interface HttpServerOptions {
 }
 
 /**
- * The gateway's HTTP front: request ids, routing, body limits, per-request abort signals, and
- * draining on shutdown. Handlers never see a request the server is not ready to finish.
+ * The gateway's HTTP front: request ids, routing, error envelopes by path prefix, body limits,
+ * timeouts for slow callers (headers, stalled bodies), per-request abort signals, and draining on
+ * shutdown. Handlers never see a request the server is not ready to finish.
  */
 export class HttpServer {
   readonly server: Server;
@@ -151,12 +151,11 @@ export class HttpServer {
 
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
-    const controller = new RequestAbortController();
-    const abort = () => controller.abort(new Error('client disconnected'));
+    const controller = new AbortController();
     response.once('close', () => {
-      if (!response.writableFinished) abort();
+      if (!response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
     });
-    const timer = setTimeout(() => controller.abort(new Error('request timeout')), this.options.requestTimeoutMs);
+    const timer = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `The request did not finish within ${this.options.requestTimeoutMs} ms (server.request_timeout_ms).`)), this.options.requestTimeoutMs);
     timer.unref();
     const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.bodyLimits);
     this.inFlight++;
