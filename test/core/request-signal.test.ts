@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import OpenAI from 'openai';
 import { request } from 'undici';
 import type { HttpExchange } from '../../src/http/http-route.js';
 import { sendJson } from '../../src/http/respond.js';
@@ -12,6 +13,7 @@ import { HttpTransport } from '../../src/providers/transport/http-transport.js';
 import { GatewayError } from '../../src/spec/index.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { rawExchange } from '../helpers/raw-http.js';
+import { startOpenAIFake } from '../fakes/openai-fake.js';
 
 // The signal every handler gets is a real AbortSignal whose reason says why the gateway gave up:
 // the routes below are a module's, mounted on a real gateway, and report what they saw.
@@ -105,5 +107,27 @@ test('upstream calls leave no listener on the signal, answered or aborted; an ab
     assert.deepEqual(await answered.body.json(), { outcome: '{"ok":true}', listeners: 0 }, `answered${deadline}`);
     const aborted = await request(`${running.url}/probe/upstream?path=never${deadline}`);
     assert.deepEqual(await aborted.body.json(), { outcome: 'upstream_timeout', reason: 'upstream_timeout', listeners: 0 }, `aborted${deadline}`);
+  }
+});
+
+test('a chat request still waiting for its provider at server.request_timeout_ms is a 504 upstream_timeout, not a 500', async () => {
+  const fake = await startOpenAIFake();
+  const gateway = await startGateway({
+    server: { request_timeout_ms: 300 },
+    providers: { openai: { type: 'openai', base_url: `${fake.url}/v1`, keys: [{ value: 'test-key-openai' }], models: ['gpt-4o'], max_retries: 0 } },
+  });
+  try {
+    fake.enqueue({ text: 'too late', delayMs: 5000 });
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+    await assert.rejects(client.chat.completions.create({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hello' }] }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError, String(error));
+      assert.equal(error.status, 504);
+      assert.equal(error.code, 'upstream_timeout');
+      assert.match(error.message, /server\.request_timeout_ms/);
+      return true;
+    });
+  } finally {
+    await gateway.close();
+    await fake.close();
   }
 });
