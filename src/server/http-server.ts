@@ -81,6 +81,9 @@ export class HttpServer {
     });
     this.server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+      // A pipelined request gone wrong while an earlier response is being written: an error written
+      // now would land inside that response (Node's own handler checks the same internal field).
+      if ((socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true) return socket.destroy();
       // The packet the parser failed on may start with the request line, whose path picks the envelope.
       const path = error.rawPacket === undefined ? undefined : /^[A-Z]+ (\/[^ ?#]*)/.exec(error.rawPacket.toString('latin1', 0, 2048))?.[1];
       const render = (path === undefined ? undefined : options.routes.prefixOf(path)?.renderError) ?? encodeOpenAIError;

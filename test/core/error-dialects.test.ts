@@ -198,3 +198,19 @@ test('while shutting down, a request under /anthropic is refused with 503 shutti
   assert.match(await stream.body.text(), /ten/);
   await closing;
 });
+
+test('malformed HTTP pipelined behind a stream in progress is never written into that stream', async () => {
+  const streaming = await startGateway({ providers: { mock: { type: 'mock', models: ['slow'], mock: { chunk_interval_ms: 50, reply: 'one two three four five six seven eight' } } } });
+  try {
+    const body = JSON.stringify({ model: 'mock/slow', stream: true, messages: [{ role: 'user', content: 'go' }] });
+    const reply = await rawExchange(streaming.url, (socket) => {
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      // Once the stream's head has arrived, a broken second request on the same connection.
+      socket.once('data', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+    });
+    assert.equal(reply.status, 200);
+    assert.doesNotMatch(reply.raw, /HTTP\/1\.1 400/);
+  } finally {
+    await streaming.close();
+  }
+});
