@@ -24,7 +24,10 @@ const endings = new Map<string, Promise<{ code: string | undefined; combined: bo
 /** A loopback upstream: `/answer` answers, anything else never does. */
 let silentUpstream: Server;
 let upstreamUrl: string;
-let running: RunningGateway;
+/** Times requests out after 300 ms. */
+let strict: RunningGateway;
+/** Keeps the default request timeout, for what must not time out. */
+let patient: RunningGateway;
 const transport = new HttpTransport();
 
 function reasonCode(signal: AbortSignal): string | undefined {
@@ -76,24 +79,26 @@ before(async () => {
   });
   await new Promise<void>((resolve) => silentUpstream.listen(0, '127.0.0.1', resolve));
   upstreamUrl = `http://127.0.0.1:${(silentUpstream.address() as AddressInfo).port}`;
-  running = await startGateway({ server: { request_timeout_ms: 300 }, providers: { mock: { type: 'mock', models: ['m'] } } }, { modules: [probes] });
+  strict = await startGateway({ server: { request_timeout_ms: 300 }, providers: { mock: { type: 'mock', models: ['m'] } } }, { modules: [probes] });
+  patient = await startGateway({ providers: { mock: { type: 'mock', models: ['m'] } } }, { modules: [probes] });
 });
 
 after(async () => {
-  await running.close();
+  await strict.close();
+  await patient.close();
   await transport.destroy();
   silentUpstream.closeAllConnections();
   await new Promise((resolve) => silentUpstream.close(resolve));
 });
 
 test('on server.request_timeout_ms the signal aborts with upstream_timeout; AbortSignal.any and Node timers follow it', async () => {
-  const response = await request(`${running.url}/probe/wait`, { headers: { 'x-request-id': 'probe-timeout' } });
+  const response = await request(`${strict.url}/probe/wait`, { headers: { 'x-request-id': 'probe-timeout' } });
   assert.equal(response.statusCode, 200);
   assert.deepEqual(await response.body.json(), { code: 'upstream_timeout', combined: true, nodeTimer: 'AbortError' });
 });
 
 test('when the caller disconnects the signal aborts with client_disconnected', async () => {
-  await rawExchange(running.url, async (socket) => {
+  await rawExchange(patient.url, async (socket) => {
     socket.write('GET /probe/wait HTTP/1.1\r\nhost: gateway\r\nx-request-id: probe-gone\r\n\r\n');
     while (!endings.has('probe-gone')) await sleep(5);
     socket.destroy();
@@ -103,9 +108,9 @@ test('when the caller disconnects the signal aborts with client_disconnected', a
 
 test('upstream calls leave no listener on the signal, answered or aborted; an aborted one fails with the signal\'s reason', async () => {
   for (const deadline of ['', '&deadline']) {
-    const answered = await request(`${running.url}/probe/upstream?path=answer${deadline}`);
+    const answered = await request(`${patient.url}/probe/upstream?path=answer${deadline}`);
     assert.deepEqual(await answered.body.json(), { outcome: '{"ok":true}', listeners: 0 }, `answered${deadline}`);
-    const aborted = await request(`${running.url}/probe/upstream?path=never${deadline}`);
+    const aborted = await request(`${strict.url}/probe/upstream?path=never${deadline}`);
     assert.deepEqual(await aborted.body.json(), { outcome: 'upstream_timeout', reason: 'upstream_timeout', listeners: 0 }, `aborted${deadline}`);
   }
 });

@@ -12,7 +12,7 @@ let running: RunningGateway;
 
 before(async () => {
   running = await startGateway({
-    server: { header_timeout_ms: 300, body_idle_timeout_ms: 600 },
+    server: { header_timeout_ms: 300, body_idle_timeout_ms: 1000 },
     providers: { mock: { type: 'mock', models: ['m'] } },
     admin: { token: 'admin-token-for-slow-caller-tests' },
   });
@@ -87,8 +87,8 @@ test('a chunked body that stops without its last chunk is cut the same way', asy
   assert.equal((JSON.parse(reply.body) as { error: { code: string } }).error.code, 'request_timeout');
 });
 
-test('a body arriving in pieces, each well within the idle timeout, is served', async () => {
-  const pieces = 8;
+test('a body arriving in pieces, each well within the idle timeout but longer than it in all, is served', async () => {
+  const pieces = 12;
   const size = Math.ceil(CHAT.length / pieces);
   const reply = await rawExchange(running.url, async (socket) => {
     socket.write(head('/v1/chat/completions', CHAT.length, 'connection: close\r\n'));
