@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../spec/index.js';
+import type { BodyWatch } from './body-watch.js';
 import { discardBody } from './discard-body.js';
 
 /** What bounds the reading of one request body. */
 export interface BodyLimits {
   /** `server.max_body_bytes`. */
   maxBytes: number;
-  /** `server.body_idle_timeout_ms`: the longest silence between two chunks. */
-  idleTimeoutMs: number;
+  /** Times the read out after `server.body_idle_timeout_ms` of silence, and ends it when the request's signal aborts. */
+  watch: BodyWatch;
 }
 
 /**
@@ -20,10 +21,12 @@ const CLOSE = { connection: 'close' };
  * Reads a request body of at most `limits.maxBytes`. Rejects with a GatewayError that says what
  * went wrong: `body_too_large` (once the rest of the body is discarded, within bounds, so that
  * clients writing the whole body before reading see the answer), `request_timeout` (a silence of
- * `idleTimeoutMs`, or `signal` aborted by the request timeout), `client_disconnected`.
+ * `server.body_idle_timeout_ms`, or `signal` aborted by the request timeout), `client_disconnected`.
+ * The watch checks the idle time and `signal` (see BodyWatch); a caller who goes away is noticed
+ * at once, from the request's own events.
  *
- * Plain `data`/`end` listeners and one timer refreshed per chunk: most bodies are one or two
- * chunks, for which an async iterator and an end-of-stream watcher cost several times more.
+ * Plain `data`/`end` listeners: most bodies are one or two chunks, for which an async iterator and
+ * an end-of-stream watcher cost several times more.
  */
 export function readRequestBody(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal): Promise<Buffer> {
   if (signal.aborted) return Promise.reject(abortedWhileReading(signal));
@@ -34,13 +37,27 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits, si
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let lastChunkAt = Date.now();
+    const { watch } = limits;
+    const read = {
+      check(now: number) {
+        if (signal.aborted) fail(abortedWhileReading(signal));
+        else if (now - lastChunkAt >= watch.idleTimeoutMs) {
+          request.pause();
+          fail(new GatewayError('request_timeout', `No part of the request body arrived for ${watch.idleTimeoutMs} ms (server.body_idle_timeout_ms).`, { headers: CLOSE }));
+        }
+      },
+    };
     const cleanup = () => {
-      clearTimeout(idle);
+      watch.delete(read);
       request.off('data', onData);
       request.off('end', onEnd);
       request.off('error', onGone);
       request.off('close', onGone);
-      signal.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: GatewayError) => {
+      cleanup();
+      reject(error);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -50,36 +67,24 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits, si
         return;
       }
       chunks.push(chunk);
-      idle.refresh();
+      lastChunkAt = Date.now();
     };
     const onEnd = () => {
       cleanup();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
-    const onGone = () => {
-      cleanup();
-      reject(disconnected());
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(abortedWhileReading(signal));
-    };
-    const idle = setTimeout(() => {
-      cleanup();
-      request.pause();
-      reject(new GatewayError('request_timeout', `No part of the request body arrived for ${limits.idleTimeoutMs} ms (server.body_idle_timeout_ms).`, { headers: CLOSE }));
-    }, limits.idleTimeoutMs);
+    const onGone = () => fail(disconnected());
     request.on('data', onData);
     request.once('end', onEnd);
     request.once('error', onGone);
     request.once('close', onGone);
-    signal.addEventListener('abort', onAbort, { once: true });
+    watch.add(read);
   });
 }
 
 /** Reads and drops the rest of an oversized body (see discardBody), then rejects with `body_too_large`. */
 async function refuseOversized(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal, message: string, alreadyRead = 0): Promise<never> {
-  await discardBody(request, { idleTimeoutMs: limits.idleTimeoutMs, signal, alreadyRead });
+  await discardBody(request, { idleTimeoutMs: limits.watch.idleTimeoutMs, signal, alreadyRead });
   throw new GatewayError('body_too_large', message, { headers: CLOSE });
 }
 

@@ -11,7 +11,7 @@ import { readRequestBody, type BodyLimits } from './read-body.js';
 export async function readJsonBody(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal): Promise<unknown> {
   const type = request.headers['content-type'];
   if (type !== undefined && /^\s*multipart\//i.test(type)) {
-    const ended = await discardBody(request, { idleTimeoutMs: limits.idleTimeoutMs, signal });
+    const ended = await discardBody(request, { idleTimeoutMs: limits.watch.idleTimeoutMs, signal });
     throw new GatewayError('unsupported_media_type', `Expected a JSON body (application/json), got ${type.split(';')[0]}.`, ended ? {} : { headers: { connection: 'close' } });
   }
   const bytes = await readRequestBody(request, limits, signal);

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { NOT_SERVED } from '../pipeline/context.js';
 import { readJsonBody } from '../http/read-json.js';
 import type { BodyLimits } from '../http/read-body.js';
+import { BodyWatch } from '../http/body-watch.js';
 import { discardBody, hasBody } from '../http/discard-body.js';
 import { endSocketWithError } from '../http/socket-error.js';
 import { requestIdFrom } from './request-id.js';
@@ -44,7 +45,7 @@ export class HttpServer {
   private readonly bodyLimits: BodyLimits;
 
   constructor(private readonly options: HttpServerOptions) {
-    this.bodyLimits = { maxBytes: options.maxBodyBytes, idleTimeoutMs: options.bodyIdleTimeoutMs };
+    this.bodyLimits = { maxBytes: options.maxBodyBytes, watch: new BodyWatch(options.bodyIdleTimeoutMs) };
     // Node times headers out itself (`clientError` with ERR_HTTP_REQUEST_TIMEOUT, answered 408 below),
     // checking every `connectionsCheckingInterval` (30 s by default, far too coarse for a 10 s limit).
     // Its `requestTimeout` stays off: bodies are timed by readJsonBody, which answers in the route's
