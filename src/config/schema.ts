@@ -26,8 +26,12 @@ export const serverSchema = z.strictObject({
   max_body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
   /** How long SIGTERM waits for in-flight requests and streams before closing them. */
   shutdown_grace_ms: z.number().int().nonnegative().default(30_000),
-  /** Upper bound on a whole request, streams included. */
+  /** Upper bound on a whole request, reading its body and streaming the answer included. */
   request_timeout_ms: z.number().int().positive().default(600_000),
+  /** How long a caller may take to send the request line and headers (answered 408 `request_timeout`). */
+  header_timeout_ms: z.number().int().positive().default(10_000),
+  /** Longest silence between two chunks of a request body (answered 408 `request_timeout`). */
+  body_idle_timeout_ms: z.number().int().positive().default(10_000),
 });
 
 export const storageSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { GatewayError } from '../spec/index.js';
 import type { RouteDescription } from './route-description.js';
@@ -16,9 +16,20 @@ export interface HttpExchange {
   readonly query: URLSearchParams;
   /** `:name` segments of the matched route. */
   readonly params: Readonly<Record<string, string>>;
-  /** Aborted when the caller disconnects or the gateway times the request out. */
+  /**
+   * A real AbortSignal (`AbortSignal.any`, Node's abortable APIs and undici take it), aborted once,
+   * with a GatewayError as its `reason` that says why:
+   * - `client_disconnected` (499) when the caller closes the connection before the answer is complete;
+   * - `upstream_timeout` (504) when `server.request_timeout_ms` runs out (a body still arriving then
+   *   is answered 408 `request_timeout` by `readJson`, the caller being the slow one).
+   * Work done for the request stops when it aborts; an error to report is the reason itself.
+   */
   readonly signal: AbortSignal;
-  /** Reads and parses the JSON body within `server.max_body_bytes`. Throws GatewayError. */
+  /**
+   * Reads and parses the JSON body within `server.max_body_bytes`, `server.body_idle_timeout_ms`
+   * and the request's signal. Throws GatewayError: `body_too_large`, `request_timeout`,
+   * `client_disconnected`, `unsupported_media_type`, `invalid_json`.
+   */
   readJson(): Promise<unknown>;
 }
 
@@ -31,7 +42,27 @@ export type ErrorRenderer = (error: GatewayError) => unknown;
 export interface UpgradeRoute {
   /** Exact path, without the query string. */
   path: string;
-  handler(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * `refuse` answers an error instead of upgrading, in the envelope of the path's prefix and with
+   * the headers of every gateway error (`x-request-id`, `x-tollgate-error-code`, …), then closes.
+   */
+  handler(request: IncomingMessage, socket: Duplex, head: Buffer, refuse: (error: GatewayError) => void): void;
+}
+
+/**
+ * What every path under a prefix shares, whether a route exists there or not: the envelope of the
+ * errors the server answers itself (404, 405, 408, 413, `shutting_down`, a refused upgrade), and
+ * for the admin API a check run before any of them, so that a caller without the token cannot
+ * learn which paths exist.
+ *
+ * @example { prefix: '/anthropic', renderError: encodeAnthropicError }
+ */
+export interface PathPrefix {
+  /** Whole leading segments: `/anthropic` covers `/anthropic` and `/anthropic/…`, not `/anthropics`. */
+  prefix: string;
+  renderError: ErrorRenderer;
+  /** Refuses a request under the prefix before the server answers 404 or 405 or takes an upgrade. */
+  authorize?: (headers: IncomingHttpHeaders) => GatewayError | undefined;
 }
 
 export interface HttpRoute {

@@ -1,30 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../spec/index.js';
-import { readStream } from '../lib/read-stream.js';
 import { jsonErrorPosition } from '../lib/json-error-position.js';
+import { discardBody } from './discard-body.js';
+import { readRequestBody, type BodyLimits } from './read-body.js';
 
 /**
- * A refused body is not read to its end, so the connection cannot carry another request: say so,
- * or a keep-alive client sends its next request into a socket that is being torn down.
+ * Reads a JSON body within `limits` (see readRequestBody), stopping when `signal` aborts. Errors
+ * are GatewayErrors naming the problem and, for bad JSON, the position.
  */
-const CLOSE = { connection: 'close' };
-
-/** Reads a JSON body of at most `limit` bytes. Errors name the problem and, for bad JSON, the position. */
-export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    request.resume();
-    throw new GatewayError('body_too_large', `The request body is ${declared} bytes; the limit is ${limit} bytes (server.max_body_bytes).`, { headers: CLOSE });
-  }
+export async function readJsonBody(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal): Promise<unknown> {
   const type = request.headers['content-type'];
   if (type !== undefined && /^\s*multipart\//i.test(type)) {
-    request.resume();
-    throw new GatewayError('unsupported_media_type', `Expected a JSON body (application/json), got ${type.split(';')[0]}.`);
+    const ended = await discardBody(request, { idleTimeoutMs: limits.watch.idleTimeoutMs, signal });
+    throw new GatewayError('unsupported_media_type', `Expected a JSON body (application/json), got ${type.split(';')[0]}.`, ended ? {} : { headers: { connection: 'close' } });
   }
-  const bytes = await readStream(request, limit, () => {
-    request.resume();
-    return new GatewayError('body_too_large', `The request body exceeds the limit of ${limit} bytes (server.max_body_bytes).`, { headers: CLOSE });
-  });
+  const bytes = await readRequestBody(request, limits, signal);
   const text = bytes.toString('utf8');
   if (text.trim().length === 0) throw new GatewayError('invalid_json', 'The request body is empty; expected a JSON object.');
   try {

@@ -82,7 +82,7 @@ export class Pipeline {
       const request = withHeaderFallbacks(endpoint.decode(await exchange.readJson(), exchange), exchange.request.headers);
       await this.chat(context, request, sink);
     } catch (error) {
-      this.fail(context, this.errorOf(context, error), sink);
+      this.fail(context, this.outcomeOf(context, error), sink);
     } finally {
       this.finish(context);
     }
@@ -96,7 +96,7 @@ export class Pipeline {
       const request = withHeaderFallbacks(endpoint.decode(await exchange.readJson(), exchange), exchange.request.headers);
       await this.embeddings(context, request, sink);
     } catch (error) {
-      this.fail(context, this.errorOf(context, error), sink);
+      this.fail(context, this.outcomeOf(context, error), sink);
     } finally {
       this.finish(context);
     }
@@ -142,7 +142,7 @@ export class Pipeline {
         return true;
       });
     } catch (error) {
-      this.fail(context, this.errorOf(context, error), sink);
+      this.fail(context, this.outcomeOf(context, error), sink);
     } finally {
       this.finish(context);
     }
@@ -234,7 +234,16 @@ export class Pipeline {
     if (callerListening(context.signal)) sink.fail(context, error);
   }
 
-  /** What ended a request: the abort's reason once the caller left or the request timed out, else the error itself. */
+  /**
+   * What ended a request, at its top level: a GatewayError as raised (reading the body raises its own
+   * `request_timeout`; dispatch has already put the abort's reason in place of what an aborted
+   * upstream call threw); anything else is the abort's reason when there was one.
+   */
+  private outcomeOf(context: RequestContext, error: unknown): GatewayError {
+    return GatewayError.is(error) ? error : this.errorOf(context, error);
+  }
+
+  /** What ended an upstream attempt: the abort's reason once the caller left or the request timed out, else the error itself. */
   private errorOf(context: RequestContext, error: unknown): GatewayError {
     return context.signal.aborted ? abortReason(context.signal) : toGatewayError(error);
   }

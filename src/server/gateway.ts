@@ -26,6 +26,7 @@ import { createCostCalculator } from './cost-calculator.js';
 import { adminRoutes } from '../admin/admin-auth.js';
 import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
+import { pathPrefixes } from './path-prefixes.js';
 
 export interface GatewayOptions {
   /** Where the config came from, for messages and audit entries. */
@@ -106,6 +107,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   let http: HttpServer | undefined;
   const routes = new RouteTable();
+  for (const prefix of pathPrefixes(config.admin.token)) routes.addPrefix(prefix);
   routes.addAll(openaiRoutes({ pipeline }));
   routes.addAll(responsesRoutes({ pipeline }));
   routes.addAll(anthropicRoutes({ pipeline }));
@@ -153,7 +155,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const apiSchemas = Object.assign({}, ...modules.map((module) => module.apiSchemas ?? {})) as Record<string, unknown>;
   routes.addAll(adminRoutes(config.admin.token, [openApiRoute(() => described, () => apiSchemas)]));
   const upgrades = modules.flatMap((module) => module.upgrades ?? []);
-  http = new HttpServer({ routes, logger, maxBodyBytes: config.server.max_body_bytes, requestTimeoutMs: config.server.request_timeout_ms, upgrades });
+  http = new HttpServer({
+    routes,
+    logger,
+    maxBodyBytes: config.server.max_body_bytes,
+    requestTimeoutMs: config.server.request_timeout_ms,
+    headerTimeoutMs: config.server.header_timeout_ms,
+    bodyIdleTimeoutMs: config.server.body_idle_timeout_ms,
+    upgrades,
+  });
   const server = http;
 
   let closing: Promise<void> | undefined;

@@ -3,11 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
-import type { HttpExchange, UpgradeRoute } from '../http/http-route.js';
+import type { ErrorRenderer, HttpExchange, UpgradeRoute } from '../http/http-route.js';
 import type { Logger } from '../lib/logger.js';
 import { NOT_SERVED } from '../pipeline/context.js';
-import { RequestAbortController } from '../providers/transport/request-abort.js';
 import { readJsonBody } from '../http/read-json.js';
+import type { BodyLimits } from '../http/read-body.js';
+import { BodyWatch } from '../http/body-watch.js';
+import { discardBody, hasBody } from '../http/discard-body.js';
+import { endSocketWithError } from '../http/socket-error.js';
 import { requestIdFrom } from './request-id.js';
 import { sendError } from '../http/respond.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
@@ -20,13 +23,18 @@ export interface HttpServerOptions {
   logger: Logger;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  /** How long a caller may take to send the request line and headers (`server.header_timeout_ms`). */
+  headerTimeoutMs: number;
+  /** Longest silence between two chunks of a request body (`server.body_idle_timeout_ms`). */
+  bodyIdleTimeoutMs: number;
   /** WebSocket (upgrade) endpoints by exact path. */
   upgrades?: readonly UpgradeRoute[];
 }
 
 /**
- * The gateway's HTTP front: request ids, routing, body limits, per-request abort signals, and
- * draining on shutdown. Handlers never see a request the server is not ready to finish.
+ * The gateway's HTTP front: request ids, routing, error envelopes by path prefix, body limits,
+ * timeouts for slow callers (headers, stalled bodies), per-request abort signals, and draining on
+ * shutdown. Handlers never see a request the server is not ready to finish.
  */
 export class HttpServer {
   readonly server: Server;
@@ -34,11 +42,25 @@ export class HttpServer {
   private draining = false;
   private idleWaiters: (() => void)[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly bodyLimits: BodyLimits;
 
   constructor(private readonly options: HttpServerOptions) {
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (request, response) => {
-      void this.handle(request, response);
-    });
+    this.bodyLimits = { maxBytes: options.maxBodyBytes, watch: new BodyWatch(options.bodyIdleTimeoutMs) };
+    // Node times headers out itself (`clientError` with ERR_HTTP_REQUEST_TIMEOUT, answered 408 below),
+    // checking every `connectionsCheckingInterval` (30 s by default, far too coarse for a 10 s limit).
+    // Its `requestTimeout` stays off: bodies are timed by readJsonBody, which answers in the route's
+    // dialect, and by the exchange's signal; bodies no handler reads by discardUnread.
+    this.server = createServer(
+      {
+        keepAliveTimeout: 65_000,
+        requestTimeout: 0,
+        headersTimeout: options.headerTimeoutMs,
+        connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(options.headerTimeoutMs / 4))),
+      },
+      (request, response) => {
+        void this.handle(request, response);
+      },
+    );
     this.server.on('connection', (socket: Socket) => {
       socket.setNoDelay(true);
       this.sockets.add(socket);
@@ -48,17 +70,25 @@ export class HttpServer {
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const rawUrl = request.url ?? '/';
       const queryAt = rawUrl.indexOf('?');
-      const route = upgrades.get(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
-      if (route === undefined || this.draining) {
-        socket.end(`HTTP/1.1 ${route === undefined ? '404 Not Found' : '503 Service Unavailable'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-        return;
-      }
-      route.handler(request, socket, head);
+      const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+      const prefix = options.routes.prefixOf(path);
+      const refuse = (error: GatewayError) => endSocketWithError(socket, error, prefix?.renderError ?? encodeOpenAIError, notServedHeaders(requestIdFrom(request.headers['x-request-id'])));
+      if (this.draining) return refuse(shuttingDown());
+      const refused = prefix?.authorize?.(request.headers);
+      if (refused !== undefined) return refuse(refused);
+      const route = upgrades.get(path);
+      if (route === undefined) return refuse(new GatewayError('route_not_found', `No WebSocket endpoint at ${truncate(path)}.`));
+      route.handler(request, socket, head, refuse);
     });
-    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    this.server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      socket.end(`HTTP/1.1 ${status} Bad Request\r\nconnection: close\r\nx-request-id: ${randomUUID()}\r\nx-tollgate-provider: ${NOT_SERVED}\r\nx-tollgate-model: ${NOT_SERVED}\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ error: { message: 'Malformed HTTP request.', type: 'invalid_request_error', code: 'invalid_request', param: null } })}`);
+      // A pipelined request gone wrong while an earlier response is being written: an error written
+      // now would land inside that response (Node's own handler checks the same internal field).
+      if ((socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true) return socket.destroy();
+      // The packet the parser failed on may start with the request line, whose path picks the envelope.
+      const path = error.rawPacket === undefined ? undefined : /^[A-Z]+ (\/[^ ?#]*)/.exec(error.rawPacket.toString('latin1', 0, 2048))?.[1];
+      const render = (path === undefined ? undefined : options.routes.prefixOf(path)?.renderError) ?? encodeOpenAIError;
+      endSocketWithError(socket, clientErrorFor(error, options.headerTimeoutMs), render, notServedHeaders(randomUUID()));
     });
   }
 
@@ -107,30 +137,31 @@ export class HttpServer {
 
     if (this.draining) {
       setDefaultHeaders(response, requestId);
-      response.setHeader('connection', 'close');
-      request.resume();
-      return sendError(response, new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 }), encodeOpenAIError);
+      return this.refuse(request, response, shuttingDown(), this.renderErrorAt(path), { connection: 'close' });
     }
     const match = this.options.routes.match(method, path);
     if (match.kind !== 'found') {
       setDefaultHeaders(response, requestId);
-      request.resume();
+      const prefix = this.options.routes.prefixOf(path);
+      const render = prefix?.renderError ?? encodeOpenAIError;
+      // Under the admin prefix the token comes first: without it, every path answers alike.
+      const refused = prefix?.authorize?.(request.headers);
+      if (refused !== undefined) return this.refuse(request, response, refused, render);
       if (match.kind === 'method-not-allowed') {
-        return sendError(response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), encodeOpenAIError, { allow: match.allowed.join(', ') });
+        return this.refuse(request, response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), render, { allow: match.allowed.join(', ') });
       }
-      return sendError(response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`), encodeOpenAIError);
+      return this.refuse(request, response, new GatewayError('route_not_found', `No endpoint at ${method} ${truncate(path)}.`), render);
     }
 
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
-    const controller = new RequestAbortController();
-    const abort = () => controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
+    const controller = new AbortController();
     response.once('close', () => {
-      if (!response.writableFinished) abort();
+      if (!response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
     });
-    const timer = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `The request did not finish within server.request_timeout_ms (${this.options.requestTimeoutMs} ms).`, { retryable: true })), this.options.requestTimeoutMs);
+    const timer = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `The request did not finish within ${this.options.requestTimeoutMs} ms (server.request_timeout_ms).`)), this.options.requestTimeoutMs);
     timer.unref();
-    const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.options.maxBodyBytes);
+    const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.bodyLimits);
     this.inFlight++;
     try {
       await route.handler(exchange);
@@ -139,15 +170,57 @@ export class HttpServer {
       if (failure.code === 'internal_error') this.options.logger.error('unhandled error', { request_id: requestId, path, error });
       if (!response.headersSent) {
         if (route.ownsHeaders === true) setDefaultHeaders(response, requestId);
-        sendError(response, failure, route.renderError ?? encodeOpenAIError);
+        sendError(response, failure, route.renderError ?? this.renderErrorAt(path));
       }
       else response.end();
     } finally {
       clearTimeout(timer);
       this.inFlight--;
       if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (!request.complete) void this.discardUnread(request);
     }
   }
+
+  /** The envelope of errors under `path`: its prefix's, or OpenAI's. */
+  private renderErrorAt(path: string): ErrorRenderer {
+    return this.options.routes.prefixOf(path)?.renderError ?? encodeOpenAIError;
+  }
+
+  /**
+   * Answers a request no handler takes (unknown path, wrong method, shutting down). A body is read
+   * and dropped first, within bounds, so that clients still sending it see the answer; the
+   * connection is closed when it could not be read to its end.
+   */
+  private async refuse(request: IncomingMessage, response: ServerResponse, error: GatewayError, render: ErrorRenderer, headers: Record<string, string> = {}): Promise<void> {
+    if (hasBody(request) && !(await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs }))) headers.connection = 'close';
+    sendError(response, error, render, headers);
+  }
+
+  /**
+   * A body the handler answered without reading (a refused key, say). Node would read and drop it
+   * for as long as the caller sends, holding the connection; here the same bounds as for an
+   * oversized body apply, past which the connection is closed.
+   */
+  private async discardUnread(request: IncomingMessage): Promise<void> {
+    if (!(await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs }))) request.socket.destroySoon();
+  }
+}
+
+function shuttingDown(): GatewayError {
+  return new GatewayError('shutting_down', 'The gateway is shutting down; retry on another instance.', { retryAfterMs: 1000 });
+}
+
+function notServedHeaders(requestId: string): Record<string, string> {
+  return { 'x-request-id': requestId, 'x-tollgate-provider': NOT_SERVED, 'x-tollgate-model': NOT_SERVED };
+}
+
+/** The answer to a request Node's parser refused or timed out before any handler saw it. */
+function clientErrorFor(error: NodeJS.ErrnoException, headerTimeoutMs: number): GatewayError {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new GatewayError('request_timeout', `The request line and headers did not arrive within ${headerTimeoutMs} ms (server.header_timeout_ms).`);
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') return new GatewayError('invalid_request', 'The request headers are too large.', { status: 431 });
+  return new GatewayError('invalid_request', 'Malformed HTTP request.');
 }
 
 /**
@@ -172,7 +245,7 @@ class Exchange implements HttpExchange {
     private readonly queryAt: number,
     readonly params: Readonly<Record<string, string>>,
     readonly signal: AbortSignal,
-    private readonly maxBodyBytes: number,
+    private readonly bodyLimits: BodyLimits,
   ) {}
 
   /** Parsed on first use: chat routes never read it, and URLSearchParams is not free. */
@@ -181,7 +254,7 @@ class Exchange implements HttpExchange {
   }
 
   readJson(): Promise<unknown> {
-    return readJsonBody(this.request, this.maxBodyBytes);
+    return readJsonBody(this.request, this.bodyLimits, this.signal);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpMethod, HttpRoute } from '../http/http-route.js';
+import type { HttpHandler, HttpMethod, HttpRoute, PathPrefix } from '../http/http-route.js';
 
 export type RouteMatch =
   | { kind: 'found'; route: HttpRoute; params: Record<string, string> }
@@ -17,6 +17,8 @@ interface PatternRoute {
 export class RouteTable {
   private readonly exact = new Map<string, Map<string, HttpRoute>>();
   private readonly patterns: PatternRoute[] = [];
+  /** Longest first, so the most specific prefix wins. */
+  private readonly prefixes: { under: string; prefix: PathPrefix }[] = [];
 
   add(route: HttpRoute): this {
     if (route.path.includes('/:') || route.path.includes('/*')) {
@@ -33,6 +35,22 @@ export class RouteTable {
   addAll(routes: Iterable<HttpRoute>): this {
     for (const route of routes) this.add(route);
     return this;
+  }
+
+  /** Declares what paths under `prefix.prefix` share (see PathPrefix), routes or not. */
+  addPrefix(prefix: PathPrefix): this {
+    const path = prefix.prefix.endsWith('/') ? prefix.prefix.slice(0, -1) : prefix.prefix;
+    if (!path.startsWith('/') || path.length < 2) throw new Error(`a path prefix starts with / and names a segment: ${prefix.prefix}`);
+    if (this.prefixes.some((entry) => entry.prefix.prefix === path)) throw new Error(`duplicate path prefix ${path}`);
+    this.prefixes.push({ under: `${path}/`, prefix: { ...prefix, prefix: path } });
+    this.prefixes.sort((a, b) => b.under.length - a.under.length);
+    return this;
+  }
+
+  /** The most specific prefix `path` falls under, if any. Looked up on error paths only. */
+  prefixOf(path: string): PathPrefix | undefined {
+    for (const { under, prefix } of this.prefixes) if (path.startsWith(under) || path === prefix.prefix) return prefix;
+    return undefined;
   }
 
   match(method: string, path: string): RouteMatch {

@@ -76,6 +76,8 @@ function statusWord(httpStatus: number): string {
       return 'NOT_FOUND';
     case 405:
       return 'UNIMPLEMENTED';
+    case 408:
+      return 'DEADLINE_EXCEEDED';
     case 409:
       return 'ALREADY_EXISTS';
     case 429:

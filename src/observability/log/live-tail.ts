@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { UpgradeRoute } from '../../http/http-route.js';
 import { GatewayError } from '../../spec/index.js';
-import { bearerChecker } from '../bearer-token.js';
+import { createAdminGuard } from '../../admin/admin-auth.js';
 import { matchesFilter, parseLogFilter, type LogFilter } from './log-filter.js';
 import type { RequestRecord } from './request-record.js';
 
@@ -15,11 +15,6 @@ interface Watcher {
   filter: LogFilter;
 }
 
-function refuse(socket: Duplex, status: string, message: string): void {
-  const body = JSON.stringify({ error: { message } });
-  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-}
-
 /**
  * `GET /admin/logs/tail` over WebSocket: every record written to the request log that matches the
  * query-string filters (the same as `GET /admin/logs`), one JSON text message per record.
@@ -29,12 +24,12 @@ export class LiveTail {
   /** Created with the first watcher: `ws` is loaded only by gateways someone tails. */
   private server: Promise<WebSocketServer> | undefined;
   private readonly watchers = new Set<Watcher>();
-  private readonly authorized: (headers: IncomingMessage['headers']) => boolean;
+  private readonly authorize: (headers: IncomingMessage['headers']) => GatewayError | undefined;
   /** Messages skipped because a watcher could not keep up. */
   skipped = 0;
 
   constructor(adminToken: string | undefined) {
-    this.authorized = bearerChecker(adminToken);
+    this.authorize = createAdminGuard(adminToken);
   }
 
   get watching(): number {
@@ -42,7 +37,7 @@ export class LiveTail {
   }
 
   route(): UpgradeRoute {
-    return { path: '/admin/logs/tail', handler: (request, socket, head) => this.upgrade(request, socket, head) };
+    return { path: '/admin/logs/tail', handler: (request, socket, head, refuse) => this.upgrade(request, socket, head, refuse) };
   }
 
   publish(records: readonly RequestRecord[]): void {
@@ -66,20 +61,22 @@ export class LiveTail {
     void this.server?.then((server) => server.close());
   }
 
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (!this.authorized(request.headers)) return refuse(socket, '401 Unauthorized', 'Send the admin token as `Authorization: Bearer <admin.token>`.');
+  /** `refuse` answers in the admin API's envelope, with the gateway's error headers. */
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, refuse: (error: GatewayError) => void): void {
+    const refused = this.authorize(request.headers);
+    if (refused !== undefined) return refuse(refused);
     let filter: LogFilter;
     try {
       const url = request.url ?? '/';
       const queryAt = url.indexOf('?');
       filter = parseLogFilter(new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)));
     } catch (error) {
-      return refuse(socket, '400 Bad Request', GatewayError.is(error) ? error.message : 'Invalid filter.');
+      return refuse(GatewayError.is(error) ? error : new GatewayError('invalid_request', 'Invalid filter.'));
     }
     this.server ??= import('ws').then(({ WebSocketServer: Server }) => new Server({ noServer: true, maxPayload: 4096 }));
     this.server.then(
       (server) => this.accept(server, request, socket, head, filter),
-      () => refuse(socket, '503 Service Unavailable', 'The live tail is unavailable.'),
+      (error: unknown) => refuse(new GatewayError('internal_error', 'The live tail is unavailable: the WebSocket library failed to load.', { status: 503, cause: error })),
     );
   }
 

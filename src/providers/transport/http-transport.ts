@@ -5,7 +5,6 @@ import type { UpstreamHttpRequest, UpstreamHttpResponse } from '../provider.js';
 import { readStream } from '../../lib/read-stream.js';
 import { budgetExhausted, upstreamBufferBudget } from './body-budget.js';
 import { bodyTooLarge } from './read-body.js';
-import { listenForAbort, RequestAbortController, stopListeningForAbort } from './request-abort.js';
 
 export interface HttpTransportOptions {
   /** Max connections per upstream origin. */
@@ -65,7 +64,8 @@ export class HttpTransport {
         method: request.method,
         headers: request.headers,
         body: request.body,
-        // A RequestSignal is an EventEmitter too, which undici listens on far more cheaply than on an EventTarget.
+        // undici listens with `addEventListener('abort', …, { once: true })` and removes its listener
+        // when the request settles; on an abort it fails the request with the signal's `reason`.
         signal: deadline?.signal ?? signal,
         ...(limits.firstByteMs === undefined ? {} : { headersTimeout: limits.firstByteMs }),
         ...(limits.idleMs === undefined ? {} : { bodyTimeout: limits.idleMs }),
@@ -144,7 +144,7 @@ class UndiciResponse implements UpstreamHttpResponse {
 
 /** The total deadline of one exchange: aborts when the time is up or the caller goes away. */
 class Deadline {
-  private readonly controller = new RequestAbortController();
+  private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   expired = false;
 
@@ -159,7 +159,7 @@ class Deadline {
     // The timer must never keep the process alive on its own.
     this.timer.unref();
     if (caller.aborted) this.controller.abort(caller.reason);
-    else listenForAbort(caller, this.forward);
+    else caller.addEventListener('abort', this.forward, { once: true });
   }
 
   get signal(): AbortSignal {
@@ -168,7 +168,7 @@ class Deadline {
 
   clear(): void {
     clearTimeout(this.timer);
-    stopListeningForAbort(this.caller, this.forward);
+    this.caller.removeEventListener('abort', this.forward);
   }
 
   private readonly forward = (): void => {
