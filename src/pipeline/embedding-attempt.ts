@@ -4,18 +4,12 @@ import { readErrorBody, readResponseText } from '../providers/transport/read-bod
 import { attemptScrubber } from '../providers/secret-scrubber.js';
 import { upstreamError } from '../providers/upstream-error.js';
 import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
-import type { RequestContext } from './context.js';
+import type { OperationResult } from './endpoint.js';
 import type { Target } from './target.js';
 import { callUpstream } from './upstream-call.js';
 
-export interface EmbeddingSink {
-  /** The answer to `request` (the request as the stages left it). */
-  complete(context: RequestContext, response: EmbeddingResponse, request: EmbeddingRequest): void;
-  fail(context: RequestContext, error: GatewayError): void;
-}
-
 /** Sends one embeddings attempt: the provider's adapter encodes the spec request for its upstream. Throws GatewayError. */
-export async function attemptEmbedding(target: Target, request: EmbeddingRequest, transport: HttpTransport, signal: AbortSignal): Promise<{ keyId: string | undefined; response: EmbeddingResponse }> {
+export async function attemptEmbedding(target: Target, request: EmbeddingRequest, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<EmbeddingResponse>> {
   const provider = target.provider;
   const adapter = provider.adapter;
   if (adapter.buildEmbeddingRequest === undefined || adapter.embeddingCodec === undefined) {
@@ -40,7 +34,8 @@ export async function attemptEmbedding(target: Target, request: EmbeddingRequest
     throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a body that is not JSON.`, { retryable: true });
   }
   try {
-    return { keyId: key?.id, response: adapter.embeddingCodec.decodeResponse(parsed) };
+    const response = adapter.embeddingCodec.decodeResponse(parsed);
+    return { keyId: key?.id, response, usage: response.usage };
   } catch (error) {
     throw GatewayError.is(error) ? scrubber.scrubError(error) : error;
   }

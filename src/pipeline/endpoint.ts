@@ -1,9 +1,8 @@
 import type { HttpExchange } from '../http/http-route.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import type { ChatRequest, EmbeddingRequest, GatewayError, Usage } from '../spec/index.js';
+import type { ChatRequest, GatewayError, Usage } from '../spec/index.js';
 import type { ChatSink } from './chat-sink.js';
 import type { RequestContext } from './context.js';
-import type { EmbeddingSink } from './embedding-attempt.js';
 import type { Target } from './target.js';
 
 /**
@@ -23,11 +22,6 @@ export interface ChatEndpoint extends EndpointBase {
   sink(exchange: HttpExchange): ChatSink;
 }
 
-export interface EmbeddingsEndpoint extends EndpointBase {
-  decode(body: unknown, exchange: HttpExchange): EmbeddingRequest;
-  sink(exchange: HttpExchange): EmbeddingSink;
-}
-
 /** One attempt of an operation on one target, made by the endpoint's own adapter call. */
 export interface OperationResult<Response> {
   keyId: string | undefined;
@@ -37,8 +31,8 @@ export interface OperationResult<Response> {
 }
 
 /**
- * Any other operation: the model list today, and the endpoints beyond chat (images, audio, files,
- * batches, rerank). Either the gateway answers it itself (`answer`) or it is routed by `model` to a
+ * Any other operation: embeddings and the model list today, and the endpoints beyond chat (images,
+ * audio, files, batches, rerank). Either the gateway answers it itself (`answer`) or it is routed by `model` to a
  * provider and sent there by `attempt`, with routing, governance, stages and observers as for chat.
  */
 export interface OperationEndpoint<Request, Response> extends EndpointBase {
@@ -49,12 +43,16 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   decode(body: unknown, exchange: HttpExchange): Request;
   /** The model to route by, or undefined when the gateway answers the request itself. */
   model(request: Request): string | undefined;
+  /** Models to fall back to, after the route's own targets (the request's `fallbacks`). */
+  fallbacks?(request: Request): readonly string[] | undefined;
+  /** Rough input tokens, for token rate limits and budget reservations (0 when absent). */
+  inputTokens?(request: Request): number;
   /** The gateway's own answer (a request with no model). */
   answer?(context: RequestContext, request: Request): Response;
   /** One attempt on a target. Throws GatewayError; the pipeline falls back to the next target. */
   attempt?(target: Target, request: Request, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<Response>>;
-  /** Writes the answer in the dialect, with the context's response headers. */
-  send(exchange: HttpExchange, context: RequestContext, response: Response): void;
+  /** Writes the answer to `request` (as the stages left it) in the dialect, with the context's response headers. */
+  send(exchange: HttpExchange, context: RequestContext, response: Response, request: Request): void;
   /** Writes an error in the dialect, with the context's response headers. */
   sendError(exchange: HttpExchange, context: RequestContext, error: GatewayError): void;
 }

@@ -8,13 +8,24 @@ export const FALLBACKS_HEADER = 'x-tollgate-fallbacks';
  * after those of the body (`"fallbacks": [...]`). Returns the request unchanged when there is no header.
  */
 export function withHeaderFallbacks<Request extends { gateway?: GatewayOptions }>(request: Request, headers: IncomingHttpHeaders): Request {
+  const listed = headerFallbacks(headers);
+  if (listed === undefined) return request;
+  const fallbacks = [...(request.gateway?.fallbacks ?? []), ...listed];
+  return { ...request, gateway: { ...request.gateway, fallbacks } };
+}
+
+/** The fallbacks of `x-tollgate-fallbacks` after `listed` (the body's), or `listed` when there is no header. */
+export function plusHeaderFallbacks(listed: readonly string[] | undefined, headers: IncomingHttpHeaders): readonly string[] | undefined {
+  const fromHeader = headerFallbacks(headers);
+  return fromHeader === undefined ? listed : [...(listed ?? []), ...fromHeader];
+}
+
+function headerFallbacks(headers: IncomingHttpHeaders): string[] | undefined {
   const value = headers[FALLBACKS_HEADER];
-  if (value === undefined) return request;
+  if (value === undefined) return undefined;
   const listed = (Array.isArray(value) ? value.join(',') : value)
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
-  if (listed.length === 0) return request;
-  const fallbacks = [...(request.gateway?.fallbacks ?? []), ...listed];
-  return { ...request, gateway: { ...request.gateway, fallbacks } };
+  return listed.length === 0 ? undefined : listed;
 }

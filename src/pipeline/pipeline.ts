@@ -1,16 +1,15 @@
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Usage } from '../spec/index.js';
+import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type Usage } from '../spec/index.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
 import type { ChatSink } from './chat-sink.js';
 import { streamAnswer } from './chat-stream.js';
 import { COST_UNKNOWN, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
-import { attemptEmbedding, type EmbeddingSink } from './embedding-attempt.js';
-import type { ChatEndpoint, EmbeddingsEndpoint, OperationEndpoint, OperationResult } from './endpoint.js';
-import { estimateEmbeddingInputTokens, estimateInputTokens } from './estimate-tokens.js';
-import { withHeaderFallbacks } from './header-fallbacks.js';
+import type { ChatEndpoint, OperationEndpoint, OperationResult } from './endpoint.js';
+import { estimateInputTokens } from './estimate-tokens.js';
+import { plusHeaderFallbacks, withHeaderFallbacks } from './header-fallbacks.js';
 import type { Admission, AttemptOutcome, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
 import { responseParts } from './response-parts.js';
@@ -55,12 +54,7 @@ export class Pipeline {
     return (exchange) => this.serveChat(exchange, endpoint);
   }
 
-  /** The HTTP handler of an embeddings route. */
-  embeddingsHandler(endpoint: EmbeddingsEndpoint): HttpHandler {
-    return (exchange) => this.serveEmbeddings(exchange, endpoint);
-  }
-
-  /** The HTTP handler of any other operation (the model list, and the endpoints beyond chat). */
+  /** The HTTP handler of any other operation (embeddings, the model list, and the endpoints beyond chat). */
   operationHandler<Request, Response>(endpoint: OperationEndpoint<Request, Response>): HttpHandler {
     return (exchange) => this.serveOperation(exchange, endpoint);
   }
@@ -88,20 +82,6 @@ export class Pipeline {
     }
   }
 
-  private async serveEmbeddings(exchange: HttpExchange, endpoint: EmbeddingsEndpoint): Promise<void> {
-    const context = contextFor(exchange, endpoint.surface, 'embeddings');
-    const sink = endpoint.sink(exchange);
-    try {
-      await this.authenticate(context);
-      const request = withHeaderFallbacks(endpoint.decode(await exchange.readJson(), exchange), exchange.request.headers);
-      await this.embeddings(context, request, sink);
-    } catch (error) {
-      this.fail(context, this.outcomeOf(context, error), sink);
-    } finally {
-      this.finish(context);
-    }
-  }
-
   private async serveOperation<Request, Response>(exchange: HttpExchange, endpoint: OperationEndpoint<Request, Response>): Promise<void> {
     const context = contextFor(exchange, endpoint.surface, endpoint.operation);
     const sink: FailureSink = { fail: (failed, error) => endpoint.sendError(exchange, failed, error) };
@@ -110,7 +90,7 @@ export class Pipeline {
       const request = endpoint.decode(endpoint.readsBody ? await exchange.readJson() : undefined, exchange);
       const model = endpoint.model(request);
       if (model === undefined) {
-        endpoint.send(exchange, context, endpoint.answer!(context, request));
+        endpoint.send(exchange, context, endpoint.answer!(context, request), request);
         return;
       }
       context.requestedModel = model;
@@ -119,14 +99,16 @@ export class Pipeline {
       const answered = this.stages.beforeDispatch === undefined ? undefined : await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       if (answered !== undefined) {
         this.answeredByStage(context);
-        endpoint.send(exchange, context, answered.answer as Response);
+        endpoint.send(exchange, context, answered.answer as Response, call.request as Request);
         return;
       }
-      const plan = this.plan(context, call.model, undefined);
-      await this.dispatch(context, plan, 0, undefined, async (target, attempt, admission) => {
+      const routed = call.request as Request;
+      const plan = this.plan(context, call.model, plusHeaderFallbacks(endpoint.fallbacks?.(routed), exchange.request.headers));
+      // These operations have no output tokens to reserve for.
+      await this.dispatch(context, plan, endpoint.inputTokens?.(routed) ?? 0, 0, async (target, attempt, admission) => {
         let result: OperationResult<Response>;
         try {
-          result = await endpoint.attempt!(target, call.request as Request, this.parts.transport, context.signal);
+          result = await endpoint.attempt!(target, routed, this.parts.transport, context.signal);
         } catch (error) {
           throw this.errorOf(context, error);
         }
@@ -135,7 +117,7 @@ export class Pipeline {
         this.serve(context, target, result.usage);
         try {
           const response = this.stages.afterResponse === undefined ? result.response : await runAfterResponse(this.stages.afterResponse, context, call, result.response);
-          endpoint.send(exchange, context, response);
+          endpoint.send(exchange, context, response, routed);
         } finally {
           admission?.settle(context.usage, context.cost);
         }
@@ -185,41 +167,6 @@ export class Pipeline {
     const routed = call.request as ChatRequest;
     const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
     await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
-  }
-
-  private async embeddings(context: RequestContext, request: EmbeddingRequest, sink: EmbeddingSink): Promise<void> {
-    context.requestedModel = request.model;
-    this.start(context);
-    const call: StageCall = { operation: 'embeddings', model: request.model, request };
-    if (this.stages.beforeDispatch !== undefined) {
-      const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
-      if (answered !== undefined) {
-        this.answeredByStage(context);
-        sink.complete(context, answered.answer as EmbeddingResponse, call.request as EmbeddingRequest);
-        return;
-      }
-    }
-    const routed = call.request as EmbeddingRequest;
-    const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
-    // Embeddings produce no output tokens: nothing to reserve for them.
-    await this.dispatch(context, plan, estimateEmbeddingInputTokens(routed), 0, async (target, attempt, admission) => {
-      let result: Awaited<ReturnType<typeof attemptEmbedding>>;
-      try {
-        result = await attemptEmbedding(target, routed, this.parts.transport, context.signal);
-      } catch (error) {
-        throw this.errorOf(context, error);
-      }
-      attempt.keyId = result.keyId;
-      attempt.status = 200;
-      this.serve(context, target, result.response.usage);
-      try {
-        const response = this.stages.afterResponse === undefined ? result.response : await runAfterResponse(this.stages.afterResponse, context, call, result.response);
-        sink.complete(context, response, routed);
-      } finally {
-        admission?.settle(context.usage, context.cost);
-      }
-      return true;
-    });
   }
 
   /** Records a failure and tells the sink. */

@@ -5,7 +5,9 @@ import type { HttpExchange, HttpRoute } from '../http/http-route.js';
 import { sendError, sendJson } from '../http/respond.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { OperationEndpoint } from '../pipeline/endpoint.js';
-import { GatewayError } from '../spec/index.js';
+import { attemptEmbedding } from '../pipeline/embedding-attempt.js';
+import { estimateEmbeddingInputTokens } from '../pipeline/estimate-tokens.js';
+import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
 import { chatEndpoint } from './chat-endpoint.js';
 import { responseHeaders } from './response-headers.js';
 import type { SurfaceDependencies } from './surface.js';
@@ -15,20 +17,23 @@ const PREFIXES = ['/v1', '/openai/v1'];
 /** The OpenAI-compatible API: chat completions, embeddings and the model list, under /v1 and /openai/v1. */
 export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
   const chatCompletions = pipeline.chatHandler(chatEndpoint({ surface: 'openai', codec: openaiChatCodec }));
-  const embeddings = pipeline.embeddingsHandler({
+  const embeddingsEndpoint: OperationEndpoint<EmbeddingRequest, EmbeddingResponse> = {
     surface: 'openai',
+    operation: 'embeddings',
+    readsBody: true,
     decode: (body) => openaiEmbeddingCodec.decodeRequest(body),
-    sink: (exchange) => ({
-      complete(done, response, request) {
-        // Answer in the format the caller asked for, whatever the upstream sent.
-        const rendered = { ...response, encodingFormat: request.encodingFormat ?? 'float' };
-        sendJson(exchange.response, 200, openaiEmbeddingCodec.encodeResponse(rendered, response.model), responseHeaders(done));
-      },
-      fail(failed, error) {
-        sendError(exchange.response, error, encodeOpenAIError, responseHeaders(failed));
-      },
-    }),
-  });
+    model: (request) => request.model,
+    fallbacks: (request) => request.gateway?.fallbacks,
+    inputTokens: estimateEmbeddingInputTokens,
+    attempt: attemptEmbedding,
+    send(exchange, context, response, request) {
+      // Answer in the format the caller asked for, whatever the upstream sent.
+      const rendered = { ...response, encodingFormat: request.encodingFormat ?? 'float' };
+      sendJson(exchange.response, 200, openaiEmbeddingCodec.encodeResponse(rendered, response.model), responseHeaders(context));
+    },
+    sendError: sendOpenAIError,
+  };
+  const embeddings = pipeline.operationHandler(embeddingsEndpoint);
 
   const listEndpoint: OperationEndpoint<undefined, unknown> = {
     surface: 'openai',
