@@ -136,7 +136,7 @@ export class GovernanceHooks implements Governance {
     const infos: LineInfo[] = [];
     const principal = context.principal;
     const firstCount = this.counted.get(context) === undefined;
-    this.addLines(principal === undefined ? undefined : this.entryOf(principal), target.provider.name, { usd, tokens, countRequest: firstCount }, { usd, tokens, countRequest: true }, now, lines, infos);
+    this.addLines(principal === undefined ? undefined : this.entryOf(principal), target.provider.name, usd, tokens, firstCount, now, lines, infos);
     if (lines.length === 0) return NO_ADMISSION;
 
     let reserved: Awaitable<ReserveResult>;
@@ -152,13 +152,14 @@ export class GovernanceHooks implements Governance {
   /**
    * The lines of every level a request of `entry` (none: a caller without a key) served by
    * `provider` is charged on, from the outermost: customer, team, key, the key's provider, the
-   * provider. `amounts` for the caller's own levels, `providerAmounts` for the provider levels
-   * (a retry counts there again).
+   * provider. `countRequest` for the caller's own levels (a retry is not counted there again; it
+   * is at the provider levels).
    */
-  private addLines(entry: KeyEntry | undefined, provider: string, amounts: LineAmounts, providerAmounts: LineAmounts, now: number, lines: LimitLine[], infos: LineInfo[]): void {
+  private addLines(entry: KeyEntry | undefined, provider: string, usd: number, tokens: number, countRequest: boolean, now: number, lines: LimitLine[], infos: LineInfo[]): void {
     if (entry !== undefined) {
       const registry = this.options.registry;
       const key = entry.record;
+      const amounts: LineAmounts = { usd, tokens, countRequest };
       const customer = registry.customerOf(key);
       if (customer !== undefined) addScopeLines(this.scopeOf(customer, customerScope), amounts, now, lines, infos);
       const team = key.team === undefined ? undefined : registry.teams.get(key.team);
@@ -167,11 +168,11 @@ export class GovernanceHooks implements Governance {
       const providerConfig = entry.providers?.get(provider);
       if (providerConfig !== undefined && (providerConfig.budgets.length > 0 || providerConfig.rate_limits !== undefined)) {
         const scope = this.scopes.get(providerConfig) ?? this.remember(providerConfig, keyProviderScope(entry, providerConfig));
-        addScopeLines(scope, providerAmounts, now, lines, infos);
+        addScopeLines(scope, { usd, tokens, countRequest: true }, now, lines, infos);
       }
     }
     const providerScope = this.providerScopes.get(provider);
-    if (providerScope !== undefined) addScopeLines(providerScope, providerAmounts, now, lines, infos);
+    if (providerScope !== undefined) addScopeLines(providerScope, { usd, tokens, countRequest: true }, now, lines, infos);
   }
 
   /**
@@ -187,8 +188,7 @@ export class GovernanceHooks implements Governance {
       const entry = spend.virtualKeyId === null ? undefined : this.options.registry.keys.get(spend.virtualKeyId);
       const all: LimitLine[] = [];
       const infos: LineInfo[] = [];
-      const amounts = { usd: spend.costUsd, tokens: 0, countRequest: false };
-      this.addLines(entry, spend.provider ?? '', amounts, amounts, spend.receivedAt, all, infos);
+      this.addLines(entry, spend.provider ?? '', spend.costUsd, 0, false, spend.receivedAt, all, infos);
       // Reserved at nothing under no limit, then settled: the ledger's own arithmetic, never a refusal.
       const lines: LimitLine[] = [];
       const used: number[] = [];

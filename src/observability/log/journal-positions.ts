@@ -37,6 +37,11 @@ export class JournalPositions {
     return new Promise((resolve) => this.waiters.push({ mark, resolve }));
   }
 
+  /** Whether records up to `mark` are still to be stored. */
+  awaits(mark: number): boolean {
+    return mark > this.settled;
+  }
+
   /** Records `first` to `first + count - 1` were stored, the last with id `lastId`; undefined: dropped for good. */
   settle(first: number, count: number, lastId: number | undefined): void {
     if (count === 0) return;

@@ -94,7 +94,7 @@ export class LogWriter {
    */
   durable(mark: number): Promise<number> {
     const done = this.positions.durable(mark);
-    if (!this.closed) void this.flush();
+    if (!this.closed && this.positions.awaits(mark)) void this.flush();
     return done;
   }
 
