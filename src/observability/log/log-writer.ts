@@ -90,11 +90,12 @@ export class LogWriter {
   /**
    * Resolves once every record up to `mark` (a `positions.accepted` read) is stored or dropped,
    * with its watermark (see JournalPositions). Writes what is queued now rather than wait for the
-   * interval: the spend flush waiting on it also holds up admin changes of spend.
+   * interval (the spend flush waiting on it also holds up admin changes of spend), unless a failed
+   * batch waits for its next try: that keeps the interval.
    */
   durable(mark: number): Promise<number> {
     const done = this.positions.durable(mark);
-    if (!this.closed && this.positions.awaits(mark)) void this.flush();
+    if (!this.closed && this.retry === undefined && this.positions.awaits(mark)) void this.flush();
     return done;
   }
 
