@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/provider-schema.js';
+import type { JournaledSpend } from '../pipeline/capabilities.js';
 import { ContextSlot, type Principal, type RequestContext, type RequestCost } from '../pipeline/context.js';
 import type { Admission, AdmissionEstimate, Governance } from '../pipeline/hooks.js';
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
@@ -7,7 +8,7 @@ import { GatewayError, type Usage } from '../spec/index.js';
 import type { KeyProviderConfig } from '../config/governance-schema.js';
 import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey, presentedKey } from './key-secret.js';
-import { actualAmounts, addScopeLines, type LimitScope, type LineInfo } from './limit-lines.js';
+import { actualAmounts, addScopeLines, type LimitScope, type LineAmounts, type LineInfo } from './limit-lines.js';
 import { refusalError } from './limit-errors.js';
 import { authorizePlan } from './model-access.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
@@ -127,7 +128,7 @@ export class GovernanceHooks implements Governance {
 
   /** Synchronous on an in-memory spend store; a promise when the store is remote (Redis). */
   admit(context: RequestContext, target: Target, estimate: AdmissionEstimate): Admission | Promise<Admission> {
-    const { store, now: clock, registry } = this.options;
+    const { store, now: clock } = this.options;
     const now = clock();
     const usd = estimate.maxCostUsd ?? this.options.unpricedRequestUsd;
     const tokens = estimate.inputTokens + (estimate.maxOutputTokens ?? this.options.reservedOutputTokens);
@@ -135,23 +136,7 @@ export class GovernanceHooks implements Governance {
     const infos: LineInfo[] = [];
     const principal = context.principal;
     const firstCount = this.counted.get(context) === undefined;
-    if (principal !== undefined) {
-      const entry = this.entryOf(principal);
-      const key = entry.record;
-      const amounts = { usd, tokens, countRequest: firstCount };
-      const customer = registry.customerOf(key);
-      if (customer !== undefined) addScopeLines(this.scopeOf(customer, customerScope), amounts, now, lines, infos);
-      const team = key.team === undefined ? undefined : registry.teams.get(key.team);
-      if (team !== undefined) addScopeLines(this.scopeOf(team, teamScope), amounts, now, lines, infos);
-      addScopeLines(this.scopeOf(entry, keyScope), amounts, now, lines, infos);
-      const providerConfig = entry.providers?.get(target.provider.name);
-      if (providerConfig !== undefined && (providerConfig.budgets.length > 0 || providerConfig.rate_limits !== undefined)) {
-        const scope = this.scopes.get(providerConfig) ?? this.remember(providerConfig, keyProviderScope(entry, providerConfig));
-        addScopeLines(scope, { usd, tokens, countRequest: true }, now, lines, infos);
-      }
-    }
-    const providerScope = this.providerScopes.get(target.provider.name);
-    if (providerScope !== undefined) addScopeLines(providerScope, { usd, tokens, countRequest: true }, now, lines, infos);
+    this.addLines(principal === undefined ? undefined : this.entryOf(principal), target.provider.name, usd, tokens, firstCount, now, lines, infos);
     if (lines.length === 0) return NO_ADMISSION;
 
     let reserved: Awaitable<ReserveResult>;
@@ -162,6 +147,63 @@ export class GovernanceHooks implements Governance {
     }
     if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => Promise.reject(ledgerError(error)));
     return this.admitted(context, reserved, lines, infos, usd, tokens, now, firstCount);
+  }
+
+  /**
+   * The lines of every level a request of `entry` (none: a caller without a key) served by
+   * `provider` is charged on, from the outermost: customer, team, key, the key's provider, the
+   * provider. `countRequest` for the caller's own levels (a retry is not counted there again; it
+   * is at the provider levels).
+   */
+  private addLines(entry: KeyEntry | undefined, provider: string, usd: number, tokens: number, countRequest: boolean, now: number, lines: LimitLine[], infos: LineInfo[]): void {
+    if (entry !== undefined) {
+      const registry = this.options.registry;
+      const key = entry.record;
+      const amounts: LineAmounts = { usd, tokens, countRequest };
+      const customer = registry.customerOf(key);
+      if (customer !== undefined) addScopeLines(this.scopeOf(customer, customerScope), amounts, now, lines, infos);
+      const team = key.team === undefined ? undefined : registry.teams.get(key.team);
+      if (team !== undefined) addScopeLines(this.scopeOf(team, teamScope), amounts, now, lines, infos);
+      addScopeLines(this.scopeOf(entry, keyScope), amounts, now, lines, infos);
+      const providerConfig = entry.providers?.get(provider);
+      if (providerConfig !== undefined && (providerConfig.budgets.length > 0 || providerConfig.rate_limits !== undefined)) {
+        const scope = this.scopes.get(providerConfig) ?? this.remember(providerConfig, keyProviderScope(entry, providerConfig));
+        addScopeLines(scope, { usd, tokens, countRequest: true }, now, lines, infos);
+      }
+    }
+    const providerScope = this.providerScopes.get(provider);
+    if (providerScope !== undefined) addScopeLines(providerScope, { usd, tokens, countRequest: true }, now, lines, infos);
+  }
+
+  /**
+   * Charges requests the request log kept and the stored counters lack (a crash lost them, see
+   * GovernanceService.useJournal) to the budgets they were settled into, in the windows of their
+   * arrival. Only spend: rate-limit windows are short, and have mostly ended by a restart. A key
+   * deleted since is skipped; its provider's budgets are still charged. Returns how many were.
+   */
+  async replay(spends: readonly JournaledSpend[]): Promise<number> {
+    const store = this.options.store;
+    let charged = 0;
+    for (const spend of spends) {
+      const entry = spend.virtualKeyId === null ? undefined : this.options.registry.keys.get(spend.virtualKeyId);
+      const all: LimitLine[] = [];
+      const infos: LineInfo[] = [];
+      this.addLines(entry, spend.provider ?? '', spend.costUsd, 0, false, spend.receivedAt, all, infos);
+      // Reserved at nothing under no limit, then settled: the ledger's own arithmetic, never a refusal.
+      const lines: LimitLine[] = [];
+      const used: number[] = [];
+      for (let index = 0; index < all.length; index++) {
+        if (infos[index]!.metric !== 'usd') continue;
+        lines.push({ ...all[index]!, limit: Number.POSITIVE_INFINITY, amount: 0, chargeOnExpiry: 0 });
+        used.push(spend.costUsd);
+      }
+      if (lines.length === 0) continue;
+      const reserved = await store.reserve(lines, spend.receivedAt, 0);
+      if (!reserved.ok) continue;
+      await store.settle(reserved.id, used);
+      charged++;
+    }
+    return charged;
   }
 
   /** The admission for a reservation the store answered (or the refusal it explains). */

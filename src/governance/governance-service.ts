@@ -1,4 +1,5 @@
 import type { AuditSink } from '../pipeline/audit-sink.js';
+import type { RequestJournal } from '../pipeline/capabilities.js';
 import type { Logger } from '../lib/logger.js';
 import { GatewayError } from '../spec/index.js';
 import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, ProviderLimitsRecord, TeamRecord } from './entities.js';
@@ -28,6 +29,10 @@ export class GovernanceService {
   private unsaved = new Map<string, CounterSnapshot>();
   /** `kind:id` → the config definition hash a config entity was seeded from (kept across admin edits). */
   private readonly seedHashes = new Map<string, string>();
+  /** The request log as a journal, when the ledger's counters are kept only by this flush (see useJournal). */
+  private journal: RequestJournal | undefined;
+  /** The journal watermark last saved with the counters. */
+  private savedWatermark: number | undefined;
 
   constructor(readonly options: GovernanceServiceOptions) {}
 
@@ -175,16 +180,48 @@ export class GovernanceService {
     }
   }
 
-  /** Writes spend changed since the last flush. Safe to call concurrently (calls are serialised). */
+  /**
+   * Runs `catchUp` (charging what the journal holds past `saved`, the watermark the stored
+   * counters include) between two flushes, then has every flush save, with the counters, the
+   * journal watermark of the requests they include, so that after a crash the requests the log
+   * kept and the counters lost can be charged again and both lose the same requests. A flush
+   * between a partial catch-up and its watermark would store counters that a later catch-up
+   * charges again.
+   */
+  useJournal(journal: RequestJournal, saved: number | undefined, catchUp: () => Promise<void>): Promise<void> {
+    const previous = this.flushing ?? Promise.resolve();
+    const connected = previous.then(catchUp).finally(() => {
+      this.journal = journal;
+      this.savedWatermark = saved;
+    });
+    this.flushing = connected.catch(() => {});
+    return connected;
+  }
+
+  /**
+   * Writes spend changed since the last flush. Safe to call concurrently (calls are serialised).
+   * With a journal, the counters are read and the journal marked in one turn of a fresh
+   * macrotask: a request settles its spend and enqueues its log record in one chain of
+   * microtasks (pipeline.ts: settle, then finish and its observers), so no request is then
+   * between the two, and every request either is in both the snapshot and the records up to the
+   * mark, or in neither.
+   */
   flush(): Promise<void> {
     const previous = this.flushing ?? Promise.resolve();
     const next = previous.then(async () => {
-      for (const counter of await this.options.spend.takeChanged()) this.unsaved.set(counter.counter, counter);
-      if (this.unsaved.size === 0) return;
+      const journal = this.journal;
+      if (journal !== undefined) await new Promise((resolve) => setImmediate(resolve));
+      const taken = this.options.spend.takeChanged();
+      const durable = journal?.durable(journal.mark());
+      for (const counter of await taken) this.unsaved.set(counter.counter, counter);
+      const watermark = durable === undefined ? undefined : await durable;
+      const moved = watermark !== undefined && watermark !== this.savedWatermark;
+      if (this.unsaved.size === 0 && !moved) return;
       const batch = [...this.unsaved.values()];
       this.unsaved = new Map();
       try {
-        await this.options.store.saveCounters(batch);
+        await this.options.store.saveCounters(batch, moved ? watermark : undefined);
+        if (moved) this.savedWatermark = watermark;
       } catch (error) {
         for (const counter of batch) if (!this.unsaved.has(counter.counter)) this.unsaved.set(counter.counter, counter);
         this.options.logger.error('governance: spend flush failed; retrying on the next interval', { counters: batch.length, error: (error as Error).message });

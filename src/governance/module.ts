@@ -3,13 +3,14 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { BlockedRequestAudit } from './blocked-request-audit.js';
-import { BUDGET_ALERTS, BUDGET_SNAPSHOT } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, BUDGET_SNAPSHOT, REQUEST_JOURNAL, type CapabilityRegistry } from '../pipeline/capabilities.js';
 import { governStage, observeStage } from '../pipeline/stages.js';
 import { budgetSnapshot } from './budget-snapshot.js';
 import { governanceApiSchemas } from './openapi.js';
 import { BudgetAlerts, type WebhookSender } from './budget-alerts.js';
 import { GovernanceHooks } from './governance-hooks.js';
 import { GovernanceService } from './governance-service.js';
+import { MemorySpendStore } from './memory-spend-store.js';
 import { openSpendStore, type OpenedSpendStore } from './open-spend-store.js';
 import { EntityRegistry } from './registry.js';
 import { seedEntities } from './seed.js';
@@ -44,7 +45,9 @@ export interface GovernanceModuleOptions {
 export function createGovernanceModule(options: GovernanceModuleOptions = {}): ModuleFactory {
   return async (context) => {
     const ledger: OpenedSpendStore =
-      options.spend === undefined ? await openSpendStore(context.config.governance.spend_store, context.logger, context.configSource) : { store: options.spend, ready: async () => {}, close: async () => {} };
+      options.spend === undefined
+        ? await openSpendStore(context.config.governance.spend_store, context.logger, context.configSource)
+        : { store: options.spend, keptByFlush: options.spend instanceof MemorySpendStore, ready: async () => {}, close: async () => {} };
     try {
       return await assemble(context, ledger, options);
     } catch (error) {
@@ -130,6 +133,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       config = next.config;
       context.logger.info('governance: config reloaded', { changed_entities: entities.changed, removed_entities: entities.removed, keys: registry.keyCount });
     },
+    connect: (capabilities) => connectJournal(capabilities, ledger, store, service, governanceHooks, context),
     ready: () => ledger.ready(),
     async close() {
       if (stopped) return;
@@ -141,6 +145,33 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       await ledger.close();
     },
   };
+}
+
+/**
+ * With the memory ledger and a request log that serves as a journal: charges the requests the log
+ * kept after the counters last saved (a crash lost them from the ledger only), then has every
+ * flush save the journal's watermark with the counters, so a crash loses the same requests from
+ * both. Runs before the gateway listens. Without a journal the stored watermark is cleared: the
+ * counters saved from now on no longer say which records they include.
+ */
+async function connectJournal(capabilities: CapabilityRegistry, ledger: OpenedSpendStore, store: GovernanceStore, service: GovernanceService, hooks: GovernanceHooks, context: ModuleContext): Promise<void> {
+  const journal = ledger.keptByFlush ? capabilities.optional(REQUEST_JOURNAL) : undefined;
+  const saved = await store.loadJournalWatermark();
+  if (journal === undefined) {
+    if (saved !== undefined) await store.saveCounters([], null);
+    return;
+  }
+  await service.useJournal(journal, saved, async () => {
+    // No watermark (a first start, or counters saved without a journal): nothing says which records the counters lack.
+    if (saved === undefined) return;
+    try {
+      const spends = await journal.spendAfter(saved);
+      const charged = await hooks.replay(spends);
+      if (spends.length > 0) context.logger.warn('governance: charged requests the request log kept and the spend counters lost (the last run ended without saving them)', { requests: spends.length, charged });
+    } catch (error) {
+      context.logger.error('governance: could not read the request log to charge requests a crash lost from the spend counters; budgets lack them', { error: (error as Error).message });
+    }
+  });
 }
 
 /** Flags models without a price once per start-up or reload (never per request). */

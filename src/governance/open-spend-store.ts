@@ -9,6 +9,8 @@ import type { SpendStore } from './spend-store.js';
 /** The ledger chosen by `governance.spend_store`, with what the module needs to watch and release it. */
 export interface OpenedSpendStore {
   readonly store: SpendStore;
+  /** Whether settled spend is kept only by the counter flush to storage (the memory ledger), so a crash loses what it had not flushed. */
+  readonly keptByFlush: boolean;
   /** Throws when the ledger cannot serve (for `GET /ready`). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -26,7 +28,7 @@ const RETRIES_PER_COMMAND = 2;
  * logged once, and reported by `ready()`.
  */
 export async function openSpendStore(config: SpendStoreConfig, logger: Logger, source: string): Promise<OpenedSpendStore> {
-  if (config.type === 'memory') return { store: new MemorySpendStore(), ready: async () => {}, close: async () => {} };
+  if (config.type === 'memory') return { store: new MemorySpendStore(), keptByFlush: true, ready: async () => {}, close: async () => {} };
   const url = config.url!;
   const shown = redactedUrl(url);
   const { Redis } = await import('ioredis');
@@ -69,6 +71,7 @@ export async function openSpendStore(config: SpendStoreConfig, logger: Logger, s
   started = true;
   return {
     store: new RedisSpendStore(client, config.key_prefix ?? DEFAULT_KEY_PREFIX),
+    keptByFlush: false,
     async ready() {
       if (client.status !== 'ready') throw new Error(`Redis spend store at ${shown} is ${client.status}${lastError === undefined ? '' : ` (${lastError.message})`}`);
       await client.ping();

@@ -4,7 +4,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import { observeStage, type RequestStage } from '../pipeline/stages.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
-import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_JOURNAL, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
@@ -14,7 +14,9 @@ import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { LiveTail } from './log/live-tail.js';
 import { logRoutes } from './log/log-routes.js';
+import { isNumbered } from './log/log-store.js';
 import { LogWriter } from './log/log-writer.js';
+import { requestJournal } from './log/request-journal.js';
 import { openLogStore } from './log/open-log-store.js';
 import type { RequestRecord } from './log/request-record.js';
 import { scheduleRetention } from './log/retention.js';
@@ -43,6 +45,8 @@ export const observabilityModule: ModuleFactory = async (context) => {
   let write: ((records: RequestRecord[]) => void) | undefined;
   if (settings.request_log) {
     const store = await openLogStore(context.storage, context.logger);
+    // Read before this run writes anything: the journal's records of earlier runs end here.
+    const baseline = isNumbered(store) ? await store.lastId() : undefined;
     const writer = new LogWriter({
       store,
       logger: context.logger,
@@ -50,7 +54,9 @@ export const observabilityModule: ModuleFactory = async (context) => {
       batchSize: settings.batch_size,
       flushIntervalMs: settings.flush_interval_ms,
       onDrop: metrics === undefined ? undefined : (what, count) => metrics.dropped(what, count),
+      journalBaseline: baseline,
     });
+    if (isNumbered(store) && baseline !== undefined) context.capabilities.provide(REQUEST_JOURNAL, requestJournal(store, writer, baseline), 'observability');
     const tail = new LiveTail(context.config.admin.token);
     upgrades.push(tail.route());
     write = (records) => {

@@ -130,3 +130,36 @@ export const PROVIDER_HEALTH = new Capability<() => HealthReport>('provider heal
 export const BUDGET_SNAPSHOT = new Capability<() => Promise<BudgetUsage[]>>('budget snapshot', 'the spent and remaining amount of every budget');
 /** Subscribes to budget threshold crossings (provided by the governance module). */
 export const BUDGET_ALERTS = new Capability<(listener: BudgetThresholdListener) => void>('budget alert events', 'a feed of budget threshold crossings');
+
+/** One request of the request log, as governance charges it again after a crash (see RequestJournal). */
+export interface JournaledSpend {
+  readonly virtualKeyId: string | null;
+  /** The provider that served it. */
+  readonly provider: string | null;
+  readonly costUsd: number;
+  /** Arrival (epoch ms): its budget windows are those of its admission, a moment later. */
+  readonly receivedAt: number;
+}
+
+/**
+ * The request log as a journal of settled requests, so the spend ledger can lose exactly the
+ * requests the log loses in a crash. Records are numbered as they are enqueued, in the order
+ * their requests settled; a watermark names, in the store, the stored records up to a number.
+ */
+export interface RequestJournal {
+  /** The number of the last record enqueued so far (a counter read: call it in the same turn as the snapshot it goes with). */
+  mark(): number;
+  /**
+   * Resolves once every record up to `mark` is stored (or dropped for good), with the watermark
+   * that identifies exactly those of them in the store. Records after `mark` are never below it.
+   */
+  durable(mark: number): Promise<number>;
+  /**
+   * Request records stored after `watermark` by earlier runs of the gateway (never this run's own),
+   * with a known, non-zero cost, in the order they were stored.
+   */
+  spendAfter(watermark: number): Promise<JournaledSpend[]>;
+}
+
+/** The request log as a journal (provided by the observability module when the request log is on a store that numbers its records). */
+export const REQUEST_JOURNAL = new Capability<RequestJournal>('request journal', 'the request log read as a journal of settled requests, for crash recovery of the spend ledger');

@@ -48,7 +48,7 @@ export interface GatewayModule {
    * Called once every module is built, to take what other modules provide
    * (`capabilities.require` throws a start-up error naming what is missing).
    */
-  connect?(capabilities: CapabilityRegistry): void;
+  connect?(capabilities: CapabilityRegistry): void | Promise<void>;
   /**
    * Applies a reloaded config (SIGHUP, `POST /admin/reload`) without a restart, keeping runtime
    * state (health, spend). Modules without it keep their start-up settings.

@@ -85,7 +85,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     for (const factory of options.modules ?? featureModules) modules.push(await factory(moduleContext));
     // Routing is part of the core: a module list without a router gets the default one.
     if (!modules.some((module) => module.router)) modules.unshift(await routingModule(moduleContext));
-    for (const module of modules) module.connect?.(capabilities);
+    // In order, each awaited: a module may read storage here (governance replays the request journal) before the gateway listens.
+    for (const module of modules) await module.connect?.(capabilities);
   } catch (error) {
     for (const module of modules.reverse()) await module.close?.().catch(() => {});
     await audit?.close().catch(() => {});

@@ -77,6 +77,22 @@ for (const [name, open] of backends) {
       assert.ok(FOREVER > Date.parse('9999-01-01'));
     });
 
+    test('the journal watermark is saved with the counters, kept when not given, and cleared with null', async () => {
+      const store = open();
+      await store.migrate();
+      assert.equal(await store.loadJournalWatermark(), undefined);
+      await store.saveCounters([{ counter: 'key:k1|usd|lifetime|0', windowEnd: Number.POSITIVE_INFINITY, used: 1, credit: 0 }], 41);
+      assert.equal(await store.loadJournalWatermark(), 41);
+      // Without counters the watermark alone moves (requests of keys without budgets still advance the log).
+      await store.saveCounters([], 57);
+      assert.equal(await store.loadJournalWatermark(), 57);
+      await store.saveCounters([{ counter: 'key:k1|usd|lifetime|0', windowEnd: Number.POSITIVE_INFINITY, used: 2, credit: 0 }]);
+      assert.equal(await store.loadJournalWatermark(), 57);
+      assert.equal((await store.loadCounters(0))[0]!.used, 2);
+      await store.saveCounters([], null);
+      assert.equal(await store.loadJournalWatermark(), undefined);
+    });
+
     test('pruning drops ended rate-limit windows and keeps USD history', async () => {
       const store = open();
       await store.migrate();

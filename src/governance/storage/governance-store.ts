@@ -34,7 +34,14 @@ export interface GovernanceStore {
   deleteEntity(kind: EntityKind, id: string): Promise<void>;
   /** Counters whose window has not ended by `now`. */
   loadCounters(now: number): Promise<CounterSnapshot[]>;
-  saveCounters(counters: readonly CounterSnapshot[]): Promise<void>;
+  /**
+   * Saves counters and, in the same transaction, the request journal's watermark they include:
+   * a number sets it, null clears it (counters saved without a journal say nothing about the log),
+   * undefined leaves it as it is.
+   */
+  saveCounters(counters: readonly CounterSnapshot[], watermark?: number | null): Promise<void>;
+  /** The request journal watermark saved with the counters; undefined when none is. */
+  loadJournalWatermark(): Promise<number | undefined>;
   /** Deletes rate-limit counters (requests, tokens) whose window ended by `now`; USD counters stay as spend history. */
   pruneCounters(now: number): Promise<void>;
   /** Inserts or updates an alert (by counter and threshold). */

@@ -7,6 +7,7 @@ export class MemoryGovernanceStore implements GovernanceStore {
   private readonly entities = new Map<string, StoredEntity>();
   private readonly counters = new Map<string, CounterSnapshot>();
   private readonly alerts = new Map<string, AlertRecord>();
+  private watermark: number | undefined;
 
   async migrate(): Promise<void> {}
 
@@ -26,8 +27,13 @@ export class MemoryGovernanceStore implements GovernanceStore {
     return [...this.counters.values()].filter((counter) => counter.windowEnd > now).map((counter) => ({ ...counter }));
   }
 
-  async saveCounters(counters: readonly CounterSnapshot[]): Promise<void> {
+  async saveCounters(counters: readonly CounterSnapshot[], watermark?: number | null): Promise<void> {
     for (const counter of counters) this.counters.set(counter.counter, { ...counter });
+    if (watermark !== undefined) this.watermark = watermark ?? undefined;
+  }
+
+  async loadJournalWatermark(): Promise<number | undefined> {
+    return this.watermark;
   }
 
   async pruneCounters(now: number): Promise<void> {

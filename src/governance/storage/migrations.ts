@@ -21,4 +21,10 @@ export const GOVERNANCE_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE governance_alerts (counter TEXT NOT NULL, threshold DOUBLE PRECISION NOT NULL, window_end BIGINT NOT NULL, fired_at TEXT NOT NULL, payload JSONB NOT NULL, delivered BOOLEAN NOT NULL, attempts INTEGER NOT NULL, PRIMARY KEY (counter, threshold));
     `,
   },
+  {
+    // Which request log records the stored counters already include (see GovernanceService.flush): one row, or none.
+    version: 2,
+    sqlite: 'CREATE TABLE governance_journal (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);',
+    postgres: 'CREATE TABLE governance_journal (id INTEGER PRIMARY KEY CHECK (id = 1), watermark BIGINT NOT NULL);',
+  },
 ];

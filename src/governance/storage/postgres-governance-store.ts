@@ -59,14 +59,35 @@ export class PostgresGovernanceStore implements GovernanceStore {
     return rows.map((row) => ({ counter: row.counter, windowEnd: loadedWindowEnd(Number(row.window_end)), used: row.used, credit: row.credit }));
   }
 
-  async saveCounters(counters: readonly CounterSnapshot[]): Promise<void> {
-    if (counters.length === 0) return;
+  async saveCounters(counters: readonly CounterSnapshot[], watermark?: number | null): Promise<void> {
+    if (counters.length === 0 && watermark === undefined) return;
+    // One statement, so counters and watermark commit together.
+    const journal =
+      watermark === undefined
+        ? 'SELECT 1'
+        : watermark === null
+          ? 'DELETE FROM governance_journal'
+          : 'INSERT INTO governance_journal (id, watermark) VALUES (1, $5) ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark';
     await this.pool.query(
-      `INSERT INTO governance_counters (counter, window_end, used, credit)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::double precision[], $4::double precision[])
-       ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit`,
-      [counters.map((counter) => counter.counter), counters.map((counter) => storedWindowEnd(counter.windowEnd)), counters.map((counter) => counter.used), counters.map((counter) => counter.credit)],
+      `WITH saved AS (
+         INSERT INTO governance_counters (counter, window_end, used, credit)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::double precision[], $4::double precision[])
+         ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit
+         RETURNING 1
+       ) ${journal}`,
+      [
+        counters.map((counter) => counter.counter),
+        counters.map((counter) => storedWindowEnd(counter.windowEnd)),
+        counters.map((counter) => counter.used),
+        counters.map((counter) => counter.credit),
+        ...(typeof watermark === 'number' ? [watermark] : []),
+      ],
     );
+  }
+
+  async loadJournalWatermark(): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ watermark: string }>('SELECT watermark FROM governance_journal WHERE id = 1');
+    return rows[0] === undefined ? undefined : Number(rows[0].watermark);
   }
 
   async pruneCounters(now: number): Promise<void> {

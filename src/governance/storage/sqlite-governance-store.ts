@@ -70,15 +70,24 @@ export class SqliteGovernanceStore implements GovernanceStore {
     return rows.map((row) => ({ counter: row.counter, windowEnd: loadedWindowEnd(row.window_end), used: row.used, credit: row.credit }));
   }
 
-  async saveCounters(counters: readonly CounterSnapshot[]): Promise<void> {
-    if (counters.length === 0) return;
+  async saveCounters(counters: readonly CounterSnapshot[], watermark?: number | null): Promise<void> {
+    if (counters.length === 0 && watermark === undefined) return;
     const upsert = this.db.prepare(
       'INSERT INTO governance_counters (counter, window_end, used, credit) VALUES (?, ?, ?, ?) ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit',
     );
+    const setWatermark = this.db.prepare('INSERT INTO governance_journal (id, watermark) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark');
+    const clearWatermark = this.db.prepare('DELETE FROM governance_journal');
     const save = this.db.transaction(() => {
       for (const counter of counters) upsert.run(counter.counter, storedWindowEnd(counter.windowEnd), counter.used, counter.credit);
+      if (watermark === null) clearWatermark.run();
+      else if (watermark !== undefined) setWatermark.run(watermark);
     });
     await writeWhenFree(this.db, () => save());
+  }
+
+  async loadJournalWatermark(): Promise<number | undefined> {
+    const row = this.db.prepare('SELECT watermark FROM governance_journal WHERE id = 1').get() as { watermark: number } | undefined;
+    return row?.watermark;
   }
 
   async pruneCounters(now: number): Promise<void> {

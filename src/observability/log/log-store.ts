@@ -1,3 +1,4 @@
+import type { JournaledSpend } from '../../pipeline/capabilities.js';
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
 import type { RequestRecord } from './request-record.js';
 
@@ -23,7 +24,8 @@ export interface LogScanPage {
 export interface LogStore {
   /** Creates or upgrades the tables. */
   migrate(): Promise<void>;
-  insert(records: readonly RequestRecord[]): Promise<void>;
+  /** Resolves once the batch is stored; a NumberedLogStore with the id of its last record. */
+  insert(records: readonly RequestRecord[]): Promise<number | void>;
   query(query: LogQuery): Promise<LogPage>;
   /**
    * The records matching `filter` in time order, `limit` at a time, each page starting `after` the
@@ -36,4 +38,22 @@ export interface LogStore {
   deleteBefore(epochMs: number): Promise<number>;
   /** Releases what the store holds besides the gateway's storage (a writer thread); after the last insert. */
   close?(): Promise<void>;
+}
+
+/**
+ * A store whose record ids grow in insertion order and run consecutively within a batch (SQLite's
+ * `autoincrement` under one writer), so the request log can serve as a journal: the writer knows
+ * which id each record it enqueued got (see LogWriter.durable).
+ */
+export interface NumberedLogStore extends LogStore {
+  /** Resolves with the id of the batch's last record (its others precede it one by one). */
+  insert(records: readonly RequestRecord[]): Promise<number>;
+  /** The highest id stored so far (0 when empty). */
+  lastId(): Promise<number>;
+  /** Request records with `after < id <= through` and a known, non-zero cost, in id order. */
+  spendBetween(after: number, through: number): Promise<JournaledSpend[]>;
+}
+
+export function isNumbered(store: LogStore): store is NumberedLogStore {
+  return typeof (store as Partial<NumberedLogStore>).spendBetween === 'function';
 }

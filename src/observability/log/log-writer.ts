@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
+import { JournalPositions } from './journal-positions.js';
 import type { LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 
@@ -20,6 +21,8 @@ export interface LogWriterOptions {
   flushIntervalMs: number;
   /** Called for every drop, for the drop metric. */
   onDrop?: (what: 'content' | 'record', count: number) => void;
+  /** The store's highest record id before this writer's first batch (a NumberedLogStore's `lastId`), for `positions`. */
+  journalBaseline?: number;
 }
 
 /**
@@ -32,14 +35,20 @@ export class LogWriter {
   private queue: RequestRecord[] = [];
   /** Records taken from the queue by the write under way. */
   private inFlight = 0;
-  /** The batch the store failed to take, tried first at the next flush. */
-  private retry: { records: RequestRecord[]; attempts: number } | undefined;
+  /** The batch the store failed to take (`first`: its first record's number), tried first at the next flush. */
+  private retry: { records: RequestRecord[]; attempts: number; first: number } | undefined;
+  /**
+   * Which store ids the accepted records got (for the request journal). The queue always holds the
+   * last records accepted, so its first one is numbered `accepted - queue.length + 1`.
+   */
+  readonly positions: JournalPositions;
   private writing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   private immediate = false;
   private closed = false;
 
   constructor(private readonly options: LogWriterOptions) {
+    this.positions = new JournalPositions(options.journalBaseline ?? 0);
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs);
     this.timer.unref();
   }
@@ -52,10 +61,12 @@ export class LogWriter {
   enqueue(records: readonly RequestRecord[]): void {
     if (this.closed) return;
     const { queueSize, onDrop } = this.options;
+    let dropped = 0;
     for (const record of records) {
       const pending = this.pending;
       if (pending >= queueSize) {
         onDrop?.('record', 1);
+        dropped++;
         continue;
       }
       if (pending >= queueSize / 2 && (record.request_content !== null || record.response_content !== null)) {
@@ -65,6 +76,7 @@ export class LogWriter {
       }
       this.queue.push(record);
     }
+    this.positions.accepted += records.length - dropped;
     // After a failed write the next try waits for the interval: a full batch does not hurry it.
     if (this.queue.length >= this.options.batchSize && !this.immediate && this.retry === undefined) {
       this.immediate = true;
@@ -73,6 +85,18 @@ export class LogWriter {
         void this.flush();
       });
     }
+  }
+
+  /**
+   * Resolves once every record up to `mark` (a `positions.accepted` read) is stored or dropped,
+   * with its watermark (see JournalPositions). Writes what is queued now rather than wait for the
+   * interval (the spend flush waiting on it also holds up admin changes of spend), unless a failed
+   * batch waits for its next try: that keeps the interval.
+   */
+  durable(mark: number): Promise<number> {
+    const done = this.positions.durable(mark);
+    if (!this.closed && this.retry === undefined && this.positions.awaits(mark)) void this.flush();
+    return done;
   }
 
   /** Writes everything queued so far; resolves once it is stored (queries after it see it). */
@@ -104,6 +128,7 @@ export class LogWriter {
       this.options.onDrop?.('record', unwritten);
       this.options.logger.error('request log: records still unwritten at shutdown were dropped', { records: unwritten });
     }
+    this.positions.settleAll();
   }
 
   /**
@@ -114,6 +139,7 @@ export class LogWriter {
    */
   private async writeAll(): Promise<void> {
     const queued = this.queue;
+    const first = this.positions.accepted - queued.length + 1;
     this.queue = [];
     this.inFlight = queued.length;
     try {
@@ -122,14 +148,15 @@ export class LogWriter {
         this.retry = undefined;
         this.inFlight = queued.length + retry.records.length;
         // Still failing: the store is down, the rest waits with it.
-        if (!(await this.write(retry.records, retry.attempts + 1))) return this.keep(queued, 0);
+        if (!(await this.write(retry.records, retry.attempts + 1, retry.first))) return this.keep(queued, 0);
       }
       for (let start = 0; start < queued.length; ) {
         const end = this.batchEnd(queued, start);
         const batch = queued.slice(start, end);
         this.inFlight = queued.length - start;
+        const batchFirst = first + start;
         start = end;
-        if (!(await this.write(batch, 1))) return this.keep(queued, start);
+        if (!(await this.write(batch, 1, batchFirst))) return this.keep(queued, start);
       }
     } finally {
       this.inFlight = 0;
@@ -145,18 +172,20 @@ export class LogWriter {
    * One try at storing `batch`. False: it failed and is kept (as `retry`) for the next flush.
    * After its last try it is dropped, counted and logged, and the writer goes on.
    */
-  private async write(batch: RequestRecord[], attempt: number): Promise<boolean> {
+  private async write(batch: RequestRecord[], attempt: number, first: number): Promise<boolean> {
     try {
-      await this.options.store.insert(batch);
+      const lastId = await this.options.store.insert(batch);
+      this.positions.settle(first, batch.length, typeof lastId === 'number' ? lastId : undefined);
       return true;
     } catch (error) {
       if (attempt < MAX_WRITE_ATTEMPTS) {
-        this.retry = { records: batch, attempts: attempt };
+        this.retry = { records: batch, attempts: attempt, first };
         this.options.logger.warn('request log write failed; the batch is kept and written again with the next flush', { records: batch.length, attempt, error });
         return false;
       }
       this.options.onDrop?.('record', batch.length);
       this.options.logger.error('request log write failed; records dropped', { records: batch.length, attempts: attempt, error });
+      this.positions.settle(first, batch.length, undefined);
       return true;
     }
   }

@@ -33,7 +33,7 @@ export abstract class SqlLogStore implements LogStore {
     this.tags = `${prefix}request_log_tags`;
   }
 
-  abstract insert(records: readonly RequestRecord[]): Promise<void>;
+  abstract insert(records: readonly RequestRecord[]): Promise<number | void>;
   abstract deleteBefore(epochMs: number): Promise<number>;
 
   /** Whether the tag table holds every request record's tags, so tag filters may read it. */

@@ -27,11 +27,12 @@ export interface DeleteRequest {
   deleteBefore: number;
 }
 
-/** The answer to a batch or a sweep: done (with the records deleted, for a sweep), or why not. */
+/** The answer to a batch or a sweep: done (with the id of the batch's last record, or the records deleted by a sweep), or why not. */
 export interface InsertDone {
   id: number;
   error?: string;
   deleted?: number;
+  lastId?: number;
 }
 
 export interface InsertWorkerData {
@@ -97,6 +98,8 @@ const insertAll = database.transaction((values: (SqlValue | undefined)[]) => {
   }
   tags.run(last);
   if (hasContent(values, statements)) text.run(last);
+  // `autoincrement` under the write lock: the batch took the ids right after the previous highest.
+  return (lastId.get() as { id: number | null } | undefined)?.id ?? 0;
 });
 
 // Records stored before the content index existed are indexed in the background, in steps, between batches.
@@ -121,8 +124,7 @@ parentPort!.on('message', (batch: InsertBatch | DeleteRequest) => {
     // while it waited for the lock, SQLite refused to write from that older snapshot
     // (SQLITE_BUSY_SNAPSHOT, "database is locked", which the busy handler does not wait out) and
     // the whole batch was lost.
-    insertAll.immediate(batch.values);
-    done = { id: batch.id };
+    done = { id: batch.id, lastId: insertAll.immediate(batch.values) };
   } catch (error) {
     done = { id: batch.id, error: error instanceof Error ? error.message : String(error) };
   }

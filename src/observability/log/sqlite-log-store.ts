@@ -1,4 +1,6 @@
+import type { JournaledSpend } from '../../pipeline/capabilities.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
+import type { NumberedLogStore } from './log-store.js';
 import type { LogFilter } from './log-filter.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { tagRows, textRows } from './request-log-migrations.js';
@@ -42,7 +44,7 @@ export interface SqliteBatchStatements {
  * The request log on SQLite. Its tag table is complete from migration 4 on; its content index
  * (migration 6, trigrams) answers content searches once it holds every stored record's bodies.
  */
-export class SqliteLogStore extends SqlLogStore {
+export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
   /** Whether the content index holds every stored record's bodies (once true, for good). */
   private textComplete = false;
 
@@ -92,10 +94,10 @@ export class SqliteLogStore extends SqlLogStore {
     };
   }
 
-  async insert(records: readonly RequestRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async insert(records: readonly RequestRecord[]): Promise<number> {
     const batch = this.batchStatements;
-    await this.database.transaction(async (transaction) => {
+    if (records.length === 0) return this.lastId();
+    return this.database.transaction(async (transaction) => {
       const last = (await transaction.query<{ id: number | null }>(batch.lastId))[0]?.id ?? 0;
       for (let start = 0; start < records.length; start += batch.chunk) {
         const chunk = records.slice(start, start + batch.chunk);
@@ -104,7 +106,22 @@ export class SqliteLogStore extends SqlLogStore {
       await transaction.execute(batch.tags, [last]);
       // Content logging is off by default; then the content index has nothing to take.
       if (records.some((record) => record.request_content !== null || record.response_content !== null)) await transaction.execute(batch.text, [last]);
+      // `autoincrement` under the write lock: the batch took the ids right after the previous highest.
+      return (await transaction.query<{ id: number | null }>(batch.lastId))[0]?.id ?? 0;
     });
+  }
+
+  async lastId(): Promise<number> {
+    return (await this.database.query<{ id: number | null }>(this.batchStatements.lastId))[0]?.id ?? 0;
+  }
+
+  /** On the gateway's own connection: it runs once, at start-up, before any record of this run is written. */
+  async spendBetween(after: number, through: number): Promise<JournaledSpend[]> {
+    const rows = await this.database.query<{ virtual_key_id: string | null; provider: string | null; cost_usd: number; ts: number }>(
+      `select virtual_key_id, provider, cost_usd, ts from ${this.table} where id > ? and id <= ? and kind = 'request' and cost_usd is not null and cost_usd <> 0 order by id`,
+      [after, through],
+    );
+    return rows.map((row) => ({ virtualKeyId: row.virtual_key_id, provider: row.provider, costUsd: row.cost_usd, receivedAt: row.ts }));
   }
 
   deleteBefore(epochMs: number): Promise<number> {

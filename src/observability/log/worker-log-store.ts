@@ -3,7 +3,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { SqlValue } from '../storage/sql-database.js';
 import { elideRepeats, writeRecordValues } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
-import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
+import type { JournaledSpend } from '../../pipeline/capabilities.js';
+import type { LogCursor, LogPage, LogScanPage, NumberedLogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 import type { BackfillFailed, DeleteRequest, InsertBatch, InsertDone, InsertWorkerData } from './sqlite-insert-worker.js';
 import type { SqliteLogStore } from './sqlite-log-store.js';
@@ -23,7 +24,7 @@ interface Pending {
  * writer thread fail, writes go back to the gateway's connection: records are never lost to a dead
  * thread.
  */
-export class WorkerLogStore implements LogStore {
+export class WorkerLogStore implements NumberedLogStore {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -51,7 +52,7 @@ export class WorkerLogStore implements LogStore {
       const waiting = this.pending.get(done.id);
       if (waiting === undefined) return;
       this.pending.delete(done.id);
-      if (done.error === undefined) waiting.resolve(done.deleted);
+      if (done.error === undefined) waiting.resolve(done.lastId ?? done.deleted);
       else waiting.reject(new Error(done.error));
     });
     worker.on('error', (error) => this.abandon(error));
@@ -63,10 +64,9 @@ export class WorkerLogStore implements LogStore {
     return this.store.migrate();
   }
 
-  insert(records: readonly RequestRecord[]): Promise<void> {
+  insert(records: readonly RequestRecord[]): Promise<number> {
     const worker = this.worker;
-    if (worker === undefined) return this.store.insert(records);
-    if (records.length === 0) return Promise.resolve();
+    if (worker === undefined || records.length === 0) return this.store.insert(records);
     // postMessage copies the batch at once: the same array serves the next one.
     const values = this.values;
     let length = 0;
@@ -77,7 +77,15 @@ export class WorkerLogStore implements LogStore {
     const done = this.send(worker, batch, () => this.store.insert(records));
     // Copied: the array lets go of this batch's texts (with content logging, megabytes of bodies).
     values.fill(null);
-    return done.then(() => {});
+    return done as Promise<number>;
+  }
+
+  lastId(): Promise<number> {
+    return this.store.lastId();
+  }
+
+  spendBetween(after: number, through: number): Promise<JournaledSpend[]> {
+    return this.store.spendBetween(after, through);
   }
 
   query(query: LogQuery): Promise<LogPage> {
