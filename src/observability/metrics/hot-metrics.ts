@@ -36,20 +36,46 @@ abstract class LabelledChildren<Child> {
   protected abstract create(values: string[]): Child;
 }
 
-export class HotCounter extends LabelledChildren<Counter.Internal> {
+/**
+ * A counter written on every request. prom-client's `inc` (a labelled child's too) hashes and
+ * validates the label object on every call; here a request adds to its series' pending amount
+ * (one Map lookup), and prom-client's own `collect` hook, run at each scrape, hands the amounts to
+ * the Counter with its public `inc(labels, amount)`. `/metrics` renders exactly as a plain Counter.
+ */
+export class HotCounter {
+  private readonly series = new Map<string, { labels: Record<string, string>; pending: number }>();
   private readonly counter: Counter<string>;
 
-  constructor(name: string, help: string, labelNames: readonly string[], registry: Registry) {
-    super(labelNames.length);
-    this.counter = new Counter({ name, help, labelNames, registers: [registry] });
+  constructor(name: string, help: string, private readonly labelNames: readonly string[], registry: Registry) {
+    const series = this.series;
+    this.counter = new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        for (const entry of series.values()) {
+          if (entry.pending === 0) continue;
+          this.inc(entry.labels, entry.pending);
+          entry.pending = 0;
+        }
+      },
+    });
   }
 
   inc(amount: number, a: string, b?: string, c?: string, d?: string, e?: string): void {
-    this.child(a, b, c, d, e).inc(amount);
-  }
-
-  protected create(values: string[]): Counter.Internal {
-    return this.counter.labels(...values);
+    const key = seriesKey(a, b, c, d, e);
+    let entry = this.series.get(key);
+    if (entry === undefined) {
+      const values = [a, b, c, d, e];
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((name, index) => (labels[name] = values[index] ?? ''));
+      entry = { labels, pending: 0 };
+      this.series.set(key, entry);
+      // The series appears at the next scrape even while its amount is still 0.
+      this.counter.inc(labels, 0);
+    }
+    entry.pending += amount;
   }
 }
 
