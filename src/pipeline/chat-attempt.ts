@@ -3,13 +3,11 @@ import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { parseAwsEventStream } from '../providers/transport/aws-event-stream.js';
 import { parseServerSentEvents } from '../providers/transport/event-stream.js';
-import { readErrorBody, readResponseText } from '../providers/transport/read-body.js';
-import type { UpstreamHttpResponse } from '../providers/provider.js';
-import { attemptScrubber, type SecretScrubber } from '../providers/secret-scrubber.js';
-import { upstreamError } from '../providers/upstream-error.js';
+import { readResponseText } from '../providers/transport/read-body.js';
+import type { SecretScrubber } from '../providers/secret-scrubber.js';
 import { GatewayError, type ChatRequest, type ChatResponse, type StreamPart } from '../spec/index.js';
 import type { Target } from './target.js';
-import { callUpstream } from './upstream-call.js';
+import { scrubbed, sendAttempt } from './upstream-call.js';
 
 export interface CompleteAttempt {
   kind: 'complete';
@@ -42,18 +40,7 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
   const adapter = provider.adapter;
   const codec = adapter.chatCodec;
   const key = target.key ?? pickKey(provider, target.model);
-  const built = adapter.buildChatRequest(request, target.model, key, provider.settings);
-  const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
-  const scrubber = attemptScrubber(adapter, key, upstreamRequest);
-  let response: UpstreamHttpResponse;
-  try {
-    response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
-  } catch (error) {
-    throw scrubbed(error, scrubber);
-  }
-  if (response.status >= 400) {
-    throw upstreamError(codec, response.status, await readErrorBody(response), response.headers, scrubber);
-  }
+  const { request: upstreamRequest, response, scrubber } = await sendAttempt(target, key, adapter.buildChatRequest(request, target.model, key, provider.settings), transport, signal);
   if (!request.stream) {
     let raw: string;
     try {
@@ -82,11 +69,6 @@ export async function attemptChat(target: Target, request: ChatRequest, transpor
   // The adapter says how its stream is framed; the codec only ever sees events.
   const events = upstreamRequest.framing === 'aws-eventstream' ? parseAwsEventStream(response.body, provider.name) : parseServerSentEvents(response.body, provider.name);
   return { kind: 'stream', keyId: key?.id, events: decodeEvents(events, codec.createStreamDecoder(), provider.name, scrubber) };
-}
-
-/** A failure with its message scrubbed; anything that is not a GatewayError (a caller's abort) is left as it is. */
-function scrubbed(error: unknown, scrubber: SecretScrubber): unknown {
-  return GatewayError.is(error) ? scrubber.scrubError(error) : error;
 }
 
 /**

@@ -1,12 +1,10 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { readErrorBody, readResponseText } from '../providers/transport/read-body.js';
-import { attemptScrubber } from '../providers/secret-scrubber.js';
-import { upstreamError } from '../providers/upstream-error.js';
+import { readResponseText } from '../providers/transport/read-body.js';
 import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
 import type { OperationResult } from './endpoint.js';
 import type { Target } from './target.js';
-import { callUpstream } from './upstream-call.js';
+import { scrubbed, sendAttempt } from './upstream-call.js';
 
 /** Sends one embeddings attempt: the provider's adapter encodes the spec request for its upstream. Throws GatewayError. */
 export async function attemptEmbedding(target: Target, request: EmbeddingRequest, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<EmbeddingResponse>> {
@@ -16,16 +14,12 @@ export async function attemptEmbedding(target: Target, request: EmbeddingRequest
     throw new GatewayError('operation_not_supported', `Provider \`${provider.name}\` (${adapter.type}) does not serve embeddings.`, { param: 'model' });
   }
   const key = target.key ?? pickKey(provider, target.model);
-  const built = adapter.buildEmbeddingRequest(request, target.model, key, provider.settings);
-  const upstreamRequest = adapter.sign === undefined ? built : await adapter.sign(built, key, provider.settings);
-  const scrubber = attemptScrubber(adapter, key, upstreamRequest);
+  const { response: answer, scrubber } = await sendAttempt(target, key, adapter.buildEmbeddingRequest(request, target.model, key, provider.settings), transport, signal);
   let text: string;
   try {
-    const response = await callUpstream(provider, upstreamRequest, transport, signal, target.timeouts);
-    if (response.status >= 400) throw upstreamError(adapter.chatCodec, response.status, await readErrorBody(response), response.headers, scrubber);
-    text = await readResponseText(response);
+    text = await readResponseText(answer);
   } catch (error) {
-    throw GatewayError.is(error) ? scrubber.scrubError(error) : error;
+    throw scrubbed(error, scrubber);
   }
   let parsed: unknown;
   try {
@@ -37,6 +31,6 @@ export async function attemptEmbedding(target: Target, request: EmbeddingRequest
     const response = adapter.embeddingCodec.decodeResponse(parsed);
     return { keyId: key?.id, response, usage: response.usage };
   } catch (error) {
-    throw GatewayError.is(error) ? scrubber.scrubError(error) : error;
+    throw scrubbed(error, scrubber);
   }
 }

@@ -293,9 +293,7 @@ export class Pipeline {
         if (checked !== response) raw = undefined;
         response = checked;
       }
-      const first = response.choices[0];
-      context.finishReason = first?.finishReason;
-      if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      recordAnswer(context, response);
       // The answer goes out first; charging the budgets and counters is not the caller's wait.
       sink.complete(context, response, raw);
     } finally {
@@ -307,9 +305,7 @@ export class Pipeline {
   /** A stage answered (a cache hit): no provider was called, nothing is billed, and the caller cannot tell the answer apart. */
   private deliverStageAnswer(context: RequestContext, request: ChatRequest, response: ChatResponse, sink: ChatSink): void {
     this.answeredByStage(context);
-    const first = response.choices[0];
-    context.finishReason = first?.finishReason;
-    if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    recordAnswer(context, response);
     if (!request.stream) {
       sink.complete(context, response, undefined);
       return;
@@ -356,6 +352,13 @@ export class Pipeline {
       }
     }
   }
+}
+
+/** What the log keeps of a whole answer: why it stopped and, with content logging, its first choice's text. */
+function recordAnswer(context: RequestContext, response: ChatResponse): void {
+  const first = response.choices[0];
+  context.finishReason = first?.finishReason;
+  if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
 /** Starts a request context for an exchange. */

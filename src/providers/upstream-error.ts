@@ -1,6 +1,7 @@
 import type { ChatCodec, UpstreamErrorDetails, UpstreamHeaders } from '../codecs/codec.js';
 import { GatewayError } from '../spec/index.js';
 import { credentialShapeScrubber, type SecretScrubber } from './secret-scrubber.js';
+import { headerValue } from '../codecs/header-value.js';
 
 /** Characters of an upstream error message kept (after scrubbing); the rest is cut with an ellipsis. */
 export const MAX_UPSTREAM_MESSAGE_CHARS = 1000;
@@ -46,12 +47,12 @@ export function upstreamError(codec: Pick<ChatCodec, 'readError' | 'errorLabel'>
  * Header names must be lower-case (as Node and undici give them).
  */
 export function retryAfterMs(headers: UpstreamHeaders, now: number = Date.now()): number | undefined {
-  const milliseconds = header(headers, 'retry-after-ms');
+  const milliseconds = headerValue(headers, 'retry-after-ms');
   if (milliseconds !== undefined && milliseconds.trim() !== '') {
     const value = Number(milliseconds);
     if (Number.isFinite(value)) return roundUp(value);
   }
-  const value = header(headers, 'retry-after');
+  const value = headerValue(headers, 'retry-after');
   if (value === undefined || value.trim() === '') return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return roundUp(seconds * 1000);
@@ -102,11 +103,6 @@ function readDetails(codec: Pick<ChatCodec, 'readError'>, body: string, headers:
     // A codec must not throw here; if one does, the body is shown as an excerpt.
     return {};
   }
-}
-
-function header(headers: UpstreamHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Header names in lower case (Node's and undici's already are: then the same object). */

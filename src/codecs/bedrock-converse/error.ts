@@ -1,18 +1,14 @@
 import { GatewayError } from '../../spec/index.js';
 import type { UpstreamErrorDetails, UpstreamHeaders } from '../codec.js';
 import { isRecord } from './wire-types.js';
-
-function header(headers: UpstreamHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
+import { headerValue } from '../header-value.js';
 
 /**
  * The exception name of an AWS JSON error: the `x-amzn-ErrorType` header (`ThrottlingException:http://internal.amazon.com/…`,
  * the part before the colon), else the body's `__type` (`com.amazon.coral…#ValidationException`).
  */
 function exceptionName(headers: UpstreamHeaders, body: Record<string, unknown> | undefined): string | undefined {
-  const fromHeader = header(headers, 'x-amzn-errortype');
+  const fromHeader = headerValue(headers, 'x-amzn-errortype');
   if (fromHeader !== undefined && fromHeader !== '') return fromHeader.split(':')[0];
   const fromBody = body?.__type;
   if (typeof fromBody === 'string' && fromBody !== '') return fromBody.split('#').pop();
