@@ -4,7 +4,7 @@ import { openaiResponsesCodec } from '../../codecs/openai-responses/index.js';
 import { countField } from '../token-count.js';
 import type { ChatRequest } from '../../spec/index.js';
 import { noOptionsSchema, type NoOptions } from '../no-options.js';
-import type { ProviderAdapter, ProviderKey, ProviderSettings, UpstreamHttpRequest } from '../provider.js';
+import type { ProviderAdapter, ProviderKey, ProviderSettings, TokenCounter, UpstreamHttpRequest } from '../provider.js';
 import type { BodyQuirk } from './body-quirks.js';
 
 export interface OpenAICompatibleOptions {
@@ -31,6 +31,13 @@ const INPUT_TOKEN_FIELDS = ['model', 'input', 'instructions', 'tools', 'tool_cho
  */
 export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter<NoOptions> {
   const quirks = options.quirks ?? [];
+  const tokenCounter: TokenCounter<NoOptions> = {
+    buildRequest(request, upstreamModel, key, settings) {
+      const body = pick(openaiResponsesCodec.encodeRequest(request, upstreamModel), INPUT_TOKEN_FIELDS);
+      return { url: `${settings.baseUrl}/responses/input_tokens`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) };
+    },
+    decodeResponse: (body) => countField(body, 'input_tokens', options.type),
+  };
   const adapter: ProviderAdapter<NoOptions> = {
     type: options.type,
     optionsSchema: noOptionsSchema,
@@ -42,17 +49,9 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       for (const quirk of quirks) quirk(body, request);
       return { url: `${settings.baseUrl}/chat/completions`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body), framing: 'sse' };
     },
+    ...(options.tokenCounting === true ? { tokenCounter } : {}),
     credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { authorization: `Bearer ${key.value}` }),
   };
-  if (options.tokenCounting === true) {
-    adapter.tokenCounter = {
-      buildRequest(request, upstreamModel, key, settings) {
-        const body = pick(openaiResponsesCodec.encodeRequest(request, upstreamModel), INPUT_TOKEN_FIELDS);
-        return { url: `${settings.baseUrl}/responses/input_tokens`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) };
-      },
-      decodeResponse: (body) => countField(body, 'input_tokens', options.type),
-    };
-  }
   if (options.embeddings === false) return adapter;
   return {
     ...adapter,
