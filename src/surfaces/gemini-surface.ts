@@ -62,7 +62,12 @@ export function geminiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
     surface: 'gemini',
     operation: 'models',
     readsBody: false,
-    decode: (_body, exchange) => (exchange.params.action ?? '').replace(/^models\//, ''),
+    decode(_body, exchange) {
+      const name = exchange.params.action ?? '';
+      // `GET models/{model}:generateContent` names a method, which only POST serves.
+      if (ACTION.test(name)) throw new GatewayError('method_not_allowed', `models/{model}:{method} takes POST, not ${exchange.method}.`);
+      return name.replace(/^models\//, '');
+    },
     model: () => undefined,
     answer(context, id) {
       if (!pipeline.listModels(context.principal).includes(id)) throw new GatewayError('model_not_found', `models/${id.slice(0, 200)} is not found or not available to this key; GET /gemini/v1beta/models lists those that are.`, { param: 'name' });
