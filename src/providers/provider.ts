@@ -31,9 +31,11 @@ export interface ProviderSettings<Options = unknown> {
 export interface UpstreamHttpRequest {
   /** Absolute URL. */
   url: string;
-  method: 'POST' | 'GET';
+  method: 'POST' | 'GET' | 'PUT' | 'PATCH' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
+  /** The caller's bytes as they came, sent instead of `body` (the pass-through route). */
+  bytes?: Buffer;
   /** How the response stream is framed when streaming. */
   framing?: 'sse' | 'aws-eventstream';
 }
