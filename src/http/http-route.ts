@@ -31,6 +31,8 @@ export interface HttpExchange {
    * `client_disconnected`, `unsupported_media_type`, `invalid_json`.
    */
   readJson(): Promise<unknown>;
+  /** Reads the body as bytes, whatever its type, within the same limits as `readJson` and with the same errors but `invalid_json`. */
+  readBytes(): Promise<Buffer>;
 }
 
 export type HttpHandler = (exchange: HttpExchange) => Promise<void> | void;

@@ -28,6 +28,8 @@ export interface OperationResult<Response> {
   response: Response;
   /** What the provider says was used, for budgets and cost. */
   usage: Usage | undefined;
+  /** The status the answer goes out with, when not 200 (a provider's own error, forwarded as it is by the pass-through route). */
+  status?: number;
 }
 
 /**
@@ -38,11 +40,16 @@ export interface OperationResult<Response> {
 export interface OperationEndpoint<Request, Response> extends EndpointBase {
   /** Operation name for logs, metrics and stages (`models`, `images`, …). */
   readonly operation: string;
-  /** Whether the route takes a JSON body (`decode` gets undefined when not). */
-  readonly readsBody: boolean;
+  /** Whether the route takes a JSON body, or its bytes whatever their type (`decode` gets undefined when neither). */
+  readonly readsBody: boolean | 'bytes';
   decode(body: unknown, exchange: HttpExchange): Request;
   /** The model to route by, or undefined when the gateway answers the request itself. */
   model(request: Request): string | undefined;
+  /**
+   * The provider the request is addressed to, for routes that name one rather than a model (the
+   * pass-through): the plan is that provider alone, and the key must be allowed it.
+   */
+  provider?(request: Request): string;
   /** Models to fall back to, after the route's own targets (the request's `fallbacks`). */
   fallbacks?(request: Request): readonly string[] | undefined;
   /** Rough input tokens, for token rate limits and budget reservations (0 when absent). */
@@ -51,8 +58,11 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   answer?(context: RequestContext, request: Request): Response;
   /** One attempt on a target. Throws GatewayError; the pipeline falls back to the next target. */
   attempt?(target: Target, request: Request, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<Response>>;
-  /** Writes the answer to `request` (as the stages left it) in the dialect, with the context's response headers. */
-  send(exchange: HttpExchange, context: RequestContext, response: Response, request: Request): void;
+  /**
+   * Writes the answer to `request` (as the stages left it) in the dialect, with the context's
+   * response headers. A promise when the answer streams: the request ends when it settles.
+   */
+  send(exchange: HttpExchange, context: RequestContext, response: Response, request: Request): void | Promise<void>;
   /** Writes an error in the dialect, with the context's response headers. */
   sendError(exchange: HttpExchange, context: RequestContext, error: GatewayError): void;
 }

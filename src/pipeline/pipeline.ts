@@ -87,7 +87,8 @@ export class Pipeline {
     const sink: FailureSink = { fail: (failed, error) => endpoint.sendError(exchange, failed, error) };
     try {
       await this.authenticate(context);
-      const request = endpoint.decode(endpoint.readsBody ? await exchange.readJson() : undefined, exchange);
+      const body = endpoint.readsBody === 'bytes' ? await exchange.readBytes() : endpoint.readsBody ? await exchange.readJson() : undefined;
+      const request = endpoint.decode(body, exchange);
       const model = endpoint.model(request);
       if (model === undefined) {
         endpoint.send(exchange, context, endpoint.answer!(context, request), request);
@@ -103,7 +104,7 @@ export class Pipeline {
         return;
       }
       const routed = call.request as Request;
-      const plan = this.plan(context, call.model, plusHeaderFallbacks(endpoint.fallbacks?.(routed), exchange.request.headers));
+      const plan = endpoint.provider === undefined ? this.plan(context, call.model, plusHeaderFallbacks(endpoint.fallbacks?.(routed), exchange.request.headers)) : this.providerPlan(context, endpoint.provider(routed), call.model);
       // These operations have no output tokens to reserve for.
       await this.dispatch(context, plan, endpoint.inputTokens?.(routed) ?? 0, 0, async (target, attempt, admission) => {
         let result: OperationResult<Response>;
@@ -113,11 +114,13 @@ export class Pipeline {
           throw this.errorOf(context, error);
         }
         attempt.keyId = result.keyId;
-        attempt.status = 200;
+        attempt.status = result.status ?? 200;
+        context.status = attempt.status;
         this.serve(context, target, result.usage);
         try {
           const response = this.stages.afterResponse === undefined ? result.response : await runAfterResponse(this.stages.afterResponse, context, call, result.response);
-          endpoint.send(exchange, context, response, routed);
+          const sending = endpoint.send(exchange, context, response, routed);
+          if (sending !== undefined) await sending;
         } finally {
           admission?.settle(context.usage, context.cost);
         }
@@ -150,6 +153,14 @@ export class Pipeline {
   /** The plan for a model, narrowed to what the caller may use. */
   private plan(context: RequestContext, model: string, fallbacks: readonly string[] | undefined): RoutePlan {
     const plan = this.parts.resolver.resolve(model, fallbacks);
+    return this.stages.governance === undefined ? plan : this.stages.governance.authorize(context, plan);
+  }
+
+  /** The plan of a request addressed to a provider, narrowed to what the caller may use. */
+  private providerPlan(context: RequestContext, provider: string, model: string): RoutePlan {
+    const resolver = this.parts.resolver;
+    if (resolver.provider === undefined) throw new GatewayError('operation_not_supported', 'This gateway cannot address providers directly.');
+    const plan = resolver.provider(provider, model === '*' ? undefined : model);
     return this.stages.governance === undefined ? plan : this.stages.governance.authorize(context, plan);
   }
 

@@ -31,9 +31,11 @@ export interface ProviderSettings<Options = unknown> {
 export interface UpstreamHttpRequest {
   /** Absolute URL. */
   url: string;
-  method: 'POST' | 'GET';
+  method: 'POST' | 'GET' | 'PUT' | 'PATCH' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
+  /** The caller's bytes as they came, sent instead of `body` (the pass-through route). */
+  bytes?: Buffer;
   /** How the response stream is framed when streaming. */
   framing?: 'sse' | 'aws-eventstream';
 }
@@ -77,6 +79,18 @@ export interface ProviderAdapter<Options = unknown> {
   /** Builds the upstream embeddings request for `upstreamModel`, the body encoded with the adapter's `embeddingCodec`. */
   buildEmbeddingRequest?(request: EmbeddingRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /**
+   * The provider's own token counter, when it has one (Anthropic's `count_tokens`, Gemini's
+   * `:countTokens`, OpenAI's `responses/input_tokens`). Without it the gateway estimates with a
+   * local tokenizer of the model's family.
+   */
+  readonly tokenCounter?: TokenCounter<Options>;
+  /**
+   * The headers that carry a key to this provider (`Authorization: Bearer …`, `x-api-key`, …), for
+   * the pass-through route, which forwards a caller's native request with the provider's
+   * credentials in place of the caller's. Adapters that authenticate by signing (`sign`) need none.
+   */
+  credentialHeaders?(key: ProviderKey | undefined, settings: ProviderSettings<Options>): Record<string, string>;
+  /**
    * Optional asynchronous last step before a built request is sent, for request signing (AWS
    * SigV4 over the final URL, headers and body). The pipeline awaits it for every upstream request
    * of the adapter; without it the built request is sent as is.
@@ -94,6 +108,13 @@ export interface ProviderAdapter<Options = unknown> {
    * it instead of making an HTTP request, and gets back what the upstream would have sent.
    */
   readonly local?: LocalExecutor<Options>;
+}
+
+/** A provider's native token counter: the request to send and where the count is in its answer. */
+export interface TokenCounter<Options = unknown> {
+  buildRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The input token count in the upstream's JSON answer; throws when it is not there. */
+  decodeResponse(body: unknown): number;
 }
 
 /** An upstream's answer: status, headers and the body as a stream of chunks. */

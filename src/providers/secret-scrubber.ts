@@ -52,6 +52,11 @@ export class SecretScrubber {
     return (this.secrets ??= this.gather());
   }
 
+  /** The exact secrets, longest first, for redacting a byte stream (see redacting-stream.ts). */
+  exactSecrets(): readonly string[] {
+    return this.list();
+  }
+
   /** Whether `text` contains one of this attempt's secrets: the only work a successful answer pays. */
   holdsSecret(text: string): boolean {
     const secrets = this.list();

@@ -65,6 +65,16 @@ export class ModelResolver implements PlanResolver {
     return { ...plan, groups };
   }
 
+  provider(name: string, model: string | undefined): RoutePlan {
+    const instance = this.config.providers.get(name);
+    if (instance === undefined) {
+      const known = [...this.config.providers.keys()].join(', ');
+      throw new GatewayError('provider_not_found', `No provider is named \`${name.slice(0, 100)}\`${known === '' ? '' : `; configured: ${known}`}.`);
+    }
+    const requested = `${instance.name}/${model ?? '*'}`;
+    return { requested, route: undefined, groups: [{ name: requested, strategy: 'weighted', targets: [targetOf(instance, model ?? '*')] }] };
+  }
+
   /** Every model name a caller may send, for `GET /v1/models`. */
   models(): readonly string[] {
     return this.listed;

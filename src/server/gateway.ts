@@ -16,6 +16,7 @@ import { openStorage } from '../storage/storage.js';
 import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
+import { passthroughRoutes } from '../surfaces/passthrough-surface.js';
 import { responsesRoutes } from '../surfaces/responses-surface.js';
 import { healthRoutes } from './health-routes.js';
 import { HttpServer } from './http-server.js';
@@ -113,6 +114,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   routes.addAll(responsesRoutes({ pipeline }));
   routes.addAll(anthropicRoutes({ pipeline }));
   routes.addAll(geminiRoutes({ pipeline }));
+  routes.addAll(passthroughRoutes({ pipeline }));
   routes.addAll(
     healthRoutes(
       [{ name: 'storage', check: () => storage.ping() }, ...modules.filter((module) => module.ready).map((module) => ({ name: module.name, check: () => module.ready!() }))],

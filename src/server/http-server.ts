@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorRenderer, HttpExchange, UpgradeRoute } from '../http/http-route.js';
 import type { Logger } from '../lib/logger.js';
 import { NOT_SERVED } from '../pipeline/context.js';
+import { readRequestBody } from '../http/read-body.js';
 import { readJsonBody } from '../http/read-json.js';
 import type { BodyLimits } from '../http/read-body.js';
 import { BodyWatch } from '../http/body-watch.js';
@@ -255,6 +256,10 @@ class Exchange implements HttpExchange {
 
   readJson(): Promise<unknown> {
     return readJsonBody(this.request, this.bodyLimits, this.signal);
+  }
+
+  readBytes(): Promise<Buffer> {
+    return readRequestBody(this.request, this.bodyLimits, this.signal);
   }
 }
 

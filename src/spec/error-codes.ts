@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   route_not_found: { status: 404, type: 'not_found_error', summary: 'No endpoint at this path.' },
   method_not_allowed: { status: 405, type: 'invalid_request_error', summary: 'The endpoint exists but not for this HTTP method.' },
   model_not_found: { status: 404, type: 'not_found_error', summary: 'The model is neither a route, a `provider/model` of a configured provider, nor a configured model or alias.' },
+  provider_not_found: { status: 404, type: 'not_found_error', summary: 'The pass-through route names a provider that is not configured.' },
   operation_not_supported: { status: 400, type: 'invalid_request_error', summary: 'No configured provider serving this model supports the operation (e.g. embeddings).' },
   invalid_api_key: { status: 401, type: 'authentication_error', summary: 'No virtual key was sent, or it is unknown.' },
   key_expired: { status: 403, type: 'permission_error', summary: 'The virtual key is past its `expires_at`.' },

@@ -8,7 +8,7 @@ const SRC = resolve(new URL('../../../src', import.meta.url).pathname);
 /** Folders every layer below the features may build on. */
 const FOUNDATION = ['spec', 'lib'];
 /** What a feature may use: the pipeline's interfaces and everything below them. Never another feature. */
-const BELOW_FEATURES = [...FOUNDATION, 'codecs', 'config', 'storage', 'http', 'providers', 'pricing', 'pipeline'];
+const BELOW_FEATURES = [...FOUNDATION, 'codecs', 'config', 'storage', 'http', 'providers', 'pricing', 'tokenizers', 'pipeline'];
 
 /**
  * For every folder of src, the folders it may import from (static and dynamic imports alike).
@@ -23,8 +23,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   storage: ['storage'],
   http: ['http', ...FOUNDATION],
   pricing: ['pricing', ...FOUNDATION],
+  // Local tokenizers, for token counts no provider answers.
+  tokenizers: ['tokenizers', ...FOUNDATION],
   providers: ['providers', 'codecs', 'config', ...FOUNDATION],
-  pipeline: ['pipeline', 'providers', 'codecs', 'config', 'storage', 'http', ...FOUNDATION],
+  pipeline: ['pipeline', 'providers', 'codecs', 'config', 'storage', 'http', 'tokenizers', ...FOUNDATION],
   // Admin is the admin API's token guard: features mount their admin routes behind it.
   admin: ['admin', ...BELOW_FEATURES],
   routing: ['routing', 'admin', ...BELOW_FEATURES],

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
+import { fakeTokenCount, startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
 
 /**
  * A loopback stand-in for api.anthropic.com: `POST /v1/messages`, answering in Anthropic's documented
@@ -117,6 +117,7 @@ function headerOf(context: FakeHandlerContext, name: string): string | undefined
 async function handle(context: FakeHandlerContext): Promise<void> {
   const { response, reply } = context;
   const path = context.path.split('?')[0];
+  if (context.request.method === 'POST' && path === '/v1/messages/count_tokens') return countTokens(context);
   if (context.request.method !== 'POST' || path !== '/v1/messages') return sendError(response, 404, 'not_found_error', `No route for ${context.request.method} ${path}.`);
   if (!headerOf(context, 'x-api-key')) return sendError(response, 401, 'authentication_error', 'x-api-key header is required');
   if (!headerOf(context, 'anthropic-version')) return sendError(response, 401, 'authentication_error', 'anthropic-version header is required');
@@ -131,6 +132,18 @@ async function handle(context: FakeHandlerContext): Promise<void> {
   if (body.stream === true) return writeEvents(context, streamFrames(reply, model, id));
   response.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_fake' });
   response.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: contentOf(reply), stop_reason: stopReasonOf(reply), stop_sequence: null, usage: usageOf(reply) }));
+}
+
+/** `POST /v1/messages/count_tokens`: refuses the fields a Messages request has and a counting one does not, as Anthropic does. */
+function countTokens(context: FakeHandlerContext): void {
+  if (!headerOf(context, 'x-api-key')) return sendError(context.response, 401, 'authentication_error', 'x-api-key header is required');
+  const body = isObject(context.body) ? context.body : {};
+  for (const field of ['max_tokens', 'stream', 'temperature', 'metadata']) {
+    if (field in body) return sendError(context.response, 400, 'invalid_request_error', `${field}: Extra inputs are not permitted`);
+  }
+  if (context.reply.error) return sendError(context.response, context.reply.error.status, 'api_error', context.reply.error.message);
+  context.response.writeHead(200, { 'content-type': 'application/json' });
+  context.response.end(JSON.stringify({ input_tokens: fakeTokenCount(body) }));
 }
 
 function textOfBlocks(content: unknown): string {

@@ -61,6 +61,14 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
+/**
+ * What the fakes' token counters answer for a counting request: the length of its JSON body. Any
+ * deterministic figure does; tests recompute it from the body the fake recorded.
+ */
+export function fakeTokenCount(body: unknown): number {
+  return JSON.stringify(body).length;
+}
+
 export const defaultReply: FakeReply = {
   text: 'Hello from the fake upstream.',
   finish: 'stop',

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
+import { fakeTokenCount, startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
 
 /**
  * A loopback stand-in for generativelanguage.googleapis.com (`/v1beta/models/{model}:{method}`),
@@ -144,7 +144,7 @@ function textOfParts(parts: Json[]): string {
 
 function summarize(path: string, body: unknown): RequestSummary | undefined {
   const target = parsePath(path);
-  if (target === undefined || target.method === 'batchEmbedContents' || !isObject(body)) return undefined;
+  if (target === undefined || target.method === 'batchEmbedContents' || target.method === 'countTokens' || !isObject(body)) return undefined;
   const system = isObject(body.systemInstruction) && Array.isArray(body.systemInstruction.parts) ? textOfParts(body.systemInstruction.parts.filter(isObject)) : undefined;
   const messages: RequestSummary['messages'] = [];
   for (const content of Array.isArray(body.contents) ? body.contents.filter(isObject) : []) {
@@ -210,6 +210,10 @@ async function handle(context: FakeHandlerContext): Promise<void> {
         return;
       }
       await writeEvents(context, renderStream(reply, target.model));
+      return;
+    case 'countTokens':
+      response.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+      response.end(JSON.stringify({ totalTokens: fakeTokenCount(context.body) }));
       return;
     case 'batchEmbedContents':
       response.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });

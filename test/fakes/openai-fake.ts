@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
+import { fakeTokenCount, startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
 
 /**
  * A loopback upstream speaking OpenAI's wire format, written from OpenAI's API reference and
@@ -57,6 +57,10 @@ export const openaiDialect: FakeDialect = {
       sendJson(context, 200, embeddingsBody(body));
       return;
     }
+    if (operation === 'input_tokens') {
+      sendJson(context, 200, { object: 'response.input_tokens', input_tokens: fakeTokenCount(body) });
+      return;
+    }
     const id = `chatcmpl-fake${++completions}`;
     const created = 1_700_000_000 + completions;
     const model = asString(body.model) ?? deploymentOf(context.path) ?? 'unknown';
@@ -69,8 +73,9 @@ export const openaiDialect: FakeDialect = {
   },
 };
 
-function operationOf(path: string): 'chat' | 'embeddings' | undefined {
+function operationOf(path: string): 'chat' | 'embeddings' | 'input_tokens' | undefined {
   const bare = path.split('?')[0]!;
+  if (bare.endsWith('/responses/input_tokens')) return 'input_tokens';
   if (bare.endsWith('/chat/completions')) return 'chat';
   if (bare.endsWith('/embeddings')) return 'embeddings';
   return undefined;

@@ -69,6 +69,12 @@ const ROUTES: { name: string; method: string; path: string; body?: string; key?:
   { name: 'anthropic messages', method: 'POST', path: '/anthropic/v1/messages', body: JSON.stringify({ model: 'alpha/echo', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }), status: 200 },
   { name: 'anthropic messages refused', method: 'POST', path: '/anthropic/v1/messages', body: JSON.stringify({ model: 'alpha/echo', messages: 'not a list' }), status: 400 },
   { name: 'gemini generateContent', method: 'POST', path: '/gemini/v1beta/models/alpha/echo:generateContent', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }), status: 200 },
+  { name: 'anthropic count_tokens', method: 'POST', path: '/anthropic/v1/messages/count_tokens', body: JSON.stringify({ model: 'alpha/echo', messages: [{ role: 'user', content: 'hi' }] }), status: 200 },
+  { name: 'gemini countTokens', method: 'POST', path: '/gemini/v1beta/models/alpha/echo:countTokens', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }), status: 200 },
+  { name: 'anthropic model list', method: 'GET', path: '/anthropic/v1/models', status: 200 },
+  { name: 'gemini model list', method: 'GET', path: '/gemini/v1beta/models', status: 200 },
+  { name: 'pass-through, the provider answering 404 itself', method: 'GET', path: '/passthrough/alpha/fine_tuning/jobs', status: 404 },
+  { name: 'pass-through to an unknown provider', method: 'GET', path: '/passthrough/nowhere/files', status: 404 },
 ];
 
 for (const route of ROUTES) {

@@ -1,6 +1,10 @@
 import { anthropicMessagesCodec } from '../../codecs/anthropic-messages/index.js';
 import { noOptionsSchema, type NoOptions } from '../no-options.js';
 import type { ProviderAdapter } from '../provider.js';
+import { countField } from '../token-count.js';
+
+/** What `POST /v1/messages/count_tokens` takes of a Messages body (https://docs.anthropic.com/en/api/messages-count-tokens). */
+const COUNT_FIELDS = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers'];
 
 /** The API version Tollgate's Anthropic codec is written against (https://docs.anthropic.com/en/api/versioning). */
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -35,4 +39,16 @@ export const anthropicAdapter: ProviderAdapter<NoOptions> = {
       framing: 'sse',
     };
   },
+  tokenCounter: {
+    buildRequest(request, upstreamModel, key, settings) {
+      const encoded = anthropicMessagesCodec.encodeRequest(request, upstreamModel);
+      const body: Record<string, unknown> = {};
+      for (const field of COUNT_FIELDS) if (encoded[field] !== undefined) body[field] = encoded[field];
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION, ...settings.headers };
+      if (key !== undefined) headers['x-api-key'] = key.value;
+      return { url: `${anthropicMessagesUrl(settings.baseUrl)}/count_tokens`, method: 'POST', headers, body: JSON.stringify(body) };
+    },
+    decodeResponse: (body) => countField(body, 'input_tokens', 'anthropic'),
+  },
+  credentialHeaders: (key) => ({ 'anthropic-version': ANTHROPIC_VERSION, ...(key === undefined ? {} : { 'x-api-key': key.value }) }),
 };

@@ -36,6 +36,7 @@ export const azureAdapter: ProviderAdapter<AzureOptions> = {
     const wire = openaiEmbeddingCodec.encodeRequest(request, upstreamModel);
     return { url: urlFor(settings, upstreamModel, 'embeddings'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
+  credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { 'api-key': key.value }),
 };
 
 function urlFor(settings: ProviderSettings<AzureOptions>, model: string, operation: string): string {

@@ -49,7 +49,7 @@ export async function signRequest(request: UpstreamHttpRequest, credentials: Aws
       path: url.pathname,
       query,
       headers: { ...request.headers, host: url.host },
-      body: request.body,
+      body: request.bytes ?? request.body,
     },
     signingDate === undefined ? {} : { signingDate },
   );

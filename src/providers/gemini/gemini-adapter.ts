@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { encodeGeminiRequest, geminiCodec, geminiEmbeddingCodec } from '../../codecs/gemini/index.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
+import { countField } from '../token-count.js';
 
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 
@@ -53,4 +54,13 @@ export const geminiAdapter: ProviderAdapter<GeminiOptions> = {
     const wire = geminiEmbeddingCodec.encodeRequest(request, upstreamModel);
     return { url: geminiModelUrl(settings.baseUrl, upstreamModel, 'batchEmbedContents'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
+  tokenCounter: {
+    /** `:countTokens` with the whole generate request, so the system instruction and tools count too. */
+    buildRequest(request, upstreamModel, key, settings) {
+      const generate = { model: `models/${upstreamModel.replace(/^models\//, '')}`, ...encodeGeminiRequest(request, { includeFunctionCallIds: settings.options.function_call_ids }) };
+      return { url: geminiModelUrl(settings.baseUrl, upstreamModel, 'countTokens'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify({ generateContentRequest: generate }) };
+    },
+    decodeResponse: (body) => countField(body, 'totalTokens', 'gemini'),
+  },
+  credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { 'x-goog-api-key': key.value }),
 };

@@ -1,8 +1,10 @@
 import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
 import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
+import { openaiResponsesCodec } from '../../codecs/openai-responses/index.js';
+import { countField } from '../token-count.js';
 import type { ChatRequest } from '../../spec/index.js';
 import { noOptionsSchema, type NoOptions } from '../no-options.js';
-import type { ProviderAdapter, ProviderKey, ProviderSettings, UpstreamHttpRequest } from '../provider.js';
+import type { ProviderAdapter, ProviderKey, ProviderSettings, TokenCounter, UpstreamHttpRequest } from '../provider.js';
 import type { BodyQuirk } from './body-quirks.js';
 
 export interface OpenAICompatibleOptions {
@@ -16,7 +18,12 @@ export interface OpenAICompatibleOptions {
   embeddings?: boolean;
   /** Documented deviations from OpenAI's request body, applied in order after encoding. */
   quirks?: readonly BodyQuirk[];
+  /** True for OpenAI's own API, whose `POST <base>/responses/input_tokens` counts a request's input tokens. */
+  tokenCounting?: boolean;
 }
+
+/** The fields of a Responses request that `responses/input_tokens` takes (https://platform.openai.com/docs/api-reference/responses/input-tokens). */
+const INPUT_TOKEN_FIELDS = ['model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text', 'truncation'];
 
 /**
  * The one adapter behind every provider that speaks OpenAI's chat API: POST `<base>/chat/completions`
@@ -24,6 +31,13 @@ export interface OpenAICompatibleOptions {
  */
 export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter<NoOptions> {
   const quirks = options.quirks ?? [];
+  const tokenCounter: TokenCounter<NoOptions> = {
+    buildRequest(request, upstreamModel, key, settings) {
+      const body = pick(openaiResponsesCodec.encodeRequest(request, upstreamModel), INPUT_TOKEN_FIELDS);
+      return { url: `${settings.baseUrl}/responses/input_tokens`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) };
+    },
+    decodeResponse: (body) => countField(body, 'input_tokens', options.type),
+  };
   const adapter: ProviderAdapter<NoOptions> = {
     type: options.type,
     optionsSchema: noOptionsSchema,
@@ -35,6 +49,8 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       for (const quirk of quirks) quirk(body, request);
       return { url: `${settings.baseUrl}/chat/completions`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body), framing: 'sse' };
     },
+    ...(options.tokenCounting === true ? { tokenCounter } : {}),
+    credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { authorization: `Bearer ${key.value}` }),
   };
   if (options.embeddings === false) return adapter;
   return {
@@ -45,6 +61,12 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
     },
   };
+}
+
+function pick(body: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const field of fields) if (body[field] !== undefined) picked[field] = body[field];
+  return picked;
 }
 
 function headersFor(key: ProviderKey | undefined, settings: ProviderSettings<NoOptions>): Record<string, string> {

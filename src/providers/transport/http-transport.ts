@@ -63,7 +63,7 @@ export class HttpTransport {
         path: url.path,
         method: request.method,
         headers: request.headers,
-        body: request.body,
+        body: request.bytes ?? request.body,
         // undici listens with `addEventListener('abort', …, { once: true })` and removes its listener
         // when the request settles; on an abort it fails the request with the signal's `reason`.
         signal: deadline?.signal ?? signal,
