@@ -126,14 +126,30 @@ describe('openai-responses decodeRequest', () => {
     rejectsWith({ model: 'm', input: 'x', reasoning: { effort: 5 } }, 'invalid_request', 'reasoning.effort');
   });
 
-  test('state kept at OpenAI is refused: the gateway is stateless', () => {
-    rejectsWith({ model: 'm', input: 'x', previous_response_id: 'resp_123' }, 'unsupported_parameter', 'previous_response_id', /stateless.*full conversation/s);
-    rejectsWith({ model: 'm', input: 'x', conversation: 'conv_1' }, 'unsupported_parameter', 'conversation', /stateless/);
-    rejectsWith({ model: 'm', input: 'x', background: true }, 'unsupported_parameter', 'background', /stateless/);
-    rejectsWith({ model: 'm', input: 'x', prompt: { id: 'pmpt_1' } }, 'unsupported_parameter', 'prompt', /stateless/);
-    rejectsWith({ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'unsupported_parameter', 'input[0].type', /stateless/);
+  test('store, previous_response_id and background become conversation state; state the gateway does not keep is refused', () => {
+    const request = codec.decodeRequest({ model: 'm', input: 'x', instructions: 'Be brief.', previous_response_id: 'resp_123', store: true, background: true, metadata: { a: 'b' } });
+    const conversation = request.conversation!;
+    assert.equal(conversation.dialect, 'openai-responses');
+    assert.equal(conversation.previousResponseId, 'resp_123');
+    assert.equal(conversation.store, true);
+    assert.equal(conversation.background, true);
+    assert.equal(conversation.instructions, 'Be brief.');
+    assert.deepEqual(conversation.echo, { instructions: 'Be brief.', metadata: { a: 'b' } });
+    // The input as stored items: a string is one user message with an input_text part, given an id.
+    assert.equal(conversation.items.length, 1);
+    const [item] = conversation.items as Record<string, unknown>[];
+    assert.match(String(item!.id), /^msg_[0-9a-f]{24}$/);
+    assert.deepEqual({ ...item, id: undefined }, { id: undefined, type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }] });
+    rejectsWith({ model: 'm', input: 'x', previous_response_id: '' }, 'invalid_request', 'previous_response_id');
+    rejectsWith({ model: 'm', input: 'x', previous_response_id: 5 }, 'invalid_request', 'previous_response_id');
+    rejectsWith({ model: 'm', input: 'x', background: 'yes' }, 'invalid_request', 'background');
+    rejectsWith({ model: 'm', input: 'x', conversation: 'conv_1' }, 'unsupported_parameter', 'conversation', /does not keep.*previous_response_id/s);
+    rejectsWith({ model: 'm', input: 'x', prompt: { id: 'pmpt_1' } }, 'unsupported_parameter', 'prompt', /does not keep/);
+    rejectsWith({ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'unsupported_parameter', 'input[0].type', /does not keep/);
     // A null previous_response_id (sent by some clients) is no request for state.
-    assert.equal(codec.decodeRequest({ model: 'm', input: 'x', previous_response_id: null, store: true }).messages.length, 1);
+    const plain = codec.decodeRequest({ model: 'm', input: 'x', previous_response_id: null, store: true });
+    assert.equal(plain.messages.length, 1);
+    assert.equal(plain.conversation!.previousResponseId, undefined);
   });
 
   test('built-in tools, uploaded files and other item types are refused as unsupported', () => {
