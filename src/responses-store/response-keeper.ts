@@ -6,6 +6,8 @@ import type { Sealer } from './sealer.js';
 
 type Json = Record<string, unknown>;
 
+const MAX_ID_LENGTH = 128;
+
 /** A stored response, opened. */
 export interface OpenedResponse {
   readonly row: StoredRow;
@@ -73,6 +75,8 @@ export class ResponseKeeper implements StoredResponses {
 
   /** The owner's stored response, or undefined. */
   async load(id: string, owner: string | undefined): Promise<OpenedResponse | undefined> {
+    // Ids are ours (`resp_` and 48 hex digits); anything far from that is not looked up.
+    if (id.length > MAX_ID_LENGTH) return undefined;
     await this.writing.get(id)?.catch(() => undefined);
     const row = await this.store.get(id, Date.now());
     if (row === undefined || row.owner !== (owner ?? '')) return undefined;

@@ -242,6 +242,13 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       assert.equal(anthropic.aborted, abortedBefore + 1, 'the upstream request was aborted');
       assert.equal((await alice.responses.retrieve(slow.id)).status, 'cancelled');
 
+      // A background response whose provider fails is stored as failed, with the error.
+      anthropic.enqueue({ error: { status: 400, message: 'prompt is too long' } });
+      const failing = await alice.responses.create({ model: 'claude/claude-sonnet-4-5', input: 'Fail, please.', background: true });
+      const failed = await settled(alice, failing.id);
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error!.message, /prompt is too long/);
+
       // A finished background response is left as it finished; only background responses can be cancelled.
       assert.equal((await alice.responses.cancel(done.id)).status, 'completed');
       anthropic.enqueue({ text: 'Foreground.' });
@@ -265,6 +272,20 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       assert.equal((await alice.responses.retrieve(response.id)).output_text, `Echo ${secret}`);
     });
 
+    test('hostile ids and parameters get clear errors, nothing is looked up for an absurd id', async () => {
+      const long = `resp_${'a'.repeat(100_000)}`;
+      await assert.rejects(alice.responses.create({ model: 'claude/claude-sonnet-4-5', input: 'x', previous_response_id: long }), isNotFound);
+      const odd = await fetch(`${running.url}/v1/responses/${encodeURIComponent("resp_' or 1=1 --")}`, { headers: { authorization: `Bearer ${ALICE}` } });
+      assert.equal(odd.status, 404);
+      for (const query of ['order=sideways', 'limit=0', 'limit=abc']) {
+        const answer = await fetch(`${running.url}/v1/responses/resp_x/input_items?${query}`, { headers: { authorization: `Bearer ${ALICE}` } });
+        assert.equal(answer.status, 400, query);
+        assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'invalid_request');
+      }
+      await assert.rejects(alice.responses.create({ model: 'claude/claude-sonnet-4-5', input: 'x', background: true, store: false }), (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === 'store');
+      await assert.rejects(alice.responses.create({ model: 'claude/claude-sonnet-4-5', input: 'x', background: true, stream: true }), (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === 'stream');
+    });
+
     test('the routes are served under /openai/v1 too', async () => {
       anthropic.enqueue({ text: 'Prefixed.' });
       const prefixed = new OpenAI({ baseURL: `${running.url}/openai/v1`, apiKey: ALICE, maxRetries: 0 });
@@ -275,3 +296,22 @@ for (const [name, open] of Object.entries(BACKENDS)) {
     });
   });
 }
+
+describe('stored responses without virtual keys (memory storage)', () => {
+  test('every caller shares the anonymous owner; store_default: false stores only what asks for it', async () => {
+    const running = await startGateway({ providers: { mock: { type: 'mock', models: ['mock-small'] } }, responses: { store_default: false } });
+    try {
+      const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const unasked = await client.responses.create({ model: 'mock/mock-small', input: 'not kept' });
+      await assert.rejects(client.responses.retrieve(unasked.id), isNotFound);
+      const asked = await client.responses.create({ model: 'mock/mock-small', input: 'kept', store: true });
+      assert.match((await client.responses.retrieve(asked.id)).output_text, /kept$/);
+      const next = await client.responses.create({ model: 'mock/mock-small', input: 'and more', previous_response_id: asked.id });
+      // The mock echoes the last user message; the conversation it saw had three messages.
+      assert.match(next.output_text, /and more$/);
+      assert.equal((await client.responses.inputItems.list(asked.id)).data.length, 1);
+    } finally {
+      await running.close();
+    }
+  });
+});
