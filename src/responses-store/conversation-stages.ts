@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decodeResponsesInput, encodeResponsesResponse, OPENAI_RESPONSES_DIALECT, responseObject, ResponsesStreamEncoder } from '../codecs/openai-responses/index.js';
+import { decodeResponsesInput, encodeResponsesResponse, OPENAI_RESPONSES_DIALECT, responseObject, responsesInputItems, ResponsesStreamEncoder } from '../codecs/openai-responses/index.js';
 import { ContextSlot, type RequestContext } from '../pipeline/context.js';
 import type { RequestStage, StageVerdict, StreamTap } from '../pipeline/stages.js';
 import { GatewayError, type ChatRequest, type ChatResponse, type ConversationState, type Message } from '../spec/index.js';
@@ -82,7 +82,7 @@ async function prepare(keeper: ResponseKeeper, settings: ConversationSettings, c
   const background = conversation.background === true;
   conversation.responseId = id;
   conversation.echo = { ...conversation.echo, store: true, previous_response_id: previousId ?? null, background };
-  const keeping: Keeping = { id, owner, background, echo: conversation.echo, items: [...history, ...conversation.items] };
+  const keeping: Keeping = { id, owner, background, echo: conversation.echo, items: [...history, ...responsesInputItems(conversation.input)] };
   KEEPING.set(context, keeping);
   if (!background) return undefined;
   const queued = responseObject({ id, model: request.model, createdAt: Math.floor(context.receivedAt / 1000), output: [], status: 'queued', echo: conversation.echo });

@@ -47,7 +47,7 @@ export interface ChatRequest {
 /**
  * What a caller asked the gateway to keep or continue. The surface fills it from the body; the
  * stored-responses feature reads it before dispatch (replaying a stored conversation) and after the
- * answer (storing it). Items are the wire items of `dialect`, as they are stored and listed back.
+ * answer (storing it), through the codec of `dialect`.
  */
 export interface ConversationState {
   /** The dialect of `items` (`openai-responses`). */
@@ -58,8 +58,8 @@ export interface ConversationState {
   previousResponseId?: string;
   /** Answer at once and run the request in the background (`background: true`). */
   background?: boolean;
-  /** This request's own input items, normalized to the wire's item form. */
-  items: unknown[];
+  /** This request's own input, as sent (already validated by the decoder); turned into items only when stored. */
+  input: unknown;
   /** The system text of this request (`instructions`), which is not carried into later turns. */
   instructions?: string;
   /** Top-level fields of the stored response object that echo the request (`instructions`, `metadata`, …). */

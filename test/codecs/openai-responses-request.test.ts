@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { openaiResponsesCodec as codec } from '../../src/codecs/openai-responses/index.js';
+import { openaiResponsesCodec as codec, responsesInputItems } from '../../src/codecs/openai-responses/index.js';
 import { GatewayError, type ChatRequest } from '../../src/spec/index.js';
 
 const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -135,9 +135,11 @@ describe('openai-responses decodeRequest', () => {
     assert.equal(conversation.background, true);
     assert.equal(conversation.instructions, 'Be brief.');
     assert.deepEqual(conversation.echo, { instructions: 'Be brief.', metadata: { a: 'b' } });
+    assert.equal(conversation.input, 'x');
     // The input as stored items: a string is one user message with an input_text part, given an id.
-    assert.equal(conversation.items.length, 1);
-    const [item] = conversation.items as Record<string, unknown>[];
+    const items = responsesInputItems(conversation.input);
+    assert.equal(items.length, 1);
+    const [item] = items;
     assert.match(String(item!.id), /^msg_[0-9a-f]{24}$/);
     assert.deepEqual({ ...item, id: undefined }, { id: undefined, type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }] });
     rejectsWith({ model: 'm', input: 'x', previous_response_id: '' }, 'invalid_request', 'previous_response_id');
@@ -220,5 +222,26 @@ describe('openai-responses encodeRequest', () => {
     const body = codec.encodeRequest({ ...base, extra: { logit_bias: {} }, extraDialect: 'openai-chat', toolChoice: { type: 'tool', name: 'f' } }, 'gpt-5');
     assert.equal('logit_bias' in body, false);
     assert.deepEqual(body.tool_choice, { type: 'function', name: 'f' });
+  });
+});
+
+describe('responsesInputItems (what a stored response lists as its input)', () => {
+  test('easy messages become typed messages with part lists; ids are kept or given', () => {
+    const items = responsesInputItems([
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello' },
+      { id: 'fc_given', type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'done' },
+    ]);
+    assert.deepEqual(items.map((item) => String(item.id).split('_')[0]), ['msg', 'msg', 'fc', 'fco']);
+    assert.equal(items[2]!.id, 'fc_given');
+    assert.deepEqual(items[0]!.content, [{ type: 'input_text', text: 'Hi' }]);
+    assert.deepEqual(items[1]!.content, [{ type: 'output_text', text: 'Hello' }]);
+    assert.equal(items[1]!.type, 'message');
+    // Replayed through the decoder, they are the same conversation.
+    assert.deepEqual(
+      codec.decodeRequest({ model: 'm', input: items }).messages.map((message) => message.role),
+      ['user', 'assistant', 'tool'],
+    );
   });
 });

@@ -1,5 +1,4 @@
 import type { ChatRequest, ConversationState, GatewayOptions, ResponseFormat } from '../../spec/index.js';
-import { inputItems } from './input-items.js';
 import {
   invalid,
   optionalBoolean,
@@ -80,7 +79,7 @@ function decodeConversation(wire: JsonObject, instructions: string | undefined):
   for (const field of ECHOED_FIELDS) if (wire[field] !== undefined && wire[field] !== null) echo[field] = wire[field];
   return {
     dialect: OPENAI_RESPONSES_DIALECT,
-    items: inputItems(wire.input),
+    input: wire.input,
     echo,
     ...(store === undefined ? {} : { store }),
     ...(previous === undefined ? {} : { previousResponseId: previous }),

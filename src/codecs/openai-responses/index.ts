@@ -31,5 +31,6 @@ export const openaiResponsesCodec: ChatCodec = {
 export { OPENAI_RESPONSES_DIALECT } from './wire.js';
 export { decodeInput as decodeResponsesInput } from './decode-input.js';
 export { encodeResponsesResponse } from './encode-response.js';
+export { inputItems as responsesInputItems } from './input-items.js';
 export { responseObject, type ResponseLifecycle } from './response-object.js';
 export { ResponsesStreamEncoder } from './stream-encoder.js';
