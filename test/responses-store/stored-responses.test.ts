@@ -186,6 +186,11 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       assert.equal((await alice.responses.retrieve(mine.id)).output_text, 'Private answer.');
       const anonymous = await fetch(`${running.url}/v1/responses/${mine.id}`);
       assert.equal(anonymous.status, 401);
+      // Each route is a request like any other: logged with its key and outcome.
+      const lines = running.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.path === `/v1/responses/${mine.id}`);
+      assert.ok(lines.some((line) => line.status === 404 && line.virtual_key_id === 'bob' && line.method === 'GET'));
+      assert.ok(lines.some((line) => line.status === 200 && line.virtual_key_id === 'alice'));
+      assert.ok(lines.some((line) => line.status === 401));
     });
 
     test('store: false is not kept; delete removes a stored one', async () => {
