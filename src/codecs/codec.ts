@@ -32,6 +32,8 @@ export interface StreamEncoderOptions {
   id: string;
   created: number;
   includeUsage: boolean;
+  /** Request fields the dialect's response object shows back (Responses: `store`, `instructions`, …). */
+  echo?: Readonly<Record<string, unknown>>;
 }
 
 /** Response headers as an upstream sent them (names lower-case, repeated headers as arrays). */
@@ -90,7 +92,8 @@ export interface UpstreamChatCodec {
 export interface ChatCodec extends UpstreamChatCodec {
   /** Wire body → spec. Throws GatewayError(`invalid_request`) naming the bad `param`. */
   decodeRequest(body: unknown): ChatRequest;
-  encodeResponse(response: ChatResponse, model: string): unknown;
+  /** `echo`: request fields the dialect's response object shows back, when it has any (Responses). */
+  encodeResponse(response: ChatResponse, model: string, echo?: Readonly<Record<string, unknown>>): unknown;
   createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
   /** A GatewayError → the dialect's error envelope. */
   encodeError(error: GatewayError): unknown;

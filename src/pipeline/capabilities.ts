@@ -163,3 +163,29 @@ export interface RequestJournal {
 
 /** The request log as a journal (provided by the observability module when the request log is on a store that numbers its records). */
 export const REQUEST_JOURNAL = new Capability<RequestJournal>('request journal', 'the request log read as a journal of settled requests, for crash recovery of the spend ledger');
+
+/** One page of a stored response's input items, in OpenAI's list shape. */
+export interface StoredItemsPage {
+  readonly data: readonly unknown[];
+  readonly first_id: string | null;
+  readonly last_id: string | null;
+  readonly has_more: boolean;
+}
+
+/**
+ * Stored responses as the Responses surface's routes read them. `owner` is the caller's virtual key
+ * id (undefined without governance): a response stored by another key is not found, never refused.
+ */
+export interface StoredResponses {
+  /** The stored response object, or undefined when the owner has none by that id. */
+  get(id: string, owner: string | undefined): Promise<Record<string, unknown> | undefined>;
+  /** A page of the input items (the whole conversation the response answered), or undefined when not found. */
+  inputItems(id: string, owner: string | undefined, page: { after?: string; limit: number; order: 'asc' | 'desc' }): Promise<StoredItemsPage | undefined>;
+  /** Deletes it; false when not found. */
+  delete(id: string, owner: string | undefined): Promise<boolean>;
+  /** Cancels a background response still running: the response object after it, undefined when not found; throws GatewayError when it is not a background response. */
+  cancel(id: string, owner: string | undefined): Promise<Record<string, unknown> | undefined>;
+}
+
+/** Stored responses, for the Responses API's retrieve, input items, delete and cancel routes (provided by the responses-store module). */
+export const STORED_RESPONSES = new Capability<StoredResponses>('stored responses', 'the responses kept for `previous_response_id` and `GET /v1/responses/{id}`');

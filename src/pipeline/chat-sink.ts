@@ -18,6 +18,23 @@ export interface ChatSink {
   streamError(error: GatewayError): void;
   endStream(passthrough: boolean): void;
   fail(context: RequestContext, error: GatewayError): void;
+  /**
+   * Answers at once with `body` (a whole answer object of the dialect, sent as JSON) for a request
+   * that runs on without the caller (a stage's Detachment). Sinks of dialects without background
+   * requests leave it out.
+   */
+  acknowledge?(context: RequestContext, body: unknown): void;
 }
+
+/** Where the answer of a detached request goes: nowhere (its stages and observers still see it). */
+export const DETACHED_SINK: ChatSink = {
+  dialect: 'detached',
+  complete() {},
+  startStream() {},
+  event() {},
+  streamError() {},
+  endStream() {},
+  fail() {},
+};
 
 export type { StreamPart };

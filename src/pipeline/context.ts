@@ -58,8 +58,11 @@ export interface RequestContext {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly clientAddress: string | undefined;
-  /** Aborted when the caller goes away or the gateway gives up. */
-  readonly signal: AbortSignal;
+  /**
+   * Aborted when the caller goes away or the gateway gives up. Replaced (combined with a stage's
+   * own signal) when a stage detaches the request from its caller.
+   */
+  signal: AbortSignal;
 
   requestedModel: string | undefined;
   stream: boolean;

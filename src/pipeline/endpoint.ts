@@ -54,8 +54,8 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   fallbacks?(request: Request): readonly string[] | undefined;
   /** Rough input tokens, for token rate limits and budget reservations (0 when absent). */
   inputTokens?(request: Request): number;
-  /** The gateway's own answer (a request with no model). */
-  answer?(context: RequestContext, request: Request): Response;
+  /** The gateway's own answer (a request with no model); may read storage (a stored response). Throws GatewayError. */
+  answer?(context: RequestContext, request: Request): Response | Promise<Response>;
   /** One attempt on a target. Throws GatewayError; the pipeline falls back to the next target. */
   attempt?(target: Target, request: Request, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<Response>>;
   /**

@@ -3,7 +3,7 @@ import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type Usage } from '../spec/index.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
-import type { ChatSink } from './chat-sink.js';
+import { DETACHED_SINK, type ChatSink } from './chat-sink.js';
 import { streamAnswer } from './chat-stream.js';
 import { COST_UNKNOWN, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
@@ -13,7 +13,7 @@ import { plusHeaderFallbacks, withHeaderFallbacks } from './header-fallbacks.js'
 import type { Admission, AttemptOutcome, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
 import { responseParts } from './response-parts.js';
-import { planStages, runAfterResponse, runBeforeDispatch, type RequestStage, type StageCall, type StagePlan } from './stages.js';
+import { planStages, runAfterResponse, runBeforeDispatch, type Detachment, type RequestStage, type StageCall, type StagePlan } from './stages.js';
 import type { RoutePlan, Target } from './target.js';
 
 export interface PipelineParts {
@@ -91,7 +91,8 @@ export class Pipeline {
       const request = endpoint.decode(body, exchange);
       const model = endpoint.model(request);
       if (model === undefined) {
-        endpoint.send(exchange, context, endpoint.answer!(context, request), request);
+        const answer = endpoint.answer!(context, request);
+        endpoint.send(exchange, context, answer instanceof Promise ? await answer : answer, request);
         return;
       }
       context.requestedModel = model;
@@ -99,6 +100,7 @@ export class Pipeline {
       const call: StageCall = { operation: endpoint.operation, model, request };
       const answered = this.stages.beforeDispatch === undefined ? undefined : await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       if (answered !== undefined) {
+        if (!('answer' in answered)) throw new GatewayError('internal_error', `Only chat requests can run detached from their caller, not ${endpoint.operation}.`);
         this.answeredByStage(context);
         endpoint.send(exchange, context, answered.answer as Response, call.request as Request);
         return;
@@ -173,7 +175,10 @@ export class Pipeline {
     if (this.stages.beforeDispatch !== undefined) {
       const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       context.chatRequest = call.request as ChatRequest;
-      if (answered !== undefined) return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+      if (answered !== undefined) {
+        if (!('detach' in answered)) return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+        sink = this.detach(context, answered.detach, sink);
+      }
     }
     const routed = call.request as ChatRequest;
     const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
@@ -311,6 +316,18 @@ export class Pipeline {
       admission?.settle(context.usage, context.cost);
     }
     return true;
+  }
+
+  /**
+   * A stage runs the request on without its caller (a background response): the caller gets the
+   * acknowledgement now; the answer goes nowhere but to the stages and observers, and the stage's
+   * signal (a cancel) aborts the request as the caller's own would.
+   */
+  private detach(context: RequestContext, detachment: Detachment, sink: ChatSink): ChatSink {
+    if (sink.acknowledge === undefined) throw new GatewayError('unsupported_parameter', `The ${context.surface} API has no background requests.`);
+    sink.acknowledge(context, detachment.acknowledgement);
+    context.signal = AbortSignal.any([context.signal, detachment.signal]);
+    return DETACHED_SINK;
   }
 
   /** A stage answered (a cache hit): no provider was called, nothing is billed, and the caller cannot tell the answer apart. */

@@ -18,6 +18,20 @@ export type StageCall =
 export type StageAnswer = { readonly answer: ChatResponse | EmbeddingResponse | unknown };
 
 /**
+ * A stage's word that the request runs on without its caller (a background response): the caller
+ * gets `acknowledgement` at once (a whole answer object of its dialect, sent as JSON), and the
+ * request is then routed and answered as usual, its answer going only to the stages (after-response
+ * hooks, observers). `signal` stops it (a cancel). Chat only.
+ */
+export interface Detachment {
+  readonly acknowledgement: unknown;
+  readonly signal: AbortSignal;
+}
+
+/** What a before-dispatch stage may return: an answer, a detachment, or nothing (go on). */
+export type StageVerdict = StageAnswer | { readonly detach: Detachment };
+
+/**
  * Rewrites, holds back or records the parts of one streamed answer (a guardrail masking a secret
  * that spans chunks, a cache filling). One tap per request, made by `openStream`.
  */
@@ -50,7 +64,7 @@ export interface RequestStage extends Partial<Governance>, Partial<RequestObserv
    * Before the request is routed. May rewrite `call.model` or `call.request`, answer it (return
    * `{ answer }`: no provider is called, later stages do not run), or refuse it (throw a GatewayError).
    */
-  beforeDispatch?(context: RequestContext, call: StageCall): StageAnswer | undefined | Promise<StageAnswer | undefined>;
+  beforeDispatch?(context: RequestContext, call: StageCall): StageVerdict | undefined | Promise<StageVerdict | undefined>;
   /**
    * A whole (not streamed) answer, from a provider or an earlier stage, before it is encoded for
    * the caller. May return a replacement, or throw a GatewayError to refuse it.
@@ -115,8 +129,8 @@ export function planStages(stages: readonly RequestStage[]): StagePlan {
   };
 }
 
-/** Runs the before-dispatch stages in order; the first answer wins. */
-export async function runBeforeDispatch(stages: readonly RequestStage[], context: RequestContext, call: StageCall): Promise<StageAnswer | undefined> {
+/** Runs the before-dispatch stages in order; the first answer (or detachment) wins. */
+export async function runBeforeDispatch(stages: readonly RequestStage[], context: RequestContext, call: StageCall): Promise<StageVerdict | undefined> {
   for (const stage of stages) {
     const verdict = stage.beforeDispatch!(context, call);
     const answer = verdict instanceof Promise ? await verdict : verdict;

@@ -2,7 +2,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
-import { CapabilityRegistry } from '../pipeline/capabilities.js';
+import { CapabilityRegistry, STORED_RESPONSES } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import { observeStage } from '../pipeline/stages.js';
 import { accessLogObserver } from '../observability/access-log.js';
@@ -111,7 +111,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const routes = new RouteTable();
   for (const prefix of pathPrefixes(config.admin.token)) routes.addPrefix(prefix);
   routes.addAll(openaiRoutes({ pipeline }));
-  routes.addAll(responsesRoutes({ pipeline }));
+  routes.addAll(responsesRoutes({ pipeline, storedResponses: capabilities.optional(STORED_RESPONSES) }));
   routes.addAll(anthropicRoutes({ pipeline }));
   routes.addAll(geminiRoutes({ pipeline }));
   routes.addAll(passthroughRoutes({ pipeline }));

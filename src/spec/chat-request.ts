@@ -40,6 +40,32 @@ export interface ChatRequest {
   extra?: Record<string, unknown>;
   /** The dialect `extra` belongs to. */
   extraDialect?: string;
+  /** Server-side state the caller asked for (OpenAI Responses `store`, `previous_response_id`, `background`). */
+  conversation?: ConversationState;
+}
+
+/**
+ * What a caller asked the gateway to keep or continue. The surface fills it from the body; the
+ * stored-responses feature reads it before dispatch (replaying a stored conversation) and after the
+ * answer (storing it), through the codec of `dialect`.
+ */
+export interface ConversationState {
+  /** The dialect of `items` (`openai-responses`). */
+  dialect: string;
+  /** Keep the answer and its input (`store`); undefined means the configured default. */
+  store?: boolean;
+  /** Continue this stored response: its input and output come before this request's input. */
+  previousResponseId?: string;
+  /** Answer at once and run the request in the background (`background: true`). */
+  background?: boolean;
+  /** This request's own input, as sent (already validated by the decoder); turned into items only when stored. */
+  input: unknown;
+  /** The system text of this request (`instructions`), which is not carried into later turns. */
+  instructions?: string;
+  /** Top-level fields of the stored response object that echo the request (`instructions`, `metadata`, …). */
+  echo: Record<string, unknown>;
+  /** The id the answer is stored under, assigned before dispatch. */
+  responseId?: string;
 }
 
 export interface GatewayOptions {

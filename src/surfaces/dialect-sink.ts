@@ -30,7 +30,7 @@ export class DialectSink implements ChatSink {
   }
 
   complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void {
-    const body = raw ?? JSON.stringify(this.codec.encodeResponse(response, response.model));
+    const body = raw ?? JSON.stringify(this.codec.encodeResponse(response, response.model, context.chatRequest?.conversation?.echo));
     const { response: http } = this.exchange;
     const headers = responseHeaders(context);
     headers['content-type'] = 'application/json';
@@ -47,7 +47,15 @@ export class DialectSink implements ChatSink {
     http.writeHead(200, { ...responseHeaders(context), trailer: 'x-tollgate-cost', 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     http.flushHeaders();
     const model = context.served?.model ?? context.requestedModel ?? 'unknown';
-    this.encoder = this.codec.createStreamEncoder({ model, id: `chatcmpl-${context.id}`, created: Math.floor(context.receivedAt / 1000), includeUsage: this.includeUsage });
+    // A response kept for later (stored responses) has its id already; other streams are named after the request.
+    const conversation = context.chatRequest?.conversation;
+    this.encoder = this.codec.createStreamEncoder({
+      model,
+      id: conversation?.responseId ?? `chatcmpl-${context.id}`,
+      created: Math.floor(context.receivedAt / 1000),
+      includeUsage: this.includeUsage,
+      ...(conversation === undefined ? {} : { echo: conversation.echo }),
+    });
   }
 
   event(event: DecodedEvent, passthrough: boolean): void | Promise<void> {
@@ -76,6 +84,15 @@ export class DialectSink implements ChatSink {
     const cost = this.streamContext?.cost;
     http.addTrailers({ 'x-tollgate-cost': cost?.known ? (cost.exact ?? String(cost.usd)) : COST_UNKNOWN });
     http.end();
+  }
+
+  acknowledge(context: RequestContext, body: unknown): void {
+    const text = JSON.stringify(body);
+    const headers = responseHeaders(context);
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(text));
+    this.exchange.response.writeHead(200, headers);
+    this.exchange.response.end(text);
   }
 
   fail(context: RequestContext, error: GatewayError): void {

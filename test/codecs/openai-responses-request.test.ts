@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { openaiResponsesCodec as codec } from '../../src/codecs/openai-responses/index.js';
+import { openaiResponsesCodec as codec, responsesInputItems } from '../../src/codecs/openai-responses/index.js';
 import { GatewayError, type ChatRequest } from '../../src/spec/index.js';
 
 const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -126,14 +126,32 @@ describe('openai-responses decodeRequest', () => {
     rejectsWith({ model: 'm', input: 'x', reasoning: { effort: 5 } }, 'invalid_request', 'reasoning.effort');
   });
 
-  test('state kept at OpenAI is refused: the gateway is stateless', () => {
-    rejectsWith({ model: 'm', input: 'x', previous_response_id: 'resp_123' }, 'unsupported_parameter', 'previous_response_id', /stateless.*full conversation/s);
-    rejectsWith({ model: 'm', input: 'x', conversation: 'conv_1' }, 'unsupported_parameter', 'conversation', /stateless/);
-    rejectsWith({ model: 'm', input: 'x', background: true }, 'unsupported_parameter', 'background', /stateless/);
-    rejectsWith({ model: 'm', input: 'x', prompt: { id: 'pmpt_1' } }, 'unsupported_parameter', 'prompt', /stateless/);
-    rejectsWith({ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'unsupported_parameter', 'input[0].type', /stateless/);
+  test('store, previous_response_id and background become conversation state; state the gateway does not keep is refused', () => {
+    const request = codec.decodeRequest({ model: 'm', input: 'x', instructions: 'Be brief.', previous_response_id: 'resp_123', store: true, background: true, metadata: { a: 'b' } });
+    const conversation = request.conversation!;
+    assert.equal(conversation.dialect, 'openai-responses');
+    assert.equal(conversation.previousResponseId, 'resp_123');
+    assert.equal(conversation.store, true);
+    assert.equal(conversation.background, true);
+    assert.equal(conversation.instructions, 'Be brief.');
+    assert.deepEqual(conversation.echo, { instructions: 'Be brief.', metadata: { a: 'b' } });
+    assert.equal(conversation.input, 'x');
+    // The input as stored items: a string is one user message with an input_text part, given an id.
+    const items = responsesInputItems(conversation.input);
+    assert.equal(items.length, 1);
+    const [item] = items;
+    assert.match(String(item!.id), /^msg_[0-9a-f]{24}$/);
+    assert.deepEqual({ ...item, id: undefined }, { id: undefined, type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }] });
+    rejectsWith({ model: 'm', input: 'x', previous_response_id: '' }, 'invalid_request', 'previous_response_id');
+    rejectsWith({ model: 'm', input: 'x', previous_response_id: 5 }, 'invalid_request', 'previous_response_id');
+    rejectsWith({ model: 'm', input: 'x', background: 'yes' }, 'invalid_request', 'background');
+    rejectsWith({ model: 'm', input: 'x', conversation: 'conv_1' }, 'unsupported_parameter', 'conversation', /does not keep.*previous_response_id/s);
+    rejectsWith({ model: 'm', input: 'x', prompt: { id: 'pmpt_1' } }, 'unsupported_parameter', 'prompt', /does not keep/);
+    rejectsWith({ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'unsupported_parameter', 'input[0].type', /does not keep/);
     // A null previous_response_id (sent by some clients) is no request for state.
-    assert.equal(codec.decodeRequest({ model: 'm', input: 'x', previous_response_id: null, store: true }).messages.length, 1);
+    const plain = codec.decodeRequest({ model: 'm', input: 'x', previous_response_id: null, store: true });
+    assert.equal(plain.messages.length, 1);
+    assert.equal(plain.conversation!.previousResponseId, undefined);
   });
 
   test('built-in tools, uploaded files and other item types are refused as unsupported', () => {
@@ -204,5 +222,26 @@ describe('openai-responses encodeRequest', () => {
     const body = codec.encodeRequest({ ...base, extra: { logit_bias: {} }, extraDialect: 'openai-chat', toolChoice: { type: 'tool', name: 'f' } }, 'gpt-5');
     assert.equal('logit_bias' in body, false);
     assert.deepEqual(body.tool_choice, { type: 'function', name: 'f' });
+  });
+});
+
+describe('responsesInputItems (what a stored response lists as its input)', () => {
+  test('easy messages become typed messages with part lists; ids are kept or given', () => {
+    const items = responsesInputItems([
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello' },
+      { id: 'fc_given', type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'done' },
+    ]);
+    assert.deepEqual(items.map((item) => String(item.id).split('_')[0]), ['msg', 'msg', 'fc', 'fco']);
+    assert.equal(items[2]!.id, 'fc_given');
+    assert.deepEqual(items[0]!.content, [{ type: 'input_text', text: 'Hi' }]);
+    assert.deepEqual(items[1]!.content, [{ type: 'output_text', text: 'Hello' }]);
+    assert.equal(items[1]!.type, 'message');
+    // Replayed through the decoder, they are the same conversation.
+    assert.deepEqual(
+      codec.decodeRequest({ model: 'm', input: items }).messages.map((message) => message.role),
+      ['user', 'assistant', 'tool'],
+    );
   });
 });

@@ -141,7 +141,16 @@ export async function startFake(dialect: FakeDialect): Promise<FakeUpstream> {
         aborted++;
       }
     });
-    if (reply.delayMs) await sleep(reply.delayMs);
+    // A caller that leaves ends the wait: nothing is answered, and no timer outlives the test.
+    if (reply.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, reply.delayMs);
+        response.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (closed) return;
     try {
       await dialect.handle({ request, response, path, body, reply, closed: () => closed });

@@ -112,12 +112,11 @@ describe('Responses API over an OpenAI-dialect provider (the mock)', () => {
     assert.equal(item.arguments, streamed);
   });
 
-  test('errors come in OpenAI\'s envelope: stateless refusals, built-in tools, unknown models', async () => {
+  test('errors come in OpenAI\'s envelope: unknown stored responses, built-in tools, unknown models', async () => {
     await assert.rejects(client.responses.create({ model: 'mock/mock-small', input: 'x', previous_response_id: 'resp_earlier' }), (error: unknown) => {
-      assert.ok(error instanceof OpenAI.BadRequestError);
-      assert.equal(error.code, 'unsupported_parameter');
+      assert.ok(error instanceof OpenAI.NotFoundError);
+      assert.equal(error.code, 'response_not_found');
       assert.equal(error.param, 'previous_response_id');
-      assert.match(error.message, /stateless/);
       return true;
     });
     await assert.rejects(client.responses.create({ model: 'mock/mock-small', input: 'x', tools: [{ type: 'web_search' }] }), (error: unknown) => {

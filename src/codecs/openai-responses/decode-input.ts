@@ -48,7 +48,7 @@ function decodeItem(value: unknown, path: string, messages: Message[]): void {
       return;
     }
     case 'item_reference':
-      throw stateless(`${path}.type`, 'an `item_reference` points at a stored item');
+      throw stateless(`${path}.type`, 'an `item_reference` points at a stored item by id');
     default:
       throw new GatewayError(
         'unsupported_parameter',
@@ -185,7 +185,7 @@ function uploadedFile(param: string): GatewayError {
 export function stateless(param: string, what: string): GatewayError {
   return new GatewayError(
     'unsupported_parameter',
-    `\`${param}\` is not supported: ${what}, but Tollgate is stateless and stores no responses or conversations. Send the full conversation in \`input\` (with \`store: false\`).`,
+    `\`${param}\` is not supported: ${what}, which Tollgate does not keep (it keeps stored responses only). Continue with \`previous_response_id\`, or send the full conversation in \`input\`.`,
     { param },
   );
 }

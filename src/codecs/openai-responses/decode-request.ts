@@ -1,4 +1,4 @@
-import type { ChatRequest, GatewayOptions, ResponseFormat } from '../../spec/index.js';
+import type { ChatRequest, ConversationState, GatewayOptions, ResponseFormat } from '../../spec/index.js';
 import {
   invalid,
   optionalBoolean,
@@ -15,9 +15,10 @@ import { decodeResponsesToolChoice, decodeResponsesTools } from './decode-tools.
 import { OPENAI_RESPONSES_DIALECT } from './wire.js';
 
 /**
- * Top-level fields the codec reads. `store`, `include` and `stream_options` are accepted and
- * ignored: nothing is stored, and there is no encrypted reasoning or obfuscation to include.
- * Anything else travels in `extra`.
+ * Top-level fields the codec reads. `store`, `previous_response_id` and `background` become the
+ * request's conversation state (kept by the stored-responses feature); `include` and
+ * `stream_options` are accepted and ignored: there is no encrypted reasoning or obfuscation to
+ * include. Anything else travels in `extra`.
  */
 const MODELED_FIELDS = new Set([
   'model', 'input', 'instructions', 'stream', 'stream_options', 'tools', 'tool_choice', 'parallel_tool_calls',
@@ -32,10 +33,10 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
   const model = wire.model;
   if (model === undefined || model === null) throw invalid('model', '`model` is required.');
   if (requireString(model, 'model').length === 0) throw invalid('model', '`model` is empty.');
-  optionalBoolean(wire.store, 'store');
 
   const instructions = optionalString(wire.instructions, 'instructions');
   const request: ChatRequest = { model: model as string, messages: decodeInput(wire.input, instructions), stream: optionalBoolean(wire.stream, 'stream') ?? false };
+  request.conversation = decodeConversation(wire, instructions);
   const tools = decodeResponsesTools(wire.tools);
   if (tools !== undefined) request.tools = tools;
   assign(request, 'toolChoice', decodeResponsesToolChoice(wire.tool_choice));
@@ -59,12 +60,32 @@ export function decodeResponsesRequest(body: unknown): ChatRequest {
   return request;
 }
 
-/** Fields that only make sense against state kept on OpenAI's servers. */
+/** Fields that only make sense against state the gateway does not keep (conversations, prompt templates). */
 function refuseStatefulFields(wire: JsonObject): void {
-  if (wire.previous_response_id !== undefined && wire.previous_response_id !== null) throw stateless('previous_response_id', 'it continues a stored response');
-  if (wire.conversation !== undefined && wire.conversation !== null) throw stateless('conversation', 'it continues a stored conversation');
+  if (wire.conversation !== undefined && wire.conversation !== null) throw stateless('conversation', 'it continues a conversation object');
   if (wire.prompt !== undefined && wire.prompt !== null) throw stateless('prompt', 'it refers to a prompt template stored at OpenAI');
-  if (optionalBoolean(wire.background, 'background') === true) throw stateless('background', 'a background response must be stored to be fetched later');
+}
+
+/** Request fields a stored response object shows back. */
+const ECHOED_FIELDS = ['instructions', 'max_output_tokens', 'metadata', 'parallel_tool_calls', 'reasoning', 'temperature', 'text', 'tool_choice', 'tools', 'top_p', 'user'];
+
+/** `store`, `previous_response_id`, `background` and this turn's items, for the stored-responses feature. */
+function decodeConversation(wire: JsonObject, instructions: string | undefined): ConversationState {
+  const store = optionalBoolean(wire.store, 'store');
+  const previous = optionalString(wire.previous_response_id, 'previous_response_id');
+  if (previous !== undefined && previous.length === 0) throw invalid('previous_response_id', '`previous_response_id` is empty.');
+  const background = optionalBoolean(wire.background, 'background');
+  const echo: Record<string, unknown> = {};
+  for (const field of ECHOED_FIELDS) if (wire[field] !== undefined && wire[field] !== null) echo[field] = wire[field];
+  return {
+    dialect: OPENAI_RESPONSES_DIALECT,
+    input: wire.input,
+    echo,
+    ...(store === undefined ? {} : { store }),
+    ...(previous === undefined ? {} : { previousResponseId: previous }),
+    ...(background === undefined ? {} : { background }),
+    ...(instructions === undefined ? {} : { instructions }),
+  };
 }
 
 function assign<K extends keyof ChatRequest>(request: ChatRequest, key: K, value: ChatRequest[K] | undefined): void {

@@ -4,11 +4,12 @@ import { encodeStatus } from './status.js';
 import { outputItemId, responseIdOf } from './wire.js';
 
 /**
- * A spec response → a Responses `response` object, shown to the caller as `model`. Output items
+ * A spec response → a Responses `response` object, shown to the caller as `model`, with the
+ * request fields it echoes (`echo`). Output items
  * follow the order OpenAI uses: reasoning, then the message, then function calls. Only choice 0
  * exists in this API.
  */
-export function encodeResponsesResponse(response: ChatResponse, model: string): Record<string, unknown> {
+export function encodeResponsesResponse(response: ChatResponse, model: string, echo?: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const id = responseIdOf(response.id);
   const choice = response.choices[0];
   const output: Record<string, unknown>[] = [];
@@ -30,5 +31,5 @@ export function encodeResponsesResponse(response: ChatResponse, model: string): 
     }
     for (const call of choice.toolCalls) output.push(functionCallItem(outputItemId('fc', id, output.length), call.id, call.name, call.arguments, 'completed'));
   }
-  return responseObject({ id, model, createdAt: response.created, output, status, usage: response.usage, ...(choice === undefined ? {} : { finishReason: choice.finishReason }) });
+  return responseObject({ id, model, createdAt: response.created, output, status, usage: response.usage, ...(choice === undefined ? {} : { finishReason: choice.finishReason }), ...(echo === undefined ? {} : { echo }) });
 }

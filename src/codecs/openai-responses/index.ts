@@ -11,8 +11,9 @@ import { OPENAI_RESPONSES_DIALECT } from './wire.js';
 
 /**
  * OpenAI's Responses API (`POST /v1/responses`), inbound (Codex CLI, `client.responses.create`)
- * and outbound. Stateless: stored responses, conversations and built-in tools are refused with
- * `unsupported_parameter`. Errors use the same envelope as Chat Completions.
+ * and outbound. `store`, `previous_response_id` and `background` are read into the request's
+ * conversation state (kept by the stored-responses feature); conversation objects, prompt templates
+ * and built-in tools are refused with `unsupported_parameter`. Errors use the same envelope as Chat Completions.
  */
 export const openaiResponsesCodec: ChatCodec = {
   droppedFields: [SEED, PRESENCE_PENALTY, FREQUENCY_PENALTY, TOP_K],
@@ -28,3 +29,8 @@ export const openaiResponsesCodec: ChatCodec = {
 };
 
 export { OPENAI_RESPONSES_DIALECT } from './wire.js';
+export { decodeInput as decodeResponsesInput } from './decode-input.js';
+export { encodeResponsesResponse } from './encode-response.js';
+export { inputItems as responsesInputItems } from './input-items.js';
+export { responseObject, type ResponseLifecycle } from './response-object.js';
+export { ResponsesStreamEncoder } from './stream-encoder.js';

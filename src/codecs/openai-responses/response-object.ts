@@ -2,7 +2,7 @@ import type { FinishReason, Usage } from '../../spec/index.js';
 import { encodeStatus } from './status.js';
 import { encodeResponsesUsage } from './usage.js';
 
-export type ResponseLifecycle = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+export type ResponseLifecycle = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled';
 
 export interface ResponseEnvelope {
   id: string;
@@ -14,12 +14,13 @@ export interface ResponseEnvelope {
   usage?: Usage;
   finishReason?: FinishReason;
   error?: { code: string; message: string };
+  /** Fields that echo the request (`store`, `previous_response_id`, `instructions`, `metadata`, …), over the defaults. */
+  echo?: Readonly<Record<string, unknown>>;
 }
 
 /**
  * A Responses `response` object. Fields that echo the request (`instructions`, `tools`,
- * `temperature`, …) carry their defaults: the encoder sees the answer, not the request, and no
- * client reads them back from a stateless gateway.
+ * `temperature`, `store`, …) carry their defaults unless the envelope's `echo` gives them.
  */
 export function responseObject(envelope: ResponseEnvelope): Record<string, unknown> {
   const finished = envelope.status === 'completed' || envelope.status === 'incomplete';
@@ -50,6 +51,7 @@ export function responseObject(envelope: ResponseEnvelope): Record<string, unkno
     truncation: 'disabled',
     usage: envelope.usage === undefined ? null : encodeResponsesUsage(envelope.usage),
     user: null,
+    ...envelope.echo,
   };
 }
 

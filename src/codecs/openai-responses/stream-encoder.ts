@@ -37,6 +37,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private readonly tools = new Map<number, ToolItem>();
   private finishReason: FinishReason | undefined;
   private usage: Usage | undefined;
+  private final: Record<string, unknown> | undefined;
 
   constructor(private readonly options: StreamEncoderOptions) {
     this.responseId = responseIdOf(options.id);
@@ -109,8 +110,14 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     this.ended = true;
     const { status } = encodeStatus(this.finishReason);
     const response = this.response({ status, ...(this.usage === undefined ? {} : { usage: this.usage }), ...(this.finishReason === undefined ? {} : { finishReason: this.finishReason }) });
+    this.final = response;
     text += this.event(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
     return text;
+  }
+
+  /** The response object of the terminal event (`response.completed`, `.incomplete` or `.failed`), once written. */
+  get finalResponse(): Record<string, unknown> | undefined {
+    return this.final;
   }
 
   /** An `error` event, then `response.failed` with the output so far; nothing follows. */
@@ -119,6 +126,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     this.ended = true;
     text += this.event('error', { code: error.code, message: error.message, param: error.param ?? null });
     const response = this.response({ status: 'failed', error: { code: failureCode(error), message: error.message }, ...(this.usage === undefined ? {} : { usage: this.usage }) });
+    this.final = response;
     return text + this.event('response.failed', { response });
   }
 
@@ -190,7 +198,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   private response(fields: Omit<ResponseEnvelope, 'id' | 'model' | 'createdAt' | 'output'>): Record<string, unknown> {
-    return responseObject({ id: this.responseId, model: this.options.model, createdAt: this.options.created, output: [...this.output], ...fields });
+    return responseObject({ id: this.responseId, model: this.options.model, createdAt: this.options.created, output: [...this.output], ...fields, ...(this.options.echo === undefined ? {} : { echo: this.options.echo }) });
   }
 
   private event(type: string, fields: Record<string, unknown>): string {
