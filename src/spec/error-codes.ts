@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   admin_disabled: { status: 403, type: 'permission_error', summary: 'The admin API is off because no `admin.token` is configured.' },
   not_found: { status: 404, type: 'not_found_error', summary: 'The admin resource does not exist.' },
   conflict: { status: 409, type: 'invalid_request_error', summary: 'The admin resource already exists or is still referenced.' },
+  version_conflict: { status: 409, type: 'invalid_request_error', summary: 'An admin write named the version it was made from (`If-Match` or `version`) and the entity has changed since, on this replica or another. Nothing was written; the `ETag` header holds the current version: read the entity again and retry.' },
   shutting_down: { status: 503, type: 'api_error', summary: 'The gateway is draining for shutdown and takes no new requests.' },
   internal_error: { status: 500, type: 'api_error', summary: 'A bug in the gateway. The log line with the same request id has the details.' },
 } as const satisfies Record<string, { status: number; type: string; summary: string }>;
