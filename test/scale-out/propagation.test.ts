@@ -41,8 +41,8 @@ test('a key created, re-budgeted, rotated, deactivated and deleted through one r
     const [a] = replicas as [RunningGateway, RunningGateway, RunningGateway];
 
     // Created on A: served on B and C.
-    let since = performance.now();
     const created = await adminCall(a, 'POST', '/admin/keys', { id: 'moving', models: ['*'], budgets: [{ max_usd: 100 }] });
+    let since = performance.now();
     assert.equal(created.status, 201);
     assert.equal(created.body.version, 1);
     assert.equal(created.etag, '"1"');
@@ -50,8 +50,8 @@ test('a key created, re-budgeted, rotated, deactivated and deleted through one r
     await onOthers(replicas, 0, 'create', since, async (replica) => (await chatStatus(replica, secret)).status === 200);
 
     // Re-budgeted on A to less than one request costs: refused on B and C.
-    since = performance.now();
     const rebudgeted = await adminCall(a, 'PATCH', '/admin/keys/moving', { budgets: [{ max_usd: 0.000001 }] });
+    since = performance.now();
     assert.equal(rebudgeted.status, 200);
     assert.equal(rebudgeted.body.version, 2);
     await onOthers(replicas, 0, 're-budget', since, async (replica) => (await chatStatus(replica, secret)).status === 402);
@@ -60,16 +60,16 @@ test('a key created, re-budgeted, rotated, deactivated and deleted through one r
     await onOthers(replicas, 0, 're-budget back', performance.now(), async (replica) => (await chatStatus(replica, secret)).status === 200);
 
     // Rotated on A without grace: the new secret works on B and C, the old one no longer does.
-    since = performance.now();
     const rotated = await adminCall(a, 'POST', '/admin/keys/moving/rotate', { grace_seconds: 0 });
+    since = performance.now();
     assert.equal(rotated.status, 200);
     const rotatedSecret = rotated.body.value as string;
     assert.notEqual(rotatedSecret, secret);
     await onOthers(replicas, 0, 'rotate', since, async (replica) => (await chatStatus(replica, rotatedSecret)).status === 200 && (await chatStatus(replica, secret)).status === 401);
 
     // Deactivated on A: refused on B and C, and their admin API says so.
-    since = performance.now();
     const deactivated = await adminCall(a, 'PATCH', '/admin/keys/moving', { active: false });
+    since = performance.now();
     assert.equal(deactivated.status, 200);
     await onOthers(replicas, 0, 'deactivate', since, async (replica) => {
       const answer = await chatStatus(replica, rotatedSecret);
@@ -78,18 +78,18 @@ test('a key created, re-budgeted, rotated, deactivated and deleted through one r
     for (const replica of replicas) assert.equal((await adminCall(replica, 'GET', '/admin/keys/moving')).body.active, false);
 
     // Deleted on A: unknown on B and C.
-    since = performance.now();
     assert.equal((await adminCall(a, 'DELETE', '/admin/keys/moving')).status, 204);
+    since = performance.now();
     await onOthers(replicas, 0, 'delete', since, async (replica) => (await chatStatus(replica, rotatedSecret)).status === 401);
     for (const replica of replicas) assert.equal((await adminCall(replica, 'GET', '/admin/keys/moving')).status, 404);
 
     // Teams and customers travel the same way.
-    since = performance.now();
     assert.equal((await adminCall(a, 'POST', '/admin/customers', { id: 'acme', budgets: [] })).status, 201);
+    since = performance.now();
     await onOthers(replicas, 0, 'customer create', since, async (replica) => (await adminCall(replica, 'GET', '/admin/customers/acme')).status === 200);
 
     const worst = Math.max(...seen.map((entry) => entry.ms));
-    t.diagnostic(`propagation ms (from sending the admin write to the first observation on another replica that saw it): ${seen.map((entry) => `${entry.change}@${entry.replica}=${entry.ms.toFixed(0)}`).join(' ')}; worst ${worst.toFixed(0)}`);
+    t.diagnostic(`propagation ms (from the writer's answer to the first observation on another replica that saw it): ${seen.map((entry) => `${entry.change}@${entry.replica}=${entry.ms.toFixed(0)}`).join(' ')}; worst ${worst.toFixed(0)}`);
   });
 });
 

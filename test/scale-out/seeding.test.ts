@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { REDIS_URL } from '../governance/redis.js';
 import { ADMIN_TOKEN, adminCall, chatStatus, observedWithin, PROVIDERS, replicaConfig, sharedState, startReplicas } from './replicas.js';
 
 const KEYS = [
@@ -45,8 +46,8 @@ test('a config reload on one replica brings its changed config entities to the o
   try {
     // The file changes: gamma gets a budget smaller than one request, beta leaves the config.
     current = replicaConfig(shared, { ...ENTITIES, virtual_keys: [KEYS[0], { ...KEYS[2], budgets: [{ max_usd: 0.000001 }] }] });
-    const since = performance.now();
     const reloaded = await adminCall(a, 'POST', '/admin/reload');
+    const since = performance.now();
     assert.equal(reloaded.status, 200);
     const latencies: number[] = [];
     for (const replica of replicas.slice(1)) {
@@ -71,15 +72,15 @@ test('two gateways on one SQLite file see each other’s admin changes within a 
   const first = await startGateway(raw);
   const second = await startGateway(raw);
   try {
-    let since = performance.now();
     const created = await adminCall(first, 'POST', '/admin/keys', { id: 'shared', models: ['*'] });
+    let since = performance.now();
     assert.equal(created.status, 201);
     const secret = created.body.value as string;
     const createdMs = await observedWithin(since, async () => (await chatStatus(second, secret)).status === 200);
     assert.ok(createdMs !== undefined, 'created on the first, served by the second within 1 s');
 
-    since = performance.now();
     assert.equal((await adminCall(second, 'PATCH', '/admin/keys/shared', { active: false })).status, 200);
+    since = performance.now();
     const deactivatedMs = await observedWithin(since, async () => (await chatStatus(first, secret)).code === 'key_inactive');
     assert.ok(deactivatedMs !== undefined, 'deactivated on the second, refused by the first within 1 s');
     // The first's stale copy cannot bring it back.
@@ -90,5 +91,33 @@ test('two gateways on one SQLite file see each other’s admin changes within a 
     await first.close();
     await second.close();
     await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('notices alone bring changes within a second: PostgreSQL LISTEN/NOTIFY, and Redis pub/sub beside a shared SQLite file (revision check once a minute)', async (t) => {
+  const shared = await sharedState();
+  const directory = await mkdtemp(join(tmpdir(), 'tollgate-shared-sqlite-'));
+  const slowCheck = { spend_store: { type: 'redis', url: REDIS_URL, key_prefix: shared.keyPrefix }, sync_interval_ms: 60_000 };
+  const onPostgres = await startReplicas(2, replicaConfig(shared, { virtual_keys: [KEYS[2]], governance: slowCheck }));
+  const onSqlite = await startReplicas(2, { providers: PROVIDERS, admin: { token: ADMIN_TOKEN }, storage: { type: 'sqlite', path: join(directory, 'tollgate.db') }, virtual_keys: [KEYS[2]], governance: slowCheck });
+  try {
+    const latencies: string[] = [];
+    for (const [name, [writer, reader]] of [
+      ['postgres', onPostgres],
+      ['sqlite+redis', onSqlite],
+    ] as const) {
+      // Let the start-up checks pass, so only a notice can bring what follows.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const created = await adminCall(writer!, 'POST', '/admin/keys', { id: 'noticed', models: ['*'] });
+      const since = performance.now();
+      const ms = await observedWithin(since, async () => (await chatStatus(reader!, created.body.value as string)).status === 200);
+      assert.ok(ms !== undefined, `${name}: the notice brought the new key within 1 s`);
+      latencies.push(`${name} ${ms.toFixed(0)}`);
+    }
+    t.diagnostic(`notice-only propagation ms: ${latencies.join(', ')}`);
+  } finally {
+    await Promise.all([...onPostgres, ...onSqlite].map((replica) => replica.close()));
+    await rm(directory, { recursive: true, force: true });
+    await shared.drop();
   }
 });
