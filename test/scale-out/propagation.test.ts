@@ -88,6 +88,14 @@ test('a key created, re-budgeted, rotated, deactivated and deleted through one r
     since = performance.now();
     await onOthers(replicas, 0, 'customer create', since, async (replica) => (await adminCall(replica, 'GET', '/admin/customers/acme')).status === 200);
 
+    // A provider's global limits, overridden on A: refused with 402 on B and C; dropped: served again.
+    assert.equal((await adminCall(a, 'PUT', '/admin/providers/mock/limits', { budgets: [{ max_usd: 0.000001 }] })).status, 200);
+    since = performance.now();
+    await onOthers(replicas, 0, 'provider limits', since, async (replica) => (await chatStatus(replica, PROBE.value)).status === 402);
+    assert.equal((await adminCall(a, 'DELETE', '/admin/providers/mock/limits')).status, 200);
+    since = performance.now();
+    await onOthers(replicas, 0, 'provider limits dropped', since, async (replica) => (await chatStatus(replica, PROBE.value)).status === 200);
+
     const worst = Math.max(...seen.map((entry) => entry.ms));
     t.diagnostic(`propagation ms (from the writer's answer to the first observation on another replica that saw it): ${seen.map((entry) => `${entry.change}@${entry.replica}=${entry.ms.toFixed(0)}`).join(' ')}; worst ${worst.toFixed(0)}`);
   });
