@@ -218,8 +218,8 @@ function pickBudget(budgets: readonly BudgetConfig[], period: string | undefined
 
 /** A PATCH body and the version it names (`If-Match`, else its `version` field, which is not a field to change). */
 async function readPatch(exchange: HttpExchange): Promise<{ patch: Record<string, unknown>; expected: number | undefined }> {
-  const body = await exchange.readJson();
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new GatewayError('invalid_request', 'Invalid body: (body): expected an object');
+  const body = (await exchange.readJson()) ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('invalid_request', 'Invalid body: (body): expected an object');
   const { version, ...patch } = body as Record<string, unknown>;
   return { patch, expected: expectedVersion(exchange, version) };
 }
