@@ -131,6 +131,11 @@ export const governanceSettingsSchema = z.strictObject({
   reservation_ttl_ms: z.number().int().positive().default(15 * 60_000),
   /** How often settled spend is written to storage (the most spend a hard crash can lose). */
   flush_interval_ms: z.number().int().positive().default(1_000),
+  /**
+   * How often each replica checks the store's entity revision, catching any change notice it
+   * missed (PostgreSQL LISTEN/NOTIFY or Redis pub/sub bring most changes sooner).
+   */
+  sync_interval_ms: z.number().int().min(50).max(60_000).default(500),
   alerts: z
     .strictObject({
       /** Webhook called when a budget crosses a threshold. */

@@ -51,7 +51,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
 /** The editable fields of a stored record, for PATCH (merged, then validated as a whole). */
 export function editable<T extends { created_at: string; source: string }>(record: T, drop: readonly string[] = []): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...record };
-  for (const field of ['created_at', 'source', ...drop]) delete copy[field];
+  for (const field of ['created_at', 'source', 'version', ...drop]) delete copy[field];
   for (const [name, value] of Object.entries(copy)) if (value === undefined) delete copy[name];
   return copy;
 }

@@ -48,7 +48,9 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
           exchange.response.writeHead(204).end();
           return;
         }
-        sendJson(exchange.response, status, answer);
+        // One entity answers with its version as its ETag too (for `If-Match` on the next write).
+        const version = (answer as { version?: unknown } | undefined)?.version;
+        sendJson(exchange.response, status, answer, typeof version === 'number' ? { etag: `"${version}"` } : {});
       },
     });
   };
@@ -63,22 +65,22 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     { tag: 'keys', summary: 'Create a key; `value` in the answer is its secret, shown once', status: 201, answer: 'VirtualKey', body: keyCreateSchema },
     async (_exchange, body) => {
       const id = body.id ?? `key_${randomBytes(8).toString('hex')}`;
-      if (registry.keys.has(id)) throw new GatewayError('conflict', `A virtual key \`${id}\` already exists.`);
       const { record, secret } = await service.createKey({ ...body, id, created_at: stamp(), source: 'api' });
       return { ...keyView(record), value: secret };
     },
   );
   route('PATCH', '/admin/keys/:id', { tag: 'keys', summary: PATCH_SUMMARY, answer: 'VirtualKey', patch: keyBodySchema }, async (exchange) => {
-    const existing = service.requireKey(exchange.params.id!);
-    const patch = (await exchange.readJson()) as Record<string, unknown>;
-    const merged = parseBody(keyBodySchema, { ...editable(existing, ['key_hash', 'previous_key_hash', 'previous_valid_until']), ...patch, id: existing.id });
-    const record: KeyRecord = { ...merged, key_hash: existing.key_hash, previous_key_hash: existing.previous_key_hash, previous_valid_until: existing.previous_valid_until, created_at: existing.created_at, source: existing.source };
-    await service.putKey(record, 'update');
+    const { patch, expected } = await readPatch(exchange);
+    // Merged into the stored key, not this replica's copy: fields the patch leaves out keep what any replica last wrote.
+    const record = await service.update<KeyRecord>('virtual_key', exchange.params.id!, expected, (existing) => {
+      const merged = parseBody(keyBodySchema, { ...editable(existing, ['key_hash', 'previous_key_hash', 'previous_valid_until']), ...patch, id: existing.id });
+      return { ...merged, key_hash: existing.key_hash, previous_key_hash: existing.previous_key_hash, previous_valid_until: existing.previous_valid_until, created_at: existing.created_at, source: existing.source };
+    });
     return keyView(record);
   });
-  route('DELETE', '/admin/keys/:id', { tag: 'keys', summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity('virtual_key', exchange.params.id!));
+  route('DELETE', '/admin/keys/:id', { tag: 'keys', summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity('virtual_key', exchange.params.id!, expectedVersion(exchange, undefined)));
   route('POST', '/admin/keys/:id/rotate', { tag: 'keys', summary: 'New secret; the old one keeps working for grace_seconds (default 3600)', answer: 'VirtualKey', body: rotateSchema, bodyOptional: true }, async (exchange, { grace_seconds: grace }) => {
-    const { record, secret } = await service.rotateKey(exchange.params.id!, grace);
+    const { record, secret } = await service.rotateKey(exchange.params.id!, grace, expectedVersion(exchange, undefined));
     return { ...keyView(record), value: secret };
   });
   route('GET', '/admin/keys/:id/usage', { tag: 'keys', summary: USAGE_SUMMARY, answer: 'Usage' }, async (exchange) => {
@@ -92,7 +94,6 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     const plural = `/admin/${kind}s`;
     const schema = kind === 'team' ? teamSchema : customerSchema;
     const find = (id: string): TeamRecord | CustomerRecord => (kind === 'team' ? service.requireTeam(id) : service.requireCustomer(id));
-    const put = (record: TeamRecord | CustomerRecord, action: 'create' | 'update') => (kind === 'team' ? service.putTeam(record as TeamRecord, action) : service.putCustomer(record, action));
     const tag = `${kind}s`;
     const component = kind === 'team' ? 'Team' : 'Customer';
     route('GET', plural, { tag, summary: `List ${tag}`, answer: `${component}List` }, async () => ({ data: [...(kind === 'team' ? registry.teams : registry.customers).values()] }));
@@ -101,22 +102,16 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       'POST',
       plural,
       { tag, summary: `Create a ${kind}`, status: 201, answer: component, body: schema },
-      async (_exchange, body) => {
-        if ((kind === 'team' ? registry.teams : registry.customers).has(body.id)) throw new GatewayError('conflict', `A ${kind} \`${body.id}\` already exists.`);
-        const record = { ...body, created_at: stamp(), source: 'api' as const };
-        await put(record, 'create');
-        return record;
-      },
+      async (_exchange, body) => service.create<TeamRecord | CustomerRecord>(kind, { ...body, created_at: stamp(), source: 'api' as const }),
     );
     route('PATCH', `${plural}/:id`, { tag, summary: PATCH_SUMMARY, answer: component, patch: schema }, async (exchange) => {
-      const existing = find(exchange.params.id!);
-      const patch = (await exchange.readJson()) as Record<string, unknown>;
-      const merged = parseBody(schema, { ...editable(existing), ...patch, id: existing.id });
-      const record = { ...merged, created_at: existing.created_at, source: existing.source };
-      await put(record, 'update');
-      return record;
+      const { patch, expected } = await readPatch(exchange);
+      return service.update<TeamRecord | CustomerRecord>(kind, exchange.params.id!, expected, (existing) => {
+        const merged = parseBody(schema, { ...editable(existing), ...patch, id: existing.id });
+        return { ...merged, created_at: existing.created_at, source: existing.source };
+      });
     });
-    route('DELETE', `${plural}/:id`, { tag, summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity(kind, exchange.params.id!));
+    route('DELETE', `${plural}/:id`, { tag, summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity(kind, exchange.params.id!, expectedVersion(exchange, undefined)));
     route('GET', `${plural}/:id/usage`, { tag, summary: USAGE_SUMMARY, answer: 'Usage' }, async (exchange) => {
       const entity = find(exchange.params.id!);
       return { [kind]: { id: entity.id, name: entity.name ?? null }, ...(await entityUsage(kind, entity, spend, now())) };
@@ -205,8 +200,9 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
   return routes;
 }
 
-const PATCH_SUMMARY = 'Change fields (merged, then validated as a whole); effective on the next request';
-const DELETE_SUMMARY = 'Delete (not for entities defined in the config file)';
+const PATCH_SUMMARY =
+  'Change fields (merged into the stored entity, then validated as a whole); effective on the next request, on every replica within a second. `If-Match: "<version>"` (or a `version` field) makes it conditional: 409 `version_conflict` when the entity changed since';
+const DELETE_SUMMARY = 'Delete (not for entities defined in the config file); `If-Match: "<version>"` or `?version=` makes it conditional';
 const USAGE_SUMMARY = 'Spend and remaining room per budget and rate limit';
 
 function pickBudget(budgets: readonly BudgetConfig[], period: string | undefined): BudgetConfig {
@@ -218,6 +214,29 @@ function pickBudget(budgets: readonly BudgetConfig[], period: string | undefined
   const found = budgets.find((budget) => (budget.period ?? 'lifetime') === period);
   if (found === undefined) throw new GatewayError('invalid_request', `No budget with period \`${period}\`.`, { param: 'period' });
   return found;
+}
+
+/** A PATCH body and the version it names (`If-Match`, else its `version` field, which is not a field to change). */
+async function readPatch(exchange: HttpExchange): Promise<{ patch: Record<string, unknown>; expected: number | undefined }> {
+  const body = (await exchange.readJson()) ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('invalid_request', 'Invalid body: (body): expected an object');
+  const { version, ...patch } = body as Record<string, unknown>;
+  return { patch, expected: expectedVersion(exchange, version) };
+}
+
+/** The version a write is conditional on: `If-Match: "3"` (or W/"3"), else `version` (a body field or the query's). */
+function expectedVersion(exchange: HttpExchange, field: unknown): number | undefined {
+  const header = exchange.request.headers['if-match'];
+  if (header !== undefined && header.trim() !== '*') {
+    const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+    if (match === null) throw new GatewayError('invalid_request', 'If-Match: expected one entity version as its ETag, like "3"', { param: 'If-Match' });
+    return Number(match[1]);
+  }
+  const value = field ?? exchange.query.get('version') ?? undefined;
+  if (value === undefined) return undefined;
+  const version = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) throw new GatewayError('invalid_request', 'version: expected the positive integer version the change was made from', { param: 'version' });
+  return version;
 }
 
 async function readOptionalJson(exchange: HttpExchange): Promise<unknown> {

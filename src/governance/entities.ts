@@ -7,6 +7,12 @@ interface Stamped {
   /** ISO time of creation; anchors rolling budget windows. */
   created_at: string;
   source: EntitySource;
+  /**
+   * How many times the entity was written (1 when created): storage's count, set when the record
+   * is loaded, never stored in the document. Admin writes may name it (`If-Match`) to be refused
+   * when someone else changed the entity since.
+   */
+  version?: number | undefined;
 }
 
 export type CustomerRecord = CustomerConfig & Stamped;

@@ -6,7 +6,8 @@ import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, ProviderLimit
 import { generateKeySecret, hashKey } from './key-secret.js';
 import type { EntityRegistry } from './registry.js';
 import type { CounterSnapshot, SpendStore } from './spend-store.js';
-import type { GovernanceStore, StoredEntity } from './storage/governance-store.js';
+import { recordOf } from './entity-sync.js';
+import type { EntityWriteResult, GovernanceStore, StoredEntity } from './storage/governance-store.js';
 
 export interface GovernanceServiceOptions {
   registry: EntityRegistry;
@@ -15,20 +16,26 @@ export interface GovernanceServiceOptions {
   audit: AuditSink;
   logger: Logger;
   now: () => number;
-  /** Told when a provider's limits change, so admission rebuilds that provider's scope. */
-  onProviderLimitsChanged?: (name: string) => void;
+  /** After each entity write: applies the stored changes to the registry and tells the other replicas. */
+  written: () => Promise<void>;
+}
+
+/** The stored document of a record: everything but the version storage keeps beside it. */
+function documentOf(record: EntityRecord): EntityRecord {
+  const { version: _version, ...document } = record;
+  return document as EntityRecord;
 }
 
 /**
- * Entity changes (admin API) and the spend flush: each change is written to storage first, then
- * swapped into the in-memory registry, so the next request sees it and a restart keeps it.
+ * Entity changes (admin API) and the spend flush. Each change is written to storage, conditional
+ * on the version the caller names or computed from the newest stored state (never from this
+ * replica's copy, which may be stale), then applied to the in-memory registry through the same
+ * sync that brings other replicas' changes, so the next request here sees it and a restart keeps it.
  */
 export class GovernanceService {
   private flushing: Promise<void> | undefined;
   /** Counters whose last write failed: written again with the next flush. */
   private unsaved = new Map<string, CounterSnapshot>();
-  /** `kind:id` → the config definition hash a config entity was seeded from (kept across admin edits). */
-  private readonly seedHashes = new Map<string, string>();
   /** The request log as a journal, when the ledger's counters are kept only by this flush (see useJournal). */
   private journal: RequestJournal | undefined;
   /** The journal watermark last saved with the counters. */
@@ -36,107 +43,68 @@ export class GovernanceService {
 
   constructor(readonly options: GovernanceServiceOptions) {}
 
-  load(entities: readonly StoredEntity[]): void {
-    const registry = this.options.registry;
-    for (const entity of entities) {
-      if (entity.seedHash !== undefined) this.seedHashes.set(`${entity.kind}:${entity.id}`, entity.seedHash);
-      if (entity.kind === 'customer') registry.customers.set(entity.id, entity.document as CustomerRecord);
-      else if (entity.kind === 'team') registry.teams.set(entity.id, entity.document as TeamRecord);
-      else if (entity.kind === 'provider_limits') registry.providerLimits.set(entity.id, entity.document as ProviderLimitsRecord);
-    }
-    for (const entity of entities) if (entity.kind === 'virtual_key') registry.putKey(entity.document as KeyRecord);
+  /** Creates an entity (`conflict` when one with its id exists, on any replica). */
+  async create<T extends EntityRecord>(kind: EntityKind, record: T): Promise<T> {
+    if (kind === 'virtual_key') this.checkOwner(record as KeyRecord);
+    if (kind === 'team') this.checkTeam(record as TeamRecord);
+    const stored = await this.options.store.insertEntity({ kind, id: record.id, document: documentOf(record), seedHash: undefined });
+    if (stored === undefined) throw new GatewayError('conflict', `A ${KIND_NAMES[kind]} \`${record.id}\` already exists.`);
+    await this.options.written();
+    this.audit(`${kind}.create`, record.id, auditDetails(kind, record));
+    return recordOf<T>(stored);
   }
 
   /**
-   * After a config reload re-seeded storage (`entities`: everything stored afterwards): config
-   * entities that are new or whose definition changed replace the registry's, config entities no
-   * longer in the file leave it. Unchanged config entities (with any admin edits), API-created
-   * entities and all spend stay as they are.
+   * Rewrites an entity with `change` applied to its newest stored state (`expected`: only if it
+   * is still at that version, else `version_conflict`).
    */
-  reloadConfigEntities(entities: readonly StoredEntity[]): { changed: number; removed: number } {
-    const registry = this.options.registry;
-    const inConfig = new Set<string>();
-    const changed: StoredEntity[] = [];
-    for (const entity of entities) {
-      if (entity.document.source !== 'config') continue;
-      const name = `${entity.kind}:${entity.id}`;
-      inConfig.add(name);
-      if (this.seedHashes.get(name) !== entity.seedHash) changed.push(entity);
-    }
-    let removed = 0;
-    const dropRemoved = <T extends { source: string }>(kind: EntityKind, entries: Iterable<[string, T]>, remove: (id: string) => void) => {
-      for (const [id, record] of [...entries]) {
-        if (record.source !== 'config' || inConfig.has(`${kind}:${id}`)) continue;
-        remove(id);
-        this.seedHashes.delete(`${kind}:${id}`);
-        removed++;
-      }
-    };
-    dropRemoved('virtual_key', [...registry.keys].map(([id, entry]) => [id, entry.record] as [string, KeyRecord]), (id) => registry.removeKey(id));
-    dropRemoved('team', registry.teams, (id) => registry.teams.delete(id));
-    dropRemoved('customer', registry.customers, (id) => registry.customers.delete(id));
-    this.load(changed);
-    return { changed: changed.length, removed };
-  }
-
-  async putCustomer(record: CustomerRecord, action: 'create' | 'update'): Promise<void> {
-    await this.persist('customer', record);
-    this.options.registry.customers.set(record.id, record);
-    this.audit(`customer.${action}`, record.id, { budgets: record.budgets.length, rate_limits: record.rate_limits !== undefined });
-  }
-
-  async putTeam(record: TeamRecord, action: 'create' | 'update'): Promise<void> {
-    if (record.customer !== undefined && !this.options.registry.customers.has(record.customer)) {
-      throw new GatewayError('invalid_request', `customer: unknown customer "${record.customer}"`, { param: 'customer' });
-    }
-    await this.persist('team', record);
-    this.options.registry.teams.set(record.id, record);
-    this.audit(`team.${action}`, record.id, { customer: record.customer });
-  }
-
-  async putKey(record: KeyRecord, action: string): Promise<void> {
-    const registry = this.options.registry;
-    if (record.team !== undefined && record.customer !== undefined) throw new GatewayError('invalid_request', 'A virtual key belongs to a team or a customer, not both.');
-    if (record.team !== undefined && !registry.teams.has(record.team)) throw new GatewayError('invalid_request', `team: unknown team "${record.team}"`, { param: 'team' });
-    if (record.customer !== undefined && !registry.customers.has(record.customer)) throw new GatewayError('invalid_request', `customer: unknown customer "${record.customer}"`, { param: 'customer' });
-    await this.persist('virtual_key', record);
-    registry.putKey(record);
-    this.audit(`virtual_key.${action}`, record.id, { team: record.team, customer: record.customer, active: record.active });
+  async update<T extends EntityRecord>(kind: EntityKind, id: string, expected: number | undefined, change: (current: T) => T, action = 'update'): Promise<T> {
+    const result = await this.options.store.updateEntity(kind, id, expected, (current) => {
+      const next = change(recordOf<T>(current));
+      if (kind === 'virtual_key') this.checkOwner(next as KeyRecord);
+      if (kind === 'team') this.checkTeam(next as TeamRecord);
+      return { document: documentOf(next), seedHash: current.seedHash };
+    });
+    const stored = this.written(kind, id, result);
+    await this.options.written();
+    const record = recordOf<T>(stored);
+    this.audit(`${kind}.${action}`, id, auditDetails(kind, record));
+    return record;
   }
 
   /** Replaces a provider's global budgets and limits (undefined: back to the config's). */
   async setProviderLimits(name: string, record: ProviderLimitsRecord | undefined): Promise<void> {
     if (record === undefined) await this.options.store.deleteEntity('provider_limits', name);
-    else await this.persist('provider_limits', record);
-    if (record === undefined) this.options.registry.providerLimits.delete(name);
-    else this.options.registry.providerLimits.set(name, record);
-    this.options.onProviderLimitsChanged?.(name);
+    else await this.options.store.putEntity({ kind: 'provider_limits', id: name, document: documentOf(record), seedHash: undefined });
+    await this.options.written();
     this.audit(record === undefined ? 'provider_limits.delete' : 'provider_limits.update', name, { budgets: record?.budgets.length ?? 0, rate_limits: record?.rate_limits !== undefined });
   }
 
   /** Creates a key with a fresh secret; the secret is returned here and never again. */
   async createKey(record: Omit<KeyRecord, 'key_hash'>): Promise<{ record: KeyRecord; secret: string }> {
     const secret = generateKeySecret();
-    const full: KeyRecord = { ...record, key_hash: hashKey(secret) };
-    await this.putKey(full, 'create');
-    return { record: full, secret };
+    return { record: await this.create<KeyRecord>('virtual_key', { ...record, key_hash: hashKey(secret) }), secret };
   }
 
-  /** New secret; the old one keeps working for `graceSeconds`. */
-  async rotateKey(id: string, graceSeconds: number): Promise<{ record: KeyRecord; secret: string }> {
-    const existing = this.requireKey(id);
+  /** New secret; the old one (as stored now, whoever set it) keeps working for `graceSeconds`. */
+  async rotateKey(id: string, graceSeconds: number, expected?: number): Promise<{ record: KeyRecord; secret: string }> {
     const secret = generateKeySecret();
-    const record: KeyRecord = {
-      ...existing,
-      key_hash: hashKey(secret),
-      previous_key_hash: graceSeconds > 0 ? existing.key_hash : undefined,
-      previous_valid_until: graceSeconds > 0 ? new Date(this.options.now() + graceSeconds * 1000).toISOString() : undefined,
-    };
-    await this.putKey(record, 'rotate');
+    const record = await this.update<KeyRecord>(
+      'virtual_key',
+      id,
+      expected,
+      (existing) => ({
+        ...existing,
+        key_hash: hashKey(secret),
+        previous_key_hash: graceSeconds > 0 ? existing.key_hash : undefined,
+        previous_valid_until: graceSeconds > 0 ? new Date(this.options.now() + graceSeconds * 1000).toISOString() : undefined,
+      }),
+      'rotate',
+    );
     return { record, secret };
   }
 
-  async deleteEntity(kind: EntityKind, id: string): Promise<void> {
+  async deleteEntity(kind: EntityKind, id: string, expected?: number): Promise<void> {
     const registry = this.options.registry;
     const existing = kind === 'customer' ? this.requireCustomer(id) : kind === 'team' ? this.requireTeam(id) : this.requireKey(id);
     if (existing.source === 'config') throw new GatewayError('conflict', `\`${id}\` is defined in the config file: remove it there (or set \`active: false\` on a key).`);
@@ -147,10 +115,8 @@ export class GovernanceService {
       const users = [...registry.keys.values()].filter((key) => key.record.team === id).map((key) => key.record.id);
       if (users.length > 0) throw new GatewayError('conflict', `Team \`${id}\` is still referenced by virtual keys ${users.slice(0, 5).join(', ')}.`);
     }
-    await this.options.store.deleteEntity(kind, id);
-    if (kind === 'customer') registry.customers.delete(id);
-    else if (kind === 'team') registry.teams.delete(id);
-    else registry.removeKey(id);
+    this.written(kind, id, await this.options.store.deleteEntity(kind, id, expected));
+    await this.options.written();
     this.audit(`${kind}.delete`, id, {});
   }
 
@@ -232,7 +198,39 @@ export class GovernanceService {
     return next;
   }
 
-  private async persist(kind: EntityKind, record: EntityRecord): Promise<void> {
-    await this.options.store.putEntity({ kind, id: record.id, document: record, seedHash: this.seedHashes.get(`${kind}:${record.id}`) });
+  /** The entity a conditional write wrote; its refusal as the admin API answers it. */
+  private written(kind: EntityKind, id: string, result: EntityWriteResult): StoredEntity {
+    if (result.status === 'written') return result.entity;
+    if (result.status === 'missing') throw new GatewayError('not_found', `No ${KIND_NAMES[kind]} \`${id}\`.`);
+    throw new GatewayError('version_conflict', `The ${KIND_NAMES[kind]} \`${id}\` is at version ${result.current}, not the version this change was made from: read it again, then retry.`, {
+      headers: { etag: `"${result.current}"` },
+    });
   }
+
+  /** A key belongs to a team or a customer, not both, and only to one that exists. */
+  private checkOwner(record: KeyRecord): void {
+    const registry = this.options.registry;
+    if (record.team !== undefined && record.customer !== undefined) throw new GatewayError('invalid_request', 'A virtual key belongs to a team or a customer, not both.');
+    if (record.team !== undefined && !registry.teams.has(record.team)) throw new GatewayError('invalid_request', `team: unknown team "${record.team}"`, { param: 'team' });
+    if (record.customer !== undefined && !registry.customers.has(record.customer)) throw new GatewayError('invalid_request', `customer: unknown customer "${record.customer}"`, { param: 'customer' });
+  }
+
+  private checkTeam(record: TeamRecord): void {
+    if (record.customer !== undefined && !this.options.registry.customers.has(record.customer)) {
+      throw new GatewayError('invalid_request', `customer: unknown customer "${record.customer}"`, { param: 'customer' });
+    }
+  }
+}
+
+const KIND_NAMES: Record<EntityKind, string> = { customer: 'customer', team: 'team', virtual_key: 'virtual key', provider_limits: 'provider limit' };
+
+/** What the audit log says about a written entity. */
+function auditDetails(kind: EntityKind, record: EntityRecord): Record<string, unknown> {
+  if (kind === 'virtual_key') {
+    const key = record as KeyRecord;
+    return { team: key.team, customer: key.customer, active: key.active };
+  }
+  if (kind === 'team') return { customer: (record as TeamRecord).customer };
+  const limited = record as CustomerRecord;
+  return { budgets: limited.budgets.length, rate_limits: limited.rate_limits !== undefined };
 }

@@ -12,6 +12,8 @@ import { GovernanceHooks } from './governance-hooks.js';
 import { GovernanceService } from './governance-service.js';
 import { MemorySpendStore } from './memory-spend-store.js';
 import { openSpendStore, type OpenedSpendStore } from './open-spend-store.js';
+import { EntityFeed } from './entity-feed.js';
+import { EntitySync } from './entity-sync.js';
 import { EntityRegistry } from './registry.js';
 import { seedEntities } from './seed.js';
 import type { SpendStore } from './spend-store.js';
@@ -67,8 +69,11 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   const store = options.store ?? (await openGovernanceStore(context.storage));
   const registry = new EntityRegistry();
   let hooks: GovernanceHooks | undefined;
-  const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now, onProviderLimitsChanged: (name) => hooks?.refreshProvider(name) });
-  service.load(await seedEntities(context.config, store, now()));
+  const sync = new EntitySync(registry, store, context.logger, (name) => hooks?.refreshProvider(name));
+  const feed = new EntityFeed({ sync, storage: context.storage, channel: ledger.channel, intervalMs: settings.sync_interval_ms, logger: context.logger });
+  const service = new GovernanceService({ registry, spend, store, audit, logger: context.logger, now, written: () => feed.written() });
+  await seedEntities(context.config, store, now());
+  await sync.sync();
   context.capabilities.provide(BUDGET_SNAPSHOT, () => budgetSnapshot(registry, spend, now()), 'governance');
   await spend.restore(await store.loadCounters(now()));
 
@@ -106,6 +111,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   };
   let timer = startTimer(settings.flush_interval_ms);
 
+  await feed.start();
   const blocked = new BlockedRequestAudit(audit, { now });
   return {
     name: 'governance',
@@ -117,12 +123,14 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
     ],
     async reconfigure(next) {
       const previous = config;
-      // Storage first (as at start-up), then the in-memory swap, which has no await in it: a request sees the old entities or the new ones.
-      const stored = await seedEntities(next.config, store, now());
-      const entities = service.reloadConfigEntities(stored);
+      // Storage first (as at start-up), then the sync that every replica runs on the change, which swaps without an await: a request sees the old entities or the new ones.
+      const before = sync.revision;
+      await seedEntities(next.config, store, now());
+      await feed.written();
       governanceHooks.reconfigure(hookSettings(next));
       warnUnpriced(next);
       alerts.reconfigure(next.config.governance.alerts);
+      if (next.config.governance.sync_interval_ms !== previous.governance.sync_interval_ms) feed.restartTimer(next.config.governance.sync_interval_ms);
       if (next.config.governance.flush_interval_ms !== previous.governance.flush_interval_ms && !stopped) {
         clearInterval(timer);
         timer = startTimer(next.config.governance.flush_interval_ms);
@@ -131,7 +139,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
         context.logger.warn('governance.spend_store changed: the ledger in use is kept until a restart', {});
       }
       config = next.config;
-      context.logger.info('governance: config reloaded', { changed_entities: entities.changed, removed_entities: entities.removed, keys: registry.keyCount });
+      context.logger.info('governance: config reloaded', { entity_revision: sync.revision, entities_changed: sync.revision !== before, keys: registry.keyCount });
     },
     connect: (capabilities) => connectJournal(capabilities, ledger, store, service, governanceHooks, context),
     ready: () => ledger.ready(),
@@ -139,6 +147,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      await feed.stop();
       blocked.close();
       await service.flush().catch(() => {});
       await alerts.drain();

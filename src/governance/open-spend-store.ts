@@ -4,13 +4,15 @@ import type { Logger } from '../lib/logger.js';
 import type { SpendStoreConfig } from '../config/governance-schema.js';
 import { MemorySpendStore } from './memory-spend-store.js';
 import { DEFAULT_KEY_PREFIX, RedisSpendStore } from './redis-spend-store.js';
-import type { SpendStore } from './spend-store.js';
+import type { ChangeChannel, SpendStore } from './spend-store.js';
 
 /** The ledger chosen by `governance.spend_store`, with what the module needs to watch and release it. */
 export interface OpenedSpendStore {
   readonly store: SpendStore;
   /** Whether settled spend is kept only by the counter flush to storage (the memory ledger), so a crash loses what it had not flushed. */
   readonly keptByFlush: boolean;
+  /** Pub/sub between the replicas sharing the ledger (Redis), for entity change notices. */
+  readonly channel?: ChangeChannel | undefined;
   /** Throws when the ledger cannot serve (for `GET /ready`). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ export async function openSpendStore(config: SpendStoreConfig, logger: Logger, s
   return {
     store: new RedisSpendStore(client, config.key_prefix ?? DEFAULT_KEY_PREFIX),
     keptByFlush: false,
+    channel: redisChannel(client, () => new Redis(url, { connectionName: 'tollgate-entities', lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 100, 2_000) }), `${config.key_prefix ?? DEFAULT_KEY_PREFIX}entities`, logger),
     async ready() {
       if (client.status !== 'ready') throw new Error(`Redis spend store at ${shown} is ${client.status}${lastError === undefined ? '' : ` (${lastError.message})`}`);
       await client.ping();
@@ -85,6 +88,35 @@ export async function openSpendStore(config: SpendStoreConfig, logger: Logger, s
       } catch {
         client.disconnect();
       }
+    },
+  };
+}
+
+/**
+ * Entity change notices over Redis pub/sub: published on the ledger's connection, received on a
+ * second one (a subscribed connection takes no other commands), which ioredis reconnects and
+ * subscribes again after an outage. A lost notice is caught by the revision check.
+ */
+function redisChannel(client: Redis, connectSubscriber: () => Redis, name: string, logger: Logger): ChangeChannel {
+  return {
+    publish(revision) {
+      client.publish(name, String(revision)).catch(() => {});
+    },
+    async subscribe(listener) {
+      const subscriber = connectSubscriber();
+      subscriber.on('error', () => {});
+      subscriber.on('message', (channel: string) => {
+        if (channel === name) listener();
+      });
+      try {
+        await subscriber.connect();
+        await subscriber.subscribe(name);
+      } catch (error) {
+        logger.warn('governance: cannot subscribe to entity change notices on Redis; changes made elsewhere arrive with the revision check', { error: (error as Error).message });
+      }
+      return async () => {
+        subscriber.disconnect();
+      };
     },
   };
 }

@@ -20,7 +20,11 @@ const BUDGET_USAGE: Json = {
   },
 };
 
-const STORED = { created_at: { type: 'string', format: 'date-time' }, source: { type: 'string', enum: ['config', 'api'], description: '`config`: defined in the config file (read-only here).' } };
+const STORED = {
+  created_at: { type: 'string', format: 'date-time' },
+  source: { type: 'string', enum: ['config', 'api'], description: '`config`: defined in the config file (read-only here).' },
+  version: { type: 'integer', minimum: 1, description: 'How many times the entity was written (also the `ETag`); send it as `If-Match` to make a change conditional.' },
+};
 
 /** A stored record as answered: the body's fields (from its zod schema) and when and where it was made. */
 function stored(schema: z.ZodType, extra: Json = {}): Json {

@@ -3,7 +3,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { CustomerConfig, TeamConfig, VirtualKeyConfig } from '../config/governance-schema.js';
 import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey } from './key-secret.js';
-import type { GovernanceStore, StoredEntity } from './storage/governance-store.js';
+import type { GovernanceStore } from './storage/governance-store.js';
 
 interface Seed {
   kind: EntityKind;
@@ -17,9 +17,10 @@ interface Seed {
  * Applies the config's entities to storage: a config entity is written when it is new or when its
  * definition in the config changed since it was last seeded (so admin changes to it survive
  * restarts until the config itself changes); stored config entities no longer in the config are
- * removed. API-created entities are left alone. Returns everything stored afterwards.
+ * removed. API-created entities are left alone. Safe when replicas seed together: an entity is
+ * created only if absent and rewritten only from its newest stored state, so it is seeded once.
  */
-export async function seedEntities(config: GatewayConfig, store: GovernanceStore, now: number): Promise<StoredEntity[]> {
+export async function seedEntities(config: GatewayConfig, store: GovernanceStore, now: number): Promise<void> {
   const seeds: Seed[] = [
     ...config.customers.map((customer) => seedOf('customer', customer.id, customer, (createdAt): CustomerRecord => ({ ...customer, created_at: createdAt, source: 'config' }))),
     ...config.teams.map((team) => seedOf('team', team.id, team, (createdAt): TeamRecord => ({ ...team, created_at: createdAt, source: 'config' }))),
@@ -32,18 +33,17 @@ export async function seedEntities(config: GatewayConfig, store: GovernanceStore
     seeded.add(name);
     const existing = stored.get(name);
     if (existing !== undefined && existing.seedHash === seed.seedHash) continue;
-    const createdAt = existing?.document.created_at ?? new Date(now).toISOString();
-    const entity: StoredEntity = { kind: seed.kind, id: seed.id, document: seed.record(createdAt), seedHash: seed.seedHash };
-    await store.putEntity(entity);
-    stored.set(name, entity);
+    const created = new Date(now).toISOString();
+    if (existing === undefined && (await store.insertEntity({ kind: seed.kind, id: seed.id, document: seed.record(created), seedHash: seed.seedHash })) !== undefined) continue;
+    // Stored already (perhaps by a replica seeding at the same moment): rewritten unless it holds this definition.
+    const result = await store.updateEntity(seed.kind, seed.id, undefined, (current) =>
+      current.seedHash === seed.seedHash ? undefined : { document: seed.record(current.document.created_at), seedHash: seed.seedHash },
+    );
+    if (result.status === 'missing') await store.insertEntity({ kind: seed.kind, id: seed.id, document: seed.record(created), seedHash: seed.seedHash });
   }
   for (const [name, entity] of stored) {
-    if (entity.document.source === 'config' && !seeded.has(name)) {
-      await store.deleteEntity(entity.kind, entity.id);
-      stored.delete(name);
-    }
+    if (entity.document.source === 'config' && !seeded.has(name)) await store.deleteEntity(entity.kind, entity.id);
   }
-  return [...stored.values()];
 }
 
 function seedOf(kind: EntityKind, id: string, definition: CustomerConfig | TeamConfig | VirtualKeyConfig, record: (createdAt: string) => EntityRecord): Seed {

@@ -66,3 +66,11 @@ export interface SpendStore {
 
 /** Tolerance for float sums of USD amounts. */
 export const EPSILON = 1e-9;
+
+/** A publish/subscribe channel between replicas (Redis pub/sub beside the shared ledger). */
+export interface ChangeChannel {
+  /** Tells the other replicas that entities changed, up to `revision` (best effort). */
+  publish(revision: number): void;
+  /** Calls `listener` on every notice until the returned stop is called. */
+  subscribe(listener: () => void): Promise<() => Promise<void>>;
+}

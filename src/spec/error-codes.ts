@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   response_not_found: { status: 404, type: 'not_found_error', summary: 'No stored response by that id for this virtual key (`GET`/`DELETE /v1/responses/{id}`, `previous_response_id`): never stored (`store: false`), deleted, past its retention, or stored by another key.' },
   response_not_cancellable: { status: 400, type: 'invalid_request_error', summary: 'Only responses created with `background: true` can be cancelled.' },
   response_cancelled: { status: 499, type: 'api_error', summary: 'A background response was cancelled (`POST /v1/responses/{id}/cancel`) before it finished. Nobody receives this error; it is what the request log and metrics record for the background run.' },
+  version_conflict: { status: 409, type: 'invalid_request_error', summary: 'An admin write named the version it was made from (`If-Match` or `version`) and the entity has changed since, on this replica or another. Nothing was written; the `ETag` header holds the current version: read the entity again and retry.' },
   shutting_down: { status: 503, type: 'api_error', summary: 'The gateway is draining for shutdown and takes no new requests.' },
   internal_error: { status: 500, type: 'api_error', summary: 'A bug in the gateway. The log line with the same request id has the details.' },
 } as const satisfies Record<string, { status: number; type: string; summary: string }>;

@@ -58,9 +58,60 @@ for (const [name, open] of backends) {
       await store.putEntity({ kind: 'virtual_key', id: 'k1', document: { ...key, active: false }, seedHash: 'seed' });
       const loaded = await store.loadEntities();
       assert.equal(loaded.length, 1);
-      assert.deepEqual(loaded[0], { kind: 'virtual_key', id: 'k1', document: { ...key, active: false }, seedHash: 'seed' });
-      await store.deleteEntity('virtual_key', 'k1');
+      assert.deepEqual(loaded[0], { kind: 'virtual_key', id: 'k1', document: { ...key, active: false }, seedHash: 'seed', version: 2 });
+      assert.equal((await store.deleteEntity('virtual_key', 'k1')).status, 'written');
       assert.deepEqual(await store.loadEntities(), []);
+      assert.deepEqual(await store.deleteEntity('virtual_key', 'k1'), { status: 'missing' });
+    });
+
+    test('conditional writes: insert once, update from the stored state at the expected version only', async () => {
+      const store = open();
+      await store.migrate();
+      const created = await store.insertEntity({ kind: 'virtual_key', id: 'k1', document: key, seedHash: undefined });
+      assert.equal(created?.version, 1);
+      assert.equal(await store.insertEntity({ kind: 'virtual_key', id: 'k1', document: { ...key, active: false }, seedHash: undefined }), undefined);
+      // Deactivated elsewhere (version 2); a write made from version 1 is refused and changes nothing.
+      const deactivated = await store.updateEntity('virtual_key', 'k1', 1, (current) => ({ document: { ...current.document, active: false } as KeyRecord, seedHash: current.seedHash }));
+      assert.equal(deactivated.status === 'written' && deactivated.entity.version, 2);
+      assert.deepEqual(await store.updateEntity('virtual_key', 'k1', 1, (current) => ({ document: { ...current.document, name: 'stale' } as KeyRecord, seedHash: current.seedHash })), { status: 'conflict', current: 2 });
+      // Without an expected version the change is merged into the stored document: active stays false.
+      const renamed = await store.updateEntity('virtual_key', 'k1', undefined, (current) => ({ document: { ...current.document, name: 'renamed' } as KeyRecord, seedHash: current.seedHash }));
+      assert.ok(renamed.status === 'written');
+      assert.deepEqual([renamed.entity.version, (renamed.entity.document as KeyRecord).active, (renamed.entity.document as KeyRecord).name], [3, false, 'renamed']);
+      // A change that returns undefined writes nothing.
+      const kept = await store.updateEntity('virtual_key', 'k1', undefined, () => undefined);
+      assert.equal(kept.status === 'written' && kept.entity.version, 3);
+      // A failing change rolls back.
+      await assert.rejects(store.updateEntity('virtual_key', 'k1', undefined, () => {
+        throw new Error('invalid');
+      }), /invalid/);
+      assert.deepEqual(await store.deleteEntity('virtual_key', 'k1', 2), { status: 'conflict', current: 3 });
+      assert.deepEqual(await store.updateEntity('virtual_key', 'nope', undefined, () => undefined), { status: 'missing' });
+      assert.equal((await store.deleteEntity('virtual_key', 'k1', 3)).status, 'written');
+    });
+
+    test('changes since a revision: written and deleted entities, each write one revision', async () => {
+      const store = open();
+      await store.migrate();
+      const start = await store.changesSince(0);
+      assert.deepEqual([start.entities, start.removed], [[], []]);
+      assert.equal(await store.revision(), start.revision);
+      await store.insertEntity({ kind: 'virtual_key', id: 'k1', document: key, seedHash: undefined });
+      await store.insertEntity({ kind: 'virtual_key', id: 'k2', document: { ...key, id: 'k2' }, seedHash: undefined });
+      const first = await store.changesSince(start.revision);
+      assert.equal(first.revision, start.revision + 2);
+      assert.deepEqual(first.entities.map((entity) => entity.id).sort(), ['k1', 'k2']);
+      await store.deleteEntity('virtual_key', 'k1');
+      await store.updateEntity('virtual_key', 'k2', 1, (current) => ({ document: { ...current.document, active: false } as KeyRecord, seedHash: undefined }));
+      const second = await store.changesSince(first.revision);
+      assert.equal(second.revision, first.revision + 2);
+      assert.deepEqual(second.removed, [{ kind: 'virtual_key', id: 'k1' }]);
+      assert.deepEqual(second.entities.map((entity) => [entity.id, entity.version]), [['k2', 2]]);
+      // Created again: no longer removed.
+      await store.insertEntity({ kind: 'virtual_key', id: 'k1', document: key, seedHash: undefined });
+      const third = await store.changesSince(second.revision);
+      assert.deepEqual([third.removed, third.entities.map((entity) => entity.id)], [[], ['k1']]);
+      assert.deepEqual(await store.changesSince(third.revision), { revision: third.revision, entities: [], removed: [] });
     });
 
     test('counters: upserts, lifetime windows, ended windows not loaded', async () => {

@@ -1,14 +1,40 @@
 import type { EntityKind, EntityRecord } from '../entities.js';
 import type { CounterSnapshot } from '../spend-store.js';
 
-/** One entity as persisted: its document (never a secret, only hashes) and the config it was seeded from. */
-export interface StoredEntity {
+/** One entity to write: its document (never a secret, only hashes) and the config it was seeded from. */
+export interface EntityWrite {
   kind: EntityKind;
   id: string;
   document: EntityRecord;
   /** SHA-256 of the config definition it was last seeded from; undefined for API-created entities. */
   seedHash: string | undefined;
 }
+
+/** One entity as persisted: `version` counts its writes (1 when created), for conditional admin writes. */
+export interface StoredEntity extends EntityWrite {
+  version: number;
+}
+
+/**
+ * What changed after a store revision: every entity written and every entity deleted since, and
+ * the revision this brings the reader to. Each entity write or delete takes the next revision of
+ * the whole store, one writer at a time, so a reader that applies the changes since the revision
+ * it last saw misses nothing, whichever replica wrote them.
+ */
+export interface EntityChanges {
+  revision: number;
+  entities: StoredEntity[];
+  removed: { kind: EntityKind; id: string }[];
+}
+
+/** A conditional write: done, refused because the entity is at another version, or the entity does not exist. */
+export type EntityWriteResult = { status: 'written'; entity: StoredEntity } | { status: 'conflict'; current: number } | { status: 'missing' };
+
+/**
+ * A change computed from the stored entity (inside the store's transaction, so from its newest
+ * version); undefined leaves the entity as it is (answered as written, at its current version).
+ */
+export type EntityChange = (current: StoredEntity) => { document: EntityRecord; seedHash: string | undefined } | undefined;
 
 /** A budget alert that fired, and whether its webhook was delivered. */
 export interface AlertRecord {
@@ -30,8 +56,22 @@ export interface GovernanceStore {
   /** Creates or upgrades the tables (versioned migrations). */
   migrate(): Promise<void>;
   loadEntities(): Promise<StoredEntity[]>;
-  putEntity(entity: StoredEntity): Promise<void>;
-  deleteEntity(kind: EntityKind, id: string): Promise<void>;
+  /** The store's entity revision: a cheap read, polled to notice changes made elsewhere. */
+  revision(): Promise<number>;
+  /** Entities written and deleted after `revision`, read in one snapshot. */
+  changesSince(revision: number): Promise<EntityChanges>;
+  /** Creates or replaces an entity unconditionally (its version goes up by one). */
+  putEntity(entity: EntityWrite): Promise<StoredEntity>;
+  /** Creates an entity unless one with its kind and id exists (then: undefined). */
+  insertEntity(entity: EntityWrite): Promise<StoredEntity | undefined>;
+  /**
+   * Rewrites an entity from its stored state, in one transaction: `change` sees the newest stored
+   * version, so fields it does not touch keep what any replica last wrote. With `expected`, only
+   * when the stored version is that one.
+   */
+  updateEntity(kind: EntityKind, id: string, expected: number | undefined, change: EntityChange): Promise<EntityWriteResult>;
+  /** Deletes an entity (with `expected`: only at that version). */
+  deleteEntity(kind: EntityKind, id: string, expected?: number): Promise<EntityWriteResult>;
   /** Counters whose window has not ended by `now`. */
   loadCounters(now: number): Promise<CounterSnapshot[]>;
   /**

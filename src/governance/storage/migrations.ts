@@ -27,4 +27,28 @@ export const GOVERNANCE_MIGRATIONS: readonly Migration[] = [
     sqlite: 'CREATE TABLE governance_journal (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);',
     postgres: 'CREATE TABLE governance_journal (id INTEGER PRIMARY KEY CHECK (id = 1), watermark BIGINT NOT NULL);',
   },
+  {
+    // Entity versions (conditional admin writes) and one revision counter for the whole store, bumped
+    // by every entity write or delete (replicas poll it and read what changed after the revision they
+    // saw); deleted entities leave their revision in governance_removed.
+    version: 3,
+    sqlite: `
+      ALTER TABLE governance_entities ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE governance_entities ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX governance_entities_revision ON governance_entities (revision);
+      CREATE TABLE governance_removed (kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL, PRIMARY KEY (kind, id));
+      CREATE INDEX governance_removed_revision ON governance_removed (revision);
+      CREATE TABLE governance_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+      INSERT INTO governance_revision (id, revision) VALUES (1, 1);
+    `,
+    postgres: `
+      ALTER TABLE governance_entities ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+      ALTER TABLE governance_entities ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+      CREATE INDEX governance_entities_revision ON governance_entities (revision);
+      CREATE TABLE governance_removed (kind TEXT NOT NULL, id TEXT NOT NULL, revision BIGINT NOT NULL, PRIMARY KEY (kind, id));
+      CREATE INDEX governance_removed_revision ON governance_removed (revision);
+      CREATE TABLE governance_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision BIGINT NOT NULL);
+      INSERT INTO governance_revision (id, revision) VALUES (1, 1);
+    `,
+  },
 ];

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { EntityKind, EntityRecord } from '../entities.js';
 import type { CounterSnapshot } from '../spend-store.js';
-import { loadedWindowEnd, storedWindowEnd, type AlertRecord, type GovernanceStore, type StoredEntity } from './governance-store.js';
+import { loadedWindowEnd, storedWindowEnd, type AlertRecord, type EntityChange, type EntityChanges, type EntityWrite, type EntityWriteResult, type GovernanceStore, type StoredEntity } from './governance-store.js';
+import { refusal, unchanged, UNCHANGED, Unchanged } from './entity-write.js';
 import { GOVERNANCE_MIGRATIONS } from './migrations.js';
 import { writeWhenFree } from '../../storage/write-when-free.js';
 
@@ -10,7 +11,14 @@ interface EntityRow {
   id: string;
   document: string;
   seed_hash: string | null;
+  version: number;
 }
+
+function entityOf(row: EntityRow): StoredEntity {
+  return { kind: row.kind, id: row.id, document: JSON.parse(row.document) as EntityRecord, seedHash: row.seed_hash ?? undefined, version: row.version };
+}
+
+const ENTITY_COLUMNS = 'kind, id, document, seed_hash, version';
 
 interface CounterRow {
   counter: string;
@@ -34,35 +42,99 @@ export class SqliteGovernanceStore implements GovernanceStore {
   constructor(private readonly db: Database.Database) {}
 
   async migrate(): Promise<void> {
-    this.db.exec('CREATE TABLE IF NOT EXISTS governance_schema (version INTEGER NOT NULL)');
-    const row = this.db.prepare('SELECT MAX(version) AS version FROM governance_schema').get() as { version: number | null };
-    const current = row.version ?? 0;
+    // Read and upgrade under the write lock: several processes may open one file together.
     const upgrade = this.db.transaction(() => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS governance_schema (version INTEGER NOT NULL)');
+      const row = this.db.prepare('SELECT MAX(version) AS version FROM governance_schema').get() as { version: number | null };
+      const current = row.version ?? 0;
       for (const migration of GOVERNANCE_MIGRATIONS) {
         if (migration.version <= current) continue;
         this.db.exec(migration.sqlite);
         this.db.prepare('INSERT INTO governance_schema (version) VALUES (?)').run(migration.version);
       }
     });
-    upgrade();
+    await writeWhenFree(this.db, () => upgrade.immediate());
   }
 
   async loadEntities(): Promise<StoredEntity[]> {
-    const rows = this.db.prepare('SELECT kind, id, document, seed_hash FROM governance_entities').all() as EntityRow[];
-    return rows.map((row) => ({ kind: row.kind, id: row.id, document: JSON.parse(row.document) as EntityRecord, seedHash: row.seed_hash ?? undefined }));
+    return (this.db.prepare(`SELECT ${ENTITY_COLUMNS} FROM governance_entities`).all() as EntityRow[]).map(entityOf);
   }
 
-  async putEntity(entity: StoredEntity): Promise<void> {
-    const statement = this.db.prepare(
-      'INSERT INTO governance_entities (kind, id, document, seed_hash, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET document = excluded.document, seed_hash = excluded.seed_hash, updated_at = excluded.updated_at',
-    );
-    const document = JSON.stringify(entity.document);
-    await writeWhenFree(this.db, () => statement.run(entity.kind, entity.id, document, entity.seedHash ?? null, new Date().toISOString()));
+  async revision(): Promise<number> {
+    return (this.db.prepare('SELECT revision FROM governance_revision WHERE id = 1').get() as { revision: number } | undefined)?.revision ?? 0;
   }
 
-  async deleteEntity(kind: EntityKind, id: string): Promise<void> {
-    const statement = this.db.prepare('DELETE FROM governance_entities WHERE kind = ? AND id = ?');
-    await writeWhenFree(this.db, () => statement.run(kind, id));
+  async changesSince(revision: number): Promise<EntityChanges> {
+    // One read transaction: one snapshot of the WAL, so the head revision and the rows agree.
+    const read = this.db.transaction((): EntityChanges => ({
+      revision: (this.db.prepare('SELECT revision FROM governance_revision WHERE id = 1').get() as { revision: number }).revision,
+      entities: (this.db.prepare(`SELECT ${ENTITY_COLUMNS} FROM governance_entities WHERE revision > ?`).all(revision) as EntityRow[]).map(entityOf),
+      removed: this.db.prepare('SELECT kind, id FROM governance_removed WHERE revision > ?').all(revision) as { kind: EntityKind; id: string }[],
+    }));
+    return read.deferred();
+  }
+
+  putEntity(entity: EntityWrite): Promise<StoredEntity> {
+    return this.write((revision) => {
+      const row = this.db
+        .prepare(
+          `INSERT INTO governance_entities (kind, id, document, seed_hash, updated_at, version, revision) VALUES (?, ?, ?, ?, ?, 1, ?)
+           ON CONFLICT (kind, id) DO UPDATE SET document = excluded.document, seed_hash = excluded.seed_hash, updated_at = excluded.updated_at, version = governance_entities.version + 1, revision = excluded.revision
+           RETURNING ${ENTITY_COLUMNS}`,
+        )
+        .get(entity.kind, entity.id, JSON.stringify(entity.document), entity.seedHash ?? null, new Date().toISOString(), revision) as EntityRow;
+      this.db.prepare('DELETE FROM governance_removed WHERE kind = ? AND id = ?').run(entity.kind, entity.id);
+      return entityOf(row);
+    });
+  }
+
+  insertEntity(entity: EntityWrite): Promise<StoredEntity | undefined> {
+    return this.write((revision) => {
+      const row = this.db
+        .prepare(`INSERT INTO governance_entities (kind, id, document, seed_hash, updated_at, version, revision) VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT (kind, id) DO NOTHING RETURNING ${ENTITY_COLUMNS}`)
+        .get(entity.kind, entity.id, JSON.stringify(entity.document), entity.seedHash ?? null, new Date().toISOString(), revision) as EntityRow | undefined;
+      if (row === undefined) throw UNCHANGED;
+      this.db.prepare('DELETE FROM governance_removed WHERE kind = ? AND id = ?').run(entity.kind, entity.id);
+      return entityOf(row);
+    }).catch(unchanged(undefined));
+  }
+
+  updateEntity(kind: EntityKind, id: string, expected: number | undefined, change: EntityChange): Promise<EntityWriteResult> {
+    return this.write<EntityWriteResult>((revision) => {
+      const row = this.db.prepare(`SELECT ${ENTITY_COLUMNS} FROM governance_entities WHERE kind = ? AND id = ?`).get(kind, id) as EntityRow | undefined;
+      const found = refusal(row === undefined ? undefined : entityOf(row), expected);
+      if (found.status !== 'written') throw new Unchanged(found);
+      const next = change(found.entity);
+      if (next === undefined) throw new Unchanged(found);
+      const updated = this.db
+        .prepare(`UPDATE governance_entities SET document = ?, seed_hash = ?, updated_at = ?, version = version + 1, revision = ? WHERE kind = ? AND id = ? RETURNING ${ENTITY_COLUMNS}`)
+        .get(JSON.stringify(next.document), next.seedHash ?? null, new Date().toISOString(), revision, kind, id) as EntityRow;
+      return { status: 'written', entity: entityOf(updated) };
+    }).catch(unchanged());
+  }
+
+  deleteEntity(kind: EntityKind, id: string, expected?: number): Promise<EntityWriteResult> {
+    return this.write<EntityWriteResult>((revision) => {
+      const row = this.db.prepare(`SELECT ${ENTITY_COLUMNS} FROM governance_entities WHERE kind = ? AND id = ?`).get(kind, id) as EntityRow | undefined;
+      const found = refusal(row === undefined ? undefined : entityOf(row), expected);
+      if (found.status !== 'written') throw new Unchanged(found);
+      this.db.prepare('DELETE FROM governance_entities WHERE kind = ? AND id = ?').run(kind, id);
+      this.db.prepare('INSERT INTO governance_removed (kind, id, revision) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET revision = excluded.revision').run(kind, id, revision);
+      return found;
+    }).catch(unchanged());
+  }
+
+  /**
+   * One entity write under SQLite's write lock (BEGIN IMMEDIATE, so another process's write
+   * between this read and this write is impossible), with the store's next revision. Throwing
+   * from `work` rolls it back.
+   */
+  private write<T>(work: (revision: number) => T): Promise<T> {
+    const transaction = this.db.transaction(() => {
+      const { revision } = this.db.prepare('UPDATE governance_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision').get() as { revision: number };
+      return work(revision);
+    });
+    return writeWhenFree(this.db, () => transaction.immediate());
   }
 
   async loadCounters(now: number): Promise<CounterSnapshot[]> {
