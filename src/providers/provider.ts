@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { EmbeddingCodec, UpstreamChatCodec } from '../codecs/codec.js';
+import type { EmbeddingCodec, RerankCodec, UpstreamChatCodec } from '../codecs/codec.js';
 import type { ModelPatterns } from '../lib/model-patterns.js';
-import type { ChatRequest, EmbeddingRequest } from '../spec/index.js';
+import type { ChatRequest, EmbeddingRequest, RerankRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
 export interface ProviderKey {
@@ -38,7 +38,7 @@ export interface UpstreamHttpRequest {
   framing?: 'sse' | 'aws-eventstream';
 }
 
-export type Operation = 'chat' | 'embeddings';
+export type Operation = 'chat' | 'embeddings' | 'rerank';
 
 /**
  * What is particular to one provider type: where to send a request, how to authenticate, which
@@ -61,6 +61,12 @@ export interface ProviderAdapter<Options = unknown> {
   readonly optionsSchema: z.ZodType<Options>;
   /** The codec of the provider's chat wire format (its upstream half). */
   readonly chatCodec: UpstreamChatCodec;
+  /**
+   * The codec a model is served in, for providers whose wire format depends on the model (Vertex
+   * AI serves Gemini models in Google's format and Claude models in Anthropic's). Without it every
+   * model is served in `chatCodec`. Read through `chatCodecOf` (instance.ts).
+   */
+  chatCodecFor?(upstreamModel: string, options: Options): UpstreamChatCodec;
   readonly embeddingCodec?: EmbeddingCodec;
   /** Base URL used when the config gives none. */
   readonly defaultBaseUrl?: string;
@@ -76,6 +82,10 @@ export interface ProviderAdapter<Options = unknown> {
   buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /** Builds the upstream embeddings request for `upstreamModel`, the body encoded with the adapter's `embeddingCodec`. */
   buildEmbeddingRequest?(request: EmbeddingRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The rerank wire format, for providers that rank documents against a query (Cohere). */
+  readonly rerankCodec?: RerankCodec;
+  /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */
+  buildRerankRequest?(request: RerankRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /**
    * Optional asynchronous last step before a built request is sent, for request signing (AWS
    * SigV4 over the final URL, headers and body). The pipeline awaits it for every upstream request

@@ -9,3 +9,4 @@ export * from './stream-part.js';
 export * from './embedding.js';
 export * from './error-codes.js';
 export * from './errors.js';
+export * from './rerank.js';
