@@ -33,7 +33,8 @@ function vertexCase(model: string): ProviderCase {
       type: 'vertex',
       base_url: `${fake.url}/v1`,
       options: { region: VERTEX_TEST_REGION },
-      keys: [{ value: (fake as VertexFake).serviceAccountJson() }],
+      // Suites that bring their own upstream (not a VertexFake) set their own key.
+      keys: 'serviceAccountJson' in fake ? [{ value: (fake as VertexFake).serviceAccountJson() }] : [],
       models: [model],
       max_retries: 0,
     }),
