@@ -69,7 +69,9 @@ describe('vertex provider: service-account OAuth and both publishers', () => {
   test('Claude through the Anthropic publisher: rawPredict, anthropic_version in the body and no model; an Anthropic caller gets Anthropic back', async () => {
     const anthropic = new Anthropic({ baseURL: `${running.url}/anthropic`, apiKey: 'unused', maxRetries: 0 });
     fake.enqueue({ text: 'Claude on Vertex.', usage: { input: 9, output: 4 } });
-    const message = await anthropic.messages.create({ model: 'vertex/claude-sonnet-4-5@20250929', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    const { data: message, response } = await anthropic.messages.create({ model: 'vertex/claude-sonnet-4-5@20250929', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    // Priced as Anthropic's claude-sonnet-4-5 ($3 in, $15 out per million): 9 × 3 + 4 × 15 = 87 millionths of a dollar.
+    assert.equal(Number(response.headers.get('x-tollgate-cost')), 0.000087);
     assert.deepEqual(message.content, [{ type: 'text', text: 'Claude on Vertex.' }]);
     assert.equal(message.usage.input_tokens, 9);
     assert.equal(last().path, `/v1/projects/${VERTEX_TEST_PROJECT}/locations/${VERTEX_TEST_REGION}/publishers/anthropic/models/claude-sonnet-4-5%4020250929:rawPredict`);
