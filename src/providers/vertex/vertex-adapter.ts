@@ -117,7 +117,7 @@ export const vertexAdapter: ProviderAdapter<VertexOptions> = {
     let account: ServiceAccount | undefined;
     let url = request.url;
     if (settings.options.project === undefined) {
-      account = await loadAccount(key, settings.name);
+      account = knownAccount(key, settings.name) ?? (await loadAccount(key, settings.name));
       if (account.projectId === undefined) {
         throw new GatewayError('upstream_auth_failed', `Provider \`${settings.name}\` has no project: set options.project or use a service-account key with a project_id.`, { retryable: false });
       }
