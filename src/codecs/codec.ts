@@ -1,5 +1,5 @@
 import type { DroppableField } from './dropped-fields.js';
-import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, StreamPart } from '../spec/index.js';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, RerankRequest, RerankResponse, StreamPart } from '../spec/index.js';
 
 /** One event of an upstream or downstream event stream (SSE, or a decoded AWS event-stream frame). */
 export interface WireEvent {
@@ -106,4 +106,12 @@ export interface EmbeddingCodec {
   encodeRequest(request: EmbeddingRequest, upstreamModel: string): Record<string, unknown>;
   decodeResponse(body: unknown): EmbeddingResponse;
   encodeResponse(response: EmbeddingResponse, model: string): unknown;
+}
+
+/** Rerank wire format, upstream half: spec request → wire body, wire answer → spec response. */
+export interface RerankCodec {
+  readonly dialect: string;
+  encodeRequest(request: RerankRequest, upstreamModel: string): Record<string, unknown>;
+  /** Throws GatewayError(`upstream_invalid_response`) for a body it cannot read. */
+  decodeResponse(body: unknown): RerankResponse;
 }

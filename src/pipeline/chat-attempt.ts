@@ -1,5 +1,5 @@
 import type { StreamDecoder, WireEvent } from '../codecs/codec.js';
-import { pickKey } from '../providers/instance.js';
+import { chatCodecOf, pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { parseAwsEventStream } from '../providers/transport/aws-event-stream.js';
 import { parseServerSentEvents } from '../providers/transport/event-stream.js';
@@ -38,7 +38,7 @@ export interface DecodedEvent {
 export async function attemptChat(target: Target, request: ChatRequest, transport: HttpTransport, signal: AbortSignal): Promise<CompleteAttempt | StreamAttempt> {
   const provider = target.provider;
   const adapter = provider.adapter;
-  const codec = adapter.chatCodec;
+  const codec = chatCodecOf(provider, target.model);
   const key = target.key ?? pickKey(provider, target.model);
   const { request: upstreamRequest, response, scrubber } = await sendAttempt(target, key, adapter.buildChatRequest(request, target.model, key, provider.settings), transport, signal);
   if (!request.stream) {

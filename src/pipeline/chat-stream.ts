@@ -1,3 +1,4 @@
+import { chatCodecOf } from '../providers/instance.js';
 import { isContentPart, toGatewayError, type GatewayError, type StreamPart, type Usage } from '../spec/index.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import type { DecodedEvent, StreamAttempt } from './chat-attempt.js';
@@ -60,7 +61,7 @@ export async function streamAnswer(delivery: StreamDelivery): Promise<boolean> {
   delivery.onServed();
   const tap = delivery.stages === undefined ? undefined : openTaps(delivery.stages, context, delivery.call);
   // Same dialect and nothing to rewrite: the upstream's bytes go out as they came.
-  const passthrough = tap === undefined && sink.dialect === target.provider.adapter.chatCodec.dialect;
+  const passthrough = tap === undefined && sink.dialect === chatCodecOf(target.provider, target.model).dialect;
   sink.startStream(context);
   let usage: Usage | undefined;
   /** An error inside the stream (delivered with its event). */

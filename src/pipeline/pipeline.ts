@@ -1,4 +1,5 @@
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
+import { chatCodecOf } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type Usage } from '../spec/index.js';
 import { abortReason, callerListening } from './abort-reason.js';
@@ -300,7 +301,7 @@ export class Pipeline {
     attempt.status = 200;
     attempt.latencyMs = performance.now() - started;
     let response = result.response;
-    let raw: string | undefined = sink.dialect === target.provider.adapter.chatCodec.dialect ? result.raw : undefined;
+    let raw: string | undefined = sink.dialect === chatCodecOf(target.provider, target.model).dialect ? result.raw : undefined;
     this.serve(context, target, response.usage);
     try {
       if (this.stages.afterResponse !== undefined) {

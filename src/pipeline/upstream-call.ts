@@ -1,4 +1,4 @@
-import type { ProviderInstance } from '../providers/instance.js';
+import { chatCodecOf, type ProviderInstance } from '../providers/instance.js';
 import type { ProviderKey, UpstreamHttpRequest, UpstreamHttpResponse } from '../providers/provider.js';
 import { readErrorBody } from '../providers/transport/read-body.js';
 import type { HttpTransport, UpstreamTimeouts } from '../providers/transport/http-transport.js';
@@ -37,7 +37,7 @@ export async function sendAttempt(target: Target, key: ProviderKey | undefined, 
   } catch (error) {
     throw scrubbed(error, scrubber);
   }
-  if (response.status >= 400) throw upstreamError(adapter.chatCodec, response.status, await readErrorBody(response), response.headers, scrubber);
+  if (response.status >= 400) throw upstreamError(chatCodecOf(provider, target.model), response.status, await readErrorBody(response), response.headers, scrubber);
   return { request, response, scrubber };
 }
 

@@ -8,7 +8,8 @@ export interface CatalogFile {
   readonly as_of?: string;
   readonly sources?: Readonly<Record<string, string>>;
   /** Provider types priced like another, e.g. `{ "azure": "openai" }`. */
-  readonly inherit?: Readonly<Record<string, string>>;
+  /** Provider type → the type (or types, tried in order) whose prices it takes: `azure` → `openai`, `vertex` → `gemini`, `anthropic`. */
+  readonly inherit?: Readonly<Record<string, string | readonly string[]>>;
   /** `provider-type/model` → price. */
   readonly models: Readonly<Record<string, PriceEntry>>;
 }
@@ -54,8 +55,12 @@ export function catalogProblems(data: unknown): string[] {
     problems.push(...entryProblems(key, entry, true));
   }
   if (data.inherit !== undefined) {
-    if (!isRecord(data.inherit)) problems.push('inherit: expected an object of provider type → provider type');
-    else for (const [child, parent] of Object.entries(data.inherit)) if (typeof parent !== 'string') problems.push(`inherit.${child}: expected a provider type`);
+    if (!isRecord(data.inherit)) problems.push('inherit: expected an object of provider type → provider type(s)');
+    else {
+      for (const [child, parent] of Object.entries(data.inherit)) {
+        if (typeof parent !== 'string' && !(Array.isArray(parent) && parent.every((type) => typeof type === 'string'))) problems.push(`inherit.${child}: expected a provider type or a list of them`);
+      }
+    }
   }
   return problems;
 }

@@ -29,13 +29,13 @@ export class PricingCatalog {
   readonly issues: readonly PricingIssue[];
   private readonly shipped: ReadonlyMap<string, PriceEntry>;
   private readonly overrides: ReadonlyMap<string, PriceEntry>;
-  private readonly inherit: ReadonlyMap<string, string>;
+  private readonly inherit: ReadonlyMap<string, readonly string[]>;
   private readonly remembered = new Map<string, ModelPrice | undefined>();
 
   constructor(catalog: CatalogFile, overrides: Readonly<Record<string, PriceEntry>> = {}) {
     this.asOf = catalog.as_of;
     this.shipped = new Map(Object.entries(catalog.models).map(([key, entry]) => [key.toLowerCase(), entry]));
-    this.inherit = new Map(Object.entries(catalog.inherit ?? {}).map(([child, parent]) => [child.toLowerCase(), parent.toLowerCase()]));
+    this.inherit = new Map(Object.entries(catalog.inherit ?? {}).map(([child, parents]) => [child.toLowerCase(), (typeof parents === 'string' ? [parents] : parents).map((parent) => parent.toLowerCase())]));
     const issues: PricingIssue[] = [];
     const usable = new Map<string, PriceEntry>();
     for (const [key, entry] of Object.entries(overrides)) {
@@ -108,10 +108,12 @@ export class PricingCatalog {
 
   private providerChain(providerType: string, instanceName: string): string[] {
     const chain = [instanceName.toLowerCase()];
-    const seen = new Set<string>();
-    for (let type: string | undefined = providerType.toLowerCase(); type !== undefined && !seen.has(type); type = this.inherit.get(type)) {
-      seen.add(type);
+    // The type, then what it inherits from, breadth first (vertex → gemini, anthropic); each type once.
+    const queue = [providerType.toLowerCase()];
+    for (let index = 0; index < queue.length; index++) {
+      const type = queue[index]!;
       if (!chain.includes(type)) chain.push(type);
+      for (const parent of this.inherit.get(type) ?? []) if (!queue.includes(parent)) queue.push(parent);
     }
     return chain;
   }

@@ -1,4 +1,5 @@
 import type { ModelPatterns } from '../lib/model-patterns.js';
+import type { UpstreamChatCodec } from '../codecs/codec.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from './provider.js';
 
 /** One configured provider (`providers.<name>`), built once at start-up. */
@@ -61,4 +62,10 @@ export function hasKeyFor(instance: ProviderInstance, model: string): boolean {
 /** True when the instance lists `model` and some key (or no key at all, for keyless providers) can serve it. */
 export function canServe(instance: ProviderInstance, model: string): boolean {
   return listsModel(instance, model) && hasKeyFor(instance, model);
+}
+
+/** The codec `model` is served in by this instance: the adapter's `chatCodecFor` when it has one, else its `chatCodec`. */
+export function chatCodecOf(instance: ProviderInstance, model: string): UpstreamChatCodec {
+  const adapter = instance.adapter;
+  return adapter.chatCodecFor === undefined ? adapter.chatCodec : adapter.chatCodecFor(model, instance.settings.options);
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { EmbeddingCodec, UpstreamChatCodec } from '../codecs/codec.js';
+import type { EmbeddingCodec, RerankCodec, UpstreamChatCodec } from '../codecs/codec.js';
 import type { ModelPatterns } from '../lib/model-patterns.js';
-import type { ChatRequest, EmbeddingRequest } from '../spec/index.js';
+import type { ChatRequest, EmbeddingRequest, RerankRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
 export interface ProviderKey {
@@ -40,7 +40,7 @@ export interface UpstreamHttpRequest {
   framing?: 'sse' | 'aws-eventstream';
 }
 
-export type Operation = 'chat' | 'embeddings';
+export type Operation = 'chat' | 'embeddings' | 'rerank';
 
 /**
  * What is particular to one provider type: where to send a request, how to authenticate, which
@@ -63,6 +63,12 @@ export interface ProviderAdapter<Options = unknown> {
   readonly optionsSchema: z.ZodType<Options>;
   /** The codec of the provider's chat wire format (its upstream half). */
   readonly chatCodec: UpstreamChatCodec;
+  /**
+   * The codec a model is served in, for providers whose wire format depends on the model (Vertex
+   * AI serves Gemini models in Google's format and Claude models in Anthropic's). Without it every
+   * model is served in `chatCodec`. Read through `chatCodecOf` (instance.ts).
+   */
+  chatCodecFor?(upstreamModel: string, options: Options): UpstreamChatCodec;
   readonly embeddingCodec?: EmbeddingCodec;
   /** Base URL used when the config gives none. */
   readonly defaultBaseUrl?: string;
@@ -78,6 +84,10 @@ export interface ProviderAdapter<Options = unknown> {
   buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /** Builds the upstream embeddings request for `upstreamModel`, the body encoded with the adapter's `embeddingCodec`. */
   buildEmbeddingRequest?(request: EmbeddingRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The rerank wire format, for providers that rank documents against a query (Cohere). */
+  readonly rerankCodec?: RerankCodec;
+  /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */
+  buildRerankRequest?(request: RerankRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /**
    * The provider's own token counter, when it has one (Anthropic's `count_tokens`, Gemini's
    * `:countTokens`, OpenAI's `responses/input_tokens`). Without it the gateway estimates with a

@@ -10,3 +10,4 @@ export * from './embedding.js';
 export * from './error-codes.js';
 export * from './errors.js';
 export * from './token-count.js';
+export * from './rerank.js';

@@ -1,5 +1,6 @@
 import { droppedFieldNames } from '../codecs/dropped-fields.js';
 import type { RequestContext } from '../pipeline/context.js';
+import { chatCodecOf } from '../providers/instance.js';
 
 /**
  * Headers every pipeline response carries: who served it, attempts, cost, warnings, limits. They
@@ -10,7 +11,7 @@ export function responseHeaders(context: RequestContext): Record<string, string>
   const request = context.chatRequest;
   const served = context.served;
   if (request !== undefined && served !== undefined) {
-    const codec = served.provider.adapter.chatCodec;
+    const codec = chatCodecOf(served.provider, served.model);
     // Modelled fields the upstream's dialect has no place for, then unmodelled ones from another dialect.
     const fields = droppedFieldNames(request, codec.droppedFields);
     if (request.extra !== undefined && request.extraDialect !== codec.dialect) fields.push(...Object.keys(request.extra));

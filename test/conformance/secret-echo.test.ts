@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,8 @@ const BEDROCK_SESSION = 'IQoJb3JpZ2luX2VjEtest/Session+Token0123456789abcdefghij
 
 interface SecretCase {
   providerCase: ProviderCase;
+  /** The provider's name in the gateway's config (the type, or type and model family when a type has two cases). */
+  name: string;
   dialect: EchoDialect;
   keyValue: string;
   /** Every exact secret of this provider's attempts. */
@@ -42,9 +45,21 @@ interface SecretCase {
   upstream: EchoUpstream;
 }
 
-function dialectOf(type: string): EchoDialect {
-  return type === 'anthropic' || type === 'gemini' || type === 'bedrock' ? type : 'openai';
+function dialectOf(providerCase: ProviderCase): EchoDialect {
+  const type = providerCase.type;
+  if (type === 'vertex') return providerCase.model.startsWith('claude') ? 'anthropic' : 'gemini';
+  return type === 'anthropic' || type === 'gemini' || type === 'bedrock' || type === 'cohere' ? type : 'openai';
 }
+
+/** A Vertex AI service-account key whose token endpoint is the echo upstream; the access token it gets is the secret sent. */
+function vertexKey(url: string): { value: string; secrets: string[] } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const value = JSON.stringify({ type: 'service_account', project_id: 'echo-project', private_key_id: 'echo', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), client_email: 'echo@echo-project.iam.gserviceaccount.com', token_uri: `${url}/token` });
+  return { value, secrets: [VERTEX_ACCESS_TOKEN] };
+}
+
+// Made up; split for secret scanners.
+const VERTEX_ACCESS_TOKEN = `${'ya29'}.echo-${'c2VjcmV0'.repeat(4)}`;
 
 function keyFor(type: string): { value: string; secrets: string[] } {
   if (type === 'bedrock') return { value: `${BEDROCK_ID}:${BEDROCK_SECRET}:${BEDROCK_SESSION}`, secrets: [BEDROCK_ID, BEDROCK_SECRET, BEDROCK_SESSION] };
@@ -69,7 +84,7 @@ async function post(url: string, body: unknown): Promise<CallerResponse> {
 /** The caller's requests: OpenAI's dialect always; the provider's own where Tollgate serves it (forwarded as received). */
 function callers(running: RunningGateway, secretCase: SecretCase): { name: string; native: boolean; call(stream: boolean): Promise<CallerResponse> }[] {
   const { providerCase, dialect } = secretCase;
-  const model = `${providerCase.type}/${providerCase.model}`;
+  const model = `${secretCase.name}/${providerCase.model}`;
   const openai = { name: 'openai', native: dialect === 'openai', call: (stream: boolean) => post(`${running.url}/v1/chat/completions`, { model, stream, messages: [{ role: 'user', content: 'hi' }] }) };
   if (dialect === 'anthropic') {
     return [openai, { name: 'anthropic', native: true, call: (stream) => post(`${running.url}/anthropic/v1/messages`, { model, stream, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }) }];
@@ -100,13 +115,16 @@ describe('upstreams echoing credentials: nothing reaches the caller, the logs or
     directory = await mkdtemp(join(tmpdir(), 'tollgate-secret-echo-'));
     const providers: Record<string, unknown> = {};
     for (const providerCase of providerCases) {
-      const dialect = dialectOf(providerCase.type);
-      const key = keyFor(providerCase.type);
+      const dialect = dialectOf(providerCase);
+      const vertex = providerCase.type === 'vertex';
+      let key = keyFor(providerCase.type);
       // A proxy that logged everything might show even what never went over the wire (Bedrock's secret).
-      const upstream = await startEchoUpstream(dialect, { errorExtra: FOREIGN_TEXT, alwaysExtra: `(proxy log: ${key.secrets.join(' ')})` });
+      const upstream = await startEchoUpstream(dialect, { errorExtra: FOREIGN_TEXT, alwaysExtra: `(proxy log: ${key.secrets.join(' ')})`, ...(vertex ? { accessToken: VERTEX_ACCESS_TOKEN } : {}) });
+      if (vertex) key = vertexKey(upstream.url);
       const config = providerCase.provider({ url: upstream.url } as FakeUpstream);
-      providers[providerCase.type] = { ...config, keys: [{ id: `${providerCase.type}-key`, value: key.value }], max_retries: 0 };
-      cases.push({ providerCase, dialect, keyValue: key.value, secrets: key.secrets, upstream });
+      const name = providers[providerCase.type] === undefined ? providerCase.type : `${providerCase.type}-${dialect}`;
+      providers[name] = { ...config, keys: [{ id: `${name}-key`, value: key.value }], max_retries: 0 };
+      cases.push({ providerCase, name, dialect, keyValue: key.value, secrets: key.secrets, upstream });
     }
     running = await startGateway({
       storage: { type: 'sqlite', path: join(directory, 'gateway.db') },
@@ -164,7 +182,7 @@ describe('upstreams echoing credentials: nothing reaches the caller, the logs or
   ];
 
   for (const providerCase of providerCases) {
-    test(`${providerCase.type}: JSON and HTML errors, stream error events and echoed answers`, async () => {
+    test(`${providerCase.type} (${providerCase.model}): JSON and HTML errors, stream error events and echoed answers`, async () => {
       const secretCase = cases.find((candidate) => candidate.providerCase === providerCase)!;
       const secrets = [secretCase.keyValue, ...secretCase.secrets, ...FOREIGN];
       for (const caller of callers(running, secretCase)) {

@@ -115,21 +115,26 @@ function headerOf(context: FakeHandlerContext, name: string): string | undefined
 }
 
 async function handle(context: FakeHandlerContext): Promise<void> {
-  const { response, reply } = context;
+  const { response } = context;
   const path = context.path.split('?')[0];
   if (context.request.method === 'POST' && path === '/v1/messages/count_tokens') return countTokens(context);
   if (context.request.method !== 'POST' || path !== '/v1/messages') return sendError(response, 404, 'not_found_error', `No route for ${context.request.method} ${path}.`);
   if (!headerOf(context, 'x-api-key')) return sendError(response, 401, 'authentication_error', 'x-api-key header is required');
   if (!headerOf(context, 'anthropic-version')) return sendError(response, 401, 'authentication_error', 'anthropic-version header is required');
+  const body = isObject(context.body) ? context.body : {};
+  return answerMessages(context, typeof body.model === 'string' ? body.model : 'claude-unknown', body.stream === true);
+}
+
+/** Answers a Messages request for `model` with the scripted reply, as JSON or as the event stream (also Claude on Vertex AI). */
+export function answerMessages(context: FakeHandlerContext, model: string, stream: boolean): Promise<void> | void {
+  const { response, reply } = context;
   if (reply.error) {
     const { status, message, type, retryAfterSeconds } = reply.error;
     const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
     return sendError(response, status, type ?? ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message, headers);
   }
-  const body = isObject(context.body) ? context.body : {};
-  const model = typeof body.model === 'string' ? body.model : 'claude-unknown';
   const id = `msg_fake${String(++messageCounter).padStart(6, '0')}`;
-  if (body.stream === true) return writeEvents(context, streamFrames(reply, model, id));
+  if (stream) return writeEvents(context, streamFrames(reply, model, id));
   response.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_fake' });
   response.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: contentOf(reply), stop_reason: stopReasonOf(reply), stop_sequence: null, usage: usageOf(reply) }));
 }
@@ -146,6 +151,11 @@ function countTokens(context: FakeHandlerContext): void {
   context.response.end(JSON.stringify({ input_tokens: fakeTokenCount(body) }));
 }
 
+/** Anthropic's error envelope. */
+export function sendAnthropicError(response: ServerResponse, status: number, message: string): void {
+  sendError(response, status, ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message);
+}
+
 function textOfBlocks(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
@@ -154,7 +164,13 @@ function textOfBlocks(content: unknown): string {
 
 /** Reads a Messages request the way Anthropic documents it: tool results live in user turns. */
 function summarize(path: string, body: unknown): RequestSummary | undefined {
-  if (path.split('?')[0] !== '/v1/messages' || !isObject(body)) return undefined;
+  if (path.split('?')[0] !== '/v1/messages') return undefined;
+  return summarizeMessages(body);
+}
+
+/** Reads a Messages body (model and stream may be absent: Vertex AI has them in the URL). */
+export function summarizeMessages(body: unknown): RequestSummary | undefined {
+  if (!isObject(body)) return undefined;
   const messages: RequestSummary['messages'] = [];
   for (const message of Array.isArray(body.messages) ? body.messages : []) {
     if (!isObject(message)) continue;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
  * carries one, and the URL with its query), as providers, proxies and error pages do. It speaks the
  * wire format of one dialect, written from the providers' documentation, not from our codecs.
  */
-export type EchoDialect = 'openai' | 'anthropic' | 'gemini' | 'bedrock';
+export type EchoDialect = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere';
 
 /**
  * - `json-error`: a 401 (Bedrock: 403) in the provider's error envelope, the credentials in its message;
@@ -33,6 +33,11 @@ export interface EchoOptions {
   errorExtra?: string;
   /** Extra text every answer carries, e.g. a secret the upstream never receives but a proxy log might. */
   alwaysExtra?: string;
+  /**
+   * Also be an OAuth token endpoint at `POST /token` (Vertex AI's service-account keys point their
+   * `token_uri` here), answering every request with this access token; it takes no queued answer.
+   */
+  accessToken?: string;
 }
 
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'x-amz-security-token'];
@@ -79,6 +84,27 @@ function answer(dialect: EchoDialect, mode: EchoMode, stream: boolean, echo: str
       return gemini(mode, stream, echo, response);
     case 'bedrock':
       return bedrock(mode, stream, echo, response);
+    case 'cohere':
+      return cohere(mode, stream, echo, response);
+  }
+}
+
+/** Cohere v2: errors are `{message}`; a stream error is `message-end` with `delta.error`. */
+function cohere(mode: EchoMode, stream: boolean, echo: string, response: ServerResponse): void {
+  const event = (payload: Record<string, unknown>) => data(payload, String(payload.type));
+  const start = event({ id: 'echo', type: 'message-start', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } });
+  const text = (value: string) => [event({ type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } }), event({ type: 'content-delta', index: 0, delta: { message: { content: { text: value } } } })];
+  const error = event({ type: 'message-end', delta: { finish_reason: 'ERROR', error: `internal error; you sent ${echo}` } });
+  const usage = { billed_units: { input_tokens: 3, output_tokens: 4 }, tokens: { input_tokens: 3, output_tokens: 4 } };
+  if (mode === 'json-error') {
+    response.writeHead(401, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ id: 'echo', message: `invalid api token: ${echo}` }));
+  } else if (mode === 'stream-error-first') sse(response, [start, error]);
+  else if (mode === 'stream-error-after-content') sse(response, [start, ...text('Hello'), error]);
+  else if (stream) sse(response, [start, ...text(`You sent ${echo}`), event({ type: 'content-end', index: 0 }), event({ type: 'message-end', delta: { finish_reason: 'COMPLETE', usage } })]);
+  else {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ id: 'echo', finish_reason: 'COMPLETE', message: { role: 'assistant', content: [{ type: 'text', text: `You sent ${echo}` }] }, usage }));
   }
 }
 
@@ -186,6 +212,11 @@ export async function startEchoUpstream(dialect: EchoDialect, options: EchoOptio
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (options.accessToken !== undefined && request.method === 'POST' && request.url === '/token') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ access_token: options.accessToken, expires_in: 3599, token_type: 'Bearer' }));
+      return;
+    }
     const mode = queue.shift() ?? 'echo';
     const error = mode !== 'echo';
     const echo = `${credentialsOf(request)}${options.alwaysExtra === undefined ? '' : ` ${options.alwaysExtra}`}${error && options.errorExtra !== undefined ? ` ${options.errorExtra}` : ''}`;

@@ -90,6 +90,8 @@ export interface FakeDialect {
   /** Summarise a received request body (independently of our codecs). */
   summarize(path: string, body: unknown): RequestSummary | undefined;
   handle(context: FakeHandlerContext): Promise<void>;
+  /** False for requests that take no scripted reply (a token endpoint beside the API); default true. */
+  takesReply?(path: string): boolean;
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -133,7 +135,7 @@ export async function startFake(dialect: FakeDialect): Promise<FakeUpstream> {
     }
     const path = request.url ?? '/';
     requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body, summary: dialect.summarize(path, body) });
-    const reply = queue.shift() ?? defaultReply;
+    const reply = dialect.takesReply?.(path) === false ? defaultReply : (queue.shift() ?? defaultReply);
     let closed = false;
     response.on('close', () => {
       if (!response.writableFinished) {

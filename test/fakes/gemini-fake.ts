@@ -37,7 +37,7 @@ const FINISH_REASONS: Record<NonNullable<FakeReply['finish']>, string> = {
 let responseCounter = 0;
 
 /** Google's error envelope; 429s carry a RetryInfo detail (Gemini sends no Retry-After header). */
-function sendError(response: ServerResponse, status: number, message: string, retryAfterSeconds?: number): void {
+export function sendError(response: ServerResponse, status: number, message: string, retryAfterSeconds?: number): void {
   const details: Json[] = [];
   if (retryAfterSeconds !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterSeconds}s` });
   response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
@@ -144,7 +144,15 @@ function textOfParts(parts: Json[]): string {
 
 function summarize(path: string, body: unknown): RequestSummary | undefined {
   const target = parsePath(path);
-  if (target === undefined || target.method === 'batchEmbedContents' || target.method === 'countTokens' || !isObject(body)) return undefined;
+  if (target === undefined) return undefined;
+  return summarizeGenerateContent(target.model, target.method, body);
+}
+
+/** Reads a generateContent body sent to `model` with `method` (also Gemini on Vertex AI). */
+export function summarizeGenerateContent(model: string, method: string, body: unknown): RequestSummary | undefined {
+  const target = { model, method };
+  if (method !== 'generateContent' && method !== 'streamGenerateContent') return undefined;
+  if (!isObject(body)) return undefined;
   const system = isObject(body.systemInstruction) && Array.isArray(body.systemInstruction.parts) ? textOfParts(body.systemInstruction.parts.filter(isObject)) : undefined;
   const messages: RequestSummary['messages'] = [];
   for (const content of Array.isArray(body.contents) ? body.contents.filter(isObject) : []) {
@@ -195,6 +203,12 @@ async function handle(context: FakeHandlerContext): Promise<void> {
     sendError(response, 403, 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.');
     return;
   }
+  return answerGenerateContent(context, target);
+}
+
+/** Answers `method` for `model` with the scripted reply, in Google's format (also Gemini on Vertex AI). */
+export async function answerGenerateContent(context: FakeHandlerContext, target: { model: string; method: string; query: string }): Promise<void> {
+  const { response, reply } = context;
   if (reply.error) {
     sendError(response, reply.error.status, reply.error.message, reply.error.retryAfterSeconds);
     return;

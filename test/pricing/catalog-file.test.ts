@@ -32,10 +32,15 @@ describe('data/pricing.json', () => {
     const prices = loadPricingCatalog();
     for (const type of PROVIDER_TYPES) {
       const direct = Object.keys(file.models).some((key) => splitPriceKey(key)?.provider === type);
-      const inherited = file.inherit?.[type] !== undefined && Object.keys(file.models).some((key) => splitPriceKey(key)?.provider === file.inherit?.[type]);
+      const parents = [file.inherit?.[type] ?? []].flat();
+      const inherited = Object.keys(file.models).some((key) => parents.includes(splitPriceKey(key)?.provider ?? ''));
       assert.ok(direct || inherited, `no model priced for ${type}`);
     }
     assert.ok(prices.lookup('azure', 'azure', 'gpt-4o'), 'azure inherits openai prices');
+    // Vertex AI serves Google's and Anthropic's models at their list prices, Claude by Vertex's `@date` ids.
+    assert.equal(prices.lookup('vertex', 'google-cloud', 'gemini-2.5-flash')?.input, prices.lookup('gemini', 'gemini', 'gemini-2.5-flash')?.input);
+    assert.equal(prices.lookup('vertex', 'google-cloud', 'claude-sonnet-4-5@20250929')?.output, prices.lookup('anthropic', 'anthropic', 'claude-sonnet-4-5')?.output);
+    assert.ok(prices.lookup('cohere', 'cohere', 'command-a-03-2025'));
   });
 
   it('prices the demo mock models above zero, so the demo shows costs', () => {
@@ -48,7 +53,7 @@ describe('data/pricing.json', () => {
   });
 
   it('covers the providers the issue names, so a new adapter without prices fails here', () => {
-    for (const type of ['openai', 'azure', 'anthropic', 'gemini', 'bedrock', 'groq', 'mistral', 'together', 'deepseek', 'xai', 'cerebras', 'perplexity', 'fireworks', 'openrouter']) {
+    for (const type of ['openai', 'azure', 'anthropic', 'gemini', 'bedrock', 'vertex', 'cohere', 'groq', 'mistral', 'together', 'deepseek', 'xai', 'cerebras', 'perplexity', 'fireworks', 'openrouter']) {
       assert.ok(PROVIDER_TYPES.includes(type), type);
     }
   });
