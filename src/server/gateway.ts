@@ -14,6 +14,7 @@ import { ModelResolver } from '../routing/model-resolver.js';
 import { routingModule } from '../routing/routing-module.js';
 import { openStorage } from '../storage/storage.js';
 import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
+import { bedrockRoutes } from '../surfaces/bedrock-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
 import { responsesRoutes } from '../surfaces/responses-surface.js';
@@ -113,6 +114,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   routes.addAll(responsesRoutes({ pipeline }));
   routes.addAll(anthropicRoutes({ pipeline }));
   routes.addAll(geminiRoutes({ pipeline }));
+  routes.addAll(bedrockRoutes({ pipeline }));
   routes.addAll(
     healthRoutes(
       [{ name: 'storage', check: () => storage.ping() }, ...modules.filter((module) => module.ready).map((module) => ({ name: module.name, check: () => module.ready!() }))],
