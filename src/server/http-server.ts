@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { constants as http2Constants, createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
@@ -15,6 +16,7 @@ import { requestIdFrom } from './request-id.js';
 import { sendError } from '../http/respond.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { RouteTable } from './route-table.js';
+import { sniffProtocol } from './protocol-sniff.js';
 
 /** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served (errors, /health, /v1/models). */
 
@@ -38,6 +40,9 @@ export interface HttpServerOptions {
  */
 export class HttpServer {
   readonly server: Server;
+  /** HTTP/2 (cleartext, prior knowledge) on the same port: connections starting with its preface are handed here. */
+  readonly http2: Http2Server;
+  private readonly sessions = new Set<ServerHttp2Session>();
   private inFlight = 0;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
@@ -61,10 +66,33 @@ export class HttpServer {
         void this.handle(request, response);
       },
     );
+    // Every route over HTTP/2 too (the AWS SDKs' default handler speaks it): the same handler gets
+    // Node's compatibility request and response, which have the API of their HTTP/1.1 counterparts.
+    this.http2 = createHttp2Server({ maxSessionMemory: 32 }, (request, response) => {
+      dropConnectionHeaders(response);
+      void this.handle(request as unknown as IncomingMessage, response as unknown as ServerResponse);
+    });
+    this.http2.on('session', (session: ServerHttp2Session) => {
+      this.sessions.add(session);
+      // As HTTP/1.1's keep-alive: an idle connection is closed (GOAWAY) after 65 s.
+      session.setTimeout(65_000, () => session.close());
+      session.once('close', () => this.sessions.delete(session));
+      if (this.draining) session.close();
+    });
+    // The listening server is the HTTP/1.1 one; each connection is sniffed for the HTTP/2 preface
+    // before Node's HTTP/1.1 connection handler (which tracks it for header timeouts) gets it.
+    const http1Connection = this.server.listeners('connection')[0] as (socket: Socket) => void;
+    this.server.removeListener('connection', http1Connection);
     this.server.on('connection', (socket: Socket) => {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
+      sniffProtocol(
+        socket,
+        options.headerTimeoutMs,
+        (http1) => http1Connection.call(this.server, http1),
+        (http2) => this.http2.emit('connection', http2),
+      );
     });
     const upgrades = new Map((options.upgrades ?? []).map((route) => [route.path, route]));
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -119,6 +147,8 @@ export class HttpServer {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // GOAWAY: an HTTP/2 session finishes its open streams, takes no new ones, then closes.
+    for (const session of this.sessions) session.close();
     if (this.inFlight > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
@@ -202,7 +232,11 @@ export class HttpServer {
    * oversized body apply, past which the connection is closed.
    */
   private async discardUnread(request: IncomingMessage): Promise<void> {
-    if (!(await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs }))) request.socket.destroySoon();
+    if (await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs })) return;
+    // Over HTTP/2 only this request's stream is closed; the connection carries others.
+    const stream = (request as unknown as Partial<Http2ServerRequest>).stream;
+    if (stream !== undefined) stream.close(http2Constants.NGHTTP2_CANCEL);
+    else request.socket.destroySoon();
   }
 }
 
@@ -256,6 +290,22 @@ class Exchange implements HttpExchange {
   readJson(): Promise<unknown> {
     return readJsonBody(this.request, this.bodyLimits, this.signal);
   }
+}
+
+/**
+ * HTTP/2 has no connection-specific headers (RFC 9113 §8.2.2): Node drops `connection` and warns.
+ * The routes set `connection: close` (after a refused body) and `keep-alive` (streams) for HTTP/1.1;
+ * over HTTP/2 they are left out here instead.
+ */
+function dropConnectionHeaders(response: Http2ServerResponse): void {
+  const writeHead = response.writeHead.bind(response) as (status: number, headers?: Record<string, unknown>) => Http2ServerResponse;
+  (response as unknown as { writeHead: typeof writeHead }).writeHead = (status, headers) => {
+    if (headers !== undefined && ('connection' in headers || 'keep-alive' in headers)) {
+      const { connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+      return writeHead(status, rest);
+    }
+    return writeHead(status, headers);
+  };
 }
 
 /** The request id and the not-served provider and model, for responses written without a request context. */
