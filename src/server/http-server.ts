@@ -70,7 +70,7 @@ export class HttpServer {
     // Node's compatibility request and response, which have the API of their HTTP/1.1 counterparts.
     this.http2 = createHttp2Server({ maxSessionMemory: 32 }, (request, response) => {
       dropConnectionHeaders(response);
-      void this.handle(request as unknown as IncomingMessage, response as unknown as ServerResponse);
+      void this.handle(request as unknown as IncomingMessage, response as unknown as ServerResponse, true);
     });
     this.http2.on('session', (session: ServerHttp2Session) => {
       this.sessions.add(session);
@@ -92,6 +92,7 @@ export class HttpServer {
         options.headerTimeoutMs,
         (http1) => http1Connection.call(this.server, http1),
         (http2) => this.http2.emit('connection', http2),
+        (silent) => endSocketWithError(silent, clientErrorFor(Object.assign(new Error('silent'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), options.headerTimeoutMs), encodeOpenAIError, notServedHeaders(randomUUID())),
       );
     });
     const upgrades = new Map((options.upgrades ?? []).map((route) => [route.path, route]));
@@ -149,16 +150,25 @@ export class HttpServer {
     this.server.closeIdleConnections();
     // GOAWAY: an HTTP/2 session finishes its open streams, takes no new ones, then closes.
     for (const session of this.sessions) session.close();
+    const deadline = Date.now() + graceMs;
     if (this.inFlight > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    // An HTTP/2 session sends what its streams wrote after the handlers returned; it closes by itself
+    // once they are sent (GOAWAY above), within what is left of the grace.
+    if (this.sessions.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      const closed = Promise.all([...this.sessions].map((session) => new Promise<void>((resolve) => (session.destroyed ? resolve() : session.once('close', () => resolve())))));
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
       clearTimeout(timer);
     }
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(request: IncomingMessage, response: ServerResponse, http2 = false): Promise<void> {
     const requestId = requestIdFrom(request.headers['x-request-id']);
     const rawUrl = request.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
@@ -186,8 +196,10 @@ export class HttpServer {
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
     const controller = new AbortController();
+    // Over HTTP/2 a stream the caller reset still emits 'finish' before 'close': only whether the
+    // handler ended the answer tells the two apart there.
     response.once('close', () => {
-      if (!response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
+      if (http2 ? !response.writableEnded : !response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
     });
     const timer = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `The request did not finish within ${this.options.requestTimeoutMs} ms (server.request_timeout_ms).`)), this.options.requestTimeoutMs);
     timer.unref();

@@ -11,12 +11,15 @@ const PREFACE_START = Buffer.from('PRI', 'latin1');
  * Reads a new connection's first bytes, puts them back, and hands the socket to `http1` or `http2`
  * by what they are. Both servers read the put-back bytes first (Node's HTTP/2 session takes bytes
  * already buffered on the socket). A connection that closes or errs before its first bytes is
- * simply destroyed; one silent for `timeoutMs` too (the HTTP/1.1 header timeout would have
- * closed it as well).
+ * simply destroyed; one silent for `timeoutMs` goes to `silent` (which answers as HTTP/1.1's header
+ * timeout does).
  */
-export function sniffProtocol(socket: Socket, timeoutMs: number, http1: (socket: Socket) => void, http2: (socket: Socket) => void): void {
+export function sniffProtocol(socket: Socket, timeoutMs: number, http1: (socket: Socket) => void, http2: (socket: Socket) => void, silent: (socket: Socket) => void): void {
   let head: Buffer | undefined;
-  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  const timer = setTimeout(() => {
+    cleanup();
+    silent(socket);
+  }, timeoutMs);
   timer.unref();
   const cleanup = () => {
     clearTimeout(timer);
