@@ -28,6 +28,7 @@ import { adminRoutes } from '../admin/admin-auth.js';
 import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
 import { pathPrefixes } from './path-prefixes.js';
+import { readTlsFiles } from './tls-files.js';
 
 export interface GatewayOptions {
   /** Where the config came from, for messages and audit entries. */
@@ -76,6 +77,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const costs: CostCalculator | undefined = createCostCalculator(config, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
 
+  const tls = config.server.tls === undefined ? undefined : await readTlsFiles(config.server.tls, source);
   const storage = await openStorage(config.storage);
   const modules: GatewayModule[] = [];
   const capabilities = new CapabilityRegistry();
@@ -166,6 +168,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     headerTimeoutMs: config.server.header_timeout_ms,
     bodyIdleTimeoutMs: config.server.body_idle_timeout_ms,
     upgrades,
+    ...(tls === undefined ? {} : { tls }),
   });
   const server = http;
 
@@ -180,7 +183,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     async listen(port = config.server.port, host = config.server.host) {
       const address = await server.listen(port, host);
       const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
-      return { ...address, url: `http://${shownHost}:${address.port}` };
+      return { ...address, url: `${tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}` };
     },
     close() {
       closing ??= (async () => {

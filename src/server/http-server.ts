@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { constants as http2Constants, createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
 import type { ErrorRenderer, HttpExchange, UpgradeRoute } from '../http/http-route.js';
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
   bodyIdleTimeoutMs: number;
   /** WebSocket (upgrade) endpoints by exact path. */
   upgrades?: readonly UpgradeRoute[];
+  /** PEM certificate chain and key: the port then speaks TLS only, HTTP/2 or HTTP/1.1 by ALPN. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /**
@@ -83,17 +86,28 @@ export class HttpServer {
     // before Node's HTTP/1.1 connection handler (which tracks it for header timeouts) gets it.
     const http1Connection = this.server.listeners('connection')[0] as (socket: Socket) => void;
     this.server.removeListener('connection', http1Connection);
+    // TLS (when configured) is terminated by a tls.Server that never listens: connections whose first
+    // byte starts a handshake are handed to it, and what it negotiated by ALPN picks the server after it.
+    const tlsServer: TlsServer | undefined =
+      options.tls === undefined
+        ? undefined
+        : createTlsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout: options.headerTimeoutMs }, (secure: TLSSocket) => {
+            secure.setNoDelay(true);
+            if (secure.alpnProtocol === 'h2') this.http2.emit('connection', secure);
+            else http1Connection.call(this.server, secure);
+          });
+    tlsServer?.on('tlsClientError', (_error: Error, secure: TLSSocket) => secure.destroy());
     this.server.on('connection', (socket: Socket) => {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      sniffProtocol(
-        socket,
-        options.headerTimeoutMs,
-        (http1) => http1Connection.call(this.server, http1),
-        (http2) => this.http2.emit('connection', http2),
-        (silent) => endSocketWithError(silent, clientErrorFor(Object.assign(new Error('silent'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), options.headerTimeoutMs), encodeOpenAIError, notServedHeaders(randomUUID())),
-      );
+      const http1 = (accepted: Socket) => http1Connection.call(this.server, accepted);
+      const http2 = (accepted: Socket) => this.http2.emit('connection', accepted);
+      const silent = (quiet: Socket) => endSocketWithError(quiet, clientErrorFor(Object.assign(new Error('silent'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), options.headerTimeoutMs), encodeOpenAIError, notServedHeaders(randomUUID()));
+      if (tlsServer === undefined) return sniffProtocol(socket, options.headerTimeoutMs, http1, http2, silent);
+      // With TLS the port speaks nothing else: a cleartext request (`http://` by mistake) is
+      // answered 400 in plain text, never served, since its headers crossed the network in the clear.
+      sniffProtocol(socket, options.headerTimeoutMs, (plain) => endSocketWithError(plain, new GatewayError('invalid_request', 'This port speaks TLS: use https://.'), encodeOpenAIError, notServedHeaders(randomUUID())), (plain) => plain.destroy(), silent, (encrypted) => tlsServer.emit('connection', encrypted));
     });
     const upgrades = new Map((options.upgrades ?? []).map((route) => [route.path, route]));
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -7,6 +7,9 @@ import type { Socket } from 'node:net';
  */
 const PREFACE_START = Buffer.from('PRI', 'latin1');
 
+/** A TLS connection starts with a handshake record (content type 22), which no HTTP request does. */
+const TLS_HANDSHAKE = 0x16;
+
 /**
  * Reads a new connection's first bytes, puts them back, and hands the socket to `http1` or `http2`
  * by what they are. Both servers read the put-back bytes first (Node's HTTP/2 session takes bytes
@@ -14,7 +17,15 @@ const PREFACE_START = Buffer.from('PRI', 'latin1');
  * simply destroyed; one silent for `timeoutMs` goes to `silent` (which answers as HTTP/1.1's header
  * timeout does).
  */
-export function sniffProtocol(socket: Socket, timeoutMs: number, http1: (socket: Socket) => void, http2: (socket: Socket) => void, silent: (socket: Socket) => void): void {
+export function sniffProtocol(
+  socket: Socket,
+  timeoutMs: number,
+  http1: (socket: Socket) => void,
+  http2: (socket: Socket) => void,
+  silent: (socket: Socket) => void,
+  /** Where a TLS ClientHello goes (the socket with its bytes put back); absent, it is treated as HTTP/1.1 (and refused as malformed). */
+  tls?: (socket: Socket) => void,
+): void {
   let head: Buffer | undefined;
   const timer = setTimeout(() => {
     cleanup();
@@ -40,7 +51,10 @@ export function sniffProtocol(socket: Socket, timeoutMs: number, http1: (socket:
     cleanup();
     socket.pause();
     socket.unshift(head);
-    if (isHttp2) {
+    if (tls !== undefined && head[0] === TLS_HANDSHAKE) {
+      // The TLS socket reads what is buffered on the one it wraps.
+      tls(socket);
+    } else if (isHttp2) {
       // The session reads what is buffered and then the handle itself.
       http2(socket);
     } else {
