@@ -27,7 +27,6 @@ const BY_CODE: Readonly<Record<string, BedrockException>> = {
   concurrency_limit_exceeded: { name: 'ThrottlingException', status: 429 },
   upstream_rate_limited: { name: 'ThrottlingException', status: 429 },
   upstream_timeout: { name: 'ModelTimeoutException', status: 408 },
-  upstream_error: { name: 'ModelErrorException', status: 424 },
   upstream_invalid_response: { name: 'ModelErrorException', status: 424 },
   upstream_stream_error: { name: 'ModelErrorException', status: 424 },
   upstream_auth_failed: { name: 'ServiceUnavailableException', status: 503 },
@@ -38,8 +37,18 @@ const BY_CODE: Readonly<Record<string, BedrockException>> = {
   internal_error: { name: 'InternalServerException', status: 500 },
 };
 
+/** A provider's own error keeps its meaning: its status says whose fault it was. */
+function upstreamException(status: number): BedrockException {
+  if (status === 429) return { name: 'ThrottlingException', status: 429 };
+  if (status === 408 || status === 504) return { name: 'ModelTimeoutException', status: 408 };
+  if (status >= 400 && status < 500 && status !== 424) return { name: 'ValidationException', status: 400 };
+  if (status === 503 || status === 529) return { name: 'ServiceUnavailableException', status: 503 };
+  return { name: 'ModelErrorException', status: 424 };
+}
+
 /** Anything not listed: a 4xx is the caller's request (ValidationException 400), a 5xx the service's. */
 export function bedrockException(error: GatewayError): BedrockException {
+  if (error.code === 'upstream_error') return upstreamException(error.status);
   const known = BY_CODE[error.code];
   if (known !== undefined) return known;
   // 408 (the caller sent too slowly), 413, 415, 405: Bedrock answers every bad request ValidationException.
