@@ -7,10 +7,13 @@ import {
   ConverseStreamCommand,
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
+  ModelStreamErrorException,
   ResourceNotFoundException,
+  ThrottlingException,
   ValidationException,
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
+import { startBedrockFake, type BedrockFakeReply } from '../fakes/bedrock-fake.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
@@ -18,18 +21,26 @@ import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 const VIRTUAL_KEY = 'vk-' + 'bedrock-' + 'test-caller';
 
 let upstream: FakeUpstream;
+let bedrockUpstream: FakeUpstream & { enqueue(...replies: BedrockFakeReply[]): void };
 let running: RunningGateway;
+
+const BEDROCK_MODEL = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
 
 before(async () => {
   upstream = await startOpenAIFake();
+  bedrockUpstream = await startBedrockFake();
   running = await startGateway({
-    providers: { openai: { type: 'openai', base_url: `${upstream.url}/v1`, keys: [{ value: 'sk-' + 'test-upstream' }], models: ['gpt-4o-mini'], max_retries: 0 } },
+    providers: {
+      openai: { type: 'openai', base_url: `${upstream.url}/v1`, keys: [{ value: 'sk-' + 'test-upstream' }], models: ['gpt-4o-mini'], max_retries: 0 },
+      aws: { type: 'bedrock', base_url: bedrockUpstream.url, options: { region: 'us-east-1' }, keys: [{ value: 'test-bedrock-' + 'api-key' }], models: [BEDROCK_MODEL], max_retries: 0 },
+    },
     virtual_keys: [{ id: 'bedrock-caller', value: VIRTUAL_KEY, models: ['*'] }],
   });
 });
 after(async () => {
   await running?.close();
   await upstream?.close();
+  await bedrockUpstream?.close();
 });
 
 /** The SDK as an AWS user configures it for a Bedrock API key, its endpoint at the gateway (default handler: HTTP/2). */
@@ -214,4 +225,71 @@ test('InvokeModelCommand with an Anthropic-on-Bedrock body, answered in Anthropi
   } finally {
     bedrock.destroy();
   }
+});
+
+test('a failure in the middle of a ConverseStream is an exception frame the SDK throws while iterating', async () => {
+  upstream.enqueue({ text: 'one two three four five six seven eight', breakAfterEvents: 6, eventIntervalMs: 10, usage: { input: 5, output: 8 } });
+  const bedrock = client();
+  try {
+    const answer = await bedrock.send(new ConverseStreamCommand({ modelId: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: [{ text: 'count' }] }] }));
+    let text = '';
+    await assert.rejects(
+      (async () => {
+        for await (const event of answer.stream ?? []) text += event.contentBlockDelta?.delta?.text ?? '';
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof ModelStreamErrorException, String(error));
+        return true;
+      },
+    );
+    assert.ok(text.length > 0, 'some text came before the failure');
+  } finally {
+    bedrock.destroy();
+  }
+});
+
+test('a Bedrock upstream behind the Bedrock surface: the model id of an inference profile, its answer forwarded, its throttling typed', async () => {
+  bedrockUpstream.enqueue({ text: 'Straight from Bedrock.', finish: 'stop', usage: { input: 7, output: 4, cachedInput: 3 } });
+  const bedrock = client();
+  try {
+    const answer = await bedrock.send(new ConverseCommand({ modelId: `aws/${BEDROCK_MODEL}`, messages: [{ role: 'user', content: [{ text: 'hi' }] }] }));
+    assert.deepEqual(answer.output?.message?.content, [{ text: 'Straight from Bedrock.' }]);
+    assert.equal(answer.usage?.cacheReadInputTokens, 3);
+    assert.equal(bedrockUpstream.requests.at(-1)!.path, `/model/${encodeURIComponent(BEDROCK_MODEL)}/converse`);
+
+    bedrockUpstream.enqueue({ streamException: { type: 'throttlingException', message: 'Too many tokens, slow down.' } });
+    await assert.rejects(
+      (async () => {
+        const streamed = await bedrock.send(new ConverseStreamCommand({ modelId: `aws/${BEDROCK_MODEL}`, messages: [{ role: 'user', content: [{ text: 'hi' }] }] }));
+        for await (const _event of streamed.stream ?? []) void _event;
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof ThrottlingException, String(error));
+        return true;
+      },
+    );
+  } finally {
+    bedrock.destroy();
+  }
+});
+
+test('hostile and stray requests under /bedrock get Bedrock errors with x-amzn-errortype, over HTTP/1.1 too', async () => {
+  const post = async (path: string, body: string, token = VIRTUAL_KEY) => {
+    const response = await fetch(`${running.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    return { status: response.status, type: response.headers.get('x-amzn-errortype'), code: response.headers.get('x-tollgate-error-code'), body: (await response.json()) as { message?: string } };
+  };
+  const badJson = await post('/bedrock/model/openai%2Fgpt-4o-mini/converse', '{"messages": [');
+  assert.deepEqual([badJson.status, badJson.type, badJson.code], [400, 'ValidationException', 'invalid_json']);
+  assert.match(badJson.body.message ?? '', /not valid JSON/);
+  const notObject = await post('/bedrock/model/openai%2Fgpt-4o-mini/converse', '[1,2]');
+  assert.deepEqual([notObject.status, notObject.type], [400, 'ValidationException']);
+  const wrongBlock = await post('/bedrock/model/openai%2Fgpt-4o-mini/converse-stream', JSON.stringify({ messages: [{ role: 'user', content: [{ video: {} }] }] }));
+  assert.deepEqual([wrongBlock.status, wrongBlock.type], [400, 'ValidationException']);
+  assert.match(wrongBlock.body.message ?? '', /messages\[0\]\.content\[0\]/);
+  const stray = await post('/bedrock/model/openai%2Fgpt-4o-mini/tokens', '{}');
+  assert.deepEqual([stray.status, stray.type, stray.code], [404, 'ResourceNotFoundException', 'route_not_found']);
+  const huge = await post('/bedrock/model/openai%2Fgpt-4o-mini/converse', JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x'.repeat(11 * 1024 * 1024) }] }] }));
+  assert.deepEqual([huge.status, huge.type, huge.code], [400, 'ValidationException', 'body_too_large']);
+  const noKey = await post('/bedrock/model/openai%2Fgpt-4o-mini/converse', JSON.stringify({ messages: [] }), '');
+  assert.deepEqual([noKey.status, noKey.type, noKey.code], [403, 'AccessDeniedException', 'invalid_api_key']);
 });
