@@ -71,7 +71,8 @@ export class HttpServer {
     );
     // Every route over HTTP/2 too (the AWS SDKs' default handler speaks it): the same handler gets
     // Node's compatibility request and response, which have the API of their HTTP/1.1 counterparts.
-    this.http2 = createHttp2Server({ maxSessionMemory: 32 }, (request, response) => {
+    // At most 128 streams at once per connection (Node's default is unbounded); each is a request in flight.
+    this.http2 = createHttp2Server({ settings: { maxConcurrentStreams: 128 } }, (request, response) => {
       dropConnectionHeaders(response);
       void this.handle(request as unknown as IncomingMessage, response as unknown as ServerResponse, true);
     });
