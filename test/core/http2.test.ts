@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
+import { connect as connectTcp } from 'node:net';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
@@ -19,7 +20,7 @@ const MAX_BODY = 64 * 1024;
 before(async () => {
   upstream = await startOpenAIFake();
   running = await startGateway({
-    server: { max_body_bytes: MAX_BODY },
+    server: { max_body_bytes: MAX_BODY, body_idle_timeout_ms: 400 },
     providers: {
       mock: { type: 'mock', models: ['mock-small'] },
       openai: { type: 'openai', base_url: `${upstream.url}/v1`, keys: [{ value: 'sk-' + 'test-h2' }], models: ['gpt-4o-mini'], max_retries: 0 },
@@ -118,6 +119,45 @@ test('a caller cancelling its HTTP/2 stream stops the upstream request', async (
     const deadline = Date.now() + 5000;
     while (upstream.aborted === abortedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(upstream.aborted, abortedBefore + 1);
+  } finally {
+    session.close();
+  }
+});
+
+test('a stalled body over HTTP/2 is answered 408 on its stream', async () => {
+  const session = connect(running.url);
+  try {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const stream = session.request({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' });
+      let status = 0;
+      let body = '';
+      stream.on('response', (headers) => (status = Number(headers[':status'])));
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (body += chunk));
+      stream.on('close', () => resolve({ status, body }));
+      stream.on('error', reject);
+      stream.write('{"model": "mock/mock-small", "mess');
+    });
+    assert.equal(answer.status, 408);
+    assert.equal((JSON.parse(answer.body) as { error: { code: string } }).error.code, 'request_timeout');
+  } finally {
+    session.destroy();
+  }
+});
+
+test('garbage after the HTTP/2 preface closes that connection only; the gateway goes on', async () => {
+  const { port } = new URL(running.url);
+  const closed = await new Promise<boolean>((resolve) => {
+    const socket = connectTcp(Number(port), '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.alloc(64, 0xff)])));
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(true));
+  });
+  assert.ok(closed);
+  const session = connect(running.url);
+  try {
+    const models = await send(session, '/v1/models');
+    assert.equal(models.headers[':status'], 200);
   } finally {
     session.close();
   }
