@@ -175,8 +175,8 @@ export class HttpServer {
     // once they are sent (GOAWAY above), within what is left of the grace.
     if (this.sessions.size > 0 && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
-      const closed = Promise.all([...this.sessions].map((session) => new Promise<void>((resolve) => (session.destroyed ? resolve() : session.once('close', () => resolve())))));
-      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
+      const sessionsClosed = Promise.all([...this.sessions].map((session) => new Promise<void>((resolve) => (session.destroyed ? resolve() : session.once('close', () => resolve())))));
+      await Promise.race([sessionsClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
       clearTimeout(timer);
     }
     for (const socket of this.sockets) socket.destroy();
