@@ -293,3 +293,18 @@ test('hostile and stray requests under /bedrock get Bedrock errors with x-amzn-e
   const noKey = await post('/bedrock/model/openai%2Fgpt-4o-mini/converse', JSON.stringify({ messages: [] }), '');
   assert.deepEqual([noKey.status, noKey.type, noKey.code], [403, 'AccessDeniedException', 'invalid_api_key']);
 });
+
+test('AWS_BEARER_TOKEN_BEDROCK alone authenticates the SDK with the virtual key (it then prefers the bearer token)', async () => {
+  const previous = process.env.AWS_BEARER_TOKEN_BEDROCK;
+  process.env.AWS_BEARER_TOKEN_BEDROCK = VIRTUAL_KEY;
+  const bedrock = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: `${running.url}/bedrock`, maxAttempts: 1 });
+  try {
+    upstream.enqueue({ text: 'Keyed by environment.', finish: 'stop', usage: { input: 3, output: 3 } });
+    const answer = await bedrock.send(new ConverseCommand({ modelId: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: [{ text: 'hi' }] }] }));
+    assert.deepEqual(answer.output?.message?.content, [{ text: 'Keyed by environment.' }]);
+  } finally {
+    bedrock.destroy();
+    if (previous === undefined) delete process.env.AWS_BEARER_TOKEN_BEDROCK;
+    else process.env.AWS_BEARER_TOKEN_BEDROCK = previous;
+  }
+});
