@@ -40,7 +40,7 @@ export function bedrockRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
     sink: (exchange) =>
       new EventStreamSink(exchange, {
         dialect: ANTHROPIC_DIALECT,
-        renderComplete: (context, response) => JSON.stringify(anthropicMessagesCodec.encodeResponse(response, context.requestedModel ?? response.model)),
+        renderComplete: (_context, response) => JSON.stringify(anthropicMessagesCodec.encodeResponse(response, response.model)),
         createEncoder: (context) => anthropicChunkEncoder(context),
         renderError: renderBedrockError,
       }),

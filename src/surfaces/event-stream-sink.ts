@@ -99,7 +99,8 @@ export class EventStreamSink implements ChatSink {
 
   private write(frames: Buffer[]): void | Promise<void> {
     const http = this.exchange.response;
-    if (frames.length === 0 || http.writableEnded || http.destroyed) return;
+    // Over HTTP/2 the response has no `destroyed`; the signal has aborted once the caller left.
+    if (frames.length === 0 || http.writableEnded || http.destroyed || this.exchange.signal.aborted) return;
     const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     if (http.write(bytes)) return;
     return new Promise((resolve) => {

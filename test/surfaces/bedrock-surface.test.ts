@@ -13,6 +13,7 @@ import {
   ValidationException,
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
+import { connect as connectHttp2 } from 'node:http2';
 import { startBedrockFake, type BedrockFakeReply } from '../fakes/bedrock-fake.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
@@ -306,5 +307,26 @@ test('AWS_BEARER_TOKEN_BEDROCK alone authenticates the SDK with the virtual key 
     bedrock.destroy();
     if (previous === undefined) delete process.env.AWS_BEARER_TOKEN_BEDROCK;
     else process.env.AWS_BEARER_TOKEN_BEDROCK = previous;
+  }
+});
+
+test('a caller leaving a ConverseStream (HTTP/2 stream reset) stops the upstream request', async () => {
+  upstream.enqueue({ text: 'one two three four five six seven eight nine ten eleven twelve', eventIntervalMs: 100, usage: { input: 3, output: 12 } });
+  const abortedBefore = upstream.aborted;
+  const session = connectHttp2(running.url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const stream = session.request({ ':method': 'POST', ':path': '/bedrock/model/openai%2Fgpt-4o-mini/converse-stream', authorization: `Bearer ${VIRTUAL_KEY}`, 'content-type': 'application/json' });
+      stream.on('response', (headers) => assert.equal(headers['content-type'], 'application/vnd.amazon.eventstream'));
+      stream.once('data', () => stream.close());
+      stream.on('close', () => resolve());
+      stream.on('error', reject);
+      stream.end(JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'count' }] }] }));
+    });
+    const deadline = Date.now() + 5000;
+    while (upstream.aborted === abortedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(upstream.aborted, abortedBefore + 1);
+  } finally {
+    session.close();
   }
 });
