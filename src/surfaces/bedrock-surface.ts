@@ -1,7 +1,7 @@
 import { ConverseStreamEncoder, decodeConverseRequest, encodeConverseResponse, streamExceptionType, BEDROCK_CONVERSE_DIALECT } from '../codecs/bedrock-converse/index.js';
 import { ANTHROPIC_DIALECT, anthropicMessagesCodec } from '../codecs/anthropic-messages/index.js';
 import { awsEventStreamFrame, awsException } from '../codecs/aws-event-stream-frame.js';
-import type { HttpExchange, HttpRoute } from '../http/http-route.js';
+import type { HttpExchange, HttpHandler, HttpRoute } from '../http/http-route.js';
 import type { ChatEndpoint } from '../pipeline/endpoint.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { GatewayError, type StreamPart } from '../spec/index.js';
@@ -45,23 +45,31 @@ export function bedrockRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
         renderError: renderBedrockError,
       }),
   });
-  const route = (operation: string, endpoint: ChatEndpoint): HttpRoute => ({
-    method: 'POST',
-    path: `/bedrock/model/:modelId/${operation}`,
-    handler: pipeline.chatHandler(endpoint),
-    renderError: renderBedrockError,
-    ownsHeaders: true,
-  });
-  return [
-    route('converse', converse(false)),
-    route('converse-stream', converse(true)),
-    route('invoke', invoke(false)),
-    route('invoke-with-response-stream', invoke(true)),
-  ];
+  const handlers = new Map<string, HttpHandler>([
+    ['converse', pipeline.chatHandler(converse(false))],
+    ['converse-stream', pipeline.chatHandler(converse(true))],
+    ['invoke', pipeline.chatHandler(invoke(false))],
+    ['invoke-with-response-stream', pipeline.chatHandler(invoke(true))],
+  ]);
+  // One route for the four operations: the model id may hold slashes, encoded (`openai%2Fgpt-4o-mini`,
+  // as the SDKs send it) or not (`curl …/model/openai/gpt-4o-mini/converse`); the operation is the last segment.
+  const handler: HttpHandler = (exchange) => {
+    const operation = handlers.get(splitPath(exchange).operation);
+    if (operation === undefined) throw new GatewayError('route_not_found', `No Bedrock operation at ${exchange.path.slice(0, 200)}; use /bedrock/model/{modelId}/converse, converse-stream, invoke or invoke-with-response-stream.`);
+    return operation(exchange);
+  };
+  return [{ method: 'POST', path: '/bedrock/model/*path', handler, renderError: renderBedrockError, ownsHeaders: true }];
+}
+
+/** `{modelId}/{operation}` of the path, the model id URL-decoded (by the route table). */
+function splitPath(exchange: HttpExchange): { model: string; operation: string } {
+  const path = exchange.params.path ?? '';
+  const at = path.lastIndexOf('/');
+  return at === -1 ? { model: '', operation: '' } : { model: path.slice(0, at), operation: path.slice(at + 1) };
 }
 
 function modelOf(exchange: HttpExchange): string {
-  const model = exchange.params.modelId ?? '';
+  const { model } = splitPath(exchange);
   if (model.trim() === '') throw new GatewayError('invalid_request', 'The model id in the path is empty.', { param: 'modelId' });
   return model;
 }

@@ -330,3 +330,16 @@ test('a caller leaving a ConverseStream (HTTP/2 stream reset) stops the upstream
     session.close();
   }
 });
+
+test('a model id with unencoded slashes (curl) reaches the same operation', async () => {
+  upstream.enqueue({ text: 'Plain path.', finish: 'stop', usage: { input: 2, output: 2 } });
+  const response = await fetch(`${running.url}/bedrock/model/openai/gpt-4o-mini/converse`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${VIRTUAL_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hi' }] }] }),
+  });
+  assert.equal(response.status, 200);
+  const answer = (await response.json()) as { output: { message: { content: { text: string }[] } }; stopReason: string };
+  assert.deepEqual(answer.output.message.content, [{ text: 'Plain path.' }]);
+  assert.equal(response.headers.get('x-tollgate-provider'), 'openai');
+});
