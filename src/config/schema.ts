@@ -33,6 +33,13 @@ export const serverSchema = z.strictObject({
   header_timeout_ms: z.number().int().positive().default(10_000),
   /** Longest silence between two chunks of a request body (answered 408 `request_timeout`). */
   body_idle_timeout_ms: z.number().int().positive().default(10_000),
+  /** Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) instead of cleartext; PEM files read at start-up. */
+  tls: z
+    .strictObject({
+      cert_file: z.string().min(1),
+      key_file: z.string().min(1),
+    })
+    .optional(),
 });
 
 export const storageSchema = z.strictObject({

@@ -37,8 +37,18 @@ export interface HttpExchange {
 
 export type HttpHandler = (exchange: HttpExchange) => Promise<void> | void;
 
-/** Renders a GatewayError in one API's own envelope. */
-export type ErrorRenderer = (error: GatewayError) => unknown;
+/**
+ * Renders a GatewayError in one API's own envelope. An API whose callers read the error's kind from
+ * a header or expect statuses of its own (Bedrock: `x-amzn-errortype`, AccessDeniedException 403)
+ * adds `status` and `headers`; every writer of error answers (sendError, endSocketWithError) applies them.
+ */
+export interface ErrorRenderer {
+  (error: GatewayError): unknown;
+  /** The HTTP status to answer with, when not the error's own. */
+  status?: (error: GatewayError) => number;
+  /** Headers the envelope adds. */
+  headers?: (error: GatewayError) => Record<string, string>;
+}
 
 /** A path that takes HTTP upgrades (WebSocket). The handler owns the socket from then on. */
 export interface UpgradeRoute {

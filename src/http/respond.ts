@@ -21,7 +21,7 @@ function writeJson(response: ServerResponse, status: number, body: unknown, head
 
 /** Sends `error` in the route's envelope (a codec's `encodeError`) with its status, `Retry-After` and extra headers. */
 export function sendError(response: ServerResponse, error: GatewayError, render: ErrorRenderer, headers: Record<string, string> = {}): void {
-  const all: Record<string, string | number> = { ...headers, ...error.headers, 'x-tollgate-error-code': error.code };
+  const all: Record<string, string | number> = { ...headers, ...error.headers, ...render.headers?.(error), 'x-tollgate-error-code': error.code };
   if (error.retryAfterMs !== undefined) all['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
-  writeJson(response, error.status, render(error), all);
+  writeJson(response, render.status?.(error) ?? error.status, render(error), all);
 }

@@ -10,9 +10,10 @@ import type { ErrorRenderer } from './http-route.js';
  */
 export function endSocketWithError(socket: Duplex, error: GatewayError, render: ErrorRenderer, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(render(error));
-  const all: Record<string, string> = { ...headers, ...error.headers, 'x-tollgate-error-code': error.code };
+  const all: Record<string, string> = { ...headers, ...error.headers, ...render.headers?.(error), 'x-tollgate-error-code': error.code };
+  const status = render.status?.(error) ?? error.status;
   if (error.retryAfterMs !== undefined) all['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
-  let head = `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
   for (const [name, value] of Object.entries(all)) if (name !== 'connection') head += `${name}: ${value}\r\n`;
   socket.end(`${head}\r\n${body}`);
 }

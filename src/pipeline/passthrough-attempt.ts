@@ -55,7 +55,8 @@ export async function attemptPassthrough(target: Target, request: PassthroughReq
   const key = target.key ?? pickKey(provider, request.model ?? '');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || DROPPED_REQUEST.test(name)) continue;
+    // HTTP/2 pseudo-headers (`:path`, `:authority`, …) describe the caller's request, not the upstream's.
+    if (value === undefined || name.startsWith(':') || DROPPED_REQUEST.test(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   Object.assign(headers, provider.settings.headers, adapter.credentialHeaders?.(key, provider.settings));

@@ -14,6 +14,7 @@ import { ModelResolver } from '../routing/model-resolver.js';
 import { routingModule } from '../routing/routing-module.js';
 import { openStorage } from '../storage/storage.js';
 import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
+import { bedrockRoutes } from '../surfaces/bedrock-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
 import { passthroughRoutes } from '../surfaces/passthrough-surface.js';
@@ -28,6 +29,7 @@ import { adminRoutes } from '../admin/admin-auth.js';
 import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
 import { pathPrefixes } from './path-prefixes.js';
+import { readTlsFiles } from './tls-files.js';
 
 export interface GatewayOptions {
   /** Where the config came from, for messages and audit entries. */
@@ -76,6 +78,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const costs: CostCalculator | undefined = createCostCalculator(config, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
 
+  const tls = config.server.tls === undefined ? undefined : await readTlsFiles(config.server.tls, source);
   const storage = await openStorage(config.storage);
   const modules: GatewayModule[] = [];
   const capabilities = new CapabilityRegistry();
@@ -114,6 +117,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   routes.addAll(responsesRoutes({ pipeline, storedResponses: capabilities.optional(STORED_RESPONSES) }));
   routes.addAll(anthropicRoutes({ pipeline }));
   routes.addAll(geminiRoutes({ pipeline }));
+  routes.addAll(bedrockRoutes({ pipeline }));
   routes.addAll(passthroughRoutes({ pipeline }));
   routes.addAll(
     healthRoutes(
@@ -166,6 +170,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     headerTimeoutMs: config.server.header_timeout_ms,
     bodyIdleTimeoutMs: config.server.body_idle_timeout_ms,
     upgrades,
+    ...(tls === undefined ? {} : { tls }),
   });
   const server = http;
 
@@ -180,7 +185,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     async listen(port = config.server.port, host = config.server.host) {
       const address = await server.listen(port, host);
       const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
-      return { ...address, url: `http://${shownHost}:${address.port}` };
+      return { ...address, url: `${tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}` };
     },
     close() {
       closing ??= (async () => {

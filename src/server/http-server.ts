@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { constants as http2Constants, createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { GatewayError, toGatewayError } from '../spec/index.js';
 import type { Duplex } from 'node:stream';
 import type { ErrorRenderer, HttpExchange, UpgradeRoute } from '../http/http-route.js';
@@ -16,6 +18,7 @@ import { requestIdFrom } from './request-id.js';
 import { sendError } from '../http/respond.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { RouteTable } from './route-table.js';
+import { sniffProtocol } from './protocol-sniff.js';
 
 /** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served (errors, /health, /v1/models). */
 
@@ -30,6 +33,8 @@ export interface HttpServerOptions {
   bodyIdleTimeoutMs: number;
   /** WebSocket (upgrade) endpoints by exact path. */
   upgrades?: readonly UpgradeRoute[];
+  /** PEM certificate chain and key: the port then speaks TLS only, HTTP/2 or HTTP/1.1 by ALPN. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /**
@@ -39,6 +44,9 @@ export interface HttpServerOptions {
  */
 export class HttpServer {
   readonly server: Server;
+  /** HTTP/2 (cleartext, prior knowledge) on the same port: connections starting with its preface are handed here. */
+  readonly http2: Http2Server;
+  private readonly sessions = new Set<ServerHttp2Session>();
   private inFlight = 0;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
@@ -62,10 +70,46 @@ export class HttpServer {
         void this.handle(request, response);
       },
     );
+    // Every route over HTTP/2 too (the AWS SDKs' default handler speaks it): the same handler gets
+    // Node's compatibility request and response, which have the API of their HTTP/1.1 counterparts.
+    // At most 128 streams at once per connection (Node's default is unbounded); each is a request in flight.
+    this.http2 = createHttp2Server({ settings: { maxConcurrentStreams: 128 } }, (request, response) => {
+      dropConnectionHeaders(response);
+      void this.handle(request as unknown as IncomingMessage, response as unknown as ServerResponse, true);
+    });
+    this.http2.on('session', (session: ServerHttp2Session) => {
+      this.sessions.add(session);
+      // As HTTP/1.1's keep-alive: an idle connection is closed (GOAWAY) after 65 s.
+      session.setTimeout(65_000, () => session.close());
+      session.once('close', () => this.sessions.delete(session));
+      if (this.draining) session.close();
+    });
+    // The listening server is the HTTP/1.1 one; each connection is sniffed for the HTTP/2 preface
+    // before Node's HTTP/1.1 connection handler (which tracks it for header timeouts) gets it.
+    const http1Connection = this.server.listeners('connection')[0] as (socket: Socket) => void;
+    this.server.removeListener('connection', http1Connection);
+    // TLS (when configured) is terminated by a tls.Server that never listens: connections whose first
+    // byte starts a handshake are handed to it, and what it negotiated by ALPN picks the server after it.
+    const tlsServer: TlsServer | undefined =
+      options.tls === undefined
+        ? undefined
+        : createTlsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout: options.headerTimeoutMs }, (secure: TLSSocket) => {
+            secure.setNoDelay(true);
+            if (secure.alpnProtocol === 'h2') this.http2.emit('connection', secure);
+            else http1Connection.call(this.server, secure);
+          });
+    tlsServer?.on('tlsClientError', (_error: Error, secure: TLSSocket) => secure.destroy());
     this.server.on('connection', (socket: Socket) => {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
+      const http1 = (accepted: Socket) => http1Connection.call(this.server, accepted);
+      const http2 = (accepted: Socket) => this.http2.emit('connection', accepted);
+      const silent = (quiet: Socket) => endSocketWithError(quiet, clientErrorFor(Object.assign(new Error('silent'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), options.headerTimeoutMs), encodeOpenAIError, notServedHeaders(randomUUID()));
+      if (tlsServer === undefined) return sniffProtocol(socket, options.headerTimeoutMs, http1, http2, silent);
+      // With TLS the port speaks nothing else: a cleartext request (`http://` by mistake) is
+      // answered 400 in plain text, never served, since its headers crossed the network in the clear.
+      sniffProtocol(socket, options.headerTimeoutMs, (plain) => endSocketWithError(plain, new GatewayError('invalid_request', 'This port speaks TLS: use https://.'), encodeOpenAIError, notServedHeaders(randomUUID())), (plain) => plain.destroy(), silent, (encrypted) => tlsServer.emit('connection', encrypted));
     });
     const upgrades = new Map((options.upgrades ?? []).map((route) => [route.path, route]));
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -120,16 +164,27 @@ export class HttpServer {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // GOAWAY: an HTTP/2 session finishes its open streams, takes no new ones, then closes.
+    for (const session of this.sessions) session.close();
+    const deadline = Date.now() + graceMs;
     if (this.inFlight > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    // An HTTP/2 session sends what its streams wrote after the handlers returned; it closes by itself
+    // once they are sent (GOAWAY above), within what is left of the grace.
+    if (this.sessions.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      const sessionsClosed = Promise.all([...this.sessions].map((session) => new Promise<void>((resolve) => (session.destroyed ? resolve() : session.once('close', () => resolve())))));
+      await Promise.race([sessionsClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
       clearTimeout(timer);
     }
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(request: IncomingMessage, response: ServerResponse, http2 = false): Promise<void> {
     const requestId = requestIdFrom(request.headers['x-request-id']);
     const rawUrl = request.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
@@ -157,8 +212,10 @@ export class HttpServer {
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
     const controller = new AbortController();
+    // Over HTTP/2 a stream the caller reset still emits 'finish' before 'close': only whether the
+    // handler ended the answer tells the two apart there.
     response.once('close', () => {
-      if (!response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
+      if (http2 ? !response.writableEnded : !response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
     });
     const timer = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `The request did not finish within ${this.options.requestTimeoutMs} ms (server.request_timeout_ms).`)), this.options.requestTimeoutMs);
     timer.unref();
@@ -203,7 +260,11 @@ export class HttpServer {
    * oversized body apply, past which the connection is closed.
    */
   private async discardUnread(request: IncomingMessage): Promise<void> {
-    if (!(await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs }))) request.socket.destroySoon();
+    if (await discardBody(request, { idleTimeoutMs: this.options.bodyIdleTimeoutMs })) return;
+    // Over HTTP/2 only this request's stream is closed; the connection carries others.
+    const stream = (request as unknown as Partial<Http2ServerRequest>).stream;
+    if (stream !== undefined) stream.close(http2Constants.NGHTTP2_CANCEL);
+    else request.socket.destroySoon();
   }
 }
 
@@ -261,6 +322,22 @@ class Exchange implements HttpExchange {
   readBytes(): Promise<Buffer> {
     return readRequestBody(this.request, this.bodyLimits, this.signal);
   }
+}
+
+/**
+ * HTTP/2 has no connection-specific headers (RFC 9113 §8.2.2): Node drops `connection` and warns.
+ * The routes set `connection: close` (after a refused body) and `keep-alive` (streams) for HTTP/1.1;
+ * over HTTP/2 they are left out here instead.
+ */
+function dropConnectionHeaders(response: Http2ServerResponse): void {
+  const writeHead = response.writeHead.bind(response) as (status: number, headers?: Record<string, unknown>) => Http2ServerResponse;
+  (response as unknown as { writeHead: typeof writeHead }).writeHead = (status, headers) => {
+    if (headers !== undefined && ('connection' in headers || 'keep-alive' in headers)) {
+      const { connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+      return writeHead(status, rest);
+    }
+    return writeHead(status, headers);
+  };
 }
 
 /** The request id and the not-served provider and model, for responses written without a request context. */
