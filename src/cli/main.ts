@@ -79,7 +79,7 @@ async function serve(args: CliArguments): Promise<number> {
     return 1;
   }
   const address = await gateway.listen(args.port, args.host);
-  gateway.logger.info('listening', { url: address.url, config: file, providers: Object.keys(gateway.config.providers) });
+  gateway.logger.info('listening', { url: address.url, config: file, providers: Object.keys(gateway.config.providers), pricing: gateway.pricing });
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -14,7 +14,16 @@ export interface CostBreakdown {
   readonly output: FemtoUsd;
   /** Reasoning tokens billed at their own rate; 0 when they are billed as output. */
   readonly reasoning: FemtoUsd;
+  /** Audio prompt tokens (cached ones included) at the audio rates; 0 when the price bills audio as text. */
+  readonly inputAudio: FemtoUsd;
+  readonly outputAudio: FemtoUsd;
+  readonly inputImage: FemtoUsd;
+  readonly outputImage: FemtoUsd;
+  /** Images, characters and seconds billed per unit. */
+  readonly units: FemtoUsd;
 }
+
+const BREAKDOWN_FIELDS = ['input', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'output', 'reasoning', 'inputAudio', 'outputAudio', 'inputImage', 'outputImage', 'units'] as const;
 
 /**
  * The cost of one request. `femtoUsd` is exact and is what totals should add; `nanoUsd` is the same
@@ -32,7 +41,7 @@ export interface Cost {
   readonly breakdown: CostBreakdown;
 }
 
-const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n });
+const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, inputAudio: 0n, outputAudio: 0n, inputImage: 0n, outputImage: 0n, units: 0n });
 const UNKNOWN: Cost = Object.freeze({ known: false, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 
 export interface CostOptions {
@@ -45,39 +54,65 @@ const STANDARD: CostOptions = Object.freeze({});
 /**
  * Prices `usage` exactly. `usage.inputTokens` is the whole prompt (cached reads and cache writes
  * included), so uncached input = input − cached − cache writes; `outputTokens` includes reasoning.
- * A prompt longer than the price's long-context threshold is billed entirely at the long-context
- * rates, as Gemini and Anthropic bill it.
+ * A prompt longer than a long-context threshold is billed entirely at that tier's rates, as Gemini,
+ * Anthropic and OpenAI bill it. Audio and image tokens are parts of the input and output counts,
+ * billed at their own rates only when the price has them (else as text), as genai-prices does:
+ * cached audio = of the cached tokens, those that are audio, at `cachedAudioInput`.
  */
 export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, options: CostOptions = STANDARD): Cost {
   if (usage === undefined || price === undefined) return UNKNOWN;
-  const cached = tokenCount(usage.cachedInputTokens ?? 0);
-  const writes = tokenCount(usage.cacheWriteTokens ?? 0);
-  const writes1h = minimum(tokenCount(usage.cacheWrite1hTokens ?? 0), writes);
   const prompt = tokenCount(usage.inputTokens ?? 0);
   const rates = ratesFor(price, prompt, options);
-  // A provider that reported more cached tokens than prompt tokens is wrong somewhere; never bill below zero.
-  const uncached = maximum(prompt - cached - writes, 0n);
+  // A provider that reported more of a part than of its whole is wrong somewhere: each part is capped by what holds it, never billed below zero.
+  const cached = minimum(tokenCount(usage.cachedInputTokens ?? 0), prompt);
+  const writes = minimum(tokenCount(usage.cacheWriteTokens ?? 0), prompt - cached);
+  const writes1h = minimum(tokenCount(usage.cacheWrite1hTokens ?? 0), writes);
+  const audioIn = rates.inputAudio === undefined ? 0n : minimum(tokenCount(usage.inputAudioTokens ?? 0), prompt - writes);
+  const cachedAudio = rates.inputAudio === undefined ? 0n : minimum(minimum(tokenCount(usage.cachedAudioTokens ?? 0), cached), audioIn);
+  const imageIn = rates.inputImage === undefined ? 0n : minimum(tokenCount(usage.inputImageTokens ?? 0), prompt - cached - writes - (audioIn - cachedAudio));
+  const uncached = prompt - cached - writes - (audioIn - cachedAudio) - imageIn;
+
   const output = tokenCount(usage.outputTokens ?? 0);
   const reasoning = rates.reasoning === undefined ? 0n : minimum(tokenCount(usage.reasoningTokens ?? 0), output);
+  const audioOut = rates.outputAudio === undefined ? 0n : minimum(tokenCount(usage.outputAudioTokens ?? 0), output - reasoning);
+  const imageOut = rates.outputImage === undefined ? 0n : minimum(tokenCount(usage.outputImageTokens ?? 0), output - reasoning - audioOut);
+
+  const units =
+    (price.perImage === undefined ? 0n : tokenCount(usage.images ?? 0) * price.perImage) +
+    (price.perCharacter === undefined ? 0n : tokenCount(usage.characters ?? 0) * price.perCharacter) +
+    (price.perSecond === undefined ? 0n : tokenCount(usage.audioSeconds ?? 0) * price.perSecond);
 
   const breakdown: CostBreakdown = {
     input: uncached * rates.input,
-    cachedInput: cached * rates.cachedInput,
+    cachedInput: (cached - cachedAudio) * rates.cachedInput,
     cacheWrite: (writes - writes1h) * rates.cacheWrite,
     cacheWrite1h: writes1h * rates.cacheWrite1h,
-    output: (output - reasoning) * rates.output,
+    output: (output - reasoning - audioOut - imageOut) * rates.output,
     reasoning: reasoning * (rates.reasoning ?? 0n),
+    inputAudio: (audioIn - cachedAudio) * (rates.inputAudio ?? 0n) + cachedAudio * (rates.cachedAudioInput ?? rates.cachedInput),
+    outputAudio: audioOut * (rates.outputAudio ?? 0n),
+    inputImage: imageIn * (rates.inputImage ?? 0n),
+    outputImage: imageOut * (rates.outputImage ?? 0n),
+    units,
   };
-  const total = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.output + breakdown.reasoning;
-  const known = usage.inputTokens !== undefined && usage.outputTokens !== undefined;
+  const total = totalOf(breakdown);
+  const unitsOnly = price.perImage !== undefined || price.perCharacter !== undefined || price.perSecond !== undefined;
+  const known = (usage.inputTokens !== undefined && usage.outputTokens !== undefined) || (unitsOnly && (usage.images !== undefined || usage.characters !== undefined || usage.audioSeconds !== undefined));
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
 }
 
-/** The tier a prompt of `promptTokens` is billed at. */
+function totalOf(breakdown: CostBreakdown): FemtoUsd {
+  let total = 0n;
+  for (const field of BREAKDOWN_FIELDS) total += breakdown[field];
+  return total;
+}
+
+/** The tier a prompt of `promptTokens` is billed at: the last long-context tier it passes, or batch rates. */
 function ratesFor(price: ModelPrice, promptTokens: bigint, options: CostOptions): TierRates {
   if (options.batch === true) return price.batchInput === price.input && price.batchOutput === price.output ? price : { ...price, input: price.batchInput, output: price.batchOutput };
-  const long = price.longContext;
-  return long !== undefined && promptTokens > BigInt(long.aboveInputTokens) ? long : price;
+  let rates: TierRates = price;
+  for (const tier of price.tiers) if (promptTokens > BigInt(tier.aboveInputTokens)) rates = tier;
+  return rates;
 }
 
 /** Output tokens reserved when the caller set no `max_tokens` (`governance.reserved_output_tokens`'s default). */
@@ -113,24 +148,15 @@ export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number,
 /** Adds costs exactly; the sum is known only when every part was. */
 export function sumCosts(costs: Iterable<Cost>): Cost {
   let known = true;
-  const totals = { input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n };
+  const totals: Record<(typeof BREAKDOWN_FIELDS)[number], FemtoUsd> = { ...ZERO_BREAKDOWN };
   for (const cost of costs) {
     known &&= cost.known;
-    totals.input += cost.breakdown.input;
-    totals.cachedInput += cost.breakdown.cachedInput;
-    totals.cacheWrite += cost.breakdown.cacheWrite;
-    totals.cacheWrite1h += cost.breakdown.cacheWrite1h;
-    totals.output += cost.breakdown.output;
-    totals.reasoning += cost.breakdown.reasoning;
+    for (const field of BREAKDOWN_FIELDS) totals[field] += cost.breakdown[field];
   }
-  const total = totals.input + totals.cachedInput + totals.cacheWrite + totals.cacheWrite1h + totals.output + totals.reasoning;
+  const total = totalOf(totals);
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: totals };
 }
 
 function minimum(left: bigint, right: bigint): bigint {
   return left < right ? left : right;
-}
-
-function maximum(left: bigint, right: bigint): bigint {
-  return left > right ? left : right;
 }
