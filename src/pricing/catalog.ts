@@ -234,6 +234,7 @@ function resolve(key: string, origin: string, layers: readonly PriceEntry[]): Mo
     perImage: merged.per_image === undefined ? undefined : femtoFromUsd(merged.per_image),
     perCharacter: merged.per_million_characters === undefined ? undefined : femtoPerToken(merged.per_million_characters),
     perSecond: merged.per_second === undefined ? undefined : femtoFromUsd(merged.per_second),
+    perRequest: merged.per_request === undefined ? undefined : femtoFromUsd(merged.per_request),
   };
 }
 

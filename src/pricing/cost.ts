@@ -19,7 +19,7 @@ export interface CostBreakdown {
   readonly outputAudio: FemtoUsd;
   readonly inputImage: FemtoUsd;
   readonly outputImage: FemtoUsd;
-  /** Images, characters and seconds billed per unit. */
+  /** Images, characters, seconds and the request itself, billed per unit. */
   readonly units: FemtoUsd;
 }
 
@@ -80,7 +80,8 @@ export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, 
   const units =
     (price.perImage === undefined ? 0n : tokenCount(usage.images ?? 0) * price.perImage) +
     (price.perCharacter === undefined ? 0n : tokenCount(usage.characters ?? 0) * price.perCharacter) +
-    (price.perSecond === undefined ? 0n : tokenCount(usage.audioSeconds ?? 0) * price.perSecond);
+    (price.perSecond === undefined ? 0n : tokenCount(usage.audioSeconds ?? 0) * price.perSecond) +
+    (price.perRequest ?? 0n);
 
   const breakdown: CostBreakdown = {
     input: uncached * rates.input,

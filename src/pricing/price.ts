@@ -58,6 +58,8 @@ export interface PriceEntry {
   per_million_characters?: number | string;
   /** USD per second of audio (transcription models billed by duration). */
   per_second?: number | string;
+  /** USD per request on top of the tokens (Perplexity's request fee). */
+  per_request?: number | string;
   /** Higher rates for long prompts (several tiers as a list, ascending); absent when the model has one price whatever the prompt's length. */
   long_context?: LongContextEntry | readonly LongContextEntry[];
   /** Where the price was read (project file entries). */
@@ -69,7 +71,7 @@ export interface PriceEntry {
 }
 
 /** The per-token price fields a `PriceEntry` may carry, in one place for validation and merging. */
-export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image', 'per_image', 'per_million_characters', 'per_second'] as const;
+export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image', 'per_image', 'per_million_characters', 'per_second', 'per_request'] as const;
 export type PriceField = (typeof PRICE_FIELDS)[number];
 /** The per-token fields of a long-context tier. */
 export const LONG_CONTEXT_PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image'] as const;
@@ -98,6 +100,7 @@ export interface UnitRates {
   readonly perImage: FemtoUsd | undefined;
   readonly perCharacter: FemtoUsd | undefined;
   readonly perSecond: FemtoUsd | undefined;
+  readonly perRequest: FemtoUsd | undefined;
 }
 
 /**

@@ -180,6 +180,8 @@ function convertPrices(prices: SourcePrices, key: string): PriceEntry {
   const entry: PriceEntry & Record<string, unknown> = { input: '0', output: '0', ...flat };
   const hours = prices.input_audio_hours ?? prices.audio_hours;
   if (typeof hours === 'number') entry.per_second = perSecondText(hours, key);
+  // USD per 1,000 requests → USD per request (femto-USD per token × 10^3 = femto-USD per request).
+  if (typeof prices.requests_kcount === 'number') entry.per_request = formatUsd(roundedFemtoPerToken(prices.requests_kcount) * 1_000n);
   if (starts.size === 0) return entry;
   const tiers: LongContextEntry[] = [...starts]
     .sort((left, right) => left - right)
