@@ -145,6 +145,10 @@ let installed: { version: string; findProvider: (options: { providerId: string }
  * package validates it itself; a file given by `pricing_data` is.
  */
 export function installedSourceData(providerIds: Iterable<string>, releaseDates: Readonly<Record<string, string>> = {}): SourceData {
+  const wanted = [...new Set(providerIds)].sort();
+  const memoKey = `${wanted.join(',')}\u0000${JSON.stringify(releaseDates)}`;
+  const known = installedData.get(memoKey);
+  if (known !== undefined) return known;
   if (installed === undefined) {
     const require = createRequire(import.meta.url);
     const module = require('@pydantic/genai-prices') as { findProvider: (options: { providerId: string }) => unknown };
@@ -152,7 +156,7 @@ export function installedSourceData(providerIds: Iterable<string>, releaseDates:
     installed = { version: manifest.version, findProvider: module.findProvider };
   }
   const providers: SourceProvider[] = [];
-  const pending = [...providerIds];
+  const pending = [...wanted];
   const seen = new Set<string>();
   while (pending.length > 0) {
     const id = pending.shift()!;
@@ -164,5 +168,10 @@ export function installedSourceData(providerIds: Iterable<string>, releaseDates:
     providers.push(found);
     pending.push(...(found.fallback_model_providers ?? []));
   }
-  return { providers, version: `@pydantic/genai-prices@${installed.version}`, date: releaseDates[installed.version], origin: 'package' };
+  const data: SourceData = { providers, version: `@pydantic/genai-prices@${installed.version}`, date: releaseDates[installed.version], origin: 'package' };
+  installedData.set(memoKey, data);
+  return data;
 }
+
+/** The same data object for the same request, so the catalog's conversion (remembered per data object) runs once per process. */
+const installedData = new Map<string, SourceData>();

@@ -18,7 +18,7 @@ export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[
   const started = performance.now();
   let catalog: PricingCatalog;
   try {
-    catalog = loadPricingCatalog(config.pricing, config.pricing_data === undefined ? {} : { source: config.pricing_data });
+    catalog = loadPricingCatalog(config.pricing, config.pricing_data == null ? {} : { source: config.pricing_data });
   } catch (error) {
     if (!(error instanceof SourceDataError)) throw error;
     issues.push({
