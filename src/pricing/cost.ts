@@ -65,54 +65,64 @@ export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, 
   const rates = ratesFor(price, prompt, options);
   // A provider that reported more of a part than of its whole is wrong somewhere: each part is capped by what holds it, never billed below zero.
   const cached = minimum(tokenCount(usage.cachedInputTokens ?? 0), prompt);
-  const writes = minimum(tokenCount(usage.cacheWriteTokens ?? 0), prompt - cached);
-  const writes1h = minimum(tokenCount(usage.cacheWrite1hTokens ?? 0), writes);
-  const audioIn = rates.inputAudio === undefined ? 0n : minimum(tokenCount(usage.inputAudioTokens ?? 0), prompt - writes);
-  const cachedAudio = rates.inputAudio === undefined ? 0n : minimum(minimum(tokenCount(usage.cachedAudioTokens ?? 0), cached), audioIn);
-  const imageIn = rates.inputImage === undefined ? 0n : minimum(tokenCount(usage.inputImageTokens ?? 0), prompt - cached - writes - (audioIn - cachedAudio));
-  const uncached = prompt - cached - writes - (audioIn - cachedAudio) - imageIn;
-
+  const writes = usage.cacheWriteTokens ? minimum(tokenCount(usage.cacheWriteTokens), prompt - cached) : 0n;
+  const writes1h = writes > 0n && usage.cacheWrite1hTokens ? minimum(tokenCount(usage.cacheWrite1hTokens), writes) : 0n;
   const output = tokenCount(usage.outputTokens ?? 0);
-  const reasoning = rates.reasoning === undefined ? 0n : minimum(tokenCount(usage.reasoningTokens ?? 0), output);
-  const audioOut = rates.outputAudio === undefined ? 0n : minimum(tokenCount(usage.outputAudioTokens ?? 0), output - reasoning);
-  const imageOut = rates.outputImage === undefined ? 0n : minimum(tokenCount(usage.outputImageTokens ?? 0), output - reasoning - audioOut);
+  const reasoning = rates.reasoning === undefined || !usage.reasoningTokens ? 0n : minimum(tokenCount(usage.reasoningTokens), output);
 
-  const units =
-    (price.perImage === undefined ? 0n : tokenCount(usage.images ?? 0) * price.perImage) +
-    (price.perCharacter === undefined ? 0n : tokenCount(usage.characters ?? 0) * price.perCharacter) +
-    (price.perSecond === undefined ? 0n : tokenCount(usage.audioSeconds ?? 0) * price.perSecond) +
-    (price.perRequest ?? 0n);
+  // Text-only prices (most models) skip the modality parts: only the token kinds they price are split out.
+  let audioIn = 0n;
+  let cachedAudio = 0n;
+  let imageIn = 0n;
+  let audioOut = 0n;
+  let imageOut = 0n;
+  if (rates.inputAudio !== undefined && usage.inputAudioTokens) {
+    audioIn = minimum(tokenCount(usage.inputAudioTokens), prompt - writes);
+    if (usage.cachedAudioTokens) cachedAudio = minimum(minimum(tokenCount(usage.cachedAudioTokens), cached), audioIn);
+  }
+  if (rates.inputImage !== undefined && usage.inputImageTokens) imageIn = minimum(tokenCount(usage.inputImageTokens), prompt - cached - writes - (audioIn - cachedAudio));
+  if (rates.outputAudio !== undefined && usage.outputAudioTokens) audioOut = minimum(tokenCount(usage.outputAudioTokens), output - reasoning);
+  if (rates.outputImage !== undefined && usage.outputImageTokens) imageOut = minimum(tokenCount(usage.outputImageTokens), output - reasoning - audioOut);
+
+  let units = 0n;
+  if (price.perImage !== undefined && usage.images) units += tokenCount(usage.images) * price.perImage;
+  if (price.perCharacter !== undefined && usage.characters) units += tokenCount(usage.characters) * price.perCharacter;
+  if (price.perSecond !== undefined && usage.audioSeconds) units += tokenCount(usage.audioSeconds) * price.perSecond;
+  if (price.perRequest !== undefined) units += price.perRequest;
 
   const breakdown: CostBreakdown = {
-    input: uncached * rates.input,
+    input: (prompt - cached - writes - (audioIn - cachedAudio) - imageIn) * rates.input,
     cachedInput: (cached - cachedAudio) * rates.cachedInput,
-    cacheWrite: (writes - writes1h) * rates.cacheWrite,
-    cacheWrite1h: writes1h * rates.cacheWrite1h,
+    cacheWrite: writes === 0n ? 0n : (writes - writes1h) * rates.cacheWrite,
+    cacheWrite1h: writes1h === 0n ? 0n : writes1h * rates.cacheWrite1h,
     output: (output - reasoning - audioOut - imageOut) * rates.output,
-    reasoning: reasoning * (rates.reasoning ?? 0n),
-    inputAudio: (audioIn - cachedAudio) * (rates.inputAudio ?? 0n) + cachedAudio * (rates.cachedAudioInput ?? rates.cachedInput),
-    outputAudio: audioOut * (rates.outputAudio ?? 0n),
-    inputImage: imageIn * (rates.inputImage ?? 0n),
-    outputImage: imageOut * (rates.outputImage ?? 0n),
+    reasoning: reasoning === 0n ? 0n : reasoning * rates.reasoning!,
+    inputAudio: audioIn === 0n ? 0n : (audioIn - cachedAudio) * rates.inputAudio! + cachedAudio * (rates.cachedAudioInput ?? rates.cachedInput),
+    outputAudio: audioOut === 0n ? 0n : audioOut * rates.outputAudio!,
+    inputImage: imageIn === 0n ? 0n : imageIn * rates.inputImage!,
+    outputImage: imageOut === 0n ? 0n : imageOut * rates.outputImage!,
     units,
   };
   const total = totalOf(breakdown);
-  const unitsOnly = price.perImage !== undefined || price.perCharacter !== undefined || price.perSecond !== undefined;
-  const known = (usage.inputTokens !== undefined && usage.outputTokens !== undefined) || (unitsOnly && (usage.images !== undefined || usage.characters !== undefined || usage.audioSeconds !== undefined));
+  const known = (usage.inputTokens !== undefined && usage.outputTokens !== undefined) || (isPerUnit(price) && (usage.images !== undefined || usage.characters !== undefined || usage.audioSeconds !== undefined));
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
 }
 
-function totalOf(breakdown: CostBreakdown): FemtoUsd {
-  let total = 0n;
-  for (const field of BREAKDOWN_FIELDS) total += breakdown[field];
-  return total;
+function isPerUnit(price: ModelPrice): boolean {
+  return price.perImage !== undefined || price.perCharacter !== undefined || price.perSecond !== undefined;
+}
+
+function totalOf(b: CostBreakdown): FemtoUsd {
+  return b.input + b.cachedInput + b.cacheWrite + b.cacheWrite1h + b.output + b.reasoning + b.inputAudio + b.outputAudio + b.inputImage + b.outputImage + b.units;
 }
 
 /** The tier a prompt of `promptTokens` is billed at: the last long-context tier it passes, or batch rates. */
 function ratesFor(price: ModelPrice, promptTokens: bigint, options: CostOptions): TierRates {
   if (options.batch === true) return price.batchInput === price.input && price.batchOutput === price.output ? price : { ...price, input: price.batchInput, output: price.batchOutput };
+  const tiers = price.tiers;
+  if (tiers.length === 0) return price;
   let rates: TierRates = price;
-  for (const tier of price.tiers) if (promptTokens > BigInt(tier.aboveInputTokens)) rates = tier;
+  for (let index = 0; index < tiers.length; index++) if (promptTokens > BigInt(tiers[index]!.aboveInputTokens)) rates = tiers[index]!;
   return rates;
 }
 

@@ -102,7 +102,8 @@ describe('golden costs per provider usage shape (shipped prices)', () => {
     ['mistral', 'mistral-large-latest', '0.008', 8_000n, '2 / 6'],
     ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo', '0.00176', 1_760n, '0.88 / 0.88'],
     ['cerebras', 'llama-3.3-70b', '0.00205', 2_050n, '0.85 / 1.2'],
-    ['perplexity', 'sonar-pro', '0.018', 18_000n, '3 / 15'],
+    // Perplexity also bills each request: sonar-pro $14 per 1,000 requests, so 3,000 + 15,000 + 14,000 µ$.
+    ['perplexity', 'sonar-pro', '0.032', 32_000n, '3 / 15 + 0.014 a request'],
     ['fireworks', 'accounts/fireworks/models/deepseek-v3', '0.0018', 1_800n, '0.9 / 0.9'],
     ['openrouter', 'openai/gpt-4o-mini', '0.00075', 750n, '0.15 / 0.6'],
   ] as const) {

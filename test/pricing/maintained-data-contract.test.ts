@@ -22,7 +22,7 @@ before(async () => {
   [openai, anthropic] = await Promise.all([startOpenAIFake(), startAnthropicFake()]);
   running = await startGateway({
     providers: {
-      openai: { type: 'openai', base_url: `${openai.url}/v1`, keys: [{ value: 'test-key-openai' }], models: ['gpt-5.4'], max_retries: 0 },
+      openai: { type: 'openai', base_url: `${openai.url}/v1`, keys: [{ value: 'test-key-openai' }], models: ['gpt-5.4', 'text-embedding-3-small'], max_retries: 0 },
       anthropic: { type: 'anthropic', base_url: anthropic.url, keys: [{ value: 'test-key-anthropic' }], models: ['claude-sonnet-4-6'], max_retries: 0 },
     },
   });
@@ -52,6 +52,15 @@ test('anthropic/claude-sonnet-4-6 (not in config pricing nor the project file) i
   // 5-minute write 3.75, 1-hour write 6, output 15 USD/M.
   // 3,000 × 3 + 12,000 × 0.3 + 3,000 × 3.75 + 2,000 × 6 + 1,000 × 15 = 9,000 + 3,600 + 11,250 + 12,000 + 15,000 µ$
   assert.equal(response.headers.get('x-tollgate-cost'), '0.05085');
+});
+
+test('embeddings are priced too: no output tokens is a known zero, not unknown usage (text-embedding-3-small at 0.02)', async () => {
+  const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: 'test-key-openai', maxRetries: 0 });
+  // The fake counts ceil(length / 4) tokens per input: 'a'.repeat(400) is 100 tokens, twice.
+  const { data, response } = await client.embeddings.create({ model: 'openai/text-embedding-3-small', input: ['a'.repeat(400), 'b'.repeat(400)] }).withResponse();
+  assert.equal(data.usage.prompt_tokens, 200);
+  // 200 × 0.02 = 4 µ$
+  assert.equal(response.headers.get('x-tollgate-cost'), '0.000004');
 });
 
 test('GET /health names the catalog: the maintained data version and date, the project file date', async () => {
