@@ -5,6 +5,9 @@ export const USAGE = `Usage:
   tollgate validate <file>                                     check a config file without starting
   tollgate audit verify --config <file> [--expect-head <seq>:<hash>]
                                                                verify the audit log's hash chain
+  tollgate prices update [--url <url>] [--out <file>]        download a newer genai-prices data file
+                                                               (default --out genai-prices.json); point
+                                                               the config's pricing_data at it
   tollgate --help | --version
 
 Options:
@@ -15,6 +18,9 @@ Options:
       --expect-head <seq>:<hash>
                         audit verify: also fail when the chain no longer reaches this head
                         (printed by an earlier verify), so removed newest entries show.
+      --url <url>       prices update: where to download from (default: the genai-prices
+                        project's published data file).
+      --out <file>      prices update: where to write it, atomically.
   -h, --help            show this help.
   -v, --version         print the version.
 
@@ -23,12 +29,15 @@ Signals: SIGTERM and SIGINT drain in-flight requests and streams (server.shutdow
 Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or configuration.`;
 
 export interface CliArguments {
-  command: 'serve' | 'validate' | 'audit-verify' | 'help' | 'version';
+  command: 'serve' | 'validate' | 'audit-verify' | 'prices-update' | 'help' | 'version';
   config: string | undefined;
   port: number | undefined;
   host: string | undefined;
   /** audit verify: a head recorded earlier (`<seq>:<hash>`). */
   expectHead?: string;
+  /** prices update: source URL and output path. */
+  url?: string;
+  out?: string;
 }
 
 export class UsageError extends Error {}
@@ -44,6 +53,8 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'expect-head': { type: 'string' },
+        url: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -70,6 +81,10 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
     const file = values.config ?? third;
     if (file === undefined) throw new UsageError('audit verify needs --config <file>');
     return { command: 'audit-verify', config: file, port, host: values.host, ...(values['expect-head'] === undefined ? {} : { expectHead: values['expect-head'] }) };
+  }
+  if (first === 'prices' && second === 'update') {
+    if (third !== undefined) throw new UsageError(`prices update takes no argument \`${third}\`: use --url and --out`);
+    return { command: 'prices-update', config: values.config, port, host: values.host, ...(values.url === undefined ? {} : { url: values.url }), ...(values.out === undefined ? {} : { out: values.out }) };
   }
   throw new UsageError(`unknown command \`${positionals.join(' ')}\``);
 }

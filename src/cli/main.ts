@@ -5,6 +5,7 @@ import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../lib/logger.js';
 import { parseCliArguments, USAGE, UsageError, type CliArguments } from './arguments.js';
 import { runAuditVerify } from './audit-verify.js';
+import { runPricesUpdate } from './prices-update.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArguments;
@@ -28,6 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return validate(args.config!);
     case 'audit-verify':
       return runAuditVerify(args.config!, args.expectHead);
+    case 'prices-update':
+      return runPricesUpdate(args.url, args.out);
     case 'serve':
       return serve(args);
   }
@@ -79,7 +82,7 @@ async function serve(args: CliArguments): Promise<number> {
     return 1;
   }
   const address = await gateway.listen(args.port, args.host);
-  gateway.logger.info('listening', { url: address.url, config: file, providers: Object.keys(gateway.config.providers) });
+  gateway.logger.info('listening', { url: address.url, config: file, providers: Object.keys(gateway.config.providers), pricing: gateway.pricing });
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -72,6 +72,11 @@ export const configSchema = z.strictObject({
   routes: z.record(z.string(), routeSchema).default({}),
   /** Retries, circuit breakers and latency tracking (docs/routing.md). */
   routing: routingSchema.default(routingSchema.parse({})),
+  /**
+   * A newer genai-prices data file (`tollgate prices update --out <path>`) to build the catalog from
+   * instead of the data bundled in the installed @pydantic/genai-prices (null or absent); relative to the working directory.
+   */
+  pricing_data: z.string().min(1).nullable().optional(),
   /** USD per million tokens, keyed `provider/model`; overrides the shipped catalog. */
   pricing: z
     .record(

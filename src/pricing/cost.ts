@@ -14,7 +14,16 @@ export interface CostBreakdown {
   readonly output: FemtoUsd;
   /** Reasoning tokens billed at their own rate; 0 when they are billed as output. */
   readonly reasoning: FemtoUsd;
+  /** Audio prompt tokens (cached ones included) at the audio rates; 0 when the price bills audio as text. */
+  readonly inputAudio: FemtoUsd;
+  readonly outputAudio: FemtoUsd;
+  readonly inputImage: FemtoUsd;
+  readonly outputImage: FemtoUsd;
+  /** Images, characters, seconds and the request itself, billed per unit. */
+  readonly units: FemtoUsd;
 }
+
+const BREAKDOWN_FIELDS = ['input', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'output', 'reasoning', 'inputAudio', 'outputAudio', 'inputImage', 'outputImage', 'units'] as const;
 
 /**
  * The cost of one request. `femtoUsd` is exact and is what totals should add; `nanoUsd` is the same
@@ -32,7 +41,7 @@ export interface Cost {
   readonly breakdown: CostBreakdown;
 }
 
-const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n });
+const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, inputAudio: 0n, outputAudio: 0n, inputImage: 0n, outputImage: 0n, units: 0n });
 const UNKNOWN: Cost = Object.freeze({ known: false, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 
 export interface CostOptions {
@@ -45,39 +54,76 @@ const STANDARD: CostOptions = Object.freeze({});
 /**
  * Prices `usage` exactly. `usage.inputTokens` is the whole prompt (cached reads and cache writes
  * included), so uncached input = input − cached − cache writes; `outputTokens` includes reasoning.
- * A prompt longer than the price's long-context threshold is billed entirely at the long-context
- * rates, as Gemini and Anthropic bill it.
+ * A prompt longer than a long-context threshold is billed entirely at that tier's rates, as Gemini,
+ * Anthropic and OpenAI bill it. Audio and image tokens are parts of the input and output counts,
+ * billed at their own rates only when the price has them (else as text), as genai-prices does:
+ * cached audio = of the cached tokens, those that are audio, at `cachedAudioInput`.
  */
 export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, options: CostOptions = STANDARD): Cost {
   if (usage === undefined || price === undefined) return UNKNOWN;
-  const cached = tokenCount(usage.cachedInputTokens ?? 0);
-  const writes = tokenCount(usage.cacheWriteTokens ?? 0);
-  const writes1h = minimum(tokenCount(usage.cacheWrite1hTokens ?? 0), writes);
   const prompt = tokenCount(usage.inputTokens ?? 0);
   const rates = ratesFor(price, prompt, options);
-  // A provider that reported more cached tokens than prompt tokens is wrong somewhere; never bill below zero.
-  const uncached = maximum(prompt - cached - writes, 0n);
+  // A provider that reported more of a part than of its whole is wrong somewhere: each part is capped by what holds it, never billed below zero.
+  const cached = minimum(tokenCount(usage.cachedInputTokens ?? 0), prompt);
+  const writes = usage.cacheWriteTokens ? minimum(tokenCount(usage.cacheWriteTokens), prompt - cached) : 0n;
+  const writes1h = writes > 0n && usage.cacheWrite1hTokens ? minimum(tokenCount(usage.cacheWrite1hTokens), writes) : 0n;
   const output = tokenCount(usage.outputTokens ?? 0);
-  const reasoning = rates.reasoning === undefined ? 0n : minimum(tokenCount(usage.reasoningTokens ?? 0), output);
+  const reasoning = rates.reasoning === undefined || !usage.reasoningTokens ? 0n : minimum(tokenCount(usage.reasoningTokens), output);
+
+  // Text-only prices (most models) skip the modality parts: only the token kinds they price are split out.
+  let audioIn = 0n;
+  let cachedAudio = 0n;
+  let imageIn = 0n;
+  let audioOut = 0n;
+  let imageOut = 0n;
+  if (rates.inputAudio !== undefined && usage.inputAudioTokens) {
+    audioIn = minimum(tokenCount(usage.inputAudioTokens), prompt - writes);
+    if (usage.cachedAudioTokens) cachedAudio = minimum(minimum(tokenCount(usage.cachedAudioTokens), cached), audioIn);
+  }
+  if (rates.inputImage !== undefined && usage.inputImageTokens) imageIn = minimum(tokenCount(usage.inputImageTokens), prompt - cached - writes - (audioIn - cachedAudio));
+  if (rates.outputAudio !== undefined && usage.outputAudioTokens) audioOut = minimum(tokenCount(usage.outputAudioTokens), output - reasoning);
+  if (rates.outputImage !== undefined && usage.outputImageTokens) imageOut = minimum(tokenCount(usage.outputImageTokens), output - reasoning - audioOut);
+
+  let units = 0n;
+  if (price.perImage !== undefined && usage.images) units += tokenCount(usage.images) * price.perImage;
+  if (price.perCharacter !== undefined && usage.characters) units += tokenCount(usage.characters) * price.perCharacter;
+  if (price.perSecond !== undefined && usage.audioSeconds) units += tokenCount(usage.audioSeconds) * price.perSecond;
+  if (price.perRequest !== undefined) units += price.perRequest;
 
   const breakdown: CostBreakdown = {
-    input: uncached * rates.input,
-    cachedInput: cached * rates.cachedInput,
-    cacheWrite: (writes - writes1h) * rates.cacheWrite,
-    cacheWrite1h: writes1h * rates.cacheWrite1h,
-    output: (output - reasoning) * rates.output,
-    reasoning: reasoning * (rates.reasoning ?? 0n),
+    input: (prompt - cached - writes - (audioIn - cachedAudio) - imageIn) * rates.input,
+    cachedInput: (cached - cachedAudio) * rates.cachedInput,
+    cacheWrite: writes === 0n ? 0n : (writes - writes1h) * rates.cacheWrite,
+    cacheWrite1h: writes1h === 0n ? 0n : writes1h * rates.cacheWrite1h,
+    output: (output - reasoning - audioOut - imageOut) * rates.output,
+    reasoning: reasoning === 0n ? 0n : reasoning * rates.reasoning!,
+    inputAudio: audioIn === 0n ? 0n : (audioIn - cachedAudio) * rates.inputAudio! + cachedAudio * (rates.cachedAudioInput ?? rates.cachedInput),
+    outputAudio: audioOut === 0n ? 0n : audioOut * rates.outputAudio!,
+    inputImage: imageIn === 0n ? 0n : imageIn * rates.inputImage!,
+    outputImage: imageOut === 0n ? 0n : imageOut * rates.outputImage!,
+    units,
   };
-  const total = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.output + breakdown.reasoning;
-  const known = usage.inputTokens !== undefined && usage.outputTokens !== undefined;
+  const total = totalOf(breakdown);
+  const known = (usage.inputTokens !== undefined && usage.outputTokens !== undefined) || (isPerUnit(price) && (usage.images !== undefined || usage.characters !== undefined || usage.audioSeconds !== undefined));
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
 }
 
-/** The tier a prompt of `promptTokens` is billed at. */
+function isPerUnit(price: ModelPrice): boolean {
+  return price.perImage !== undefined || price.perCharacter !== undefined || price.perSecond !== undefined;
+}
+
+function totalOf(b: CostBreakdown): FemtoUsd {
+  return b.input + b.cachedInput + b.cacheWrite + b.cacheWrite1h + b.output + b.reasoning + b.inputAudio + b.outputAudio + b.inputImage + b.outputImage + b.units;
+}
+
+/** The tier a prompt of `promptTokens` is billed at: the last long-context tier it passes, or batch rates. */
 function ratesFor(price: ModelPrice, promptTokens: bigint, options: CostOptions): TierRates {
   if (options.batch === true) return price.batchInput === price.input && price.batchOutput === price.output ? price : { ...price, input: price.batchInput, output: price.batchOutput };
-  const long = price.longContext;
-  return long !== undefined && promptTokens > BigInt(long.aboveInputTokens) ? long : price;
+  const tiers = price.tiers;
+  if (tiers.length === 0) return price;
+  let rates: TierRates = price;
+  for (let index = 0; index < tiers.length; index++) if (promptTokens > BigInt(tiers[index]!.aboveInputTokens)) rates = tiers[index]!;
+  return rates;
 }
 
 /** Output tokens reserved when the caller set no `max_tokens` (`governance.reserved_output_tokens`'s default). */
@@ -113,24 +159,15 @@ export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number,
 /** Adds costs exactly; the sum is known only when every part was. */
 export function sumCosts(costs: Iterable<Cost>): Cost {
   let known = true;
-  const totals = { input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n };
+  const totals: Record<(typeof BREAKDOWN_FIELDS)[number], FemtoUsd> = { ...ZERO_BREAKDOWN };
   for (const cost of costs) {
     known &&= cost.known;
-    totals.input += cost.breakdown.input;
-    totals.cachedInput += cost.breakdown.cachedInput;
-    totals.cacheWrite += cost.breakdown.cacheWrite;
-    totals.cacheWrite1h += cost.breakdown.cacheWrite1h;
-    totals.output += cost.breakdown.output;
-    totals.reasoning += cost.breakdown.reasoning;
+    for (const field of BREAKDOWN_FIELDS) totals[field] += cost.breakdown[field];
   }
-  const total = totals.input + totals.cachedInput + totals.cacheWrite + totals.cacheWrite1h + totals.output + totals.reasoning;
+  const total = totalOf(totals);
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: totals };
 }
 
 function minimum(left: bigint, right: bigint): bigint {
   return left < right ? left : right;
-}
-
-function maximum(left: bigint, right: bigint): bigint {
-  return left > right ? left : right;
 }

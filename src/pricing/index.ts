@@ -4,3 +4,6 @@ export * from './cost.js';
 export * from './catalog.js';
 export * from './catalog-file.js';
 export * from './model-name.js';
+export * from './source-data.js';
+export * from './source-catalog.js';
+export * from './match-rule.js';

@@ -62,6 +62,24 @@ export function femtoPerToken(usdPerMillionTokens: number | string): FemtoUsd {
   return parseScaledDecimal(usdPerMillionTokens, PRICE_DIGITS);
 }
 
+/**
+ * A price from machine-made data (USD per million tokens as a double) → femto-USD per token,
+ * rounded half up to the nearest femto-USD per token (1e-9 USD per million). Data written by a
+ * program holds float noise (`0.18000000000000002`) or thirds (`0.08333333333333334`) that no
+ * published price has; hand-written prices go through `femtoPerToken`, which refuses them.
+ * @example roundedFemtoPerToken(0.18000000000000002) === 180_000_000n
+ */
+export function roundedFemtoPerToken(usdPerMillionTokens: number): FemtoUsd {
+  try {
+    return femtoPerToken(usdPerMillionTokens);
+  } catch (error) {
+    if (!(error instanceof MoneyFormatError) || !Number.isFinite(usdPerMillionTokens) || usdPerMillionTokens < 0) throw error;
+    // One more digit than wanted, exactly (toFixed(10) is exact decimal rounding of the double), then half up.
+    const tenths = parseScaledDecimal(usdPerMillionTokens.toFixed(PRICE_DIGITS + 1), PRICE_DIGITS + 1);
+    return (tenths + 5n) / 10n;
+  }
+}
+
 /** An amount in USD (`"10.50"`, `0.075`) → femto-USD. */
 export function femtoFromUsd(usd: number | string): FemtoUsd {
   return parseScaledDecimal(usd, FEMTO_DIGITS);

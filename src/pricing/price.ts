@@ -15,6 +15,11 @@ export interface LongContextEntry {
   cache_write?: number | string;
   cache_write_1h?: number | string;
   reasoning?: number | string;
+  input_audio?: number | string;
+  output_audio?: number | string;
+  cached_audio_input?: number | string;
+  input_image?: number | string;
+  output_image?: number | string;
 }
 
 /**
@@ -37,17 +42,41 @@ export interface PriceEntry {
   batch_input?: number | string;
   /** Output tokens of the provider's asynchronous batch API. Default: `output`. */
   batch_output?: number | string;
-  /** Higher rates for long prompts; absent when the model has one price whatever the prompt's length. */
-  long_context?: LongContextEntry;
+  /** Audio prompt tokens (of `input`). Default: billed as text input. */
+  input_audio?: number | string;
+  /** Audio output tokens (of `output`). Default: billed as text output. */
+  output_audio?: number | string;
+  /** Audio prompt tokens read from the cache. Default: `cached_input`. */
+  cached_audio_input?: number | string;
+  /** Image prompt tokens (of `input`). Default: billed as text input. */
+  input_image?: number | string;
+  /** Image output tokens (of `output`). Default: billed as text output. */
+  output_image?: number | string;
+  /** USD per generated image (image models billed per image, e.g. DALL·E 3 standard 1024×1024). */
+  per_image?: number | string;
+  /** USD per million input characters (text-to-speech models billed per character). */
+  per_million_characters?: number | string;
+  /** USD per second of audio (transcription models billed by duration). */
+  per_second?: number | string;
+  /** USD per request on top of the tokens (Perplexity's request fee). */
+  per_request?: number | string;
+  /** Higher rates for long prompts (several tiers as a list, ascending); absent when the model has one price whatever the prompt's length. */
+  long_context?: LongContextEntry | readonly LongContextEntry[];
+  /** Where the price was read (project file entries). */
+  source?: string;
+  /** When it was read, YYYY-MM-DD (project file entries). */
+  as_of?: string;
   /** The most output tokens the model produces in one answer; caps what a budget reservation assumes. */
   max_output_tokens?: number;
 }
 
 /** The per-token price fields a `PriceEntry` may carry, in one place for validation and merging. */
-export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output'] as const;
+export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image', 'per_image', 'per_million_characters', 'per_second', 'per_request'] as const;
 export type PriceField = (typeof PRICE_FIELDS)[number];
 /** The per-token fields of a long-context tier. */
-export const LONG_CONTEXT_PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning'] as const;
+export const LONG_CONTEXT_PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image'] as const;
+/** Provenance fields a project-file entry carries (ignored by pricing). */
+export const PROVENANCE_FIELDS = ['source', 'as_of'] as const;
 
 /** One tier's exact rates in femto-USD per token, defaults applied. */
 export interface TierRates {
@@ -58,22 +87,42 @@ export interface TierRates {
   readonly cacheWrite1h: FemtoUsd;
   /** Undefined when reasoning tokens are billed as output (every provider today). */
   readonly reasoning: FemtoUsd | undefined;
+  /** Modality rates; undefined when those tokens are billed as text. */
+  readonly inputAudio: FemtoUsd | undefined;
+  readonly outputAudio: FemtoUsd | undefined;
+  readonly cachedAudioInput: FemtoUsd | undefined;
+  readonly inputImage: FemtoUsd | undefined;
+  readonly outputImage: FemtoUsd | undefined;
+}
+
+/** Prices per unit other than tokens (femto-USD per image, per character, per second). */
+export interface UnitRates {
+  readonly perImage: FemtoUsd | undefined;
+  readonly perCharacter: FemtoUsd | undefined;
+  readonly perSecond: FemtoUsd | undefined;
+  readonly perRequest: FemtoUsd | undefined;
 }
 
 /**
  * A resolved model price: exact femto-USD per token for every kind of token, defaults applied.
  * Built once at start-up; `costOf` only multiplies and adds.
  */
-export interface ModelPrice extends TierRates {
+export interface ModelPrice extends TierRates, UnitRates {
   /** The catalog key the price came from, e.g. `openai/gpt-4o`, for logs and the admin API. */
   readonly key: string;
-  /** `shipped` (data/pricing.json), `override` (config), or `override+shipped` when merged. */
-  readonly origin: 'shipped' | 'override' | 'override+shipped';
+  /**
+   * Where the prices came from, layers joined by `+` in the order they were applied:
+   * `genai-prices` (the maintained data), `shipped` (the project file data/pricing.json),
+   * `override` (config `pricing`), e.g. `genai-prices+shipped+override`.
+   */
+  readonly origin: string;
   /** Batch API rates (input and output; cache rates stay those of the standard tier). */
   readonly batchInput: FemtoUsd;
   readonly batchOutput: FemtoUsd;
-  /** The rates of prompts with more than `aboveInputTokens` tokens. */
+  /** The rates of prompts with more than `aboveInputTokens` tokens (the first of `tiers`). */
   readonly longContext: (TierRates & { readonly aboveInputTokens: number }) | undefined;
+  /** Every long-context tier, ascending by threshold; a prompt is billed at the last one it passes. */
+  readonly tiers: readonly (TierRates & { readonly aboveInputTokens: number })[];
   /** The model's output limit in tokens, when the catalog knows it. */
   readonly maxOutputTokens: number | undefined;
 }

@@ -24,7 +24,7 @@ import { HttpServer } from './http-server.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { featureModules } from './modules.js';
 import { RouteTable } from './route-table.js';
-import { createCostCalculator } from './cost-calculator.js';
+import { createCostCalculator, type PricedCostCalculator } from './cost-calculator.js';
 import { adminRoutes } from '../admin/admin-auth.js';
 import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
@@ -60,8 +60,35 @@ export interface Gateway {
    * each module's own settings. Throws ConfigError and keeps the old config when the new one is invalid.
    */
   reload(next: GatewayConfig): Promise<ReloadReport>;
+  /** The price catalog in effect: the maintained data's version and date, the project file's date (also in `GET /health`). */
+  readonly pricing: PricingSummary;
   /** Drains in-flight requests (up to `server.shutdown_grace_ms`), then closes modules and storage. */
   close(): Promise<void>;
+}
+
+/** The catalog's provenance as `/health` and the start-up log show it. */
+export interface PricingSummary {
+  /** e.g. `@pydantic/genai-prices@0.1.8` or `file:/var/lib/tollgate/prices.json`. */
+  source: string;
+  /** The maintained data's date, YYYY-MM-DD (null when unknown). */
+  source_date: string | null;
+  source_models: number;
+  /** data/pricing.json's `as_of`. */
+  project_file_date: string | null;
+  overrides: number;
+  /** How long building the catalog took at start-up (or the last reload), in ms. */
+  build_ms: number;
+}
+
+function pricingSummary(pricing: PricedCostCalculator['pricing']): PricingSummary {
+  return {
+    source: pricing.source,
+    source_date: pricing.source_date ?? null,
+    source_models: pricing.source_models,
+    project_file_date: pricing.project_file_date ?? null,
+    overrides: pricing.overrides,
+    build_ms: pricing.build_ms,
+  };
 }
 
 /** Sections read once at start-up. */
@@ -75,7 +102,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const issues: ConfigIssue[] = [];
   const providers = buildProviderInstances(config.providers, createAdapterRegistry(), issues);
   const resolver = new ModelResolver({ providers, aliases: config.aliases, routes: config.routes }, issues);
-  const costs: CostCalculator | undefined = createCostCalculator(config, issues);
+  let costs: PricedCostCalculator = createCostCalculator(config, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
 
   const tls = config.server.tls === undefined ? undefined : await readTlsFiles(config.server.tls, source);
@@ -123,6 +150,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     healthRoutes(
       [{ name: 'storage', check: () => storage.ping() }, ...modules.filter((module) => module.ready).map((module) => ({ name: module.name, check: () => module.ready!() }))],
       () => http?.isDraining ?? false,
+      () => ({ pricing: pricingSummary(costs.pricing) }),
     ),
   );
   for (const module of modules) routes.addAll(module.routes ?? []);
@@ -138,6 +166,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       if (nextIssues.length > 0) throw new ConfigError(source, nextIssues);
       const context = { config: next, storage, logger, providers: nextProviders, resolver: nextResolver, costs: nextCosts, audit: auditLog, configSource: source, capabilities };
       pipeline.reconfigure({ resolver: nextResolver, costs: nextCosts });
+      costs = nextCosts;
       for (const module of modules) await module.reconfigure?.(context);
       const restartRequired = RESTART_ONLY.filter((section) => JSON.stringify(current[section]) !== JSON.stringify(next[section]));
       current = next;
@@ -178,6 +207,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   return {
     get config() {
       return current;
+    },
+    get pricing() {
+      return pricingSummary(costs.pricing);
     },
     pipeline,
     logger,

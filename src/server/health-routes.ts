@@ -7,9 +7,9 @@ export interface ReadinessCheck {
 }
 
 /** `GET /health` (the process is up) and `GET /ready` (config loaded, storage and modules reachable, not draining). */
-export function healthRoutes(checks: readonly ReadinessCheck[], isDraining: () => boolean): HttpRoute[] {
+export function healthRoutes(checks: readonly ReadinessCheck[], isDraining: () => boolean, details: () => Record<string, unknown> = () => ({})): HttpRoute[] {
   return [
-    { method: 'GET', path: '/health', handler: (exchange) => sendJson(exchange.response, 200, { status: 'ok' }) },
+    { method: 'GET', path: '/health', handler: (exchange) => sendJson(exchange.response, 200, { status: 'ok', ...details() }) },
     {
       method: 'GET',
       path: '/ready',

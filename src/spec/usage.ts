@@ -14,7 +14,24 @@ export interface Usage {
   cacheWriteTokens?: number | undefined;
   /** Of `cacheWriteTokens`, those written to a 1-hour cache. */
   cacheWrite1hTokens?: number | undefined;
+  /** Of `outputTokens`, those spent thinking (billed as output unless a price says otherwise). */
   reasoningTokens?: number | undefined;
+  /** Of `inputTokens`, audio tokens (OpenAI `prompt_tokens_details.audio_tokens`, Gemini AUDIO modality). */
+  inputAudioTokens?: number | undefined;
+  /** Of `cachedInputTokens` (and of `inputAudioTokens`), cached audio tokens. */
+  cachedAudioTokens?: number | undefined;
+  /** Of `outputTokens`, audio tokens. */
+  outputAudioTokens?: number | undefined;
+  /** Of `inputTokens`, image tokens. */
+  inputImageTokens?: number | undefined;
+  /** Of `outputTokens`, image tokens (image-generating models). */
+  outputImageTokens?: number | undefined;
+  /** Images generated, for models billed per image. */
+  images?: number | undefined;
+  /** Input characters, for models billed per character (text to speech). */
+  characters?: number | undefined;
+  /** Seconds of audio, for models billed by duration (transcription). */
+  audioSeconds?: number | undefined;
 }
 
 export function totalTokens(usage: Usage): number | undefined {

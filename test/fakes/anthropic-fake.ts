@@ -39,11 +39,14 @@ function sendError(response: ServerResponse, status: number, type: string, messa
 }
 
 /** Anthropic's usage: `input_tokens` counts only the uncached part of the prompt. */
-function usageOf(reply: FakeReply): { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number } {
+function usageOf(reply: FakeReply): { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number; cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number } } {
   const usage = reply.usage ?? { input: 0, output: 0 };
   const cacheRead = usage.cachedInput ?? 0;
   const cacheWrite = usage.cacheWrite ?? 0;
-  return { input_tokens: usage.input - cacheRead - cacheWrite, output_tokens: usage.output, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite };
+  const wire = { input_tokens: usage.input - cacheRead - cacheWrite, output_tokens: usage.output, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite };
+  // Anthropic splits cache writes by lifetime in `cache_creation` (the total stays in cache_creation_input_tokens).
+  if (usage.cacheWrite1h === undefined) return wire;
+  return { ...wire, cache_creation: { ephemeral_5m_input_tokens: cacheWrite - usage.cacheWrite1h, ephemeral_1h_input_tokens: usage.cacheWrite1h } };
 }
 
 function stopReasonOf(reply: FakeReply): string {

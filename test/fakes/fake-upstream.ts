@@ -10,7 +10,7 @@ export interface FakeReply {
   reasoning?: string;
   toolCalls?: { id: string; name: string; arguments: string }[];
   finish?: 'stop' | 'length' | 'tool-calls' | 'content-filter';
-  usage?: { input: number; output: number; cachedInput?: number; cacheWrite?: number; reasoning?: number };
+  usage?: { input: number; output: number; cachedInput?: number; cacheWrite?: number; cacheWrite1h?: number; reasoning?: number };
   /** Answer with an HTTP error in the provider's error envelope instead. */
   error?: { status: number; message: string; type?: string; retryAfterSeconds?: number };
   /** Milliseconds to wait before answering (timeouts, cancellation). */

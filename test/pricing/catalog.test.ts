@@ -63,7 +63,7 @@ describe('PricingCatalog.lookup', () => {
 
     const instance = overridden.lookup('openai', 'eu', 'gpt-4o');
     assert.equal(instance?.key, 'eu/gpt-4o');
-    assert.equal(instance?.origin, 'override+shipped');
+    assert.equal(instance?.origin, 'shipped+override');
     assert.equal(instance?.output, femtoPerToken(12));
     assert.equal(instance?.input, femtoPerToken(2.5));
 

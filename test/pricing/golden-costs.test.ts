@@ -13,14 +13,14 @@ import type { Usage } from '../../src/spec/index.js';
 
 /**
  * Golden costs: each provider's usage object as it arrives on the wire, decoded by the codec that
- * provider uses, priced with the shipped catalog. Expected amounts are worked out by hand from the
- * list prices in data/pricing.json (shown per line) and must match to the femto-dollar, hence to
+ * provider uses, priced with the catalog (genai-prices data). Expected amounts are worked out by hand from the
+ * list prices (shown per line) and must match to the femto-dollar, hence to
  * the micro-dollar. A price change in the catalog fails here on purpose: update the arithmetic too.
  */
 const catalog = loadPricingCatalog();
 
-function priced(type: string, model: string, usage: Usage): { exact: string; micro: bigint } {
-  const price = catalog.lookup(type, type, model);
+function priced(type: string, model: string, usage: Usage, at?: number): { exact: string; micro: bigint } {
+  const price = catalog.lookup(type, type, model, at);
   assert.ok(price, `no price for ${type}/${model}`);
   const cost = costOf(usage, price);
   assert.equal(cost.known, true);
@@ -82,10 +82,13 @@ describe('golden costs per provider usage shape (shipped prices)', () => {
     assert.deepEqual(priced('gemini', 'gemini-2.5-pro', decodeGeminiUsage(metadata)), { exact: '0.46', micro: 460_000n });
   });
 
-  it('DeepSeek: prompt_cache_hit_tokens at the cache-hit rate (deepseek-chat: 0.28 / 0.028 / 0.42)', () => {
+  it('DeepSeek: prompt_cache_hit_tokens at the cache-hit rate, standard hours and off-peak (deepseek-chat: 0.27 / 0.07 / 1.1; 00:30–16:30 UTC off-peak 0.135 / 0.035 / 0.55)', () => {
     const usage = decodeChatUsage({ prompt_tokens: 3_000, completion_tokens: 500, total_tokens: 3_500, prompt_cache_hit_tokens: 2_000, prompt_cache_miss_tokens: 1_000 });
-    // 1,000 × 0.28 + 2,000 × 0.028 + 500 × 0.42 = 280 + 56 + 210 µ$
-    assert.deepEqual(priced('deepseek', 'deepseek-chat', usage), { exact: '0.000546', micro: 546n });
+    // genai-prices lists the standard price in force 00:30–16:30 UTC and the discount at other times.
+    // 1,000 × 0.27 + 2,000 × 0.07 + 500 × 1.1 = 270 + 140 + 550 µ$
+    assert.deepEqual(priced('deepseek', 'deepseek-chat', usage, Date.parse('2026-12-07T12:00:00Z')), { exact: '0.00096', micro: 960n });
+    // 1,000 × 0.135 + 2,000 × 0.035 + 500 × 0.55 = 135 + 70 + 275 µ$
+    assert.deepEqual(priced('deepseek', 'deepseek-chat', usage, Date.parse('2026-12-07T20:00:00Z')), { exact: '0.00048', micro: 480n });
   });
 
   it('xAI: cached prompt tokens and reasoning inside completion tokens (grok-4: 3 / 0.75 / 15)', () => {
@@ -99,7 +102,8 @@ describe('golden costs per provider usage shape (shipped prices)', () => {
     ['mistral', 'mistral-large-latest', '0.008', 8_000n, '2 / 6'],
     ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo', '0.00176', 1_760n, '0.88 / 0.88'],
     ['cerebras', 'llama-3.3-70b', '0.00205', 2_050n, '0.85 / 1.2'],
-    ['perplexity', 'sonar-pro', '0.018', 18_000n, '3 / 15'],
+    // Perplexity also bills each request: sonar-pro $14 per 1,000 requests, so 3,000 + 15,000 + 14,000 µ$.
+    ['perplexity', 'sonar-pro', '0.032', 32_000n, '3 / 15 + 0.014 a request'],
     ['fireworks', 'accounts/fireworks/models/deepseek-v3', '0.0018', 1_800n, '0.9 / 0.9'],
     ['openrouter', 'openai/gpt-4o-mini', '0.00075', 750n, '0.15 / 0.6'],
   ] as const) {

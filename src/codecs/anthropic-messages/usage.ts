@@ -14,14 +14,17 @@ export function decodeUsage(wire: unknown): Usage {
   if (!isRecord(wire)) return { inputTokens: undefined, outputTokens: undefined };
   const uncachedInput = count(wire.input_tokens);
   const cacheRead = count(wire.cache_read_input_tokens);
-  const cacheWrite = count(wire.cache_creation_input_tokens);
+  const split = isRecord(wire.cache_creation) ? wire.cache_creation : undefined;
+  const write5m = count(split?.ephemeral_5m_input_tokens);
+  const cacheWrite1h = count(split?.ephemeral_1h_input_tokens);
+  // cache_creation_input_tokens is the total of both lifetimes; the split alone still says it.
+  const cacheWrite = count(wire.cache_creation_input_tokens) ?? (write5m === undefined && cacheWrite1h === undefined ? undefined : (write5m ?? 0) + (cacheWrite1h ?? 0));
   const usage: Usage = {
     inputTokens: uncachedInput === undefined ? undefined : uncachedInput + (cacheRead ?? 0) + (cacheWrite ?? 0),
     outputTokens: count(wire.output_tokens),
   };
   if (cacheRead !== undefined) usage.cachedInputTokens = cacheRead;
   if (cacheWrite !== undefined) usage.cacheWriteTokens = cacheWrite;
-  const cacheWrite1h = isRecord(wire.cache_creation) ? count(wire.cache_creation.ephemeral_1h_input_tokens) : undefined;
   if (cacheWrite1h !== undefined) usage.cacheWrite1hTokens = cacheWrite1h;
   const thinking = isRecord(wire.output_tokens_details) ? count(wire.output_tokens_details.thinking_tokens) : undefined;
   if (thinking !== undefined) usage.reasoningTokens = thinking;

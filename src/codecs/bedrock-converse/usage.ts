@@ -22,5 +22,11 @@ export function decodeUsage(wire: unknown): Usage {
   };
   if (cacheRead !== undefined) usage.cachedInputTokens = cacheRead;
   if (cacheWrite !== undefined) usage.cacheWriteTokens = cacheWrite;
+  // `cacheDetails`: the writes by lifetime, [{ ttl: '1h' | '5m', inputTokens }] (TokenUsage, Bedrock API reference).
+  if (Array.isArray(wire.cacheDetails)) {
+    let oneHour: number | undefined;
+    for (const detail of wire.cacheDetails) if (isRecord(detail) && detail.ttl === '1h') oneHour = (oneHour ?? 0) + (count(detail.inputTokens) ?? 0);
+    if (oneHour !== undefined) usage.cacheWrite1hTokens = oneHour;
+  }
   return usage;
 }

@@ -81,7 +81,8 @@ export const geminiEmbeddingCodec: EmbeddingCodec = {
     });
     const usageMetadata = isObject(body.usageMetadata) ? body.usageMetadata : undefined;
     const promptTokens = typeof usageMetadata?.promptTokenCount === 'number' ? usageMetadata.promptTokenCount : undefined;
-    return { model: '', embeddings, usage: { inputTokens: promptTokens, outputTokens: undefined } };
+    // Embeddings have no output (0, known, so the request is priced) once the input count is known.
+    return { model: '', embeddings, usage: { inputTokens: promptTokens, outputTokens: promptTokens === undefined ? undefined : 0 } };
   },
 
   encodeResponse(response: EmbeddingResponse): unknown {

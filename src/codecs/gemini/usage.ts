@@ -1,5 +1,17 @@
 import type { Usage } from '../../spec/index.js';
-import type { GeminiUsageMetadata } from './wire.js';
+import type { GeminiModalityTokenCount, GeminiUsageMetadata } from './wire.js';
+
+/** The tokens of one modality in a per-modality list; undefined when the list does not name it. */
+function modalityCount(details: readonly GeminiModalityTokenCount[] | undefined, modality: string): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  let total: number | undefined;
+  for (const entry of details) {
+    if (typeof entry !== 'object' || entry === null || entry.modality !== modality) continue;
+    const count = typeof entry.tokenCount === 'number' && Number.isFinite(entry.tokenCount) && entry.tokenCount > 0 ? entry.tokenCount : 0;
+    total = (total ?? 0) + count;
+  }
+  return total;
+}
 
 /**
  * `usageMetadata` → Usage. Gemini serialises protobuf messages as JSON, which leaves out fields that
@@ -9,6 +21,8 @@ import type { GeminiUsageMetadata } from './wire.js';
  * - inputTokens = promptTokenCount (it already includes cachedContentTokenCount) plus
  *   toolUsePromptTokenCount (results of server-side tools, billed as input).
  * - outputTokens = candidatesTokenCount + thoughtsTokenCount (thoughts are billed as output).
+ * - Audio and image parts from the per-modality details (`promptTokensDetails`,
+ *   `cacheTokensDetails`, `candidatesTokensDetails`), which models with audio or image prices bill apart.
  */
 export function decodeUsage(metadata: GeminiUsageMetadata | undefined): Usage {
   if (metadata === undefined) return { inputTokens: undefined, outputTokens: undefined };
@@ -16,12 +30,21 @@ export function decodeUsage(metadata: GeminiUsageMetadata | undefined): Usage {
   const toolUse = metadata.toolUsePromptTokenCount ?? 0;
   const candidates = metadata.candidatesTokenCount ?? 0;
   const thoughts = metadata.thoughtsTokenCount ?? 0;
-  return {
+  const usage: Usage = {
     inputTokens: prompt + toolUse,
     outputTokens: candidates + thoughts,
     cachedInputTokens: metadata.cachedContentTokenCount ?? 0,
     reasoningTokens: thoughts,
   };
+  const parts: [keyof Usage, number | undefined][] = [
+    ['inputAudioTokens', modalityCount(metadata.promptTokensDetails, 'AUDIO')],
+    ['cachedAudioTokens', modalityCount(metadata.cacheTokensDetails, 'AUDIO')],
+    ['inputImageTokens', modalityCount(metadata.promptTokensDetails, 'IMAGE')],
+    ['outputAudioTokens', modalityCount(metadata.candidatesTokensDetails, 'AUDIO')],
+    ['outputImageTokens', modalityCount(metadata.candidatesTokensDetails, 'IMAGE')],
+  ];
+  for (const [field, count] of parts) if (count !== undefined) usage[field] = count;
+  return usage;
 }
 
 /** Usage → `usageMetadata`, leaving out what is unknown (and zeros, as Gemini does). */

@@ -15,6 +15,11 @@ export function decodeUsage(value: unknown): Usage {
   const completionDetails = isObject(value.completion_tokens_details) ? value.completion_tokens_details : undefined;
   const reasoning = numberOrUndefined(completionDetails?.reasoning_tokens);
   if (reasoning !== undefined) usage.reasoningTokens = reasoning;
+  // Audio models (gpt-4o-audio-preview, gpt-realtime) count audio inside prompt and completion tokens.
+  const audioIn = numberOrUndefined(promptDetails?.audio_tokens);
+  if (audioIn !== undefined && audioIn > 0) usage.inputAudioTokens = audioIn;
+  const audioOut = numberOrUndefined(completionDetails?.audio_tokens);
+  if (audioOut !== undefined && audioOut > 0) usage.outputAudioTokens = audioOut;
   return usage;
 }
 

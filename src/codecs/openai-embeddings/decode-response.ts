@@ -27,9 +27,14 @@ export function decodeEmbeddingResponse(body: unknown): EmbeddingResponse {
   const response: EmbeddingResponse = {
     model: stringOrUndefined(body.model) ?? '',
     embeddings: items.map((item) => item.vector),
-    // Embeddings have no output; prompt tokens are the input.
-    usage: { inputTokens: numberOrUndefined(usage.prompt_tokens) ?? numberOrUndefined(usage.total_tokens), outputTokens: undefined },
+    // Embeddings have no output (0, known, so the request is priced); prompt tokens are the input.
+    usage: embeddingUsage(numberOrUndefined(usage.prompt_tokens) ?? numberOrUndefined(usage.total_tokens)),
   };
   if (base64) response.encodingFormat = 'base64';
   return response;
+}
+
+/** An embedding's usage: the input tokens, and no output at all once the input count is known. */
+function embeddingUsage(inputTokens: number | undefined): EmbeddingResponse['usage'] {
+  return { inputTokens, outputTokens: inputTokens === undefined ? undefined : 0 };
 }
