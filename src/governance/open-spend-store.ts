@@ -69,8 +69,12 @@ export async function openSpendStore(config: SpendStoreConfig, logger: Logger, s
     ]);
   }
   started = true;
+  const store = new RedisSpendStore(client, config.key_prefix ?? DEFAULT_KEY_PREFIX);
+  // Once per ledger: counters written when USD amounts were floats become integer nano-USD.
+  const converted = await store.upgrade();
+  if (converted > 0) logger.info('governance: converted the Redis ledger to integer nano-USD', { keys: converted });
   return {
-    store: new RedisSpendStore(client, config.key_prefix ?? DEFAULT_KEY_PREFIX),
+    store,
     keptByFlush: false,
     async ready() {
       if (client.status !== 'ready') throw new Error(`Redis spend store at ${shown} is ${client.status}${lastError === undefined ? '' : ` (${lastError.message})`}`);

@@ -137,6 +137,8 @@ export interface JournaledSpend {
   /** The provider that served it. */
   readonly provider: string | null;
   readonly costUsd: number;
+  /** What its admission charged the budgets, in nano-USD, when the log recorded it (records written since the ledger counts nano-USD). */
+  readonly chargedNanoUsd?: number;
   /** Arrival (epoch ms): its budget windows are those of its admission, a moment later. */
   readonly receivedAt: number;
 }

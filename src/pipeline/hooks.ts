@@ -28,8 +28,12 @@ export interface AdmissionEstimate {
 
 /** What admit() reserved; exactly one of settle/release is called. */
 export interface Admission {
-  /** The attempt produced a response: charge what it really used. */
-  settle(usage: Usage | undefined, cost: RequestCost | undefined): void;
+  /**
+   * The attempt produced a response: charge what it really used. Returns what the budgets were
+   * charged in nano-USD (the request log records it, for `tollgate reconcile`), or undefined when
+   * the admission had no ledger lines.
+   */
+  settle(usage: Usage | undefined, cost: RequestCost | undefined): number | undefined;
   /** The attempt failed before producing anything billable: give the reservation back. */
   release(): void;
 }

@@ -119,7 +119,7 @@ export class Pipeline {
           const response = this.stages.afterResponse === undefined ? result.response : await runAfterResponse(this.stages.afterResponse, context, call, result.response);
           endpoint.send(exchange, context, response, routed);
         } finally {
-          admission?.settle(context.usage, context.cost);
+          if (admission !== undefined) attempt.chargedNanoUsd = admission.settle(context.usage, context.cost);
         }
         return true;
       });
@@ -297,7 +297,7 @@ export class Pipeline {
       // The answer goes out first; charging the budgets and counters is not the caller's wait.
       sink.complete(context, response, raw);
     } finally {
-      admission?.settle(context.usage, context.cost);
+      if (admission !== undefined) attempt.chargedNanoUsd = admission.settle(context.usage, context.cost);
     }
     return true;
   }
