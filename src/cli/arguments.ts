@@ -5,6 +5,9 @@ export const USAGE = `Usage:
   tollgate validate <file>                                     check a config file without starting
   tollgate audit verify --config <file> [--expect-head <seq>:<hash>]
                                                                verify the audit log's hash chain
+  tollgate reconcile --config <file> [--from <time>] [--to <time>] [--json]
+                                                               prove every budget window's spend
+                                                               equals its request-log charges
   tollgate --help | --version
 
 Options:
@@ -15,20 +18,27 @@ Options:
       --expect-head <seq>:<hash>
                         audit verify: also fail when the chain no longer reaches this head
                         (printed by an earlier verify), so removed newest entries show.
+      --from, --to <time>
+                        reconcile: only budget windows overlapping this range (ISO 8601 or epoch ms).
+      --json            reconcile: print the report as JSON.
   -h, --help            show this help.
   -v, --version         print the version.
 
 Signals: SIGTERM and SIGINT drain in-flight requests and streams (server.shutdown_grace_ms), then exit.
          SIGHUP reloads the config file (providers, keys, models, routes, prices, virtual keys) without a restart.
-Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or configuration.`;
+Exit codes: 0 ok, 1 runtime failure (reconcile, audit verify: a difference found), 2 invalid usage or configuration.`;
 
 export interface CliArguments {
-  command: 'serve' | 'validate' | 'audit-verify' | 'help' | 'version';
+  command: 'serve' | 'validate' | 'audit-verify' | 'reconcile' | 'help' | 'version';
   config: string | undefined;
   port: number | undefined;
   host: string | undefined;
   /** audit verify: a head recorded earlier (`<seq>:<hash>`). */
   expectHead?: string;
+  /** reconcile: the range of budget windows, and JSON output. */
+  from?: string;
+  to?: string;
+  json?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -44,6 +54,9 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'expect-head': { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -70,6 +83,11 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
     const file = values.config ?? third;
     if (file === undefined) throw new UsageError('audit verify needs --config <file>');
     return { command: 'audit-verify', config: file, port, host: values.host, ...(values['expect-head'] === undefined ? {} : { expectHead: values['expect-head'] }) };
+  }
+  if (first === 'reconcile') {
+    const file = values.config ?? second;
+    if (file === undefined) throw new UsageError('reconcile needs --config <file>');
+    return { command: 'reconcile', config: file, port, host: values.host, from: values.from, to: values.to, json: values.json === true };
   }
   throw new UsageError(`unknown command \`${positionals.join(' ')}\``);
 }

@@ -5,6 +5,7 @@ import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../lib/logger.js';
 import { parseCliArguments, USAGE, UsageError, type CliArguments } from './arguments.js';
 import { runAuditVerify } from './audit-verify.js';
+import { runReconcile } from './reconcile.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArguments;
@@ -28,6 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return validate(args.config!);
     case 'audit-verify':
       return runAuditVerify(args.config!, args.expectHead);
+    case 'reconcile':
+      return runReconcile({ config: args.config!, from: args.from, to: args.to, json: args.json === true });
     case 'serve':
       return serve(args);
   }

@@ -47,6 +47,8 @@ export function record(overrides: Partial<RequestRecord> & { request_id: string 
     attempts: 1,
     request_content: null,
     response_content: null,
+    cost_exact: '0.001',
+    charged_nano_usd: 1_000_000,
     ...overrides,
   };
 }

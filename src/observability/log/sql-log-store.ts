@@ -1,4 +1,6 @@
+import type { ChargeScope, ChargeSum } from '../../pipeline/capabilities.js';
 import { summedUsdNumber } from '../../pricing/money.js';
+import { chargeConditions } from './charge-sum.js';
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
@@ -159,6 +161,13 @@ export abstract class SqlLogStore implements LogStore {
         };
       })
       .sort(compareRows);
+  }
+
+  async chargeSum(scope: ChargeScope, fromMs: number, toMs: number, throughId?: number): Promise<ChargeSum> {
+    const where = chargeConditions(scope, fromMs, toMs, throughId);
+    // Integers: SQLite adds them as int64, PostgreSQL's sum of bigint is numeric (text here); both exact.
+    const rows = await this.reads.query<{ total: number | string | null; records: number | string }>(`select sum(charged_nano_usd) as total, count(*) as records from ${this.table} where ${where.sql}`, where.params);
+    return { nanoUsd: Number(rows[0]?.total ?? 0), records: Number(rows[0]?.records ?? 0) };
   }
 
   /** A record as the insert's parameters (see recordValues). */
