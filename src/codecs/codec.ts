@@ -21,7 +21,7 @@ export interface StreamDecoder {
 
 /** Turns spec stream parts into a dialect's wire text (complete SSE frames). One encoder per stream. */
 /**
- * A stream's cost in its last event (docs/pricing.md, "Cost in streams"): `x_tollgate_cost`, the
+ * A stream's cost in its last event (docs/observability.md, "Cost in streams"): `x_tollgate_cost`, the
  * same text as the `x-tollgate-cost` header (exact decimal USD, or `unknown`), on the dialect's
  * final usage chunk or closing event.
  */

@@ -80,7 +80,7 @@ export class DialectSink implements ChatSink {
   }
 
   /**
-   * Ends the stream with its cost: in the last event (docs/pricing.md, "Cost in streams") and as
+   * Ends the stream with its cost: in the last event (docs/observability.md, "Cost in streams") and as
    * the `x-tollgate-cost` HTTP trailer, the same text.
    */
   endStream(passthrough: boolean): void {

@@ -12,7 +12,7 @@ import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 
 /**
  * The cost of a streamed request in its last event, read through each official SDK's raw stream
- * (docs/pricing.md, "Cost in streams"), both when the upstream's events are forwarded (same
+ * (docs/observability.md, "Cost in streams"), both when the upstream's events are forwarded (same
  * dialect) and when they are re-encoded (the built-in mock provider speaks none of them).
  */
 let openaiFake: FakeUpstream;
