@@ -17,7 +17,31 @@ export function nanoUsd(usd: number): number {
 
 /** What a request with a known cost is charged: its exact amount rounded half up to nano-USD. */
 export function chargeOfCost(cost: RequestCost): number {
-  return cost.femtoUsd === undefined ? nanoUsd(cost.usd) : Number(nanoFromFemto(cost.femtoUsd));
+  const femto = cost.femtoUsd;
+  if (femto === undefined) return nanoUsd(cost.usd);
+  // A request's cost is almost always below 2^53 femto-USD (about $9): there, integer arithmetic on
+  // doubles is exact, and the per-request path divides no bigint.
+  if (femto >= 0n && femto <= MAX_SAFE_FEMTO) return nanoOfSafeFemto(Number(femto));
+  return Number(nanoFromFemto(femto));
+}
+
+const MAX_SAFE_FEMTO = BigInt(Number.MAX_SAFE_INTEGER);
+const FEMTO_PER_NANO_NUMBER = 1e6;
+
+/** A non-negative safe integer of femto-USD → nano-USD rounded half up, exactly (as nanoFromFemto). */
+export function nanoOfSafeFemto(femto: number): number {
+  let quotient = Math.floor(femto / FEMTO_PER_NANO_NUMBER);
+  // The division rounds; the remainder, computed exactly, puts the quotient right.
+  let remainder = femto - quotient * FEMTO_PER_NANO_NUMBER;
+  while (remainder < 0) {
+    quotient--;
+    remainder += FEMTO_PER_NANO_NUMBER;
+  }
+  while (remainder >= FEMTO_PER_NANO_NUMBER) {
+    quotient++;
+    remainder -= FEMTO_PER_NANO_NUMBER;
+  }
+  return remainder * 2 >= FEMTO_PER_NANO_NUMBER ? quotient + 1 : quotient;
 }
 
 /** Nano-USD → exact femto-USD. */
