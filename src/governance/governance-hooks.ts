@@ -30,7 +30,7 @@ export interface GovernanceHooksOptions {
   onSettled?: (infos: readonly LineInfo[], lines: readonly LimitLine[]) => void;
 }
 
-const NO_ADMISSION: Admission = { settle: () => undefined, release() {} };
+const NO_ADMISSION: Admission = { settle: () => undefined, release: () => undefined };
 
 /**
  * The pipeline's Governance hooks: authentication by virtual key, model/provider authorization,
@@ -232,7 +232,12 @@ export class GovernanceHooks implements Governance {
         finish(actualAmounts(lines, infos, spent, used, false));
         return spent;
       },
-      release: () => finish(actualAmounts(lines, infos, 0, 0, true)),
+      // After a settle (an attempt that threw once its answer was out) a release changes nothing.
+      release: () => {
+        if (done) return undefined;
+        finish(actualAmounts(lines, infos, 0, 0, true));
+        return 0;
+      },
     };
   }
 

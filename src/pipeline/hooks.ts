@@ -34,8 +34,8 @@ export interface Admission {
    * the admission had no ledger lines.
    */
   settle(usage: Usage | undefined, cost: RequestCost | undefined): number | undefined;
-  /** The attempt failed before producing anything billable: give the reservation back. */
-  release(): void;
+  /** The attempt failed before producing anything billable: give the reservation back. Returns 0 (charged nothing), or undefined without ledger lines or once settled. */
+  release(): number | undefined;
 }
 
 /** The outcome of one attempt, reported back to the router. */

@@ -258,7 +258,8 @@ export class Pipeline {
           return;
         }
       } catch (error) {
-        admission?.release();
+        const released = admission?.release();
+        if (released !== undefined) attempt.chargedNanoUsd = released;
         const failure = this.errorOf(context, error);
         attempt.status = failure.upstreamStatus ?? failure.status;
         attempt.errorCode = failure.code;
