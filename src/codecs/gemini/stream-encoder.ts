@@ -25,6 +25,8 @@ export class GeminiStreamEncoder implements StreamEncoder {
   private id: string;
   private model: string;
   private usage: Usage | undefined;
+  /** An error envelope went out: it stays the stream's last frame (no cost chunk after it). */
+  private failed = false;
   private readonly calls: PendingCall[] = [];
   private readonly finishes: { choice: number; finishReason: FinishReason }[] = [];
   /** Signatures seen on text-less reasoning, per choice, waiting for the part they belong to. */
@@ -67,12 +69,13 @@ export class GeminiStreamEncoder implements StreamEncoder {
         this.usage = mergeUsage(this.usage, part.usage);
         return this.flushFinishes();
       case 'error':
+        this.failed = true;
         return this.flushCalls() + this.flushFinishes() + frame(encodeGeminiError(part.error));
     }
   }
 
   end(cost?: string): string {
-    return this.flushCalls() + this.flushFinishes() + (cost === undefined ? '' : this.costChunk(cost, this.usage));
+    return this.flushCalls() + this.flushFinishes() + (cost === undefined || this.failed ? '' : this.costChunk(cost, this.usage));
   }
 
   /** Gemini has no closing event and sends usage on many chunks: nothing is held; the cost follows in a chunk of its own. */
