@@ -8,6 +8,9 @@ export const USAGE = `Usage:
   tollgate prices update [--url <url>] [--out <file>]        download a newer genai-prices data file
                                                                (default --out genai-prices.json); point
                                                                the config's pricing_data at it
+  tollgate reconcile --config <file> [--from <time>] [--to <time>] [--json]
+                                                               prove every budget window's spend
+                                                               equals its request-log charges
   tollgate --help | --version
 
 Options:
@@ -21,15 +24,18 @@ Options:
       --url <url>       prices update: where to download from (default: the genai-prices
                         project's published data file).
       --out <file>      prices update: where to write it, atomically.
+      --from, --to <time>
+                        reconcile: only budget windows overlapping this range (ISO 8601 or epoch ms).
+      --json            reconcile: print the report as JSON.
   -h, --help            show this help.
   -v, --version         print the version.
 
 Signals: SIGTERM and SIGINT drain in-flight requests and streams (server.shutdown_grace_ms), then exit.
          SIGHUP reloads the config file (providers, keys, models, routes, prices, virtual keys) without a restart.
-Exit codes: 0 ok, 1 runtime failure, 2 invalid usage or configuration.`;
+Exit codes: 0 ok, 1 runtime failure (reconcile, audit verify: a difference found), 2 invalid usage or configuration.`;
 
 export interface CliArguments {
-  command: 'serve' | 'validate' | 'audit-verify' | 'prices-update' | 'help' | 'version';
+  command: 'serve' | 'validate' | 'audit-verify' | 'prices-update' | 'reconcile' | 'help' | 'version';
   config: string | undefined;
   port: number | undefined;
   host: string | undefined;
@@ -38,6 +44,10 @@ export interface CliArguments {
   /** prices update: source URL and output path. */
   url?: string;
   out?: string;
+  /** reconcile: the range of budget windows, and JSON output. */
+  from?: string;
+  to?: string;
+  json?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -55,6 +65,9 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
         'expect-head': { type: 'string' },
         url: { type: 'string' },
         out: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -85,6 +98,11 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
   if (first === 'prices' && second === 'update') {
     if (third !== undefined) throw new UsageError(`prices update takes no argument \`${third}\`: use --url and --out`);
     return { command: 'prices-update', config: values.config, port, host: values.host, ...(values.url === undefined ? {} : { url: values.url }), ...(values.out === undefined ? {} : { out: values.out }) };
+  }
+  if (first === 'reconcile') {
+    const file = values.config ?? second;
+    if (file === undefined) throw new UsageError('reconcile needs --config <file>');
+    return { command: 'reconcile', config: file, port, host: values.host, from: values.from, to: values.to, json: values.json === true };
   }
   throw new UsageError(`unknown command \`${positionals.join(' ')}\``);
 }

@@ -6,6 +6,7 @@ import { createLogger } from '../lib/logger.js';
 import { parseCliArguments, USAGE, UsageError, type CliArguments } from './arguments.js';
 import { runAuditVerify } from './audit-verify.js';
 import { runPricesUpdate } from './prices-update.js';
+import { runReconcile } from './reconcile.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArguments;
@@ -31,6 +32,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runAuditVerify(args.config!, args.expectHead);
     case 'prices-update':
       return runPricesUpdate(args.url, args.out);
+    case 'reconcile':
+      return runReconcile({ config: args.config!, from: args.from, to: args.to, json: args.json === true });
     case 'serve':
       return serve(args);
   }

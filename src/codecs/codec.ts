@@ -1,5 +1,5 @@
 import type { DroppableField } from './dropped-fields.js';
-import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, RerankRequest, RerankResponse, StreamPart } from '../spec/index.js';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, RerankRequest, RerankResponse, StreamPart, Usage } from '../spec/index.js';
 
 /** One event of an upstream or downstream event stream (SSE, or a decoded AWS event-stream frame). */
 export interface WireEvent {
@@ -20,10 +20,26 @@ export interface StreamDecoder {
 }
 
 /** Turns spec stream parts into a dialect's wire text (complete SSE frames). One encoder per stream. */
+/**
+ * A stream's cost in its last event (docs/observability.md, "Cost in streams"): `x_tollgate_cost`, the
+ * same text as the `x-tollgate-cost` header (exact decimal USD, or `unknown`), on the dialect's
+ * final usage chunk or closing event.
+ */
+export const STREAM_COST_FIELD = 'x_tollgate_cost';
+
 export interface StreamEncoder {
   encode(part: StreamPart): string;
-  /** The closing frames (e.g. OpenAI's `data: [DONE]`). */
-  end(): string;
+  /** The closing frames (e.g. OpenAI's `data: [DONE]`); with `cost`, carrying it (STREAM_COST_FIELD). */
+  end(cost?: string): string;
+  /**
+   * Forwarding an upstream of the same dialect: whether `event` (decoded into `parts`) is one of the
+   * last events the cost
+   * rides on (or must precede), which the caller's stream holds back until the cost is known. Only
+   * events that come last anyway, so holding them delays nothing the caller reads.
+   */
+  holdsForCost(event: WireEvent, parts: readonly StreamPart[]): boolean;
+  /** Forwarding: the held events (in order) as they go out with the cost, then whatever the dialect adds. */
+  endForwarded(held: readonly WireEvent[], cost: string, usage: Usage | undefined): string;
 }
 
 export interface StreamEncoderOptions {

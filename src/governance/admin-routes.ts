@@ -14,6 +14,7 @@ import { windowOf } from './periods.js';
 import type { EntityRegistry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
 import { entityUsage, keyUsage } from './usage-report.js';
+import { nanoUsd } from './usd-units.js';
 
 /** A governance admin route and its description: the document is made from the routes themselves. */
 export interface AdminRoute extends HttpRoute {
@@ -139,7 +140,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       const budget = pickBudget(entity.budgets, body.period);
       const anchor = Date.parse(entity.created_at);
       const window = windowOf(budget.period, now(), budget.rolling, anchor);
-      await spend.addCredit(counterName(scopeOf(entity.id), 'usd', budget.period, budget.rolling, window.start), window.end, body.amount_usd, now());
+      await spend.addCredit(counterName(scopeOf(entity.id), 'usd', budget.period, budget.rolling, window.start), window.end, nanoUsd(body.amount_usd), now());
       await afterSpendChange();
       service.audit('budget.top_up', scopeOf(entity.id), { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
       return { id: entity.id, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };
@@ -191,7 +192,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     const budget = pickBudget(view.budgets, body.period);
     // Provider windows are anchored at the epoch (a provider has no creation time).
     const window = windowOf(budget.period, now(), budget.rolling, 0);
-    await spend.addCredit(counterName(`provider:${view.name}`, 'usd', budget.period, budget.rolling, window.start), window.end, body.amount_usd, now());
+    await spend.addCredit(counterName(`provider:${view.name}`, 'usd', budget.period, budget.rolling, window.start), window.end, nanoUsd(body.amount_usd), now());
     await afterSpendChange();
     service.audit('budget.top_up', `provider:${view.name}`, { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
     return { name: view.name, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };

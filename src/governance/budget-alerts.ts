@@ -4,7 +4,7 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { Logger } from '../lib/logger.js';
 import type { BudgetThresholdEvent, BudgetThresholdListener } from '../pipeline/capabilities.js';
 import type { GovernanceSettings } from '../config/governance-schema.js';
-import { femtoFromSummedUsd, summedUsdNumber } from '../pricing/money.js';
+import { usdOfNano } from './usd-units.js';
 import type { LineInfo } from './limit-lines.js';
 import type { LimitLine, SpendStore } from './spend-store.js';
 import type { AlertRecord, GovernanceStore } from './storage/governance-store.js';
@@ -87,10 +87,10 @@ export class BudgetAlerts {
       const ceiling = info.limit + state.credit;
       if (ceiling <= 0) continue;
       for (const threshold of thresholds) {
-        // Decided on the amounts the alert reports (summedUsdNumber), not on the doubles' noise:
-        // $0.08 spent of $0.1 crosses 0.8, though 0.8 × 0.1 is 0.08000000000000002 as a double.
-        const mark = threshold * ceiling;
-        if (state.used < mark * (1 - 1e-12) || femtoFromSummedUsd(state.used) < femtoFromSummedUsd(mark)) continue;
+        // Nano-USD integers: the mark is rounded to one, so $0.08 spent of $0.1 crosses 0.8
+        // (0.8 × 100,000,000 is 80,000,000.00000001 as a double).
+        const mark = Math.round(threshold * ceiling);
+        if (state.used < mark) continue;
         const name = `${line.counter}@${threshold}`;
         if (this.fired.has(name)) continue;
         this.fired.set(name, info.windowEnd);
@@ -115,9 +115,9 @@ export class BudgetAlerts {
       period: info.period ?? 'lifetime',
       rolling: info.rolling,
       threshold,
-      // The ledger adds doubles: its noise stays out of the alert (see summedUsdNumber).
-      spent_usd: summedUsdNumber(spent),
-      budget_usd: summedUsdNumber(budget),
+      // The ledger counts nano-USD (usd-units.ts).
+      spent_usd: usdOfNano(spent),
+      budget_usd: usdOfNano(budget),
       resets_at: Number.isFinite(info.windowEnd) ? new Date(info.windowEnd).toISOString() : null,
       fired_at: firedAt,
     };

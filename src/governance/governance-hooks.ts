@@ -13,6 +13,7 @@ import { refusalError } from './limit-errors.js';
 import { authorizePlan } from './model-access.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
 import type { Awaitable, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
+import { chargeOfCost, nanoUsd } from './usd-units.js';
 
 export interface GovernanceHooksOptions {
   registry: EntityRegistry;
@@ -29,7 +30,7 @@ export interface GovernanceHooksOptions {
   onSettled?: (infos: readonly LineInfo[], lines: readonly LimitLine[]) => void;
 }
 
-const NO_ADMISSION: Admission = { settle() {}, release() {} };
+const NO_ADMISSION: Admission = { settle: () => undefined, release: () => undefined };
 
 /**
  * The pipeline's Governance hooks: authentication by virtual key, model/provider authorization,
@@ -130,7 +131,8 @@ export class GovernanceHooks implements Governance {
   admit(context: RequestContext, target: Target, estimate: AdmissionEstimate): Admission | Promise<Admission> {
     const { store, now: clock } = this.options;
     const now = clock();
-    const usd = estimate.maxCostUsd ?? this.options.unpricedRequestUsd;
+    // The ledger counts nano-USD (usd-units.ts).
+    const usd = nanoUsd(estimate.maxCostUsd ?? this.options.unpricedRequestUsd);
     const tokens = estimate.inputTokens + (estimate.maxOutputTokens ?? this.options.reservedOutputTokens);
     const lines: LimitLine[] = [];
     const infos: LineInfo[] = [];
@@ -188,14 +190,15 @@ export class GovernanceHooks implements Governance {
       const entry = spend.virtualKeyId === null ? undefined : this.options.registry.keys.get(spend.virtualKeyId);
       const all: LimitLine[] = [];
       const infos: LineInfo[] = [];
-      this.addLines(entry, spend.provider ?? '', spend.costUsd, 0, false, spend.receivedAt, all, infos);
+      const charge = spend.chargedNanoUsd ?? nanoUsd(spend.costUsd);
+      this.addLines(entry, spend.provider ?? '', charge, 0, false, spend.receivedAt, all, infos);
       // Reserved at nothing under no limit, then settled: the ledger's own arithmetic, never a refusal.
       const lines: LimitLine[] = [];
       const used: number[] = [];
       for (let index = 0; index < all.length; index++) {
         if (infos[index]!.metric !== 'usd') continue;
         lines.push({ ...all[index]!, limit: Number.POSITIVE_INFINITY, amount: 0, chargeOnExpiry: 0 });
-        used.push(spend.costUsd);
+        used.push(charge);
       }
       if (lines.length === 0) continue;
       const reserved = await store.reserve(lines, spend.receivedAt, 0);
@@ -222,11 +225,19 @@ export class GovernanceHooks implements Governance {
     };
     return {
       settle: (usage: Usage | undefined, cost: RequestCost | undefined) => {
-        const spent = cost?.known === true ? cost.usd : usd;
+        // Unknown cost (no price, or no usage: a stream cut short before it) is charged the reservation.
+        const spent = cost?.known === true ? chargeOfCost(cost) : usd;
         const used = usage?.inputTokens !== undefined && usage.outputTokens !== undefined ? usage.inputTokens + usage.outputTokens : tokens;
+        if (done) return undefined;
         finish(actualAmounts(lines, infos, spent, used, false));
+        return spent;
       },
-      release: () => finish(actualAmounts(lines, infos, 0, 0, true)),
+      // After a settle (an attempt that threw once its answer was out) a release changes nothing.
+      release: () => {
+        if (done) return undefined;
+        finish(actualAmounts(lines, infos, 0, 0, true));
+        return 0;
+      },
     };
   }
 

@@ -2,6 +2,7 @@ import { GatewayError } from '../spec/index.js';
 import { describePeriod } from './periods.js';
 import type { LineInfo } from './limit-lines.js';
 import type { CounterState } from './spend-store.js';
+import { usdOfNano } from './usd-units.js';
 
 const CONCURRENCY_RETRY_MS = 1_000;
 
@@ -9,12 +10,13 @@ const CONCURRENCY_RETRY_MS = 1_000;
 export function refusalError(info: LineInfo, state: CounterState, amount: number, now: number): GatewayError {
   const ceiling = info.limit + state.credit;
   if (info.metric === 'usd') {
+    // USD lines count nano-USD (usd-units.ts).
     const remaining = Math.max(0, ceiling - state.used - state.reserved);
     const resets = Number.isFinite(info.windowEnd) ? new Date(info.windowEnd).toISOString() : undefined;
     const when = resets === undefined ? 'it is a lifetime budget and does not reset (an admin can top it up)' : `it resets at ${resets}`;
     const message =
-      `Budget exceeded: the ${info.label} budget of $${formatUsd(ceiling)} ${describePeriod(info.period, info.rolling)} has $${formatUsd(remaining)} left ` +
-      `and this request may cost up to $${formatUsd(amount)}; ${when}.`;
+      `Budget exceeded: the ${info.label} budget of $${formatUsd(usdOfNano(ceiling))} ${describePeriod(info.period, info.rolling)} has $${formatUsd(usdOfNano(remaining))} left ` +
+      `and this request may cost up to $${formatUsd(usdOfNano(amount))}; ${when}.`;
     const headers: Record<string, string> = { 'x-tollgate-budget-level': info.level, 'x-tollgate-budget-period': info.period ?? 'lifetime' };
     if (resets !== undefined) headers['x-tollgate-budget-reset'] = resets;
     return new GatewayError('budget_exceeded', message, { headers, retryable: false, ...(resets === undefined ? {} : { retryAfterMs: info.windowEnd - now }) });

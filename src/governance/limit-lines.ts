@@ -1,6 +1,7 @@
 import type { BudgetConfig, RateLimitsConfig } from '../config/governance-schema.js';
 import type { LimitLine } from './spend-store.js';
 import { windowOf } from './periods.js';
+import { nanoUsd } from './usd-units.js';
 
 /** The levels a request must pass, from the outermost. Provider levels only exclude their target. */
 import type { LimitLevel } from '../pipeline/capabilities.js';
@@ -31,11 +32,13 @@ export interface LineInfo {
   readonly period: string | undefined;
   readonly rolling: boolean;
   readonly windowEnd: number;
+  /** The line's limit in its counter's unit: requests, tokens, or nano-USD for `usd` lines. */
   readonly limit: number;
   readonly budget: BudgetConfig | undefined;
 }
 
 export interface LineAmounts {
+  /** Nano-USD. */
   readonly usd: number;
   readonly tokens: number;
   /** False on a retry of a request already counted at this level. */
@@ -97,8 +100,8 @@ export function addScopeLines(scope: LimitScope, amounts: LineAmounts, now: numb
   }
   if (scope.budgets !== undefined) {
     for (const budget of scope.budgets) {
-      const current = windowFor(budget, scope, 'usd', budget.period, budget.rolling, budget.max_usd, budget, now);
-      lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: budget.max_usd, amount: amounts.usd, chargeOnExpiry: amounts.usd });
+      const current = windowFor(budget, scope, 'usd', budget.period, budget.rolling, nanoUsd(budget.max_usd), budget, now);
+      lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: current.info.limit, amount: amounts.usd, chargeOnExpiry: amounts.usd });
       infos.push(current.info);
     }
   }
@@ -108,7 +111,7 @@ function info(scope: LimitScope, metric: LimitMetric, period: string | undefined
   return { level: scope.level, scope: scope.scope, label: scope.label, metric, period, rolling, windowEnd, limit, budget };
 }
 
-/** What each line really used once the attempt is over. */
+/** What each line really used once the attempt is over (`usd` in nano-USD). */
 export function actualAmounts(lines: readonly LimitLine[], infos: readonly LineInfo[], usd: number, tokens: number, released: boolean): number[] {
   const actual = new Array<number>(lines.length);
   for (let index = 0; index < lines.length; index++) {

@@ -1,9 +1,11 @@
-import { EPSILON, type CounterSnapshot, type CounterState, type LimitLine, type ReserveResult, type SpendStore } from './spend-store.js';
+import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
 
 interface Counter extends CounterState {
   readonly name: string;
   windowEnd: number;
   changed: boolean;
+  expired: number;
+  expiredCount: number;
 }
 
 interface Reservation {
@@ -27,11 +29,11 @@ export class MemorySpendStore implements SpendStore {
       const line = lines[index]!;
       const counter = this.counters.get(line.counter);
       if (counter === undefined) {
-        if (line.amount > line.limit + EPSILON || line.limit <= 0) return { ok: false, index, state: { used: 0, reserved: 0, credit: 0 } };
+        if (line.amount > line.limit || line.limit <= 0) return { ok: false, index, state: { used: 0, reserved: 0, credit: 0 } };
         continue;
       }
       const ceiling = line.limit + counter.credit;
-      if (counter.used + counter.reserved + line.amount > ceiling + EPSILON || counter.used >= ceiling - EPSILON) {
+      if (counter.used + counter.reserved + line.amount > ceiling || counter.used >= ceiling) {
         return { ok: false, index, state: { used: counter.used, reserved: counter.reserved, credit: counter.credit } };
       }
     }
@@ -76,6 +78,8 @@ export class MemorySpendStore implements SpendStore {
       if (!counter.name.startsWith(`${scope}|`) && !counter.name.startsWith(`${scope}/`)) continue;
       counter.used = 0;
       counter.credit = 0;
+      counter.expired = 0;
+      counter.expiredCount = 0;
       counter.changed = true;
     }
   }
@@ -85,9 +89,16 @@ export class MemorySpendStore implements SpendStore {
       if (reservation.expiresAt > now) continue;
       this.reservations.delete(id);
       this.apply(reservation, reservation.onExpiry);
+      for (let index = 0; index < reservation.counters.length; index++) {
+        const counter = reservation.counters[index]!;
+        const charged = reservation.onExpiry[index] ?? 0;
+        if (charged === 0) continue;
+        counter.expired += charged;
+        counter.expiredCount++;
+      }
     }
     for (const [name, counter] of this.counters) {
-      if (counter.windowEnd <= now && counter.reserved <= EPSILON && !counter.changed) this.counters.delete(name);
+      if (counter.windowEnd <= now && counter.reserved <= 0 && !counter.changed) this.counters.delete(name);
     }
   }
 
@@ -96,7 +107,7 @@ export class MemorySpendStore implements SpendStore {
     for (const counter of this.counters.values()) {
       if (!counter.changed) continue;
       counter.changed = false;
-      changed.push({ counter: counter.name, windowEnd: counter.windowEnd, used: counter.used, credit: counter.credit });
+      changed.push({ counter: counter.name, windowEnd: counter.windowEnd, used: counter.used, credit: counter.credit, expired: counter.expired, expiredCount: counter.expiredCount });
     }
     return changed;
   }
@@ -106,7 +117,18 @@ export class MemorySpendStore implements SpendStore {
       const counter = this.counterFor(snapshot.counter, snapshot.windowEnd);
       counter.used = snapshot.used;
       counter.credit = snapshot.credit;
+      counter.expired = snapshot.expired ?? 0;
+      counter.expiredCount = snapshot.expiredCount ?? 0;
     }
+  }
+
+  list(marker: string): LedgerCounter[] {
+    const found: LedgerCounter[] = [];
+    for (const counter of this.counters.values()) {
+      if (!counter.name.includes(marker)) continue;
+      found.push({ counter: counter.name, used: counter.used, reserved: counter.reserved, credit: counter.credit, expired: counter.expired, expiredCount: counter.expiredCount });
+    }
+    return found;
   }
 
   /** Reservations in flight (for tests and metrics). */
@@ -129,7 +151,7 @@ export class MemorySpendStore implements SpendStore {
   private counterFor(name: string, windowEnd: number): Counter {
     let counter = this.counters.get(name);
     if (counter === undefined) {
-      counter = { name, windowEnd, used: 0, reserved: 0, credit: 0, changed: false };
+      counter = { name, windowEnd, used: 0, reserved: 0, credit: 0, changed: false, expired: 0, expiredCount: 0 };
       this.counters.set(name, counter);
     }
     return counter;

@@ -3,7 +3,8 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { BlockedRequestAudit } from './blocked-request-audit.js';
-import { BUDGET_ALERTS, BUDGET_SNAPSHOT, REQUEST_JOURNAL, type CapabilityRegistry } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, BUDGET_SNAPSHOT, REQUEST_CHARGES, REQUEST_JOURNAL, type CapabilityRegistry, type RequestCharges } from '../pipeline/capabilities.js';
+import { reconcileRoutes } from './reconcile-route.js';
 import { governStage, observeStage } from '../pipeline/stages.js';
 import { budgetSnapshot } from './budget-snapshot.js';
 import { governanceApiSchemas } from './openapi.js';
@@ -113,13 +114,15 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
 
   await feed.start();
   const blocked = new BlockedRequestAudit(audit, { now });
+  let charges: RequestCharges | undefined;
+  const reconciliation = reconcileRoutes({ spend, keptByFlush: ledger.keptByFlush, store, flushLedger: () => service.flush().catch(() => {}), charges: () => charges });
   return {
     name: 'governance',
     apiSchemas: governanceApiSchemas(),
     stages: [governStage('governance', governanceHooks), observeStage('blocked-request-audit', blocked)],
     routes: [
       ...usageRoutes(governanceHooks, registry, spend, now),
-      ...adminRoutes(context.config.admin.token, governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers })),
+      ...adminRoutes(context.config.admin.token, [...governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers }), ...reconciliation]),
     ],
     async reconfigure(next) {
       const previous = config;
@@ -141,7 +144,10 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       config = next.config;
       context.logger.info('governance: config reloaded', { entity_revision: sync.revision, entities_changed: sync.revision !== before, keys: registry.keyCount });
     },
-    connect: (capabilities) => connectJournal(capabilities, ledger, store, service, governanceHooks, context),
+    connect: (capabilities) => {
+      charges = capabilities.optional(REQUEST_CHARGES);
+      return connectJournal(capabilities, ledger, store, service, governanceHooks, context);
+    },
     ready: () => ledger.ready(),
     async close() {
       if (stopped) return;

@@ -71,8 +71,12 @@ export async function openSpendStore(config: SpendStoreConfig, logger: Logger, s
     ]);
   }
   started = true;
+  const store = new RedisSpendStore(client, config.key_prefix ?? DEFAULT_KEY_PREFIX);
+  // Once per ledger: counters written when USD amounts were floats become integer nano-USD.
+  const converted = await store.upgrade();
+  if (converted > 0) logger.info('governance: converted the Redis ledger to integer nano-USD', { keys: converted });
   return {
-    store: new RedisSpendStore(client, config.key_prefix ?? DEFAULT_KEY_PREFIX),
+    store,
     keptByFlush: false,
     channel: redisChannel(client, () => new Redis(url, { connectionName: 'tollgate-entities', lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 100, 2_000) }), `${config.key_prefix ?? DEFAULT_KEY_PREFIX}entities`, logger),
     async ready() {

@@ -20,6 +20,31 @@ const BUDGET_USAGE: Json = {
   },
 };
 
+const RECONCILED_WINDOW: Json = {
+  type: 'object',
+  description: 'One budget window: its ledger amount (settled spend less expired reservations) and the sum of its request-log charges. Amounts are exact decimal USD text; `*_nano_usd` the same in whole nano-USD.',
+  properties: {
+    counter: { type: 'string' },
+    level: { type: 'string', enum: ['customer', 'team', 'key', 'key_provider', 'provider'] },
+    entity: { type: 'string' },
+    provider: { type: ['string', 'null'] },
+    period: { type: 'string' },
+    rolling: { type: 'boolean' },
+    window_start: { type: 'string', format: 'date-time' },
+    window_end: { type: ['string', 'null'], format: 'date-time' },
+    ledger_usd: { type: 'string' },
+    log_usd: { type: 'string' },
+    difference_usd: { type: 'string', description: 'ledger − log' },
+    ledger_nano_usd: { type: 'integer' },
+    log_nano_usd: { type: 'integer' },
+    difference_nano_usd: { type: 'integer' },
+    records: { type: 'integer', description: 'Request (provider levels: attempt) records charged in the window' },
+    expired_usd: { type: 'string', description: 'Charged by reservations that expired unsettled; not in ledger_usd' },
+    expired_reservations: { type: 'integer' },
+    in_flight_usd: { type: 'string', description: 'Reserved by requests in flight; never compared' },
+  },
+};
+
 const STORED = {
   created_at: { type: 'string', format: 'date-time' },
   source: { type: 'string', enum: ['config', 'api'], description: '`config`: defined in the config file (read-only here).' },
@@ -44,6 +69,18 @@ export function governanceApiSchemas(): Json {
     TeamList: { type: 'object', properties: { data: { type: 'array', items: schemaRef('Team') } } },
     Customer: stored(customerSchema),
     CustomerList: { type: 'object', properties: { data: { type: 'array', items: schemaRef('Customer') } } },
+    ReconcileReport: {
+      type: 'object',
+      description: 'See docs/governance.md, Reconciliation.',
+      properties: {
+        ok: { type: 'boolean', description: 'True when every budget window agrees exactly' },
+        from: { type: ['string', 'null'] },
+        to: { type: ['string', 'null'] },
+        checked: { type: 'integer', description: 'Budget windows compared' },
+        differences: { type: 'array', items: RECONCILED_WINDOW },
+        explained: { type: 'array', items: RECONCILED_WINDOW, description: 'Windows that agree once the charges of expired reservations are set apart' },
+      },
+    },
     Usage: {
       type: 'object',
       properties: {

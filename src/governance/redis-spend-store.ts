@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EPSILON, type CounterSnapshot, type CounterState, type LimitLine, type ReserveResult, type SpendStore } from './spend-store.js';
+import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
 
 /**
  * The one Redis call the store needs: a command and its arguments, answered with the decoded reply.
@@ -15,6 +15,11 @@ export const DEFAULT_KEY_PREFIX = 'tollgate:{governance}:';
 /** Counters outlive their window by this much, so late settlements and usage reads still find them. */
 const COUNTER_GRACE_MS = 86_400_000;
 
+// Amounts are integers (nano-USD, tokens, requests) passed as decimal text and added with HINCRBY,
+// so sums are exact; Lua compares them as doubles, exact up to 2^53. A number computed in Lua is
+// never handed back to Redis (Lua writes large numbers as 1e+14, which HINCRBY refuses): a
+// negation is the amount's own text with a minus sign.
+//
 // Shared by the scripts: refuse when `used + reserved + amount` passes the ceiling, or the counter is spent.
 const RESERVE = `
 local n = tonumber(ARGV[1])
@@ -23,7 +28,7 @@ for i = 1, n do
   local used = tonumber(state[1]) or 0
   local reserved = tonumber(state[2]) or 0
   local ceiling = tonumber(ARGV[1 + i]) + (tonumber(state[3]) or 0)
-  if used + reserved + tonumber(ARGV[1 + n + i]) > ceiling + ${EPSILON} or used >= ceiling - ${EPSILON} then
+  if used + reserved + tonumber(ARGV[1 + n + i]) > ceiling or used >= ceiling then
     return {0, i - 1, state[1] or '0', state[2] or '0', state[3] or '0'}
   end
 end
@@ -32,7 +37,7 @@ local reservation = ARGV[4 * n + 3] .. 'r:' .. id
 local fields = {'n', n}
 local remaining = {}
 for i = 1, n do
-  local reserved = tonumber(redis.call('HINCRBYFLOAT', KEYS[i], 'reserved', ARGV[1 + n + i]))
+  local reserved = tonumber(redis.call('HINCRBY', KEYS[i], 'reserved', ARGV[1 + n + i]))
   local state = redis.call('HMGET', KEYS[i], 'used', 'credit')
   remaining[i] = tostring(tonumber(ARGV[1 + i]) + (tonumber(state[2]) or 0) - (tonumber(state[1]) or 0) - reserved)
   local windowEnd = tonumber(ARGV[1 + 3 * n + i])
@@ -55,11 +60,20 @@ local function settle(reservation, index, id, actual, expire)
   if not n then return 0 end
   for i = 1, n do
     local key = redis.call('HGET', reservation, 'k' .. i)
-    local left = tonumber(redis.call('HINCRBYFLOAT', key, 'reserved', -tonumber(redis.call('HGET', reservation, 'a' .. i))))
-    if left < 0 then redis.call('HSET', key, 'reserved', 0) end
+    local amount = redis.call('HGET', reservation, 'a' .. i)
+    if tonumber(amount) ~= 0 then
+      local left = tonumber(redis.call('HINCRBY', key, 'reserved', '-' .. amount))
+      if left < 0 then redis.call('HSET', key, 'reserved', 0) end
+    end
     local used = expire and redis.call('HGET', reservation, 'e' .. i) or actual[i]
-    if tonumber(used) ~= 0 then redis.call('HINCRBYFLOAT', key, 'used', used) end
-    -- A counter that expired while the request ran was re-created by HINCRBYFLOAT: give it a grace TTL again.
+    if tonumber(used) ~= 0 then
+      redis.call('HINCRBY', key, 'used', used)
+      if expire then
+        redis.call('HINCRBY', key, 'expired', used)
+        redis.call('HINCRBY', key, 'expired_count', 1)
+      end
+    end
+    -- A counter that expired while the request ran was re-created by HINCRBY: give it a grace TTL again.
     if tonumber(redis.call('HGET', reservation, 'w' .. i)) > 0 and redis.call('PTTL', key) == -1 then redis.call('PEXPIRE', key, ${COUNTER_GRACE_MS}) end
   end
   redis.call('DEL', reservation)
@@ -89,6 +103,30 @@ const luaScript = (text: string): Script => ({ text, sha: createHash('sha1').upd
 const RESERVE_SCRIPT = luaScript(RESERVE);
 const SETTLE_SCRIPT = luaScript(SETTLE);
 const SWEEP_SCRIPT = luaScript(SWEEP);
+
+// Counters and reservations written before amounts were integers held USD as floats: each is
+// converted once to nano-USD (rounded), by the one replica that claimed the conversion (see upgrade()).
+const CONVERT = `
+local function nano(value) return string.format('%d', math.floor((tonumber(value) or 0) * 1e9 + 0.5)) end
+local key = KEYS[1]
+if ARGV[1] == 'counter' then
+  local state = redis.call('HMGET', key, 'used', 'reserved', 'credit')
+  redis.call('HSET', key, 'used', nano(state[1]), 'reserved', nano(state[2]), 'credit', nano(state[3]))
+  return 1
+end
+local n = tonumber(redis.call('HGET', key, 'n'))
+if not n then return 0 end
+for i = 1, n do
+  if string.find(redis.call('HGET', key, 'k' .. i) or '', '|usd|', 1, true) then
+    redis.call('HSET', key, 'a' .. i, nano(redis.call('HGET', key, 'a' .. i)), 'e' .. i, nano(redis.call('HGET', key, 'e' .. i)))
+  end
+end
+return 1
+`;
+const CONVERT_SCRIPT = luaScript(CONVERT);
+
+/** What `${prefix}unit` holds once the ledger's USD amounts are integer nano-USD. */
+const NANO_UNIT = 'nano-usd';
 
 /**
  * The SpendStore for several replicas: counters are Redis hashes (`used`, `reserved`, `credit`),
@@ -132,9 +170,9 @@ export class RedisSpendStore implements SpendStore {
     return { used: Number(used ?? 0), reserved: Math.max(0, Number(reserved ?? 0)), credit: Number(credit ?? 0) };
   }
 
-  async addCredit(counter: string, windowEnd: number, usd: number, now: number): Promise<void> {
+  async addCredit(counter: string, windowEnd: number, amount: number, now: number): Promise<void> {
     const key = this.counterKey(counter);
-    await this.redis.call('HINCRBYFLOAT', key, 'credit', String(usd));
+    await this.redis.call('HINCRBY', key, 'credit', String(amount));
     if (Number.isFinite(windowEnd)) await this.redis.call('PEXPIRE', key, Math.max(1, windowEnd - now) + COUNTER_GRACE_MS);
   }
 
@@ -144,7 +182,7 @@ export class RedisSpendStore implements SpendStore {
       do {
         const [next, keys] = (await this.redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 500)) as [string, string[]];
         cursor = next;
-        for (const key of keys) await this.redis.call('HSET', key, 'used', 0, 'credit', 0);
+        for (const key of keys) await this.redis.call('HSET', key, 'used', 0, 'credit', 0, 'expired', 0, 'expired_count', 0);
       } while (cursor !== '0');
     }
   }
@@ -158,6 +196,43 @@ export class RedisSpendStore implements SpendStore {
   }
 
   restore(): void {}
+
+  async list(marker: string): Promise<LedgerCounter[]> {
+    const found: LedgerCounter[] = [];
+    const head = `${this.prefix}c:`;
+    let cursor = '0';
+    do {
+      const [next, keys] = (await this.redis.call('SCAN', cursor, 'MATCH', `${globEscaped(head)}*`, 'COUNT', 500)) as [string, string[]];
+      cursor = next;
+      for (const key of keys) {
+        const counter = key.slice(head.length);
+        if (!counter.includes(marker)) continue;
+        const [used, reserved, credit, expired, expiredCount] = (await this.redis.call('HMGET', key, 'used', 'reserved', 'credit', 'expired', 'expired_count')) as (string | null)[];
+        found.push({ counter, used: Number(used ?? 0), reserved: Math.max(0, Number(reserved ?? 0)), credit: Number(credit ?? 0), expired: Number(expired ?? 0), expiredCount: Number(expiredCount ?? 0) });
+      }
+    } while (cursor !== '0');
+    return found;
+  }
+
+  /**
+   * Converts a ledger written when USD amounts were floats to integer nano-USD, once: the replica
+   * whose `SET <prefix>unit nano-usd NX` succeeds converts every USD counter and reservation; a
+   * fresh ledger only gets the marker. Returns how many keys were converted.
+   */
+  async upgrade(): Promise<number> {
+    const claimed = await this.redis.call('SET', `${this.prefix}unit`, NANO_UNIT, 'NX');
+    if (claimed !== 'OK') return 0;
+    let converted = 0;
+    for (const [kind, pattern] of [['counter', `${globEscaped(`${this.prefix}c:`)}*|usd|*`], ['reservation', `${globEscaped(`${this.prefix}r:`)}*`]] as const) {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await this.redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 500)) as [string, string[]];
+        cursor = next;
+        for (const key of keys) converted += Number(await this.script(CONVERT_SCRIPT, [key], [kind]));
+      } while (cursor !== '0');
+    }
+    return converted;
+  }
 
   /**
    * Runs a script by its SHA-1 (EVALSHA), so the hot path does not resend its text; a server that
@@ -179,4 +254,9 @@ export class RedisSpendStore implements SpendStore {
   private indexKey(): string {
     return `${this.prefix}reservations`;
   }
+}
+
+/** `text` matched literally by a SCAN pattern. */
+function globEscaped(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -8,7 +8,12 @@
  *   one atomic step (a script over the counters' hashes; in memory, one synchronous call).
  * - `settle` moves a reservation's amounts out of `reserved` and adds the actual amounts to `used`.
  * - a reservation never settled (its request crashed) is settled with `chargeOnExpiry` after its TTL
- *   (in Redis: a sorted set of reservation ids by expiry, swept by a script).
+ *   (in Redis: a sorted set of reservation ids by expiry, swept by a script); the counter also adds
+ *   that charge to `expired`, so reconciliation can tell it from spend the request log records.
+ *
+ * Every amount is an integer: requests, tokens, and USD as nano-USD (10⁻⁹ USD, see usd-units.ts).
+ * Sums of integers are exact (up to 2^53, about $9 million per counter window), so the ledger of a
+ * budget equals, to the nano-dollar, the sum of the charges its requests logged (`tollgate reconcile`).
  */
 export interface LimitLine {
   /** Counter identity including its window, e.g. `key:k1|usd|1d|1767225600000`. */
@@ -30,6 +35,18 @@ export interface CounterState {
   credit: number;
 }
 
+/** A counter as reconciliation reads it: settled spend, and the part of it charged by expired reservations. */
+export interface LedgerCounter {
+  readonly counter: string;
+  readonly used: number;
+  readonly reserved: number;
+  readonly credit: number;
+  /** Charged by reservations that expired unsettled (their request never reported; see `sweep`). */
+  readonly expired: number;
+  /** How many expired reservations charged this counter. */
+  readonly expiredCount: number;
+}
+
 export type ReserveResult =
   /** `remaining[i]`: room left on line i after this reservation (limit + credit − used − reserved). */
   | { readonly ok: true; readonly id: string; readonly remaining: readonly number[] }
@@ -41,6 +58,9 @@ export interface CounterSnapshot {
   windowEnd: number;
   used: number;
   credit: number;
+  /** Part of `used` charged by expired reservations (absent: none). */
+  expired?: number;
+  expiredCount?: number;
 }
 
 export type Awaitable<T> = T | Promise<T>;
@@ -62,6 +82,8 @@ export interface SpendStore {
   takeChanged(): Awaitable<CounterSnapshot[]>;
   /** Loads persisted counters at start-up. */
   restore(snapshots: readonly CounterSnapshot[]): Awaitable<void>;
+  /** Every counter whose name contains `marker` (e.g. `|usd|`), for reconciliation. Not on the request path. */
+  list(marker: string): Awaitable<LedgerCounter[]>;
 }
 
 /** Tolerance for float sums of USD amounts. */

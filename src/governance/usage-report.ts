@@ -5,6 +5,7 @@ import { windowOf } from './periods.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
 import type { SpendStore } from './spend-store.js';
 import { femtoFromSummedUsd, usdNumber } from '../pricing/money.js';
+import { femtoOfNano } from './usd-units.js';
 
 export type { BudgetUsage };
 
@@ -68,7 +69,7 @@ async function scopesUsage(scopes: readonly ScopeView[], store: SpendStore, now:
     for (const budget of view.budgets ?? []) {
       const window = windowOf(budget.period, now, budget.rolling, view.anchor);
       const state = await store.peek(counterName(view.scope, 'usd', budget.period, budget.rolling, window.start));
-      const [credit, spent, reserved] = [state.credit, state.used, state.reserved].map(femtoFromSummedUsd) as [bigint, bigint, bigint];
+      const [credit, spent, reserved] = [state.credit, state.used, state.reserved].map(femtoOfNano) as [bigint, bigint, bigint];
       const remaining = femtoFromSummedUsd(budget.max_usd) + credit - spent - reserved;
       report.budgets.push({
         level: view.level,
@@ -76,8 +77,8 @@ async function scopesUsage(scopes: readonly ScopeView[], store: SpendStore, now:
         period: budget.period ?? 'lifetime',
         rolling: budget.rolling,
         max_usd: budget.max_usd,
-        // The ledger adds doubles; its figures leave as exact amounts (see summedUsdNumber), and
-        // what remains is worked out on those, so spent + reserved + remaining = max + credit.
+        // The ledger counts nano-USD (usd-units.ts); what remains is worked out on exact amounts,
+        // so spent + reserved + remaining = max + credit.
         credit_usd: usdNumber(credit),
         spent_usd: usdNumber(spent),
         reserved_usd: usdNumber(reserved),

@@ -4,7 +4,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import { observeStage, type RequestStage } from '../pipeline/stages.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
-import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_JOURNAL, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
@@ -57,6 +57,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
       journalBaseline: baseline,
     });
     if (isNumbered(store) && baseline !== undefined) context.capabilities.provide(REQUEST_JOURNAL, requestJournal(store, writer, baseline), 'observability');
+    context.capabilities.provide(REQUEST_CHARGES, { flush: () => writer.flush(), sum: (scope, fromMs, toMs) => store.chargeSum(scope, fromMs, toMs) }, 'observability');
     const tail = new LiveTail(context.config.admin.token);
     upgrades.push(tail.route());
     write = (records) => {

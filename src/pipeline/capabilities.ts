@@ -131,12 +131,42 @@ export const BUDGET_SNAPSHOT = new Capability<() => Promise<BudgetUsage[]>>('bud
 /** Subscribes to budget threshold crossings (provided by the governance module). */
 export const BUDGET_ALERTS = new Capability<(listener: BudgetThresholdListener) => void>('budget alert events', 'a feed of budget threshold crossings');
 
+/**
+ * Whose ledger charges to add up (tollgate reconcile): a key's, team's or customer's request
+ * records, or (with `provider`) the attempts a provider served, of one key when `key` is also set.
+ */
+export interface ChargeScope {
+  readonly key?: string;
+  readonly team?: string;
+  readonly customer?: string;
+  readonly provider?: string;
+}
+
+/** A sum of logged ledger charges (`charged_nano_usd`) and how many records carried one. */
+export interface ChargeSum {
+  readonly nanoUsd: number;
+  readonly records: number;
+}
+
+/** The request log's ledger charges, for reconciliation against the spend ledger. */
+export interface RequestCharges {
+  /** Resolves once every record enqueued so far is stored. */
+  flush(): Promise<void>;
+  /** The charges of `scope`'s records that arrived in [fromMs, toMs). */
+  sum(scope: ChargeScope, fromMs: number, toMs: number): Promise<ChargeSum>;
+}
+
+/** The request log's charges (provided by the observability module when the request log is on). */
+export const REQUEST_CHARGES = new Capability<RequestCharges>('request charges', 'the ledger charges the request log recorded, for reconciling the spend ledger');
+
 /** One request of the request log, as governance charges it again after a crash (see RequestJournal). */
 export interface JournaledSpend {
   readonly virtualKeyId: string | null;
   /** The provider that served it. */
   readonly provider: string | null;
   readonly costUsd: number;
+  /** What its admission charged the budgets, in nano-USD, when the log recorded it (records written since the ledger counts nano-USD). */
+  readonly chargedNanoUsd?: number;
   /** Arrival (epoch ms): its budget windows are those of its admission, a moment later. */
   readonly receivedAt: number;
 }

@@ -123,7 +123,7 @@ export async function streamAnswer(delivery: StreamDelivery): Promise<boolean> {
     if (streamError !== undefined) delivery.reportAttempt({ target, ok: false, error: streamError, latencyMs: attempt.latencyMs, timeToFirstTokenMs: context.timeToFirstTokenMs });
     if (callerListening(context.signal)) sink.endStream(passthrough && streamError === undefined);
   } finally {
-    delivery.admission?.settle(context.usage, context.cost);
+    if (delivery.admission !== undefined) attempt.chargedNanoUsd = delivery.admission.settle(context.usage, context.cost);
   }
   return true;
 }

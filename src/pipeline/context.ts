@@ -25,6 +25,8 @@ export interface Attempt {
   latencyMs: number;
   /** Whether the request went to the provider: false when the gateway refused the target itself (a provider budget or limit). */
   upstream: boolean;
+  /** What its admission charged the budgets (nano-USD; see Admission.settle); undefined without one, 0 when released. */
+  chargedNanoUsd?: number;
 }
 
 /** `x-tollgate-cost` of a served request whose price or usage is unknown (never reported as $0). */

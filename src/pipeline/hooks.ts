@@ -28,10 +28,14 @@ export interface AdmissionEstimate {
 
 /** What admit() reserved; exactly one of settle/release is called. */
 export interface Admission {
-  /** The attempt produced a response: charge what it really used. */
-  settle(usage: Usage | undefined, cost: RequestCost | undefined): void;
-  /** The attempt failed before producing anything billable: give the reservation back. */
-  release(): void;
+  /**
+   * The attempt produced a response: charge what it really used. Returns what the budgets were
+   * charged in nano-USD (the request log records it, for `tollgate reconcile`), or undefined when
+   * the admission had no ledger lines.
+   */
+  settle(usage: Usage | undefined, cost: RequestCost | undefined): number | undefined;
+  /** The attempt failed before producing anything billable: give the reservation back. Returns 0 (charged nothing), or undefined without ledger lines or once settled. */
+  release(): number | undefined;
 }
 
 /** The outcome of one attempt, reported back to the router. */

@@ -125,7 +125,7 @@ export class Pipeline {
           const sending = endpoint.send(exchange, context, response, routed);
           if (sending !== undefined) await sending;
         } finally {
-          admission?.settle(context.usage, context.cost);
+          if (admission !== undefined) attempt.chargedNanoUsd = admission.settle(context.usage, context.cost);
         }
         return true;
       });
@@ -275,7 +275,8 @@ export class Pipeline {
           return;
         }
       } catch (error) {
-        admission?.release();
+        const released = admission?.release();
+        if (released !== undefined) attempt.chargedNanoUsd = released;
         const failure = this.errorOf(context, error);
         attempt.status = failure.upstreamStatus ?? failure.status;
         attempt.errorCode = failure.code;
@@ -314,7 +315,7 @@ export class Pipeline {
       // The answer goes out first; charging the budgets and counters is not the caller's wait.
       sink.complete(context, response, raw);
     } finally {
-      admission?.settle(context.usage, context.cost);
+      if (admission !== undefined) attempt.chargedNanoUsd = admission.settle(context.usage, context.cost);
     }
     return true;
   }

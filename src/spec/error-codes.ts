@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   client_disconnected: { status: 499, type: 'api_error', summary: 'The caller closed the connection before the answer was complete. Nobody receives this response; it is what the request log, metrics and traces record (499, as nginx counts it).' },
   admin_unauthorized: { status: 401, type: 'authentication_error', summary: 'The admin token is missing or wrong.' },
   admin_disabled: { status: 403, type: 'permission_error', summary: 'The admin API is off because no `admin.token` is configured.' },
+  reconcile_unavailable: { status: 409, type: 'invalid_request_error', summary: 'Reconciliation needs the request log (`observability.request_log: true`) to compare the spend ledger with; it is off.' },
   not_found: { status: 404, type: 'not_found_error', summary: 'The admin resource does not exist.' },
   conflict: { status: 409, type: 'invalid_request_error', summary: 'The admin resource already exists or is still referenced.' },
   response_not_found: { status: 404, type: 'not_found_error', summary: 'No stored response by that id for this virtual key (`GET`/`DELETE /v1/responses/{id}`, `previous_response_id`): never stored (`store: false`), deleted, past its retention, or stored by another key.' },

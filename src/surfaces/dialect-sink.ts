@@ -1,4 +1,4 @@
-import type { ChatCodec, StreamEncoder } from '../codecs/codec.js';
+import type { ChatCodec, StreamEncoder, WireEvent } from '../codecs/codec.js';
 import { sseFrame } from '../codecs/sse-frame.js';
 import type { DecodedEvent } from '../pipeline/chat-attempt.js';
 import type { ChatSink } from '../pipeline/chat-sink.js';
@@ -19,6 +19,8 @@ export class DialectSink implements ChatSink {
   private streamContext: RequestContext | undefined;
   /** Whether streams end with usage: always in some dialects, else when the request asks (`stream_options.include_usage`). */
   private includeUsage: boolean;
+  /** Forwarded upstream events held back until the cost is known (StreamEncoder.holdsForCost): the stream's last ones. */
+  private held: WireEvent[] | undefined;
 
   constructor(
     private readonly exchange: HttpExchange,
@@ -61,8 +63,13 @@ export class DialectSink implements ChatSink {
   event(event: DecodedEvent, passthrough: boolean): void | Promise<void> {
     let text: string;
     if (passthrough && event.raw !== undefined) {
-      if (!this.includeUsage && event.parts.length > 0 && event.parts.every((part) => part.type === 'usage')) return;
-      text = sseFrame(event.raw);
+      const usageOnly = event.parts.length > 0 && event.parts.every((part) => part.type === 'usage');
+      if (!this.includeUsage && usageOnly) return;
+      if (this.encoder!.holdsForCost(event.raw, event.parts)) {
+        (this.held ??= []).push(event.raw);
+        return;
+      }
+      text = this.releaseHeld() + sseFrame(event.raw);
       // The upstream's own error event ends the stream in this dialect; the encoder, which did not
       // write it, must not add an ending of its own after it (a message_stop that reads as success).
       for (const part of event.parts) if (part.type === 'error') this.encoder!.encode(part);
@@ -70,19 +77,29 @@ export class DialectSink implements ChatSink {
       text = '';
       for (const part of event.parts) text += this.encoder!.encode(part);
       if (text.length === 0) return;
+      // Parts the decoder reports at the end (usage) encode to nothing; anything else follows what was held.
+      text = this.releaseHeld() + text;
     }
     return this.write(text);
   }
 
   streamError(error: GatewayError): void {
-    void this.write(this.encoder!.encode({ type: 'error', error }));
+    void this.write(this.releaseHeld() + this.encoder!.encode({ type: 'error', error }));
   }
 
+  /**
+   * Ends the stream with its cost: in the last event (docs/observability.md, "Cost in streams") and as
+   * the `x-tollgate-cost` HTTP trailer, the same text.
+   */
   endStream(passthrough: boolean): void {
     const http = this.exchange.response;
-    if (!passthrough) http.write(this.encoder!.end());
-    const cost = this.streamContext?.cost;
-    http.addTrailers({ 'x-tollgate-cost': cost?.known ? (cost.exact ?? String(cost.usd)) : COST_UNKNOWN });
+    const context = this.streamContext;
+    const cost = context?.cost;
+    const text = cost?.known ? (cost.exact ?? String(cost.usd)) : COST_UNKNOWN;
+    if (passthrough) http.write(this.encoder!.endForwarded(this.held ?? [], text, context?.usage));
+    else http.write(this.releaseHeld() + this.encoder!.end(text));
+    this.held = undefined;
+    http.addTrailers({ 'x-tollgate-cost': text });
     http.end();
   }
 
@@ -93,6 +110,16 @@ export class DialectSink implements ChatSink {
     headers['content-length'] = String(Buffer.byteLength(text));
     this.exchange.response.writeHead(200, headers);
     this.exchange.response.end(text);
+  }
+
+  /** Held events as they came, when the stream goes on after all (something followed them). */
+  private releaseHeld(): string {
+    const held = this.held;
+    if (held === undefined) return '';
+    this.held = undefined;
+    let text = '';
+    for (const event of held) text += sseFrame(event);
+    return text;
   }
 
   fail(context: RequestContext, error: GatewayError): void {

@@ -79,11 +79,12 @@ test('fired alerts are remembered until their window ends, then forgotten', asyn
   const store = new MemoryGovernanceStore();
   const alerts = new BudgetAlerts({ settings: { thresholds: [0.5], max_attempts: 1 }, store, spend, audit: { append() {} }, logger: createLogger({ level: 'silent' }), now: () => 0 });
   const windowEnd = 86_400_000;
-  const line = { counter: 'key:k|usd|1d|0', windowEnd, limit: 1, amount: 0.6, chargeOnExpiry: 0.6 };
-  const info: LineInfo = { level: 'key', scope: 'key:k', label: 'virtual key "k"', metric: 'usd', period: '1d', rolling: false, windowEnd, limit: 1, budget: undefined };
+  // The ledger counts nano-USD: a $1 budget, $0.60 spent.
+  const line = { counter: 'key:k|usd|1d|0', windowEnd, limit: 1e9, amount: 6e8, chargeOnExpiry: 6e8 };
+  const info: LineInfo = { level: 'key', scope: 'key:k', label: 'virtual key "k"', metric: 'usd', period: '1d', rolling: false, windowEnd, limit: 1e9, budget: undefined };
   const reserved = spend.reserve([line], 0, 60_000);
   assert.ok(reserved.ok);
-  spend.settle(reserved.id, [0.6]);
+  spend.settle(reserved.id, [6e8]);
   await alerts.check([info], [line]);
   await alerts.check([info], [line]);
   await alerts.drain();

@@ -107,7 +107,11 @@ test('settled spend reaches the SQLite file within flush_interval_ms while the g
     // Read the file from outside, as a restarted process would after kill -9: no shutdown flush has run.
     const database = new Database(path, { readonly: true });
     try {
-      const stored = () => (database.prepare("SELECT used FROM governance_counters WHERE counter LIKE 'key:seeded|usd|%'").get() as { used: number } | undefined)?.used;
+      // The ledger stores whole nano-USD.
+      const stored = () => {
+        const used = (database.prepare("SELECT used FROM governance_counters WHERE counter LIKE 'key:seeded|usd|%'").get() as { used: number } | undefined)?.used;
+        return used === undefined ? undefined : used / 1e9;
+      };
       for (let polls = 0; polls < 200 && stored() !== spent; polls++) await new Promise((resolve) => setTimeout(resolve, 25));
       assert.equal(stored(), spent);
     } finally {

@@ -47,28 +47,28 @@ for (const [name, open] of backends) {
 
     test('settle replaces the reservation with the actual amounts; release gives it back', async () => {
       const store = open();
-      const reservation = await store.reserve([line('key|usd', 10, 4)], 0, 1_000);
+      const reservation = await store.reserve([line('key|usd', 100, 40)], 0, 1_000);
       assert.ok(reservation.ok);
-      await store.settle(reservation.id, [1.5]);
-      assert.deepEqual(await store.peek('key|usd'), { used: 1.5, reserved: 0, credit: 0 });
-      const second = await store.reserve([line('key|usd', 10, 4)], 0, 1_000);
+      await store.settle(reservation.id, [15]);
+      assert.deepEqual(await store.peek('key|usd'), { used: 15, reserved: 0, credit: 0 });
+      const second = await store.reserve([line('key|usd', 100, 40)], 0, 1_000);
       assert.ok(second.ok);
       await store.settle(second.id, [0]);
-      assert.deepEqual(await store.peek('key|usd'), { used: 1.5, reserved: 0, credit: 0 });
+      assert.deepEqual(await store.peek('key|usd'), { used: 15, reserved: 0, credit: 0 });
       // Settling twice is harmless.
-      await store.settle(second.id, [5]);
-      assert.equal((await store.peek('key|usd')).used, 1.5);
+      await store.settle(second.id, [50]);
+      assert.equal((await store.peek('key|usd')).used, 15);
     });
 
     test('an exhausted counter refuses even a zero-cost request; credit raises the ceiling', async () => {
       const store = open();
-      const reservation = await store.reserve([line('key|usd', 1, 1)], 0, 1_000);
+      const reservation = await store.reserve([line('key|usd', 100, 100)], 0, 1_000);
       assert.ok(reservation.ok);
-      await store.settle(reservation.id, [1]);
-      assert.equal((await store.reserve([line('key|usd', 1, 0)], 0, 1_000)).ok, false);
-      await store.addCredit('key|usd', 10_000, 0.5, 0);
-      assert.equal((await store.reserve([line('key|usd', 1, 0.5)], 0, 1_000)).ok, true);
-      assert.equal((await store.reserve([line('key|usd', 1, 0.01)], 0, 1_000)).ok, false);
+      await store.settle(reservation.id, [100]);
+      assert.equal((await store.reserve([line('key|usd', 100, 0)], 0, 1_000)).ok, false);
+      await store.addCredit('key|usd', 10_000, 50, 0);
+      assert.equal((await store.reserve([line('key|usd', 100, 50)], 0, 1_000)).ok, true);
+      assert.equal((await store.reserve([line('key|usd', 100, 1)], 0, 1_000)).ok, false);
     });
 
     test('a zero limit refuses everything', async () => {
@@ -105,11 +105,41 @@ for (const [name, open] of backends) {
       assert.equal((await store.peek('key:k10|usd')).used, 2);
     });
 
+    test('sums are exact integers: a thousand charges of 1,234,567 nano-USD and amounts past 10^14', async () => {
+      const store = open();
+      for (let index = 0; index < 1000; index++) {
+        const reservation = await store.reserve([line('key:k1|usd|1d|0', 1e15, 1_234_567)], 0, 1_000);
+        assert.ok(reservation.ok);
+        await store.settle(reservation.id, [1_234_567]);
+      }
+      assert.equal((await store.peek('key:k1|usd|1d|0')).used, 1_234_567_000);
+      // $300,000 in nano-USD is 3e14: Lua would print it as 3e+14, which HINCRBY refuses.
+      const large = await store.reserve([line('key:k1|usd|1d|0', 1e15, 300_000_000_000_001)], 0, 1_000);
+      assert.ok(large.ok);
+      await store.settle(large.id, [300_000_000_000_001]);
+      assert.equal((await store.peek('key:k1|usd|1d|0')).used, 300_001_234_567_001);
+      assert.equal((await store.peek('key:k1|usd|1d|0')).reserved, 0);
+    });
+
+    test('list names each counter with the part of its spend expired reservations charged', async () => {
+      const store = open();
+      const settled = await store.reserve([line('key:k1|usd|1d|0', 1_000, 40), line('key:k1|requests|1m|0', 10, 1)], 0, 1_000);
+      assert.ok(settled.ok);
+      await store.settle(settled.id, [25, 1]);
+      const crashed = await store.reserve([line('key:k1|usd|1d|0', 1_000, 40)], 0, 1_000);
+      assert.ok(crashed.ok);
+      const open_ = await store.reserve([line('key:k1|usd|1d|0', 1_000, 7)], 0, 5_000);
+      assert.ok(open_.ok);
+      await store.sweep(2_000);
+      const listed = await store.list('|usd|');
+      assert.deepEqual(listed, [{ counter: 'key:k1|usd|1d|0', used: 65, reserved: 7, credit: 0, expired: 40, expiredCount: 1 }]);
+    });
+
     test('concurrent reservations never pass the limit', async () => {
       const store = open();
-      const results = await Promise.all(Array.from({ length: 100 }, () => store.reserve([line('key|usd', 1, 0.1)], 0, 1_000)));
+      const results = await Promise.all(Array.from({ length: 100 }, () => store.reserve([line('key|usd', 1_000_000_000, 100_000_000)], 0, 1_000)));
       assert.equal(results.filter((result) => result.ok).length, 10);
-      assert.ok(Math.abs((await store.peek('key|usd')).reserved - 1) < 1e-9);
+      assert.equal((await store.peek('key|usd')).reserved, 1_000_000_000);
     });
   });
 }
@@ -146,4 +176,22 @@ test('the Redis ledger keeps every key under its prefix', async () => {
   assert.equal(keys.length, 4, `keys: ${keys.join(', ')}`);
   assert.equal(await deleteKeys(redis, prefix), keys.length);
   assert.deepEqual(await store.peek('key:k1|usd'), { used: 0, reserved: 0, credit: 0 });
+});
+
+test('the Redis ledger converts counters and reservations written as float USD to nano-USD once', async () => {
+  const prefix = uniquePrefix('spend');
+  prefixes.push(prefix);
+  // What the ledger held before amounts were integers.
+  await redis.hset(`${prefix}c:key:k1|usd|1d|0`, 'used', '1.25', 'reserved', '0.5', 'credit', '0.000000001');
+  await redis.hset(`${prefix}c:key:k1|requests|1m|0`, 'used', '3', 'reserved', '1');
+  await redis.hset(`${prefix}r:7`, 'n', '2', 'k1', `${prefix}c:key:k1|usd|1d|0`, 'a1', '0.5', 'e1', '0.5', 'w1', '86400000', 'k2', `${prefix}c:key:k1|requests|1m|0`, 'a2', '1', 'e2', '1', 'w2', '60000');
+  const store = new RedisSpendStore(redis, prefix);
+  assert.equal(await store.upgrade(), 2);
+  assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 1_250_000_000, reserved: 500_000_000, credit: 1 });
+  assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 3, reserved: 1, credit: 0 });
+  await store.settle('7', [200_000_000, 1]);
+  assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 1_450_000_000, reserved: 0, credit: 1 });
+  // A second replica starting later converts nothing again.
+  assert.equal(await new RedisSpendStore(redis, prefix).upgrade(), 0);
+  assert.equal((await store.peek('key:k1|usd|1d|0')).used, 1_450_000_000);
 });

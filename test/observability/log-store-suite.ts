@@ -47,18 +47,20 @@ export function record(overrides: Partial<RequestRecord> & { request_id: string 
     attempts: 1,
     request_content: null,
     response_content: null,
+    cost_exact: null,
+    charged_nano_usd: null,
     ...overrides,
   };
 }
 
 /** Fixed data the filters and aggregations below are checked against (hand-computed). */
 export const FIXTURE: RequestRecord[] = [
-  record({ request_id: 'r1', virtual_key_id: 'key-a', team_id: 'team-1', customer_id: 'cust-x', metadata: { env: 'prod', app: 'web' }, latency_ms: 50, request_content: '{"text":"Tell me about Zebras"}', response_content: 'Zebras are striped' }),
-  record({ request_id: 'r2', timestamp: new Date(BASE + 10 * 60_000).toISOString(), virtual_key_id: 'key-a', team_id: 'team-1', provider: 'anthropic', model: 'claude-haiku', requested_model: 'claude-haiku', latency_ms: 300, input_tokens: 100, output_tokens: 50, total_tokens: 150, cost_usd: 0.02, stream: true, ttft_ms: 40, metadata: { env: 'dev' } }),
-  record({ request_id: 'r3', timestamp: new Date(BASE + 70 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', status: 429, error_code: 'rate_limit_exceeded', error_type: 'rate_limit_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, latency_ms: 2 }),
-  record({ request_id: 'r4', timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cache_hit: 'exact', metadata: { env: 'prod', 'a=b': 'c' } }),
-  record({ request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 502, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, attempts: 2, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, latency_ms: 1200, response_content: '100% _done_' }),
-  record({ request_id: 'r5', kind: 'attempt', attempt: 1, parent_request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 503, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, latency_ms: 600 }),
+  record({ request_id: 'r1', cost_exact: '0.001', charged_nano_usd: 1_000_000, virtual_key_id: 'key-a', team_id: 'team-1', customer_id: 'cust-x', metadata: { env: 'prod', app: 'web' }, latency_ms: 50, request_content: '{"text":"Tell me about Zebras"}', response_content: 'Zebras are striped' }),
+  record({ request_id: 'r2', timestamp: new Date(BASE + 10 * 60_000).toISOString(), virtual_key_id: 'key-a', team_id: 'team-1', provider: 'anthropic', model: 'claude-haiku', requested_model: 'claude-haiku', latency_ms: 300, input_tokens: 100, output_tokens: 50, total_tokens: 150, cost_usd: 0.02, cost_exact: '0.02', charged_nano_usd: 20_000_000, stream: true, ttft_ms: 40, metadata: { env: 'dev' } }),
+  record({ request_id: 'r3', timestamp: new Date(BASE + 70 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', status: 429, error_code: 'rate_limit_exceeded', error_type: 'rate_limit_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 0, latency_ms: 2 }),
+  record({ request_id: 'r4', timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cost_exact: '0.5', charged_nano_usd: 500_000_000, cache_hit: 'exact', metadata: { env: 'prod', 'a=b': 'c' } }),
+  record({ request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 502, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, attempts: 2, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 1200, response_content: '100% _done_' }),
+  record({ request_id: 'r5', kind: 'attempt', attempt: 1, parent_request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 503, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 600 }),
 ];
 
 export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): void {
@@ -75,6 +77,23 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
       await store.insert(FIXTURE);
     });
     after(() => opened.cleanup());
+
+    test('sums the ledger charges of a key, team, customer or provider in a time range (reconciliation)', async () => {
+      const from = BASE;
+      const to = BASE + 86_400_000;
+      // Hand-computed from FIXTURE: r1 1,000,000 (key-a, openai), r2 20,000,000 (key-a, anthropic),
+      // r3 0 (key-b), r4 500,000,000 (key-b, anthropic), r5 7 over two attempts (its openai attempt record holds it).
+      assert.deepEqual(await store.chargeSum({ key: 'key-a' }, from, to), { nanoUsd: 21_000_000, records: 2 });
+      assert.deepEqual(await store.chargeSum({ team: 'team-2' }, from, to), { nanoUsd: 500_000_000, records: 2 });
+      assert.deepEqual(await store.chargeSum({ customer: 'cust-y' }, from, to), { nanoUsd: 500_000_000, records: 2 });
+      assert.deepEqual(await store.chargeSum({ provider: 'openai' }, from, to), { nanoUsd: 1_000_007, records: 3 });
+      assert.deepEqual(await store.chargeSum({ provider: 'anthropic' }, from, Number.POSITIVE_INFINITY), { nanoUsd: 520_000_000, records: 2 });
+      assert.deepEqual(await store.chargeSum({ key: 'key-a', provider: 'anthropic' }, from, to), { nanoUsd: 20_000_000, records: 1 });
+      assert.deepEqual(await store.chargeSum({ key: 'key-b' }, BASE + 75 * 60_000, BASE + 120 * 60_000), { nanoUsd: 500_000_000, records: 1 });
+      assert.deepEqual(await store.chargeSum({ key: 'nobody' }, from, to), { nanoUsd: 0, records: 0 });
+      // Through the first stored record only (a journal watermark).
+      assert.deepEqual(await store.chargeSum({ key: 'key-a' }, from, to, 1), { nanoUsd: 1_000_000, records: 1 });
+    });
 
     test('round-trips every field', async () => {
       const page = await store.query(parseLogQuery(new URLSearchParams('request_id=r1')));

@@ -76,10 +76,13 @@ test('replay reads request records with a known, non-zero cost, with their key, 
     record({ request_id: 'r2', virtual_key_id: 'k', cost_usd: null }),
     record({ request_id: 'r3', virtual_key_id: null, provider: 'other', cost_usd: 0.125, timestamp: '2026-03-01T11:00:00.000Z' }),
     record({ request_id: 'r4', virtual_key_id: 'k', cost_usd: 0 }),
+    // Unknown cost, charged its reservation: replayed with that charge.
+    record({ request_id: 'r5', virtual_key_id: 'k', provider: 'mock', cost_usd: null, charged_nano_usd: 2_000_000, timestamp: '2026-03-01T12:00:00.000Z' }),
   ]);
   assert.deepEqual(await store.spendBetween(0, await store.lastId()), [
     { virtualKeyId: 'k', provider: 'mock', costUsd: 0.5, receivedAt: Date.parse('2026-03-01T10:00:00.000Z') },
     { virtualKeyId: null, provider: 'other', costUsd: 0.125, receivedAt: Date.parse('2026-03-01T11:00:00.000Z') },
+    { virtualKeyId: 'k', provider: 'mock', costUsd: 0, chargedNanoUsd: 2_000_000, receivedAt: Date.parse('2026-03-01T12:00:00.000Z') },
   ]);
 });
 

@@ -1,5 +1,7 @@
 import type { StreamPart, Usage } from '../../spec/index.js';
-import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import { STREAM_COST_FIELD, type StreamEncoder, type StreamEncoderOptions, type WireEvent } from '../codec.js';
+import { sseFrame } from '../sse-frame.js';
+import { withCost } from '../stream-cost.js';
 import { messageIdOf } from './encode-response.js';
 import { encodeAnthropicError } from './error.js';
 import { encodeStopReason } from './finish-reason.js';
@@ -80,7 +82,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     }
   }
 
-  end(): string {
+  end(cost?: string): string {
     if (this.finished) return '';
     this.finished = true;
     let output = this.ensureStarted() + this.closeBlock();
@@ -89,7 +91,19 @@ export class AnthropicStreamEncoder implements StreamEncoder {
       delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null },
       usage: encodeUsage(this.usage),
     });
-    return output + frame('message_stop', { type: 'message_stop' });
+    return output + frame('message_stop', { type: 'message_stop', ...(cost === undefined ? {} : { [STREAM_COST_FIELD]: cost }) });
+  }
+
+  /** `message_stop`: the cost rides on it. */
+  holdsForCost(event: WireEvent): boolean {
+    return event.event === 'message_stop';
+  }
+
+  endForwarded(held: readonly WireEvent[], cost: string): string {
+    this.finished = true;
+    let text = '';
+    for (const event of held) text += sseFrame(withCost(event, cost));
+    return text;
   }
 
   private ensureStarted(): string {

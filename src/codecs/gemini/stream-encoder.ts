@@ -1,5 +1,5 @@
 import type { FinishReason, StreamPart, Usage } from '../../spec/index.js';
-import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import { STREAM_COST_FIELD, type StreamEncoder, type StreamEncoderOptions, type WireEvent } from '../codec.js';
 import { encodeGeminiError } from './error.js';
 import { argumentsObject } from './encode-response.js';
 import { encodeFinishReason } from './finish-reason.js';
@@ -25,6 +25,8 @@ export class GeminiStreamEncoder implements StreamEncoder {
   private id: string;
   private model: string;
   private usage: Usage | undefined;
+  /** An error envelope went out: it stays the stream's last frame (no cost chunk after it). */
+  private failed = false;
   private readonly calls: PendingCall[] = [];
   private readonly finishes: { choice: number; finishReason: FinishReason }[] = [];
   /** Signatures seen on text-less reasoning, per choice, waiting for the part they belong to. */
@@ -67,12 +69,31 @@ export class GeminiStreamEncoder implements StreamEncoder {
         this.usage = mergeUsage(this.usage, part.usage);
         return this.flushFinishes();
       case 'error':
+        this.failed = true;
         return this.flushCalls() + this.flushFinishes() + frame(encodeGeminiError(part.error));
     }
   }
 
-  end(): string {
-    return this.flushCalls() + this.flushFinishes();
+  end(cost?: string): string {
+    return this.flushCalls() + this.flushFinishes() + (cost === undefined || this.failed ? '' : this.costChunk(cost, this.usage));
+  }
+
+  /** Gemini has no closing event and sends usage on many chunks: nothing is held; the cost follows in a chunk of its own. */
+  holdsForCost(): boolean {
+    return false;
+  }
+
+  endForwarded(_held: readonly WireEvent[], cost: string, usage: Usage | undefined): string {
+    return this.costChunk(cost, usage);
+  }
+
+  /**
+   * A last chunk without candidates whose `usageMetadata` repeats the usage and adds the cost
+   * (the Gemini SDKs keep `usageMetadata` as sent, and skip candidate-less chunks in chat history).
+   */
+  private costChunk(cost: string, usage: Usage | undefined): string {
+    const usageMetadata = usage === undefined ? undefined : encodeUsage(usage);
+    return frame({ usageMetadata: { ...usageMetadata, [STREAM_COST_FIELD]: cost }, modelVersion: this.model, responseId: this.id });
   }
 
   private takeSignature(choice: number, part: GeminiPart): GeminiPart {

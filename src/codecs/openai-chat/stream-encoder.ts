@@ -1,4 +1,6 @@
-import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import { STREAM_COST_FIELD, type StreamEncoder, type StreamEncoderOptions, type WireEvent } from '../codec.js';
+import { sseFrame } from '../sse-frame.js';
+import { withCost } from '../stream-cost.js';
 import type { StreamPart, Usage } from '../../spec/index.js';
 import { encodeOpenAIError } from './error.js';
 import { encodeFinishReason } from './finish-reason.js';
@@ -44,12 +46,31 @@ export class OpenAIChatStreamEncoder implements StreamEncoder {
     }
   }
 
-  end(): string {
+  end(cost?: string): string {
     if (this.ended) return '';
     this.ended = true;
     let text = '';
-    if (this.options.includeUsage && this.usage !== undefined && !this.failed) text += this.frame([], encodeUsage(this.usage));
+    // The cost rides on the usage chunk (so only with `include_usage`), as `x_tollgate_cost`.
+    if (this.options.includeUsage && this.usage !== undefined && !this.failed) text += this.frame([], { ...encodeUsage(this.usage), ...(cost === undefined ? {} : { [STREAM_COST_FIELD]: cost }) });
     return `${text}data: [DONE]\n\n`;
+  }
+
+  /**
+   * The usage chunk (it gets the cost) and `[DONE]` (which must stay last). A chunk that decodes to
+   * nothing but usage (or to nothing: the decoder may report usage at the end) and has a usage
+   * object is the usage chunk; content chunks are never searched.
+   */
+  holdsForCost(event: WireEvent, parts: readonly StreamPart[]): boolean {
+    if (event.data === '[DONE]') return true;
+    for (const part of parts) if (part.type !== 'usage') return false;
+    return event.data.includes('"usage":{');
+  }
+
+  endForwarded(held: readonly WireEvent[], cost: string): string {
+    this.ended = true;
+    let text = '';
+    for (const event of held) text += sseFrame(event.data === '[DONE]' ? event : withCost(event, cost));
+    return text;
   }
 
   /** The `role: assistant` chunk OpenAI opens each choice with, once per choice. */

@@ -1,5 +1,10 @@
 import { ERROR_CODES, type FinishReason, type GatewayError, type StreamPart, type Usage } from '../../spec/index.js';
-import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
+import { STREAM_COST_FIELD, type StreamEncoder, type StreamEncoderOptions, type WireEvent } from '../codec.js';
+import { sseFrame } from '../sse-frame.js';
+import { withCost } from '../stream-cost.js';
+
+/** The events a Responses stream ends with. */
+const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 import { functionCallItem, messageItem, outputTextPart, reasoningItem, responseObject, type ItemStatus, type ResponseEnvelope } from './response-object.js';
 import { encodeStatus } from './status.js';
 import { outputItemId, responseIdOf } from './wire.js';
@@ -104,14 +109,26 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     }
   }
 
-  end(): string {
+  end(cost?: string): string {
     if (this.ended) return '';
     let text = this.ensureStarted() + this.closeAll();
     this.ended = true;
     const { status } = encodeStatus(this.finishReason);
     const response = this.response({ status, ...(this.usage === undefined ? {} : { usage: this.usage }), ...(this.finishReason === undefined ? {} : { finishReason: this.finishReason }) });
     this.final = response;
-    text += this.event(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
+    text += this.event(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response, ...(cost === undefined ? {} : { [STREAM_COST_FIELD]: cost }) });
+    return text;
+  }
+
+  /** The terminal event (`response.completed`, `.incomplete`, `.failed`): the cost rides on it. */
+  holdsForCost(event: WireEvent): boolean {
+    return event.event !== undefined && TERMINAL_EVENTS.has(event.event);
+  }
+
+  endForwarded(held: readonly WireEvent[], cost: string): string {
+    this.ended = true;
+    let text = '';
+    for (const event of held) text += sseFrame(withCost(event, cost));
     return text;
   }
 

@@ -74,6 +74,8 @@ export interface GovernanceStore {
   deleteEntity(kind: EntityKind, id: string, expected?: number): Promise<EntityWriteResult>;
   /** Counters whose window has not ended by `now`. */
   loadCounters(now: number): Promise<CounterSnapshot[]>;
+  /** Every stored USD counter, ended windows included (for `tollgate reconcile`). */
+  loadSpendCounters(): Promise<CounterSnapshot[]>;
   /**
    * Saves counters and, in the same transaction, the request journal's watermark they include:
    * a number sets it, null clears it (counters saved without a journal say nothing about the log),
@@ -99,4 +101,14 @@ export function storedWindowEnd(windowEnd: number): number {
 
 export function loadedWindowEnd(stored: number): number {
   return stored >= FOREVER ? Number.POSITIVE_INFINITY : stored;
+}
+
+/** A stored counter row as a snapshot; the expiry charges only when there are any. */
+export function snapshotOf(row: { counter: string; window_end: number | string; used: number | string; credit: number | string; expired?: number | string | null; expired_count?: number | string | null }): CounterSnapshot {
+  const snapshot: CounterSnapshot = { counter: row.counter, windowEnd: loadedWindowEnd(Number(row.window_end)), used: Number(row.used), credit: Number(row.credit) };
+  if (Number(row.expired ?? 0) !== 0 || Number(row.expired_count ?? 0) !== 0) {
+    snapshot.expired = Number(row.expired ?? 0);
+    snapshot.expiredCount = Number(row.expired_count ?? 0);
+  }
+  return snapshot;
 }

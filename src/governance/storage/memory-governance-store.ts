@@ -72,6 +72,10 @@ export class MemoryGovernanceStore implements GovernanceStore {
     return [...this.counters.values()].filter((counter) => counter.windowEnd > now).map((counter) => ({ ...counter }));
   }
 
+  async loadSpendCounters(): Promise<CounterSnapshot[]> {
+    return [...this.counters.values()].filter((counter) => counter.counter.includes('|usd|')).map((counter) => ({ ...counter }));
+  }
+
   async saveCounters(counters: readonly CounterSnapshot[], watermark?: number | null): Promise<void> {
     for (const counter of counters) this.counters.set(counter.counter, { ...counter });
     if (watermark !== undefined) this.watermark = watermark ?? undefined;

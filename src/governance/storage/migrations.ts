@@ -51,4 +51,19 @@ export const GOVERNANCE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO governance_revision (id, revision) VALUES (1, 1);
     `,
   },
+  {
+    // The ledger counts USD in whole nano-USD (usd-units.ts): stored USD counters are converted, and
+    // each counter keeps what expired reservations charged it (reconciliation tells that apart).
+    version: 4,
+    sqlite: `
+      ALTER TABLE governance_counters ADD COLUMN expired REAL NOT NULL DEFAULT 0;
+      ALTER TABLE governance_counters ADD COLUMN expired_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE governance_counters SET used = ROUND(used * 1000000000), credit = ROUND(credit * 1000000000) WHERE counter LIKE '%|usd|%';
+    `,
+    postgres: `
+      ALTER TABLE governance_counters ADD COLUMN IF NOT EXISTS expired DOUBLE PRECISION NOT NULL DEFAULT 0;
+      ALTER TABLE governance_counters ADD COLUMN IF NOT EXISTS expired_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE governance_counters SET used = ROUND(used * 1000000000), credit = ROUND(credit * 1000000000) WHERE counter LIKE '%|usd|%';
+    `,
+  },
 ];

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { EntityKind, EntityRecord } from '../entities.js';
 import { refusal, unchanged, UNCHANGED, Unchanged } from './entity-write.js';
 import type { CounterSnapshot } from '../spend-store.js';
-import { loadedWindowEnd, storedWindowEnd, type AlertRecord, type EntityChange, type EntityChanges, type EntityWrite, type EntityWriteResult, type GovernanceStore, type StoredEntity } from './governance-store.js';
+import { loadedWindowEnd, snapshotOf, storedWindowEnd, type AlertRecord, type EntityChange, type EntityChanges, type EntityWrite, type EntityWriteResult, type GovernanceStore, type StoredEntity } from './governance-store.js';
 import { GOVERNANCE_MIGRATIONS } from './migrations.js';
 
 /** The LISTEN/NOTIFY channel told the new revision when an entity write commits. */
@@ -18,6 +18,15 @@ interface EntityRow {
 
 function entityOf(row: EntityRow): StoredEntity {
   return { kind: row.kind, id: row.id, document: row.document, seedHash: row.seed_hash ?? undefined, version: Number(row.version) };
+}
+
+interface CounterRow {
+  counter: string;
+  window_end: string;
+  used: number;
+  credit: number;
+  expired: number;
+  expired_count: number;
 }
 
 /** Governance state in PostgreSQL (for several replicas sharing entities; spend counters are per flush). */
@@ -164,8 +173,13 @@ export class PostgresGovernanceStore implements GovernanceStore {
   }
 
   async loadCounters(now: number): Promise<CounterSnapshot[]> {
-    const { rows } = await this.pool.query<{ counter: string; window_end: string; used: number; credit: number }>('SELECT counter, window_end, used, credit FROM governance_counters WHERE window_end > $1', [now]);
-    return rows.map((row) => ({ counter: row.counter, windowEnd: loadedWindowEnd(Number(row.window_end)), used: row.used, credit: row.credit }));
+    const { rows } = await this.pool.query<CounterRow>('SELECT counter, window_end, used, credit, expired, expired_count FROM governance_counters WHERE window_end > $1', [now]);
+    return rows.map(snapshotOf);
+  }
+
+  async loadSpendCounters(): Promise<CounterSnapshot[]> {
+    const { rows } = await this.pool.query<CounterRow>("SELECT counter, window_end, used, credit, expired, expired_count FROM governance_counters WHERE counter LIKE '%|usd|%'");
+    return rows.map(snapshotOf);
   }
 
   async saveCounters(counters: readonly CounterSnapshot[], watermark?: number | null): Promise<void> {
@@ -176,12 +190,12 @@ export class PostgresGovernanceStore implements GovernanceStore {
         ? 'SELECT 1'
         : watermark === null
           ? 'DELETE FROM governance_journal'
-          : 'INSERT INTO governance_journal (id, watermark) VALUES (1, $5) ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark';
+          : 'INSERT INTO governance_journal (id, watermark) VALUES (1, $7) ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark';
     await this.pool.query(
       `WITH saved AS (
-         INSERT INTO governance_counters (counter, window_end, used, credit)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::double precision[], $4::double precision[])
-         ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit
+         INSERT INTO governance_counters (counter, window_end, used, credit, expired, expired_count)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::double precision[], $4::double precision[], $5::double precision[], $6::integer[])
+         ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit, expired = excluded.expired, expired_count = excluded.expired_count
          RETURNING 1
        ) ${journal}`,
       [
@@ -189,6 +203,8 @@ export class PostgresGovernanceStore implements GovernanceStore {
         counters.map((counter) => storedWindowEnd(counter.windowEnd)),
         counters.map((counter) => counter.used),
         counters.map((counter) => counter.credit),
+        counters.map((counter) => counter.expired ?? 0),
+        counters.map((counter) => counter.expiredCount ?? 0),
         ...(typeof watermark === 'number' ? [watermark] : []),
       ],
     );

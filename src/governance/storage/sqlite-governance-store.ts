@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EntityKind, EntityRecord } from '../entities.js';
 import type { CounterSnapshot } from '../spend-store.js';
-import { loadedWindowEnd, storedWindowEnd, type AlertRecord, type EntityChange, type EntityChanges, type EntityWrite, type EntityWriteResult, type GovernanceStore, type StoredEntity } from './governance-store.js';
+import { loadedWindowEnd, snapshotOf, storedWindowEnd, type AlertRecord, type EntityChange, type EntityChanges, type EntityWrite, type EntityWriteResult, type GovernanceStore, type StoredEntity } from './governance-store.js';
 import { refusal, unchanged, UNCHANGED, Unchanged } from './entity-write.js';
 import { GOVERNANCE_MIGRATIONS } from './migrations.js';
 import { writeWhenFree } from '../../storage/write-when-free.js';
@@ -25,6 +25,8 @@ interface CounterRow {
   window_end: number;
   used: number;
   credit: number;
+  expired: number;
+  expired_count: number;
 }
 
 interface AlertRow {
@@ -138,19 +140,24 @@ export class SqliteGovernanceStore implements GovernanceStore {
   }
 
   async loadCounters(now: number): Promise<CounterSnapshot[]> {
-    const rows = this.db.prepare('SELECT counter, window_end, used, credit FROM governance_counters WHERE window_end > ?').all(now) as CounterRow[];
-    return rows.map((row) => ({ counter: row.counter, windowEnd: loadedWindowEnd(row.window_end), used: row.used, credit: row.credit }));
+    const rows = this.db.prepare('SELECT counter, window_end, used, credit, expired, expired_count FROM governance_counters WHERE window_end > ?').all(now) as CounterRow[];
+    return rows.map(snapshotOf);
+  }
+
+  async loadSpendCounters(): Promise<CounterSnapshot[]> {
+    const rows = this.db.prepare("SELECT counter, window_end, used, credit, expired, expired_count FROM governance_counters WHERE counter LIKE '%|usd|%'").all() as CounterRow[];
+    return rows.map(snapshotOf);
   }
 
   async saveCounters(counters: readonly CounterSnapshot[], watermark?: number | null): Promise<void> {
     if (counters.length === 0 && watermark === undefined) return;
     const upsert = this.db.prepare(
-      'INSERT INTO governance_counters (counter, window_end, used, credit) VALUES (?, ?, ?, ?) ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit',
+      'INSERT INTO governance_counters (counter, window_end, used, credit, expired, expired_count) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (counter) DO UPDATE SET window_end = excluded.window_end, used = excluded.used, credit = excluded.credit, expired = excluded.expired, expired_count = excluded.expired_count',
     );
     const setWatermark = this.db.prepare('INSERT INTO governance_journal (id, watermark) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark');
     const clearWatermark = this.db.prepare('DELETE FROM governance_journal');
     const save = this.db.transaction(() => {
-      for (const counter of counters) upsert.run(counter.counter, storedWindowEnd(counter.windowEnd), counter.used, counter.credit);
+      for (const counter of counters) upsert.run(counter.counter, storedWindowEnd(counter.windowEnd), counter.used, counter.credit, counter.expired ?? 0, counter.expiredCount ?? 0);
       if (watermark === null) clearWatermark.run();
       else if (watermark !== undefined) setWatermark.run(watermark);
     });

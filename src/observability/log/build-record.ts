@@ -44,6 +44,8 @@ export function buildRecords(context: RequestContext, options: RecordOptions): R
       reasoning_tokens: served ? request.reasoning_tokens : null,
       total_tokens: served ? request.total_tokens : null,
       cost_usd: served ? request.cost_usd : null,
+      cost_exact: served ? request.cost_exact : null,
+      charged_nano_usd: attempt.chargedNanoUsd ?? null,
       attempts: 1,
       request_content: null,
       response_content: null,
@@ -94,12 +96,21 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     reasoning_tokens: usage?.reasoningTokens ?? null,
     total_tokens: usage === undefined ? null : (totalTokens(usage) ?? null),
     cost_usd: context.cost?.known ? context.cost.usd : null,
+    cost_exact: context.cost?.known ? (context.cost.exact ?? null) : null,
+    charged_nano_usd: chargedNanoUsd(context),
     cache_hit: null,
     stream: context.stream,
     attempts: context.attempts.length,
     request_content: options.content && context.chatRequest !== undefined ? capContent(requestContent(context.chatRequest), options.maxContentBytes) : null,
     response_content: options.content && context.outputText !== undefined ? capContent(context.outputText, options.maxContentBytes) : null,
   };
+}
+
+/** The sum of the attempts' charges; null when none had a ledger admission. */
+function chargedNanoUsd(context: RequestContext): number | null {
+  let total: number | null = null;
+  for (const attempt of context.attempts) if (attempt.chargedNanoUsd !== undefined) total = (total ?? 0) + attempt.chargedNanoUsd;
+  return total;
 }
 
 /** The request as logged: the canonical request without gateway extras. */

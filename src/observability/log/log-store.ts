@@ -1,4 +1,4 @@
-import type { JournaledSpend } from '../../pipeline/capabilities.js';
+import type { ChargeScope, ChargeSum, JournaledSpend } from '../../pipeline/capabilities.js';
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
 import type { RequestRecord } from './request-record.js';
 
@@ -34,6 +34,11 @@ export interface LogStore {
    */
   scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage>;
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
+  /**
+   * The ledger charges (`charged_nano_usd`) of `scope`'s records that arrived in [fromMs, toMs),
+   * and, when `throughId` is set, were stored up to that id (a journal watermark).
+   */
+  chargeSum(scope: ChargeScope, fromMs: number, toMs: number, throughId?: number): Promise<ChargeSum>;
   /** Deletes records that arrived before `epochMs`; returns how many. */
   deleteBefore(epochMs: number): Promise<number>;
   /** Releases what the store holds besides the gateway's storage (a writer thread); after the last insert. */

@@ -2,6 +2,8 @@ import { matchesFilter, type AggregateQuery, type AggregateRow, type LogFilter, 
 import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
 import { aggregateRecords } from './aggregate-records.js';
+import type { ChargeScope, ChargeSum } from '../../pipeline/capabilities.js';
+import { chargedIn } from './charge-sum.js';
 
 /** Keeps records in memory (storage type `memory`), the oldest evicted past `capacity`. */
 export class MemoryLogStore implements LogStore {
@@ -23,6 +25,18 @@ export class MemoryLogStore implements LogStore {
       this.records.splice(0, this.records.length - this.capacity);
       this.sequence.splice(0, this.sequence.length - this.capacity);
     }
+  }
+
+  async chargeSum(scope: ChargeScope, fromMs: number, toMs: number, throughId?: number): Promise<ChargeSum> {
+    let nanoUsd = 0;
+    let records = 0;
+    this.records.forEach((record, index) => {
+      if (throughId !== undefined && this.sequence[index]! > throughId) return;
+      if (!chargedIn(record, scope, fromMs, toMs)) return;
+      nanoUsd += record.charged_nano_usd!;
+      records++;
+    });
+    return { nanoUsd, records };
   }
 
   async query(query: LogQuery): Promise<LogPage> {

@@ -37,6 +37,8 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
   attempts: 'integer',
   request_content: 'text',
   response_content: 'text',
+  cost_exact: 'text',
+  charged_nano_usd: 'bigint',
 };
 
 /**

@@ -8,7 +8,7 @@ export const STORED_COLUMNS = RECORD_COLUMNS.map((column) => (column === 'timest
 /**
  * A record as an insert's parameters, in STORED_COLUMNS order (a test holds the two together).
  * Spelled out rather than mapped over the column names: a property read by a variable name is a
- * megamorphic lookup, 34 of them per record.
+ * megamorphic lookup, 36 of them per record.
  */
 export function recordValues(r: RequestRecord): SqlValue[] {
   const values: SqlValue[] = [];
@@ -57,7 +57,9 @@ export function writeRecordValues(r: RequestRecord, values: (SqlValue | undefine
   values[at + 31] = r.attempts;
   values[at + 32] = r.request_content;
   values[at + 33] = r.response_content;
-  return at + 34;
+  values[at + 34] = r.cost_exact ?? null;
+  values[at + 35] = r.charged_nano_usd ?? null;
+  return at + 36;
 }
 
 /**

@@ -254,4 +254,10 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     sqlite: [],
     postgres: POSTGRES_TAGS,
   },
+  {
+    // The exact cost and the ledger's charge (reconciliation); older records keep nulls.
+    version: 8,
+    sqlite: ['alter table {prefix}request_logs add column cost_exact text', 'alter table {prefix}request_logs add column charged_nano_usd integer'],
+    postgres: ['alter table {prefix}request_logs add column if not exists cost_exact text', 'alter table {prefix}request_logs add column if not exists charged_nano_usd bigint'],
+  },
 ];

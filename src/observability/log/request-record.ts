@@ -43,6 +43,15 @@ export interface RequestRecord {
   total_tokens: number | null;
   /** Null when the price or the usage is unknown. */
   cost_usd: number | null;
+  /** The exact cost as decimal USD text (`0.000123456789`), null when unknown; `cost_usd` is its nearest double. */
+  cost_exact?: string | null;
+  /**
+   * What the request (on attempt records: that attempt) charged the spend ledger's budgets, in whole
+   * nano-USD: the exact cost rounded half up, the reservation when the cost is unknown, 0 when the
+   * attempt failed or a stage answered; null when no budget applied. Budgets' counters equal the
+   * sums of this column (`tollgate reconcile`).
+   */
+  charged_nano_usd?: number | null;
   /** Response-cache hit type (`exact`, `semantic`), null when no cache answered. */
   cache_hit: string | null;
   stream: boolean;
@@ -89,4 +98,6 @@ export const RECORD_COLUMNS = [
   'attempts',
   'request_content',
   'response_content',
+  'cost_exact',
+  'charged_nano_usd',
 ] as const satisfies readonly (keyof RequestRecord)[];

@@ -1,4 +1,6 @@
+import type { ChargeScope, ChargeSum } from '../../pipeline/capabilities.js';
 import { summedUsdNumber } from '../../pricing/money.js';
+import { chargeConditions } from './charge-sum.js';
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
 import { compareRows } from './aggregate-records.js';
@@ -161,6 +163,13 @@ export abstract class SqlLogStore implements LogStore {
       .sort(compareRows);
   }
 
+  async chargeSum(scope: ChargeScope, fromMs: number, toMs: number, throughId?: number): Promise<ChargeSum> {
+    const where = chargeConditions(scope, fromMs, toMs, throughId);
+    // Integers: SQLite adds them as int64, PostgreSQL's sum of bigint is numeric (text here); both exact.
+    const rows = await this.reads.query<{ total: number | string | null; records: number | string }>(`select sum(charged_nano_usd) as total, count(*) as records from ${this.table} where ${where.sql}`, where.params);
+    return { nanoUsd: Number(rows[0]?.total ?? 0), records: Number(rows[0]?.records ?? 0) };
+  }
+
   /** A record as the insert's parameters (see recordValues). */
   values(record: RequestRecord): SqlValue[] {
     return recordValues(record);
@@ -291,7 +300,7 @@ function nullsPossible(query: LogQuery): boolean {
   }
 }
 
-const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts']);
+const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts', 'charged_nano_usd']);
 
 function toBoolean(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't';

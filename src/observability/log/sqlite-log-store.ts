@@ -117,11 +117,17 @@ export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
 
   /** On the gateway's own connection: it runs once, at start-up, before any record of this run is written. */
   async spendBetween(after: number, through: number): Promise<JournaledSpend[]> {
-    const rows = await this.database.query<{ virtual_key_id: string | null; provider: string | null; cost_usd: number; ts: number }>(
-      `select virtual_key_id, provider, cost_usd, ts from ${this.table} where id > ? and id <= ? and kind = 'request' and cost_usd is not null and cost_usd <> 0 order by id`,
+    const rows = await this.database.query<{ virtual_key_id: string | null; provider: string | null; cost_usd: number | null; charged_nano_usd: number | null; ts: number }>(
+      `select virtual_key_id, provider, cost_usd, charged_nano_usd, ts from ${this.table} where id > ? and id <= ? and kind = 'request' and ((cost_usd is not null and cost_usd <> 0) or charged_nano_usd <> 0) order by id`,
       [after, through],
     );
-    return rows.map((row) => ({ virtualKeyId: row.virtual_key_id, provider: row.provider, costUsd: row.cost_usd, receivedAt: row.ts }));
+    return rows.map((row) => ({
+      virtualKeyId: row.virtual_key_id,
+      provider: row.provider,
+      costUsd: row.cost_usd ?? 0,
+      ...(row.charged_nano_usd === null ? {} : { chargedNanoUsd: Number(row.charged_nano_usd) }),
+      receivedAt: row.ts,
+    }));
   }
 
   deleteBefore(epochMs: number): Promise<number> {

@@ -1,3 +1,4 @@
+import type { ChargeScope, ChargeSum } from '../../pipeline/capabilities.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.js';
 import type { SqlValue } from '../storage/sql-database.js';
@@ -94,6 +95,10 @@ export class WorkerLogStore implements NumberedLogStore {
 
   scan(filter: LogFilter, order: 'asc' | 'desc', limit: number, after: LogCursor | undefined): Promise<LogScanPage> {
     return this.store.scan(filter, order, limit, after);
+  }
+
+  chargeSum(scope: ChargeScope, fromMs: number, toMs: number, throughId?: number): Promise<ChargeSum> {
+    return this.store.chargeSum(scope, fromMs, toMs, throughId);
   }
 
   aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
