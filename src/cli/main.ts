@@ -5,6 +5,8 @@ import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../lib/logger.js';
 import { parseCliArguments, USAGE, UsageError, type CliArguments } from './arguments.js';
 import { runAuditVerify } from './audit-verify.js';
+import { runPrimary } from './workers.js';
+import cluster from 'node:cluster';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArguments;
@@ -64,6 +66,7 @@ async function serve(args: CliArguments): Promise<number> {
     process.stderr.write(`tollgate: no config given and ./tollgate.yaml does not exist. Pass --config <file> (try tollgate.demo.yaml).\n`);
     return 2;
   }
+  if (args.workers !== undefined && cluster.isPrimary) return primary(file, args.workers);
   let gateway;
   try {
     const config = await loadConfigFile(file);
@@ -106,6 +109,23 @@ async function serve(args: CliArguments): Promise<number> {
   });
 }
 
+/** `--workers N`: checks the config once, then forks the workers (see runPrimary). */
+async function primary(file: string, workers: number): Promise<number> {
+  let config;
+  try {
+    config = await loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logging.level });
+  logger.info('starting workers', { workers, config: file, primary_pid: process.pid });
+  return runPrimary(workers, config, logger);
+}
+
 async function exists(file: string): Promise<boolean> {
   try {
     await access(file);
@@ -118,6 +138,8 @@ async function exists(file: string): Promise<boolean> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A `--workers` worker: the IPC channel to the primary would keep the process alive.
+    if (cluster.isWorker && process.connected) process.disconnect();
   },
   (error: unknown) => {
     process.stderr.write(`tollgate: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -12,6 +12,7 @@ import { BodyWatch } from '../http/body-watch.js';
 import { discardBody, hasBody } from '../http/discard-body.js';
 import { endSocketWithError } from '../http/socket-error.js';
 import { requestIdFrom } from './request-id.js';
+import { WORKER_PID } from '../lib/cluster-ipc.js';
 import { sendError } from '../http/respond.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { RouteTable } from './route-table.js';
@@ -155,6 +156,7 @@ export class HttpServer {
 
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
+    else if (WORKER_PID !== undefined) response.setHeader('x-tollgate-worker', WORKER_PID);
     const controller = new AbortController();
     response.once('close', () => {
       if (!response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
@@ -263,6 +265,7 @@ function setDefaultHeaders(response: ServerResponse, requestId: string): void {
   response.setHeader('x-request-id', requestId);
   response.setHeader('x-tollgate-provider', NOT_SERVED);
   response.setHeader('x-tollgate-model', NOT_SERVED);
+  if (WORKER_PID !== undefined) response.setHeader('x-tollgate-worker', WORKER_PID);
 }
 
 function truncate(text: string): string {
