@@ -109,8 +109,8 @@ export const spendStoreSchema = z
       .optional(),
     /** Prefix of every key the ledger writes; gateways sharing a prefix share budgets. Keep a `{…}` hash tag for Redis Cluster slots. */
     key_prefix: z.string().min(1).max(200).optional(),
-    /** While Redis cannot be reached: `refuse` requests that need a reservation (503 `ledger_unavailable`, fail closed) or `serve` them unmetered (fail open). */
-    when_unavailable: z.enum(['refuse', 'serve']).default('refuse'),
+    /** While Redis cannot be reached: `refuse` (the default when absent) requests that need a reservation (503 `ledger_unavailable`, fail closed) or `serve` them unmetered (fail open). */
+    when_unavailable: z.enum(['refuse', 'serve']).optional(),
   })
   .superRefine((value, context) => {
     if (value.type === 'redis' && value.url === undefined) {
@@ -120,7 +120,7 @@ export const spendStoreSchema = z
 
 export const governanceSettingsSchema = z.strictObject({
   /** Where budgets, rate limits and concurrency are counted (default: in memory, one process). */
-  spend_store: spendStoreSchema.default({ type: 'memory', when_unavailable: 'refuse' }),
+  spend_store: spendStoreSchema.default({ type: 'memory' }),
   /** USD reserved and charged per request when the model has no known price. */
   unpriced_request_usd: z.number().nonnegative().default(0.01),
   /**

@@ -211,7 +211,7 @@ function hookSettings(context: ModuleContext) {
     unpricedRequestUsd: config.governance.unpriced_request_usd,
     reservedOutputTokens: config.governance.reserved_output_tokens,
     reservationTtlMs: Math.max(config.governance.reservation_ttl_ms, config.server.request_timeout_ms + 60_000),
-    whenUnavailable: config.governance.spend_store.when_unavailable,
+    whenUnavailable: config.governance.spend_store.when_unavailable ?? 'refuse',
   };
 }
 

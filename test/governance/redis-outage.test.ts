@@ -57,8 +57,16 @@ const running = await startGateway({
   governance: { spend_store: { type: 'redis', url: `redis://127.0.0.1:${port}`, key_prefix: uniquePrefix('outage') } },
   virtual_keys: [{ id: 'k1', value: VIRTUAL_KEY, models: ['*'], budgets: [{ max_usd: 1000, period: '1d' }] }],
 });
+// The same on the fail-open policy: requests pass unmetered while Redis is away.
+const serving = await startGateway({
+  logging: { level: 'error', requests: false },
+  providers: { mock: { type: 'mock', models: ['mock-small'] } },
+  governance: { spend_store: { type: 'redis', url: `redis://127.0.0.1:${port}`, key_prefix: uniquePrefix('outage-open'), when_unavailable: 'serve' } },
+  virtual_keys: [{ id: 'k1', value: VIRTUAL_KEY, models: ['*'], budgets: [{ max_usd: 1000, period: '1d' }] }],
+});
 after(async () => {
   await running.close();
+  await serving.close();
   await stopRedis(redis);
 });
 
@@ -119,6 +127,15 @@ test('Redis killed mid-load: requests are served or refused with 503 ledger_unav
   assert.match(down.body.dependencies.governance?.effect ?? '', /503 ledger_unavailable/);
   // The circuits shared on the same Redis (routing.shared_state: auto) fall back to each replica's own.
   assert.deepEqual({ status: down.body.dependencies.routing_shared_state?.status, policy: down.body.dependencies.routing_shared_state?.policy }, { status: 'down', policy: 'fail-open' });
+
+  // when_unavailable: serve answers, and says it is degraded, not down.
+  const unmetered = await new OpenAI({ baseURL: `${serving.url}/v1`, apiKey: VIRTUAL_KEY, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(unmetered.object, 'chat.completion');
+  const servingReady = await fetch(`${serving.url}/ready`);
+  const servingBody = (await servingReady.json()) as { status: string; dependencies: Record<string, { status: string; policy: string }> };
+  assert.equal(servingReady.status, 200);
+  assert.equal(servingBody.status, 'degraded');
+  assert.deepEqual({ status: servingBody.dependencies.governance?.status, policy: servingBody.dependencies.governance?.policy }, { status: 'down', policy: 'fail-open' });
 
   // Back on the same port: the gateway reconnects by itself.
   redis = await startRedis(port);
