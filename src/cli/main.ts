@@ -106,6 +106,8 @@ async function serve(args: CliArguments): Promise<number> {
     });
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // A `--workers` worker whose primary is gone gets no more connections: drain and exit.
+    if (cluster.isWorker) process.once('disconnect', () => stop('primary exited'));
   });
 }
 
