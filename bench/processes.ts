@@ -15,7 +15,7 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 60_000;
 
 /** Forks one of the bench's own server scripts; it reports its port over IPC (see child-ready.ts). */
 export function forkServer(name: string, script: URL, args: readonly string[]): Promise<ServerProcess> {

@@ -13,8 +13,8 @@ const STABLE_MS = 60_000;
 
 /**
  * `tollgate --workers N`: this process becomes the cluster's primary. It forks N workers (each a
- * full gateway, sharing the listen port through node:cluster), one after another so that the first
- * one runs storage migrations and seeds entities alone; it forks a worker again when one dies; on
+ * full gateway, sharing the listen port through node:cluster), the first one alone so that it runs
+ * storage migrations and seeds entities alone, then the others together; it forks a worker again when one dies; on
  * SIGTERM or SIGINT it has every worker drain (each gets SIGTERM and finishes its requests within
  * `server.shutdown_grace_ms`) and exits 0 when they all exited 0; SIGHUP is passed on (reload).
  *
@@ -106,10 +106,10 @@ export function runPrimary(count: number, config: GatewayConfig, logger: Logger)
     });
 
     void (async () => {
-      for (let index = 0; index < count && !stopping; index++) {
-        if (!(await fork())) return;
-      }
-      if (!stopping) logger.info('workers started', { workers: count, primary_pid: process.pid });
+      // The first worker alone (it migrates storage and seeds entities), then the others together.
+      if (!(await fork())) return;
+      const rest = await Promise.all(Array.from({ length: stopping ? 0 : count - 1 }, fork));
+      if (!stopping && rest.every(Boolean)) logger.info('workers started', { workers: count, primary_pid: process.pid });
     })();
   });
 }

@@ -72,7 +72,8 @@ export class SharedCircuits {
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000),
     };
     const commands = new Redis(location.url, options);
-    const subscriber = new Redis(location.url, { ...options, enableOfflineQueue: true });
+    // The subscriber queues SUBSCRIBE until it first connects (Redis may be down at start-up); ioredis re-subscribes after a reconnect.
+    const subscriber = new Redis(location.url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
     const shared = new SharedCircuits(state, commands, subscriber, location.prefix, redactedUrl(location.url), logger);
     await shared.start();
     return shared;
@@ -112,11 +113,17 @@ export class SharedCircuits {
       void this.loadOpen();
     });
     this.state.health.watchBreakers((kind, id, breaker) => this.watch(kind, id, breaker));
-    const connecting = Promise.all([this.commands.connect(), this.subscriber.connect().then(() => this.subscriber.subscribe(this.channel))]);
+    this.commands.connect().catch(() => undefined);
+    this.subscriber.connect().catch(() => undefined);
+    const subscribed = this.subscriber.subscribe(this.channel);
+    subscribed.catch(() => undefined);
+    const ready = (client: Redis) => (client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve())));
     let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([connecting.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CONNECT_WAIT_MS)))]).catch(() => false);
+    const waited = await Promise.race([
+      Promise.all([ready(this.commands), subscribed]).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CONNECT_WAIT_MS))),
+    ]).catch(() => false);
     clearTimeout(timer);
-    connecting.catch(() => undefined);
     if (waited) await this.loadOpen();
     else this.outage('not reachable at start-up');
   }

@@ -25,6 +25,8 @@ async function freePort(): Promise<number> {
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  // Never outlive the test process, whatever happens to it.
+  process.once('exit', () => child.kill('SIGKILL'));
   for (let tries = 0; ; tries++) {
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     client.on('error', () => undefined);
@@ -33,7 +35,10 @@ async function startRedis(port: number): Promise<ChildProcess> {
       await client.ping();
       break;
     } catch (error) {
-      if (tries >= 200) throw error;
+      if (tries >= 200) {
+        child.kill('SIGKILL');
+        throw error;
+      }
       await new Promise((resolve) => setTimeout(resolve, 25));
     } finally {
       client.disconnect();
