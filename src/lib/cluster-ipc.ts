@@ -7,17 +7,25 @@ import cluster, { type Worker } from 'node:cluster';
  * (not under cluster) must not call `askPrimary`.
  */
 interface IpcRequest {
-  readonly tollgate: 'request';
   readonly id: number;
   readonly type: string;
   readonly payload: unknown;
 }
 
 interface IpcReply {
-  readonly tollgate: 'reply';
   readonly id: number;
   readonly value?: unknown;
   readonly error?: string;
+}
+
+interface IpcRequests {
+  readonly tollgate: 'requests';
+  readonly requests: readonly IpcRequest[];
+}
+
+interface IpcReplies {
+  readonly tollgate: 'replies';
+  readonly replies: readonly IpcReply[];
 }
 
 /** Whether this process is a worker forked by `tollgate --workers` (not any cluster worker). */
@@ -38,13 +46,15 @@ const ASK_TIMEOUT_MS = 10_000;
 export function askPrimary<T>(type: string, payload: unknown): Promise<T> {
   if (!listening) {
     listening = true;
-    process.on('message', (message: IpcReply) => {
-      if (message === null || typeof message !== 'object' || message.tollgate !== 'reply') return;
-      const waiting = pending.get(message.id);
-      if (waiting === undefined) return;
-      pending.delete(message.id);
-      if (message.error !== undefined) waiting.reject(new Error(message.error));
-      else waiting.resolve(message.value);
+    process.on('message', (message: IpcReplies) => {
+      if (message === null || typeof message !== 'object' || message.tollgate !== 'replies') return;
+      for (const reply of message.replies) {
+        const waiting = pending.get(reply.id);
+        if (waiting === undefined) continue;
+        pending.delete(reply.id);
+        if (reply.error !== undefined) waiting.reject(new Error(reply.error));
+        else waiting.resolve(reply.value);
+      }
     });
   }
   const id = nextId++;
@@ -65,34 +75,79 @@ export function askPrimary<T>(type: string, payload: unknown): Promise<T> {
         reject(error);
       },
     });
-    const request: IpcRequest = { tollgate: 'request', id, type, payload };
-    process.send(request, undefined, undefined, (error: Error | null) => {
-      if (error === null) return;
-      pending.delete(id);
-      clearTimeout(timer);
-      reject(error);
-    });
+    outbox.push({ id, type, payload });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushOutbox);
+    }
+  });
+}
+
+/**
+ * Requests made in one turn of the event loop go as one message (under load, dozens of ledger
+ * calls): a message costs a system call and an event on each side, whatever its size.
+ */
+let outbox: IpcRequest[] = [];
+let flushScheduled = false;
+
+function flushOutbox(): void {
+  flushScheduled = false;
+  const requests = outbox;
+  outbox = [];
+  if (requests.length === 0) return;
+  const fail = (error: Error) => {
+    for (const request of requests) {
+      const waiting = pending.get(request.id);
+      pending.delete(request.id);
+      waiting?.reject(error);
+    }
+  };
+  if (process.send === undefined || !process.connected) return fail(new Error('the primary process is gone'));
+  const message: IpcRequests = { tollgate: 'requests', requests };
+  process.send(message, undefined, undefined, (error: Error | null) => {
+    if (error !== null) fail(error);
   });
 }
 
 export type PrimaryHandler = (payload: unknown, worker: Worker) => unknown;
 
-/** In the primary: answers workers' requests of each type with its handler (sync or async; a throw is sent back as the error). */
+/** In the primary: answers workers' requests of each type with its handler (sync or async; a throw is sent back as the error). Replies to one worker in one turn go as one message. */
 export function answerWorkers(handlers: Readonly<Record<string, PrimaryHandler>>): void {
-  cluster.on('message', (worker, message: IpcRequest) => {
-    if (message === null || typeof message !== 'object' || message.tollgate !== 'request') return;
-    const handler = handlers[message.type];
-    const reply = (body: Omit<IpcReply, 'tollgate' | 'id'>) => {
-      if (worker.isConnected()) worker.send({ tollgate: 'reply', id: message.id, ...body } satisfies IpcReply);
-    };
-    if (handler === undefined) return reply({ error: `unknown request ${message.type}` });
-    try {
-      Promise.resolve(handler(message.payload, worker)).then(
-        (value) => reply({ value }),
-        (error: unknown) => reply({ error: (error as Error)?.message ?? String(error) }),
+  const outboxes = new Map<Worker, IpcReply[]>();
+  const reply = (worker: Worker, body: IpcReply) => {
+    let outbox = outboxes.get(worker);
+    if (outbox === undefined) {
+      outboxes.set(worker, (outbox = []));
+      setImmediate(() => {
+        outboxes.delete(worker);
+        if (worker.isConnected()) worker.send({ tollgate: 'replies', replies: outbox! } satisfies IpcReplies);
+      });
+    }
+    outbox.push(body);
+  };
+  cluster.on('message', (worker, message: IpcRequests) => {
+    if (message === null || typeof message !== 'object' || message.tollgate !== 'requests') return;
+    for (const request of message.requests) {
+      const handler = handlers[request.type];
+      if (handler === undefined) {
+        reply(worker, { id: request.id, error: `unknown request ${request.type}` });
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = handler(request.payload, worker);
+      } catch (error) {
+        reply(worker, { id: request.id, error: (error as Error)?.message ?? String(error) });
+        continue;
+      }
+      if (!(value instanceof Promise)) {
+        reply(worker, { id: request.id, value });
+        continue;
+      }
+      value.then(
+        (resolved: unknown) => reply(worker, { id: request.id, value: resolved }),
+        (error: unknown) => reply(worker, { id: request.id, error: (error as Error)?.message ?? String(error) }),
       );
-    } catch (error) {
-      reply({ error: (error as Error)?.message ?? String(error) });
     }
   });
 }
