@@ -10,7 +10,7 @@ import { sendCompletion, startScriptedUpstream } from './scripted-upstream.js';
  * it fails only for replica A's traffic while `failingFor` says so.
  */
 const prefix = uniquePrefix('routing');
-const OPEN_MS = 1_500;
+const OPEN_MS = 3_000;
 const upstream = await startScriptedUpstream();
 let failingFor = new Set<string>(['replica-a']);
 let hits: string[] = [];
@@ -93,8 +93,8 @@ test('when the open period ends exactly one replica probes; its failure re-opens
   const states = await Promise.all(Object.keys(replicas).map(async (name) => (await state(name)).state));
   assert.equal(states.filter((value) => value === 'half-open').length, 1, `one replica half-open, the others open: ${states.join(', ')}`);
   hits = [];
-  // Every replica gets traffic while half-open: only the probe's owner lets a request through.
-  for (let round = 0; round < 5; round++) await Promise.all(Object.keys(replicas).map((name) => ask(name)));
+  // Every replica gets a request at once while half-open: only the probe's owner lets one through.
+  await Promise.all(Object.keys(replicas).map((name) => ask(name)));
   assert.equal(hits.length, 1, `one probe reached the provider, not one per replica: ${hits.join(', ')}`);
   assert.deepEqual(await untilEvery('open'), { 'replica-a': 'open', 'replica-b': 'open', 'replica-c': 'open' });
 
