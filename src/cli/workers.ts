@@ -4,6 +4,11 @@ import type { GatewayConfig } from '../config/schema.js';
 import { primarySpendHandlers } from '../governance/primary-spend-store.js';
 import { answerWorkers, type PrimaryHandler } from '../lib/cluster-ipc.js';
 import type { Logger } from '../lib/logger.js';
+import { openLogStore } from '../observability/log/open-log-store.js';
+import type { LogStore } from '../observability/log/log-store.js';
+import { LOG_DELETE, LOG_INSERT } from '../observability/log/primary-log-store.js';
+import type { RequestRecord } from '../observability/log/request-record.js';
+import { openStorage, type Storage } from '../storage/storage.js';
 
 /** A worker that dies is forked again after this pause, doubled per death in a row (up to 30 s). */
 const RESTART_BASE_MS = 500;
@@ -27,6 +32,8 @@ export function runPrimary(count: number, config: GatewayConfig, logger: Logger)
   const aggregator = new AggregatorRegistry();
   const handlers: Record<string, PrimaryHandler> = { metrics: () => aggregator.clusterMetrics() };
   if (config.governance.spend_store.type === 'memory') Object.assign(handlers, primarySpendHandlers());
+  const requestLog = singleWriterLog(config, logger);
+  if (requestLog !== undefined) Object.assign(handlers, requestLog.handlers);
   answerWorkers(handlers);
 
   return new Promise<number>((resolve) => {
@@ -86,9 +93,14 @@ export function runPrimary(count: number, config: GatewayConfig, logger: Logger)
     const finish = (code?: number) => {
       if (exitCode !== undefined) return;
       exitCode = code ?? (failed ? 1 : 0);
-      logger.info('all workers stopped', { exit_code: exitCode });
-      logger.flush();
-      resolve(exitCode);
+      const done = exitCode;
+      void (requestLog?.close() ?? Promise.resolve())
+        .catch((error: unknown) => logger.error('request log failed to close', { error }))
+        .then(() => {
+          logger.info('all workers stopped', { exit_code: done });
+          logger.flush();
+          resolve(done);
+        });
     };
 
     const stop = (signal: NodeJS.Signals) => {
@@ -112,4 +124,32 @@ export function runPrimary(count: number, config: GatewayConfig, logger: Logger)
       if (!stopping && rest.every(Boolean)) logger.info('workers started', { workers: count, primary_pid: process.pid });
     })();
   });
+}
+
+/**
+ * On an SQLite file, the primary is the request log's one writer: workers send their batches and
+ * retention sweeps here (PrimaryLogStore), and one writer thread stores them. Opened on the first
+ * batch, after the first worker has migrated the file.
+ */
+function singleWriterLog(config: GatewayConfig, logger: Logger): { handlers: Record<string, PrimaryHandler>; close(): Promise<void> } | undefined {
+  const { storage } = config;
+  if (!config.observability.request_log || storage.type !== 'sqlite' || storage.path === ':memory:' || storage.path === '') return undefined;
+  let opened: Promise<{ store: LogStore; storage: Storage }> | undefined;
+  const open = () =>
+    (opened ??= (async () => {
+      const database = await openStorage(storage);
+      return { storage: database, store: await openLogStore(database, logger) };
+    })());
+  return {
+    handlers: {
+      [LOG_INSERT]: async (records) => (await open()).store.insert(records as RequestRecord[]),
+      [LOG_DELETE]: async (epochMs) => (await open()).store.deleteBefore(epochMs as number),
+    },
+    async close() {
+      if (opened === undefined) return;
+      const { store, storage: database } = await opened;
+      await store.close?.();
+      await database.close();
+    },
+  };
 }

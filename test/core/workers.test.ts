@@ -9,6 +9,7 @@ import { parseCliArguments } from '../../src/cli/arguments.js';
 import { startCli } from '../helpers/cli.js';
 
 const VIRTUAL_KEY = 'tg-' + 'workers-test-' + 'key-0001';
+const ADMIN_TOKEN = 'admin-' + 'workers-test-' + 'token-0001';
 
 test('--workers parses a count, `auto` and a bare flag (one per core); no flag keeps one process', () => {
   assert.equal(parseCliArguments(['--config', 'x.yaml']).workers, undefined);
@@ -21,13 +22,14 @@ test('--workers parses a count, `auto` and a bare flag (one per core); no flag k
   assert.throws(() => parseCliArguments(['--workers', 'many']), /--workers must be auto or an integer/);
 });
 
-test('`tollgate --workers 2`: both workers answer on one port, one rate limit for the machine, /metrics sums the workers, a dead worker is replaced, SIGTERM drains and exits 0', async () => {
+test('`tollgate --workers 2`: both workers answer on one port, one rate limit for the machine, /metrics sums the workers, the request log holds every worker\'s records, a dead worker is replaced, SIGTERM drains and exits 0', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-workers-'));
   const config = join(dir, 'tollgate.yaml');
   await writeFile(
     config,
     [
       'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
+      `admin: { token: ${ADMIN_TOKEN} }`,
       `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`,
       'providers:',
       '  mock: { type: mock, models: [mock-small] }',
@@ -69,6 +71,15 @@ test('`tollgate --workers 2`: both workers answer on one port, one rate limit fo
     assert.equal(Number(ok?.[1]), 10);
     const durationCount = [...metrics.matchAll(/^tollgate_request_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
     assert.equal(durationCount, 16, 'histogram counts are summed too');
+
+    // The request log on the SQLite file has every worker's records, written by the primary alone.
+    let logged = 0;
+    for (let tries = 0; logged < 16 && tries < 100; tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      const page = (await (await request(`${cli.url}/admin/logs?limit=100`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.json()) as { total: number };
+      logged = page.total;
+    }
+    assert.equal(logged, 16);
 
     // A worker that dies is replaced.
     const victim = Number([...workers][0]);
