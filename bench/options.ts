@@ -1,8 +1,14 @@
 import { parseArgs } from 'node:util';
 
-export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog';
-/** `tollgate-nolog`: the same gateway and config with the request log and the per-request log lines off (issue #5's logging cost). */
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog'];
+export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog' | 'tollgate-redis-pg' | 'tollgate-workers2';
+/**
+ * `tollgate-nolog`: the same gateway and config with the request log and the per-request log lines off (issue #5's logging cost).
+ * `tollgate-redis-pg`: the same config on the Redis ledger and PostgreSQL storage (a fresh schema), one process (issue #22).
+ * `tollgate-workers2`: the `tollgate` config (embedded default) under `tollgate --workers 2` (issue #22).
+ */
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog', 'tollgate-redis-pg', 'tollgate-workers2'];
+/** Run when `--targets` is not given: the ones that need nothing outside the machine's Node. */
+export const DEFAULT_TARGETS: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog'];
 
 export interface BenchOptions {
   /** Measured seconds per scenario and target. */
@@ -28,7 +34,10 @@ export const USAGE = `npm run bench [-- options]   (each option also reads an en
   --warmup <s>          unrecorded warm-up before each window      BENCH_WARMUP       (3)
   --concurrency <list>  closed-loop concurrency levels             BENCH_CONCURRENCY  (1,50)
   --rate <n>            fixed request rate (req/s), 0 to skip      BENCH_RATE         (2000)
-  --targets <list>      any of direct,bare,tollgate,tollgate-nolog BENCH_TARGETS      (all)
+  --targets <list>      any of direct,bare,tollgate,tollgate-nolog BENCH_TARGETS
+                        (default), tollgate-redis-pg (needs Redis
+                        and PostgreSQL: BENCH_REDIS_URL, BENCH_POSTGRES_URL),
+                        tollgate-workers2 (--workers 2)
   --rounds <n>          rounds per scenario, targets taking turns  BENCH_ROUNDS       (1)
                         (in reverse order every other round)
   --cpu-prof            profile Tollgate and print its hot frames  BENCH_CPU_PROF=1
@@ -54,7 +63,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     strict: true,
   });
   if (values.help === true) return 'help';
-  const targets = (values.targets ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(','))
+  const targets = (values.targets ?? env.BENCH_TARGETS ?? DEFAULT_TARGETS.join(','))
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');

@@ -15,7 +15,7 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 60_000;
 
 /** Forks one of the bench's own server scripts; it reports its port over IPC (see child-ready.ts). */
 export function forkServer(name: string, script: URL, args: readonly string[]): Promise<ServerProcess> {
@@ -44,6 +44,10 @@ export interface TollgateLaunch {
   logFile: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeFlags: readonly string[];
+  /** Extra tollgate arguments, e.g. `--workers 2`. */
+  args?: readonly string[];
+  /** Also wait for this line in its output (`--workers`: every worker started), besides `GET /ready`. */
+  readyWhen?: RegExp;
 }
 
 /** Starts `node bin/tollgate.js --config <file> --port <free port>` and waits until `GET /ready` answers 200. */
@@ -51,7 +55,7 @@ export async function startTollgate(launch: TollgateLaunch): Promise<ServerProce
   const port = await findFreePort();
   const logFd = openSync(launch.logFile, 'a');
   const binary = new URL('bin/tollgate.js', launch.root).pathname;
-  const child = spawn(process.execPath, [...launch.nodeFlags, binary, '--config', launch.configFile, '--port', String(port), '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...launch.nodeFlags, binary, '--config', launch.configFile, '--port', String(port), '--host', '127.0.0.1', ...(launch.args ?? [])], {
     cwd: launch.root.pathname,
     stdio: ['ignore', logFd, logFd],
   });
@@ -62,7 +66,7 @@ export async function startTollgate(launch: TollgateLaunch): Promise<ServerProce
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (exited !== undefined) throw new Error(`Tollgate exited before it was ready (${exited}). Its output:\n${readFileSync(launch.logFile, 'utf8').slice(-4000)}`);
-    if (await isReady(origin)) return wrap('tollgate', child, origin);
+    if ((await isReady(origin)) && (launch.readyWhen === undefined || launch.readyWhen.test(readFileSync(launch.logFile, 'utf8')))) return wrap('tollgate', child, origin);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
@@ -126,8 +130,27 @@ export function residentSetBytes(pid: number): number | undefined {
   }
 }
 
-/** User + system CPU time a process has used so far, in milliseconds, from /proc (Linux). */
+/**
+ * User + system CPU time a process and its child processes (the workers of `--workers N`) have used
+ * so far, in milliseconds, from /proc (Linux).
+ */
 export function cpuTimeMs(pid: number): number | undefined {
+  const own = processCpuTimeMs(pid);
+  if (own === undefined) return undefined;
+  let total = own;
+  for (const child of childPids(pid)) total += processCpuTimeMs(child) ?? 0;
+  return total;
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter((text) => text.trim() !== '').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function processCpuTimeMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name, which may itself contain spaces: state is the first, utime the 12th, stime the 13th.

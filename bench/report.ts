@@ -1,7 +1,14 @@
 import type { TargetName } from './options.js';
 import type { LatencySummary } from './percentiles.js';
 
-export const TARGET_LABELS: Record<TargetName, string> = { direct: 'direct upstream', bare: 'bare Node proxy', tollgate: 'Tollgate', 'tollgate-nolog': 'Tollgate, logging off' };
+export const TARGET_LABELS: Record<TargetName, string> = {
+  direct: 'direct upstream',
+  bare: 'bare Node proxy',
+  tollgate: 'Tollgate',
+  'tollgate-nolog': 'Tollgate, logging off',
+  'tollgate-redis-pg': 'Tollgate, Redis ledger + PostgreSQL',
+  'tollgate-workers2': 'Tollgate --workers 2',
+};
 
 /** One target under one scenario. */
 export interface ScenarioResult {
@@ -100,6 +107,23 @@ export function checkTargets(results: readonly ScenarioResult[], highConcurrency
     measured: kept === undefined ? 'n/a' : `${(kept * 100).toFixed(0)}% (${tollgateHigh!.throughput.toFixed(0)} vs ${withoutLogs!.throughput.toFixed(0)} req/s)`,
     goal: '≥ 90%',
     met: kept === undefined ? undefined : kept >= 0.9,
+  });
+
+  const shared = find(results, 'tollgate-redis-pg', highConcurrency);
+  const sharedShare = shared !== undefined && tollgateHigh !== undefined ? shared.throughput / tollgateHigh.throughput : undefined;
+  checks.push({
+    name: `Redis ledger + PostgreSQL vs the embedded default at c=${highConcurrency} (issue #22)`,
+    measured: sharedShare === undefined ? 'n/a' : `${(sharedShare * 100).toFixed(0)}% (${shared!.throughput.toFixed(0)} vs ${tollgateHigh!.throughput.toFixed(0)} req/s)`,
+    goal: '≥ 70%',
+    met: sharedShare === undefined ? undefined : sharedShare >= 0.7,
+  });
+  const workers = find(results, 'tollgate-workers2', highConcurrency);
+  const gain = workers !== undefined && tollgateHigh !== undefined ? workers.throughput / tollgateHigh.throughput : undefined;
+  checks.push({
+    name: `--workers 2 vs one process at c=${highConcurrency} (issue #22)`,
+    measured: gain === undefined ? 'n/a' : `${gain.toFixed(2)}× (${workers!.throughput.toFixed(0)} vs ${tollgateHigh!.throughput.toFixed(0)} req/s)`,
+    goal: '> 1× (a gain)',
+    met: gain === undefined ? undefined : gain > 1,
   });
 
   const fixedRate = results.find((result) => result.target === 'tollgate' && result.offeredRate !== undefined);

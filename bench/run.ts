@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -42,8 +43,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const profileDir = join(workDir, 'cpu-profile');
   const gatewayLog = join(workDir, 'tollgate.log');
   const servers = new Map<TargetName, ServerProcess>();
+  const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const server of [...servers.values()].reverse()) await server.stop();
+    for (const cleanup of cleanups.splice(0)) await cleanup().catch((error: unknown) => progress(`cleanup failed: ${(error as Error).message}`));
   };
   try {
     progress('starting the mock upstream, the bare proxy and Tollgate (each in its own process)');
@@ -62,6 +65,19 @@ async function main(argv: readonly string[]): Promise<number> {
       const configFile = join(workDir, 'tollgate-nolog.yaml');
       await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate-nolog.db'), adminToken: ADMIN_TOKEN, logging: false }), { aliasDuplicateObjects: false }));
       servers.set('tollgate-nolog', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-nolog.log'), nodeFlags: [] }));
+    }
+
+    if (options.targets.includes('tollgate-redis-pg')) {
+      const shared = await openSharedBackends();
+      cleanups.push(shared.cleanup);
+      const configFile = join(workDir, 'tollgate-redis-pg.yaml');
+      await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'unused.db'), adminToken: ADMIN_TOKEN, postgresUrl: shared.postgresUrl, redis: shared.redis }), { aliasDuplicateObjects: false }));
+      servers.set('tollgate-redis-pg', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-redis-pg.log'), nodeFlags: [] }));
+    }
+    if (options.targets.includes('tollgate-workers2')) {
+      const configFile = join(workDir, 'tollgate-workers2.yaml');
+      await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate-workers2.db'), adminToken: ADMIN_TOKEN }), { aliasDuplicateObjects: false }));
+      servers.set('tollgate-workers2', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-workers2.log'), nodeFlags: [], args: ['--workers', '2'], readyWhen: /"msg":"workers started"/ }));
     }
 
     const loadTargets = new Map<TargetName, LoadTarget>();
@@ -176,7 +192,7 @@ async function preflight(name: TargetName, target: LoadTarget): Promise<void> {
   const text = await response.body.text();
   const content = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
   if (response.statusCode !== 200 || content !== REPLY_TEXT) throw new Error(`${TARGET_LABELS[name]} answered the preflight request with ${response.statusCode}: ${text.slice(0, 500)}`);
-  if ((name === 'tollgate' || name === 'tollgate-nolog') && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
+  if (name.startsWith('tollgate') && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
     throw new Error(`Tollgate served the preflight request from "${String(response.headers['x-tollgate-provider'])}", expected "${BENCH_PROVIDER}"`);
   }
 }
@@ -203,6 +219,41 @@ async function probeGatewayFeatures(origin: string): Promise<string[]> {
     `request log store: ${logs.status === 200 ? 'on (GET /admin/logs answered 200)' : `not visible (GET /admin/logs answered ${logs.status})`}`,
     `metrics: ${metrics.status === 200 ? 'on (GET /metrics answered 200)' : `not visible (GET /metrics answered ${metrics.status})`}`,
   ];
+}
+
+/**
+ * A fresh PostgreSQL schema and a Redis key prefix of this run's own (BENCH_POSTGRES_URL, default the
+ * machine's `test` database; BENCH_REDIS_URL, default 127.0.0.1:6379), dropped and deleted afterwards.
+ */
+async function openSharedBackends(): Promise<{ postgresUrl: string; redis: { url: string; keyPrefix: string }; cleanup: () => Promise<void> }> {
+  const base = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const suffix = randomUUID().replaceAll('-', '').slice(0, 12);
+  const schema = `bench_${suffix}`;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Pool({ connectionString: base, max: 1 });
+  await admin.query('create extension if not exists pg_trgm').catch(() => undefined);
+  await admin.query(`create schema "${schema}"`);
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema},public`);
+  const keyPrefix = `tollgate-bench:${suffix}:{governance}:`;
+  return {
+    postgresUrl: url.toString(),
+    redis: { url: redisUrl, keyPrefix },
+    async cleanup() {
+      await admin.query(`drop schema "${schema}" cascade`);
+      await admin.end();
+      const { Redis } = await import('ioredis');
+      const client = new Redis(redisUrl);
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `tollgate-bench:${suffix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await client.del(...keys);
+      } while (cursor !== '0');
+      client.disconnect();
+    },
+  };
 }
 
 /** /proc/loadavg's 1, 5 and 15 minute averages: other work on the machine skews every column. */

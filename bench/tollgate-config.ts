@@ -14,6 +14,10 @@ export interface BenchConfigInput {
   adminToken: string;
   /** False: the request log and the per-request log lines are off (the `tollgate-nolog` target). */
   logging?: boolean;
+  /** PostgreSQL storage instead of the SQLite file (the `tollgate-redis-pg` target). */
+  postgresUrl?: string;
+  /** The Redis ledger instead of the memory one. */
+  redis?: { url: string; keyPrefix: string };
 }
 
 /**
@@ -31,7 +35,8 @@ export function benchGatewayConfig(input: BenchConfigInput): Record<string, unkn
   };
   return {
     server: { host: '127.0.0.1', port: 0, shutdown_grace_ms: 2_000 },
-    storage: { type: 'sqlite', path: input.storagePath },
+    storage: input.postgresUrl === undefined ? { type: 'sqlite', path: input.storagePath } : { type: 'postgres', url: input.postgresUrl },
+    ...(input.redis === undefined ? {} : { governance: { spend_store: { type: 'redis', url: input.redis.url, key_prefix: input.redis.keyPrefix } } }),
     logging: { level: 'info', requests: input.logging !== false },
     admin: { token: input.adminToken },
     providers: {

@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage:
-  tollgate [--config <file>] [--port <n>] [--host <address>]   start the gateway
+  tollgate [--config <file>] [--port <n>] [--host <address>] [--workers [<n>|auto]]
+                                                               start the gateway
   tollgate validate <file>                                     check a config file without starting
   tollgate audit verify --config <file> [--expect-head <seq>:<hash>]
                                                                verify the audit log's hash chain
@@ -18,6 +20,9 @@ Options:
                         expanded from the environment.
   -p, --port <n>        listen port; overrides server.port (default 8080). 0 picks a free port.
       --host <address>  listen address; overrides server.host (default 127.0.0.1).
+      --workers [<n>|auto]
+                        run n worker processes sharing the listen port (node:cluster); without
+                        a number, or auto, one per CPU core. Without the flag: one process.
       --expect-head <seq>:<hash>
                         audit verify: also fail when the chain no longer reaches this head
                         (printed by an earlier verify), so removed newest entries show.
@@ -39,6 +44,8 @@ export interface CliArguments {
   config: string | undefined;
   port: number | undefined;
   host: string | undefined;
+  /** `--workers`: worker processes (resolved from `auto`); undefined: one process, no cluster. */
+  workers?: number;
   /** audit verify: a head recorded earlier (`<seq>:<hash>`). */
   expectHead?: string;
   /** prices update: source URL and output path. */
@@ -52,11 +59,35 @@ export interface CliArguments {
 
 export class UsageError extends Error {}
 
-export function parseCliArguments(argv: readonly string[]): CliArguments {
-  let parsed;
+export function parseCliArguments(argv: readonly string[], cores = availableParallelism()): CliArguments {
+  const parsed = parseOptions(withWorkerValue(argv));
+  const workers = parsed.values.workers === undefined ? undefined : workerCount(parsed.values.workers, cores);
+  const result = interpret(parsed);
+  return workers === undefined ? result : { ...result, workers };
+}
+
+/** `--workers` given bare (last, or before another option) means `auto`. */
+function withWorkerValue(argv: readonly string[]): string[] {
+  const args = [...argv];
+  for (let index = 0; index < args.length; index++) {
+    if (args[index] !== '--workers') continue;
+    const next = args[index + 1];
+    if (next === undefined || next.startsWith('-')) args.splice(index + 1, 0, 'auto');
+  }
+  return args;
+}
+
+function workerCount(value: string, cores: number): number {
+  if (value === 'auto' || value === '') return Math.max(1, cores);
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 256) throw new UsageError(`--workers must be auto or an integer from 1 to 256, got ${value}`);
+  return count;
+}
+
+function parseOptions(args: string[]) {
   try {
-    parsed = parseArgs({
-      args: [...argv],
+    return parseArgs({
+      args,
       allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },
@@ -68,6 +99,7 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
         from: { type: 'string' },
         to: { type: 'string' },
         json: { type: 'boolean' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -75,6 +107,9 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function interpret(parsed: ReturnType<typeof parseOptions>): CliArguments {
   const { values, positionals } = parsed;
   let port: number | undefined;
   if (values.port !== undefined) {

@@ -7,6 +7,8 @@ import { parseCliArguments, USAGE, UsageError, type CliArguments } from './argum
 import { runAuditVerify } from './audit-verify.js';
 import { runPricesUpdate } from './prices-update.js';
 import { runReconcile } from './reconcile.js';
+import { runPrimary } from './workers.js';
+import cluster from 'node:cluster';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArguments;
@@ -70,6 +72,7 @@ async function serve(args: CliArguments): Promise<number> {
     process.stderr.write(`tollgate: no config given and ./tollgate.yaml does not exist. Pass --config <file> (try tollgate.demo.yaml).\n`);
     return 2;
   }
+  if (args.workers !== undefined && cluster.isPrimary) return primary(file, args.workers);
   let gateway;
   try {
     const config = await loadConfigFile(file);
@@ -109,7 +112,26 @@ async function serve(args: CliArguments): Promise<number> {
     });
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // A `--workers` worker whose primary is gone gets no more connections: drain and exit.
+    if (cluster.isWorker) process.once('disconnect', () => stop('primary exited'));
   });
+}
+
+/** `--workers N`: checks the config once, then forks the workers (see runPrimary). */
+async function primary(file: string, workers: number): Promise<number> {
+  let config;
+  try {
+    config = await loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logging.level });
+  logger.info('starting workers', { workers, config: file, primary_pid: process.pid });
+  return runPrimary(workers, config, logger);
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -124,6 +146,8 @@ async function exists(file: string): Promise<boolean> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A `--workers` worker: the IPC channel to the primary would keep the process alive.
+    if (cluster.isWorker && process.connected) process.disconnect();
   },
   (error: unknown) => {
     process.stderr.write(`tollgate: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -109,6 +109,8 @@ export const spendStoreSchema = z
       .optional(),
     /** Prefix of every key the ledger writes; gateways sharing a prefix share budgets. Keep a `{…}` hash tag for Redis Cluster slots. */
     key_prefix: z.string().min(1).max(200).optional(),
+    /** While Redis cannot be reached: `refuse` (the default when absent) requests that need a reservation (503 `ledger_unavailable`, fail closed) or `serve` them unmetered (fail open). */
+    when_unavailable: z.enum(['refuse', 'serve']).optional(),
   })
   .superRefine((value, context) => {
     if (value.type === 'redis' && value.url === undefined) {

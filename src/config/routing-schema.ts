@@ -40,6 +40,26 @@ export const healthCheckSchema = z.strictObject({
   targets: z.enum(['open', 'all']).default('open'),
 });
 
+/**
+ * Circuit-breaker state shared by replicas (see docs/operations.md#shared-routing-state). `auto`:
+ * through the Redis of `governance.spend_store` when the ledger is Redis, else local; `local`: each
+ * process keeps its own; `redis`: through the Redis at `url`.
+ */
+export const sharedStateSchema = z
+  .strictObject({
+    type: z.enum(['auto', 'local', 'redis']).default('auto'),
+    /** `redis://…` or `rediss://…`; required for `redis` (with `auto` the ledger's URL is used). */
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+      .optional(),
+    /** Prefix of the keys and the channel; replicas sharing it share circuits. Default: `tollgate:{routing}:`, or with `auto` the ledger's prefix followed by `routing:`. */
+    key_prefix: z.string().min(1).max(200).optional(),
+  })
+  .superRefine((value, context) => {
+    if (value.type === 'redis' && value.url === undefined) context.addIssue({ code: 'custom', path: ['url'], message: 'shared routing state on redis needs a url, e.g. url: ${REDIS_URL}' });
+  });
+
 /** `routing`: how targets are chosen, retried and taken out of rotation. */
 export const routingSchema = z.strictObject({
   circuit_breaker: circuitBreakerSchema.default(circuitBreakerSchema.parse({})),
@@ -48,8 +68,10 @@ export const routingSchema = z.strictObject({
   health_checks: healthCheckSchema.default(healthCheckSchema.parse({})),
   /** Half-life-like decay of the latency estimate (peak EWMA) used by the `latency` strategy. */
   latency_decay_ms: z.number().int().positive().default(10_000),
+  shared_state: sharedStateSchema.default({ type: 'auto' }),
 });
 
 export type RoutingConfig = z.infer<typeof routingSchema>;
 export type CircuitBreakerConfig = z.infer<typeof circuitBreakerSchema>;
 export type HealthCheckConfig = z.infer<typeof healthCheckSchema>;
+export type SharedStateConfig = z.infer<typeof sharedStateSchema>;

@@ -6,7 +6,7 @@ import type { BudgetThresholdEvent, BudgetThresholdListener } from '../pipeline/
 import type { GovernanceSettings } from '../config/governance-schema.js';
 import { usdOfNano } from './usd-units.js';
 import type { LineInfo } from './limit-lines.js';
-import type { LimitLine, SpendStore } from './spend-store.js';
+import type { CounterState, LimitLine, SpendStore } from './spend-store.js';
 import type { AlertRecord, GovernanceStore } from './storage/governance-store.js';
 
 /** Posts one webhook body; resolves with the HTTP status. Injectable for tests. */
@@ -73,16 +73,26 @@ export class BudgetAlerts {
     return this.fired.size;
   }
 
+  /** A counter's state; a remote ledger's promise is marked handled (it is awaited later, or not at all when an earlier line throws). */
+  private peek(counter: string): CounterState | Promise<CounterState> {
+    const state = this.options.spend.peek(counter);
+    if (state instanceof Promise) state.catch(() => undefined);
+    return state;
+  }
+
   /** Checks the budgets a settled attempt was charged to. */
   async check(infos: readonly LineInfo[], lines: readonly LimitLine[]): Promise<void> {
+    // The memory ledger answers synchronously: no promise per budget line after every request. A
+    // remote one (Redis, the primary under --workers) is asked for every line at once.
+    let states: (CounterState | Promise<CounterState> | undefined)[] | undefined;
     for (let index = 0; index < infos.length; index++) {
       const info = infos[index]!;
       if (info.metric !== 'usd') continue;
       const thresholds = info.budget?.alert_thresholds ?? this.options.settings.thresholds;
       if (thresholds.length === 0) continue;
       const line = lines[index]!;
-      // The memory ledger answers synchronously: no promise per budget line after every request.
-      const peeked = this.options.spend.peek(line.counter);
+      states ??= infos.map((other, at) => (other.metric === 'usd' && (other.budget?.alert_thresholds ?? this.options.settings.thresholds).length > 0 ? this.peek(lines[at]!.counter) : undefined));
+      const peeked = states[index]!;
       const state = peeked instanceof Promise ? await peeked : peeked;
       const ceiling = info.limit + state.credit;
       if (ceiling <= 0) continue;

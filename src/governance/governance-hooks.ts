@@ -26,6 +26,10 @@ export interface GovernanceHooksOptions {
   /** Output tokens a token-limit reservation assumes when the request sets no `max_tokens`. */
   reservedOutputTokens: number;
   reservationTtlMs: number;
+  /** `refuse` (default): a ledger that cannot answer refuses the request (503 ledger_unavailable); `serve`: the request goes on unmetered. */
+  whenUnavailable?: 'refuse' | 'serve';
+  /** Hears each request served unmetered because the ledger could not answer (`whenUnavailable: serve`). */
+  onUnmetered?: (error: unknown) => void;
   /** Called after every settlement with the lines charged, for budget alerts. */
   onSettled?: (infos: readonly LineInfo[], lines: readonly LimitLine[]) => void;
 }
@@ -62,7 +66,7 @@ export class GovernanceHooks implements Governance {
    * Applies a reloaded config (new resolver, providers' global limits, settings) from the next
    * request on. Spend, reservations and in-flight admissions are untouched.
    */
-  reconfigure(changes: Pick<GovernanceHooksOptions, 'resolver' | 'providers' | 'unpricedRequestUsd' | 'reservedOutputTokens' | 'reservationTtlMs'>): void {
+  reconfigure(changes: Pick<GovernanceHooksOptions, 'resolver' | 'providers' | 'unpricedRequestUsd' | 'reservedOutputTokens' | 'reservationTtlMs' | 'whenUnavailable'>): void {
     this.options = { ...this.options, ...changes };
     this.providerScopes.clear();
     for (const name of Object.keys(changes.providers)) this.refreshProvider(name);
@@ -145,10 +149,17 @@ export class GovernanceHooks implements Governance {
     try {
       reserved = store.reserve(lines, now, this.options.reservationTtlMs);
     } catch (error) {
-      throw ledgerError(error);
+      return this.unavailable(error);
     }
-    if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => Promise.reject(ledgerError(error)));
+    if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => this.unavailable(error));
     return this.admitted(context, reserved, lines, infos, usd, tokens, now, firstCount);
+  }
+
+  /** The ledger could not answer: refused (503 ledger_unavailable), or served unmetered under `when_unavailable: serve`. */
+  private unavailable(error: unknown): Admission {
+    if (GatewayError.is(error) || this.options.whenUnavailable !== 'serve') throw ledgerError(error);
+    this.options.onUnmetered?.(error);
+    return NO_ADMISSION;
   }
 
   /**

@@ -82,11 +82,18 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   alerts.load(await store.loadAlerts(now()));
   context.capabilities.provide(BUDGET_ALERTS, (listener) => alerts.subscribe(listener), 'governance');
 
+  let lastUnmeteredWarning = 0;
   hooks = new GovernanceHooks({
     registry,
     store: spend,
     now,
     ...hookSettings(context),
+    onUnmetered: (error) => {
+      const time = Date.now();
+      if (time - lastUnmeteredWarning < 60_000) return;
+      lastUnmeteredWarning = time;
+      context.logger.warn('governance: the spend ledger is unreachable; requests are served unmetered (spend_store.when_unavailable: serve)', { error: (error as Error)?.message });
+    },
     onSettled: (infos, lines) => {
       if (infos.some((info) => info.metric === 'usd')) void alerts.check(infos, lines).catch(() => {});
     },
@@ -148,7 +155,17 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       charges = capabilities.optional(REQUEST_CHARGES);
       return connectJournal(capabilities, ledger, store, service, governanceHooks, context);
     },
-    ready: () => ledger.ready(),
+    dependencies: [
+      {
+        name: 'governance',
+        policy: settings.spend_store.when_unavailable === 'serve' ? 'fail-open' : 'fail-closed',
+        effect:
+          settings.spend_store.when_unavailable === 'serve'
+            ? 'requests are served unmetered (budgets and rate limits are not checked) until the spend ledger is back'
+            : 'requests that need a budget or rate-limit reservation are refused with 503 ledger_unavailable until the spend ledger is back',
+        check: () => ledger.ready(),
+      },
+    ],
     async close() {
       if (stopped) return;
       stopped = true;
@@ -209,6 +226,7 @@ function hookSettings(context: ModuleContext) {
     unpricedRequestUsd: config.governance.unpriced_request_usd,
     reservedOutputTokens: config.governance.reserved_output_tokens,
     reservationTtlMs: Math.max(config.governance.reservation_ttl_ms, config.server.request_timeout_ms + 60_000),
+    whenUnavailable: config.governance.spend_store.when_unavailable ?? 'refuse',
   };
 }
 

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../lib/logger.js';
 import type { SpendStoreConfig } from '../config/governance-schema.js';
+import { isGatewayWorker } from '../lib/cluster-ipc.js';
 import { MemorySpendStore } from './memory-spend-store.js';
+import { PrimarySpendStore } from './primary-spend-store.js';
 import { DEFAULT_KEY_PREFIX, RedisSpendStore } from './redis-spend-store.js';
 import type { ChangeChannel, SpendStore } from './spend-store.js';
 
@@ -30,6 +32,10 @@ const RETRIES_PER_COMMAND = 2;
  * logged once, and reported by `ready()`.
  */
 export async function openSpendStore(config: SpendStoreConfig, logger: Logger, source: string): Promise<OpenedSpendStore> {
+  // Under `tollgate --workers N` the memory ledger lives in the primary, shared by every worker. Its
+  // counters are saved by the workers' flushes; there is no journal replay (a worker's request log
+  // does not hold the other workers' requests), so a crash of the primary loses up to one flush interval.
+  if (config.type === 'memory' && isGatewayWorker()) return { store: new PrimarySpendStore(), keptByFlush: false, ready: async () => {}, close: async () => {} };
   if (config.type === 'memory') return { store: new MemorySpendStore(), keptByFlush: true, ready: async () => {}, close: async () => {} };
   const url = config.url!;
   const shown = redactedUrl(url);

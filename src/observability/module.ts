@@ -2,7 +2,7 @@ import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { observeStage, type RequestStage } from '../pipeline/stages.js';
-import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
+import type { DependencyCheck, GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
 import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
@@ -41,6 +41,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const upgrades: UpgradeRoute[] = [];
   const listeners: ((request: RequestContext, record: RequestRecord) => void)[] = [];
   const stages: RequestStage[] = [];
+  const dependencies: DependencyCheck[] = [];
 
   let write: ((records: RequestRecord[]) => void) | undefined;
   if (settings.request_log) {
@@ -65,6 +66,12 @@ export const observabilityModule: ModuleFactory = async (context) => {
       tail.publish(records);
     };
     closers.push(() => tail.close());
+    dependencies.push({
+      name: 'request_log',
+      policy: 'buffer',
+      effect: 'records wait in memory (up to observability.queue_size, then content and records are dropped and counted) and are written once the store is back',
+      check: async () => writer.check(),
+    });
     adminOnly.push(...logRoutes(store, () => writer.flush()));
     const stopRetention = scheduleRetention(store, settings.retention_days, context.logger);
     closers.push(stopRetention, async () => {
@@ -106,6 +113,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
     stages: [...stages, observeStage('request-log', observer), ...(tracing === undefined ? [] : [observeStage('tracing', tracing.observer)])],
     routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
     upgrades,
+    dependencies,
     connect(capabilities) {
       health = capabilities.optional(PROVIDER_HEALTH);
       budgets = capabilities.optional(BUDGET_SNAPSHOT);

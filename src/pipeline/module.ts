@@ -27,6 +27,21 @@ export interface ModuleContext {
 }
 
 /**
+ * An outside service a module depends on (Redis, PostgreSQL, the request log's store), with what
+ * the gateway does while it is down. `fail-closed`: requests that need it are refused and `/ready`
+ * answers 503; `fail-open`: requests are served without it (degraded, `/ready` stays 200);
+ * `buffer`: what it would store is kept in memory and written once it is back (`/ready` stays 200).
+ */
+export interface DependencyCheck {
+  readonly name: string;
+  readonly policy: 'fail-closed' | 'fail-open' | 'buffer';
+  /** What callers see while it is down, in one sentence (served at `GET /ready`). */
+  readonly effect: string;
+  /** Throws (with the reason) while it is down. */
+  check(): Promise<void>;
+}
+
+/**
  * A feature plugged into the gateway at start-up (governance, observability, …): the pipeline
  * hooks it implements, the HTTP routes it adds, and its lifecycle.
  */
@@ -54,8 +69,10 @@ export interface GatewayModule {
    * state (health, spend). Modules without it keep their start-up settings.
    */
   reconfigure?(context: ModuleContext): void | Promise<void>;
-  /** Throws when the module cannot serve (readiness). */
+  /** Throws when the module cannot serve (readiness; a fail-closed dependency named after the module). */
   ready?(): Promise<void>;
+  /** The outside services it depends on, each with its failure policy (readiness). */
+  readonly dependencies?: readonly DependencyCheck[];
   /** Flushes and releases resources on shutdown. */
   close?(): Promise<void>;
 }

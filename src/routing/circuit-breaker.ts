@@ -4,6 +4,9 @@ import type { CircuitState } from '../pipeline/capabilities.js';
 
 export type { CircuitState };
 
+/** A change of a breaker's own making (not one applied from another replica), for shared routing state. */
+export type BreakerChange = { readonly state: 'open'; readonly until: number; readonly reason: string } | { readonly state: 'closed' };
+
 const BUCKETS = 10;
 
 /**
@@ -23,6 +26,8 @@ export class CircuitBreaker {
   private readonly bucketStarts = new Float64Array(BUCKETS).fill(-Infinity);
   /** Why it last opened, for `GET /health/providers`. */
   reason: string | undefined;
+  /** Hears every open and close this breaker decides itself (set by shared routing state). */
+  onChange: ((change: BreakerChange) => void) | undefined;
 
   constructor(private config: CircuitBreakerConfig) {}
 
@@ -66,6 +71,7 @@ export class CircuitBreaker {
       this.opened = false;
       this.reason = undefined;
       this.reset();
+      this.onChange?.({ state: 'closed' });
     }
     this.probing = false;
   }
@@ -103,6 +109,33 @@ export class CircuitBreaker {
     this.probing = false;
     this.reason = undefined;
     this.reset();
+    this.onChange?.({ state: 'closed' });
+  }
+
+  /**
+   * Another replica opened this circuit (or holds its half-open probe): open here until `until`
+   * without telling anyone (it is not this breaker's own decision). Kept if already open for longer.
+   */
+  holdOpen(until: number, reason: string): void {
+    if (this.opened && this.openUntil >= until) return;
+    this.opened = true;
+    this.openUntil = until;
+    this.probing = false;
+    this.reason = reason;
+  }
+
+  /** Another replica's probe or health check succeeded: closed here too, counts cleared, nobody told. */
+  closeFromElsewhere(): void {
+    if (!this.opened) return;
+    this.opened = false;
+    this.probing = false;
+    this.reason = undefined;
+    this.reset();
+  }
+
+  /** Whether the circuit is open and until when (for shared state). */
+  get openUntilMs(): number | undefined {
+    return this.opened ? this.openUntil : undefined;
   }
 
   /** Opens the circuit until `until` (kept if it is already open for longer). */
@@ -133,6 +166,7 @@ export class CircuitBreaker {
     this.openUntil = until;
     this.probing = false;
     this.reason = reason;
+    this.onChange?.({ state: 'open', until, reason });
   }
 
   private reset(): void {

@@ -33,7 +33,28 @@ export class HealthRegistry {
    */
   private readonly keysByObject = new Map<ProviderKey, KeyHealth>();
 
+  /** Called with every breaker created (shared routing state wires it to the other replicas). */
+  private watcher: ((kind: 'target' | 'key', id: string, breaker: CircuitBreaker) => void) | undefined;
+
   constructor(private config: RoutingConfig) {}
+
+  /** Calls `watcher` for every breaker now and for each one created later. */
+  watchBreakers(watcher: (kind: 'target' | 'key', id: string, breaker: CircuitBreaker) => void): void {
+    this.watcher = watcher;
+    for (const health of this.targets.values()) watcher('target', health.ref, health.breaker);
+    for (const health of this.allKeys()) watcher('key', keyName(health.provider, health.keyId), health.breaker);
+  }
+
+  /** A target's breaker by `provider/model`, when that target was seen. */
+  targetBreaker(ref: string): CircuitBreaker | undefined {
+    return this.targets.get(ref)?.breaker;
+  }
+
+  /** A key's breaker by its keyName, when that key was seen. */
+  keyBreaker(name: string): CircuitBreaker | undefined {
+    const split = name.indexOf(KEY_NAME_SEPARATOR);
+    return this.keys.get(name.slice(0, split))?.get(name.slice(split + 1))?.breaker;
+  }
 
   /** New thresholds on a config reload; every target's and key's state is kept. */
   reconfigure(config: RoutingConfig): void {
@@ -48,6 +69,7 @@ export class HealthRegistry {
     if (health === undefined) {
       health = { ref: target.ref, provider: target.provider.name, model: target.model, breaker: new CircuitBreaker(this.config.circuit_breaker), latency: new PeakEwma(this.config.latency_decay_ms), inFlight: 0 };
       this.targets.set(target.ref, health);
+      this.watcher?.('target', health.ref, health.breaker);
     }
     return health;
   }
@@ -61,6 +83,7 @@ export class HealthRegistry {
     if (health === undefined) {
       health = { provider, keyId: key.id, breaker: new CircuitBreaker(this.config.circuit_breaker), inFlight: 0 };
       byId.set(key.id, health);
+      this.watcher?.('key', keyName(provider, key.id), health.breaker);
     }
     // Keys come from the config, so the cache stays small; the cap only guards against a caller that
     // builds key objects per request.
@@ -76,4 +99,11 @@ export class HealthRegistry {
   *allKeys(): Iterable<KeyHealth> {
     for (const byId of this.keys.values()) yield* byId.values();
   }
+}
+
+const KEY_NAME_SEPARATOR = '\u001f';
+
+/** How a provider key is named across replicas: provider name and key id, split by a control character neither holds. */
+export function keyName(provider: string, keyId: string): string {
+  return `${provider}${KEY_NAME_SEPARATOR}${keyId}`;
 }

@@ -10,10 +10,11 @@ import { PROVIDER_HEALTH } from '../pipeline/capabilities.js';
 import { observeStage } from '../pipeline/stages.js';
 import { healthReport } from './health-snapshot.js';
 import { ResilientRouter } from './resilient-router.js';
+import { sharedStateLocation } from './shared-state-location.js';
 
 /** The routing module with an injected clock, randomness or sleep (tests simulate outages with it). */
 export function createRoutingModule(environment: Partial<RouterEnvironment> = {}): ModuleFactory {
-  return (context): GatewayModule => {
+  return async (context): Promise<GatewayModule> => {
     const { config } = context;
     const router = new ResilientRouter({ config: config.routing, providers: config.providers, maxTimeoutOverrideMs: config.server.request_timeout_ms, environment });
     // Active checks get their own connection pool (created only when they are on): a check must
@@ -27,16 +28,32 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
     };
     scheduleChecks(registerKnownTargets(router, context.resolver, context.providers));
     context.capabilities.provide(PROVIDER_HEALTH, () => healthReport(router.health, router.state.environment.now()), 'routing');
+    // Several replicas on one Redis: circuits opened anywhere are open everywhere (loaded only when configured).
+    const location = sharedStateLocation(config);
+    const shared = location === undefined ? undefined : await (await import('./shared-circuits.js')).SharedCircuits.open(router.state, location, context.logger);
     return {
       name: 'routing',
       router,
       stages: [observeStage('routing-health', router.observer)],
+      dependencies:
+        shared === undefined
+          ? []
+          : [
+              {
+                name: 'routing_shared_state',
+                policy: 'fail-open',
+                effect: 'each replica keeps its own circuit breakers (an outage one replica sees is not shared, half-open probes are not coordinated) until Redis is back',
+                check: () => shared.check(),
+              },
+            ],
       reconfigure(next) {
+        if (JSON.stringify(sharedStateLocation(next.config)) !== JSON.stringify(location)) context.logger.warn('routing.shared_state changed: the shared state in use is kept until a restart', {});
         router.reconfigure({ config: next.config.routing, providers: next.config.providers, maxTimeoutOverrideMs: next.config.server.request_timeout_ms });
         scheduleChecks(registerKnownTargets(router, next.resolver, next.providers));
       },
       async close() {
         router.healthChecks?.close();
+        await shared?.close();
         await transport?.close().catch(() => transport?.destroy());
       },
       routes: [

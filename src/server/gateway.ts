@@ -66,6 +66,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+const STORAGE_DOWN =
+  'not ready: the load balancer should send new requests elsewhere; requests that reach this replica are still answered (budgets are counted by the spend ledger), the request log keeps its records and writes them once storage is back, admin changes fail with 500';
+
 /** The catalog's provenance as `/health` and the start-up log show it. */
 export interface PricingSummary {
   /** e.g. `@pydantic/genai-prices@0.1.8` or `file:/var/lib/tollgate/prices.json`. */
@@ -148,7 +151,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   routes.addAll(passthroughRoutes({ pipeline }));
   routes.addAll(
     healthRoutes(
-      [{ name: 'storage', check: () => storage.ping() }, ...modules.filter((module) => module.ready).map((module) => ({ name: module.name, check: () => module.ready!() }))],
+      [
+        { name: 'storage', check: () => storage.ping(), policy: 'fail-closed', effect: STORAGE_DOWN },
+        ...modules.filter((module) => module.ready).map((module) => ({ name: module.name, check: () => module.ready!() })),
+        ...modules.flatMap((module) => module.dependencies ?? []).map((dependency) => ({ name: dependency.name, check: () => dependency.check(), policy: dependency.policy, effect: dependency.effect })),
+      ],
       () => http?.isDraining ?? false,
       () => ({ pricing: pricingSummary(costs.pricing) }),
     ),

@@ -4,9 +4,24 @@ import { sendJson } from '../http/respond.js';
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  /** While it fails: `fail-closed` (the default) makes the gateway not ready; `fail-open` and `buffer` only degrade it. */
+  policy?: 'fail-closed' | 'fail-open' | 'buffer';
+  /** What callers see while it is down. */
+  effect?: string;
 }
 
-/** `GET /health` (the process is up) and `GET /ready` (config loaded, storage and modules reachable, not draining). */
+interface DependencyStatus {
+  status: 'up' | 'down';
+  policy: 'fail-closed' | 'fail-open' | 'buffer';
+  effect?: string;
+  error?: string;
+}
+
+/**
+ * `GET /health` (the process is up, with `details`: the price catalog's provenance) and `GET /ready` (config loaded, dependencies reachable, not
+ * draining). `/ready` answers 503 `not_ready` while a fail-closed dependency is down, 200
+ * `degraded` while only fail-open or buffering ones are, and names each one with its policy.
+ */
 export function healthRoutes(checks: readonly ReadinessCheck[], isDraining: () => boolean, details: () => Record<string, unknown> = () => ({})): HttpRoute[] {
   return [
     { method: 'GET', path: '/health', handler: (exchange) => sendJson(exchange.response, 200, { status: 'ok', ...details() }) },
@@ -16,19 +31,25 @@ export function healthRoutes(checks: readonly ReadinessCheck[], isDraining: () =
       async handler(exchange) {
         if (isDraining()) return sendJson(exchange.response, 503, { status: 'draining' });
         const results: Record<string, string> = {};
+        const dependencies: Record<string, DependencyStatus> = {};
         let ready = true;
+        let degraded = false;
         await Promise.all(
-          checks.map(async ({ name, check }) => {
+          checks.map(async ({ name, check, policy = 'fail-closed', effect }) => {
             try {
               await check();
               results[name] = 'ok';
+              dependencies[name] = { status: 'up', policy, ...(effect === undefined ? {} : { effect }) };
             } catch (error) {
-              ready = false;
+              if (policy === 'fail-closed') ready = false;
+              else degraded = true;
               results[name] = (error as Error).message ?? 'failed';
+              dependencies[name] = { status: 'down', policy, ...(effect === undefined ? {} : { effect }), error: results[name] };
             }
           }),
         );
-        sendJson(exchange.response, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks: results });
+        const status = !ready ? 'not_ready' : degraded ? 'degraded' : 'ready';
+        sendJson(exchange.response, ready ? 200 : 503, { status, checks: results, dependencies });
       },
     },
   ];

@@ -15,6 +15,7 @@ import { BodyWatch } from '../http/body-watch.js';
 import { discardBody, hasBody } from '../http/discard-body.js';
 import { endSocketWithError } from '../http/socket-error.js';
 import { requestIdFrom } from './request-id.js';
+import { WORKER_PID } from '../lib/cluster-ipc.js';
 import { sendError } from '../http/respond.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { RouteTable } from './route-table.js';
@@ -211,6 +212,7 @@ export class HttpServer {
 
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
+    else if (WORKER_PID !== undefined) response.setHeader('x-tollgate-worker', WORKER_PID);
     const controller = new AbortController();
     // Over HTTP/2 a stream the caller reset still emits 'finish' before 'close': only whether the
     // handler ended the answer tells the two apart there.
@@ -345,6 +347,7 @@ function setDefaultHeaders(response: ServerResponse, requestId: string): void {
   response.setHeader('x-request-id', requestId);
   response.setHeader('x-tollgate-provider', NOT_SERVED);
   response.setHeader('x-tollgate-model', NOT_SERVED);
+  if (WORKER_PID !== undefined) response.setHeader('x-tollgate-worker', WORKER_PID);
 }
 
 function truncate(text: string): string {

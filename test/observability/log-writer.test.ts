@@ -16,6 +16,8 @@ const ALL: LogQuery = { filter: { kind: 'all' }, sort: 'timestamp', order: 'asc'
 class GatedStore extends MemoryLogStore {
   readonly batches: number[] = [];
   failures = 0;
+  /** The error thrown while `failures` lasts. */
+  failure: () => Error = () => new Error('disk full');
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
 
@@ -33,7 +35,7 @@ class GatedStore extends MemoryLogStore {
     this.batches.push(records.length);
     if (this.failures > 0) {
       this.failures--;
-      throw new Error('disk full');
+      throw this.failure();
     }
     await super.insert(records);
   }
@@ -121,6 +123,25 @@ test(`a batch that fails ${MAX_WRITE_ATTEMPTS} times is dropped, counted and log
   assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['c']);
   assert.match(lines.join(''), new RegExp(`request log write failed; records dropped.*"records":2,"attempts":${MAX_WRITE_ATTEMPTS}`));
   assert.equal(log.pending, 0);
+  await log.close();
+});
+
+test('while the store is unreachable (connection refused, PostgreSQL restarting) batches are kept past their tries and land once it is back; /ready says so meanwhile', async () => {
+  const store = new GatedStore();
+  const drops: Record<string, number> = {};
+  const log = writer(store, 100, 2, drops);
+  store.failures = MAX_WRITE_ATTEMPTS * 3;
+  store.failure = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  log.enqueue(['a', 'b', 'c'].map((id) => record({ request_id: id })));
+  for (let flush = 0; flush < MAX_WRITE_ATTEMPTS * 3; flush++) {
+    await log.flush();
+    assert.throws(() => log.check(), /request log: the store is failing \(connect ECONNREFUSED 127\.0\.0\.1:5432\); 3 records are kept/);
+  }
+  assert.equal(log.pending, 3);
+  await log.flush();
+  assert.deepEqual((await store.query(ALL)).logs.map((entry) => entry.request_id), ['a', 'b', 'c']);
+  assert.deepEqual(drops, {});
+  log.check();
   await log.close();
 });
 

@@ -46,6 +46,9 @@ export class LogWriter {
   private readonly timer: NodeJS.Timeout;
   private immediate = false;
   private closed = false;
+  private closing = false;
+  /** Why the last write failed, while the store keeps failing (cleared by a write that lands). */
+  private lastFailure: string | undefined;
 
   constructor(private readonly options: LogWriterOptions) {
     this.positions = new JournalPositions(options.journalBaseline ?? 0);
@@ -56,6 +59,11 @@ export class LogWriter {
   /** Records accepted and not stored yet: queued, being written, or kept after a failed write. */
   get pending(): number {
     return this.queue.length + this.inFlight + (this.retry?.records.length ?? 0);
+  }
+
+  /** Throws while the store fails to take batches (readiness): records wait in the queue meanwhile. */
+  check(): void {
+    if (this.retry !== undefined && this.lastFailure !== undefined) throw new Error(`request log: the store is failing (${this.lastFailure}); ${this.pending} records are kept and written again with each flush`);
   }
 
   enqueue(records: readonly RequestRecord[]): void {
@@ -115,6 +123,7 @@ export class LogWriter {
    */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closing = true;
     await this.flush();
     for (let tries = 1; this.retry !== undefined && tries < MAX_WRITE_ATTEMPTS; tries++) {
       await new Promise((resolve) => setTimeout(resolve, CLOSE_RETRY_PAUSE_MS));
@@ -176,10 +185,16 @@ export class LogWriter {
     try {
       const lastId = await this.options.store.insert(batch);
       this.positions.settle(first, batch.length, typeof lastId === 'number' ? lastId : undefined);
+      this.lastFailure = undefined;
       return true;
     } catch (error) {
-      if (attempt < MAX_WRITE_ATTEMPTS) {
-        this.retry = { records: batch, attempts: attempt, first };
+      // A store that cannot be reached (PostgreSQL restarting, the SQLite file locked) is waited
+      // out: the batch is tried again with every flush for as long as it takes, bounded by
+      // queue_size. Only a batch the store refuses while up (bad data) runs out of tries.
+      const unreachable = storeUnreachable(error);
+      this.lastFailure = (error as Error)?.message ?? String(error);
+      if (attempt < MAX_WRITE_ATTEMPTS || (unreachable && !this.closing)) {
+        this.retry = { records: batch, attempts: unreachable ? Math.min(attempt, MAX_WRITE_ATTEMPTS - 1) : attempt, first };
         this.options.logger.warn('request log write failed; the batch is kept and written again with the next flush', { records: batch.length, attempt, error });
         return false;
       }
@@ -207,4 +222,18 @@ export class LogWriter {
     }
     return limit;
   }
+}
+
+/** Connection-level failures: the store is down or unreachable, not refusing the data. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_LOCKED']);
+
+function storeUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string') {
+    if (UNREACHABLE_CODES.has(code) || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_IOERR')) return true;
+    // PostgreSQL: connection exceptions (08…), operator intervention such as a restart (57P…), insufficient resources (53…).
+    if (/^(08|57P|53)/.test(code)) return true;
+  }
+  const message = (error as Error)?.message ?? '';
+  return /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|connect ECONNREFUSED|the database system is (starting up|shutting down)/i.test(message);
 }

@@ -6,6 +6,8 @@ import { PostgresLogStore } from './postgres-log-store.js';
 import { SqliteLogStore } from './sqlite-log-store.js';
 import { SqliteReader } from './sqlite-reader.js';
 import { WorkerLogStore } from './worker-log-store.js';
+import { PrimaryLogStore } from './primary-log-store.js';
+import { isGatewayWorker } from '../../lib/cluster-ipc.js';
 import type { Logger } from '../../lib/logger.js';
 
 /**
@@ -20,6 +22,8 @@ export async function openLogStore(storage: Storage, logger: Logger, prefix = 't
   if (database.dialect === 'sqlite') {
     const store = new SqliteLogStore(database, prefix, onFile ? new SqliteReader(storage.path, database, logger) : database);
     await store.migrate();
+    // Under `tollgate --workers N` the primary is the file's one writer (see PrimaryLogStore).
+    if (onFile && isGatewayWorker()) return new PrimaryLogStore(store);
     if (onFile) return new WorkerLogStore(store, storage.path, logger);
     // In memory, nothing was stored before the content index: this returns at once.
     await store.indexStoredText();

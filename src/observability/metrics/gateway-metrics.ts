@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { askPrimary, isGatewayWorker } from '../../lib/cluster-ipc.js';
 import { ContextSlot, type RequestContext } from '../../pipeline/context.js';
 import type { AttemptOutcome } from '../../pipeline/hooks.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
@@ -73,7 +74,16 @@ export class GatewayMetrics {
     this.drops.inc({ what: 'content' }, 0);
     this.drops.inc({ what: 'record' }, 0);
     registerStateGauges(this.registry, sources, { providers: this.providers, models: this.models, keys: this.keys, teams: this.teams, customers: this.customers });
+    if (this.clustered) {
+      // Under `tollgate --workers N` the primary collects every worker's registry (prom-client's
+      // cluster protocol) and sums counters and histogram buckets; constructing an AggregatorRegistry
+      // installs the worker's answering side.
+      AggregatorRegistry.setRegistries([this.registry]);
+      new AggregatorRegistry();
+    }
   }
+
+  private readonly clustered = isGatewayWorker();
 
   requestStarted(context: RequestContext): void {
     this.started.set(context, true);
@@ -134,7 +144,9 @@ export class GatewayMetrics {
     this.alerts.inc({ kind, scope });
   }
 
+  /** This process's series; under `--workers N` every worker's, aggregated by the primary. */
   render(): Promise<string> {
+    if (this.clustered) return askPrimary<string>('metrics', null);
     return this.registry.metrics();
   }
 

@@ -55,6 +55,8 @@ export function registerStateGauges(registry: Registry, sources: StateSources, g
       help: 'Circuit breaker state per target: 1 for the current state, 0 for the others.',
       labelNames: ['provider', 'model', 'state'],
       registers,
+      // Under `--workers N`: a state any worker is in shows as 1.
+      aggregator: 'max',
       async collect() {
         this.reset();
         for (const target of (await health())?.targets ?? []) {
@@ -70,6 +72,7 @@ export function registerStateGauges(registry: Registry, sources: StateSources, g
       help: 'Circuit breaker state per provider key: 1 for the current state, 0 for the others.',
       labelNames: ['provider', 'key_id', 'state'],
       registers,
+      aggregator: 'max',
       async collect() {
         this.reset();
         for (const key of (await health())?.keys ?? []) {
@@ -102,6 +105,8 @@ export function registerStateGauges(registry: Registry, sources: StateSources, g
         help,
         labelNames: ['level', 'id', 'period'],
         registers,
+        // Every worker reads the same shared ledger: one copy, not the sum.
+        aggregator: 'max',
         async collect() {
           this.reset();
           let rows: readonly BudgetView[];
