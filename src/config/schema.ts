@@ -3,6 +3,7 @@ import { checkGovernanceReferences, customerSchema, governanceSettingsSchema, te
 import { providerSchema } from './provider-schema.js';
 import { routingSchema } from './routing-schema.js';
 import { observabilitySchema } from './observability-schema.js';
+import { cacheSchema } from './cache-schema.js';
 
 const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
 
@@ -100,6 +101,8 @@ export const configSchema = z.strictObject({
   virtual_keys: z.array(virtualKeySchema).default([]),
   governance: governanceSettingsSchema.default(governanceSettingsSchema.parse({})),
   observability: observabilitySchema.default(observabilitySchema.parse({})),
+  /** The response cache (docs/cache.md): off until `enabled: true`. */
+  cache: cacheSchema.default(cacheSchema.parse({})),
 }).superRefine(checkGovernanceReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;

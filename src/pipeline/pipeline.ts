@@ -98,6 +98,7 @@ export class Pipeline {
       const call: StageCall = { operation: endpoint.operation, model, request };
       const answered = this.stages.beforeDispatch === undefined ? undefined : await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       if (answered !== undefined) {
+        this.plan(context, call.model, undefined);
         this.answeredByStage(context);
         endpoint.send(exchange, context, answered.answer as Response, call.request as Request);
         return;
@@ -162,7 +163,11 @@ export class Pipeline {
     if (this.stages.beforeDispatch !== undefined) {
       const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       context.chatRequest = call.request as ChatRequest;
-      if (answered !== undefined) return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+      if (answered !== undefined) {
+        // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
+        this.plan(context, call.model, undefined);
+        return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+      }
     }
     const routed = call.request as ChatRequest;
     const plan = this.plan(context, call.model, routed.gateway?.fallbacks);

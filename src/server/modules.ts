@@ -2,6 +2,7 @@ import type { ModuleFactory } from '../pipeline/module.js';
 import { governanceModule } from '../governance/module.js';
 import { observabilityModule } from '../observability/module.js';
 import { routingModule } from '../routing/routing-module.js';
+import { cacheModule } from '../cache/module.js';
 
 /** Feature modules, built in this order at start-up. */
-export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule];
+export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule, cacheModule];

@@ -30,9 +30,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   routing: ['routing', 'admin', ...BELOW_FEATURES],
   governance: ['governance', 'admin', ...BELOW_FEATURES],
   observability: ['observability', 'admin', ...BELOW_FEATURES],
+  cache: ['cache', 'admin', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
-  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'admin', ...BELOW_FEATURES],
-  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'admin', ...BELOW_FEATURES],
+  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'cache', 'admin', ...BELOW_FEATURES],
+  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'cache', 'admin', ...BELOW_FEATURES],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

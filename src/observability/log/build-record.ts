@@ -94,7 +94,7 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     reasoning_tokens: usage?.reasoningTokens ?? null,
     total_tokens: usage === undefined ? null : (totalTokens(usage) ?? null),
     cost_usd: context.cost?.known ? context.cost.usd : null,
-    cache_hit: null,
+    cache_hit: context.cache === undefined || (context.cache.layer !== 'exact' && context.cache.layer !== 'semantic') ? null : context.cache.layer,
     stream: context.stream,
     attempts: context.attempts.length,
     request_content: options.content && context.chatRequest !== undefined ? capContent(requestContent(context.chatRequest), options.maxContentBytes) : null,
