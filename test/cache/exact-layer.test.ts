@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import type { RunningGateway } from '../helpers/gateway.js';
-import { adminCall, cacheConfig, KEY_A, KEY_B, KEY_C, KEY_D, startCached, TestClock } from './helpers.js';
+import { ADMIN_TOKEN, adminCall, cacheConfig, KEY_A, KEY_B, KEY_C, KEY_D, startCached, TestClock } from './helpers.js';
 
 let fake: FakeUpstream;
 let running: RunningGateway;
@@ -214,8 +214,20 @@ test('admin: clear an entry, a namespace, everything', async () => {
   assert.equal(state.status, 200);
   assert.ok((state.body.entries as number) > 0);
 
-  const logs = await adminCall(running.url, 'GET', `/admin/logs?limit=5`);
-  void logs;
+  const requestId = logged.headers.get('x-request-id')!;
+  const logs = await adminCall(running.url, 'GET', `/admin/logs?request_id=${encodeURIComponent(requestId)}`);
+  const record = (logs.body.logs as Record<string, unknown>[])[0]!;
+  assert.equal(record.cache_hit, 'exact');
+  assert.equal(record.cost_usd, 0);
+  assert.equal(record.cache_saved_usd, Number(logged.headers.get('x-tollgate-cache-saved-usd')));
+  assert.match(String(record.cache_entry_id), /^[0-9a-f]{64}$/);
+  const metrics = await (await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  assert.match(metrics, /tollgate_cache_requests_total\{result="exact"\} [1-9]/);
+  assert.match(metrics, /tollgate_cache_saved_usd_total\{virtual_key_id="alpha",team_id="",customer_id=""\} 0\.\d+/);
+
+  assert.equal((await adminCall(running.url, 'DELETE', `/admin/cache/entries/${String(record.cache_entry_id)}`)).status, 204);
+  assert.equal((await ask(KEY_A, question)).headers.get('x-tollgate-cache'), 'miss');
+  assert.equal((await ask(KEY_A, question)).headers.get('x-tollgate-cache'), 'hit-exact');
   const cleared = await adminCall(running.url, 'DELETE', `/admin/cache/namespaces/${encodeURIComponent('key:alpha')}`);
   assert.equal(cleared.status, 200);
   assert.ok((cleared.body.removed as number) >= 1);

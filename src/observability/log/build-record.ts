@@ -47,6 +47,9 @@ export function buildRecords(context: RequestContext, options: RecordOptions): R
       attempts: 1,
       request_content: null,
       response_content: null,
+      cache_entry_id: null,
+      cache_similarity: null,
+      cache_saved_usd: null,
     });
   });
   return records;
@@ -99,6 +102,9 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     attempts: context.attempts.length,
     request_content: options.content && context.chatRequest !== undefined ? capContent(requestContent(context.chatRequest), options.maxContentBytes) : null,
     response_content: options.content && context.outputText !== undefined ? capContent(context.outputText, options.maxContentBytes) : null,
+    cache_entry_id: context.cache?.entryId ?? null,
+    cache_similarity: context.cache?.similarity ?? null,
+    cache_saved_usd: context.cache?.savedUsd ?? null,
   };
 }
 

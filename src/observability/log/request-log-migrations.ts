@@ -217,6 +217,15 @@ export function postgresTagRows(prefix: string, logs: string): string {
     select upper(encode(convert_to(tags.key, 'UTF8'), 'hex')) || '=' || tags.value, logs.ts, logs.id from ${logs} as logs, jsonb_each_text(logs.metadata) as tags where logs.kind = 'request'`;
 }
 
+/** Version 8: the response cache's entry id, similarity and saved USD of each request (docs/cache.md). */
+function cacheColumns(real: string): string[] {
+  return [
+    'alter table {prefix}request_logs add column cache_entry_id text',
+    `alter table {prefix}request_logs add column cache_similarity ${real}`,
+    `alter table {prefix}request_logs add column cache_saved_usd ${real}`,
+  ];
+}
+
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -253,5 +262,10 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 7,
     sqlite: [],
     postgres: POSTGRES_TAGS,
+  },
+  {
+    version: 8,
+    sqlite: cacheColumns('real'),
+    postgres: cacheColumns('double precision'),
   },
 ];
