@@ -86,6 +86,8 @@ export const cacheSchema = z.strictObject({
   exclude_seed: z.boolean().default(false),
   store: cacheStoreSchema.default({ key_prefix: 'tollgate:cache:' }),
   vector_store: vectorStoreSchema.default({ type: 'embedded', collection: 'tollgate_cache', max_elements: 200_000 }),
+}).superRefine((value, context) => {
+  if (value.mode === 'semantic' && value.embedding_model === undefined) context.addIssue({ code: 'custom', path: ['embedding_model'], message: 'the semantic cache needs an embedding model, e.g. openai/text-embedding-3-small' });
 });
 
 export type CacheConfig = z.infer<typeof cacheSchema>;

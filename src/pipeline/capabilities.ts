@@ -1,3 +1,5 @@
+import type { RequestContext } from './context.js';
+import type { EmbeddingResponse } from '../spec/index.js';
 /**
  * Facts one feature offers the others, typed and named. A module provides a capability while it is
  * built (`context.capabilities.provide`) and another takes it in `connect`, once every module is
@@ -163,3 +165,12 @@ export interface RequestJournal {
 
 /** The request log as a journal (provided by the observability module when the request log is on a store that numbers its records). */
 export const REQUEST_JOURNAL = new Capability<RequestJournal>('request journal', 'the request log read as a journal of settled requests, for crash recovery of the spend ledger');
+
+/**
+ * Embeddings the gateway asks for itself, through its own providers: resolved, authorized and
+ * admitted for the caller of `parent`, routed, priced and logged as a request of their own.
+ */
+export type InternalEmbedder = (parent: RequestContext, model: string, input: string[]) => Promise<EmbeddingResponse>;
+
+/** Internal embedding calls through the pipeline (provided by the gateway itself, for the response cache's semantic layer). */
+export const INTERNAL_EMBEDDINGS = new Capability<InternalEmbedder>('internal embeddings', 'embedding calls the gateway makes through its own providers');

@@ -1,6 +1,7 @@
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type Usage } from '../spec/index.js';
+import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Usage } from '../spec/index.js';
+import { attemptEmbedding } from './embedding-attempt.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
 import type { ChatSink } from './chat-sink.js';
@@ -57,6 +58,47 @@ export class Pipeline {
   /** The HTTP handler of any other operation (embeddings, the model list, and the endpoints beyond chat). */
   operationHandler<Request, Response>(endpoint: OperationEndpoint<Request, Response>): HttpHandler {
     return (exchange) => this.serveOperation(exchange, endpoint);
+  }
+
+  /**
+   * An embedding the gateway asks for itself on behalf of `parent`'s caller (the response cache's
+   * semantic layer): resolved, authorized, admitted against the same key's limits and budgets,
+   * routed with retries and fallbacks, priced and logged as a request of its own (surface
+   * `internal`). Stages do not run on it. Throws GatewayError.
+   */
+  async embedFor(parent: RequestContext, model: string, input: string[]): Promise<EmbeddingResponse> {
+    const context = createContext({ id: `${parent.id}.embedding`, surface: 'internal', operation: 'embeddings', method: 'POST', path: parent.path, headers: {}, clientAddress: parent.clientAddress, signal: parent.signal });
+    context.principal = parent.principal;
+    context.requestedModel = model;
+    this.start(context);
+    const request: EmbeddingRequest = { model, input };
+    let response: EmbeddingResponse | undefined;
+    try {
+      const plan = this.plan(context, model, undefined);
+      const inputTokens = input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
+      await this.dispatch(context, plan, inputTokens, 0, async (target, attempt, admission) => {
+        let result;
+        try {
+          result = await attemptEmbedding(target, request, this.parts.transport, context.signal);
+        } catch (error) {
+          throw this.errorOf(context, error);
+        }
+        attempt.keyId = result.keyId;
+        attempt.status = 200;
+        this.serve(context, target, result.usage);
+        admission?.settle(context.usage, context.cost);
+        response = result.response;
+        return true;
+      });
+      return response!;
+    } catch (error) {
+      const failure = this.outcomeOf(context, error);
+      context.error = failure;
+      context.status = failure.status;
+      throw failure;
+    } finally {
+      this.finish(context);
+    }
   }
 
   /** Models the caller may name, for the model lists. */

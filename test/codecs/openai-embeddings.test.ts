@@ -43,7 +43,7 @@ describe('openai-embeddings codec', () => {
     const wire = { object: 'list', data: [{ object: 'embedding', index: 1, embedding: [0.5, -0.25] }, { object: 'embedding', index: 0, embedding: [1, 0] }], model: 'text-embedding-3-small', usage: { prompt_tokens: 6, total_tokens: 6 } };
     const response = openaiEmbeddingCodec.decodeResponse(wire);
     assert.deepEqual(response.embeddings, [[1, 0], [0.5, -0.25]], 'ordered by index');
-    assert.deepEqual(response.usage, { inputTokens: 6, outputTokens: undefined });
+    assert.deepEqual(response.usage, { inputTokens: 6, outputTokens: 0 });
     assert.equal(response.encodingFormat, undefined);
     assert.deepEqual(openaiEmbeddingCodec.encodeResponse(response, 'alias'), {
       object: 'list',

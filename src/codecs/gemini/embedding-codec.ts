@@ -81,7 +81,7 @@ export const geminiEmbeddingCodec: EmbeddingCodec = {
     });
     const usageMetadata = isObject(body.usageMetadata) ? body.usageMetadata : undefined;
     const promptTokens = typeof usageMetadata?.promptTokenCount === 'number' ? usageMetadata.promptTokenCount : undefined;
-    return { model: '', embeddings, usage: { inputTokens: promptTokens, outputTokens: undefined } };
+    return { model: '', embeddings, usage: { inputTokens: promptTokens, outputTokens: promptTokens === undefined ? undefined : 0 } };
   },
 
   encodeResponse(response: EmbeddingResponse): unknown {

@@ -28,8 +28,14 @@ export function decodeEmbeddingResponse(body: unknown): EmbeddingResponse {
     model: stringOrUndefined(body.model) ?? '',
     embeddings: items.map((item) => item.vector),
     // Embeddings have no output; prompt tokens are the input.
-    usage: { inputTokens: numberOrUndefined(usage.prompt_tokens) ?? numberOrUndefined(usage.total_tokens), outputTokens: undefined },
+    // Embeddings produce no output tokens: with the input known, the cost is known.
+    usage: embeddingUsage(numberOrUndefined(usage.prompt_tokens) ?? numberOrUndefined(usage.total_tokens)),
   };
   if (base64) response.encodingFormat = 'base64';
   return response;
+}
+
+/** An embedding's usage: its input, and no output once the input is known (unknown stays unknown). */
+export function embeddingUsage(inputTokens: number | undefined): { inputTokens: number | undefined; outputTokens: number | undefined } {
+  return { inputTokens, outputTokens: inputTokens === undefined ? undefined : 0 };
 }
