@@ -1,4 +1,5 @@
 import type { QdrantClient } from '@qdrant/js-client-rest';
+import { digest } from './request-key.js';
 import { underNamespace, type VectorHit, type VectorIndex, type VectorMeta } from './vector-index.js';
 
 interface Payload {
@@ -81,9 +82,9 @@ export class QdrantVectorIndex implements VectorIndex {
   }
 }
 
-/** A Qdrant point id (a UUID) from an entry id (64 hex digits). */
+/** A Qdrant point id (a UUID, which Qdrant requires) made from the whole entry id. */
 export function pointId(entryId: string): string {
-  const hex = entryId.padEnd(32, '0').slice(0, 32);
+  const hex = digest(entryId).slice(0, 32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 

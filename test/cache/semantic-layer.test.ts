@@ -137,3 +137,25 @@ test('entries and vectors survive a restart; a new embedding dimension starts a 
     vectors.vectorOf = previous;
   }
 });
+
+test('with vector_store qdrant the semantic layer works the same through the Qdrant adapter', async () => {
+  const { startQdrantFake } = await import('../fakes/qdrant-fake.js');
+  const qdrant = await startQdrantFake();
+  const raw = config();
+  const gateway = await startCached({ ...raw, storage: { type: 'memory' }, cache: { ...(raw.cache as object), vector_store: { type: 'qdrant', url: qdrant.url } } });
+  try {
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: KEY_A, maxRetries: 0 });
+    const call = (content: string) => client.chat.completions.create({ model: 'openai/gpt-test', messages: user(content) }).withResponse();
+    chatFake.enqueue({ text: 'Paris, via Qdrant.' });
+    assert.equal((await call('Qdrant: capital of France?')).response.headers.get('x-tollgate-cache'), 'miss');
+    await settle();
+    const hit = await call('Qdrant: a paraphrase on France');
+    assert.equal(hit.response.headers.get('x-tollgate-cache'), 'hit-semantic');
+    assert.equal(hit.data.choices[0]!.message.content, 'Paris, via Qdrant.');
+    assert.equal(qdrant.collections.size, 1);
+    assert.match([...qdrant.collections.keys()][0]!, /^tollgate_cache_[0-9a-f]{12}_8$/);
+  } finally {
+    await gateway.close();
+    await qdrant.close();
+  }
+});
