@@ -1,8 +1,14 @@
 import { parseArgs } from 'node:util';
 
-export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog';
-/** `tollgate-nolog`: the same gateway and config with the request log and the per-request log lines off (issue #5's logging cost). */
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog'];
+export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog' | 'cache-hit' | 'cache-miss';
+/**
+ * `tollgate-nolog`: the same gateway and config with the request log and the per-request log lines off (issue #5's logging cost).
+ * `cache-hit` / `cache-miss`: the same gateway with the response cache on (issue #17), sent the same request
+ * every time (exact hits after the first) or a different one every time (every request a miss that stores).
+ */
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog', 'cache-hit', 'cache-miss'];
+/** What runs without `--targets`: the cache targets are asked for by name. */
+export const DEFAULT_TARGETS: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog'];
 
 export interface BenchOptions {
   /** Measured seconds per scenario and target. */
@@ -20,6 +26,8 @@ export interface BenchOptions {
   cpuProfile: boolean;
   /** Also write the results as JSON here. */
   jsonFile?: string;
+  /** Entries of the semantic index benchmark (0 skips it). */
+  semanticEntries: number;
 }
 
 export const USAGE = `npm run bench [-- options]   (each option also reads an environment variable)
@@ -28,7 +36,10 @@ export const USAGE = `npm run bench [-- options]   (each option also reads an en
   --warmup <s>          unrecorded warm-up before each window      BENCH_WARMUP       (3)
   --concurrency <list>  closed-loop concurrency levels             BENCH_CONCURRENCY  (1,50)
   --rate <n>            fixed request rate (req/s), 0 to skip      BENCH_RATE         (2000)
-  --targets <list>      any of direct,bare,tollgate,tollgate-nolog BENCH_TARGETS      (all)
+  --targets <list>      any of direct,bare,tollgate,tollgate-nolog, BENCH_TARGETS
+                        cache-hit,cache-miss           (direct,bare,tollgate,tollgate-nolog)
+  --semantic <n>        semantic cache index of n entries: lookup  BENCH_SEMANTIC     (0)
+                        p50/p99 and memory, 0 to skip
   --rounds <n>          rounds per scenario, targets taking turns  BENCH_ROUNDS       (1)
                         (in reverse order every other round)
   --cpu-prof            profile Tollgate and print its hot frames  BENCH_CPU_PROF=1
@@ -49,12 +60,13 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       rounds: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       json: { type: 'string' },
+      semantic: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
   });
   if (values.help === true) return 'help';
-  const targets = (values.targets ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(','))
+  const targets = (values.targets ?? env.BENCH_TARGETS ?? DEFAULT_TARGETS.join(','))
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');
@@ -68,6 +80,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     targets: targets as TargetName[],
     rounds: Math.round(positive('--rounds', values.rounds ?? env.BENCH_ROUNDS ?? '1')),
     cpuProfile: values['cpu-prof'] === true || env.BENCH_CPU_PROF === '1',
+    semanticEntries: Math.round(nonNegative('--semantic', values.semantic ?? env.BENCH_SEMANTIC ?? '0')),
     ...(jsonFile === undefined || jsonFile === '' ? {} : { jsonFile }),
   };
 }

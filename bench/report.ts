@@ -1,7 +1,14 @@
 import type { TargetName } from './options.js';
 import type { LatencySummary } from './percentiles.js';
 
-export const TARGET_LABELS: Record<TargetName, string> = { direct: 'direct upstream', bare: 'bare Node proxy', tollgate: 'Tollgate', 'tollgate-nolog': 'Tollgate, logging off' };
+export const TARGET_LABELS: Record<TargetName, string> = {
+  direct: 'direct upstream',
+  bare: 'bare Node proxy',
+  tollgate: 'Tollgate',
+  'tollgate-nolog': 'Tollgate, logging off',
+  'cache-hit': 'Tollgate, cache hits',
+  'cache-miss': 'Tollgate, cache misses',
+};
 
 /** One target under one scenario. */
 export interface ScenarioResult {
@@ -101,6 +108,29 @@ export function checkTargets(results: readonly ScenarioResult[], highConcurrency
     goal: '≥ 90%',
     met: kept === undefined ? undefined : kept >= 0.9,
   });
+
+  const hitsHigh = find(results, 'cache-hit', highConcurrency);
+  if (hitsHigh !== undefined) {
+    const ratio = bareHigh === undefined ? undefined : hitsHigh.throughput / bareHigh.throughput;
+    checks.push({
+      name: `Cache hits' throughput vs bare proxy at c=${highConcurrency} (issue #17)`,
+      measured: ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}× (${hitsHigh.throughput.toFixed(0)} vs ${bareHigh!.throughput.toFixed(0)} req/s)`,
+      goal: '≥ 1.5×',
+      met: ratio === undefined ? undefined : ratio >= 1.5,
+    });
+  }
+  const hitsLow = find(results, 'cache-hit', 1);
+  if (hitsLow !== undefined) checks.push({ name: 'Cache hit p99 at c=1 (issue #17)', measured: `${ms(hitsLow.latency.p99)} ms`, goal: '< 1 ms', met: hitsLow.latency.p99 < 1 });
+  const missesHigh = find(results, 'cache-miss', highConcurrency);
+  if (missesHigh !== undefined) {
+    const kept = tollgateHigh === undefined ? undefined : missesHigh.throughput / tollgateHigh.throughput;
+    checks.push({
+      name: `Cache misses' throughput vs cache off at c=${highConcurrency} (issue #17)`,
+      measured: kept === undefined ? 'n/a' : `${(kept * 100).toFixed(0)}% (${missesHigh.throughput.toFixed(0)} vs ${tollgateHigh!.throughput.toFixed(0)} req/s)`,
+      goal: '≥ 97%',
+      met: kept === undefined ? undefined : kept >= 0.97,
+    });
+  }
 
   const fixedRate = results.find((result) => result.target === 'tollgate' && result.offeredRate !== undefined);
   checks.push({

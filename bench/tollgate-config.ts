@@ -14,6 +14,8 @@ export interface BenchConfigInput {
   adminToken: string;
   /** False: the request log and the per-request log lines are off (the `tollgate-nolog` target). */
   logging?: boolean;
+  /** The response cache on (the `cache-hit` and `cache-miss` targets). */
+  cache?: boolean;
 }
 
 /**
@@ -58,5 +60,6 @@ export function benchGatewayConfig(input: BenchConfigInput): Record<string, unkn
       },
     ],
     observability: input.logging === false ? { request_log: false } : {},
+    ...(input.cache === true ? { cache: { enabled: true, mode: 'exact', ttl_seconds: 3600 } } : {}),
   };
 }

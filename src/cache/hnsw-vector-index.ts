@@ -6,8 +6,15 @@ import { underNamespace, type VectorHit, type VectorIndex, type VectorMeta } fro
 const INITIAL_CAPACITY = 1024;
 /** HNSW parameters: links per node, and the candidate lists of building and searching. */
 const M = 16;
-const EF_CONSTRUCTION = 200;
+const EF_CONSTRUCTION = 100;
 const EF_SEARCH = 64;
+/**
+ * Neighbours a lookup first takes without a filter. hnswlib calls a JavaScript filter for every node
+ * it visits (about three times the cost of a plain search, bench/semantic-index.ts), so a lookup
+ * first takes the nearest few unfiltered and keeps the nearest with its filter; only when none of
+ * them has it (a namespace with few entries among many) does it search again with the filter.
+ */
+const UNFILTERED_NEIGHBOURS = 16;
 
 /**
  * What the index uses of hnswlib-node's HierarchicalNSW (declared here, so the build does not need
@@ -84,15 +91,28 @@ export class HnswVectorIndex implements VectorIndex {
 
   async search(vector: number[], filter: string, now: number): Promise<VectorHit | undefined> {
     if (vector.length !== this.dimensions || this.labels.size === 0) return undefined;
-    const found = this.index.searchKnn(vector, 1, (label) => {
+    const matches = (label: number) => {
       const meta = this.labels.get(label);
       return meta !== undefined && meta.filter === filter && meta.expiresAt > now;
-    });
-    const label = found.neighbors[0];
-    const distance = found.distances[0];
-    if (label === undefined || distance === undefined) return undefined;
-    const meta = this.labels.get(label);
-    return meta === undefined ? undefined : { meta, similarity: Math.max(0, Math.min(1, 1 - distance)) };
+    };
+    // hnswlib returns no more neighbours than it holds, deleted ones included.
+    const nearest = this.index.searchKnn(vector, Math.min(UNFILTERED_NEIGHBOURS, this.index.getCurrentCount()));
+    let found: { label: number; distance: number } | undefined;
+    for (let index = 0; index < nearest.neighbors.length; index++) {
+      const label = nearest.neighbors[index]!;
+      if (!matches(label)) continue;
+      const distance = nearest.distances[index]!;
+      if (found === undefined || distance < found.distance) found = { label, distance };
+    }
+    if (found === undefined) {
+      const filtered = this.index.searchKnn(vector, 1, matches);
+      const label = filtered.neighbors[0];
+      const distance = filtered.distances[0];
+      if (label === undefined || distance === undefined) return undefined;
+      found = { label, distance };
+    }
+    const meta = this.labels.get(found.label);
+    return meta === undefined ? undefined : { meta, similarity: Math.max(0, Math.min(1, 1 - found.distance)) };
   }
 
   async add(vector: number[], meta: VectorMeta): Promise<void> {
