@@ -18,6 +18,9 @@ export interface SemanticSettings {
   readonly toolResults: boolean;
 }
 
+/** Longest text embedded (characters): a longer prompt is cached exactly only, not sent to the embedding model. */
+const MAX_EMBEDDED_CHARS = 32_000;
+
 /** A request as the semantic layer knows it, between the lookup and the store. */
 interface Note {
   readonly namespace: string;
@@ -70,6 +73,7 @@ export class SemanticCache implements SemanticLayer {
       if (content === undefined) return undefined;
       if (turn.role === 'assistant' && turn.toolCalls !== undefined && turn.toolCalls.length > 0 && !settings.toolResults) return undefined;
       text += `${turn.role}: ${content}\n`;
+      if (text.length > MAX_EMBEDDED_CHARS) return undefined;
     }
     const filter = digest(canonicalJson({ v: 1, ns: namespace, route, embedding: settings.model, parameters: answerParameters(request), system: settings.excludeSystemPrompt ? system : undefined }));
     return { namespace, filter, text };
