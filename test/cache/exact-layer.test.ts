@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import type { RunningGateway } from '../helpers/gateway.js';
-import { ADMIN_TOKEN, adminCall, cacheConfig, KEY_A, KEY_B, KEY_C, KEY_D, startCached, TestClock } from './helpers.js';
+import { ADMIN_TOKEN, adminCall, cacheConfig, KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, startCached, TestClock } from './helpers.js';
 
 let fake: FakeUpstream;
 let running: RunningGateway;
@@ -89,6 +89,17 @@ test('two keys never share entries; keys whose namespace is their team do', asyn
   const dave = await ask(KEY_D, question);
   assert.equal(dave.headers.get('x-tollgate-cache'), 'hit-exact');
   assert.equal(dave.data.choices[0]!.message.content, 'Team answer.');
+});
+
+test('a shared entry reaches only keys that may use the model', async () => {
+  const question = fresh('Team-shared question.');
+  await ask(KEY_C, question);
+  assert.equal((await ask(KEY_D, question)).headers.get('x-tollgate-cache'), 'hit-exact');
+  await assert.rejects(ask(KEY_E, question), (error: unknown) => {
+    assert.ok(error instanceof OpenAI.PermissionDeniedError);
+    assert.equal((error.error as { code?: string }).code, 'model_not_allowed');
+    return true;
+  });
 });
 
 test('x-tollgate-cache-namespace narrows the namespace, only where the key allows it', async () => {

@@ -11,6 +11,7 @@ export const KEY_A = 'vk-' + 'cache-alpha-0001';
 export const KEY_B = 'vk-' + 'cache-bravo-0002';
 export const KEY_C = 'vk-' + 'cache-team-0003';
 export const KEY_D = 'vk-' + 'cache-team-0004';
+export const KEY_E = 'vk-' + 'cache-team-0005';
 
 /** A settable clock. */
 export class TestClock {
@@ -30,6 +31,7 @@ export function cacheConfig(fakeUrl: string, cache: Record<string, unknown> = {}
       { id: 'bravo', value: KEY_B, models: ['*'] },
       { id: 'carol', value: KEY_C, models: ['*'], team: 'blue', cache: { namespace: 'team' } },
       { id: 'dave', value: KEY_D, models: ['*'], team: 'blue', cache: { namespace: 'team', allow_namespace_header: true } },
+      { id: 'erin', value: KEY_E, models: ['openai/embed-test'], team: 'blue', cache: { namespace: 'team' } },
     ],
     cache: { enabled: true, ...cache },
     ...extra,
