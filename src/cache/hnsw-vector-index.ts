@@ -9,12 +9,12 @@ const M = 16;
 const EF_CONSTRUCTION = 100;
 const EF_SEARCH = 64;
 /**
- * Neighbours a lookup first takes without a filter. hnswlib calls a JavaScript filter for every node
+ * Neighbours a lookup first takes without a filter (as many as the search visits anyway). hnswlib calls a JavaScript filter for every node
  * it visits (about three times the cost of a plain search, bench/semantic-index.ts), so a lookup
  * first takes the nearest few unfiltered and keeps the nearest with its filter; only when none of
  * them has it (a namespace with few entries among many) does it search again with the filter.
  */
-const UNFILTERED_NEIGHBOURS = 16;
+const UNFILTERED_NEIGHBOURS = EF_SEARCH;
 
 /**
  * What the index uses of hnswlib-node's HierarchicalNSW (declared here, so the build does not need
