@@ -39,11 +39,14 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
     let semantic: SemanticCache | undefined;
     const stage = new CacheStage(config, context.config.virtual_keys, { store, routes: new RouteIdentity(context.resolver), semantic: undefined, now });
     let closed = false;
+    // Off everywhere at start-up: no stage at all, so requests pay nothing for the cache (its hooks
+    // would otherwise add a turn of the event loop per request); turning it on then takes a restart.
+    const active = stage.anyEnabled;
     const module: GatewayModule = {
       name: 'cache',
-      stages: [stage],
+      stages: active ? [stage] : [],
       apiSchemas: cacheApiSchemas,
-      routes: adminRoutes(context.config.admin.token, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => stage.anyEnabled })),
+      routes: adminRoutes(context.config.admin.token, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => active && stage.anyEnabled })),
       connect(capabilities) {
         if (!wantsSemantic) return;
         const embed = capabilities.require(INTERNAL_EMBEDDINGS, 'cache');
@@ -53,6 +56,7 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
       reconfigure(next: ModuleContext) {
         if (next.config.cache.embedding_model !== undefined) semantic?.reconfigure(semanticSettings(next.config.cache));
         stage.reconfigure(next.config.cache, next.config.virtual_keys, { routes: new RouteIdentity(next.resolver) });
+        if (!active && stage.anyEnabled) context.logger.warn('cache: enabled by a reload, but it was off at start-up; it takes effect after a restart', {});
       },
       ready: () => store.ping(),
       async close() {
