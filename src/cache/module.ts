@@ -12,6 +12,7 @@ import type { VectorIndex } from './vector-index.js';
 import { cacheAdminRoutes, cacheApiSchemas } from './admin-routes.js';
 import type { ExactStore } from './cache-entry.js';
 import { CacheStage } from './cache-stage.js';
+import { MemoryExactStore } from './memory-exact-store.js';
 import { openExactStore } from './open-exact-store.js';
 import { RouteIdentity } from './route-identity.js';
 
@@ -30,8 +31,11 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
   return async (context) => {
     const now = options.now ?? Date.now;
     const config = context.config.cache;
-    const store = options.store ?? (await openExactStore(config, context.storage, context.logger, now, context.configSource));
-    const wantsSemantic = config.mode === 'semantic' || context.config.virtual_keys.some((key) => key.cache?.mode === 'semantic');
+    // Off everywhere at start-up: no stage and no store (nothing written to the database), so requests
+    // and start-up pay nothing for the cache; turning it on then takes a restart.
+    const active = config.enabled || context.config.virtual_keys.some((key) => key.cache?.enabled === true);
+    const store = options.store ?? (active ? await openExactStore(config, context.storage, context.logger, now, context.configSource) : new MemoryExactStore(1));
+    const wantsSemantic = active && (config.mode === 'semantic' || context.config.virtual_keys.some((key) => key.cache?.mode === 'semantic'));
     if (wantsSemantic && config.embedding_model === undefined) {
       await store.close();
       throw new ConfigError(context.configSource, [{ path: 'cache.embedding_model', message: 'the semantic cache needs an embedding model', fix: 'set cache.embedding_model to a model the gateway serves embeddings for, e.g. openai/text-embedding-3-small' }]);
@@ -39,9 +43,6 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
     let semantic: SemanticCache | undefined;
     const stage = new CacheStage(config, context.config.virtual_keys, { store, routes: new RouteIdentity(context.resolver), semantic: undefined, now });
     let closed = false;
-    // Off everywhere at start-up: no stage at all, so requests pay nothing for the cache (its hooks
-    // would otherwise add a turn of the event loop per request); turning it on then takes a restart.
-    const active = stage.anyEnabled;
     const module: GatewayModule = {
       name: 'cache',
       stages: active ? [stage] : [],
