@@ -6,6 +6,8 @@ export interface LoadTarget {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** A body per request instead (the n-th request of a window), when requests must differ. */
+  bodyFor?: (n: number) => string;
 }
 
 /** What one measured window produced. Latencies are in milliseconds, successful requests only. */
@@ -118,12 +120,15 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
   return recorder.result(lastMeasuredAnswerAt - measureFrom);
 }
 
+/** Requests sent with a per-request body so far (numbers them, so each differs). */
+let sent = 0;
+
 /** The outcome of one request: undefined on success, otherwise what went wrong. */
 type Outcome = string | undefined;
 
 async function send(pool: Pool, target: LoadTarget): Promise<Outcome> {
   try {
-    const response = await pool.request({ path: target.path, method: 'POST', headers: target.headers, body: target.body });
+    const response = await pool.request({ path: target.path, method: 'POST', headers: target.headers, body: target.bodyFor === undefined ? target.body : target.bodyFor(sent++) });
     // Read the whole body, as a real client would, before the request counts as done.
     const body = await response.body.arrayBuffer();
     return response.statusCode === 200 ? undefined : `HTTP ${response.statusCode}: ${Buffer.from(body).toString('utf8').slice(0, 300)}`;

@@ -155,6 +155,9 @@ function* generate(count: number, end: number): Generator<RequestRecord[]> {
       attempts: 1,
       request_content: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: `About ${topic}: ${sentence(next, 30)}` }] }),
       response_content: ok ? sentence(next, 25) : null,
+      cache_entry_id: null,
+      cache_similarity: null,
+      cache_saved_usd: null,
     };
     batch.push(record);
     made++;

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 
-export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog' | 'tollgate-redis-pg' | 'tollgate-workers2';
+export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog' | 'tollgate-redis-pg' | 'tollgate-workers2' | 'cache-hit' | 'cache-miss';
 /**
  * `tollgate-nolog`: the same gateway and config with the request log and the per-request log lines off (issue #5's logging cost).
  * `tollgate-redis-pg`: the same config on the Redis ledger and PostgreSQL storage (a fresh schema), one process (issue #22).
  * `tollgate-workers2`: the `tollgate` config (embedded default) under `tollgate --workers 2` (issue #22).
+ * `cache-hit` / `cache-miss`: the same gateway with the response cache on (issue #17), sent the same request
+ * every time (exact hits after the first) or a different one every time (every request a miss that stores).
  */
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog', 'tollgate-redis-pg', 'tollgate-workers2'];
-/** Run when `--targets` is not given: the ones that need nothing outside the machine's Node. */
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog', 'tollgate-redis-pg', 'tollgate-workers2', 'cache-hit', 'cache-miss'];
+/** Run when `--targets` is not given: the ones that need nothing outside the machine's Node; the others are asked for by name. */
 export const DEFAULT_TARGETS: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog'];
 
 export interface BenchOptions {
@@ -26,6 +28,8 @@ export interface BenchOptions {
   cpuProfile: boolean;
   /** Also write the results as JSON here. */
   jsonFile?: string;
+  /** Entries of the semantic index benchmark (0 skips it). */
+  semanticEntries: number;
 }
 
 export const USAGE = `npm run bench [-- options]   (each option also reads an environment variable)
@@ -37,7 +41,9 @@ export const USAGE = `npm run bench [-- options]   (each option also reads an en
   --targets <list>      any of direct,bare,tollgate,tollgate-nolog BENCH_TARGETS
                         (default), tollgate-redis-pg (needs Redis
                         and PostgreSQL: BENCH_REDIS_URL, BENCH_POSTGRES_URL),
-                        tollgate-workers2 (--workers 2)
+                        tollgate-workers2 (--workers 2), cache-hit, cache-miss
+  --semantic <n>        semantic cache index of n entries: lookup  BENCH_SEMANTIC     (0)
+                        p50/p99 and memory, 0 to skip
   --rounds <n>          rounds per scenario, targets taking turns  BENCH_ROUNDS       (1)
                         (in reverse order every other round)
   --cpu-prof            profile Tollgate and print its hot frames  BENCH_CPU_PROF=1
@@ -58,6 +64,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       rounds: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       json: { type: 'string' },
+      semantic: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -77,6 +84,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     targets: targets as TargetName[],
     rounds: Math.round(positive('--rounds', values.rounds ?? env.BENCH_ROUNDS ?? '1')),
     cpuProfile: values['cpu-prof'] === true || env.BENCH_CPU_PROF === '1',
+    semanticEntries: Math.round(nonNegative('--semantic', values.semantic ?? env.BENCH_SEMANTIC ?? '0')),
     ...(jsonFile === undefined || jsonFile === '' ? {} : { jsonFile }),
   };
 }

@@ -8,6 +8,8 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   'tollgate-nolog': 'Tollgate, logging off',
   'tollgate-redis-pg': 'Tollgate, Redis ledger + PostgreSQL',
   'tollgate-workers2': 'Tollgate --workers 2',
+  'cache-hit': 'Tollgate, cache hits',
+  'cache-miss': 'Tollgate, cache misses',
 };
 
 /** One target under one scenario. */
@@ -109,6 +111,7 @@ export function checkTargets(results: readonly ScenarioResult[], highConcurrency
     met: kept === undefined ? undefined : kept >= 0.9,
   });
 
+  if (find(results, 'tollgate-redis-pg', highConcurrency) !== undefined || find(results, 'tollgate-workers2', highConcurrency) !== undefined) {
   const shared = find(results, 'tollgate-redis-pg', highConcurrency);
   const sharedShare = shared !== undefined && tollgateHigh !== undefined ? shared.throughput / tollgateHigh.throughput : undefined;
   checks.push({
@@ -125,6 +128,29 @@ export function checkTargets(results: readonly ScenarioResult[], highConcurrency
     goal: '> 1× (a gain)',
     met: gain === undefined ? undefined : gain > 1,
   });
+  }
+  const hitsHigh = find(results, 'cache-hit', highConcurrency);
+  if (hitsHigh !== undefined) {
+    const ratio = bareHigh === undefined ? undefined : hitsHigh.throughput / bareHigh.throughput;
+    checks.push({
+      name: `Cache hits' throughput vs bare proxy at c=${highConcurrency} (issue #17)`,
+      measured: ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}× (${hitsHigh.throughput.toFixed(0)} vs ${bareHigh!.throughput.toFixed(0)} req/s)`,
+      goal: '≥ 1.5×',
+      met: ratio === undefined ? undefined : ratio >= 1.5,
+    });
+  }
+  const hitsLow = find(results, 'cache-hit', 1);
+  if (hitsLow !== undefined) checks.push({ name: 'Cache hit p99 at c=1 (issue #17)', measured: `${ms(hitsLow.latency.p99)} ms`, goal: '< 1 ms', met: hitsLow.latency.p99 < 1 });
+  const missesHigh = find(results, 'cache-miss', highConcurrency);
+  if (missesHigh !== undefined) {
+    const kept = tollgateHigh === undefined ? undefined : missesHigh.throughput / tollgateHigh.throughput;
+    checks.push({
+      name: `Cache misses' throughput vs cache off at c=${highConcurrency} (issue #17)`,
+      measured: kept === undefined ? 'n/a' : `${(kept * 100).toFixed(0)}% (${missesHigh.throughput.toFixed(0)} vs ${tollgateHigh!.throughput.toFixed(0)} req/s)`,
+      goal: '≥ 97%',
+      met: kept === undefined ? undefined : kept >= 0.97,
+    });
+  }
 
   const fixedRate = results.find((result) => result.target === 'tollgate' && result.offeredRate !== undefined);
   checks.push({

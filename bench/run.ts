@@ -11,6 +11,7 @@ import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions, type Targ
 import { CHAT_REQUEST_BODY, REPLY_TEXT } from './payload.js';
 import { cpuTimeMs, forkServer, residentSetBytes, startTollgate, type ServerProcess } from './processes.js';
 import { addedLatencyTable, checksTable, checkTargets, resultsTable, TARGET_LABELS, type ScenarioResult } from './report.js';
+import { benchSemanticIndex, semanticIndexTable } from './semantic-index.js';
 import { BENCH_PROVIDER, BENCH_VIRTUAL_KEY, benchGatewayConfig } from './tollgate-config.js';
 
 /**
@@ -61,6 +62,12 @@ async function main(argv: readonly string[]): Promise<number> {
       const nodeFlags = options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
       servers.set('tollgate', await startTollgate({ root, configFile, logFile: gatewayLog, nodeFlags }));
     }
+    for (const name of ['cache-hit', 'cache-miss'] as const) {
+      if (!options.targets.includes(name)) continue;
+      const configFile = join(workDir, `tollgate-${name}.yaml`);
+      await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, `tollgate-${name}.db`), adminToken: ADMIN_TOKEN, cache: true }), { aliasDuplicateObjects: false }));
+      servers.set(name, await startTollgate({ root, configFile, logFile: join(workDir, `tollgate-${name}.log`), nodeFlags: [] }));
+    }
     if (options.targets.includes('tollgate-nolog')) {
       const configFile = join(workDir, 'tollgate-nolog.yaml');
       await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate-nolog.db'), adminToken: ADMIN_TOKEN, logging: false }), { aliasDuplicateObjects: false }));
@@ -84,6 +91,8 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const name of options.targets) {
       const server = servers.get(name)!;
       const target: LoadTarget = { origin: server.origin, path: CHAT_PATH, headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` }, body: CHAT_REQUEST_BODY };
+      // Misses: the same request with a different user name each time (same size, never seen before).
+      if (name === 'cache-miss') target.bodyFor = (n) => CHAT_REQUEST_BODY.replace('"messages":', `"user":"u${n.toString(36).padStart(8, '0')}","messages":`);
       await preflight(name, target);
       loadTargets.set(name, target);
     }
@@ -165,6 +174,10 @@ async function main(argv: readonly string[]): Promise<number> {
       ...failures(results),
     ].join('\n');
     process.stdout.write(`${report}\n`);
+    if (options.semanticEntries > 0) {
+      progress(`semantic cache index: building ${options.semanticEntries} entries, then timing lookups`);
+      process.stdout.write(`\n${semanticIndexTable(await benchSemanticIndex(options.semanticEntries))}\n`);
+    }
 
     if (options.cpuProfile) process.stdout.write(await profileReport(profileDir));
     if (options.jsonFile !== undefined) {
@@ -192,7 +205,7 @@ async function preflight(name: TargetName, target: LoadTarget): Promise<void> {
   const text = await response.body.text();
   const content = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
   if (response.statusCode !== 200 || content !== REPLY_TEXT) throw new Error(`${TARGET_LABELS[name]} answered the preflight request with ${response.statusCode}: ${text.slice(0, 500)}`);
-  if (name.startsWith('tollgate') && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
+  if ((name.startsWith('tollgate') || name === 'cache-miss' || name === 'cache-hit') && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
     throw new Error(`Tollgate served the preflight request from "${String(response.headers['x-tollgate-provider'])}", expected "${BENCH_PROVIDER}"`);
   }
 }

@@ -18,6 +18,8 @@ export interface BenchConfigInput {
   postgresUrl?: string;
   /** The Redis ledger instead of the memory one. */
   redis?: { url: string; keyPrefix: string };
+  /** The response cache on (the `cache-hit` and `cache-miss` targets). */
+  cache?: boolean;
 }
 
 /**
@@ -63,5 +65,6 @@ export function benchGatewayConfig(input: BenchConfigInput): Record<string, unkn
       },
     ],
     observability: input.logging === false ? { request_log: false } : {},
+    ...(input.cache === true ? { cache: { enabled: true, mode: 'exact', ttl_seconds: 3600 } } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cacheOverrideSchema } from './cache-schema.js';
 
 /**
  * Config schemas of the governance feature (virtual keys, teams, customers, budgets, rate limits).
@@ -89,6 +90,8 @@ export const virtualKeySchema = z.strictObject({
   metadata: metadataSchema,
   /** `false` keeps this key's request and response bodies out of the request log even when `observability.log_content` is on. */
   log_content: z.boolean().optional(),
+  /** Response cache settings of this key, over the top-level `cache` (docs/cache.md). */
+  cache: cacheOverrideSchema.optional(),
 });
 
 export const providerLimitsShape = {

@@ -1,3 +1,5 @@
+import type { RequestContext } from './context.js';
+import type { EmbeddingResponse } from '../spec/index.js';
 /**
  * Facts one feature offers the others, typed and named. A module provides a capability while it is
  * built (`context.capabilities.provide`) and another takes it in `connect`, once every module is
@@ -219,3 +221,12 @@ export interface StoredResponses {
 
 /** Stored responses, for the Responses API's retrieve, input items, delete and cancel routes (provided by the responses-store module). */
 export const STORED_RESPONSES = new Capability<StoredResponses>('stored responses', 'the responses kept for `previous_response_id` and `GET /v1/responses/{id}`');
+
+/**
+ * Embeddings the gateway asks for itself, through its own providers: resolved, authorized and
+ * admitted for the caller of `parent`, routed, priced and logged as a request of their own.
+ */
+export type InternalEmbedder = (parent: RequestContext, model: string, input: string[]) => Promise<EmbeddingResponse>;
+
+/** Internal embedding calls through the pipeline (provided by the gateway itself, for the response cache's semantic layer). */
+export const INTERNAL_EMBEDDINGS = new Capability<InternalEmbedder>('internal embeddings', 'embedding calls the gateway makes through its own providers');

@@ -93,8 +93,22 @@ export interface RequestContext {
   responseHeaders: Record<string, string>;
   /** performance.now() when the request ended. */
   endedAt: number | undefined;
+  /** What the response cache did with the request (set by the cache stage; read by the log and metrics). */
+  cache: CacheOutcome | undefined;
   /** Features' per-request state, through ContextSlot. */
   readonly slots: unknown[];
+}
+
+/** The response cache's part in one request, as the request log and metrics record it. */
+export interface CacheOutcome {
+  /** `exact` or `semantic` for a hit; `miss` when looked up and not found; `bypass` when the cache was skipped. */
+  readonly layer: 'exact' | 'semantic' | 'miss' | 'bypass';
+  /** The entry that answered (hits). */
+  readonly entryId?: string;
+  /** Cosine similarity of a semantic hit (0–1). */
+  readonly similarity?: number;
+  /** What the answer cost when it was stored (hits). */
+  readonly savedUsd?: number;
 }
 
 /** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served. */
@@ -161,6 +175,7 @@ export function createContext(init: ContextInit): RequestContext {
     endedAt: undefined,
     captureOutput: undefined,
     finishReason: undefined,
+    cache: undefined,
     slots: [],
   };
 }

@@ -1,7 +1,8 @@
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import { chatCodecOf } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type Usage } from '../spec/index.js';
+import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Usage } from '../spec/index.js';
+import { attemptEmbedding } from './embedding-attempt.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
 import { DETACHED_SINK, type ChatSink } from './chat-sink.js';
@@ -60,6 +61,47 @@ export class Pipeline {
     return (exchange) => this.serveOperation(exchange, endpoint);
   }
 
+  /**
+   * An embedding the gateway asks for itself on behalf of `parent`'s caller (the response cache's
+   * semantic layer): resolved, authorized, admitted against the same key's limits and budgets,
+   * routed with retries and fallbacks, priced and logged as a request of its own (surface
+   * `internal`). Stages do not run on it. Throws GatewayError.
+   */
+  async embedFor(parent: RequestContext, model: string, input: string[]): Promise<EmbeddingResponse> {
+    const context = createContext({ id: `${parent.id}.embedding`, surface: 'internal', operation: 'embeddings', method: 'POST', path: parent.path, headers: {}, clientAddress: parent.clientAddress, signal: parent.signal });
+    context.principal = parent.principal;
+    context.requestedModel = model;
+    this.start(context);
+    const request: EmbeddingRequest = { model, input };
+    let response: EmbeddingResponse | undefined;
+    try {
+      const plan = this.plan(context, model, undefined);
+      const inputTokens = input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
+      await this.dispatch(context, plan, inputTokens, 0, async (target, attempt, admission) => {
+        let result;
+        try {
+          result = await attemptEmbedding(target, request, this.parts.transport, context.signal);
+        } catch (error) {
+          throw this.errorOf(context, error);
+        }
+        attempt.keyId = result.keyId;
+        attempt.status = 200;
+        this.serve(context, target, result.usage);
+        admission?.settle(context.usage, context.cost);
+        response = result.response;
+        return true;
+      });
+      return response!;
+    } catch (error) {
+      const failure = this.outcomeOf(context, error);
+      context.error = failure;
+      context.status = failure.status;
+      throw failure;
+    } finally {
+      this.finish(context);
+    }
+  }
+
   /** Models the caller may name, for the model lists. */
   listModels(principal: Principal | undefined): string[] {
     const governance = this.stages.governance;
@@ -102,6 +144,8 @@ export class Pipeline {
       const answered = this.stages.beforeDispatch === undefined ? undefined : await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       if (answered !== undefined) {
         if (!('answer' in answered)) throw new GatewayError('internal_error', `Only chat requests can run detached from their caller, not ${endpoint.operation}.`);
+        // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
+        if (endpoint.provider === undefined) this.plan(context, call.model, undefined);
         this.answeredByStage(context);
         endpoint.send(exchange, context, answered.answer as Response, call.request as Request);
         return;
@@ -177,7 +221,11 @@ export class Pipeline {
       const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       context.chatRequest = call.request as ChatRequest;
       if (answered !== undefined) {
-        if (!('detach' in answered)) return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+        if (!('detach' in answered)) {
+          // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
+          this.plan(context, call.model, undefined);
+          return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+        }
         sink = this.detach(context, answered.detach, sink);
       }
     }

@@ -2,7 +2,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
-import { CapabilityRegistry, STORED_RESPONSES } from '../pipeline/capabilities.js';
+import { CapabilityRegistry, INTERNAL_EMBEDDINGS, STORED_RESPONSES } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import { observeStage } from '../pipeline/stages.js';
 import { accessLogObserver } from '../observability/access-log.js';
@@ -112,6 +112,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const storage = await openStorage(config.storage);
   const modules: GatewayModule[] = [];
   const capabilities = new CapabilityRegistry();
+  // The pipeline is built once every module is: calls reach it from requests, after start-up.
+  let built: Pipeline | undefined;
+  capabilities.provide(INTERNAL_EMBEDDINGS, (parent, model, input) => built!.embedFor(parent, model, input), 'gateway');
   let audit: AuditLog | undefined;
   try {
     audit = await openAuditLog(storage, logger);
@@ -139,6 +142,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     costs,
     transport,
   });
+  built = pipeline;
 
   let http: HttpServer | undefined;
   const routes = new RouteTable();

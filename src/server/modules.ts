@@ -3,6 +3,7 @@ import { governanceModule } from '../governance/module.js';
 import { observabilityModule } from '../observability/module.js';
 import { responsesStoreModule } from '../responses-store/module.js';
 import { routingModule } from '../routing/routing-module.js';
+import { cacheModule } from '../cache/module.js';
 
 /** Feature modules, built in this order at start-up. */
-export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule, responsesStoreModule];
+export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule, responsesStoreModule, cacheModule];

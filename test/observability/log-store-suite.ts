@@ -49,6 +49,9 @@ export function record(overrides: Partial<RequestRecord> & { request_id: string 
     response_content: null,
     cost_exact: null,
     charged_nano_usd: null,
+    cache_entry_id: null,
+    cache_similarity: null,
+    cache_saved_usd: null,
     ...overrides,
   };
 }
@@ -58,7 +61,7 @@ export const FIXTURE: RequestRecord[] = [
   record({ request_id: 'r1', cost_exact: '0.001', charged_nano_usd: 1_000_000, virtual_key_id: 'key-a', team_id: 'team-1', customer_id: 'cust-x', metadata: { env: 'prod', app: 'web' }, latency_ms: 50, request_content: '{"text":"Tell me about Zebras"}', response_content: 'Zebras are striped' }),
   record({ request_id: 'r2', timestamp: new Date(BASE + 10 * 60_000).toISOString(), virtual_key_id: 'key-a', team_id: 'team-1', provider: 'anthropic', model: 'claude-haiku', requested_model: 'claude-haiku', latency_ms: 300, input_tokens: 100, output_tokens: 50, total_tokens: 150, cost_usd: 0.02, cost_exact: '0.02', charged_nano_usd: 20_000_000, stream: true, ttft_ms: 40, metadata: { env: 'dev' } }),
   record({ request_id: 'r3', timestamp: new Date(BASE + 70 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', status: 429, error_code: 'rate_limit_exceeded', error_type: 'rate_limit_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 0, latency_ms: 2 }),
-  record({ request_id: 'r4', timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cost_exact: '0.5', charged_nano_usd: 500_000_000, cache_hit: 'exact', metadata: { env: 'prod', 'a=b': 'c' } }),
+  record({ request_id: 'r4', timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cost_exact: '0.5', charged_nano_usd: 500_000_000, cache_hit: 'exact', cache_entry_id: 'entry-1', cache_similarity: 0.97, cache_saved_usd: 0.25, metadata: { env: 'prod', 'a=b': 'c' } }),
   record({ request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 502, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, attempts: 2, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 1200, response_content: '100% _done_' }),
   record({ request_id: 'r5', kind: 'attempt', attempt: 1, parent_request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 503, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 600 }),
 ];

@@ -34,7 +34,7 @@ export function decodeEmbeddingResponse(body: unknown): EmbeddingResponse {
   return response;
 }
 
-/** An embedding's usage: the input tokens, and no output at all once the input count is known. */
-function embeddingUsage(inputTokens: number | undefined): EmbeddingResponse['usage'] {
+/** An embedding's usage: its input, and no output once the input is known (unknown stays unknown). */
+export function embeddingUsage(inputTokens: number | undefined): { inputTokens: number | undefined; outputTokens: number | undefined } {
   return { inputTokens, outputTokens: inputTokens === undefined ? undefined : 0 };
 }

@@ -49,6 +49,9 @@ export function buildRecords(context: RequestContext, options: RecordOptions): R
       attempts: 1,
       request_content: null,
       response_content: null,
+      cache_entry_id: null,
+      cache_similarity: null,
+      cache_saved_usd: null,
     });
   });
   return records;
@@ -98,11 +101,14 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     cost_usd: context.cost?.known ? context.cost.usd : null,
     cost_exact: context.cost?.known ? (context.cost.exact ?? null) : null,
     charged_nano_usd: chargedNanoUsd(context),
-    cache_hit: null,
+    cache_hit: context.cache === undefined || (context.cache.layer !== 'exact' && context.cache.layer !== 'semantic') ? null : context.cache.layer,
     stream: context.stream,
     attempts: context.attempts.length,
     request_content: options.content && context.chatRequest !== undefined ? capContent(requestContent(context.chatRequest), options.maxContentBytes) : null,
     response_content: options.content && context.outputText !== undefined ? capContent(context.outputText, options.maxContentBytes) : null,
+    cache_entry_id: context.cache?.entryId ?? null,
+    cache_similarity: context.cache?.similarity ?? null,
+    cache_saved_usd: context.cache?.savedUsd ?? null,
   };
 }
 

@@ -217,6 +217,15 @@ export function postgresTagRows(prefix: string, logs: string): string {
     select upper(encode(convert_to(tags.key, 'UTF8'), 'hex')) || '=' || tags.value, logs.ts, logs.id from ${logs} as logs, jsonb_each_text(logs.metadata) as tags where logs.kind = 'request'`;
 }
 
+/** Version 8: the response cache's entry id, similarity and saved USD of each request (docs/cache.md). */
+function cacheColumns(real: string): string[] {
+  return [
+    'alter table {prefix}request_logs add column cache_entry_id text',
+    `alter table {prefix}request_logs add column cache_similarity ${real}`,
+    `alter table {prefix}request_logs add column cache_saved_usd ${real}`,
+  ];
+}
+
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -259,5 +268,11 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 8,
     sqlite: ['alter table {prefix}request_logs add column cost_exact text', 'alter table {prefix}request_logs add column charged_nano_usd integer'],
     postgres: ['alter table {prefix}request_logs add column if not exists cost_exact text', 'alter table {prefix}request_logs add column if not exists charged_nano_usd bigint'],
+  },
+  {
+    // The response cache: which entry answered, how similar it was, and what it saved.
+    version: 9,
+    sqlite: cacheColumns('real'),
+    postgres: cacheColumns('double precision'),
   },
 ];

@@ -60,6 +60,12 @@ export interface RequestRecord {
   request_content: string | null;
   /** Answer text, only with content logging on; capped and redacted. */
   response_content: string | null;
+  /** The response-cache entry that answered (hits), for `DELETE /admin/cache/entries/:id`. */
+  cache_entry_id: string | null;
+  /** Cosine similarity of a semantic cache hit (0–1). */
+  cache_similarity: number | null;
+  /** What a cache hit saved: the stored answer's cost when the provider served it. */
+  cache_saved_usd: number | null;
 }
 
 /** Columns in storage order; the SQL stores and CSV export share it. */
@@ -100,4 +106,7 @@ export const RECORD_COLUMNS = [
   'response_content',
   'cost_exact',
   'charged_nano_usd',
+  'cache_entry_id',
+  'cache_similarity',
+  'cache_saved_usd',
 ] as const satisfies readonly (keyof RequestRecord)[];

@@ -300,7 +300,7 @@ function nullsPossible(query: LogQuery): boolean {
   }
 }
 
-const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts', 'charged_nano_usd']);
+const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts', 'charged_nano_usd', 'cache_similarity', 'cache_saved_usd']);
 
 function toBoolean(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't';

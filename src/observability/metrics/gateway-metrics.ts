@@ -31,6 +31,8 @@ export class GatewayMetrics {
   private readonly retries: HotCounter;
   private readonly failovers: HotCounter;
   private readonly rejections: HotCounter;
+  private readonly cacheLookups: HotCounter;
+  private readonly cacheSaved: HotCounter;
   private inFlightCount = 0;
   private readonly drops: Counter<'what'>;
   private readonly alerts: Counter<'kind' | 'scope'>;
@@ -69,6 +71,8 @@ export class GatewayMetrics {
     this.retries = new HotCounter('tollgate_retries_total', 'Attempts beyond the first, by the provider and model that failed.', ['provider', 'model'], registry);
     this.failovers = new HotCounter('tollgate_failovers_total', 'Requests served by another provider than the first one tried.', ['from_provider', 'to_provider'], registry);
     this.rejections = new HotCounter('tollgate_governance_rejections_total', 'Requests refused by rate limits, concurrency limits or budgets, by the level whose limit refused.', ['reason', 'level', 'virtual_key_id'], registry);
+    this.cacheLookups = new HotCounter('tollgate_cache_requests_total', 'Requests the response cache looked at, by outcome: hit layer (exact, semantic), miss or bypass.', ['result'], registry);
+    this.cacheSaved = new HotCounter('tollgate_cache_saved_usd_total', 'USD that response cache hits saved (what the answers cost when stored), by virtual key, team and customer.', ['virtual_key_id', 'team_id', 'customer_id'], registry);
     this.drops = new Counter({ name: 'tollgate_log_dropped_total', help: 'Request log content or records dropped because the write queue was full (or a write failed).', labelNames: ['what'], registers });
     this.alerts = new Counter({ name: 'tollgate_alerts_total', help: 'Anomaly alerts raised.', labelNames: ['kind', 'scope'], registers });
     this.drops.inc({ what: 'content' }, 0);
@@ -124,6 +128,11 @@ export class GatewayMetrics {
       }
     }
     if (context.cost?.known && context.cost.usd > 0) this.cost.inc(context.cost.usd, keyId, teamId, customerId);
+    const cache = context.cache;
+    if (cache !== undefined) {
+      this.cacheLookups.inc(1, cache.layer, undefined, undefined, undefined);
+      if (cache.savedUsd !== undefined && cache.savedUsd > 0) this.cacheSaved.inc(cache.savedUsd, keyId, teamId, customerId);
+    }
 
     const attempts = context.attempts;
     for (let index = 0; index < attempts.length - 1; index++) this.retries.inc(1, this.providers.value(attempts[index]!.target.provider.name), this.models.value(attempts[index]!.target.model));

@@ -1,0 +1,59 @@
+import Database from 'better-sqlite3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chatKey } from '../src/cache/request-key.js';
+import { SqliteExactStore } from '../src/cache/sqlite-exact-store.js';
+import { decodeChatRequest } from '../src/codecs/openai-chat/decode-request.js';
+import { CHAT_REQUEST_BODY, REPLY_TEXT } from './payload.js';
+
+/**
+ * `node dist/bench/cache-costs.js [iterations]`: the response cache's own CPU per request, in this
+ * process, on the bench's request: what a miss adds (the key, a lookup that misses, storing the
+ * answer in the SQLite store) and what a hit costs (the key, the lookup, parsing the answer).
+ * CPU time (process.cpuUsage), steadier than wall time on a shared machine; compare with the
+ * gateway's CPU per request in `npm run bench`.
+ */
+async function main(iterations: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cache-costs-'));
+  const db = new Database(join(dir, 'cache.db'));
+  db.pragma('journal_mode = WAL');
+  const store = SqliteExactStore.open(db, 10_000, Date.now(), (error) => console.error(error));
+  const response = { id: 'chatcmpl-bench', model: 'gpt-4o-mini', created: 1, choices: [{ index: 0, content: [{ type: 'text', text: REPLY_TEXT }], toolCalls: [], finishReason: { unified: 'stop', raw: 'stop' } }], usage: { inputTokens: 20, outputTokens: 9 } };
+  const scope = { namespace: 'key:bench-key', route: 'targets:openai/gpt-4o-mini' };
+  const measure = async (label: string, run: (n: number) => void) => {
+    for (let n = 0; n < 2_000; n++) run(-n - 1);
+    await store.flush();
+    const before = process.cpuUsage();
+    for (let n = 0; n < iterations; n++) {
+      run(n);
+      if (n % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await store.flush();
+    const used = process.cpuUsage(before);
+    process.stdout.write(`| ${label} | ${((used.user + used.system) / iterations).toFixed(1)} |\n`);
+  };
+  const body = JSON.parse(CHAT_REQUEST_BODY) as Record<string, unknown>;
+  process.stdout.write(`| Per request (${iterations.toLocaleString('en')} iterations) | CPU (µs) |\n|---|--:|\n`);
+  // The gateway decodes every request anyway: the cache starts from the decoded one.
+  const decoded = decodeChatRequest(body);
+  const variants = Array.from({ length: iterations + 2_000 }, (_, n) => decodeChatRequest({ ...body, user: `u${n}` }));
+  await measure('key of the request (canonical JSON + SHA-256)', () => chatKey(scope, decoded));
+  await measure('miss: key, lookup, store the answer (SQLite, batched)', (n) => {
+    const id = chatKey(scope, variants[n + 2_000]!);
+    store.get(id, Date.now());
+    const now = Date.now();
+    store.put({ id, namespace: scope.namespace, operation: 'chat', body: JSON.stringify(response), savedUsd: 0.000009, createdAt: now, expiresAt: now + 3_600_000 });
+  });
+  const hitId = chatKey(scope, decoded);
+  store.put({ id: hitId, namespace: scope.namespace, operation: 'chat', body: JSON.stringify(response), savedUsd: 0.000009, createdAt: Date.now(), expiresAt: Date.now() + 3_600_000 });
+  await measure('hit: key, lookup, parse the answer', () => {
+    const entry = store.get(chatKey(scope, decoded), Date.now());
+    JSON.parse(entry!.body);
+  });
+  await store.close();
+  db.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+await main(Number(process.argv[2] ?? 20_000));

@@ -1,0 +1,192 @@
+import type { CacheConfig, CacheOverride } from '../config/cache-schema.js';
+import { ContextSlot, type CacheOutcome, type Principal, type RequestContext } from '../pipeline/context.js';
+import type { RequestStage, StageAnswer, StageCall, StreamTap } from '../pipeline/stages.js';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../spec/index.js';
+import type { CacheEntry, ExactStore } from './cache-entry.js';
+import { keySettings, requestSettings, type KeySettings, type RequestSettings } from './cache-settings.js';
+import { chatKey, embeddingKey } from './request-key.js';
+import type { RouteIdentity } from './route-identity.js';
+import { recordingTap } from './stream-recorder.js';
+import type { SemanticLayer, SemanticMatch } from './semantic-layer.js';
+
+/** A miss on its way to the provider: what to store once the answer is known. */
+interface Pending {
+  readonly id: string;
+  readonly namespace: string;
+  readonly operation: string;
+  readonly ttlMs: number;
+  /** Whether the answer is stored (`x-tollgate-cache-no-store: true` looks up only). */
+  readonly store: boolean;
+  /** The semantic layer's note of the prompt, to index the answer under (semantic mode). */
+  readonly semantic: unknown;
+  response: unknown;
+}
+
+const PENDING = new ContextSlot<Pending>();
+const BYPASS: CacheOutcome = Object.freeze({ layer: 'bypass' });
+const MISS: CacheOutcome = Object.freeze({ layer: 'miss' });
+
+export interface CacheStageParts {
+  store: ExactStore;
+  routes: RouteIdentity;
+  semantic: SemanticLayer | undefined;
+  now: () => number;
+}
+
+/**
+ * The response cache as a `cache` stage: before dispatch it answers from the exact layer (then
+ * the semantic one); a miss records the answer on its way out (whole, or streamed through a tap)
+ * and stores it when the request ended well. Settings are resolved per key at start-up and reload.
+ */
+export class CacheStage implements RequestStage {
+  readonly name = 'cache';
+  readonly phase = 'cache' as const;
+  private config: CacheConfig;
+  private defaults: KeySettings;
+  private perKey: Map<string, KeySettings>;
+  private parts: CacheStageParts;
+
+  constructor(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[], parts: CacheStageParts) {
+    this.config = config;
+    this.defaults = keySettings(config, undefined);
+    this.perKey = perKeySettings(config, keys);
+    this.parts = parts;
+  }
+
+  /** A reloaded config: new settings, route names and embedding layer; entries stay. */
+  reconfigure(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[], parts: Partial<CacheStageParts>): void {
+    this.config = config;
+    this.defaults = keySettings(config, undefined);
+    this.perKey = perKeySettings(config, keys);
+    this.parts = { ...this.parts, ...parts };
+  }
+
+  /** Whether any key may use the cache (the module leaves the stage out otherwise). */
+  get anyEnabled(): boolean {
+    if (this.defaults.enabled) return true;
+    for (const settings of this.perKey.values()) if (settings.enabled) return true;
+    return false;
+  }
+
+  beforeDispatch(context: RequestContext, call: StageCall): StageAnswer | undefined | Promise<StageAnswer | undefined> {
+    if (call.operation !== 'chat' && call.operation !== 'embeddings') return undefined;
+    const settings = this.settingsOf(context.principal);
+    if (!settings.enabled) return undefined;
+    const asked = requestSettings(settings, context.principal, context.headers);
+    if (asked === 'off' || (call.operation === 'chat' && this.excluded(call.request as ChatRequest))) return this.bypass(context);
+    const route = this.parts.routes.of(call.model);
+    if (route === undefined) return undefined;
+    const scope = { namespace: asked.namespace, route };
+    const id = call.operation === 'chat' ? chatKey(scope, call.request as ChatRequest) : embeddingKey(scope, call.request as EmbeddingRequest);
+    const now = this.parts.now();
+    const found = this.parts.store.get(id, now);
+    if (found instanceof Promise) return found.then((entry) => this.afterExact(context, call, asked, id, route, entry));
+    return this.afterExact(context, call, asked, id, route, found);
+  }
+
+  afterResponse(context: RequestContext, _call: StageCall, response: unknown): undefined {
+    const pending = PENDING.get(context);
+    if (pending !== undefined && pending.store) pending.response = response;
+    return undefined;
+  }
+
+  openStream(context: RequestContext): StreamTap | undefined {
+    const pending = PENDING.get(context);
+    if (pending === undefined || !pending.store) return undefined;
+    return recordingTap(this.config.max_entry_bytes, (response) => {
+      pending.response = response;
+    });
+  }
+
+  /** The request is over: a miss that was answered well is stored now, its cost known. */
+  onRequestEnd(context: RequestContext): void {
+    const pending = PENDING.get(context);
+    if (pending === undefined) return;
+    PENDING.set(context, undefined);
+    if (!pending.store || pending.response === undefined || context.error !== undefined || context.status !== 200 || context.served === undefined) return;
+    const response = pending.operation === 'embeddings' ? withoutFormat(pending.response as EmbeddingResponse) : pending.response;
+    const body = JSON.stringify(response);
+    if (body.length > this.config.max_entry_bytes) return;
+    const now = this.parts.now();
+    const entry: CacheEntry = { id: pending.id, namespace: pending.namespace, operation: pending.operation, body, savedUsd: context.cost?.known ? context.cost.usd : 0, createdAt: now, expiresAt: now + pending.ttlMs };
+    this.parts.store.put(entry);
+    if (pending.semantic !== undefined) this.parts.semantic?.add(pending.semantic, entry);
+  }
+
+  private afterExact(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, entry: CacheEntry | undefined): StageAnswer | undefined | Promise<StageAnswer | undefined> {
+    if (entry !== undefined) return this.hit(context, call, entry, 'exact', undefined);
+    const semantic = this.parts.semantic;
+    if (asked.mode === 'semantic' && call.operation === 'chat' && semantic !== undefined) {
+      const note = semantic.prepare(asked.namespace, route, call.request as ChatRequest);
+      if (note !== undefined) {
+        return semantic.search(context, note, asked.threshold, this.parts.now()).then((match) => (match !== undefined ? this.semanticHit(context, call, match) : this.miss(context, call, asked, id, note)));
+      }
+    }
+    return this.miss(context, call, asked, id, undefined);
+  }
+
+  private semanticHit(context: RequestContext, call: StageCall, match: SemanticMatch): StageAnswer | undefined {
+    return this.hit(context, call, match.entry, 'semantic', match.similarity);
+  }
+
+  private hit(context: RequestContext, call: StageCall, entry: CacheEntry, layer: 'exact' | 'semantic', similarity: number | undefined): StageAnswer | undefined {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(entry.body);
+    } catch {
+      return undefined;
+    }
+    if (call.operation === 'embeddings') {
+      const format = (call.request as EmbeddingRequest).encodingFormat;
+      answer = { ...(answer as EmbeddingResponse), ...(format === undefined ? {} : { encodingFormat: format }) };
+    }
+    const saved = formatUsd(entry.savedUsd);
+    context.cache = { layer, entryId: entry.id, savedUsd: entry.savedUsd, ...(similarity === undefined ? {} : { similarity }) };
+    context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
+    context.responseHeaders['x-tollgate-cache-saved-usd'] = saved;
+    if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
+    return { answer: answer as ChatResponse | EmbeddingResponse };
+  }
+
+  private miss(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, semantic: unknown): undefined {
+    context.cache = MISS;
+    context.responseHeaders['x-tollgate-cache'] = 'miss';
+    if (asked.store) PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, response: undefined });
+    return undefined;
+  }
+
+  private bypass(context: RequestContext): undefined {
+    context.cache = BYPASS;
+    context.responseHeaders['x-tollgate-cache'] = 'bypass';
+    return undefined;
+  }
+
+  private settingsOf(principal: Principal | undefined): KeySettings {
+    return principal === undefined ? this.defaults : (this.perKey.get(principal.keyId) ?? this.defaults);
+  }
+
+  /** The configured exclusions: a temperature above the bound, `user` or `seed` set. */
+  private excluded(request: ChatRequest): boolean {
+    const config = this.config;
+    if (config.max_temperature !== undefined && (request.temperature ?? 1) > config.max_temperature) return true;
+    if (config.exclude_user && request.user !== undefined) return true;
+    if (config.exclude_seed && request.seed !== undefined) return true;
+    return false;
+  }
+}
+
+function perKeySettings(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[]): Map<string, KeySettings> {
+  const settings = new Map<string, KeySettings>();
+  for (const key of keys) if (key.cache !== undefined) settings.set(key.id, keySettings(config, key.cache));
+  return settings;
+}
+
+function withoutFormat(response: EmbeddingResponse): EmbeddingResponse {
+  const { encodingFormat: _format, ...rest } = response;
+  return rest;
+}
+
+/** USD with up to 10 decimals and no trailing zeros. */
+function formatUsd(usd: number): string {
+  return usd.toFixed(10).replace(/\.?0+$/, '') || '0';
+}

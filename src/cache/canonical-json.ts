@@ -1,0 +1,44 @@
+/**
+ * JSON with every object's keys sorted and `undefined` members left out, so two values that
+ * parse the same write the same text: key order, number spelling (`1`, `1.0`, `1e0`) and the
+ * whitespace of the JSON they came from never show. Arrays keep their order (it is meaning).
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value) ?? 'null';
+}
+
+function write(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // JSON.stringify writes -0 as 0 and non-finite numbers as null, as JSON.parse would have read them.
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'object': {
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let index = 0; index < value.length; index++) text += (index === 0 ? '' : ',') + (write(value[index]) ?? 'null');
+        return `${text}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let text = '{';
+      let first = true;
+      for (const key of keys) {
+        const member = write(record[key]);
+        if (member === undefined) continue;
+        text += `${first ? '' : ','}${JSON.stringify(key)}:${member}`;
+        first = false;
+      }
+      return `${text}}`;
+    }
+    default:
+      // undefined, functions and symbols: left out of objects, null in arrays (as JSON.stringify does).
+      return undefined;
+  }
+}

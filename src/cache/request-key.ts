@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { ChatRequest, ContentPart, EmbeddingRequest, Message, ProviderOptions, Tool } from '../spec/index.js';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * The exact layer's key of a request: a SHA-256 of its canonical form. Built from the decoded spec
+ * request, so the caller's dialect and JSON formatting never show; it holds the namespace, the
+ * model as routed (route or targets) and everything that changes the answer, and leaves out what
+ * does not (streaming, usage reporting, fallbacks, log switches, tags, prompt-caching marks).
+ */
+export interface KeyScope {
+  /** The cache namespace (`key:<id>`, `team:<id>`, …). */
+  readonly namespace: string;
+  /** What the model name routes to (see route-identity.ts). */
+  readonly route: string;
+}
+
+/** Fields of a dialect's `extra` that never change the answer (billing, storage and tracing switches). */
+const INERT_EXTRA = new Set(['metadata', 'store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'stream_options', 'background']);
+
+export function chatKey(scope: KeyScope, request: ChatRequest): string {
+  return digest(canonicalJson(chatKeyObject(scope, request)));
+}
+
+/** The canonical object hashed for a chat request (exported for tests and the semantic layer's filter). */
+export function chatKeyObject(scope: KeyScope, request: ChatRequest): Record<string, unknown> {
+  return {
+    v: 1,
+    op: 'chat',
+    ns: scope.namespace,
+    route: scope.route,
+    ...answerParameters(request),
+    messages: request.messages.map(canonicalMessage),
+  };
+}
+
+/**
+ * Every parameter of a chat request that changes the answer, except the prompt: two requests
+ * whose prompts are close may share an answer only when these are equal (the semantic layer's filter).
+ */
+export function answerParameters(request: ChatRequest): Record<string, unknown> {
+  return {
+    tools: request.tools?.map(canonicalTool),
+    toolChoice: request.toolChoice,
+    parallelToolCalls: request.parallelToolCalls,
+    responseFormat: request.responseFormat,
+    maxOutputTokens: request.maxOutputTokens,
+    temperature: request.temperature,
+    topP: request.topP,
+    topK: request.topK,
+    stop: request.stop,
+    seed: request.seed,
+    n: request.n === 1 ? undefined : request.n,
+    presencePenalty: request.presencePenalty,
+    frequencyPenalty: request.frequencyPenalty,
+    user: request.user,
+    reasoningEffort: request.reasoningEffort,
+    thinkingBudget: request.thinkingBudget,
+    extra: answerExtra(request.extra),
+  };
+}
+
+export function embeddingKey(scope: KeyScope, request: EmbeddingRequest): string {
+  return digest(
+    canonicalJson({
+      v: 1,
+      op: 'embeddings',
+      ns: scope.namespace,
+      route: scope.route,
+      input: request.input,
+      dimensions: request.dimensions,
+      user: request.user,
+      extra: answerExtra(request.extra),
+    }),
+  );
+}
+
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function answerExtra(extra: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (extra === undefined) return undefined;
+  let kept: Record<string, unknown> | undefined;
+  for (const key of Object.keys(extra)) if (!INERT_EXTRA.has(key)) (kept ??= {})[key] = extra[key];
+  return kept;
+}
+
+function canonicalMessage(message: Message): Record<string, unknown> {
+  const base: Record<string, unknown> = { role: message.role, content: canonicalContent(message.content), options: answerOptions(message.providerOptions) };
+  if (message.role === 'user' || message.role === 'assistant') base.name = message.name;
+  if (message.role === 'assistant' && message.toolCalls !== undefined && message.toolCalls.length > 0) {
+    base.toolCalls = message.toolCalls.map((call) => ({ id: call.id, name: call.name, arguments: canonicalArguments(call.arguments), options: answerOptions(call.providerOptions) }));
+  }
+  if (message.role === 'tool') {
+    base.toolCallId = message.toolCallId;
+    base.name = message.name;
+    base.isError = message.isError === true ? true : undefined;
+  }
+  return base;
+}
+
+/** Adjacent plain text parts read as one text (a string and one text part, or a text split in two, say the same). */
+function canonicalContent(content: readonly ContentPart[]): unknown[] {
+  const parts: unknown[] = [];
+  let text: string | undefined;
+  for (const part of content) {
+    const options = answerOptions(part.providerOptions);
+    if (part.type === 'text' && options === undefined) {
+      text = (text ?? '') + part.text;
+      continue;
+    }
+    if (text !== undefined) parts.push({ type: 'text', text });
+    text = undefined;
+    const { providerOptions: _options, ...rest } = part;
+    parts.push({ ...rest, options });
+  }
+  if (text !== undefined) parts.push({ type: 'text', text });
+  return parts;
+}
+
+function canonicalTool(tool: Tool): Record<string, unknown> {
+  return { name: tool.name, description: tool.description, parameters: tool.parameters, strict: tool.strict, options: answerOptions(tool.providerOptions) };
+}
+
+/** Tool call arguments as the JSON they say (their formatting does not change the answer), or as written when not JSON. */
+function canonicalArguments(text: string): unknown {
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch {
+    return { text };
+  }
+}
+
+/** Provider options without prompt-caching marks (they change the bill, not the answer); undefined when nothing is left. */
+function answerOptions(options: ProviderOptions | undefined): Record<string, unknown> | undefined {
+  if (options === undefined) return undefined;
+  let kept: Record<string, Record<string, unknown>> | undefined;
+  for (const family of Object.keys(options)) {
+    const values = options[family]!;
+    for (const name of Object.keys(values)) {
+      if (name === 'cacheControl' || values[name] === undefined) continue;
+      ((kept ??= {})[family] ??= {})[name] = values[name];
+    }
+  }
+  return kept;
+}

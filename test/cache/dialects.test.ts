@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import { startOpenAIFake } from '../fakes/openai-fake.js';
+import type { FakeUpstream } from '../fakes/fake-upstream.js';
+import type { RunningGateway } from '../helpers/gateway.js';
+import { cacheConfig, KEY_A, startCached } from './helpers.js';
+
+/** Every chat surface, streamed miss then streamed hit: the hit replays the same content in the caller's dialect, without the upstream. */
+
+let fake: FakeUpstream;
+let running: RunningGateway;
+
+before(async () => {
+  fake = await startOpenAIFake();
+  running = await startCached(cacheConfig(fake.url));
+});
+after(async () => {
+  await running.close();
+  await fake.close();
+});
+
+const ANSWER = 'Streams are replayed, word for word: «ünïcödé» and 🦜 included.';
+
+async function missThenHit(label: string, read: () => Promise<{ text: string; cache: string | null }>): Promise<void> {
+  fake.enqueue({ text: ANSWER, usage: { input: 12, output: 9 } });
+  const first = await read();
+  assert.equal(first.cache, 'miss', `${label}: first request`);
+  assert.equal(first.text, ANSWER, `${label}: the streamed miss`);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const before = fake.requests.length;
+  const second = await read();
+  assert.equal(second.cache, 'hit-exact', `${label}: second request`);
+  assert.equal(Buffer.compare(Buffer.from(second.text), Buffer.from(first.text)), 0, `${label}: byte-identical content`);
+  assert.equal(fake.requests.length, before, `${label}: the hit never reached the upstream`);
+}
+
+test('OpenAI chat completions', async () => {
+  const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: KEY_A, maxRetries: 0 });
+  await missThenHit('openai', async () => {
+    const { data, response } = await client.chat.completions.create({ model: 'openai/gpt-test', messages: [{ role: 'user', content: 'dialect openai' }], stream: true }).withResponse();
+    let text = '';
+    for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? '';
+    return { text, cache: response.headers.get('x-tollgate-cache') };
+  });
+});
+
+test('OpenAI Responses', async () => {
+  const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: KEY_A, maxRetries: 0 });
+  await missThenHit('responses', async () => {
+    const { data, response } = await client.responses.create({ model: 'openai/gpt-test', input: 'dialect responses', stream: true }).withResponse();
+    let text = '';
+    for await (const event of data) if (event.type === 'response.output_text.delta') text += event.delta;
+    return { text, cache: response.headers.get('x-tollgate-cache') };
+  });
+});
+
+test('Anthropic messages', async () => {
+  const client = new Anthropic({ baseURL: `${running.url}/anthropic`, apiKey: KEY_A, maxRetries: 0 });
+  await missThenHit('anthropic', async () => {
+    const { data, response } = await client.messages.create({ model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content: 'dialect anthropic' }], stream: true }).withResponse();
+    let text = '';
+    for await (const event of data) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    return { text, cache: response.headers.get('x-tollgate-cache') };
+  });
+  // The same question not streamed shares the entry, in Anthropic's shape.
+  const { data, response } = await client.messages.create({ model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'text', text: 'dialect anthropic' }] }] }).withResponse();
+  assert.equal(response.headers.get('x-tollgate-cache'), 'hit-exact');
+  assert.equal(data.content[0]!.type === 'text' ? data.content[0]!.text : '', ANSWER);
+});
+
+test('Gemini generateContent', async () => {
+  let cache: string | null = null;
+  const ai = new GoogleGenAI({
+    apiKey: KEY_A,
+    httpOptions: { baseUrl: `${running.url}/gemini` },
+  });
+  await missThenHit('gemini', async () => {
+    const original = globalThis.fetch;
+    // The SDK hides response headers on streams: read them at the fetch it makes.
+    globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
+      const response = await original(...args);
+      cache = response.headers.get('x-tollgate-cache');
+      return response;
+    };
+    try {
+      let text = '';
+      for await (const chunk of await ai.models.generateContentStream({ model: 'openai/gpt-test', contents: 'dialect gemini' })) text += chunk.text ?? '';
+      return { text, cache };
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+});
+
+test('the cache key does not depend on the dialect when the request says the same', async () => {
+  // OpenAI and Anthropic decode `hello twins` with max tokens 100 to the same spec request.
+  const openai = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: KEY_A, maxRetries: 0 });
+  const anthropic = new Anthropic({ baseURL: `${running.url}/anthropic`, apiKey: KEY_A, maxRetries: 0 });
+  fake.enqueue({ text: 'Twins.' });
+  const first = await anthropic.messages.create({ model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content: 'hello twins' }] }).withResponse();
+  assert.equal(first.response.headers.get('x-tollgate-cache'), 'miss');
+  const second = await openai.chat.completions.create({ model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content: 'hello twins' }] }).withResponse();
+  assert.equal(second.response.headers.get('x-tollgate-cache'), 'hit-exact');
+  assert.equal(second.data.choices[0]!.message.content, 'Twins.');
+});
