@@ -189,3 +189,14 @@ export interface StoredResponses {
 
 /** Stored responses, for the Responses API's retrieve, input items, delete and cancel routes (provided by the responses-store module). */
 export const STORED_RESPONSES = new Capability<StoredResponses>('stored responses', 'the responses kept for `previous_response_id` and `GET /v1/responses/{id}`');
+
+/** A counter a feature adds to the gateway's metrics: `inc` with the label values named at creation. */
+export interface MetricCounter {
+  inc(labels: Readonly<Record<string, string>>, value?: number): void;
+}
+
+/** Creates a counter on the gateway's `/metrics` (e.g. `tollgate_guardrail_decisions_total`). */
+export type CounterFactory = (name: string, help: string, labelNames: readonly string[]) => MetricCounter;
+
+/** Counters of other features on the metrics endpoint (provided by the observability module when metrics are on). */
+export const METRIC_COUNTERS = new Capability<CounterFactory>('metric counters', 'counters on the /metrics endpoint');

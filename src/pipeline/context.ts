@@ -14,6 +14,18 @@ export interface Principal {
   readonly logContent?: boolean;
 }
 
+/** What the guardrails decided on a request, one entry per rule and direction (for the request log and metrics): never the matched values. */
+export interface GuardrailDecision {
+  readonly rule: string;
+  /** `block`, `redact` or `log`. */
+  readonly action: string;
+  /** `input` (the prompt) or `output` (the answer). */
+  readonly direction: string;
+  /** Types found (`email`, `aws_access_key`, `webhook`). */
+  readonly types: readonly string[];
+  readonly count: number;
+}
+
 /** One try of a request on one target. */
 export interface Attempt {
   readonly target: Target;
@@ -93,6 +105,8 @@ export interface RequestContext {
   endedAt: number | undefined;
   /** Features' per-request state, through ContextSlot. */
   readonly slots: unknown[];
+  /** The guardrails' decisions on this request, when a rule found something. */
+  guardrails?: readonly GuardrailDecision[];
 }
 
 /** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served. */
@@ -160,6 +174,7 @@ export function createContext(init: ContextInit): RequestContext {
     captureOutput: undefined,
     finishReason: undefined,
     slots: [],
+    guardrails: undefined,
   };
 }
 
