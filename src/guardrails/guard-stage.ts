@@ -89,7 +89,11 @@ function guardMessages(guard: RequestGuard, messages: Message[]): void {
 function guardText(guard: RequestGuard, text: string, where: string, rules: readonly CompiledRule[] = guard.input, direction: 'input' | 'output' = 'input'): string {
   const hits = scanText(rules, text);
   if (hits.length === 0) return text;
-  for (const hit of hits) if (hit.rule.action === 'block') throw blockedError(hit.rule.name, hit.type, `${where}, character ${hit.start}`);
+  for (const hit of hits) {
+    if (hit.rule.action !== 'block') continue;
+    guard.record(hit, direction);
+    throw blockedError(hit.rule.name, hit.type, `${where}, character ${hit.start}`);
+  }
   return guard.apply(text, hits, direction);
 }
 

@@ -47,7 +47,10 @@ export class StreamWindow {
       // A finding that reaches the cut may still grow: hold it whole.
       if (!final && hit.end >= cut && hit.start < cut) cut = hit.start;
       if (hit.end > cut) break;
-      if (hit.rule.action === 'block') throw blockedError(hit.rule.name, hit.type, `${this.where}, character ${this.released + hit.start}`);
+      if (hit.rule.action === 'block') {
+        guard.record(hit, 'output');
+        throw blockedError(hit.rule.name, hit.type, `${this.where}, character ${this.released + hit.start}`);
+      }
     }
     if (cut <= 0) return '';
     let out = guard.apply(text, hits, 'output', cut);
