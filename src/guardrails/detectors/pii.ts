@@ -10,7 +10,17 @@ function cardNumber(value: string): boolean {
   if (digits.length < 13 || digits.length > 19) return false;
   // One separator style throughout (4111 1111 1111 1111 or 4111-1111-…), or none.
   if (/ /.test(value) && /-/.test(value)) return false;
-  return CARD_PREFIX.test(digits) && luhnValid(digits) && !/^(\d)\1+$/.test(digits);
+  return CARD_PREFIX.test(digits) && cardLength(digits) && luhnValid(digits) && !/^(\d)\1+$/.test(digits);
+}
+
+/** The lengths each network issues: Amex 15, Visa 13/16/19, Mastercard 16, Diners 14–19, others 16–19. */
+function cardLength(digits: string): boolean {
+  const length = digits.length;
+  if (/^3[47]/.test(digits)) return length === 15;
+  if (digits[0] === '4') return length === 13 || length === 16 || length === 19;
+  if (/^(?:5[1-5]|2[2-7])/.test(digits)) return length === 16;
+  if (/^3[0689]/.test(digits)) return length >= 14;
+  return length >= 16;
 }
 
 /** The longest prefix of space-separated groups that is a valid IBAN (a sentence may go on in capitals after it). */
@@ -27,6 +37,8 @@ function ibanLength(value: string): number {
 function phoneNumber(value: string, text: string, start: number): boolean {
   const digits = value.replace(/\D/g, '').length;
   if (digits < 10 || digits > 15) return false;
+  // Dotted quads are addresses.
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return false;
   // Part of a longer number, a dotted version or a date: not a phone number.
   const before = text[start - 1];
   return before === undefined || !/[\d.\w/-]/.test(before);
@@ -46,7 +58,7 @@ const PATTERNS: readonly PatternSpec[] = [
   { type: 'us_ssn', regex: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, anchors: ['-'] },
   {
     type: 'phone',
-    regex: /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\b\d{1,4}[ .-])(?:\d{2,4}[ .-]){1,3}\d{2,4}\b|\+\d{10,14}\b/g,
+    regex: /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\b\d{1,4}[ .-])(?:\d{2,4}[ .-]){0,3}\d{2,8}\b|\+\d{10,14}\b/g,
     accept: phoneNumber,
   },
   { type: 'ip_address', regex: /\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b/g, anchors: ['.'], accept: ipv4 },

@@ -2,11 +2,11 @@ import { characterClasses, shannonEntropy } from './entropy.js';
 import { scanPatterns, selectTypes, type DetectorPlugin, type PatternSpec } from './detector.js';
 
 /** Values that look like a placeholder or a reference, not a secret (`${TOKEN}`, `<your-key>`, `xxxx`). */
-const PLACEHOLDER = /^(?:\$\{.*\}|<.*>|\{\{.*\}\}|%.*%|x+|\*+|\.+|(?:your|my|the|example|changeme|dummy|test|sample|placeholder|redacted)[\w-]*)$/i;
+const PLACEHOLDER = /^(?:\$\{|\$[A-Z_]+$|<.*>|\{\{.*\}\}|%.*%|x+|\*+|\.+|(?:your|my|the|example|changeme|dummy|test|sample|placeholder|redacted)[\w-]*)$/i;
 
 /** A value in an assignment counts as a secret when it is random-looking: long, mixed, high in entropy. */
 function randomLooking(value: string): boolean {
-  const clean = value.replace(/^["']|["']$/g, '');
+  const clean = value;
   if (clean.length < 12 || PLACEHOLDER.test(clean)) return false;
   // Hex digests, UUIDs and plain words are not what this catches: they have their own shapes or are not secret.
   if (/^[0-9a-f-]+$/i.test(clean) && /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(clean)) return false;
@@ -50,14 +50,10 @@ const PATTERNS: readonly PatternSpec[] = [
   },
   {
     type: 'generic_secret',
-    regex: /\b[\w.-]{0,30}(?:api[_-]?key|apikey|secret|token|passwd|password|pwd|credentials?|auth[_-]?key|private[_-]?key|access[_-]?key)[\w.-]{0,30}["']?\s{0,3}(?::=|=>|[:=])\s{0,3}(["']?[^\s"',;`)}\]]{12,256}["']?)/gi,
+    regex: /\b[\w.-]{0,30}(?:api[_-]?key|apikey|secret|token|passwd|password|pwd|credentials?|auth[_-]?key|private[_-]?key|access[_-]?key)[\w.-]{0,30}["']?\s{0,3}(?::=|=>|[:=])\s{0,3}["']?([^\s"',;`(){}[\]<>]{12,256})/gi,
     valueGroup: true,
     anchors: ['ey', 'EY', 'Ey', 'secret', 'SECRET', 'Secret', 'oken', 'OKEN', 'ass', 'ASS', 'pwd', 'PWD', 'redential', 'REDENTIAL'],
-    accept: (value) => {
-      if (!randomLooking(value)) return false;
-      // The finding is the value without its quotes.
-      return value.replace(/["']$/, '').length;
-    },
+    accept: randomLooking,
   },
 ];
 
@@ -70,7 +66,7 @@ export const secretsDetector: DetectorPlugin = {
     const patterns = selectTypes(PATTERNS, SECRET_TYPES, rule.types, 'secrets');
     return {
       types: patterns.map((spec) => spec.type),
-      scan: (text) => scanPatterns(patterns, text).map((finding) => (finding.type === 'generic_secret' && /^["']/.test(text[finding.start]!) ? { ...finding, start: finding.start + 1 } : finding)),
+      scan: (text) => scanPatterns(patterns, text),
     };
   },
 };
