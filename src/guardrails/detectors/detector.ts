@@ -32,7 +32,10 @@ export interface DetectorPlugin {
 /** A pattern with its type, a cheap literal that must occur for it to match, and a check of each match. */
 export interface PatternSpec {
   readonly type: string;
-  readonly regex: RegExp;
+  /** A global regex; or, instead, `find` for shapes a hand-written search finds faster. */
+  readonly regex?: RegExp;
+  /** Finds candidate matches as [start, end] pairs (checked by `accept` like regex matches). */
+  readonly find?: (text: string) => Iterable<readonly [number, number]>;
   /** Skip the pattern unless the text contains one of these (case-sensitive). */
   readonly anchors?: readonly string[];
   /** The finding is only the last capture group (a value after `password=`), not the whole match. */
@@ -46,7 +49,15 @@ export function scanPatterns(patterns: readonly PatternSpec[], text: string): Fi
   let found: Finding[] | undefined;
   for (const spec of patterns) {
     if (spec.anchors !== undefined && !spec.anchors.some((anchor) => text.includes(anchor))) continue;
-    const regex = spec.regex;
+    if (spec.find !== undefined) {
+      for (const [start, end] of spec.find(text)) {
+        const verdict = spec.accept === undefined ? true : spec.accept(text.slice(start, end), text, start);
+        if (verdict === false || verdict === 0) continue;
+        (found ??= []).push({ type: spec.type, start, end: typeof verdict === 'number' ? start + verdict : end });
+      }
+      continue;
+    }
+    const regex = spec.regex!;
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(text)) !== null) {
@@ -71,6 +82,13 @@ export function scanPatterns(patterns: readonly PatternSpec[], text: string): Fi
     }
   }
   return found === undefined ? [] : withoutOverlaps(found);
+}
+
+/** Whether the character before `start` continues a word (letters, digits, `_`), so a match there is not at a word start. */
+export function afterWordCharacter(text: string, start: number): boolean {
+  if (start === 0) return false;
+  const code = text.charCodeAt(start - 1);
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
 
 /** Sorted by start (longer first on a tie), dropping findings that overlap an earlier one. */

@@ -1,6 +1,7 @@
 import { isIPv6 } from 'node:net';
 import { ibanValid, luhnValid } from './checksums.js';
-import { scanPatterns, selectTypes, type DetectorPlugin, type PatternSpec } from './detector.js';
+import { afterWordCharacter, scanPatterns, selectTypes, type DetectorPlugin, type PatternSpec } from './detector.js';
+import { findEmails, findIpv6 } from './fast-finders.js';
 
 /** Card number prefixes of the networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro). */
 const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5|4[4-9]|2)|35|30[0-5]|3[689]|5018|5020|5038|6304|67)/;
@@ -45,6 +46,7 @@ function phoneNumber(value: string, text: string, start: number): boolean {
 }
 
 function ipv4(value: string, text: string, start: number): boolean {
+  if (afterWordCharacter(text, start) || text[start - 1] === '.' || !value.split('.').every((octet) => Number(octet) <= 255 && (octet.length === 1 || octet[0] !== '0'))) return false;
   const before = text.slice(Math.max(0, start - 9), start);
   const after = text.slice(start + value.length, start + value.length + 2);
   // `v1.2.3.4`, `version 1.2.3.4` and longer dotted numbers are versions, not addresses.
@@ -52,7 +54,7 @@ function ipv4(value: string, text: string, start: number): boolean {
 }
 
 const PATTERNS: readonly PatternSpec[] = [
-  { type: 'email', regex: /\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g, anchors: ['@'] },
+  { type: 'email', find: findEmails },
   { type: 'credit_card', regex: /\b\d(?:[ -]?\d){12,18}\b/g, accept: cardNumber },
   { type: 'iban', regex: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, accept: ibanLength },
   { type: 'us_ssn', regex: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, anchors: ['-'] },
@@ -61,12 +63,11 @@ const PATTERNS: readonly PatternSpec[] = [
     regex: /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\b\d{1,4}[ .-])(?:\d{2,4}[ .-]){0,3}\d{2,8}\b|\+\d{10,14}\b/g,
     accept: phoneNumber,
   },
-  { type: 'ip_address', regex: /\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b/g, anchors: ['.'], accept: ipv4 },
+  { type: 'ip_address', regex: /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.])/g, accept: ipv4 },
   {
     type: 'ip_address',
-    regex: /(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])|(?<![\w:])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![\w:])/g,
-    anchors: [':'],
-    accept: (value) => isIPv6(value) && /[0-9A-Fa-f]/.test(value) && (value.match(/:/g)?.length ?? 0) >= 2,
+    find: findIpv6,
+    accept: (value) => isIPv6(value) && (value.match(/:/g)?.length ?? 0) >= 2,
   },
 ];
 

@@ -1,8 +1,14 @@
 import { characterClasses, shannonEntropy } from './entropy.js';
-import { scanPatterns, selectTypes, type DetectorPlugin, type PatternSpec } from './detector.js';
+import { afterWordCharacter, scanPatterns, selectTypes, type DetectorPlugin, type PatternSpec } from './detector.js';
+import { findAssignedValues } from './fast-finders.js';
 
 /** Values that look like a placeholder or a reference, not a secret (`${TOKEN}`, `<your-key>`, `xxxx`). */
 const PLACEHOLDER = /^(?:\$\{|\$[A-Z_]+$|<.*>|\{\{.*\}\}|%.*%|x+|\*+|\.+|(?:your|my|the|example|changeme|dummy|test|sample|placeholder|redacted)[\w-]*)$/i;
+
+/** A match that starts inside a word (`tasks-…`) is not a key. */
+function wordStart(_value: string, text: string, start: number): boolean {
+  return !afterWordCharacter(text, start);
+}
 
 /** A value in an assignment counts as a secret when it is random-looking: long, mixed, high in entropy. */
 function randomLooking(value: string): boolean {
@@ -22,20 +28,19 @@ function randomLooking(value: string): boolean {
  */
 const PATTERNS: readonly PatternSpec[] = [
   { type: 'anthropic_api_key', regex: /\bsk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_-]{20,}/g, anchors: ['sk-ant-'] },
-  { type: 'openai_api_key', regex: /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g, anchors: ['sk-'] },
+  { type: 'openai_api_key', regex: /sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g, accept: wordStart },
   { type: 'google_api_key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g, anchors: ['AIza'] },
-  { type: 'provider_api_key', regex: /\b(?:gsk_|xai-|pplx-|fw_|csk-|nvapi-|hf_|r8_)[A-Za-z0-9_-]{20,}/g, anchors: ['gsk_', 'xai-', 'pplx-', 'fw_', 'csk-', 'nvapi-', 'hf_', 'r8_'] },
-  { type: 'aws_access_key', regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}\b/g, anchors: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'ANVA', 'AIPA'] },
+  { type: 'provider_api_key', regex: /(?:gsk_|xai-|pplx-|fw_|csk-|nvapi-|hf_|r8_)[A-Za-z0-9_-]{20,}/g, accept: wordStart },
+  { type: 'aws_access_key', regex: /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z2-7]{16}\b/g, accept: wordStart },
   {
     type: 'aws_secret_key',
-    regex: /\baws[\w.-]{0,20}?(?:secret|key)[\w.-]{0,20}["']?\s{0,3}[:=]{1,2}>?\s{0,3}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
+    regex: /aws[\w.-]{0,20}?(?:secret|key)[\w.-]{0,20}["']?\s{0,3}[:=]{1,2}>?\s{0,3}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
     valueGroup: true,
-    anchors: ['aws', 'AWS', 'Aws'],
   },
-  { type: 'github_token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b/g, anchors: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'] },
+  { type: 'github_token', regex: /(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b/g, accept: wordStart },
   { type: 'gitlab_token', regex: /\bgl(?:pat|ptt|dt|rt|cbt|oas|ft|imt|soat|agent)-[A-Za-z0-9_-]{20,}/g, anchors: ['gl'] },
   { type: 'slack_token', regex: /\bxox[abposre]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]{20,}/g, anchors: ['xox', 'hooks.slack.com'] },
-  { type: 'stripe_key', regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bwhsec_[A-Za-z0-9]{24,}/g, anchors: ['k_live_', 'k_test_', 'whsec_'] },
+  { type: 'stripe_key', regex: /(?:[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})/g, accept: wordStart },
   { type: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, anchors: ['eyJ'] },
   {
     type: 'private_key',
@@ -48,13 +53,7 @@ const PATTERNS: readonly PatternSpec[] = [
     anchors: ['://'],
     accept: (value) => !PLACEHOLDER.test(/:([^:@]*)@/.exec(value)?.[1] ?? ''),
   },
-  {
-    type: 'generic_secret',
-    regex: /\b[\w.-]{0,30}(?:api[_-]?key|apikey|secret|token|passwd|password|pwd|credentials?|auth[_-]?key|private[_-]?key|access[_-]?key)[\w.-]{0,30}["']?\s{0,3}(?::=|=>|[:=])\s{0,3}["']?([^\s"',;`(){}[\]<>]{12,256})/gi,
-    valueGroup: true,
-    anchors: ['ey', 'EY', 'Ey', 'secret', 'SECRET', 'Secret', 'oken', 'OKEN', 'ass', 'ASS', 'pwd', 'PWD', 'redential', 'REDENTIAL'],
-    accept: randomLooking,
-  },
+  { type: 'generic_secret', find: findAssignedValues, accept: randomLooking },
 ];
 
 export const SECRET_TYPES: readonly string[] = [...new Set(PATTERNS.map((spec) => spec.type))];
