@@ -155,6 +155,7 @@ function* generate(count: number, end: number): Generator<RequestRecord[]> {
       attempts: 1,
       request_content: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: `About ${topic}: ${sentence(next, 30)}` }] }),
       response_content: ok ? sentence(next, 25) : null,
+      guardrails: null,
     };
     batch.push(record);
     made++;

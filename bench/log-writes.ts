@@ -84,6 +84,7 @@ function nextRecord(): RequestRecord {
     attempts: 1,
     request_content: `{"model":"${MODELS[n % MODELS.length]}","messages":[{"role":"user","content":[{"type":"text","text":"Question number ${n}: what is the capital of France?"}]}]}`,
     response_content: `Paris is the capital of France (answer ${n}).`,
+    guardrails: null,
   };
 }
 

@@ -15,6 +15,7 @@ const CARD = '4111 1111 ' + '1111 1111';
 const SSN = '123-45-' + '6789';
 const PLAIN = 'vk-test-' + 'guard-plain';
 const SECURE = 'vk-test-' + 'guard-secure';
+const ADMIN = 'admin-token-' + 'guardrails-test';
 
 let openaiFake: FakeUpstream;
 let anthropicFake: FakeUpstream;
@@ -25,6 +26,7 @@ let openai: OpenAI;
 before(async () => {
   [openaiFake, anthropicFake, geminiFake] = await Promise.all([startOpenAIFake(), startAnthropicFake(), startGeminiFake()]);
   running = await startGateway({
+    admin: { token: ADMIN },
     providers: {
       openai: { type: 'openai', base_url: `${openaiFake.url}/v1`, keys: [{ value: 'test-key-openai' }], models: ['gpt-4o-mini'], max_retries: 0 },
       anthropic: { type: 'anthropic', base_url: anthropicFake.url, keys: [{ value: 'test-key-anthropic' }], models: ['claude-sonnet-4-5'], max_retries: 0 },
@@ -112,9 +114,21 @@ test('redact: the upstream sees a typed placeholder; restore puts the value back
   assert.match(JSON.stringify(geminiFake.requests.at(-1)!.body), /reach me at \[EMAIL_1\]/);
 });
 
-test('log: the prompt goes upstream unchanged and the decision is counted per rule and audited', async () => {
-  await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: `my ssn is ${SSN}` }] });
+test('log: the prompt goes upstream unchanged; the decision is in the request log, the audit log and the metrics per rule', async () => {
+  const { response } = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: `my ssn is ${SSN}` }] }).withResponse();
   assert.equal(openaiFake.requests.at(-1)!.summary!.messages.at(-1)?.text, `my ssn is ${SSN}`);
+  const requestId = response.headers.get('x-request-id')!;
+  const admin = async (path: string) => (await fetch(`${running.url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  let logged: { guardrails: string | null }[] = [];
+  for (let attempt = 0; attempt < 50 && logged.length === 0; attempt++) {
+    logged = (JSON.parse(await admin(`/admin/logs?request_id=${requestId}`)) as { logs: { guardrails: string | null }[] }).logs;
+    if (logged.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.deepEqual(JSON.parse(logged[0]!.guardrails!), [{ rule: 'ssn-log', action: 'log', direction: 'input', types: ['us_ssn'], count: 1 }]);
+  const audit = await admin('/admin/audit?limit=1000');
+  assert.match(audit, /guardrail\.decision/);
+  assert.match(audit, new RegExp(requestId));
+  assert.doesNotMatch(audit, new RegExp(SSN));
   const metrics = await (await fetch(`${running.url}/metrics`)).text();
   assert.match(metrics, /tollgate_guardrail_decisions_total\{rule="ssn-log",action="log",direction="input"\} [1-9]/);
   assert.match(metrics, /tollgate_guardrail_decisions_total\{rule="codeword",action="block",direction="input"\} [1-9]/);

@@ -47,6 +47,7 @@ export function record(overrides: Partial<RequestRecord> & { request_id: string 
     attempts: 1,
     request_content: null,
     response_content: null,
+    guardrails: null,
     ...overrides,
   };
 }

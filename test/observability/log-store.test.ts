@@ -332,7 +332,7 @@ test('SQLite content search goes through the content index, which catches up wit
       record({ request_id: 'no-content', timestamp: '2025-01-01T00:00:01.000Z' }),
     ]);
     // As a database last migrated to version 5 would be: no content index yet.
-    db.exec('drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill');
+    db.exec('drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill; alter table tollgate_request_logs drop column guardrails');
     db.prepare("delete from tollgate_migrations where component = 'request_log' and version >= 6").run();
     await store.migrate();
     await store.insert([record({ request_id: 'after-upgrade', timestamp: '2025-06-01T00:00:00.000Z', response_content: 'zebras, mostly' })]);
@@ -363,7 +363,7 @@ test('the writer thread indexes the content of records stored before migration 6
   try {
     const older = Array.from({ length: 4500 }, (_, index) => record({ request_id: `older-${index}`, timestamp: new Date(Date.parse('2025-01-01T00:00:00.000Z') + index).toISOString(), response_content: index % 3 === 0 ? `answer ${index} about kubernetes` : null }));
     await sql.insert(older);
-    db.exec('drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill');
+    db.exec('drop table tollgate_request_log_text; drop table tollgate_request_log_text_backfill; alter table tollgate_request_logs drop column guardrails');
     db.prepare("delete from tollgate_migrations where component = 'request_log' and version >= 6").run();
     await sql.migrate();
     const store = new WorkerLogStore(sql, path, createLogger({ level: 'silent' }));

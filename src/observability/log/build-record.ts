@@ -99,6 +99,7 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     attempts: context.attempts.length,
     request_content: options.content && context.chatRequest !== undefined ? capContent(requestContent(context.chatRequest), options.maxContentBytes) : null,
     response_content: options.content && context.outputText !== undefined ? capContent(context.outputText, options.maxContentBytes) : null,
+    guardrails: context.guardrails === undefined ? null : JSON.stringify(context.guardrails),
   };
 }
 

@@ -37,6 +37,7 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
   attempts: 'integer',
   request_content: 'text',
   response_content: 'text',
+  guardrails: 'text',
 };
 
 /**

@@ -57,7 +57,8 @@ export function writeRecordValues(r: RequestRecord, values: (SqlValue | undefine
   values[at + 31] = r.attempts;
   values[at + 32] = r.request_content;
   values[at + 33] = r.response_content;
-  return at + 34;
+  values[at + 34] = r.guardrails;
+  return at + 35;
 }
 
 /**

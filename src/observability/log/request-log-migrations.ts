@@ -217,6 +217,9 @@ export function postgresTagRows(prefix: string, logs: string): string {
     select upper(encode(convert_to(tags.key, 'UTF8'), 'hex')) || '=' || tags.value, logs.ts, logs.id from ${logs} as logs, jsonb_each_text(logs.metadata) as tags where logs.kind = 'request'`;
 }
 
+/** Version 8: the guardrails' decisions (`[{rule, action, direction, types, count}]`, never a matched value), null when none. */
+const GUARDRAILS_COLUMN = 'alter table {prefix}request_logs add column guardrails text';
+
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -253,5 +256,11 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 7,
     sqlite: [],
     postgres: POSTGRES_TAGS,
+  },
+  {
+    // The guardrails' decisions on a request (src/guardrails), as JSON text.
+    version: 8,
+    sqlite: [GUARDRAILS_COLUMN],
+    postgres: [GUARDRAILS_COLUMN],
   },
 ];

@@ -51,6 +51,8 @@ export interface RequestRecord {
   request_content: string | null;
   /** Answer text, only with content logging on; capped and redacted. */
   response_content: string | null;
+  /** The guardrails' decisions (JSON: `[{rule, action, direction, types, count}]`), null when no rule found anything; never the matched values. */
+  guardrails: string | null;
 }
 
 /** Columns in storage order; the SQL stores and CSV export share it. */
@@ -89,4 +91,5 @@ export const RECORD_COLUMNS = [
   'attempts',
   'request_content',
   'response_content',
+  'guardrails',
 ] as const satisfies readonly (keyof RequestRecord)[];
