@@ -199,3 +199,15 @@ test('output block: a whole answer is refused with guardrail_blocked; a stream e
   assert.match(failure.message, /guardrail_blocked|cards-out/);
   assert.doesNotMatch(text, /4111/);
 });
+
+test('scoped apply lists live in the config: a config team with one still takes admin edits, and the admin API refuses new ones', async () => {
+  const admin = (method: string, path: string, body: unknown) => fetch(`${running.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const patched = await admin('PATCH', '/admin/teams/secure', { name: 'Secure team' });
+  assert.equal(patched.status, 200, await patched.clone().text());
+  const created = await admin('POST', '/admin/keys', { id: 'api-key', models: ['*'], guardrails: { apply: ['secrets-in'] } });
+  assert.equal(created.status, 400);
+  // The team's rules still apply to its keys after the edit.
+  const secure = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: SECURE, maxRetries: 0 });
+  const refused = await secure.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: `key ${AWS_KEY}` }] }).catch((error: unknown) => error);
+  assert.ok(refused instanceof OpenAI.BadRequestError);
+});
