@@ -6,6 +6,15 @@ import { z } from 'zod';
  * only it knows (a detector's types, a pattern's syntax) at start-up.
  */
 
+/**
+ * The types of the built-in detectors with fixed types, so a config naming another is refused while
+ * it is validated (start-up and reload alike). src/guardrails/detectors implements exactly these (a test holds them together).
+ */
+export const DETECTOR_TYPES: Readonly<Record<'secrets' | 'pii', readonly string[]>> = {
+  secrets: ['anthropic_api_key', 'openai_api_key', 'google_api_key', 'provider_api_key', 'aws_access_key', 'aws_secret_key', 'github_token', 'gitlab_token', 'slack_token', 'stripe_key', 'jwt', 'private_key', 'connection_string', 'generic_secret'],
+  pii: ['email', 'credit_card', 'iban', 'us_ssn', 'phone', 'ip_address'],
+};
+
 const ruleName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'rule names may use letters, digits and `_ . : -` (1–64 characters)');
 
 export const guardrailRuleSchema = z.strictObject({
@@ -69,6 +78,11 @@ export function checkGuardrailReferences(config: GuardrailSections, context: z.c
     if (needed !== undefined && rule[needed] === undefined) issue(['guardrails', 'rules', index, needed], `a ${rule.detector} rule needs \`${needed}\``);
     for (const field of ['pattern', 'words', 'url'] as const) {
       if (field !== needed && rule[field] !== undefined) issue(['guardrails', 'rules', index, field], `\`${field}\` is for ${field === 'pattern' ? 'regex' : field === 'words' ? 'keywords' : 'webhook'} rules, not ${rule.detector}`);
+    }
+    if ((rule.detector === 'secrets' || rule.detector === 'pii') && rule.types !== undefined) {
+      const known = DETECTOR_TYPES[rule.detector];
+      const unknown = rule.types.filter((type) => !known.includes(type));
+      if (unknown.length > 0) issue(['guardrails', 'rules', index, 'types'], `unknown ${rule.detector} type ${unknown.map((type) => `"${type}"`).join(', ')}; known types: ${known.join(', ')}`);
     }
     if (rule.detector === 'webhook' && rule.action === 'redact') issue(['guardrails', 'rules', index, 'action'], 'a webhook rule can block or log, not redact');
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import { DETECTOR_TYPES } from '../../src/config/guardrails-schema.js';
 import type { Detector, DetectorPlugin } from '../../src/guardrails/detectors/detector.js';
 import { BUILT_IN_DETECTORS } from '../../src/guardrails/detectors/registry.js';
 
@@ -101,3 +102,7 @@ for (const plugin of Object.values(BUILT_IN_DETECTORS)) {
     assert.ok(result.recall >= THRESHOLDS[plugin.name]!.recall, `recall ${result.recall}: ${result.misses.join('; ')}`);
   });
 }
+
+test('the types the config accepts are exactly the types the detectors implement', () => {
+  for (const [name, types] of Object.entries(DETECTOR_TYPES)) assert.deepEqual([...BUILT_IN_DETECTORS[name]!.knownTypes!].sort(), [...types].sort(), name);
+});
