@@ -17,7 +17,7 @@ export const NO_RULES: RuleSet = { inputLocal: [], inputWebhooks: [], outputLoca
 /**
  * Which rules run for whom: the top-level `apply` for everyone, plus the `apply` of the caller's
  * customer, team and virtual key. The rule set of each (key, team, customer) combination is built
- * the first time it is seen and kept until the next reload; the combination comes from the
+ * at start-up for the config's keys (on first use for keys created later) and kept until the next reload; the combination comes from the
  * request's principal, so a key moved to another team (admin API) gets its new team's rules at once.
  */
 export class RuleScopes {
@@ -37,6 +37,14 @@ export class RuleScopes {
     for (const team of config.teams) if (team.guardrails !== undefined) this.byTeam.set(team.id, team.guardrails.apply);
     for (const key of config.virtual_keys) if (key.guardrails !== undefined) this.byKey.set(key.id, key.guardrails.apply);
     this.anonymous = this.build(this.top);
+    // The config's keys are built now, off the request path; keys created later are built on their first request.
+    if (this.byCustomer.size > 0 || this.byTeam.size > 0 || this.byKey.size > 0) {
+      const teamCustomer = new Map(config.teams.map((team) => [team.id, team.customer]));
+      for (const key of config.virtual_keys) {
+        const customerId = key.customer ?? (key.team === undefined ? undefined : teamCustomer.get(key.team));
+        this.of({ keyId: key.id, ...(key.team === undefined ? {} : { teamId: key.team }), ...(customerId === undefined ? {} : { customerId }) });
+      }
+    }
   }
 
   /** The rule set of a caller (the top-level rules when the gateway has no governance). */
