@@ -19,6 +19,8 @@ const MAX_BLOCK = 16_384;
  */
 export class StreamWindow {
   private held = '';
+  /** Characters taken since the last scan: held text is rescanned only once this much more has come. */
+  private fresh = 0;
 
   constructor(
     private readonly guard: RequestGuard,
@@ -29,7 +31,9 @@ export class StreamWindow {
   /** Takes a delta; returns the text that may go out now (possibly empty). */
   push(delta: string): string {
     this.held += delta;
-    if (this.held.length < WINDOW + BATCH) return '';
+    this.fresh += delta.length;
+    if (this.held.length < WINDOW + BATCH || this.fresh < BATCH) return '';
+    this.fresh = 0;
     return this.release(false);
   }
 
