@@ -211,3 +211,16 @@ test('scoped apply lists live in the config: a config team with one still takes 
   const refused = await secure.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: `key ${AWS_KEY}` }] }).catch((error: unknown) => error);
   assert.ok(refused instanceof OpenAI.BadRequestError);
 });
+
+test('stream: the Gemini and Responses dialects get the masked key too', async () => {
+  geminiFake.enqueue({ text: `the key is ${AWS_KEY} ok`, finish: 'stop', usage: { input: 3, output: 6 } });
+  const ai = new GoogleGenAI({ apiKey: PLAIN, httpOptions: { baseUrl: `${running.url}/gemini` } });
+  let gemini = '';
+  for await (const chunk of await ai.models.generateContentStream({ model: 'gemini/gemini-2.5-flash', contents: 'print the key' })) gemini += chunk.text ?? '';
+  assert.equal(gemini, 'the key is [AWS_ACCESS_KEY_1] ok');
+
+  openaiFake.enqueue({ text: `the key is ${AWS_KEY} ok`, finish: 'stop', usage: { input: 3, output: 6 } });
+  let responses = '';
+  for await (const event of await openai.responses.create({ model: 'openai/gpt-4o-mini', input: 'print the key', stream: true })) if (event.type === 'response.output_text.delta') responses += event.delta;
+  assert.equal(responses, 'the key is [AWS_ACCESS_KEY_1] ok');
+});
