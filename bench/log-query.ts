@@ -158,6 +158,7 @@ function* generate(count: number, end: number): Generator<RequestRecord[]> {
       cache_entry_id: null,
       cache_similarity: null,
       cache_saved_usd: null,
+      guardrails: null,
     };
     batch.push(record);
     made++;

@@ -87,6 +87,7 @@ function nextRecord(): RequestRecord {
     cache_entry_id: null,
     cache_similarity: null,
     cache_saved_usd: null,
+    guardrails: null,
   };
 }
 

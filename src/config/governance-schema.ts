@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cacheOverrideSchema } from './cache-schema.js';
+import { scopedGuardrailsSchema } from './guardrails-schema.js';
 
 /**
  * Config schemas of the governance feature (virtual keys, teams, customers, budgets, rate limits).
@@ -44,6 +45,8 @@ export const customerSchema = z.strictObject({
   budgets: z.array(budgetSchema).default([]),
   rate_limits: rateLimitsSchema.optional(),
   metadata: metadataSchema,
+  /** Guardrail rules added for this entity and everything under it (docs/guardrails.md). */
+  guardrails: scopedGuardrailsSchema.optional(),
 });
 
 export const teamSchema = z.strictObject({
@@ -54,6 +57,8 @@ export const teamSchema = z.strictObject({
   budgets: z.array(budgetSchema).default([]),
   rate_limits: rateLimitsSchema.optional(),
   metadata: metadataSchema,
+  /** Guardrail rules added for this entity and everything under it (docs/guardrails.md). */
+  guardrails: scopedGuardrailsSchema.optional(),
 });
 
 /** A provider a virtual key may use, with its own weight, models, budgets and limits. */
@@ -92,6 +97,8 @@ export const virtualKeySchema = z.strictObject({
   log_content: z.boolean().optional(),
   /** Response cache settings of this key, over the top-level `cache` (docs/cache.md). */
   cache: cacheOverrideSchema.optional(),
+  /** Guardrail rules added for this key (docs/guardrails.md). */
+  guardrails: scopedGuardrailsSchema.optional(),
 });
 
 export const providerLimitsShape = {

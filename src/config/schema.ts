@@ -5,6 +5,7 @@ import { routingSchema } from './routing-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 import { responsesSchema } from './responses-schema.js';
 import { cacheSchema } from './cache-schema.js';
+import { checkGuardrailReferences, guardrailsSchema } from './guardrails-schema.js';
 
 const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
 
@@ -118,7 +119,11 @@ export const configSchema = z.strictObject({
   responses: responsesSchema.default(responsesSchema.parse({})),
   /** The response cache (docs/cache.md): off until `enabled: true`. */
   cache: cacheSchema.default(cacheSchema.parse({})),
-}).superRefine(checkGovernanceReferences);
+  /** Checks of prompts and answers: secrets, personal data, custom patterns, webhooks (src/guardrails). */
+  guardrails: guardrailsSchema.default(guardrailsSchema.parse({})),
+})
+  .superRefine(checkGovernanceReferences)
+  .superRefine(checkGuardrailReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export { period as periodSchema };

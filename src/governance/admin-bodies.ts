@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../spec/index.js';
-import { budgetSchema, customerSchema, rateLimitsSchema, teamSchema, virtualKeySchema } from '../config/governance-schema.js';
+import { budgetSchema, customerSchema as configCustomerSchema, rateLimitsSchema, teamSchema as configTeamSchema, virtualKeySchema } from '../config/governance-schema.js';
 import type { KeyRecord } from './entities.js';
 
 /** A key as the admin API shows it: never its secret nor the secret's hash. */
@@ -11,10 +11,14 @@ export function keyView(record: KeyRecord): KeyView {
   return { ...rest, previous_secret_valid_until: previousUntil ?? null };
 }
 
-/** Key bodies: the config shape without `value` (the gateway generates secrets); `id` is optional on create. */
-export const keyBodySchema = virtualKeySchema.omit({ value: true });
+/**
+ * Key bodies: the config shape without `value` (the gateway generates secrets); `id` is optional on create.
+ * `guardrails` lists are config-file only (docs/guardrails.md): the admin API refuses them rather than store what no rule reads.
+ */
+export const keyBodySchema = virtualKeySchema.omit({ value: true, guardrails: true });
 export const keyCreateSchema = keyBodySchema.extend({ id: virtualKeySchema.shape.id.optional() });
-export { customerSchema, teamSchema };
+export const customerSchema = configCustomerSchema.omit({ guardrails: true });
+export const teamSchema = configTeamSchema.omit({ guardrails: true });
 
 export const providerLimitsSchema = z.strictObject({
   budgets: z.array(budgetSchema).default([]),

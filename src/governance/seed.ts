@@ -22,8 +22,9 @@ interface Seed {
  */
 export async function seedEntities(config: GatewayConfig, store: GovernanceStore, now: number): Promise<void> {
   const seeds: Seed[] = [
-    ...config.customers.map((customer) => seedOf('customer', customer.id, customer, (createdAt): CustomerRecord => ({ ...customer, created_at: createdAt, source: 'config' }))),
-    ...config.teams.map((team) => seedOf('team', team.id, team, (createdAt): TeamRecord => ({ ...team, created_at: createdAt, source: 'config' }))),
+    // `guardrails` stays in the config (the guardrails module reads it there), out of the stored records the admin API edits.
+    ...config.customers.map(({ guardrails: _guardrails, ...customer }) => seedOf('customer', customer.id, customer, (createdAt): CustomerRecord => ({ ...customer, created_at: createdAt, source: 'config' }))),
+    ...config.teams.map(({ guardrails: _guardrails, ...team }) => seedOf('team', team.id, team, (createdAt): TeamRecord => ({ ...team, created_at: createdAt, source: 'config' }))),
     ...config.virtual_keys.map((key) => seedOf('virtual_key', key.id, { ...key, value: hashKey(key.value) }, (createdAt) => keyRecordFromConfig(key, createdAt))),
   ];
   const stored = new Map((await store.loadEntities()).map((entity) => [`${entity.kind}:${entity.id}`, entity]));
@@ -51,6 +52,6 @@ function seedOf(kind: EntityKind, id: string, definition: CustomerConfig | TeamC
 }
 
 export function keyRecordFromConfig(key: VirtualKeyConfig, createdAt: string): KeyRecord {
-  const { value, ...rest } = key;
+  const { value, guardrails: _guardrails, ...rest } = key;
   return { ...rest, key_hash: hashKey(value), created_at: createdAt, source: 'config' };
 }

@@ -1,10 +1,11 @@
+import { Counter } from 'prom-client';
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { observeStage, type RequestStage } from '../pipeline/stages.js';
 import type { DependencyCheck, GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
-import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, METRIC_COUNTERS, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
@@ -79,7 +80,10 @@ export const observabilityModule: ModuleFactory = async (context) => {
       await store.close?.();
     });
   }
-  if (metrics !== undefined) routes.push(metricsRoute(metrics, settings.metrics_token));
+  if (metrics !== undefined) {
+    routes.push(metricsRoute(metrics, settings.metrics_token));
+    context.capabilities.provide(METRIC_COUNTERS, (name, help, labelNames) => new Counter({ name, help, labelNames: [...labelNames], registers: [metrics.registry] }), 'observability');
+  }
   if (settings.alerts.enabled) {
     const channel = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
     const actions = settings.alerts.soft_actions.length === 0 ? undefined : new SoftActions(settings.alerts.soft_actions);

@@ -230,3 +230,14 @@ export type InternalEmbedder = (parent: RequestContext, model: string, input: st
 
 /** Internal embedding calls through the pipeline (provided by the gateway itself, for the response cache's semantic layer). */
 export const INTERNAL_EMBEDDINGS = new Capability<InternalEmbedder>('internal embeddings', 'embedding calls the gateway makes through its own providers');
+
+/** A counter a feature adds to the gateway's metrics: `inc` with the label values named at creation. */
+export interface MetricCounter {
+  inc(labels: Readonly<Record<string, string>>, value?: number): void;
+}
+
+/** Creates a counter on the gateway's `/metrics` (e.g. `tollgate_guardrail_decisions_total`). */
+export type CounterFactory = (name: string, help: string, labelNames: readonly string[]) => MetricCounter;
+
+/** Counters of other features on the metrics endpoint (provided by the observability module when metrics are on). */
+export const METRIC_COUNTERS = new Capability<CounterFactory>('metric counters', 'counters on the /metrics endpoint');

@@ -14,6 +14,18 @@ export interface Principal {
   readonly logContent?: boolean;
 }
 
+/** What the guardrails decided on a request, one entry per rule and direction (for the request log and metrics): never the matched values. */
+export interface GuardrailDecision {
+  readonly rule: string;
+  /** `block`, `redact` or `log`. */
+  readonly action: string;
+  /** `input` (the prompt) or `output` (the answer). */
+  readonly direction: string;
+  /** Types found (`email`, `aws_access_key`, `webhook`). */
+  readonly types: readonly string[];
+  readonly count: number;
+}
+
 /** One try of a request on one target. */
 export interface Attempt {
   readonly target: Target;
@@ -97,6 +109,8 @@ export interface RequestContext {
   cache: CacheOutcome | undefined;
   /** Features' per-request state, through ContextSlot. */
   readonly slots: unknown[];
+  /** The guardrails' decisions on this request, when a rule found something. */
+  guardrails?: readonly GuardrailDecision[];
 }
 
 /** The response cache's part in one request, as the request log and metrics record it. */
@@ -177,6 +191,7 @@ export function createContext(init: ContextInit): RequestContext {
     finishReason: undefined,
     cache: undefined,
     slots: [],
+    guardrails: undefined,
   };
 }
 

@@ -20,6 +20,8 @@ export function failureKind(error: GatewayError): FailureKind {
   if (error.code === 'upstream_rate_limited' || upstream === 429) return 'key-rate-limited';
   // The ledger answers for every target alike: trying the next one cannot help.
   if (error.code === 'ledger_unavailable') return 'caller-fault';
+  // A guardrail refused the answer: another target's answer to the same prompt is no business of a fallback.
+  if (error.code === 'guardrail_blocked') return 'caller-fault';
   if (CALLER_FAULT_CODES.has(error.code) && CALLER_FAULT_STATUSES.has(upstream ?? error.status)) return 'caller-fault';
   if (!error.code.startsWith('upstream_')) return 'local';
   return error.retryable ? 'upstream-retryable' : 'upstream-final';

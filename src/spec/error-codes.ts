@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   response_not_cancellable: { status: 400, type: 'invalid_request_error', summary: 'Only responses created with `background: true` can be cancelled.' },
   response_cancelled: { status: 499, type: 'api_error', summary: 'A background response was cancelled (`POST /v1/responses/{id}/cancel`) before it finished. Nobody receives this error; it is what the request log and metrics record for the background run.' },
   version_conflict: { status: 409, type: 'invalid_request_error', summary: 'An admin write named the version it was made from (`If-Match` or `version`) and the entity has changed since, on this replica or another. Nothing was written; the `ETag` header holds the current version: read the entity again and retry.' },
+  guardrail_blocked: { status: 400, type: 'invalid_request_error', summary: 'A guardrail rule with `action: block` found something in the prompt or the answer (or its webhook refused it, or failed with `on_error: block`). The message names the rule, the type found and where (message index and character offset), never the matched text. In a stream that has started, the stream ends with the dialect\'s error event instead.' },
   shutting_down: { status: 503, type: 'api_error', summary: 'The gateway is draining for shutdown and takes no new requests.' },
   internal_error: { status: 500, type: 'api_error', summary: 'A bug in the gateway. The log line with the same request id has the details.' },
 } as const satisfies Record<string, { status: number; type: string; summary: string }>;

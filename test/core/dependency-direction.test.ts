@@ -34,9 +34,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   observability: ['observability', 'admin', ...BELOW_FEATURES],
   'responses-store': ['responses-store', ...BELOW_FEATURES],
   cache: ['cache', 'admin', ...BELOW_FEATURES],
+  guardrails: ['guardrails', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
-  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'admin', ...BELOW_FEATURES],
-  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'admin', ...BELOW_FEATURES],
+  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
+  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

@@ -52,6 +52,7 @@ export function record(overrides: Partial<RequestRecord> & { request_id: string 
     cache_entry_id: null,
     cache_similarity: null,
     cache_saved_usd: null,
+    guardrails: null,
     ...overrides,
   };
 }

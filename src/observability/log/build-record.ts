@@ -52,6 +52,7 @@ export function buildRecords(context: RequestContext, options: RecordOptions): R
       cache_entry_id: null,
       cache_similarity: null,
       cache_saved_usd: null,
+      guardrails: null,
     });
   });
   return records;
@@ -109,6 +110,7 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     cache_entry_id: context.cache?.entryId ?? null,
     cache_similarity: context.cache?.similarity ?? null,
     cache_saved_usd: context.cache?.savedUsd ?? null,
+    guardrails: context.guardrails === undefined ? null : JSON.stringify(context.guardrails),
   };
 }
 

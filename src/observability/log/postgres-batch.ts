@@ -42,6 +42,7 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
   response_content: 'text',
   cost_exact: 'text',
   charged_nano_usd: 'bigint',
+  guardrails: 'text',
 };
 
 /**

@@ -8,7 +8,7 @@ export const STORED_COLUMNS = RECORD_COLUMNS.map((column) => (column === 'timest
 /**
  * A record as an insert's parameters, in STORED_COLUMNS order (a test holds the two together).
  * Spelled out rather than mapped over the column names: a property read by a variable name is a
- * megamorphic lookup, 39 of them per record.
+ * megamorphic lookup, 40 of them per record.
  */
 export function recordValues(r: RequestRecord): SqlValue[] {
   const values: SqlValue[] = [];
@@ -62,7 +62,8 @@ export function writeRecordValues(r: RequestRecord, values: (SqlValue | undefine
   values[at + 36] = r.cache_entry_id;
   values[at + 37] = r.cache_similarity;
   values[at + 38] = r.cache_saved_usd;
-  return at + 39;
+  values[at + 39] = r.guardrails;
+  return at + 40;
 }
 
 /**

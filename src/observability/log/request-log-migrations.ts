@@ -217,7 +217,7 @@ export function postgresTagRows(prefix: string, logs: string): string {
     select upper(encode(convert_to(tags.key, 'UTF8'), 'hex')) || '=' || tags.value, logs.ts, logs.id from ${logs} as logs, jsonb_each_text(logs.metadata) as tags where logs.kind = 'request'`;
 }
 
-/** Version 8: the response cache's entry id, similarity and saved USD of each request (docs/cache.md). */
+/** Version 9: the response cache's entry id, similarity and saved USD of each request (docs/cache.md). */
 function cacheColumns(real: string): string[] {
   return [
     'alter table {prefix}request_logs add column cache_entry_id text',
@@ -225,6 +225,8 @@ function cacheColumns(real: string): string[] {
     `alter table {prefix}request_logs add column cache_saved_usd ${real}`,
   ];
 }
+/** Version 10: the guardrails' decisions (`[{rule, action, direction, types, count}]`, never a matched value), null when none. */
+const GUARDRAILS_COLUMN = 'alter table {prefix}request_logs add column guardrails text';
 
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
@@ -274,5 +276,11 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 9,
     sqlite: cacheColumns('real'),
     postgres: cacheColumns('double precision'),
+  },
+  {
+    // The guardrails' decisions on a request (src/guardrails), as JSON text.
+    version: 10,
+    sqlite: [GUARDRAILS_COLUMN],
+    postgres: [GUARDRAILS_COLUMN],
   },
 ];

@@ -66,6 +66,8 @@ export interface RequestRecord {
   cache_similarity: number | null;
   /** What a cache hit saved: the stored answer's cost when the provider served it. */
   cache_saved_usd: number | null;
+  /** The guardrails' decisions (JSON: `[{rule, action, direction, types, count}]`), null when no rule found anything; never the matched values. */
+  guardrails: string | null;
 }
 
 /** Columns in storage order; the SQL stores and CSV export share it. */
@@ -109,4 +111,5 @@ export const RECORD_COLUMNS = [
   'cache_entry_id',
   'cache_similarity',
   'cache_saved_usd',
+  'guardrails',
 ] as const satisfies readonly (keyof RequestRecord)[];
