@@ -34,8 +34,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   observability: ['observability', 'admin', ...BELOW_FEATURES],
   'responses-store': ['responses-store', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
-  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'admin', ...BELOW_FEATURES],
-  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'admin', ...BELOW_FEATURES],
+  // The web console's static files and login sessions, beside the admin API it talks to.
+  console: ['console', 'admin', ...BELOW_FEATURES],
+  server: ['server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'admin', ...BELOW_FEATURES],
+  cli: ['cli', 'server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'admin', ...BELOW_FEATURES],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {
