@@ -94,7 +94,7 @@ function Bars({ rows }: { rows: AggregateRow[] }) {
       {sorted.map((row, index) => {
         const height = (110 * row.requests) / max;
         return (
-          <rect x={index * step + 1} y={115 - height} width={Math.max(step - 2, 1)} height={height}>
+          <rect x={index * step + Math.max((step - 40) / 2, 1)} y={115 - height} width={Math.min(Math.max(step - 2, 1), 40)} height={height}>
             <title>{`${row.bucket}: ${row.requests} requests, $${row.cost_usd}`}</title>
           </rect>
         );
