@@ -138,6 +138,25 @@ test('the log page is live: a new request shows up as a row', async () => {
   await screenshot('logs');
 });
 
+test('a budget lowered in the console refuses the key\'s next request', async () => {
+  await page.goto(`${running.url}/ui/keys`);
+  const row = page.locator('tr[data-key-id="console-made"]');
+  await row.locator('[data-testid="key-budget-edit"]').click();
+  const form = page.locator('[data-testid="key-budget-form"]');
+  // Less than one request's worst-case cost: the next request cannot be admitted.
+  await form.locator('input[name="max_usd"]').fill('0.000001');
+  await form.locator('select[name="period"]').selectOption('1d');
+  await form.locator('[data-testid="key-budget-submit"]').click();
+  await page.locator('tr[data-key-id="console-made"] [data-testid="key-budget"]', { hasText: '$0.000001 / 1d' }).waitFor();
+  const stored = await adminGet<{ budgets: { max_usd: number; period?: string }[] }>('/admin/keys/console-made');
+  assert.deepEqual(stored.budgets.map((budget) => [budget.max_usd, budget.period]), [[0.000001, '1d']]);
+  await assert.rejects(client(consoleKey).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'over budget' }] }), (error: { status?: number; code?: string }) => {
+    assert.deepEqual([error.status, error.code], [402, 'budget_exceeded'], JSON.stringify(error));
+    return true;
+  });
+  await screenshot('keys');
+});
+
 test('log out returns to the login form and the session no longer opens the admin API', async () => {
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.locator('[data-testid="login-form"]').waitFor();

@@ -1,8 +1,15 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 
+interface Budget {
+  max_usd: number;
+  period?: string;
+}
+
 interface KeyView {
   id: string;
+  budgets: Budget[];
   name?: string;
   team?: string;
   customer?: string;
@@ -23,6 +30,7 @@ export function Keys() {
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ id: string; value: string } | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [editing, setEditing] = useState<string | undefined>();
   const load = () => api<{ data: KeyView[] }>('GET', '/admin/keys').then((answer) => setKeys(answer.data), (failure: Error) => setError(failure.message));
   useEffect(() => void load(), []);
 
@@ -40,6 +48,24 @@ export function Keys() {
       },
       (failure: Error) => setError(failure.message),
     );
+  };
+
+  const change = (id: string, patch: Record<string, unknown>) => {
+    setError(undefined);
+    api<KeyView>('PATCH', `/admin/keys/${encodeURIComponent(id)}`, patch).then(
+      () => {
+        setEditing(undefined);
+        void load();
+      },
+      (failure: Error) => setError(failure.message),
+    );
+  };
+
+  const saveBudget = (id: string, form: HTMLFormElement) => {
+    const fields = new FormData(form);
+    const max = String(fields.get('max_usd') ?? '').trim();
+    const period = String(fields.get('period') ?? '');
+    change(id, { budgets: max === '' ? [] : [{ max_usd: Number(max), ...(period === '' ? {} : { period }) }] });
   };
 
   return (
@@ -98,20 +124,65 @@ export function Keys() {
               <th scope="col">Name</th>
               <th scope="col">Owner</th>
               <th scope="col">Models</th>
+              <th scope="col">Budget</th>
               <th scope="col">Active</th>
               <th scope="col">Created</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
             {keys.map((key) => (
-              <tr key={key.id} data-key-id={key.id}>
-                <td class="mono">{key.id}</td>
-                <td>{key.name ?? ''}</td>
-                <td>{key.team !== undefined ? `team ${key.team}` : key.customer !== undefined ? `customer ${key.customer}` : ''}</td>
-                <td>{key.models.join(', ')}</td>
-                <td>{key.active ? 'yes' : 'no'}</td>
-                <td>{new Date(key.created_at).toLocaleString()}</td>
-              </tr>
+              <Fragment key={key.id}>
+                <tr data-key-id={key.id}>
+                  <td class="mono">{key.id}</td>
+                  <td>{key.name ?? ''}</td>
+                  <td>{key.team !== undefined ? `team ${key.team}` : key.customer !== undefined ? `customer ${key.customer}` : ''}</td>
+                  <td>{key.models.join(', ')}</td>
+                  <td data-testid="key-budget">{key.budgets.map((budget) => `$${budget.max_usd} / ${budget.period ?? 'lifetime'}`).join(', ')}</td>
+                  <td>{key.active ? 'yes' : 'no'}</td>
+                  <td>{new Date(key.created_at).toLocaleString()}</td>
+                  <td class="actions">
+                    <button type="button" data-testid="key-budget-edit" aria-expanded={editing === key.id} onClick={() => setEditing(editing === key.id ? undefined : key.id)}>
+                      Budget
+                    </button>
+                    <button type="button" data-testid="key-active-toggle" onClick={() => change(key.id, { active: !key.active })}>
+                      {key.active ? 'Disable' : 'Enable'}
+                    </button>
+                  </td>
+                </tr>
+                {editing === key.id && (
+                  <tr>
+                    <td colSpan={8}>
+                      <form
+                        class="inline"
+                        data-testid="key-budget-form"
+                        onSubmit={(event) => {
+                          event.preventDefault();
+                          saveBudget(key.id, event.currentTarget);
+                        }}
+                      >
+                        <label>
+                          Budget (USD, empty for none){' '}
+                          <input name="max_usd" type="number" min="0" step="any" value={key.budgets[0]?.max_usd ?? ''} />
+                        </label>
+                        <label>
+                          Per{' '}
+                          <select name="period" value={key.budgets[0]?.period ?? ''}>
+                            <option value="">lifetime</option>
+                            <option value="1h">hour</option>
+                            <option value="1d">day</option>
+                            <option value="1w">week</option>
+                            <option value="1M">month</option>
+                          </select>
+                        </label>
+                        <button type="submit" data-testid="key-budget-submit">
+                          Save
+                        </button>
+                      </form>
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>
