@@ -74,7 +74,7 @@ export interface PathPrefix {
   prefix: string;
   renderError: ErrorRenderer;
   /** Refuses a request under the prefix before the server answers 404 or 405 or takes an upgrade. */
-  authorize?: (headers: IncomingHttpHeaders) => GatewayError | undefined;
+  authorize?: (headers: IncomingHttpHeaders, method?: string) => GatewayError | undefined;
 }
 
 export interface HttpRoute {

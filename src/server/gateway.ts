@@ -26,6 +26,7 @@ import { featureModules } from './modules.js';
 import { RouteTable } from './route-table.js';
 import { createCostCalculator, type PricedCostCalculator } from './cost-calculator.js';
 import { adminRoutes } from '../admin/admin-auth.js';
+import { consoleRoutes } from '../console/console-routes.js';
 import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
 import { pathPrefixes } from './path-prefixes.js';
@@ -165,6 +166,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ),
   );
   for (const module of modules) routes.addAll(module.routes ?? []);
+  routes.addAll(await consoleRoutes({ adminToken: config.admin.token }));
   let current = config;
   let reloading: Promise<ReloadReport> | undefined;
   const reload = async (next: GatewayConfig): Promise<ReloadReport> => {

@@ -202,7 +202,7 @@ export class HttpServer {
       const prefix = this.options.routes.prefixOf(path);
       const render = prefix?.renderError ?? encodeOpenAIError;
       // Under the admin prefix the token comes first: without it, every path answers alike.
-      const refused = prefix?.authorize?.(request.headers);
+      const refused = prefix?.authorize?.(request.headers, method);
       if (refused !== undefined) return this.refuse(request, response, refused, render);
       if (match.kind === 'method-not-allowed') {
         return this.refuse(request, response, new GatewayError('method_not_allowed', `${method} is not allowed on ${truncate(path)}; use ${match.allowed.join(' or ')}.`), render, { allow: match.allowed.join(', ') });

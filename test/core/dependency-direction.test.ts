@@ -36,8 +36,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   cache: ['cache', 'admin', ...BELOW_FEATURES],
   guardrails: ['guardrails', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
-  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
-  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
+  // The web console's static files and login sessions, beside the admin API it talks to.
+  console: ['console', 'admin', ...BELOW_FEATURES],
+  server: ['server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
+  cli: ['cli', 'server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

@@ -66,12 +66,16 @@ test('404 and 405 under /gemini come in Google\'s envelope, the code as an Error
 });
 
 test('paths that only look like a prefix, and everything else, keep the OpenAI envelope', async () => {
-  for (const path of ['/anthropics/v1/messages', '/geminis', '/v1/nothing', '/']) {
+  // `GET /` redirects to the console (docs/console.md); other methods on `/` are still answered in the envelope.
+  for (const path of ['/anthropics/v1/messages', '/geminis', '/v1/nothing', '/uix']) {
     const missing = await call(path);
     assert.equal(missing.status, 404, path);
     assert.equal((missing.json as OpenAIEnvelope).error.code, 'route_not_found', path);
     assert.equal((missing.json as OpenAIEnvelope).error.type, 'not_found_error', path);
   }
+  const root = await call('/', { method: 'POST' });
+  assert.equal(root.status, 405);
+  assert.equal((root.json as OpenAIEnvelope).error.code, 'method_not_allowed');
 });
 
 test('malformed HTTP is answered in the envelope of the path on its request line', async () => {

@@ -45,7 +45,7 @@ test('`npm start` answers the README curl and the README SDK snippet offline', a
 
   // `npm start` runs `node bin/tollgate.js --config tollgate.demo.yaml`; here on a free port, from a scratch directory.
   const cwd = await mkdtemp(join(tmpdir(), 'tollgate-quickstart-'));
-  const cli = await startCli(['--config', rootPath('tollgate.demo.yaml'), '--port', '0'], { cwd });
+  const cli = await startCli(['--config', rootPath('tollgate.demo.yaml'), '--port', '0'], { cwd, env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'TOLLGATE_ADMIN_TOKEN')) });
   try {
     assert.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const [name, value] = header!.split(/:\s*/) as [string, string];
@@ -59,6 +59,20 @@ test('`npm start` answers the README curl and the README SDK snippet offline', a
     const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: 'unused-in-the-demo', maxRetries: 0 });
     const sdk = await client.chat.completions.create({ model: snippet[1]!, messages: JSON.parse(snippet[2]!.replace(/(\w+):/g, '"$1":').replace(/'/g, '"')) });
     assert.match(sdk.choices[0]!.message.content ?? '', /Hi/);
+
+    // The console the README points at: / redirects to /ui/, whose page loads, and the demo's admin token logs in.
+    const root = await request(`${cli.url}/`);
+    assert.equal(root.statusCode, 302);
+    assert.equal(root.headers.location, '/ui/');
+    await root.body.dump();
+    const consolePage = await request(`${cli.url}/ui/`);
+    assert.equal(consolePage.statusCode, 200);
+    assert.match(await consolePage.body.text(), /<div id="app">/);
+    const demoToken = /log in with the demo's admin token\n`([^`]+)`/.exec(quickstart)?.[1];
+    assert.ok(demoToken, 'the README names the demo admin token');
+    const login = await request(`${cli.url}/ui/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: demoToken }) });
+    assert.equal(login.statusCode, 200);
+    await login.body.dump();
   } finally {
     assert.equal(await cli.stop(), 0);
   }

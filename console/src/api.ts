@@ -1,0 +1,47 @@
+/** The console's only back end: the gateway's admin API, with the session cookie and its CSRF token. */
+let csrf: string | undefined;
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface Session {
+  authenticated: boolean;
+  csrf_token?: string;
+}
+
+async function parse<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T;
+  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+  if (!response.ok) throw new ApiError(response.status, body.error?.message ?? `HTTP ${response.status}`);
+  return body as T;
+}
+
+export async function currentSession(): Promise<Session> {
+  const session = await parse<Session>(await fetch('/ui/api/session', { credentials: 'same-origin' }));
+  csrf = session.csrf_token;
+  return session;
+}
+
+export async function login(token: string): Promise<void> {
+  const answer = await parse<{ csrf_token: string }>(
+    await fetch('/ui/api/session', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) }),
+  );
+  csrf = answer.csrf_token;
+}
+
+export async function logout(): Promise<void> {
+  await fetch('/ui/api/session', { method: 'DELETE', credentials: 'same-origin', headers: csrf === undefined ? {} : { 'x-tollgate-csrf': csrf } });
+  csrf = undefined;
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (method !== 'GET' && csrf !== undefined) headers['x-tollgate-csrf'] = csrf;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401) window.dispatchEvent(new Event('tollgate:logged-out'));
+  return parse<T>(response);
+}

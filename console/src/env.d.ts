@@ -1,0 +1,2 @@
+// Vite turns CSS imports into stylesheet links.
+declare module '*.css';
