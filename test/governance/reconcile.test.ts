@@ -69,6 +69,7 @@ function config(storage: Record<string, unknown>, governance: Record<string, unk
       { id: 'k4', value: KEYS.k4, customer: 'acme', models: ['*'], providers: [{ name: 'primary', budgets: [{ max_usd: 50 }] }, 'backup'] },
     ],
     observability: { request_log: true, flush_interval_ms: 20 },
+    cache: { enabled: true, mode: 'exact' },
     governance: { flush_interval_ms: 50, ...governance },
     server: { request_timeout_ms: 10_000 },
   };
@@ -100,26 +101,49 @@ function script(upstream: FakeUpstream, count: number): void {
   upstream.enqueue(...replies);
 }
 
-/** One request: streamed or not; `abortAfterFirstChunk` cuts the stream from the caller's side. */
-async function send(url: string, key: string, options: { stream: boolean; abortAfterFirstChunk?: boolean; model?: string }): Promise<void> {
+/**
+ * One request: streamed or not; `abortAfterFirstChunk` cuts the stream from the caller's side. The
+ * response cache is on in the config but skipped (`x-tollgate-cache: off`) unless `cached` asks
+ * for it, so the scripted failures reach the upstream.
+ */
+async function send(url: string, key: string, options: { stream: boolean; abortAfterFirstChunk?: boolean; model?: string; cached?: string }): Promise<string | null> {
   const controller = new AbortController();
   try {
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       signal: controller.signal,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ model: options.model ?? 'main', stream: options.stream, max_tokens: 64, messages: [{ role: 'user', content: 'count to ten' }] }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-tollgate-cache': options.cached === undefined ? 'off' : 'exact' },
+      body: JSON.stringify({ model: options.model ?? 'main', stream: options.stream, max_tokens: 64, messages: [{ role: 'user', content: options.cached ?? 'count to ten' }] }),
     });
     if (options.abortAfterFirstChunk && response.body !== null) {
       const reader = response.body.getReader();
       await reader.read();
       controller.abort();
-      return;
+      return null;
     }
     await response.text();
+    return response.headers.get('x-tollgate-cache');
   } catch (error) {
     if ((error as Error).name !== 'AbortError') throw error;
+    return null;
   }
+}
+
+/** Each key asks the same question three times: a miss that is stored, then hits (cost 0, no budget touched). */
+async function cacheHits(url: string): Promise<string[]> {
+  const seen: string[] = [];
+  for (const key of Object.values(KEYS)) {
+    const question = `what is cached for ${key.slice(-2)}?`;
+    seen.push(String(await send(url, key, { stream: false, cached: question })));
+    // A completed answer is stored off the request path; give it a moment before asking again.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const outcome = String(await send(url, key, { stream: attempt % 2 === 1, cached: question }));
+      seen.push(outcome);
+      if (outcome === 'hit-exact') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return seen;
 }
 
 /** Concurrent traffic across every key: non-streamed and streamed, some cut by the caller. */
@@ -149,12 +173,14 @@ async function configFile(name: string, raw: Record<string, unknown>): Promise<s
   return file;
 }
 
-test('SQLite file and memory ledger: after concurrent traffic with failures, fallbacks and cut streams, ledger and log agree; a tampered counter or record is named', async () => {
+test('SQLite file and memory ledger: after concurrent traffic with failures, fallbacks, cut streams and cache hits, ledger and log agree; a tampered counter or record is named', async () => {
   const path = join(directory, 'reconcile.db');
   const raw = config({ type: 'sqlite', path });
   let running: RunningGateway | undefined = await startGateway(raw);
   try {
     await load(running.url, 3);
+    const outcomes = await cacheHits(running.url);
+    assert.equal(outcomes.filter((outcome) => outcome === 'hit-exact').length, Object.keys(KEYS).length, outcomes.join());
     const live = await reconcileEndpoint(running.url);
     assert.equal(live.status, 200);
     assert.deepEqual(live.body.differences, [], JSON.stringify(live.body.differences));
