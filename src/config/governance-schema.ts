@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mcpPermissionsSchema } from './mcp-schema.js';
 
 /**
  * Config schemas of the governance feature (virtual keys, teams, customers, budgets, rate limits).
@@ -43,6 +44,8 @@ export const customerSchema = z.strictObject({
   budgets: z.array(budgetSchema).default([]),
   rate_limits: rateLimitsSchema.optional(),
   metadata: metadataSchema,
+  /** MCP tools the customer's keys may use at most (docs/mcp.md). */
+  mcp: mcpPermissionsSchema.optional(),
 });
 
 export const teamSchema = z.strictObject({
@@ -53,6 +56,8 @@ export const teamSchema = z.strictObject({
   budgets: z.array(budgetSchema).default([]),
   rate_limits: rateLimitsSchema.optional(),
   metadata: metadataSchema,
+  /** MCP tools the team's keys may use at most (docs/mcp.md). */
+  mcp: mcpPermissionsSchema.optional(),
 });
 
 /** A provider a virtual key may use, with its own weight, models, budgets and limits. */
@@ -89,6 +94,8 @@ export const virtualKeySchema = z.strictObject({
   metadata: metadataSchema,
   /** `false` keeps this key's request and response bodies out of the request log even when `observability.log_content` is on. */
   log_content: z.boolean().optional(),
+  /** MCP tools the key may list and call (docs/mcp.md); none without this section. */
+  mcp: mcpPermissionsSchema.optional(),
 });
 
 export const providerLimitsShape = {

@@ -4,6 +4,7 @@ import { providerSchema } from './provider-schema.js';
 import { routingSchema } from './routing-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 import { responsesSchema } from './responses-schema.js';
+import { mcpSchema } from './mcp-schema.js';
 
 const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
 
@@ -110,6 +111,8 @@ export const configSchema = z.strictObject({
   observability: observabilitySchema.default(observabilitySchema.parse({})),
   /** Stored responses of the OpenAI Responses API (src/responses-store). */
   responses: responsesSchema.default(responsesSchema.parse({})),
+  /** The MCP gateway (src/mcp): upstream MCP servers and tool groups (docs/mcp.md). */
+  mcp: mcpSchema.default(mcpSchema.parse({})),
 }).superRefine(checkGovernanceReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -2,7 +2,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
-import { CapabilityRegistry, STORED_RESPONSES } from '../pipeline/capabilities.js';
+import { CapabilityRegistry, GATEWAY_REQUESTS, STORED_RESPONSES } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import { observeStage } from '../pipeline/stages.js';
 import { accessLogObserver } from '../observability/access-log.js';
@@ -83,6 +83,21 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const modules: GatewayModule[] = [];
   const capabilities = new CapabilityRegistry();
   let audit: AuditLog | undefined;
+  // The pipeline is built from the modules' stages, after them: modules' routes reach it through this, once it exists.
+  let built: Pipeline | undefined;
+  const running = () => {
+    if (built === undefined) throw new Error('The request pipeline is used before the gateway is built.');
+    return built;
+  };
+  capabilities.provide(
+    GATEWAY_REQUESTS,
+    {
+      operationHandler: (endpoint) => (exchange) => running().operationHandler(endpoint)(exchange),
+      caller: (exchange) => running().caller(exchange),
+      perform: (init, work) => running().perform(init, work),
+    },
+    'gateway',
+  );
   try {
     audit = await openAuditLog(storage, logger);
     const moduleContext = { config, storage, logger, providers, resolver, costs, audit, configSource: source, capabilities };
@@ -109,6 +124,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     costs,
     transport,
   });
+  built = pipeline;
 
   let http: HttpServer | undefined;
   const routes = new RouteTable();

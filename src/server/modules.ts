@@ -1,8 +1,9 @@
 import type { ModuleFactory } from '../pipeline/module.js';
 import { governanceModule } from '../governance/module.js';
+import { mcpModule } from '../mcp/module.js';
 import { observabilityModule } from '../observability/module.js';
 import { responsesStoreModule } from '../responses-store/module.js';
 import { routingModule } from '../routing/routing-module.js';
 
 /** Feature modules, built in this order at start-up. */
-export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule, responsesStoreModule];
+export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule, responsesStoreModule, mcpModule];

@@ -33,9 +33,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   governance: ['governance', 'admin', ...BELOW_FEATURES],
   observability: ['observability', 'admin', ...BELOW_FEATURES],
   'responses-store': ['responses-store', ...BELOW_FEATURES],
+  mcp: ['mcp', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
-  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'admin', ...BELOW_FEATURES],
-  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'admin', ...BELOW_FEATURES],
+  server: ['server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'mcp', 'admin', ...BELOW_FEATURES],
+  cli: ['cli', 'server', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'mcp', 'admin', ...BELOW_FEATURES],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {
