@@ -41,3 +41,21 @@ export const mcpPermissionsSchema = z.strictObject({
 export type McpConfig = z.infer<typeof mcpSchema>;
 export type McpServerConfig = z.infer<typeof mcpServerSchema>;
 export type McpPermissions = z.infer<typeof mcpPermissionsSchema>;
+
+interface McpSections {
+  mcp: McpConfig;
+  virtual_keys: readonly { mcp?: McpPermissions | undefined }[];
+  teams: readonly { mcp?: McpPermissions | undefined }[];
+  customers: readonly { mcp?: McpPermissions | undefined }[];
+}
+
+/** Every group a key, team or customer names must be one of `mcp.groups`. */
+export function checkMcpReferences(config: McpSections, context: z.core.$RefinementCtx): void {
+  for (const section of ['virtual_keys', 'teams', 'customers'] as const) {
+    config[section].forEach((entity, index) => {
+      entity.mcp?.groups.forEach((group, groupIndex) => {
+        if (!(group in config.mcp.groups)) context.addIssue({ code: 'custom', path: [section, index, 'mcp', 'groups', groupIndex], message: `unknown MCP tool group "${group}" (define it under mcp.groups)` });
+      });
+    });
+  }
+}

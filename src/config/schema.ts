@@ -4,7 +4,7 @@ import { providerSchema } from './provider-schema.js';
 import { routingSchema } from './routing-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 import { responsesSchema } from './responses-schema.js';
-import { mcpSchema } from './mcp-schema.js';
+import { checkMcpReferences, mcpSchema } from './mcp-schema.js';
 
 const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
 
@@ -113,7 +113,9 @@ export const configSchema = z.strictObject({
   responses: responsesSchema.default(responsesSchema.parse({})),
   /** The MCP gateway (src/mcp): upstream MCP servers and tool groups (docs/mcp.md). */
   mcp: mcpSchema.default(mcpSchema.parse({})),
-}).superRefine(checkGovernanceReferences);
+})
+  .superRefine(checkGovernanceReferences)
+  .superRefine(checkMcpReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export { period as periodSchema };

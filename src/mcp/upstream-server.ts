@@ -122,7 +122,12 @@ export class UpstreamServer {
 
   /** The connection `client` is over: drop it and reconnect after the backoff. Ignores a connection already replaced. */
   private lost(client: Client, reason: string): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') {
+      // A connection attempt that ends after close(): its transport (an SSE event source retries on its own) must not outlive the gateway.
+      client.onclose = undefined;
+      void client.close().catch(() => {});
+      return;
+    }
     if (this.client !== undefined && this.client !== client) return;
     if (this.client === undefined && this.state !== 'connecting') return;
     this.client = undefined;
