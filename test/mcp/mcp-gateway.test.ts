@@ -198,6 +198,9 @@ test('each tool call is a request log record with operation mcp_tool_call and th
   assert.equal(refused.tool, 'calc__read_secrets');
   assert.equal(refused.status, 403);
   assert.equal(refused.error_code, 'tool_not_allowed');
+  // Metrics count tool calls by tool (the model label).
+  const metrics = await (await fetch(`${running.url}/metrics`)).text();
+  assert.match(metrics, /model="search__fetch_page"/);
   // No secret in the records.
   const text = JSON.stringify(await logs('limit=100'));
   for (const secret of [KEY_ALL, KEY_GROUP, UPSTREAM_TOKEN]) assert.ok(!text.includes(secret));
