@@ -198,6 +198,13 @@ test('each tool call is a request log record with operation mcp_tool_call and th
   assert.equal(refused.tool, 'calc__read_secrets');
   assert.equal(refused.status, 403);
   assert.equal(refused.error_code, 'tool_not_allowed');
+  // A refusal is also a `request.blocked` audit entry, as governance's refusals are.
+  const audit = await eventually('the audit entry', async () => {
+    const response = await fetch(`${running.url}/admin/audit?action=request.blocked`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const { entries } = (await response.json()) as { entries: any[] };
+    return entries.find((entry) => entry.details?.code === 'tool_not_allowed' && entry.details?.model === 'calc__read_secrets');
+  });
+  assert.equal(audit.actor, 'key:all');
   // Metrics count tool calls by tool (the model label).
   const metrics = await (await fetch(`${running.url}/metrics`)).text();
   assert.match(metrics, /model="search__fetch_page"/);
