@@ -243,3 +243,26 @@ test('an upstream stdio server that crashes is started again; an HTTP server tha
   assert.match(again.body.content, /results for again/);
   await eventually('ready again', async () => ((await fetch(`${running.url}/ready`)).status === 200 ? true : undefined));
 });
+
+test('malformed requests to /mcp get a clear error and the gateway keeps serving', async () => {
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${running.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${KEY_ALL}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
+  const invalidJson = await post('{"jsonrpc": ');
+  assert.equal(invalidJson.status, 400);
+  assert.equal(((await invalidJson.json()) as any).error.code, 'invalid_json');
+  const notJsonRpc = await post(JSON.stringify({ hello: 'world' }));
+  assert.equal(notJsonRpc.status, 400);
+  await notJsonRpc.body?.cancel();
+  const wrongType = await post('x', { 'content-type': 'text/plain' });
+  assert.equal(wrongType.status, 400);
+  assert.equal(((await wrongType.json()) as any).error.code, 'invalid_json');
+  const array = await post('[1, 2, 3]');
+  assert.equal(array.status >= 400 && array.status < 500, true);
+  await array.body?.cancel();
+  const get = await fetch(`${running.url}/mcp`, { headers: { authorization: `Bearer ${KEY_ALL}` } });
+  assert.equal(get.status, 405);
+  await get.body?.cancel();
+  const client = await connect(KEY_ALL);
+  assert.ok((await toolNames(client)).includes('calc__add'));
+  await client.close();
+});
