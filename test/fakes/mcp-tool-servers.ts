@@ -56,3 +56,37 @@ export async function startSearchServer(port = 0): Promise<{ url: string; port: 
       }),
   };
 }
+
+/** An MCP server over the older HTTP+SSE transport (the SDK's SSEServerTransport): GET /sse opens the stream, POST /messages?sessionId= carries requests; `echo` answers its text and the header `x-upstream-token` it was connected with. */
+export async function startSseServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const { SSEServerTransport } = await import('@modelcontextprotocol/sdk/server/sse.js');
+  const transports = new Map<string, InstanceType<typeof SSEServerTransport>>();
+  const http: HttpServer = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method === 'GET' && url.pathname === '/sse') {
+      const token = request.headers['x-upstream-token'];
+      const transport = new SSEServerTransport('/messages', response);
+      transports.set(transport.sessionId, transport);
+      response.on('close', () => transports.delete(transport.sessionId));
+      const server = new McpServer({ name: 'legacy', version: '1.0.0' });
+      server.registerTool('echo', { description: 'Echoes', inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text: `${text} (token ${typeof token === 'string' ? token : 'none'})` }] }));
+      void server.connect(transport);
+      return;
+    }
+    const transport = request.method === 'POST' && url.pathname === '/messages' ? transports.get(url.searchParams.get('sessionId') ?? '') : undefined;
+    if (transport === undefined) {
+      response.writeHead(404).end();
+      return;
+    }
+    void transport.handlePostMessage(request, response);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/sse`,
+    close: () =>
+      new Promise((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
