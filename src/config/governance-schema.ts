@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheOverrideSchema } from './cache-schema.js';
 import { scopedGuardrailsSchema } from './guardrails-schema.js';
+import { mcpPermissionsSchema } from './mcp-schema.js';
 
 /**
  * Config schemas of the governance feature (virtual keys, teams, customers, budgets, rate limits).
@@ -47,6 +48,8 @@ export const customerSchema = z.strictObject({
   metadata: metadataSchema,
   /** Guardrail rules added for this entity and everything under it (docs/guardrails.md). */
   guardrails: scopedGuardrailsSchema.optional(),
+  /** MCP tools the customer's keys may use at most (docs/mcp.md). */
+  mcp: mcpPermissionsSchema.optional(),
 });
 
 export const teamSchema = z.strictObject({
@@ -59,6 +62,8 @@ export const teamSchema = z.strictObject({
   metadata: metadataSchema,
   /** Guardrail rules added for this entity and everything under it (docs/guardrails.md). */
   guardrails: scopedGuardrailsSchema.optional(),
+  /** MCP tools the team's keys may use at most (docs/mcp.md). */
+  mcp: mcpPermissionsSchema.optional(),
 });
 
 /** A provider a virtual key may use, with its own weight, models, budgets and limits. */
@@ -99,6 +104,8 @@ export const virtualKeySchema = z.strictObject({
   cache: cacheOverrideSchema.optional(),
   /** Guardrail rules added for this key (docs/guardrails.md). */
   guardrails: scopedGuardrailsSchema.optional(),
+  /** MCP tools the key may list and call (docs/mcp.md); none without this section. */
+  mcp: mcpPermissionsSchema.optional(),
 });
 
 export const providerLimitsShape = {

@@ -6,6 +6,7 @@ import { observabilitySchema } from './observability-schema.js';
 import { responsesSchema } from './responses-schema.js';
 import { cacheSchema } from './cache-schema.js';
 import { checkGuardrailReferences, guardrailsSchema } from './guardrails-schema.js';
+import { checkMcpReferences, mcpSchema } from './mcp-schema.js';
 
 const period = z.string().regex(/^(\d+)(s|m|h|d|w|mo)$|^(minute|hour|day|week|month|total)$/, 'expected a period like 60s, 1m, 1h, 1d, 1w, 1mo, day, month or total');
 
@@ -121,9 +122,12 @@ export const configSchema = z.strictObject({
   cache: cacheSchema.default(cacheSchema.parse({})),
   /** Checks of prompts and answers: secrets, personal data, custom patterns, webhooks (src/guardrails). */
   guardrails: guardrailsSchema.default(guardrailsSchema.parse({})),
+  /** The MCP gateway (src/mcp): upstream MCP servers and tool groups (docs/mcp.md). */
+  mcp: mcpSchema.default(mcpSchema.parse({})),
 })
   .superRefine(checkGovernanceReferences)
-  .superRefine(checkGuardrailReferences);
+  .superRefine(checkGuardrailReferences)
+  .superRefine(checkMcpReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export { period as periodSchema };

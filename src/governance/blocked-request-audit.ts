@@ -4,7 +4,7 @@ import type { RequestObserver } from '../pipeline/hooks.js';
 import { isoTime } from '../lib/iso-time.js';
 
 /** Error codes that mean governance refused the request. */
-const BLOCKING_CODES: ReadonlySet<string> = new Set(['invalid_api_key', 'key_expired', 'key_inactive', 'model_not_allowed', 'provider_not_allowed', 'rate_limit_exceeded', 'concurrency_limit_exceeded', 'budget_exceeded']);
+const BLOCKING_CODES: ReadonlySet<string> = new Set(['invalid_api_key', 'key_expired', 'key_inactive', 'model_not_allowed', 'provider_not_allowed', 'rate_limit_exceeded', 'concurrency_limit_exceeded', 'budget_exceeded', 'tool_not_allowed']);
 
 /** After a caller's first refusal for a reason, further ones for the same reason are summed up over this period. */
 const BURST_WINDOW_MS = 60_000;

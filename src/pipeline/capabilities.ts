@@ -1,4 +1,7 @@
-import type { RequestContext } from './context.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpExchange, HttpHandler } from '../http/http-route.js';
+import type { Principal, RequestContext } from './context.js';
+import type { OperationEndpoint } from './endpoint.js';
 import type { EmbeddingResponse } from '../spec/index.js';
 /**
  * Facts one feature offers the others, typed and named. A module provides a capability while it is
@@ -241,3 +244,31 @@ export type CounterFactory = (name: string, help: string, labelNames: readonly s
 
 /** Counters of other features on the metrics endpoint (provided by the observability module when metrics are on). */
 export const METRIC_COUNTERS = new Capability<CounterFactory>('metric counters', 'counters on the /metrics endpoint');
+
+/** An operation the gateway runs itself for a caller, as the request log records it (see Pipeline.perform); `subject` is logged as its model. */
+export interface PerformedOperation {
+  readonly id: string;
+  readonly surface: string;
+  readonly operation: string;
+  readonly subject: string;
+  readonly principal: Principal | undefined;
+  readonly path: string;
+  readonly method?: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly clientAddress: string | undefined;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The pipeline as a module's routes use it: endpoints that go through the same life as every
+ * route (authenticate, stages, observers), the caller of an exchange, and operations the gateway
+ * runs itself for a caller (an MCP tool call), logged and counted as requests.
+ */
+export interface GatewayRequests {
+  operationHandler<Request, Response>(endpoint: OperationEndpoint<Request, Response>): HttpHandler;
+  caller(exchange: HttpExchange): Promise<Principal | undefined>;
+  perform<T>(init: PerformedOperation, work: (context: RequestContext) => Promise<T>): Promise<T>;
+}
+
+/** The request pipeline, for modules whose routes run requests (provided by the gateway itself; usable once it listens). */
+export const GATEWAY_REQUESTS = new Capability<GatewayRequests>('gateway requests', 'the request pipeline, for routes that authenticate callers and log their operations');

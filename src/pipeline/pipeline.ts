@@ -1,3 +1,4 @@
+import type { PerformedOperation } from './capabilities.js';
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import { chatCodecOf } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
@@ -92,6 +93,49 @@ export class Pipeline {
         return true;
       });
       return response!;
+    } catch (error) {
+      const failure = this.outcomeOf(context, error);
+      context.error = failure;
+      context.status = failure.status;
+      throw failure;
+    } finally {
+      this.finish(context);
+    }
+  }
+
+  /**
+   * Who calls on an exchange, for a route that speaks a protocol of its own and runs its requests
+   * through `perform` (the MCP server at `/mcp`): the same check as every route's, throwing the
+   * same GatewayError (`invalid_api_key`, …). Undefined when governance is off or no key is configured.
+   */
+  async caller(exchange: HttpExchange): Promise<Principal | undefined> {
+    const context = contextFor(exchange, 'internal', 'authenticate');
+    await this.authenticate(context);
+    return context.principal;
+  }
+
+  /**
+   * Runs one operation the gateway performs itself for an already identified caller, outside a
+   * route's own request (a tool call inside an MCP session): observed, logged and counted like any
+   * request, under `operation`, with `subject` as its model (the tool's name). Rethrows what `work`
+   * throws, as a GatewayError, once the observers have it.
+   */
+  async perform<T>(init: PerformedOperation, work: (context: RequestContext) => Promise<T>): Promise<T> {
+    const context = createContext({
+      id: init.id,
+      surface: init.surface,
+      operation: init.operation,
+      method: init.method ?? 'POST',
+      path: init.path,
+      headers: init.headers,
+      clientAddress: init.clientAddress,
+      signal: init.signal,
+    });
+    context.principal = init.principal;
+    context.requestedModel = init.subject;
+    this.start(context);
+    try {
+      return await work(context);
     } catch (error) {
       const failure = this.outcomeOf(context, error);
       context.error = failure;

@@ -2,7 +2,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
-import { CapabilityRegistry, INTERNAL_EMBEDDINGS, STORED_RESPONSES } from '../pipeline/capabilities.js';
+import { CapabilityRegistry, GATEWAY_REQUESTS, INTERNAL_EMBEDDINGS, STORED_RESPONSES } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import { observeStage } from '../pipeline/stages.js';
 import { accessLogObserver } from '../observability/access-log.js';
@@ -113,10 +113,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const storage = await openStorage(config.storage);
   const modules: GatewayModule[] = [];
   const capabilities = new CapabilityRegistry();
-  // The pipeline is built once every module is: calls reach it from requests, after start-up.
-  let built: Pipeline | undefined;
-  capabilities.provide(INTERNAL_EMBEDDINGS, (parent, model, input) => built!.embedFor(parent, model, input), 'gateway');
   let audit: AuditLog | undefined;
+  // The pipeline is built from the modules' stages, after them: modules' calls reach it through this, once it exists.
+  let built: Pipeline | undefined;
+  const running = () => {
+    if (built === undefined) throw new Error('The request pipeline is used before the gateway is built.');
+    return built;
+  };
+  capabilities.provide(INTERNAL_EMBEDDINGS, (parent, model, input) => running().embedFor(parent, model, input), 'gateway');
+  capabilities.provide(
+    GATEWAY_REQUESTS,
+    {
+      operationHandler: (endpoint) => (exchange) => running().operationHandler(endpoint)(exchange),
+      caller: (exchange) => running().caller(exchange),
+      perform: (init, work) => running().perform(init, work),
+    },
+    'gateway',
+  );
   try {
     audit = await openAuditLog(storage, logger);
     const moduleContext = { config, storage, logger, providers, resolver, costs, audit, configSource: source, capabilities };

@@ -42,6 +42,10 @@ export const ERROR_CODES = {
   response_cancelled: { status: 499, type: 'api_error', summary: 'A background response was cancelled (`POST /v1/responses/{id}/cancel`) before it finished. Nobody receives this error; it is what the request log and metrics record for the background run.' },
   version_conflict: { status: 409, type: 'invalid_request_error', summary: 'An admin write named the version it was made from (`If-Match` or `version`) and the entity has changed since, on this replica or another. Nothing was written; the `ETag` header holds the current version: read the entity again and retry.' },
   guardrail_blocked: { status: 400, type: 'invalid_request_error', summary: 'A guardrail rule with `action: block` found something in the prompt or the answer (or its webhook refused it, or failed with `on_error: block`). The message names the rule, the type found and where (message index and character offset), never the matched text. In a stream that has started, the stream ends with the dialect\'s error event instead.' },
+  tool_not_allowed: { status: 403, type: 'permission_error', summary: "The virtual key's MCP permissions do not allow this tool: not in its `allow` patterns or groups, or `blocked by` one of its `block` patterns (the message names the rule)." },
+  tool_not_found: { status: 404, type: 'not_found_error', summary: 'No connected MCP server offers a tool by that `<server>__<tool>` name.' },
+  tool_server_unavailable: { status: 503, type: 'api_error', summary: 'The MCP server of the tool is not connected right now (it is being reconnected, with backoff up to 5 s).' },
+  tool_call_failed: { status: 502, type: 'api_error', summary: 'The MCP server failed the tool call with a protocol error or did not answer within its `timeout_ms`.' },
   shutting_down: { status: 503, type: 'api_error', summary: 'The gateway is draining for shutdown and takes no new requests.' },
   internal_error: { status: 500, type: 'api_error', summary: 'A bug in the gateway. The log line with the same request id has the details.' },
 } as const satisfies Record<string, { status: number; type: string; summary: string }>;

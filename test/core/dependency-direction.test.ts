@@ -35,11 +35,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   'responses-store': ['responses-store', ...BELOW_FEATURES],
   cache: ['cache', 'admin', ...BELOW_FEATURES],
   guardrails: ['guardrails', ...BELOW_FEATURES],
+  mcp: ['mcp', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
   // The web console's static files and login sessions, beside the admin API it talks to.
   console: ['console', 'admin', ...BELOW_FEATURES],
-  server: ['server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
-  cli: ['cli', 'server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'admin', ...BELOW_FEATURES],
+  server: ['server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'mcp', 'admin', ...BELOW_FEATURES],
+  cli: ['cli', 'server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'mcp', 'admin', ...BELOW_FEATURES],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

@@ -151,7 +151,7 @@ async function load(url: string, rounds: number): Promise<void> {
   const keys = Object.values(KEYS);
   for (let round = 0; round < rounds; round++) {
     script(primary, 24);
-    const requests: Promise<void>[] = [];
+    const requests: Promise<unknown>[] = [];
     for (let index = 0; index < 24; index++) {
       const key = keys[index % keys.length]!;
       const stream = index % 3 !== 0;

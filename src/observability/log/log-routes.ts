@@ -41,7 +41,7 @@ export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRout
     const query = parseLogQuery(exchange.query);
     await flush();
     const page = await store.query(query);
-    sendJson(exchange.response, 200, { logs: page.logs, total: page.total, limit: query.limit, offset: query.offset });
+    sendJson(exchange.response, 200, { logs: page.logs.map(withTool), total: page.total, limit: query.limit, offset: query.offset });
   }
 
   async function aggregate(exchange: HttpExchange): Promise<void> {
@@ -124,4 +124,12 @@ function offsetPages(store: LogStore, query: LogQuery): PageSource {
       offset += limit;
     }
   };
+}
+
+/**
+ * MCP tool calls (`operation: mcp_tool_call`) are stored with the tool's `<server>__<tool>` name as
+ * their model; the API also shows it as `tool`.
+ */
+function withTool(record: RequestRecord): RequestRecord | (RequestRecord & { tool: string | null }) {
+  return record.operation === 'mcp_tool_call' ? { ...record, tool: record.model } : record;
 }
