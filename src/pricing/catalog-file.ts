@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LONG_CONTEXT_PRICE_FIELDS, PRICE_FIELDS, type PriceEntry } from './price.js';
+import { LONG_CONTEXT_PRICE_FIELDS, PRICE_FIELDS, UNIT_PRICE_FIELDS, type PriceEntry } from './price.js';
 
 /** The shape of `data/pricing.json`. */
 export interface CatalogFile {
@@ -71,12 +71,19 @@ export function entryProblems(path: string, entry: unknown, complete: boolean): 
   const problems: string[] = [];
   for (const [field, value] of Object.entries(entry)) {
     if (field === 'long_context') problems.push(...longContextProblems(`${path}.long_context`, value));
+    else if (field === 'per_image') {
+      const prices = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.values(value as Record<string, unknown>) : [value];
+      if (prices.length === 0 || !prices.every(isPrice)) problems.push(`${path}.per_image: expected a non-negative number of USD per image, or an object of them keyed by quality and size`);
+    } else if (field === 'per_search') {
+      if (!isPrice(value)) problems.push(`${path}.per_search: expected a non-negative number of USD per search unit`);
+    }
     else if (field === 'max_output_tokens') {
       if (!isTokenCount(value)) problems.push(`${path}.max_output_tokens: expected a positive whole number of tokens`);
-    } else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, 'long_context', 'max_output_tokens'].join(', ')})`);
+    } else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, ...UNIT_PRICE_FIELDS, 'long_context', 'max_output_tokens'].join(', ')})`);
     else if (!isPrice(value)) problems.push(`${path}.${field}: expected a non-negative number of USD per million tokens`);
   }
-  if (complete && (entry.input === undefined || entry.output === undefined)) problems.push(`${path}: needs both input and output`);
+  const unitPriced = UNIT_PRICE_FIELDS.some((field) => entry[field] !== undefined);
+  if (complete && !unitPriced && (entry.input === undefined || entry.output === undefined)) problems.push(`${path}: needs both input and output (or only unit prices: per_image, per_search)`);
   return problems;
 }
 

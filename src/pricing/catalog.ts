@@ -1,5 +1,5 @@
 import { readShippedCatalog, entryProblems, type CatalogFile } from './catalog-file.js';
-import { femtoPerToken, MoneyFormatError } from './money.js';
+import { femtoFromUsd, femtoPerToken, MoneyFormatError, type FemtoUsd } from './money.js';
 import { modelNameCandidates, splitPriceKey } from './model-name.js';
 import type { LongContextEntry, ModelPrice, PriceEntry, TierRates } from './price.js';
 
@@ -49,7 +49,7 @@ export class PricingCatalog {
         for (const problem of problems) issues.push({ path, message: problem.slice(path.length).replace(/^[.:]\s*/, '') });
         continue;
       }
-      if ((entry.input === undefined || entry.output === undefined) && !this.shipsModel(splitPriceKey(key)!.model)) {
+      if ((entry.input === undefined || entry.output === undefined) && !hasUnitPrices(entry) && !this.shipsModel(splitPriceKey(key)!.model)) {
         issues.push({ path, message: 'gives only some prices and the shipped catalog does not list this model: give input and output' });
       }
       usable.set(key.toLowerCase(), entry);
@@ -133,8 +133,9 @@ function firstMatch(entries: ReadonlyMap<string, PriceEntry>, providers: readonl
 /** Applies the defaults and converts to exact rates; undefined when input or output is missing. */
 function resolve(key: string, origin: ModelPrice['origin'], entry: PriceEntry, base: PriceEntry | undefined): ModelPrice | undefined {
   const merged: PriceEntry = base === undefined ? entry : { ...base, ...definedFields(entry) };
-  if (merged.input === undefined || merged.output === undefined) return undefined;
-  const standard = tierRates(merged as PriceEntry & Pick<LongContextEntry, 'input' | 'output'>);
+  const tokenRated = merged.input !== undefined && merged.output !== undefined;
+  if (!tokenRated && !hasUnitPrices(merged)) return undefined;
+  const standard = tierRates((tokenRated ? merged : { ...merged, input: 0, output: 0 }) as PriceEntry & Pick<LongContextEntry, 'input' | 'output'>);
   const long = merged.long_context;
   return {
     key,
@@ -144,7 +145,20 @@ function resolve(key: string, origin: ModelPrice['origin'], entry: PriceEntry, b
     batchOutput: merged.batch_output === undefined ? standard.output : femtoPerToken(merged.batch_output),
     longContext: long === undefined ? undefined : { ...tierRates(long), aboveInputTokens: long.above_input_tokens },
     maxOutputTokens: merged.max_output_tokens,
+    tokenRated,
+    perImage: imagePrices(merged.per_image),
+    perSearch: merged.per_search === undefined ? undefined : femtoFromUsd(merged.per_search),
   };
+}
+
+function hasUnitPrices(entry: PriceEntry): boolean {
+  return entry.per_image !== undefined || entry.per_search !== undefined;
+}
+
+function imagePrices(value: PriceEntry['per_image']): ReadonlyMap<string, FemtoUsd> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' || typeof value === 'string') return new Map([['default', femtoFromUsd(value)]]);
+  return new Map(Object.entries(value).map(([variant, usd]) => [variant.toLowerCase(), femtoFromUsd(usd)]));
 }
 
 /** One tier's rates: cache reads and 5-minute writes default to its input rate, 1-hour writes to the 5-minute rate. */

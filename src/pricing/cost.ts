@@ -1,4 +1,4 @@
-import type { Usage } from '../spec/index.js';
+import type { BilledUnits, Usage } from '../spec/index.js';
 import { nanoFromFemto, tokenCount, usdNumber, type FemtoUsd } from './money.js';
 import type { ModelPrice, TierRates } from './price.js';
 
@@ -14,6 +14,8 @@ export interface CostBreakdown {
   readonly output: FemtoUsd;
   /** Reasoning tokens billed at their own rate; 0 when they are billed as output. */
   readonly reasoning: FemtoUsd;
+  /** Units priced apart from tokens: images, search units. */
+  readonly units: FemtoUsd;
 }
 
 /**
@@ -32,7 +34,8 @@ export interface Cost {
   readonly breakdown: CostBreakdown;
 }
 
-const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n });
+const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, units: 0n });
+const FREE: Cost = Object.freeze({ known: true, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 const UNKNOWN: Cost = Object.freeze({ known: false, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 
 export interface CostOptions {
@@ -49,7 +52,13 @@ const STANDARD: CostOptions = Object.freeze({});
  * rates, as Gemini and Anthropic bill it.
  */
 export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, options: CostOptions = STANDARD): Cost {
-  if (usage === undefined || price === undefined) return UNKNOWN;
+  const units = usage?.units;
+  if (units !== undefined) {
+    const unitCost = price === undefined ? undefined : unitCostOf(units, price);
+    if (unitCost !== undefined) return { known: true, usd: usdNumber(unitCost), femtoUsd: unitCost, nanoUsd: nanoFromFemto(unitCost), breakdown: { ...ZERO_BREAKDOWN, units: unitCost } };
+    if (price === undefined && units.freeUnlessPriced === true) return FREE;
+  }
+  if (usage === undefined || price === undefined || !price.tokenRated) return UNKNOWN;
   const cached = tokenCount(usage.cachedInputTokens ?? 0);
   const writes = tokenCount(usage.cacheWriteTokens ?? 0);
   const writes1h = minimum(tokenCount(usage.cacheWrite1hTokens ?? 0), writes);
@@ -67,10 +76,45 @@ export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, 
     cacheWrite1h: writes1h * rates.cacheWrite1h,
     output: (output - reasoning) * rates.output,
     reasoning: reasoning * (rates.reasoning ?? 0n),
+    units: 0n,
   };
   const total = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.output + breakdown.reasoning;
   const known = usage.inputTokens !== undefined && usage.outputTokens !== undefined;
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
+}
+
+/**
+ * The cost of the units an operation billed, when the price has a rate for every kind it billed:
+ * images at the rate of their quality and size (`quality/size`, then `size`, then `quality`, then
+ * `default`), searches at `per_search`. Undefined when a rate is missing (then tokens are priced).
+ */
+function unitCostOf(units: BilledUnits, price: ModelPrice): FemtoUsd | undefined {
+  let total = 0n;
+  let priced = false;
+  if (units.images !== undefined) {
+    const rate = imageRate(price, units.imageSize, units.imageQuality);
+    if (rate === undefined) return undefined;
+    total += tokenCount(units.images) * rate;
+    priced = true;
+  }
+  if (units.searches !== undefined) {
+    if (price.perSearch === undefined) return undefined;
+    total += tokenCount(units.searches) * price.perSearch;
+    priced = true;
+  }
+  return priced ? total : undefined;
+}
+
+function imageRate(price: ModelPrice, size: string | undefined, quality: string | undefined): FemtoUsd | undefined {
+  const rates = price.perImage;
+  if (rates === undefined) return undefined;
+  const keys = [quality !== undefined && size !== undefined ? `${quality}/${size}` : undefined, size, quality, 'default'];
+  for (const key of keys) {
+    if (key === undefined) continue;
+    const rate = rates.get(key.toLowerCase());
+    if (rate !== undefined) return rate;
+  }
+  return undefined;
 }
 
 /** The tier a prompt of `promptTokens` is billed at. */
@@ -113,7 +157,7 @@ export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number,
 /** Adds costs exactly; the sum is known only when every part was. */
 export function sumCosts(costs: Iterable<Cost>): Cost {
   let known = true;
-  const totals = { input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n };
+  const totals = { input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, units: 0n };
   for (const cost of costs) {
     known &&= cost.known;
     totals.input += cost.breakdown.input;
@@ -122,8 +166,9 @@ export function sumCosts(costs: Iterable<Cost>): Cost {
     totals.cacheWrite1h += cost.breakdown.cacheWrite1h;
     totals.output += cost.breakdown.output;
     totals.reasoning += cost.breakdown.reasoning;
+    totals.units += cost.breakdown.units;
   }
-  const total = totals.input + totals.cachedInput + totals.cacheWrite + totals.cacheWrite1h + totals.output + totals.reasoning;
+  const total = totals.input + totals.cachedInput + totals.cacheWrite + totals.cacheWrite1h + totals.output + totals.reasoning + totals.units;
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: totals };
 }
 

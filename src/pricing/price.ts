@@ -41,7 +41,18 @@ export interface PriceEntry {
   long_context?: LongContextEntry;
   /** The most output tokens the model produces in one answer; caps what a budget reservation assumes. */
   max_output_tokens?: number;
+  /**
+   * USD per image made: one price, or prices by quality and size keyed `"<quality>/<size>"`,
+   * `"<size>"` or `"<quality>"` (the most specific match wins; `"default"` for the rest).
+   * @example { "standard/1024x1024": 0.04, "hd/1024x1024": 0.08, "standard/1792x1024": 0.08, "hd/1792x1024": 0.12 }
+   */
+  per_image?: number | string | Readonly<Record<string, number | string>>;
+  /** USD per search unit (Cohere's rerank: one search per query of up to 100 documents). */
+  per_search?: number | string;
 }
+
+/** The unit-price fields of a `PriceEntry`: an entry may carry only these, without token prices. */
+export const UNIT_PRICE_FIELDS = ['per_image', 'per_search'] as const;
 
 /** The per-token price fields a `PriceEntry` may carry, in one place for validation and merging. */
 export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output'] as const;
@@ -76,4 +87,10 @@ export interface ModelPrice extends TierRates {
   readonly longContext: (TierRates & { readonly aboveInputTokens: number }) | undefined;
   /** The model's output limit in tokens, when the catalog knows it. */
   readonly maxOutputTokens: number | undefined;
+  /** False for an entry with unit prices only: its token rates are zero and do not price tokens. */
+  readonly tokenRated: boolean;
+  /** Exact femto-USD per image, keyed as `per_image` is (a single price under `default`). */
+  readonly perImage: ReadonlyMap<string, FemtoUsd> | undefined;
+  /** Exact femto-USD per search unit. */
+  readonly perSearch: FemtoUsd | undefined;
 }
