@@ -11,7 +11,9 @@ export function responseHeaders(context: RequestContext): Record<string, string>
   const request = context.chatRequest;
   const served = context.served;
   if (request !== undefined && served !== undefined) {
-    const codec = chatCodecOf(served.provider, served.model);
+    // A text completion served natively went out in the provider's completions format.
+    const native = request.textCompletion !== undefined && served.provider.adapter.buildCompletionRequest !== undefined ? served.provider.adapter.completionCodec : undefined;
+    const codec = native ?? chatCodecOf(served.provider, served.model);
     // Modelled fields the upstream's dialect has no place for, then unmodelled ones from another dialect.
     const fields = droppedFieldNames(request, codec.droppedFields);
     if (request.extra !== undefined && request.extraDialect !== codec.dialect) fields.push(...Object.keys(request.extra));
