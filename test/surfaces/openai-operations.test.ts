@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import { request } from 'undici';
@@ -171,6 +173,11 @@ test('completions translated to chat on Anthropic: the prompt as one user messag
   assert.equal(summary.maxOutputTokens, 20);
   assert.equal(Number(response.headers.get('x-tollgate-cost')), (10 * 3 + 2 * 15) / 1_000_000);
 
+  // What only a native `/completions` takes is dropped, and named.
+  anthropic.enqueue({ text: 'Bonjour', finish: 'stop', usage: { input: 10, output: 2 } });
+  const dropped = await narrow.completions.create({ model: 'anthropic/claude-test', prompt: 'Say hello', suffix: '!', max_tokens: 20 }).withResponse();
+  assert.match(dropped.response.headers.get('x-tollgate-warning') ?? '', /dropped fields anthropic does not support: suffix/);
+
   anthropic.enqueue({ text: 'Bonjour tout le monde', finish: 'stop', usage: { input: 10, output: 4 } });
   const stream = await narrow.completions.create({ model: 'anthropic/claude-test', prompt: 'Say hello in French', max_tokens: 20, stream: true });
   let text = '';
@@ -219,4 +226,52 @@ test('a key refused a model it may not use, on every new endpoint', async () => 
   assert.equal(openai.requests.length, before, 'nothing reached the provider');
   const anonymous = await post('/v1/images/generations', { model: 'openai/dall-e-3', prompt: 'hi' }, 'vk-test-' + 'not-a-key');
   assert.equal(anonymous.status, 401);
+});
+
+test('Azure: completions and image generations go to the deployment\'s own paths', async () => {
+  const azure = await startOpenAIFake();
+  const gateway = await startGateway({ providers: { azure: { type: 'azure', base_url: azure.url, keys: [{ value: 'test-key-azure' }], options: { deployments: { 'gpt-35-instruct': 'instruct-prod', 'dall-e-3': 'images-prod' } }, max_retries: 0 } } });
+  try {
+    const azureClient = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    azure.enqueue({ text: 'ok', finish: 'stop', usage: { input: 1, output: 1 } });
+    const completion = await azureClient.completions.create({ model: 'azure/gpt-35-instruct', prompt: 'hi' });
+    assert.equal(completion.choices[0]!.text, 'ok');
+    assert.match(azure.requests.at(-1)!.path, /^\/openai\/deployments\/instruct-prod\/completions\?api-version=/);
+    const images = await azureClient.images.generate({ model: 'azure/dall-e-3', prompt: 'a boat', response_format: 'b64_json' });
+    assert.equal(images.data![0]!.b64_json, FAKE_PNG_BASE64);
+    assert.match(azure.requests.at(-1)!.path, /^\/openai\/deployments\/images-prod\/images\/generations\?api-version=/);
+    assert.equal(azure.requests.at(-1)!.headers['api-key'], 'test-key-azure');
+  } finally {
+    await gateway.close();
+    await azure.close();
+  }
+});
+
+test('a hostile upstream: answers in the wrong shape are a clear 502 upstream_invalid_response, in OpenAI\'s envelope', async () => {
+  const hostile = createServer((incoming, outgoing) => {
+    incoming.resume();
+    const bodies: Record<string, string> = { '/v1/images/generations': '{"data":"nope"}', '/v1/rerank': '{"results":[{"index":"first"}]}', '/v1/moderations': '[1,2,3]', '/v1/completions': 'not json' };
+    outgoing.writeHead(200, { 'content-type': 'application/json' });
+    outgoing.end(bodies[incoming.url ?? ''] ?? '{}');
+  });
+  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+  const { port } = hostile.address() as AddressInfo;
+  const gateway = await startGateway({ providers: { bad: { type: 'together', base_url: `http://127.0.0.1:${port}/v1`, keys: [{ value: 'test-key-together' }], max_retries: 0 }, worse: { type: 'openai', base_url: `http://127.0.0.1:${port}/v1`, keys: [{ value: 'test-key-openai' }], max_retries: 0 } } });
+  try {
+    const cases: [string, Record<string, unknown>][] = [
+      ['/v1/images/generations', { model: 'bad/flux', prompt: 'a boat' }],
+      ['/v1/rerank', { model: 'bad/rerank', query: 'q', documents: ['d'] }],
+      ['/v1/moderations', { model: 'worse/omni-moderation-latest', input: 'hi' }],
+      ['/v1/completions', { model: 'bad/llama', prompt: 'hi' }],
+    ];
+    for (const [path, body] of cases) {
+      const answer = await request(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await answer.body.text();
+      assert.equal(answer.statusCode, 502, `${path}: ${text}`);
+      assert.equal(JSON.parse(text).error.code, 'upstream_invalid_response', path);
+    }
+  } finally {
+    await gateway.close();
+    await new Promise((resolve) => hostile.close(resolve));
+  }
 });
