@@ -1,6 +1,6 @@
 import type { HttpExchange } from '../http/http-route.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import type { ChatRequest, GatewayError, Usage } from '../spec/index.js';
+import type { BilledUnits, ChatRequest, GatewayError, Usage } from '../spec/index.js';
 import type { ChatSink } from './chat-sink.js';
 import type { RequestContext } from './context.js';
 import type { Target } from './target.js';
@@ -54,6 +54,8 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   fallbacks?(request: Request): readonly string[] | undefined;
   /** Rough input tokens, for token rate limits and budget reservations (0 when absent). */
   inputTokens?(request: Request): number;
+  /** The units the request expects to bill (images, searches), for budget reservations of operations priced per unit. */
+  units?(request: Request): BilledUnits;
   /** The gateway's own answer (a request with no model); may read storage (a stored response). Throws GatewayError. */
   answer?(context: RequestContext, request: Request): Response | Promise<Response>;
   /** One attempt on a target. Throws GatewayError; the pipeline falls back to the next target. */

@@ -1,7 +1,7 @@
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import { chatCodecOf } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type Usage } from '../spec/index.js';
+import { GatewayError, toGatewayError, type BilledUnits, type ChatRequest, type ChatResponse, type Usage } from '../spec/index.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
 import { DETACHED_SINK, type ChatSink } from './chat-sink.js';
@@ -109,7 +109,7 @@ export class Pipeline {
       const routed = call.request as Request;
       const plan = endpoint.provider === undefined ? this.plan(context, call.model, plusHeaderFallbacks(endpoint.fallbacks?.(routed), exchange.request.headers)) : this.providerPlan(context, endpoint.provider(routed), call.model);
       // These operations have no output tokens to reserve for.
-      await this.dispatch(context, plan, endpoint.inputTokens?.(routed) ?? 0, 0, async (target, attempt, admission) => {
+      await this.dispatch(context, plan, endpoint.inputTokens?.(routed) ?? 0, 0, endpoint.units?.(routed), async (target, attempt, admission) => {
         let result: OperationResult<Response>;
         try {
           result = await endpoint.attempt!(target, routed, this.parts.transport, context.signal);
@@ -183,7 +183,7 @@ export class Pipeline {
     }
     const routed = call.request as ChatRequest;
     const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
-    await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
+    await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, undefined, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
   }
 
   /** Records a failure and tells the sink. */
@@ -243,6 +243,7 @@ export class Pipeline {
     plan: RoutePlan,
     inputTokens: number,
     maxOutputTokens: number | undefined,
+    units: BilledUnits | undefined,
     run: (target: Target, attempt: Attempt, admission: Admission | undefined, started: number) => Promise<boolean>,
   ): Promise<void> {
     const { router, costs } = this.parts;
@@ -263,7 +264,7 @@ export class Pipeline {
       try {
         if (governance !== undefined) {
           const reservedOutput = costs === undefined ? maxOutputTokens : costs.reservedOutput(target, maxOutputTokens);
-          const admitted = governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+          const admitted = governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens, units) });
           admission = admitted instanceof Promise ? await admitted : admitted;
         }
         attempt.upstream = true;

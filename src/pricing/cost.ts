@@ -105,6 +105,27 @@ function unitCostOf(units: BilledUnits, price: ModelPrice): FemtoUsd | undefined
   return priced ? total : undefined;
 }
 
+/**
+ * The most the units an operation expects to bill can cost, for budget reservations: images at the
+ * rate of their quality and size, or at the dearest image rate when none matches; searches at
+ * `per_search`. Undefined when the price has no rate for them (then tokens are estimated).
+ */
+export function estimateUnitCost(units: BilledUnits, price: ModelPrice): Cost | undefined {
+  let total = 0n;
+  let priced = false;
+  if (units.images !== undefined && price.perImage !== undefined) {
+    let rate = imageRate(price, units.imageSize, units.imageQuality);
+    if (rate === undefined) for (const candidate of price.perImage.values()) if (rate === undefined || candidate > rate) rate = candidate;
+    total += tokenCount(units.images) * (rate ?? 0n);
+    priced = true;
+  }
+  if (units.searches !== undefined && price.perSearch !== undefined) {
+    total += tokenCount(units.searches) * price.perSearch;
+    priced = true;
+  }
+  return priced ? { known: true, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: { ...ZERO_BREAKDOWN, units: total } } : undefined;
+}
+
 function imageRate(price: ModelPrice, size: string | undefined, quality: string | undefined): FemtoUsd | undefined {
   const rates = price.perImage;
   if (rates === undefined) return undefined;

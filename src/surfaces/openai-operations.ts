@@ -35,6 +35,7 @@ export function openaiOperationRoutes(pipeline: Pipeline, prefixes: readonly str
     model: (request) => request.model,
     fallbacks: (request) => request.gateway?.fallbacks,
     inputTokens: (request) => estimateTextTokens(request.input.map((item) => (typeof item === 'string' ? item : item.type === 'text' ? item.text : ''))),
+    units: () => ({ freeUnlessPriced: true }),
     attempt: attemptModeration,
     send: (exchange, context, response) => sendOpenAI(exchange, context, openaiModerationCodec.encodeResponse(response, response.model)),
     sendError: sendOpenAIError,
@@ -48,6 +49,8 @@ export function openaiOperationRoutes(pipeline: Pipeline, prefixes: readonly str
     model: (request) => request.model,
     fallbacks: (request) => request.gateway?.fallbacks,
     inputTokens: (request) => estimateTextTokens([request.query, ...request.documents]),
+    // Cohere bills a search per query of up to 100 documents.
+    units: (request) => ({ searches: Math.max(1, Math.ceil(request.documents.length / 100)) }),
     attempt: attemptRerank,
     send(exchange, context, response, request) {
       // Documents only when asked for, whatever the upstream sent.
@@ -65,6 +68,7 @@ export function openaiOperationRoutes(pipeline: Pipeline, prefixes: readonly str
     model: (request) => request.model,
     fallbacks: (request) => request.gateway?.fallbacks,
     inputTokens: (request) => estimateTextTokens([request.prompt]),
+    units: (request) => ({ images: request.n ?? 1, ...(request.size === undefined ? {} : { imageSize: request.size }), ...(request.quality === undefined ? {} : { imageQuality: request.quality }) }),
     attempt: attemptImageGeneration,
     send: (exchange, context, response) => sendOpenAI(exchange, context, openaiImageCodec.encodeResponse(response)),
     sendError: sendOpenAIError,

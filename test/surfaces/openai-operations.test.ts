@@ -275,3 +275,30 @@ test('a hostile upstream: answers in the wrong shape are a clear 502 upstream_in
     await new Promise((resolve) => hostile.close(resolve));
   }
 });
+
+test('budgets: an image request whose worst case (images × price) exceeds what is left is refused before the provider; spend is charged per image', async () => {
+  const images = await startOpenAIFake();
+  const budgetKey = 'vk-test-' + 'operations-budget';
+  const gateway = await startGateway({
+    providers: { openai: { type: 'openai', base_url: `${images.url}/v1`, keys: [{ value: OPENAI_KEY }], max_retries: 0 } },
+    virtual_keys: [{ id: 'budget', value: budgetKey, models: ['*'], budgets: [{ max_usd: 0.1, period: '1M' }] }],
+    pricing: { 'openai/dall-e-3': { per_image: { 'hd/1024x1024': 0.08 } } },
+  });
+  try {
+    const budgeted = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: budgetKey, maxRetries: 0 });
+    const refusedBudget = (error: unknown) => error instanceof OpenAI.APIError && error.status === 402 && (error.error as { code?: string }).code === 'budget_exceeded';
+    await assert.rejects(budgeted.images.generate({ model: 'openai/dall-e-3', prompt: 'boats', n: 2, size: '1024x1024', quality: 'hd' }), refusedBudget);
+    assert.equal(images.requests.length, 0, 'refused before the provider');
+    const { response } = await budgeted.images.generate({ model: 'openai/dall-e-3', prompt: 'a boat', size: '1024x1024', quality: 'hd' }).withResponse();
+    assert.equal(response.headers.get('x-tollgate-cost'), '0.08');
+    // $0.02 left: another $0.08 image cannot fit.
+    await assert.rejects(budgeted.images.generate({ model: 'openai/dall-e-3', prompt: 'a boat', size: '1024x1024', quality: 'hd' }), refusedBudget);
+    assert.equal(images.requests.length, 1);
+    // Moderations are free unless priced: still allowed with $0.02 left.
+    const { response: moderated } = await budgeted.moderations.create({ model: 'openai/omni-moderation-latest', input: 'hi' }).withResponse();
+    assert.equal(moderated.headers.get('x-tollgate-cost'), '0');
+  } finally {
+    await gateway.close();
+    await images.close();
+  }
+});
