@@ -16,6 +16,8 @@ interface EndpointBase {
 }
 
 export interface ChatEndpoint extends EndpointBase {
+  /** Operation name for logs and metrics; default `chat` (`completions` for legacy text completions). Stages see every chat request as `chat`. */
+  readonly operation?: string;
   /** The body (and the URL, for dialects that carry the model there) → a spec request. Throws GatewayError naming the param. */
   decode(body: unknown, exchange: HttpExchange): ChatRequest;
   /** Renders answers in the dialect; one sink per request. */

@@ -68,7 +68,7 @@ export class Pipeline {
   }
 
   private async serveChat(exchange: HttpExchange, endpoint: ChatEndpoint): Promise<void> {
-    const context = contextFor(exchange, endpoint.surface, 'chat');
+    const context = contextFor(exchange, endpoint.surface, endpoint.operation ?? 'chat');
     const sink = endpoint.sink(exchange);
     try {
       const authenticating = this.authenticate(context);

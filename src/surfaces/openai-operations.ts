@@ -25,7 +25,7 @@ export const DEFAULT_MODERATION_MODEL = 'omni-moderation-latest';
  * `/images/generations`, each under every prefix given.
  */
 export function openaiOperationRoutes(pipeline: Pipeline, prefixes: readonly string[]): HttpRoute[] {
-  const completions = pipeline.chatHandler(chatEndpoint({ surface: 'openai', codec: openaiCompletionCodec }));
+  const completions = pipeline.chatHandler(chatEndpoint({ surface: 'openai', codec: openaiCompletionCodec, operation: 'completions' }));
 
   const moderationEndpoint: OperationEndpoint<ModerationRequest, ModerationResponse> = {
     surface: 'openai',
