@@ -93,6 +93,10 @@ export const configSchema = z.strictObject({
         batch_output: z.number().nonnegative().optional(),
         /** The model's output limit: budget reservations never assume more output than this. */
         max_output_tokens: z.number().int().positive().optional(),
+        /** USD per image: one price, or prices keyed `<quality>/<size>`, `<size>`, `<quality>` or `default`. */
+        per_image: z.union([z.number().nonnegative(), z.record(z.string(), z.number().nonnegative())]).optional(),
+        /** USD per search unit (rerank). */
+        per_search: z.number().nonnegative().optional(),
         /** Rates of prompts longer than `above_input_tokens` (the whole request is billed at them). */
         long_context: z
           .strictObject({

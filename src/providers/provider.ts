@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { EmbeddingCodec, RerankCodec, UpstreamChatCodec } from '../codecs/codec.js';
+import type { EmbeddingCodec, ImageGenerationCodec, ModerationCodec, RerankCodec, UpstreamChatCodec } from '../codecs/codec.js';
 import type { ModelPatterns } from '../lib/model-patterns.js';
-import type { ChatRequest, EmbeddingRequest, RerankRequest } from '../spec/index.js';
+import type { ChatRequest, EmbeddingRequest, ImageGenerationRequest, ModerationRequest, RerankRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
 export interface ProviderKey {
@@ -40,7 +40,7 @@ export interface UpstreamHttpRequest {
   framing?: 'sse' | 'aws-eventstream';
 }
 
-export type Operation = 'chat' | 'embeddings' | 'rerank';
+export type Operation = 'chat' | 'embeddings' | 'rerank' | 'moderations' | 'completions' | 'images';
 
 /**
  * What is particular to one provider type: where to send a request, how to authenticate, which
@@ -88,6 +88,19 @@ export interface ProviderAdapter<Options = unknown> {
   readonly rerankCodec?: RerankCodec;
   /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */
   buildRerankRequest?(request: RerankRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The moderations wire format, for providers with a content classifier (OpenAI's `/moderations`). */
+  readonly moderationCodec?: ModerationCodec;
+  buildModerationRequest?(request: ModerationRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /**
+   * The legacy text completions wire format, for providers that serve `/completions` natively
+   * (OpenAI, vLLM, Together, Fireworks, Ollama). Without it a text completion is sent as chat.
+   */
+  readonly completionCodec?: UpstreamChatCodec;
+  /** Builds the upstream text completion request of a chat request carrying `textCompletion`; `framing: 'sse'` for streams. */
+  buildCompletionRequest?(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The image generation wire format, for providers that make images (OpenAI's `/images/generations`). */
+  readonly imageCodec?: ImageGenerationCodec;
+  buildImageRequest?(request: ImageGenerationRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /**
    * The provider's own token counter, when it has one (Anthropic's `count_tokens`, Gemini's
    * `:countTokens`, OpenAI's `responses/input_tokens`). Without it the gateway estimates with a

@@ -55,7 +55,7 @@ async function send(method: string, path: string, options: { body?: string; key?
 }
 
 const chat = JSON.stringify({ model: 'alpha/echo', messages: [{ role: 'user', content: 'hi' }] });
-const ROUTES: { name: string; method: string; path: string; body?: string; key?: boolean; status: number }[] = [
+const ROUTES: { name: string; method: string; path: string; body?: string; key?: boolean; status: number; operation?: string }[] = [
   { name: 'chat completions', method: 'POST', path: '/v1/chat/completions', body: chat, status: 200 },
   { name: 'chat completions without a key', method: 'POST', path: '/v1/chat/completions', body: chat, key: false, status: 401 },
   { name: 'chat completions with bad JSON', method: 'POST', path: '/openai/v1/chat/completions', body: '{"model":', status: 400 },
@@ -73,6 +73,16 @@ const ROUTES: { name: string; method: string; path: string; body?: string; key?:
   { name: 'gemini countTokens', method: 'POST', path: '/gemini/v1beta/models/alpha/echo:countTokens', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }), status: 200 },
   { name: 'anthropic model list', method: 'GET', path: '/anthropic/v1/models', status: 200 },
   { name: 'gemini model list', method: 'GET', path: '/gemini/v1beta/models', status: 200 },
+  { name: 'text completions', method: 'POST', path: '/v1/completions', body: JSON.stringify({ model: 'alpha/echo', prompt: 'hi' }), status: 200, operation: 'completions' },
+  { name: 'text completions streamed', method: 'POST', path: '/openai/v1/completions', body: JSON.stringify({ model: 'alpha/echo', prompt: 'hi', stream: true }), status: 200 },
+  { name: 'text completions without a prompt', method: 'POST', path: '/v1/completions', body: JSON.stringify({ model: 'alpha/echo' }), status: 400 },
+  { name: 'moderations', method: 'POST', path: '/v1/moderations', body: JSON.stringify({ model: 'alpha/echo', input: 'hi' }), status: 200, operation: 'moderations' },
+  { name: 'moderations without a key', method: 'POST', path: '/v1/moderations', body: JSON.stringify({ input: 'hi' }), key: false, status: 401 },
+  { name: 'rerank on a provider without it', method: 'POST', path: '/v1/rerank', body: JSON.stringify({ model: 'alpha/echo', query: 'q', documents: ['d'] }), status: 400, operation: 'rerank' },
+  { name: 'rerank with bad documents', method: 'POST', path: '/v1/rerank', body: JSON.stringify({ model: 'alpha/echo', query: 'q', documents: 'd' }), status: 400 },
+  { name: 'image generation', method: 'POST', path: '/v1/images/generations', body: JSON.stringify({ model: 'alpha/echo', prompt: 'a boat' }), status: 200, operation: 'images' },
+  { name: 'image generation with a bad n', method: 'POST', path: '/v1/images/generations', body: JSON.stringify({ model: 'alpha/echo', prompt: 'a boat', n: 0 }), status: 400 },
+  { name: 'image generation without a key', method: 'POST', path: '/openai/v1/images/generations', body: JSON.stringify({ model: 'alpha/echo', prompt: 'a boat' }), key: false, status: 401 },
   { name: 'pass-through, the provider answering 404 itself', method: 'GET', path: '/passthrough/alpha/fine_tuning/jobs', status: 404 },
   { name: 'pass-through to an unknown provider', method: 'GET', path: '/passthrough/nowhere/files', status: 404 },
 ];
@@ -86,6 +96,7 @@ for (const route of ROUTES) {
     const seen = ended.get(answer.id);
     assert.equal(seen?.count, 1, `${route.method} ${route.path} was observed ${seen?.count ?? 0} times`);
     assert.equal(seen?.status, route.status);
+    if (route.operation !== undefined) assert.equal(seen?.operation, route.operation);
   });
 }
 
