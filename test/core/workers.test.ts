@@ -88,7 +88,7 @@ test('`tollgate --workers 2`: both workers answer on one port, one rate limit fo
     await cli.waitFor(new RegExp(`"msg":"worker died; starting another","pid":${victim}`));
     await cli.waitFor(/"msg":"listening"[\s\S]*"msg":"listening"[\s\S]*"msg":"worker died[\s\S]*"msg":"listening"/);
     const after = await (await request(`${cli.url}/health`)).body.json();
-    assert.deepEqual(after, { status: 'ok' });
+    assert.equal((after as { status?: unknown }).status, 'ok');
   } finally {
     const code = await cli.stop();
     assert.equal(code, 0, cli.output());
