@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LONG_CONTEXT_PRICE_FIELDS, PRICE_FIELDS, type PriceEntry } from './price.js';
+import { LONG_CONTEXT_PRICE_FIELDS, PRICE_FIELDS, UNIT_PRICE_FIELDS, type PriceEntry } from './price.js';
 
 /** The shape of `data/pricing.json`. */
 export interface CatalogFile {
@@ -73,11 +73,19 @@ export function entryProblems(path: string, entry: unknown, complete: boolean): 
     if (field === 'long_context') problems.push(...longContextProblems(`${path}.long_context`, value));
     else if (field === 'max_output_tokens') {
       if (!isTokenCount(value)) problems.push(`${path}.max_output_tokens: expected a positive whole number of tokens`);
-    } else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, 'long_context', 'max_output_tokens'].join(', ')})`);
+    } else if ((UNIT_PRICE_FIELDS as readonly string[]).includes(field)) {
+      if (!isPrice(value)) problems.push(`${path}.${field}: expected a non-negative number of USD per unit`);
+    } else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, ...UNIT_PRICE_FIELDS, 'long_context', 'max_output_tokens'].join(', ')})`);
     else if (!isPrice(value)) problems.push(`${path}.${field}: expected a non-negative number of USD per million tokens`);
   }
-  if (complete && (entry.input === undefined || entry.output === undefined)) problems.push(`${path}: needs both input and output`);
+  if (complete && !hasUnitPrice(entry) && (entry.input === undefined || entry.output === undefined)) problems.push(`${path}: needs both input and output`);
   return problems;
+}
+
+/** Whether an entry carries a per-unit price (then it may go without `input` and `output`). */
+export function hasUnitPrice(entry: object): boolean {
+  for (const field of UNIT_PRICE_FIELDS) if ((entry as Record<string, unknown>)[field] !== undefined) return true;
+  return false;
 }
 
 function longContextProblems(path: string, tier: unknown): string[] {

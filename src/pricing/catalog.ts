@@ -1,5 +1,5 @@
-import { readShippedCatalog, entryProblems, type CatalogFile } from './catalog-file.js';
-import { femtoPerToken, MoneyFormatError } from './money.js';
+import { readShippedCatalog, entryProblems, hasUnitPrice, type CatalogFile } from './catalog-file.js';
+import { femtoFromUsd, femtoPerToken, MoneyFormatError } from './money.js';
 import { modelNameCandidates, splitPriceKey } from './model-name.js';
 import type { LongContextEntry, ModelPrice, PriceEntry, TierRates } from './price.js';
 
@@ -49,7 +49,7 @@ export class PricingCatalog {
         for (const problem of problems) issues.push({ path, message: problem.slice(path.length).replace(/^[.:]\s*/, '') });
         continue;
       }
-      if ((entry.input === undefined || entry.output === undefined) && !this.shipsModel(splitPriceKey(key)!.model)) {
+      if (!hasUnitPrice(entry) && (entry.input === undefined || entry.output === undefined) && !this.shipsModel(splitPriceKey(key)!.model)) {
         issues.push({ path, message: 'gives only some prices and the shipped catalog does not list this model: give input and output' });
       }
       usable.set(key.toLowerCase(), entry);
@@ -130,10 +130,16 @@ function firstMatch(entries: ReadonlyMap<string, PriceEntry>, providers: readonl
   return undefined;
 }
 
-/** Applies the defaults and converts to exact rates; undefined when input or output is missing. */
+/**
+ * Applies the defaults and converts to exact rates; undefined when input or output is missing,
+ * unless the entry carries only unit prices (`per_character`, `per_second`): then tokens cost 0.
+ */
 function resolve(key: string, origin: ModelPrice['origin'], entry: PriceEntry, base: PriceEntry | undefined): ModelPrice | undefined {
-  const merged: PriceEntry = base === undefined ? entry : { ...base, ...definedFields(entry) };
-  if (merged.input === undefined || merged.output === undefined) return undefined;
+  let merged: PriceEntry = base === undefined ? entry : { ...base, ...definedFields(entry) };
+  if (merged.input === undefined || merged.output === undefined) {
+    if (!hasUnitPrice(merged)) return undefined;
+    merged = { ...merged, input: merged.input ?? 0, output: merged.output ?? 0 };
+  }
   const standard = tierRates(merged as PriceEntry & Pick<LongContextEntry, 'input' | 'output'>);
   const long = merged.long_context;
   return {
@@ -144,6 +150,8 @@ function resolve(key: string, origin: ModelPrice['origin'], entry: PriceEntry, b
     batchOutput: merged.batch_output === undefined ? standard.output : femtoPerToken(merged.batch_output),
     longContext: long === undefined ? undefined : { ...tierRates(long), aboveInputTokens: long.above_input_tokens },
     maxOutputTokens: merged.max_output_tokens,
+    perCharacter: merged.per_character === undefined ? undefined : femtoFromUsd(merged.per_character),
+    perSecond: merged.per_second === undefined ? undefined : femtoFromUsd(merged.per_second),
   };
 }
 

@@ -14,6 +14,8 @@ export interface CostBreakdown {
   readonly output: FemtoUsd;
   /** Reasoning tokens billed at their own rate; 0 when they are billed as output. */
   readonly reasoning: FemtoUsd;
+  /** Units billed apart from tokens: characters (text-to-speech) and seconds of audio. */
+  readonly units: FemtoUsd;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface Cost {
   readonly breakdown: CostBreakdown;
 }
 
-const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n });
+const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, units: 0n });
 const UNKNOWN: Cost = Object.freeze({ known: false, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 
 export interface CostOptions {
@@ -67,10 +69,33 @@ export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, 
     cacheWrite1h: writes1h * rates.cacheWrite1h,
     output: (output - reasoning) * rates.output,
     reasoning: reasoning * (rates.reasoning ?? 0n),
+    units: unitCost(usage, price),
   };
-  const total = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.output + breakdown.reasoning;
-  const known = usage.inputTokens !== undefined && usage.outputTokens !== undefined;
+  const total = breakdown.input + breakdown.cachedInput + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.output + breakdown.reasoning + breakdown.units;
+  const known = unitsKnown(usage, price) ?? (usage.inputTokens !== undefined && usage.outputTokens !== undefined);
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
+}
+
+/** Characters and seconds at their unit prices (a unit without a price adds nothing, and the cost is then unknown). */
+function unitCost(usage: Usage, price: ModelPrice): FemtoUsd {
+  let total = 0n;
+  if (usage.characters !== undefined && price.perCharacter !== undefined) total += tokenCount(usage.characters) * price.perCharacter;
+  // Seconds may be fractional (`duration: 3.2`): billed to the millisecond, rounded up.
+  if (usage.seconds !== undefined && price.perSecond !== undefined) total += (BigInt(Math.ceil(Math.max(usage.seconds, 0) * 1000)) * price.perSecond + 999n) / 1000n;
+  return total;
+}
+
+/**
+ * Whether a unit-billed usage is fully priced: undefined when the usage has no units (tokens
+ * decide); otherwise true when each unit it reports is priced, or when it has no unit price but its
+ * tokens are known and the price bills tokens (a transcription model billed by the token).
+ */
+function unitsKnown(usage: Usage, price: ModelPrice): boolean | undefined {
+  if (usage.characters === undefined && usage.seconds === undefined) return undefined;
+  const tokensBilled = usage.inputTokens !== undefined && usage.outputTokens !== undefined && (price.input > 0n || price.output > 0n);
+  if (usage.characters !== undefined && price.perCharacter === undefined && !tokensBilled) return false;
+  if (usage.seconds !== undefined && price.perSecond === undefined && !tokensBilled) return false;
+  return true;
 }
 
 /** The tier a prompt of `promptTokens` is billed at. */
@@ -113,7 +138,7 @@ export function estimateMaxCost(price: ModelPrice, estimatedInputTokens: number,
 /** Adds costs exactly; the sum is known only when every part was. */
 export function sumCosts(costs: Iterable<Cost>): Cost {
   let known = true;
-  const totals = { input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n };
+  const totals = { input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, units: 0n };
   for (const cost of costs) {
     known &&= cost.known;
     totals.input += cost.breakdown.input;
@@ -122,8 +147,9 @@ export function sumCosts(costs: Iterable<Cost>): Cost {
     totals.cacheWrite1h += cost.breakdown.cacheWrite1h;
     totals.output += cost.breakdown.output;
     totals.reasoning += cost.breakdown.reasoning;
+    totals.units += cost.breakdown.units;
   }
-  const total = totals.input + totals.cachedInput + totals.cacheWrite + totals.cacheWrite1h + totals.output + totals.reasoning;
+  const total = totals.input + totals.cachedInput + totals.cacheWrite + totals.cacheWrite1h + totals.output + totals.reasoning + totals.units;
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: totals };
 }
 

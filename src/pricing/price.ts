@@ -41,7 +41,14 @@ export interface PriceEntry {
   long_context?: LongContextEntry;
   /** The most output tokens the model produces in one answer; caps what a budget reservation assumes. */
   max_output_tokens?: number;
+  /** USD per character of input (text-to-speech). */
+  per_character?: number | string;
+  /** USD per second of audio (transcriptions, translations). */
+  per_second?: number | string;
 }
+
+/** The per-unit price fields (USD per unit, not per million tokens); an entry may carry only these. */
+export const UNIT_PRICE_FIELDS = ['per_character', 'per_second'] as const;
 
 /** The per-token price fields a `PriceEntry` may carry, in one place for validation and merging. */
 export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output'] as const;
@@ -76,4 +83,8 @@ export interface ModelPrice extends TierRates {
   readonly longContext: (TierRates & { readonly aboveInputTokens: number }) | undefined;
   /** The model's output limit in tokens, when the catalog knows it. */
   readonly maxOutputTokens: number | undefined;
+  /** Exact femto-USD per character of input, when the model is billed by the character. */
+  readonly perCharacter?: FemtoUsd | undefined;
+  /** Exact femto-USD per second of audio, when the model is billed by the second. */
+  readonly perSecond?: FemtoUsd | undefined;
 }

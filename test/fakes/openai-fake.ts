@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { handleAudio, isAudioPath } from './openai-audio-fake.js';
 import { fakeTokenCount, startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
 
 /**
@@ -40,6 +41,10 @@ export const openaiDialect: FakeDialect = {
   },
 
   async handle(context) {
+    if (isAudioPath(context.path) && context.request.method === 'POST' && context.reply.error === undefined) {
+      await handleAudio(context);
+      return;
+    }
     const operation = operationOf(context.path);
     if (context.request.method !== 'POST' || operation === undefined) {
       sendJson(context, 404, { error: { message: `Unknown request URL: ${context.request.method} ${context.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
@@ -78,6 +83,8 @@ function operationOf(path: string): 'chat' | 'embeddings' | 'input_tokens' | und
   if (bare.endsWith('/responses/input_tokens')) return 'input_tokens';
   if (bare.endsWith('/chat/completions')) return 'chat';
   if (bare.endsWith('/embeddings')) return 'embeddings';
+  // Errors of the audio endpoints take the same envelope (handleAudio answers the rest).
+  if (isAudioPath(bare)) return 'embeddings';
   return undefined;
 }
 

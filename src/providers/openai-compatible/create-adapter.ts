@@ -51,6 +51,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     },
     ...(options.tokenCounting === true ? { tokenCounter } : {}),
     credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { authorization: `Bearer ${key.value}` }),
+    audioTarget: (operation, _upstreamModel, key, settings) => ({ url: `${settings.baseUrl}/${operation}`, headers: audioHeaders(key, settings.headers) }),
   };
   if (options.embeddings === false) return adapter;
   return {
@@ -67,6 +68,10 @@ function pick(body: Record<string, unknown>, fields: readonly string[]): Record<
   const picked: Record<string, unknown> = {};
   for (const field of fields) if (body[field] !== undefined) picked[field] = body[field];
   return picked;
+}
+
+function audioHeaders(key: ProviderKey | undefined, configured: Record<string, string>): Record<string, string> {
+  return key === undefined ? { ...configured } : { ...configured, authorization: `Bearer ${key.value}` };
 }
 
 function headersFor(key: ProviderKey | undefined, settings: ProviderSettings<NoOptions>): Record<string, string> {
