@@ -30,6 +30,7 @@ before(async () => {
   running = await startGateway({
     providers: {
       openai: { type: 'openai', base_url: `${fake.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['tts-1', 'whisper-1', 'gpt-4o-transcribe'], max_retries: 0 },
+      azure: { type: 'azure', base_url: `${fake.url}`, keys: [{ value: PROVIDER_KEY }], models: ['azure-tts'], options: { deployments: { 'azure-tts': 'tts-east' } }, max_retries: 0 },
       flaky: { type: 'openai', base_url: `${broken.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['flaky-whisper'], max_retries: 0 },
     },
     pricing: {
@@ -189,7 +190,26 @@ test('a key refused the model never reaches the upstream; an oversized upload is
   const missing = await fetch(`${running.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${VIRTUAL_KEY}`, 'content-type': 'application/json' }, body: '{"model":"whisper-1"}' });
   assert.equal(missing.status, 415);
   assert.equal(fake.requests.length, before);
-  // Spooled uploads are removed once answered (the response's close runs after the SDK has its answer).
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.deepEqual((await readdir(tmpdir())).filter((name) => name.startsWith('tollgate-upload-')), []);
+  // Spooled uploads are removed once answered (the response's close may come just after the SDK has its answer;
+  // other test files running at the same time spool theirs too, so wait for the directory to empty).
+  let left: string[] = [];
+  for (let round = 0; round < 100; round++) {
+    left = (await readdir(tmpdir())).filter((name) => name.startsWith('tollgate-upload-'));
+    if (left.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.deepEqual(left, []);
+});
+
+test('Azure: speech and transcriptions go to the deployment with api-version and the api-key header', async () => {
+  const audio = Buffer.from(await (await client().audio.speech.create({ model: 'azure-tts', voice: 'alloy', input: 'azure' })).arrayBuffer());
+  assert.deepEqual(audio, Buffer.concat(fakeSpeechChunks('azure')));
+  const sent = fake.requests.at(-1)!;
+  assert.match(sent.path, /^\/openai\/deployments\/tts-east\/audio\/speech\?api-version=/);
+  assert.equal(sent.headers['api-key'], PROVIDER_KEY);
+  assert.equal(sent.headers.authorization, undefined);
+  const wav = wavFile(0.5);
+  const text = await client().audio.transcriptions.create({ file: await toFile(wav, 'a.wav', { type: 'audio/wav' }), model: 'azure-tts', response_format: 'text' });
+  assert.equal(text as unknown as string, `transcribe ${wav.length} bytes ${digest(wav)}\n`);
+  assert.match(receivedUploads.at(-1)!.path, /^\/openai\/deployments\/tts-east\/audio\/transcriptions\?api-version=/);
 });
