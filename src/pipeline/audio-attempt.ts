@@ -108,7 +108,7 @@ function transcriptionUsage(text: string, contentType: string): Usage | undefine
   const usage = answer.usage;
   if (usage !== undefined && typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') return { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
   const seconds = typeof usage?.seconds === 'number' ? usage.seconds : typeof answer.duration === 'number' ? answer.duration : undefined;
-  return seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : { inputTokens: undefined, outputTokens: undefined, seconds };
+  return seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : { inputTokens: undefined, outputTokens: undefined, audioSeconds: seconds };
 }
 
 /** A multipart/form-data body of `fields` then `file`, streamed from disk, and its exact length. */

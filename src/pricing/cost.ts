@@ -81,7 +81,7 @@ function unitCost(usage: Usage, price: ModelPrice): FemtoUsd {
   let total = 0n;
   if (usage.characters !== undefined && price.perCharacter !== undefined) total += tokenCount(usage.characters) * price.perCharacter;
   // Seconds may be fractional (`duration: 3.2`): billed to the millisecond, rounded up.
-  if (usage.seconds !== undefined && price.perSecond !== undefined) total += (BigInt(Math.ceil(Math.max(usage.seconds, 0) * 1000)) * price.perSecond + 999n) / 1000n;
+  if (usage.audioSeconds !== undefined && price.perSecond !== undefined) total += (BigInt(Math.ceil(Math.max(usage.audioSeconds, 0) * 1000)) * price.perSecond + 999n) / 1000n;
   return total;
 }
 
@@ -91,10 +91,10 @@ function unitCost(usage: Usage, price: ModelPrice): FemtoUsd {
  * tokens are known and the price bills tokens (a transcription model billed by the token).
  */
 function unitsKnown(usage: Usage, price: ModelPrice): boolean | undefined {
-  if (usage.characters === undefined && usage.seconds === undefined) return undefined;
+  if (usage.characters === undefined && usage.audioSeconds === undefined) return undefined;
   const tokensBilled = usage.inputTokens !== undefined && usage.outputTokens !== undefined && (price.input > 0n || price.output > 0n);
   if (usage.characters !== undefined && price.perCharacter === undefined && !tokensBilled) return false;
-  if (usage.seconds !== undefined && price.perSecond === undefined && !tokensBilled) return false;
+  if (usage.audioSeconds !== undefined && price.perSecond === undefined && !tokensBilled) return false;
   return true;
 }
 

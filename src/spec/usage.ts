@@ -15,10 +15,10 @@ export interface Usage {
   /** Of `cacheWriteTokens`, those written to a 1-hour cache. */
   cacheWrite1hTokens?: number | undefined;
   reasoningTokens?: number | undefined;
-  /** Characters of input, for operations billed by the character (text-to-speech). */
+  /** Input characters, for models billed per character (text to speech). */
   characters?: number | undefined;
-  /** Seconds of audio, for operations billed by the second (transcriptions and translations). */
-  seconds?: number | undefined;
+  /** Seconds of audio, for models billed by duration (transcription). */
+  audioSeconds?: number | undefined;
 }
 
 export function totalTokens(usage: Usage): number | undefined {
