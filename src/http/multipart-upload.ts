@@ -118,9 +118,17 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
           file.size += chunk.length;
         });
         stream.on('limit', () => fail(tooLarge(limits)));
+        // A body cut short inside the file part fails the part's stream too; unheard, that error would crash the process.
+        stream.on('error', (error: Error) => {
+          sink.destroy();
+          fail(new GatewayError('invalid_request', `The multipart body cannot be read: ${error.message}.`));
+        });
         writing = new Promise<void>((done, broke) => {
           sink.on('finish', done);
-          sink.on('error', broke);
+          sink.on('error', (error: Error) => {
+            broke(error);
+            fail(new GatewayError('internal_error', `The upload could not be spooled: ${error.message}.`));
+          });
         });
         writing.catch(() => {});
         stream.pipe(sink);

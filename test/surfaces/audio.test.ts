@@ -213,3 +213,27 @@ test('Azure: speech and transcriptions go to the deployment with api-version and
   assert.equal(text as unknown as string, `transcribe ${wav.length} bytes ${digest(wav)}\n`);
   assert.match(receivedUploads.at(-1)!.path, /^\/openai\/deployments\/tts-east\/audio\/transcriptions\?api-version=/);
 });
+
+test('hostile uploads: malformed, cut short, two files, no model, no boundary: each a clear 4xx in OpenAI\'s envelope, nothing sent upstream', async () => {
+  const before = fake.requests.length;
+  const post = async (body: string, type = 'multipart/form-data; boundary=x'): Promise<{ status: number; code: string; param: string | null }> => {
+    const answer = await fetch(`${running.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${VIRTUAL_KEY}`, 'content-type': type }, body });
+    const error = ((await answer.json()) as { error: { code: string; param: string | null } }).error;
+    return { status: answer.status, code: error.code, param: error.param };
+  };
+  const part = (name: string, value: string, filename?: string): string =>
+    `--x\r\ncontent-disposition: form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}\r\n${filename === undefined ? '' : 'content-type: audio/wav\r\n'}\r\n${value}\r\n`;
+  assert.deepEqual(await post('this is not multipart at all'), { status: 400, code: 'invalid_request', param: null });
+  assert.deepEqual(await post(`${part('model', 'whisper-1')}--x\r\ncontent-disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF`), { status: 400, code: 'invalid_request', param: null });
+  assert.deepEqual(await post(`${part('file', 'RIFF', 'a.wav')}${part('file', 'RIFF', 'b.wav')}${part('model', 'whisper-1')}--x--\r\n`), { status: 400, code: 'invalid_request', param: 'file' });
+  assert.deepEqual(await post(`${part('file', 'RIFF', 'a.wav')}--x--\r\n`), { status: 400, code: 'invalid_request', param: 'model' });
+  assert.deepEqual(await post(`${part('model', 'whisper-1')}--x--\r\n`), { status: 400, code: 'invalid_request', param: 'file' });
+  assert.deepEqual(await post(`${part('file', 'RIFF', 'a.wav')}${part('model', 'whisper-1')}${part('response_format', 'mp3')}--x--\r\n`), { status: 400, code: 'invalid_request', param: 'response_format' });
+  assert.deepEqual(await post(`${part('file', 'RIFF', 'a.wav')}${part('model', 'w'.repeat(70_000))}--x--\r\n`), { status: 400, code: 'invalid_request', param: 'model' });
+  const noBoundary = await post('x', 'multipart/form-data; charset=utf-8');
+  assert.equal(noBoundary.status, 400);
+  assert.equal(fake.requests.length, before);
+  // The gateway still serves.
+  const text = await client().audio.transcriptions.create({ file: await toFile(wavFile(0.2), 'a.wav', { type: 'audio/wav' }), model: 'whisper-1', response_format: 'text' });
+  assert.match(text as unknown as string, /^transcribe /);
+});
