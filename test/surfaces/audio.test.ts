@@ -31,7 +31,7 @@ before(async () => {
     providers: {
       openai: { type: 'openai', base_url: `${fake.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['tts-1', 'whisper-1', 'gpt-4o-transcribe'], max_retries: 0 },
       azure: { type: 'azure', base_url: `${fake.url}`, keys: [{ value: PROVIDER_KEY }], models: ['azure-tts'], options: { deployments: { 'azure-tts': 'tts-east' } }, max_retries: 0 },
-      flaky: { type: 'openai', base_url: `${broken.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['flaky-whisper'], max_retries: 0 },
+      flaky: { type: 'openai', base_url: `${broken.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['flaky-whisper', 'flaky-tts'], max_retries: 0 },
     },
     pricing: {
       'openai/tts-1': { per_character: 0.000015 },
@@ -236,4 +236,20 @@ test('hostile uploads: malformed, cut short, two files, no model, no boundary: e
   // The gateway still serves.
   const text = await client().audio.transcriptions.create({ file: await toFile(wavFile(0.2), 'a.wav', { type: 'audio/wav' }), model: 'whisper-1', response_format: 'text' });
   assert.match(text as unknown as string, /^transcribe /);
+});
+
+test('speech: a provider failing before any byte is fallen back from; an upstream error otherwise reaches the caller in OpenAI\'s envelope, unbilled', async () => {
+  broken.enqueue({ error: { status: 503, message: 'overloaded' } });
+  const response = await client().audio.speech.create({ model: 'flaky-tts', voice: 'alloy', input: 'fallback' }, { headers: { 'x-tollgate-fallbacks': 'tts-1' } }).asResponse();
+  assert.equal(response.headers.get('x-tollgate-model'), 'tts-1');
+  assert.equal(response.headers.get('x-tollgate-attempts'), '2');
+  assert.deepEqual(Buffer.from(await response.arrayBuffer()), Buffer.concat(fakeSpeechChunks('fallback')));
+
+  broken.enqueue({ error: { status: 400, message: 'voice unknown' } });
+  await assert.rejects(client().audio.speech.create({ model: 'flaky-tts', voice: 'nobody', input: 'x' }).asResponse(), (error: unknown) => {
+    assert.ok(error instanceof OpenAI.APIError && error.status === 400, String(error));
+    assert.equal(error.headers?.get('x-tollgate-cost'), '0');
+    assert.ok(!JSON.stringify(error.error).includes(PROVIDER_KEY));
+    return true;
+  });
 });
