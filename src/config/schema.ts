@@ -91,6 +91,10 @@ export const configSchema = z.strictObject({
         reasoning: z.number().nonnegative().optional(),
         batch_input: z.number().nonnegative().optional(),
         batch_output: z.number().nonnegative().optional(),
+        /** USD per character of input (text-to-speech); an entry may carry only unit prices. */
+        per_character: z.number().nonnegative().optional(),
+        /** USD per second of audio (transcriptions, translations). */
+        per_second: z.number().nonnegative().optional(),
         /** The model's output limit: budget reservations never assume more output than this. */
         max_output_tokens: z.number().int().positive().optional(),
         /** USD per image: one price, or prices keyed `<quality>/<size>`, `<size>`, `<quality>` or `default`. */
@@ -122,6 +126,13 @@ export const configSchema = z.strictObject({
   responses: responsesSchema.default(responsesSchema.parse({})),
   /** The response cache (docs/cache.md): off until `enabled: true`. */
   cache: cacheSchema.default(cacheSchema.parse({})),
+  /** The audio endpoints (`/v1/audio/*`). */
+  audio: z
+    .strictObject({
+      /** Largest multipart upload of a transcription or translation (OpenAI's own limit is 25 MB). */
+      max_upload_bytes: z.number().int().positive().default(26 * 1024 * 1024),
+    })
+    .default({ max_upload_bytes: 26 * 1024 * 1024 }),
 }).superRefine(checkGovernanceReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -44,7 +44,8 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   readonly operation: string;
   /** Whether the route takes a JSON body, or its bytes whatever their type (`decode` gets undefined when neither). */
   readonly readsBody: boolean | 'bytes';
-  decode(body: unknown, exchange: HttpExchange): Request;
+  /** A promise when the endpoint reads the body itself as a stream (a multipart upload: `readsBody: false`). */
+  decode(body: unknown, exchange: HttpExchange): Request | Promise<Request>;
   /** The model to route by, or undefined when the gateway answers the request itself. */
   model(request: Request): string | undefined;
   /**

@@ -131,7 +131,8 @@ export class Pipeline {
     try {
       await this.authenticate(context);
       const body = endpoint.readsBody === 'bytes' ? await exchange.readBytes() : endpoint.readsBody ? await exchange.readJson() : undefined;
-      const request = endpoint.decode(body, exchange);
+      const decoded = endpoint.decode(body, exchange);
+      const request = decoded instanceof Promise ? await decoded : decoded;
       const model = endpoint.model(request);
       if (model === undefined) {
         const answer = endpoint.answer!(context, request);

@@ -1,7 +1,7 @@
 import { readShippedCatalog, entryProblems, type CatalogFile } from './catalog-file.js';
 import { femtoFromUsd, femtoPerToken, MoneyFormatError, type FemtoUsd } from './money.js';
 import { modelNameCandidates, splitPriceKey } from './model-name.js';
-import type { LongContextEntry, ModelPrice, PriceEntry, TierRates } from './price.js';
+import { UNIT_PRICE_FIELDS, type LongContextEntry, type ModelPrice, type PriceEntry, type TierRates } from './price.js';
 import { SourceCatalog, variantAt, type SourceMatch } from './source-catalog.js';
 import { installedSourceData, readSourceDataFile, type SourceData } from './source-data.js';
 
@@ -213,7 +213,13 @@ function firstMatch(entries: ReadonlyMap<string, PriceEntry>, providers: readonl
  */
 function resolve(key: string, origin: string, layers: readonly PriceEntry[]): ModelPrice | undefined {
   let merged: PriceEntry = {};
-  for (const layer of layers) merged = { ...merged, ...definedFields(layer) };
+  for (const layer of layers) {
+    const fields = definedFields(layer);
+    // The two character prices are one price in two units: the later layer's wins whichever unit it uses.
+    if (fields.per_character !== undefined) delete merged.per_million_characters;
+    if (fields.per_million_characters !== undefined) delete merged.per_character;
+    merged = { ...merged, ...fields };
+  }
   const tokenRated = merged.input !== undefined && merged.output !== undefined;
   if (!tokenRated) {
     if (!hasUnitPrices(merged)) return undefined;
@@ -236,7 +242,7 @@ function resolve(key: string, origin: string, layers: readonly PriceEntry[]): Mo
     tokenRated,
     ...imagePrices(merged.per_image),
     perSearch: merged.per_search === undefined ? undefined : femtoFromUsd(merged.per_search),
-    perCharacter: merged.per_million_characters === undefined ? undefined : femtoPerToken(merged.per_million_characters),
+    perCharacter: merged.per_character !== undefined ? femtoFromUsd(merged.per_character) : merged.per_million_characters === undefined ? undefined : femtoPerToken(merged.per_million_characters),
     perSecond: merged.per_second === undefined ? undefined : femtoFromUsd(merged.per_second),
     perRequest: merged.per_request === undefined ? undefined : femtoFromUsd(merged.per_request),
   };
@@ -244,7 +250,7 @@ function resolve(key: string, origin: string, layers: readonly PriceEntry[]): Mo
 
 /** Whether an entry carries a price per unit other than tokens (then it may lack token prices). */
 function hasUnitPrices(entry: PriceEntry): boolean {
-  return entry.per_image !== undefined || entry.per_search !== undefined || entry.per_million_characters !== undefined || entry.per_second !== undefined;
+  return UNIT_PRICE_FIELDS.some((field) => entry[field] !== undefined);
 }
 
 /** `per_image` as exact rates: a plain number is the `default` price; keys are matched lower-case. */

@@ -62,6 +62,8 @@ export interface PriceEntry {
   per_search?: number | string;
   /** USD per million input characters (text-to-speech models billed per character). */
   per_million_characters?: number | string;
+  /** USD per input character (text-to-speech; the config's unit, beside the data's `per_million_characters`). */
+  per_character?: number | string;
   /** USD per second of audio (transcription models billed by duration). */
   per_second?: number | string;
   /** USD per request on top of the tokens (Perplexity's request fee). */
@@ -77,10 +79,10 @@ export interface PriceEntry {
 }
 
 /** The unit-price fields of a `PriceEntry`: an entry may carry only these, without token prices. */
-export const UNIT_PRICE_FIELDS = ['per_image', 'per_search', 'per_million_characters', 'per_second'] as const;
+export const UNIT_PRICE_FIELDS = ['per_image', 'per_search', 'per_character', 'per_million_characters', 'per_second'] as const;
 
 /** The per-token price fields a `PriceEntry` may carry, in one place for validation and merging. */
-export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image', 'per_image', 'per_search', 'per_million_characters', 'per_second', 'per_request'] as const;
+export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image', 'per_image', 'per_search', 'per_character', 'per_million_characters', 'per_second', 'per_request'] as const;
 export type PriceField = (typeof PRICE_FIELDS)[number];
 /** The per-token fields of a long-context tier. */
 export const LONG_CONTEXT_PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image'] as const;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { handleAudio, isAudioPath } from './openai-audio-fake.js';
 import { fakeTokenCount, startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
 
 /**
@@ -45,6 +46,10 @@ export const openaiDialect: FakeDialect = {
   },
 
   async handle(context) {
+    if (isAudioPath(context.path) && context.request.method === 'POST' && context.reply.error === undefined) {
+      await handleAudio(context);
+      return;
+    }
     const operation = operationOf(context.path);
     if (context.request.method !== 'POST' || operation === undefined) {
       sendJson(context, 404, { error: { message: `Unknown request URL: ${context.request.method} ${context.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
@@ -108,6 +113,8 @@ function operationOf(path: string): 'chat' | 'embeddings' | 'input_tokens' | 'co
   if (bare.endsWith('/images/generations')) return 'images';
   if (bare.endsWith('/rerank')) return 'rerank';
   if (bare.endsWith('/embeddings')) return 'embeddings';
+  // Errors of the audio endpoints take the same envelope (handleAudio answers the rest).
+  if (isAudioPath(bare)) return 'embeddings';
   return undefined;
 }
 

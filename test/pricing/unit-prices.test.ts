@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
+import { configSchema } from '../../src/config/schema.js';
 import { PricingCatalog } from '../../src/pricing/catalog.js';
 import { costOf, sumCosts } from '../../src/pricing/cost.js';
 import { formatUsd } from '../../src/pricing/money.js';
@@ -63,5 +64,37 @@ describe('unit prices: per image and per search', () => {
     const config = validateConfig({ providers: { openai: { type: 'openai', keys: [{ value: 'k' }] } }, pricing: { 'openai/dall-e-3': { per_image: { 'hd/1024x1024': 0.08 } }, 'openai/dall-e-2': { per_image: 0.02 }, 'cohere/rerank-v3.5': { per_search: 0.002 } } }, 'test', {});
     assert.deepEqual(config.pricing['openai/dall-e-2'], { per_image: 0.02 });
     assert.throws(() => validateConfig({ providers: { openai: { type: 'openai', keys: [{ value: 'k' }] } }, pricing: { 'openai/dall-e-3': { per_image: 'cheap' } } }, 'test', {}), /per_image/);
+  });
+});
+
+/** Unit prices of the audio endpoints: `per_character` and `per_second` in USD, alone or beside token prices. */
+describe('unit prices: per character and per second', () => {
+  const catalog = new PricingCatalog(
+    { models: {} },
+    { 'openai/tts-1': { per_character: 0.000015 }, 'openai/whisper-1': { per_second: 0.0001 }, 'openai/gpt-4o-transcribe': { input: 2.5, output: 10 } },
+  );
+
+  it('a config entry may carry only unit prices', () => {
+    assert.deepEqual(catalog.issues, []);
+    const parsed = configSchema.parse({ providers: {}, pricing: { 'openai/tts-1': { per_character: 0.000015 }, 'openai/whisper-1': { per_second: 0.006 } } });
+    assert.equal(parsed.pricing['openai/tts-1']!.per_character, 0.000015);
+  });
+
+  it('text-to-speech is billed per character, exactly', () => {
+    const cost = costOf({ inputTokens: undefined, outputTokens: undefined, characters: 1000 }, catalog.lookup('openai', 'openai', 'tts-1'));
+    assert.equal(cost.known, true);
+    assert.equal(formatUsd(cost.femtoUsd), '0.015');
+  });
+
+  it('transcription is billed per second of audio', () => {
+    const cost = costOf({ inputTokens: undefined, outputTokens: undefined, audioSeconds: 60 }, catalog.lookup('openai', 'openai', 'whisper-1'));
+    assert.equal(cost.known, true);
+    assert.equal(formatUsd(cost.femtoUsd), '0.006');
+  });
+
+  it('a transcription model billed by the token is priced by its tokens', () => {
+    const cost = costOf({ inputTokens: 1_000_000, outputTokens: 100_000 }, catalog.lookup('openai', 'openai', 'gpt-4o-transcribe'));
+    assert.equal(cost.known, true);
+    assert.equal(formatUsd(cost.femtoUsd), '3.5');
   });
 });

@@ -49,6 +49,7 @@ export const azureAdapter: ProviderAdapter<AzureOptions> = {
     return { url: urlFor(settings, upstreamModel, 'images/generations'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
   credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { 'api-key': key.value }),
+  audioTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
 };
 
 function urlFor(settings: ProviderSettings<AzureOptions>, model: string, operation: string): string {

@@ -63,6 +63,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     },
     ...(options.tokenCounting === true ? { tokenCounter } : {}),
     credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { authorization: `Bearer ${key.value}` }),
+    audioTarget: (operation, _upstreamModel, key, settings) => ({ url: `${settings.baseUrl}/${operation}`, headers: audioHeaders(key, settings.headers) }),
   };
   const json = (settings: ProviderSettings<NoOptions>, path: string, key: ProviderKey | undefined, body: Record<string, unknown>): UpstreamHttpRequest => ({ url: `${settings.baseUrl}/${path}`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) });
   return {
@@ -95,6 +96,10 @@ function pick(body: Record<string, unknown>, fields: readonly string[]): Record<
   const picked: Record<string, unknown> = {};
   for (const field of fields) if (body[field] !== undefined) picked[field] = body[field];
   return picked;
+}
+
+function audioHeaders(key: ProviderKey | undefined, configured: Record<string, string>): Record<string, string> {
+  return key === undefined ? { ...configured } : { ...configured, authorization: `Bearer ${key.value}` };
 }
 
 function headersFor(key: ProviderKey | undefined, settings: ProviderSettings<NoOptions>): Record<string, string> {
