@@ -1,5 +1,5 @@
 import type { DroppableField } from './dropped-fields.js';
-import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, RerankRequest, RerankResponse, StreamPart, Usage } from '../spec/index.js';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, GatewayError, ImageGenerationRequest, ImageGenerationResponse, ModerationRequest, ModerationResponse, RerankRequest, RerankResponse, StreamPart, Usage } from '../spec/index.js';
 
 /** One event of an upstream or downstream event stream (SSE, or a decoded AWS event-stream frame). */
 export interface WireEvent {
@@ -130,4 +130,29 @@ export interface RerankCodec {
   encodeRequest(request: RerankRequest, upstreamModel: string): Record<string, unknown>;
   /** Throws GatewayError(`upstream_invalid_response`) for a body it cannot read. */
   decodeResponse(body: unknown): RerankResponse;
+}
+
+/** Rerank wire format, caller's half (the gateway's own `/v1/rerank`): wire body → spec request, spec response → wire answer. */
+export interface RerankSurfaceCodec {
+  readonly dialect: string;
+  decodeRequest(body: unknown): RerankRequest;
+  encodeResponse(response: RerankResponse, model: string): unknown;
+}
+
+/** Moderations wire format, both directions. `defaultModel` stands in for an absent `model`. */
+export interface ModerationCodec {
+  readonly dialect: string;
+  decodeRequest(body: unknown, defaultModel: string): ModerationRequest;
+  encodeRequest(request: ModerationRequest, upstreamModel: string): Record<string, unknown>;
+  decodeResponse(body: unknown): ModerationResponse;
+  encodeResponse(response: ModerationResponse, model: string): unknown;
+}
+
+/** Image generation wire format, both directions. */
+export interface ImageGenerationCodec {
+  readonly dialect: string;
+  decodeRequest(body: unknown): ImageGenerationRequest;
+  encodeRequest(request: ImageGenerationRequest, upstreamModel: string): Record<string, unknown>;
+  decodeResponse(body: unknown): ImageGenerationResponse;
+  encodeResponse(response: ImageGenerationResponse): unknown;
 }

@@ -93,8 +93,16 @@ export const configSchema = z.strictObject({
         reasoning: z.number().nonnegative().optional(),
         batch_input: z.number().nonnegative().optional(),
         batch_output: z.number().nonnegative().optional(),
+        /** USD per character of input (text-to-speech); an entry may carry only unit prices. */
+        per_character: z.number().nonnegative().optional(),
+        /** USD per second of audio (transcriptions, translations). */
+        per_second: z.number().nonnegative().optional(),
         /** The model's output limit: budget reservations never assume more output than this. */
         max_output_tokens: z.number().int().positive().optional(),
+        /** USD per image: one price, or prices keyed `<quality>/<size>`, `<size>`, `<quality>` or `default`. */
+        per_image: z.union([z.number().nonnegative(), z.record(z.string(), z.number().nonnegative())]).optional(),
+        /** USD per search unit (rerank). */
+        per_search: z.number().nonnegative().optional(),
         /** Rates of prompts longer than `above_input_tokens` (the whole request is billed at them). */
         long_context: z
           .strictObject({
@@ -124,6 +132,13 @@ export const configSchema = z.strictObject({
   guardrails: guardrailsSchema.default(guardrailsSchema.parse({})),
   /** The MCP gateway (src/mcp): upstream MCP servers and tool groups (docs/mcp.md). */
   mcp: mcpSchema.default(mcpSchema.parse({})),
+  /** The audio endpoints (`/v1/audio/*`). */
+  audio: z
+    .strictObject({
+      /** Largest multipart upload of a transcription or translation (OpenAI's own limit is 25 MB). */
+      max_upload_bytes: z.number().int().positive().default(26 * 1024 * 1024),
+    })
+    .default({ max_upload_bytes: 26 * 1024 * 1024 }),
 })
   .superRefine(checkGovernanceReferences)
   .superRefine(checkGuardrailReferences)

@@ -38,9 +38,12 @@ export interface DecodedEvent {
 export async function attemptChat(target: Target, request: ChatRequest, transport: HttpTransport, signal: AbortSignal): Promise<CompleteAttempt | StreamAttempt> {
   const provider = target.provider;
   const adapter = provider.adapter;
-  const codec = chatCodecOf(provider, target.model);
   const key = target.key ?? pickKey(provider, target.model);
-  const { request: upstreamRequest, response, scrubber } = await sendAttempt(target, key, adapter.buildChatRequest(request, target.model, key, provider.settings), transport, signal);
+  // A legacy text completion goes to the provider's own `/completions` where it has one, as chat otherwise.
+  const native = request.textCompletion !== undefined && adapter.buildCompletionRequest !== undefined && adapter.completionCodec !== undefined;
+  const codec = native ? adapter.completionCodec! : chatCodecOf(provider, target.model);
+  const built = native ? adapter.buildCompletionRequest!(request, target.model, key, provider.settings) : adapter.buildChatRequest(request, target.model, key, provider.settings);
+  const { request: upstreamRequest, response, scrubber } = await sendAttempt(target, key, built, transport, signal);
   if (!request.stream) {
     let raw: string;
     try {

@@ -1,4 +1,4 @@
-import type { Usage } from '../spec/index.js';
+import type { BilledUnits, Usage } from '../spec/index.js';
 import type { RequestCost } from './context.js';
 import type { Target } from './target.js';
 
@@ -6,8 +6,12 @@ import type { Target } from './target.js';
 export interface CostCalculator {
   /** The exact cost of `usage` on `target`; `known: false` when the price or the usage is unknown. */
   cost(target: Target, usage: Usage | undefined): RequestCost;
-  /** Worst-case cost of an attempt, for budget reservations; undefined when the model has no price. */
-  maxCost(target: Target, inputTokens: number, maxOutputTokens: number | undefined): number | undefined;
+  /**
+   * Worst-case cost of an attempt, for budget reservations; undefined when the model has no price.
+   * `units`: what an operation priced per unit expects to bill (images, searches), or that it is
+   * free unless priced (moderations: 0 rather than undefined).
+   */
+  maxCost(target: Target, inputTokens: number, maxOutputTokens: number | undefined, units?: BilledUnits): number | undefined;
   /** The output tokens an attempt may produce: `max_tokens` or the configured default, capped at the model's output limit. */
   reservedOutput(target: Target, maxOutputTokens: number | undefined): number;
 }

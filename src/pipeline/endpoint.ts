@@ -1,6 +1,6 @@
 import type { HttpExchange } from '../http/http-route.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import type { ChatRequest, GatewayError, Usage } from '../spec/index.js';
+import type { BilledUnits, ChatRequest, GatewayError, Usage } from '../spec/index.js';
 import type { ChatSink } from './chat-sink.js';
 import type { RequestContext } from './context.js';
 import type { Target } from './target.js';
@@ -16,6 +16,8 @@ interface EndpointBase {
 }
 
 export interface ChatEndpoint extends EndpointBase {
+  /** Operation name for logs and metrics; default `chat` (`completions` for legacy text completions). Stages see every chat request as `chat`. */
+  readonly operation?: string;
   /** The body (and the URL, for dialects that carry the model there) → a spec request. Throws GatewayError naming the param. */
   decode(body: unknown, exchange: HttpExchange): ChatRequest;
   /** Renders answers in the dialect; one sink per request. */
@@ -42,7 +44,8 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   readonly operation: string;
   /** Whether the route takes a JSON body, or its bytes whatever their type (`decode` gets undefined when neither). */
   readonly readsBody: boolean | 'bytes';
-  decode(body: unknown, exchange: HttpExchange): Request;
+  /** A promise when the endpoint reads the body itself as a stream (a multipart upload: `readsBody: false`). */
+  decode(body: unknown, exchange: HttpExchange): Request | Promise<Request>;
   /** The model to route by, or undefined when the gateway answers the request itself. */
   model(request: Request): string | undefined;
   /**
@@ -54,6 +57,8 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   fallbacks?(request: Request): readonly string[] | undefined;
   /** Rough input tokens, for token rate limits and budget reservations (0 when absent). */
   inputTokens?(request: Request): number;
+  /** The units the request expects to bill (images, searches), for budget reservations of operations priced per unit. */
+  units?(request: Request): BilledUnits;
   /** The gateway's own answer (a request with no model); may read storage (a stored response). Throws GatewayError. */
   answer?(context: RequestContext, request: Request): Response | Promise<Response>;
   /** One attempt on a target. Throws GatewayError; the pipeline falls back to the next target. */

@@ -40,3 +40,10 @@ export function estimateEmbeddingInputTokens(request: EmbeddingRequest): number 
   for (const input of request.input) tokens += typeof input === 'string' ? Math.ceil(input.length / CHARACTERS_PER_TOKEN) : input.length;
   return tokens;
 }
+
+/** Rough input tokens of texts (rerank's query and documents, a moderation's input, an image prompt). */
+export function estimateTextTokens(texts: Iterable<string>): number {
+  let characters = 0;
+  for (const text of texts) characters += text.length;
+  return Math.ceil(characters / CHARACTERS_PER_TOKEN);
+}

@@ -2,7 +2,7 @@ import type { PerformedOperation } from './capabilities.js';
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import { chatCodecOf } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { GatewayError, toGatewayError, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Usage } from '../spec/index.js';
+import { GatewayError, toGatewayError, type BilledUnits, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Usage } from '../spec/index.js';
 import { attemptEmbedding } from './embedding-attempt.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
@@ -78,7 +78,7 @@ export class Pipeline {
     try {
       const plan = this.plan(context, model, undefined);
       const inputTokens = input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
-      await this.dispatch(context, plan, inputTokens, 0, async (target, attempt, admission) => {
+      await this.dispatch(context, plan, inputTokens, 0, undefined, async (target, attempt, admission) => {
         let result;
         try {
           result = await attemptEmbedding(target, request, this.parts.transport, context.signal);
@@ -154,7 +154,7 @@ export class Pipeline {
   }
 
   private async serveChat(exchange: HttpExchange, endpoint: ChatEndpoint): Promise<void> {
-    const context = contextFor(exchange, endpoint.surface, 'chat');
+    const context = contextFor(exchange, endpoint.surface, endpoint.operation ?? 'chat');
     const sink = endpoint.sink(exchange);
     try {
       const authenticating = this.authenticate(context);
@@ -175,7 +175,8 @@ export class Pipeline {
     try {
       await this.authenticate(context);
       const body = endpoint.readsBody === 'bytes' ? await exchange.readBytes() : endpoint.readsBody ? await exchange.readJson() : undefined;
-      const request = endpoint.decode(body, exchange);
+      const decoded = endpoint.decode(body, exchange);
+      const request = decoded instanceof Promise ? await decoded : decoded;
       const model = endpoint.model(request);
       if (model === undefined) {
         const answer = endpoint.answer!(context, request);
@@ -197,7 +198,7 @@ export class Pipeline {
       const routed = call.request as Request;
       const plan = endpoint.provider === undefined ? this.plan(context, call.model, plusHeaderFallbacks(endpoint.fallbacks?.(routed), exchange.request.headers)) : this.providerPlan(context, endpoint.provider(routed), call.model);
       // These operations have no output tokens to reserve for.
-      await this.dispatch(context, plan, endpoint.inputTokens?.(routed) ?? 0, 0, async (target, attempt, admission) => {
+      await this.dispatch(context, plan, endpoint.inputTokens?.(routed) ?? 0, 0, endpoint.units?.(routed), async (target, attempt, admission) => {
         let result: OperationResult<Response>;
         try {
           result = await endpoint.attempt!(target, routed, this.parts.transport, context.signal);
@@ -275,7 +276,7 @@ export class Pipeline {
     }
     const routed = call.request as ChatRequest;
     const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
-    await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
+    await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, undefined, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
   }
 
   /** Records a failure and tells the sink. */
@@ -335,6 +336,7 @@ export class Pipeline {
     plan: RoutePlan,
     inputTokens: number,
     maxOutputTokens: number | undefined,
+    units: BilledUnits | undefined,
     run: (target: Target, attempt: Attempt, admission: Admission | undefined, started: number) => Promise<boolean>,
   ): Promise<void> {
     const { router, costs } = this.parts;
@@ -355,7 +357,7 @@ export class Pipeline {
       try {
         if (governance !== undefined) {
           const reservedOutput = costs === undefined ? maxOutputTokens : costs.reservedOutput(target, maxOutputTokens);
-          const admitted = governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens) });
+          const admitted = governance.admit(context, target, { inputTokens, maxOutputTokens: reservedOutput, maxCostUsd: costs?.maxCost(target, inputTokens, maxOutputTokens, units) });
           admission = admitted instanceof Promise ? await admitted : admitted;
         }
         attempt.upstream = true;

@@ -36,7 +36,9 @@ export async function attemptRerank(target: Target, request: RerankRequest, tran
     if (response.model === '') response.model = target.model;
     // Providers that no longer echo documents (Cohere v2) get them from the request when asked for.
     if (request.returnDocuments === true) for (const result of response.results) result.document ??= request.documents[result.index];
-    return { keyId: key?.id, response, usage: response.usage };
+    // Search units (Cohere's) are priced per search; token counts (vLLM, Jina) per token.
+    const usage = response.searchUnits === undefined ? response.usage : { ...response.usage, units: { searches: response.searchUnits } };
+    return { keyId: key?.id, response, usage };
   } catch (error) {
     throw scrubbed(error, scrubber);
   }

@@ -95,6 +95,12 @@ export function entryProblems(path: string, entry: unknown, complete: boolean): 
     if (complete && (PROVENANCE_FIELDS as readonly string[]).includes(field)) {
       if (typeof value !== 'string') problems.push(`${path}.${field}: expected text`);
     } else if (field === 'long_context') problems.push(...longContextProblems(`${path}.long_context`, value));
+    else if (field === 'per_image') {
+      const prices = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.values(value as Record<string, unknown>) : [value];
+      if (prices.length === 0 || !prices.every(isPrice)) problems.push(`${path}.per_image: expected a non-negative number of USD per image, or an object of them keyed by quality and size`);
+    } else if (field === 'per_search') {
+      if (!isPrice(value)) problems.push(`${path}.per_search: expected a non-negative number of USD per search unit`);
+    }
     else if (field === 'max_output_tokens') {
       if (!isTokenCount(value)) problems.push(`${path}.max_output_tokens: expected a positive whole number of tokens`);
     } else if (!(PRICE_FIELDS as readonly string[]).includes(field)) problems.push(`${path}.${field}: unknown field (expected ${[...PRICE_FIELDS, 'long_context', 'max_output_tokens'].join(', ')})`);

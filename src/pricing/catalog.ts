@@ -1,7 +1,7 @@
 import { readShippedCatalog, entryProblems, type CatalogFile } from './catalog-file.js';
-import { femtoFromUsd, femtoPerToken, MoneyFormatError } from './money.js';
+import { femtoFromUsd, femtoPerToken, MoneyFormatError, type FemtoUsd } from './money.js';
 import { modelNameCandidates, splitPriceKey } from './model-name.js';
-import type { LongContextEntry, ModelPrice, PriceEntry, TierRates } from './price.js';
+import { UNIT_PRICE_FIELDS, type LongContextEntry, type ModelPrice, type PriceEntry, type TierRates } from './price.js';
 import { SourceCatalog, variantAt, type SourceMatch } from './source-catalog.js';
 import { installedSourceData, readSourceDataFile, type SourceData } from './source-data.js';
 
@@ -81,7 +81,7 @@ export class PricingCatalog {
         for (const problem of problems) issues.push({ path, message: problem.slice(path.length).replace(/^[.:]\s*/, '') });
         continue;
       }
-      if ((entry.input === undefined || entry.output === undefined) && !this.shipsModel(splitPriceKey(key)!.model)) {
+      if ((entry.input === undefined || entry.output === undefined) && !hasUnitPrices(entry) && !this.shipsModel(splitPriceKey(key)!.model)) {
         issues.push({ path, message: 'gives only some prices and the shipped catalog does not list this model: give input and output' });
       }
       usable.set(key.toLowerCase(), entry);
@@ -207,14 +207,22 @@ function firstMatch(entries: ReadonlyMap<string, PriceEntry>, providers: readonl
 
 /**
  * Merges price layers (later ones win field by field), applies the defaults and converts to exact
- * rates; undefined when input or output is missing and the model has no per-unit price.
+ * rates; undefined when input or output is missing and the model has no per-unit price. An entry
+ * with unit prices only has zero token rates and `tokenRated: false`: tokens it reports are not billed
+ * as $0 but leave the cost unknown unless its units were priced.
  */
 function resolve(key: string, origin: string, layers: readonly PriceEntry[]): ModelPrice | undefined {
   let merged: PriceEntry = {};
-  for (const layer of layers) merged = { ...merged, ...definedFields(layer) };
-  const perUnit = merged.per_image !== undefined || merged.per_million_characters !== undefined || merged.per_second !== undefined;
-  if (merged.input === undefined || merged.output === undefined) {
-    if (!perUnit) return undefined;
+  for (const layer of layers) {
+    const fields = definedFields(layer);
+    // The two character prices are one price in two units: the later layer's wins whichever unit it uses.
+    if (fields.per_character !== undefined) delete merged.per_million_characters;
+    if (fields.per_million_characters !== undefined) delete merged.per_character;
+    merged = { ...merged, ...fields };
+  }
+  const tokenRated = merged.input !== undefined && merged.output !== undefined;
+  if (!tokenRated) {
+    if (!hasUnitPrices(merged)) return undefined;
     merged = { input: 0, output: 0, ...merged };
   }
   const standard = tierRates(merged as PriceEntry & Pick<LongContextEntry, 'input' | 'output'>);
@@ -231,11 +239,29 @@ function resolve(key: string, origin: string, layers: readonly PriceEntry[]): Mo
     longContext: tiers[0],
     tiers,
     maxOutputTokens: merged.max_output_tokens,
-    perImage: merged.per_image === undefined ? undefined : femtoFromUsd(merged.per_image),
-    perCharacter: merged.per_million_characters === undefined ? undefined : femtoPerToken(merged.per_million_characters),
+    tokenRated,
+    ...imagePrices(merged.per_image),
+    perSearch: merged.per_search === undefined ? undefined : femtoFromUsd(merged.per_search),
+    perCharacter: merged.per_character !== undefined ? femtoFromUsd(merged.per_character) : merged.per_million_characters === undefined ? undefined : femtoPerToken(merged.per_million_characters),
     perSecond: merged.per_second === undefined ? undefined : femtoFromUsd(merged.per_second),
     perRequest: merged.per_request === undefined ? undefined : femtoFromUsd(merged.per_request),
   };
+}
+
+/** Whether an entry carries a price per unit other than tokens (then it may lack token prices). */
+function hasUnitPrices(entry: PriceEntry): boolean {
+  return UNIT_PRICE_FIELDS.some((field) => entry[field] !== undefined);
+}
+
+/** `per_image` as exact rates: a plain number is the `default` price; keys are matched lower-case. */
+function imagePrices(value: PriceEntry['per_image']): Pick<ModelPrice, 'perImage' | 'perImageVariants'> {
+  if (value === undefined) return { perImage: undefined, perImageVariants: undefined };
+  if (typeof value === 'number' || typeof value === 'string') {
+    const rate = femtoFromUsd(value);
+    return { perImage: rate, perImageVariants: new Map([['default', rate]]) };
+  }
+  const variants = new Map<string, FemtoUsd>(Object.entries(value).map(([variant, usd]) => [variant.toLowerCase(), femtoFromUsd(usd)]));
+  return { perImage: variants.get('default'), perImageVariants: variants };
 }
 
 type TierFields = Pick<LongContextEntry, 'input' | 'output' | 'cached_input' | 'cache_write' | 'cache_write_1h' | 'reasoning' | 'input_audio' | 'output_audio' | 'cached_audio_input' | 'input_image' | 'output_image'>;

@@ -1,4 +1,4 @@
-import type { Usage } from '../spec/index.js';
+import type { BilledUnits, Usage } from '../spec/index.js';
 import { nanoFromFemto, tokenCount, usdNumber, type FemtoUsd } from './money.js';
 import type { ModelPrice, TierRates } from './price.js';
 
@@ -19,7 +19,7 @@ export interface CostBreakdown {
   readonly outputAudio: FemtoUsd;
   readonly inputImage: FemtoUsd;
   readonly outputImage: FemtoUsd;
-  /** Images, characters, seconds and the request itself, billed per unit. */
+  /** Images, search units, characters, seconds and the request itself, billed per unit. */
   readonly units: FemtoUsd;
 }
 
@@ -42,6 +42,7 @@ export interface Cost {
 }
 
 const ZERO_BREAKDOWN: CostBreakdown = Object.freeze({ input: 0n, cachedInput: 0n, cacheWrite: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, inputAudio: 0n, outputAudio: 0n, inputImage: 0n, outputImage: 0n, units: 0n });
+const FREE: Cost = Object.freeze({ known: true, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 const UNKNOWN: Cost = Object.freeze({ known: false, usd: 0, femtoUsd: 0n, nanoUsd: 0n, breakdown: ZERO_BREAKDOWN });
 
 export interface CostOptions {
@@ -60,6 +61,14 @@ const STANDARD: CostOptions = Object.freeze({});
  * cached audio = of the cached tokens, those that are audio, at `cachedAudioInput`.
  */
 export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, options: CostOptions = STANDARD): Cost {
+  const billed = usage?.units;
+  if (billed !== undefined) {
+    // An operation that billed units (images, rerank searches) is priced by them alone when the price has their rates; else by its tokens.
+    const unitCost = price === undefined ? undefined : unitCostOf(billed, price);
+    if (unitCost !== undefined) return { known: true, usd: usdNumber(unitCost), femtoUsd: unitCost, nanoUsd: nanoFromFemto(unitCost), breakdown: { ...ZERO_BREAKDOWN, units: unitCost } };
+    // Free unless priced: no price, or one that prices tokens at zero (genai-prices lists OpenAI's moderation models so).
+    if (billed.freeUnlessPriced === true && (price === undefined || (unitCost === undefined && price.input === 0n && price.output === 0n && price.perRequest === undefined))) return FREE;
+  }
   if (usage === undefined || price === undefined) return UNKNOWN;
   const prompt = tokenCount(usage.inputTokens ?? 0);
   const rates = ratesFor(price, prompt, options);
@@ -104,7 +113,8 @@ export function costOf(usage: Usage | undefined, price: ModelPrice | undefined, 
     units,
   };
   const total = totalOf(breakdown);
-  const known = (usage.inputTokens !== undefined && usage.outputTokens !== undefined) || (isPerUnit(price) && (usage.images !== undefined || usage.characters !== undefined || usage.audioSeconds !== undefined));
+  // Tokens of a price with unit rates only (tokenRated false) are not billed as $0: they leave the cost unknown.
+  const known = (price.tokenRated && usage.inputTokens !== undefined && usage.outputTokens !== undefined) || (isPerUnit(price) && (usage.images !== undefined || usage.characters !== undefined || usage.audioSeconds !== undefined));
   return { known, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown };
 }
 
@@ -114,6 +124,61 @@ function isPerUnit(price: ModelPrice): boolean {
 
 function totalOf(b: CostBreakdown): FemtoUsd {
   return b.input + b.cachedInput + b.cacheWrite + b.cacheWrite1h + b.output + b.reasoning + b.inputAudio + b.outputAudio + b.inputImage + b.outputImage + b.units;
+}
+
+/**
+ * The cost of the units an operation billed, when the price has a rate for every kind it billed:
+ * images at the rate of their quality and size (`quality/size`, then `size`, then `quality`, then
+ * `default`), searches at `per_search`. Undefined when a rate is missing (then tokens are priced).
+ */
+function unitCostOf(units: BilledUnits, price: ModelPrice): FemtoUsd | undefined {
+  let total = 0n;
+  let priced = false;
+  if (units.images !== undefined) {
+    const rate = imageRate(price, units.imageSize, units.imageQuality);
+    if (rate === undefined) return undefined;
+    total += tokenCount(units.images) * rate;
+    priced = true;
+  }
+  if (units.searches !== undefined) {
+    if (price.perSearch === undefined) return undefined;
+    total += tokenCount(units.searches) * price.perSearch;
+    priced = true;
+  }
+  return priced ? total : undefined;
+}
+
+/**
+ * The most the units an operation expects to bill can cost, for budget reservations: images at the
+ * rate of their quality and size, or at the dearest image rate when none matches; searches at
+ * `per_search`. Undefined when the price has no rate for them (then tokens are estimated).
+ */
+export function estimateUnitCost(units: BilledUnits, price: ModelPrice): Cost | undefined {
+  let total = 0n;
+  let priced = false;
+  if (units.images !== undefined && price.perImageVariants !== undefined) {
+    let rate = imageRate(price, units.imageSize, units.imageQuality);
+    if (rate === undefined) for (const candidate of price.perImageVariants.values()) if (rate === undefined || candidate > rate) rate = candidate;
+    total += tokenCount(units.images) * (rate ?? 0n);
+    priced = true;
+  }
+  if (units.searches !== undefined && price.perSearch !== undefined) {
+    total += tokenCount(units.searches) * price.perSearch;
+    priced = true;
+  }
+  return priced ? { known: true, usd: usdNumber(total), femtoUsd: total, nanoUsd: nanoFromFemto(total), breakdown: { ...ZERO_BREAKDOWN, units: total } } : undefined;
+}
+
+function imageRate(price: ModelPrice, size: string | undefined, quality: string | undefined): FemtoUsd | undefined {
+  const rates = price.perImageVariants;
+  if (rates === undefined) return undefined;
+  const keys = [quality !== undefined && size !== undefined ? `${quality}/${size}` : undefined, size, quality, 'default'];
+  for (const key of keys) {
+    if (key === undefined) continue;
+    const rate = rates.get(key.toLowerCase());
+    if (rate !== undefined) return rate;
+  }
+  return undefined;
 }
 
 /** The tier a prompt of `promptTokens` is billed at: the last long-context tier it passes, or batch rates. */

@@ -52,10 +52,18 @@ export interface PriceEntry {
   input_image?: number | string;
   /** Image output tokens (of `output`). Default: billed as text output. */
   output_image?: number | string;
-  /** USD per generated image (image models billed per image, e.g. DALL·E 3 standard 1024×1024). */
-  per_image?: number | string;
+  /**
+   * USD per generated image: one price, or prices by quality and size keyed `"<quality>/<size>"`,
+   * `"<size>"` or `"<quality>"` (the most specific match wins; `"default"` for the rest).
+   * @example { "standard/1024x1024": 0.04, "hd/1024x1024": 0.08, "standard/1792x1024": 0.08, "hd/1792x1024": 0.12 }
+   */
+  per_image?: number | string | Readonly<Record<string, number | string>>;
+  /** USD per search unit (Cohere's rerank: one search per query of up to 100 documents). */
+  per_search?: number | string;
   /** USD per million input characters (text-to-speech models billed per character). */
   per_million_characters?: number | string;
+  /** USD per input character (text-to-speech; the config's unit, beside the data's `per_million_characters`). */
+  per_character?: number | string;
   /** USD per second of audio (transcription models billed by duration). */
   per_second?: number | string;
   /** USD per request on top of the tokens (Perplexity's request fee). */
@@ -70,8 +78,11 @@ export interface PriceEntry {
   max_output_tokens?: number;
 }
 
+/** The unit-price fields of a `PriceEntry`: an entry may carry only these, without token prices. */
+export const UNIT_PRICE_FIELDS = ['per_image', 'per_search', 'per_character', 'per_million_characters', 'per_second'] as const;
+
 /** The per-token price fields a `PriceEntry` may carry, in one place for validation and merging. */
-export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image', 'per_image', 'per_million_characters', 'per_second', 'per_request'] as const;
+export const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'batch_input', 'batch_output', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image', 'per_image', 'per_search', 'per_character', 'per_million_characters', 'per_second', 'per_request'] as const;
 export type PriceField = (typeof PRICE_FIELDS)[number];
 /** The per-token fields of a long-context tier. */
 export const LONG_CONTEXT_PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h', 'reasoning', 'input_audio', 'output_audio', 'cached_audio_input', 'input_image', 'output_image'] as const;
@@ -95,9 +106,14 @@ export interface TierRates {
   readonly outputImage: FemtoUsd | undefined;
 }
 
-/** Prices per unit other than tokens (femto-USD per image, per character, per second). */
+/** Prices per unit other than tokens (femto-USD per image, per character, per second, per search). */
 export interface UnitRates {
+  /** The image price that applies when no quality/size variant matches (`per_image`'s plain number or `default`). */
   readonly perImage: FemtoUsd | undefined;
+  /** Every per-image price keyed as `per_image` is, lower-case (a plain number under `default`); undefined without `per_image`. */
+  readonly perImageVariants: ReadonlyMap<string, FemtoUsd> | undefined;
+  /** Exact femto-USD per search unit. */
+  readonly perSearch: FemtoUsd | undefined;
   readonly perCharacter: FemtoUsd | undefined;
   readonly perSecond: FemtoUsd | undefined;
   readonly perRequest: FemtoUsd | undefined;
@@ -125,4 +141,6 @@ export interface ModelPrice extends TierRates, UnitRates {
   readonly tiers: readonly (TierRates & { readonly aboveInputTokens: number })[];
   /** The model's output limit in tokens, when the catalog knows it. */
   readonly maxOutputTokens: number | undefined;
+  /** False for an entry with unit prices only: its token rates are zero and do not price tokens. */
+  readonly tokenRated: boolean;
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { EmbeddingCodec, RerankCodec, UpstreamChatCodec } from '../codecs/codec.js';
+import type { EmbeddingCodec, ImageGenerationCodec, ModerationCodec, RerankCodec, UpstreamChatCodec } from '../codecs/codec.js';
 import type { ModelPatterns } from '../lib/model-patterns.js';
-import type { ChatRequest, EmbeddingRequest, RerankRequest } from '../spec/index.js';
+import type { ChatRequest, EmbeddingRequest, ImageGenerationRequest, ModerationRequest, RerankRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
 export interface ProviderKey {
@@ -36,11 +36,16 @@ export interface UpstreamHttpRequest {
   body?: string;
   /** The caller's bytes as they came, sent instead of `body` (the pass-through route). */
   bytes?: Buffer;
+  /** A body streamed as it is produced (a multipart upload), sent instead of `body`; it can be sent once. */
+  stream?: AsyncIterable<Buffer>;
   /** How the response stream is framed when streaming. */
   framing?: 'sse' | 'aws-eventstream';
 }
 
-export type Operation = 'chat' | 'embeddings' | 'rerank';
+export type Operation = 'chat' | 'embeddings' | 'rerank' | 'moderations' | 'completions' | 'images';
+
+/** OpenAI's audio endpoints, as paths under a provider's base URL. */
+export type AudioOperation = 'audio/speech' | 'audio/transcriptions' | 'audio/translations';
 
 /**
  * What is particular to one provider type: where to send a request, how to authenticate, which
@@ -84,10 +89,29 @@ export interface ProviderAdapter<Options = unknown> {
   buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /** Builds the upstream embeddings request for `upstreamModel`, the body encoded with the adapter's `embeddingCodec`. */
   buildEmbeddingRequest?(request: EmbeddingRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /**
+   * Where OpenAI's audio request `operation` for `upstreamModel` goes and the headers that carry
+   * the key, for providers that serve OpenAI's audio endpoints in OpenAI's wire format (the body is
+   * built by the gateway: JSON for speech, multipart for transcriptions). Absent: no audio.
+   */
+  audioTarget?(operation: AudioOperation, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
   /** The rerank wire format, for providers that rank documents against a query (Cohere). */
   readonly rerankCodec?: RerankCodec;
   /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */
   buildRerankRequest?(request: RerankRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The moderations wire format, for providers with a content classifier (OpenAI's `/moderations`). */
+  readonly moderationCodec?: ModerationCodec;
+  buildModerationRequest?(request: ModerationRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /**
+   * The legacy text completions wire format, for providers that serve `/completions` natively
+   * (OpenAI, vLLM, Together, Fireworks, Ollama). Without it a text completion is sent as chat.
+   */
+  readonly completionCodec?: UpstreamChatCodec;
+  /** Builds the upstream text completion request of a chat request carrying `textCompletion`; `framing: 'sse'` for streams. */
+  buildCompletionRequest?(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The image generation wire format, for providers that make images (OpenAI's `/images/generations`). */
+  readonly imageCodec?: ImageGenerationCodec;
+  buildImageRequest?(request: ImageGenerationRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   /**
    * The provider's own token counter, when it has one (Anthropic's `count_tokens`, Gemini's
    * `:countTokens`, OpenAI's `responses/input_tokens`). Without it the gateway estimates with a

@@ -2,7 +2,7 @@ import type { ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { CostCalculator } from '../pipeline/cost.js';
 import type { Target } from '../pipeline/target.js';
-import { costOf, estimateMaxCost, formatUsd, loadPricingCatalog, reservedOutputTokens, SourceDataError, type CatalogVersion, type PricingCatalog } from '../pricing/index.js';
+import { costOf, estimateMaxCost, estimateUnitCost, formatUsd, loadPricingCatalog, reservedOutputTokens, SourceDataError, type CatalogVersion, type PricingCatalog } from '../pricing/index.js';
 
 /** A cost calculator with the provenance of its catalog (for `/health` and the start-up log). */
 export interface PricedCostCalculator extends CostCalculator {
@@ -38,9 +38,12 @@ export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[
       return { usd: cost.usd, known: cost.known, femtoUsd: cost.femtoUsd, exact: formatUsd(cost.femtoUsd) };
     },
     reservedOutput: (target, maxOutputTokens) => reservedOutputTokens(priceOf(target), maxOutputTokens, config.governance.reserved_output_tokens),
-    maxCost: (target, inputTokens, maxOutputTokens) => {
+    maxCost: (target, inputTokens, maxOutputTokens, units) => {
       const price = priceOf(target);
-      return price === undefined ? undefined : estimateMaxCost(price, inputTokens, maxOutputTokens, config.governance.reserved_output_tokens).usd;
+      if (price === undefined) return units?.freeUnlessPriced === true ? 0 : undefined;
+      const unitCost = units === undefined ? undefined : estimateUnitCost(units, price);
+      if (unitCost !== undefined) return unitCost.usd;
+      return estimateMaxCost(price, inputTokens, maxOutputTokens, config.governance.reserved_output_tokens).usd;
     },
   };
 }

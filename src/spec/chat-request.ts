@@ -1,4 +1,5 @@
 import type { Message } from './message.js';
+import type { TextCompletion } from './text-completion.js';
 import type { Tool, ToolChoice } from './tool.js';
 
 export type ResponseFormat =
@@ -42,6 +43,8 @@ export interface ChatRequest {
   extraDialect?: string;
   /** Server-side state the caller asked for (OpenAI Responses `store`, `previous_response_id`, `background`). */
   conversation?: ConversationState;
+  /** The request came as a legacy text completion: its prompt, for providers that serve those natively. */
+  textCompletion?: TextCompletion;
 }
 
 /**

@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   unsupported_parameter: { status: 400, type: 'invalid_request_error', summary: 'The target provider cannot honour a parameter of the request.' },
   body_too_large: { status: 413, type: 'invalid_request_error', summary: 'The request body exceeds `server.max_body_bytes`. The unread rest of the body is read and dropped first (when at most 64 MiB, for up to 30 s) so that clients see the answer; the connection is then closed.' },
   request_timeout: { status: 408, type: 'invalid_request_error', summary: 'The caller sent the request too slowly: the headers took longer than `server.header_timeout_ms`, the body fell silent for `server.body_idle_timeout_ms`, or was still arriving at `server.request_timeout_ms`. The connection is then closed.' },
-  unsupported_media_type: { status: 415, type: 'invalid_request_error', summary: 'The request body is not `application/json`.' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error', summary: 'The request body is not `application/json` (for the audio uploads: not `multipart/form-data`).' },
   route_not_found: { status: 404, type: 'not_found_error', summary: 'No endpoint at this path.' },
   method_not_allowed: { status: 405, type: 'invalid_request_error', summary: 'The endpoint exists but not for this HTTP method.' },
   model_not_found: { status: 404, type: 'not_found_error', summary: 'The model is neither a route, a `provider/model` of a configured provider, nor a configured model or alias.' },

@@ -11,3 +11,6 @@ export * from './error-codes.js';
 export * from './errors.js';
 export * from './token-count.js';
 export * from './rerank.js';
+export * from './moderation.js';
+export * from './text-completion.js';
+export * from './image.js';

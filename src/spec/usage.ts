@@ -32,6 +32,22 @@ export interface Usage {
   characters?: number | undefined;
   /** Seconds of audio, for models billed by duration (transcription). */
   audioSeconds?: number | undefined;
+  /** What an operation billed other than tokens (images, rerank searches); priced per unit. */
+  units?: BilledUnits;
+}
+
+/**
+ * Units an operation billed besides tokens (set by the images and rerank endpoints). Images are priced by model, size and quality;
+ * searches (Cohere's search units) per search.
+ */
+export interface BilledUnits {
+  images?: number;
+  /** The images' size (`1024x1024`) and quality (`hd`), which select the per-image price. */
+  imageSize?: string;
+  imageQuality?: string;
+  searches?: number;
+  /** The operation costs nothing unless the price list prices it (moderations). */
+  freeUnlessPriced?: boolean;
 }
 
 export function totalTokens(usage: Usage): number | undefined {

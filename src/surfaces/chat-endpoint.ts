@@ -12,6 +12,8 @@ export interface ChatEndpointOptions {
   decode?: (body: unknown, exchange: HttpExchange) => ChatRequest;
   /** Whether streams end with usage even unasked (Anthropic, Gemini and Responses always report it). */
   alwaysIncludeUsage?: boolean;
+  /** Operation name for logs and metrics, when not `chat`. */
+  operation?: string;
 }
 
 /** A chat route in one dialect: its codec reads the request and renders the answer; the pipeline does the rest. */
@@ -20,6 +22,7 @@ export function chatEndpoint(options: ChatEndpointOptions): ChatEndpoint {
   const alwaysIncludeUsage = options.alwaysIncludeUsage === true;
   return {
     surface,
+    ...(options.operation === undefined ? {} : { operation: options.operation }),
     decode: options.decode ?? ((body) => codec.decodeRequest(body)),
     sink: (exchange) => new DialectSink(exchange, codec, alwaysIncludeUsage),
   };

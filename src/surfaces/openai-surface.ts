@@ -9,6 +9,7 @@ import { attemptEmbedding } from '../pipeline/embedding-attempt.js';
 import { estimateEmbeddingInputTokens } from '../pipeline/estimate-tokens.js';
 import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
 import { chatEndpoint } from './chat-endpoint.js';
+import { openaiOperationRoutes } from './openai-operations.js';
 import { responseHeaders } from './response-headers.js';
 import type { SurfaceDependencies } from './surface.js';
 
@@ -71,6 +72,7 @@ export function openaiRoutes({ pipeline }: SurfaceDependencies): HttpRoute[] {
     routes.push({ method: 'GET', path: `${prefix}/models`, handler: models, renderError: encodeOpenAIError, ownsHeaders: true });
     routes.push({ method: 'GET', path: `${prefix}/models/*model`, handler: model, renderError: encodeOpenAIError, ownsHeaders: true });
   }
+  routes.push(...openaiOperationRoutes(pipeline, PREFIXES));
   return routes;
 }
 

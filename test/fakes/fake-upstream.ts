@@ -19,6 +19,10 @@ export interface FakeReply {
   breakAfterEvents?: number;
   /** Streaming only: milliseconds between events. */
   eventIntervalMs?: number;
+  /** Audio fakes: the last chunk of a streamed answer waits for this (or 5 s) before it is sent. */
+  holdLastChunk?: Promise<void>;
+  /** Audio fakes: where to note `sent-first` and `sent-last` as the chunks go out. */
+  events?: string[];
 }
 
 /**
@@ -80,6 +84,8 @@ export interface FakeHandlerContext {
   response: ServerResponse;
   path: string;
   body: unknown;
+  /** The request body's bytes as they came. */
+  raw: Buffer;
   reply: FakeReply;
   /** True when the client went away. */
   closed(): boolean;
@@ -124,7 +130,8 @@ export async function startFake(dialect: FakeDialect): Promise<FakeUpstream> {
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = /^multipart\//i.test(request.headers['content-type'] ?? '') ? '' : bytes.toString('utf8');
     let body: unknown = undefined;
     if (raw.length > 0) {
       try {
@@ -155,7 +162,7 @@ export async function startFake(dialect: FakeDialect): Promise<FakeUpstream> {
     }
     if (closed) return;
     try {
-      await dialect.handle({ request, response, path, body, reply, closed: () => closed });
+      await dialect.handle({ request, response, path, body, raw: bytes, reply, closed: () => closed });
     } catch (error) {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { message: String(error) } }));

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { handleAudio, isAudioPath } from './openai-audio-fake.js';
 import { fakeTokenCount, startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
 
 /**
  * A loopback upstream speaking OpenAI's wire format, written from OpenAI's API reference and
- * independently of our codecs. It serves `/v1/chat/completions`, `/v1/embeddings` and Azure's
+ * independently of our codecs. It serves `/v1/chat/completions`, `/v1/embeddings`, `/v1/completions`
+ * (legacy text completions, streamed as `text_completion` chunks), `/v1/moderations`,
+ * `/v1/images/generations` (`url` or `b64_json`), `/v1/rerank` (the vLLM/Jina shape) and Azure's
  * `/openai/deployments/<deployment>/…?api-version=…` paths.
  *
  * Streams are rendered as OpenAI sends them: a role chunk, content in several deltas, each tool call
@@ -35,11 +38,18 @@ export const openaiDialect: FakeDialect = {
     if (operation === 'embeddings') {
       return { model: asString(wire.model), stream: false, system: undefined, messages: [], tools: [], maxOutputTokens: undefined, temperature: undefined };
     }
+    if (operation === 'completions') {
+      return { model: asString(wire.model), stream: wire.stream === true, system: undefined, messages: [{ role: 'user', text: asString(wire.prompt) ?? '', images: [], toolCalls: [] }], tools: [], maxOutputTokens: typeof wire.max_tokens === 'number' ? wire.max_tokens : undefined, temperature: typeof wire.temperature === 'number' ? wire.temperature : undefined };
+    }
     if (operation !== 'chat') return undefined;
     return summarizeChat(wire);
   },
 
   async handle(context) {
+    if (isAudioPath(context.path) && context.request.method === 'POST' && context.reply.error === undefined) {
+      await handleAudio(context);
+      return;
+    }
     const operation = operationOf(context.path);
     if (context.request.method !== 'POST' || operation === undefined) {
       sendJson(context, 404, { error: { message: `Unknown request URL: ${context.request.method} ${context.path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
@@ -55,6 +65,27 @@ export const openaiDialect: FakeDialect = {
     const body = (typeof context.body === 'object' && context.body !== null ? context.body : {}) as Json;
     if (operation === 'embeddings') {
       sendJson(context, 200, embeddingsBody(body));
+      return;
+    }
+    if (operation === 'moderations') {
+      sendJson(context, 200, moderationBody(body));
+      return;
+    }
+    if (operation === 'images') {
+      sendJson(context, 200, imagesBody(body));
+      return;
+    }
+    if (operation === 'rerank') {
+      sendJson(context, 200, rerankBody(body));
+      return;
+    }
+    if (operation === 'completions') {
+      const identity = { id: `cmpl-fake${++completions}`, created: 1_700_000_000 + completions, model: asString(body.model) ?? deploymentOf(context.path) ?? 'unknown' };
+      if (body.stream === true) {
+        await writeEvents(context, textCompletionFrames(reply, identity, (body.stream_options as Json | undefined)?.include_usage === true));
+        return;
+      }
+      sendJson(context, 200, textCompletionBody(reply, identity));
       return;
     }
     if (operation === 'input_tokens') {
@@ -73,11 +104,17 @@ export const openaiDialect: FakeDialect = {
   },
 };
 
-function operationOf(path: string): 'chat' | 'embeddings' | 'input_tokens' | undefined {
+function operationOf(path: string): 'chat' | 'embeddings' | 'input_tokens' | 'completions' | 'moderations' | 'images' | 'rerank' | undefined {
   const bare = path.split('?')[0]!;
   if (bare.endsWith('/responses/input_tokens')) return 'input_tokens';
   if (bare.endsWith('/chat/completions')) return 'chat';
+  if (bare.endsWith('/completions')) return 'completions';
+  if (bare.endsWith('/moderations')) return 'moderations';
+  if (bare.endsWith('/images/generations')) return 'images';
+  if (bare.endsWith('/rerank')) return 'rerank';
   if (bare.endsWith('/embeddings')) return 'embeddings';
+  // Errors of the audio endpoints take the same envelope (handleAudio answers the rest).
+  if (isAudioPath(bare)) return 'embeddings';
   return undefined;
 }
 
@@ -269,4 +306,83 @@ function sendJson(context: FakeHandlerContext, status: number, body: unknown, he
   const text = JSON.stringify(body);
   context.response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': `req_fake${completions}`, ...headers });
   context.response.end(text);
+}
+
+/** A `text_completion` object (https://platform.openai.com/docs/api-reference/completions/object). */
+function textCompletionBody(reply: FakeReply, identity: Identity): Json {
+  const usage = usageOf(reply);
+  return {
+    id: identity.id,
+    object: 'text_completion',
+    created: identity.created,
+    model: identity.model,
+    system_fingerprint: 'fp_fake0001',
+    choices: [{ text: reply.text ?? '', index: 0, logprobs: null, finish_reason: finishOf(reply) }],
+    ...(usage === undefined ? {} : { usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens } }),
+  };
+}
+
+/** Streamed text completion: text chunks, a finish chunk, a usage chunk with empty choices when asked, `[DONE]`. */
+function textCompletionFrames(reply: FakeReply, identity: Identity, includeUsage: boolean): string[] {
+  const frames: string[] = [];
+  const chunk = (choices: Json[], extra: Json = {}) => frames.push(`data: ${JSON.stringify({ id: identity.id, object: 'text_completion', created: identity.created, model: identity.model, choices, ...extra })}\n\n`);
+  for (const piece of pieces(reply.text ?? '')) chunk([{ text: piece, index: 0, logprobs: null, finish_reason: null }]);
+  chunk([{ text: '', index: 0, logprobs: null, finish_reason: finishOf(reply) }]);
+  const usage = usageOf(reply);
+  if (includeUsage && usage !== undefined) chunk([], { usage: { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens } });
+  frames.push('data: [DONE]\n\n');
+  return frames;
+}
+
+const MODERATION_CATEGORIES = ['harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm', 'self-harm/intent', 'self-harm/instructions', 'sexual', 'sexual/minors', 'violence', 'violence/graphic'];
+
+/** A moderation object: a text containing "hurt" is flagged for violence, anything else is not. */
+function moderationBody(body: Json): Json {
+  const input = body.input;
+  const texts = typeof input === 'string' ? [input] : Array.isArray(input) && input.every((item) => typeof item === 'string') ? (input as string[]) : [JSON.stringify(input)];
+  return {
+    id: `modr-fake${++completions}`,
+    model: asString(body.model) ?? 'omni-moderation-latest',
+    results: texts.map((text) => {
+      const violent = /hurt/i.test(text);
+      const categories: Record<string, boolean> = {};
+      const scores: Record<string, number> = {};
+      const applied: Record<string, string[]> = {};
+      for (const name of MODERATION_CATEGORIES) {
+        categories[name] = violent && name === 'violence';
+        scores[name] = categories[name] ? 0.92 : 0.0001;
+        applied[name] = ['text'];
+      }
+      return { flagged: violent, categories, category_scores: scores, category_applied_input_types: applied };
+    }),
+  };
+}
+
+/** A one-pixel PNG, the image every generation returns. */
+export const FAKE_PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+/** An images response: `n` images as `b64_json` or as URLs (DALL·E's default), with the revised prompt DALL·E 3 adds. */
+function imagesBody(body: Json): Json {
+  const n = typeof body.n === 'number' ? body.n : 1;
+  const b64 = body.response_format === 'b64_json';
+  const prompt = asString(body.prompt) ?? '';
+  return {
+    created: 1_700_000_000 + ++completions,
+    data: Array.from({ length: n }, (_, index) => (b64 ? { b64_json: FAKE_PNG_BASE64, revised_prompt: `${prompt} (revised)` } : { url: `https://images.example/fake-${completions}-${index}.png`, revised_prompt: `${prompt} (revised)` })),
+  };
+}
+
+/** A rerank answer in vLLM's and Jina's shape: documents scored by shared words with the query, best first, `usage.total_tokens`. */
+function rerankBody(body: Json): Json {
+  const query = (asString(body.query) ?? '').toLowerCase().split(/\W+/).filter((word) => word.length > 0);
+  const documents = Array.isArray(body.documents) ? body.documents.map((document) => (typeof document === 'string' ? document : String((document as Json).text))) : [];
+  const scored = documents.map((text, index) => {
+    const words = new Set(text.toLowerCase().split(/\W+/));
+    const shared = query.filter((word) => words.has(word)).length;
+    return { index, document: { text }, relevance_score: query.length === 0 ? 0 : shared / query.length };
+  });
+  scored.sort((left, right) => right.relevance_score - left.relevance_score || left.index - right.index);
+  const topN = typeof body.top_n === 'number' ? body.top_n : scored.length;
+  const tokens = [asString(body.query) ?? '', ...documents].reduce((sum, text) => sum + Math.max(1, Math.ceil(text.length / 4)), 0);
+  return { id: `rerank-fake${++completions}`, model: asString(body.model) ?? 'unknown', usage: { total_tokens: tokens }, results: scored.slice(0, topN) };
 }

@@ -46,16 +46,18 @@ after(async () => {
 });
 
 let sequence = 0;
-async function send(method: string, path: string, options: { body?: string; key?: boolean } = {}): Promise<{ id: string; status: number; text: string }> {
+async function send(method: string, path: string, options: { body?: string; key?: boolean; contentType?: string } = {}): Promise<{ id: string; status: number; text: string }> {
   const id = `lifecycle-${++sequence}`;
-  const headers: Record<string, string> = { 'x-request-id': id, 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'x-request-id': id, 'content-type': options.contentType ?? 'application/json' };
   if (options.key !== false) headers.authorization = 'Bearer vk-test-caller';
   const response = await fetch(`${running.url}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: options.body }) });
   return { id, status: response.status, text: await response.text() };
 }
 
 const chat = JSON.stringify({ model: 'alpha/echo', messages: [{ role: 'user', content: 'hi' }] });
-const ROUTES: { name: string; method: string; path: string; body?: string; key?: boolean; status: number }[] = [
+const upload = ['--b', 'content-disposition: form-data; name="file"; filename="a.wav"', 'content-type: audio/wav', '', 'RIFF', '--b', 'content-disposition: form-data; name="model"', '', 'alpha/echo', '--b--', ''].join('\r\n');
+const multipart = 'multipart/form-data; boundary=b';
+const ROUTES: { name: string; method: string; path: string; body?: string; key?: boolean; contentType?: string; status: number; operation?: string }[] = [
   { name: 'chat completions', method: 'POST', path: '/v1/chat/completions', body: chat, status: 200 },
   { name: 'chat completions without a key', method: 'POST', path: '/v1/chat/completions', body: chat, key: false, status: 401 },
   { name: 'chat completions with bad JSON', method: 'POST', path: '/openai/v1/chat/completions', body: '{"model":', status: 400 },
@@ -73,8 +75,23 @@ const ROUTES: { name: string; method: string; path: string; body?: string; key?:
   { name: 'gemini countTokens', method: 'POST', path: '/gemini/v1beta/models/alpha/echo:countTokens', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }), status: 200 },
   { name: 'anthropic model list', method: 'GET', path: '/anthropic/v1/models', status: 200 },
   { name: 'gemini model list', method: 'GET', path: '/gemini/v1beta/models', status: 200 },
+  { name: 'text completions', method: 'POST', path: '/v1/completions', body: JSON.stringify({ model: 'alpha/echo', prompt: 'hi' }), status: 200, operation: 'completions' },
+  { name: 'text completions streamed', method: 'POST', path: '/openai/v1/completions', body: JSON.stringify({ model: 'alpha/echo', prompt: 'hi', stream: true }), status: 200 },
+  { name: 'text completions without a prompt', method: 'POST', path: '/v1/completions', body: JSON.stringify({ model: 'alpha/echo' }), status: 400 },
+  { name: 'moderations', method: 'POST', path: '/v1/moderations', body: JSON.stringify({ model: 'alpha/echo', input: 'hi' }), status: 200, operation: 'moderations' },
+  { name: 'moderations without a key', method: 'POST', path: '/v1/moderations', body: JSON.stringify({ input: 'hi' }), key: false, status: 401 },
+  { name: 'rerank on a provider without it', method: 'POST', path: '/v1/rerank', body: JSON.stringify({ model: 'alpha/echo', query: 'q', documents: ['d'] }), status: 400, operation: 'rerank' },
+  { name: 'rerank with bad documents', method: 'POST', path: '/v1/rerank', body: JSON.stringify({ model: 'alpha/echo', query: 'q', documents: 'd' }), status: 400 },
+  { name: 'image generation', method: 'POST', path: '/v1/images/generations', body: JSON.stringify({ model: 'alpha/echo', prompt: 'a boat' }), status: 200, operation: 'images' },
+  { name: 'image generation with a bad n', method: 'POST', path: '/v1/images/generations', body: JSON.stringify({ model: 'alpha/echo', prompt: 'a boat', n: 0 }), status: 400 },
+  { name: 'image generation without a key', method: 'POST', path: '/openai/v1/images/generations', body: JSON.stringify({ model: 'alpha/echo', prompt: 'a boat' }), key: false, status: 401 },
   { name: 'pass-through, the provider answering 404 itself', method: 'GET', path: '/passthrough/alpha/fine_tuning/jobs', status: 404 },
   { name: 'pass-through to an unknown provider', method: 'GET', path: '/passthrough/nowhere/files', status: 404 },
+  { name: 'speech', method: 'POST', path: '/v1/audio/speech', body: JSON.stringify({ model: 'alpha/echo', voice: 'alloy', input: 'hi' }), status: 200 },
+  { name: 'speech without a key', method: 'POST', path: '/openai/v1/audio/speech', body: JSON.stringify({ model: 'alpha/echo', voice: 'alloy', input: 'hi' }), key: false, status: 401 },
+  { name: 'transcription', method: 'POST', path: '/v1/audio/transcriptions', body: upload, contentType: multipart, status: 200 },
+  { name: 'transcription not multipart', method: 'POST', path: '/v1/audio/transcriptions', body: '{}', status: 415 },
+  { name: 'translation', method: 'POST', path: '/openai/v1/audio/translations', body: upload, contentType: multipart, status: 200 },
 ];
 
 for (const route of ROUTES) {
@@ -86,6 +103,7 @@ for (const route of ROUTES) {
     const seen = ended.get(answer.id);
     assert.equal(seen?.count, 1, `${route.method} ${route.path} was observed ${seen?.count ?? 0} times`);
     assert.equal(seen?.status, route.status);
+    if (route.operation !== undefined) assert.equal(seen?.operation, route.operation);
   });
 }
 

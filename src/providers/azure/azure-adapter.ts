@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
+import { openaiCompletionCodec } from '../../codecs/openai-completions/index.js';
 import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
+import { openaiImageCodec } from '../../codecs/openai-images/index.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
 
 /** The latest GA data-plane inference version (https://learn.microsoft.com/azure/ai-services/openai/reference). */
@@ -36,7 +38,18 @@ export const azureAdapter: ProviderAdapter<AzureOptions> = {
     const wire = openaiEmbeddingCodec.encodeRequest(request, upstreamModel);
     return { url: urlFor(settings, upstreamModel, 'embeddings'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
+  completionCodec: openaiCompletionCodec,
+  buildCompletionRequest(request, upstreamModel, key, settings) {
+    const body = openaiCompletionCodec.encodeRequest(request, upstreamModel);
+    return { url: urlFor(settings, upstreamModel, 'completions'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body), framing: 'sse' };
+  },
+  imageCodec: openaiImageCodec,
+  buildImageRequest(request, upstreamModel, key, settings) {
+    const wire = openaiImageCodec.encodeRequest(request, upstreamModel);
+    return { url: urlFor(settings, upstreamModel, 'images/generations'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
+  },
   credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { 'api-key': key.value }),
+  audioTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
 };
 
 function urlFor(settings: ProviderSettings<AzureOptions>, model: string, operation: string): string {

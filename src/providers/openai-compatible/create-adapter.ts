@@ -1,5 +1,9 @@
 import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
+import { openaiCompletionCodec } from '../../codecs/openai-completions/index.js';
 import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
+import { openaiImageCodec } from '../../codecs/openai-images/index.js';
+import { openaiModerationCodec } from '../../codecs/openai-moderations/index.js';
+import { openaiRerankCodec } from '../../codecs/openai-rerank/index.js';
 import { openaiResponsesCodec } from '../../codecs/openai-responses/index.js';
 import { countField } from '../token-count.js';
 import type { ChatRequest } from '../../spec/index.js';
@@ -20,6 +24,14 @@ export interface OpenAICompatibleOptions {
   quirks?: readonly BodyQuirk[];
   /** True for OpenAI's own API, whose `POST <base>/responses/input_tokens` counts a request's input tokens. */
   tokenCounting?: boolean;
+  /** True for servers with a native legacy `POST <base>/completions` (OpenAI, vLLM, Together, Fireworks, Ollama); others get text completions as chat. */
+  completions?: boolean;
+  /** True for servers with OpenAI's `POST <base>/moderations`. */
+  moderations?: boolean;
+  /** True for servers with OpenAI's `POST <base>/images/generations`. */
+  images?: boolean;
+  /** True for servers with a `POST <base>/rerank` in the Cohere/Jina shape (vLLM, Together, Jina-style servers). */
+  rerank?: boolean;
 }
 
 /** The fields of a Responses request that `responses/input_tokens` takes (https://platform.openai.com/docs/api-reference/responses/input-tokens). */
@@ -51,15 +63,32 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     },
     ...(options.tokenCounting === true ? { tokenCounter } : {}),
     credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { authorization: `Bearer ${key.value}` }),
+    audioTarget: (operation, _upstreamModel, key, settings) => ({ url: `${settings.baseUrl}/${operation}`, headers: audioHeaders(key, settings.headers) }),
   };
-  if (options.embeddings === false) return adapter;
+  const json = (settings: ProviderSettings<NoOptions>, path: string, key: ProviderKey | undefined, body: Record<string, unknown>): UpstreamHttpRequest => ({ url: `${settings.baseUrl}/${path}`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) });
   return {
     ...adapter,
-    embeddingCodec: openaiEmbeddingCodec,
-    buildEmbeddingRequest(request, upstreamModel, key, settings) {
-      const wire = openaiEmbeddingCodec.encodeRequest(request, upstreamModel);
-      return { url: `${settings.baseUrl}/embeddings`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
-    },
+    ...(options.embeddings === false
+      ? {}
+      : {
+          embeddingCodec: openaiEmbeddingCodec,
+          buildEmbeddingRequest: (request, upstreamModel, key, settings) => json(settings, 'embeddings', key, openaiEmbeddingCodec.encodeRequest(request, upstreamModel)),
+        }),
+    ...(options.completions === true
+      ? {
+          completionCodec: openaiCompletionCodec,
+          buildCompletionRequest(request, upstreamModel, key, settings) {
+            const body = openaiCompletionCodec.encodeRequest(request, upstreamModel);
+            for (const quirk of quirks) quirk(body, request);
+            return { ...json(settings, 'completions', key, body), framing: 'sse' };
+          },
+        }
+      : {}),
+    ...(options.moderations === true
+      ? { moderationCodec: openaiModerationCodec, buildModerationRequest: (request, upstreamModel, key, settings) => json(settings, 'moderations', key, openaiModerationCodec.encodeRequest(request, upstreamModel)) }
+      : {}),
+    ...(options.images === true ? { imageCodec: openaiImageCodec, buildImageRequest: (request, upstreamModel, key, settings) => json(settings, 'images/generations', key, openaiImageCodec.encodeRequest(request, upstreamModel)) } : {}),
+    ...(options.rerank === true ? { rerankCodec: openaiRerankCodec, buildRerankRequest: (request, upstreamModel, key, settings) => json(settings, 'rerank', key, openaiRerankCodec.encodeRequest(request, upstreamModel)) } : {}),
   };
 }
 
@@ -67,6 +96,10 @@ function pick(body: Record<string, unknown>, fields: readonly string[]): Record<
   const picked: Record<string, unknown> = {};
   for (const field of fields) if (body[field] !== undefined) picked[field] = body[field];
   return picked;
+}
+
+function audioHeaders(key: ProviderKey | undefined, configured: Record<string, string>): Record<string, string> {
+  return key === undefined ? { ...configured } : { ...configured, authorization: `Bearer ${key.value}` };
 }
 
 function headersFor(key: ProviderKey | undefined, settings: ProviderSettings<NoOptions>): Record<string, string> {

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../../spec/index.js';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { UpstreamHttpRequest, UpstreamHttpResponse } from '../provider.js';
 import { readStream } from '../../lib/read-stream.js';
 import { budgetExhausted, upstreamBufferBudget } from './body-budget.js';
@@ -63,7 +63,7 @@ export class HttpTransport {
         path: url.path,
         method: request.method,
         headers: request.headers,
-        body: request.bytes ?? request.body,
+        body: request.stream === undefined ? (request.bytes ?? request.body) : Readable.from(request.stream, { objectMode: false }),
         // undici listens with `addEventListener('abort', …, { once: true })` and removes its listener
         // when the request settles; on an abort it fails the request with the signal's `reason`.
         signal: deadline?.signal ?? signal,
