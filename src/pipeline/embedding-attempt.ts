@@ -1,10 +1,9 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { readResponseText } from '../providers/transport/read-body.js';
 import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '../spec/index.js';
 import type { OperationResult } from './endpoint.js';
 import type { Target } from './target.js';
-import { scrubbed, sendAttempt } from './upstream-call.js';
+import { sendJsonAttempt } from './json-attempt.js';
 
 /** Sends one embeddings attempt: the provider's adapter encodes the spec request for its upstream. Throws GatewayError. */
 export async function attemptEmbedding(target: Target, request: EmbeddingRequest, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<EmbeddingResponse>> {
@@ -14,23 +13,6 @@ export async function attemptEmbedding(target: Target, request: EmbeddingRequest
     throw new GatewayError('operation_not_supported', `Provider \`${provider.name}\` (${adapter.type}) does not serve embeddings.`, { param: 'model' });
   }
   const key = target.key ?? pickKey(provider, target.model);
-  const { response: answer, scrubber } = await sendAttempt(target, key, adapter.buildEmbeddingRequest(request, target.model, key, provider.settings), transport, signal);
-  let text: string;
-  try {
-    text = await readResponseText(answer);
-  } catch (error) {
-    throw scrubbed(error, scrubber);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a body that is not JSON.`, { retryable: true });
-  }
-  try {
-    const response = adapter.embeddingCodec.decodeResponse(parsed);
-    return { keyId: key?.id, response, usage: response.usage };
-  } catch (error) {
-    throw scrubbed(error, scrubber);
-  }
+  const response = await sendJsonAttempt(target, key, adapter.buildEmbeddingRequest(request, target.model, key, provider.settings), transport, signal, (body) => adapter.embeddingCodec!.decodeResponse(body));
+  return { keyId: key?.id, response, usage: response.usage };
 }

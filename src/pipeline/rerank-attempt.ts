@@ -1,10 +1,9 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { readResponseText } from '../providers/transport/read-body.js';
 import { GatewayError, type RerankRequest, type RerankResponse } from '../spec/index.js';
 import type { OperationResult } from './endpoint.js';
 import type { Target } from './target.js';
-import { scrubbed, sendAttempt } from './upstream-call.js';
+import { sendJsonAttempt } from './json-attempt.js';
 
 /**
  * Sends one rerank attempt: the provider's adapter encodes the spec request for its upstream. Throws
@@ -18,28 +17,14 @@ export async function attemptRerank(target: Target, request: RerankRequest, tran
     throw new GatewayError('operation_not_supported', `Provider \`${provider.name}\` (${adapter.type}) does not serve rerank.`, { param: 'model' });
   }
   const key = target.key ?? pickKey(provider, target.model);
-  const { response: answer, scrubber } = await sendAttempt(target, key, adapter.buildRerankRequest(request, target.model, key, provider.settings), transport, signal);
-  let text: string;
-  try {
-    text = await readResponseText(answer);
-  } catch (error) {
-    throw scrubbed(error, scrubber);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new GatewayError('upstream_invalid_response', `${provider.name} answered with a body that is not JSON.`, { retryable: true });
-  }
-  try {
-    const response = adapter.rerankCodec.decodeResponse(parsed);
+  const codec = adapter.rerankCodec;
+  return sendJsonAttempt(target, key, adapter.buildRerankRequest(request, target.model, key, provider.settings), transport, signal, (parsed) => {
+    const response = codec.decodeResponse(parsed);
     if (response.model === '') response.model = target.model;
     // Providers that no longer echo documents (Cohere v2) get them from the request when asked for.
     if (request.returnDocuments === true) for (const result of response.results) result.document ??= request.documents[result.index];
     // Search units (Cohere's) are priced per search; token counts (vLLM, Jina) per token.
     const usage = response.searchUnits === undefined ? response.usage : { ...response.usage, units: { searches: response.searchUnits } };
     return { keyId: key?.id, response, usage };
-  } catch (error) {
-    throw scrubbed(error, scrubber);
-  }
+  });
 }

@@ -1,11 +1,10 @@
 import { pickKey } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { readResponseText } from '../providers/transport/read-body.js';
-import { GatewayError, type ChatRequest, type TokenCount, type Usage } from '../spec/index.js';
+import { type ChatRequest, type TokenCount, type Usage } from '../spec/index.js';
 import { countTokensLocally } from '../tokenizers/local-token-counter.js';
 import type { OperationResult } from './endpoint.js';
 import type { Target } from './target.js';
-import { scrubbed, sendAttempt } from './upstream-call.js';
+import { sendJsonAttempt } from './json-attempt.js';
 
 /** Counting is free on every provider that offers it: the request is billed nothing, and says so. */
 const FREE: Usage = { inputTokens: 0, outputTokens: 0 };
@@ -21,17 +20,6 @@ export async function attemptTokenCount(target: Target, request: ChatRequest, tr
     return { keyId: undefined, response: await countTokensLocally(request, target.model), usage: FREE };
   }
   const key = target.key ?? pickKey(provider, target.model);
-  const { response: answer, scrubber } = await sendAttempt(target, key, counter.buildRequest(request, target.model, key, provider.settings), transport, signal);
-  try {
-    const text = await readResponseText(answer);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new GatewayError('upstream_invalid_response', `${provider.name} answered the token count with a body that is not JSON.`, { retryable: true });
-    }
-    return { keyId: key?.id, response: { inputTokens: counter.decodeResponse(parsed), counter: 'native' }, usage: FREE };
-  } catch (error) {
-    throw scrubbed(error, scrubber);
-  }
+  const inputTokens = await sendJsonAttempt(target, key, counter.buildRequest(request, target.model, key, provider.settings), transport, signal, (body) => counter.decodeResponse(body));
+  return { keyId: key?.id, response: { inputTokens, counter: 'native' }, usage: FREE };
 }
