@@ -1,4 +1,4 @@
-import { GatewayError } from '../../spec/index.js';
+import { GatewayError, type GatewayOptions } from '../../spec/index.js';
 
 /**
  * Small readers for untrusted JSON: each returns the value with its type, `undefined` when the
@@ -69,4 +69,26 @@ export function numberOrUndefined(value: unknown): number | undefined {
 
 export function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Where a decoded request keeps the gateway's own options and the body fields its codec does not model. */
+interface Extras {
+  gateway?: GatewayOptions;
+  extra?: Record<string, unknown>;
+  extraDialect?: string;
+}
+
+/**
+ * The part every OpenAI-dialect operation decoder shares: the caller's per-request `fallbacks`, and
+ * every field outside `modeled` kept in `extra` for an upstream that speaks `dialect`.
+ */
+export function readExtras(wire: Record<string, unknown>, modeled: ReadonlySet<string>, dialect: string, request: Extras): void {
+  if (wire.fallbacks !== undefined && wire.fallbacks !== null) {
+    request.gateway = { fallbacks: requireArray(wire.fallbacks, 'fallbacks').map((item, index) => requireString(item, `fallbacks[${index}]`)) };
+  }
+  for (const [key, value] of Object.entries(wire)) {
+    if (modeled.has(key) || value === undefined) continue;
+    (request.extra ??= {})[key] = value;
+    request.extraDialect = dialect;
+  }
 }

@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../spec/index.js';
-import { describe, invalid, optionalBoolean, optionalInteger, optionalNumber, optionalString, requireArray, requireObject, requireString } from '../openai-chat/read-fields.js';
+import { describe, invalid, optionalBoolean, optionalInteger, optionalNumber, optionalString, requireArray, requireObject, requireString, readExtras } from '../openai-chat/read-fields.js';
 
 export const OPENAI_COMPLETIONS_DIALECT = 'openai-completions';
 
@@ -45,14 +45,7 @@ export function decodeCompletionRequest(body: unknown): ChatRequest {
   if (presence !== undefined) request.presencePenalty = presence;
   const frequency = optionalNumber(wire.frequency_penalty, 'frequency_penalty', { min: -2, max: 2 });
   if (frequency !== undefined) request.frequencyPenalty = frequency;
-  if (wire.fallbacks !== undefined && wire.fallbacks !== null) {
-    request.gateway = { fallbacks: requireArray(wire.fallbacks, 'fallbacks').map((item, index) => requireString(item, `fallbacks[${index}]`)) };
-  }
-  for (const [key, value] of Object.entries(wire)) {
-    if (MODELED_FIELDS.has(key) || value === undefined) continue;
-    (request.extra ??= {})[key] = value;
-    request.extraDialect = OPENAI_COMPLETIONS_DIALECT;
-  }
+  readExtras(wire, MODELED_FIELDS, OPENAI_COMPLETIONS_DIALECT, request);
   return request;
 }
 

@@ -1,5 +1,5 @@
 import type { EmbeddingRequest } from '../../spec/index.js';
-import { describe, invalid, optionalInteger, optionalString, requireArray, requireObject, requireString } from '../openai-chat/read-fields.js';
+import { describe, invalid, optionalInteger, optionalString, requireObject, requireString, readExtras } from '../openai-chat/read-fields.js';
 
 export const OPENAI_EMBEDDINGS_DIALECT = 'openai-embeddings';
 
@@ -21,14 +21,7 @@ export function decodeEmbeddingRequest(body: unknown): EmbeddingRequest {
   }
   const user = optionalString(wire.user, 'user');
   if (user !== undefined) request.user = user;
-  if (wire.fallbacks !== undefined && wire.fallbacks !== null) {
-    request.gateway = { fallbacks: requireArray(wire.fallbacks, 'fallbacks').map((item, index) => requireString(item, `fallbacks[${index}]`)) };
-  }
-  for (const [key, value] of Object.entries(wire)) {
-    if (MODELED_FIELDS.has(key) || value === undefined) continue;
-    (request.extra ??= {})[key] = value;
-    request.extraDialect = OPENAI_EMBEDDINGS_DIALECT;
-  }
+  readExtras(wire, MODELED_FIELDS, OPENAI_EMBEDDINGS_DIALECT, request);
   return request;
 }
 

@@ -1,6 +1,6 @@
 import { GatewayError, type GeneratedImage, type ImageGenerationRequest, type ImageGenerationResponse } from '../../spec/index.js';
 import type { ImageGenerationCodec } from '../codec.js';
-import { invalid, isObject, optionalInteger, optionalString, requireArray, requireObject, requireString } from '../openai-chat/read-fields.js';
+import { invalid, isObject, optionalInteger, optionalString, requireObject, requireString, readExtras } from '../openai-chat/read-fields.js';
 
 export const OPENAI_IMAGES_DIALECT = 'openai-images';
 
@@ -45,14 +45,7 @@ export const openaiImageCodec: ImageGenerationCodec = {
     if (style !== undefined) request.style = style;
     const user = optionalString(wire.user, 'user');
     if (user !== undefined) request.user = user;
-    if (wire.fallbacks !== undefined && wire.fallbacks !== null) {
-      request.gateway = { fallbacks: requireArray(wire.fallbacks, 'fallbacks').map((item, index) => requireString(item, `fallbacks[${index}]`)) };
-    }
-    for (const [key, value] of Object.entries(wire)) {
-      if (MODELED_FIELDS.has(key) || value === undefined) continue;
-      (request.extra ??= {})[key] = value;
-      request.extraDialect = OPENAI_IMAGES_DIALECT;
-    }
+    readExtras(wire, MODELED_FIELDS, OPENAI_IMAGES_DIALECT, request);
     return request;
   },
   encodeRequest(request: ImageGenerationRequest, upstreamModel: string): Record<string, unknown> {

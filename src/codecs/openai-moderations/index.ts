@@ -1,6 +1,6 @@
 import { GatewayError, type ModerationPart, type ModerationRequest, type ModerationResponse, type ModerationResult } from '../../spec/index.js';
 import type { ModerationCodec } from '../codec.js';
-import { describe, invalid, isObject, requireArray, requireObject, requireString } from '../openai-chat/read-fields.js';
+import { describe, invalid, isObject, requireObject, requireString, readExtras } from '../openai-chat/read-fields.js';
 
 export const OPENAI_MODERATIONS_DIALECT = 'openai-moderations';
 
@@ -23,14 +23,7 @@ export const openaiModerationCodec: ModerationCodec = {
     const model = wire.model === undefined || wire.model === null ? defaultModel : requireString(wire.model, 'model');
     if (model.length === 0) throw invalid('model', '`model` is empty.');
     const request: ModerationRequest = { model, ...decodeInput(wire.input) };
-    if (wire.fallbacks !== undefined && wire.fallbacks !== null) {
-      request.gateway = { fallbacks: requireArray(wire.fallbacks, 'fallbacks').map((item, index) => requireString(item, `fallbacks[${index}]`)) };
-    }
-    for (const [key, value] of Object.entries(wire)) {
-      if (MODELED_FIELDS.has(key) || value === undefined) continue;
-      (request.extra ??= {})[key] = value;
-      request.extraDialect = OPENAI_MODERATIONS_DIALECT;
-    }
+    readExtras(wire, MODELED_FIELDS, OPENAI_MODERATIONS_DIALECT, request);
     return request;
   },
   encodeRequest(request: ModerationRequest, upstreamModel: string): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { GatewayError, type RerankRequest, type RerankResponse, type RerankResult } from '../../spec/index.js';
 import type { RerankCodec, RerankSurfaceCodec } from '../codec.js';
-import { describe, invalid, isObject, optionalBoolean, optionalInteger, requireArray, requireObject, requireString } from '../openai-chat/read-fields.js';
+import { describe, invalid, isObject, optionalBoolean, optionalInteger, requireArray, requireObject, requireString, readExtras } from '../openai-chat/read-fields.js';
 
 export const OPENAI_RERANK_DIALECT = 'openai-rerank';
 
@@ -40,14 +40,7 @@ export const openaiRerankCodec: RerankCodec & RerankSurfaceCodec = {
     if (returnDocuments !== undefined) request.returnDocuments = returnDocuments;
     const maxTokens = optionalInteger(wire.max_tokens_per_doc, 'max_tokens_per_doc', 1);
     if (maxTokens !== undefined) request.maxTokensPerDocument = maxTokens;
-    if (wire.fallbacks !== undefined && wire.fallbacks !== null) {
-      request.gateway = { fallbacks: requireArray(wire.fallbacks, 'fallbacks').map((item, index) => requireString(item, `fallbacks[${index}]`)) };
-    }
-    for (const [key, value] of Object.entries(wire)) {
-      if (MODELED_FIELDS.has(key) || value === undefined) continue;
-      (request.extra ??= {})[key] = value;
-      request.extraDialect = OPENAI_RERANK_DIALECT;
-    }
+    readExtras(wire, MODELED_FIELDS, OPENAI_RERANK_DIALECT, request);
     return request;
   },
   encodeRequest(request: RerankRequest, upstreamModel: string): Record<string, unknown> {
