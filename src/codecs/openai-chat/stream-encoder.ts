@@ -61,16 +61,12 @@ export class OpenAIChatStreamEncoder implements StreamEncoder {
    * object is the usage chunk; content chunks are never searched.
    */
   holdsForCost(event: WireEvent, parts: readonly StreamPart[]): boolean {
-    if (event.data === '[DONE]') return true;
-    for (const part of parts) if (part.type !== 'usage') return false;
-    return event.data.includes('"usage":{');
+    return holdsUsageOrDone(event, parts);
   }
 
   endForwarded(held: readonly WireEvent[], cost: string): string {
     this.ended = true;
-    let text = '';
-    for (const event of held) text += sseFrame(event.data === '[DONE]' ? event : withCost(event, cost));
-    return text;
+    return usageWithCost(held, cost);
   }
 
   /** The `role: assistant` chunk OpenAI opens each choice with, once per choice. */
@@ -97,4 +93,18 @@ function definedFields(usage: Usage): Partial<Usage> {
   const fields: Partial<Usage> = {};
   for (const [key, value] of Object.entries(usage) as [keyof Usage, number | undefined][]) if (value !== undefined) fields[key] = value;
   return fields;
+}
+
+/** An OpenAI-dialect stream's usage chunk or its `[DONE]`: the events held back so the cost can ride on the usage chunk. */
+export function holdsUsageOrDone(event: WireEvent, parts: readonly StreamPart[]): boolean {
+  if (event.data === '[DONE]') return true;
+  for (const part of parts) if (part.type !== 'usage') return false;
+  return event.data.includes('"usage":{');
+}
+
+/** The held usage chunk with the cost added, then `[DONE]`, as SSE frames. */
+export function usageWithCost(held: readonly WireEvent[], cost: string): string {
+  let text = '';
+  for (const event of held) text += sseFrame(event.data === '[DONE]' ? event : withCost(event, cost));
+  return text;
 }

@@ -1,8 +1,7 @@
 import { STREAM_COST_FIELD, type StreamDecoder, type StreamEncoder, type StreamEncoderOptions, type WireEvent } from '../codec.js';
-import { sseFrame } from '../sse-frame.js';
-import { withCost } from '../stream-cost.js';
 import { GatewayError, type StreamPart, type Usage } from '../../spec/index.js';
 import { encodeOpenAIError, readErrorPayload } from '../openai-chat/error.js';
+import { holdsUsageOrDone, usageWithCost } from '../openai-chat/stream-encoder.js';
 import { decodeFinishReason, encodeFinishReason } from '../openai-chat/finish-reason.js';
 import { isObject, numberOrUndefined, stringOrUndefined } from '../openai-chat/read-fields.js';
 import { decodeUsage, encodeUsage } from '../openai-chat/usage.js';
@@ -107,16 +106,12 @@ export class OpenAICompletionStreamEncoder implements StreamEncoder {
 
   /** The usage chunk (it gets the cost) and `[DONE]` (which must stay last), as the chat encoder holds them. */
   holdsForCost(event: WireEvent, parts: readonly StreamPart[]): boolean {
-    if (event.data === '[DONE]') return true;
-    for (const part of parts) if (part.type !== 'usage') return false;
-    return event.data.includes('"usage":{');
+    return holdsUsageOrDone(event, parts);
   }
 
   endForwarded(held: readonly WireEvent[], cost: string): string {
     this.ended = true;
-    let text = '';
-    for (const event of held) text += sseFrame(event.data === '[DONE]' ? event : withCost(event, cost));
-    return text;
+    return usageWithCost(held, cost);
   }
 
   private frame(choices: unknown[], usage?: Record<string, unknown>): string {
