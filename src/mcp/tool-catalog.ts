@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Principal } from '../pipeline/context.js';
 import { GatewayError } from '../spec/index.js';
 import type { ToolPermissions } from './tool-permissions.js';
+import type { ToolSource } from './tool-source.js';
 import { UpstreamServer } from './upstream-server.js';
 
 /** Separates a server's name from its tool's in the names Tollgate exposes. */
@@ -14,7 +15,7 @@ export const SEPARATOR = '__';
  * them, filtered by the caller's permissions. Permission checks come first, so a refused caller
  * learns nothing of what servers exist.
  */
-export class ToolCatalog {
+export class ToolCatalog implements ToolSource {
   readonly servers = new Map<string, UpstreamServer>();
 
   constructor(
