@@ -155,6 +155,12 @@ export const governanceSettingsSchema = z.strictObject({
    * missed (PostgreSQL LISTEN/NOTIFY or Redis pub/sub bring most changes sooner).
    */
   sync_interval_ms: z.number().int().min(50).max(60_000).default(500),
+  /**
+   * When callers must present a virtual key. `auto`: once any virtual key exists or has existed
+   * (deleting the last key never opens the gateway); `true`: always, even before the first key;
+   * `false`: only while at least one key exists (an open gateway without keys: local development only).
+   */
+  require_keys: z.union([z.literal('auto'), z.boolean()]).default('auto'),
   alerts: z
     .strictObject({
       /** Webhook called when a budget crosses a threshold. */

@@ -85,7 +85,7 @@ export class GovernanceHooks implements Governance {
 
   authenticate(context: RequestContext): Principal | undefined {
     const registry = this.options.registry;
-    if (registry.keyCount === 0) return undefined;
+    if (!registry.keysRequired) return undefined;
     const entry = this.keyFromHeaders(context);
     return principalOf(entry.record, registry);
   }

@@ -68,7 +68,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   /** The config in effect (replaced on reload). */
   let config = context.config;
   const store = options.store ?? (await openGovernanceStore(context.storage));
-  const registry = new EntityRegistry();
+  const registry = new EntityRegistry(settings.require_keys);
   let hooks: GovernanceHooks | undefined;
   const sync = new EntitySync(registry, store, context.logger, (name) => hooks?.refreshProvider(name));
   const feed = new EntityFeed({ sync, storage: context.storage, channel: ledger.channel, intervalMs: settings.sync_interval_ms, logger: context.logger });
@@ -138,6 +138,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       await seedEntities(next.config, store, now());
       await feed.written();
       governanceHooks.reconfigure(hookSettings(next));
+      registry.requireKeys = next.config.governance.require_keys;
       warnUnpriced(next);
       alerts.reconfigure(next.config.governance.alerts);
       if (next.config.governance.sync_interval_ms !== previous.governance.sync_interval_ms) feed.restartTimer(next.config.governance.sync_interval_ms);

@@ -32,9 +32,23 @@ export class EntityRegistry {
   /** Admin overrides of providers' global budgets and limits, by provider name. */
   readonly providerLimits = new Map<string, ProviderLimitsRecord>();
   private readonly byHash = new Map<string, HashEntry>();
+  /** Whether a key was ever put or removed (storage keeps deleted keys' tombstones, which the first sync removes). */
+  private hadKeys = false;
+
+  /** `governance.require_keys` (see the schema). */
+  constructor(public requireKeys: 'auto' | boolean = 'auto') {}
 
   get keyCount(): number {
     return this.keys.size;
+  }
+
+  /**
+   * Whether callers must present a virtual key. Sticky under `auto`: once a key has existed here or
+   * in storage, deleting the last one (on this replica or another) leaves the gateway closed.
+   */
+  get keysRequired(): boolean {
+    if (this.requireKeys === 'auto') return this.hadKeys || this.keys.size > 0;
+    return this.requireKeys || this.keys.size > 0;
   }
 
   findByHash(hash: string, now: number): KeyEntry | undefined {
@@ -45,6 +59,7 @@ export class EntityRegistry {
   }
 
   putKey(record: KeyRecord): KeyEntry {
+    this.hadKeys = true;
     this.removeKey(record.id);
     // Frozen: request records share a key's tags rather than copy them, and keep their JSON (record-values.ts).
     if (record.metadata !== undefined) Object.freeze(record.metadata);
@@ -65,6 +80,7 @@ export class EntityRegistry {
   }
 
   removeKey(id: string): void {
+    this.hadKeys = true;
     const existing = this.keys.get(id);
     if (existing === undefined) return;
     this.keys.delete(id);
