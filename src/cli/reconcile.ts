@@ -2,6 +2,7 @@ import { ConfigError } from '../config/config-error.js';
 import { loadConfigFile } from '../config/load.js';
 import { openSpendStore } from '../governance/open-spend-store.js';
 import { formatReport, parseRangeBound, reconcile } from '../governance/reconcile.js';
+import { withUnloggedSettlements } from '../governance/settlement-notes.js';
 import type { LedgerCounter } from '../governance/spend-store.js';
 import { openGovernanceStore } from '../governance/storage/open-governance-store.js';
 import { createLogger } from '../lib/logger.js';
@@ -64,7 +65,7 @@ export async function runReconcile(args: ReconcileArguments): Promise<number> {
       if (config.governance.spend_store.type === 'redis') {
         const ledger = await openSpendStore(config.governance.spend_store, logger, args.config);
         try {
-          counters = await ledger.store.list('|usd|');
+          counters = await withUnloggedSettlements(ledger.store, await ledger.store.list('|usd|'), (requestIds) => logs.loggedRequestIds(requestIds));
         } finally {
           await ledger.close();
         }

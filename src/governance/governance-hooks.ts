@@ -32,6 +32,8 @@ export interface GovernanceHooksOptions {
   onUnmetered?: (error: unknown) => void;
   /** Called after every settlement with the lines charged, for budget alerts. */
   onSettled?: (infos: readonly LineInfo[], lines: readonly LimitLine[]) => void;
+  /** Hears the id of every reservation settled with its request's usage (SettlementNoteKeeper). */
+  onSettledReservation?: (id: string) => void;
 }
 
 const NO_ADMISSION: Admission = { settle: () => undefined, release: () => undefined };
@@ -232,7 +234,10 @@ export class GovernanceHooks implements Governance {
     const finish = (actual: number[]) => {
       if (done) return;
       done = true;
-      void Promise.resolve(store.settle(result.id, actual)).then(() => this.options.onSettled?.(infos, lines), () => {});
+      void Promise.resolve(store.settle(result.id, actual, context.id)).then(() => {
+        this.options.onSettledReservation?.(result.id);
+        this.options.onSettled?.(infos, lines);
+      }, () => {});
     };
     return {
       settle: (usage: Usage | undefined, cost: RequestCost | undefined) => {

@@ -14,6 +14,8 @@ import { GovernanceService } from './governance-service.js';
 import { MemorySpendStore } from './memory-spend-store.js';
 import { openSpendStore, type OpenedSpendStore } from './open-spend-store.js';
 import { EntityFeed } from './entity-feed.js';
+import { SettlementNoteKeeper } from './settlement-notes.js';
+import { hasSettlementNotes } from './spend-store.js';
 import { EntitySync } from './entity-sync.js';
 import { EntityRegistry } from './registry.js';
 import { seedEntities } from './seed.js';
@@ -83,6 +85,8 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   context.capabilities.provide(BUDGET_ALERTS, (listener) => alerts.subscribe(listener), 'governance');
 
   let lastUnmeteredWarning = 0;
+  /** With a shared ledger and the request log on: settlement notes until their records are stored. */
+  let notes: SettlementNoteKeeper | undefined;
   hooks = new GovernanceHooks({
     registry,
     store: spend,
@@ -97,6 +101,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
     onSettled: (infos, lines) => {
       if (infos.some((info) => info.metric === 'usd')) void alerts.check(infos, lines).catch(() => {});
     },
+    onSettledReservation: (id) => notes?.settled(id),
   });
   const governanceHooks = hooks;
   warnUnpriced(context);
@@ -154,6 +159,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
     },
     connect: (capabilities) => {
       charges = capabilities.optional(REQUEST_CHARGES);
+      if (charges !== undefined && hasSettlementNotes(spend)) notes = new SettlementNoteKeeper(spend, charges);
       return connectJournal(capabilities, ledger, store, service, governanceHooks, context);
     },
     dependencies: [
@@ -173,6 +179,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       clearInterval(timer);
       await feed.stop();
       blocked.close();
+      await notes?.close();
       await service.flush().catch(() => {});
       await alerts.drain();
       await ledger.close();

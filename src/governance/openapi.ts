@@ -22,7 +22,7 @@ const BUDGET_USAGE: Json = {
 
 const RECONCILED_WINDOW: Json = {
   type: 'object',
-  description: 'One budget window: its ledger amount (settled spend less expired reservations) and the sum of its request-log charges. Amounts are exact decimal USD text; `*_nano_usd` the same in whole nano-USD.',
+  description: 'One budget window: its ledger amount (settled spend less expired reservations and unlogged settlements) and the sum of its request-log charges. Amounts are exact decimal USD text; `*_nano_usd` the same in whole nano-USD.',
   properties: {
     counter: { type: 'string' },
     level: { type: 'string', enum: ['customer', 'team', 'key', 'key_provider', 'provider'] },
@@ -41,6 +41,8 @@ const RECONCILED_WINDOW: Json = {
     records: { type: 'integer', description: 'Request (provider levels: attempt) records charged in the window' },
     expired_usd: { type: 'string', description: 'Charged by reservations that expired unsettled; not in ledger_usd' },
     expired_reservations: { type: 'integer' },
+    unlogged_usd: { type: 'string', description: 'Settled (shared Redis ledger) by requests whose replica stopped before storing their records; not in ledger_usd' },
+    unlogged_requests: { type: 'integer' },
     in_flight_usd: { type: 'string', description: 'Reserved by requests in flight; never compared' },
   },
 };

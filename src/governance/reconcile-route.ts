@@ -2,6 +2,7 @@ import type { HttpRoute } from '../http/http-route.js';
 import { sendJson } from '../http/respond.js';
 import type { RequestCharges } from '../pipeline/capabilities.js';
 import { GatewayError } from '../spec/index.js';
+import { withUnloggedSettlements } from './settlement-notes.js';
 import { parseRangeBound, reconcile, type ReconcileReport } from './reconcile.js';
 import type { LedgerCounter, SpendStore } from './spend-store.js';
 import type { GovernanceStore } from './storage/governance-store.js';
@@ -43,7 +44,8 @@ export async function reconcileLive(sources: ReconcileSources, range: { from?: n
   const look = async () => {
     await charges.flush();
     await sources.flushLedger();
-    return reconcile(await ledgerCounters(sources), (scope, fromMs, toMs) => charges.sum(scope, fromMs, toMs), range);
+    const counters = await withUnloggedSettlements(sources.spend, await ledgerCounters(sources), (requestIds) => charges.logged(requestIds));
+    return reconcile(counters, (scope, fromMs, toMs) => charges.sum(scope, fromMs, toMs), range);
   };
   const first = await look();
   if (first.ok) return first;

@@ -15,6 +15,9 @@ import { femtoOfNano } from './usd-units.js';
  * - reservations that expired unsettled (a replica killed mid-request) were charged their estimate
  *   with no request record: the ledger keeps that part apart (`expired`), the comparison leaves it
  *   out and the window lists it as explained;
+ * - settlements of a shared ledger (Redis) whose request records a replica never stored (it was
+ *   killed between settling and its log's next batch) stay noted in the ledger (SettlementNotes):
+ *   the comparison leaves them out too, and the window lists them as explained (`unlogged_usd`);
  * - records not yet written (the log writes in batches) are flushed first by the admin endpoint;
  *   the CLI on the memory ledger compares only the records the stored counters include (the
  *   journal watermark saved with them).
@@ -30,7 +33,7 @@ export interface ReconciledWindow {
   rolling: boolean;
   window_start: string;
   window_end: string | null;
-  /** The ledger's settled spend less what expired reservations charged. */
+  /** The ledger's settled spend less what expired reservations and unlogged settlements charged. */
   ledger_usd: string;
   log_usd: string;
   /** ledger − log. */
@@ -43,6 +46,9 @@ export interface ReconciledWindow {
   /** Charged by reservations that expired unsettled; not in `ledger_usd`. */
   expired_usd: string;
   expired_reservations: number;
+  /** Settled by requests whose records their replica never stored (it died first); not in `ledger_usd`. */
+  unlogged_usd: string;
+  unlogged_requests: number;
   /** Reserved by requests in flight (never compared). */
   in_flight_usd: string;
 }
@@ -124,7 +130,8 @@ export async function reconcile(counters: readonly LedgerCounter[], sum: ChargeS
     if (!(parsed.start < to && parsed.end > from)) continue;
     report.checked++;
     const logged = await sum(parsed.charge, parsed.start, parsed.end);
-    const ledger = counter.used - counter.expired;
+    const unlogged = counter.unlogged ?? 0;
+    const ledger = counter.used - counter.expired - unlogged;
     const window: ReconciledWindow = {
       counter: counter.counter,
       level: parsed.level,
@@ -143,10 +150,12 @@ export async function reconcile(counters: readonly LedgerCounter[], sum: ChargeS
       records: logged.records,
       expired_usd: usd(counter.expired),
       expired_reservations: counter.expiredCount,
+      unlogged_usd: usd(unlogged),
+      unlogged_requests: counter.unloggedCount ?? 0,
       in_flight_usd: usd(counter.reserved),
     };
     if (window.difference_nano_usd !== 0) report.differences.push(window);
-    else if (counter.expired !== 0) report.explained.push(window);
+    else if (counter.expired !== 0 || unlogged !== 0) report.explained.push(window);
   }
   report.ok = report.differences.length === 0;
   return report;
@@ -163,7 +172,10 @@ export function formatReport(report: ReconcileReport): string {
     );
   }
   for (const window of report.explained) {
-    lines.push(`explained ${describe(window)}: ledger $${window.ledger_usd} = request log $${window.log_usd} (${window.records} records), plus $${window.expired_usd} charged by ${window.expired_reservations} expired reservation(s)`);
+    const parts: string[] = [];
+    if (window.expired_reservations > 0) parts.push(`$${window.expired_usd} charged by ${window.expired_reservations} expired reservation(s)`);
+    if (window.unlogged_requests > 0) parts.push(`$${window.unlogged_usd} settled by ${window.unlogged_requests} request(s) whose replica stopped before logging them`);
+    lines.push(`explained ${describe(window)}: ledger $${window.ledger_usd} = request log $${window.log_usd} (${window.records} records), plus ${parts.join(' and ')}`);
   }
   lines.push(
     report.ok

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
+import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveResult, SettlementNote, SettlementNotes, SpendStore } from './spend-store.js';
 
 /**
  * The one Redis call the store needs: a command and its arguments, answered with the decoded reply.
@@ -88,6 +88,23 @@ for i = 2, #ARGV do actual[i - 1] = ARGV[i] end
 return settle(KEYS[1], KEYS[2], ARGV[1], actual, false)
 `;
 
+// SETTLE, noting the settlement (KEYS[3], field ARGV[1]: the time ARGV[2], the request id ARGV[3],
+// then each counter and the amount settled on it, newline-separated) until its request record is stored.
+const SETTLE_NOTED = `${SETTLE_BODY}
+local n = tonumber(redis.call('HGET', KEYS[1], 'n'))
+if not n then return 0 end
+local actual = {}
+local note = {ARGV[2], ARGV[3]}
+for i = 4, #ARGV do actual[i - 3] = ARGV[i] end
+for i = 1, n do
+  table.insert(note, redis.call('HGET', KEYS[1], 'k' .. i))
+  table.insert(note, actual[i] or '0')
+end
+settle(KEYS[1], KEYS[2], ARGV[1], actual, false)
+redis.call('HSET', KEYS[3], ARGV[1], table.concat(note, '\\n'))
+return 1
+`;
+
 const SWEEP = `${SETTLE_BODY}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 500)
 for _, id in ipairs(expired) do settle(ARGV[2] .. 'r:' .. id, KEYS[1], id, {}, true) end
@@ -102,6 +119,7 @@ interface Script {
 const luaScript = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
 const RESERVE_SCRIPT = luaScript(RESERVE);
 const SETTLE_SCRIPT = luaScript(SETTLE);
+const SETTLE_NOTED_SCRIPT = luaScript(SETTLE_NOTED);
 const SWEEP_SCRIPT = luaScript(SWEEP);
 
 // Counters and reservations written before amounts were integers held USD as floats: each is
@@ -137,8 +155,10 @@ const NANO_UNIT = 'nano-usd';
  * Durability is Redis's own (AOF/RDB): `takeChanged` reports nothing, so replicas do not race to
  * copy counters into SQL, and `restore` is a no-op.
  */
-export class RedisSpendStore implements SpendStore {
+export class RedisSpendStore implements SpendStore, SettlementNotes {
   private readonly prefix: string;
+  /** Whether settlements are noted until their records are stored (SettlementNotes). */
+  private noting = false;
 
   constructor(
     private readonly redis: RedisCommands,
@@ -161,8 +181,17 @@ export class RedisSpendStore implements SpendStore {
     return { ok: false, index: Number(reply[1]), state: { used: Number(reply[2]), reserved: Number(reply[3]), credit: Number(reply[4]) } };
   }
 
-  async settle(id: string, actual: readonly number[]): Promise<void> {
-    await this.script(SETTLE_SCRIPT, [`${this.prefix}r:${id}`, this.indexKey()], [id, ...actual.map(String)]);
+  async settle(id: string, actual: readonly number[], requestId?: string): Promise<void> {
+    if (this.noting && requestId !== undefined) await this.script(SETTLE_NOTED_SCRIPT, [`${this.prefix}r:${id}`, this.indexKey(), this.notesKey()], [id, Date.now(), requestId, ...actual.map(String)]);
+    else await this.script(SETTLE_SCRIPT, [`${this.prefix}r:${id}`, this.indexKey()], [id, ...actual.map(String)]);
+  }
+
+  noteSettlements(): void {
+    this.noting = true;
+  }
+
+  async forgetSettlements(ids: readonly string[]): Promise<void> {
+    for (let start = 0; start < ids.length; start += 1_000) await this.redis.call('HDEL', this.notesKey(), ...ids.slice(start, start + 1_000));
   }
 
   async peek(counter: string): Promise<CounterState> {
@@ -214,6 +243,26 @@ export class RedisSpendStore implements SpendStore {
     return found;
   }
 
+  async notesBefore(olderThan: number): Promise<SettlementNote[]> {
+    const notes: SettlementNote[] = [];
+    const head = `${this.prefix}c:`;
+    let cursor = '0';
+    do {
+      const [next, pairs] = (await this.redis.call('HSCAN', this.notesKey(), cursor, 'COUNT', 500)) as [string, string[]];
+      cursor = next;
+      for (let index = 0; index + 1 < pairs.length; index += 2) {
+        const [time, requestId, ...lines] = pairs[index + 1]!.split('\n');
+        if (!(Number(time) < olderThan) || requestId === undefined) continue;
+        const amounts: { counter: string; amount: number }[] = [];
+        for (let line = 0; line + 1 < lines.length; line += 2) {
+          if (lines[line]!.startsWith(head)) amounts.push({ counter: lines[line]!.slice(head.length), amount: Number(lines[line + 1]) });
+        }
+        notes.push({ id: pairs[index]!, requestId, amounts });
+      }
+    } while (cursor !== '0');
+    return notes;
+  }
+
   /**
    * Converts a ledger written when USD amounts were floats to integer nano-USD, once: the replica
    * whose `SET <prefix>unit nano-usd NX` succeeds converts every USD counter and reservation; a
@@ -253,6 +302,10 @@ export class RedisSpendStore implements SpendStore {
 
   private indexKey(): string {
     return `${this.prefix}reservations`;
+  }
+
+  private notesKey(): string {
+    return `${this.prefix}unlogged`;
   }
 }
 

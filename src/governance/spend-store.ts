@@ -45,6 +45,42 @@ export interface LedgerCounter {
   readonly expired: number;
   /** How many expired reservations charged this counter. */
   readonly expiredCount: number;
+  /** Settled by requests whose records the request log never stored (their replica died first; see SettlementNotes). */
+  readonly unlogged?: number;
+  /** How many such settlements charged this counter. */
+  readonly unloggedCount?: number;
+}
+
+/**
+ * A shared ledger settles at once (Redis), while the request log writes its records in batches: a
+ * replica killed in between leaves spend that no record explains. Such a ledger notes every
+ * settlement, with its request id, until the replica knows the record is stored; reconciliation
+ * reads the notes older than `UNLOGGED_AFTER_MS` (a dead replica's, or not yet forgotten), and those
+ * whose request has no record explain the difference as `unlogged`.
+ */
+export interface SettlementNotes {
+  /** From now on, settlements are noted (called once the request log is known to be on). */
+  noteSettlements(): void;
+  /** Forgets the notes of these settlements (reservation ids). */
+  forgetSettlements(ids: readonly string[]): Promise<void>;
+  /** Notes older than `olderThan` (epoch ms). */
+  notesBefore(olderThan: number): Promise<SettlementNote[]>;
+}
+
+/** A settlement noted until its request's record is stored. */
+export interface SettlementNote {
+  /** The reservation id. */
+  readonly id: string;
+  readonly requestId: string;
+  /** Each counter settled and the amount added to its `used`. */
+  readonly amounts: readonly { readonly counter: string; readonly amount: number }[];
+}
+
+/** A note older than this belongs to a record that was never stored (records are stored within a flush interval). */
+export const UNLOGGED_AFTER_MS = 5_000;
+
+export function hasSettlementNotes(store: SpendStore): store is SpendStore & SettlementNotes {
+  return typeof (store as Partial<SettlementNotes>).noteSettlements === 'function';
 }
 
 export type ReserveResult =
@@ -69,7 +105,8 @@ export interface SpendStore {
   /** Atomically: refuses with the first line that cannot take its amount, or reserves all of them. */
   reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Awaitable<ReserveResult>;
   /** Replaces the reservation with `actual[i]` used on each line. Unknown ids (already expired) are ignored. */
-  settle(id: string, actual: readonly number[]): Awaitable<void>;
+  /** `requestId`: the request whose usage it is (a ledger with SettlementNotes notes it until its record is stored). */
+  settle(id: string, actual: readonly number[], requestId?: string): Awaitable<void>;
   /** The state of a counter (zeros when it was never touched). */
   peek(counter: string): Awaitable<CounterState>;
   /** Adds top-up credit to a counter's window (`now` for stores that expire counters after their window). */

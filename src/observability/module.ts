@@ -59,7 +59,17 @@ export const observabilityModule: ModuleFactory = async (context) => {
       journalBaseline: baseline,
     });
     if (isNumbered(store) && baseline !== undefined) context.capabilities.provide(REQUEST_JOURNAL, requestJournal(store, writer, baseline), 'observability');
-    context.capabilities.provide(REQUEST_CHARGES, { flush: () => writer.flush(), sum: (scope, fromMs, toMs) => store.chargeSum(scope, fromMs, toMs) }, 'observability');
+    context.capabilities.provide(
+      REQUEST_CHARGES,
+      {
+        flush: () => writer.flush(),
+        sum: (scope, fromMs, toMs) => store.chargeSum(scope, fromMs, toMs),
+        logged: (requestIds) => store.loggedRequestIds(requestIds),
+        accepted: () => writer.positions.accepted,
+        stored: async (mark) => void (await writer.positions.durable(mark)),
+      },
+      'observability',
+    );
     const tail = new LiveTail(context.config.admin.token);
     upgrades.push(tail.route());
     write = (records) => {

@@ -159,6 +159,12 @@ export interface RequestCharges {
   flush(): Promise<void>;
   /** The charges of `scope`'s records that arrived in [fromMs, toMs). */
   sum(scope: ChargeScope, fromMs: number, toMs: number): Promise<ChargeSum>;
+  /** Which of these request ids have a stored request record. */
+  logged(requestIds: readonly string[]): Promise<Set<string>>;
+  /** The number of the last record accepted so far (read it in the turn whose records it must cover). */
+  accepted(): number;
+  /** Resolves once every record up to `mark` (an `accepted()` read) is stored or dropped for good; does not hurry the writer. */
+  stored(mark: number): Promise<void>;
 }
 
 /** The request log's charges (provided by the observability module when the request log is on). */

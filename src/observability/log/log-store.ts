@@ -39,6 +39,8 @@ export interface LogStore {
    * and, when `throughId` is set, were stored up to that id (a journal watermark).
    */
   chargeSum(scope: ChargeScope, fromMs: number, toMs: number, throughId?: number): Promise<ChargeSum>;
+  /** Which of these request ids have a stored request record. */
+  loggedRequestIds(ids: readonly string[]): Promise<Set<string>>;
   /** Deletes records that arrived before `epochMs`; returns how many. */
   deleteBefore(epochMs: number): Promise<number>;
   /** Releases what the store holds besides the gateway's storage (a writer thread); after the last insert. */

@@ -39,6 +39,11 @@ export class MemoryLogStore implements LogStore {
     return { nanoUsd, records };
   }
 
+  async loggedRequestIds(ids: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(ids);
+    return new Set(this.records.filter((record) => record.kind === 'request' && wanted.has(record.request_id)).map((record) => record.request_id));
+  }
+
   async query(query: LogQuery): Promise<LogPage> {
     const matching = this.records.filter((record) => matchesFilter(record, query.filter));
     const direction = query.order === 'asc' ? 1 : -1;

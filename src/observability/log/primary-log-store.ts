@@ -43,6 +43,10 @@ export class PrimaryLogStore implements NumberedLogStore {
     return this.local.chargeSum(scope, fromMs, toMs, throughId);
   }
 
+  loggedRequestIds(ids: readonly string[]): Promise<Set<string>> {
+    return this.local.loggedRequestIds(ids);
+  }
+
   query(query: LogQuery): Promise<LogPage> {
     return this.local.query(query);
   }

@@ -170,6 +170,16 @@ export abstract class SqlLogStore implements LogStore {
     return { nanoUsd: Number(rows[0]?.total ?? 0), records: Number(rows[0]?.records ?? 0) };
   }
 
+  async loggedRequestIds(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const chunk = ids.slice(start, start + 500);
+      const rows = await this.reads.query<{ request_id: string }>(`select distinct request_id from ${this.table} where kind = 'request' and request_id in (${chunk.map(() => '?').join(', ')})`, chunk);
+      for (const row of rows) found.add(row.request_id);
+    }
+    return found;
+  }
+
   /** A record as the insert's parameters (see recordValues). */
   values(record: RequestRecord): SqlValue[] {
     return recordValues(record);

@@ -101,6 +101,10 @@ export class WorkerLogStore implements NumberedLogStore {
     return this.store.chargeSum(scope, fromMs, toMs, throughId);
   }
 
+  loggedRequestIds(ids: readonly string[]): Promise<Set<string>> {
+    return this.store.loggedRequestIds(ids);
+  }
+
   aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     return this.store.aggregate(query);
   }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { RedisSpendStore } from '../../src/governance/redis-spend-store.js';
+import { withUnloggedSettlements } from '../../src/governance/settlement-notes.js';
+import { UNLOGGED_AFTER_MS } from '../../src/governance/spend-store.js';
+import { connectRedis, deleteKeys, uniquePrefix } from './redis.js';
+
+/**
+ * The Redis ledger notes each settlement with its request id until the request log has stored the
+ * record; reconciliation counts a stale note whose request has no record as `unlogged` and drops the
+ * notes of requests that were logged (their forget was merely late).
+ */
+
+let redis: Redis;
+const prefix = uniquePrefix('notes');
+
+before(async () => {
+  redis = await connectRedis();
+});
+
+after(async () => {
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+const COUNTER = 'key:k1|usd|lifetime|0';
+
+async function settled(store: RedisSpendStore, amount: number, requestId: string): Promise<string> {
+  const reserved = await store.reserve([{ counter: COUNTER, windowEnd: Number.POSITIVE_INFINITY, limit: 1e15, amount, chargeOnExpiry: amount }], Date.now(), 60_000);
+  assert.ok(reserved.ok);
+  await store.settle(reserved.id, [amount], requestId);
+  return reserved.id;
+}
+
+test('stale notes of unlogged requests explain the ledger; logged ones are forgotten; fresh ones are not counted yet', async () => {
+  const store = new RedisSpendStore(redis, prefix);
+  await settled(store, 1_000, 'before-noting');
+  store.noteSettlements();
+  await settled(store, 2_000, 'logged');
+  const lostId = await settled(store, 4_000, 'lost');
+  const counters = await store.list('|usd|');
+  assert.equal(counters[0]!.used, 7_000);
+
+  // Fresh notes are not counted: their records may still be on their way.
+  const fresh = await withUnloggedSettlements(store, counters, async () => new Set());
+  assert.equal(fresh[0]!.unlogged, undefined);
+
+  const later = Date.now() + UNLOGGED_AFTER_MS + 1;
+  const asked: string[][] = [];
+  const explained = await withUnloggedSettlements(store, counters, async (ids) => (asked.push([...ids].sort()), new Set(['logged'])), later);
+  assert.deepEqual(asked, [['logged', 'lost']], 'only noted settlements are looked up (not those before noting began)');
+  assert.equal(explained[0]!.unlogged, 4_000);
+  assert.equal(explained[0]!.unloggedCount, 1);
+  // The logged request's note was dropped; the lost one stays until someone forgets it.
+  assert.deepEqual((await store.notesBefore(later)).map((note) => [note.id, note.requestId, note.amounts]), [[lostId, 'lost', [{ counter: COUNTER, amount: 4_000 }]]]);
+  await store.forgetSettlements([lostId]);
+  assert.deepEqual(await store.notesBefore(later), []);
+});
