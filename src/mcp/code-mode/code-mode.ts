@@ -8,7 +8,7 @@ import { ModeSwitchSource, ToolModes } from './mode-switch.js';
 import { loadQuickJS } from './sandbox.js';
 
 /** Interpreter stack of one execution: deep recursion fails with `stack overflow` inside the sandbox. */
-const STACK_BYTES = 512 * 1024;
+const STACK_BYTES = 256 * 1024;
 /** Characters of an execution's returned value (as JSON) and of its console output. */
 const MAX_RESULT_CHARS = 100_000;
 const MAX_CONSOLE_CHARS = 20_000;

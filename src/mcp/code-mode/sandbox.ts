@@ -142,6 +142,7 @@ export async function runInSandbox(run: SandboxRun): Promise<SandboxOutcome> {
     });
     const logFn = context.newFunction('log', (lineHandle) => {
       if (lineHandle !== undefined && context.typeof(lineHandle) === 'string') console.add(context.getString(lineHandle));
+      return console.full ? context.false : context.true;
     });
     const setup = context.evalCode(SANDBOX_PRELUDE, 'prelude.js');
     const install = context.unwrapResult(setup);
@@ -174,7 +175,8 @@ export async function runInSandbox(run: SandboxRun): Promise<SandboxOutcome> {
       promise.dispose();
     }
   } catch (error) {
-    const message = error instanceof ExecutionFailure ? error.message : `the sandbox failed: ${error instanceof Error ? error.message : String(error)}`;
+    // Recursion can exhaust the host's stack under the interpreter before its own limit: the same failure, said the same way.
+    const message = error instanceof ExecutionFailure ? error.message : error instanceof RangeError ? 'InternalError: stack overflow' : `the sandbox failed: ${error instanceof Error ? error.message : String(error)}`;
     return { ok: false, error: message, console: console.lines };
   } finally {
     disposed = true;
@@ -234,6 +236,10 @@ class ConsoleCapture {
   private cut = false;
 
   constructor(private readonly limit: number) {}
+
+  get full(): boolean {
+    return this.cut;
+  }
 
   add(line: string): void {
     if (this.cut) return;
