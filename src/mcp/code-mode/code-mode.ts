@@ -17,7 +17,7 @@ function settingsOf(config: GatewayConfig): CodeModeSettings {
   const codeMode = config.mcp.code_mode;
   return {
     maxConcurrent: codeMode.max_concurrent,
-    limits: { timeoutMs: codeMode.timeout_ms, memoryBytes: codeMode.memory_mb * 1024 * 1024, stackBytes: STACK_BYTES, maxResultChars: MAX_RESULT_CHARS, maxConsoleChars: MAX_CONSOLE_CHARS, maxToolCalls: codeMode.max_tool_calls },
+    limits: { timeoutMs: codeMode.timeout_ms, cpuMs: codeMode.cpu_ms, memoryBytes: codeMode.memory_mb * 1024 * 1024, stackBytes: STACK_BYTES, maxResultChars: MAX_RESULT_CHARS, maxConsoleChars: MAX_CONSOLE_CHARS, maxToolCalls: codeMode.max_tool_calls },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSSyncVariant, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSSyncVariant, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { SANDBOX_PRELUDE } from './sandbox-prelude.js';
@@ -8,6 +8,12 @@ import { MAIN_FUNCTION } from './transpile.js';
 export interface SandboxLimits {
   /** Wall-clock milliseconds for the whole execution, tool calls included; the interpreter is interrupted at the deadline. */
   readonly timeoutMs: number;
+  /**
+   * Milliseconds the interpreter may run, summed over the execution's slices. The interpreter runs
+   * on the event loop, so this is also the longest it can hold other requests up; between slices
+   * (promise jobs, tool calls) the loop is free.
+   */
+  readonly cpuMs: number;
   /** Bytes of the execution's WebAssembly memory (at least 16 MiB, QuickJS's initial memory); allocations past it fail as out of memory. */
   readonly memoryBytes: number;
   /** Bytes of the interpreter's stack (deep recursion fails with a RangeError, not a crash). */
@@ -88,6 +94,15 @@ async function isolatedQuickJS(memoryBytes: number): Promise<QuickJSWASMModule> 
 
 class ExecutionFailure extends Error {}
 
+/** Promise jobs run per slice before the event loop gets a turn. */
+const JOBS_PER_SLICE = 256;
+
+const INTERRUPTED = {
+  cpu: (limits: SandboxLimits) => `TimeoutError: the code used more than its ${limits.cpuMs} ms of CPU time`,
+  deadline: (limits: SandboxLimits) => `TimeoutError: the code ran past its ${limits.timeoutMs} ms limit`,
+  cancelled: () => 'AbortError: the call was cancelled',
+};
+
 /**
  * Runs JavaScript (an async function body) in a fresh QuickJS runtime inside WebAssembly: no
  * network, file, process or module access exists there; only two host functions cross the
@@ -108,7 +123,26 @@ export async function runInSandbox(run: SandboxRun): Promise<SandboxOutcome> {
   const runtime = quickjs.newRuntime();
   runtime.setMemoryLimit(limits.memoryBytes);
   runtime.setMaxStackSize(limits.stackBytes);
-  runtime.setInterruptHandler(() => Date.now() > deadline || stop.aborted);
+  // Time in the interpreter: slices are timed, and the interrupt handler (called every few thousand instructions) stops a slice past the budget.
+  let cpuUsed = 0;
+  let sliceStart = 0;
+  let interrupted: 'cpu' | 'deadline' | 'cancelled' | undefined;
+  runtime.setInterruptHandler(() => {
+    if (interrupted === undefined) {
+      if (cpuUsed + (performance.now() - sliceStart) > limits.cpuMs) interrupted = 'cpu';
+      else if (Date.now() > deadline) interrupted = 'deadline';
+      else if (signal.aborted) interrupted = 'cancelled';
+    }
+    return interrupted !== undefined;
+  });
+  const slice = <T>(work: () => T): T => {
+    sliceStart = performance.now();
+    try {
+      return work();
+    } finally {
+      cpuUsed += performance.now() - sliceStart;
+    }
+  };
   const context = runtime.newContext();
   const pending = new Set<Promise<void>>();
   const unsettled = new Set<QuickJSDeferredPromise>();
@@ -144,7 +178,7 @@ export async function runInSandbox(run: SandboxRun): Promise<SandboxOutcome> {
       if (lineHandle !== undefined && context.typeof(lineHandle) === 'string') console.add(context.getString(lineHandle));
       return console.full ? context.false : context.true;
     });
-    const setup = context.evalCode(SANDBOX_PRELUDE, 'prelude.js');
+    const setup = slice(() => context.evalCode(SANDBOX_PRELUDE, 'prelude.js'));
     const install = context.unwrapResult(setup);
     const maxChars = context.newNumber(limits.maxResultChars);
     const catalog = context.newString(JSON.stringify(tools));
@@ -155,12 +189,18 @@ export async function runInSandbox(run: SandboxRun): Promise<SandboxOutcome> {
     callFn.dispose();
     logFn.dispose();
 
-    const evaluated = context.evalCode(`${source}\n;${MAIN_FUNCTION}().then(__tollgate_finish);`, 'code.js');
+    const evaluated = slice(() => context.evalCode(`${source}\n;${MAIN_FUNCTION}().then(__tollgate_finish);`, 'code.js'));
     if (evaluated.error) throw new ExecutionFailure(evaluated.error.consume((handle) => describe(context, handle)));
     const promise = evaluated.value;
     try {
       for (;;) {
-        drainJobs(runtime, context);
+        const jobs = slice(() => runtime.executePendingJobs(JOBS_PER_SLICE));
+        if (jobs.error) throw new ExecutionFailure(jobs.error.consume((handle) => describe(context, handle)));
+        if (runtime.hasPendingJob()) {
+          // More jobs queued: let the event loop serve others first.
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
         const state = context.getPromiseState(promise);
         if (state.type === 'fulfilled') {
           const resultJson = state.value.consume((handle) => (context.typeof(handle) === 'string' ? context.getString(handle) : undefined));
@@ -176,7 +216,8 @@ export async function runInSandbox(run: SandboxRun): Promise<SandboxOutcome> {
     }
   } catch (error) {
     // Recursion can exhaust the host's stack under the interpreter before its own limit: the same failure, said the same way.
-    const message = error instanceof ExecutionFailure ? error.message : error instanceof RangeError ? 'InternalError: stack overflow' : `the sandbox failed: ${error instanceof Error ? error.message : String(error)}`;
+    // Once interrupted, whatever QuickJS reports from the job it stopped in, the cause is the limit.
+    const message = interrupted !== undefined ? INTERRUPTED[interrupted](limits) : error instanceof ExecutionFailure ? error.message : error instanceof RangeError ? 'InternalError: stack overflow' : `the sandbox failed: ${error instanceof Error ? error.message : String(error)}`;
     return { ok: false, error: message, console: console.lines };
   } finally {
     disposed = true;
@@ -189,16 +230,6 @@ export async function runInSandbox(run: SandboxRun): Promise<SandboxOutcome> {
     } catch {
       // A runtime stopped mid-way (out of memory, interrupted) may still hold objects; its memory is freed with it regardless.
     }
-  }
-}
-
-/** Runs queued promise jobs; an interrupt or an out-of-memory error there ends the execution. */
-function drainJobs(runtime: QuickJSRuntime, context: QuickJSContext): void {
-  for (;;) {
-    const jobs = runtime.executePendingJobs(1_000);
-    if (jobs.error) throw new ExecutionFailure(jobs.error.consume((handle) => describe(context, handle)));
-    if (jobs.value === 0) return;
-    if (!runtime.hasPendingJob()) return;
   }
 }
 
