@@ -9,6 +9,8 @@ import { transpileCode } from './transpile.js';
 
 /** Characters of code one execution accepts. */
 const MAX_CODE_CHARS = 100_000;
+/** Characters of one tool call's arguments (as JSON) that code may send. */
+const MAX_ARGUMENT_CHARS = 1_000_000;
 
 /** Code mode's settings (`mcp.code_mode`), as the source uses them. */
 export interface CodeModeSettings {
@@ -120,6 +122,7 @@ export class CodeModeSource implements ToolSource {
         limits,
         signal,
         callTool: async (toolName, argumentsJson, callSignal) => {
+          if (argumentsJson.length > MAX_ARGUMENT_CHARS) throw new Error(`the arguments of ${toolName} are ${argumentsJson.length} characters as JSON; at most ${MAX_ARGUMENT_CHARS} are sent`);
           const parsed = JSON.parse(argumentsJson) as unknown;
           if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`the arguments of ${toolName} must be an object`);
           let result: CallToolResult;
