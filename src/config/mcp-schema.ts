@@ -29,7 +29,7 @@ export const codeModeSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** Milliseconds one execution may take, its tool calls included. */
   timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
-  /** Milliseconds the interpreter itself may run in one execution (it runs on the event loop: also the longest it holds other requests up). */
+  /** Milliseconds the interpreter itself may run in one execution, summed over its slices (waiting for tool calls does not count). */
   cpu_ms: z.number().int().min(10).max(60_000).default(1_000),
   /** MiB of memory one execution's sandbox may use (its WebAssembly memory; 16 at least). */
   memory_mb: z.number().int().min(16).max(1024).default(64),

@@ -37,6 +37,8 @@ export function mcpModule(context: ModuleContext): GatewayModule {
       codeMode.reconfigure(next.config);
     },
     ...(enabled ? { ready: async () => catalog.health() } : {}),
-    close: () => catalog.close(),
+    close: async () => {
+      await Promise.all([catalog.close(), codeMode.close()]);
+    },
   };
 }

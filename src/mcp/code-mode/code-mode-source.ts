@@ -3,7 +3,8 @@ import type { Principal } from '../../pipeline/context.js';
 import { GatewayError } from '../../spec/index.js';
 import type { ToolSource } from '../tool-source.js';
 import { EXECUTE_CODE, GET_TOOL_DOCS, LIST_TOOL_FILES, META_TOOL_NAMES, META_TOOLS, READ_TOOL_FILE } from './meta-tools.js';
-import { runInSandbox, type SandboxLimits } from './sandbox.js';
+import type { SandboxLimits } from './sandbox.js';
+import type { Sandbox } from './sandbox-pool.js';
 import { fileOf, groupByServer, listFiles, serverFile, serverOfFile, toolDocs } from './tool-files.js';
 import { transpileCode } from './transpile.js';
 
@@ -62,6 +63,7 @@ export class CodeModeSource implements ToolSource {
   constructor(
     private readonly inner: ToolSource,
     private settings: CodeModeSettings,
+    private readonly sandbox: Sandbox,
   ) {}
 
   reconfigure(settings: CodeModeSettings): void {
@@ -116,7 +118,7 @@ export class CodeModeSource implements ToolSource {
     const release = await this.acquire(signal, limits.timeoutMs);
     if (release === undefined) return text(JSON.stringify({ error: `Busy: ${this.settings.maxConcurrent} executions are running; none finished within ${limits.timeoutMs} ms. Try again.` }), true);
     try {
-      const outcome = await runInSandbox({
+      const outcome = await this.sandbox.run({
         source,
         tools,
         limits,

@@ -5,7 +5,7 @@ import type { ToolSource } from '../tool-source.js';
 import { AuditedToolSource } from './audited-tool-source.js';
 import { CodeModeSource, type CodeModeSettings } from './code-mode-source.js';
 import { ModeSwitchSource, ToolModes } from './mode-switch.js';
-import { loadQuickJS } from './sandbox.js';
+import { SandboxPool } from './sandbox-pool.js';
 
 /** Interpreter stack of one execution: deep recursion fails with `stack overflow` inside the sandbox. */
 const STACK_BYTES = 256 * 1024;
@@ -25,22 +25,29 @@ function settingsOf(config: GatewayConfig): CodeModeSettings {
 export interface CodeMode {
   readonly tools: ToolSource;
   reconfigure(config: GatewayConfig): void;
+  /** Stops the sandbox threads. */
+  close(): Promise<void>;
 }
 
 /**
  * Wraps the catalog: callers whose key is in code mode get the four meta-tools, whose tool calls
  * go through the catalog each as a logged `operation` record; everyone else gets the catalog
- * itself. With code mode off the catalog is served as it is. QuickJS is compiled at start-up.
+ * itself. With code mode off the catalog is served as it is. Executions run in sandbox threads, the first started (and QuickJS compiled) at start-up.
  */
 export function createCodeMode(catalog: ToolSource, config: GatewayConfig, requests: () => GatewayRequests, operation: string, logger: Logger): CodeMode {
   let modes = new ToolModes(config);
-  const code = new CodeModeSource(new AuditedToolSource(catalog, requests, operation), settingsOf(config));
-  if (config.mcp.code_mode.enabled) loadQuickJS().catch((error: unknown) => logger.error('code mode: QuickJS failed to load', { error: error instanceof Error ? error.message : String(error) }));
+  const sandbox = new SandboxPool();
+  const code = new CodeModeSource(new AuditedToolSource(catalog, requests, operation), settingsOf(config), sandbox);
+  if (config.mcp.code_mode.enabled) {
+    sandbox.warm();
+    logger.info('mcp code mode enabled', { max_concurrent: config.mcp.code_mode.max_concurrent, memory_mb: config.mcp.code_mode.memory_mb });
+  }
   return {
     tools: config.mcp.code_mode.enabled ? new ModeSwitchSource(catalog, code, () => modes) : catalog,
     reconfigure(next) {
       modes = new ToolModes(next);
       code.reconfigure(settingsOf(next));
     },
+    close: () => sandbox.close(),
   };
 }

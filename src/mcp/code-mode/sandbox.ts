@@ -8,11 +8,7 @@ import { MAIN_FUNCTION } from './transpile.js';
 export interface SandboxLimits {
   /** Wall-clock milliseconds for the whole execution, tool calls included; the interpreter is interrupted at the deadline. */
   readonly timeoutMs: number;
-  /**
-   * Milliseconds the interpreter may run, summed over the execution's slices. The interpreter runs
-   * on the event loop, so this is also the longest it can hold other requests up; between slices
-   * (promise jobs, tool calls) the loop is free.
-   */
+  /** Milliseconds the interpreter may run, summed over the execution's slices (waiting for tool calls does not count). */
   readonly cpuMs: number;
   /** Bytes of the execution's WebAssembly memory (at least 16 MiB, QuickJS's initial memory); allocations past it fail as out of memory. */
   readonly memoryBytes: number;
