@@ -12,6 +12,8 @@ const ADMIN = 'admin-' + 'token-code-mode-01';
 const KEY_CODE = 'tg-' + 'code-mode-0001';
 const KEY_CLASSIC = 'tg-' + 'classic-0002';
 const KEY_GROUP_CODE = 'tg-' + 'code-group-0003';
+const KEY_TEAM_CODE = 'tg-' + 'code-team-0004';
+const KEY_TEAM_CLASSIC = 'tg-' + 'classic-team-0005';
 
 let running: RunningGateway;
 let search: Awaited<ReturnType<typeof startSearchServer>>;
@@ -60,7 +62,10 @@ before(async () => {
       groups: { research: ['search__*'] },
       code_mode: { enabled: true, timeout_ms: 3000, cpu_ms: 500, memory_mb: 32, max_tool_calls: 20 },
     },
+    teams: [{ id: 'coders', mcp: { allow: ['*'], mode: 'code' } }],
     virtual_keys: [
+      { id: 'team-coder', value: KEY_TEAM_CODE, team: 'coders', models: ['*'], mcp: { allow: ['calc__add'] } },
+      { id: 'team-classic', value: KEY_TEAM_CLASSIC, team: 'coders', models: ['*'], mcp: { allow: ['calc__add'], mode: 'classic' } },
       { id: 'coder', value: KEY_CODE, models: ['*'], mcp: { allow: ['*'], block: ['calc__read_*', 'calc__crash', 'calc__grow'], mode: 'code' } },
       { id: 'classic', value: KEY_CLASSIC, models: ['*'], mcp: { allow: ['*'] } },
       { id: 'group-coder', value: KEY_GROUP_CODE, models: ['*'], mcp: { groups: ['research'], mode: 'code' } },
@@ -81,6 +86,16 @@ test('a key in code mode lists the four meta-tools at /mcp; a classic key lists 
   const classic = await connect(KEY_CLASSIC);
   assert.ok((await classic.listTools()).tools.some((tool) => tool.name === 'calc__add'));
   await classic.close();
+});
+
+test("a key without a mode takes its team's; a key's own mode wins", async () => {
+  const teamCoder = await connect(KEY_TEAM_CODE);
+  assert.deepEqual((await teamCoder.listTools()).tools.map((tool) => tool.name), ['list_tool_files', 'read_tool_file', 'get_tool_docs', 'execute_code']);
+  assert.equal(textOf(await teamCoder.callTool({ name: 'list_tool_files', arguments: {} })), 'servers/calc.d.ts (1 tool)');
+  await teamCoder.close();
+  const teamClassic = await connect(KEY_TEAM_CLASSIC);
+  assert.deepEqual((await teamClassic.listTools()).tools.map((tool) => tool.name), ['calc__add']);
+  await teamClassic.close();
 });
 
 test('code mode lists tool files, reads one as a TypeScript declaration, and documents one tool', async () => {
