@@ -5,7 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { FromSandbox, ToSandbox } from './sandbox-messages.js';
-import { loadQuickJS, runInSandbox } from './sandbox.js';
+import { loadQuickJS } from './quickjs-instance.js';
+import { runInSandbox } from './sandbox.js';
 
 const port = parentPort!;
 const send = (message: FromSandbox) => port.postMessage(message);
