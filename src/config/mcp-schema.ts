@@ -24,11 +24,27 @@ export const mcpServerSchema = z
     if (server.transport !== 'stdio' && server.url === undefined) context.addIssue({ code: 'custom', path: ['url'], message: `an ${server.transport} MCP server needs a \`url\`` });
   });
 
+/** Code mode (docs/mcp.md): four meta-tools and a QuickJS sandbox instead of every tool's schema, for keys with `mcp.mode: code`. */
+export const codeModeSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Milliseconds one execution may take, its tool calls included. */
+  timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+  /** Milliseconds the interpreter itself may run in one execution, summed over its slices (waiting for tool calls does not count). */
+  cpu_ms: z.number().int().min(10).max(60_000).default(1_000),
+  /** MiB of memory one execution's sandbox may use (its WebAssembly memory; 16 at least). */
+  memory_mb: z.number().int().min(16).max(1024).default(64),
+  /** Tool calls one execution may make. */
+  max_tool_calls: z.number().int().positive().max(10_000).default(100),
+  /** Executions that may run at once, process-wide. */
+  max_concurrent: z.number().int().positive().max(256).default(4),
+});
+
 /** The MCP gateway (src/mcp): upstream servers and named tool groups. */
 export const mcpSchema = z.strictObject({
   servers: z.record(serverName, mcpServerSchema).default({}),
   /** Group name → tool patterns; a key that has the group may use its tools, and `/mcp/<group>` serves them. */
   groups: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'group names may use letters, digits, `_` and `-`'), z.array(toolPattern)).default({}),
+  code_mode: codeModeSchema.default(codeModeSchema.parse({})),
 });
 
 /** A virtual key's (team's, customer's) MCP tool permissions. */
@@ -36,9 +52,12 @@ export const mcpPermissionsSchema = z.strictObject({
   allow: z.array(toolPattern).default([]),
   block: z.array(toolPattern).default([]),
   groups: z.array(z.string().min(1)).default([]),
+  /** `code`: the four code-mode meta-tools instead of the tools themselves (needs `mcp.code_mode.enabled`); `classic`: the tools. Unset: the team's, then the customer's, then classic. */
+  mode: z.enum(['classic', 'code']).optional(),
 });
 
 export type McpConfig = z.infer<typeof mcpSchema>;
+export type CodeModeConfig = z.infer<typeof codeModeSchema>;
 export type McpServerConfig = z.infer<typeof mcpServerSchema>;
 export type McpPermissions = z.infer<typeof mcpPermissionsSchema>;
 
@@ -49,13 +68,14 @@ interface McpSections {
   customers: readonly { mcp?: McpPermissions | undefined }[];
 }
 
-/** Every group a key, team or customer names must be one of `mcp.groups`. */
+/** Every group a key, team or customer names must be one of `mcp.groups`; `mode: code` needs code mode enabled. */
 export function checkMcpReferences(config: McpSections, context: z.core.$RefinementCtx): void {
   for (const section of ['virtual_keys', 'teams', 'customers'] as const) {
     config[section].forEach((entity, index) => {
       entity.mcp?.groups.forEach((group, groupIndex) => {
         if (!(group in config.mcp.groups)) context.addIssue({ code: 'custom', path: [section, index, 'mcp', 'groups', groupIndex], message: `unknown MCP tool group "${group}" (define it under mcp.groups)` });
       });
+      if (entity.mcp?.mode === 'code' && !config.mcp.code_mode.enabled) context.addIssue({ code: 'custom', path: [section, index, 'mcp', 'mode'], message: 'code mode is off: set mcp.code_mode.enabled: true, or remove `mode: code`' });
     });
   }
 }

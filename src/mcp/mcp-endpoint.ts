@@ -7,15 +7,16 @@ import { sendError, sendJson } from '../http/respond.js';
 import type { GatewayRequests } from '../pipeline/capabilities.js';
 import type { Principal } from '../pipeline/context.js';
 import { GatewayError } from '../spec/index.js';
-import type { ToolCatalog } from './tool-catalog.js';
 import type { ToolPermissions } from './tool-permissions.js';
+import type { ToolSource } from './tool-source.js';
 
 /** The operation name of every tool call in the request log and metrics. */
 export const TOOL_CALL_OPERATION = 'mcp_tool_call';
 
 export interface McpEndpointParts {
   requests: () => GatewayRequests;
-  catalog: ToolCatalog;
+  /** The tools each caller sees and calls (the catalog, or code mode's meta-tools for keys in code mode). */
+  tools: ToolSource;
   permissions: () => ToolPermissions;
 }
 
@@ -60,7 +61,7 @@ async function serve(parts: McpEndpointParts, exchange: HttpExchange, group: str
   const body = await exchange.readJson();
   const server = new Server({ name: 'tollgate', version: '1' }, { capabilities: { tools: {} } });
   let calls = 0;
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: parts.catalog.list(principal, group) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: parts.tools.list(principal, group) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name;
     const id = calls === 0 ? exchange.requestId : `${exchange.requestId}-${calls}`;
@@ -68,7 +69,7 @@ async function serve(parts: McpEndpointParts, exchange: HttpExchange, group: str
     try {
       return await requests.perform(
         { id, surface: 'mcp', operation: TOOL_CALL_OPERATION, subject: name, principal, path: exchange.path, headers: exchange.request.headers, clientAddress: exchange.request.socket.remoteAddress, signal: AbortSignal.any([exchange.signal, extra.signal]) },
-        () => parts.catalog.call(principal, name, request.params.arguments, AbortSignal.any([exchange.signal, extra.signal]), group),
+        () => parts.tools.call(principal, name, request.params.arguments, AbortSignal.any([exchange.signal, extra.signal]), group),
       );
     } catch (error) {
       const failure = GatewayError.is(error) ? error : new GatewayError('internal_error', 'The tool call failed.');

@@ -1,7 +1,8 @@
 import type { GatewayConfig } from '../config/schema.js';
 import { GATEWAY_REQUESTS, type GatewayRequests } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
-import { mcpRoutes } from './mcp-endpoint.js';
+import { createCodeMode } from './code-mode/code-mode.js';
+import { mcpRoutes, TOOL_CALL_OPERATION } from './mcp-endpoint.js';
 import { ToolCatalog } from './tool-catalog.js';
 import { toolExecuteRoute } from './tool-execute-endpoint.js';
 import { ToolPermissions } from './tool-permissions.js';
@@ -23,17 +24,21 @@ export function mcpModule(context: ModuleContext): GatewayModule {
   const pipeline = () => requests!;
   const enabled = Object.keys(context.config.mcp.servers).length > 0;
   if (enabled) catalog.start();
+  const codeMode = createCodeMode(catalog, context.config, pipeline, TOOL_CALL_OPERATION, context.logger);
   return {
     name: 'mcp',
-    routes: [...mcpRoutes({ requests: pipeline, catalog, permissions: () => permissions }), toolExecuteRoute(pipeline, catalog)],
+    routes: [...mcpRoutes({ requests: pipeline, tools: codeMode.tools, permissions: () => permissions }), toolExecuteRoute(pipeline, codeMode.tools)],
     connect(capabilities) {
       requests = capabilities.require(GATEWAY_REQUESTS, 'mcp');
     },
     reconfigure(next) {
       permissions = permissionsOf(next.config);
       catalog.setPermissions(permissions);
+      codeMode.reconfigure(next.config);
     },
     ...(enabled ? { ready: async () => catalog.health() } : {}),
-    close: () => catalog.close(),
+    close: async () => {
+      await Promise.all([catalog.close(), codeMode.close()]);
+    },
   };
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { OperationEndpoint } from '../pipeline/endpoint.js';
 import { GatewayError } from '../spec/index.js';
 import { TOOL_CALL_OPERATION } from './mcp-endpoint.js';
-import type { ToolCatalog } from './tool-catalog.js';
+import type { ToolSource } from './tool-source.js';
 
 /** An OpenAI tool call, as a chat completion's `tool_calls[]` holds it. */
 export interface ToolCall {
@@ -60,7 +60,7 @@ export function resultText(result: CallToolResult): string {
 }
 
 /** `POST /v1/mcp/tool/execute`: runs one OpenAI tool call with the caller's virtual key and permissions. */
-export function toolExecuteRoute(requests: () => GatewayRequests, catalog: ToolCatalog): HttpRoute {
+export function toolExecuteRoute(requests: () => GatewayRequests, tools: ToolSource): HttpRoute {
   const endpoint: OperationEndpoint<ToolCall, ToolMessage> = {
     surface: 'openai',
     operation: TOOL_CALL_OPERATION,
@@ -69,7 +69,7 @@ export function toolExecuteRoute(requests: () => GatewayRequests, catalog: ToolC
     model: () => undefined,
     async answer(context: RequestContext, call: ToolCall) {
       context.requestedModel = call.name;
-      const result = await catalog.call(context.principal, call.name, call.arguments, context.signal);
+      const result = await tools.call(context.principal, call.name, call.arguments, context.signal);
       return { role: 'tool', tool_call_id: call.id, content: resultText(result) };
     },
     send(exchange: HttpExchange, context: RequestContext, response: ToolMessage) {
