@@ -1,7 +1,10 @@
 import type { GatewayConfig } from '../config/schema.js';
 import { GATEWAY_REQUESTS, type GatewayRequests } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
+import { agentSettingsOf } from './agent-settings.js';
+import { agentToolRunner } from './agent-tool-runner.js';
 import { mcpRoutes } from './mcp-endpoint.js';
+import { toolInjectionStage } from './tool-injection-stage.js';
 import { ToolCatalog } from './tool-catalog.js';
 import { toolExecuteRoute } from './tool-execute-endpoint.js';
 import { ToolPermissions } from './tool-permissions.js';
@@ -13,7 +16,8 @@ function permissionsOf(config: GatewayConfig): ToolPermissions {
 /**
  * The MCP gateway (docs/mcp.md): connects to the upstream MCP servers of `mcp.servers`, serves
  * their tools as one MCP server at `/mcp` and `/mcp/{group}`, and runs OpenAI tool calls at
- * `POST /v1/mcp/tool/execute`, each key seeing and calling only the tools its `mcp` permissions allow.
+ * `POST /v1/mcp/tool/execute`, each key seeing and calling only the tools its `mcp` permissions allow;
+ * adds a key's tools to its model requests and runs auto-executable tool calls (agent mode) in a `policy` stage.
  * Upstream servers are read at start-up; a reload applies new permissions and groups.
  */
 export function mcpModule(context: ModuleContext): GatewayModule {
@@ -23,8 +27,16 @@ export function mcpModule(context: ModuleContext): GatewayModule {
   const pipeline = () => requests!;
   const enabled = Object.keys(context.config.mcp.servers).length > 0;
   if (enabled) catalog.start();
+  let settings = agentSettingsOf(context.config);
+  const injection = toolInjectionStage({
+    source: catalog,
+    permissions: () => permissions,
+    settings: () => settings,
+    runTool: agentToolRunner(pipeline, catalog, () => settings.toolTimeoutMs),
+  });
   return {
     name: 'mcp',
+    ...(enabled ? { stages: [injection] } : {}),
     routes: [...mcpRoutes({ requests: pipeline, catalog, permissions: () => permissions }), toolExecuteRoute(pipeline, catalog)],
     connect(capabilities) {
       requests = capabilities.require(GATEWAY_REQUESTS, 'mcp');
@@ -32,6 +44,7 @@ export function mcpModule(context: ModuleContext): GatewayModule {
     reconfigure(next) {
       permissions = permissionsOf(next.config);
       catalog.setPermissions(permissions);
+      settings = agentSettingsOf(next.config);
     },
     ...(enabled ? { ready: async () => catalog.health() } : {}),
     close: () => catalog.close(),
