@@ -56,13 +56,17 @@ export const mcpPermissionsSchema = z.strictObject({
   allow: z.array(toolPattern).default([]),
   block: z.array(toolPattern).default([]),
   groups: z.array(z.string().min(1)).default([]),
-  /** Keys only: whether this key's tools are added to its model requests (overrides `mcp.inject.enabled`). */
+});
+
+/** A virtual key's MCP section: its permissions, and whether its tools are added to its model requests (overrides `mcp.inject.enabled`). */
+export const mcpKeySchema = mcpPermissionsSchema.extend({
   inject: z.boolean().optional(),
 });
 
 export type McpConfig = z.infer<typeof mcpSchema>;
 export type McpServerConfig = z.infer<typeof mcpServerSchema>;
 export type McpPermissions = z.infer<typeof mcpPermissionsSchema>;
+export type McpKeySettings = z.infer<typeof mcpKeySchema>;
 export type McpAgentConfig = z.infer<typeof mcpAgentSchema>;
 
 interface McpSections {

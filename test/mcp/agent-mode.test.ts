@@ -153,6 +153,16 @@ test('a Responses answer has the calls as mcp_call items', async () => {
   assert.deepEqual(items.map((item) => item.type), ['mcp_call', 'message']);
   assert.deepEqual({ name: items[0].name, output: items[0].output, status: items[0].status, server: items[0].server_label }, { name: 'calc__add', output: '5', status: 'completed', server: 'tollgate' });
   assert.equal(response.output_text, '5.');
+  // The items go back into the conversation: as a previous response, or sent again as input.
+  world.openai.enqueue(answers('10.'), answers('15.'));
+  await client.responses.create({ model: 'gpt-test', input: 'and doubled?', previous_response_id: response.id });
+  await client.responses.create({ model: 'gpt-test', input: [{ role: 'user', content: '2+3?' }, ...(response.output as any[]), { role: 'user', content: 'and tripled?' }] });
+  for (const request of world.openai.requests.slice(2)) {
+    const messages = request.summary!.messages;
+    assert.deepEqual(messages.map((message) => message.role), ['user', 'assistant', 'tool', 'assistant', 'user']);
+    assert.equal(messages[1]!.toolCalls[0]!.name, 'calc__add');
+    assert.equal(messages[2]!.text, '5');
+  }
 });
 
 test('parallel tool calls run at the same time', async () => {
