@@ -17,6 +17,8 @@ export const KEY_ASKS = 'vk-' + 'agent-asks-0002';
 export const KEY_NEVER = 'vk-' + 'agent-never-0003';
 /** Only the group `math`. */
 export const KEY_MATH = 'vk-' + 'agent-math-0004';
+/** Injection on, a $1 budget. */
+export const KEY_SMALL = 'vk-' + 'agent-small-0005';
 
 /** The calls in flight at once on the `together` tool, and the most seen. */
 export const concurrency = { now: 0, most: 0 };
@@ -94,6 +96,7 @@ export async function startAgentWorld(): Promise<AgentWorld> {
       { id: 'asks', value: KEY_ASKS, models: ['*'], mcp: { allow: ['calc__*'] } },
       { id: 'never', value: KEY_NEVER, models: ['*'], mcp: { allow: ['calc__*'], inject: false } },
       { id: 'math', value: KEY_MATH, models: ['*'], mcp: { groups: ['math'] } },
+      { id: 'small', value: KEY_SMALL, models: ['*'], budgets: [{ max_usd: 1 }], mcp: { allow: ['calc__*'], inject: true } },
     ],
   });
   for (let attempt = 0; attempt < 200 && (await fetch(`${running.url}/ready`)).status !== 200; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));

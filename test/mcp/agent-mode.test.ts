@@ -3,7 +3,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { FakeReply } from '../fakes/fake-upstream.js';
-import { ADMIN, concurrency, eventually, KEY_AGENT, logRecords, startAgentWorld, type AgentWorld } from './agent-fixtures.js';
+import { ADMIN, concurrency, eventually, KEY_AGENT, KEY_SMALL, logRecords, startAgentWorld, type AgentWorld } from './agent-fixtures.js';
 
 let world: AgentWorld;
 let client: OpenAI;
@@ -225,4 +225,17 @@ test('x-tollgate-mcp-agent: off leaves tool calls to the caller', async () => {
   const { data } = await off.chat.completions.create({ model: 'gpt-test', messages: ask('2+3?') }).withResponse();
   assert.equal(data.choices[0]!.finish_reason, 'tool_calls');
   assert.equal((data as any).tollgate_agent, undefined);
+});
+
+test('a budget that the first turn used up refuses the next turn: the request ends with budget_exceeded', async () => {
+  // The first turn costs $2 (2,000 tokens at $1000 per million) against a $1 budget it was admitted under.
+  world.openai.enqueue({ ...callsTool('calc__add', { a: 2, b: 3 }), usage: { input: 1_000, output: 1_000 } });
+  const small = new OpenAI({ apiKey: KEY_SMALL, baseURL: `${world.running.url}/v1`, maxRetries: 0 });
+  await assert.rejects(small.chat.completions.create({ model: 'gpt-test', max_tokens: 5, messages: ask('2+3?') }), (error: InstanceType<typeof OpenAI.APIError>) => {
+    assert.equal(error.status, 402);
+    assert.equal((error.error as { code?: string }).code, 'budget_exceeded');
+    return true;
+  });
+  // The tool ran; the second model call was never made.
+  assert.equal(world.openai.requests.length, 1);
 });
