@@ -25,7 +25,7 @@ export const concurrency = { now: 0, most: 0 };
 
 /**
  * A stateless streamable-HTTP MCP server (the official SDK) with `add`, `fail` (an isError result),
- * `slow` (answers after 5 s), `together` (waits, up to 2 s, until a second call is in flight, and
+ * `slow` (answers after 10 s), `together` (waits, up to 2 s, until a second call is in flight, and
  * says whether one came) and `lookup` (not auto-executable).
  */
 export async function startToolServer(): Promise<{ url: string; close(): Promise<void> }> {
@@ -33,8 +33,8 @@ export async function startToolServer(): Promise<{ url: string; close(): Promise
     const server = new McpServer({ name: 'calc', version: '1.0.0' });
     server.registerTool('add', { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
     server.registerTool('fail', { description: 'Always fails' }, () => ({ content: [{ type: 'text', text: 'the tool failed on purpose' }], isError: true }));
-    server.registerTool('slow', { description: 'Takes 5 seconds' }, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    server.registerTool('slow', { description: 'Takes 10 seconds' }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
       return { content: [{ type: 'text', text: 'finally' }] };
     });
     server.registerTool('together', { description: 'Waits for company' }, async () => {
@@ -89,7 +89,7 @@ export async function startAgentWorld(): Promise<AgentWorld> {
     mcp: {
       servers: { calc: { transport: 'http', url: tools.url, auto_execute: ['add', 'fail', 'slow'] } },
       groups: { math: ['calc__add'] },
-      agent: { auto_execute: ['calc__together'], max_depth: 2, tool_timeout_ms: 300 },
+      agent: { auto_execute: ['calc__together'], max_depth: 2, tool_timeout_ms: 3000 },
     },
     virtual_keys: [
       { id: 'agent', value: KEY_AGENT, models: ['*'], budgets: [{ max_usd: 100 }], mcp: { allow: ['calc__*'], inject: true } },

@@ -165,6 +165,23 @@ test('a Responses answer has the calls as mcp_call items', async () => {
   }
 });
 
+test('a streamed Responses answer shows each call as an mcp_call item with its events', async () => {
+  world.openai.enqueue(callsTool('calc__add', { a: 2, b: 3 }, 'call_1', 'Let me add.'), answers('5.'));
+  const stream = await client.responses.create({ model: 'gpt-test', input: '2+3?', stream: true });
+  const seen: string[] = [];
+  let completed: any;
+  for await (const event of stream) {
+    if (event.type === 'response.output_item.added') seen.push(`added:${event.item.type}`);
+    else if (event.type === 'response.output_item.done') seen.push(`done:${event.item.type}`);
+    else if ((event.type as string).startsWith('response.mcp_call.')) seen.push(event.type);
+    else if (event.type === 'response.completed') completed = event.response;
+  }
+  assert.deepEqual(seen, ['added:message', 'done:message', 'added:mcp_call', 'response.mcp_call.in_progress', 'response.mcp_call.completed', 'done:mcp_call', 'added:message', 'done:message']);
+  assert.deepEqual(completed.output.map((item: any) => item.type), ['message', 'mcp_call', 'message']);
+  assert.equal(completed.output[1].output, '5');
+  assert.deepEqual([completed.output[0].content[0].text, completed.output[2].content[0].text], ['Let me add.', '5.']);
+});
+
 test('parallel tool calls run at the same time', async () => {
   concurrency.most = 0;
   world.openai.enqueue(
@@ -215,7 +232,7 @@ test('a failing tool and a tool that times out are fed back to the model as erro
   assert.deepEqual(results.map((step) => step.is_error), [true, true, true]);
   const fed = world.openai.requests[1]!.summary!.messages.filter((message) => message.role === 'tool');
   assert.equal(fed[0]!.text, 'the tool failed on purpose');
-  assert.match(fed[1]!.text, /tool_call_failed.*did not answer within 300 ms/);
+  assert.match(fed[1]!.text, /tool_call_failed.*did not answer within 3000 ms/);
   assert.match(fed[2]!.text, /not valid JSON/);
 });
 

@@ -165,3 +165,10 @@ test('a conductor failing before anything was streamed answers with an error', a
     return true;
   });
 });
+
+test('usage of several turns adds up; input or output tokens one turn does not know are unknown', async () => {
+  const { sumUsage } = await import('../../src/pipeline/usage-accumulator.js');
+  assert.deepEqual(sumUsage([{ inputTokens: 10, outputTokens: 2, cachedInputTokens: 4 }, { inputTokens: 5, outputTokens: 1 }]), { inputTokens: 15, outputTokens: 3, cachedInputTokens: 4 });
+  assert.deepEqual(sumUsage([{ inputTokens: 10, outputTokens: 2 }, { inputTokens: undefined, outputTokens: 1 }]), { inputTokens: undefined, outputTokens: 3 });
+  assert.equal(sumUsage([]), undefined);
+});
