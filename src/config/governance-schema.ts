@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cacheOverrideSchema } from './cache-schema.js';
 import { scopedGuardrailsSchema } from './guardrails-schema.js';
-import { mcpPermissionsSchema } from './mcp-schema.js';
+import { mcpKeySchema, mcpPermissionsSchema } from './mcp-schema.js';
 
 /**
  * Config schemas of the governance feature (virtual keys, teams, customers, budgets, rate limits).
@@ -105,7 +105,7 @@ export const virtualKeySchema = z.strictObject({
   /** Guardrail rules added for this key (docs/guardrails.md). */
   guardrails: scopedGuardrailsSchema.optional(),
   /** MCP tools the key may list and call (docs/mcp.md); none without this section. */
-  mcp: mcpPermissionsSchema.optional(),
+  mcp: mcpKeySchema.optional(),
 });
 
 export const providerLimitsShape = {

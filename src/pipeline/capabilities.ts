@@ -263,6 +263,8 @@ export interface PerformedOperation {
   readonly headers: IncomingHttpHeaders;
   readonly clientAddress: string | undefined;
   readonly signal: AbortSignal;
+  /** The request it was made for (a model request whose tool call the gateway runs), logged as `parent_request_id`. */
+  readonly parentId?: string;
 }
 
 /**

@@ -111,6 +111,8 @@ export interface RequestContext {
   readonly slots: unknown[];
   /** The guardrails' decisions on this request, when a rule found something. */
   guardrails?: readonly GuardrailDecision[];
+  /** The request this one was made for (a turn of an agent loop, a tool call it ran), in the request log as `parent_request_id`. */
+  parentId: string | undefined;
 }
 
 /** The response cache's part in one request, as the request log and metrics record it. */
@@ -156,6 +158,7 @@ export interface ContextInit {
   headers: IncomingHttpHeaders;
   clientAddress: string | undefined;
   signal: AbortSignal;
+  parentId?: string;
 }
 
 export function createContext(init: ContextInit): RequestContext {
@@ -192,6 +195,7 @@ export function createContext(init: ContextInit): RequestContext {
     cache: undefined,
     slots: [],
     guardrails: undefined,
+    parentId: init.parentId,
   };
 }
 

@@ -14,4 +14,6 @@ export interface CostCalculator {
   maxCost(target: Target, inputTokens: number, maxOutputTokens: number | undefined, units?: BilledUnits): number | undefined;
   /** The output tokens an attempt may produce: `max_tokens` or the configured default, capped at the model's output limit. */
   reservedOutput(target: Target, maxOutputTokens: number | undefined): number;
+  /** The exact sum of several costs (the turns of a conducted request); unknown when one is. */
+  total?(costs: readonly RequestCost[]): RequestCost;
 }

@@ -8,6 +8,7 @@ import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
 import { DETACHED_SINK, type ChatSink } from './chat-sink.js';
 import { streamAnswer } from './chat-stream.js';
+import { conductRequest, type ConductParts } from './conduct.js';
 import { COST_UNKNOWN, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
 import type { ChatEndpoint, OperationEndpoint, OperationResult } from './endpoint.js';
@@ -41,9 +42,19 @@ type FailureSink = Pick<ChatSink, 'fail'>;
  */
 export class Pipeline {
   private readonly stages: StagePlan;
+  private readonly conductParts: ConductParts;
 
   constructor(readonly parts: PipelineParts) {
     this.stages = planStages(parts.stages);
+    this.conductParts = {
+      turn: (parent, index, request, sink) => this.turn(parent, index, request, sink),
+      afterResponse: this.stages.afterResponse,
+      openStream: this.stages.openStream,
+      total: (costs) => this.parts.costs?.total?.(costs),
+      setServedHeaders: (context, target) => this.setServedHeaders(context, target),
+      costHeader: (cost) => (cost?.known ? (cost.exact ?? formatUsd(cost.usd)) : COST_UNKNOWN),
+      recordAnswer,
+    };
   }
 
   /** Swaps in a reloaded resolver and price list; requests already running keep the ones they started with. */
@@ -130,6 +141,7 @@ export class Pipeline {
       headers: init.headers,
       clientAddress: init.clientAddress,
       signal: init.signal,
+      ...(init.parentId === undefined ? {} : { parentId: init.parentId }),
     });
     context.principal = init.principal;
     context.requestedModel = init.subject;
@@ -188,7 +200,7 @@ export class Pipeline {
       const call: StageCall = { operation: endpoint.operation, model, request };
       const answered = this.stages.beforeDispatch === undefined ? undefined : await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       if (answered !== undefined) {
-        if (!('answer' in answered)) throw new GatewayError('internal_error', `Only chat requests can run detached from their caller, not ${endpoint.operation}.`);
+        if (!('answer' in answered)) throw new GatewayError('internal_error', `Only chat requests can run detached from their caller or conducted by a stage, not ${endpoint.operation}.`);
         // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
         if (endpoint.provider === undefined) this.plan(context, call.model, undefined);
         this.answeredByStage(context);
@@ -266,6 +278,7 @@ export class Pipeline {
       const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       context.chatRequest = call.request as ChatRequest;
       if (answered !== undefined) {
+        if ('conduct' in answered) return conductRequest(this.conductParts, context, call, answered.conduct, sink);
         if (!('detach' in answered)) {
           // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
           this.plan(context, call.model, undefined);
@@ -277,6 +290,32 @@ export class Pipeline {
     const routed = call.request as ChatRequest;
     const plan = this.plan(context, call.model, routed.gateway?.fallbacks);
     await this.dispatch(context, plan, estimateInputTokens(routed), routed.maxOutputTokens, undefined, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink));
+  }
+
+  /**
+   * One model call of a request a stage conducts (an agent loop's turn): a request of its own for
+   * the same caller (id `<parent>.<index>`), resolved, authorized, admitted, routed, priced and
+   * observed, with no stage running on it. Never throws: the returned context says how it ended.
+   */
+  private async turn(parent: RequestContext, index: number, request: ChatRequest, sink: ChatSink): Promise<RequestContext> {
+    const context = createContext({ id: `${parent.id}.${index}`, surface: parent.surface, operation: 'chat', method: parent.method, path: parent.path, headers: parent.headers, clientAddress: parent.clientAddress, signal: parent.signal, parentId: parent.id });
+    context.principal = parent.principal;
+    context.requestedModel = request.model;
+    context.stream = request.stream;
+    context.chatRequest = request;
+    this.start(context);
+    try {
+      const call: StageCall = { operation: 'chat', model: request.model, request };
+      const plan = this.plan(context, request.model, request.gateway?.fallbacks);
+      await this.dispatch(context, plan, estimateInputTokens(request), request.maxOutputTokens, undefined, (target, attempt, admission, started) => this.chatAttempt(context, call, target, attempt, admission, started, sink, false));
+    } catch (error) {
+      const failure = this.outcomeOf(context, error);
+      context.error = failure;
+      context.status = failure.status;
+    } finally {
+      this.finish(context);
+    }
+    return context;
   }
 
   /** Records a failure and tells the sink. */
@@ -385,12 +424,14 @@ export class Pipeline {
     throw lastError ?? new GatewayError('no_target_available', `No provider is available for \`${plan.requested}\`.`);
   }
 
-  private async chatAttempt(context: RequestContext, call: StageCall, target: Target, attempt: Attempt, admission: Admission | undefined, started: number, sink: ChatSink): Promise<boolean> {
+  /** One attempt of a chat request on `target`; `staged` false for a turn of a conducted request, which no stage sees. */
+  private async chatAttempt(context: RequestContext, call: StageCall, target: Target, attempt: Attempt, admission: Admission | undefined, started: number, sink: ChatSink, staged = true): Promise<boolean> {
     const request = call.request as ChatRequest;
     const result = await attemptChat(target, request, this.parts.transport, context.signal);
     attempt.keyId = result.keyId;
+    const afterResponse = staged ? this.stages.afterResponse : undefined;
     if (result.kind === 'stream') {
-      const tapping = this.stages.openStream;
+      const tapping = staged ? this.stages.openStream : undefined;
       return streamAnswer({ context, call, target, result, started, attempt, sink, admission, stages: tapping, serve: (usage) => this.price(context, target, usage), onServed: () => this.setServedHeaders(context, target), reportAttempt: (outcome) => this.reportAttempt(context, outcome) });
     }
     attempt.status = 200;
@@ -399,8 +440,8 @@ export class Pipeline {
     let raw: string | undefined = sink.dialect === chatCodecOf(target.provider, target.model).dialect ? result.raw : undefined;
     this.serve(context, target, response.usage);
     try {
-      if (this.stages.afterResponse !== undefined) {
-        const checked = await runAfterResponse(this.stages.afterResponse, context, call, response);
+      if (afterResponse !== undefined) {
+        const checked = await runAfterResponse(afterResponse, context, call, response);
         // A rewritten answer is re-encoded: the upstream's bytes no longer say what it says.
         if (checked !== response) raw = undefined;
         response = checked;

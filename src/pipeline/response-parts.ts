@@ -6,6 +6,12 @@ import type { ChatResponse, StreamPart } from '../spec/index.js';
  */
 export function responseParts(response: ChatResponse): StreamPart[] {
   const parts: StreamPart[] = [{ type: 'start', id: response.id, model: response.model, created: response.created }];
+  // Agent mode's trail (a stored agent answer) comes first, as it streamed.
+  for (const step of response.agent?.steps ?? []) {
+    if (step.type === 'text') parts.push({ type: 'text-delta', choice: 0, text: step.text });
+    else if (step.type === 'tool-call') parts.push({ type: 'gateway-tool-call', choice: 0, id: step.id, name: step.name, arguments: step.arguments });
+    else parts.push({ type: 'gateway-tool-result', choice: 0, toolCallId: step.toolCallId, name: step.name, content: step.content, isError: step.isError });
+  }
   for (const choice of response.choices) {
     for (const content of choice.content) {
       if (content.type === 'text') parts.push({ type: 'text-delta', choice: choice.index, text: content.text });

@@ -28,8 +28,33 @@ export interface Detachment {
   readonly signal: AbortSignal;
 }
 
-/** What a before-dispatch stage may return: an answer, a detachment, or nothing (go on). */
-export type StageVerdict = StageAnswer | { readonly detach: Detachment };
+/**
+ * A stage's word that it runs the request itself, as a series of model calls for the same caller
+ * (an agent loop running the model's tool calls between them). The stages after it still run
+ * before dispatch (a guardrail checks the prompt; a later answer, a cache hit, wins); then the
+ * pipeline calls the conductor with a session, delivers the answer it resolves with (priced as the
+ * sum of its turns), and passes it through the after-response stages or stream taps as any answer.
+ * Chat only.
+ */
+export type Conductor = (session: ConductSession) => Promise<ChatResponse>;
+
+export interface ConductSession {
+  /** The request as every before-dispatch stage left it. */
+  readonly request: ChatRequest;
+  /**
+   * One model call for the request's caller: resolved, authorized, admitted against its limits and
+   * budgets, routed with retries and fallbacks, priced, and observed as a request of its own (id
+   * `<request id>.<n>`, its parent the request). No stage runs on it. Streams when `request.stream`,
+   * and `onPart` hears each part as it arrives (error parts aside). Resolves with the whole answer;
+   * throws GatewayError.
+   */
+  turn(request: ChatRequest, onPart?: (part: StreamPart) => void | Promise<void>): Promise<ChatResponse>;
+  /** Sends parts to a streaming caller now, through the stages' stream taps (nothing for a whole answer). */
+  emit(parts: readonly StreamPart[]): Promise<void>;
+}
+
+/** What a before-dispatch stage may return: an answer, a detachment, a conductor, or nothing (go on). */
+export type StageVerdict = StageAnswer | { readonly detach: Detachment } | { readonly conduct: Conductor };
 
 /**
  * Rewrites, holds back or records the parts of one streamed answer (a guardrail masking a secret
@@ -129,14 +154,20 @@ export function planStages(stages: readonly RequestStage[]): StagePlan {
   };
 }
 
-/** Runs the before-dispatch stages in order; the first answer (or detachment) wins. */
+/**
+ * Runs the before-dispatch stages in order; the first answer (or detachment) wins. A conductor
+ * does not stop the stages after it: it is returned when none of them answers.
+ */
 export async function runBeforeDispatch(stages: readonly RequestStage[], context: RequestContext, call: StageCall): Promise<StageVerdict | undefined> {
+  let conductor: StageVerdict | undefined;
   for (const stage of stages) {
     const verdict = stage.beforeDispatch!(context, call);
     const answer = verdict instanceof Promise ? await verdict : verdict;
-    if (answer !== undefined) return answer;
+    if (answer === undefined) continue;
+    if ('conduct' in answer) conductor ??= answer;
+    else return answer;
   }
-  return undefined;
+  return conductor;
 }
 
 /** Runs the after-response stages in order, each on the previous one's output. */

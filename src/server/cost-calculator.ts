@@ -2,7 +2,7 @@ import type { ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { CostCalculator } from '../pipeline/cost.js';
 import type { Target } from '../pipeline/target.js';
-import { costOf, estimateMaxCost, estimateUnitCost, formatUsd, loadPricingCatalog, reservedOutputTokens, SourceDataError, type CatalogVersion, type PricingCatalog } from '../pricing/index.js';
+import { costOf, estimateMaxCost, estimateUnitCost, formatUsd, loadPricingCatalog, reservedOutputTokens, SourceDataError, usdNumber, type CatalogVersion, type PricingCatalog } from '../pricing/index.js';
 
 /** A cost calculator with the provenance of its catalog (for `/health` and the start-up log). */
 export interface PricedCostCalculator extends CostCalculator {
@@ -36,6 +36,15 @@ export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[
     cost: (target, usage) => {
       const cost = costOf(usage, priceOf(target));
       return { usd: cost.usd, known: cost.known, femtoUsd: cost.femtoUsd, exact: formatUsd(cost.femtoUsd) };
+    },
+    total: (costs) => {
+      let femtoUsd = 0n;
+      let known = true;
+      for (const cost of costs) {
+        if (!cost.known || cost.femtoUsd === undefined) known = false;
+        else femtoUsd += cost.femtoUsd;
+      }
+      return { usd: usdNumber(femtoUsd), known, femtoUsd, exact: formatUsd(femtoUsd) };
     },
     reservedOutput: (target, maxOutputTokens) => reservedOutputTokens(priceOf(target), maxOutputTokens, config.governance.reserved_output_tokens),
     maxCost: (target, inputTokens, maxOutputTokens, units) => {

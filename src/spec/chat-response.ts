@@ -1,3 +1,4 @@
+import type { AgentTrail } from './agent-trail.js';
 import type { ContentPart } from './content.js';
 import type { FinishReason } from './finish-reason.js';
 import type { ToolCall } from './message.js';
@@ -21,4 +22,6 @@ export interface ChatResponse {
   choices: ChatChoice[];
   usage: Usage;
   systemFingerprint?: string;
+  /** Agent mode: the tool calls the gateway ran before this answer, and their results (src/mcp). */
+  agent?: AgentTrail;
 }

@@ -5,6 +5,7 @@ export * from './usage.js';
 export * from './finish-reason.js';
 export * from './chat-request.js';
 export * from './chat-response.js';
+export * from './agent-trail.js';
 export * from './stream-part.js';
 export * from './embedding.js';
 export * from './error-codes.js';

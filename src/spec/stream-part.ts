@@ -17,7 +17,11 @@ export type StreamPart =
   | { type: 'finish'; choice: number; finishReason: FinishReason }
   /** Usage so far; later usage parts replace earlier fields they set. */
   | { type: 'usage'; usage: Usage }
-  | { type: 'error'; error: GatewayError };
+  | { type: 'error'; error: GatewayError }
+  /** Agent mode: a tool call the gateway runs itself (not one for the caller to run); `arguments` is the whole JSON text. */
+  | { type: 'gateway-tool-call'; choice: number; id: string; name: string; arguments: string }
+  /** Agent mode: the result of a `gateway-tool-call`, as fed back to the model. */
+  | { type: 'gateway-tool-result'; choice: number; toolCallId: string; name: string; content: string; isError: boolean };
 
 /** True for parts that carry content the caller sees (used to decide when a stream has committed). */
 export function isContentPart(part: StreamPart): boolean {
@@ -27,6 +31,8 @@ export function isContentPart(part: StreamPart): boolean {
     part.type === 'redacted-reasoning' ||
     part.type === 'tool-call-start' ||
     part.type === 'tool-call-delta' ||
-    part.type === 'finish'
+    part.type === 'finish' ||
+    part.type === 'gateway-tool-call' ||
+    part.type === 'gateway-tool-result'
   );
 }

@@ -1,4 +1,5 @@
 import type { ChatResponse, ContentPart, ToolCall } from '../../spec/index.js';
+import { agentBlocks } from './agent-blocks.js';
 import { encodeStopReason } from './finish-reason.js';
 import { encodeUsage } from './usage.js';
 import { isRecord, type AnthropicContentBlock } from './wire-types.js';
@@ -45,7 +46,7 @@ export function encodeResponse(response: ChatResponse, model: string): Record<st
     type: 'message',
     role: 'assistant',
     model,
-    content: choice === undefined ? [] : encodeContent(choice.content, choice.toolCalls),
+    content: [...(response.agent === undefined ? [] : agentBlocks(response.agent)), ...(choice === undefined ? [] : encodeContent(choice.content, choice.toolCalls))],
     stop_reason: stopReason,
     stop_sequence: null,
     usage: encodeUsage(response.usage),

@@ -3,6 +3,7 @@ import { STREAM_COST_FIELD, type StreamEncoder, type StreamEncoderOptions, type 
 import { sseFrame } from '../sse-frame.js';
 import { withCost } from '../stream-cost.js';
 import { messageIdOf } from './encode-response.js';
+import { mcpToolResultBlock, mcpToolUseBlock } from './agent-blocks.js';
 import { encodeAnthropicError } from './error.js';
 import { encodeStopReason } from './finish-reason.js';
 import { encodeUsage, mergeUsageReports } from './usage.js';
@@ -79,6 +80,11 @@ export class AnthropicStreamEncoder implements StreamEncoder {
       case 'finish':
         this.stopReason = encodeStopReason(part.finishReason);
         return output + this.closeBlock();
+      case 'gateway-tool-call':
+        // Whole blocks, as Anthropic's MCP connector streams its own tool calls and results.
+        return output + this.startBlock(mcpToolUseBlock(part.id, part.name, part.arguments), 'text') + this.closeBlock();
+      case 'gateway-tool-result':
+        return output + this.startBlock(mcpToolResultBlock(part.toolCallId, part.content, part.isError), 'text') + this.closeBlock();
     }
   }
 

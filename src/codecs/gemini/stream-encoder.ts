@@ -71,6 +71,10 @@ export class GeminiStreamEncoder implements StreamEncoder {
       case 'error':
         this.failed = true;
         return this.flushCalls() + this.flushFinishes() + frame(encodeGeminiError(part.error));
+      case 'gateway-tool-call':
+      case 'gateway-tool-result':
+        // Gemini's format has no tool the server runs itself; the trail is not shown in this dialect.
+        return '';
     }
   }
 

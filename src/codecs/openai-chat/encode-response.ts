@@ -1,4 +1,5 @@
 import type { ChatChoice, ChatResponse } from '../../spec/index.js';
+import { AGENT_FIELD, encodeAgentTrail } from './agent-trail.js';
 import { encodeFinishReason } from './finish-reason.js';
 import { encodeUsage } from './usage.js';
 
@@ -13,6 +14,7 @@ export function encodeChatResponse(response: ChatResponse, model: string): Recor
     usage: encodeUsage(response.usage),
   };
   if (response.systemFingerprint !== undefined) body.system_fingerprint = response.systemFingerprint;
+  if (response.agent !== undefined) body[AGENT_FIELD] = encodeAgentTrail(response.agent);
   return body;
 }
 

@@ -2,6 +2,7 @@ import { STREAM_COST_FIELD, type StreamEncoder, type StreamEncoderOptions, type 
 import { sseFrame } from '../sse-frame.js';
 import { withCost } from '../stream-cost.js';
 import type { StreamPart, Usage } from '../../spec/index.js';
+import { AGENT_FIELD, encodeAgentStep } from './agent-trail.js';
 import { encodeOpenAIError } from './error.js';
 import { encodeFinishReason } from './finish-reason.js';
 import { encodeUsage } from './usage.js';
@@ -43,6 +44,10 @@ export class OpenAIChatStreamEncoder implements StreamEncoder {
       case 'error':
         this.failed = true;
         return `data: ${JSON.stringify(encodeOpenAIError(part.error))}\n\n`;
+      case 'gateway-tool-call':
+      case 'gateway-tool-result':
+        // OpenAI's chat format has no tool the server runs itself: a chunk with no choices (SDKs skip it) carries the step.
+        return this.roleChunk(part.choice) + this.frame([], undefined, { [AGENT_FIELD]: encodeAgentStep(part) });
     }
   }
 
@@ -80,9 +85,9 @@ export class OpenAIChatStreamEncoder implements StreamEncoder {
     return this.roleChunk(choice) + this.frame([{ index: choice, delta, logprobs: null, finish_reason: null }]);
   }
 
-  private frame(choices: unknown[], usage?: Record<string, unknown>): string {
+  private frame(choices: unknown[], usage?: Record<string, unknown>, extension?: Record<string, unknown>): string {
     const { id, created, model, includeUsage } = this.options;
-    const chunk: Record<string, unknown> = { id, object: 'chat.completion.chunk', created, model, choices };
+    const chunk: Record<string, unknown> = { id, object: 'chat.completion.chunk', created, model, choices, ...extension };
     // With include_usage OpenAI sends `usage: null` on every chunk but the last.
     if (includeUsage) chunk.usage = usage ?? null;
     return `data: ${JSON.stringify(chunk)}\n\n`;

@@ -47,12 +47,22 @@ function decodeItem(value: unknown, path: string, messages: Message[]): void {
       if (part !== undefined) assistantTurn(messages).content.push(part);
       return;
     }
+    case 'mcp_call': {
+      // A tool call the gateway ran in agent mode (or an MCP call of OpenAI's), sent back: the call and its result.
+      const id = requireString(item.call_id ?? item.id, `${path}.call_id`);
+      const args = item.arguments;
+      (assistantTurn(messages).toolCalls ??= []).push({ id, name: requireString(item.name, `${path}.name`), arguments: typeof args === 'string' ? args : args === undefined || args === null ? '' : JSON.stringify(args) });
+      const failed = typeof item.error === 'string' && item.error.length > 0;
+      const text = failed ? (item.error as string) : typeof item.output === 'string' ? item.output : '';
+      messages.push({ role: 'tool', toolCallId: id, content: [{ type: 'text', text }], ...(failed ? { isError: true } : {}) });
+      return;
+    }
     case 'item_reference':
       throw stateless(`${path}.type`, 'an `item_reference` points at a stored item by id');
     default:
       throw new GatewayError(
         'unsupported_parameter',
-        `\`${path}.type\` ${typeof type === 'string' ? `\`${type}\`` : describe(type)} is not supported: Tollgate accepts \`message\`, \`function_call\`, \`function_call_output\` and \`reasoning\` items; it runs no built-in tools.`,
+        `\`${path}.type\` ${typeof type === 'string' ? `\`${type}\`` : describe(type)} is not supported: Tollgate accepts \`message\`, \`function_call\`, \`function_call_output\`, \`mcp_call\` and \`reasoning\` items; it runs no built-in tools.`,
         { param: `${path}.type` },
       );
   }

@@ -1,5 +1,6 @@
 import type { ChatResponse } from '../../spec/index.js';
 import { functionCallItem, messageItem, outputTextPart, reasoningItem, refusalPart, responseObject } from './response-object.js';
+import { agentItems } from './agent-items.js';
 import { encodeStatus } from './status.js';
 import { outputItemId, responseIdOf } from './wire.js';
 
@@ -15,6 +16,7 @@ export function encodeResponsesResponse(response: ChatResponse, model: string, e
   const output: Record<string, unknown>[] = [];
   const { status } = encodeStatus(choice?.finishReason);
   const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
+  if (response.agent !== undefined) output.push(...agentItems(response.agent, id, 0));
   if (choice !== undefined) {
     for (const part of choice.content) {
       if (part.type === 'reasoning') output.push(reasoningItem(outputItemId('rs', id, output.length), part.text, part.signature));

@@ -6,6 +6,7 @@ import { withCost } from '../stream-cost.js';
 /** The events a Responses stream ends with. */
 const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 import { functionCallItem, messageItem, outputTextPart, reasoningItem, responseObject, type ItemStatus, type ResponseEnvelope } from './response-object.js';
+import { mcpCallItem } from './agent-items.js';
 import { encodeStatus } from './status.js';
 import { outputItemId, responseIdOf } from './wire.js';
 
@@ -40,6 +41,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private readonly output: Record<string, unknown>[] = [];
   private open: OpenItem | undefined;
   private readonly tools = new Map<number, ToolItem>();
+  /** Agent mode's tool calls, by the model's call id, until their result comes. */
+  private readonly agentCalls = new Map<string, { outputIndex: number; id: string; name: string; arguments: string }>();
   private finishReason: FinishReason | undefined;
   private usage: Usage | undefined;
   private final: Record<string, unknown> | undefined;
@@ -106,6 +109,22 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       case 'finish':
         this.finishReason = part.finishReason;
         return text + this.closeAll();
+      case 'gateway-tool-call': {
+        text += this.closeOpen();
+        const outputIndex = this.output.length;
+        const call = { outputIndex, id: outputItemId('mcp', this.responseId, outputIndex), name: part.name, arguments: part.arguments };
+        this.agentCalls.set(part.id, call);
+        const item = mcpCallItem(call.id, part.id, part.name, part.arguments, undefined);
+        this.output.push(item);
+        return text + this.event('response.output_item.added', { output_index: outputIndex, item }) + this.event('response.mcp_call.in_progress', { item_id: call.id, output_index: outputIndex });
+      }
+      case 'gateway-tool-result': {
+        const call = this.agentCalls.get(part.toolCallId);
+        if (call === undefined) return text;
+        const item = mcpCallItem(call.id, part.toolCallId, call.name, call.arguments, part);
+        this.output[call.outputIndex] = item;
+        return text + this.event(part.isError ? 'response.mcp_call.failed' : 'response.mcp_call.completed', { item_id: call.id, output_index: call.outputIndex }) + this.event('response.output_item.done', { output_index: call.outputIndex, item });
+      }
     }
   }
 

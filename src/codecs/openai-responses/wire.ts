@@ -26,6 +26,6 @@ export function responseIdOf(id: string): string {
 }
 
 /** A stable id for the `index`-th output item of a response: `msg_…`, `fc_…`, `rs_…` as OpenAI names them. */
-export function outputItemId(prefix: 'msg' | 'fc' | 'rs', responseId: string, index: number): string {
+export function outputItemId(prefix: 'msg' | 'fc' | 'rs' | 'mcp', responseId: string, index: number): string {
   return `${prefix}_${responseId.replace(/^resp_/, '')}_${index}`;
 }

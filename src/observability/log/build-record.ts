@@ -74,7 +74,7 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     request_id: context.id,
     kind: 'request',
     attempt: 0,
-    parent_request_id: null,
+    parent_request_id: context.parentId ?? null,
     timestamp: isoTime(context.receivedAt),
     surface: context.surface,
     operation: context.operation,
