@@ -19,6 +19,8 @@ export const KEY_NEVER = 'vk-' + 'agent-never-0003';
 export const KEY_MATH = 'vk-' + 'agent-math-0004';
 /** Injection on, a $1 budget. */
 export const KEY_SMALL = 'vk-' + 'agent-small-0005';
+/** A key in code mode with injection on: its model requests get code mode's four meta-tools. */
+export const KEY_CODE = 'vk-' + 'agent-code-0006';
 
 /** The calls in flight at once on the `together` tool, and the most seen. */
 export const concurrency = { now: 0, most: 0 };
@@ -90,6 +92,7 @@ export async function startAgentWorld(): Promise<AgentWorld> {
       servers: { calc: { transport: 'http', url: tools.url, auto_execute: ['add', 'fail', 'slow'] } },
       groups: { math: ['calc__add'] },
       agent: { auto_execute: ['calc__together'], max_depth: 2, tool_timeout_ms: 3000 },
+      code_mode: { enabled: true },
     },
     virtual_keys: [
       { id: 'agent', value: KEY_AGENT, models: ['*'], budgets: [{ max_usd: 100 }], mcp: { allow: ['calc__*'], inject: true } },
@@ -97,6 +100,7 @@ export async function startAgentWorld(): Promise<AgentWorld> {
       { id: 'never', value: KEY_NEVER, models: ['*'], mcp: { allow: ['calc__*'], inject: false } },
       { id: 'math', value: KEY_MATH, models: ['*'], mcp: { groups: ['math'] } },
       { id: 'small', value: KEY_SMALL, models: ['*'], budgets: [{ max_usd: 1 }], mcp: { allow: ['calc__*'], inject: true } },
+      { id: 'code', value: KEY_CODE, models: ['*'], mcp: { allow: ['calc__*'], inject: true, mode: 'code' } },
     ],
   });
   for (let attempt = 0; attempt < 200 && (await fetch(`${running.url}/ready`)).status !== 200; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { KEY_AGENT, KEY_ASKS, KEY_MATH, KEY_NEVER, startAgentWorld, type AgentWorld } from './agent-fixtures.js';
+import { KEY_AGENT, KEY_ASKS, KEY_CODE, KEY_MATH, KEY_NEVER, startAgentWorld, type AgentWorld } from './agent-fixtures.js';
 
 let world: AgentWorld;
 
@@ -60,6 +60,11 @@ test('Anthropic Messages requests get the tools too, in the upstream dialect', a
   // An OpenAI caller routed to Anthropic gets them as Anthropic tools as well.
   await openai(KEY_AGENT, AGENT_OFF).chat.completions.create({ model: 'claude-test', messages: [{ role: 'user', content: 'hi' }] });
   assert.equal((world.anthropic.requests[1]!.body as { tools: unknown[] }).tools.length, 5);
+});
+
+test('a key in code mode gets the four code-mode meta-tools injected instead of the tools themselves', async () => {
+  await openai(KEY_CODE, AGENT_OFF).chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+  assert.deepEqual([...openaiTools().keys()].sort(), ['execute_code', 'get_tool_docs', 'list_tool_files', 'read_tool_file']);
 });
 
 test('Responses requests get the tools', async () => {
