@@ -111,6 +111,8 @@ export interface RequestContext {
   readonly slots: unknown[];
   /** The guardrails' decisions on this request, when a rule found something. */
   guardrails?: readonly GuardrailDecision[];
+  /** The session a turn belongs to (a realtime WebSocket's id); undefined for a request of its own. */
+  sessionId: string | undefined;
 }
 
 /** The response cache's part in one request, as the request log and metrics record it. */
@@ -192,6 +194,7 @@ export function createContext(init: ContextInit): RequestContext {
     cache: undefined,
     slots: [],
     guardrails: undefined,
+    sessionId: undefined,
   };
 }
 

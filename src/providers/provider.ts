@@ -95,6 +95,12 @@ export interface ProviderAdapter<Options = unknown> {
    * built by the gateway: JSON for speech, multipart for transcriptions). Absent: no audio.
    */
   audioTarget?(operation: AudioOperation, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
+  /**
+   * Where a realtime WebSocket session on `upstreamModel` connects (`wss://…`, from the provider's
+   * base URL) and the headers that carry the key, for providers that serve OpenAI's realtime API
+   * (OpenAI's `/realtime?model=`, Azure's `/openai/realtime?deployment=`). Absent: no realtime.
+   */
+  realtimeTarget?(upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
   /** The rerank wire format, for providers that rank documents against a query (Cohere). */
   readonly rerankCodec?: RerankCodec;
   /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */

@@ -17,6 +17,7 @@ import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
 import { bedrockRoutes } from '../surfaces/bedrock-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiAudioRoutes } from '../surfaces/openai-audio-surface.js';
+import { realtimeSurface } from '../surfaces/realtime-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
 import { passthroughRoutes } from '../surfaces/passthrough-surface.js';
 import { responsesRoutes } from '../surfaces/responses-surface.js';
@@ -218,7 +219,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   const apiSchemas = Object.assign({}, ...modules.map((module) => module.apiSchemas ?? {})) as Record<string, unknown>;
   routes.addAll(adminRoutes(config.admin.token, [openApiRoute(() => described, () => apiSchemas)]));
-  const upgrades = modules.flatMap((module) => module.upgrades ?? []);
+  const realtime = realtimeSurface(pipeline, { maxSessionSeconds: config.realtime.max_session_seconds, maxMessageBytes: config.realtime.max_message_bytes });
+  const upgrades = [...modules.flatMap((module) => module.upgrades ?? []), ...realtime.routes];
   http = new HttpServer({
     routes,
     logger,
@@ -249,6 +251,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     close() {
       closing ??= (async () => {
+        // Realtime sessions have no natural end to wait for: told now (1001), as a drained stream is cut at the grace's end.
+        realtime.close();
         await server.drain(config.server.shutdown_grace_ms);
         for (const module of modules.reverse()) {
           try {

@@ -4,6 +4,8 @@ import type { RequestRecord } from './request-record.js';
 /** What the query API, the export and the live tail filter on. Lists match any of their values. */
 export interface LogFilter {
   requestId?: string;
+  /** The turns of one realtime session (`session_id`). */
+  sessionId?: string;
   /** `request` (default), `attempt`, or `all`. */
   kind?: 'request' | 'attempt' | 'all';
   /** Epoch milliseconds, inclusive. */
@@ -111,6 +113,8 @@ export function parseLogFilter(query: URLSearchParams): LogFilter {
   const filter: LogFilter = {};
   const requestId = query.get('request_id');
   if (requestId) filter.requestId = requestId;
+  const sessionId = query.get('session_id');
+  if (sessionId) filter.sessionId = sessionId;
   filter.kind = oneOf(query, 'kind', ['request', 'attempt', 'all'] as const);
   filter.from = time(query, 'from') ?? time(query, 'since');
   filter.to = time(query, 'to') ?? time(query, 'until');
@@ -195,6 +199,7 @@ export function matchesFilter(record: RequestRecord, filter: LogFilter): boolean
   const kind = filter.kind ?? 'request';
   if (kind !== 'all' && record.kind !== kind) return false;
   if (filter.requestId !== undefined && record.request_id !== filter.requestId) return false;
+  if (filter.sessionId !== undefined && record.session_id !== filter.sessionId) return false;
   const at = Date.parse(record.timestamp);
   if (filter.from !== undefined && at < filter.from) return false;
   if (filter.to !== undefined && at >= filter.to) return false;

@@ -224,6 +224,7 @@ export abstract class SqlLogStore implements LogStore {
       params.push(value);
     };
     if (filter.requestId !== undefined) anyOf('request_id', [filter.requestId]);
+    if (filter.sessionId !== undefined) anyOf('session_id', [filter.sessionId]);
     compare('ts', '>=', filter.from);
     compare('ts', '<', filter.to);
     anyOf('provider', filter.providers);
@@ -300,7 +301,7 @@ function nullsPossible(query: LogQuery): boolean {
   }
 }
 
-const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts', 'charged_nano_usd', 'cache_similarity', 'cache_saved_usd']);
+const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts', 'charged_nano_usd', 'cache_similarity', 'cache_saved_usd', 'images', 'characters', 'audio_seconds', 'search_units', 'input_audio_tokens', 'output_audio_tokens']);
 
 function toBoolean(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't';
