@@ -93,6 +93,11 @@ export const configSchema = z.strictObject({
         reasoning: z.number().nonnegative().optional(),
         batch_input: z.number().nonnegative().optional(),
         batch_output: z.number().nonnegative().optional(),
+        /** Audio tokens (realtime, audio chat models), of the input and output counts; default: billed as text. */
+        input_audio: z.number().nonnegative().optional(),
+        output_audio: z.number().nonnegative().optional(),
+        /** Cached audio input tokens; default `cached_input`. */
+        cached_audio_input: z.number().nonnegative().optional(),
         /** USD per character of input (text-to-speech); an entry may carry only unit prices. */
         per_character: z.number().nonnegative().optional(),
         /** USD per second of audio (transcriptions, translations). */

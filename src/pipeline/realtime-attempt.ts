@@ -19,7 +19,12 @@ export interface RealtimeConnectOptions {
 
 /** An open realtime WebSocket to a provider, and what must never come back out of it. */
 export interface RealtimeUpstream {
+  /** Paused until the caller's side is ready; what arrived meanwhile is in `early`. */
   socket: WebSocket;
+  /** Messages the provider sent before the caller's socket was accepted (`session.created`), in order; no longer filled once `socket` has another `message` listener. */
+  early: Array<[data: Buffer, binary: boolean]>;
+  /** Stops collecting `early` messages (the relay reads them, then listens itself). */
+  takeOver(): void;
   keyId: string | undefined;
   scrubber: SecretScrubber;
 }
@@ -62,7 +67,14 @@ export async function connectRealtime(target: Target, options: RealtimeConnectOp
       settled = true;
       signal.removeEventListener('abort', onAbort);
       socket.removeAllListeners('unexpected-response');
-      resolve({ socket, keyId: key?.id, scrubber });
+      // The provider speaks first (`session.created`): kept until the caller's socket is accepted.
+      const early: Array<[Buffer, boolean]> = [];
+      const collect = (data: Buffer | ArrayBuffer | Buffer[], binary: boolean): void => {
+        early.push([Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data), binary]);
+      };
+      socket.on('message', collect);
+      socket.pause();
+      resolve({ socket, early, takeOver: () => socket.off('message', collect), keyId: key?.id, scrubber });
     });
     socket.once('unexpected-response', (_request, response: IncomingMessage) => {
       readRefusal(response).then(

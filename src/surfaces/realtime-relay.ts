@@ -77,7 +77,8 @@ class Lane {
     );
   }
 
-  private flow(): void {
+  /** Reads `from` unless a held message or a slow `to` says wait. */
+  flow(): void {
     if (this.busy || this.blocked) this.from.pause();
     else this.from.resume();
   }
@@ -116,7 +117,12 @@ export class RealtimeRelay {
     this.toUpstream = new Lane(client, this.upstream, (message) => this.fromClient(message), (error) => this.end(toGatewayError(error)));
     this.timer = setTimeout(() => this.end(new GatewayError('session_expired', `The realtime session reached its limit of ${Math.round(maxSessionMs / 1000)} seconds (realtime.max_session_seconds).`)), maxSessionMs);
     client.on('message', (data: RawData, binary: boolean) => this.toUpstream.receive([asBuffer(data), binary]));
+    const upstream = session.connection;
+    upstream.takeOver();
+    for (const message of upstream.early.splice(0)) this.toClient.receive(message);
     this.upstream.on('message', (data: RawData, binary: boolean) => this.toClient.receive([asBuffer(data), binary]));
+    // Read from the provider from now on (it was paused while the caller's socket was accepted), unless a lane holds it.
+    this.toClient.flow();
     client.on('close', (code: number, reason: Buffer) => this.closedBy('client', code, reason));
     this.upstream.on('close', (code: number, reason: Buffer) => this.closedBy('upstream', code, reason));
     client.on('error', () => this.closedBy('client', 1011, Buffer.alloc(0)));
