@@ -10,7 +10,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * server voice activity detection does, on its own after `input_audio_buffer.commit`)
  * `response.created`, an audio delta, a transcript delta and `response.done` with the usage.
  * Test-only client events: `test.echo_key` (an `error` event quoting the credentials it received),
- * `test.big` (a message of `bytes`), `test.close` (closes with `code`).
+ * `test.big` (a message of `bytes`), `test.flood` (`count` messages of `bytes`, as fast as the socket
+ * takes them), `test.close` (closes with `code`).
  */
 export interface RealtimeFake {
   url: string;
@@ -20,6 +21,8 @@ export interface RealtimeFake {
   received: string[];
   /** Sockets open now. */
   readonly open: number;
+  /** Bytes the fake's sockets have queued, not yet taken by the peer (the gateway). */
+  readonly buffered: number;
   /** Handshakes answered with this status instead (e.g. 401) while set. */
   refuseWith: number | undefined;
   /** The usage each `response.done` reports. */
@@ -46,6 +49,11 @@ export async function startRealtimeFake(): Promise<RealtimeFake> {
     received: [],
     get open() {
       return sockets.size;
+    },
+    get buffered() {
+      let total = 0;
+      for (const socket of sockets) total += socket.bufferedAmount;
+      return total;
     },
     refuseWith: undefined,
     usage: DEFAULT_REALTIME_USAGE,
@@ -82,7 +90,7 @@ export async function startRealtimeFake(): Promise<RealtimeFake> {
       send({ type: 'session.created', session: { id: 'sess_fake', object: 'realtime.session', model: new URL(request.url ?? '/', 'http://fake').searchParams.get('model') ?? 'deployment' } });
       client.on('message', (data, binary) => {
         if (binary) return;
-        let event: { type?: string; bytes?: number; code?: number };
+        let event: { type?: string; bytes?: number; code?: number; count?: number };
         try {
           event = JSON.parse(data.toString()) as typeof event;
         } catch {
@@ -100,6 +108,9 @@ export async function startRealtimeFake(): Promise<RealtimeFake> {
             return send({ type: 'error', error: { type: 'invalid_request_error', code: 'echo', message: `You sent ${String(request.headers.authorization ?? request.headers['api-key'])}` } });
           case 'test.big':
             return send({ type: 'test.big', padding: 'x'.repeat(event.bytes ?? 0) });
+          case 'test.flood':
+            for (let index = 0; index < (event.count ?? 0); index++) send({ type: 'test.flood', index, padding: 'x'.repeat(event.bytes ?? 0) });
+            return undefined;
           case 'test.close':
             return client.close(event.code ?? 1000, 'fake closed');
           default:

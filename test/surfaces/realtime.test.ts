@@ -302,6 +302,37 @@ test('messages past realtime.max_message_bytes close the session (1009) both way
   assert.equal(second.events.some((event) => event.type === 'test.big'), false);
 });
 
+test('backpressure: a caller that stops reading stops the gateway reading from the provider, and everything arrives in order once it reads again', async () => {
+  const caller = await connect(undefined);
+  await caller.next('session.created');
+  const count = 240;
+  const bytes = 200 * 1024;
+  caller.socket.pause();
+  caller.socket.send(JSON.stringify({ type: 'test.flood', count, bytes }));
+  // The flood (48 MB) stays queued at the provider rather than in the gateway's memory: the gateway
+  // holds at most its high-water mark and a message, and the kernel's socket buffers the rest.
+  // Waits until the bytes stop moving (three equal readings in a row), then reads where they stopped:
+  // without backpressure the gateway would have taken them all (0 left at the provider).
+  let queued = -1;
+  for (let wait = 0, same = 0; wait < 300 && same < 3; wait++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = fake.buffered;
+    same = now === queued ? same + 1 : 0;
+    queued = now;
+  }
+  assert.ok(queued >= 24 * 1024 * 1024, `the provider still has ${queued} bytes queued`);
+  caller.socket.resume();
+  for (let wait = 0; wait < 1000 && caller.events.filter((event) => event.type === 'test.flood').length < count; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const flood = caller.events.filter((event) => event.type === 'test.flood');
+  assert.equal(flood.length, count);
+  assert.deepEqual(
+    flood.map((event) => event.index),
+    Array.from({ length: count }, (_, index) => index),
+  );
+  caller.socket.close();
+  await caller.closed;
+});
+
 test('the provider closing the session closes the caller\'s with its code', async () => {
   const caller = await connect(undefined);
   await caller.next('session.created');
