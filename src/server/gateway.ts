@@ -17,6 +17,7 @@ import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
 import { bedrockRoutes } from '../surfaces/bedrock-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiAudioRoutes } from '../surfaces/openai-audio-surface.js';
+import { openaiImageUploadRoutes } from '../surfaces/openai-image-upload-surface.js';
 import { realtimeSurface } from '../surfaces/realtime-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
 import { passthroughRoutes } from '../surfaces/passthrough-surface.js';
@@ -165,6 +166,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   for (const prefix of pathPrefixes(config.admin.token)) routes.addPrefix(prefix);
   routes.addAll(openaiRoutes({ pipeline }));
   routes.addAll(openaiAudioRoutes({ pipeline, upload: { maxBytes: config.audio.max_upload_bytes, idleTimeoutMs: config.server.body_idle_timeout_ms } }));
+  routes.addAll(openaiImageUploadRoutes({ pipeline, upload: { maxBytes: config.images.max_upload_bytes, idleTimeoutMs: config.server.body_idle_timeout_ms } }));
   routes.addAll(responsesRoutes({ pipeline, storedResponses: capabilities.optional(STORED_RESPONSES) }));
   routes.addAll(anthropicRoutes({ pipeline }));
   routes.addAll(geminiRoutes({ pipeline }));

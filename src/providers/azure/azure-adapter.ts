@@ -64,6 +64,7 @@ export const azureAdapter: ProviderAdapter<AzureOptions> = {
     const deployment = Object.hasOwn(settings.options.deployments, upstreamModel) ? settings.options.deployments[upstreamModel]! : upstreamModel;
     return { url: `${root}/realtime?api-version=${encodeURIComponent(settings.options.realtime_api_version)}&deployment=${encodeURIComponent(deployment)}`, headers };
   },
+  imageUploadTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
   audioTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
 };
 

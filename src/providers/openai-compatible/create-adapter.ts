@@ -28,7 +28,7 @@ export interface OpenAICompatibleOptions {
   completions?: boolean;
   /** True for servers with OpenAI's `POST <base>/moderations`. */
   moderations?: boolean;
-  /** True for servers with OpenAI's `POST <base>/images/generations`. */
+  /** True for servers with OpenAI's `POST <base>/images/generations` (and `/images/edits`, `/images/variations`). */
   images?: boolean;
   /** True for servers with OpenAI's realtime WebSocket at `<base>/realtime?model=` (http → ws, https → wss). */
   realtime?: boolean;
@@ -89,7 +89,13 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     ...(options.moderations === true
       ? { moderationCodec: openaiModerationCodec, buildModerationRequest: (request, upstreamModel, key, settings) => json(settings, 'moderations', key, openaiModerationCodec.encodeRequest(request, upstreamModel)) }
       : {}),
-    ...(options.images === true ? { imageCodec: openaiImageCodec, buildImageRequest: (request, upstreamModel, key, settings) => json(settings, 'images/generations', key, openaiImageCodec.encodeRequest(request, upstreamModel)) } : {}),
+    ...(options.images === true
+      ? {
+          imageCodec: openaiImageCodec,
+          buildImageRequest: (request, upstreamModel, key, settings) => json(settings, 'images/generations', key, openaiImageCodec.encodeRequest(request, upstreamModel)),
+          imageUploadTarget: (operation, _upstreamModel, key, settings) => ({ url: `${settings.baseUrl}/${operation}`, headers: audioHeaders(key, settings.headers) }),
+        }
+      : {}),
     ...(options.realtime === true
       ? { realtimeTarget: (upstreamModel, key, settings) => ({ url: `${webSocketUrl(settings.baseUrl)}/realtime?model=${encodeURIComponent(upstreamModel)}`, headers: audioHeaders(key, settings.headers) }) }
       : {}),
