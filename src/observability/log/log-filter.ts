@@ -23,6 +23,8 @@ export interface LogFilter {
   outcome?: 'success' | 'error';
   errorCodes?: string[];
   errorTypes?: string[];
+  /** Operations (`chat`, `embeddings`, `images`, `audio.speech`, `realtime`, …). */
+  operations?: string[];
   stopReasons?: string[];
   cacheHits?: string[];
   minLatencyMs?: number;
@@ -47,7 +49,7 @@ export interface LogQuery {
   offset: number;
 }
 
-export const GROUP_DIMENSIONS = ['provider', 'model', 'requested_model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'stop_reason', 'surface', 'stream', 'cache_hit'] as const;
+export const GROUP_DIMENSIONS = ['provider', 'model', 'requested_model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'stop_reason', 'surface', 'operation', 'stream', 'cache_hit'] as const;
 export type RecordDimension = (typeof GROUP_DIMENSIONS)[number];
 /** A record column, or `metadata.<key>` for one metadata tag (null where a record lacks it). */
 export type GroupDimension = RecordDimension | `metadata.${string}`;
@@ -78,6 +80,11 @@ export interface AggregateRow {
   output_tokens: number;
   total_tokens: number;
   cost_usd: number;
+  /** Units billed besides tokens, summed: images made, characters spoken, seconds of audio, rerank search units. */
+  images: number;
+  characters: number;
+  audio_seconds: number;
+  search_units: number;
 }
 
 function list(query: URLSearchParams, ...names: string[]): string[] | undefined {
@@ -145,6 +152,7 @@ export function parseLogFilter(query: URLSearchParams): LogFilter {
   }
   filter.errorCodes = list(query, 'error_code');
   filter.errorTypes = list(query, 'error_type');
+  filter.operations = list(query, 'operation');
   filter.stopReasons = list(query, 'stop_reason');
   filter.cacheHits = list(query, 'cache_hit');
   filter.minLatencyMs = number(query, 'min_latency_ms');
@@ -210,6 +218,7 @@ export function matchesFilter(record: RequestRecord, filter: LogFilter): boolean
   if (filter.outcome === 'success' && record.status >= 400) return false;
   if (filter.outcome === 'error' && record.status < 400) return false;
   if (!includes(filter.errorCodes, record.error_code) || !includes(filter.errorTypes, record.error_type)) return false;
+  if (!includes(filter.operations, record.operation)) return false;
   if (!includes(filter.stopReasons, record.stop_reason) || !includes(filter.cacheHits, record.cache_hit)) return false;
   if (!within(record.latency_ms, filter.minLatencyMs, filter.maxLatencyMs)) return false;
   if (!within(record.total_tokens, filter.minTokens, filter.maxTokens)) return false;
