@@ -123,6 +123,8 @@ export class RealtimeRelay {
     this.upstream.on('message', (data: RawData, binary: boolean) => this.toClient.receive([asBuffer(data), binary]));
     // Read from the provider from now on (it was paused while the caller's socket was accepted), unless a lane holds it.
     this.toClient.flow();
+    // The provider may have gone while the caller's socket was being accepted: its close was heard by nobody.
+    if (this.upstream.readyState !== this.upstream.OPEN) queueMicrotask(() => this.closedBy('upstream', 1011, Buffer.alloc(0)));
     client.on('close', (code: number, reason: Buffer) => this.closedBy('client', code, reason));
     this.upstream.on('close', (code: number, reason: Buffer) => this.closedBy('upstream', code, reason));
     client.on('error', () => this.closedBy('client', 1011, Buffer.alloc(0)));
