@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FinishReason, GatewayError, Usage } from '../spec/index.js';
-import { createContext, type Attempt, type Principal, type RequestContext } from './context.js';
+import { COST_UNKNOWN, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { Admission } from './hooks.js';
 import type { Target } from './target.js';
 
@@ -52,8 +52,8 @@ export interface SessionTurn {
   readonly admittedAt: number;
   /** The turn began (its response was created): it is now a request, timed from here. */
   begin(): void;
-  /** Its usage arrived: priced, settled against the budgets, logged. */
-  settle(usage: Usage | undefined, finishReason: FinishReason | undefined): void;
+  /** Its usage arrived: priced, settled against the budgets, logged. Returns its cost as `x-tollgate-cost` says it (exact USD, or `unknown`). */
+  settle(usage: Usage | undefined, finishReason: FinishReason | undefined): string;
   /** It ended without usage (the session closed under it): the reservation given back, the failure logged. */
   fail(error: GatewayError): void;
   /** It never began: the reservation given back, nothing logged. */
@@ -106,7 +106,7 @@ export function sessionTurns(host: SessionHost, init: SessionInit, target: Targe
         if (!ended) begin();
       },
       settle(usage, finishReason) {
-        if (ended) return;
+        if (ended) return COST_UNKNOWN;
         const record = begin();
         record.served = target;
         host.price(record, target, usage);
@@ -114,6 +114,7 @@ export function sessionTurns(host: SessionHost, init: SessionInit, target: Targe
         const charged = admission?.settle(record.usage, record.cost);
         if (charged !== undefined) attempt.chargedNanoUsd = charged;
         end(record);
+        return record.cost?.known === true ? (record.cost.exact ?? String(record.cost.usd)) : COST_UNKNOWN;
       },
       fail(error) {
         if (ended) return;

@@ -178,12 +178,16 @@ export class RealtimeRelay {
       }
       return ready.then(begin);
     }
-    this.toClient.send(out, false);
     if (type === 'response.done' && event !== undefined) return this.settle(event);
+    this.toClient.send(out, false);
     return undefined;
   }
 
-  /** A `response.done`: the turn settled with its usage and logged, and the next admitted at once. */
+  /**
+   * A `response.done`: the turn settled with its usage and logged, the event passed on with the
+   * response's cost as `x_tollgate_cost` (as a stream's last event carries it), and the next turn
+   * admitted at once.
+   */
   private settle(event: Record<string, unknown>): Promise<void> | undefined {
     const id = realtimeResponseId(event);
     let turn = id === undefined ? undefined : this.turns.get(id);
@@ -193,17 +197,13 @@ export class RealtimeRelay {
       turn = this.next;
       this.next = undefined;
     }
-    if (turn === undefined) {
-      return this.session.admitTurn().then(
-        (admitted) => {
-          admitted.settle(realtimeUsage(event), realtimeFinishReason(event));
-          return this.readyTurn();
-        },
-        (error: unknown) => this.end(toGatewayError(error)),
-      );
-    }
-    turn.settle(realtimeUsage(event), realtimeFinishReason(event));
-    return this.readyTurn();
+    const settle = (settling: SessionTurn): Promise<void> | undefined => {
+      const cost = settling.settle(realtimeUsage(event), realtimeFinishReason(event));
+      this.toClient.send(JSON.stringify({ ...event, x_tollgate_cost: cost }), false);
+      return this.readyTurn();
+    };
+    if (turn === undefined) return this.session.admitTurn().then(settle, (error: unknown) => this.end(toGatewayError(error)));
+    return settle(turn);
   }
 
   /**

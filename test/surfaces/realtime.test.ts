@@ -162,6 +162,7 @@ test('a session relays events both ways; each response.done is priced and logged
       check();
     });
     assert.equal((done.response as { id: string }).id.startsWith('resp_'), true);
+    assert.equal(done.x_tollgate_cost, '0.003888', 'the response\'s cost rides on its response.done');
   }
   assert.ok(caller.events.some((event) => event.type === 'response.audio.delta'), 'audio deltas reach the caller');
   caller.socket.close(1000);
