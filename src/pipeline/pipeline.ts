@@ -177,6 +177,8 @@ export class Pipeline {
         attempt.keyId = connected.keyId;
         attempt.status = 101;
         this.setServedHeaders(context, target);
+        // The upgrade's answer bills nothing; each response's cost rides on its `response.done`.
+        context.responseHeaders['x-tollgate-cost'] = '0';
         opened = { target, connected };
         return true;
       });

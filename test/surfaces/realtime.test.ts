@@ -142,6 +142,7 @@ test('a session relays events both ways; each response.done is priced and logged
   const sessionId = String(caller.upgrade.headers['x-request-id']);
   assert.equal(caller.upgrade.headers['x-tollgate-provider'], 'openai');
   assert.equal(caller.upgrade.headers['x-tollgate-model'], 'gpt-realtime');
+  assert.equal(caller.upgrade.headers['x-tollgate-cost'], '0');
   const created = await caller.next('session.created');
   assert.equal((created.session as { model: string }).model, 'gpt-realtime');
 
