@@ -93,6 +93,11 @@ export const configSchema = z.strictObject({
         reasoning: z.number().nonnegative().optional(),
         batch_input: z.number().nonnegative().optional(),
         batch_output: z.number().nonnegative().optional(),
+        /** Audio tokens (realtime, audio chat models), of the input and output counts; default: billed as text. */
+        input_audio: z.number().nonnegative().optional(),
+        output_audio: z.number().nonnegative().optional(),
+        /** Cached audio input tokens; default `cached_input`. */
+        cached_audio_input: z.number().nonnegative().optional(),
         /** USD per character of input (text-to-speech); an entry may carry only unit prices. */
         per_character: z.number().nonnegative().optional(),
         /** USD per second of audio (transcriptions, translations). */
@@ -139,6 +144,22 @@ export const configSchema = z.strictObject({
       max_upload_bytes: z.number().int().positive().default(26 * 1024 * 1024),
     })
     .default({ max_upload_bytes: 26 * 1024 * 1024 }),
+  /** The realtime WebSocket (`/v1/realtime`). */
+  realtime: z
+    .strictObject({
+      /** A session is closed (code 4408, `session_expired`) once it has lasted this long; OpenAI's own limit is 60 minutes. */
+      max_session_seconds: z.number().int().positive().default(3600),
+      /** Largest WebSocket message either way (a base64 audio append; OpenAI takes up to 15 MiB). */
+      max_message_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+    })
+    .default({ max_session_seconds: 3600, max_message_bytes: 16 * 1024 * 1024 }),
+  /** The image upload endpoints (`/v1/images/edits`, `/v1/images/variations`). */
+  images: z
+    .strictObject({
+      /** Largest multipart upload, every image and the mask together (OpenAI takes images up to 50 MB). */
+      max_upload_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+    })
+    .default({ max_upload_bytes: 64 * 1024 * 1024 }),
 })
   .superRefine(checkGovernanceReferences)
   .superRefine(checkGuardrailReferences)

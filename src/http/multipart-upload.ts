@@ -21,14 +21,23 @@ export interface SpooledFile {
 export interface MultipartUpload {
   /** The text fields, in the order they came (a name may repeat: `timestamp_granularities[]`). */
   fields: Array<[string, string]>;
+  /** The first file. */
   file: SpooledFile | undefined;
+  /** Every file, in the order they came (an image edit's `image[]` parts and its `mask`). */
+  files: SpooledFile[];
 }
 
 export interface MultipartLimits {
-  /** Largest upload, file and fields together (`audio.max_upload_bytes`). */
+  /** Largest upload, files and fields together (`audio.max_upload_bytes`). */
   maxBytes: number;
   /** Longest silence between two chunks (`server.body_idle_timeout_ms`). */
   idleTimeoutMs: number;
+  /** Most file parts (default 1). */
+  maxFiles?: number;
+  /** The setting `maxBytes` comes from, named in refusals (default `audio.max_upload_bytes`). */
+  setting?: string;
+  /** What the upload carries, for messages (default `audio`). */
+  carries?: string;
 }
 
 const MAX_FIELDS = 64;
@@ -36,7 +45,7 @@ const MAX_FIELD_BYTES = 64 * 1024;
 const CLOSE = { connection: 'close' };
 
 /**
- * Reads a `multipart/form-data` body with busboy, streaming its one file part to a temporary file
+ * Reads a `multipart/form-data` body with busboy, streaming each file part (at most `maxFiles`) to a temporary file
  * (under `os.tmpdir()`, removed when the exchange's response closes) rather than into memory: the
  * official SDKs send the file before the `model` field, so the model (which decides where the upload
  * goes) is only known once the whole body is read, and the spooled file can be sent again to a
@@ -47,13 +56,16 @@ const CLOSE = { connection: 'close' };
 export async function readMultipartUpload(exchange: HttpExchange, limits: MultipartLimits): Promise<MultipartUpload> {
   const request = exchange.request;
   const type = request.headers['content-type'] ?? '';
-  if (!/^multipart\/form-data\s*;/i.test(type)) throw new GatewayError('unsupported_media_type', 'The body must be `multipart/form-data` with the audio in a `file` part.');
+  const maxFiles = limits.maxFiles ?? 1;
+  const setting = limits.setting ?? 'audio.max_upload_bytes';
+  const carries = limits.carries ?? 'audio';
+  if (!/^multipart\/form-data\s*;/i.test(type)) throw new GatewayError('unsupported_media_type', `The body must be \`multipart/form-data\` with the ${carries} in file parts.`);
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limits.maxBytes) await refuse(exchange, limits, `The upload is ${declared} bytes; this gateway takes at most ${limits.maxBytes} (audio.max_upload_bytes).`);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) await refuse(exchange, limits, `The upload is ${declared} bytes; this gateway takes at most ${limits.maxBytes} (${setting}).`);
 
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: request.headers, limits: { fileSize: limits.maxBytes, files: 1, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: MAX_FIELDS + 1 } });
+    parser = busboy({ headers: request.headers, limits: { fileSize: limits.maxBytes, files: maxFiles, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: MAX_FIELDS + maxFiles } });
   } catch (error) {
     throw new GatewayError('invalid_request', `The multipart body cannot be read: ${(error as Error).message}.`);
   }
@@ -66,12 +78,12 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
   };
   exchange.response.once('close', remove);
 
-  const upload: MultipartUpload = { fields: [], file: undefined };
+  const upload: MultipartUpload = { fields: [], file: undefined, files: [] };
   let received = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;
-      let writing: Promise<void> | undefined;
+      const writing: Promise<void>[] = [];
       let idle: NodeJS.Timeout | undefined;
       const fail = (error: GatewayError): void => {
         if (settled) return;
@@ -95,7 +107,7 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
       const onData = (chunk: Buffer): void => {
         received += chunk.length;
         armIdle();
-        if (received > limits.maxBytes) fail(tooLarge(limits));
+        if (received > limits.maxBytes) fail(tooLarge(limits, setting));
       };
       if (exchange.signal.aborted) return onAbort();
       exchange.signal.addEventListener('abort', onAbort, { once: true });
@@ -107,39 +119,41 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
         upload.fields.push([name, value]);
       });
       parser.on('file', (name, stream, info) => {
-        if (upload.file !== undefined) {
+        if (upload.files.length >= maxFiles) {
           stream.resume();
-          return fail(new GatewayError('invalid_request', 'The upload carries more than one file; send the audio in one `file` part.', { param: 'file' }));
+          return fail(tooManyFiles(maxFiles, carries));
         }
-        const file: SpooledFile = { field: name, filename: info.filename ?? 'audio', contentType: info.mimeType || 'application/octet-stream', path: join(directory, 'upload'), size: 0 };
-        upload.file = file;
+        const file: SpooledFile = { field: name, filename: info.filename ?? carries, contentType: info.mimeType || 'application/octet-stream', path: join(directory, `upload-${upload.files.length}`), size: 0 };
+        upload.file ??= file;
+        upload.files.push(file);
         const sink = createWriteStream(file.path);
         stream.on('data', (chunk: Buffer) => {
           file.size += chunk.length;
         });
-        stream.on('limit', () => fail(tooLarge(limits)));
+        stream.on('limit', () => fail(tooLarge(limits, setting)));
         // A body cut short inside the file part fails the part's stream too; unheard, that error would crash the process.
         stream.on('error', (error: Error) => {
           sink.destroy();
           fail(new GatewayError('invalid_request', `The multipart body cannot be read: ${error.message}.`));
         });
-        writing = new Promise<void>((done, broke) => {
+        const written = new Promise<void>((done, broke) => {
           sink.on('finish', done);
           sink.on('error', (error: Error) => {
             broke(error);
             fail(new GatewayError('internal_error', `The upload could not be spooled: ${error.message}.`));
           });
         });
-        writing.catch(() => {});
+        written.catch(() => {});
+        writing.push(written);
         stream.pipe(sink);
       });
-      parser.on('filesLimit', () => fail(new GatewayError('invalid_request', 'The upload carries more than one file; send the audio in one `file` part.', { param: 'file' })));
+      parser.on('filesLimit', () => fail(tooManyFiles(maxFiles, carries)));
       parser.on('fieldsLimit', () => fail(new GatewayError('invalid_request', `The upload carries more than ${MAX_FIELDS} fields.`)));
-      parser.on('partsLimit', () => fail(new GatewayError('invalid_request', `The upload carries more than ${MAX_FIELDS + 1} parts.`)));
+      parser.on('partsLimit', () => fail(new GatewayError('invalid_request', `The upload carries more than ${MAX_FIELDS + maxFiles} parts.`)));
       parser.on('error', (error: Error) => fail(new GatewayError('invalid_request', `The multipart body cannot be read: ${error.message}.`)));
       parser.on('close', () => {
         if (settled) return;
-        (writing ?? Promise.resolve()).then(
+        Promise.all(writing).then(
           () => {
             if (settled) return;
             settled = true;
@@ -159,8 +173,12 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
   return upload;
 }
 
-function tooLarge(limits: MultipartLimits): GatewayError {
-  return new GatewayError('body_too_large', `The upload exceeds ${limits.maxBytes} bytes (audio.max_upload_bytes).`, { headers: CLOSE });
+function tooLarge(limits: MultipartLimits, setting: string): GatewayError {
+  return new GatewayError('body_too_large', `The upload exceeds ${limits.maxBytes} bytes (${setting}).`, { headers: CLOSE });
+}
+
+function tooManyFiles(maxFiles: number, carries: string): GatewayError {
+  return new GatewayError('invalid_request', maxFiles === 1 ? `The upload carries more than one file; send the ${carries} in one \`file\` part.` : `The upload carries more than ${maxFiles} files.`, { param: 'file' });
 }
 
 /** Reads and drops the rest of an oversized upload (so that SDKs writing it all see the answer), then refuses it. */

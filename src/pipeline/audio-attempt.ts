@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { SpooledFile } from '../http/multipart-upload.js';
 import { pickKey } from '../providers/instance.js';
 import type { AudioOperation, ProviderKey, UpstreamHttpRequest } from '../providers/provider.js';
@@ -7,6 +5,7 @@ import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { MAX_RESPONSE_BYTES, readResponseText } from '../providers/transport/read-body.js';
 import { GatewayError, type Usage } from '../spec/index.js';
 import type { OperationResult } from './endpoint.js';
+import { multipartBody } from './multipart-body.js';
 import { redactingStream } from './redacting-stream.js';
 import type { Target } from './target.js';
 import { scrubbed, sendAttempt } from './upstream-call.js';
@@ -64,7 +63,7 @@ export async function attemptSpeech(target: Target, request: SpeechRequest, tran
 export async function attemptTranscription(target: Target, request: TranscriptionRequest, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<TranscriptionResponse>> {
   const { key, url, headers } = audioTarget(target, request.operation);
   const fields = request.fields.map(([name, value]): [string, string] => [name, name === 'model' ? target.model : value]);
-  const body = multipartBody(fields, request.file);
+  const body = multipartBody(fields, [request.file]);
   const built: UpstreamHttpRequest = { url, method: 'POST', headers: { ...headers, 'content-type': `multipart/form-data; boundary=${body.boundary}`, 'content-length': String(body.length) }, stream: body.stream };
   const { response: answer, scrubber } = await sendAttempt(target, key, built, transport, signal);
   let text: string;
@@ -109,24 +108,4 @@ function transcriptionUsage(text: string, contentType: string): Usage | undefine
   if (usage !== undefined && typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') return { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
   const seconds = typeof usage?.seconds === 'number' ? usage.seconds : typeof answer.duration === 'number' ? answer.duration : undefined;
   return seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : { inputTokens: undefined, outputTokens: undefined, audioSeconds: seconds };
-}
-
-/** A multipart/form-data body of `fields` then `file`, streamed from disk, and its exact length. */
-function multipartBody(fields: ReadonlyArray<[string, string]>, file: SpooledFile): { boundary: string; length: number; stream: AsyncIterable<Buffer> } {
-  const boundary = `----tollgate${randomBytes(12).toString('hex')}`;
-  const head = Buffer.from(
-    fields.map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`).join('') +
-      `--${boundary}\r\ncontent-disposition: form-data; name="${quoted(file.field)}"; filename="${quoted(file.filename)}"\r\ncontent-type: ${file.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  async function* stream(): AsyncIterable<Buffer> {
-    yield head;
-    for await (const chunk of createReadStream(file.path, { highWaterMark: 64 * 1024 })) yield chunk as Buffer;
-    yield tail;
-  }
-  return { boundary, length: head.length + file.size + tail.length, stream: stream() };
-}
-
-function quoted(value: string): string {
-  return value.replace(/[\r\n"]/g, (character) => encodeURIComponent(character));
 }

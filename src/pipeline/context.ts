@@ -113,6 +113,8 @@ export interface RequestContext {
   guardrails?: readonly GuardrailDecision[];
   /** The request this one was made for (a turn of an agent loop, a tool call it ran), in the request log as `parent_request_id`. */
   parentId: string | undefined;
+  /** The session a turn belongs to (a realtime WebSocket's id); undefined for a request of its own. */
+  sessionId: string | undefined;
 }
 
 /** The response cache's part in one request, as the request log and metrics record it. */
@@ -196,6 +198,7 @@ export function createContext(init: ContextInit): RequestContext {
     slots: [],
     guardrails: undefined,
     parentId: init.parentId,
+    sessionId: undefined,
   };
 }
 

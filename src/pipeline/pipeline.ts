@@ -18,6 +18,7 @@ import type { Admission, AttemptOutcome, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
 import { responseParts } from './response-parts.js';
 import { planStages, runAfterResponse, runBeforeDispatch, type Detachment, type RequestStage, type StageCall, type StagePlan } from './stages.js';
+import { sessionTurns, type OpenedSession, type SessionConnection, type SessionHost, type SessionInit } from './session.js';
 import type { RoutePlan, Target } from './target.js';
 
 export interface PipelineParts {
@@ -156,6 +157,67 @@ export class Pipeline {
     } finally {
       this.finish(context);
     }
+  }
+
+  /**
+   * Opens a long-lived session (a realtime WebSocket) for the caller of `init.headers`: authenticated,
+   * the model resolved and authorized, admitted once (the caller's limits and budgets must have room
+   * for a response), then `connect` tried on each target the router offers until one opens, so a
+   * refused or unreachable provider falls back before the session starts. An open session is not a
+   * request of its own: its turns are (OpenedSession.admitTurn). A session that fails to open is
+   * logged and counted as a failed request; the GatewayError is rethrown for the caller's refusal.
+   */
+  async openSession<Connection>(init: SessionInit, connect: (target: Target, signal: AbortSignal) => Promise<SessionConnection<Connection>>): Promise<OpenedSession<Connection>> {
+    const context = createContext({ id: init.id, surface: init.surface, operation: init.operation, method: 'GET', path: init.path, headers: init.headers, clientAddress: init.clientAddress, signal: init.signal });
+    context.sessionId = init.id;
+    context.stream = true;
+    let opened: { target: Target; connected: SessionConnection<Connection> } | undefined;
+    try {
+      await this.authenticate(context);
+      context.requestedModel = init.model;
+      // Not started for the observers: an open session is not in flight as a request; only a failure to open is logged.
+      const plan = this.plan(context, init.model, plusHeaderFallbacks(undefined, init.headers));
+      await this.dispatch(context, plan, 0, undefined, undefined, async (target, attempt, admission) => {
+        let connected: SessionConnection<Connection>;
+        try {
+          connected = await connect(target, context.signal);
+        } catch (error) {
+          throw this.errorOf(context, error);
+        }
+        // Opening bills nothing: the reservation only checked there is room for a response.
+        admission?.release();
+        attempt.keyId = connected.keyId;
+        attempt.status = 101;
+        this.setServedHeaders(context, target);
+        // The upgrade's answer bills nothing; each response's cost rides on its `response.done`.
+        context.responseHeaders['x-tollgate-cost'] = '0';
+        opened = { target, connected };
+        return true;
+      });
+    } catch (error) {
+      const failure = this.outcomeOf(context, error);
+      context.error = failure;
+      context.status = failure.status;
+      this.finish(context);
+      throw failure;
+    }
+    const { target, connected } = opened!;
+    const governance = this.stages.governance;
+    const costs = this.parts.costs;
+    const host: SessionHost = {
+      admit: (turn, on) => governance?.admit(turn, on, { inputTokens: 0, maxOutputTokens: costs?.reservedOutput(on, undefined), maxCostUsd: costs?.maxCost(on, 0, undefined) }),
+      start: (turn) => this.start(turn),
+      price: (turn, on, usage) => this.price(turn, on, usage),
+      finish: (turn) => this.finish(turn),
+    };
+    return {
+      id: init.id,
+      target,
+      connection: connected.connection,
+      principal: context.principal,
+      responseHeaders: context.responseHeaders,
+      admitTurn: sessionTurns(host, init, target, connected.keyId, context.principal),
+    };
   }
 
   /** Models the caller may name, for the model lists. */

@@ -44,6 +44,9 @@ export interface UpstreamHttpRequest {
 
 export type Operation = 'chat' | 'embeddings' | 'rerank' | 'moderations' | 'completions' | 'images';
 
+/** OpenAI's image upload endpoints (multipart), as paths under a provider's base URL. */
+export type ImageUploadOperation = 'images/edits' | 'images/variations';
+
 /** OpenAI's audio endpoints, as paths under a provider's base URL. */
 export type AudioOperation = 'audio/speech' | 'audio/transcriptions' | 'audio/translations';
 
@@ -95,6 +98,18 @@ export interface ProviderAdapter<Options = unknown> {
    * built by the gateway: JSON for speech, multipart for transcriptions). Absent: no audio.
    */
   audioTarget?(operation: AudioOperation, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
+  /**
+   * Where OpenAI's multipart image request `operation` (an edit, a variation) for `upstreamModel`
+   * goes and the headers that carry the key, for providers that serve them in OpenAI's wire format
+   * (the body is the caller's upload, re-encoded by the gateway; the answer is an image generation's).
+   */
+  imageUploadTarget?(operation: ImageUploadOperation, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
+  /**
+   * Where a realtime WebSocket session on `upstreamModel` connects (`wss://…`, from the provider's
+   * base URL) and the headers that carry the key, for providers that serve OpenAI's realtime API
+   * (OpenAI's `/realtime?model=`, Azure's `/openai/realtime?deployment=`). Absent: no realtime.
+   */
+  realtimeTarget?(upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
   /** The rerank wire format, for providers that rank documents against a query (Cohere). */
   readonly rerankCodec?: RerankCodec;
   /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */

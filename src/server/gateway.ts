@@ -17,6 +17,8 @@ import { anthropicRoutes } from '../surfaces/anthropic-surface.js';
 import { bedrockRoutes } from '../surfaces/bedrock-surface.js';
 import { geminiRoutes } from '../surfaces/gemini-surface.js';
 import { openaiAudioRoutes } from '../surfaces/openai-audio-surface.js';
+import { openaiImageUploadRoutes } from '../surfaces/openai-image-upload-surface.js';
+import { realtimeSurface } from '../surfaces/realtime-surface.js';
 import { openaiRoutes } from '../surfaces/openai-surface.js';
 import { passthroughRoutes } from '../surfaces/passthrough-surface.js';
 import { responsesRoutes } from '../surfaces/responses-surface.js';
@@ -164,6 +166,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   for (const prefix of pathPrefixes(config.admin.token)) routes.addPrefix(prefix);
   routes.addAll(openaiRoutes({ pipeline }));
   routes.addAll(openaiAudioRoutes({ pipeline, upload: { maxBytes: config.audio.max_upload_bytes, idleTimeoutMs: config.server.body_idle_timeout_ms } }));
+  routes.addAll(openaiImageUploadRoutes({ pipeline, upload: { maxBytes: config.images.max_upload_bytes, idleTimeoutMs: config.server.body_idle_timeout_ms } }));
   routes.addAll(responsesRoutes({ pipeline, storedResponses: capabilities.optional(STORED_RESPONSES) }));
   routes.addAll(anthropicRoutes({ pipeline }));
   routes.addAll(geminiRoutes({ pipeline }));
@@ -218,7 +221,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   const apiSchemas = Object.assign({}, ...modules.map((module) => module.apiSchemas ?? {})) as Record<string, unknown>;
   routes.addAll(adminRoutes(config.admin.token, [openApiRoute(() => described, () => apiSchemas)]));
-  const upgrades = modules.flatMap((module) => module.upgrades ?? []);
+  const realtime = realtimeSurface(pipeline, { maxSessionSeconds: config.realtime.max_session_seconds, maxMessageBytes: config.realtime.max_message_bytes });
+  const upgrades = [...modules.flatMap((module) => module.upgrades ?? []), ...realtime.routes];
   http = new HttpServer({
     routes,
     logger,
@@ -249,6 +253,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     close() {
       closing ??= (async () => {
+        // Realtime sessions have no natural end to wait for: told now (1001), as a drained stream is cut at the grace's end.
+        realtime.close();
         await server.drain(config.server.shutdown_grace_ms);
         for (const module of modules.reverse()) {
           try {

@@ -216,7 +216,12 @@ export async function answerGenerateContent(context: FakeHandlerContext, target:
   switch (target.method) {
     case 'generateContent':
       response.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
-      response.end(JSON.stringify(renderComplete(reply, target.model), null, 2));
+      response.end(JSON.stringify(asksForImages(context.body) ? renderImageContent(context.body as Json, target.model) : renderComplete(reply, target.model), null, 2));
+      return;
+    case 'predict':
+      // Imagen: `sampleCount` images, base64, no usage (billed per image).
+      response.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+      response.end(JSON.stringify(renderPredictions(context.body)));
       return;
     case 'streamGenerateContent':
       if (!new URLSearchParams(target.query).has('alt')) {
@@ -236,6 +241,29 @@ export async function answerGenerateContent(context: FakeHandlerContext, target:
     default:
       sendError(response, 404, `Method not found: ${target.method}`);
   }
+}
+
+/** A one-pixel PNG, every image the fake makes. */
+export const GEMINI_FAKE_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+function asksForImages(body: unknown): boolean {
+  const config = isObject(body) && isObject(body.generationConfig) ? body.generationConfig : undefined;
+  return Array.isArray(config?.responseModalities) && config.responseModalities.includes('IMAGE');
+}
+
+/** Gemini's image models: per candidate a text part and an `inlineData` PNG; 1,290 image tokens each (Google's figure for a 1024² image). */
+function renderImageContent(body: Json, model: string): Json {
+  const config = body.generationConfig as Json;
+  const count = typeof config.candidateCount === 'number' ? config.candidateCount : 1;
+  const candidates = Array.from({ length: count }, (_, index) => ({ content: { role: 'model', parts: [{ text: 'Here is your image.' }, { inlineData: { mimeType: 'image/png', data: GEMINI_FAKE_PNG } }] }, finishReason: 'STOP', index }));
+  const images = 1290 * count;
+  return { candidates, modelVersion: model, responseId: `fake-image-${++responseCounter}`, usageMetadata: { promptTokenCount: 12, candidatesTokenCount: images + 5, totalTokenCount: 12 + images + 5, candidatesTokensDetails: [{ modality: 'TEXT', tokenCount: 5 }, { modality: 'IMAGE', tokenCount: images }] } };
+}
+
+function renderPredictions(body: unknown): Json {
+  const parameters = isObject(body) && isObject(body.parameters) ? body.parameters : {};
+  const count = typeof parameters.sampleCount === 'number' ? parameters.sampleCount : 1;
+  return { predictions: Array.from({ length: count }, () => ({ bytesBase64Encoded: GEMINI_FAKE_PNG, mimeType: 'image/png' })) };
 }
 
 const geminiDialect: FakeDialect = { summarize, handle };

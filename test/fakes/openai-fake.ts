@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { handleAudio, isAudioPath } from './openai-audio-fake.js';
+import { handleImageUpload, isImageUploadPath } from './openai-image-upload-fake.js';
 import { fakeTokenCount, startFake, writeEvents, type FakeDialect, type FakeHandlerContext, type FakeReply, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
 
 /**
  * A loopback upstream speaking OpenAI's wire format, written from OpenAI's API reference and
  * independently of our codecs. It serves `/v1/chat/completions`, `/v1/embeddings`, `/v1/completions`
  * (legacy text completions, streamed as `text_completion` chunks), `/v1/moderations`,
- * `/v1/images/generations` (`url` or `b64_json`), `/v1/rerank` (the vLLM/Jina shape) and Azure's
+ * `/v1/images/generations` (`url` or `b64_json`), `/v1/images/edits` and `/variations` (multipart), `/v1/rerank` (the vLLM/Jina shape) and Azure's
  * `/openai/deployments/<deployment>/…?api-version=…` paths.
  *
  * Streams are rendered as OpenAI sends them: a role chunk, content in several deltas, each tool call
@@ -46,6 +47,10 @@ export const openaiDialect: FakeDialect = {
   },
 
   async handle(context) {
+    if (isImageUploadPath(context.path) && context.request.method === 'POST' && context.reply.error === undefined) {
+      await handleImageUpload(context);
+      return;
+    }
     if (isAudioPath(context.path) && context.request.method === 'POST' && context.reply.error === undefined) {
       await handleAudio(context);
       return;

@@ -53,18 +53,25 @@ export function record(overrides: Partial<RequestRecord> & { request_id: string 
     cache_similarity: null,
     cache_saved_usd: null,
     guardrails: null,
+    session_id: null,
+    images: null,
+    characters: null,
+    audio_seconds: null,
+    search_units: null,
+    input_audio_tokens: null,
+    output_audio_tokens: null,
     ...overrides,
   };
 }
 
 /** Fixed data the filters and aggregations below are checked against (hand-computed). */
 export const FIXTURE: RequestRecord[] = [
-  record({ request_id: 'r1', cost_exact: '0.001', charged_nano_usd: 1_000_000, virtual_key_id: 'key-a', team_id: 'team-1', customer_id: 'cust-x', metadata: { env: 'prod', app: 'web' }, latency_ms: 50, request_content: '{"text":"Tell me about Zebras"}', response_content: 'Zebras are striped' }),
-  record({ request_id: 'r2', timestamp: new Date(BASE + 10 * 60_000).toISOString(), virtual_key_id: 'key-a', team_id: 'team-1', provider: 'anthropic', model: 'claude-haiku', requested_model: 'claude-haiku', latency_ms: 300, input_tokens: 100, output_tokens: 50, total_tokens: 150, cost_usd: 0.02, cost_exact: '0.02', charged_nano_usd: 20_000_000, stream: true, ttft_ms: 40, metadata: { env: 'dev' } }),
-  record({ request_id: 'r3', timestamp: new Date(BASE + 70 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', status: 429, error_code: 'rate_limit_exceeded', error_type: 'rate_limit_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 0, latency_ms: 2 }),
-  record({ request_id: 'r4', timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cost_exact: '0.5', charged_nano_usd: 500_000_000, cache_hit: 'exact', cache_entry_id: 'entry-1', cache_similarity: 0.97, cache_saved_usd: 0.25, metadata: { env: 'prod', 'a=b': 'c' } }),
-  record({ request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 502, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, attempts: 2, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 1200, response_content: '100% _done_' }),
-  record({ request_id: 'r5', kind: 'attempt', attempt: 1, parent_request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 503, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 600 }),
+  record({ request_id: 'r1', operation: 'images', images: 2, cost_exact: '0.001', charged_nano_usd: 1_000_000, virtual_key_id: 'key-a', team_id: 'team-1', customer_id: 'cust-x', metadata: { env: 'prod', app: 'web' }, latency_ms: 50, request_content: '{"text":"Tell me about Zebras"}', response_content: 'Zebras are striped' }),
+  record({ request_id: 'r2', operation: 'realtime', session_id: 'sess-1', input_audio_tokens: 40, output_audio_tokens: 20, timestamp: new Date(BASE + 10 * 60_000).toISOString(), virtual_key_id: 'key-a', team_id: 'team-1', provider: 'anthropic', model: 'claude-haiku', requested_model: 'claude-haiku', latency_ms: 300, input_tokens: 100, output_tokens: 50, total_tokens: 150, cost_usd: 0.02, cost_exact: '0.02', charged_nano_usd: 20_000_000, stream: true, ttft_ms: 40, metadata: { env: 'dev' } }),
+  record({ request_id: 'r3', operation: 'audio.transcriptions', audio_seconds: 12.5, timestamp: new Date(BASE + 70 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', status: 429, error_code: 'rate_limit_exceeded', error_type: 'rate_limit_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 0, latency_ms: 2 }),
+  record({ request_id: 'r4', operation: 'rerank', search_units: 3, timestamp: new Date(BASE + 80 * 60_000).toISOString(), virtual_key_id: 'key-b', team_id: 'team-2', customer_id: 'cust-y', provider: 'anthropic', model: 'claude-haiku', stop_reason: 'length', latency_ms: 900, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_usd: 0.5, cost_exact: '0.5', charged_nano_usd: 500_000_000, cache_hit: 'exact', cache_entry_id: 'entry-1', cache_similarity: 0.97, cache_saved_usd: 0.25, metadata: { env: 'prod', 'a=b': 'c' } }),
+  record({ request_id: 'r5', operation: 'audio.speech', characters: 120, timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 502, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, attempts: 2, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 1200, response_content: '100% _done_' }),
+  record({ request_id: 'r5', operation: 'audio.speech', kind: 'attempt', attempt: 1, parent_request_id: 'r5', timestamp: new Date(BASE + 130 * 60_000).toISOString(), status: 503, error_code: 'upstream_error', error_type: 'api_error', stop_reason: null, input_tokens: null, output_tokens: null, total_tokens: null, cost_usd: null, cost_exact: null, charged_nano_usd: 7, latency_ms: 600 }),
 ];
 
 export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): void {
@@ -159,6 +166,10 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
         [`since=${BASE + 10 * 60_000}&until=${BASE + 10 * 60_000 + 1}`, ['r2']],
         ['kind=attempt', ['r5']],
         ['kind=all&request_id=r5', ['r5', 'r5']],
+        ['session_id=sess-1', ['r2']],
+        ['session_id=sess-2', []],
+        ['operation=images,rerank', ['r4', 'r1']],
+        ['operation=realtime&provider=anthropic', ['r2']],
       ];
       for (const [query, expected] of cases) assert.deepEqual(await ids(query), expected, query);
       // Totals count every match, not the page.
@@ -219,6 +230,19 @@ export function logStoreSuite(name: string, open: () => Promise<OpenedStore>): v
           [429, 1],
           [502, 1],
           [503, 1],
+        ],
+      );
+
+      // Each operation's cost and the units it billed (usage reports by operation).
+      const byOperation = await store.aggregate(parseAggregateQuery(new URLSearchParams('group_by=operation')));
+      assert.deepEqual(
+        byOperation.map((row) => [row.group.operation, row.requests, Math.round(row.cost_usd * 1e6), row.images, row.characters, row.audio_seconds, row.search_units]),
+        [
+          ['audio.speech', 1, 0, 0, 120, 0, 0],
+          ['audio.transcriptions', 1, 0, 0, 0, 12.5, 0],
+          ['images', 1, 1_000, 2, 0, 0, 0],
+          ['realtime', 1, 20_000, 0, 0, 0, 0],
+          ['rerank', 1, 500_000, 0, 0, 0, 3],
         ],
       );
 

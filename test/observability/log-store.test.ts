@@ -339,6 +339,8 @@ test('SQLite content search goes through the content index, which catches up wit
     db.exec('alter table tollgate_request_logs drop column cache_entry_id; alter table tollgate_request_logs drop column cache_similarity; alter table tollgate_request_logs drop column cache_saved_usd');
     // Nor that of migration 10 (the guardrails' decisions).
     db.exec('alter table tollgate_request_logs drop column guardrails');
+    // Nor those of migration 11 (units and the realtime session).
+    db.exec(['drop index tollgate_request_logs_session', ...['session_id', 'images', 'characters', 'audio_seconds', 'search_units', 'input_audio_tokens', 'output_audio_tokens'].map((column) => `alter table tollgate_request_logs drop column ${column}`)].join('; '));
     db.prepare("delete from tollgate_migrations where component = 'request_log' and version >= 6").run();
     await store.migrate();
     await store.insert([record({ request_id: 'after-upgrade', timestamp: '2025-06-01T00:00:00.000Z', response_content: 'zebras, mostly' })]);
@@ -376,6 +378,8 @@ test('the writer thread indexes the content of records stored before migration 6
     db.exec('alter table tollgate_request_logs drop column cache_entry_id; alter table tollgate_request_logs drop column cache_similarity; alter table tollgate_request_logs drop column cache_saved_usd');
     // Nor that of migration 10 (the guardrails' decisions).
     db.exec('alter table tollgate_request_logs drop column guardrails');
+    // Nor those of migration 11 (units and the realtime session).
+    db.exec(['drop index tollgate_request_logs_session', ...['session_id', 'images', 'characters', 'audio_seconds', 'search_units', 'input_audio_tokens', 'output_audio_tokens'].map((column) => `alter table tollgate_request_logs drop column ${column}`)].join('; '));
     db.prepare("delete from tollgate_migrations where component = 'request_log' and version >= 6").run();
     await sql.migrate();
     const store = new WorkerLogStore(sql, path, createLogger({ level: 'silent' }));

@@ -12,7 +12,7 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     const key = JSON.stringify([bucketStart, group]);
     let row = rows.get(key);
     if (row === undefined) {
-      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0 };
+      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0, images: 0, characters: 0, audio_seconds: 0, search_units: 0 };
       rows.set(key, row);
     }
     row.requests++;
@@ -21,6 +21,10 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     row.output_tokens += record.output_tokens ?? 0;
     row.total_tokens += record.total_tokens ?? 0;
     row.cost_usd += record.cost_usd ?? 0;
+    row.images += record.images ?? 0;
+    row.characters += record.characters ?? 0;
+    row.audio_seconds += record.audio_seconds ?? 0;
+    row.search_units += record.search_units ?? 0;
   }
   const result = [...rows.values()];
   for (const row of result) {

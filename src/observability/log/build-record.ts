@@ -53,6 +53,7 @@ export function buildRecords(context: RequestContext, options: RecordOptions): R
       cache_similarity: null,
       cache_saved_usd: null,
       guardrails: null,
+      ...(served ? {} : NO_UNITS),
     });
   });
   return records;
@@ -111,8 +112,18 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     cache_similarity: context.cache?.similarity ?? null,
     cache_saved_usd: context.cache?.savedUsd ?? null,
     guardrails: context.guardrails === undefined ? null : JSON.stringify(context.guardrails),
+    session_id: context.sessionId ?? null,
+    images: usage === undefined ? null : (usage.units?.images ?? usage.images ?? null),
+    characters: usage?.characters ?? null,
+    audio_seconds: usage?.audioSeconds ?? null,
+    search_units: usage?.units?.searches ?? null,
+    input_audio_tokens: usage?.inputAudioTokens ?? null,
+    output_audio_tokens: usage?.outputAudioTokens ?? null,
   };
 }
+
+/** An attempt that did not serve billed nothing. */
+const NO_UNITS = Object.freeze({ images: null, characters: null, audio_seconds: null, search_units: null, input_audio_tokens: null, output_audio_tokens: null });
 
 /** The sum of the attempts' charges; null when none had a ledger admission. */
 function chargedNanoUsd(context: RequestContext): number | null {

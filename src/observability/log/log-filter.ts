@@ -4,6 +4,8 @@ import type { RequestRecord } from './request-record.js';
 /** What the query API, the export and the live tail filter on. Lists match any of their values. */
 export interface LogFilter {
   requestId?: string;
+  /** The turns of one realtime session (`session_id`). */
+  sessionId?: string;
   /** `request` (default), `attempt`, or `all`. */
   kind?: 'request' | 'attempt' | 'all';
   /** Epoch milliseconds, inclusive. */
@@ -21,6 +23,8 @@ export interface LogFilter {
   outcome?: 'success' | 'error';
   errorCodes?: string[];
   errorTypes?: string[];
+  /** Operations (`chat`, `embeddings`, `images`, `audio.speech`, `realtime`, …). */
+  operations?: string[];
   stopReasons?: string[];
   cacheHits?: string[];
   minLatencyMs?: number;
@@ -45,7 +49,7 @@ export interface LogQuery {
   offset: number;
 }
 
-export const GROUP_DIMENSIONS = ['provider', 'model', 'requested_model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'stop_reason', 'surface', 'stream', 'cache_hit'] as const;
+export const GROUP_DIMENSIONS = ['provider', 'model', 'requested_model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'stop_reason', 'surface', 'operation', 'stream', 'cache_hit'] as const;
 export type RecordDimension = (typeof GROUP_DIMENSIONS)[number];
 /** A record column, or `metadata.<key>` for one metadata tag (null where a record lacks it). */
 export type GroupDimension = RecordDimension | `metadata.${string}`;
@@ -76,6 +80,11 @@ export interface AggregateRow {
   output_tokens: number;
   total_tokens: number;
   cost_usd: number;
+  /** Units billed besides tokens, summed: images made, characters spoken, seconds of audio, rerank search units. */
+  images: number;
+  characters: number;
+  audio_seconds: number;
+  search_units: number;
 }
 
 function list(query: URLSearchParams, ...names: string[]): string[] | undefined {
@@ -111,6 +120,8 @@ export function parseLogFilter(query: URLSearchParams): LogFilter {
   const filter: LogFilter = {};
   const requestId = query.get('request_id');
   if (requestId) filter.requestId = requestId;
+  const sessionId = query.get('session_id');
+  if (sessionId) filter.sessionId = sessionId;
   filter.kind = oneOf(query, 'kind', ['request', 'attempt', 'all'] as const);
   filter.from = time(query, 'from') ?? time(query, 'since');
   filter.to = time(query, 'to') ?? time(query, 'until');
@@ -141,6 +152,7 @@ export function parseLogFilter(query: URLSearchParams): LogFilter {
   }
   filter.errorCodes = list(query, 'error_code');
   filter.errorTypes = list(query, 'error_type');
+  filter.operations = list(query, 'operation');
   filter.stopReasons = list(query, 'stop_reason');
   filter.cacheHits = list(query, 'cache_hit');
   filter.minLatencyMs = number(query, 'min_latency_ms');
@@ -195,6 +207,7 @@ export function matchesFilter(record: RequestRecord, filter: LogFilter): boolean
   const kind = filter.kind ?? 'request';
   if (kind !== 'all' && record.kind !== kind) return false;
   if (filter.requestId !== undefined && record.request_id !== filter.requestId) return false;
+  if (filter.sessionId !== undefined && record.session_id !== filter.sessionId) return false;
   const at = Date.parse(record.timestamp);
   if (filter.from !== undefined && at < filter.from) return false;
   if (filter.to !== undefined && at >= filter.to) return false;
@@ -205,6 +218,7 @@ export function matchesFilter(record: RequestRecord, filter: LogFilter): boolean
   if (filter.outcome === 'success' && record.status >= 400) return false;
   if (filter.outcome === 'error' && record.status < 400) return false;
   if (!includes(filter.errorCodes, record.error_code) || !includes(filter.errorTypes, record.error_type)) return false;
+  if (!includes(filter.operations, record.operation)) return false;
   if (!includes(filter.stopReasons, record.stop_reason) || !includes(filter.cacheHits, record.cache_hit)) return false;
   if (!within(record.latency_ms, filter.minLatencyMs, filter.maxLatencyMs)) return false;
   if (!within(record.total_tokens, filter.minTokens, filter.maxTokens)) return false;

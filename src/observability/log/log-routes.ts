@@ -14,6 +14,8 @@ const FILTER_PARAMETERS = [
   { name: 'to', description: 'ISO 8601 time or epoch milliseconds, exclusive (also `until`)' },
   { name: 'kind', description: 'request (the default), attempt or all' },
   { name: 'request_id', description: 'One request' },
+  { name: 'session_id', description: 'The responses of one realtime session' },
+  { name: 'operation', description: 'Comma-separated operations (chat, embeddings, images, images.edits, audio.speech, realtime, …)' },
   { name: 'provider', description: 'Comma-separated provider names' },
   { name: 'model', description: 'Comma-separated models' },
   { name: 'virtual_key_id', description: 'Comma-separated virtual key ids' },

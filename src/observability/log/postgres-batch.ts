@@ -43,6 +43,13 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
   cost_exact: 'text',
   charged_nano_usd: 'bigint',
   guardrails: 'text',
+  session_id: 'text',
+  images: 'bigint',
+  characters: 'bigint',
+  audio_seconds: 'double precision',
+  search_units: 'bigint',
+  input_audio_tokens: 'bigint',
+  output_audio_tokens: 'bigint',
 };
 
 /**

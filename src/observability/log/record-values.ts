@@ -8,7 +8,7 @@ export const STORED_COLUMNS = RECORD_COLUMNS.map((column) => (column === 'timest
 /**
  * A record as an insert's parameters, in STORED_COLUMNS order (a test holds the two together).
  * Spelled out rather than mapped over the column names: a property read by a variable name is a
- * megamorphic lookup, 40 of them per record.
+ * megamorphic lookup, 47 of them per record.
  */
 export function recordValues(r: RequestRecord): SqlValue[] {
   const values: SqlValue[] = [];
@@ -63,7 +63,14 @@ export function writeRecordValues(r: RequestRecord, values: (SqlValue | undefine
   values[at + 37] = r.cache_similarity;
   values[at + 38] = r.cache_saved_usd;
   values[at + 39] = r.guardrails;
-  return at + 40;
+  values[at + 40] = r.session_id ?? null;
+  values[at + 41] = r.images ?? null;
+  values[at + 42] = r.characters ?? null;
+  values[at + 43] = r.audio_seconds ?? null;
+  values[at + 44] = r.search_units ?? null;
+  values[at + 45] = r.input_audio_tokens ?? null;
+  values[at + 46] = r.output_audio_tokens ?? null;
+  return at + 47;
 }
 
 /**

@@ -228,6 +228,28 @@ function cacheColumns(real: string): string[] {
 /** Version 10: the guardrails' decisions (`[{rule, action, direction, types, count}]`, never a matched value), null when none. */
 const GUARDRAILS_COLUMN = 'alter table {prefix}request_logs add column guardrails text';
 
+/**
+ * Version 11: what each operation billed besides tokens (images, characters, seconds of audio,
+ * search units), the audio part of its tokens, and the session a record is a turn of (realtime),
+ * with an index to list a session's turns. Older records keep nulls.
+ */
+function unitColumns(dialect: 'sqlite' | 'postgres'): string[] {
+  const real = dialect === 'sqlite' ? 'real' : 'double precision';
+  const integer = dialect === 'sqlite' ? 'integer' : 'bigint';
+  const add = dialect === 'sqlite' ? 'add column' : 'add column if not exists';
+  return [
+    `alter table {prefix}request_logs ${add} session_id text`,
+    `alter table {prefix}request_logs ${add} images ${integer}`,
+    `alter table {prefix}request_logs ${add} characters ${integer}`,
+    `alter table {prefix}request_logs ${add} audio_seconds ${real}`,
+    `alter table {prefix}request_logs ${add} search_units ${integer}`,
+    `alter table {prefix}request_logs ${add} input_audio_tokens ${integer}`,
+    `alter table {prefix}request_logs ${add} output_audio_tokens ${integer}`,
+    // Partial where the database allows it: most records belong to no session.
+    'create index if not exists {prefix}request_logs_session on {prefix}request_logs (session_id) where session_id is not null',
+  ];
+}
+
 /** Versioned schema of the request log; append new versions, never edit applied ones. */
 export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -282,5 +304,11 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 10,
     sqlite: [GUARDRAILS_COLUMN],
     postgres: [GUARDRAILS_COLUMN],
+  },
+  {
+    // Units billed per operation and the realtime session of a turn.
+    version: 11,
+    sqlite: unitColumns('sqlite'),
+    postgres: unitColumns('postgres'),
   },
 ];

@@ -68,6 +68,19 @@ export interface RequestRecord {
   cache_saved_usd: number | null;
   /** The guardrails' decisions (JSON: `[{rule, action, direction, types, count}]`), null when no rule found anything; never the matched values. */
   guardrails: string | null;
+  /** The session the record is a turn of (a realtime WebSocket: the upgrade request's id); null for requests of their own. */
+  session_id?: string | null;
+  /** Images made (image generations, edits and variations). */
+  images?: number | null;
+  /** Characters billed (text to speech: the input's). */
+  characters?: number | null;
+  /** Seconds of audio billed (transcriptions and translations). */
+  audio_seconds?: number | null;
+  /** Search units billed (rerank). */
+  search_units?: number | null;
+  /** Of `input_tokens` and `output_tokens`, the audio tokens (realtime, audio chat models). */
+  input_audio_tokens?: number | null;
+  output_audio_tokens?: number | null;
 }
 
 /** Columns in storage order; the SQL stores and CSV export share it. */
@@ -112,4 +125,11 @@ export const RECORD_COLUMNS = [
   'cache_similarity',
   'cache_saved_usd',
   'guardrails',
+  'session_id',
+  'images',
+  'characters',
+  'audio_seconds',
+  'search_units',
+  'input_audio_tokens',
+  'output_audio_tokens',
 ] as const satisfies readonly (keyof RequestRecord)[];

@@ -135,6 +135,10 @@ export abstract class SqlLogStore implements LogStore {
       'coalesce(sum(output_tokens), 0) as output_tokens',
       'coalesce(sum(total_tokens), 0) as total_tokens',
       'coalesce(sum(cost_usd), 0) as cost_usd',
+      'coalesce(sum(images), 0) as images',
+      'coalesce(sum(characters), 0) as characters',
+      'coalesce(sum(audio_seconds), 0) as audio_seconds',
+      'coalesce(sum(search_units), 0) as search_units',
     ];
     const rows = await this.reads.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, [...selectParams, ...where.params]);
     return rows
@@ -158,6 +162,10 @@ export abstract class SqlLogStore implements LogStore {
           total_tokens: Number(row.total_tokens),
           // The column holds doubles and the database adds them as such: the sum leaves without their noise.
           cost_usd: summedUsdNumber(Number(row.cost_usd)),
+          images: Number(row.images),
+          characters: Number(row.characters),
+          audio_seconds: Number(row.audio_seconds),
+          search_units: Number(row.search_units),
         };
       })
       .sort(compareRows);
@@ -234,6 +242,7 @@ export abstract class SqlLogStore implements LogStore {
       params.push(value);
     };
     if (filter.requestId !== undefined) anyOf('request_id', [filter.requestId]);
+    if (filter.sessionId !== undefined) anyOf('session_id', [filter.sessionId]);
     compare('ts', '>=', filter.from);
     compare('ts', '<', filter.to);
     anyOf('provider', filter.providers);
@@ -247,6 +256,7 @@ export abstract class SqlLogStore implements LogStore {
     if (filter.outcome === 'error') clauses.push('status >= 400');
     anyOf('error_code', filter.errorCodes);
     anyOf('error_type', filter.errorTypes);
+    anyOf('operation', filter.operations);
     anyOf('stop_reason', filter.stopReasons);
     anyOf('cache_hit', filter.cacheHits);
     compare('latency_ms', '>=', filter.minLatencyMs);
@@ -310,7 +320,7 @@ function nullsPossible(query: LogQuery): boolean {
   }
 }
 
-const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts', 'charged_nano_usd', 'cache_similarity', 'cache_saved_usd']);
+const NUMERIC_COLUMNS = new Set<string>(['attempt', 'status', 'latency_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'attempts', 'charged_nano_usd', 'cache_similarity', 'cache_saved_usd', 'images', 'characters', 'audio_seconds', 'search_units', 'input_audio_tokens', 'output_audio_tokens']);
 
 function toBoolean(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't';

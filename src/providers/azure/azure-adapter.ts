@@ -3,16 +3,22 @@ import { openaiChatCodec } from '../../codecs/openai-chat/index.js';
 import { openaiCompletionCodec } from '../../codecs/openai-completions/index.js';
 import { openaiEmbeddingCodec } from '../../codecs/openai-embeddings/index.js';
 import { openaiImageCodec } from '../../codecs/openai-images/index.js';
+import { webSocketUrl } from '../openai-compatible/create-adapter.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
 
 /** The latest GA data-plane inference version (https://learn.microsoft.com/azure/ai-services/openai/reference). */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+
+/** The realtime API's preview version (https://learn.microsoft.com/azure/ai-services/openai/realtime-audio-reference). */
+export const AZURE_REALTIME_API_VERSION = '2024-10-01-preview';
 
 export const azureOptionsSchema = z.strictObject({
   /** The `api-version` query parameter. */
   api_version: z.string().min(1).default(AZURE_DEFAULT_API_VERSION),
   /** Model name → deployment name; a model without an entry is its own deployment. */
   deployments: z.record(z.string(), z.string().min(1)).default({}),
+  /** The `api-version` of realtime sessions (`/openai/realtime`), which the GA inference versions do not serve. */
+  realtime_api_version: z.string().min(1).default(AZURE_REALTIME_API_VERSION),
 });
 
 export type AzureOptions = z.infer<typeof azureOptionsSchema>;
@@ -49,6 +55,16 @@ export const azureAdapter: ProviderAdapter<AzureOptions> = {
     return { url: urlFor(settings, upstreamModel, 'images/generations'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(wire) };
   },
   credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { 'api-key': key.value }),
+  // wss://<resource>/openai/realtime?api-version=…&deployment=…; Azure's v1 API takes the model instead.
+  realtimeTarget(upstreamModel, key, settings) {
+    const base = webSocketUrl(settings.baseUrl);
+    const headers = key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value };
+    if (base.endsWith('/openai/v1')) return { url: `${base}/realtime?model=${encodeURIComponent(upstreamModel)}`, headers };
+    const root = base.endsWith('/openai') ? base : `${base}/openai`;
+    const deployment = Object.hasOwn(settings.options.deployments, upstreamModel) ? settings.options.deployments[upstreamModel]! : upstreamModel;
+    return { url: `${root}/realtime?api-version=${encodeURIComponent(settings.options.realtime_api_version)}&deployment=${encodeURIComponent(deployment)}`, headers };
+  },
+  imageUploadTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
   audioTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
 };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { encodeGeminiRequest, geminiCodec, geminiEmbeddingCodec } from '../../codecs/gemini/index.js';
+import { geminiImageCodec, isImagenModel } from '../../codecs/gemini/image-codec.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
 import { countField } from '../token-count.js';
 
@@ -61,6 +62,12 @@ export const geminiAdapter: ProviderAdapter<GeminiOptions> = {
       return { url: geminiModelUrl(settings.baseUrl, upstreamModel, 'countTokens'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify({ generateContentRequest: generate }) };
     },
     decodeResponse: (body) => countField(body, 'totalTokens', 'gemini'),
+  },
+  imageCodec: geminiImageCodec,
+  // Imagen models at `:predict`, Gemini's image models at `:generateContent` (see geminiImageCodec).
+  buildImageRequest(request, upstreamModel, key, settings) {
+    const body = geminiImageCodec.encodeRequest(request, upstreamModel);
+    return { url: geminiModelUrl(settings.baseUrl, upstreamModel, isImagenModel(upstreamModel) ? 'predict' : 'generateContent'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) };
   },
   credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { 'x-goog-api-key': key.value }),
 };

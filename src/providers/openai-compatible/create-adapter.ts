@@ -28,8 +28,10 @@ export interface OpenAICompatibleOptions {
   completions?: boolean;
   /** True for servers with OpenAI's `POST <base>/moderations`. */
   moderations?: boolean;
-  /** True for servers with OpenAI's `POST <base>/images/generations`. */
+  /** True for servers with OpenAI's `POST <base>/images/generations` (and `/images/edits`, `/images/variations`). */
   images?: boolean;
+  /** True for servers with OpenAI's realtime WebSocket at `<base>/realtime?model=` (http → ws, https → wss). */
+  realtime?: boolean;
   /** True for servers with a `POST <base>/rerank` in the Cohere/Jina shape (vLLM, Together, Jina-style servers). */
   rerank?: boolean;
 }
@@ -87,7 +89,16 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     ...(options.moderations === true
       ? { moderationCodec: openaiModerationCodec, buildModerationRequest: (request, upstreamModel, key, settings) => json(settings, 'moderations', key, openaiModerationCodec.encodeRequest(request, upstreamModel)) }
       : {}),
-    ...(options.images === true ? { imageCodec: openaiImageCodec, buildImageRequest: (request, upstreamModel, key, settings) => json(settings, 'images/generations', key, openaiImageCodec.encodeRequest(request, upstreamModel)) } : {}),
+    ...(options.images === true
+      ? {
+          imageCodec: openaiImageCodec,
+          buildImageRequest: (request, upstreamModel, key, settings) => json(settings, 'images/generations', key, openaiImageCodec.encodeRequest(request, upstreamModel)),
+          imageUploadTarget: (operation, _upstreamModel, key, settings) => ({ url: `${settings.baseUrl}/${operation}`, headers: audioHeaders(key, settings.headers) }),
+        }
+      : {}),
+    ...(options.realtime === true
+      ? { realtimeTarget: (upstreamModel, key, settings) => ({ url: `${webSocketUrl(settings.baseUrl)}/realtime?model=${encodeURIComponent(upstreamModel)}`, headers: audioHeaders(key, settings.headers) }) }
+      : {}),
     ...(options.rerank === true ? { rerankCodec: openaiRerankCodec, buildRerankRequest: (request, upstreamModel, key, settings) => json(settings, 'rerank', key, openaiRerankCodec.encodeRequest(request, upstreamModel)) } : {}),
   };
 }
@@ -96,6 +107,11 @@ function pick(body: Record<string, unknown>, fields: readonly string[]): Record<
   const picked: Record<string, unknown> = {};
   for (const field of fields) if (body[field] !== undefined) picked[field] = body[field];
   return picked;
+}
+
+/** An HTTP base URL as the WebSocket URL of the same place: `https://` → `wss://`, `http://` → `ws://`. */
+export function webSocketUrl(httpUrl: string): string {
+  return httpUrl.replace(/^http(s?):\/\//i, (_match, secure: string) => `ws${secure}://`);
 }
 
 function audioHeaders(key: ProviderKey | undefined, configured: Record<string, string>): Record<string, string> {
