@@ -57,8 +57,9 @@ export interface UpgradeRoute {
   /**
    * `refuse` answers an error instead of upgrading, in the envelope of the path's prefix and with
    * the headers of every gateway error (`x-request-id`, `x-tollgate-error-code`, …), then closes.
+   * `requestId` is the upgrade's `x-request-id`: the caller's when it is a sane token, else one made as for every request.
    */
-  handler(request: IncomingMessage, socket: Duplex, head: Buffer, refuse: (error: GatewayError) => void): void;
+  handler(request: IncomingMessage, socket: Duplex, head: Buffer, refuse: (error: GatewayError) => void, requestId: string): void;
 }
 
 /**

@@ -118,13 +118,14 @@ export class HttpServer {
       const queryAt = rawUrl.indexOf('?');
       const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
       const prefix = options.routes.prefixOf(path);
-      const refuse = (error: GatewayError) => endSocketWithError(socket, error, prefix?.renderError ?? encodeOpenAIError, notServedHeaders(requestIdFrom(request.headers['x-request-id'])));
+      const requestId = requestIdFrom(request.headers['x-request-id']);
+      const refuse = (error: GatewayError) => endSocketWithError(socket, error, prefix?.renderError ?? encodeOpenAIError, notServedHeaders(requestId));
       if (this.draining) return refuse(shuttingDown());
       const refused = prefix?.authorize?.(request.headers);
       if (refused !== undefined) return refuse(refused);
       const route = upgrades.get(path);
       if (route === undefined) return refuse(new GatewayError('route_not_found', `No WebSocket endpoint at ${truncate(path)}.`));
-      route.handler(request, socket, head, refuse);
+      route.handler(request, socket, head, refuse, requestId);
     });
     this.server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();

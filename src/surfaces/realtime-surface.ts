@@ -61,7 +61,7 @@ export function realtimeSurface(pipeline: Pipeline, limits: RealtimeLimits): Rea
       return created;
     }));
 
-  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer, refuse: (error: GatewayError) => void): Promise<void> => {
+  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer, refuse: (error: GatewayError) => void, requestId: string): Promise<void> => {
     if (closing) return refuse(new GatewayError('shutting_down', 'The gateway is draining for shutdown and takes no new requests.'));
     const url = new URL(request.url ?? '/', 'http://gateway');
     const model = url.searchParams.get('model') ?? url.searchParams.get('deployment');
@@ -74,7 +74,7 @@ export function realtimeSurface(pipeline: Pipeline, limits: RealtimeLimits): Rea
     try {
       const [opened] = await Promise.all([
         pipeline.openSession<RealtimeUpstream>(
-          { id: requestIdOf(request), surface: 'openai', operation: 'realtime', path: url.pathname, headers, clientAddress: request.socket.remoteAddress, model, signal: abort.signal },
+          { id: requestId, surface: 'openai', operation: 'realtime', path: url.pathname, headers, clientAddress: request.socket.remoteAddress, model, signal: abort.signal },
           async (target, signal) => {
             const upstream = await connectRealtime(target, { maxMessageBytes: limits.maxMessageBytes, headers: beta ? { 'OpenAI-Beta': 'realtime=v1' } : {} }, signal);
             return { connection: upstream, keyId: upstream.keyId };
@@ -105,8 +105,8 @@ export function realtimeSurface(pipeline: Pipeline, limits: RealtimeLimits): Rea
   return {
     routes: PREFIXES.map((prefix) => ({
       path: `${prefix}/realtime`,
-      handler: (request, socket, head, refuse) => {
-        void upgrade(request, socket, head, refuse).catch((error: unknown) => {
+      handler: (request, socket, head, refuse, requestId) => {
+        void upgrade(request, socket, head, refuse, requestId).catch((error: unknown) => {
           if (!socket.destroyed) refuse(new GatewayError('internal_error', 'The realtime session could not be opened.', { cause: error }));
         });
       },
@@ -135,9 +135,4 @@ function callerHeaders(headers: IncomingHttpHeaders): { headers: IncomingHttpHea
   const { 'sec-websocket-protocol': _protocols, ...rest } = headers;
   if (keyProtocol === undefined || headers.authorization !== undefined) return { headers: rest, beta };
   return { headers: { ...rest, authorization: `Bearer ${keyProtocol.slice(KEY_PROTOCOL.length)}` }, beta };
-}
-
-function requestIdOf(request: IncomingMessage): string {
-  const sent = request.headers['x-request-id'];
-  return typeof sent === 'string' && /^[\w.:-]{1,128}$/.test(sent) ? sent : `rt_${crypto.randomUUID()}`;
 }

@@ -88,6 +88,17 @@ describe('vertex provider: service-account OAuth and both publishers', () => {
     assert.equal((last().body as Record<string, unknown>).stream, true);
   });
 
+  test('images: Imagen through :predict, Gemini image models through :generateContent, as OpenAI b64_json images', async () => {
+    const imagen = await openai.images.generate({ model: 'vertex/imagen-4.0-generate-001', prompt: 'a fjord', n: 2, size: '1024x1792' });
+    assert.equal(imagen.data?.length, 2);
+    assert.ok(imagen.data![0]!.b64_json!.length > 0);
+    assert.equal(last().path, `/v1/projects/${VERTEX_TEST_PROJECT}/locations/${VERTEX_TEST_REGION}/publishers/google/models/imagen-4.0-generate-001:predict`);
+    assert.deepEqual(last().body, { instances: [{ prompt: 'a fjord' }], parameters: { sampleCount: 2, aspectRatio: '9:16' } });
+    const gemini = await openai.images.generate({ model: 'vertex/gemini-2.5-flash-image', prompt: 'a kite' });
+    assert.equal(gemini.data?.length, 1);
+    assert.equal(last().path, `/v1/projects/${VERTEX_TEST_PROJECT}/locations/${VERTEX_TEST_REGION}/publishers/google/models/gemini-2.5-flash-image:generateContent`);
+  });
+
   test('embeddings through :predict', async () => {
     const result = await openai.embeddings.create({ model: 'vertex/text-embedding-005', input: ['hello world', 'bye'], dimensions: 3 });
     assert.equal(result.data.length, 2);

@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'no
 import type { ServerResponse } from 'node:http';
 import { answerMessages, sendAnthropicError, summarizeMessages } from './anthropic-fake.js';
 import { startFake, type FakeDialect, type FakeHandlerContext, type FakeUpstream, type RequestSummary } from './fake-upstream.js';
-import { answerGenerateContent, sendError as sendGoogleError, summarizeGenerateContent } from './gemini-fake.js';
+import { answerGenerateContent, GEMINI_FAKE_PNG, sendError as sendGoogleError, summarizeGenerateContent } from './gemini-fake.js';
 
 /**
  * A loopback stand-in for Vertex AI and Google's OAuth token endpoint, on one port:
@@ -126,6 +126,13 @@ export async function startVertexFake(): Promise<VertexFake> {
         if (context.reply.error) return sendGoogleError(response, context.reply.error.status, context.reply.error.message, context.reply.error.retryAfterSeconds);
         const instances = isObject(context.body) && Array.isArray(context.body.instances) ? context.body.instances : [];
         const parameters = isObject(context.body) && isObject(context.body.parameters) ? context.body.parameters : {};
+        if (isObject(instances[0]) && typeof instances[0].prompt === 'string') {
+          // Imagen: `sampleCount` images, base64.
+          const count = typeof parameters.sampleCount === 'number' ? parameters.sampleCount : 1;
+          response.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+          response.end(JSON.stringify({ predictions: Array.from({ length: count }, () => ({ bytesBase64Encoded: GEMINI_FAKE_PNG, mimeType: 'image/png' })) }));
+          return;
+        }
         const dimensions = typeof parameters.outputDimensionality === 'number' ? parameters.outputDimensionality : 4;
         const predictions = instances.map((instance) => {
           const text = isObject(instance) && typeof instance.content === 'string' ? instance.content : '';

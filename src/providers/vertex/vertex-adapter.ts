@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { geminiImageCodec, isImagenModel } from '../../codecs/gemini/image-codec.js';
 import type { UpstreamChatCodec } from '../../codecs/codec.js';
 import { encodeGeminiRequest, geminiCodec } from '../../codecs/gemini/index.js';
 import { vertexEmbeddingCodec } from '../../codecs/vertex-embeddings/index.js';
@@ -111,6 +112,12 @@ export const vertexAdapter: ProviderAdapter<VertexOptions> = {
   buildEmbeddingRequest(request, upstreamModel, key, settings) {
     const url = vertexModelUrl(settings.baseUrl, projectFor(key, settings), settings.options.region, 'google', upstreamModel, 'predict');
     return { url, method: 'POST', headers: headers(settings, false), body: JSON.stringify(vertexEmbeddingCodec.encodeRequest(request, upstreamModel)) };
+  },
+  imageCodec: geminiImageCodec,
+  // Google's image models as on Gemini's API (see geminiImageCodec): Imagen at `:predict`, Gemini's image models at `:generateContent`.
+  buildImageRequest(request, upstreamModel, key, settings) {
+    const url = vertexModelUrl(settings.baseUrl, projectFor(key, settings), settings.options.region, 'google', upstreamModel, isImagenModel(upstreamModel) ? 'predict' : 'generateContent');
+    return { url, method: 'POST', headers: headers(settings, false), body: JSON.stringify(geminiImageCodec.encodeRequest(request, upstreamModel)) };
   },
   async sign(request, key, settings): Promise<UpstreamHttpRequest> {
     if (key === undefined) return request;
