@@ -44,6 +44,18 @@ export interface UpstreamHttpRequest {
 
 export type Operation = 'chat' | 'embeddings' | 'rerank' | 'moderations' | 'completions' | 'images';
 
+/** OpenAI's files and batches collections, as paths under a provider's base URL. */
+export type StoredResource = 'files' | 'batches';
+
+/** Where a provider keeps OpenAI's files or batches: `url` is the collection, `query` what every call appends after the path. */
+export interface StoredResourceTarget {
+  /** The collection, e.g. `https://api.openai.com/v1/files`; an item is `<url>/<id>`, its content `<url>/<id>/content`. */
+  url: string;
+  /** `?api-version=…` or empty; `&`-joined with the caller's own query. */
+  query: string;
+  headers: Record<string, string>;
+}
+
 /** OpenAI's audio endpoints, as paths under a provider's base URL. */
 export type AudioOperation = 'audio/speech' | 'audio/transcriptions' | 'audio/translations';
 
@@ -95,6 +107,12 @@ export interface ProviderAdapter<Options = unknown> {
    * built by the gateway: JSON for speech, multipart for transcriptions). Absent: no audio.
    */
   audioTarget?(operation: AudioOperation, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
+  /**
+   * Where OpenAI's Files API (`/files`) and Batch API (`/batches`) are, in OpenAI's wire format, for
+   * providers that keep files and run batches natively (OpenAI, Azure). Absent: the gateway keeps
+   * batch input files itself and runs the batches through its pipeline.
+   */
+  storedResourceTarget?(resource: StoredResource, key: ProviderKey | undefined, settings: ProviderSettings<Options>): StoredResourceTarget;
   /** The rerank wire format, for providers that rank documents against a query (Cohere). */
   readonly rerankCodec?: RerankCodec;
   /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */
