@@ -27,6 +27,10 @@ export interface MultipartUpload {
 export interface MultipartLimits {
   /** Largest upload, file and fields together (`audio.max_upload_bytes`). */
   maxBytes: number;
+  /** The config key of `maxBytes`, named in the refusal; default `audio.max_upload_bytes`. */
+  setting?: string;
+  /** What the file part holds, in messages; default `the audio`. */
+  what?: string;
   /** Longest silence between two chunks (`server.body_idle_timeout_ms`). */
   idleTimeoutMs: number;
 }
@@ -47,9 +51,9 @@ const CLOSE = { connection: 'close' };
 export async function readMultipartUpload(exchange: HttpExchange, limits: MultipartLimits): Promise<MultipartUpload> {
   const request = exchange.request;
   const type = request.headers['content-type'] ?? '';
-  if (!/^multipart\/form-data\s*;/i.test(type)) throw new GatewayError('unsupported_media_type', 'The body must be `multipart/form-data` with the audio in a `file` part.');
+  if (!/^multipart\/form-data\s*;/i.test(type)) throw new GatewayError('unsupported_media_type', `The body must be \`multipart/form-data\` with ${limits.what ?? 'the audio'} in a \`file\` part.`);
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limits.maxBytes) await refuse(exchange, limits, `The upload is ${declared} bytes; this gateway takes at most ${limits.maxBytes} (audio.max_upload_bytes).`);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) await refuse(exchange, limits, `The upload is ${declared} bytes; this gateway takes at most ${limits.maxBytes} (${limits.setting ?? 'audio.max_upload_bytes'}).`);
 
   let parser: busboy.Busboy;
   try {
@@ -109,9 +113,9 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
       parser.on('file', (name, stream, info) => {
         if (upload.file !== undefined) {
           stream.resume();
-          return fail(new GatewayError('invalid_request', 'The upload carries more than one file; send the audio in one `file` part.', { param: 'file' }));
+          return fail(new GatewayError('invalid_request', `The upload carries more than one file; send ${limits.what ?? 'the audio'} in one \`file\` part.`, { param: 'file' }));
         }
-        const file: SpooledFile = { field: name, filename: info.filename ?? 'audio', contentType: info.mimeType || 'application/octet-stream', path: join(directory, 'upload'), size: 0 };
+        const file: SpooledFile = { field: name, filename: info.filename ?? (limits.what === undefined ? 'audio' : 'upload'), contentType: info.mimeType || 'application/octet-stream', path: join(directory, 'upload'), size: 0 };
         upload.file = file;
         const sink = createWriteStream(file.path);
         stream.on('data', (chunk: Buffer) => {
@@ -133,7 +137,7 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
         writing.catch(() => {});
         stream.pipe(sink);
       });
-      parser.on('filesLimit', () => fail(new GatewayError('invalid_request', 'The upload carries more than one file; send the audio in one `file` part.', { param: 'file' })));
+      parser.on('filesLimit', () => fail(new GatewayError('invalid_request', `The upload carries more than one file; send ${limits.what ?? 'the audio'} in one \`file\` part.`, { param: 'file' })));
       parser.on('fieldsLimit', () => fail(new GatewayError('invalid_request', `The upload carries more than ${MAX_FIELDS} fields.`)));
       parser.on('partsLimit', () => fail(new GatewayError('invalid_request', `The upload carries more than ${MAX_FIELDS + 1} parts.`)));
       parser.on('error', (error: Error) => fail(new GatewayError('invalid_request', `The multipart body cannot be read: ${error.message}.`)));
@@ -160,7 +164,7 @@ export async function readMultipartUpload(exchange: HttpExchange, limits: Multip
 }
 
 function tooLarge(limits: MultipartLimits): GatewayError {
-  return new GatewayError('body_too_large', `The upload exceeds ${limits.maxBytes} bytes (audio.max_upload_bytes).`, { headers: CLOSE });
+  return new GatewayError('body_too_large', `The upload exceeds ${limits.maxBytes} bytes (${limits.setting ?? 'audio.max_upload_bytes'}).`, { headers: CLOSE });
 }
 
 /** Reads and drops the rest of an oversized upload (so that SDKs writing it all see the answer), then refuses it. */

@@ -111,8 +111,8 @@ function transcriptionUsage(text: string, contentType: string): Usage | undefine
   return seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : { inputTokens: undefined, outputTokens: undefined, audioSeconds: seconds };
 }
 
-/** A multipart/form-data body of `fields` then `file`, streamed from disk, and its exact length. */
-function multipartBody(fields: ReadonlyArray<[string, string]>, file: SpooledFile): { boundary: string; length: number; stream: AsyncIterable<Buffer> } {
+/** A multipart/form-data body of `fields` then `file`, streamed from disk, and its exact length (each call streams the file anew). */
+export function multipartBody(fields: ReadonlyArray<[string, string]>, file: SpooledFile): { boundary: string; length: number; stream: AsyncIterable<Buffer> } {
   const boundary = `----tollgate${randomBytes(12).toString('hex')}`;
   const head = Buffer.from(
     fields.map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`).join('') +

@@ -1,0 +1,47 @@
+import type { GatewayConfig } from '../config/schema.js';
+import { BUDGET_HOLDS, GATEWAY_REQUESTS, type BudgetHolder, type GatewayRequests } from '../pipeline/capabilities.js';
+import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
+import { fileRoutes } from './file-endpoints.js';
+import type { FilesContext, FilesSettings } from './files-context.js';
+import { openBatchStore } from './open-batch-store.js';
+
+const PREFIXES = ['/v1', '/openai/v1'];
+
+function settingsOf(context: ModuleContext): FilesSettings {
+  const config: GatewayConfig = context.config;
+  return {
+    files: config.files,
+    batches: config.batches,
+    providerConfigs: config.providers,
+    providers: context.providers,
+    resolver: context.resolver,
+    costs: context.costs,
+    unpricedRequestUsd: config.governance.unpriced_request_usd,
+    idleTimeoutMs: config.server.body_idle_timeout_ms,
+  };
+}
+
+/**
+ * OpenAI's Files and Batch APIs (docs/files-and-batches.md): files kept at the provider or by the
+ * gateway, each owned by the virtual key that uploaded it; batches run natively at the provider or
+ * by the gateway itself through its pipeline, their worst case held on the caller's budgets from
+ * submission until their lines are priced.
+ */
+export async function batchesModule(context: ModuleContext): Promise<GatewayModule> {
+  let settings = settingsOf(context);
+  const store = await openBatchStore(context.storage);
+  let requests: GatewayRequests | undefined;
+  let holds: BudgetHolder | undefined;
+  const shared: FilesContext = { store, settings: () => settings, requests: () => requests!, holds: () => holds };
+  return {
+    name: 'batches',
+    routes: [...fileRoutes(shared, PREFIXES)],
+    connect(capabilities) {
+      requests = capabilities.require(GATEWAY_REQUESTS, 'batches');
+      holds = capabilities.optional(BUDGET_HOLDS);
+    },
+    reconfigure(next) {
+      settings = settingsOf(next);
+    },
+  };
+}
