@@ -1,4 +1,5 @@
 import type { Principal } from '../pipeline/context.js';
+import type { BatchSummary } from './batch-input.js';
 import type { BatchLine, BatchRecord, FileRecord, LineState } from './records.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -12,7 +13,7 @@ const LINES = 'tollgate_batch_lines';
 
 function schema(blob: string): string[] {
   return [
-    `create table if not exists ${FILES} (id text primary key, owner text, team text, provider text not null, object text not null, created_at bigint not null)`,
+    `create table if not exists ${FILES} (id text primary key, owner text, team text, provider text not null, object text not null, summary text, created_at bigint not null)`,
     `create index if not exists ${FILES}_owner on ${FILES} (owner)`,
     `create table if not exists ${CHUNKS} (file_id text not null, seq integer not null, data ${blob} not null, primary key (file_id, seq))`,
     `create table if not exists ${BATCHES} (id text primary key, owner text, team text, principal text, provider text not null, mode text not null, status text not null, object text not null, worst_usd double precision not null, settled integer not null, created_at bigint not null)`,
@@ -27,6 +28,7 @@ interface FileRow {
   team: string | null;
   provider: string;
   object: string;
+  summary: string | null;
   created_at: number | string;
 }
 
@@ -76,12 +78,13 @@ export class BatchStore {
   }
 
   async putFile(record: FileRecord): Promise<void> {
-    await this.sql.run(`insert into ${FILES} (id, owner, team, provider, object, created_at) values (?, ?, ?, ?, ?, ?) on conflict (id) do update set owner = excluded.owner, team = excluded.team, provider = excluded.provider, object = excluded.object`, [
+    await this.sql.run(`insert into ${FILES} (id, owner, team, provider, object, summary, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set owner = excluded.owner, team = excluded.team, provider = excluded.provider, object = excluded.object, summary = excluded.summary`, [
       record.id,
       record.owner,
       record.team,
       record.provider,
       JSON.stringify(record.object),
+      record.summary === undefined ? null : JSON.stringify(record.summary),
       record.createdAt,
     ]);
   }
@@ -93,7 +96,7 @@ export class BatchStore {
 
   /** A scope's files, newest first. */
   async listFiles(scope: OwnerScope): Promise<FileRecord[]> {
-    const rows = await this.sql.all<FileRow>(`select * from ${FILES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
+    const rows = await this.sql.all<FileRow>(`select id, owner, team, provider, object, null as summary, created_at from ${FILES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
     return rows.map(fileOf);
   }
 
@@ -185,6 +188,16 @@ export class BatchStore {
     return rows.map((row) => ({ index: Number(row.line), customId: row.custom_id, body: row.body, state: row.state as LineState, output: row.output }));
   }
 
+  /** Claims a batch's settlement: true for the one caller (of any replica) that marks it settled first. */
+  async claimSettlement(id: string): Promise<boolean> {
+    return (await this.sql.run(`update ${BATCHES} set settled = 1 where id = ? and settled = 0`, [id])) > 0;
+  }
+
+  /** Gives a claimed settlement back (it failed before charging anything). */
+  async unclaimSettlement(id: string): Promise<void> {
+    await this.sql.run(`update ${BATCHES} set settled = 0 where id = ?`, [id]);
+  }
+
   /** Records a line's outcome, once: a line already finished is left as it is. */
   async finishLine(batchId: string, index: number, state: Exclude<LineState, 'pending'>, output: string): Promise<boolean> {
     return (await this.sql.run(`update ${LINES} set state = ?, output = ? where batch_id = ? and line = ? and state = 'pending'`, [state, output, batchId, index])) > 0;
@@ -203,7 +216,8 @@ function scopeParams(scope: OwnerScope): unknown[] {
 }
 
 function fileOf(row: FileRow): FileRecord {
-  return { id: row.id, owner: row.owner, team: row.team, provider: row.provider, object: JSON.parse(row.object) as Record<string, unknown>, createdAt: Number(row.created_at) };
+  const record = { id: row.id, owner: row.owner, team: row.team, provider: row.provider, object: JSON.parse(row.object) as Record<string, unknown>, createdAt: Number(row.created_at) };
+  return row.summary === null ? record : { ...record, summary: JSON.parse(row.summary) as BatchSummary };
 }
 
 function batchOf(row: BatchRow): BatchRecord {

@@ -9,11 +9,12 @@ import type { Principal, RequestContext } from '../pipeline/context.js';
 import type { OperationEndpoint, OperationResult } from '../pipeline/endpoint.js';
 import { GatewayError, type Usage } from '../spec/index.js';
 import { freeAnswer, listPage, scopeOf, sendOpenAIError, sendOpenAIJson, type FilesContext, type FilesSettings } from './files-context.js';
+import { summarize, type BatchSummary } from './batch-input.js';
 import { callForContent, callForJson, keepsFiles, uploadFile } from './provider-calls.js';
 import { GATEWAY_PROVIDER, visibleTo, type FileRecord } from './records.js';
 
-/** What the files routes bill: nothing, unless the operator prices it. */
-export const FREE_USAGE: Usage = { inputTokens: undefined, outputTokens: undefined, units: { freeUnlessPriced: true } };
+/** What the files and batches routes bill: nothing (no tokens, and no units unless the operator prices them). */
+export const FREE_USAGE: Usage = { inputTokens: 0, outputTokens: 0, units: { freeUnlessPriced: true } };
 
 type FileOperation = 'create' | 'list' | 'retrieve' | 'content' | 'delete';
 
@@ -29,6 +30,8 @@ export interface FileCall {
   provider: string;
   record?: FileRecord;
   principal?: Principal;
+  /** An upload with purpose `batch`: its lines, read from the spooled file before it is sent anywhere. */
+  summary?: BatchSummary;
 }
 
 export type FileAnswer = { json: Record<string, unknown> } | { contentType: string; body: AsyncIterable<Buffer> };
@@ -50,13 +53,15 @@ export function fileRoutes(shared: FilesContext, prefixes: readonly string[]): H
     authorize: (context, call) => authorizeFileCall(shared, context, call),
     model: (call) => (call.provider === GATEWAY_PROVIDER ? undefined : '*'),
     provider: (call) => call.provider,
+    // Nothing to bill unless the operator prices it: the admission reserves nothing.
+    units: () => ({ freeUnlessPriced: true }),
     answer: (context, call) => answerLocally(shared, context, call),
     attempt: async (target, call, transport, signal): Promise<OperationResult<FileAnswer>> => {
       switch (call.operation) {
         case 'create': {
           const fields = call.upload!.fields.filter(([name]) => name !== 'provider');
           const answer = await uploadFile(target, fields, call.upload!.file!, transport, signal);
-          await shared.store.putFile({ id: String(answer.body.id), owner: call.principal?.keyId ?? null, team: call.principal?.teamId ?? null, provider: target.provider.name, object: answer.body, createdAt: Date.now() });
+          await shared.store.putFile({ id: String(answer.body.id), owner: call.principal?.keyId ?? null, team: call.principal?.teamId ?? null, provider: target.provider.name, object: answer.body, createdAt: Date.now(), ...(call.summary === undefined ? {} : { summary: call.summary }) });
           return { keyId: answer.keyId, usage: FREE_USAGE, response: { json: answer.body } };
         }
         case 'content': {
@@ -126,6 +131,7 @@ async function authorizeFileCall(shared: FilesContext, context: RequestContext, 
   if (call.operation === 'create') {
     const purpose = call.upload!.fields.find(([name]) => name === 'purpose')![1];
     call.provider = uploadDestination(call.named, purpose, settings);
+    if (purpose === 'batch') call.summary = await summarize(createReadStream(call.upload!.file!.path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>, settings.batches.max_lines);
     return;
   }
   const record = await shared.store.getFile(call.id!);
@@ -152,7 +158,7 @@ async function answerLocally(shared: FilesContext, context: RequestContext, call
       const bytes = await store.writeContent(id, createReadStream(file.path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>);
       const purpose = upload.fields.find(([name]) => name === 'purpose')![1];
       const object = fileObject(id, file.filename, purpose, bytes);
-      await store.putFile({ id, owner: call.principal?.keyId ?? null, team: call.principal?.teamId ?? null, provider: GATEWAY_PROVIDER, object, createdAt: Date.now() });
+      await store.putFile({ id, owner: call.principal?.keyId ?? null, team: call.principal?.teamId ?? null, provider: GATEWAY_PROVIDER, object, createdAt: Date.now(), ...(call.summary === undefined ? {} : { summary: call.summary }) });
       return { json: object };
     }
     case 'content':

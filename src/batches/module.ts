@@ -1,8 +1,10 @@
 import type { GatewayConfig } from '../config/schema.js';
 import { BUDGET_HOLDS, GATEWAY_REQUESTS, type BudgetHolder, type GatewayRequests } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
+import { batchRoutes, type BatchesContext } from './batch-endpoints.js';
+import { BatchRunner } from './batch-runner.js';
 import { fileRoutes } from './file-endpoints.js';
-import type { FilesContext, FilesSettings } from './files-context.js';
+import type { FilesSettings } from './files-context.js';
 import { openBatchStore } from './open-batch-store.js';
 
 const PREFIXES = ['/v1', '/openai/v1'];
@@ -32,16 +34,24 @@ export async function batchesModule(context: ModuleContext): Promise<GatewayModu
   const store = await openBatchStore(context.storage);
   let requests: GatewayRequests | undefined;
   let holds: BudgetHolder | undefined;
-  const shared: FilesContext = { store, settings: () => settings, requests: () => requests!, holds: () => holds };
+  const runner = new BatchRunner({ store, requests: () => requests!, concurrency: () => settings.batches.concurrency, logger: context.logger });
+  const shared: BatchesContext = { store, settings: () => settings, requests: () => requests!, holds: () => holds, runner, nativeHolds: new Map(), logger: context.logger };
   return {
     name: 'batches',
-    routes: [...fileRoutes(shared, PREFIXES)],
+    routes: [...fileRoutes(shared, PREFIXES), ...batchRoutes(shared, PREFIXES)],
     connect(capabilities) {
       requests = capabilities.require(GATEWAY_REQUESTS, 'batches');
       holds = capabilities.optional(BUDGET_HOLDS);
+      // Batches an earlier run left unfinished go on once the gateway is up (their lines wait for the pipeline if need be).
+      setImmediate(() => void runner.resume().catch((error: unknown) => context.logger.error('batches: could not resume gateway-run batches', { error: (error as Error)?.message })));
     },
     reconfigure(next) {
       settings = settingsOf(next);
+    },
+    async close() {
+      await runner.close();
+      // Holds of native batches still running are given back; their spend is charged when a retrieve after the restart settles them.
+      for (const hold of shared.nativeHolds.values()) hold.release();
     },
   };
 }

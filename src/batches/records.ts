@@ -1,4 +1,5 @@
 import type { Principal } from '../pipeline/context.js';
+import type { BatchSummary } from './batch-input.js';
 
 /** Where a file lives when the gateway keeps it itself (gateway-run batches' input and output files). */
 export const GATEWAY_PROVIDER = 'gateway';
@@ -14,6 +15,8 @@ export interface FileRecord {
   /** OpenAI's file object, as the provider (or the gateway) answered it at upload. */
   readonly object: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
+  /** Its lines' estimates, for a file uploaded with purpose `batch` (read once, at upload). */
+  readonly summary?: BatchSummary;
 }
 
 export type BatchMode = 'native' | 'gateway';

@@ -273,6 +273,8 @@ export interface GatewayRequests {
    * whole life of a chat route's request, logged under `init.id` and `init.operation`. Throws GatewayError.
    */
   chat(init: PerformedOperation, request: ChatRequest): Promise<ChatResponse>;
+  /** Whether `principal` may name `model` (its key's model list), as a route would decide before dispatch. */
+  allowsModel(principal: Principal | undefined, model: string): boolean;
 }
 
 /** The request pipeline, for modules whose routes run requests (provided by the gateway itself; usable once it listens). */

@@ -184,6 +184,12 @@ export class Pipeline {
     throw failure ?? context.error ?? new GatewayError('internal_error', 'The request ended without an answer.');
   }
 
+  /** Whether the caller may name `model` (always, without governance). */
+  allowsModel(principal: Principal | undefined, model: string): boolean {
+    const governance = this.stages.governance;
+    return governance === undefined || governance.allowsModel(principal, model);
+  }
+
   /** Models the caller may name, for the model lists. */
   listModels(principal: Principal | undefined): string[] {
     const governance = this.stages.governance;

@@ -129,6 +129,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       caller: (exchange) => running().caller(exchange),
       perform: (init, work) => running().perform(init, work),
       chat: (init, request) => running().chatFor(init, request),
+      allowsModel: (principal, model) => running().allowsModel(principal, model),
     },
     'gateway',
   );

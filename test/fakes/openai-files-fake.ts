@@ -169,8 +169,10 @@ export async function startFilesFake(): Promise<FilesFake> {
         const body = JSON.parse((await readBody(request)).toString('utf8')) as { model: string; messages: Array<{ content: string }> };
         const prompt = String(body.messages.at(-1)?.content ?? '');
         prompts.push(prompt);
+        let gone = false;
+        response.on('close', () => (gone = !response.writableFinished));
         if (state.chatDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.chatDelayMs));
-        if (response.destroyed || request.destroyed) return;
+        if (gone || response.destroyed) return;
         answered.push(prompt);
         return json(response, 200, {
           id: `chatcmpl-${randomBytes(6).toString('hex')}`,

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import OpenAI, { toFile } from 'openai';
+import type { RequestRecord } from '../../src/observability/log/request-record.js';
+import { startFilesFake, type FilesFake } from '../fakes/openai-files-fake.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { ADMIN_TOKEN, adminGet } from '../observability/admin-client.js';
+
+/**
+ * OpenAI's Batch API through the gateway, driven by the official SDK: a native batch at an
+ * OpenAI-dialect fake (created, polled to completion, its output read back, each line priced at
+ * the batch rate and logged with the batch id), a batch the gateway runs itself for a provider
+ * without a Batch API, ownership, and the budget check at submission.
+ */
+
+const PROVIDER_KEY = 'sk-proj-' + 'batchProviderKey0123456789abcdef';
+const ALICE = 'vk-test-' + 'batch-alice';
+const BOB = 'vk-test-' + 'batch-bob';
+const POOR = 'vk-test-' + 'batch-poor';
+const NARROW = 'vk-test-' + 'batch-narrow';
+
+let fake: FilesFake;
+let running: RunningGateway;
+let directory: string;
+
+before(async () => {
+  fake = await startFilesFake();
+  directory = await mkdtemp(join(tmpdir(), 'tollgate-batches-'));
+  running = await startGateway({
+    storage: { type: 'sqlite', path: join(directory, 'gateway.db') },
+    admin: { token: ADMIN_TOKEN },
+    providers: {
+      openai: { type: 'openai', base_url: `${fake.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['gpt-4o-mini'], max_retries: 0 },
+      local: { type: 'openai-compatible', base_url: `${fake.url}/v1`, models: ['llama-small'], max_retries: 0 },
+    },
+    pricing: {
+      'openai/gpt-4o-mini': { input: 0.15, output: 0.6, batch_input: 0.075, batch_output: 0.3, max_output_tokens: 1000 },
+      'local/llama-small': { input: 1, output: 2 },
+    },
+    virtual_keys: [
+      { id: 'alice', value: ALICE, models: ['*'] },
+      { id: 'bob', value: BOB, models: ['*'] },
+      { id: 'poor', value: POOR, models: ['*'], budgets: [{ max_usd: 0.0001, period: '1d' }] },
+      { id: 'narrow', value: NARROW, models: ['llama-small'] },
+    ],
+  });
+});
+after(async () => {
+  await running?.close();
+  await fake?.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+const client = (key: string): OpenAI => new OpenAI({ baseURL: `${running.url}/v1`, apiKey: key, maxRetries: 0 });
+
+function inputFile(model: string, count: number, maxTokens?: number): Buffer {
+  const lines: string[] = [];
+  for (let index = 0; index < count; index++) {
+    lines.push(JSON.stringify({ custom_id: `line-${index}`, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: `question number ${index}` }], ...(maxTokens === undefined ? {} : { max_tokens: maxTokens }) } }));
+  }
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+type Page = { logs: RequestRecord[]; total: number };
+
+test('a native batch: created at the provider, polled to completion, its output read back, each line priced at the batch rate and logged with the batch id', async () => {
+  const alice = client(ALICE);
+  const file = await alice.files.create({ file: await toFile(inputFile('gpt-4o-mini', 3, 50), 'input.jsonl'), purpose: 'batch' });
+  const created = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }).withResponse();
+  assert.equal(created.response.headers.get('x-tollgate-cost'), '0');
+  assert.equal(created.response.headers.get('x-tollgate-provider'), 'openai');
+  assert.ok(fake.requests.includes('POST /v1/batches'));
+  let batch = created.data;
+  for (let poll = 0; poll < 5 && batch.status !== 'completed'; poll++) {
+    const retrieved = await alice.batches.retrieve(batch.id).withResponse();
+    assert.equal(retrieved.response.headers.get('x-tollgate-cost'), '0');
+    batch = retrieved.data;
+  }
+  assert.equal(batch.status, 'completed');
+  assert.equal(batch.request_counts?.completed, 3);
+  const output = await (await alice.files.content(batch.output_file_id!)).text();
+  const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { custom_id: string; response: { body: { usage: { prompt_tokens: number; completion_tokens: number } } } });
+  assert.deepEqual(lines.map((line) => line.custom_id).sort(), ['line-0', 'line-1', 'line-2']);
+
+  // One record per line, with the batch id, priced at the batch rates ($0.075/M in, $0.30/M out).
+  for (let index = 0; index < 3; index++) {
+    const { body } = await adminGet<Page>(running.url, `/admin/logs?request_id=${encodeURIComponent(`${batch.id}-${index}`)}`);
+    assert.equal(body.total, 1, `line ${index} is logged`);
+    const record = body.logs[0]!;
+    assert.equal(record.metadata.batch_id, batch.id);
+    assert.equal(record.virtual_key_id, 'alice');
+    assert.equal(record.provider, 'openai');
+    const usage = lines.find((line) => line.custom_id === record.metadata.custom_id)!.response.body.usage;
+    const expected = (usage.prompt_tokens * 0.075 + usage.completion_tokens * 0.3) / 1_000_000;
+    assert.ok(Math.abs(record.cost_usd! - expected) < 1e-12, `cost ${record.cost_usd} vs ${expected}`);
+  }
+  // Polling again settles nothing twice.
+  await alice.batches.retrieve(batch.id);
+  const { body } = await adminGet<Page>(running.url, `/admin/logs?request_id=${encodeURIComponent(`${batch.id}-0`)}`);
+  assert.equal(body.total, 1);
+});
+
+test('a batch whose worst case exceeds the budget is refused at submission with 402, and the provider never sees it', async () => {
+  const poor = client(POOR);
+  // 20 lines of up to 1000 output tokens at $0.60/M: about $0.012, over the $0.0001 budget.
+  const file = await poor.files.create({ file: await toFile(inputFile('gpt-4o-mini', 20), 'big.jsonl'), purpose: 'batch' });
+  const before = fake.requests.filter((request) => request === 'POST /v1/batches').length;
+  await assert.rejects(poor.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }), (error: unknown) => {
+    assert.ok(error instanceof OpenAI.APIError && error.status === 402, String(error));
+    assert.equal((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-tollgate-cost'), '0');
+    assert.match((error as Error).message, /worst case/);
+    return true;
+  });
+  assert.equal(fake.requests.filter((request) => request === 'POST /v1/batches').length, before, 'no batch reached the provider');
+});
+
+test("each line's model must be allowed to the key", async () => {
+  const narrow = client(NARROW);
+  const file = await narrow.files.create({ file: await toFile(inputFile('gpt-4o-mini', 2), 'other.jsonl'), purpose: 'batch', provider: 'gateway' } as unknown as OpenAI.FileCreateParams);
+  await assert.rejects(narrow.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }), (error: unknown) => error instanceof OpenAI.PermissionDeniedError);
+});
+
+test('a batch is invisible to another key: 404 on retrieve and cancel, absent from its list', async () => {
+  const alice = client(ALICE);
+  const file = await alice.files.create({ file: await toFile(inputFile('gpt-4o-mini', 1), 'one.jsonl'), purpose: 'batch' });
+  const batch = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  const bob = client(BOB);
+  await assert.rejects(bob.batches.retrieve(batch.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+  await assert.rejects(bob.batches.cancel(batch.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+  await assert.rejects(bob.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }), (error: unknown) => error instanceof OpenAI.NotFoundError);
+  const listed = await bob.batches.list();
+  assert.ok(!listed.data.some((item) => item.id === batch.id));
+  assert.ok((await alice.batches.list()).data.some((item) => item.id === batch.id));
+  const cancelled = await alice.batches.cancel(batch.id);
+  assert.equal(cancelled.status, 'cancelled');
+});
+
+test('a batch for a provider without a Batch API is run by the gateway: each line through the pipeline, the output in OpenAI\'s format', async () => {
+  const alice = client(ALICE);
+  const before = fake.prompts.length;
+  const file = await alice.files.create({ file: await toFile(inputFile('llama-small', 4, 20), 'local.jsonl'), purpose: 'batch', provider: 'local' } as unknown as OpenAI.FileCreateParams);
+  assert.match(file.id, /^file-tg/, 'the gateway keeps the input of a provider without files');
+  const created = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }).withResponse();
+  assert.equal(created.response.headers.get('x-tollgate-cost'), '0');
+  let batch = created.data;
+  for (let poll = 0; poll < 200 && batch.status !== 'completed'; poll++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    batch = await alice.batches.retrieve(batch.id);
+  }
+  assert.equal(batch.status, 'completed', running.logs.filter((line) => /batch|error/i.test(line)).join('\n'));
+  assert.deepEqual(batch.request_counts, { total: 4, completed: 4, failed: 0 });
+  assert.equal(fake.prompts.length - before, 4);
+  const output = await (await alice.files.content(batch.output_file_id!)).text();
+  const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { custom_id: string; response: { status_code: number; body: { object: string; choices: Array<{ message: { content: string } }> } } });
+  assert.deepEqual(lines.map((line) => line.custom_id), ['line-0', 'line-1', 'line-2', 'line-3']);
+  assert.equal(lines[2]!.response.status_code, 200);
+  assert.equal(lines[2]!.response.body.object, 'chat.completion');
+  assert.equal(lines[2]!.response.body.choices[0]!.message.content, 'answer to question number 2');
+  await assert.rejects(client(BOB).files.content(batch.output_file_id!), (error: unknown) => error instanceof OpenAI.NotFoundError);
+  // Each line is a request of its own in the log, priced at the provider's standard rate, tagged with the batch.
+  const { body } = await adminGet<Page>(running.url, `/admin/logs?request_id=${encodeURIComponent(`${batch.id}-1`)}`);
+  assert.equal(body.total, 1);
+  assert.equal(body.logs[0]!.metadata.batch_id, batch.id);
+  assert.equal(body.logs[0]!.metadata.custom_id, 'line-1');
+  assert.ok(Math.abs(body.logs[0]!.cost_usd! - (20 * 1 + 4 * 2) / 1_000_000) < 1e-12);
+});
