@@ -18,11 +18,16 @@ export const filesSchema = z.strictObject({
 export const batchesSchema = z.strictObject({
   /** Lines of gateway-run batches in flight at once, across every batch of this gateway. */
   concurrency: z.number().int().positive().max(256).default(4),
-  /** How often the gateway polls the provider for native batches still running, to settle them once done. */
-  poll_interval_ms: z.number().int().positive().default(60_000),
   /** Most lines one batch input file may hold (OpenAI's own limit is 50,000). */
   max_lines: z.number().int().positive().default(50_000),
 });
 
 export type FilesConfig = z.infer<typeof filesSchema>;
 export type BatchesConfig = z.infer<typeof batchesSchema>;
+
+/** `files.default_provider` names `gateway` or a configured provider. */
+export function checkFilesReferences(config: { files: FilesConfig; providers: Record<string, unknown> }, context: z.core.$RefinementCtx): void {
+  const name = config.files.default_provider;
+  if (name === undefined || name === 'gateway' || name in config.providers) return;
+  context.addIssue({ code: 'custom', path: ['files', 'default_provider'], message: `unknown provider "${name}": name one under providers, or \`gateway\` to keep uploads in the gateway` });
+}
