@@ -5,6 +5,7 @@ import type { BudgetHold, BudgetHolder, GatewayRequests } from '../pipeline/capa
 import type { CostCalculator } from '../pipeline/cost.js';
 import { targetOf, type Target } from '../pipeline/target.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
+import { nanoFromFemto } from '../pricing/money.js';
 import type { Usage } from '../spec/index.js';
 import { jsonLines } from './batch-input.js';
 import type { BatchStore } from './batch-store.js';
@@ -33,14 +34,15 @@ export interface SettlementParts {
  */
 export async function settleNativeBatch(record: BatchRecord, target: Target, transport: HttpTransport, signal: AbortSignal, parts: SettlementParts): Promise<void> {
   if (!(await parts.store.claimSettlement(record.id))) return;
-  let total = 0;
+  // In whole nano-USD, as the ledger counts: the budgets are charged exactly what the lines' records say.
+  let totalNano = 0;
   try {
     for (const field of ['output_file_id', 'error_file_id'] as const) {
       const fileId = record.object[field];
       if (typeof fileId !== 'string' || fileId.length === 0) continue;
       const content = await callForContent(target, fileId, transport, signal);
       let index = 0;
-      for await (const text of jsonLines(content.body)) total += await recordLine(record, target, text, index++, parts);
+      for await (const text of jsonLines(content.body)) totalNano += await recordLine(record, target, text, index++, parts);
     }
   } catch (error) {
     await parts.store.unclaimSettlement(record.id);
@@ -48,15 +50,16 @@ export async function settleNativeBatch(record: BatchRecord, target: Target, tra
   }
   record.settled = true;
   await parts.store.putBatch(record);
+  const total = totalNano / 1e9;
   if (parts.hold !== undefined) parts.hold.settle(total);
-  else if (parts.holds !== undefined && total > 0) {
+  else if (parts.holds !== undefined && totalNano > 0) {
     // Spend already incurred, whatever the budgets say now.
     const charge = await parts.holds({ principal: record.principal, provider: record.provider, usd: total, ttlMs: BATCH_HOLD_TTL_MS, force: true });
     charge.settle(total);
   }
 }
 
-/** Logs one output line as a request of its own and answers its cost (0 when unknown or failed). */
+/** Logs one output line as a request of its own and answers what it charges, in nano-USD (0 when its cost is unknown or it failed). */
 async function recordLine(record: BatchRecord, target: Target, text: string, index: number, parts: SettlementParts): Promise<number> {
   let line: { custom_id?: unknown; response?: { status_code?: unknown; body?: Record<string, unknown> } | null; error?: { code?: unknown; message?: unknown } | null };
   try {
@@ -72,6 +75,8 @@ async function recordLine(record: BatchRecord, target: Target, text: string, ind
   const usage = status < 400 && body !== undefined ? usageOf(body) : undefined;
   const cost = usage === undefined ? undefined : parts.costs?.cost(served, usage, { batch: true });
   const customId = typeof line.custom_id === 'string' ? line.custom_id : String(index);
+  const charged = cost?.known === true && cost.femtoUsd !== undefined ? Number(nanoFromFemto(cost.femtoUsd)) : 0;
+  const charging = parts.holds !== undefined;
   await parts.requests.perform(
     {
       id: `${record.id}-${index}`,
@@ -89,9 +94,11 @@ async function recordLine(record: BatchRecord, target: Target, text: string, ind
       context.usage = usage;
       context.cost = cost;
       context.status = status;
+      // What the line charges the budgets, for `tollgate reconcile` (the batch's hold is settled with the sum).
+      if (charging) context.attempts.push({ target: served, keyId: undefined, status, errorCode: undefined, errorMessage: undefined, latencyMs: 0, upstream: true, chargedNanoUsd: charged });
     },
   );
-  return cost?.known === true ? cost.usd : 0;
+  return charged;
 }
 
 /** A line's usage, read as a chat completion's, else as an embeddings answer's. */

@@ -21,6 +21,7 @@ const ALICE = 'vk-test-' + 'batch-alice';
 const BOB = 'vk-test-' + 'batch-bob';
 const POOR = 'vk-test-' + 'batch-poor';
 const NARROW = 'vk-test-' + 'batch-narrow';
+const CAROL = 'vk-test-' + 'batch-carol';
 
 let fake: FilesFake;
 let running: RunningGateway;
@@ -45,6 +46,7 @@ before(async () => {
       { id: 'bob', value: BOB, models: ['*'] },
       { id: 'poor', value: POOR, models: ['*'], budgets: [{ max_usd: 0.0001, period: '1d' }] },
       { id: 'narrow', value: NARROW, models: ['llama-small'] },
+      { id: 'carol', value: CAROL, models: ['*'], budgets: [{ max_usd: 5, period: '1d' }] },
     ],
   });
 });
@@ -166,4 +168,33 @@ test('a batch for a provider without a Batch API is run by the gateway: each lin
   assert.equal(body.logs[0]!.metadata.batch_id, batch.id);
   assert.equal(body.logs[0]!.metadata.custom_id, 'line-1');
   assert.ok(Math.abs(body.logs[0]!.cost_usd! - (20 * 1 + 4 * 2) / 1_000_000) < 1e-12);
+});
+
+type Usage = { budgets: Array<{ level: string; spent_usd: number; reserved_usd: number }> };
+
+async function keyBudget(key: string): Promise<{ spent: number; reserved: number }> {
+  const answer = (await (await fetch(`${running.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).json()) as Usage;
+  const budget = answer.budgets.find((entry) => entry.level === 'key')!;
+  return { spent: budget.spent_usd, reserved: budget.reserved_usd };
+}
+
+test("a native batch's worst case is held on the key's budget from submission, and settled to the lines' batch-rate cost when a poll sees it done", async () => {
+  const carol = client(CAROL);
+  const file = await carol.files.create({ file: await toFile(inputFile('gpt-4o-mini', 4, 100), 'held.jsonl'), purpose: 'batch' });
+  const start = await keyBudget(CAROL);
+  let batch = await carol.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  const held = await keyBudget(CAROL);
+  // Four lines of a few prompt tokens and 100 output tokens each, at the standard rates.
+  assert.ok(held.reserved - start.reserved > (4 * 100 * 0.6) / 1_000_000, `held ${held.reserved - start.reserved}`);
+  assert.ok(held.reserved - start.reserved < (4 * 200 * 0.6) / 1_000_000, `held ${held.reserved - start.reserved}`);
+  while (batch.status !== 'completed') batch = await carol.batches.retrieve(batch.id);
+  const settled = await keyBudget(CAROL);
+  assert.equal(settled.reserved, start.reserved, 'the hold is given back');
+  let logged = 0;
+  for (let index = 0; index < 4; index++) {
+    const { body } = await adminGet<Page>(running.url, `/admin/logs?request_id=${encodeURIComponent(`${batch.id}-${index}`)}`);
+    logged += body.logs[0]!.cost_usd!;
+    assert.ok(body.logs[0]!.charged_nano_usd! > 0, 'each line records what it charged');
+  }
+  assert.ok(Math.abs(settled.spent - start.spent - logged) < 1e-9, `spent ${settled.spent - start.spent}, logged ${logged}`);
 });
