@@ -198,3 +198,50 @@ test("a native batch's worst case is held on the key's budget from submission, a
   }
   assert.ok(Math.abs(settled.spent - start.spent - logged) < 1e-9, `spent ${settled.spent - start.spent}, logged ${logged}`);
 });
+
+test('Azure keeps files and runs batches per resource: `<base>/openai/files` and `/openai/batches` with api-version and its api-key', async () => {
+  const azureFake = await startFilesFake();
+  const azure = await startGateway({
+    providers: { azure: { type: 'azure', base_url: azureFake.url, keys: [{ value: 'azure-key-0123456789abcdef' }], models: ['gpt-4o-mini'], options: { api_version: '2024-10-21' }, max_retries: 0 } },
+    virtual_keys: [{ id: 'alice', value: ALICE, models: ['*'] }],
+  });
+  try {
+    const alice = new OpenAI({ baseURL: `${azure.url}/v1`, apiKey: ALICE, maxRetries: 0 });
+    const file = await alice.files.create({ file: await toFile(inputFile('gpt-4o-mini', 2, 10), 'azure.jsonl'), purpose: 'batch' });
+    let batch = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    while (batch.status !== 'completed') batch = await alice.batches.retrieve(batch.id);
+    const output = await (await alice.files.content(batch.output_file_id!)).text();
+    assert.equal(output.trim().split('\n').length, 2);
+    assert.ok(azureFake.requests.includes('POST /openai/files'));
+    assert.ok(azureFake.requests.includes('POST /openai/batches'));
+    assert.deepEqual([...azureFake.authorizations], ['api-key azure-key-0123456789abcdef']);
+  } finally {
+    await azure.close();
+    await azureFake.close();
+  }
+});
+
+test('cancelling a batch the gateway runs stops its pending lines; it ends cancelled with the lines that finished', async () => {
+  const alice = client(ALICE);
+  fake.chatDelayMs = 50;
+  try {
+    const file = await alice.files.create({ file: await toFile(inputFile('llama-small', 12, 5), 'cancel.jsonl'), purpose: 'batch', provider: 'gateway' } as unknown as OpenAI.FileCreateParams);
+    const before = fake.prompts.length;
+    const batch = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    while (fake.prompts.length === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    const cancelling = await alice.batches.cancel(batch.id);
+    assert.ok(['cancelling', 'cancelled'].includes(cancelling.status), cancelling.status);
+    let ended = cancelling;
+    while (ended.status !== 'cancelled') {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      ended = await alice.batches.retrieve(batch.id);
+    }
+    const sent = fake.prompts.length - before;
+    assert.ok(sent < 12, `only ${sent} of 12 lines were sent`);
+    assert.equal(ended.request_counts!.completed + ended.request_counts!.failed, sent);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.equal(fake.prompts.length - before, sent, 'no line is sent after the batch is cancelled');
+  } finally {
+    fake.chatDelayMs = 0;
+  }
+});

@@ -92,10 +92,13 @@ export async function startFilesFake(): Promise<FilesFake> {
   const server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://fake');
-      const path = url.pathname;
-      requests.push(`${request.method} ${path}`);
-      const authorization = request.headers.authorization;
-      if (typeof authorization === 'string') authorizations.add(authorization);
+      // Azure OpenAI keeps files and batches per resource: `/openai/files?api-version=…`, authenticated with `api-key`.
+      const azure = url.pathname.startsWith('/openai/');
+      if (azure && url.searchParams.get('api-version') === null) return json(response, 400, { error: { code: 'MissingApiVersionParameter', message: 'The api-version query parameter (?api-version=) is required for all requests.' } });
+      const path = azure ? `/v1/${url.pathname.slice('/openai/'.length)}` : url.pathname;
+      requests.push(`${request.method} ${azure ? url.pathname : path}`);
+      const authorization = azure ? request.headers['api-key'] : request.headers.authorization;
+      if (typeof authorization === 'string') authorizations.add(azure ? `api-key ${authorization}` : authorization);
       let match: RegExpExecArray | null;
       if (request.method === 'POST' && path === '/v1/files') {
         const parser = busboy({ headers: request.headers });
