@@ -66,7 +66,7 @@ export function batchRoutes(shared: BatchesContext, prefixes: readonly string[])
     readsBody: operation === 'create',
     decode: (body, exchange) => decodeBatchCall(operation, body, exchange),
     authorize: (context, call) => authorizeBatchCall(shared, context, call),
-    model: (call) => (call.provider === GATEWAY_PROVIDER ? undefined : (call.model ?? '*')),
+    model: (call) => (call.provider === GATEWAY_PROVIDER ? undefined : (call.model ?? (typeof call.record?.object.model === 'string' ? call.record.object.model : '*'))),
     provider: (call) => call.provider,
     // Nothing to bill unless the operator prices it: the admission reserves nothing.
     units: () => ({ freeUnlessPriced: true }),
@@ -275,7 +275,7 @@ async function attemptNative(shared: BatchesContext, target: Target, call: Batch
   for (const field of ['output_file_id', 'error_file_id'] as const) {
     const fileId = answer.body[field];
     if (typeof fileId !== 'string' || fileId.length === 0 || (await store.getFile(fileId)) !== undefined) continue;
-    await store.putFile({ id: fileId, owner: record.owner, team: record.team, provider: record.provider, object: { id: fileId, object: 'file', purpose: 'batch_output', filename: field === 'output_file_id' ? 'batch_output.jsonl' : 'batch_errors.jsonl', created_at: Math.floor(Date.now() / 1000) }, createdAt: Date.now() });
+    await store.putFile({ id: fileId, owner: record.owner, team: record.team, provider: record.provider, ...(typeof record.object.model === 'string' ? { model: record.object.model } : {}), object: { id: fileId, object: 'file', purpose: 'batch_output', filename: field === 'output_file_id' ? 'batch_output.jsonl' : 'batch_errors.jsonl', created_at: Math.floor(Date.now() / 1000) }, createdAt: Date.now() });
   }
   if (!record.settled && TERMINAL_STATUSES.includes(String(answer.body.status))) {
     const settings: FilesSettings = shared.settings();

@@ -13,7 +13,7 @@ const LINES = 'tollgate_batch_lines';
 
 function schema(blob: string): string[] {
   return [
-    `create table if not exists ${FILES} (id text primary key, owner text, team text, provider text not null, object text not null, summary text, created_at bigint not null)`,
+    `create table if not exists ${FILES} (id text primary key, owner text, team text, provider text not null, object text not null, summary text, model text, created_at bigint not null)`,
     `create index if not exists ${FILES}_owner on ${FILES} (owner)`,
     `create table if not exists ${CHUNKS} (file_id text not null, seq integer not null, data ${blob} not null, primary key (file_id, seq))`,
     `create table if not exists ${BATCHES} (id text primary key, owner text, team text, principal text, provider text not null, mode text not null, status text not null, object text not null, worst_usd double precision not null, settled integer not null, created_at bigint not null)`,
@@ -29,6 +29,7 @@ interface FileRow {
   provider: string;
   object: string;
   summary: string | null;
+  model: string | null;
   created_at: number | string;
 }
 
@@ -78,13 +79,14 @@ export class BatchStore {
   }
 
   async putFile(record: FileRecord): Promise<void> {
-    await this.sql.run(`insert into ${FILES} (id, owner, team, provider, object, summary, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set owner = excluded.owner, team = excluded.team, provider = excluded.provider, object = excluded.object, summary = excluded.summary`, [
+    await this.sql.run(`insert into ${FILES} (id, owner, team, provider, object, summary, model, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set owner = excluded.owner, team = excluded.team, provider = excluded.provider, object = excluded.object, summary = excluded.summary, model = excluded.model`, [
       record.id,
       record.owner,
       record.team,
       record.provider,
       JSON.stringify(record.object),
       record.summary === undefined ? null : JSON.stringify(record.summary),
+      record.model ?? null,
       record.createdAt,
     ]);
   }
@@ -96,7 +98,7 @@ export class BatchStore {
 
   /** A scope's files, newest first. */
   async listFiles(scope: OwnerScope): Promise<FileRecord[]> {
-    const rows = await this.sql.all<FileRow>(`select id, owner, team, provider, object, null as summary, created_at from ${FILES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
+    const rows = await this.sql.all<FileRow>(`select id, owner, team, provider, object, null as summary, model, created_at from ${FILES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
     return rows.map(fileOf);
   }
 
@@ -216,7 +218,7 @@ function scopeParams(scope: OwnerScope): unknown[] {
 }
 
 function fileOf(row: FileRow): FileRecord {
-  const record = { id: row.id, owner: row.owner, team: row.team, provider: row.provider, object: JSON.parse(row.object) as Record<string, unknown>, createdAt: Number(row.created_at) };
+  const record = { id: row.id, owner: row.owner, team: row.team, provider: row.provider, object: JSON.parse(row.object) as Record<string, unknown>, createdAt: Number(row.created_at), ...(row.model === null ? {} : { model: row.model }) };
   return row.summary === null ? record : { ...record, summary: JSON.parse(row.summary) as BatchSummary };
 }
 

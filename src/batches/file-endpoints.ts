@@ -51,7 +51,8 @@ export function fileRoutes(shared: FilesContext, prefixes: readonly string[]): H
     readsBody: false,
     decode: (_body, exchange) => decodeFileCall(operation, exchange, shared.settings()),
     authorize: (context, call) => authorizeFileCall(shared, context, call),
-    model: (call) => (call.provider === GATEWAY_PROVIDER ? undefined : '*'),
+    // A batch file's calls are authorized by its batch's model, so that a key allowed only that model may use it.
+    model: (call) => (call.provider === GATEWAY_PROVIDER ? undefined : (call.record?.model ?? call.summary?.lines[0]?.model ?? '*')),
     provider: (call) => call.provider,
     // Nothing to bill unless the operator prices it: the admission reserves nothing.
     units: () => ({ freeUnlessPriced: true }),
@@ -61,7 +62,7 @@ export function fileRoutes(shared: FilesContext, prefixes: readonly string[]): H
         case 'create': {
           const fields = call.upload!.fields.filter(([name]) => name !== 'provider');
           const answer = await uploadFile(target, fields, call.upload!.file!, transport, signal);
-          await shared.store.putFile({ id: String(answer.body.id), owner: call.principal?.keyId ?? null, team: call.principal?.teamId ?? null, provider: target.provider.name, object: answer.body, createdAt: Date.now(), ...(call.summary === undefined ? {} : { summary: call.summary }) });
+          await shared.store.putFile({ id: String(answer.body.id), owner: call.principal?.keyId ?? null, team: call.principal?.teamId ?? null, provider: target.provider.name, object: answer.body, createdAt: Date.now(), ...(call.summary === undefined ? {} : { summary: call.summary, ...(call.summary.lines[0] === undefined ? {} : { model: call.summary.lines[0].model }) }) });
           return { keyId: answer.keyId, usage: FREE_USAGE, response: { json: answer.body } };
         }
         case 'content': {

@@ -17,6 +17,11 @@ export interface FileRecord {
   readonly createdAt: number;
   /** Its lines' estimates, for a file uploaded with purpose `batch` (read once, at upload). */
   readonly summary?: BatchSummary;
+  /**
+   * The model calls about it at its provider are authorized by (a batch input's first line's, a
+   * batch output's batch's), so that a key allowed only that model may use it; absent: `*`.
+   */
+  readonly model?: string;
 }
 
 export type BatchMode = 'native' | 'gateway';

@@ -22,6 +22,7 @@ const BOB = 'vk-test-' + 'batch-bob';
 const POOR = 'vk-test-' + 'batch-poor';
 const NARROW = 'vk-test-' + 'batch-narrow';
 const CAROL = 'vk-test-' + 'batch-carol';
+const MINI = 'vk-test-' + 'batch-mini';
 
 let fake: FilesFake;
 let running: RunningGateway;
@@ -46,6 +47,7 @@ before(async () => {
       { id: 'bob', value: BOB, models: ['*'] },
       { id: 'poor', value: POOR, models: ['*'], budgets: [{ max_usd: 0.0001, period: '1d' }] },
       { id: 'narrow', value: NARROW, models: ['llama-small'] },
+      { id: 'mini', value: MINI, models: ['gpt-4o-mini'] },
       { id: 'carol', value: CAROL, models: ['*'], budgets: [{ max_usd: 5, period: '1d' }] },
     ],
   });
@@ -244,4 +246,14 @@ test('cancelling a batch the gateway runs stops its pending lines; it ends cance
   } finally {
     fake.chatDelayMs = 0;
   }
+});
+
+test('a key allowed only the batch\'s model uploads, submits, polls and reads the output of a native batch', async () => {
+  const mini = client(MINI);
+  const file = await mini.files.create({ file: await toFile(inputFile('gpt-4o-mini', 2, 10), 'mini.jsonl'), purpose: 'batch' });
+  assert.equal((await mini.files.retrieve(file.id)).id, file.id);
+  let batch = await mini.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  while (batch.status !== 'completed') batch = await mini.batches.retrieve(batch.id);
+  const output = await (await mini.files.content(batch.output_file_id!)).text();
+  assert.equal(output.trim().split('\n').length, 2);
 });
