@@ -36,12 +36,13 @@ export async function settleNativeBatch(record: BatchRecord, target: Target, tra
   if (!(await parts.store.claimSettlement(record.id))) return;
   // In whole nano-USD, as the ledger counts: the budgets are charged exactly what the lines' records say.
   let totalNano = 0;
+  // Numbered across the output and error files, so every line's record has its own id.
+  let index = 0;
   try {
     for (const field of ['output_file_id', 'error_file_id'] as const) {
       const fileId = record.object[field];
       if (typeof fileId !== 'string' || fileId.length === 0) continue;
       const content = await callForContent(target, fileId, transport, signal);
-      let index = 0;
       for await (const text of jsonLines(content.body)) totalNano += await recordLine(record, target, text, index++, parts);
     }
   } catch (error) {
