@@ -14,6 +14,7 @@ import { FREE_USAGE } from './file-endpoints.js';
 import { freeAnswer, listPage, scopeOf, sendOpenAIError, sendOpenAIJson, type FilesContext, type FilesSettings } from './files-context.js';
 import { BATCH_HOLD_TTL_MS, settleNativeBatch } from './native-settlement.js';
 import { callForJson } from './provider-calls.js';
+import { cancelTranslated, createTranslated, refreshTranslated } from './translated-batches.js';
 import { GATEWAY_PROVIDER, visibleTo, type BatchRecord, type FileRecord } from './records.js';
 import { worstCaseUsd } from './worst-case.js';
 
@@ -35,6 +36,8 @@ export interface BatchCall {
   file?: FileRecord;
   /** The model a native batch is routed by (its first line's). */
   model?: string;
+  /** A batch of a file the gateway keeps, translated to its provider's own batch API; the model each line is sent as. */
+  translatedTo?: (model: string) => string;
   worstUsd?: number;
   lines?: readonly LineEstimate[];
   /** Holds taken at submission, until the batch takes them over. */
@@ -134,7 +137,20 @@ async function authorizeBatchCall(shared: BatchesContext, context: RequestContex
   let targetFor: (model: string) => Target;
   if (file.provider === GATEWAY_PROVIDER) {
     if (!GATEWAY_RUN_ENDPOINTS.includes(creation.endpoint)) throw new GatewayError('operation_not_supported', `Batches the gateway runs itself call ${GATEWAY_RUN_ENDPOINTS.join(', ')}; this one calls ${creation.endpoint}.`, { param: 'endpoint' });
-    targetFor = (model) => settings.resolver.resolve(model).groups[0]!.targets[0]!;
+    const targets = new Map<string, Target>();
+    targetFor = (model) => {
+      let target = targets.get(model);
+      if (target === undefined) targets.set(model, (target = settings.resolver.resolve(model).groups[0]!.targets[0]!));
+      return target;
+    };
+    // Every line served first by one provider with a batch API of its own: the batch is translated to it.
+    const providers = new Set(summary.lines.map((line) => targetFor(line.model).provider));
+    const [only] = providers;
+    if (providers.size === 1 && only!.adapter.chatBatches !== undefined && only!.adapter.local === undefined && settings.providerConfigs[only!.name]?.batches !== 'gateway') {
+      call.provider = only!.name;
+      call.model = summary.lines[0]!.model;
+      call.translatedTo = (model) => targetFor(model).model;
+    }
   } else {
     const instance = settings.providers.get(file.provider);
     if (instance === undefined) throw new GatewayError('provider_not_found', `The provider \`${file.provider}\` that keeps \`${file.id}\` is no longer configured.`, { param: 'input_file_id' });
@@ -144,7 +160,8 @@ async function authorizeBatchCall(shared: BatchesContext, context: RequestContex
   }
   call.lines = summary.lines;
   call.worstUsd = worstCaseUsd(summary.lines, targetFor, settings.costs, settings.unpricedRequestUsd);
-  call.holds = await holdWorstCase(shared, call, targetFor(summary.lines[0]!.model).provider.name, file.provider === GATEWAY_PROVIDER ? groupsOf(summary.lines) : [summary.lines]);
+  const gatewayRun = file.provider === GATEWAY_PROVIDER && call.translatedTo === undefined;
+  call.holds = await holdWorstCase(shared, call, targetFor(summary.lines[0]!.model).provider.name, gatewayRun ? groupsOf(summary.lines) : [summary.lines]);
 }
 
 function groupsOf(lines: readonly LineEstimate[]): LineEstimate[][] {
@@ -240,6 +257,23 @@ async function createGatewayBatch(shared: BatchesContext, call: BatchCall): Prom
 /** The calls that go to the provider: a native batch's creation, retrieval (which settles it once ended) and cancellation. */
 async function attemptNative(shared: BatchesContext, target: Target, call: BatchCall, transport: HttpTransport, signal: AbortSignal): Promise<OperationResult<Record<string, unknown>>> {
   const store = shared.store;
+  if (call.operation === 'create' && call.translatedTo !== undefined) {
+    try {
+      const created = await createTranslated(
+        store,
+        target,
+        { creation: call.creation!, inputFileId: call.file!.id, upstreamModel: call.translatedTo, owner: { owner: call.principal?.keyId ?? null, team: call.principal?.teamId ?? null, principal: call.principal }, worstUsd: call.worstUsd!, model: call.model! },
+        transport,
+        signal,
+      );
+      const hold = call.holds?.[0];
+      if (hold !== undefined) shared.nativeHolds.set(created.record.id, hold);
+      call.holdsTaken = true;
+      return { keyId: created.keyId, usage: FREE_USAGE, response: { ...created.record.object } };
+    } finally {
+      releaseUnclaimed(call);
+    }
+  }
   if (call.operation === 'create') {
     try {
       const creation = call.creation!;
@@ -267,6 +301,13 @@ async function attemptNative(shared: BatchesContext, target: Target, call: Batch
     }
   }
   const record = call.record!;
+  if (record.mode === 'translated') {
+    const settings: FilesSettings = shared.settings();
+    const parts = { store, requests: shared.requests(), holds: shared.holds(), hold: shared.nativeHolds.get(record.id), costs: settings.costs, logger: shared.logger };
+    const keyId = call.operation === 'cancel' ? await cancelTranslated(store, target, record, transport, signal) : await refreshTranslated(target, record, transport, signal, parts);
+    if (record.settled) shared.nativeHolds.delete(record.id);
+    return { keyId, usage: FREE_USAGE, response: { ...record.object } };
+  }
   const path = `/${encodeURIComponent(record.id)}${call.operation === 'cancel' ? '/cancel' : ''}`;
   const answer = await callForJson(target, { resource: 'batches', method: call.operation === 'cancel' ? 'POST' : 'GET', path }, transport, signal);
   record.object = { model: record.object.model, ...answer.body };

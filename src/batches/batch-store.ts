@@ -16,7 +16,7 @@ function schema(blob: string): string[] {
     `create table if not exists ${FILES} (id text primary key, owner text, team text, provider text not null, object text not null, summary text, model text, created_at bigint not null)`,
     `create index if not exists ${FILES}_owner on ${FILES} (owner)`,
     `create table if not exists ${CHUNKS} (file_id text not null, seq integer not null, data ${blob} not null, primary key (file_id, seq))`,
-    `create table if not exists ${BATCHES} (id text primary key, owner text, team text, principal text, provider text not null, mode text not null, status text not null, object text not null, worst_usd double precision not null, settled integer not null, created_at bigint not null)`,
+    `create table if not exists ${BATCHES} (id text primary key, owner text, team text, principal text, provider text not null, mode text not null, upstream_id text, status text not null, object text not null, worst_usd double precision not null, settled integer not null, created_at bigint not null)`,
     `create index if not exists ${BATCHES}_status on ${BATCHES} (mode, status)`,
     `create table if not exists ${LINES} (batch_id text not null, line integer not null, custom_id text not null, body text not null, state text not null, output text, primary key (batch_id, line))`,
   ];
@@ -40,6 +40,7 @@ interface BatchRow {
   principal: string | null;
   provider: string;
   mode: string;
+  upstream_id: string | null;
   status: string;
   object: string;
   worst_usd: number | string;
@@ -141,7 +142,7 @@ export class BatchStore {
 
   async putBatch(record: BatchRecord): Promise<void> {
     await this.sql.run(
-      `insert into ${BATCHES} (id, owner, team, principal, provider, mode, status, object, worst_usd, settled, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `insert into ${BATCHES} (id, owner, team, principal, provider, mode, upstream_id, status, object, worst_usd, settled, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (id) do update set status = excluded.status, object = excluded.object, settled = excluded.settled`,
       [
         record.id,
@@ -150,6 +151,7 @@ export class BatchStore {
         record.principal === undefined ? null : JSON.stringify(record.principal),
         record.provider,
         record.mode,
+        record.upstreamId ?? null,
         String(record.object.status ?? ''),
         JSON.stringify(record.object),
         record.worstUsd,
@@ -229,7 +231,8 @@ function batchOf(row: BatchRow): BatchRecord {
     team: row.team,
     principal: row.principal === null ? undefined : (JSON.parse(row.principal) as Principal),
     provider: row.provider,
-    mode: row.mode === 'gateway' ? 'gateway' : 'native',
+    mode: row.mode === 'gateway' || row.mode === 'translated' ? row.mode : 'native',
+    ...(row.upstream_id === null ? {} : { upstreamId: row.upstream_id }),
     object: JSON.parse(row.object) as Record<string, unknown>,
     worstUsd: Number(row.worst_usd),
     settled: Number(row.settled) === 1,

@@ -25,6 +25,17 @@ export interface SettlementParts {
   readonly logger: Logger;
 }
 
+/** Charges a settled batch's spend: to the hold taken at submission, or (after a restart lost it) as a charge of its own. */
+export async function chargeBatch(record: BatchRecord, totalNano: number, parts: Pick<SettlementParts, 'holds' | 'hold'>): Promise<void> {
+  const total = totalNano / 1e9;
+  if (parts.hold !== undefined) parts.hold.settle(total);
+  else if (parts.holds !== undefined && totalNano > 0) {
+    // Spend already incurred, whatever the budgets say now.
+    const charge = await parts.holds({ principal: record.principal, provider: record.provider, usd: total, ttlMs: BATCH_HOLD_TTL_MS, force: true });
+    charge.settle(total);
+  }
+}
+
 /**
  * Settles a native batch the provider has ended: reads its output file (and error file) from the
  * provider, prices each line's usage at the provider's batch rates, writes one request-log record
@@ -51,16 +62,10 @@ export async function settleNativeBatch(record: BatchRecord, target: Target, tra
   }
   record.settled = true;
   await parts.store.putBatch(record);
-  const total = totalNano / 1e9;
-  if (parts.hold !== undefined) parts.hold.settle(total);
-  else if (parts.holds !== undefined && totalNano > 0) {
-    // Spend already incurred, whatever the budgets say now.
-    const charge = await parts.holds({ principal: record.principal, provider: record.provider, usd: total, ttlMs: BATCH_HOLD_TTL_MS, force: true });
-    charge.settle(total);
-  }
+  await chargeBatch(record, totalNano, parts);
 }
 
-/** Logs one output line as a request of its own and answers what it charges, in nano-USD (0 when its cost is unknown or it failed). */
+/** Logs one output line of a native batch as a request of its own; answers what it charges, in nano-USD. */
 async function recordLine(record: BatchRecord, target: Target, text: string, index: number, parts: SettlementParts): Promise<number> {
   let line: { custom_id?: unknown; response?: { status_code?: unknown; body?: Record<string, unknown> } | null; error?: { code?: unknown; message?: unknown } | null };
   try {
@@ -72,10 +77,18 @@ async function recordLine(record: BatchRecord, target: Target, text: string, ind
   const body = line.response?.body;
   const status = typeof line.response?.status_code === 'number' ? line.response.status_code : 500;
   const model = typeof body?.model === 'string' ? body.model : String(record.object.model ?? '');
-  const served = targetOf(target.provider, model);
   const usage = status < 400 && body !== undefined ? usageOf(body) : undefined;
+  return logBatchLine(record, targetOf(target.provider, model), typeof line.custom_id === 'string' ? line.custom_id : String(index), index, status, usage, parts);
+}
+
+/**
+ * Logs one line of a batch the provider ran as a request of its own (request id `<batch>-<index>`,
+ * tagged with the batch id and custom_id), priced at the provider's batch rates; answers what it
+ * charges, in nano-USD (0 when its cost is unknown or it failed).
+ */
+export async function logBatchLine(record: BatchRecord, served: Target, customId: string, index: number, status: number, usage: Usage | undefined, parts: Pick<SettlementParts, 'requests' | 'holds' | 'costs'>): Promise<number> {
+  const model = served.model;
   const cost = usage === undefined ? undefined : parts.costs?.cost(served, usage, { batch: true });
-  const customId = typeof line.custom_id === 'string' ? line.custom_id : String(index);
   const charged = cost?.known === true && cost.femtoUsd !== undefined ? Number(nanoFromFemto(cost.femtoUsd)) : 0;
   const charging = parts.holds !== undefined;
   await parts.requests.perform(

@@ -24,7 +24,8 @@ export interface FileRecord {
   readonly model?: string;
 }
 
-export type BatchMode = 'native' | 'gateway';
+/** Where a batch runs: the provider's OpenAI Batch API, the gateway itself, or the provider's own batch API it is translated to. */
+export type BatchMode = 'native' | 'gateway' | 'translated';
 
 /** A batch the gateway knows of: its owner, where it runs, its last known OpenAI batch object. */
 export interface BatchRecord {
@@ -36,6 +37,8 @@ export interface BatchRecord {
   /** The provider it runs at (native), or the provider the worst case was held on (gateway-run). */
   readonly provider: string;
   readonly mode: BatchMode;
+  /** The provider's id of a translated batch (its own batch API's). */
+  readonly upstreamId?: string;
   /** OpenAI's batch object, as last seen. */
   object: Record<string, unknown>;
   /** What its worst case was at submission, in USD. */
