@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import { startFilesFake, type FilesFake } from '../fakes/openai-files-fake.js';
+import type { RequestRecord } from '../../src/observability/log/request-record.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { ADMIN_TOKEN, adminGet } from '../observability/admin-client.js';
 
 /**
  * OpenAI's Files API through the gateway, driven by the official SDK: uploads streamed to an
@@ -20,6 +22,7 @@ let running: RunningGateway;
 before(async () => {
   fake = await startFilesFake();
   running = await startGateway({
+    admin: { token: ADMIN_TOKEN },
     providers: {
       openai: { type: 'openai', base_url: `${fake.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['gpt-4o-mini'], max_retries: 0 },
       local: { type: 'openai-compatible', base_url: `${fake.url}/v1`, models: ['llama'], max_retries: 0 },
@@ -44,6 +47,11 @@ test('a file uploaded through the gateway is stored at the provider, listed, rea
   const alice = client(ALICE);
   const created = await alice.files.create({ file: await toFile(JSONL, 'input.jsonl'), purpose: 'batch' }).withResponse();
   assert.match(created.data.id, /^file-/);
+  // Each call is a request of the log, operation `files`, at no cost.
+  const { body: logged } = await adminGet<{ logs: RequestRecord[]; total: number }>(running.url, `/admin/logs?request_id=${encodeURIComponent(created.response.headers.get('x-request-id')!)}`);
+  assert.equal(logged.logs[0]?.operation, 'files');
+  assert.equal(logged.logs[0]?.virtual_key_id, 'alice');
+  assert.equal(logged.logs[0]?.cost_usd, 0);
   assert.equal(created.data.bytes, JSONL.length);
   assert.equal(created.response.headers.get('x-tollgate-cost'), '0');
   assert.equal(created.response.headers.get('x-tollgate-provider'), 'openai');
@@ -116,3 +124,27 @@ function formOf(purpose: string | undefined): FormData {
   form.append('file', new Blob([JSONL]), 'input.jsonl');
   return form;
 }
+
+test('with files.share_with_team, a key sees, reads and deletes its team\'s files; a key of no team still does not', async () => {
+  const shared = await startGateway({
+    providers: { local: { type: 'openai-compatible', base_url: `${fake.url}/v1`, models: ['llama'], max_retries: 0 } },
+    files: { share_with_team: true },
+    teams: [{ id: 'research' }],
+    virtual_keys: [
+      { id: 'alice', value: ALICE, models: ['*'], team: 'research' },
+      { id: 'carol', value: 'vk-test-files-carol', models: ['*'], team: 'research' },
+      { id: 'bob', value: BOB, models: ['*'] },
+    ],
+  });
+  try {
+    const at = (key: string) => new OpenAI({ baseURL: `${shared.url}/v1`, apiKey: key, maxRetries: 0 });
+    const created = await at(ALICE).files.create({ file: await toFile(JSONL, 'team.jsonl'), purpose: 'batch' });
+    const carol = at('vk-test-files-carol');
+    assert.ok((await carol.files.list()).data.some((file) => file.id === created.id));
+    assert.deepEqual(Buffer.from(await (await carol.files.content(created.id)).arrayBuffer()), JSONL);
+    await assert.rejects(at(BOB).files.retrieve(created.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+    assert.equal((await carol.files.delete(created.id)).deleted, true);
+  } finally {
+    await shared.close();
+  }
+});
