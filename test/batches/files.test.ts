@@ -148,3 +148,16 @@ test('with files.share_with_team, a key sees, reads and deletes its team\'s file
     await shared.close();
   }
 });
+
+test("an upstream error quoting the provider's key reaches the caller without the key", async () => {
+  const answer = await client(ALICE)
+    .files.create({ file: await toFile(JSONL, 'leak.jsonl'), purpose: 'batch' })
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  assert.ok(answer instanceof OpenAI.BadRequestError, String(answer));
+  assert.match(answer.message, /rejected for/);
+  assert.ok(!answer.message.includes(PROVIDER_KEY), answer.message);
+  assert.ok(!running.logs.some((line) => line.includes(PROVIDER_KEY)), 'nor in the logs');
+});

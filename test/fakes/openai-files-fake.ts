@@ -112,6 +112,8 @@ export async function startFilesFake(): Promise<FilesFake> {
         });
         parser.on('close', () => {
           if (file === undefined || fields.purpose === undefined) return json(response, 400, { error: { message: 'file and purpose are required', type: 'invalid_request_error', param: null, code: null } });
+          // A careless upstream that quotes the credentials it was sent.
+          if (file.filename === 'leak.jsonl') return json(response, 400, { error: { message: `rejected for ${String(request.headers.authorization ?? request.headers['api-key'])}`, type: 'invalid_request_error', param: null, code: null } });
           json(response, 200, addFile(file.filename, fields.purpose, file.content));
         });
         request.pipe(parser);
