@@ -301,15 +301,32 @@ async function attemptNative(shared: BatchesContext, target: Target, call: Batch
     }
   }
   const record = call.record!;
-  if (record.mode === 'translated') {
-    const settings: FilesSettings = shared.settings();
-    const parts = { store, requests: shared.requests(), holds: shared.holds(), hold: shared.nativeHolds.get(record.id), costs: settings.costs, logger: shared.logger };
-    const keyId = call.operation === 'cancel' ? await cancelTranslated(store, target, record, transport, signal) : await refreshTranslated(target, record, transport, signal, parts);
-    if (record.settled) shared.nativeHolds.delete(record.id);
-    return { keyId, usage: FREE_USAGE, response: { ...record.object } };
+  if (call.operation === 'cancel') {
+    if (record.mode === 'translated') return { keyId: await cancelTranslated(store, target, record, transport, signal), usage: FREE_USAGE, response: { ...record.object } };
+    const answer = await callForJson(target, { resource: 'batches', method: 'POST', path: `/${encodeURIComponent(record.id)}/cancel` }, transport, signal);
+    record.object = { model: record.object.model, ...answer.body };
+    await store.putBatch(record);
+    return { keyId: answer.keyId, usage: FREE_USAGE, response: answer.body };
   }
-  const path = `/${encodeURIComponent(record.id)}${call.operation === 'cancel' ? '/cancel' : ''}`;
-  const answer = await callForJson(target, { resource: 'batches', method: call.operation === 'cancel' ? 'POST' : 'GET', path }, transport, signal);
+  const refreshed = await refreshBatch(shared, target, record, transport, signal);
+  return { keyId: refreshed.keyId, usage: FREE_USAGE, response: refreshed.object };
+}
+
+/**
+ * Asks the provider how a native or translated batch is doing and records it; once it has ended,
+ * settles it (its lines priced, logged and charged, once). A settlement that fails is logged and
+ * tried again at the next refresh. Used by `GET /v1/batches/{id}` and the background poll.
+ */
+export async function refreshBatch(shared: BatchesContext, target: Target, record: BatchRecord, transport: HttpTransport, signal: AbortSignal): Promise<{ keyId: string | undefined; object: Record<string, unknown> }> {
+  const store = shared.store;
+  const settings: FilesSettings = shared.settings();
+  const parts = { store, requests: shared.requests(), holds: shared.holds(), hold: shared.nativeHolds.get(record.id), costs: settings.costs, logger: shared.logger };
+  if (record.mode === 'translated') {
+    const keyId = await refreshTranslated(target, record, transport, signal, parts);
+    if (record.settled) shared.nativeHolds.delete(record.id);
+    return { keyId, object: { ...record.object } };
+  }
+  const answer = await callForJson(target, { resource: 'batches', method: 'GET', path: `/${encodeURIComponent(record.id)}` }, transport, signal);
   record.object = { model: record.object.model, ...answer.body };
   await store.putBatch(record);
   // The provider's output and error files belong to the batch's owner, as its input did.
@@ -319,15 +336,13 @@ async function attemptNative(shared: BatchesContext, target: Target, call: Batch
     await store.putFile({ id: fileId, owner: record.owner, team: record.team, provider: record.provider, ...(typeof record.object.model === 'string' ? { model: record.object.model } : {}), object: { id: fileId, object: 'file', purpose: 'batch_output', filename: field === 'output_file_id' ? 'batch_output.jsonl' : 'batch_errors.jsonl', created_at: Math.floor(Date.now() / 1000) }, createdAt: Date.now() });
   }
   if (!record.settled && TERMINAL_STATUSES.includes(String(answer.body.status))) {
-    const settings: FilesSettings = shared.settings();
-    const hold = shared.nativeHolds.get(record.id);
     try {
-      await settleNativeBatch(record, target, transport, signal, { store, requests: shared.requests(), holds: shared.holds(), hold, costs: settings.costs, logger: shared.logger });
+      await settleNativeBatch(record, target, transport, signal, parts);
       shared.nativeHolds.delete(record.id);
     } catch (error) {
-      // The caller still gets the batch; the next retrieve settles it.
+      // The caller still gets the batch; the next refresh settles it.
       shared.logger.warn('batches: a native batch could not be settled yet', { batch: record.id, error: (error as Error)?.message });
     }
   }
-  return { keyId: answer.keyId, usage: FREE_USAGE, response: answer.body };
+  return { keyId: answer.keyId, object: answer.body };
 }

@@ -177,6 +177,12 @@ export class BatchStore {
     return rows.map(batchOf);
   }
 
+  /** Batches at a provider not settled yet (native and translated), for the background poll. */
+  async unsettledProviderBatches(): Promise<BatchRecord[]> {
+    const rows = await this.sql.all<BatchRow>(`select * from ${BATCHES} where mode in ('native', 'translated') and settled = 0 order by created_at`);
+    return rows.map(batchOf);
+  }
+
   async addLines(batchId: string, lines: readonly BatchLine[]): Promise<void> {
     for (const line of lines) {
       await this.sql.run(`insert into ${LINES} (batch_id, line, custom_id, body, state, output) values (?, ?, ?, ?, ?, ?) on conflict (batch_id, line) do nothing`, [batchId, line.index, line.customId, line.body, line.state, line.output]);

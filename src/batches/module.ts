@@ -1,7 +1,9 @@
 import type { GatewayConfig } from '../config/schema.js';
 import { BUDGET_HOLDS, GATEWAY_REQUESTS, type BudgetHolder, type GatewayRequests } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
+import { HttpTransport } from '../providers/transport/http-transport.js';
 import { batchRoutes, type BatchesContext } from './batch-endpoints.js';
+import { BatchPoller } from './batch-poller.js';
 import { BatchRunner } from './batch-runner.js';
 import { fileRoutes } from './file-endpoints.js';
 import type { FilesSettings } from './files-context.js';
@@ -36,6 +38,9 @@ export async function batchesModule(context: ModuleContext): Promise<GatewayModu
   let holds: BudgetHolder | undefined;
   const runner = new BatchRunner({ store, requests: () => requests!, concurrency: () => settings.batches.concurrency, logger: context.logger });
   const shared: BatchesContext = { store, settings: () => settings, requests: () => requests!, holds: () => holds, runner, nativeHolds: new Map(), logger: context.logger };
+  // Its own connection pools: the poll runs outside any request, on no request's transport.
+  const transport = new HttpTransport();
+  const poller = new BatchPoller(shared, transport, context.logger);
   return {
     name: 'batches',
     routes: [...fileRoutes(shared, PREFIXES), ...batchRoutes(shared, PREFIXES)],
@@ -44,11 +49,14 @@ export async function batchesModule(context: ModuleContext): Promise<GatewayModu
       holds = capabilities.optional(BUDGET_HOLDS);
       // Batches an earlier run left unfinished go on once the gateway is up (their lines wait for the pipeline if need be).
       setImmediate(() => void runner.resume().catch((error: unknown) => context.logger.error('batches: could not resume gateway-run batches', { error: (error as Error)?.message })));
+      poller.start();
     },
     reconfigure(next) {
       settings = settingsOf(next);
     },
     async close() {
+      await poller.stop();
+      await transport.close();
       await runner.close();
       // Holds of native batches still running are given back; their spend is charged when a retrieve after the restart settles them.
       for (const hold of shared.nativeHolds.values()) hold.release();

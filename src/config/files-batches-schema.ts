@@ -18,6 +18,8 @@ export const filesSchema = z.strictObject({
 export const batchesSchema = z.strictObject({
   /** Lines of gateway-run batches in flight at once, across every batch of this gateway. */
   concurrency: z.number().int().positive().max(256).default(4),
+  /** How often the gateway asks the provider about batches running there that are not settled yet, to settle them once they end. */
+  poll_interval_ms: z.number().int().positive().default(5 * 60_000),
   /** Most lines one batch input file may hold (OpenAI's own limit is 50,000). */
   max_lines: z.number().int().positive().default(50_000),
 });

@@ -257,3 +257,31 @@ test('a key allowed only the batch\'s model uploads, submits, polls and reads th
   const output = await (await mini.files.content(batch.output_file_id!)).text();
   assert.equal(output.trim().split('\n').length, 2);
 });
+
+test('a native batch nobody polls is settled by the background poll once it ends', async () => {
+  const pollFake = await startFilesFake();
+  const polled = await startGateway({
+    admin: { token: ADMIN_TOKEN },
+    providers: { openai: { type: 'openai', base_url: `${pollFake.url}/v1`, keys: [{ value: PROVIDER_KEY }], models: ['gpt-4o-mini'], max_retries: 0 } },
+    pricing: { 'openai/gpt-4o-mini': { input: 0.15, output: 0.6, batch_input: 0.075, batch_output: 0.3 } },
+    batches: { poll_interval_ms: 20 },
+    virtual_keys: [{ id: 'alice', value: ALICE, models: ['*'] }],
+  });
+  try {
+    const alice = new OpenAI({ baseURL: `${polled.url}/v1`, apiKey: ALICE, maxRetries: 0 });
+    const file = await alice.files.create({ file: await toFile(inputFile('gpt-4o-mini', 2, 10), 'unpolled.jsonl'), purpose: 'batch' });
+    const batch = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    let logged = 0;
+    for (let tries = 0; tries < 500 && logged < 2; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      logged = 0;
+      for (const index of [0, 1]) logged += (await adminGet<Page>(polled.url, `/admin/logs?request_id=${encodeURIComponent(`${batch.id}-${index}`)}`)).body.total;
+    }
+    assert.equal(logged, 2, 'both lines were priced and logged without a retrieve');
+    assert.ok(pollFake.requests.includes(`GET /v1/batches/${batch.id}`), 'the gateway polled the provider');
+    assert.equal((await alice.batches.retrieve(batch.id)).status, 'completed');
+  } finally {
+    await polled.close();
+    await pollFake.close();
+  }
+});
