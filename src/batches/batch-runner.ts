@@ -62,6 +62,7 @@ export class BatchRunner {
 
   /** Resumes the batches an earlier run of the gateway left unfinished. */
   async resume(): Promise<void> {
+    if (this.closed) return;
     for (const record of await this.options.store.unfinishedGatewayBatches()) {
       if (record.object.status === 'cancelling') await this.finalize(record, 'cancelled');
       else this.start(record);
