@@ -23,6 +23,7 @@ const POOR = 'vk-test-' + 'batch-poor';
 const NARROW = 'vk-test-' + 'batch-narrow';
 const CAROL = 'vk-test-' + 'batch-carol';
 const MINI = 'vk-test-' + 'batch-mini';
+const TEAMED = 'vk-test-' + 'batch-teamed';
 
 let fake: FilesFake;
 let running: RunningGateway;
@@ -42,9 +43,11 @@ before(async () => {
       'openai/gpt-4o-mini': { input: 0.15, output: 0.6, batch_input: 0.075, batch_output: 0.3, max_output_tokens: 1000 },
       'local/llama-small': { input: 1, output: 2 },
     },
+    teams: [{ id: 'thrifty', budgets: [{ max_usd: 0.001, period: '1d' }] }],
     virtual_keys: [
       { id: 'alice', value: ALICE, models: ['*'] },
       { id: 'bob', value: BOB, models: ['*'] },
+      { id: 'teamed', value: TEAMED, models: ['*'], team: 'thrifty', budgets: [{ max_usd: 100, period: '1d' }] },
       { id: 'poor', value: POOR, models: ['*'], budgets: [{ max_usd: 0.0001, period: '1d' }] },
       { id: 'narrow', value: NARROW, models: ['llama-small'] },
       { id: 'mini', value: MINI, models: ['gpt-4o-mini'] },
@@ -284,4 +287,23 @@ test('a native batch nobody polls is settled by the background poll once it ends
     await polled.close();
     await pollFake.close();
   }
+});
+
+test("the worst case is checked against every budget of the key: its team's refuses a batch its own would take, and a gateway-run batch too", async () => {
+  const teamed = client(TEAMED);
+  for (const [model, provider] of [['gpt-4o-mini', 'openai'], ['llama-small', 'local']] as const) {
+    const file = await teamed.files.create({ file: await toFile(inputFile(model, 10, 1000), `${provider}.jsonl`), purpose: 'batch', provider } as unknown as OpenAI.FileCreateParams);
+    const sent = fake.requests.length;
+    const prompts = fake.prompts.length;
+    await assert.rejects(teamed.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError && error.status === 402, String(error));
+      assert.match((error as Error).message, /team "thrifty"/);
+      return true;
+    });
+    assert.equal(fake.requests.length, sent, `${provider}: nothing reached the provider`);
+    assert.equal(fake.prompts.length, prompts);
+  }
+  // Nothing stays held: a batch that fits goes through.
+  const small = await teamed.files.create({ file: await toFile(inputFile('gpt-4o-mini', 1, 10), 'small.jsonl'), purpose: 'batch' });
+  assert.equal((await teamed.batches.create({ input_file_id: small.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).object, 'batch');
 });
