@@ -36,6 +36,12 @@ export const providerSchema = z.strictObject({
   api_version: z.unknown().optional(),
   deployments: z.unknown().optional(),
   mock: z.unknown().optional(),
+  /**
+   * How batches of files kept at this provider run: `native` (the provider's own Batch API, the
+   * default where its adapter has one) or `gateway` (the gateway keeps batch input files itself and
+   * runs each line through its pipeline, as for providers without a Batch API).
+   */
+  batches: z.enum(['native', 'gateway']).optional(),
   /** Governance: budgets and rate limits on everything sent to this provider; when exhausted it is skipped. */
   ...providerLimitsShape,
 });

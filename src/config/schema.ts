@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchesSchema, checkFilesReferences, filesSchema } from './files-batches-schema.js';
 import { checkGovernanceReferences, customerSchema, governanceSettingsSchema, teamSchema, virtualKeySchema } from './governance-schema.js';
 import { providerSchema } from './provider-schema.js';
 import { routingSchema } from './routing-schema.js';
@@ -160,10 +161,15 @@ export const configSchema = z.strictObject({
       max_upload_bytes: z.number().int().positive().default(64 * 1024 * 1024),
     })
     .default({ max_upload_bytes: 64 * 1024 * 1024 }),
+  /** The Files API (`/v1/files`): default provider, team sharing, upload limit (docs/files-and-batches.md). */
+  files: filesSchema.default(filesSchema.parse({})),
+  /** The Batch API (`/v1/batches`): gateway-run concurrency, input size (docs/files-and-batches.md). */
+  batches: batchesSchema.default(batchesSchema.parse({})),
 })
   .superRefine(checkGovernanceReferences)
   .superRefine(checkGuardrailReferences)
-  .superRefine(checkMcpReferences);
+  .superRefine(checkMcpReferences)
+  .superRefine(checkFilesReferences);
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export { period as periodSchema };

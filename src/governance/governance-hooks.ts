@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../config/provider-schema.js';
-import type { JournaledSpend } from '../pipeline/capabilities.js';
+import type { BudgetHold, BudgetHoldRequest, JournaledSpend } from '../pipeline/capabilities.js';
 import { ContextSlot, type Principal, type RequestContext, type RequestCost } from '../pipeline/context.js';
 import type { Admission, AdmissionEstimate, Governance } from '../pipeline/hooks.js';
 import type { PlanResolver } from '../pipeline/plan-resolver.js';
@@ -155,6 +155,45 @@ export class GovernanceHooks implements Governance {
     }
     if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => this.unavailable(error));
     return this.admitted(context, reserved, lines, infos, usd, tokens, now, firstCount);
+  }
+
+  /**
+   * Holds `request.usd` on every USD budget a request of the principal served by the provider is
+   * charged on (BUDGET_HOLDS): one atomic reservation, refused with `budget_exceeded` naming the
+   * first budget it does not fit (unless `force`), settled later with what was really spent.
+   */
+  async hold(request: BudgetHoldRequest): Promise<BudgetHold> {
+    const { store, now: clock } = this.options;
+    const now = clock();
+    const amount = nanoUsd(request.usd);
+    const entry = request.principal === undefined ? undefined : this.entryOf(request.principal);
+    const all: LimitLine[] = [];
+    const allInfos: LineInfo[] = [];
+    this.addLines(entry, request.provider, amount, 0, false, now, all, allInfos);
+    // Money only: a hold is no request, takes no tokens and no concurrency slot.
+    const lines: LimitLine[] = [];
+    const infos: LineInfo[] = [];
+    for (let index = 0; index < all.length; index++) {
+      if (allInfos[index]!.metric !== 'usd') continue;
+      lines.push(request.force === true ? { ...all[index]!, limit: Number.POSITIVE_INFINITY } : all[index]!);
+      infos.push(allInfos[index]!);
+    }
+    if (lines.length === 0) return { settle() {}, release() {} };
+    let result: ReserveResult;
+    try {
+      result = await store.reserve(lines, now, request.ttlMs);
+    } catch (error) {
+      throw ledgerError(error);
+    }
+    if (!result.ok) throw refusalError(infos[result.index]!, result.state, lines[result.index]!.amount, now);
+    const id = result.id;
+    let done = false;
+    const finish = (spent: number) => {
+      if (done) return;
+      done = true;
+      void Promise.resolve(store.settle(id, lines.map(() => spent))).then(() => this.options.onSettled?.(infos, lines), () => {});
+    };
+    return { settle: (usd) => finish(nanoUsd(Math.max(0, usd))), release: () => finish(0) };
   }
 
   /** The ledger could not answer: refused (503 ledger_unavailable), or served unmetered under `when_unavailable: serve`. */

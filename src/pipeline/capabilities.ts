@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import type { Principal, RequestContext } from './context.js';
 import type { OperationEndpoint } from './endpoint.js';
-import type { EmbeddingResponse } from '../spec/index.js';
+import type { ChatRequest, ChatResponse, EmbeddingResponse } from '../spec/index.js';
 /**
  * Facts one feature offers the others, typed and named. A module provides a capability while it is
  * built (`context.capabilities.provide`) and another takes it in `connect`, once every module is
@@ -276,7 +276,47 @@ export interface GatewayRequests {
   operationHandler<Request, Response>(endpoint: OperationEndpoint<Request, Response>): HttpHandler;
   caller(exchange: HttpExchange): Promise<Principal | undefined>;
   perform<T>(init: PerformedOperation, work: (context: RequestContext) => Promise<T>): Promise<T>;
+  /**
+   * A chat request the gateway makes itself for `init.principal` (a line of a batch it runs): the
+   * whole life of a chat route's request, logged under `init.id` and `init.operation`. Throws GatewayError.
+   */
+  chat(init: PerformedOperation, request: ChatRequest): Promise<ChatResponse>;
+  /** Whether `principal` may name `model` (its key's model list), as a route would decide before dispatch. */
+  allowsModel(principal: Principal | undefined, model: string): boolean;
 }
 
 /** The request pipeline, for modules whose routes run requests (provided by the gateway itself; usable once it listens). */
 export const GATEWAY_REQUESTS = new Capability<GatewayRequests>('gateway requests', 'the request pipeline, for routes that authenticate callers and log their operations');
+
+/**
+ * Budget room held for a while and charged later (a batch's worst case, from its submission until
+ * its lines are priced). Exactly one of settle and release counts; later calls do nothing.
+ */
+export interface BudgetHold {
+  /** Charges `usd` (what was really spent, 0 or more) to every budget the hold was taken on, and gives back the rest. */
+  settle(usd: number): void;
+  /** Gives the held amount back, charging nothing. */
+  release(): void;
+}
+
+export interface BudgetHoldRequest {
+  /** Whose budgets (the key's, its team's, its customer's); undefined holds only the provider's own. */
+  readonly principal: Principal | undefined;
+  /** The provider the spend goes to (its global budgets and the key's budgets for it). */
+  readonly provider: string;
+  readonly usd: number;
+  /** How long the hold may stay unsettled before the ledger charges it in full (a crashed gateway's). */
+  readonly ttlMs: number;
+  /** Take it whatever the budgets say (spend already incurred: a batch resumed after a restart). */
+  readonly force?: boolean;
+}
+
+/**
+ * Holds budget room for a caller outside a single request: throws GatewayError `budget_exceeded`
+ * (402, naming the budget) when `usd` does not fit every budget of the key, its team, its customer
+ * and the provider; `ledger_unavailable` when the ledger cannot answer.
+ */
+export type BudgetHolder = (request: BudgetHoldRequest) => Promise<BudgetHold>;
+
+/** Budget holds over time (provided by the governance module; the Batch API takes its batches' worst case with it). */
+export const BUDGET_HOLDS = new Capability<BudgetHolder>('budget holds', 'budget room held from a batch\'s submission until its lines are priced');

@@ -4,8 +4,11 @@ import type { Target } from './target.js';
 
 /** Prices requests. The pricing catalog implements it; the pipeline only asks these two questions. */
 export interface CostCalculator {
-  /** The exact cost of `usage` on `target`; `known: false` when the price or the usage is unknown. */
-  cost(target: Target, usage: Usage | undefined): RequestCost;
+  /**
+   * The exact cost of `usage` on `target`; `known: false` when the price or the usage is unknown.
+   * `batch`: at the provider's batch rates (`batch_input`/`batch_output`), for lines of a native batch.
+   */
+  cost(target: Target, usage: Usage | undefined, options?: { readonly batch?: boolean }): RequestCost;
   /**
    * Worst-case cost of an attempt, for budget reservations; undefined when the model has no price.
    * `units`: what an operation priced per unit expects to bill (images, searches), or that it is

@@ -46,6 +46,12 @@ export interface OperationEndpoint<Request, Response> extends EndpointBase {
   readonly readsBody: boolean | 'bytes';
   /** A promise when the endpoint reads the body itself as a stream (a multipart upload: `readsBody: false`). */
   decode(body: unknown, exchange: HttpExchange): Request | Promise<Request>;
+  /**
+   * Checks, once the caller is known and the request decoded, that the caller may act on what the
+   * request names, and completes it from the gateway's own records: a file or batch another key
+   * owns is not found (the Files and Batch APIs). Throws GatewayError. Runs before `model`.
+   */
+  authorize?(context: RequestContext, request: Request): void | Promise<void>;
   /** The model to route by, or undefined when the gateway answers the request itself. */
   model(request: Request): string | undefined;
   /**

@@ -220,6 +220,50 @@ export class Pipeline {
     };
   }
 
+  /**
+   * A chat request the gateway makes itself for an already identified caller (a line of a batch the
+   * gateway runs): the whole life of a chat request (stages, authorization of its model, admission
+   * against the caller's limits and budgets, routing with retries and fallbacks, pricing) under
+   * `init`'s id and operation, logged and counted as a request of its own. Never streamed. Resolves
+   * with the whole answer; throws the GatewayError the caller of a route would have received.
+   */
+  async chatFor(init: PerformedOperation, request: ChatRequest): Promise<ChatResponse> {
+    const context = createContext({ id: init.id, surface: init.surface, operation: init.operation, method: init.method ?? 'POST', path: init.path, headers: init.headers, clientAddress: init.clientAddress, signal: init.signal });
+    context.principal = init.principal;
+    let answer: ChatResponse | undefined;
+    let failure: GatewayError | undefined;
+    const sink: ChatSink = {
+      dialect: 'internal',
+      complete: (_context, response) => {
+        answer = response;
+      },
+      startStream() {},
+      event() {},
+      streamError(error) {
+        failure = error;
+      },
+      endStream() {},
+      fail: (_context, error) => {
+        failure = error;
+      },
+    };
+    try {
+      await this.chat(context, { ...request, stream: false }, sink);
+    } catch (error) {
+      this.fail(context, this.outcomeOf(context, error), sink);
+    } finally {
+      this.finish(context);
+    }
+    if (answer !== undefined) return answer;
+    throw failure ?? context.error ?? new GatewayError('internal_error', 'The request ended without an answer.');
+  }
+
+  /** Whether the caller may name `model` (always, without governance). */
+  allowsModel(principal: Principal | undefined, model: string): boolean {
+    const governance = this.stages.governance;
+    return governance === undefined || governance.allowsModel(principal, model);
+  }
+
   /** Models the caller may name, for the model lists. */
   listModels(principal: Principal | undefined): string[] {
     const governance = this.stages.governance;
@@ -251,6 +295,7 @@ export class Pipeline {
       const body = endpoint.readsBody === 'bytes' ? await exchange.readBytes() : endpoint.readsBody ? await exchange.readJson() : undefined;
       const decoded = endpoint.decode(body, exchange);
       const request = decoded instanceof Promise ? await decoded : decoded;
+      if (endpoint.authorize !== undefined) await endpoint.authorize(context, request);
       const model = endpoint.model(request);
       if (model === undefined) {
         const answer = endpoint.answer!(context, request);

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { EmbeddingCodec, ImageGenerationCodec, ModerationCodec, RerankCodec, UpstreamChatCodec } from '../codecs/codec.js';
 import type { ModelPatterns } from '../lib/model-patterns.js';
-import type { ChatRequest, EmbeddingRequest, ImageGenerationRequest, ModerationRequest, RerankRequest } from '../spec/index.js';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, ImageGenerationRequest, ModerationRequest, RerankRequest } from '../spec/index.js';
 
 /** A provider API key as configured (`providers.<name>.keys[]`). */
 export interface ProviderKey {
@@ -46,6 +46,54 @@ export type Operation = 'chat' | 'embeddings' | 'rerank' | 'moderations' | 'comp
 
 /** OpenAI's image upload endpoints (multipart), as paths under a provider's base URL. */
 export type ImageUploadOperation = 'images/edits' | 'images/variations';
+
+/** OpenAI's files and batches collections, as paths under a provider's base URL. */
+export type StoredResource = 'files' | 'batches';
+
+/** Where a provider keeps OpenAI's files or batches: `url` is the collection, `query` what every call appends after the path. */
+export interface StoredResourceTarget {
+  /** The collection, e.g. `https://api.openai.com/v1/files`; an item is `<url>/<id>`, its content `<url>/<id>/content`. */
+  url: string;
+  /** `?api-version=…` or empty; `&`-joined with the caller's own query. */
+  query: string;
+  headers: Record<string, string>;
+}
+
+/** One request of a batch translated to a provider's own batch API: its custom id, the spec request and the model it is sent as. */
+export interface ChatBatchItem {
+  readonly customId: string;
+  readonly request: ChatRequest;
+  readonly upstreamModel: string;
+}
+
+/** A provider batch's state as the gateway tracks it. */
+export interface ChatBatchState {
+  readonly id: string;
+  readonly status: 'in_progress' | 'cancelling' | 'ended';
+}
+
+/** One result of a translated batch: the answer, or why the request failed. */
+export interface ChatBatchResult {
+  readonly customId: string;
+  readonly response?: ChatResponse;
+  readonly error?: { readonly status: number; readonly message: string };
+}
+
+/**
+ * A provider's own batch API for chat requests (Anthropic's Message Batches), which the gateway
+ * translates OpenAI batches of chat completions to: the requests to create, retrieve, cancel and
+ * read the results of a batch, and how to read its answers. Results are JSON lines.
+ */
+export interface ChatBatchApi<Options = unknown> {
+  buildCreate(items: readonly ChatBatchItem[], key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  buildRetrieve(id: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  buildCancel(id: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  buildResults(id: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
+  /** The batch's state in the provider's answer to create, retrieve or cancel. Throws GatewayError `upstream_invalid_response`. */
+  readState(body: unknown): ChatBatchState;
+  /** One line of the results. Throws GatewayError `upstream_invalid_response`. */
+  readResult(line: unknown): ChatBatchResult;
+}
 
 /** OpenAI's audio endpoints, as paths under a provider's base URL. */
 export type AudioOperation = 'audio/speech' | 'audio/transcriptions' | 'audio/translations';
@@ -110,6 +158,14 @@ export interface ProviderAdapter<Options = unknown> {
    * (OpenAI's `/realtime?model=`, Azure's `/openai/realtime?deployment=`). Absent: no realtime.
    */
   realtimeTarget?(upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): { url: string; headers: Record<string, string> };
+  /**
+   * Where OpenAI's Files API (`/files`) and Batch API (`/batches`) are, in OpenAI's wire format, for
+   * providers that keep files and run batches natively (OpenAI, Azure). Absent: the gateway keeps
+   * batch input files itself and runs the batches through its pipeline.
+   */
+  storedResourceTarget?(resource: StoredResource, key: ProviderKey | undefined, settings: ProviderSettings<Options>): StoredResourceTarget;
+  /** The provider's own batch API for chat requests, which OpenAI batches of chat completions are translated to (Anthropic's Message Batches). */
+  readonly chatBatches?: ChatBatchApi<Options>;
   /** The rerank wire format, for providers that rank documents against a query (Cohere). */
   readonly rerankCodec?: RerankCodec;
   /** Builds the upstream rerank request for `upstreamModel`, the body encoded with the adapter's `rerankCodec`. */

@@ -33,8 +33,8 @@ export function createCostCalculator(config: GatewayConfig, issues: ConfigIssue[
   const priceOf = (target: Target) => catalog.lookup(target.provider.settings.type, target.provider.name, target.model);
   return {
     pricing,
-    cost: (target, usage) => {
-      const cost = costOf(usage, priceOf(target));
+    cost: (target, usage, options) => {
+      const cost = costOf(usage, priceOf(target), options);
       return { usd: cost.usd, known: cost.known, femtoUsd: cost.femtoUsd, exact: formatUsd(cost.femtoUsd) };
     },
     total: (costs) => {

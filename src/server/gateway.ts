@@ -130,6 +130,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       operationHandler: (endpoint) => (exchange) => running().operationHandler(endpoint)(exchange),
       caller: (exchange) => running().caller(exchange),
       perform: (init, work) => running().perform(init, work),
+      chat: (init, request) => running().chatFor(init, request),
+      allowsModel: (principal, model) => running().allowsModel(principal, model),
     },
     'gateway',
   );

@@ -6,6 +6,7 @@ import { observabilityModule } from '../observability/module.js';
 import { responsesStoreModule } from '../responses-store/module.js';
 import { routingModule } from '../routing/routing-module.js';
 import { cacheModule } from '../cache/module.js';
+import { batchesModule } from '../batches/module.js';
 
 /** Feature modules, built in this order at start-up. */
-export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule, responsesStoreModule, guardrailsModule, cacheModule, mcpModule];
+export const featureModules: readonly ModuleFactory[] = [routingModule, governanceModule, observabilityModule, responsesStoreModule, guardrailsModule, cacheModule, mcpModule, batchesModule];

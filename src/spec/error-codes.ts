@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   not_found: { status: 404, type: 'not_found_error', summary: 'The admin resource does not exist.' },
   conflict: { status: 409, type: 'invalid_request_error', summary: 'The admin resource already exists or is still referenced.' },
   response_not_found: { status: 404, type: 'not_found_error', summary: 'No stored response by that id for this virtual key (`GET`/`DELETE /v1/responses/{id}`, `previous_response_id`): never stored (`store: false`), deleted, past its retention, or stored by another key.' },
+  file_not_found: { status: 404, type: 'not_found_error', summary: 'No file by that id for this virtual key (`/v1/files/{id}`, a batch\'s `input_file_id`): never uploaded through the gateway, deleted, or owned by another key (or another team, with `files.share_with_team`).' },
+  batch_not_found: { status: 404, type: 'not_found_error', summary: 'No batch by that id for this virtual key (`/v1/batches/{id}`): never created through the gateway, or created by another key.' },
   response_not_cancellable: { status: 400, type: 'invalid_request_error', summary: 'Only responses created with `background: true` can be cancelled.' },
   response_cancelled: { status: 499, type: 'api_error', summary: 'A background response was cancelled (`POST /v1/responses/{id}/cancel`) before it finished. Nobody receives this error; it is what the request log and metrics record for the background run.' },
   version_conflict: { status: 409, type: 'invalid_request_error', summary: 'An admin write named the version it was made from (`If-Match` or `version`) and the entity has changed since, on this replica or another. Nothing was written; the `ETag` header holds the current version: read the entity again and retry.' },

@@ -36,11 +36,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   cache: ['cache', 'admin', ...BELOW_FEATURES],
   guardrails: ['guardrails', ...BELOW_FEATURES],
   mcp: ['mcp', ...BELOW_FEATURES],
+  // The Files and Batch APIs: their records, the gateway's own file store and the batch runner.
+  batches: ['batches', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
   // The web console's static files and login sessions, beside the admin API it talks to.
   console: ['console', 'admin', ...BELOW_FEATURES],
-  server: ['server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'mcp', 'admin', ...BELOW_FEATURES],
-  cli: ['cli', 'server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'mcp', 'admin', ...BELOW_FEATURES],
+  server: ['server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'mcp', 'batches', 'admin', ...BELOW_FEATURES],
+  cli: ['cli', 'server', 'console', 'surfaces', 'routing', 'governance', 'observability', 'responses-store', 'cache', 'guardrails', 'mcp', 'batches', 'admin', ...BELOW_FEATURES],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

@@ -2,6 +2,7 @@ import { anthropicMessagesCodec } from '../../codecs/anthropic-messages/index.js
 import { noOptionsSchema, type NoOptions } from '../no-options.js';
 import type { ProviderAdapter } from '../provider.js';
 import { countField } from '../token-count.js';
+import { anthropicMessageBatches } from './message-batches.js';
 
 /** What `POST /v1/messages/count_tokens` takes of a Messages body (https://docs.anthropic.com/en/api/messages-count-tokens). */
 const COUNT_FIELDS = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers'];
@@ -50,5 +51,6 @@ export const anthropicAdapter: ProviderAdapter<NoOptions> = {
     },
     decodeResponse: (body) => countField(body, 'input_tokens', 'anthropic'),
   },
+  chatBatches: anthropicMessageBatches(anthropicMessagesUrl, ANTHROPIC_VERSION),
   credentialHeaders: (key) => ({ 'anthropic-version': ANTHROPIC_VERSION, ...(key === undefined ? {} : { 'x-api-key': key.value }) }),
 };

@@ -66,6 +66,14 @@ export const azureAdapter: ProviderAdapter<AzureOptions> = {
   },
   imageUploadTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
   audioTarget: (operation, upstreamModel, key, settings) => ({ url: urlFor(settings, upstreamModel, operation), headers: key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value } }),
+  // Files and batches are per resource, not per deployment: `<base>/openai/files?api-version=…` (https://learn.microsoft.com/azure/ai-services/openai/how-to/batch).
+  storedResourceTarget(resource, key, settings) {
+    const base = settings.baseUrl;
+    const headers = key === undefined ? { ...settings.headers } : { ...settings.headers, 'api-key': key.value };
+    if (base.endsWith('/openai/v1')) return { url: `${base}/${resource}`, query: '', headers };
+    const root = base.endsWith('/openai') ? base : `${base}/openai`;
+    return { url: `${root}/${resource}`, query: `?api-version=${encodeURIComponent(settings.options.api_version)}`, headers };
+  },
 };
 
 function urlFor(settings: ProviderSettings<AzureOptions>, model: string, operation: string): string {

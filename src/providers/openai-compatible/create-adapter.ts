@@ -32,6 +32,8 @@ export interface OpenAICompatibleOptions {
   images?: boolean;
   /** True for servers with OpenAI's realtime WebSocket at `<base>/realtime?model=` (http → ws, https → wss). */
   realtime?: boolean;
+  /** True for servers with OpenAI's Files and Batch APIs (`<base>/files`, `<base>/batches`). */
+  filesAndBatches?: boolean;
   /** True for servers with a `POST <base>/rerank` in the Cohere/Jina shape (vLLM, Together, Jina-style servers). */
   rerank?: boolean;
 }
@@ -70,6 +72,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
   const json = (settings: ProviderSettings<NoOptions>, path: string, key: ProviderKey | undefined, body: Record<string, unknown>): UpstreamHttpRequest => ({ url: `${settings.baseUrl}/${path}`, method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) });
   return {
     ...adapter,
+    ...(options.filesAndBatches === true ? { storedResourceTarget: (resource, key, settings) => ({ url: `${settings.baseUrl}/${resource}`, query: '', headers: audioHeaders(key, settings.headers) }) } : {}),
     ...(options.embeddings === false
       ? {}
       : {
