@@ -1,12 +1,13 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { HttpExchange, HttpRoute } from '../http/http-route.js';
 import { sendError, sendJson } from '../http/respond.js';
 import type { GatewayRequests } from '../pipeline/capabilities.js';
 import type { Principal } from '../pipeline/context.js';
 import { GatewayError } from '../spec/index.js';
+import type { PromptsAndResources } from './prompts-resources.js';
 import type { ToolCatalog } from './tool-catalog.js';
 import type { ToolPermissions } from './tool-permissions.js';
 
@@ -16,6 +17,7 @@ export const TOOL_CALL_OPERATION = 'mcp_tool_call';
 export interface McpEndpointParts {
   requests: () => GatewayRequests;
   catalog: ToolCatalog;
+  content: PromptsAndResources;
   permissions: () => ToolPermissions;
 }
 
@@ -58,7 +60,19 @@ async function serve(parts: McpEndpointParts, exchange: HttpExchange, group: str
     return;
   }
   const body = await exchange.readJson();
-  const server = new Server({ name: 'tollgate', version: '1' }, { capabilities: { tools: {} } });
+  const server = new Server({ name: 'tollgate', version: '1' }, { capabilities: { tools: {}, prompts: {}, resources: {} } });
+  const content = parts.content;
+  const refusal = (error: unknown, what: string) => {
+    const failure = GatewayError.is(error) ? error : new GatewayError('internal_error', `The ${what} failed.`);
+    const code = failure.code === 'tool_not_allowed' || failure.code === 'tool_not_found' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
+    return new ToolCallError(code, failure.message, failure.code);
+  };
+  const guarded = <T>(what: string, run: () => Promise<T>) => run().catch((error: unknown) => Promise.reject(refusal(error, what)));
+  server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => guarded('prompt list', async () => ({ prompts: await content.listPrompts(principal, extra.signal, group) })));
+  server.setRequestHandler(GetPromptRequestSchema, (request, extra) => guarded('prompt', () => content.getPrompt(principal, request.params.name, request.params.arguments, AbortSignal.any([exchange.signal, extra.signal]), group)));
+  server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => guarded('resource list', async () => ({ resources: await content.listResources(principal, extra.signal, group) })));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => guarded('resource template list', async () => ({ resourceTemplates: await content.listResourceTemplates(principal, extra.signal, group) })));
+  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => guarded('resource read', () => content.readResource(principal, request.params.uri, AbortSignal.any([exchange.signal, extra.signal]), group)));
   let calls = 0;
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: parts.catalog.list(principal, group) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -71,9 +85,7 @@ async function serve(parts: McpEndpointParts, exchange: HttpExchange, group: str
         () => parts.catalog.call(principal, name, request.params.arguments, AbortSignal.any([exchange.signal, extra.signal]), group),
       );
     } catch (error) {
-      const failure = GatewayError.is(error) ? error : new GatewayError('internal_error', 'The tool call failed.');
-      const code = failure.code === 'tool_not_allowed' || failure.code === 'tool_not_found' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
-      throw new ToolCallError(code, failure.message, failure.code);
+      throw refusal(error, 'tool call');
     }
   });
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

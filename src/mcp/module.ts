@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { GATEWAY_REQUESTS, type GatewayRequests } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
 import { mcpRoutes } from './mcp-endpoint.js';
+import { PromptsAndResources } from './prompts-resources.js';
 import { ToolCatalog } from './tool-catalog.js';
 import { toolExecuteRoute } from './tool-execute-endpoint.js';
 import { ToolPermissions } from './tool-permissions.js';
@@ -25,7 +26,7 @@ export function mcpModule(context: ModuleContext): GatewayModule {
   if (enabled) catalog.start();
   return {
     name: 'mcp',
-    routes: [...mcpRoutes({ requests: pipeline, catalog, permissions: () => permissions }), toolExecuteRoute(pipeline, catalog)],
+    routes: [...mcpRoutes({ requests: pipeline, catalog, content: new PromptsAndResources(catalog.servers, () => permissions), permissions: () => permissions }), toolExecuteRoute(pipeline, catalog)],
     connect(capabilities) {
       requests = capabilities.require(GATEWAY_REQUESTS, 'mcp');
     },

@@ -72,6 +72,30 @@ export class UpstreamServer {
     }
   }
 
+  /** Whether the connected server declared `capability` (`prompts`, `resources`) when it was initialized. */
+  offers(capability: 'prompts' | 'resources'): boolean {
+    return this.state === 'connected' && this.client?.getServerCapabilities()?.[capability] !== undefined;
+  }
+
+  /**
+   * Runs one request other than a tool call (prompts, resources) on the connection, with the call
+   * timeout: throws `tool_server_unavailable` while down, `tool_call_failed` when the server fails it.
+   */
+  async request<T>(what: string, send: (client: Client, options: { signal: AbortSignal; timeout: number }) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const client = this.client;
+    if (client === undefined || this.state !== 'connected') {
+      throw new GatewayError('tool_server_unavailable', `MCP server \`${this.name}\` is not connected${this.lastError === undefined ? '' : ` (${this.lastError})`}; Tollgate is reconnecting.`);
+    }
+    try {
+      return await send(client, { signal, timeout: this.config.timeout_ms });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof McpError) || error.code === -32000) this.lost(client, message);
+      throw new GatewayError('tool_call_failed', `MCP server \`${this.name}\` failed ${what}: ${message}`.slice(0, 2000));
+    }
+  }
+
   async close(): Promise<void> {
     this.state = 'closed';
     clearTimeout(this.timer);
