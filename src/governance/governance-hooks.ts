@@ -325,6 +325,8 @@ function keyProviderScope(entry: KeyEntry, provider: KeyProviderConfig): LimitSc
 
 export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal {
   const customer = registry.customerOf(key);
+  const team = key.team === undefined ? undefined : registry.teams.get(key.team);
+  const mcp = key.mcp === undefined && team?.mcp === undefined && customer?.mcp === undefined ? undefined : { key: key.mcp, team: team?.mcp, customer: customer?.mcp };
   return {
     keyId: key.id,
     ...(key.name === undefined ? {} : { keyName: key.name }),
@@ -332,6 +334,8 @@ export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal
     ...(customer === undefined ? {} : { customerId: customer.id }),
     metadata: key.metadata,
     ...(key.log_content === false ? { logContent: false } : {}),
+    // MCP permissions set through the admin API count as those of the config (the mcp module reads them here).
+    ...(mcp === undefined ? {} : { mcp }),
   };
 }
 

@@ -1,8 +1,13 @@
+import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GATEWAY_REQUESTS, type GatewayRequests } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
+import { mcpAdminRoutes } from './admin-routes.js';
+import { ManagedServers } from './managed-servers.js';
 import { mcpRoutes } from './mcp-endpoint.js';
 import { PromptsAndResources } from './prompts-resources.js';
+import { Sealer } from './sealer.js';
+import { openMcpStore } from './server-store.js';
 import { ToolCatalog } from './tool-catalog.js';
 import { toolExecuteRoute } from './tool-execute-endpoint.js';
 import { ToolPermissions } from './tool-permissions.js';
@@ -12,21 +17,35 @@ function permissionsOf(config: GatewayConfig): ToolPermissions {
 }
 
 /**
- * The MCP gateway (docs/mcp.md): connects to the upstream MCP servers of `mcp.servers`, serves
- * their tools as one MCP server at `/mcp` and `/mcp/{group}`, and runs OpenAI tool calls at
- * `POST /v1/mcp/tool/execute`, each key seeing and calling only the tools its `mcp` permissions allow.
- * Upstream servers are read at start-up; a reload applies new permissions and groups.
+ * The MCP gateway (docs/mcp.md): connects to the upstream MCP servers of `mcp.servers` and those
+ * added through `/admin/mcp/servers`, serves their tools, prompts and resources as one MCP server
+ * at `/mcp` and `/mcp/{group}`, and runs OpenAI tool calls at `POST /v1/mcp/tool/execute`, each
+ * key seeing and calling only the tools its `mcp` permissions allow. A reload applies new
+ * permissions and groups.
  */
-export function mcpModule(context: ModuleContext): GatewayModule {
-  let permissions = permissionsOf(context.config);
-  const catalog = new ToolCatalog(context.config.mcp, context.logger, permissions);
+export async function mcpModule(context: ModuleContext): Promise<GatewayModule> {
+  const config = context.config;
+  let permissions = permissionsOf(config);
+  const catalog = new ToolCatalog(config.mcp, context.logger, permissions);
+  const store = openMcpStore(context.storage);
+  const sealer = new Sealer(config.mcp.oauth.encryption_key);
+  const managed = new ManagedServers(catalog, store, sealer, () => config.mcp.servers, () => ({}), context.logger);
   let requests: GatewayRequests | undefined;
   const pipeline = () => requests!;
-  const enabled = Object.keys(context.config.mcp.servers).length > 0;
-  if (enabled) catalog.start();
+  catalog.start();
+  try {
+    await managed.start(config.mcp.sync_interval_ms);
+  } catch (error) {
+    // The servers of the config file still serve; the poll tries the store again.
+    context.logger.warn('mcp servers in storage not loaded', { error: error instanceof Error ? error.message : String(error) });
+  }
   return {
     name: 'mcp',
-    routes: [...mcpRoutes({ requests: pipeline, catalog, content: new PromptsAndResources(catalog.servers, () => permissions), permissions: () => permissions }), toolExecuteRoute(pipeline, catalog)],
+    routes: [
+      ...mcpRoutes({ requests: pipeline, catalog, content: new PromptsAndResources(catalog.servers, () => permissions), permissions: () => permissions }),
+      toolExecuteRoute(pipeline, catalog),
+      ...adminRoutes(config.admin.token, mcpAdminRoutes(managed)),
+    ],
     connect(capabilities) {
       requests = capabilities.require(GATEWAY_REQUESTS, 'mcp');
     },
@@ -34,7 +53,10 @@ export function mcpModule(context: ModuleContext): GatewayModule {
       permissions = permissionsOf(next.config);
       catalog.setPermissions(permissions);
     },
-    ...(enabled ? { ready: async () => catalog.health() } : {}),
-    close: () => catalog.close(),
+    ready: async () => catalog.health(),
+    close: async () => {
+      managed.stop();
+      await catalog.close();
+    },
   };
 }

@@ -1,11 +1,11 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { McpConfig } from '../config/mcp-schema.js';
+import type { McpConfig, McpServerConfig } from '../config/mcp-schema.js';
 import type { Logger } from '../lib/logger.js';
 import type { Principal } from '../pipeline/context.js';
 import { GatewayError } from '../spec/index.js';
 import type { ToolPermissions } from './tool-permissions.js';
 import type { ToolSource } from './tool-source.js';
-import { UpstreamServer } from './upstream-server.js';
+import { UpstreamServer, type UpstreamOptions } from './upstream-server.js';
 
 /** Separates a server's name from its tool's in the names Tollgate exposes. */
 export const SEPARATOR = '__';
@@ -20,7 +20,7 @@ export class ToolCatalog implements ToolSource {
 
   constructor(
     config: McpConfig,
-    logger: Logger,
+    private readonly logger: Logger,
     private permissions: ToolPermissions,
   ) {
     for (const [name, server] of Object.entries(config.servers)) this.servers.set(name, new UpstreamServer(name, server, logger));
@@ -28,6 +28,25 @@ export class ToolCatalog implements ToolSource {
 
   start(): void {
     for (const server of this.servers.values()) server.start();
+  }
+
+  /** Adds or replaces a server at run time (the admin API) and connects it; the one it replaces is closed. */
+  async upsert(name: string, config: McpServerConfig, options: UpstreamOptions = {}): Promise<UpstreamServer> {
+    const previous = this.servers.get(name);
+    const server = new UpstreamServer(name, config, this.logger, undefined, options);
+    this.servers.set(name, server);
+    server.start();
+    await previous?.close();
+    return server;
+  }
+
+  /** Removes a server at run time and closes its connection; false when there was none. */
+  async remove(name: string): Promise<boolean> {
+    const server = this.servers.get(name);
+    if (server === undefined) return false;
+    this.servers.delete(name);
+    await server.close();
+    return true;
   }
 
   setPermissions(permissions: ToolPermissions): void {

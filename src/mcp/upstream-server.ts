@@ -1,3 +1,4 @@
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -16,6 +17,12 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const STDERR_LINE_BYTES = 2_000;
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+/** What an upstream server is built with besides its config. */
+export interface UpstreamOptions {
+  /** OAuth for http and sse servers (the SDK's client auth): the transport sends its bearer token and refreshes it. */
+  authProvider?: OAuthClientProvider;
+}
 
 /**
  * One upstream MCP server, through the official SDK's client: connects, lists its tools (again on
@@ -39,6 +46,7 @@ export class UpstreamServer {
     private readonly logger: Logger,
     /** Told whenever the tool list changes. */
     private readonly onTools: () => void = () => {},
+    private readonly options: UpstreamOptions = {},
   ) {}
 
   start(): void {
@@ -175,6 +183,8 @@ export class UpstreamServer {
     }
     const url = new URL(config.url!);
     const requestInit = { headers: config.headers };
-    return config.transport === 'http' ? new StreamableHTTPClientTransport(url, { requestInit }) : new SSEClientTransport(url, { requestInit });
+    const authProvider = this.options.authProvider;
+    const options = authProvider === undefined ? { requestInit } : { requestInit, authProvider };
+    return config.transport === 'http' ? new StreamableHTTPClientTransport(url, options) : new SSEClientTransport(url, options);
   }
 }
