@@ -9,6 +9,7 @@ import type { Principal } from '../pipeline/context.js';
 import { GatewayError } from '../spec/index.js';
 import type { PromptsAndResources } from './prompts-resources.js';
 import type { ToolCatalog } from './tool-catalog.js';
+import { runToolCall, type ToolCallServices } from './tool-call.js';
 import type { ToolPermissions } from './tool-permissions.js';
 
 /** The operation name of every tool call in the request log and metrics. */
@@ -18,6 +19,7 @@ export interface McpEndpointParts {
   requests: () => GatewayRequests;
   catalog: ToolCatalog;
   content: PromptsAndResources;
+  services: () => ToolCallServices;
   permissions: () => ToolPermissions;
 }
 
@@ -82,7 +84,7 @@ async function serve(parts: McpEndpointParts, exchange: HttpExchange, group: str
     try {
       return await requests.perform(
         { id, surface: 'mcp', operation: TOOL_CALL_OPERATION, subject: name, principal, path: exchange.path, headers: exchange.request.headers, clientAddress: exchange.request.socket.remoteAddress, signal: AbortSignal.any([exchange.signal, extra.signal]) },
-        () => parts.catalog.call(principal, name, request.params.arguments, AbortSignal.any([exchange.signal, extra.signal]), group),
+        (context) => runToolCall(parts.catalog, parts.services(), context, name, request.params.arguments, group),
       );
     } catch (error) {
       throw refusal(error, 'tool call');

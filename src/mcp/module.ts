@@ -1,6 +1,7 @@
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { GATEWAY_REQUESTS, type GatewayRequests } from '../pipeline/capabilities.js';
+import { BUDGET_CHARGES, GATEWAY_REQUESTS, METRIC_COUNTERS, METRIC_HISTOGRAMS, type GatewayRequests } from '../pipeline/capabilities.js';
+import type { ToolCallServices } from './tool-call.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
 import { mcpAdminRoutes } from './admin-routes.js';
 import { ManagedServers } from './managed-servers.js';
@@ -32,6 +33,7 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
   const managed = new ManagedServers(catalog, store, sealer, () => config.mcp.servers, () => ({}), context.logger);
   let requests: GatewayRequests | undefined;
   const pipeline = () => requests!;
+  let services: ToolCallServices = { charge: undefined, calls: undefined, latency: undefined };
   catalog.start();
   try {
     await managed.start(config.mcp.sync_interval_ms);
@@ -42,12 +44,20 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
   return {
     name: 'mcp',
     routes: [
-      ...mcpRoutes({ requests: pipeline, catalog, content: new PromptsAndResources(catalog.servers, () => permissions), permissions: () => permissions }),
-      toolExecuteRoute(pipeline, catalog),
+      ...mcpRoutes({ requests: pipeline, catalog, content: new PromptsAndResources(catalog.servers, () => permissions), services: () => services, permissions: () => permissions }),
+      toolExecuteRoute(pipeline, catalog, () => services),
       ...adminRoutes(config.admin.token, mcpAdminRoutes(managed)),
     ],
     connect(capabilities) {
       requests = capabilities.require(GATEWAY_REQUESTS, 'mcp');
+      // Budgets and metrics when governance and observability are loaded; tool calls work without them.
+      const counters = capabilities.optional(METRIC_COUNTERS);
+      const histograms = capabilities.optional(METRIC_HISTOGRAMS);
+      services = {
+        charge: capabilities.optional(BUDGET_CHARGES),
+        calls: counters?.('tollgate_mcp_tool_calls_total', 'MCP tool calls by server, tool and outcome (ok, tool_error, refused, error).', ['server', 'tool', 'status']),
+        latency: histograms?.('tollgate_mcp_tool_call_duration_seconds', 'MCP tool call latency in seconds, by server and tool.', ['server', 'tool']),
+      };
     },
     reconfigure(next) {
       permissions = permissionsOf(next.config);

@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpConfig, McpServerConfig } from '../config/mcp-schema.js';
 import type { Logger } from '../lib/logger.js';
-import type { Principal } from '../pipeline/context.js';
+import type { Principal, RequestCost } from '../pipeline/context.js';
 import { GatewayError } from '../spec/index.js';
 import type { ToolPermissions } from './tool-permissions.js';
 import type { ToolSource } from './tool-source.js';
@@ -67,11 +67,23 @@ export class ToolCatalog implements ToolSource {
     return tools;
   }
 
+  /** Why the caller may not call `name` (within `group`), or undefined when it may. */
+  refusal(principal: Principal | undefined, name: string, group?: string): GatewayError | undefined {
+    if (group !== undefined && !this.permissions.inGroup(group, name)) return new GatewayError('tool_not_allowed', `Tool \`${name}\` is not allowed: not in group "${group}".`);
+    const verdict = this.permissions.check(principal, name);
+    return verdict.allowed ? undefined : new GatewayError('tool_not_allowed', verdict.reason);
+  }
+
+  /** What one call of a namespaced tool costs, when its server prices it. */
+  costOf(name: string): RequestCost | undefined {
+    const split = name.indexOf(SEPARATOR);
+    return split <= 0 ? undefined : this.servers.get(name.slice(0, split))?.prices.of(name.slice(split + SEPARATOR.length));
+  }
+
   /** Calls a namespaced tool for the caller. Throws GatewayError: tool_not_allowed, tool_not_found, tool_server_unavailable, tool_call_failed. */
   async call(principal: Principal | undefined, name: string, args: Record<string, unknown> | undefined, signal: AbortSignal, group?: string): Promise<CallToolResult> {
-    if (group !== undefined && !this.permissions.inGroup(group, name)) throw new GatewayError('tool_not_allowed', `Tool \`${name}\` is not allowed: not in group "${group}".`);
-    const verdict = this.permissions.check(principal, name);
-    if (!verdict.allowed) throw new GatewayError('tool_not_allowed', verdict.reason);
+    const refused = this.refusal(principal, name, group);
+    if (refused !== undefined) throw refused;
     const split = name.indexOf(SEPARATOR);
     const server = split <= 0 ? undefined : this.servers.get(name.slice(0, split));
     const tool = name.slice(split + SEPARATOR.length);

@@ -1,4 +1,3 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { HttpExchange, HttpRoute } from '../http/http-route.js';
 import { sendError, sendJson } from '../http/respond.js';
@@ -8,6 +7,7 @@ import type { OperationEndpoint } from '../pipeline/endpoint.js';
 import { GatewayError } from '../spec/index.js';
 import { TOOL_CALL_OPERATION } from './mcp-endpoint.js';
 import type { ToolCatalog } from './tool-catalog.js';
+import { runToolCall, toolResultText, type ToolCallServices } from './tool-call.js';
 
 /** An OpenAI tool call, as a chat completion's `tool_calls[]` holds it. */
 export interface ToolCall {
@@ -53,14 +53,10 @@ export function decodeToolCall(body: unknown): ToolCall {
 }
 
 /** A tool result as the text of a `tool` message: its text parts, other parts (images, resources) as JSON. */
-export function resultText(result: CallToolResult): string {
-  const parts = (result.content ?? []).map((part) => (part.type === 'text' ? part.text : JSON.stringify(part)));
-  if (parts.length === 0 && result.structuredContent !== undefined) return JSON.stringify(result.structuredContent);
-  return parts.join('\n');
-}
+export const resultText = toolResultText;
 
 /** `POST /v1/mcp/tool/execute`: runs one OpenAI tool call with the caller's virtual key and permissions. */
-export function toolExecuteRoute(requests: () => GatewayRequests, catalog: ToolCatalog): HttpRoute {
+export function toolExecuteRoute(requests: () => GatewayRequests, catalog: ToolCatalog, services: () => ToolCallServices = () => ({ charge: undefined, calls: undefined, latency: undefined })): HttpRoute {
   const endpoint: OperationEndpoint<ToolCall, ToolMessage> = {
     surface: 'openai',
     operation: TOOL_CALL_OPERATION,
@@ -69,8 +65,8 @@ export function toolExecuteRoute(requests: () => GatewayRequests, catalog: ToolC
     model: () => undefined,
     async answer(context: RequestContext, call: ToolCall) {
       context.requestedModel = call.name;
-      const result = await catalog.call(context.principal, call.name, call.arguments, context.signal);
-      return { role: 'tool', tool_call_id: call.id, content: resultText(result) };
+      const result = await runToolCall(catalog, services(), context, call.name, call.arguments);
+      return { role: 'tool', tool_call_id: call.id, content: context.outputText ?? toolResultText(result) };
     },
     send(exchange: HttpExchange, context: RequestContext, response: ToolMessage) {
       sendJson(exchange.response, 200, response, context.responseHeaders);

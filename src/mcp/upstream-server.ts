@@ -8,6 +8,7 @@ import { McpError, ToolListChangedNotificationSchema, type CallToolResult, type 
 import type { McpServerConfig } from '../config/mcp-schema.js';
 import type { Logger } from '../lib/logger.js';
 import { GatewayError } from '../spec/index.js';
+import { ToolPrices } from './tool-prices.js';
 
 /** The longest wait between two reconnection attempts. */
 export const MAX_BACKOFF_MS = 5_000;
@@ -34,6 +35,8 @@ export class UpstreamServer {
   state: ConnectionState = 'disconnected';
   lastError: string | undefined;
   tools: readonly Tool[] = [];
+  /** What a call of each tool costs (`tool_prices`, `price_per_call`). */
+  readonly prices: ToolPrices;
   private client: Client | undefined;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -47,7 +50,9 @@ export class UpstreamServer {
     /** Told whenever the tool list changes. */
     private readonly onTools: () => void = () => {},
     private readonly options: UpstreamOptions = {},
-  ) {}
+  ) {
+    this.prices = new ToolPrices(name, config);
+  }
 
   start(): void {
     void this.connect();

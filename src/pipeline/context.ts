@@ -127,6 +127,12 @@ export interface RequestContext {
   readonly slots: unknown[];
   /** The guardrails' decisions on this request, when a rule found something. */
   guardrails?: readonly GuardrailDecision[];
+  /** What the budgets were charged outside any attempt (a priced MCP tool call), in nano-USD; the request log adds it to the attempts' charges. */
+  chargedNanoUsd?: number;
+  /** The operation's input as the request log keeps it with content logging, for operations that are not chat (an MCP tool call's arguments, JSON). */
+  inputText?: string;
+  /** The request of a model that this operation was made for (an MCP tool call in agent mode), for the request log. */
+  parentRequestId?: string;
 }
 
 /** The response cache's part in one request, as the request log and metrics record it. */

@@ -133,6 +133,7 @@ export class Pipeline {
     });
     context.principal = init.principal;
     context.requestedModel = init.subject;
+    if (init.parentRequestId !== undefined) context.parentRequestId = init.parentRequestId;
     this.start(context);
     try {
       return await work(context);
