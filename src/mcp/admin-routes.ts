@@ -3,6 +3,7 @@ import type { RouteDescription } from '../http/route-description.js';
 import { sendJson } from '../http/respond.js';
 import { GatewayError } from '../spec/index.js';
 import type { ManagedServers } from './managed-servers.js';
+import type { OAuthFlows } from './oauth/oauth-flows.js';
 
 interface DescribedRoute extends HttpRoute {
   readonly description: RouteDescription;
@@ -21,7 +22,7 @@ function nameOf(raw: string | undefined): string {
  * state and last error; servers added here connect at once, without a restart (to be wrapped with
  * `adminRoutes`). Header and environment values are masked in every answer.
  */
-export function mcpAdminRoutes(servers: ManagedServers): DescribedRoute[] {
+export function mcpAdminRoutes(servers: ManagedServers, oauth: OAuthFlows): DescribedRoute[] {
   return [
     {
       method: 'GET',
@@ -69,5 +70,41 @@ export function mcpAdminRoutes(servers: ManagedServers): DescribedRoute[] {
         exchange.response.writeHead(204).end();
       },
     },
+    {
+      method: 'POST',
+      path: '/admin/mcp/servers/:name/oauth/start',
+      description: { tag: 'mcp', summary: "Start OAuth with a server's authorization server (discovery, dynamic client registration, PKCE): `authorization_url` is the page to open; it comes back to `GET /mcp/oauth/callback`" },
+      handler: async (exchange) => sendJson(exchange.response, 200, await oauth.start(nameOf(exchange.params.name))),
+    },
+    {
+      method: 'GET',
+      path: '/admin/mcp/servers/:name/oauth',
+      description: { tag: 'mcp', summary: "A server's OAuth state: whether it holds a token, when it expires, whether it can refresh; never a token" },
+      handler: async (exchange) => sendJson(exchange.response, 200, await oauth.status(nameOf(exchange.params.name))),
+    },
+    {
+      method: 'DELETE',
+      path: '/admin/mcp/servers/:name/oauth',
+      description: { tag: 'mcp', summary: "Forget a server's OAuth tokens (the next connection needs a new authorization)", status: 204 },
+      handler: async (exchange) => {
+        await oauth.forget(nameOf(exchange.params.name));
+        exchange.response.writeHead(204).end();
+      },
+    },
   ];
+}
+
+/**
+ * `GET /mcp/oauth/callback`: where authorization servers send the user back (`mcp.oauth.redirect_url`).
+ * No admin token (it is a browser redirect): the one-time `state` an admin's start made is the check.
+ */
+export function oauthCallbackRoute(oauth: OAuthFlows): HttpRoute {
+  return {
+    method: 'GET',
+    path: '/mcp/oauth/callback',
+    handler: async (exchange) => {
+      const server = await oauth.callback(exchange.query);
+      exchange.response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`Tollgate is authorized for the MCP server "${server}". You can close this window.\n`);
+    },
+  };
 }

@@ -137,10 +137,11 @@ export class ManagedServers {
 
   private async write(name: string, config: McpServerConfig): Promise<void> {
     const expanded = expand(name, config);
+    const options = this.options(name, expanded);
     const revision = await this.store.putServer(name, this.sealer.seal(JSON.stringify(config)));
     this.stored.set(name, config);
     this.applied.set(name, revision);
-    await this.catalog.upsert(name, expanded, this.options(name, expanded));
+    await this.catalog.upsert(name, expanded, options);
   }
 
   private async load(): Promise<void> {

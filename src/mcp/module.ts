@@ -3,7 +3,9 @@ import type { GatewayConfig } from '../config/schema.js';
 import { BUDGET_CHARGES, GATEWAY_REQUESTS, METRIC_COUNTERS, METRIC_HISTOGRAMS, type GatewayRequests } from '../pipeline/capabilities.js';
 import type { ToolCallServices } from './tool-call.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
-import { mcpAdminRoutes } from './admin-routes.js';
+import { mcpAdminRoutes, oauthCallbackRoute } from './admin-routes.js';
+import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
+import { OAuthFlows } from './oauth/oauth-flows.js';
 import { ManagedServers } from './managed-servers.js';
 import { mcpRoutes } from './mcp-endpoint.js';
 import { PromptsAndResources } from './prompts-resources.js';
@@ -27,14 +29,18 @@ function permissionsOf(config: GatewayConfig): ToolPermissions {
 export async function mcpModule(context: ModuleContext): Promise<GatewayModule> {
   const config = context.config;
   let permissions = permissionsOf(config);
-  const catalog = new ToolCatalog(config.mcp, context.logger, permissions);
   const store = openMcpStore(context.storage);
   const sealer = new Sealer(config.mcp.oauth.encryption_key);
-  const managed = new ManagedServers(catalog, store, sealer, () => config.mcp.servers, () => ({}), context.logger);
+  // Built before the catalog, which asks it for the OAuth provider of each server; it reaches the catalog only once a flow completes.
+  let catalog: ToolCatalog | undefined;
+  const oauth = new OAuthFlows({ redirectUrl: config.mcp.oauth.redirect_url, sealer, store, logger: context.logger, reconnect: (name) => catalog?.servers.get(name)?.reconnect() });
+  const tools = new ToolCatalog(config.mcp, context.logger, permissions, (name, server) => oauth.optionsFor(name, server));
+  catalog = tools;
+  const managed = new ManagedServers(tools, store, sealer, () => config.mcp.servers, (name, server) => oauth.optionsFor(name, server), context.logger);
   let requests: GatewayRequests | undefined;
   const pipeline = () => requests!;
   let services: ToolCallServices = { charge: undefined, calls: undefined, latency: undefined };
-  catalog.start();
+  tools.start();
   try {
     await managed.start(config.mcp.sync_interval_ms);
   } catch (error) {
@@ -44,9 +50,10 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
   return {
     name: 'mcp',
     routes: [
-      ...mcpRoutes({ requests: pipeline, catalog, content: new PromptsAndResources(catalog.servers, () => permissions), services: () => services, permissions: () => permissions }),
-      toolExecuteRoute(pipeline, catalog, () => services),
-      ...adminRoutes(config.admin.token, mcpAdminRoutes(managed)),
+      ...mcpRoutes({ requests: pipeline, catalog: tools, content: new PromptsAndResources(tools.servers, () => permissions), services: () => services, permissions: () => permissions }),
+      toolExecuteRoute(pipeline, tools, () => services),
+      ...adminRoutes(config.admin.token, mcpAdminRoutes(managed, oauth)),
+      { ...oauthCallbackRoute(oauth), renderError: encodeOpenAIError },
     ],
     connect(capabilities) {
       requests = capabilities.require(GATEWAY_REQUESTS, 'mcp');
@@ -61,12 +68,12 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
     },
     reconfigure(next) {
       permissions = permissionsOf(next.config);
-      catalog.setPermissions(permissions);
+      tools.setPermissions(permissions);
     },
-    ready: async () => catalog.health(),
+    ready: async () => tools.health(),
     close: async () => {
       managed.stop();
-      await catalog.close();
+      await tools.close();
     },
   };
 }

@@ -22,8 +22,10 @@ export class ToolCatalog implements ToolSource {
     config: McpConfig,
     private readonly logger: Logger,
     private permissions: ToolPermissions,
+    /** What each server is built with besides its config (its OAuth provider). */
+    options: (name: string, config: McpServerConfig) => UpstreamOptions = () => ({}),
   ) {
-    for (const [name, server] of Object.entries(config.servers)) this.servers.set(name, new UpstreamServer(name, server, logger));
+    for (const [name, server] of Object.entries(config.servers)) this.servers.set(name, new UpstreamServer(name, server, logger, undefined, options(name, server)));
   }
 
   start(): void {
@@ -92,9 +94,9 @@ export class ToolCatalog implements ToolSource {
     return server.call(tool, args, signal);
   }
 
-  /** Throws naming the servers that are not connected (readiness). */
+  /** Throws naming the servers that are not connected (readiness); one waiting for an admin's OAuth authorization does not count (the admin needs a ready gateway to give it). */
   health(): void {
-    const down = [...this.servers.values()].filter((server) => server.state !== 'connected');
+    const down = [...this.servers.values()].filter((server) => server.state !== 'connected' && !server.needsAuthorization);
     if (down.length > 0) throw new Error(`MCP servers not connected: ${down.map((server) => `${server.name} (${server.lastError ?? server.state})`).join(', ')}`);
   }
 

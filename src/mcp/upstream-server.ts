@@ -1,4 +1,4 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -23,6 +23,8 @@ export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'clo
 export interface UpstreamOptions {
   /** OAuth for http and sse servers (the SDK's client auth): the transport sends its bearer token and refreshes it. */
   authProvider?: OAuthClientProvider;
+  /** Runs before each connection attempt (the OAuth provider reads its stored tokens again). */
+  beforeConnect?: () => Promise<void>;
 }
 
 /**
@@ -34,6 +36,10 @@ export interface UpstreamOptions {
 export class UpstreamServer {
   state: ConnectionState = 'disconnected';
   lastError: string | undefined;
+  /** True while the server refuses the gateway for want of an OAuth authorization only an admin can start. */
+  needsAuthorization = false;
+  /** Whether the current connection attempt met a 401 the SDK's auth could not fix. */
+  private unauthorized = false;
   tools: readonly Tool[] = [];
   /** What a call of each tool costs (`tool_prices`, `price_per_call`). */
   readonly prices: ToolPrices;
@@ -122,9 +128,15 @@ export class UpstreamServer {
     this.state = 'connecting';
     const client = new Client({ name: 'tollgate', version: '1' }, { capabilities: {} });
     client.onclose = () => this.lost(client, 'connection closed');
-    client.onerror = (error) => this.logger.debug('mcp server transport error', { server: this.name, error: error.message });
+    this.unauthorized = false;
+    client.onerror = (error) => {
+      // The transport reports a 401 it could not fix (no token, refresh refused) here, before the connection closes.
+      if (error instanceof UnauthorizedError) this.unauthorized = true;
+      this.logger.debug('mcp server transport error', { server: this.name, error: error.message });
+    };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refresh(client));
     try {
+      await this.options.beforeConnect?.();
       await client.connect(this.transport(), { timeout: CONNECT_TIMEOUT_MS });
       if ((this.state as ConnectionState) === 'closed') {
         await client.close();
@@ -135,13 +147,23 @@ export class UpstreamServer {
       if (this.client !== client) return;
       this.state = 'connected';
       this.lastError = undefined;
+      this.needsAuthorization = false;
       this.failures = 0;
       this.logger.info('mcp server connected', { server: this.name, tools: this.tools.length });
       this.resolveConnected?.();
       this.connected = undefined;
     } catch (error) {
+      if (error instanceof UnauthorizedError) this.unauthorized = true;
       this.lost(client, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** Connects again at once when not connected (an OAuth authorization just completed), instead of waiting out the backoff. */
+  reconnect(): void {
+    if (this.state !== 'disconnected') return;
+    clearTimeout(this.timer);
+    this.failures = 0;
+    void this.connect();
   }
 
   private async refresh(client: Client): Promise<void> {
@@ -169,7 +191,9 @@ export class UpstreamServer {
     if (this.client === undefined && this.state !== 'connecting') return;
     this.client = undefined;
     this.state = 'disconnected';
-    this.lastError = reason.slice(0, 500);
+    // The SDK's auth needs a user: only an admin can start that (docs/mcp.md).
+    this.needsAuthorization = this.unauthorized;
+    this.lastError = (this.unauthorized ? `OAuth authorization needed: start it with POST /admin/mcp/servers/${this.name}/oauth/start` : reason).slice(0, 500);
     client.onclose = undefined;
     void client.close().catch(() => {});
     const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.failures++);
