@@ -35,7 +35,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'responses-store': ['responses-store', ...BELOW_FEATURES],
   cache: ['cache', 'admin', ...BELOW_FEATURES],
   guardrails: ['guardrails', ...BELOW_FEATURES],
-  mcp: ['mcp', ...BELOW_FEATURES],
+  mcp: ['mcp', 'admin', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],
   // The web console's static files and login sessions, beside the admin API it talks to.
   console: ['console', 'admin', ...BELOW_FEATURES],
