@@ -82,11 +82,12 @@ export class ManagedServers {
 
   view(name: string): ServerView | undefined {
     const server = this.catalog.servers.get(name);
-    const config = this.stored.get(name) ?? this.configServers()[name];
+    const fromConfig = this.configServers()[name];
+    const config = fromConfig ?? this.stored.get(name);
     if (server === undefined || config === undefined) return undefined;
     return {
       name,
-      source: this.stored.has(name) ? 'api' : 'config',
+      source: fromConfig === undefined ? 'api' : 'config',
       transport: config.transport,
       ...(config.transport === 'stdio' ? { command: config.command!, args: config.args, env: masked(config.env) } : { url: config.url!, headers: masked(config.headers) }),
       timeout_ms: config.timeout_ms,
@@ -101,7 +102,7 @@ export class ManagedServers {
 
   /** The config of a server (config file or API), unexpanded. */
   configOf(name: string): McpServerConfig | undefined {
-    return this.stored.get(name) ?? this.configServers()[name];
+    return this.configServers()[name] ?? this.stored.get(name);
   }
 
   async create(name: string, body: unknown): Promise<ServerView> {
@@ -129,9 +130,9 @@ export class ManagedServers {
   }
 
   private editable(name: string): McpServerConfig {
+    if (this.configServers()[name] !== undefined) throw new GatewayError('conflict', `MCP server \`${name}\` is defined in the config file; change it there.`);
     const stored = this.stored.get(name);
     if (stored !== undefined) return stored;
-    if (this.configServers()[name] !== undefined) throw new GatewayError('conflict', `MCP server \`${name}\` is defined in the config file; change it there.`);
     throw new GatewayError('not_found', `No MCP server \`${name}\`.`);
   }
 
@@ -144,6 +145,34 @@ export class ManagedServers {
     await this.catalog.upsert(name, expanded, options);
   }
 
+  /**
+   * A reload changed the config file's servers (`configServers()` is already the new list):
+   * changed and new ones are (re)connected, removed ones closed, unless the admin API holds a server
+   * by that name, which then takes its place again.
+   */
+  async applyConfig(previous: Readonly<Record<string, McpServerConfig>>): Promise<void> {
+    const next = this.configServers();
+    for (const [name, config] of Object.entries(next)) {
+      if (JSON.stringify(previous[name]) === JSON.stringify(config)) continue;
+      await this.catalog.upsert(name, config, this.options(name, config));
+    }
+    for (const name of Object.keys(previous)) {
+      if (next[name] !== undefined) continue;
+      const stored = this.stored.get(name);
+      if (stored === undefined) {
+        await this.catalog.remove(name);
+        continue;
+      }
+      try {
+        const expanded = expand(name, stored);
+        await this.catalog.upsert(name, expanded, this.options(name, expanded));
+      } catch (error) {
+        await this.catalog.remove(name);
+        this.logger.warn('mcp server from storage not applied', { server: name, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
   private async load(): Promise<void> {
     const revision = await this.store.revision();
     if (revision === this.seen) return;
@@ -151,16 +180,17 @@ export class ManagedServers {
     for (const row of await this.store.servers()) {
       if (this.applied.get(row.name) === row.revision) continue;
       this.applied.set(row.name, row.revision);
-      // A name the config file also defines is the config's.
-      if (configured[row.name] !== undefined) continue;
+      // A name the config file also defines is the config's: the stored server is kept, to return if the config drops it.
+      const shadowed = configured[row.name] !== undefined;
       if (row.config === null) {
-        if (this.stored.delete(row.name)) await this.catalog.remove(row.name);
+        if (this.stored.delete(row.name) && !shadowed) await this.catalog.remove(row.name);
         continue;
       }
       try {
         const config = mcpServerSchema.parse(JSON.parse(this.sealer.open(row.config)));
-        const expanded = expand(row.name, config);
         this.stored.set(row.name, config);
+        if (shadowed) continue;
+        const expanded = expand(row.name, config);
         await this.catalog.upsert(row.name, expanded, this.options(row.name, expanded));
       } catch (error) {
         this.logger.warn('mcp server from storage not applied', { server: row.name, error: error instanceof Error ? error.message : String(error) });

@@ -24,7 +24,7 @@ function permissionsOf(config: GatewayConfig): ToolPermissions {
  * added through `/admin/mcp/servers`, serves their tools, prompts and resources as one MCP server
  * at `/mcp` and `/mcp/{group}`, and runs OpenAI tool calls at `POST /v1/mcp/tool/execute`, each
  * key seeing and calling only the tools its `mcp` permissions allow. A reload applies new
- * permissions and groups.
+ * permissions, groups and servers (those changed are reconnected); `mcp.oauth` is read at start-up.
  */
 export async function mcpModule(context: ModuleContext): Promise<GatewayModule> {
   const config = context.config;
@@ -36,7 +36,8 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
   const oauth = new OAuthFlows({ redirectUrl: config.mcp.oauth.redirect_url, sealer, store, logger: context.logger, reconnect: (name) => catalog?.servers.get(name)?.reconnect() });
   const tools = new ToolCatalog(config.mcp, context.logger, permissions, (name, server) => oauth.optionsFor(name, server));
   catalog = tools;
-  const managed = new ManagedServers(tools, store, sealer, () => config.mcp.servers, (name, server) => oauth.optionsFor(name, server), context.logger);
+  let configServers = config.mcp.servers;
+  const managed = new ManagedServers(tools, store, sealer, () => configServers, (name, server) => oauth.optionsFor(name, server), context.logger);
   let requests: GatewayRequests | undefined;
   const pipeline = () => requests!;
   let services: ToolCallServices = { charge: undefined, calls: undefined, latency: undefined };
@@ -66,9 +67,12 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
         latency: histograms?.('tollgate_mcp_tool_call_duration_seconds', 'MCP tool call latency in seconds, by server and tool.', ['server', 'tool']),
       };
     },
-    reconfigure(next) {
+    async reconfigure(next) {
       permissions = permissionsOf(next.config);
       tools.setPermissions(permissions);
+      const previous = configServers;
+      configServers = next.config.mcp.servers;
+      await managed.applyConfig(previous);
     },
     ready: async () => tools.health(),
     close: async () => {

@@ -165,3 +165,18 @@ test('mcp permissions given to keys through the admin API count, and changes app
   assert.equal((await admin(running, 'DELETE', '/admin/mcp/servers/perm')).status, 204);
   await running.close();
 });
+
+test('a reload connects the config file servers added or changed and closes those removed', async () => {
+  const { validateConfig } = await import('../../src/config/load.js');
+  const base = { storage: { type: 'memory' }, admin: { token: ADMIN }, providers: { mock: { type: 'mock', models: ['m'] } }, virtual_keys: [{ id: 'all', value: KEY, models: ['*'], mcp: { allow: ['*'] } }] };
+  const running = await startGateway({ ...base, mcp: { servers: { first: { transport: 'http', url: search.url } } } });
+  gateways.push(running);
+  await eventually('first connected', async () => ((await toolNames(running)).includes('first__search') ? true : undefined));
+  const next = validateConfig({ ...base, server: { port: 0, host: '127.0.0.1' }, mcp: { servers: { second: { transport: 'http', url: search.url, headers: { 'x-upstream-token': 'reloaded' } } } } }, 'next', process.env);
+  await running.gateway.reload(next);
+  await eventually('second connected', async () => ((await toolNames(running)).join() === 'second__fetch_page,second__search' ? true : undefined));
+  assert.match((await callTool(running, KEY, 'second__search', { query: 'r' })).body.content, /token reloaded/);
+  assert.equal((await admin(running, 'GET', '/admin/mcp/servers/first')).status, 404);
+  assert.equal((await admin(running, 'GET', '/admin/mcp/servers/second')).body.source, 'config');
+  await running.close();
+});
