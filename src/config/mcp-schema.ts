@@ -44,6 +44,8 @@ export const mcpSchema = z.strictObject({
   servers: z.record(serverName, mcpServerSchema).default({}),
   /** Group name → tool patterns; a key that has the group may use its tools, and `/mcp/<group>` serves them. */
   groups: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'group names may use letters, digits, `_` and `-`'), z.array(toolPattern)).default({}),
+  /** Whether `POST /admin/mcp/servers` may add stdio servers (programs the gateway starts on its host); off by default. */
+  allow_api_stdio: z.boolean().default(false),
   /** How often a replica looks for servers added, changed or deleted through another replica's admin API. */
   sync_interval_ms: z.number().int().min(100).default(5_000),
   /** OAuth towards upstream servers, and the sealing of what the gateway stores for MCP (tokens, admin-added servers' headers). */

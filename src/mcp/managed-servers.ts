@@ -35,6 +35,14 @@ function masked(values: Readonly<Record<string, string>>): Record<string, string
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value) ? value : MASKED]));
 }
 
+/** A URL with its password and query values masked (`?api_key=…` is a secret as often as not). */
+function maskedUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password !== '') url.password = MASKED;
+  for (const name of [...new Set(url.searchParams.keys())]) url.searchParams.set(name, MASKED);
+  return url.href;
+}
+
 /**
  * The upstream servers managed through the admin API, next to those of the config file: kept in
  * the gateway's storage (sealed when `mcp.oauth.encryption_key` is set), so they survive a restart,
@@ -57,6 +65,8 @@ export class ManagedServers {
     private readonly configServers: () => Readonly<Record<string, McpServerConfig>>,
     private readonly options: (name: string, config: McpServerConfig) => UpstreamOptions,
     private readonly logger: Logger,
+    /** `mcp.allow_api_stdio`: whether the API may add servers that run a program on the gateway's host. */
+    private readonly allowStdio = false,
   ) {}
 
   /** Loads the stored servers, then polls for changes every `intervalMs`. */
@@ -89,7 +99,7 @@ export class ManagedServers {
       name,
       source: fromConfig === undefined ? 'api' : 'config',
       transport: config.transport,
-      ...(config.transport === 'stdio' ? { command: config.command!, args: config.args, env: masked(config.env) } : { url: config.url!, headers: masked(config.headers) }),
+      ...(config.transport === 'stdio' ? { command: config.command!, args: config.args, env: masked(config.env) } : { url: maskedUrl(config.url!), headers: masked(config.headers) }),
       timeout_ms: config.timeout_ms,
       tool_prices: config.tool_prices,
       price_per_call: config.price_per_call ?? null,
@@ -137,6 +147,7 @@ export class ManagedServers {
   }
 
   private async write(name: string, config: McpServerConfig): Promise<void> {
+    if (config.transport === 'stdio' && !this.allowStdio) throw new GatewayError('invalid_request', 'A stdio MCP server runs a program on the gateway\'s host: the admin API adds one only with `mcp.allow_api_stdio: true` (or define it in the config file).', { param: 'transport' });
     const expanded = expand(name, config);
     const options = this.options(name, expanded);
     const revision = await this.store.putServer(name, this.sealer.seal(JSON.stringify(config)));

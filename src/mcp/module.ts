@@ -37,7 +37,7 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
   const tools = new ToolCatalog(config.mcp, context.logger, permissions, (name, server) => oauth.optionsFor(name, server));
   catalog = tools;
   let configServers = config.mcp.servers;
-  const managed = new ManagedServers(tools, store, sealer, () => configServers, (name, server) => oauth.optionsFor(name, server), context.logger);
+  const managed = new ManagedServers(tools, store, sealer, () => configServers, (name, server) => oauth.optionsFor(name, server), context.logger, config.mcp.allow_api_stdio);
   let requests: GatewayRequests | undefined;
   const pipeline = () => requests!;
   let services: ToolCallServices = { charge: undefined, calls: undefined, latency: undefined };

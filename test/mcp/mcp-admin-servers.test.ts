@@ -104,6 +104,15 @@ test('a server added, changed and removed through the admin API, without restart
   assert.match(invalid.body.error.message, /url/);
   assert.equal((await admin(running, 'POST', '/admin/mcp/servers', { name: 'a__b', transport: 'http', url: search.url })).status, 400);
   assert.equal((await admin(running, 'PATCH', '/admin/mcp/servers/nope', { timeout_ms: 5 })).status, 404);
+  // Programs on the gateway's host are the config file's (mcp.allow_api_stdio is off).
+  const stdio = await admin(running, 'POST', '/admin/mcp/servers', { name: 'local', transport: 'stdio', command: 'sh', args: ['-c', 'id'] });
+  assert.equal(stdio.status, 400);
+  assert.match(stdio.body.error.message, /allow_api_stdio/);
+  // A secret in the URL's query is masked too.
+  const withQuery = await admin(running, 'POST', '/admin/mcp/servers', { name: 'query', transport: 'http', url: `${search.url}?api_key=${UPSTREAM_TOKEN}` });
+  assert.equal(withQuery.status, 201);
+  assert.equal(withQuery.body.url, `${search.url}?api_key=********`);
+  assert.equal((await admin(running, 'DELETE', '/admin/mcp/servers/query')).status, 204);
   const unset = await admin(running, 'POST', '/admin/mcp/servers', { name: 'unset', transport: 'http', url: search.url, headers: { a: '${TOLLGATE_TEST_UNSET_VARIABLE}' } });
   assert.equal(unset.status, 400);
   assert.match(unset.body.error.message, /TOLLGATE_TEST_UNSET_VARIABLE/);
@@ -116,9 +125,9 @@ test('a server added, changed and removed through the admin API, without restart
 
   // The stored row is sealed (mcp.oauth.encryption_key): the secret is not in the database file.
   const db = new Database(join(directory, 'tollgate.db'), { readonly: true });
-  const rows = db.prepare('select config from mcp_servers').all() as { config: string }[];
+  const rows = db.prepare('select config from mcp_servers where config is not null').all() as { config: string }[];
   db.close();
-  assert.ok(rows.length > 0 && rows.every((row) => row.config.startsWith('aes256gcm:')));
+  assert.ok(rows.length > 0 && rows.every((row) => row.config.startsWith('aes256gcm:') && !row.config.includes(UPSTREAM_TOKEN)));
 
   const removed = await admin(running, 'DELETE', '/admin/mcp/servers/web');
   assert.equal(removed.status, 204);
