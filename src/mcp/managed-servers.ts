@@ -2,6 +2,7 @@ import type { ConfigIssue } from '../config/config-error.js';
 import { expandEnvironment } from '../config/env.js';
 import { mcpServerSchema, type McpServerConfig } from '../config/mcp-schema.js';
 import type { Logger } from '../lib/logger.js';
+import type { AuditSink } from '../pipeline/audit-sink.js';
 import { GatewayError } from '../spec/index.js';
 import type { Sealer } from './sealer.js';
 import type { McpStore } from './server-store.js';
@@ -67,7 +68,17 @@ export class ManagedServers {
     private readonly logger: Logger,
     /** `mcp.allow_api_stdio`: whether the API may add servers that run a program on the gateway's host. */
     private readonly allowStdio = false,
+    private readonly audit?: AuditSink,
   ) {}
+
+  /** An admin change in the audit log (`mcp_server.create`, …), with the server as shown: secrets masked. */
+  private record(action: string, name: string, details: Record<string, unknown>): void {
+    try {
+      this.audit?.append({ actor: 'admin', action, target: name, details });
+    } catch (error) {
+      this.logger.error('audit append failed', { action, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
 
   /** Loads the stored servers, then polls for changes every `intervalMs`. */
   async start(intervalMs: number): Promise<void> {
@@ -119,7 +130,9 @@ export class ManagedServers {
     if (this.configOf(name) !== undefined) throw new GatewayError('conflict', `An MCP server \`${name}\` already exists.`);
     const config = parseServer(body);
     await this.write(name, config);
-    return this.view(name)!;
+    const view = this.view(name)!;
+    this.record('mcp_server.create', name, settingsOf(view));
+    return view;
   }
 
   /** Merges `body` into an API server's config (a field given replaces the stored one: `headers` as a whole). */
@@ -128,7 +141,9 @@ export class ManagedServers {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('invalid_request', 'The body must be a JSON object of the fields to change.');
     const config = parseServer({ ...current, ...body });
     await this.write(name, config);
-    return this.view(name)!;
+    const view = this.view(name)!;
+    this.record('mcp_server.update', name, { ...settingsOf(view), fields: Object.keys(body) });
+    return view;
   }
 
   async delete(name: string): Promise<void> {
@@ -137,6 +152,7 @@ export class ManagedServers {
     this.stored.delete(name);
     this.applied.set(name, revision);
     await this.catalog.remove(name);
+    this.record('mcp_server.delete', name, {});
   }
 
   private editable(name: string): McpServerConfig {
@@ -209,6 +225,12 @@ export class ManagedServers {
     }
     this.seen = revision;
   }
+}
+
+/** A view without its connection state: what the audit log keeps of a change. */
+function settingsOf(view: ServerView): Record<string, unknown> {
+  const { state: _state, last_error: _error, tools: _tools, ...settings } = view;
+  return settings;
 }
 
 function parseServer(body: unknown): McpServerConfig {

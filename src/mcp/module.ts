@@ -33,11 +33,18 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
   const sealer = new Sealer(config.mcp.oauth.encryption_key);
   // Built before the catalog, which asks it for the OAuth provider of each server; it reaches the catalog only once a flow completes.
   let catalog: ToolCatalog | undefined;
-  const oauth = new OAuthFlows({ redirectUrl: config.mcp.oauth.redirect_url, sealer, store, logger: context.logger, reconnect: (name) => catalog?.servers.get(name)?.reconnect() });
+  const oauth = new OAuthFlows({ redirectUrl: config.mcp.oauth.redirect_url, sealer, store, logger: context.logger, reconnect: (name) => catalog?.servers.get(name)?.reconnect(), audit: (action, server, actor) => {
+      try {
+        context.audit.append({ actor, action, target: server });
+      } catch (error) {
+        context.logger.error('audit append failed', { action, error: error instanceof Error ? error.message : String(error) });
+      }
+    },
+  });
   const tools = new ToolCatalog(config.mcp, context.logger, permissions, (name, server) => oauth.optionsFor(name, server));
   catalog = tools;
   let configServers = config.mcp.servers;
-  const managed = new ManagedServers(tools, store, sealer, () => configServers, (name, server) => oauth.optionsFor(name, server), context.logger, config.mcp.allow_api_stdio);
+  const managed = new ManagedServers(tools, store, sealer, () => configServers, (name, server) => oauth.optionsFor(name, server), context.logger, config.mcp.allow_api_stdio, context.audit);
   let requests: GatewayRequests | undefined;
   const pipeline = () => requests!;
   let services: ToolCallServices = { charge: undefined, calls: undefined, latency: undefined };

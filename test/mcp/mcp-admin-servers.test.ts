@@ -131,6 +131,11 @@ test('a server added, changed and removed through the admin API, without restart
 
   const removed = await admin(running, 'DELETE', '/admin/mcp/servers/web');
   assert.equal(removed.status, 204);
+  // Each change is in the audit log, secrets masked there too.
+  const audit = (await admin(running, 'GET', '/admin/audit?limit=100')).body.entries.filter((entry: { target?: string }) => entry.target === 'web');
+  assert.deepEqual(audit.map((entry: { action: string }) => entry.action).sort(), ['mcp_server.create', 'mcp_server.delete', 'mcp_server.update']);
+  assert.ok(!JSON.stringify(audit).includes(UPSTREAM_TOKEN));
+  assert.equal(audit.find((entry: { action: string }) => entry.action === 'mcp_server.create').details.url, search.url);
   assert.deepEqual(await toolNames(running), []);
   assert.equal((await admin(running, 'GET', '/admin/mcp/servers/web')).status, 404);
   await running.close();

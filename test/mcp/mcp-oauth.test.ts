@@ -100,6 +100,8 @@ test('OAuth: an admin starts it (discovery, registration, PKCE), the callback st
       return answer.status === 200 ? answer : undefined;
     });
     assert.match(called.body.content, /^token at-/);
+    const audit = (await admin(running, 'GET', '/admin/audit?limit=100')).body.entries.filter((entry: { target?: string }) => entry.target === 'vault');
+    assert.deepEqual(audit.map((entry: { action: string; actor: string }) => `${entry.actor}:${entry.action}`).sort(), ['admin:mcp_oauth.start', 'oauth-callback:mcp_oauth.authorize']);
     const status = await admin(running, 'GET', '/admin/mcp/servers/vault/oauth');
     assert.equal(status.body.authorized, true);
     assert.equal(status.body.refreshable, true);

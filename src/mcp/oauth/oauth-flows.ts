@@ -15,6 +15,8 @@ export interface OAuthSettings {
   logger: Logger;
   /** Connects a server again at once (after its authorization completed). */
   reconnect: (server: string) => void;
+  /** Admin actions and completed authorizations (`mcp_oauth.start`, `mcp_oauth.authorize`, `mcp_oauth.forget`); never a token. */
+  audit?: (action: string, server: string, actor: string) => void;
 }
 
 /** The message of a failed OAuth step, without anything that could be a secret: the SDK's OAuth errors name the error code and the server's description. */
@@ -64,6 +66,7 @@ export class OAuthFlows {
       return { authorization_url: null, authorized: true };
     }
     this.settings.logger.info('mcp oauth started', { server: name });
+    this.settings.audit?.('mcp_oauth.start', name, 'admin');
     return { authorization_url: url.href, authorized: false };
   }
 
@@ -91,6 +94,8 @@ export class OAuthFlows {
     // The connection's provider takes the new tokens now (a connected server would otherwise meet them only after a reload).
     await entry.provider.reload();
     this.settings.logger.info('mcp oauth authorized', { server: name });
+    // The callback carries no admin token: the actor is the authorization the admin started.
+    this.settings.audit?.('mcp_oauth.authorize', name, 'oauth-callback');
     this.settings.reconnect(name);
     return name;
   }
@@ -107,6 +112,7 @@ export class OAuthFlows {
     await provider.reload();
     await provider.invalidateCredentials('tokens');
     await provider.invalidateCredentials('verifier');
+    this.settings.audit?.('mcp_oauth.forget', name, 'admin');
   }
 
   /** A provider of its own for an admin's flow, on the same stored state as the connection's. */
