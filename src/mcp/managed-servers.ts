@@ -139,7 +139,7 @@ export class ManagedServers {
   async update(name: string, body: unknown): Promise<ServerView> {
     const current = this.editable(name);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError('invalid_request', 'The body must be a JSON object of the fields to change.');
-    const config = parseServer({ ...current, ...body });
+    const config = parseServer(unmasked(current, body as Record<string, unknown>));
     await this.write(name, config);
     const view = this.view(name)!;
     this.record('mcp_server.update', name, { ...settingsOf(view), fields: Object.keys(body) });
@@ -225,6 +225,21 @@ export class ManagedServers {
     }
     this.seen = revision;
   }
+}
+
+/**
+ * The stored config with `body`'s fields in place, where a value sent back as shown (a header or
+ * variable `********`, the masked URL) keeps the stored secret: a client may PATCH what it read.
+ */
+function unmasked(current: McpServerConfig, body: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current, ...body };
+  for (const field of ['headers', 'env'] as const) {
+    const given = body[field];
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) continue;
+    merged[field] = Object.fromEntries(Object.entries(given as Record<string, unknown>).map(([key, value]) => [key, value === MASKED && current[field][key] !== undefined ? current[field][key] : value]));
+  }
+  if (current.url !== undefined && body.url === maskedUrl(current.url)) merged.url = current.url;
+  return merged;
 }
 
 /** A view without its connection state: what the audit log keeps of a change. */

@@ -117,6 +117,10 @@ test('a server added, changed and removed through the admin API, without restart
   assert.equal(unset.status, 400);
   assert.match(unset.body.error.message, /TOLLGATE_TEST_UNSET_VARIABLE/);
 
+  // What GET shows can be sent back: masked values keep the stored secrets.
+  const roundTrip = await admin(running, 'PATCH', '/admin/mcp/servers/web', { headers: connected.headers, url: connected.url });
+  assert.equal(roundTrip.status, 200);
+  await eventually('the same secret after the round trip', async () => ((await callTool(running, KEY, 'web__search', { query: 'q' })).body.content?.includes(`token ${UPSTREAM_TOKEN}`) ? true : undefined));
   // PATCH replaces the fields given and reconnects.
   const patched = await admin(running, 'PATCH', '/admin/mcp/servers/web', { headers: { 'x-upstream-token': 'other-' + 'value' }, timeout_ms: 5000 });
   assert.equal(patched.status, 200);
@@ -133,7 +137,7 @@ test('a server added, changed and removed through the admin API, without restart
   assert.equal(removed.status, 204);
   // Each change is in the audit log, secrets masked there too.
   const audit = (await admin(running, 'GET', '/admin/audit?limit=100')).body.entries.filter((entry: { target?: string }) => entry.target === 'web');
-  assert.deepEqual(audit.map((entry: { action: string }) => entry.action).sort(), ['mcp_server.create', 'mcp_server.delete', 'mcp_server.update']);
+  assert.deepEqual(audit.map((entry: { action: string }) => entry.action).sort(), ['mcp_server.create', 'mcp_server.delete', 'mcp_server.update', 'mcp_server.update']);
   assert.ok(!JSON.stringify(audit).includes(UPSTREAM_TOKEN));
   assert.equal(audit.find((entry: { action: string }) => entry.action === 'mcp_server.create').details.url, search.url);
   assert.deepEqual(await toolNames(running), []);
