@@ -196,6 +196,37 @@ export class GovernanceHooks implements Governance {
     return { settle: (usd) => finish(nanoUsd(Math.max(0, usd))), release: () => finish(0) };
   }
 
+  /**
+   * Reserves a priced operation that is no provider request (an MCP tool call, `usd` known before
+   * it runs) on the caller's own budgets: customer, team and key, USD lines only (no rate limit,
+   * no concurrency slot). Refused with `budget_exceeded` like a request. See BUDGET_CHARGES.
+   */
+  charge(context: RequestContext, usd: number): Admission | Promise<Admission> {
+    const principal = context.principal;
+    if (principal === undefined) return NO_ADMISSION;
+    const now = this.options.now();
+    const amount = nanoUsd(usd);
+    const all: LimitLine[] = [];
+    const allInfos: LineInfo[] = [];
+    this.addLines(this.entryOf(principal), '', amount, 0, false, now, all, allInfos);
+    const lines: LimitLine[] = [];
+    const infos: LineInfo[] = [];
+    for (let index = 0; index < all.length; index++) {
+      if (allInfos[index]!.metric !== 'usd' || allInfos[index]!.level === 'provider' || allInfos[index]!.level === 'key_provider') continue;
+      lines.push(all[index]!);
+      infos.push(allInfos[index]!);
+    }
+    if (lines.length === 0) return NO_ADMISSION;
+    let reserved: Awaitable<ReserveResult>;
+    try {
+      reserved = this.options.store.reserve(lines, now, this.options.reservationTtlMs);
+    } catch (error) {
+      return this.unavailable(error);
+    }
+    if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, amount, 0, now, false), (error: unknown) => this.unavailable(error));
+    return this.admitted(context, reserved, lines, infos, amount, 0, now, false);
+  }
+
   /** The ledger could not answer: refused (503 ledger_unavailable), or served unmetered under `when_unavailable: serve`. */
   private unavailable(error: unknown): Admission {
     if (GatewayError.is(error) || this.options.whenUnavailable !== 'serve') throw ledgerError(error);
@@ -369,6 +400,8 @@ function keyProviderScope(entry: KeyEntry, provider: KeyProviderConfig): LimitSc
 
 export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal {
   const customer = registry.customerOf(key);
+  const team = key.team === undefined ? undefined : registry.teams.get(key.team);
+  const mcp = key.mcp === undefined && team?.mcp === undefined && customer?.mcp === undefined ? undefined : { key: key.mcp, team: team?.mcp, customer: customer?.mcp };
   return {
     keyId: key.id,
     ...(key.name === undefined ? {} : { keyName: key.name }),
@@ -376,6 +409,8 @@ export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal
     ...(customer === undefined ? {} : { customerId: customer.id }),
     metadata: key.metadata,
     ...(key.log_content === false ? { logContent: false } : {}),
+    // MCP permissions set through the admin API count as those of the config (the mcp module reads them here).
+    ...(mcp === undefined ? {} : { mcp }),
   };
 }
 

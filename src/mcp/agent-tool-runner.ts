@@ -2,8 +2,8 @@ import type { GatewayRequests } from '../pipeline/capabilities.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { GatewayError, toGatewayError, type ToolCall } from '../spec/index.js';
 import { TOOL_CALL_OPERATION } from './mcp-endpoint.js';
-import { resultText } from './tool-execute-endpoint.js';
-import type { ToolSource } from './tool-source.js';
+import { toolResultText } from './tool-call.js';
+import type { ToolCaller } from './tool-source.js';
 
 /** What a tool call gave, as fed back to the model: the tool's text, or why it failed. */
 export interface ToolOutcome {
@@ -27,12 +27,12 @@ function argumentsOf(call: ToolCall): Record<string, unknown> | undefined {
 }
 
 /**
- * Tool calls of agent mode: each through `source` with the caller's permissions, within
+ * Tool calls of agent mode: each through `callTool` with the caller's permissions, within
  * `timeoutMs`, as a request of its own (`mcp_tool_call`, its parent the model request, id
  * `<request id>.tool-<n>`). A failure of any kind (bad arguments, refusal, timeout, server down) is
  * the tool's error text for the model to read; only the caller leaving stops the loop.
  */
-export function agentToolRunner(requests: () => GatewayRequests, source: ToolSource, timeoutMs: () => number): ToolRunner {
+export function agentToolRunner(requests: () => GatewayRequests, callTool: ToolCaller, timeoutMs: () => number): ToolRunner {
   return async (parent, call, sequence, group) => {
     const timeout = new AbortController();
     const limit = timeoutMs();
@@ -51,9 +51,9 @@ export function agentToolRunner(requests: () => GatewayRequests, source: ToolSou
           signal: AbortSignal.any([parent.signal, timeout.signal]),
           parentId: parent.id,
         },
-        (context) => source.call(context.principal, call.name, argumentsOf(call), context.signal, group),
+        (context) => callTool(context, call.name, argumentsOf(call), group),
       );
-      return { content: resultText(result), isError: result.isError === true };
+      return { content: toolResultText(result), isError: result.isError === true };
     } catch (error) {
       if (parent.signal.aborted) throw error;
       const failure = toGatewayError(error);

@@ -1,22 +1,26 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { HttpExchange, HttpRoute } from '../http/http-route.js';
 import { sendError, sendJson } from '../http/respond.js';
 import type { GatewayRequests } from '../pipeline/capabilities.js';
 import type { Principal } from '../pipeline/context.js';
 import { GatewayError } from '../spec/index.js';
+import type { PromptsAndResources } from './prompts-resources.js';
+import type { ToolCaller, ToolSource } from './tool-source.js';
 import type { ToolPermissions } from './tool-permissions.js';
-import type { ToolSource } from './tool-source.js';
 
 /** The operation name of every tool call in the request log and metrics. */
 export const TOOL_CALL_OPERATION = 'mcp_tool_call';
 
 export interface McpEndpointParts {
   requests: () => GatewayRequests;
-  /** The tools each caller sees and calls (the catalog, or code mode's meta-tools for keys in code mode). */
+  /** The tools each caller sees (the catalog, or code mode's meta-tools for keys in code mode). */
   tools: ToolSource;
+  /** Calls one of them inside its record's context. */
+  callTool: ToolCaller;
+  content: PromptsAndResources;
   permissions: () => ToolPermissions;
 }
 
@@ -59,7 +63,19 @@ async function serve(parts: McpEndpointParts, exchange: HttpExchange, group: str
     return;
   }
   const body = await exchange.readJson();
-  const server = new Server({ name: 'tollgate', version: '1' }, { capabilities: { tools: {} } });
+  const server = new Server({ name: 'tollgate', version: '1' }, { capabilities: { tools: {}, prompts: {}, resources: {} } });
+  const content = parts.content;
+  const refusal = (error: unknown, what: string) => {
+    const failure = GatewayError.is(error) ? error : new GatewayError('internal_error', `The ${what} failed.`);
+    const code = failure.code === 'tool_not_allowed' || failure.code === 'tool_not_found' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
+    return new ToolCallError(code, failure.message, failure.code);
+  };
+  const guarded = <T>(what: string, run: () => Promise<T>) => run().catch((error: unknown) => Promise.reject(refusal(error, what)));
+  server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => guarded('prompt list', async () => ({ prompts: await content.listPrompts(principal, extra.signal, group) })));
+  server.setRequestHandler(GetPromptRequestSchema, (request, extra) => guarded('prompt', () => content.getPrompt(principal, request.params.name, request.params.arguments, AbortSignal.any([exchange.signal, extra.signal]), group)));
+  server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => guarded('resource list', async () => ({ resources: await content.listResources(principal, extra.signal, group) })));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => guarded('resource template list', async () => ({ resourceTemplates: await content.listResourceTemplates(principal, extra.signal, group) })));
+  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => guarded('resource read', () => content.readResource(principal, request.params.uri, AbortSignal.any([exchange.signal, extra.signal]), group)));
   let calls = 0;
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: parts.tools.list(principal, group) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -69,12 +85,10 @@ async function serve(parts: McpEndpointParts, exchange: HttpExchange, group: str
     try {
       return await requests.perform(
         { id, surface: 'mcp', operation: TOOL_CALL_OPERATION, subject: name, principal, path: exchange.path, headers: exchange.request.headers, clientAddress: exchange.request.socket.remoteAddress, signal: AbortSignal.any([exchange.signal, extra.signal]) },
-        () => parts.tools.call(principal, name, request.params.arguments, AbortSignal.any([exchange.signal, extra.signal]), group),
+        (context) => parts.callTool(context, name, request.params.arguments, group),
       );
     } catch (error) {
-      const failure = GatewayError.is(error) ? error : new GatewayError('internal_error', 'The tool call failed.');
-      const code = failure.code === 'tool_not_allowed' || failure.code === 'tool_not_found' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
-      throw new ToolCallError(code, failure.message, failure.code);
+      throw refusal(error, 'tool call');
     }
   });
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -1,4 +1,3 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import type { HttpExchange, HttpRoute } from '../http/http-route.js';
 import { sendError, sendJson } from '../http/respond.js';
@@ -7,7 +6,8 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { OperationEndpoint } from '../pipeline/endpoint.js';
 import { GatewayError } from '../spec/index.js';
 import { TOOL_CALL_OPERATION } from './mcp-endpoint.js';
-import type { ToolSource } from './tool-source.js';
+import { toolResultText } from './tool-call.js';
+import type { ToolCaller } from './tool-source.js';
 
 /** An OpenAI tool call, as a chat completion's `tool_calls[]` holds it. */
 export interface ToolCall {
@@ -52,15 +52,8 @@ export function decodeToolCall(body: unknown): ToolCall {
   return { id: call.id, name, arguments: (args ?? undefined) as Record<string, unknown> | undefined };
 }
 
-/** A tool result as the text of a `tool` message: its text parts, other parts (images, resources) as JSON. */
-export function resultText(result: CallToolResult): string {
-  const parts = (result.content ?? []).map((part) => (part.type === 'text' ? part.text : JSON.stringify(part)));
-  if (parts.length === 0 && result.structuredContent !== undefined) return JSON.stringify(result.structuredContent);
-  return parts.join('\n');
-}
-
 /** `POST /v1/mcp/tool/execute`: runs one OpenAI tool call with the caller's virtual key and permissions. */
-export function toolExecuteRoute(requests: () => GatewayRequests, tools: ToolSource): HttpRoute {
+export function toolExecuteRoute(requests: () => GatewayRequests, callTool: ToolCaller): HttpRoute {
   const endpoint: OperationEndpoint<ToolCall, ToolMessage> = {
     surface: 'openai',
     operation: TOOL_CALL_OPERATION,
@@ -69,8 +62,8 @@ export function toolExecuteRoute(requests: () => GatewayRequests, tools: ToolSou
     model: () => undefined,
     async answer(context: RequestContext, call: ToolCall) {
       context.requestedModel = call.name;
-      const result = await tools.call(context.principal, call.name, call.arguments, context.signal);
-      return { role: 'tool', tool_call_id: call.id, content: resultText(result) };
+      const result = await callTool(context, call.name, call.arguments);
+      return { role: 'tool', tool_call_id: call.id, content: context.outputText ?? toolResultText(result) };
     },
     send(exchange: HttpExchange, context: RequestContext, response: ToolMessage) {
       sendJson(exchange.response, 200, response, context.responseHeaders);

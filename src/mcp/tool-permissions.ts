@@ -1,5 +1,5 @@
 import type { McpPermissions } from '../config/mcp-schema.js';
-import type { Principal } from '../pipeline/context.js';
+import type { Principal, ToolRules } from '../pipeline/context.js';
 import { compilePattern, firstMatch, type ToolPattern } from './tool-patterns.js';
 
 /** Why a tool is refused, as the caller reads it. */
@@ -26,6 +26,8 @@ export class ToolPermissions {
   private readonly customers = new Map<string, LevelRules>();
   private readonly groups: ReadonlyMap<string, readonly ToolPattern[]>;
   private readonly keyGroups = new Map<string, ReadonlySet<string>>();
+  /** The rules a principal carries (keys, teams and customers of the admin API), compiled once per stored record. */
+  private readonly carried = new WeakMap<ToolRules, LevelRules>();
 
   constructor(config: {
     groups: Readonly<Record<string, readonly string[]>>;
@@ -50,18 +52,22 @@ export class ToolPermissions {
 
   /** Whether the caller's key has `group` among its groups. */
   keyHasGroup(principal: Principal | undefined, group: string): boolean {
-    return principal !== undefined && (this.keyGroups.get(principal.keyId)?.has(group) ?? false);
+    if (principal === undefined) return false;
+    if (principal.mcp !== undefined) return principal.mcp.key?.groups.includes(group) ?? false;
+    return this.keyGroups.get(principal.keyId)?.has(group) ?? false;
   }
 
   /** Whether the caller may use `tool` (`<server>__<tool>`), and if not, which rule refuses it. */
   check(principal: Principal | undefined, tool: string): Verdict {
     if (principal === undefined) return { allowed: false, reason: `Tool \`${tool}\` is not allowed: MCP tools need a virtual key with an \`mcp\` section.` };
-    const key = this.keys.get(principal.keyId);
+    // A principal that carries its rules (governance reads them from the stored key, team and customer) is judged by them.
+    const carried = principal.mcp;
+    const key = carried === undefined ? this.keys.get(principal.keyId) : this.carriedRules(carried.key, `virtual key "${principal.keyId}"`);
     if (key === undefined) return { allowed: false, reason: `Tool \`${tool}\` is not allowed: virtual key "${principal.keyId}" has no \`mcp\` section (deny by default).` };
     const levels = [key];
-    const team = principal.teamId === undefined ? undefined : this.teams.get(principal.teamId);
+    const team = principal.teamId === undefined ? undefined : carried === undefined ? this.teams.get(principal.teamId) : this.carriedRules(carried.team, `team "${principal.teamId}"`);
     if (team !== undefined) levels.push(team);
-    const customer = principal.customerId === undefined ? undefined : this.customers.get(principal.customerId);
+    const customer = principal.customerId === undefined ? undefined : carried === undefined ? this.customers.get(principal.customerId) : this.carriedRules(carried.customer, `customer "${principal.customerId}"`);
     if (customer !== undefined) levels.push(customer);
     for (const level of levels) {
       const blocked = firstMatch(level.block, tool);
@@ -76,7 +82,17 @@ export class ToolPermissions {
     return firstMatch(this.groups.get(group) ?? [], tool) !== undefined;
   }
 
-  private rules(label: string, permissions: McpPermissions): LevelRules {
+  private carriedRules(rules: ToolRules | undefined, label: string): LevelRules | undefined {
+    if (rules === undefined) return undefined;
+    let compiled = this.carried.get(rules);
+    if (compiled === undefined || compiled.label !== label) {
+      compiled = this.rules(label, rules);
+      this.carried.set(rules, compiled);
+    }
+    return compiled;
+  }
+
+  private rules(label: string, permissions: ToolRules): LevelRules {
     const allow = permissions.allow.map(compilePattern);
     // A group's tools join the allow patterns; an unknown group adds nothing (the config check names it).
     for (const group of permissions.groups) allow.push(...(this.groups.get(group) ?? []));

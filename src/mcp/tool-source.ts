@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Principal } from '../pipeline/context.js';
+import type { Principal, RequestContext } from '../pipeline/context.js';
 
 /**
  * A set of tools a caller may list and call: the upstream servers' tools under namespaced names
@@ -12,3 +12,10 @@ export interface ToolSource {
   /** Calls one tool for the caller. Throws GatewayError (tool_not_allowed, tool_not_found, …). */
   call(principal: Principal | undefined, name: string, args: Record<string, unknown> | undefined, signal: AbortSignal, group?: string): Promise<CallToolResult>;
 }
+
+/**
+ * Calls one tool inside the request context of the call (its `mcp_tool_call` record): the catalog's
+ * through runToolCall (permissions, price on the caller's budgets, metrics, arguments and result for
+ * the log), or, for a key in code mode, code mode's meta-tools.
+ */
+export type ToolCaller = (context: RequestContext, name: string, args: Record<string, unknown> | undefined, group?: string) => Promise<CallToolResult>;

@@ -1,3 +1,4 @@
+import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -7,6 +8,7 @@ import { McpError, ToolListChangedNotificationSchema, type CallToolResult, type 
 import type { McpServerConfig } from '../config/mcp-schema.js';
 import type { Logger } from '../lib/logger.js';
 import { GatewayError } from '../spec/index.js';
+import { ToolPrices } from './tool-prices.js';
 
 /** The longest wait between two reconnection attempts. */
 export const MAX_BACKOFF_MS = 5_000;
@@ -17,6 +19,14 @@ const STDERR_LINE_BYTES = 2_000;
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
+/** What an upstream server is built with besides its config. */
+export interface UpstreamOptions {
+  /** OAuth for http and sse servers (the SDK's client auth): the transport sends its bearer token and refreshes it. */
+  authProvider?: OAuthClientProvider;
+  /** Runs before each connection attempt (the OAuth provider reads its stored tokens again). */
+  beforeConnect?: () => Promise<void>;
+}
+
 /**
  * One upstream MCP server, through the official SDK's client: connects, lists its tools (again on
  * `notifications/tools/list_changed`), and when the connection is lost (a stdio process exits, an
@@ -26,7 +36,13 @@ export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'clo
 export class UpstreamServer {
   state: ConnectionState = 'disconnected';
   lastError: string | undefined;
+  /** True while the server refuses the gateway for want of an OAuth authorization only an admin can start. */
+  needsAuthorization = false;
+  /** Whether the current connection attempt met a 401 the SDK's auth could not fix. */
+  private unauthorized = false;
   tools: readonly Tool[] = [];
+  /** What a call of each tool costs (`tool_prices`, `price_per_call`). */
+  readonly prices: ToolPrices;
   private client: Client | undefined;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -39,7 +55,10 @@ export class UpstreamServer {
     private readonly logger: Logger,
     /** Told whenever the tool list changes. */
     private readonly onTools: () => void = () => {},
-  ) {}
+    private readonly options: UpstreamOptions = {},
+  ) {
+    this.prices = new ToolPrices(name, config);
+  }
 
   start(): void {
     void this.connect();
@@ -72,6 +91,30 @@ export class UpstreamServer {
     }
   }
 
+  /** Whether the connected server declared `capability` (`prompts`, `resources`) when it was initialized. */
+  offers(capability: 'prompts' | 'resources'): boolean {
+    return this.state === 'connected' && this.client?.getServerCapabilities()?.[capability] !== undefined;
+  }
+
+  /**
+   * Runs one request other than a tool call (prompts, resources) on the connection, with the call
+   * timeout: throws `tool_server_unavailable` while down, `tool_call_failed` when the server fails it.
+   */
+  async request<T>(what: string, send: (client: Client, options: { signal: AbortSignal; timeout: number }) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const client = this.client;
+    if (client === undefined || this.state !== 'connected') {
+      throw new GatewayError('tool_server_unavailable', `MCP server \`${this.name}\` is not connected${this.lastError === undefined ? '' : ` (${this.lastError})`}; Tollgate is reconnecting.`);
+    }
+    try {
+      return await send(client, { signal, timeout: this.config.timeout_ms });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof McpError) || error.code === -32000) this.lost(client, message);
+      throw new GatewayError('tool_call_failed', `MCP server \`${this.name}\` failed ${what}: ${message}`.slice(0, 2000));
+    }
+  }
+
   async close(): Promise<void> {
     this.state = 'closed';
     clearTimeout(this.timer);
@@ -85,9 +128,15 @@ export class UpstreamServer {
     this.state = 'connecting';
     const client = new Client({ name: 'tollgate', version: '1' }, { capabilities: {} });
     client.onclose = () => this.lost(client, 'connection closed');
-    client.onerror = (error) => this.logger.debug('mcp server transport error', { server: this.name, error: error.message });
+    this.unauthorized = false;
+    client.onerror = (error) => {
+      // The transport reports a 401 it could not fix (no token, refresh refused) here, before the connection closes.
+      if (error instanceof UnauthorizedError) this.unauthorized = true;
+      this.logger.debug('mcp server transport error', { server: this.name, error: error.message });
+    };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refresh(client));
     try {
+      await this.options.beforeConnect?.();
       await client.connect(this.transport(), { timeout: CONNECT_TIMEOUT_MS });
       if ((this.state as ConnectionState) === 'closed') {
         await client.close();
@@ -98,13 +147,23 @@ export class UpstreamServer {
       if (this.client !== client) return;
       this.state = 'connected';
       this.lastError = undefined;
+      this.needsAuthorization = false;
       this.failures = 0;
       this.logger.info('mcp server connected', { server: this.name, tools: this.tools.length });
       this.resolveConnected?.();
       this.connected = undefined;
     } catch (error) {
+      if (error instanceof UnauthorizedError) this.unauthorized = true;
       this.lost(client, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** Connects again at once when not connected (an OAuth authorization just completed), instead of waiting out the backoff. */
+  reconnect(): void {
+    if (this.state !== 'disconnected') return;
+    clearTimeout(this.timer);
+    this.failures = 0;
+    void this.connect();
   }
 
   private async refresh(client: Client): Promise<void> {
@@ -132,7 +191,9 @@ export class UpstreamServer {
     if (this.client === undefined && this.state !== 'connecting') return;
     this.client = undefined;
     this.state = 'disconnected';
-    this.lastError = reason.slice(0, 500);
+    // The SDK's auth needs a user: only an admin can start that (docs/mcp.md).
+    this.needsAuthorization = this.unauthorized;
+    this.lastError = (this.unauthorized ? `OAuth authorization needed: start it with POST /admin/mcp/servers/${this.name}/oauth/start` : reason).slice(0, 500);
     client.onclose = undefined;
     void client.close().catch(() => {});
     const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.failures++);
@@ -151,6 +212,8 @@ export class UpstreamServer {
     }
     const url = new URL(config.url!);
     const requestInit = { headers: config.headers };
-    return config.transport === 'http' ? new StreamableHTTPClientTransport(url, { requestInit }) : new SSEClientTransport(url, { requestInit });
+    const authProvider = this.options.authProvider;
+    const options = authProvider === undefined ? { requestInit } : { requestInit, authProvider };
+    return config.transport === 'http' ? new StreamableHTTPClientTransport(url, options) : new SSEClientTransport(url, options);
   }
 }

@@ -1,11 +1,11 @@
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { observeStage, type RequestStage } from '../pipeline/stages.js';
 import type { DependencyCheck, GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
-import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, METRIC_COUNTERS, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, METRIC_COUNTERS, METRIC_HISTOGRAMS, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
@@ -25,6 +25,9 @@ import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { observabilityObserver } from './request-observer.js';
 
+
+/** Buckets (seconds) of the histograms other features add, unless they give theirs: from 5 ms to 2 minutes. */
+const TOOL_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 /**
  * Observability: the request log (store, batched writer, query API, export, retention), Prometheus
  * metrics, the audit API and anomaly alerts, built from `observability` in the config.
@@ -93,6 +96,14 @@ export const observabilityModule: ModuleFactory = async (context) => {
   if (metrics !== undefined) {
     routes.push(metricsRoute(metrics, settings.metrics_token));
     context.capabilities.provide(METRIC_COUNTERS, (name, help, labelNames) => new Counter({ name, help, labelNames: [...labelNames], registers: [metrics.registry] }), 'observability');
+    context.capabilities.provide(
+      METRIC_HISTOGRAMS,
+      (name, help, labelNames, buckets = TOOL_LATENCY_BUCKETS) => {
+        const histogram = new Histogram({ name, help, labelNames: [...labelNames], buckets: [...buckets], registers: [metrics.registry] });
+        return { observe: (labels, value) => histogram.observe(labels, value) };
+      },
+      'observability',
+    );
   }
   if (settings.alerts.enabled) {
     const channel = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));

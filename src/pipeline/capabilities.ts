@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import type { Principal, RequestContext } from './context.js';
 import type { OperationEndpoint } from './endpoint.js';
+import type { Admission } from './hooks.js';
 import type { ChatRequest, ChatResponse, EmbeddingResponse } from '../spec/index.js';
 /**
  * Facts one feature offers the others, typed and named. A module provides a capability while it is
@@ -248,6 +249,17 @@ export interface MetricCounter {
 /** Creates a counter on the gateway's `/metrics` (e.g. `tollgate_guardrail_decisions_total`). */
 export type CounterFactory = (name: string, help: string, labelNames: readonly string[]) => MetricCounter;
 
+/** A histogram a feature adds to the gateway's metrics: `observe` with the label values named at creation. */
+export interface MetricHistogram {
+  observe(labels: Readonly<Record<string, string>>, value: number): void;
+}
+
+/** Creates a histogram on the gateway's `/metrics` (seconds, with the gateway's latency buckets unless given). */
+export type HistogramFactory = (name: string, help: string, labelNames: readonly string[], buckets?: readonly number[]) => MetricHistogram;
+
+/** Histograms of other features on the metrics endpoint (provided by the observability module when metrics are on). */
+export const METRIC_HISTOGRAMS = new Capability<HistogramFactory>('metric histograms', 'histograms on the /metrics endpoint');
+
 /** Counters of other features on the metrics endpoint (provided by the observability module when metrics are on). */
 export const METRIC_COUNTERS = new Capability<CounterFactory>('metric counters', 'counters on the /metrics endpoint');
 
@@ -320,3 +332,15 @@ export type BudgetHolder = (request: BudgetHoldRequest) => Promise<BudgetHold>;
 
 /** Budget holds over time (provided by the governance module; the Batch API takes its batches' worst case with it). */
 export const BUDGET_HOLDS = new Capability<BudgetHolder>('budget holds', 'budget room held from a batch\'s submission until its lines are priced');
+
+/**
+ * Reserves `usd` (known before the work: a tool's price per call) on the budgets of the caller of
+ * `context` (customer, team, key; budgets only, no rate limit), for an operation that is no
+ * provider request. Throws `budget_exceeded` when a budget cannot cover it. Settle with the cost
+ * once the operation is done (what was charged, in nano-USD, goes on `context.chargedNanoUsd`), or
+ * release it when it failed.
+ */
+export type BudgetCharger = (context: RequestContext, usd: number) => Admission | Promise<Admission>;
+
+/** Charges priced operations that are no provider request (MCP tool calls) to budgets (provided by the governance module). */
+export const BUDGET_CHARGES = new Capability<BudgetCharger>('budget charges', "charging a priced operation that is no provider request (an MCP tool call) to the caller's budgets");

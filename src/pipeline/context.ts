@@ -12,6 +12,22 @@ export interface Principal {
   readonly metadata?: Readonly<Record<string, string>>;
   /** False when the key keeps its bodies out of the request log (`log_content: false`). */
   readonly logContent?: boolean;
+  /** The MCP tool permissions of the key, its team and its customer, as stored (config or admin API); absent when none has any. */
+  readonly mcp?: PrincipalToolRules;
+}
+
+/** One level's MCP tool permissions: patterns `<server>__<tool>` with `*`, and tool group names. */
+export interface ToolRules {
+  readonly allow: readonly string[];
+  readonly block: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/** The MCP tool permissions down a principal's hierarchy (each object is the stored record's own, shared, never copied). */
+export interface PrincipalToolRules {
+  readonly key?: ToolRules;
+  readonly team?: ToolRules;
+  readonly customer?: ToolRules;
 }
 
 /** What the guardrails decided on a request, one entry per rule and direction (for the request log and metrics): never the matched values. */
@@ -115,6 +131,10 @@ export interface RequestContext {
   parentId: string | undefined;
   /** The session a turn belongs to (a realtime WebSocket's id); undefined for a request of its own. */
   sessionId: string | undefined;
+  /** What the budgets were charged outside any attempt (a priced MCP tool call), in nano-USD; the request log adds it to the attempts' charges. */
+  chargedNanoUsd?: number;
+  /** The operation's input as the request log keeps it with content logging, for operations that are not chat (an MCP tool call's arguments, JSON). */
+  inputText?: string;
 }
 
 /** The response cache's part in one request, as the request log and metrics record it. */

@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   tool_server_unavailable: { status: 503, type: 'api_error', summary: 'The MCP server of the tool is not connected right now (it is being reconnected, with backoff up to 5 s).' },
   tool_call_failed: { status: 502, type: 'api_error', summary: 'The MCP server failed the tool call with a protocol error or did not answer within its `timeout_ms`.' },
   session_expired: { status: 408, type: 'invalid_request_error', summary: 'A realtime session reached `realtime.max_session_seconds`: the gateway sends an `error` event with this code and closes the WebSocket with code 4408. Open a new session to go on.' },
+  mcp_oauth_failed: { status: 502, type: 'api_error', summary: "OAuth with an upstream MCP server's authorization server failed (discovery, client registration, the code exchange, or the user refused); the message says which step and the server's reason." },
   shutting_down: { status: 503, type: 'api_error', summary: 'The gateway is draining for shutdown and takes no new requests.' },
   internal_error: { status: 500, type: 'api_error', summary: 'A bug in the gateway. The log line with the same request id has the details.' },
 } as const satisfies Record<string, { status: number; type: string; summary: string }>;

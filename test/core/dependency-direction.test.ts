@@ -35,7 +35,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'responses-store': ['responses-store', ...BELOW_FEATURES],
   cache: ['cache', 'admin', ...BELOW_FEATURES],
   guardrails: ['guardrails', ...BELOW_FEATURES],
-  mcp: ['mcp', ...BELOW_FEATURES],
+  mcp: ['mcp', 'admin', ...BELOW_FEATURES],
   // The Files and Batch APIs: their records, the gateway's own file store and the batch runner.
   batches: ['batches', ...BELOW_FEATURES],
   surfaces: ['surfaces', ...BELOW_FEATURES],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayRequests } from '../../pipeline/capabilities.js';
 import type { Principal } from '../../pipeline/context.js';
-import type { ToolSource } from '../tool-source.js';
+import type { ToolCaller, ToolSource } from '../tool-source.js';
 
 /** Where the calls that code makes are logged from (the request log's `path`). */
 export const CODE_MODE_PATH = '/mcp#execute_code';
@@ -15,6 +15,8 @@ export const CODE_MODE_PATH = '/mcp#execute_code';
 export class AuditedToolSource implements ToolSource {
   constructor(
     private readonly inner: ToolSource,
+    /** Calls a catalog tool inside its record's context (runToolCall: permissions, price, metrics). */
+    private readonly callTool: ToolCaller,
     private readonly requests: () => GatewayRequests,
     private readonly operation: string,
   ) {}
@@ -26,7 +28,7 @@ export class AuditedToolSource implements ToolSource {
   call(principal: Principal | undefined, name: string, args: Record<string, unknown> | undefined, signal: AbortSignal, group?: string): Promise<CallToolResult> {
     return this.requests().perform(
       { id: randomUUID(), surface: 'mcp', operation: this.operation, subject: name, principal, path: CODE_MODE_PATH, headers: {}, clientAddress: undefined, signal },
-      () => this.inner.call(principal, name, args, signal, group),
+      (context) => this.callTool(context, name, args, group),
     );
   }
 }

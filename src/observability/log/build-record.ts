@@ -106,7 +106,7 @@ function buildRequestRecord(context: RequestContext, options: RecordOptions): Re
     cache_hit: context.cache === undefined || (context.cache.layer !== 'exact' && context.cache.layer !== 'semantic') ? null : context.cache.layer,
     stream: context.stream,
     attempts: context.attempts.length,
-    request_content: options.content && context.chatRequest !== undefined ? capContent(requestContent(context.chatRequest), options.maxContentBytes) : null,
+    request_content: !options.content ? null : context.chatRequest !== undefined ? capContent(requestContent(context.chatRequest), options.maxContentBytes) : context.inputText !== undefined ? capContent(context.inputText, options.maxContentBytes) : null,
     response_content: options.content && context.outputText !== undefined ? capContent(context.outputText, options.maxContentBytes) : null,
     cache_entry_id: context.cache?.entryId ?? null,
     cache_similarity: context.cache?.similarity ?? null,
@@ -127,7 +127,7 @@ const NO_UNITS = Object.freeze({ images: null, characters: null, audio_seconds: 
 
 /** The sum of the attempts' charges; null when none had a ledger admission. */
 function chargedNanoUsd(context: RequestContext): number | null {
-  let total: number | null = null;
+  let total: number | null = context.chargedNanoUsd ?? null;
   for (const attempt of context.attempts) if (attempt.chargedNanoUsd !== undefined) total = (total ?? 0) + attempt.chargedNanoUsd;
   return total;
 }

@@ -8,7 +8,7 @@ export interface RequestRecord {
   kind: 'request' | 'attempt';
   /** 0 for the request record; 1, 2, … for attempt records. */
   attempt: number;
-  /** The request this attempt belongs to; null on request records. */
+  /** The request this attempt belongs to; on request records, the model request an MCP tool call was made for (else null). */
   parent_request_id: string | null;
   /** ISO 8601 arrival time. */
   timestamp: string;
