@@ -60,7 +60,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
     });
     if (isNumbered(store) && baseline !== undefined) context.capabilities.provide(REQUEST_JOURNAL, requestJournal(store, writer, baseline), 'observability');
     context.capabilities.provide(REQUEST_CHARGES, { flush: () => writer.flush(), sum: (scope, fromMs, toMs) => store.chargeSum(scope, fromMs, toMs) }, 'observability');
-    const tail = new LiveTail(context.config.admin.token);
+    const tail = new LiveTail(context.config.admin);
     upgrades.push(tail.route());
     write = (records) => {
       writer.enqueue(records);
@@ -115,7 +115,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const module: GatewayModule = {
     name: 'observability',
     stages: [...stages, observeStage('request-log', observer), ...(tracing === undefined ? [] : [observeStage('tracing', tracing.observer)])],
-    routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
+    routes: [...routes, ...adminRoutes(context.config.admin, adminOnly)],
     upgrades,
     dependencies,
     connect(capabilities) {
