@@ -8,6 +8,7 @@ import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
 import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, METRIC_COUNTERS, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
+import { alertsRoute } from './alerts/alerts-route.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
 import { budgetAlertOf } from './alerts/budget-alert.js';
 import { SoftActions } from './alerts/soft-actions.js';
@@ -84,12 +85,14 @@ export const observabilityModule: ModuleFactory = async (context) => {
     routes.push(metricsRoute(metrics, settings.metrics_token));
     context.capabilities.provide(METRIC_COUNTERS, (name, help, labelNames) => new Counter({ name, help, labelNames: [...labelNames], registers: [metrics.registry] }), 'observability');
   }
+  let channel: AlertChannel | undefined;
   if (settings.alerts.enabled) {
-    const channel = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
+    const alerts = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
+    channel = alerts;
     const actions = settings.alerts.soft_actions.length === 0 ? undefined : new SoftActions(settings.alerts.soft_actions);
     if (actions !== undefined) stages.push(actions);
     const detector = new AnomalyDetector(settings.alerts, (alert) => {
-      channel.send(alert);
+      alerts.send(alert);
       actions?.onAlert(alert);
     });
     listeners.push((request, record) =>
@@ -101,9 +104,10 @@ export const observabilityModule: ModuleFactory = async (context) => {
         promptHash: record.virtual_key_id === null || request.chatRequest === undefined ? undefined : createHash('sha256').update(JSON.stringify(request.chatRequest.messages)).digest('base64'),
       }),
     );
-    connections.push((capabilities) => capabilities.optional(BUDGET_ALERTS)?.((event) => channel.send(budgetAlertOf(event))));
-    closers.push(() => channel.settle());
+    connections.push((capabilities) => capabilities.optional(BUDGET_ALERTS)?.((event) => alerts.send(budgetAlertOf(event))));
+    closers.push(() => alerts.settle());
   }
+  adminOnly.push(alertsRoute(channel));
   if (context.audit instanceof AuditLog) adminOnly.push(...auditRoutes(context.audit));
   context.audit.append({ actor: 'config', action: 'config.load', target: context.configSource, details: configSummary(context.config) });
 

@@ -23,6 +23,8 @@ export interface LogFilter {
   errorTypes?: string[];
   stopReasons?: string[];
   cacheHits?: string[];
+  /** `chat`, `embeddings`, `mcp_tool_call`, … */
+  operations?: string[];
   minLatencyMs?: number;
   maxLatencyMs?: number;
   minTokens?: number;
@@ -45,7 +47,7 @@ export interface LogQuery {
   offset: number;
 }
 
-export const GROUP_DIMENSIONS = ['provider', 'model', 'requested_model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'stop_reason', 'surface', 'stream', 'cache_hit'] as const;
+export const GROUP_DIMENSIONS = ['provider', 'model', 'requested_model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'stop_reason', 'surface', 'operation', 'stream', 'cache_hit'] as const;
 export type RecordDimension = (typeof GROUP_DIMENSIONS)[number];
 /** A record column, or `metadata.<key>` for one metadata tag (null where a record lacks it). */
 export type GroupDimension = RecordDimension | `metadata.${string}`;
@@ -143,6 +145,7 @@ export function parseLogFilter(query: URLSearchParams): LogFilter {
   filter.errorTypes = list(query, 'error_type');
   filter.stopReasons = list(query, 'stop_reason');
   filter.cacheHits = list(query, 'cache_hit');
+  filter.operations = list(query, 'operation');
   filter.minLatencyMs = number(query, 'min_latency_ms');
   filter.maxLatencyMs = number(query, 'max_latency_ms');
   filter.minTokens = number(query, 'min_tokens');
@@ -206,6 +209,7 @@ export function matchesFilter(record: RequestRecord, filter: LogFilter): boolean
   if (filter.outcome === 'error' && record.status < 400) return false;
   if (!includes(filter.errorCodes, record.error_code) || !includes(filter.errorTypes, record.error_type)) return false;
   if (!includes(filter.stopReasons, record.stop_reason) || !includes(filter.cacheHits, record.cache_hit)) return false;
+  if (!includes(filter.operations, record.operation)) return false;
   if (!within(record.latency_ms, filter.minLatencyMs, filter.maxLatencyMs)) return false;
   if (!within(record.total_tokens, filter.minTokens, filter.maxTokens)) return false;
   if (!within(record.cost_usd, filter.minCostUsd, filter.maxCostUsd)) return false;

@@ -26,6 +26,9 @@ const FILTER_PARAMETERS = [
   { name: 'status', description: 'HTTP statuses, `success` or `error`' },
   { name: 'error_code', description: 'Comma-separated error codes' },
   { name: 'stop_reason', description: 'Comma-separated stop reasons' },
+  { name: 'operation', description: 'Comma-separated operations (chat, embeddings, mcp_tool_call, …)' },
+  { name: 'cache_hit', description: 'Comma-separated cache hit types (exact, semantic)' },
+  { name: 'min_cost_usd', description: 'Cost at least this (also max_cost_usd; min_/max_latency_ms, min_/max_tokens likewise)' },
   { name: 'stream', description: 'true or false' },
   { name: 'q', description: 'Text search in logged content (also `search`)' },
 ];

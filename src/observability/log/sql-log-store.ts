@@ -239,6 +239,7 @@ export abstract class SqlLogStore implements LogStore {
     anyOf('error_type', filter.errorTypes);
     anyOf('stop_reason', filter.stopReasons);
     anyOf('cache_hit', filter.cacheHits);
+    anyOf('operation', filter.operations);
     compare('latency_ms', '>=', filter.minLatencyMs);
     compare('latency_ms', '<=', filter.maxLatencyMs);
     compare('total_tokens', '>=', filter.minTokens);
