@@ -12,7 +12,7 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     const key = JSON.stringify([bucketStart, group]);
     let row = rows.get(key);
     if (row === undefined) {
-      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0 };
+      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0, cache_saved_usd: 0 };
       rows.set(key, row);
     }
     row.requests++;
@@ -21,12 +21,14 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     row.output_tokens += record.output_tokens ?? 0;
     row.total_tokens += record.total_tokens ?? 0;
     row.cost_usd += record.cost_usd ?? 0;
+    row.cache_saved_usd += record.cache_saved_usd ?? 0;
   }
   const result = [...rows.values()];
   for (const row of result) {
     row.error_rate = row.requests === 0 ? 0 : row.errors / row.requests;
     // A sum of doubles: its noise stays out of the answer (see summedUsdNumber).
     row.cost_usd = summedUsdNumber(row.cost_usd);
+    row.cache_saved_usd = summedUsdNumber(row.cache_saved_usd);
   }
   return result.sort(compareRows);
 }

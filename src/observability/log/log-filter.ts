@@ -78,6 +78,8 @@ export interface AggregateRow {
   output_tokens: number;
   total_tokens: number;
   cost_usd: number;
+  /** What response-cache hits saved (the sum of `cache_saved_usd`). */
+  cache_saved_usd: number;
 }
 
 function list(query: URLSearchParams, ...names: string[]): string[] | undefined {

@@ -135,6 +135,7 @@ export abstract class SqlLogStore implements LogStore {
       'coalesce(sum(output_tokens), 0) as output_tokens',
       'coalesce(sum(total_tokens), 0) as total_tokens',
       'coalesce(sum(cost_usd), 0) as cost_usd',
+      'coalesce(sum(cache_saved_usd), 0) as cache_saved_usd',
     ];
     const rows = await this.reads.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, [...selectParams, ...where.params]);
     return rows
@@ -158,6 +159,7 @@ export abstract class SqlLogStore implements LogStore {
           total_tokens: Number(row.total_tokens),
           // The column holds doubles and the database adds them as such: the sum leaves without their noise.
           cost_usd: summedUsdNumber(Number(row.cost_usd)),
+          cache_saved_usd: summedUsdNumber(Number(row.cache_saved_usd)),
         };
       })
       .sort(compareRows);
