@@ -92,7 +92,7 @@ test('logs: pages by cursor, filters in the URL, a drawer with attempts and cont
   await page.locator('[data-testid="log-filters"] input[name="virtual_key_id"]').fill('team-key');
   await page.locator('[data-testid="log-filters-apply"]').click();
   await page.waitForURL(/virtual_key_id=team-key/);
-  await page.waitForFunction("document.querySelectorAll('tr[data-request-id]').length === 3");
+  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }).document.querySelectorAll('tr[data-request-id]').length === 3);
   const csv = (await page.evaluate(`fetch(document.querySelector('[data-testid="logs-export-csv"]').href).then((response) => response.text())`)) as string;
   const lines = csv.trim().split('\n');
   assert.equal(lines.length, 4, 'a header and the three filtered records');
