@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { accountBinding, adminSessions, CSRF_HEADER, digestOf, sameOrigin, sameSecret, sessionIdFrom, type AdminSession, type AdminSessions } from './admin-sessions.js';
@@ -90,6 +91,17 @@ export function createAdminGuard(input: AdminAccessInput, sessions: AdminSession
 
 /** Who each admin request in flight acts as (set by `adminRoutes` before the handler runs). */
 const principals = new WeakMap<IncomingMessage, AdminPrincipal>();
+/** The same, for code the handler calls (the audit log's actor), without passing it down. */
+const acting = new AsyncLocalStorage<AdminPrincipal>();
+
+/**
+ * The audit log's actor for the admin request being handled: `user:<name>` for a console account,
+ * `admin` for the admin token; undefined outside an admin request.
+ */
+export function currentAdminActor(): string | undefined {
+  const principal = acting.getStore();
+  return principal === undefined ? undefined : principal.user === undefined ? 'admin' : `user:${principal.user}`;
+}
 
 /** The principal `adminRoutes` found for this request; undefined outside admin routes. */
 export function adminPrincipalOf(request: IncomingMessage): AdminPrincipal | undefined {
@@ -115,7 +127,7 @@ export function adminRoutes(input: AdminAccessInput, routes: readonly HttpRoute[
         return sendError(exchange.response, error, encodeOpenAIError);
       }
       principals.set(exchange.request, principal);
-      return route.handler(exchange);
+      return acting.run(principal, () => route.handler(exchange));
     };
     return { ...route, handler, renderError: route.renderError ?? encodeOpenAIError };
   });

@@ -141,6 +141,8 @@ test('a finance session sees costs and usage, never content', async () => {
   const made = await call(admin, 'POST', '/admin/keys', { id: 'admin-made', models: ['*'] });
   assert.equal(made.status, 201);
   madeSecret = ((await made.json()) as { value: string }).value;
+  const audit = (await (await call(admin, 'GET', '/admin/audit?action=virtual_key.create&target=admin-made')).json()) as { entries: { actor: string }[] };
+  assert.deepEqual(audit.entries.map((entry) => entry.actor), ['user:ada'], 'the audit log names the account');
   const bearer = await fetch(`${running.url}/admin/logs?limit=5`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   assert.match(await bearer.text(), /secret recipe/);
 });
