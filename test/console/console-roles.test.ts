@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
@@ -73,6 +74,13 @@ test('password hashes: scrypt, salted, and only the right password matches', asy
   assert.equal(await verifyPassword('correct horse batterY', first), false);
   assert.equal(await verifyPassword('correct horse battery', 'scrypt$99$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), false, 'N not a power of two');
   assert.equal(await verifyPassword('x', 'plain-text'), false);
+});
+
+test('the accounts example of docs/console.md opens a session with its documented password', async () => {
+  const text = await readFile(new URL('../../../docs/console.md', import.meta.url), 'utf8');
+  const hash = /name: ana[^\n]*\n\s+password_hash: (\S+)/.exec(text)?.[1];
+  assert.ok(hash !== undefined, 'the example is there');
+  assert.equal(await verifyPassword('ana-example-password', hash), true);
 });
 
 test('`tollgate admin hash-password` prints a hash of the password read from stdin', async () => {
