@@ -109,6 +109,7 @@ test('logs: pages by cursor, filters in the URL, a drawer with attempts and cont
   await screenshot(page, 'logs', 'logs-drawer');
   await page.keyboard.press('Escape');
   await drawer.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(FOCUSED), 'e2e-failover', 'focus returns to the row the drawer was opened from');
 });
 
 test('keys: rotate (the new secret once, the old one still valid), edit models, several budgets, usage', async () => {

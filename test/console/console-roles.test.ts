@@ -171,6 +171,10 @@ test('logs page by cursor: every record once, in order, with no total to count',
   }
   assert.deepEqual(seen, all);
   assert.equal((await call(admin, 'GET', '/admin/logs?cursor=bogus')).status, 400);
+  const slim = (await (await call(admin, 'GET', '/admin/logs?limit=3&cursor=&fields=timestamp,latency_ms')).json()) as { logs: Record<string, unknown>[] };
+  assert.equal(slim.logs.length, 3);
+  for (const record of slim.logs) assert.deepEqual(Object.keys(record).sort(), ['latency_ms', 'timestamp']);
+  assert.equal((await call(admin, 'GET', '/admin/logs?fields=timestamp,api_key')).status, 400, 'only record fields');
   assert.equal((await call(admin, 'GET', '/admin/logs?cursor=&sort=cost_usd')).status, 400);
 });
 

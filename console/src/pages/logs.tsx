@@ -146,7 +146,16 @@ export function Logs() {
           {loading ? 'Loading…' : 'Older requests'}
         </button>
       )}
-      {selected !== undefined && <LogDetail requestId={selected} onClose={() => setSelected(undefined)} />}
+      {selected !== undefined && (
+        <LogDetail
+          requestId={selected}
+          onClose={() => {
+            // Back to the row the drawer was opened from, for keyboard users.
+            document.querySelector<HTMLButtonElement>(`tr[data-request-id="${CSS.escape(selected)}"] [data-testid="log-open"]`)?.focus();
+            setSelected(undefined);
+          }}
+        />
+      )}
     </section>
   );
 }

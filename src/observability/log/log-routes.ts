@@ -4,7 +4,7 @@ import { GatewayError } from '../../spec/index.js';
 import { CSV_HEADER, csvRow } from './csv.js';
 import { parseAggregateQuery, parseLogQuery, type LogQuery } from './log-filter.js';
 import type { LogCursor, LogStore } from './log-store.js';
-import type { RequestRecord } from './request-record.js';
+import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 import { adminPrincipalOf, mayReadContent } from '../../admin/admin-auth.js';
 import { withoutContent } from './without-content.js';
 import type { LogFilter } from './log-filter.js';
@@ -38,6 +38,7 @@ const PAGE_PARAMETERS = [
   { name: 'order', description: 'asc or desc (the default)' },
   { name: 'limit', description: '1 to 1000 (50 by default)' },
   { name: 'offset', description: 'Records to skip' },
+  { name: 'fields', description: 'Comma-separated record fields to answer with (e.g. `timestamp,latency_ms`); all by default' },
   { name: 'cursor', description: 'Page by cursor instead of offset (timestamp order only): empty for the first page, then the `next_cursor` of the previous answer; the answer then has no `total`' },
 ];
 const EXPORT_MAX = 1_000_000;
@@ -46,7 +47,9 @@ const EXPORT_MAX = 1_000_000;
 export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRoute[] {
   async function list(exchange: HttpExchange): Promise<void> {
     const query = parseLogQuery(exchange.query);
-    const shown = contentShown(exchange, query.filter);
+    const hidden = contentShown(exchange, query.filter);
+    const only = fieldsOf(exchange.query.get('fields'));
+    const shown = only === undefined ? hidden : (record: RequestRecord) => pick(hidden(record), only);
     const cursor = exchange.query.get('cursor');
     await flush();
     if (cursor !== null) {
@@ -124,6 +127,24 @@ function contentShown(exchange: HttpExchange, filter: LogFilter): (record: Reque
   if (mayReadContent(adminPrincipalOf(exchange.request))) return (record) => record;
   if (filter.text !== undefined) throw new GatewayError('admin_forbidden', 'The `finance` role cannot search logged content (`q`).', { param: 'q' });
   return withoutContent;
+}
+
+const FIELDS = new Set<string>(RECORD_COLUMNS);
+
+/** `fields=timestamp,latency_ms`: the fields a list answers with (a chart needs two, not the bodies). */
+function fieldsOf(text: string | null): string[] | undefined {
+  if (text === null || text === '') return undefined;
+  const fields = text.split(',').map((field) => field.trim()).filter((field) => field !== '');
+  const unknown = fields.find((field) => !FIELDS.has(field));
+  if (unknown !== undefined) throw new GatewayError('invalid_request', `\`fields\` names record fields (request_id, timestamp, latency_ms, …); got \`${unknown}\`.`, { param: 'fields' });
+  return fields;
+}
+
+/** The record with only `fields`. */
+function pick(record: RequestRecord, fields: readonly string[]): RequestRecord {
+  const picked: Record<string, unknown> = {};
+  for (const field of fields) if (field in record) picked[field] = (record as unknown as Record<string, unknown>)[field];
+  return picked as unknown as RequestRecord;
 }
 
 function encodeCursor(cursor: LogCursor): string {
