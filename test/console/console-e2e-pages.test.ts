@@ -71,7 +71,9 @@ test('the overview shows percentiles, cost by key as the API reports it, budgets
   }
   await page.locator('[data-testid="overview-budgets"]', { hasText: 'key caller' }).waitFor();
   await page.locator('[data-testid="overview-health"] tr[data-target="mock/mock-small"]').waitFor();
-  await page.locator('[data-testid="overview-health"]', { hasText: 'broken: 1 failed of' }).waitFor();
+  const failovers = page.locator('[data-testid="overview-failovers"] tr[data-provider="broken"] td');
+  await failovers.first().waitFor();
+  assert.deepEqual(await failovers.allTextContents(), ['broken', '1', '1'], 'one attempt on broken, failed');
   await screenshot(page, 'overview', 'overview-full');
 });
 

@@ -32,6 +32,9 @@ const PATH = { key: 'keys', team: 'teams', customer: 'customers' } as const;
 /** Usage against each budget and rate limit (`/admin/<kind>s/:id/usage`), and spend per day over 30 days (log aggregates). */
 export function UsagePanel({ kind, id }: { kind: 'key' | 'team' | 'customer'; id: string }) {
   const usage = useLoad(() => api<{ budgets: BudgetUsage[]; rate_limits: RateLimitUsage[] }>('GET', `/admin/${PATH[kind]}/${encodeURIComponent(id)}/usage`), [kind, id]);
+  const alerts = useLoad(() => api<{ data: { id: string; kind: string; scope: string; scope_id: string; time: string; message: string }[] }>('GET', '/admin/alerts'), [kind, id]);
+  const scope = kind === 'key' ? 'virtual_key' : kind;
+  const mine = (alerts.value?.data ?? []).filter((alert) => alert.scope === scope && alert.scope_id === id);
   const daily = useLoad(
     () => api<{ rows: { bucket: string; cost_usd: number }[] }>('GET', `/admin/logs/aggregate${queryOf({ [FILTER[kind]]: id, bucket: 'day', from: new Date(Date.now() - 30 * 86_400_000).toISOString() })}`),
     [kind, id],
@@ -107,6 +110,15 @@ export function UsagePanel({ kind, id }: { kind: 'key' | 'team' | 'customer'; id
             ))}
           </tbody>
         </table>
+      )}
+      {mine.length > 0 && (
+        <ul class="alerts" aria-label="Alerts" data-testid="usage-alerts">
+          {mine.slice(0, 5).map((alert) => (
+            <li>
+              <strong>{alert.kind}</strong> <span class="muted">{time(alert.time)}</span> {alert.message}
+            </li>
+          ))}
+        </ul>
       )}
       {daily.value !== undefined && <Bars points={daily.value.rows.map((row) => ({ label: row.bucket.slice(0, 10), value: row.cost_usd }))} label="Spend per day, last 30 days" format={usd} />}
     </div>

@@ -239,7 +239,32 @@ export function Overview() {
             </tbody>
           </table>
           <h3>Failovers</h3>
-          <Breakdown rows={(attempts.value ?? []).map((row) => ({ label: `${row.group.provider ?? '(none)'}: ${row.errors} failed of`, value: row.requests }))} format={(value) => `${count(value)} attempts`} empty="Every request was served by its first attempt." />
+          {attempts.value !== undefined && attempts.value.length === 0 ? (
+            <p class="muted">Every request was served by its first attempt.</p>
+          ) : (
+            <table data-testid="overview-failovers">
+              <thead>
+                <tr>
+                  <th scope="col">Provider</th>
+                  <th scope="col" class="num">
+                    Attempts of retried requests
+                  </th>
+                  <th scope="col" class="num">
+                    Failed
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {(attempts.value ?? []).map((row) => (
+                  <tr data-provider={String(row.group.provider)}>
+                    <td>{String(row.group.provider ?? '(none)')}</td>
+                    <td class="num">{count(row.requests)}</td>
+                    <td class={`num ${row.errors > 0 ? 'error' : ''}`}>{count(row.errors)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </Section>
         <Section title="Alerts" testid="overview-alerts">
           {alerts.value !== undefined && !alerts.value.enabled && <p class="muted">Anomaly alerts are off (observability.alerts).</p>}
