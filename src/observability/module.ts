@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import { adminRoutes } from '../admin/admin-auth.js';
+import { adminEnabled, adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { observeStage, type RequestStage } from '../pipeline/stages.js';
@@ -141,7 +141,9 @@ function configSummary(config: GatewayConfig): Record<string, unknown> {
     routes: Object.keys(config.routes),
     aliases: Object.keys(config.aliases),
     storage: config.storage.type,
-    admin_api: config.admin.token !== undefined,
+    admin_api: adminEnabled(config.admin),
+    // Names and roles of the console's accounts: who may act, never their password hashes.
+    admin_users: config.admin.users.map((user) => ({ name: user.name, role: user.role })),
     observability: { request_log: config.observability.request_log, log_content: config.observability.log_content, metrics: config.observability.metrics, alerts: config.observability.alerts.enabled },
   };
 }
