@@ -26,6 +26,18 @@ interface RateLimitUsage {
   remaining: number;
 }
 
+const DAY_MS = 86_400_000;
+
+/** One point per UTC day of the last 30 (days without spend are zeros, so the bars keep their dates' places). */
+function lastDays(rows: { bucket: string; cost_usd: number }[]): { label: string; value: number }[] {
+  const spent = new Map(rows.map((row) => [row.bucket.slice(0, 10), row.cost_usd]));
+  const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  return Array.from({ length: 30 }, (_, index) => {
+    const day = new Date(today - (29 - index) * DAY_MS).toISOString().slice(0, 10);
+    return { label: day, value: spent.get(day) ?? 0 };
+  });
+}
+
 const FILTER = { key: 'virtual_key_id', team: 'team_id', customer: 'customer_id' } as const;
 const PATH = { key: 'keys', team: 'teams', customer: 'customers' } as const;
 
@@ -120,7 +132,7 @@ export function UsagePanel({ kind, id }: { kind: 'key' | 'team' | 'customer'; id
           ))}
         </ul>
       )}
-      {daily.value !== undefined && <Bars points={daily.value.rows.map((row) => ({ label: row.bucket.slice(0, 10), value: row.cost_usd }))} label="Spend per day, last 30 days" format={usd} />}
+      {daily.value !== undefined && <Bars points={lastDays(daily.value.rows)} label="Spend per day, last 30 days" format={usd} />}
     </div>
   );
 }
