@@ -13,12 +13,23 @@ const MAX_SESSIONS = 10_000;
 export interface AdminSession {
   readonly csrf: string;
   readonly expiresAt: number;
-  /** SHA-256 of the admin token the session was opened with: a session only opens the gateway whose token made it. */
+  /**
+   * What the session was opened with, hashed: the admin token's SHA-256, or for an account
+   * `accountBinding(name, password_hash)`. A session only opens the gateway whose token made it,
+   * and an account's ends when its password (or the account) changes.
+   */
   readonly tokenDigest: Buffer;
+  /** The account that logged in; undefined for the admin token. */
+  readonly user?: string;
 }
 
 export function digestOf(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/** What an account's session is bound to: its name and its current password hash. */
+export function accountBinding(name: string, passwordHash: string): Buffer {
+  return digestOf(`account\u0000${name}\u0000${passwordHash}`);
 }
 
 /**
@@ -30,10 +41,10 @@ export class AdminSessions {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  open(tokenDigest: Buffer): { id: string; session: AdminSession } {
+  open(tokenDigest: Buffer, user?: string): { id: string; session: AdminSession } {
     this.prune();
     const id = randomBytes(32).toString('base64url');
-    const session: AdminSession = { csrf: randomBytes(32).toString('base64url'), expiresAt: this.now() + SESSION_TTL_MS, tokenDigest };
+    const session: AdminSession = { csrf: randomBytes(32).toString('base64url'), expiresAt: this.now() + SESSION_TTL_MS, tokenDigest, ...(user === undefined ? {} : { user }) };
     this.sessions.set(keyOf(id), session);
     return { id, session };
   }

@@ -47,7 +47,7 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
       name: 'cache',
       stages: active ? [stage] : [],
       apiSchemas: cacheApiSchemas,
-      routes: adminRoutes(context.config.admin.token, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => active && stage.anyEnabled })),
+      routes: adminRoutes(context.config.admin, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => active && stage.anyEnabled })),
       connect(capabilities) {
         if (!wantsSemantic) return;
         const embed = capabilities.require(INTERNAL_EMBEDDINGS, 'cache');

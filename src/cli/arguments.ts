@@ -13,6 +13,8 @@ export const USAGE = `Usage:
   tollgate reconcile --config <file> [--from <time>] [--to <time>] [--json]
                                                                prove every budget window's spend
                                                                equals its request-log charges
+  tollgate admin hash-password                                 print an admin.users password_hash (the
+                                                               password from stdin, or asked for twice)
   tollgate --help | --version
 
 Options:
@@ -40,7 +42,7 @@ Signals: SIGTERM and SIGINT drain in-flight requests and streams (server.shutdow
 Exit codes: 0 ok, 1 runtime failure (reconcile, audit verify: a difference found), 2 invalid usage or configuration.`;
 
 export interface CliArguments {
-  command: 'serve' | 'validate' | 'audit-verify' | 'prices-update' | 'reconcile' | 'help' | 'version';
+  command: 'serve' | 'validate' | 'audit-verify' | 'prices-update' | 'reconcile' | 'hash-password' | 'help' | 'version';
   config: string | undefined;
   port: number | undefined;
   host: string | undefined;
@@ -138,6 +140,10 @@ function interpret(parsed: ReturnType<typeof parseOptions>): CliArguments {
     const file = values.config ?? second;
     if (file === undefined) throw new UsageError('reconcile needs --config <file>');
     return { command: 'reconcile', config: file, port, host: values.host, from: values.from, to: values.to, json: values.json === true };
+  }
+  if (first === 'admin' && second === 'hash-password') {
+    if (third !== undefined) throw new UsageError('admin hash-password takes no argument: it reads the password from stdin');
+    return { command: 'hash-password', config: undefined, port, host: values.host };
   }
   throw new UsageError(`unknown command \`${positionals.join(' ')}\``);
 }

@@ -7,6 +7,7 @@ import { parseCliArguments, USAGE, UsageError, type CliArguments } from './argum
 import { runAuditVerify } from './audit-verify.js';
 import { runPricesUpdate } from './prices-update.js';
 import { runReconcile } from './reconcile.js';
+import { runHashPassword } from './hash-password.js';
 import { runPrimary } from './workers.js';
 import cluster from 'node:cluster';
 
@@ -36,6 +37,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runPricesUpdate(args.url, args.out);
     case 'reconcile':
       return runReconcile({ config: args.config!, from: args.from, to: args.to, json: args.json === true });
+    case 'hash-password':
+      return runHashPassword();
     case 'serve':
       return serve(args);
   }

@@ -60,16 +60,34 @@ export const loggingSchema = z.strictObject({
   requests: z.boolean().default(true),
 });
 
+/** `scrypt$<N>$<r>$<p>$<salt>$<hash>`, as `tollgate admin hash-password` prints it (src/admin/password-hash.ts). */
+export const PASSWORD_HASH_PATTERN = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9_-]{16,128})\$([A-Za-z0-9_-]{32,256})$/;
+
+/** What a console account may do: `admin` everything; `viewer` read only; `finance` read only, costs and usage but no logged content. */
+export const ADMIN_ROLES = ['admin', 'viewer', 'finance'] as const;
+
+export const adminUserSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'user names are 1 to 64 letters, digits, `_`, `.`, `@` or `-`'),
+  password_hash: z.string().regex(PASSWORD_HASH_PATTERN, 'expected `scrypt$N$r$p$salt$hash`: make one with `tollgate admin hash-password`'),
+  role: z.enum(ADMIN_ROLES),
+});
+
 export const adminSchema = z.strictObject({
-  /** Bearer token for `/admin/*`; the admin API is off without it. */
+  /** Bearer token for `/admin/*`; the admin API is off without it (or without users). */
   token: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Console accounts, each with a role; they log in to the console with their name and password. */
+  users: z
+    .array(adminUserSchema)
+    .max(1000)
+    .default([])
+    .refine((users) => new Set(users.map((user) => user.name)).size === users.length, 'two users have the same name'),
 });
 
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   logging: loggingSchema.default(loggingSchema.parse({})),
-  admin: adminSchema.default({}),
+  admin: adminSchema.default({ users: [] }),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names may use letters, digits, `_`, `.` and `-`'), providerSchema),
   /** Model name → another model name, route or `provider/model`. */
   aliases: z.record(z.string(), z.string()).default({}),

@@ -4,6 +4,7 @@ import { sendError } from '../http/respond.js';
 import { GatewayError } from '../spec/index.js';
 import { encodeOpenAIError } from '../codecs/openai-chat/error.js';
 import { adminSessions, type AdminSessions } from '../admin/admin-sessions.js';
+import type { AdminAccessInput } from '../admin/admin-auth.js';
 import { loadStaticFiles, type StaticFile } from './static-files.js';
 import { sessionRoutes } from './session-routes.js';
 
@@ -21,7 +22,8 @@ const SECURITY_HEADERS = {
 const NOT_BUILT = Buffer.from('<!doctype html><title>Tollgate</title><p>The console is not built: run <code>npm run build</code>.</p>\n');
 
 export interface ConsoleOptions {
-  adminToken: string | undefined;
+  /** The config's `admin` section (the token and the accounts), or the admin token alone. */
+  admin: AdminAccessInput;
   /** The built console's folder (dist/console by default). */
   root?: string;
   sessions?: AdminSessions;
@@ -68,6 +70,6 @@ export async function consoleRoutes(options: ConsoleOptions): Promise<HttpRoute[
     },
     { method: 'GET', path: '/ui', handler: sendIndex },
     { method: 'GET', path: '/ui/*rest', handler: serve },
-    ...sessionRoutes(options.adminToken, options.sessions ?? adminSessions),
+    ...sessionRoutes(options.admin, options.sessions ?? adminSessions),
   ];
 }

@@ -30,7 +30,7 @@ export interface AdminRouteDependencies {
   providers: () => Readonly<Record<string, ProviderConfig>>;
 }
 
-/** The governance admin API (to be wrapped with `adminRoutes(admin.token, …)`). */
+/** The governance admin API (to be wrapped with `adminRoutes(admin, …)`). */
 export function governanceAdminRoutes({ service, registry, spend, now, providers: configuredProviders }: AdminRouteDependencies): AdminRoute[] {
   const stamp = () => new Date(now()).toISOString();
   const routes: AdminRoute[] = [];
@@ -88,6 +88,31 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     const entry = registry.keys.get(exchange.params.id!);
     if (entry === undefined) throw new GatewayError('not_found', `No virtual key \`${exchange.params.id}\`.`);
     return { key: { id: entry.record.id, name: entry.record.name ?? null }, ...(await keyUsage(entry, registry, spend, now())) };
+  });
+
+  // Every budget of every key, team, customer and provider, the most used first: the console's "nearest their limit".
+  route('GET', '/admin/budgets', { tag: 'budgets', summary: BUDGETS_SUMMARY, query: [{ name: 'limit', description: '1 to 1000 (20 by default)' }] }, async (exchange) => {
+    const raw = exchange.query.get('limit');
+    const limit = raw === null || raw === '' ? 20 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('invalid_request', '`limit` must be an integer from 1 to 1000.', { param: 'limit' });
+    const entities: { level: 'key' | 'team' | 'customer' | 'provider'; entity: { id: string; budgets: BudgetConfig[]; created_at: string } }[] = [];
+    for (const { record } of registry.keys.values()) if (record.budgets.length > 0) entities.push({ level: 'key', entity: record });
+    for (const record of registry.teams.values()) if (record.budgets.length > 0) entities.push({ level: 'team', entity: record });
+    for (const record of registry.customers.values()) if (record.budgets.length > 0) entities.push({ level: 'customer', entity: record });
+    for (const name of Object.keys(configuredProviders())) {
+      const view = providerView(name);
+      if (view.budgets.length > 0) entities.push({ level: 'provider', entity: { id: name, budgets: view.budgets, created_at: new Date(0).toISOString() } });
+    }
+    const budgets = [];
+    for (const { level, entity } of entities) {
+      // Only the budgets: rate limits are not what this list ranks.
+      for (const usage of (await entityUsage(level, { id: entity.id, budgets: entity.budgets, created_at: entity.created_at }, spend, now())).budgets) {
+        const room = usage.max_usd + usage.credit_usd;
+        budgets.push({ ...usage, used_fraction: room <= 0 ? 1 : Math.min(1, (usage.spent_usd + usage.reserved_usd) / room) });
+      }
+    }
+    budgets.sort((left, right) => right.used_fraction - left.used_fraction || left.entity.localeCompare(right.entity));
+    return { data: budgets.slice(0, limit), total: budgets.length };
   });
 
   // Teams and customers share the same shape of routes.
@@ -204,6 +229,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
 const PATCH_SUMMARY =
   'Change fields (merged into the stored entity, then validated as a whole); effective on the next request, on every replica within a second. `If-Match: "<version>"` (or a `version` field) makes it conditional: 409 `version_conflict` when the entity changed since';
 const DELETE_SUMMARY = 'Delete (not for entities defined in the config file); `If-Match: "<version>"` or `?version=` makes it conditional';
+const BUDGETS_SUMMARY = 'Every budget of every key, team, customer and provider with its spend, the most used (`used_fraction` of max plus credit) first';
 const USAGE_SUMMARY = 'Spend and remaining room per budget and rate limit';
 
 function pickBudget(budgets: readonly BudgetConfig[], period: string | undefined): BudgetConfig {

@@ -2,6 +2,7 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { RequestJournal } from '../pipeline/capabilities.js';
 import type { Logger } from '../lib/logger.js';
 import { GatewayError } from '../spec/index.js';
+import { currentAdminActor } from '../admin/admin-auth.js';
 import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, ProviderLimitsRecord, TeamRecord } from './entities.js';
 import { generateKeySecret, hashKey } from './key-secret.js';
 import type { EntityRegistry } from './registry.js';
@@ -138,7 +139,8 @@ export class GovernanceService {
     return found;
   }
 
-  audit(action: string, target: string, details: Record<string, unknown>, actor = 'admin'): void {
+  /** `actor` defaults to who made the admin request being handled (`admin`, or `user:<name>` for a console account). */
+  audit(action: string, target: string, details: Record<string, unknown>, actor = currentAdminActor() ?? 'admin'): void {
     try {
       this.options.audit.append({ actor, action, target, details });
     } catch (error) {

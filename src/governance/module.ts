@@ -136,7 +136,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
     stages: [governStage('governance', governanceHooks), observeStage('blocked-request-audit', blocked)],
     routes: [
       ...usageRoutes(governanceHooks, registry, spend, now),
-      ...adminRoutes(context.config.admin.token, [...governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers }), ...reconciliation]),
+      ...adminRoutes(context.config.admin, [...governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers }), ...reconciliation]),
     ],
     async reconfigure(next) {
       const previous = config;

@@ -79,7 +79,7 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
     routes: [
       ...mcpRoutes({ requests: pipeline, tools: codeMode.tools, callTool: codeMode.call, content: new PromptsAndResources(tools.servers, () => permissions), permissions: () => permissions }),
       toolExecuteRoute(pipeline, codeMode.call),
-      ...adminRoutes(config.admin.token, mcpAdminRoutes(managed, oauth)),
+      ...adminRoutes(config.admin, mcpAdminRoutes(managed, oauth)),
       { ...oauthCallbackRoute(oauth), renderError: encodeOpenAIError },
     ],
     connect(capabilities) {

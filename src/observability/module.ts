@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { adminRoutes } from '../admin/admin-auth.js';
+import { adminEnabled, adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { observeStage, type RequestStage } from '../pipeline/stages.js';
@@ -8,6 +8,7 @@ import type { HttpRoute, UpgradeRoute } from '../http/http-route.js';
 import { BUDGET_ALERTS, type CapabilityRegistry, BUDGET_SNAPSHOT, PROVIDER_HEALTH, REQUEST_CHARGES, REQUEST_JOURNAL, METRIC_COUNTERS, METRIC_HISTOGRAMS, type BudgetUsage, type HealthReport } from '../pipeline/capabilities.js';
 import { createHash } from 'node:crypto';
 import { AlertChannel } from './alerts/alert-channel.js';
+import { alertsRoute } from './alerts/alerts-route.js';
 import { AnomalyDetector } from './alerts/anomaly-detector.js';
 import { budgetAlertOf } from './alerts/budget-alert.js';
 import { SoftActions } from './alerts/soft-actions.js';
@@ -73,7 +74,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
       },
       'observability',
     );
-    const tail = new LiveTail(context.config.admin.token);
+    const tail = new LiveTail(context.config.admin);
     upgrades.push(tail.route());
     write = (records) => {
       writer.enqueue(records);
@@ -105,12 +106,14 @@ export const observabilityModule: ModuleFactory = async (context) => {
       'observability',
     );
   }
+  let channel: AlertChannel | undefined;
   if (settings.alerts.enabled) {
-    const channel = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
+    const alerts = new AlertChannel(context.logger, settings.alerts.webhook, metrics === undefined ? undefined : (kind, scope) => metrics.alertRaised(kind, scope));
+    channel = alerts;
     const actions = settings.alerts.soft_actions.length === 0 ? undefined : new SoftActions(settings.alerts.soft_actions);
     if (actions !== undefined) stages.push(actions);
     const detector = new AnomalyDetector(settings.alerts, (alert) => {
-      channel.send(alert);
+      alerts.send(alert);
       actions?.onAlert(alert);
     });
     listeners.push((request, record) =>
@@ -122,9 +125,10 @@ export const observabilityModule: ModuleFactory = async (context) => {
         promptHash: record.virtual_key_id === null || request.chatRequest === undefined ? undefined : createHash('sha256').update(JSON.stringify(request.chatRequest.messages)).digest('base64'),
       }),
     );
-    connections.push((capabilities) => capabilities.optional(BUDGET_ALERTS)?.((event) => channel.send(budgetAlertOf(event))));
-    closers.push(() => channel.settle());
+    connections.push((capabilities) => capabilities.optional(BUDGET_ALERTS)?.((event) => alerts.send(budgetAlertOf(event))));
+    closers.push(() => alerts.settle());
   }
+  adminOnly.push(alertsRoute(channel));
   if (context.audit instanceof AuditLog) adminOnly.push(...auditRoutes(context.audit));
   context.audit.append({ actor: 'config', action: 'config.load', target: context.configSource, details: configSummary(context.config) });
 
@@ -136,7 +140,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
   const module: GatewayModule = {
     name: 'observability',
     stages: [...stages, observeStage('request-log', observer), ...(tracing === undefined ? [] : [observeStage('tracing', tracing.observer)])],
-    routes: [...routes, ...adminRoutes(context.config.admin.token, adminOnly)],
+    routes: [...routes, ...adminRoutes(context.config.admin, adminOnly)],
     upgrades,
     dependencies,
     connect(capabilities) {
@@ -158,7 +162,9 @@ function configSummary(config: GatewayConfig): Record<string, unknown> {
     routes: Object.keys(config.routes),
     aliases: Object.keys(config.aliases),
     storage: config.storage.type,
-    admin_api: config.admin.token !== undefined,
+    admin_api: adminEnabled(config.admin),
+    // Names and roles of the console's accounts: who may act, never their password hashes.
+    admin_users: config.admin.users.map((user) => ({ name: user.name, role: user.role })),
     observability: { request_log: config.observability.request_log, log_content: config.observability.log_content, metrics: config.observability.metrics, alerts: config.observability.alerts.enabled },
   };
 }

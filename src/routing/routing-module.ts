@@ -11,11 +11,15 @@ import { observeStage } from '../pipeline/stages.js';
 import { healthReport } from './health-snapshot.js';
 import { ResilientRouter } from './resilient-router.js';
 import { sharedStateLocation } from './shared-state-location.js';
+import { routingViewRoute } from './routing-view-route.js';
+import { adminRoutes } from '../admin/admin-auth.js';
+import type { GatewayConfig } from '../config/schema.js';
 
 /** The routing module with an injected clock, randomness or sleep (tests simulate outages with it). */
 export function createRoutingModule(environment: Partial<RouterEnvironment> = {}): ModuleFactory {
   return async (context): Promise<GatewayModule> => {
     const { config } = context;
+    let current: GatewayConfig = config;
     const router = new ResilientRouter({ config: config.routing, providers: config.providers, maxTimeoutOverrideMs: config.server.request_timeout_ms, environment });
     // Active checks get their own connection pool (created only when they are on): a check must
     // never wait behind, or hold up, callers' requests.
@@ -47,6 +51,7 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
               },
             ],
       reconfigure(next) {
+        current = next.config;
         if (JSON.stringify(sharedStateLocation(next.config)) !== JSON.stringify(location)) context.logger.warn('routing.shared_state changed: the shared state in use is kept until a restart', {});
         router.reconfigure({ config: next.config.routing, providers: next.config.providers, maxTimeoutOverrideMs: next.config.server.request_timeout_ms });
         scheduleChecks(registerKnownTargets(router, next.resolver, next.providers));
@@ -62,6 +67,7 @@ export function createRoutingModule(environment: Partial<RouterEnvironment> = {}
           path: '/health/providers',
           handler: (exchange) => sendJson(exchange.response, 200, healthReport(router.health, router.state.environment.now())),
         },
+        ...adminRoutes(config.admin, [routingViewRoute(() => current)]),
       ],
     };
   };

@@ -165,7 +165,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   let http: HttpServer | undefined;
   const routes = new RouteTable();
-  for (const prefix of pathPrefixes(config.admin.token)) routes.addPrefix(prefix);
+  for (const prefix of pathPrefixes(config.admin)) routes.addPrefix(prefix);
   routes.addAll(openaiRoutes({ pipeline }));
   routes.addAll(openaiAudioRoutes({ pipeline, upload: { maxBytes: config.audio.max_upload_bytes, idleTimeoutMs: config.server.body_idle_timeout_ms } }));
   routes.addAll(openaiImageUploadRoutes({ pipeline, upload: { maxBytes: config.images.max_upload_bytes, idleTimeoutMs: config.server.body_idle_timeout_ms } }));
@@ -186,7 +186,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ),
   );
   for (const module of modules) routes.addAll(module.routes ?? []);
-  routes.addAll(await consoleRoutes({ adminToken: config.admin.token }));
+  routes.addAll(await consoleRoutes({ admin: config.admin }));
   let current = config;
   let reloading: Promise<ReloadReport> | undefined;
   const reload = async (next: GatewayConfig): Promise<ReloadReport> => {
@@ -217,12 +217,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   };
   const described = modules.flatMap((module) => module.routes ?? []);
   if (options.reloadConfig !== undefined) {
-    const reloading = adminRoutes(config.admin.token, [reloadRoute(options.reloadConfig, reload)]);
+    const reloading = adminRoutes(config.admin, [reloadRoute(options.reloadConfig, reload)]);
     routes.addAll(reloading);
     described.push(...reloading);
   }
   const apiSchemas = Object.assign({}, ...modules.map((module) => module.apiSchemas ?? {})) as Record<string, unknown>;
-  routes.addAll(adminRoutes(config.admin.token, [openApiRoute(() => described, () => apiSchemas)]));
+  routes.addAll(adminRoutes(config.admin, [openApiRoute(() => described, () => apiSchemas)]));
   const realtime = realtimeSurface(pipeline, { maxSessionSeconds: config.realtime.max_session_seconds, maxMessageBytes: config.realtime.max_message_bytes });
   const upgrades = [...modules.flatMap((module) => module.upgrades ?? []), ...realtime.routes];
   http = new HttpServer({

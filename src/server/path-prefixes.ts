@@ -1,4 +1,4 @@
-import { adminPathPrefix } from '../admin/admin-auth.js';
+import { adminPathPrefix, type AdminAccessInput } from '../admin/admin-auth.js';
 import { encodeAnthropicError } from '../codecs/anthropic-messages/error.js';
 import { encodeGeminiError } from '../codecs/gemini/error.js';
 import type { PathPrefix } from '../http/http-route.js';
@@ -9,6 +9,6 @@ import { renderBedrockError } from '../surfaces/bedrock-error.js';
  * Gemini and Bedrock APIs answer 404, 405, 408, 413 and `shutting_down` in their own, and the admin API checks
  * its token before answering any of them.
  */
-export function pathPrefixes(adminToken: string | undefined): PathPrefix[] {
-  return [{ prefix: '/anthropic', renderError: encodeAnthropicError }, { prefix: '/gemini', renderError: encodeGeminiError }, { prefix: '/bedrock', renderError: renderBedrockError }, adminPathPrefix(adminToken)];
+export function pathPrefixes(admin: AdminAccessInput): PathPrefix[] {
+  return [{ prefix: '/anthropic', renderError: encodeAnthropicError }, { prefix: '/gemini', renderError: encodeGeminiError }, { prefix: '/bedrock', renderError: renderBedrockError }, adminPathPrefix(admin)];
 }

@@ -1,11 +1,12 @@
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-
-interface Budget {
-  max_usd: number;
-  period?: string;
-}
+import { listOf, time } from '../format.js';
+import { canEdit, useWho } from '../session.js';
+import { BudgetsEditor, budgetsText, type Budget } from '../components/budgets-editor.js';
+import { LimitsFields, limitsFrom, limitsText, type RateLimits } from '../components/limits-fields.js';
+import { UsagePanel } from '../components/usage-panel.js';
+import { ErrorNote, fieldsOf, useLoad } from '../components/ui.js';
 
 interface KeyView {
   id: string;
@@ -14,37 +15,41 @@ interface KeyView {
   team?: string;
   customer?: string;
   models: string[];
+  rate_limits?: RateLimits;
+  max_concurrent?: number;
+  expires_at?: string;
   active: boolean;
   created_at: string;
+  previous_secret_valid_until: string | null;
+  version?: number;
 }
 
-const list = (text: string) =>
-  text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+type Open = { id: string; panel: 'budget' | 'edit' | 'rotate' | 'usage' } | undefined;
 
-/** Virtual keys: the list, and a form whose fields are `POST /admin/keys`'s body; the secret is shown once. */
+/**
+ * Virtual keys: the list; create (fields named as `POST /admin/keys`'s body; the secret shown once);
+ * per key its budgets, models and limits, rotation (the new secret shown once) and usage.
+ */
 export function Keys() {
-  const [keys, setKeys] = useState<KeyView[]>([]);
+  const who = useWho();
+  const editor = canEdit(who);
+  const keys = useLoad(() => api<{ data: KeyView[] }>('GET', '/admin/keys'));
   const [creating, setCreating] = useState(false);
-  const [secret, setSecret] = useState<{ id: string; value: string } | undefined>();
+  const [secret, setSecret] = useState<{ id: string; value: string; note: string } | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [editing, setEditing] = useState<string | undefined>();
-  const load = () => api<{ data: KeyView[] }>('GET', '/admin/keys').then((answer) => setKeys(answer.data), (failure: Error) => setError(failure.message));
-  useEffect(() => void load(), []);
+  const [open, setOpen] = useState<Open>();
+  const toggle = (id: string, panel: NonNullable<Open>['panel']) => setOpen(open?.id === id && open.panel === panel ? undefined : { id, panel });
 
   const create = (form: HTMLFormElement) => {
-    const fields = new FormData(form);
-    const text = (name: string) => String(fields.get(name) ?? '').trim();
-    const body: Record<string, unknown> = { models: list(text('models')) };
-    for (const name of ['id', 'name', 'team', 'customer']) if (text(name) !== '') body[name] = text(name);
+    const field = fieldsOf(form);
+    const body: Record<string, unknown> = { models: listOf(field('models')) };
+    for (const name of ['id', 'name', 'team', 'customer']) if (field(name) !== '') body[name] = field(name);
     setError(undefined);
     api<KeyView & { value: string }>('POST', '/admin/keys', body).then(
       (created) => {
-        setSecret({ id: created.id, value: created.value });
+        setSecret({ id: created.id, value: created.value, note: 'shown this once (copy it now)' });
         setCreating(false);
-        void load();
+        keys.reload();
       },
       (failure: Error) => setError(failure.message),
     );
@@ -54,33 +59,53 @@ export function Keys() {
     setError(undefined);
     api<KeyView>('PATCH', `/admin/keys/${encodeURIComponent(id)}`, patch).then(
       () => {
-        setEditing(undefined);
-        void load();
+        setOpen(undefined);
+        keys.reload();
       },
       (failure: Error) => setError(failure.message),
     );
   };
 
-  const saveBudget = (id: string, form: HTMLFormElement) => {
-    const fields = new FormData(form);
-    const max = String(fields.get('max_usd') ?? '').trim();
-    const period = String(fields.get('period') ?? '');
-    change(id, { budgets: max === '' ? [] : [{ max_usd: Number(max), ...(period === '' ? {} : { period }) }] });
+  const edit = (key: KeyView, form: HTMLFormElement) => {
+    const field = fieldsOf(form);
+    const patch: Record<string, unknown> = { models: listOf(field('models')), rate_limits: limitsFrom(field) ?? {} };
+    for (const name of ['name', 'team', 'customer']) if (field(name) !== '' || (key as unknown as Record<string, unknown>)[name] !== undefined) patch[name] = field(name) === '' ? undefined : field(name);
+    const concurrent = field('max_concurrent');
+    if (concurrent !== '') patch.max_concurrent = Number(concurrent);
+    const expires = field('expires_at');
+    if (expires !== '') patch.expires_at = new Date(expires).toISOString();
+    change(key.id, patch);
   };
 
+  const rotate = (id: string, form: HTMLFormElement) => {
+    const grace = Number(fieldsOf(form)('grace_seconds') || '3600');
+    setError(undefined);
+    api<KeyView & { value: string }>('POST', `/admin/keys/${encodeURIComponent(id)}/rotate`, { grace_seconds: grace }).then(
+      (rotated) => {
+        setSecret({ id: rotated.id, value: rotated.value, note: `its new secret, shown this once; the old one works until ${time(rotated.previous_secret_valid_until)}` });
+        setOpen(undefined);
+        keys.reload();
+      },
+      (failure: Error) => setError(failure.message),
+    );
+  };
+
+  const list = keys.value?.data ?? [];
   return (
     <section data-testid="page-keys" aria-labelledby="keys-title">
       <div class="title-row">
         <h1 id="keys-title">Virtual keys</h1>
-        <button type="button" data-testid="key-create" aria-expanded={creating} onClick={() => setCreating(!creating)}>
-          Create key
-        </button>
+        {editor && (
+          <button type="button" data-testid="key-create" aria-expanded={creating} onClick={() => setCreating(!creating)}>
+            Create key
+          </button>
+        )}
       </div>
-      {error !== undefined && <p role="alert" class="error">{error}</p>}
+      <ErrorNote error={error ?? keys.error} />
       {secret !== undefined && (
         <div class="secret" role="status">
           <p>
-            The secret of <strong>{secret.id}</strong>, shown this once (copy it now):
+            <strong>{secret.id}</strong>: {secret.note}
           </p>
           <code data-testid="key-secret">{secret.value}</code>
           <button type="button" onClick={() => setSecret(undefined)}>
@@ -97,7 +122,7 @@ export function Keys() {
           }}
         >
           <label>
-            Id (optional) <input name="id" pattern="[A-Za-z0-9._\-]+" />
+            Id (optional) <input name="id" pattern="[A-Za-z0-9._:@\-]+" />
           </label>
           <label>
             Name <input name="name" />
@@ -125,60 +150,109 @@ export function Keys() {
               <th scope="col">Owner</th>
               <th scope="col">Models</th>
               <th scope="col">Budget</th>
+              <th scope="col">Limits</th>
               <th scope="col">Active</th>
               <th scope="col">Created</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
-            {keys.map((key) => (
+            {list.map((key) => (
               <Fragment key={key.id}>
                 <tr data-key-id={key.id}>
                   <td class="mono">{key.id}</td>
                   <td>{key.name ?? ''}</td>
-                  <td>{key.team !== undefined ? `team ${key.team}` : key.customer !== undefined ? `customer ${key.customer}` : ''}</td>
+                  <td>{[key.team !== undefined ? `team ${key.team}` : '', key.customer !== undefined ? `customer ${key.customer}` : ''].filter(Boolean).join(', ')}</td>
                   <td>{key.models.join(', ')}</td>
-                  <td data-testid="key-budget">{key.budgets.map((budget) => `$${budget.max_usd} / ${budget.period ?? 'lifetime'}`).join(', ')}</td>
+                  <td data-testid="key-budget">{budgetsText(key.budgets)}</td>
+                  <td>
+                    {limitsText(key.rate_limits)}
+                    {key.max_concurrent !== undefined ? ` ${key.max_concurrent} at once` : ''}
+                  </td>
                   <td>{key.active ? 'yes' : 'no'}</td>
-                  <td>{new Date(key.created_at).toLocaleString()}</td>
+                  <td>{time(key.created_at)}</td>
                   <td class="actions">
-                    <button type="button" data-testid="key-budget-edit" aria-expanded={editing === key.id} onClick={() => setEditing(editing === key.id ? undefined : key.id)}>
-                      Budget
+                    <button type="button" data-testid="key-usage-toggle" aria-expanded={open?.id === key.id && open.panel === 'usage'} onClick={() => toggle(key.id, 'usage')}>
+                      Usage
                     </button>
-                    <button type="button" data-testid="key-active-toggle" onClick={() => change(key.id, { active: !key.active })}>
-                      {key.active ? 'Disable' : 'Enable'}
-                    </button>
+                    {editor && (
+                      <>
+                        <button type="button" data-testid="key-budget-edit" aria-expanded={open?.id === key.id && open.panel === 'budget'} onClick={() => toggle(key.id, 'budget')}>
+                          Budget
+                        </button>
+                        <button type="button" data-testid="key-edit" aria-expanded={open?.id === key.id && open.panel === 'edit'} onClick={() => toggle(key.id, 'edit')}>
+                          Edit
+                        </button>
+                        <button type="button" data-testid="key-rotate" aria-expanded={open?.id === key.id && open.panel === 'rotate'} onClick={() => toggle(key.id, 'rotate')}>
+                          Rotate
+                        </button>
+                        <button type="button" data-testid="key-active-toggle" onClick={() => change(key.id, { active: !key.active })}>
+                          {key.active ? 'Disable' : 'Enable'}
+                        </button>
+                      </>
+                    )}
                   </td>
                 </tr>
-                {editing === key.id && (
-                  <tr>
-                    <td colSpan={8}>
-                      <form
-                        class="inline"
-                        data-testid="key-budget-form"
-                        onSubmit={(event) => {
-                          event.preventDefault();
-                          saveBudget(key.id, event.currentTarget);
-                        }}
-                      >
-                        <label>
-                          Budget (USD, empty for none){' '}
-                          <input name="max_usd" type="number" min="0" step="any" value={key.budgets[0]?.max_usd ?? ''} />
-                        </label>
-                        <label>
-                          Per{' '}
-                          <select name="period" value={key.budgets[0]?.period ?? ''}>
-                            <option value="">lifetime</option>
-                            <option value="1h">hour</option>
-                            <option value="1d">day</option>
-                            <option value="1w">week</option>
-                            <option value="1M">month</option>
-                          </select>
-                        </label>
-                        <button type="submit" data-testid="key-budget-submit">
-                          Save
-                        </button>
-                      </form>
+                {open?.id === key.id && (
+                  <tr class="detail-row">
+                    <td colSpan={9}>
+                      {open.panel === 'budget' && <BudgetsEditor testid="key-budget" budgets={key.budgets} onSave={(budgets) => change(key.id, { budgets })} onCancel={() => setOpen(undefined)} />}
+                      {open.panel === 'usage' && <UsagePanel kind="key" id={key.id} />}
+                      {open.panel === 'edit' && (
+                        <form
+                          class="inline grid-form"
+                          data-testid="key-edit-form"
+                          onSubmit={(event) => {
+                            event.preventDefault();
+                            edit(key, event.currentTarget);
+                          }}
+                        >
+                          <label>
+                            Name <input name="name" value={key.name ?? ''} />
+                          </label>
+                          <label>
+                            Models <input name="models" value={key.models.join(', ')} required />
+                          </label>
+                          <label>
+                            Team <input name="team" value={key.team ?? ''} />
+                          </label>
+                          <label>
+                            Customer <input name="customer" value={key.customer ?? ''} />
+                          </label>
+                          <LimitsFields limits={key.rate_limits} />
+                          <label>
+                            Requests at once <input name="max_concurrent" type="number" min="1" step="1" value={key.max_concurrent ?? ''} />
+                          </label>
+                          <label>
+                            Expires <input name="expires_at" type="datetime-local" value={key.expires_at?.slice(0, 16) ?? ''} />
+                          </label>
+                          <div class="row-actions">
+                            <button type="submit" data-testid="key-edit-submit">
+                              Save
+                            </button>
+                            <button type="button" onClick={() => setOpen(undefined)}>
+                              Cancel
+                            </button>
+                          </div>
+                        </form>
+                      )}
+                      {open.panel === 'rotate' && (
+                        <form
+                          class="inline"
+                          data-testid="key-rotate-form"
+                          onSubmit={(event) => {
+                            event.preventDefault();
+                            rotate(key.id, event.currentTarget);
+                          }}
+                        >
+                          <label>
+                            The old secret keeps working for (seconds) <input name="grace_seconds" type="number" min="0" max="2592000" step="1" value="3600" />
+                          </label>
+                          <button type="submit" data-testid="key-rotate-submit">
+                            Rotate now
+                          </button>
+                        </form>
+                      )}
                     </td>
                   </tr>
                 )}
@@ -186,7 +260,7 @@ export function Keys() {
             ))}
           </tbody>
         </table>
-        {keys.length === 0 && <p class="muted">No virtual keys.</p>}
+        {keys.value !== undefined && list.length === 0 && <p class="muted">No virtual keys.</p>}
       </div>
     </section>
   );

@@ -23,6 +23,7 @@ export function auditRoutes(audit: AuditLog): HttpRoute[] {
         summary: 'Audit log entries in chain order, filtered and paged by sequence number',
         query: [
           { name: 'after_seq', description: 'Entries after this sequence number' },
+          { name: 'before_seq', description: 'Entries before this sequence number (with order=desc: the next page back)' },
           { name: 'limit', description: '1 to 1000 (100 by default)' },
           { name: 'actor', description: 'Who acted' },
           { name: 'action', description: 'What was done (`key.create`, `config.reload`, …)' },
@@ -35,6 +36,7 @@ export function auditRoutes(audit: AuditLog): HttpRoute[] {
         const order = exchange.query.get('order') === 'desc' ? 'desc' : 'asc';
         const entries = await audit.store.list({
           afterSeq: integer(exchange, 'after_seq', undefined, 0, Number.MAX_SAFE_INTEGER),
+          beforeSeq: integer(exchange, 'before_seq', undefined, 1, Number.MAX_SAFE_INTEGER),
           limit: integer(exchange, 'limit', 100, 1, 1000)!,
           actor: exchange.query.get('actor') ?? undefined,
           action: exchange.query.get('action') ?? undefined,

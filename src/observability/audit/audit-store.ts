@@ -8,6 +8,8 @@ export interface TimedAuditEvent extends AuditEvent {
 export interface AuditListQuery {
   /** Entries with seq greater than this. */
   afterSeq?: number;
+  /** Entries with seq less than this (paging back from the newest with `order: 'desc'`). */
+  beforeSeq?: number;
   limit: number;
   actor?: string;
   action?: string;

@@ -75,6 +75,10 @@ export class SqlAuditStore implements AuditStore {
       clauses.push('seq > ?');
       params.push(query.afterSeq);
     }
+    if (query.beforeSeq !== undefined) {
+      clauses.push('seq < ?');
+      params.push(query.beforeSeq);
+    }
     for (const column of ['actor', 'action', 'target'] as const) {
       const value = query[column];
       if (value === undefined) continue;

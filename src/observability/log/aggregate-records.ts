@@ -12,7 +12,7 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     const key = JSON.stringify([bucketStart, group]);
     let row = rows.get(key);
     if (row === undefined) {
-      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0, images: 0, characters: 0, audio_seconds: 0, search_units: 0 };
+      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0, images: 0, characters: 0, audio_seconds: 0, search_units: 0, cache_saved_usd: 0 };
       rows.set(key, row);
     }
     row.requests++;
@@ -25,12 +25,14 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     row.characters += record.characters ?? 0;
     row.audio_seconds += record.audio_seconds ?? 0;
     row.search_units += record.search_units ?? 0;
+    row.cache_saved_usd += record.cache_saved_usd ?? 0;
   }
   const result = [...rows.values()];
   for (const row of result) {
     row.error_rate = row.requests === 0 ? 0 : row.errors / row.requests;
     // A sum of doubles: its noise stays out of the answer (see summedUsdNumber).
     row.cost_usd = summedUsdNumber(row.cost_usd);
+    row.cache_saved_usd = summedUsdNumber(row.cache_saved_usd);
   }
   return result.sort(compareRows);
 }

@@ -23,7 +23,7 @@ export interface LogFilter {
   outcome?: 'success' | 'error';
   errorCodes?: string[];
   errorTypes?: string[];
-  /** Operations (`chat`, `embeddings`, `images`, `audio.speech`, `realtime`, …). */
+  /** Operations (`chat`, `embeddings`, `images`, `audio.speech`, `realtime`, `mcp_tool_call`, …). */
   operations?: string[];
   stopReasons?: string[];
   cacheHits?: string[];
@@ -85,6 +85,8 @@ export interface AggregateRow {
   characters: number;
   audio_seconds: number;
   search_units: number;
+  /** What response-cache hits saved (the sum of `cache_saved_usd`). */
+  cache_saved_usd: number;
 }
 
 function list(query: URLSearchParams, ...names: string[]): string[] | undefined {

@@ -139,6 +139,7 @@ export abstract class SqlLogStore implements LogStore {
       'coalesce(sum(characters), 0) as characters',
       'coalesce(sum(audio_seconds), 0) as audio_seconds',
       'coalesce(sum(search_units), 0) as search_units',
+      'coalesce(sum(cache_saved_usd), 0) as cache_saved_usd',
     ];
     const rows = await this.reads.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${groupBy}`, [...selectParams, ...where.params]);
     return rows
@@ -166,6 +167,7 @@ export abstract class SqlLogStore implements LogStore {
           characters: Number(row.characters),
           audio_seconds: Number(row.audio_seconds),
           search_units: Number(row.search_units),
+          cache_saved_usd: summedUsdNumber(Number(row.cache_saved_usd)),
         };
       })
       .sort(compareRows);

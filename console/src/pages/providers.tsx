@@ -1,0 +1,234 @@
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { ms } from '../format.js';
+import { canEdit, useWho } from '../session.js';
+import { BudgetsEditor, budgetsText, type Budget } from '../components/budgets-editor.js';
+import { LimitsFields, limitsFrom, limitsText, type RateLimits } from '../components/limits-fields.js';
+import { ErrorNote, fieldsOf, Section, useLoad } from '../components/ui.js';
+
+interface RoutingView {
+  providers: { name: string; type: string; base_url: string | null; models: string[] | null; keys: { id: string; weight: number; models: string[] | null }[]; timeout_ms: number; max_retries: number }[];
+  routes: { name: string; strategy: string; targets: { model: string; weight: number }[]; fallbacks: string[] }[];
+  aliases: Record<string, string>;
+  settings: { retry: Record<string, unknown>; circuit_breaker: Record<string, unknown>; health_checks: { enabled: boolean } };
+}
+
+interface ProviderLimits {
+  name: string;
+  source: 'config' | 'api';
+  budgets: Budget[];
+  rate_limits: RateLimits | null;
+}
+
+interface Health {
+  targets: { target: string; provider: string; state: string; reason?: string; latencyMs: number | null; inFlight: number; consecutiveFailures: number; retryInMs?: number }[];
+  keys: { provider: string; keyId: string; state: string; reason?: string; inFlight: number; consecutiveFailures: number }[];
+}
+
+function State({ state, reason }: { state: string; reason?: string }) {
+  return (
+    <span class={`badge ${state === 'closed' ? 'live' : 'closed'}`} title={reason}>
+      {state === 'closed' ? 'healthy' : `circuit ${state}`}
+    </span>
+  );
+}
+
+/**
+ * Providers (keys by id only: the gateway never sends a secret back), models, routes with weights and
+ * fallbacks, aliases, circuit and health state; each provider's global budgets and rate limits are
+ * edited through the admin API and apply at once.
+ */
+export function Providers() {
+  const who = useWho();
+  const editor = canEdit(who);
+  const routing = useLoad(() => api<RoutingView>('GET', '/admin/routing'));
+  const limits = useLoad(() => api<{ data: ProviderLimits[] }>('GET', '/admin/providers'));
+  const health = useLoad(() => fetch('/health/providers', { credentials: 'same-origin' }).then((response) => response.json() as Promise<Health>));
+  const [editing, setEditing] = useState<{ name: string; what: 'budgets' | 'limits' } | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const limitsOf = new Map((limits.value?.data ?? []).map((provider) => [provider.name, provider]));
+
+  const save = (name: string, body: { budgets: Budget[]; rate_limits?: RateLimits } | undefined) => {
+    setError(undefined);
+    (body === undefined ? api('DELETE', `/admin/providers/${encodeURIComponent(name)}/limits`) : api('PUT', `/admin/providers/${encodeURIComponent(name)}/limits`, body)).then(
+      () => {
+        setEditing(undefined);
+        limits.reload();
+      },
+      (failure: Error) => setError(failure.message),
+    );
+  };
+
+  return (
+    <section data-testid="page-providers" aria-labelledby="providers-title">
+      <div class="title-row">
+        <h1 id="providers-title">Providers and routing</h1>
+        <button type="button" onClick={() => health.reload()}>
+          Refresh health
+        </button>
+      </div>
+      <ErrorNote error={error ?? routing.error ?? limits.error} />
+      <div class="table-wrap">
+        <table data-testid="providers-table">
+          <thead>
+            <tr>
+              <th scope="col">Provider</th>
+              <th scope="col">Type</th>
+              <th scope="col">Base URL</th>
+              <th scope="col">Models</th>
+              <th scope="col">Keys (id × weight)</th>
+              <th scope="col">Budgets</th>
+              <th scope="col">Rate limits</th>
+              {editor && <th scope="col">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {(routing.value?.providers ?? []).map((provider) => {
+              const own = limitsOf.get(provider.name);
+              return (
+                <Fragment key={provider.name}>
+                  <tr data-provider={provider.name}>
+                    <td class="mono">{provider.name}</td>
+                    <td>{provider.type}</td>
+                    <td class="mono">{provider.base_url ?? 'default'}</td>
+                    <td>{provider.models?.join(', ') ?? 'any'}</td>
+                    <td data-testid="provider-keys">
+                      {provider.keys.length === 0
+                        ? 'none'
+                        : provider.keys.map((key) => (
+                            <div class="mono">
+                              {key.id} × {key.weight}
+                              {key.models === null ? '' : ` (${key.models.join(', ')})`}
+                            </div>
+                          ))}
+                    </td>
+                    <td>{own === undefined ? '' : budgetsText(own.budgets)}</td>
+                    <td>
+                      {own === undefined ? '' : limitsText(own.rate_limits)}
+                      {own?.source === 'api' ? <span class="muted"> (set here)</span> : ''}
+                    </td>
+                    {editor && (
+                      <td class="actions">
+                        <button type="button" data-testid="provider-budget-edit" onClick={() => setEditing({ name: provider.name, what: 'budgets' })}>
+                          Budgets
+                        </button>
+                        <button type="button" data-testid="provider-limits-edit" onClick={() => setEditing({ name: provider.name, what: 'limits' })}>
+                          Limits
+                        </button>
+                        {own?.source === 'api' && (
+                          <button type="button" onClick={() => save(provider.name, undefined)}>
+                            Back to config
+                          </button>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                  {editing?.name === provider.name && own !== undefined && (
+                    <tr class="detail-row">
+                      <td colSpan={8}>
+                        {editing.what === 'budgets' ? (
+                          <BudgetsEditor testid="provider-budget" budgets={own.budgets} onSave={(budgets) => save(provider.name, { budgets, ...(own.rate_limits === null ? {} : { rate_limits: own.rate_limits }) })} onCancel={() => setEditing(undefined)} />
+                        ) : (
+                          <form
+                            class="inline grid-form"
+                            onSubmit={(event) => {
+                              event.preventDefault();
+                              const rateLimits = limitsFrom(fieldsOf(event.currentTarget));
+                              save(provider.name, { budgets: own.budgets, ...(rateLimits === undefined ? {} : { rate_limits: rateLimits }) });
+                            }}
+                          >
+                            <LimitsFields limits={own.rate_limits ?? undefined} />
+                            <div class="row-actions">
+                              <button type="submit">Save</button>
+                              <button type="button" onClick={() => setEditing(undefined)}>
+                                Cancel
+                              </button>
+                            </div>
+                          </form>
+                        )}
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <div class="panels">
+        <Section title="Routes" testid="routes">
+          {routing.value !== undefined && routing.value.routes.length === 0 && <p class="muted">No routes: models are named as provider/model or by their configured names.</p>}
+          {(routing.value?.routes ?? []).map((route) => {
+            const total = route.targets.reduce((sum, target) => sum + target.weight, 0);
+            return (
+              <div class="route" data-route={route.name}>
+                <h3 class="mono">{route.name}</h3>
+                <p class="muted">strategy {route.strategy}</p>
+                <ul>
+                  {route.targets.map((target) => (
+                    <li>
+                      <span class="mono">{target.model}</span> weight {target.weight}
+                      {route.strategy === 'weighted' && total > 0 ? ` (${((100 * target.weight) / total).toFixed(0)} %)` : ''}
+                    </li>
+                  ))}
+                </ul>
+                {route.fallbacks.length > 0 && (
+                  <p>
+                    Fallbacks: <span class="mono">{route.fallbacks.join(' → ')}</span>
+                  </p>
+                )}
+              </div>
+            );
+          })}
+          {routing.value !== undefined && Object.keys(routing.value.aliases).length > 0 && (
+            <>
+              <h3>Aliases</h3>
+              <ul>
+                {Object.entries(routing.value.aliases).map(([alias, target]) => (
+                  <li class="mono">
+                    {alias} → {target}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <p class="muted small">Routes, weights and fallbacks come from the config file: edit it and reload (SIGHUP or POST /admin/reload).</p>
+        </Section>
+        <Section title="Circuits and health" testid="provider-health">
+          {health.value !== undefined && health.value.targets.length === 0 && <p class="muted">Nothing tracked yet: targets appear once they serve a request.</p>}
+          <table>
+            <tbody>
+              {(health.value?.targets ?? []).map((target) => (
+                <tr>
+                  <th scope="row" class="mono">
+                    {target.target}
+                  </th>
+                  <td>
+                    <State state={target.state} reason={target.reason} />
+                  </td>
+                  <td class="num">{target.latencyMs === null ? '' : ms(target.latencyMs)}</td>
+                  <td class="num">{target.inFlight} in flight</td>
+                  <td class="num">{target.consecutiveFailures} failures in a row</td>
+                </tr>
+              ))}
+              {(health.value?.keys ?? []).map((key) => (
+                <tr>
+                  <th scope="row" class="mono">
+                    {key.provider} key {key.keyId}
+                  </th>
+                  <td>
+                    <State state={key.state} reason={key.reason} />
+                  </td>
+                  <td />
+                  <td class="num">{key.inFlight} in flight</td>
+                  <td class="num">{key.consecutiveFailures} failures in a row</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      </div>
+    </section>
+  );
+}
