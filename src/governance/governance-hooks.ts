@@ -37,6 +37,7 @@ export interface GovernanceHooksOptions {
 }
 
 const NO_ADMISSION: Admission = { settle: () => undefined, release: () => undefined };
+const NO_HOLD: BudgetHold = { settle: () => 0, release: () => undefined };
 
 /**
  * The pipeline's Governance hooks: authentication by virtual key, model/provider authorization,
@@ -160,7 +161,9 @@ export class GovernanceHooks implements Governance {
   /**
    * Holds `request.usd` on every USD budget a request of the principal served by the provider is
    * charged on (BUDGET_HOLDS): one atomic reservation, refused with `budget_exceeded` naming the
-   * first budget it does not fit (unless `force`), settled later with what was really spent.
+   * first budget it does not fit (unless `force`), settled later with what was really spent. A
+   * ledger that cannot answer refuses it (503 `ledger_unavailable`), or under `when_unavailable:
+   * serve` gives a hold that charges nothing.
    */
   async hold(request: BudgetHoldRequest): Promise<BudgetHold> {
     const { store, now: clock } = this.options;
@@ -178,53 +181,27 @@ export class GovernanceHooks implements Governance {
       lines.push(request.force === true ? { ...all[index]!, limit: Number.POSITIVE_INFINITY } : all[index]!);
       infos.push(allInfos[index]!);
     }
-    if (lines.length === 0) return { settle() {}, release() {} };
+    if (lines.length === 0) return NO_HOLD;
     let result: ReserveResult;
     try {
-      result = await store.reserve(lines, now, request.ttlMs);
+      result = await store.reserve(lines, now, request.ttlMs ?? this.options.reservationTtlMs);
     } catch (error) {
-      throw ledgerError(error);
+      this.unavailable(error);
+      return NO_HOLD;
     }
     if (!result.ok) throw refusalError(infos[result.index]!, result.state, lines[result.index]!.amount, now);
     const id = result.id;
     let done = false;
     const finish = (spent: number) => {
-      if (done) return;
+      if (done) return 0;
       done = true;
       void Promise.resolve(store.settle(id, lines.map(() => spent))).then(() => this.options.onSettled?.(infos, lines), () => {});
+      return spent;
     };
-    return { settle: (usd) => finish(nanoUsd(Math.max(0, usd))), release: () => finish(0) };
-  }
-
-  /**
-   * Reserves a priced operation that is no provider request (an MCP tool call, `usd` known before
-   * it runs) on the caller's own budgets: customer, team and key, USD lines only (no rate limit,
-   * no concurrency slot). Refused with `budget_exceeded` like a request. See BUDGET_CHARGES.
-   */
-  charge(context: RequestContext, usd: number): Admission | Promise<Admission> {
-    const principal = context.principal;
-    if (principal === undefined) return NO_ADMISSION;
-    const now = this.options.now();
-    const amount = nanoUsd(usd);
-    const all: LimitLine[] = [];
-    const allInfos: LineInfo[] = [];
-    this.addLines(this.entryOf(principal), '', amount, 0, false, now, all, allInfos);
-    const lines: LimitLine[] = [];
-    const infos: LineInfo[] = [];
-    for (let index = 0; index < all.length; index++) {
-      if (allInfos[index]!.metric !== 'usd' || allInfos[index]!.level === 'provider' || allInfos[index]!.level === 'key_provider') continue;
-      lines.push(all[index]!);
-      infos.push(allInfos[index]!);
-    }
-    if (lines.length === 0) return NO_ADMISSION;
-    let reserved: Awaitable<ReserveResult>;
-    try {
-      reserved = this.options.store.reserve(lines, now, this.options.reservationTtlMs);
-    } catch (error) {
-      return this.unavailable(error);
-    }
-    if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, amount, 0, now, false), (error: unknown) => this.unavailable(error));
-    return this.admitted(context, reserved, lines, infos, amount, 0, now, false);
+    return {
+      settle: (usd) => finish(nanoUsd(Math.max(0, usd))),
+      release: () => void finish(0),
+    };
   }
 
   /** The ledger could not answer: refused (503 ledger_unavailable), or served unmetered under `when_unavailable: serve`. */

@@ -3,7 +3,7 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { BlockedRequestAudit } from './blocked-request-audit.js';
-import { BUDGET_ALERTS, BUDGET_CHARGES, BUDGET_HOLDS, BUDGET_SNAPSHOT, REQUEST_CHARGES, REQUEST_JOURNAL, type CapabilityRegistry, type RequestCharges } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, BUDGET_HOLDS, BUDGET_SNAPSHOT, REQUEST_CHARGES, REQUEST_JOURNAL, type CapabilityRegistry, type RequestCharges } from '../pipeline/capabilities.js';
 import { reconcileRoutes } from './reconcile-route.js';
 import { governStage, observeStage } from '../pipeline/stages.js';
 import { budgetSnapshot } from './budget-snapshot.js';
@@ -105,7 +105,6 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   });
   const governanceHooks = hooks;
   context.capabilities.provide(BUDGET_HOLDS, (request) => governanceHooks.hold(request), 'governance');
-  context.capabilities.provide(BUDGET_CHARGES, (request, usd) => governanceHooks.charge(request, usd), 'governance');
   warnUnpriced(context);
 
   let stopped = false;

@@ -1,6 +1,6 @@
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { BUDGET_CHARGES, GATEWAY_REQUESTS, METRIC_COUNTERS, METRIC_HISTOGRAMS, type GatewayRequests } from '../pipeline/capabilities.js';
+import { BUDGET_HOLDS, GATEWAY_REQUESTS, METRIC_COUNTERS, METRIC_HISTOGRAMS, type GatewayRequests } from '../pipeline/capabilities.js';
 import { runToolCall, type ToolCallServices } from './tool-call.js';
 import type { ToolCaller } from './tool-source.js';
 import type { GatewayModule, ModuleContext } from '../pipeline/module.js';
@@ -54,7 +54,7 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
   const managed = new ManagedServers(tools, store, sealer, () => configServers, (name, server) => oauth.optionsFor(name, server), context.logger, config.mcp.allow_api_stdio, context.audit);
   let requests: GatewayRequests | undefined;
   const pipeline = () => requests!;
-  let services: ToolCallServices = { charge: undefined, calls: undefined, latency: undefined };
+  let services: ToolCallServices = { holds: undefined, calls: undefined, latency: undefined };
   tools.start();
   try {
     await managed.start(config.mcp.sync_interval_ms);
@@ -88,7 +88,7 @@ export async function mcpModule(context: ModuleContext): Promise<GatewayModule> 
       const counters = capabilities.optional(METRIC_COUNTERS);
       const histograms = capabilities.optional(METRIC_HISTOGRAMS);
       services = {
-        charge: capabilities.optional(BUDGET_CHARGES),
+        holds: capabilities.optional(BUDGET_HOLDS),
         calls: counters?.('tollgate_mcp_tool_calls_total', 'MCP tool calls by server, tool and outcome (ok, tool_error, refused, error).', ['server', 'tool', 'status']),
         latency: histograms?.('tollgate_mcp_tool_call_duration_seconds', 'MCP tool call latency in seconds, by server and tool.', ['server', 'tool']),
       };

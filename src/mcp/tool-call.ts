@@ -1,7 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { BudgetCharger, MetricCounter, MetricHistogram } from '../pipeline/capabilities.js';
+import type { BudgetHold, BudgetHolder, MetricCounter, MetricHistogram } from '../pipeline/capabilities.js';
 import type { RequestContext } from '../pipeline/context.js';
-import type { Admission } from '../pipeline/hooks.js';
 import { GatewayError } from '../spec/index.js';
 import { SEPARATOR, type ToolCatalog } from './tool-catalog.js';
 
@@ -14,7 +13,7 @@ const UNKNOWN = '(unknown)';
 
 /** What a tool call needs besides the catalog: the budgets (governance) and the metrics (observability), when those modules are loaded. */
 export interface ToolCallServices {
-  charge: BudgetCharger | undefined;
+  holds: BudgetHolder | undefined;
   calls: MetricCounter | undefined;
   latency: MetricHistogram | undefined;
 }
@@ -50,23 +49,19 @@ export async function runToolCall(catalog: ToolCatalog, services: ToolCallServic
       throw refused;
     }
     const cost = catalog.costOf(name);
-    let admission: Admission | undefined;
-    if (cost !== undefined && services.charge !== undefined) {
-      const admitted = services.charge(context, cost.usd);
-      admission = admitted instanceof Promise ? await admitted : admitted;
-    }
+    // The price is held on the caller's key, team and customer budgets (no provider's: a tool call is no provider request).
+    const hold: BudgetHold | undefined = cost === undefined || services.holds === undefined ? undefined : await services.holds({ principal: context.principal, provider: '', usd: cost.usd });
     let result: CallToolResult;
     try {
       result = await catalog.call(context.principal, name, args, context.signal, group);
     } catch (error) {
-      admission?.release();
+      hold?.release();
       throw error;
     }
     if (cost !== undefined) {
       context.cost = cost;
       context.responseHeaders['x-tollgate-cost'] = cost.exact!;
-      const charged = admission?.settle(undefined, cost);
-      if (charged !== undefined) context.chargedNanoUsd = charged;
+      if (hold !== undefined) context.chargedNanoUsd = hold.settle(cost.usd);
     } else {
       context.responseHeaders['x-tollgate-cost'] = '0';
     }

@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import type { Principal, RequestContext } from './context.js';
 import type { OperationEndpoint } from './endpoint.js';
-import type { Admission } from './hooks.js';
 import type { ChatRequest, ChatResponse, EmbeddingResponse } from '../spec/index.js';
 /**
  * Facts one feature offers the others, typed and named. A module provides a capability while it is
@@ -305,8 +304,8 @@ export const GATEWAY_REQUESTS = new Capability<GatewayRequests>('gateway request
  * its lines are priced). Exactly one of settle and release counts; later calls do nothing.
  */
 export interface BudgetHold {
-  /** Charges `usd` (what was really spent, 0 or more) to every budget the hold was taken on, and gives back the rest. */
-  settle(usd: number): void;
+  /** Charges `usd` (what was really spent, 0 or more) to every budget the hold was taken on, and gives back the rest; returns the nano-USD charged (the record's `charged_nano_usd`). */
+  settle(usd: number): number;
   /** Gives the held amount back, charging nothing. */
   release(): void;
 }
@@ -317,8 +316,8 @@ export interface BudgetHoldRequest {
   /** The provider the spend goes to (its global budgets and the key's budgets for it). */
   readonly provider: string;
   readonly usd: number;
-  /** How long the hold may stay unsettled before the ledger charges it in full (a crashed gateway's). */
-  readonly ttlMs: number;
+  /** How long the hold may stay unsettled before the ledger charges it in full (a crashed gateway's); default `governance.reservation_ttl_ms`. */
+  readonly ttlMs?: number;
   /** Take it whatever the budgets say (spend already incurred: a batch resumed after a restart). */
   readonly force?: boolean;
 }
@@ -330,17 +329,9 @@ export interface BudgetHoldRequest {
  */
 export type BudgetHolder = (request: BudgetHoldRequest) => Promise<BudgetHold>;
 
-/** Budget holds over time (provided by the governance module; the Batch API takes its batches' worst case with it). */
-export const BUDGET_HOLDS = new Capability<BudgetHolder>('budget holds', 'budget room held from a batch\'s submission until its lines are priced');
-
 /**
- * Reserves `usd` (known before the work: a tool's price per call) on the budgets of the caller of
- * `context` (customer, team, key; budgets only, no rate limit), for an operation that is no
- * provider request. Throws `budget_exceeded` when a budget cannot cover it. Settle with the cost
- * once the operation is done (what was charged, in nano-USD, goes on `context.chargedNanoUsd`), or
- * release it when it failed.
+ * Budget holds for spend that is no provider request (provided by the governance module): a batch's
+ * worst case from its submission until its lines are priced, an MCP tool call's price while it runs.
  */
-export type BudgetCharger = (context: RequestContext, usd: number) => Admission | Promise<Admission>;
+export const BUDGET_HOLDS = new Capability<BudgetHolder>('budget holds', 'budget room held for spend that is no provider request (batches, priced tool calls)');
 
-/** Charges priced operations that are no provider request (MCP tool calls) to budgets (provided by the governance module). */
-export const BUDGET_CHARGES = new Capability<BudgetCharger>('budget charges', "charging a priced operation that is no provider request (an MCP tool call) to the caller's budgets");
