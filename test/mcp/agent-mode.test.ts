@@ -73,6 +73,12 @@ test('each turn is a request of its own (governed, priced, logged) and each tool
   // The budget was charged for both turns.
   const spent = (await usage()) - before;
   assert.ok(Math.abs(spent - 0.039) < 1e-9, `spent ${spent}`);
+  // Log aggregates count the request once (its turns' cost is in it), not the request and its turns.
+  const from = new Date(Date.parse(byId.get(id)!.timestamp) - 1).toISOString();
+  const aggregate = await fetch(`${world.running.url}/admin/logs/aggregate?request_id=${id}&from=${from}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const totals = ((await aggregate.json()) as { rows: { requests: number; cost_usd: number }[] }).rows[0]!;
+  assert.equal(totals.requests, 1);
+  assert.equal(totals.cost_usd, 0.039);
 });
 
 async function usage(): Promise<number> {
