@@ -232,7 +232,7 @@ export class GovernanceHooks implements Governance {
     const finish = (actual: number[]) => {
       if (done) return;
       done = true;
-      void Promise.resolve(store.settle(result.id, actual)).then(() => this.options.onSettled?.(infos, lines), () => {});
+      void Promise.resolve(store.settle(result.id, actual, lines)).then(() => this.options.onSettled?.(infos, lines), () => {});
     };
     return {
       settle: (usage: Usage | undefined, cost: RequestCost | undefined) => {

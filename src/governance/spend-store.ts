@@ -68,8 +68,11 @@ export type Awaitable<T> = T | Promise<T>;
 export interface SpendStore {
   /** Atomically: refuses with the first line that cannot take its amount, or reserves all of them. */
   reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Awaitable<ReserveResult>;
-  /** Replaces the reservation with `actual[i]` used on each line. Unknown ids (already expired) are ignored. */
-  settle(id: string, actual: readonly number[]): Awaitable<void>;
+  /**
+   * Replaces the reservation with `actual[i]` used on each line. Unknown ids (already expired) are
+   * ignored. `lines`, the reservation's own lines as reserved, spare a remote store reading them back.
+   */
+  settle(id: string, actual: readonly number[], lines?: readonly LimitLine[]): Awaitable<void>;
   /** The state of a counter (zeros when it was never touched). */
   peek(counter: string): Awaitable<CounterState>;
   /** Adds top-up credit to a counter's window (`now` for stores that expire counters after their window). */
