@@ -71,21 +71,25 @@ return {1, id, remaining}
 const APPLY = `
 local function apply(key, negated, used, windowEnd, now, expire)
   local created = false
+  local reserved, total
   if negated ~= '0' and negated ~= '-0' then
-    if redis.call('HINCRBY', key, 'reserved', negated) < 0 then
+    reserved = redis.call('HINCRBY', key, 'reserved', negated)
+    if reserved < 0 then
       redis.call('HSET', key, 'reserved', 0)
+      reserved = 0
       created = true
     end
   end
   if used ~= '0' then
-    redis.call('HINCRBY', key, 'used', used)
+    total = redis.call('HINCRBY', key, 'used', used)
     if expire then
       redis.call('HINCRBY', key, 'expired', used)
       redis.call('HINCRBY', key, 'expired_count', 1)
     end
-    if not created and (negated == '0' or negated == '-0') and windowEnd ~= '0' and redis.call('PTTL', key) == -1 then created = true end
+    if not created and not reserved and windowEnd ~= '0' and redis.call('PTTL', key) == -1 then created = true end
   end
   if created and windowEnd ~= '0' then redis.call('PEXPIRE', key, math.max(1, tonumber(windowEnd) - now) + ${COUNTER_GRACE_MS}) end
+  return reserved, total
 end
 `;
 
@@ -111,15 +115,33 @@ end
 `;
 
 // The usual settle: the replica that reserved passes the lines back (KEYS[3..] the counters; ARGV
-// the id, n, the reserved amounts negated, the actual ones, the window ends, now), so nothing is
-// read back; the reservation's DEL says whether it was still there (a sweep may have charged it).
+// the id, n, the reserved amounts negated, the actual ones, the window ends, now, and one '1' or
+// '0' per line: whether its new state is wanted), so nothing is read back; the reservation's DEL
+// says whether it was still there (a sweep may have charged it). Answers the wanted lines' states
+// (used, reserved, credit; 0 for the others): the budget-alert check that follows reads them
+// instead of asking Redis once per budget.
 const SETTLE_LINES = `${APPLY}
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('ZREM', KEYS[2], ARGV[1])
 local n = tonumber(ARGV[2])
 local now = tonumber(ARGV[3 + 3 * n])
-for i = 1, n do apply(KEYS[2 + i], ARGV[2 + i], ARGV[2 + n + i], ARGV[2 + 2 * n + i], now, false) end
-return 1
+local wanted = ARGV[4 + 3 * n]
+local states = {}
+for i = 1, n do
+  local key = KEYS[2 + i]
+  local reserved, used = apply(key, ARGV[2 + i], ARGV[2 + n + i], ARGV[2 + 2 * n + i], now, false)
+  if string.byte(wanted, i) == 49 then
+    if reserved and used then
+      states[i] = {used, reserved, redis.call('HGET', key, 'credit') or '0'}
+    else
+      local state = redis.call('HMGET', key, 'used', 'reserved', 'credit')
+      states[i] = {state[1] or '0', state[2] or '0', state[3] or '0'}
+    end
+  else
+    states[i] = 0
+  end
+end
+return states
 `;
 
 const SETTLE = `${SETTLE_STORED}
@@ -166,6 +188,9 @@ return 1
 `;
 const CONVERT_SCRIPT = luaScript(CONVERT);
 
+/** What budget counters' names hold (see counterName). */
+const USD_COUNTER = '|usd|';
+
 /** What `${prefix}unit` holds once the ledger's USD amounts are integer nano-USD. */
 const NANO_UNIT = 'nano-usd';
 
@@ -180,6 +205,11 @@ const NANO_UNIT = 'nano-usd';
  */
 export class RedisSpendStore implements SpendStore {
   private readonly prefix: string;
+  /**
+   * The budget counters' states the last settles answered, read by the budget-alert check that
+   * follows each settle instead of one more command per budget. Kept for one turn of the event loop.
+   */
+  private settled: Map<string, CounterState> | undefined;
 
   constructor(
     private readonly redis: RedisCommands,
@@ -218,17 +248,32 @@ export class RedisSpendStore implements SpendStore {
     const n = lines.length;
     const keys: string[] = [reservation, this.indexKey()];
     const args: (string | number)[] = [id, n];
+    let wanted = '';
     for (const line of lines) {
       keys.push(this.counterKey(line.counter));
       args.push(line.amount === 0 ? '0' : String(-line.amount));
+      wanted += line.counter.includes(USD_COUNTER) ? '1' : '0';
     }
     for (const amount of actual) args.push(String(amount));
     for (const line of lines) args.push(windowEndText(line));
-    args.push(now);
-    await this.script(SETTLE_LINES_SCRIPT, keys, args);
+    args.push(now, wanted);
+    const states = await this.script(SETTLE_LINES_SCRIPT, keys, args);
+    if (!Array.isArray(states)) return;
+    if (this.settled === undefined) {
+      this.settled = new Map();
+      setImmediate(() => (this.settled = undefined));
+    }
+    for (let index = 0; index < n; index++) {
+      const state = states[index] as (string | number)[] | 0;
+      if (state !== 0) this.settled.set(lines[index]!.counter, { used: Number(state[0]), reserved: Math.max(0, Number(state[1])), credit: Number(state[2]) });
+    }
   }
 
-  async peek(counter: string): Promise<CounterState> {
+  peek(counter: string): CounterState | Promise<CounterState> {
+    return this.settled?.get(counter) ?? this.read(counter);
+  }
+
+  private async read(counter: string): Promise<CounterState> {
     const [used, reserved, credit] = (await this.redis.call('HMGET', this.counterKey(counter), 'used', 'reserved', 'credit')) as (string | null)[];
     return { used: Number(used ?? 0), reserved: Math.max(0, Number(reserved ?? 0)), credit: Number(credit ?? 0) };
   }

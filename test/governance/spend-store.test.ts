@@ -205,6 +205,23 @@ test('a Redis counter gets its TTL when a reservation creates it, and again when
   assert.ok(again > 86_400_000 && again <= 86_460_000, `pttl ${again}`);
 });
 
+test('a Redis settle answers its budget counters\' states, which the budget-alert check then reads without a command of its own', async () => {
+  const store = redisStore();
+  const lines = [line('key:k1|usd|1d|0', 1_000, 40), line('key:k1|requests|1m|0', 10, 1)];
+  const reservation = await store.reserve(lines, 0, 1_000);
+  assert.ok(reservation.ok);
+  await store.addCredit('key:k1|usd|1d|0', 10_000, 5, 0);
+  await store.settle(reservation.id, [25, 1], lines);
+  // Within the same turn of the event loop: no round trip (a value, not a promise).
+  const state = store.peek('key:k1|usd|1d|0');
+  assert.ok(!(state instanceof Promise));
+  assert.deepEqual(state, { used: 25, reserved: 0, credit: 5 });
+  // A turn later Redis is asked again.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(store.peek('key:k1|usd|1d|0') instanceof Promise);
+  assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 1, reserved: 0, credit: 0 });
+});
+
 test('the Redis ledger keeps every key under its prefix', async () => {
   const store = redisStore();
   const prefix = prefixes.at(-1)!;
