@@ -222,6 +222,23 @@ test('a Redis settle answers its budget counters\' states, which the budget-aler
   assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 1, reserved: 0, credit: 0 });
 });
 
+test('Redis settles made in one turn go together, each charged as its own, a swept one not at all', async () => {
+  const store = redisStore();
+  const lines = [line('key:k1|usd|1d|0', 1_000_000, 40), line('key:k1|requests|1m|0', 1_000, 1)];
+  const reservations = [];
+  for (let index = 0; index < 100; index++) {
+    const reserved = await store.reserve(lines, 0, index === 0 ? 1_000 : 5_000);
+    assert.ok(reserved.ok);
+    reservations.push(reserved.id);
+  }
+  // The first expires (charged its 40) before its settle arrives with the others.
+  await store.sweep(1_000);
+  await Promise.all(reservations.map((id, index) => store.settle(id, [index, 1], lines)));
+  const expected = 40 + (99 * 100) / 2;
+  assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: expected, reserved: 0, credit: 0 });
+  assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 100, reserved: 0, credit: 0 });
+});
+
 test('the Redis ledger keeps every key under its prefix', async () => {
   const store = redisStore();
   const prefix = prefixes.at(-1)!;
