@@ -139,8 +139,15 @@ async function betweenBatches(): Promise<void> {
       const count = stored();
       if (count === sent) return;
       if (Date.now() > deadline) throw new Error(`the request log holds ${count} records of ${sent} requests after 300 s`);
-      // Under --workers each worker flushes its queue on the log's own interval: wait for it.
-      if (workers) continue;
+      // Under --workers each worker flushes its queue on the log's own interval: wait until the
+      // log holds every request and stops growing (it may hold a few records more: the primary's
+      // own start-up requests).
+      if (workers) {
+        if (count >= sent && count === previous && ++settled === 4) return;
+        if (count !== previous) settled = 0;
+        previous = count;
+        continue;
+      }
       // Still writing (under valgrind a batch takes seconds): wait for it rather than send more.
       if (count !== previous) {
         previous = count;
