@@ -20,10 +20,11 @@ const COUNTER_GRACE_MS = 86_400_000;
 // never handed back to Redis (Lua writes large numbers as 1e+14, which HINCRBY refuses): a
 // negation is the amount's own text with a minus sign.
 //
-// A reservation is one hash: `n` (its line count) and `d`, its lines as JSON written by the
-// replica, `[[counter key, reserved amount, charge on expiry, window end], …]`, all text.
-// (Reservations written before `d` held them in fields `k<i>`, `a<i>`, `e<i>`, `w<i>`; settling
-// and sweeping read both.)
+// A reservation is one hash with one field, `d`: its lines as JSON written by the replica,
+// `[[counter key, reserved amount, charge on expiry, window end], …]`, all text. (Reservations
+// written before `d` held `n` and, per line, `k<i>`, `a<i>`, `e<i>`, `w<i>`; settling and sweeping
+// read both. Without `n`, a replica of the earlier layout skips a reservation of this one in its
+// sweep, leaving it to a replica of this layout, instead of failing the sweep script.)
 //
 // The scripts are the ledger's main cost, on the one Redis thread every replica shares: under
 // callgrind each `redis.call` costs Redis about 7,700 instructions, each argument about 1,000 and
@@ -60,7 +61,7 @@ for i = 1, n do
     redis.call('PEXPIRE', KEYS[i], math.max(1, tonumber(ARGV[1 + 2 * n + i]) - tonumber(ARGV[3 * n + 4])) + ${COUNTER_GRACE_MS})
   end
 end
-redis.call('HSET', ARGV[3 * n + 3] .. 'r:' .. id, 'n', n, 'd', ARGV[3 * n + 5])
+redis.call('HSET', ARGV[3 * n + 3] .. 'r:' .. id, 'd', ARGV[3 * n + 5])
 redis.call('ZADD', KEYS[n + 1], ARGV[3 * n + 2], id)
 return {1, id, remaining}
 `;
