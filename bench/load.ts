@@ -28,6 +28,8 @@ export interface ClosedLoopOptions {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /** Called once when the warm-up ends and the measured window begins. */
+  onWindowStart?: () => void;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function runClosedLoop(target: LoadTarget, options: ClosedLoopOptio
   const startedAt = performance.now();
   const measureFrom = startedAt + options.warmupMs;
   const measureUntil = measureFrom + options.durationMs;
+  const windowStart = options.onWindowStart === undefined ? undefined : setTimeout(options.onWindowStart, options.warmupMs);
   const worker = async () => {
     for (;;) {
       const sentAt = performance.now();
@@ -53,6 +56,7 @@ export async function runClosedLoop(target: LoadTarget, options: ClosedLoopOptio
   try {
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
+    clearTimeout(windowStart);
     await pool.close();
   }
   return recorder.result(options.durationMs);

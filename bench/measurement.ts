@@ -17,6 +17,8 @@ export class Measurement {
   private measuredMs = 0;
   private completedTotal = 0;
   private cpuMs: number | undefined = 0;
+  private machineBusyTicks = 0;
+  private machineTotalTicks = 0;
 
   constructor(
     private readonly scenario: string,
@@ -25,7 +27,11 @@ export class Measurement {
   ) {}
 
   /** Adds one round; `cpuMs` is the server process's CPU time during it (undefined when unknown). */
-  add(outcome: LoadResult, cpuMs: number | undefined, rssSamples: readonly number[]): void {
+  add(outcome: LoadResult, cpuMs: number | undefined, rssSamples: readonly number[], machine?: { busy: number; total: number }): void {
+    if (machine !== undefined) {
+      this.machineBusyTicks += machine.busy;
+      this.machineTotalTicks += machine.total;
+    }
     for (const latency of outcome.latenciesMs) this.latenciesMs.push(latency);
     this.rssSamples.push(...rssSamples);
     this.succeeded += outcome.succeeded;
@@ -49,6 +55,7 @@ export class Measurement {
       ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
       ...(this.cpuMs === undefined || this.completedTotal === 0 ? {} : { cpuPerRequestMs: this.cpuMs / this.completedTotal }),
       ...(this.rssSamples.length === 0 ? {} : { rss: { steadyBytes: median(this.rssSamples), peakBytes: Math.max(...this.rssSamples) } }),
+      ...(this.machineTotalTicks === 0 ? {} : { machineBusy: this.machineBusyTicks / this.machineTotalTicks }),
     };
   }
 }

@@ -163,3 +163,20 @@ function processCpuTimeMs(pid: number): number | undefined {
 
 /** `getconf CLK_TCK`: 100 on every Linux architecture Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The machine's CPU time in clock ticks, all cores (/proc/stat): busy, and in all (idle and I/O wait included). */
+export function machineCpuTicks(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    // user nice system idle iowait irq softirq steal
+    return { busy: total - fields[3]! - fields[4]!, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the machine did between two readings of machineCpuTicks. */
+export function machineCpuBetween(before: { busy: number; total: number } | undefined, after: { busy: number; total: number } | undefined): { busy: number; total: number } | undefined {
+  return before === undefined || after === undefined ? undefined : { busy: after.busy - before.busy, total: after.total - before.total };
+}

@@ -9,7 +9,7 @@ import { runClosedLoop, runOpenLoop, type LoadTarget } from './load.js';
 import { Measurement } from './measurement.js';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions, type TargetName } from './options.js';
 import { CHAT_REQUEST_BODY, REPLY_TEXT } from './payload.js';
-import { cpuTimeMs, forkServer, residentSetBytes, startTollgate, type ServerProcess } from './processes.js';
+import { cpuTimeMs, forkServer, machineCpuBetween, machineCpuTicks, residentSetBytes, startTollgate, type ServerProcess } from './processes.js';
 import { addedLatencyTable, checksTable, checkTargets, resultsTable, TARGET_LABELS, type ScenarioResult } from './report.js';
 import { benchSemanticIndex, semanticIndexTable } from './semantic-index.js';
 import { BENCH_PROVIDER, BENCH_VIRTUAL_KEY, benchGatewayConfig } from './tollgate-config.js';
@@ -119,8 +119,11 @@ async function main(argv: readonly string[]): Promise<number> {
           progress(`c=${concurrency} → ${TARGET_LABELS[name]}, round ${round}/${options.rounds} (${options.warmupSeconds} s warm-up + ${options.durationSeconds} s)`);
           const pid = servers.get(name)!.pid;
           const cpuBefore = cpuTimeMs(pid);
-          const outcome = await runClosedLoop(target, { concurrency, warmupMs, durationMs });
-          measurementOf(`c=${concurrency}`, name, { concurrency }).add(outcome, difference(cpuBefore, cpuTimeMs(pid)), []);
+          // The machine's share busy is read over the measured window only (after the warm-up).
+          let machineBefore: ReturnType<typeof machineCpuTicks>;
+          const outcome = await runClosedLoop(target, { concurrency, warmupMs, durationMs, onWindowStart: () => (machineBefore = machineCpuTicks()) });
+          const machine = machineCpuBetween(machineBefore, machineCpuTicks());
+          measurementOf(`c=${concurrency}`, name, { concurrency }).add(outcome, difference(cpuBefore, cpuTimeMs(pid)), [], machine);
         }
       }
     }

@@ -7,8 +7,13 @@ import type { Logger } from '../lib/logger.js';
 import { openLogStore } from '../observability/log/open-log-store.js';
 import type { LogStore } from '../observability/log/log-store.js';
 import { LOG_DELETE, LOG_INSERT } from '../observability/log/primary-log-store.js';
-import type { RequestRecord } from '../observability/log/request-record.js';
+import type { SqlValue } from '../observability/storage/sql-database.js';
 import { openStorage, type Storage } from '../storage/storage.js';
+
+/** A request log that stores records given as their parameters (SqliteLogStore, WorkerLogStore). */
+interface ValuesLogStore {
+  insertValues(values: (SqlValue | undefined)[]): Promise<number>;
+}
 
 /** A worker that dies is forked again after this pause, doubled per death in a row (up to 30 s). */
 const RESTART_BASE_MS = 500;
@@ -134,15 +139,19 @@ export function runPrimary(count: number, config: GatewayConfig, logger: Logger)
 function singleWriterLog(config: GatewayConfig, logger: Logger): { handlers: Record<string, PrimaryHandler>; close(): Promise<void> } | undefined {
   const { storage } = config;
   if (!config.observability.request_log || storage.type !== 'sqlite' || storage.path === ':memory:' || storage.path === '') return undefined;
-  let opened: Promise<{ store: LogStore; storage: Storage }> | undefined;
+  let opened: Promise<{ store: LogStore & ValuesLogStore; storage: Storage }> | undefined;
   const open = () =>
     (opened ??= (async () => {
       const database = await openStorage(storage);
-      return { storage: database, store: await openLogStore(database, logger) };
+      // On a file, outside a worker: the WorkerLogStore (its writer thread).
+      const store = (await openLogStore(database, logger)) as LogStore & Partial<ValuesLogStore>;
+      if (store.insertValues === undefined) throw new Error('the request log on this storage takes no batches of values');
+      return { storage: database, store: store as LogStore & ValuesLogStore };
     })());
   return {
     handlers: {
-      [LOG_INSERT]: async (records) => (await open()).store.insert(records as RequestRecord[]),
+      // Records as their parameters, repeats elided (see PrimaryLogStore.insert).
+      [LOG_INSERT]: async (values) => (await open()).store.insertValues(values as (SqlValue | undefined)[]),
       [LOG_DELETE]: async (epochMs) => (await open()).store.deleteBefore(epochMs as number),
     },
     async close() {

@@ -281,7 +281,7 @@ export class GovernanceHooks implements Governance {
     const finish = (actual: number[]) => {
       if (done) return;
       done = true;
-      void Promise.resolve(store.settle(result.id, actual, context.id)).then(() => {
+      void Promise.resolve(store.settle(result.id, actual, lines, context.id)).then(() => {
         this.options.onSettledReservation?.(result.id);
         this.options.onSettled?.(infos, lines);
       }, () => {});

@@ -2,6 +2,9 @@ import { askPrimary, type PrimaryHandler } from '../lib/cluster-ipc.js';
 import { MemorySpendStore } from './memory-spend-store.js';
 import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
 
+/** What budget counters' names hold (see counterName). */
+const USD_COUNTER = '|usd|';
+
 /** The IPC request type the workers' ledger calls go by. */
 const SPEND_REQUEST = 'spend';
 
@@ -19,7 +22,7 @@ interface SpendCall {
  * one IPC round trip (tens of microseconds on the same machine).
  */
 export class PrimarySpendStore implements SpendStore {
-  /** Counters of each reservation in flight, so its settle can bring their new states back. */
+  /** Budget counters of each reservation in flight, so its settle can bring their new states back. */
   private readonly counters = new Map<string, readonly string[]>();
   /**
    * States the last settles brought back, read by the budget-alert check that follows each settle
@@ -35,7 +38,11 @@ export class PrimarySpendStore implements SpendStore {
     if (result.ok) {
       // Only a leak guard: every reservation is settled or released.
       if (this.counters.size >= 100_000) this.counters.clear();
-      this.counters.set(result.id, lines.map((line) => line.counter));
+      // The budget counters: the states the alert check reads after the settle (the others' would
+      // only make the answer longer to copy between the processes).
+      const budgets: string[] = [];
+      for (const line of lines) if (line.counter.includes(USD_COUNTER)) budgets.push(line.counter);
+      this.counters.set(result.id, budgets);
     }
     return result;
   }

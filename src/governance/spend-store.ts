@@ -104,9 +104,12 @@ export type Awaitable<T> = T | Promise<T>;
 export interface SpendStore {
   /** Atomically: refuses with the first line that cannot take its amount, or reserves all of them. */
   reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Awaitable<ReserveResult>;
-  /** Replaces the reservation with `actual[i]` used on each line. Unknown ids (already expired) are ignored. */
-  /** `requestId`: the request whose usage it is (a ledger with SettlementNotes notes it until its record is stored). */
-  settle(id: string, actual: readonly number[], requestId?: string): Awaitable<void>;
+  /**
+   * Replaces the reservation with `actual[i]` used on each line. Unknown ids (already expired) are
+   * ignored. `lines`, the reservation's own lines as reserved, spare a remote store reading them back.
+   * `requestId`: the request whose usage it is (a ledger with SettlementNotes notes it until its record is stored).
+   */
+  settle(id: string, actual: readonly number[], lines?: readonly LimitLine[], requestId?: string): Awaitable<void>;
   /** The state of a counter (zeros when it was never touched). */
   peek(counter: string): Awaitable<CounterState>;
   /** Adds top-up credit to a counter's window (`now` for stores that expire counters after their window). */

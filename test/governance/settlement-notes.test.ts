@@ -27,9 +27,10 @@ after(async () => {
 const COUNTER = 'key:k1|usd|lifetime|0';
 
 async function settled(store: RedisSpendStore, amount: number, requestId: string): Promise<string> {
-  const reserved = await store.reserve([{ counter: COUNTER, windowEnd: Number.POSITIVE_INFINITY, limit: 1e15, amount, chargeOnExpiry: amount }], Date.now(), 60_000);
+  const lines = [{ counter: COUNTER, windowEnd: Number.POSITIVE_INFINITY, limit: 1e15, amount, chargeOnExpiry: amount }];
+  const reserved = await store.reserve(lines, Date.now(), 60_000);
   assert.ok(reserved.ok);
-  await store.settle(reserved.id, [amount], requestId);
+  await store.settle(reserved.id, [amount], lines, requestId);
   return reserved.id;
 }
 

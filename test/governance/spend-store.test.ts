@@ -135,6 +135,28 @@ for (const [name, open] of backends) {
       assert.deepEqual(listed, [{ counter: 'key:k1|usd|1d|0', used: 65, reserved: 7, credit: 0, expired: 40, expiredCount: 1 }]);
     });
 
+    test('a settle given the reservation\'s lines charges as one that reads them back, and never after a sweep', async () => {
+      const store = open();
+      const lines = [line('key:k1|usd|1d|0', 1_000, 40), line('key:k1|requests|1m|0', 10, 1), line('key:k1|concurrency', 2, 1, 0)];
+      const first = await store.reserve(lines, 0, 1_000);
+      assert.ok(first.ok);
+      assert.deepEqual(first.remaining, [960, 9, 1]);
+      await store.settle(first.id, [25, 1, 0], lines);
+      assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 25, reserved: 0, credit: 0 });
+      assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 1, reserved: 0, credit: 0 });
+      assert.deepEqual(await store.peek('key:k1|concurrency'), { used: 0, reserved: 0, credit: 0 });
+      // Settling twice is harmless.
+      await store.settle(first.id, [25, 1, 0], lines);
+      assert.equal((await store.peek('key:k1|usd|1d|0')).used, 25);
+      // Swept (charged its expiry amounts) before its settle arrived: the settle changes nothing.
+      const late = await store.reserve(lines, 0, 1_000);
+      assert.ok(late.ok);
+      await store.sweep(1_000);
+      await store.settle(late.id, [3, 1, 0], lines);
+      assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 65, reserved: 0, credit: 0 });
+      assert.deepEqual(await store.peek('key:k1|concurrency'), { used: 0, reserved: 0, credit: 0 });
+    });
+
     test('concurrent reservations never pass the limit', async () => {
       const store = open();
       const results = await Promise.all(Array.from({ length: 100 }, () => store.reserve([line('key|usd', 1_000_000_000, 100_000_000)], 0, 1_000)));
@@ -164,6 +186,57 @@ test('the Redis store loads its scripts again after SCRIPT FLUSH (EVALSHA falls 
   const second = await store.reserve([line('key|usd', 10, 1)], 0, 1_000);
   assert.ok(second.ok);
   assert.deepEqual(await store.peek('key|usd'), { used: 0, reserved: 2, credit: 0 });
+});
+
+test('a Redis counter gets its TTL when a reservation creates it, and again when a settle creates it anew', async () => {
+  const store = redisStore();
+  const prefix = prefixes.at(-1)!;
+  const now = Date.now();
+  const lines = [{ counter: 'key:k1|usd|1d|0', windowEnd: now + 60_000, limit: 1_000, amount: 40, chargeOnExpiry: 40 }];
+  const first = await store.reserve(lines, now, 1_000);
+  assert.ok(first.ok);
+  const ttl = await redis.pttl(`${prefix}c:key:k1|usd|1d|0`);
+  assert.ok(ttl > 86_400_000 && ttl <= 86_460_000, `pttl ${ttl}`);
+  // The counter expired while the request ran: the settle's HINCRBY creates it again, with a TTL.
+  await redis.del(`${prefix}c:key:k1|usd|1d|0`);
+  await store.settle(first.id, [25], lines);
+  assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 25, reserved: 0, credit: 0 });
+  const again = await redis.pttl(`${prefix}c:key:k1|usd|1d|0`);
+  assert.ok(again > 86_400_000 && again <= 86_460_000, `pttl ${again}`);
+});
+
+test('a Redis settle answers its budget counters\' states, which the budget-alert check then reads without a command of its own', async () => {
+  const store = redisStore();
+  const lines = [line('key:k1|usd|1d|0', 1_000, 40), line('key:k1|requests|1m|0', 10, 1)];
+  const reservation = await store.reserve(lines, 0, 1_000);
+  assert.ok(reservation.ok);
+  await store.addCredit('key:k1|usd|1d|0', 10_000, 5, 0);
+  await store.settle(reservation.id, [25, 1], lines);
+  // Within the same turn of the event loop: no round trip (a value, not a promise).
+  const state = store.peek('key:k1|usd|1d|0');
+  assert.ok(!(state instanceof Promise));
+  assert.deepEqual(state, { used: 25, reserved: 0, credit: 5 });
+  // A turn later Redis is asked again.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(store.peek('key:k1|usd|1d|0') instanceof Promise);
+  assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 1, reserved: 0, credit: 0 });
+});
+
+test('Redis settles made in one turn go together, each charged as its own, a swept one not at all', async () => {
+  const store = redisStore();
+  const lines = [line('key:k1|usd|1d|0', 1_000_000, 40), line('key:k1|requests|1m|0', 1_000, 1)];
+  const reservations = [];
+  for (let index = 0; index < 100; index++) {
+    const reserved = await store.reserve(lines, 0, index === 0 ? 1_000 : 5_000);
+    assert.ok(reserved.ok);
+    reservations.push(reserved.id);
+  }
+  // The first expires (charged its 40) before its settle arrives with the others.
+  await store.sweep(1_000);
+  await Promise.all(reservations.map((id, index) => store.settle(id, [index, 1], lines)));
+  const expected = 40 + (99 * 100) / 2;
+  assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: expected, reserved: 0, credit: 0 });
+  assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 100, reserved: 0, credit: 0 });
 });
 
 test('the Redis ledger keeps every key under its prefix', async () => {

@@ -4,7 +4,7 @@ import type { NumberedLogStore } from './log-store.js';
 import type { LogFilter } from './log-filter.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { tagRows, textRows } from './request-log-migrations.js';
-import { STORED_COLUMNS } from './record-values.js';
+import { hasContent, restoreRepeats, STORED_COLUMNS } from './record-values.js';
 import type { RequestRecord } from './request-record.js';
 import { contentLike, SqlLogStore, timeRange, tagOf } from './sql-log-store.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
@@ -95,17 +95,30 @@ export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
   }
 
   async insert(records: readonly RequestRecord[]): Promise<number> {
-    const batch = this.batchStatements;
     if (records.length === 0) return this.lastId();
+    // An undefined field is stored as NULL (insertValues would take it for a repeat of the record before).
+    return this.insertValues(records.flatMap((record) => this.values(record).map((value) => (value === undefined ? null : value))));
+  }
+
+  /**
+   * Records given as their parameters end to end (`batchStatements.columns` each), a value equal to
+   * the one in the same column of the record before possibly sent as `undefined` (elideRepeats):
+   * what a `--workers` worker sends its primary. Restored in place.
+   */
+  async insertValues(values: (SqlValue | undefined)[]): Promise<number> {
+    const batch = this.batchStatements;
+    if (values.length === 0) return this.lastId();
+    restoreRepeats(values, batch.columns);
+    const perStatement = batch.chunk * batch.columns;
     return this.database.transaction(async (transaction) => {
       const last = (await transaction.query<{ id: number | null }>(batch.lastId))[0]?.id ?? 0;
-      for (let start = 0; start < records.length; start += batch.chunk) {
-        const chunk = records.slice(start, start + batch.chunk);
-        await transaction.execute(batch.insert + chunk.map(() => batch.row).join(', '), chunk.flatMap((record) => this.values(record)));
+      for (let start = 0; start < values.length; start += perStatement) {
+        const chunk = values.slice(start, start + perStatement);
+        await transaction.execute(batch.insert + Array.from({ length: chunk.length / batch.columns }, () => batch.row).join(', '), chunk);
       }
       await transaction.execute(batch.tags, [last]);
       // Content logging is off by default; then the content index has nothing to take.
-      if (records.some((record) => record.request_content !== null || record.response_content !== null)) await transaction.execute(batch.text, [last]);
+      if (hasContent(values, batch)) await transaction.execute(batch.text, [last]);
       // `autoincrement` under the write lock: the batch took the ids right after the previous highest.
       return (await transaction.query<{ id: number | null }>(batch.lastId))[0]?.id ?? 0;
     });

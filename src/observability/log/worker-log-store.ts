@@ -81,6 +81,13 @@ export class WorkerLogStore implements NumberedLogStore {
     return done as Promise<number>;
   }
 
+  /** Records as their parameters, repeats elided (see SqliteLogStore.insertValues): posted to the thread as they are. */
+  insertValues(values: (SqlValue | undefined)[]): Promise<number> {
+    const worker = this.worker;
+    if (worker === undefined || values.length === 0) return this.store.insertValues(values);
+    return this.send(worker, { id: this.nextId++, values }, () => this.store.insertValues(values)) as Promise<number>;
+  }
+
   lastId(): Promise<number> {
     return this.store.lastId();
   }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
 const SEPARATOR = '\u0000';
 
@@ -9,31 +9,6 @@ function seriesKey(a: string, b: string | undefined, c: string | undefined, d: s
   if (d === undefined) return a + SEPARATOR + b + SEPARATOR + c;
   if (e === undefined) return a + SEPARATOR + b + SEPARATOR + c + SEPARATOR + d;
   return a + SEPARATOR + b + SEPARATOR + c + SEPARATOR + d + SEPARATOR + e;
-}
-
-/**
- * A prom-client metric written on every request, its labelled children (`metric.labels(…)`)
- * made once per label set and kept by the joined label values: a request finds its series with one
- * Map lookup instead of building a label object. Label values are passed positionally, up to five,
- * in `labelNames` order; a metric without labels passes ''. How many label sets there can be is
- * bounded by the label guards (label-guard.ts), so the map is too.
- */
-abstract class LabelledChildren<Child> {
-  private readonly children = new Map<string, Child>();
-
-  constructor(private readonly labelCount: number) {}
-
-  protected child(a: string, b: string | undefined, c: string | undefined, d: string | undefined, e: string | undefined): Child {
-    const key = seriesKey(a, b, c, d, e);
-    let found = this.children.get(key);
-    if (found === undefined) {
-      found = this.create([a, b, c, d, e].slice(0, this.labelCount) as string[]);
-      this.children.set(key, found);
-    }
-    return found;
-  }
-
-  protected abstract create(values: string[]): Child;
 }
 
 /**
@@ -79,22 +54,107 @@ export class HotCounter {
   }
 }
 
-export class HotHistogram extends LabelledChildren<Histogram.Internal<string>> {
-  private readonly histogram: Histogram<string>;
+/** One labelled series of a HotHistogram: per-bucket counts (not cumulative), sum and count. */
+class HistogramSeries {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
 
-  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[], registry: Registry) {
-    super(labelNames.length);
-    this.histogram = new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [registry] });
-    // Without labels prom-client starts the one series at zero; these metrics have always shown a
-    // series only once it was observed (tollgate_gateway_overhead_seconds before the first request).
-    this.histogram.reset();
+  constructor(
+    readonly labels: Record<string, string>,
+    buckets: number,
+  ) {
+    this.counts = new Float64Array(buckets);
+  }
+}
+
+/** A value of a metric as prom-client's Registry reads it (`get`, `getForPromString`). */
+interface MetricValue {
+  labels: Record<string, string | number>;
+  exemplar?: null;
+  sharedLabels?: Record<string, string>;
+  value: number;
+  metricName: string;
+}
+
+/**
+ * A histogram written on every request (several per request). prom-client's `observe`, a labelled
+ * child's too, builds a label object, validates and hashes it, and counts into an object keyed by
+ * the bucket's bound, turning the bound into a property name each time; here a request finds its
+ * series with one Map lookup and adds to a typed array. The metric is registered in prom-client's
+ * Registry as any metric is (`registerMetric`: `get` for JSON and the cluster's aggregation,
+ * `getForPromString` for the text format), its values in exactly the shape and order prom-client's
+ * Histogram gives them, so `/metrics` reads the same. Like the labelled metrics before it, a series
+ * appears once observed.
+ */
+export class HotHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, HistogramSeries>();
+  private readonly upperBounds: readonly number[];
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[],
+    buckets: readonly number[],
+    registry: Registry,
+  ) {
+    this.upperBounds = [...buckets].sort((left, right) => left - right);
+    registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
   observe(value: number, a: string, b?: string, c?: string, d?: string, e?: string): void {
-    this.child(a, b, c, d, e).observe(value);
+    if (!Number.isFinite(value)) return;
+    const key = seriesKey(a, b, c, d, e);
+    let series = this.series.get(key);
+    if (series === undefined) {
+      const values = [a, b, c, d, e];
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((name, index) => (labels[name] = values[index] ?? ''));
+      series = new HistogramSeries(labels, this.upperBounds.length);
+      this.series.set(key, series);
+    }
+    const bounds = this.upperBounds;
+    let bucket = 0;
+    while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
+    if (bucket < bounds.length) series.counts[bucket]!++;
+    series.sum += value;
+    series.count++;
   }
 
-  protected create(values: string[]): Histogram.Internal<string> {
-    return this.histogram.labels(...values);
+  /** For the text format: each value's own labels (`le`) apart from its series' labels, as prom-client's Histogram gives them. */
+  getForPromString(): { name: string; help: string; type: string; values: MetricValue[]; aggregator: string } {
+    return { name: this.name, help: this.help, type: this.type, values: this.values(false), aggregator: this.aggregator };
+  }
+
+  /** For JSON and the cluster's aggregation: the labels of each value whole. */
+  get(): Promise<{ name: string; help: string; type: string; values: MetricValue[]; aggregator: string }> {
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values: this.values(true), aggregator: this.aggregator });
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+
+  private values(splayed: boolean): MetricValue[] {
+    const values: MetricValue[] = [];
+    const bucketName = `${this.name}_bucket`;
+    // Buckets carry `exemplar: null`, sums and counts none, as prom-client's own values.
+    const value = (own: Record<string, string | number>, labels: Record<string, string>, amount: number, metricName: string, bucket: boolean): MetricValue =>
+      splayed
+        ? { value: amount, metricName, ...(bucket ? { exemplar: null } : {}), labels: { ...own, ...labels } }
+        : { labels: own, sharedLabels: labels, value: amount, metricName };
+    for (const series of this.series.values()) {
+      let cumulative = 0;
+      for (let index = 0; index < this.upperBounds.length; index++) {
+        cumulative += series.counts[index]!;
+        values.push(value({ le: this.upperBounds[index]! }, series.labels, cumulative, bucketName, true));
+      }
+      values.push(value({ le: '+Inf' }, series.labels, series.count, bucketName, true));
+      values.push(value({}, series.labels, series.sum, `${this.name}_sum`, false));
+      values.push(value({}, series.labels, series.count, `${this.name}_count`, false));
+    }
+    return values;
   }
 }
