@@ -1,9 +1,9 @@
 import type { CacheConfig, CacheOverride } from '../config/cache-schema.js';
-import { ContextSlot, type CacheOutcome, type Principal, type RequestContext } from '../pipeline/context.js';
+import { ContextSlot, type CacheOutcome, type RequestContext } from '../pipeline/context.js';
 import type { RequestStage, StageAnswer, StageCall, StreamTap } from '../pipeline/stages.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../spec/index.js';
 import type { CacheEntry, ExactStore } from './cache-entry.js';
-import { keySettings, requestSettings, type KeySettings, type RequestSettings } from './cache-settings.js';
+import { requestSettings, SettingsTable, type RequestSettings } from './cache-settings.js';
 import { chatKey, embeddingKey } from './request-key.js';
 import type { RouteIdentity } from './route-identity.js';
 import { recordingTap } from './stream-recorder.js';
@@ -26,6 +26,9 @@ const PENDING = new ContextSlot<Pending>();
 const BYPASS: CacheOutcome = Object.freeze({ layer: 'bypass' });
 const MISS: CacheOutcome = Object.freeze({ layer: 'miss' });
 
+/** The config's routes, with their `cache` settings. */
+export type RouteSettings = Readonly<Record<string, { cache?: CacheOverride | undefined }>>;
+
 export interface CacheStageParts {
   store: ExactStore;
   routes: RouteIdentity;
@@ -42,40 +45,32 @@ export class CacheStage implements RequestStage {
   readonly name = 'cache';
   readonly phase = 'cache' as const;
   private config: CacheConfig;
-  private defaults: KeySettings;
-  private perKey: Map<string, KeySettings>;
+  private settings: SettingsTable;
   private parts: CacheStageParts;
 
-  constructor(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[], parts: CacheStageParts) {
+  constructor(config: CacheConfig, routes: RouteSettings, parts: CacheStageParts) {
     this.config = config;
-    this.defaults = keySettings(config, undefined);
-    this.perKey = perKeySettings(config, keys);
+    this.settings = new SettingsTable(config, routes);
     this.parts = parts;
   }
 
   /** A reloaded config: new settings, route names and embedding layer; entries stay. */
-  reconfigure(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[], parts: Partial<CacheStageParts>): void {
+  reconfigure(config: CacheConfig, routes: RouteSettings, parts: Partial<CacheStageParts>): void {
     this.config = config;
-    this.defaults = keySettings(config, undefined);
-    this.perKey = perKeySettings(config, keys);
+    this.settings = new SettingsTable(config, routes);
     this.parts = { ...this.parts, ...parts };
-  }
-
-  /** Whether any key may use the cache (the module leaves the stage out otherwise). */
-  get anyEnabled(): boolean {
-    if (this.defaults.enabled) return true;
-    for (const settings of this.perKey.values()) if (settings.enabled) return true;
-    return false;
   }
 
   beforeDispatch(context: RequestContext, call: StageCall): StageAnswer | undefined | Promise<StageAnswer | undefined> {
     if (call.operation !== 'chat' && call.operation !== 'embeddings') return undefined;
-    const settings = this.settingsOf(context.principal);
+    const routed = this.parts.routes.of(call.model);
+    if (routed === undefined) return undefined;
+    const principal = context.principal;
+    const settings = this.settings.of(principal?.cache, routed.route);
     if (!settings.enabled) return undefined;
-    const asked = requestSettings(settings, context.principal, context.headers);
+    const asked = requestSettings(settings, principal, context.headers);
     if (asked === 'off' || (call.operation === 'chat' && this.excluded(call.request as ChatRequest))) return this.bypass(context);
-    const route = this.parts.routes.of(call.model);
-    if (route === undefined) return undefined;
+    const route = routed.identity;
     const scope = { namespace: asked.namespace, route };
     const id = call.operation === 'chat' ? chatKey(scope, call.request as ChatRequest) : embeddingKey(scope, call.request as EmbeddingRequest);
     const now = this.parts.now();
@@ -161,10 +156,6 @@ export class CacheStage implements RequestStage {
     return undefined;
   }
 
-  private settingsOf(principal: Principal | undefined): KeySettings {
-    return principal === undefined ? this.defaults : (this.perKey.get(principal.keyId) ?? this.defaults);
-  }
-
   /** The configured exclusions: a temperature above the bound, `user` or `seed` set. */
   private excluded(request: ChatRequest): boolean {
     const config = this.config;
@@ -173,12 +164,6 @@ export class CacheStage implements RequestStage {
     if (config.exclude_seed && request.seed !== undefined) return true;
     return false;
   }
-}
-
-function perKeySettings(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[]): Map<string, KeySettings> {
-  const settings = new Map<string, KeySettings>();
-  for (const key of keys) if (key.cache !== undefined) settings.set(key.id, keySettings(config, key.cache));
-  return settings;
 }
 
 function withoutFormat(response: EmbeddingResponse): EmbeddingResponse {

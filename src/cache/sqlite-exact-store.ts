@@ -40,6 +40,8 @@ export class SqliteExactStore implements ExactStore {
   private pending = new Map<string, CacheEntry | null>();
   private readonly unconfirmed = new Map<number, Unconfirmed>();
   private worker: Worker | undefined;
+  /** The file the writer thread opens; undefined once it failed (or for a database in memory). */
+  private writerPath: string | undefined;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextBatch = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -56,7 +58,8 @@ export class SqliteExactStore implements ExactStore {
     this.selectBody = db.prepare('select body, saved_usd, created_at, operation from cache_entries where id = ?');
     this.insert = db.prepare('insert or replace into cache_entries (id, namespace, operation, body, saved_usd, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?)');
     this.remove = db.prepare('delete from cache_entries where id = ?');
-    if (!db.memory) this.startWriter(db.name);
+    // The thread starts with the first write: a gateway whose keys never cache runs none.
+    this.writerPath = db.memory ? undefined : db.name;
   }
 
   /** Creates the table when missing and loads the index of live entries (the oldest used first). */
@@ -81,7 +84,7 @@ export class SqliteExactStore implements ExactStore {
 
   /** Whether writes go to the writer thread (false: on the gateway's connection). */
   get writesOffThread(): boolean {
-    return this.worker !== undefined;
+    return this.writerPath !== undefined;
   }
 
   get(id: string, now: number): CacheEntry | undefined {
@@ -207,6 +210,7 @@ export class SqliteExactStore implements ExactStore {
     const writes = this.pending;
     this.pending = new Map();
     const batch = this.nextBatch++;
+    if (this.worker === undefined && this.writerPath !== undefined && !this.closed) this.startWriter(this.writerPath);
     const worker = this.worker;
     let done: Promise<void>;
     if (worker !== undefined) {
@@ -250,6 +254,7 @@ export class SqliteExactStore implements ExactStore {
   private abandon(error: Error): void {
     if (this.worker === undefined) return;
     this.worker = undefined;
+    this.writerPath = undefined;
     this.onError(error);
     for (const [batch, waiting] of this.waiting) {
       const writes = this.unconfirmed.get(batch)?.writes;

@@ -332,6 +332,7 @@ export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal
     ...(customer === undefined ? {} : { customerId: customer.id }),
     metadata: key.metadata,
     ...(key.log_content === false ? { logContent: false } : {}),
+    ...(key.cache === undefined ? {} : { cache: key.cache }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { CacheOverride } from '../config/cache-schema.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, FinishReason, GatewayError, Usage } from '../spec/index.js';
 import type { Target } from './target.js';
@@ -12,6 +13,8 @@ export interface Principal {
   readonly metadata?: Readonly<Record<string, string>>;
   /** False when the key keeps its bodies out of the request log (`log_content: false`). */
   readonly logContent?: boolean;
+  /** The key's response cache settings (`cache`, from the config or the admin API), for the cache stage. */
+  readonly cache?: CacheOverride;
 }
 
 /** What the guardrails decided on a request, one entry per rule and direction (for the request log and metrics): never the matched values. */
