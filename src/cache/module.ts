@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { INTERNAL_EMBEDDINGS } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
+import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { HnswVectorIndex } from './hnsw-vector-index.js';
 import { connectQdrant, QdrantVectorIndex } from './qdrant-vector-index.js';
@@ -52,7 +53,7 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
       connect(capabilities) {
         if (!wantsSemantic) return;
         const embed = capabilities.require(INTERNAL_EMBEDDINGS, 'cache');
-        semantic = new SemanticCache(semanticSettings(config), embed, store, vectorIndexes(config, context.storage), context.logger);
+        semantic = new SemanticCache(semanticSettings(config), embed, store, vectorIndexes(config, context.storage, context.logger), context.logger);
         stage.reconfigure(config, context.config.routes, { semantic });
       },
       reconfigure(next: ModuleContext) {
@@ -90,14 +91,16 @@ function semanticSettings(config: CacheConfig): SemanticSettings {
  * Opens the vector index of an embedding model and dimension: an HNSW index persisted beside the
  * SQLite file (in memory only on other storage), or a Qdrant collection.
  */
-function vectorIndexes(config: CacheConfig, storage: Storage): (model: string, dimensions: number) => Promise<VectorIndex> {
+function vectorIndexes(config: CacheConfig, storage: Storage, logger: Logger): (model: string, dimensions: number) => Promise<VectorIndex> {
   const vectors = config.vector_store;
   if (vectors.type === 'qdrant') {
     const client = connectQdrant(vectors.url!, vectors.api_key);
     return async (model, dimensions) => new QdrantVectorIndex(await client, `${vectors.collection}_${digest(model).slice(0, 12)}_${dimensions}`, dimensions);
   }
   return (model, dimensions) => {
-    const path = storage.kind === 'sqlite' && storage.path !== ':memory:' ? `${storage.path}.cache-${digest(model).slice(0, 12)}-${dimensions}.hnsw` : undefined;
-    return HnswVectorIndex.open(dimensions, vectors.max_elements, path);
+    if (storage.kind !== 'sqlite' || storage.path === ':memory:') return HnswVectorIndex.open(dimensions, vectors.max_elements, undefined);
+    const path = `${storage.path}.cache-${digest(model).slice(0, 12)}-${dimensions}.hnsw`;
+    const onError = (error: unknown) => logger.error('cache: saving the semantic index failed; tried again with the next change and at shutdown', { path, error: (error as Error).message });
+    return HnswVectorIndex.open(dimensions, vectors.max_elements, { path, intervalMs: vectors.save_interval_seconds * 1000, onError });
   };
 }
