@@ -5,6 +5,7 @@ import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } f
 import type { CacheEntry, ExactStore } from './cache-entry.js';
 import { requestSettings, SettingsTable, type RequestSettings } from './cache-settings.js';
 import { chatKey, embeddingKey } from './request-key.js';
+import { Lru } from './lru.js';
 import type { RouteIdentity } from './route-identity.js';
 import { recordingTap } from './stream-recorder.js';
 import type { SemanticLayer, SemanticMatch } from './semantic-layer.js';
@@ -21,6 +22,17 @@ interface Pending {
   readonly semantic: unknown;
   response: unknown;
 }
+
+/** What a hit of an entry reuses (see CacheStage.prepared). */
+interface PreparedHit {
+  readonly entry: CacheEntry;
+  readonly answer: unknown;
+  readonly savedUsd: string;
+  readonly exactOutcome: CacheOutcome;
+}
+
+/** Entries whose prepared hit is kept (their parsed answers stay in memory beside the store's). */
+const PREPARED_HITS = 2_000;
 
 const PENDING = new ContextSlot<Pending>();
 const BYPASS: CacheOutcome = Object.freeze({ layer: 'bypass' });
@@ -47,6 +59,7 @@ export class CacheStage implements RequestStage {
   private config: CacheConfig;
   private settings: SettingsTable;
   private parts: CacheStageParts;
+  private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS);
 
   constructor(config: CacheConfig, routes: RouteSettings, parts: CacheStageParts) {
     this.config = config;
@@ -125,22 +138,37 @@ export class CacheStage implements RequestStage {
   }
 
   private hit(context: RequestContext, call: StageCall, entry: CacheEntry, layer: 'exact' | 'semantic', similarity: number | undefined): StageAnswer | undefined {
+    const prepared = this.prepared(entry);
+    if (prepared === undefined) return undefined;
+    let answer = prepared.answer;
+    if (call.operation === 'embeddings') {
+      const format = (call.request as EmbeddingRequest).encodingFormat;
+      answer = { ...(answer as EmbeddingResponse), ...(format === undefined ? {} : { encodingFormat: format }) };
+    }
+    context.cache = similarity === undefined ? prepared.exactOutcome : { layer, entryId: entry.id, savedUsd: entry.savedUsd, similarity };
+    context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
+    context.responseHeaders['x-tollgate-cache-saved-usd'] = prepared.savedUsd;
+    if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
+    return { answer: answer as ChatResponse | EmbeddingResponse };
+  }
+
+  /**
+   * The entry's answer parsed, its saved cost as the header says it and its log outcome, kept for
+   * the entries hit most recently: a hit then parses and formats nothing. The answer is shared by
+   * every hit of the entry (nothing downstream changes an answer a stage gave).
+   */
+  private prepared(entry: CacheEntry): PreparedHit | undefined {
+    const known = this.preparedHits.get(entry.id);
+    if (known !== undefined && known.entry === entry) return known;
     let answer: unknown;
     try {
       answer = JSON.parse(entry.body);
     } catch {
       return undefined;
     }
-    if (call.operation === 'embeddings') {
-      const format = (call.request as EmbeddingRequest).encodingFormat;
-      answer = { ...(answer as EmbeddingResponse), ...(format === undefined ? {} : { encodingFormat: format }) };
-    }
-    const saved = formatUsd(entry.savedUsd);
-    context.cache = { layer, entryId: entry.id, savedUsd: entry.savedUsd, ...(similarity === undefined ? {} : { similarity }) };
-    context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
-    context.responseHeaders['x-tollgate-cache-saved-usd'] = saved;
-    if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
-    return { answer: answer as ChatResponse | EmbeddingResponse };
+    const prepared: PreparedHit = { entry, answer, savedUsd: formatUsd(entry.savedUsd), exactOutcome: Object.freeze({ layer: 'exact', entryId: entry.id, savedUsd: entry.savedUsd }) };
+    this.preparedHits.set(entry.id, prepared);
+    return prepared;
   }
 
   private miss(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, semantic: unknown): undefined {

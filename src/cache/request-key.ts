@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChatRequest, ContentPart, EmbeddingRequest, Message, Tool } from '../spec/index.js';
 import { answerExtra, answerOptions } from './answer-fields.js';
 import { canonicalJson } from './canonical-json.js';
@@ -74,8 +74,9 @@ export function embeddingKey(scope: KeyScope, request: EmbeddingRequest): string
   );
 }
 
+/** SHA-256 in hex, one-shot (crypto.hash: no Hash object per request, about a third of createHash's cost on a key). */
 export function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 function canonicalMessage(message: Message): Record<string, unknown> {
