@@ -27,6 +27,8 @@ interface Pending {
 interface PreparedHit {
   readonly entry: CacheEntry;
   readonly answer: unknown;
+  /** The answer as each dialect renders it (StageAnswer.rendered). */
+  readonly rendered: Map<string, string>;
   readonly savedUsd: string;
   readonly exactOutcome: CacheOutcome;
 }
@@ -149,11 +151,11 @@ export class CacheStage implements RequestStage {
     context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
     context.responseHeaders['x-tollgate-cache-saved-usd'] = prepared.savedUsd;
     if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
-    return { answer: answer as ChatResponse | EmbeddingResponse };
+    return call.operation === 'chat' ? { answer: answer as ChatResponse, rendered: prepared.rendered } : { answer: answer as EmbeddingResponse };
   }
 
   /**
-   * The entry's answer parsed, its saved cost as the header says it and its log outcome, kept for
+   * The entry's answer parsed (and as each dialect renders it), its saved cost as the header says it and its log outcome, kept for
    * the entries hit most recently: a hit then parses and formats nothing. The answer is shared by
    * every hit of the entry (nothing downstream changes an answer a stage gave).
    */
@@ -166,7 +168,7 @@ export class CacheStage implements RequestStage {
     } catch {
       return undefined;
     }
-    const prepared: PreparedHit = { entry, answer, savedUsd: formatUsd(entry.savedUsd), exactOutcome: Object.freeze({ layer: 'exact', entryId: entry.id, savedUsd: entry.savedUsd }) };
+    const prepared: PreparedHit = { entry, answer, rendered: new Map(), savedUsd: formatUsd(entry.savedUsd), exactOutcome: Object.freeze({ layer: 'exact', entryId: entry.id, savedUsd: entry.savedUsd }) };
     this.preparedHits.set(entry.id, prepared);
     return prepared;
   }
