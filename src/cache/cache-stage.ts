@@ -161,7 +161,8 @@ export class CacheStage implements RequestStage {
    */
   private prepared(entry: CacheEntry): PreparedHit | undefined {
     const known = this.preparedHits.get(entry.id);
-    if (known !== undefined && known.entry === entry) return known;
+    // The same entry (stores that read it anew each time, Redis, give an equal one): a new answer under the id is prepared anew.
+    if (known !== undefined && (known.entry === entry || (known.entry.createdAt === entry.createdAt && known.entry.body === entry.body))) return known;
     let answer: unknown;
     try {
       answer = JSON.parse(entry.body);
