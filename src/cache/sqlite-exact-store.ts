@@ -25,8 +25,8 @@ interface Unconfirmed {
 /**
  * The exact layer in the gateway's SQLite file. Every entry's id, namespace and expiry are held in
  * memory (loaded at start-up, in use order), so a miss never reads the file and eviction knows the
- * least recently used entry; recent answers are kept in memory too (up to 64 MB), and an older one
- * is one prepared primary-key read. Writes queue for 50 ms and go to the file in one transaction on
+ * least recently used entry; answers hit recently are kept in memory too (up to 64 MB), and another
+ * one is one prepared primary-key read. Writes queue for 50 ms and go to the file in one transaction on
  * a writer thread (sqlite-cache-writer.ts), off the event loop; until the thread confirms them
  * they answer from memory. `close` waits for the thread and writes what is still queued. A file
  * in memory (`:memory:`), or a writer thread that failed, is written on the gateway's connection.
@@ -74,7 +74,8 @@ export class SqliteExactStore implements ExactStore {
       expires_at integer not null,
       used_at integer not null default 0
     )`);
-    db.exec('create index if not exists cache_entries_namespace on cache_entries (namespace)');
+    // Namespaces are cleared through the in-memory index (by id): an index on the column only cost every write a second B-tree.
+    db.exec('drop index if exists cache_entries_namespace');
     db.prepare('delete from cache_entries where expires_at <= ?').run(now);
     const store = new SqliteExactStore(db, maxEntries, onError);
     const rows = db.prepare('select id, namespace, expires_at, length(body) as bytes from cache_entries order by used_at, created_at').all() as { id: string; namespace: string; expires_at: number; bytes: number }[];
@@ -111,10 +112,11 @@ export class SqliteExactStore implements ExactStore {
     return entry;
   }
 
+  /** A new answer is held by the write queue until the file has it, then read from the file when first hit (most are never asked again). */
   put(entry: CacheEntry): void {
     if (this.closed) return;
     this.index.set(entry.id, { namespace: entry.namespace, expiresAt: entry.expiresAt, bytes: entry.body.length });
-    this.keepHot(entry);
+    this.dropHot(entry.id);
     this.queue(entry.id, entry);
   }
 
