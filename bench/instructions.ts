@@ -3,7 +3,12 @@
  * what else the machine is doing, for comparing two versions of the gateway (or the gateway and
  * the bare proxy) on a shared machine where timings swing by tens of percent.
  *
- *   npm run build && node dist/bench/instructions.js [--target tollgate|tollgate-nolog|tollgate-workers2|bare] [--requests 2000] [--warmup 3000]
+ *   npm run build && node dist/bench/instructions.js [--target tollgate|tollgate-nolog|tollgate-workers2|bare|cache-hit|cache-miss|cache-off] [--requests 2000] [--warmup 3000]
+ *
+ * The cache targets run with the request log off (compare them with `tollgate-nolog`, or with
+ * `cache-off`: the same config and request bodies as `cache-miss`, the cache not configured):
+ * `cache-hit` sends the same request (exact hits after the first), `cache-miss` a new `user` each
+ * time (a miss that stores its answer).
  *
  * The target runs under `valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes`;
  * after the warm-up requests (JIT settled) counting is switched on with `callgrind_control -i on`,
@@ -42,9 +47,10 @@ const { values: options } = parseArgs({
   },
 });
 const target = options.target!;
-if (!['tollgate', 'tollgate-nolog', 'tollgate-workers2', 'bare'].includes(target)) throw new Error('--target: tollgate, tollgate-nolog, tollgate-workers2 or bare');
+if (!['tollgate', 'tollgate-nolog', 'tollgate-workers2', 'bare', 'cache-hit', 'cache-miss', 'cache-off'].includes(target)) throw new Error('--target: tollgate, tollgate-nolog, tollgate-workers2, bare, cache-hit, cache-miss or cache-off');
 const workers = target === 'tollgate-workers2';
 const logging = target === 'tollgate' || workers;
+const cacheTarget = target.startsWith('cache-');
 const measured = Number(options.requests);
 const warmup = Number(options.warmup);
 const root = new URL('../../', import.meta.url);
@@ -60,7 +66,7 @@ if (target === 'bare') {
   args = [new URL('./bare-proxy.js', import.meta.url).pathname, upstream.origin];
 } else {
   port = await findFreePort();
-  const config = benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: 'bench-admin-token-not-a-secret', logging });
+  const config = benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: 'bench-admin-token-not-a-secret', logging, cache: target === 'cache-hit' || target === 'cache-miss' });
   // Work on a clock rather than per request (the ledger's flush to storage every second, the entity
   // sync every 500 ms) would be counted per request in proportion to how slowly valgrind ran on a
   // busy machine (on a machine at a load average of 15 the counts rose by a fifth, and the helper
@@ -115,7 +121,8 @@ async function send(until: number, concurrency = CONCURRENCY): Promise<void> {
   const worker = async () => {
     while (sent < until) {
       sent++;
-      const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` }, body: CHAT_REQUEST_BODY });
+      const body = cacheTarget && target !== 'cache-hit' ? CHAT_REQUEST_BODY.replace('"messages":', `"user":"u${sent.toString(36).padStart(8, '0')}","messages":`) : CHAT_REQUEST_BODY;
+      const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` }, body });
       await response.body.dump();
       if (response.statusCode !== 200) failed++;
     }

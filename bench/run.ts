@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -66,7 +66,9 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!options.targets.includes(name)) continue;
       const configFile = join(workDir, `tollgate-${name}.yaml`);
       await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, `tollgate-${name}.db`), adminToken: ADMIN_TOKEN, cache: true }), { aliasDuplicateObjects: false }));
-      servers.set(name, await startTollgate({ root, configFile, logFile: join(workDir, `tollgate-${name}.log`), nodeFlags: [] }));
+      // Profiled when it is the only gateway target (`--targets cache-hit --cpu-prof`).
+      const profiled = options.cpuProfile && !options.targets.includes('tollgate') && options.targets.filter((other) => other.startsWith('cache-')).length === 1;
+      servers.set(name, await startTollgate({ root, configFile, logFile: join(workDir, `tollgate-${name}.log`), nodeFlags: profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] }));
     }
     if (options.targets.includes('tollgate-nolog')) {
       const configFile = join(workDir, 'tollgate-nolog.yaml');
@@ -288,7 +290,10 @@ async function countLoggedRequests(logFile: string): Promise<number> {
 async function profileReport(profileDir: string): Promise<string> {
   const files = (await readdir(profileDir).catch(() => [] as string[])).filter((file) => file.endsWith('.cpuprofile'));
   if (files.length === 0) return '\nNo CPU profile was written (did Tollgate exit cleanly?).\n';
-  const summary = await summarizeCpuProfile(join(profileDir, files[0]!), 25, root.pathname);
+  // The event loop's profile is the largest (worker threads write their own).
+  const sizes = await Promise.all(files.map(async (file) => ({ file, size: (await stat(join(profileDir, file))).size })));
+  const main = sizes.sort((a, b) => b.size - a.size)[0]!.file;
+  const summary = await summarizeCpuProfile(join(profileDir, main), 25, root.pathname);
   const line = (entry: { label: string; selfMs: number; share: number }) => `| ${entry.label.replaceAll('|', '\\|')} | ${entry.selfMs.toFixed(0)} | ${(entry.share * 100).toFixed(1)}% |`;
   return [
     '',

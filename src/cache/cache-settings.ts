@@ -25,15 +25,55 @@ export interface RequestSettings {
   readonly store: boolean;
 }
 
-export function keySettings(config: CacheConfig, override: CacheOverride | undefined): KeySettings {
+/** The top-level settings. */
+export function globalSettings(config: CacheConfig): KeySettings {
+  return { enabled: config.enabled, mode: config.mode, ttlSeconds: config.ttl_seconds, threshold: config.threshold, namespace: config.namespace, allowNamespaceHeader: config.allow_namespace_header };
+}
+
+/** `base` with what `override` (a route's or a key's `cache`) sets over it. */
+export function overlay(base: KeySettings, override: CacheOverride | undefined): KeySettings {
+  if (override === undefined) return base;
   return {
-    enabled: override?.enabled ?? config.enabled,
-    mode: override?.mode ?? config.mode,
-    ttlSeconds: override?.ttl_seconds ?? config.ttl_seconds,
-    threshold: override?.threshold ?? config.threshold,
-    namespace: override?.namespace ?? config.namespace,
-    allowNamespaceHeader: override?.allow_namespace_header ?? config.allow_namespace_header,
+    enabled: override.enabled ?? base.enabled,
+    mode: override.mode ?? base.mode,
+    ttlSeconds: override.ttl_seconds ?? base.ttlSeconds,
+    threshold: override.threshold ?? base.threshold,
+    namespace: override.namespace ?? base.namespace,
+    allowNamespaceHeader: override.allow_namespace_header ?? base.allowNamespaceHeader,
   };
+}
+
+/**
+ * The settings of a request: the top level, then its route's `cache`, then its key's `cache` (from
+ * the config or the admin API), each over the one before; the request's headers then narrow them
+ * (requestSettings). Built once per route and per key's settings object, then looked up.
+ */
+export class SettingsTable {
+  private readonly defaults: KeySettings;
+  private readonly perRoute = new Map<string, KeySettings>();
+  /** Per key settings object (a key record's `cache`; a new object when the key changes), per base (top level or a route's). */
+  private readonly perKey = new WeakMap<CacheOverride, Map<KeySettings, KeySettings>>();
+
+  constructor(config: CacheConfig, routes: Readonly<Record<string, { cache?: CacheOverride | undefined }>>) {
+    this.defaults = globalSettings(config);
+    for (const [name, route] of Object.entries(routes)) if (route.cache !== undefined) this.perRoute.set(name, overlay(this.defaults, route.cache));
+  }
+
+  of(key: CacheOverride | undefined, route: string | undefined): KeySettings {
+    const base = route === undefined ? this.defaults : (this.perRoute.get(route) ?? this.defaults);
+    if (key === undefined) return base;
+    let byBase = this.perKey.get(key);
+    if (byBase === undefined) {
+      byBase = new Map();
+      this.perKey.set(key, byBase);
+    }
+    let settings = byBase.get(base);
+    if (settings === undefined) {
+      settings = overlay(base, key);
+      byBase.set(base, settings);
+    }
+    return settings;
+  }
 }
 
 /** Longest TTL a request may ask for (30 days). */

@@ -1,10 +1,11 @@
 import type { CacheConfig, CacheOverride } from '../config/cache-schema.js';
-import { ContextSlot, type CacheOutcome, type Principal, type RequestContext } from '../pipeline/context.js';
+import { ContextSlot, type CacheOutcome, type RequestContext } from '../pipeline/context.js';
 import type { RequestStage, StageAnswer, StageCall, StreamTap } from '../pipeline/stages.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../spec/index.js';
 import type { CacheEntry, ExactStore } from './cache-entry.js';
-import { keySettings, requestSettings, type KeySettings, type RequestSettings } from './cache-settings.js';
+import { requestSettings, SettingsTable, type RequestSettings } from './cache-settings.js';
 import { chatKey, embeddingKey } from './request-key.js';
+import { Lru } from './lru.js';
 import type { RouteIdentity } from './route-identity.js';
 import { recordingTap } from './stream-recorder.js';
 import type { SemanticLayer, SemanticMatch } from './semantic-layer.js';
@@ -22,9 +23,25 @@ interface Pending {
   response: unknown;
 }
 
+/** What a hit of an entry reuses (see CacheStage.prepared). */
+interface PreparedHit {
+  readonly entry: CacheEntry;
+  readonly answer: unknown;
+  /** The answer as each dialect renders it (StageAnswer.rendered). */
+  readonly rendered: Map<string, string>;
+  readonly savedUsd: string;
+  readonly exactOutcome: CacheOutcome;
+}
+
+/** Entries whose prepared hit is kept (their parsed answers stay in memory beside the store's). */
+const PREPARED_HITS = 2_000;
+
 const PENDING = new ContextSlot<Pending>();
 const BYPASS: CacheOutcome = Object.freeze({ layer: 'bypass' });
 const MISS: CacheOutcome = Object.freeze({ layer: 'miss' });
+
+/** The config's routes, with their `cache` settings. */
+export type RouteSettings = Readonly<Record<string, { cache?: CacheOverride | undefined }>>;
 
 export interface CacheStageParts {
   store: ExactStore;
@@ -42,40 +59,33 @@ export class CacheStage implements RequestStage {
   readonly name = 'cache';
   readonly phase = 'cache' as const;
   private config: CacheConfig;
-  private defaults: KeySettings;
-  private perKey: Map<string, KeySettings>;
+  private settings: SettingsTable;
   private parts: CacheStageParts;
+  private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS);
 
-  constructor(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[], parts: CacheStageParts) {
+  constructor(config: CacheConfig, routes: RouteSettings, parts: CacheStageParts) {
     this.config = config;
-    this.defaults = keySettings(config, undefined);
-    this.perKey = perKeySettings(config, keys);
+    this.settings = new SettingsTable(config, routes);
     this.parts = parts;
   }
 
   /** A reloaded config: new settings, route names and embedding layer; entries stay. */
-  reconfigure(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[], parts: Partial<CacheStageParts>): void {
+  reconfigure(config: CacheConfig, routes: RouteSettings, parts: Partial<CacheStageParts>): void {
     this.config = config;
-    this.defaults = keySettings(config, undefined);
-    this.perKey = perKeySettings(config, keys);
+    this.settings = new SettingsTable(config, routes);
     this.parts = { ...this.parts, ...parts };
-  }
-
-  /** Whether any key may use the cache (the module leaves the stage out otherwise). */
-  get anyEnabled(): boolean {
-    if (this.defaults.enabled) return true;
-    for (const settings of this.perKey.values()) if (settings.enabled) return true;
-    return false;
   }
 
   beforeDispatch(context: RequestContext, call: StageCall): StageAnswer | undefined | Promise<StageAnswer | undefined> {
     if (call.operation !== 'chat' && call.operation !== 'embeddings') return undefined;
-    const settings = this.settingsOf(context.principal);
+    const routed = this.parts.routes.of(call.model);
+    if (routed === undefined) return undefined;
+    const principal = context.principal;
+    const settings = this.settings.of(principal?.cache, routed.route);
     if (!settings.enabled) return undefined;
-    const asked = requestSettings(settings, context.principal, context.headers);
+    const asked = requestSettings(settings, principal, context.headers);
     if (asked === 'off' || (call.operation === 'chat' && this.excluded(call.request as ChatRequest))) return this.bypass(context);
-    const route = this.parts.routes.of(call.model);
-    if (route === undefined) return undefined;
+    const route = routed.identity;
     const scope = { namespace: asked.namespace, route };
     const id = call.operation === 'chat' ? chatKey(scope, call.request as ChatRequest) : embeddingKey(scope, call.request as EmbeddingRequest);
     const now = this.parts.now();
@@ -130,22 +140,38 @@ export class CacheStage implements RequestStage {
   }
 
   private hit(context: RequestContext, call: StageCall, entry: CacheEntry, layer: 'exact' | 'semantic', similarity: number | undefined): StageAnswer | undefined {
+    const prepared = this.prepared(entry);
+    if (prepared === undefined) return undefined;
+    let answer = prepared.answer;
+    if (call.operation === 'embeddings') {
+      const format = (call.request as EmbeddingRequest).encodingFormat;
+      answer = { ...(answer as EmbeddingResponse), ...(format === undefined ? {} : { encodingFormat: format }) };
+    }
+    context.cache = similarity === undefined ? prepared.exactOutcome : { layer, entryId: entry.id, savedUsd: entry.savedUsd, similarity };
+    context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
+    context.responseHeaders['x-tollgate-cache-saved-usd'] = prepared.savedUsd;
+    if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
+    return call.operation === 'chat' ? { answer: answer as ChatResponse, rendered: prepared.rendered } : { answer: answer as EmbeddingResponse };
+  }
+
+  /**
+   * The entry's answer parsed (and as each dialect renders it), its saved cost as the header says it and its log outcome, kept for
+   * the entries hit most recently: a hit then parses and formats nothing. The answer is shared by
+   * every hit of the entry (nothing downstream changes an answer a stage gave).
+   */
+  private prepared(entry: CacheEntry): PreparedHit | undefined {
+    const known = this.preparedHits.get(entry.id);
+    // The same entry (stores that read it anew each time, Redis, give an equal one): a new answer under the id is prepared anew.
+    if (known !== undefined && (known.entry === entry || (known.entry.createdAt === entry.createdAt && known.entry.body === entry.body))) return known;
     let answer: unknown;
     try {
       answer = JSON.parse(entry.body);
     } catch {
       return undefined;
     }
-    if (call.operation === 'embeddings') {
-      const format = (call.request as EmbeddingRequest).encodingFormat;
-      answer = { ...(answer as EmbeddingResponse), ...(format === undefined ? {} : { encodingFormat: format }) };
-    }
-    const saved = formatUsd(entry.savedUsd);
-    context.cache = { layer, entryId: entry.id, savedUsd: entry.savedUsd, ...(similarity === undefined ? {} : { similarity }) };
-    context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
-    context.responseHeaders['x-tollgate-cache-saved-usd'] = saved;
-    if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
-    return { answer: answer as ChatResponse | EmbeddingResponse };
+    const prepared: PreparedHit = { entry, answer, rendered: new Map(), savedUsd: formatUsd(entry.savedUsd), exactOutcome: Object.freeze({ layer: 'exact', entryId: entry.id, savedUsd: entry.savedUsd }) };
+    this.preparedHits.set(entry.id, prepared);
+    return prepared;
   }
 
   private miss(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, semantic: unknown): undefined {
@@ -161,10 +187,6 @@ export class CacheStage implements RequestStage {
     return undefined;
   }
 
-  private settingsOf(principal: Principal | undefined): KeySettings {
-    return principal === undefined ? this.defaults : (this.perKey.get(principal.keyId) ?? this.defaults);
-  }
-
   /** The configured exclusions: a temperature above the bound, `user` or `seed` set. */
   private excluded(request: ChatRequest): boolean {
     const config = this.config;
@@ -173,12 +195,6 @@ export class CacheStage implements RequestStage {
     if (config.exclude_seed && request.seed !== undefined) return true;
     return false;
   }
-}
-
-function perKeySettings(config: CacheConfig, keys: readonly { id: string; cache?: CacheOverride | undefined }[]): Map<string, KeySettings> {
-  const settings = new Map<string, KeySettings>();
-  for (const key of keys) if (key.cache !== undefined) settings.set(key.id, keySettings(config, key.cache));
-  return settings;
 }
 
 function withoutFormat(response: EmbeddingResponse): EmbeddingResponse {

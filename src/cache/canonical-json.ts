@@ -7,7 +7,8 @@ export function canonicalJson(value: unknown): string {
   return write(value) ?? 'null';
 }
 
-function write(value: unknown): string | undefined {
+/** The canonical JSON of `value`, or undefined for what an object leaves out (undefined, functions, symbols). */
+export function write(value: unknown): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open as openFile, readFile, rename } from 'node:fs/promises';
 import { underNamespace, type VectorHit, type VectorIndex, type VectorMeta } from './vector-index.js';
 
 /** Vectors room is made for at first; the index doubles as it fills, up to its maximum. */
@@ -48,11 +48,25 @@ function loadLibrary(): Promise<HnswLibrary> {
   return library;
 }
 
+/** Labels written per turn of the event loop while the map beside the graph is saved. */
+const LABELS_PER_TURN = 2_000;
+
+/** Where an index is saved, how often, and who hears of a failed save. */
+export interface IndexPersistence {
+  readonly path: string;
+  /** A change is written at most this long after it (debounced); also at close. */
+  readonly intervalMs: number;
+  readonly onError: (error: unknown) => void;
+}
+
 /**
  * The semantic layer's vectors in an HNSW graph (hnswlib) in this process: cosine space, labels
  * numbered as vectors arrive, each label's entry, namespace, filter and expiry in a map beside it.
- * Past `maxElements` the oldest vector's slot is reused. With a `path`, the graph and the map are
- * written there at close and read back at start-up (`<path>` and `<path>.json`).
+ * Past `maxElements` the oldest vector's slot is reused. With `persistence`, the graph and the map
+ * are written to `<path>` and `<path>.json` within `intervalMs` of a change and at close, and read
+ * back at start-up: a crash loses at most the last interval's vectors. The graph is written by
+ * hnswlib on a thread of libuv's pool and the map a few thousand labels per turn of the event loop;
+ * changes wait for a save in progress (searches do not).
  */
 export class HnswVectorIndex implements VectorIndex {
   readonly kind = 'embedded';
@@ -60,12 +74,20 @@ export class HnswVectorIndex implements VectorIndex {
   private readonly byEntry = new Map<string, number>();
   private nextLabel = 0;
   private capacity: number;
+  private readonly path: string | undefined;
+  /** Changed since the last save. */
+  private dirty = false;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> | undefined;
+  private closed = false;
 
-  private constructor(private readonly index: HierarchicalNSW, private readonly dimensions: number, private readonly maxElements: number, private readonly path: string | undefined, capacity: number) {
+  private constructor(private readonly index: HierarchicalNSW, private readonly dimensions: number, private readonly maxElements: number, private readonly persistence: IndexPersistence | undefined, capacity: number) {
     this.capacity = capacity;
+    this.path = persistence?.path;
   }
 
-  static async open(dimensions: number, maxElements: number, path: string | undefined): Promise<HnswVectorIndex> {
+  static async open(dimensions: number, maxElements: number, persistence: IndexPersistence | undefined): Promise<HnswVectorIndex> {
+    const path = persistence?.path;
     const { HierarchicalNSW: Hnsw } = await loadLibrary();
     const index = new Hnsw('cosine', dimensions);
     if (path !== undefined && existsSync(path) && existsSync(`${path}.json`)) {
@@ -73,7 +95,7 @@ export class HnswVectorIndex implements VectorIndex {
         const saved = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { dimensions: number; nextLabel: number; labels: [number, VectorMeta][] };
         if (saved.dimensions === dimensions) {
           await index.readIndex(path, true);
-          const opened = new HnswVectorIndex(index, dimensions, maxElements, path, index.getMaxElements());
+          const opened = new HnswVectorIndex(index, dimensions, maxElements, persistence, index.getMaxElements());
           opened.nextLabel = saved.nextLabel;
           for (const [label, meta] of saved.labels) opened.remember(label, meta);
           index.setEf(EF_SEARCH);
@@ -86,7 +108,7 @@ export class HnswVectorIndex implements VectorIndex {
     const capacity = Math.min(INITIAL_CAPACITY, maxElements);
     index.initIndex({ maxElements: capacity, m: M, efConstruction: EF_CONSTRUCTION, randomSeed: 100, allowReplaceDeleted: true });
     index.setEf(EF_SEARCH);
-    return new HnswVectorIndex(index, dimensions, maxElements, path, capacity);
+    return new HnswVectorIndex(index, dimensions, maxElements, persistence, capacity);
   }
 
   async search(vector: number[], filter: string, now: number): Promise<VectorHit | undefined> {
@@ -117,6 +139,7 @@ export class HnswVectorIndex implements VectorIndex {
 
   async add(vector: number[], meta: VectorMeta): Promise<void> {
     if (vector.length !== this.dimensions) return;
+    while (this.saving !== undefined) await this.saving;
     const previous = this.byEntry.get(meta.entryId);
     if (previous !== undefined) this.drop(previous);
     const slots = this.index.getCurrentCount();
@@ -134,13 +157,16 @@ export class HnswVectorIndex implements VectorIndex {
     const label = this.nextLabel++;
     this.index.addPoint(vector, label, this.index.getCurrentCount() > this.labels.size);
     this.remember(label, meta);
+    this.changed();
   }
 
   async forget(scope: { namespace?: string; id?: string }): Promise<void> {
+    while (this.saving !== undefined) await this.saving;
     for (const [label, meta] of [...this.labels]) {
       if (scope.id !== undefined && meta.entryId !== scope.id) continue;
       if (scope.namespace !== undefined && !underNamespace(meta.namespace, scope.namespace)) continue;
       this.drop(label);
+      this.changed();
     }
   }
 
@@ -154,13 +180,65 @@ export class HnswVectorIndex implements VectorIndex {
     return Math.round(this.capacity * perSlot);
   }
 
+  /** Writes the changes not saved yet, now; resolves once they are on disk. */
+  async flush(): Promise<void> {
+    while (this.saving !== undefined) await this.saving;
+    this.save();
+    await this.saving;
+  }
+
   async close(): Promise<void> {
-    if (this.path === undefined) return;
-    const temporary = `${this.path}.tmp`;
-    await this.index.writeIndex(temporary);
-    await writeFile(`${this.path}.json.tmp`, JSON.stringify({ dimensions: this.dimensions, nextLabel: this.nextLabel, labels: [...this.labels] }));
-    await rename(temporary, this.path);
-    await rename(`${this.path}.json.tmp`, `${this.path}.json`);
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+  }
+
+  /** A change: saved within the interval (one timer at a time, not one per change). */
+  private changed(): void {
+    this.dirty = true;
+    if (this.persistence === undefined || this.saveTimer !== undefined || this.closed) return;
+    this.saveTimer = setTimeout(() => this.save(), this.persistence.intervalMs);
+    this.saveTimer.unref();
+  }
+
+  private save(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (!this.dirty || this.persistence === undefined || this.saving !== undefined) return;
+    this.dirty = false;
+    const persistence = this.persistence;
+    this.saving = this.write(persistence.path)
+      .catch((error: unknown) => {
+        // Tried again with the next change (or at close).
+        this.dirty = true;
+        persistence.onError(error);
+      })
+      .finally(() => {
+        this.saving = undefined;
+      });
+  }
+
+  /** The graph (hnswlib writes it off the event loop), then the labels in steps, each to a temporary file renamed over the last save. */
+  private async write(path: string): Promise<void> {
+    await this.index.writeIndex(`${path}.tmp`);
+    const file = await openFile(`${path}.json.tmp`, 'w');
+    try {
+      let text = `{"dimensions":${this.dimensions},"nextLabel":${this.nextLabel},"labels":[`;
+      let count = 0;
+      for (const item of this.labels) {
+        text += (count === 0 ? '' : ',') + JSON.stringify(item);
+        if (++count % LABELS_PER_TURN === 0) {
+          await file.write(text);
+          text = '';
+        }
+      }
+      await file.write(`${text}]}`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(`${path}.tmp`, path);
+    await rename(`${path}.json.tmp`, `${path}.json`);
   }
 
   private remember(label: number, meta: VectorMeta): void {

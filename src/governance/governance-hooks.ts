@@ -388,6 +388,7 @@ export function principalOf(key: KeyRecord, registry: EntityRegistry): Principal
     ...(key.log_content === false ? { logContent: false } : {}),
     // MCP permissions set through the admin API count as those of the config (the mcp module reads them here).
     ...(mcp === undefined ? {} : { mcp }),
+    ...(key.cache === undefined ? {} : { cache: key.cache }),
   };
 }
 

@@ -11,6 +11,11 @@ export interface ChatSink {
   /** The caller's dialect; when the upstream speaks it too, raw bytes are forwarded. */
   readonly dialect: string;
   complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void;
+  /**
+   * The body `complete` would send for `response`, when it depends on nothing but the response
+   * (undefined otherwise): a stage's answer given again is then sent as these bytes (StageAnswer.rendered).
+   */
+  render?(context: RequestContext, response: ChatResponse): string | undefined;
   startStream(context: RequestContext): void;
   /** One upstream event. Resolves when the caller's socket can take more (backpressure). */
   event(event: DecodedEvent, passthrough: boolean): void | Promise<void>;

@@ -1,3 +1,4 @@
+import type { CacheOverride } from '../config/cache-schema.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, FinishReason, GatewayError, Usage } from '../spec/index.js';
 import type { Target } from './target.js';
@@ -14,6 +15,8 @@ export interface Principal {
   readonly logContent?: boolean;
   /** The MCP tool permissions of the key, its team and its customer, as stored (config or admin API); absent when none has any. */
   readonly mcp?: PrincipalToolRules;
+  /** The key's response cache settings (`cache`, from the config or the admin API), for the cache stage. */
+  readonly cache?: CacheOverride;
 }
 
 /** One level's MCP tool permissions: patterns `<server>__<tool>` with `*`, and tool group names. */

@@ -389,7 +389,7 @@ export class Pipeline {
         if (!('detach' in answered)) {
           // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
           this.plan(context, call.model, undefined);
-          return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink);
+          return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink, answered.rendered);
         }
         sink = this.detach(context, answered.detach, sink);
       }
@@ -575,11 +575,16 @@ export class Pipeline {
   }
 
   /** A stage answered (a cache hit): no provider was called, nothing is billed, and the caller cannot tell the answer apart. */
-  private deliverStageAnswer(context: RequestContext, request: ChatRequest, response: ChatResponse, sink: ChatSink): void {
+  private deliverStageAnswer(context: RequestContext, request: ChatRequest, response: ChatResponse, sink: ChatSink, rendered: Map<string, string> | undefined): void {
     this.answeredByStage(context);
     recordAnswer(context, response);
     if (!request.stream) {
-      sink.complete(context, response, undefined);
+      let raw = rendered?.get(sink.dialect);
+      if (raw === undefined && rendered !== undefined && sink.render !== undefined) {
+        raw = sink.render(context, response);
+        if (raw !== undefined) rendered.set(sink.dialect, raw);
+      }
+      sink.complete(context, response, raw);
       return;
     }
     context.timeToFirstTokenMs = performance.now() - context.startedAt;

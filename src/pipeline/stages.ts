@@ -15,7 +15,15 @@ export type StageCall =
   | { readonly operation: string & {}; model: string; request: unknown };
 
 /** The answer a stage gives instead of a provider (a cache hit). It must fit the call's operation. */
-export type StageAnswer = { readonly answer: ChatResponse | EmbeddingResponse | unknown };
+export type StageAnswer = {
+  readonly answer: ChatResponse | EmbeddingResponse | unknown;
+  /**
+   * Whole chat answers: the answer's body as each dialect's sink rendered it, by dialect, which the
+   * pipeline reads and fills (ChatSink.render). A stage that gives the same answer again (a cache
+   * hit) passes the same map, so the answer is encoded once per dialect rather than once per hit.
+   */
+  readonly rendered?: Map<string, string>;
+};
 
 /**
  * A stage's word that the request runs on without its caller (a background response): the caller

@@ -41,6 +41,12 @@ export class DialectSink implements ChatSink {
     http.end(body);
   }
 
+  /** The whole answer's body, unless the request echoes fields of its own into it (Responses). */
+  render(context: RequestContext, response: ChatResponse): string | undefined {
+    if (context.chatRequest?.conversation !== undefined) return undefined;
+    return JSON.stringify(this.codec.encodeResponse(response, response.model, undefined));
+  }
+
   startStream(context: RequestContext): void {
     const http = this.exchange.response;
     this.streamContext = context;

@@ -106,3 +106,27 @@ test('the cache key does not depend on the dialect when the request says the sam
   assert.equal(second.response.headers.get('x-tollgate-cache'), 'hit-exact');
   assert.equal(second.data.choices[0]!.message.content, 'Twins.');
 });
+
+test('whole hits in several dialects of one entry: each dialect answers in its own shape, the same bytes hit after hit', async () => {
+  // The same body in both dialects (it decodes to the same request, so it is one entry).
+  const body = { model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content: 'rendered once per dialect' }] };
+  const paths: Record<string, string> = { openai: '/v1/chat/completions', anthropic: '/anthropic/v1/messages' };
+  const post = async (dialect: string) => {
+    const response = await fetch(`${running.url}${paths[dialect]}`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}`, 'x-api-key': KEY_A, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(response.status, 200, dialect);
+    return { cache: response.headers.get('x-tollgate-cache'), text: await response.text() };
+  };
+  fake.enqueue({ text: 'Rendered.' });
+  assert.equal((await post('openai')).cache, 'miss');
+  const openai = await post('openai');
+  const anthropic = await post('anthropic');
+  assert.deepEqual([openai.cache, anthropic.cache], ['hit-exact', 'hit-exact']);
+  assert.equal((JSON.parse(openai.text) as OpenAI.ChatCompletion).choices[0]!.message.content, 'Rendered.');
+  const message = JSON.parse(anthropic.text) as Anthropic.Message;
+  assert.equal(message.type, 'message');
+  assert.equal(message.content[0]!.type === 'text' ? message.content[0]!.text : '', 'Rendered.');
+  for (let round = 0; round < 3; round++) {
+    assert.equal((await post('openai')).text, openai.text, 'openai: the same bytes');
+    assert.equal((await post('anthropic')).text, anthropic.text, 'anthropic: the same bytes');
+  }
+});

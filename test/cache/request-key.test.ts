@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalJson } from '../../src/cache/canonical-json.js';
-import { chatKey, embeddingKey } from '../../src/cache/request-key.js';
+import { chatKeyText } from '../../src/cache/chat-key-text.js';
+import { chatKey, chatKeyObject, embeddingKey } from '../../src/cache/request-key.js';
 import { decodeChatRequest } from '../../src/codecs/openai-chat/decode-request.js';
 
 /**
@@ -137,4 +138,19 @@ test('embedding keys: the same input in any JSON spelling shares a key; input, d
 
 test('canonical JSON sorts keys at every depth and leaves undefined members out', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [3, { f: undefined, e: 1.0 }], c: -0 } }), '{"a":{"c":0,"d":[3,{"e":1}]},"b":1}');
+});
+
+test('the key text written straight from the request is the canonical JSON of the key object', () => {
+  const random = generator(5);
+  const extras: Record<string, unknown>[] = [
+    { messages: [{ role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'low' } }, { type: 'text', text: 'and' }, { type: 'text', text: ' this' }] }] },
+    { messages: [{ role: 'user', content: 'q', name: 'ann' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{ "q" : "x", "n": 1.0 }' } }, { id: 'c2', type: 'function', function: { name: 'lookup', arguments: 'not json' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'found' }, { role: 'user', content: 'go on' }] },
+    { n: 1, seed: 3, presence_penalty: 0.1, frequency_penalty: -0.5, user: 'u"1', reasoning_effort: 'low', parallel_tool_calls: false, tool_choice: { type: 'function', function: { name: 'lookup' } }, logit_bias: { '1': 2 }, metadata: { a: 'b' }, store: true },
+    { n: 3, stop: 'END', top_k: 5, tools: [{ type: 'function', function: { name: 'lookup', strict: true, parameters: { type: 'object', properties: { z: {}, a: {} } } } }] },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    const body = { ...randomBody(random), ...(random() < 0.5 ? pick(random, extras) : {}) };
+    const request = decodeChatRequest(body);
+    assert.equal(chatKeyText(SCOPE, request), canonicalJson(chatKeyObject(SCOPE, request)), `round ${round}: ${JSON.stringify(body)}`);
+  }
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HnswVectorIndex } from '../../src/cache/hnsw-vector-index.js';
@@ -92,18 +93,41 @@ test('embedded: past max_elements the oldest vectors make room; the index grows 
 
 test('embedded: written at close and read back beside the SQLite file; another dimension starts empty', async () => {
   const path = `${await tempDbPath()}.cache-test-8.hnsw`;
-  const index = await HnswVectorIndex.open(8, 100, path);
+  const saved = (intervalMs = 60_000) => ({ path, intervalMs, onError: (error: unknown) => assert.fail(String(error)) });
+  const index = await HnswVectorIndex.open(8, 100, saved());
   await index.add(direction(0), meta(id(200), 'key:a'));
   await index.add(direction(2), meta(id(201), 'key:b'));
   await index.close();
-  const reopened = await HnswVectorIndex.open(8, 100, path);
+  const reopened = await HnswVectorIndex.open(8, 100, saved());
   assert.equal(reopened.size(), 2);
   assert.equal((await reopened.search(direction(2), 'f', NOW))?.meta.entryId, id(201));
   await reopened.add(direction(4), meta(id(202), 'key:a'));
   assert.equal((await reopened.search(direction(4), 'f', NOW))?.meta.entryId, id(202), 'labels go on after the saved ones');
   assert.equal((await reopened.search(direction(0), 'f', NOW))?.meta.entryId, id(200));
-  const other = await HnswVectorIndex.open(16, 100, path);
+  const other = await HnswVectorIndex.open(16, 100, saved());
   assert.equal(other.size(), 0);
+});
+
+test('embedded: saved within the interval after a change, without a close: a crash loses at most the last interval', async () => {
+  const path = `${await tempDbPath()}.cache-crash-8.hnsw`;
+  const persistence = { path, intervalMs: 20, onError: (error: unknown) => assert.fail(String(error)) };
+  const running = await HnswVectorIndex.open(8, 100, persistence);
+  await running.add(direction(1), meta(id(400), 'key:a'));
+  await running.add(direction(3), meta(id(401), 'key:a'));
+  // The save the changes scheduled (not a close): what a process killed now would leave on disk.
+  while (!existsSync(`${path}.json`)) await new Promise((resolve) => setTimeout(resolve, 10));
+  await running.flush();
+  const afterCrash = await HnswVectorIndex.open(8, 100, persistence);
+  assert.equal(afterCrash.size(), 2);
+  assert.equal((await afterCrash.search(direction(3), 'f', NOW))?.meta.entryId, id(401));
+  // Changes after the save go on being saved; a forget is a change too.
+  await running.forget({ id: id(400) });
+  await running.add(direction(5), meta(id(402), 'key:a'));
+  await running.flush();
+  const later = await HnswVectorIndex.open(8, 100, persistence);
+  assert.equal(later.size(), 2);
+  assert.equal((await later.search(direction(5), 'f', NOW))?.meta.entryId, id(402));
+  assert.notEqual((await later.search(direction(1), 'f', NOW))?.meta.entryId, id(400), 'the forgotten vector stays forgotten');
 });
 
 test('qdrant: the adapter creates a cosine collection of the dimension and speaks the documented paths', async () => {
