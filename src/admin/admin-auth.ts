@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { accountBinding, adminSessions, CSRF_HEADER, digestOf, sameOrigin, sameSecret, sessionIdFrom, type AdminSession, type AdminSessions } from './admin-sessions.js';
@@ -91,16 +90,15 @@ export function createAdminGuard(input: AdminAccessInput, sessions: AdminSession
 
 /** Who each admin request in flight acts as (set by `adminRoutes` before the handler runs). */
 const principals = new WeakMap<IncomingMessage, AdminPrincipal>();
-/** The same, for code the handler calls (the audit log's actor), without passing it down. */
-const acting = new AsyncLocalStorage<AdminPrincipal>();
 
 /**
- * The audit log's actor for the admin request being handled: `user:<name>` for a console account,
- * `admin` for the admin token; undefined outside an admin request.
+ * The audit log's actor for an admin request: `user:<name>` for a console account, `admin` for the
+ * admin token (and outside admin routes). Passed down explicitly: an AsyncLocalStorage would turn on
+ * Node 20's promise hooks for every request the gateway serves.
  */
-export function currentAdminActor(): string | undefined {
-  const principal = acting.getStore();
-  return principal === undefined ? undefined : principal.user === undefined ? 'admin' : `user:${principal.user}`;
+export function adminActorOf(request: IncomingMessage): string {
+  const principal = principals.get(request);
+  return principal?.user === undefined ? 'admin' : `user:${principal.user}`;
 }
 
 /** The principal `adminRoutes` found for this request; undefined outside admin routes. */
@@ -127,7 +125,7 @@ export function adminRoutes(input: AdminAccessInput, routes: readonly HttpRoute[
         return sendError(exchange.response, error, encodeOpenAIError);
       }
       principals.set(exchange.request, principal);
-      return acting.run(principal, () => route.handler(exchange));
+      return route.handler(exchange);
     };
     return { ...route, handler, renderError: route.renderError ?? encodeOpenAIError };
   });

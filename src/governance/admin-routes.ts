@@ -5,6 +5,7 @@ import type { RouteDescription } from '../http/route-description.js';
 import type { HttpExchange, HttpMethod, HttpRoute } from '../http/http-route.js';
 import { sendJson } from '../http/respond.js';
 import { GatewayError } from '../spec/index.js';
+import { adminActorOf } from '../admin/admin-auth.js';
 import { customerSchema, editable, keyBodySchema, keyCreateSchema, keyView, parseBody, providerLimitsSchema, rotateSchema, teamSchema, topUpSchema } from './admin-bodies.js';
 import type { BudgetConfig } from '../config/governance-schema.js';
 import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
@@ -64,24 +65,24 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     'POST',
     '/admin/keys',
     { tag: 'keys', summary: 'Create a key; `value` in the answer is its secret, shown once', status: 201, answer: 'VirtualKey', body: keyCreateSchema },
-    async (_exchange, body) => {
+    async (exchange, body) => {
       const id = body.id ?? `key_${randomBytes(8).toString('hex')}`;
-      const { record, secret } = await service.createKey({ ...body, id, created_at: stamp(), source: 'api' });
+      const { record, secret } = await service.as(adminActorOf(exchange.request)).createKey({ ...body, id, created_at: stamp(), source: 'api' });
       return { ...keyView(record), value: secret };
     },
   );
   route('PATCH', '/admin/keys/:id', { tag: 'keys', summary: PATCH_SUMMARY, answer: 'VirtualKey', patch: keyBodySchema }, async (exchange) => {
     const { patch, expected } = await readPatch(exchange);
     // Merged into the stored key, not this replica's copy: fields the patch leaves out keep what any replica last wrote.
-    const record = await service.update<KeyRecord>('virtual_key', exchange.params.id!, expected, (existing) => {
+    const record = await service.as(adminActorOf(exchange.request)).update<KeyRecord>('virtual_key', exchange.params.id!, expected, (existing) => {
       const merged = parseBody(keyBodySchema, { ...editable(existing, ['key_hash', 'previous_key_hash', 'previous_valid_until']), ...patch, id: existing.id });
       return { ...merged, key_hash: existing.key_hash, previous_key_hash: existing.previous_key_hash, previous_valid_until: existing.previous_valid_until, created_at: existing.created_at, source: existing.source };
     });
     return keyView(record);
   });
-  route('DELETE', '/admin/keys/:id', { tag: 'keys', summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity('virtual_key', exchange.params.id!, expectedVersion(exchange, undefined)));
+  route('DELETE', '/admin/keys/:id', { tag: 'keys', summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.as(adminActorOf(exchange.request)).deleteEntity('virtual_key', exchange.params.id!, expectedVersion(exchange, undefined)));
   route('POST', '/admin/keys/:id/rotate', { tag: 'keys', summary: 'New secret; the old one keeps working for grace_seconds (default 3600)', answer: 'VirtualKey', body: rotateSchema, bodyOptional: true }, async (exchange, { grace_seconds: grace }) => {
-    const { record, secret } = await service.rotateKey(exchange.params.id!, grace, expectedVersion(exchange, undefined));
+    const { record, secret } = await service.as(adminActorOf(exchange.request)).rotateKey(exchange.params.id!, grace, expectedVersion(exchange, undefined));
     return { ...keyView(record), value: secret };
   });
   route('GET', '/admin/keys/:id/usage', { tag: 'keys', summary: USAGE_SUMMARY, answer: 'Usage' }, async (exchange) => {
@@ -128,16 +129,16 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       'POST',
       plural,
       { tag, summary: `Create a ${kind}`, status: 201, answer: component, body: schema },
-      async (_exchange, body) => service.create<TeamRecord | CustomerRecord>(kind, { ...body, created_at: stamp(), source: 'api' as const }),
+      async (exchange, body) => service.as(adminActorOf(exchange.request)).create<TeamRecord | CustomerRecord>(kind, { ...body, created_at: stamp(), source: 'api' as const }),
     );
     route('PATCH', `${plural}/:id`, { tag, summary: PATCH_SUMMARY, answer: component, patch: schema }, async (exchange) => {
       const { patch, expected } = await readPatch(exchange);
-      return service.update<TeamRecord | CustomerRecord>(kind, exchange.params.id!, expected, (existing) => {
+      return service.as(adminActorOf(exchange.request)).update<TeamRecord | CustomerRecord>(kind, exchange.params.id!, expected, (existing) => {
         const merged = parseBody(schema, { ...editable(existing), ...patch, id: existing.id });
         return { ...merged, created_at: existing.created_at, source: existing.source };
       });
     });
-    route('DELETE', `${plural}/:id`, { tag, summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.deleteEntity(kind, exchange.params.id!, expectedVersion(exchange, undefined)));
+    route('DELETE', `${plural}/:id`, { tag, summary: DELETE_SUMMARY, status: 204 }, async (exchange) => service.as(adminActorOf(exchange.request)).deleteEntity(kind, exchange.params.id!, expectedVersion(exchange, undefined)));
     route('GET', `${plural}/:id/usage`, { tag, summary: USAGE_SUMMARY, answer: 'Usage' }, async (exchange) => {
       const entity = find(exchange.params.id!);
       return { [kind]: { id: entity.id, name: entity.name ?? null }, ...(await entityUsage(kind, entity, spend, now())) };
@@ -157,7 +158,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       const entity = entityOf(exchange.params.id!);
       await spend.resetScope(scopeOf(entity.id));
       await afterSpendChange();
-      service.audit('spend.reset', scopeOf(entity.id), {});
+      service.as(adminActorOf(exchange.request)).audit('spend.reset', scopeOf(entity.id), {});
       return { id: entity.id, reset: true };
     });
     route('POST', `${path}/:id/top-up`, { tag, summary: 'Add USD to a budget for its current window', body: topUpSchema }, async (exchange, body) => {
@@ -167,7 +168,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       const window = windowOf(budget.period, now(), budget.rolling, anchor);
       await spend.addCredit(counterName(scopeOf(entity.id), 'usd', budget.period, budget.rolling, window.start), window.end, nanoUsd(body.amount_usd), now());
       await afterSpendChange();
-      service.audit('budget.top_up', scopeOf(entity.id), { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
+      service.as(adminActorOf(exchange.request)).audit('budget.top_up', scopeOf(entity.id), { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
       return { id: entity.id, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };
     });
   }
@@ -192,12 +193,12 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
   route('GET', '/admin/providers/:name', { tag: 'providers', summary: 'One provider' }, async (exchange) => providerView(requireProvider(exchange.params.name!)));
   route('PUT', '/admin/providers/:name/limits', { tag: 'providers', summary: "Replace the provider's global budgets and rate limits (overrides the config until deleted)", body: providerLimitsSchema }, async (exchange, body) => {
     const name = requireProvider(exchange.params.name!);
-    await service.setProviderLimits(name, { id: name, budgets: body.budgets, rate_limits: body.rate_limits, created_at: registry.providerLimits.get(name)?.created_at ?? stamp(), source: 'api' });
+    await service.as(adminActorOf(exchange.request)).setProviderLimits(name, { id: name, budgets: body.budgets, rate_limits: body.rate_limits, created_at: registry.providerLimits.get(name)?.created_at ?? stamp(), source: 'api' });
     return providerView(name);
   });
   route('DELETE', '/admin/providers/:name/limits', { tag: 'providers', summary: "Drop the override: back to the config's limits" }, async (exchange) => {
     const name = requireProvider(exchange.params.name!);
-    await service.setProviderLimits(name, undefined);
+    await service.as(adminActorOf(exchange.request)).setProviderLimits(name, undefined);
     return providerView(name);
   });
   route('GET', '/admin/providers/:name/usage', { tag: 'providers', summary: 'Spend and counters of the provider', answer: 'Usage' }, async (exchange) => {
@@ -208,7 +209,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     const name = requireProvider(exchange.params.name!);
     await spend.resetScope(`provider:${name}`);
     await afterSpendChange();
-    service.audit('spend.reset', `provider:${name}`, {});
+    service.as(adminActorOf(exchange.request)).audit('spend.reset', `provider:${name}`, {});
     return { name, reset: true };
   });
 
@@ -219,7 +220,7 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
     const window = windowOf(budget.period, now(), budget.rolling, 0);
     await spend.addCredit(counterName(`provider:${view.name}`, 'usd', budget.period, budget.rolling, window.start), window.end, nanoUsd(body.amount_usd), now());
     await afterSpendChange();
-    service.audit('budget.top_up', `provider:${view.name}`, { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
+    service.as(adminActorOf(exchange.request)).audit('budget.top_up', `provider:${view.name}`, { period: budget.period ?? 'lifetime', amount_usd: body.amount_usd });
     return { name: view.name, period: budget.period ?? 'lifetime', amount_usd: body.amount_usd, until: Number.isFinite(window.end) ? new Date(window.end).toISOString() : null };
   });
 

@@ -2,7 +2,6 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { RequestJournal } from '../pipeline/capabilities.js';
 import type { Logger } from '../lib/logger.js';
 import { GatewayError } from '../spec/index.js';
-import { currentAdminActor } from '../admin/admin-auth.js';
 import type { CustomerRecord, EntityKind, EntityRecord, KeyRecord, ProviderLimitsRecord, TeamRecord } from './entities.js';
 import { generateKeySecret, hashKey } from './key-secret.js';
 import type { EntityRegistry } from './registry.js';
@@ -139,8 +138,18 @@ export class GovernanceService {
     return found;
   }
 
-  /** `actor` defaults to who made the admin request being handled (`admin`, or `user:<name>` for a console account). */
-  audit(action: string, target: string, details: Record<string, unknown>, actor = currentAdminActor() ?? 'admin'): void {
+  /** Who the changes made through this service are audited as (see `as`). */
+  readonly actor: string = 'admin';
+
+  /**
+   * This service acting for `actor` (`admin`, or `user:<name>` for a console account): the audit
+   * log's actor of what it changes. A view sharing everything else with this service.
+   */
+  as(actor: string): GovernanceService {
+    return Object.create(this, { actor: { value: actor } }) as GovernanceService;
+  }
+
+  audit(action: string, target: string, details: Record<string, unknown>, actor = this.actor): void {
     try {
       this.options.audit.append({ actor, action, target, details });
     } catch (error) {

@@ -82,3 +82,11 @@ test('the import scanner sees static, re-exported and dynamic imports', () => {
   const text = "import { a } from './a.js';\nexport { b } from '../b.js';\nimport type {\n  C,\n} from './c.js';\nconst d = await import('./d.js');";
   assert.deepEqual(importsOf(text), ['./a.js', '../b.js', './c.js', './d.js']);
 });
+
+test('nothing in src turns on async hooks (on Node 20 an AsyncLocalStorage makes every promise of every request pay a hook)', async () => {
+  const offenders: string[] = [];
+  for (const file of await sourceFiles(SRC)) {
+    if (/from\s+'(node:)?async_hooks'|import\(\s*'(node:)?async_hooks'\s*\)/.test(await readFile(file, 'utf8'))) offenders.push(relative(SRC, file));
+  }
+  assert.deepEqual(offenders, []);
+});
