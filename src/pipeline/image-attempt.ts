@@ -18,12 +18,20 @@ export async function attemptImageGeneration(target: Target, request: ImageGener
   const codec = adapter.imageCodec;
   const key = target.key ?? pickKey(provider, target.model);
   const response = await sendJsonAttempt(target, key, adapter.buildImageRequest(request, target.model, key, provider.settings), transport, signal, (body) => codec.decodeResponse(body));
+  return imageResult(key?.id, response, request);
+}
+
+/**
+ * An image answer as an attempt's result, billed per image by size and quality (as asked, else as
+ * the provider says it made them): generations, edits and variations alike.
+ */
+export function imageResult(keyId: string | undefined, response: ImageGenerationResponse, asked: { size?: string | undefined; quality?: string | undefined }): OperationResult<ImageGenerationResponse> {
   const units: BilledUnits = { images: response.images.length };
-  const size = request.size ?? stringField(response.extra?.size);
-  const quality = request.quality ?? stringField(response.extra?.quality);
+  const size = asked.size ?? stringField(response.extra?.size);
+  const quality = asked.quality ?? stringField(response.extra?.quality);
   if (size !== undefined) units.imageSize = size;
   if (quality !== undefined) units.imageQuality = quality;
-  return { keyId: key?.id, response, usage: { ...response.usage, units } };
+  return { keyId, response, usage: { ...response.usage, units } };
 }
 
 function stringField(value: unknown): string | undefined {

@@ -2,7 +2,8 @@ import type { SpooledFile } from '../http/multipart-upload.js';
 import { pickKey } from '../providers/instance.js';
 import type { ImageUploadOperation, UpstreamHttpRequest } from '../providers/provider.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
-import { GatewayError, type BilledUnits, type ImageGenerationResponse } from '../spec/index.js';
+import { GatewayError, type ImageGenerationResponse } from '../spec/index.js';
+import { imageResult } from './image-attempt.js';
 import type { OperationResult } from './endpoint.js';
 import { sendJsonAttempt } from './json-attempt.js';
 import { multipartBody } from './multipart-body.js';
@@ -42,14 +43,5 @@ export async function attemptImageUpload(target: Target, request: ImageUploadReq
   const body = multipartBody(fields, request.files);
   const built: UpstreamHttpRequest = { url, method: 'POST', headers: { ...headers, 'content-type': `multipart/form-data; boundary=${body.boundary}`, 'content-length': String(body.length) }, stream: body.stream };
   const response = await sendJsonAttempt(target, key, built, transport, signal, (decoded) => codec.decodeResponse(decoded));
-  const units: BilledUnits = { images: response.images.length };
-  const size = request.size ?? stringField(response.extra?.size);
-  const quality = request.quality ?? stringField(response.extra?.quality);
-  if (size !== undefined) units.imageSize = size;
-  if (quality !== undefined) units.imageQuality = quality;
-  return { keyId: key?.id, response, usage: { ...response.usage, units } };
-}
-
-function stringField(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+  return imageResult(key?.id, response, request);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
+import { streamingLoad } from '../helpers/streaming-load.js';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 
 let directory: string;
@@ -44,28 +45,7 @@ async function start(file: string): Promise<RunningCli> {
   return startCli(['--config', file, '--port', '0'], { cwd: directory });
 }
 
-/** Streams chat requests back to back until `stop()`; errors (the gateway killed under them) end the loop. */
-function load(url: string, workers: number): { stop(): void; done: Promise<number> } {
-  let stopped = false;
-  let answered = 0;
-  const worker = async () => {
-    while (!stopped) {
-      try {
-        const response = await request(`${url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-          body: JSON.stringify({ model: 'mock/slow', stream: true, messages: [{ role: 'user', content: 'count' }] }),
-        });
-        await response.body.text();
-        answered++;
-      } catch {
-        return;
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: workers }, worker)).then(() => answered);
-  return { stop: () => (stopped = true), done };
-}
+const load = (url: string, workers: number) => streamingLoad(url, KEY, workers);
 
 /** The key's stored lifetime counter (what a flush last saved), read from the file as another process would. */
 function storedSpend(path: string): number | undefined {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { request } from 'undici';
 import { UNLOGGED_AFTER_MS } from '../../src/governance/spend-store.js';
 import { REDIS_URL } from '../governance/redis.js';
+import { streamingLoad } from '../helpers/streaming-load.js';
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
 import { ADMIN_TOKEN, sharedState } from './replicas.js';
 
@@ -31,28 +32,7 @@ function config(storageUrl: string, keyPrefix: string): string {
   });
 }
 
-/** Streams chat requests back to back until `stop()`; an error (the replica killed under it) ends a worker. */
-function load(url: string, workers: number): { stop(): void; done: Promise<number> } {
-  let stopped = false;
-  let answered = 0;
-  const worker = async () => {
-    while (!stopped) {
-      try {
-        const response = await request(`${url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-          body: JSON.stringify({ model: 'mock/slow', stream: true, messages: [{ role: 'user', content: 'count' }] }),
-        });
-        await response.body.text();
-        answered++;
-      } catch {
-        return;
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: workers }, worker)).then(() => answered);
-  return { stop: () => (stopped = true), done };
-}
+const load = (url: string, workers: number) => streamingLoad(url, KEY, workers);
 
 interface ReconcileReport {
   ok: boolean;
