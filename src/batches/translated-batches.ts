@@ -94,7 +94,7 @@ export async function refreshTranslated(target: Target, record: BatchRecord, tra
     const requestId = `${record.id}-${index}`;
     const envelope = { id: `batch_req_${randomBytes(12).toString('hex')}`, custom_id: result.customId };
     if (result.response !== undefined) {
-      const served = targetOf(target.provider, result.response.model ?? String(record.object.model ?? ''));
+      const served = targetOf(target.provider, result.response.model || String(record.object.model ?? ''));
       totalNano += await logBatchLine(record, served, result.customId, index, 200, result.response.usage, parts);
       done.push(JSON.stringify({ ...envelope, response: { status_code: 200, request_id: requestId, body: openaiChatCodec.encodeResponse(result.response, String(record.object.model ?? served.model)) }, error: null }));
     } else {
