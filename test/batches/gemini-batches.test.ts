@@ -24,10 +24,11 @@ before(async () => {
   fake = await startGeminiBatchesFake();
   running = await startGateway({
     admin: { token: ADMIN_TOKEN },
-    providers: { gemini: { type: 'gemini', base_url: `${fake.url}/v1beta`, keys: [{ value: GEMINI_KEY }], models: ['gemini-2.5-flash', 'gemini-file-flash'], max_retries: 0 } },
+    providers: { gemini: { type: 'gemini', base_url: `${fake.url}/v1beta`, keys: [{ value: GEMINI_KEY }], models: ['gemini-2.5-flash', 'gemini-file-flash', 'gemini-broken-flash'], max_retries: 0 } },
     pricing: {
       'gemini/gemini-2.5-flash': { input: 0.3, output: 2.5, batch_input: 0.15, batch_output: 1.25 },
       'gemini/gemini-file-flash': { input: 0.3, output: 2.5, batch_input: 0.15, batch_output: 1.25 },
+      'gemini/gemini-broken-flash': { input: 0.3, output: 2.5, batch_input: 0.15, batch_output: 1.25 },
     },
     virtual_keys: [
       { id: 'alice', value: ALICE, models: ['*'], budgets: [{ max_usd: 5, period: '1d' }] },
@@ -57,6 +58,14 @@ async function lines(openai: OpenAI, fileId: string): Promise<OutputLine[]> {
 async function poll(openai: OpenAI, batch: OpenAI.Batch): Promise<OpenAI.Batch> {
   for (let attempt = 0; attempt < 5 && !['completed', 'cancelled', 'failed', 'expired'].includes(batch.status); attempt++) batch = await openai.batches.retrieve(batch.id);
   return batch;
+}
+
+type Usage = { budgets: Array<{ level: string; spent_usd: number; reserved_usd: number }> };
+
+async function keyBudget(key: string): Promise<{ spent: number; reserved: number }> {
+  const answer = (await (await fetch(`${running.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).json()) as Usage;
+  const budget = answer.budgets.find((entry) => entry.level === 'key')!;
+  return { spent: budget.spent_usd, reserved: budget.reserved_usd };
 }
 
 type Page = { logs: RequestRecord[]; total: number };
@@ -129,6 +138,17 @@ test('an error line that echoes the provider key reaches the error file redacted
   assert.equal(line!.response.status_code, 500);
 });
 
+test('a Gemini batch that fails as a whole ends failed, every request an error line', async () => {
+  const alice = client(ALICE);
+  const file = await alice.files.create({ file: await toFile(inputFile(['a', 'b'], 'gemini-broken-flash'), 'broken.jsonl'), purpose: 'batch', provider: 'gemini' } as unknown as OpenAI.FileCreateParams);
+  const batch = await poll(alice, await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }));
+  assert.equal(batch.status, 'failed');
+  assert.deepEqual(batch.request_counts, { total: 2, completed: 0, failed: 2 });
+  assert.match(batch.errors?.data?.[0]?.message ?? '', /The Gemini batch failed: The batch could not be processed/);
+  const errors = await lines(alice, batch.error_file_id!);
+  assert.deepEqual(errors.map((line) => [line.custom_id, line.response.status_code]), [['q-0', 500], ['q-1', 500]]);
+});
+
 test('cancelling a translated batch cancels the Gemini batch; it ends cancelled with every request failed', async () => {
   const alice = client(ALICE);
   const file = await alice.files.create({ file: await toFile(inputFile(['a', 'b']), 'cancel.jsonl'), purpose: 'batch', provider: 'gemini' } as unknown as OpenAI.FileCreateParams);
@@ -161,10 +181,24 @@ test('a batch whose lines name two Gemini models is refused: batch mode runs one
   const mixed = Buffer.concat([inputFile(['one']), Buffer.from('\n'), Buffer.from(JSON.stringify({ custom_id: 'other', method: 'POST', url: '/v1/chat/completions', body: { model: 'gemini-file-flash', max_tokens: 8, messages: [{ role: 'user', content: 'two' }] } }))]);
   const file = await alice.files.create({ file: await toFile(mixed, 'mixed.jsonl'), purpose: 'batch', provider: 'gemini' } as unknown as OpenAI.FileCreateParams);
   const before = fake.requests.filter((line) => line.endsWith(':batchGenerateContent')).length;
+  const held = await keyBudget(ALICE);
   await assert.rejects(alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }), (error: unknown) => {
     assert.ok(error instanceof OpenAI.BadRequestError, String(error));
     assert.match((error as Error).message, /one model per batch/);
     return true;
   });
   assert.equal(fake.requests.filter((line) => line.endsWith(':batchGenerateContent')).length, before);
+  assert.equal((await keyBudget(ALICE)).reserved, held.reserved, 'the worst case held at submission is released');
+});
+
+test("a settled Gemini batch charges the key's budget the lines' batch-rate cost", async () => {
+  const alice = client(ALICE);
+  const start = await keyBudget(ALICE);
+  const file = await alice.files.create({ file: await toFile(inputFile(['x', 'y']), 'spend.jsonl'), purpose: 'batch', provider: 'gemini' } as unknown as OpenAI.FileCreateParams);
+  const created = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  assert.ok((await keyBudget(ALICE)).reserved > start.reserved, 'the worst case is held from submission');
+  assert.equal((await poll(alice, created)).status, 'completed');
+  const end = await keyBudget(ALICE);
+  assert.equal(end.reserved, start.reserved);
+  assert.ok(Math.abs(end.spent - start.spent - (2 * (10 * 0.15 + 5 * 1.25)) / 1_000_000) < 1e-9, `spent ${end.spent - start.spent}`);
 });

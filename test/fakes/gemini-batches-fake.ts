@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
  * SUCCEEDED on the next, `done: true` with `response.inlinedResponses.inlinedResponses[]`);
  * `POST /v1beta/batches/{id}:cancel` (answers `{}`, the batch is CANCELLED without results). A
  * model whose name contains `file` gets its results in a `responsesFile` instead, downloaded from
- * `/download/v1beta/files/{id}:download?alt=media` as JSON lines `{key, response | error}`. A
+ * `/download/v1beta/files/{id}:download?alt=media` as JSON lines `{key, response | error}`; one
+ * whose name contains `broken` ends FAILED, with an operation `error` and no results. A
  * request whose last text says FAIL fails with INVALID_ARGUMENT; one that says LEAK fails with a
  * message that echoes the API key (as a hostile upstream might).
  */
@@ -33,7 +34,7 @@ interface FakeBatch {
   name: string;
   model: string;
   displayName: string;
-  state: 'BATCH_STATE_PENDING' | 'BATCH_STATE_RUNNING' | 'BATCH_STATE_SUCCEEDED' | 'BATCH_STATE_CANCELLED';
+  state: 'BATCH_STATE_PENDING' | 'BATCH_STATE_RUNNING' | 'BATCH_STATE_SUCCEEDED' | 'BATCH_STATE_FAILED' | 'BATCH_STATE_CANCELLED';
   requests: Array<{ key: string; request: Json }>;
   file: string | undefined;
 }
@@ -72,7 +73,7 @@ export async function startGeminiBatchesFake(): Promise<GeminiBatchesFake> {
     };
   };
   const view = (batch: FakeBatch, apiKey: string): Json => {
-    const done = batch.state === 'BATCH_STATE_SUCCEEDED' || batch.state === 'BATCH_STATE_CANCELLED';
+    const done = batch.state === 'BATCH_STATE_SUCCEEDED' || batch.state === 'BATCH_STATE_FAILED' || batch.state === 'BATCH_STATE_CANCELLED';
     const metadata = {
       '@type': OPERATION_TYPE,
       model: `models/${batch.model}`,
@@ -85,6 +86,7 @@ export async function startGeminiBatchesFake(): Promise<GeminiBatchesFake> {
     };
     const operation: Json = { name: batch.name, metadata };
     if (done) operation.done = true;
+    if (batch.state === 'BATCH_STATE_FAILED') operation.error = { code: 13, message: 'The batch could not be processed.' };
     if (batch.state === 'BATCH_STATE_SUCCEEDED') {
       operation.response =
         batch.file !== undefined
@@ -133,7 +135,7 @@ export async function startGeminiBatchesFake(): Promise<GeminiBatchesFake> {
           return json(response, 200, {});
         }
         if (batch.state === 'BATCH_STATE_PENDING') batch.state = 'BATCH_STATE_RUNNING';
-        else if (batch.state === 'BATCH_STATE_RUNNING') batch.state = 'BATCH_STATE_SUCCEEDED';
+        else if (batch.state === 'BATCH_STATE_RUNNING') batch.state = batch.model.includes('broken') ? 'BATCH_STATE_FAILED' : 'BATCH_STATE_SUCCEEDED';
         return json(response, 200, view(batch, apiKey));
       }
       if (request.method === 'GET' && (match = /^\/download\/v1beta\/(files\/[^/:]+):download$/.exec(path)) !== null) {
