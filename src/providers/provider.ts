@@ -70,6 +70,16 @@ export interface ChatBatchItem {
 export interface ChatBatchState {
   readonly id: string;
   readonly status: 'in_progress' | 'cancelling' | 'ended';
+  /**
+   * The results, when the provider carries them in its answer about an ended batch (Gemini's inline
+   * responses) rather than in a results download: each is read with `readResult`, and no
+   * `buildResults` request is sent.
+   */
+  readonly results?: readonly unknown[];
+  /** Where the results of an ended batch are kept at the provider, for `buildResults` (Gemini's `responsesFile`). */
+  readonly resultsRef?: string;
+  /** Why an ended batch failed as a whole (Gemini's `BATCH_STATE_FAILED`): the requests without a result fail with it. */
+  readonly failure?: string;
 }
 
 /** One result of a translated batch: the answer, or why the request failed. */
@@ -80,18 +90,21 @@ export interface ChatBatchResult {
 }
 
 /**
- * A provider's own batch API for chat requests (Anthropic's Message Batches), which the gateway
- * translates OpenAI batches of chat completions to: the requests to create, retrieve, cancel and
- * read the results of a batch, and how to read its answers. Results are JSON lines.
+ * A provider's own batch API for chat requests (Anthropic's Message Batches, Gemini's batch mode),
+ * which the gateway translates OpenAI batches of chat completions to: the requests to create,
+ * retrieve, cancel and read the results of a batch, and how to read its answers. Results are JSON
+ * lines from `buildResults`, or carried in the state answer (`ChatBatchState.results`). The answer
+ * to a cancel is not read (Gemini answers an empty object).
  */
 export interface ChatBatchApi<Options = unknown> {
   buildCreate(items: readonly ChatBatchItem[], key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   buildRetrieve(id: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
   buildCancel(id: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
-  buildResults(id: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;
-  /** The batch's state in the provider's answer to create, retrieve or cancel. Throws GatewayError `upstream_invalid_response`. */
+  /** The request for the results of an ended batch whose state carries none; `state` is the ended batch's. */
+  buildResults(id: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>, state: ChatBatchState): UpstreamHttpRequest;
+  /** The batch's state in the provider's answer to create or retrieve. Throws GatewayError `upstream_invalid_response`. */
   readState(body: unknown): ChatBatchState;
-  /** One line of the results. Throws GatewayError `upstream_invalid_response`. */
+  /** One line of the results (or one result carried in the state). Throws GatewayError `upstream_invalid_response`. */
   readResult(line: unknown): ChatBatchResult;
 }
 
@@ -164,7 +177,7 @@ export interface ProviderAdapter<Options = unknown> {
    * batch input files itself and runs the batches through its pipeline.
    */
   storedResourceTarget?(resource: StoredResource, key: ProviderKey | undefined, settings: ProviderSettings<Options>): StoredResourceTarget;
-  /** The provider's own batch API for chat requests, which OpenAI batches of chat completions are translated to (Anthropic's Message Batches). */
+  /** The provider's own batch API for chat requests, which OpenAI batches of chat completions are translated to (Anthropic's Message Batches, Gemini's batch mode). */
   readonly chatBatches?: ChatBatchApi<Options>;
   /** The rerank wire format, for providers that rank documents against a query (Cohere). */
   readonly rerankCodec?: RerankCodec;

@@ -3,6 +3,7 @@ import { encodeGeminiRequest, geminiCodec, geminiEmbeddingCodec } from '../../co
 import { geminiImageCodec, isImagenModel } from '../../codecs/gemini/image-codec.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings } from '../provider.js';
 import { countField } from '../token-count.js';
+import { geminiBatchMode } from './batch-mode.js';
 
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 
@@ -31,7 +32,8 @@ export type GeminiOptions = z.infer<typeof geminiOptionsSchema>;
 /**
  * Google AI Studio's Gemini API. Chat: `:generateContent`, or `:streamGenerateContent?alt=sse` for
  * an SSE stream (without `alt=sse` Google streams one JSON array instead). Embeddings:
- * `:batchEmbedContents`. Option `function_call_ids: false` (under `options`) stops sending tool
+ * `:batchEmbedContents`. OpenAI batches of chat completions: batch mode (`:batchGenerateContent`,
+ * batch-mode.ts). Option `function_call_ids: false` (under `options`) stops sending tool
  * call ids, for API versions that reject them.
  */
 export const geminiAdapter: ProviderAdapter<GeminiOptions> = {
@@ -69,5 +71,6 @@ export const geminiAdapter: ProviderAdapter<GeminiOptions> = {
     const body = geminiImageCodec.encodeRequest(request, upstreamModel);
     return { url: geminiModelUrl(settings.baseUrl, upstreamModel, isImagenModel(upstreamModel) ? 'predict' : 'generateContent'), method: 'POST', headers: headersFor(key, settings), body: JSON.stringify(body) };
   },
+  chatBatches: geminiBatchMode(geminiModelUrl, headersFor),
   credentialHeaders: (key): Record<string, string> => (key === undefined ? {} : { 'x-goog-api-key': key.value }),
 };
