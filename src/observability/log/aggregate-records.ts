@@ -7,7 +7,7 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
   const rows = new Map<string, AggregateRow>();
   for (const record of records) {
     // An agent request's turns (chat records with a parent) are counted by their request, which carries their sum.
-    if (record.parent_request_id !== null && record.operation === 'chat') continue;
+    if (record.kind === 'request' && record.parent_request_id !== null && record.operation === 'chat') continue;
     const bucketStart = query.bucketMs === undefined ? null : Math.floor(Date.parse(record.timestamp) / query.bucketMs) * query.bucketMs;
     const group: AggregateRow['group'] = {};
     for (const dimension of query.groupBy) group[dimension] = dimensionValue(record, dimension);

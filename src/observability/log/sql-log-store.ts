@@ -142,7 +142,7 @@ export abstract class SqlLogStore implements LogStore {
       'coalesce(sum(cache_saved_usd), 0) as cache_saved_usd',
     ];
     // An agent request's turns (chat records with a parent) are counted by their request, which carries their sum.
-    const notTurns = `${where.sql === '' ? ' where' : ' and'} not (parent_request_id is not null and operation = 'chat')`;
+    const notTurns = `${where.sql === '' ? ' where' : ' and'} not (kind = 'request' and parent_request_id is not null and operation = 'chat')`;
     const rows = await this.reads.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${notTurns}${groupBy}`, [...selectParams, ...where.params]);
     return rows
       .filter((row) => Number(row.requests) > 0)
