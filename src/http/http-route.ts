@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Duplex } from 'node:stream';
 import type { GatewayError } from '../spec/index.js';
 import type { RouteDescription } from './route-description.js';
+import type { RequestAbort } from './request-abort.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -25,6 +26,11 @@ export interface HttpExchange {
    * Work done for the request stops when it aborts; an error to report is the reason itself.
    */
   readonly signal: AbortSignal;
+  /**
+   * The request's abort behind `signal`, when the server keeps one: whether and why the request
+   * aborted, read without making the AbortSignal (see RequestAbort), for the request context.
+   */
+  readonly abort?: RequestAbort;
   /**
    * Reads and parses the JSON body within `server.max_body_bytes`, `server.body_idle_timeout_ms`
    * and the request's signal. Throws GatewayError: `body_too_large`, `request_timeout`,

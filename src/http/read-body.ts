@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../spec/index.js';
 import type { BodyWatch } from './body-watch.js';
 import { discardBody } from './discard-body.js';
+import { signalOf, type AbortState } from './request-abort.js';
 
 /** What bounds the reading of one request body. */
 export interface BodyLimits {
@@ -22,13 +23,14 @@ const CLOSE = { connection: 'close' };
  * went wrong: `body_too_large` (once the rest of the body is discarded, within bounds, so that
  * clients writing the whole body before reading see the answer), `request_timeout` (a silence of
  * `server.body_idle_timeout_ms`, or `signal` aborted by the request timeout), `client_disconnected`.
+ * `signal` may be the request's RequestAbort: reading a body then makes no AbortSignal.
  * The watch checks the idle time and `signal` (see BodyWatch); a caller who goes away is noticed
  * at once, from the request's own events.
  *
  * Plain `data`/`end` listeners: most bodies are one or two chunks, for which an async iterator and
  * an end-of-stream watcher cost several times more.
  */
-export function readRequestBody(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal): Promise<Buffer> {
+export function readRequestBody(request: IncomingMessage, limits: BodyLimits, signal: AbortState): Promise<Buffer> {
   if (signal.aborted) return Promise.reject(abortedWhileReading(signal));
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
@@ -83,8 +85,8 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits, si
 }
 
 /** Reads and drops the rest of an oversized body (see discardBody), then rejects with `body_too_large`. */
-async function refuseOversized(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal, message: string, alreadyRead = 0): Promise<never> {
-  await discardBody(request, { idleTimeoutMs: limits.watch.idleTimeoutMs, signal, alreadyRead });
+async function refuseOversized(request: IncomingMessage, limits: BodyLimits, signal: AbortState, message: string, alreadyRead = 0): Promise<never> {
+  await discardBody(request, { idleTimeoutMs: limits.watch.idleTimeoutMs, signal: signalOf(signal), alreadyRead });
   throw new GatewayError('body_too_large', message, { headers: CLOSE });
 }
 
@@ -93,7 +95,7 @@ async function refuseOversized(request: IncomingMessage, limits: BodyLimits, sig
  * `client_disconnected` (nobody reads the answer); otherwise the request timeout ran out while the
  * caller was still sending, which is the caller's slowness (408), not the provider's.
  */
-function abortedWhileReading(signal: AbortSignal): GatewayError {
+function abortedWhileReading(signal: AbortState): GatewayError {
   const reason: unknown = signal.reason;
   if (GatewayError.is(reason) && reason.code === 'client_disconnected') return reason;
   return new GatewayError('request_timeout', 'The request body was still arriving when the request timeout ran out (server.request_timeout_ms).', { headers: CLOSE });

@@ -3,15 +3,16 @@ import { GatewayError } from '../spec/index.js';
 import { jsonErrorPosition } from '../lib/json-error-position.js';
 import { discardBody } from './discard-body.js';
 import { readRequestBody, type BodyLimits } from './read-body.js';
+import { signalOf, type AbortState } from './request-abort.js';
 
 /**
  * Reads a JSON body within `limits` (see readRequestBody), stopping when `signal` aborts. Errors
  * are GatewayErrors naming the problem and, for bad JSON, the position.
  */
-export async function readJsonBody(request: IncomingMessage, limits: BodyLimits, signal: AbortSignal): Promise<unknown> {
+export async function readJsonBody(request: IncomingMessage, limits: BodyLimits, signal: AbortState): Promise<unknown> {
   const type = request.headers['content-type'];
   if (type !== undefined && /^\s*multipart\//i.test(type)) {
-    const ended = await discardBody(request, { idleTimeoutMs: limits.watch.idleTimeoutMs, signal });
+    const ended = await discardBody(request, { idleTimeoutMs: limits.watch.idleTimeoutMs, signal: signalOf(signal) });
     throw new GatewayError('unsupported_media_type', `Expected a JSON body (application/json), got ${type.split(';')[0]}.`, ended ? {} : { headers: { connection: 'close' } });
   }
   const bytes = await readRequestBody(request, limits, signal);

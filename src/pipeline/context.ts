@@ -2,6 +2,7 @@ import type { CacheOverride } from '../config/cache-schema.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, FinishReason, GatewayError, Usage } from '../spec/index.js';
 import type { Target } from './target.js';
+import { RequestAbort } from '../http/request-abort.js';
 
 /** Who is calling: the virtual key that authenticated the request and where it sits. */
 export interface Principal {
@@ -182,46 +183,81 @@ export interface ContextInit {
   path: string;
   headers: IncomingHttpHeaders;
   clientAddress: string | undefined;
-  signal: AbortSignal;
+  /** An AbortSignal, or an exchange's RequestAbort whose signal is made when first read. */
+  signal: AbortSignal | RequestAbort;
   parentId?: string;
 }
 
 export function createContext(init: ContextInit): RequestContext {
-  // Fields written out (no spread) so every context has one hidden class from the start.
-  return {
-    id: init.id,
-    surface: init.surface,
-    operation: init.operation,
-    method: init.method,
-    path: init.path,
-    headers: init.headers,
-    clientAddress: init.clientAddress,
-    signal: init.signal,
-    receivedAt: Date.now(),
-    startedAt: performance.now(),
-    requestedModel: undefined,
-    stream: false,
-    principal: undefined,
-    chatRequest: undefined,
-    attempts: [],
-    served: undefined,
-    usage: undefined,
-    cost: undefined,
-    status: 200,
-    error: undefined,
-    timeToFirstTokenMs: undefined,
-    outputText: undefined,
-    warnings: [],
+  return new Context(init);
+}
+
+/**
+ * A request context. A class rather than an object literal so that `signal` can be an accessor
+ * on the prototype: the exchange's AbortSignal is made only when something reads it (see
+ * RequestAbort), and a cache hit reads none. Fields are all set in the constructor, in one order,
+ * so every context has one hidden class from the start.
+ */
+class Context implements RequestContext {
+  readonly id: string;
+  readonly surface: string;
+  readonly operation: string;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly clientAddress: string | undefined;
+  /** The signal as given, or as replaced (a detached request); undefined while the exchange's is not made yet. */
+  private givenSignal: AbortSignal | undefined;
+  private readonly lazySignal: RequestAbort | undefined;
+  readonly receivedAt: number;
+  readonly startedAt: number;
+  requestedModel: string | undefined = undefined;
+  stream = false;
+  principal: Principal | undefined = undefined;
+  chatRequest: ChatRequest | undefined = undefined;
+  attempts: Attempt[] = [];
+  served: Target | undefined = undefined;
+  usage: Usage | undefined = undefined;
+  cost: RequestCost | undefined = undefined;
+  status = 200;
+  error: GatewayError | undefined = undefined;
+  timeToFirstTokenMs: number | undefined = undefined;
+  outputText: string | undefined = undefined;
+  warnings: string[] = [];
+  responseHeaders: Record<string, string>;
+  endedAt: number | undefined = undefined;
+  captureOutput?: boolean = undefined;
+  finishReason?: FinishReason = undefined;
+  cache: CacheOutcome | undefined = undefined;
+  readonly slots: unknown[] = [];
+  guardrails?: readonly GuardrailDecision[] = undefined;
+  parentId: string | undefined;
+  sessionId: string | undefined = undefined;
+
+  constructor(init: ContextInit) {
+    this.id = init.id;
+    this.surface = init.surface;
+    this.operation = init.operation;
+    this.method = init.method;
+    this.path = init.path;
+    this.headers = init.headers;
+    this.clientAddress = init.clientAddress;
+    const signal = init.signal;
+    this.givenSignal = signal instanceof RequestAbort ? undefined : signal;
+    this.lazySignal = signal instanceof RequestAbort ? signal : undefined;
+    this.receivedAt = Date.now();
+    this.startedAt = performance.now();
     // Every response names its request and who served it; a provider's name replaces `none` once one answers.
-    responseHeaders: { 'x-request-id': init.id, 'x-tollgate-provider': NOT_SERVED, 'x-tollgate-model': NOT_SERVED },
-    endedAt: undefined,
-    captureOutput: undefined,
-    finishReason: undefined,
-    cache: undefined,
-    slots: [],
-    guardrails: undefined,
-    parentId: init.parentId,
-    sessionId: undefined,
-  };
+    this.responseHeaders = { 'x-request-id': init.id, 'x-tollgate-provider': NOT_SERVED, 'x-tollgate-model': NOT_SERVED };
+    this.parentId = init.parentId;
+  }
+
+  get signal(): AbortSignal {
+    return (this.givenSignal ??= this.lazySignal!.signal);
+  }
+
+  set signal(signal: AbortSignal) {
+    this.givenSignal = signal;
+  }
 }
 

@@ -648,7 +648,7 @@ function contextFor(exchange: HttpExchange, surface: string, operation: string):
     path: exchange.path,
     headers: exchange.request.headers,
     clientAddress: exchange.request.socket.remoteAddress,
-    signal: exchange.signal,
+    signal: exchange.abort ?? exchange.signal,
   });
 }
 

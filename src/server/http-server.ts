@@ -12,6 +12,7 @@ import { readRequestBody } from '../http/read-body.js';
 import { readJsonBody } from '../http/read-json.js';
 import type { BodyLimits } from '../http/read-body.js';
 import { BodyWatch } from '../http/body-watch.js';
+import { RequestAbort } from '../http/request-abort.js';
 import { discardBody, hasBody } from '../http/discard-body.js';
 import { endSocketWithError } from '../http/socket-error.js';
 import { requestIdFrom } from './request-id.js';
@@ -214,15 +215,16 @@ export class HttpServer {
     const { route, params } = match;
     if (route.ownsHeaders !== true) setDefaultHeaders(response, requestId);
     else if (WORKER_PID !== undefined) response.setHeader('x-tollgate-worker', WORKER_PID);
-    const controller = new AbortController();
+    // The AbortSignal itself is made only if something asks for it (see RequestAbort).
+    const abort = new RequestAbort();
     // Over HTTP/2 a stream the caller reset still emits 'finish' before 'close': only whether the
     // handler ended the answer tells the two apart there.
     response.once('close', () => {
-      if (http2 ? !response.writableEnded : !response.writableFinished) controller.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
+      if (http2 ? !response.writableEnded : !response.writableFinished) abort.abort(new GatewayError('client_disconnected', 'The caller closed the connection before the answer was complete.'));
     });
-    const timer = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `The request did not finish within ${this.options.requestTimeoutMs} ms (server.request_timeout_ms).`)), this.options.requestTimeoutMs);
+    const timer = setTimeout(() => abort.abort(new GatewayError('upstream_timeout', `The request did not finish within ${this.options.requestTimeoutMs} ms (server.request_timeout_ms).`)), this.options.requestTimeoutMs);
     timer.unref();
-    const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, controller.signal, this.bodyLimits);
+    const exchange = new Exchange(request, response, requestId, method, path, rawUrl, queryAt, params, abort, this.bodyLimits);
     this.inFlight++;
     try {
       await route.handler(exchange);
@@ -309,9 +311,14 @@ class Exchange implements HttpExchange {
     private readonly rawUrl: string,
     private readonly queryAt: number,
     readonly params: Readonly<Record<string, string>>,
-    readonly signal: AbortSignal,
+    readonly abort: RequestAbort,
     private readonly bodyLimits: BodyLimits,
   ) {}
+
+  /** Made on first use (RequestAbort): a request nobody listens to for an abort makes no AbortSignal. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   /** Parsed on first use: chat routes never read it, and URLSearchParams is not free. */
   get query(): URLSearchParams {
@@ -319,11 +326,11 @@ class Exchange implements HttpExchange {
   }
 
   readJson(): Promise<unknown> {
-    return readJsonBody(this.request, this.bodyLimits, this.signal);
+    return readJsonBody(this.request, this.bodyLimits, this.abort);
   }
 
   readBytes(): Promise<Buffer> {
-    return readRequestBody(this.request, this.bodyLimits, this.signal);
+    return readRequestBody(this.request, this.bodyLimits, this.abort);
   }
 }
 

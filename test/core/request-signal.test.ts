@@ -20,6 +20,8 @@ import { startOpenAIFake } from '../fakes/openai-fake.js';
 
 /** How each exchange's signal ended, by request id. */
 const endings = new Map<string, Promise<{ code: string | undefined; combined: boolean; nodeTimer: string }>>();
+/** What `/probe/late` saw of its signal, read only after the request ended, by request id. */
+const lateEndings = new Map<string, Promise<{ code: string | undefined; aborted: boolean; real: boolean }>>();
 
 /** A loopback upstream: `/answer` answers, anything else never does. */
 let silentUpstream: Server;
@@ -52,6 +54,22 @@ const probes: ModuleFactory = () => ({
           return { code: reasonCode(exchange.signal), combined: combined.aborted && combined.reason === exchange.signal.reason, nodeTimer };
         })();
         endings.set(exchange.requestId, ending);
+        return ending.then((seen) => sendJson(exchange.response, 200, seen));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/probe/late',
+      // Reads nothing of the signal until the request has ended (timed out or left): the signal,
+      // made only when first asked for, must then be aborted with the reason kept from before.
+      handler(exchange: HttpExchange) {
+        const ending = (async () => {
+          const gone = new Promise<void>((resolve) => exchange.response.once('close', () => resolve()));
+          await Promise.race([gone, sleep(600)]);
+          await sleep(20);
+          return { code: reasonCode(exchange.signal), aborted: exchange.signal.aborted, real: exchange.signal instanceof AbortSignal };
+        })();
+        lateEndings.set(exchange.requestId, ending);
         return ending.then((seen) => sendJson(exchange.response, 200, seen));
       },
     },
@@ -104,6 +122,17 @@ test('when the caller disconnects the signal aborts with client_disconnected', a
     socket.destroy();
   });
   assert.deepEqual(await endings.get('probe-gone'), { code: 'client_disconnected', combined: true, nodeTimer: 'AbortError' });
+});
+
+test('a signal first read after the request aborted is already aborted, with the reason of then', async () => {
+  const timedOut = await request(`${strict.url}/probe/late`);
+  assert.deepEqual(await timedOut.body.json(), { code: 'upstream_timeout', aborted: true, real: true });
+  await rawExchange(patient.url, async (socket) => {
+    socket.write('GET /probe/late HTTP/1.1\r\nhost: gateway\r\nx-request-id: probe-late-gone\r\n\r\n');
+    while (!lateEndings.has('probe-late-gone')) await sleep(5);
+    socket.destroy();
+  });
+  assert.deepEqual(await lateEndings.get('probe-late-gone'), { code: 'client_disconnected', aborted: true, real: true });
 });
 
 test('upstream calls leave no listener on the signal, answered or aborted; an aborted one fails with the signal\'s reason', async () => {
