@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -52,7 +52,11 @@ test('PUT a route with new weights: requests follow it at once; a bad definition
   const listed = (await (await admin(running.url, 'GET', '/admin/routes')).json()) as { routes: { name: string; source: string; in_file: boolean }[] };
   assert.deepEqual(listed.routes.map((route) => [route.name, route.source, route.in_file]), [['main', 'file', true]]);
 
-  const put = await admin(running.url, 'PUT', '/admin/routes/main', { targets: [{ model: 'left/mock-small', weight: 0 }, { model: 'right/mock-small', weight: 1 }], fallbacks: ['left/mock-small'] });
+  // The body docs/routing.md shows ("Changing routes at run time").
+  const docs = await readFile(new URL('../../../docs/routing.md', import.meta.url), 'utf8');
+  const documented = /## Changing routes at run time[\s\S]*?```json\n([\s\S]*?)```/.exec(docs);
+  assert.ok(documented !== null, 'docs/routing.md shows a PUT body');
+  const put = await admin(running.url, 'PUT', '/admin/routes/main', JSON.parse(documented[1]!));
   assert.equal(put.status, 200);
   const view = (await put.json()) as { source: string; definition: { strategy: string; targets: { weight: number }[] }; file_definition: unknown; updated_by: string };
   assert.equal(view.source, 'api');
