@@ -60,14 +60,15 @@ export interface ReloadReport {
 }
 
 export interface Gateway {
-  /** The config in effect (the latest reloaded one). */
+  /** The config in effect (the latest reloaded one, with the routes stored through the admin API over it). */
   readonly config: GatewayConfig;
   readonly pipeline: Pipeline;
   readonly logger: Logger;
   listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
   /**
    * Applies a new config without a restart: providers, keys, models, aliases, routes, prices and
-   * each module's own settings. Throws ConfigError and keeps the old config when the new one is invalid.
+   * each module's own settings. `next` is the config file's: routes stored through `PUT /admin/routes/{name}`
+   * are laid over it. Throws ConfigError and keeps the old config when the result is invalid.
    */
   reload(next: GatewayConfig): Promise<ReloadReport>;
   /** The price catalog in effect: the maintained data's version and date, the project file's date (also in `GET /health`). */

@@ -40,6 +40,8 @@ export class StoredRoutes {
   private seenRevision = -1;
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Whether the last poll failed: a storage outage is logged once, not every poll. */
+  private pollFailing = false;
 
   constructor(
     private fileConfig: GatewayConfig,
@@ -64,7 +66,7 @@ export class StoredRoutes {
       const live = new Map<string, StoredRoute>();
       for (const row of rows) {
         if (row.definition === null) continue;
-        const parsed = routeSchema.safeParse(JSON.parse(row.definition));
+        const parsed = routeSchema.safeParse(parseJson(row.definition));
         if (!parsed.success) {
           this.logger.error('stored route ignored: it no longer validates', { route: row.name });
           continue;
@@ -142,7 +144,16 @@ export class StoredRoutes {
 
   start(pollMs: number): void {
     this.timer = setInterval(() => {
-      this.sync().catch((error: unknown) => this.logger.warn('stored routes poll failed', { error: error instanceof Error ? error.message : String(error) }));
+      this.sync().then(
+        () => {
+          if (this.pollFailing) this.logger.info('stored routes poll works again');
+          this.pollFailing = false;
+        },
+        (error: unknown) => {
+          if (!this.pollFailing) this.logger.warn('stored routes poll failed; the running routes stay in effect', { error: error instanceof Error ? error.message : String(error) });
+          this.pollFailing = true;
+        },
+      );
     }, pollMs);
     this.timer.unref();
   }
@@ -181,6 +192,14 @@ export class StoredRoutes {
     const run = this.queue.catch(() => undefined).then(work);
     this.queue = run;
     return run;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

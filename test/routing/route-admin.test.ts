@@ -160,3 +160,28 @@ test('two gateways on one PostgreSQL schema: a change on one is served by the ot
   });
   await twoReplicas({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}` });
 });
+
+test('a replica that lacks a stored route\'s provider keeps its running routes and says why; a reload removing that provider is refused with the route\'s path', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'tollgate-route-admin-'));
+  after(() => rm(folder, { recursive: true, force: true }));
+  const storage = { type: 'sqlite', path: join(folder, 'gateway.db') };
+  const withoutRight = (): Record<string, unknown> => {
+    const config = raw(storage);
+    const providers = { ...(config.providers as Record<string, unknown>) };
+    delete providers.right;
+    return { ...config, providers };
+  };
+  const one = await startGateway(raw(storage), { reloadConfig: async () => validateConfig({ ...withoutRight(), server: { port: 0 } }, 'reload', {}) });
+  const two = await startGateway(withoutRight());
+  after(async () => {
+    await one.close();
+    await two.close();
+  });
+  assert.equal((await admin(one.url, 'PUT', '/admin/routes/main', { targets: [{ model: 'right/mock-small' }] })).status, 200);
+  assert.ok(await until(async () => two.logs.some((line) => line.includes('stored routes not applied')), 1500), 'the replica says why');
+  assert.equal(await ask(two.url), 'left', 'and keeps serving its running routes');
+  const refused = await admin(one.url, 'POST', '/admin/reload');
+  assert.equal(refused.status, 400);
+  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /routes\.main/);
+  assert.equal(await ask(one.url), 'right', 'the refused reload changed nothing');
+});
