@@ -2,6 +2,7 @@ import { adminActorOf } from '../admin/admin-auth.js';
 import type { AuditLog } from '../observability/audit/audit-log.js';
 import type { HttpRoute } from '../http/http-route.js';
 import { sendJson } from '../http/respond.js';
+import { routeSchema } from '../config/schema.js';
 import { GatewayError } from '../spec/index.js';
 import type { StoredRoutes } from './stored-routes.js';
 
@@ -32,8 +33,9 @@ export function routeAdminRoutes(routes: StoredRoutes, audit: AuditLog): HttpRou
     {
       method: 'PUT',
       path: '/admin/routes/:name',
-      description: { tag: 'routing', summary: 'Define or replace a route (the fields of `routes.<name>`: `targets` with weights, `strategy`, `fallbacks`, `cache`); applied at once, without a restart, on every replica' },
+      description: { tag: 'routing', summary: 'Define or replace a route (the fields of `routes.<name>`: `targets` with weights, `strategy`, `fallbacks`, `cache`); applied at once, without a restart, on every replica', body: routeSchema },
       handler: async (exchange) => {
+        // Validated by `routes.put` with the same schema, so that errors name `routes.<name>.…` as a config file's would.
         const body = await exchange.readJson();
         const name = exchange.params.name ?? '';
         const actor = adminActorOf(exchange.request);
