@@ -97,6 +97,8 @@ export class StoredRoutes {
     return this.serial(async () => {
       const report = await reload(this.effective(next));
       this.fileConfig = next;
+      // The next poll reads the store again: stored routes this file could not take before (a provider it lacked) may fit now.
+      this.seenRevision = -1;
       return report;
     });
   }

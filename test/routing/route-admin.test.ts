@@ -161,7 +161,7 @@ test('two gateways on one PostgreSQL schema: a change on one is served by the ot
   await twoReplicas({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}` });
 });
 
-test('a replica that lacks a stored route\'s provider keeps its running routes and says why; a reload removing that provider is refused with the route\'s path', async () => {
+test('a replica that lacks a stored route\'s provider keeps its running routes and says why, and takes the route once its file has the provider; a reload removing that provider is refused with the route\'s path', async () => {
   const folder = await mkdtemp(join(tmpdir(), 'tollgate-route-admin-'));
   after(() => rm(folder, { recursive: true, force: true }));
   const storage = { type: 'sqlite', path: join(folder, 'gateway.db') };
@@ -180,6 +180,9 @@ test('a replica that lacks a stored route\'s provider keeps its running routes a
   assert.equal((await admin(one.url, 'PUT', '/admin/routes/main', { targets: [{ model: 'right/mock-small' }] })).status, 200);
   assert.ok(await until(async () => two.logs.some((line) => line.includes('stored routes not applied')), 1500), 'the replica says why');
   assert.equal(await ask(two.url), 'left', 'and keeps serving its running routes');
+  // Once its file gains the provider, the stored route applies there too.
+  await two.gateway.reload(validateConfig({ ...raw(storage), server: { port: 0 } }, 'reload', {}));
+  assert.ok(await until(async () => (await ask(two.url)) === 'right', 1500), 'the stored route applies after the reload');
   const refused = await admin(one.url, 'POST', '/admin/reload');
   assert.equal(refused.status, 400);
   assert.match(((await refused.json()) as { error: { message: string } }).error.message, /routes\.main/);
