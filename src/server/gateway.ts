@@ -34,6 +34,12 @@ import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
 import { pathPrefixes } from './path-prefixes.js';
 import { readTlsFiles } from './tls-files.js';
+import { openRouteStore } from '../routing/route-store.js';
+import { StoredRoutes } from './stored-routes.js';
+import { routeAdminRoutes } from './route-admin-routes.js';
+
+/** How often a replica looks for routes changed through another replica's admin API. */
+const STORED_ROUTES_POLL_MS = 500;
 
 export interface GatewayOptions {
   /** Where the config came from, for messages and audit entries. */
@@ -54,14 +60,15 @@ export interface ReloadReport {
 }
 
 export interface Gateway {
-  /** The config in effect (the latest reloaded one). */
+  /** The config in effect (the latest reloaded one, with the routes stored through the admin API over it). */
   readonly config: GatewayConfig;
   readonly pipeline: Pipeline;
   readonly logger: Logger;
   listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
   /**
    * Applies a new config without a restart: providers, keys, models, aliases, routes, prices and
-   * each module's own settings. Throws ConfigError and keeps the old config when the new one is invalid.
+   * each module's own settings. `next` is the config file's: routes stored through `PUT /admin/routes/{name}`
+   * are laid over it. Throws ConfigError and keeps the old config when the result is invalid.
    */
   reload(next: GatewayConfig): Promise<ReloadReport>;
   /** The price catalog in effect: the maintained data's version and date, the project file's date (also in `GET /health`). */
@@ -189,7 +196,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   routes.addAll(await consoleRoutes({ admin: config.admin }));
   let current = config;
   let reloading: Promise<ReloadReport> | undefined;
-  const reload = async (next: GatewayConfig): Promise<ReloadReport> => {
+  const applyConfig = async (next: GatewayConfig, audited: boolean): Promise<ReloadReport> => {
     while (reloading !== undefined) await reloading.catch(() => undefined);
     const run = (async () => {
       const nextIssues: ConfigIssue[] = [];
@@ -204,8 +211,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       const restartRequired = RESTART_ONLY.filter((section) => JSON.stringify(current[section]) !== JSON.stringify(next[section]));
       current = next;
       const report = { providers: [...nextProviders.keys()], routes: Object.keys(next.routes), restartRequired };
-      auditLog.append({ actor: 'config', action: 'config.reload', target: source, details: { providers: report.providers, routes: report.routes, restart_required: restartRequired } });
-      logger.info('config reloaded', { config: source, providers: report.providers, routes: report.routes, restart_required: restartRequired });
+      if (audited) auditLog.append({ actor: 'config', action: 'config.reload', target: source, details: { providers: report.providers, routes: report.routes, restart_required: restartRequired } });
+      logger.info(audited ? 'config reloaded' : 'routes applied', { config: source, providers: report.providers, routes: report.routes, restart_required: restartRequired });
       return report;
     })();
     reloading = run;
@@ -215,7 +222,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       reloading = undefined;
     }
   };
+  // Routes changed through the admin API, over the file's: a reload keeps them, replicas follow them.
+  const storedRoutes = new StoredRoutes(config, openRouteStore(storage), applyConfig, logger);
+  const reload = (next: GatewayConfig): Promise<ReloadReport> => storedRoutes.reloadFile(next, (effective) => applyConfig(effective, true));
   const described = modules.flatMap((module) => module.routes ?? []);
+  const routeAdmin = adminRoutes(config.admin, routeAdminRoutes(storedRoutes, auditLog));
+  routes.addAll(routeAdmin);
+  described.push(...routeAdmin);
   if (options.reloadConfig !== undefined) {
     const reloading = adminRoutes(config.admin, [reloadRoute(options.reloadConfig, reload)]);
     routes.addAll(reloading);
@@ -236,6 +249,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ...(tls === undefined ? {} : { tls }),
   });
   const server = http;
+  try {
+    await storedRoutes.sync();
+  } catch (error) {
+    logger.error('stored routes could not be read; the config file\'s routes are in effect', { error: error instanceof Error ? error.message : String(error) });
+  }
+  if (storage.kind !== 'memory') storedRoutes.start(STORED_ROUTES_POLL_MS);
 
   let closing: Promise<void> | undefined;
   return {
@@ -257,6 +276,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       closing ??= (async () => {
         // Realtime sessions have no natural end to wait for: told now (1001), as a drained stream is cut at the grace's end.
         realtime.close();
+        await storedRoutes.close();
         await server.drain(config.server.shutdown_grace_ms);
         for (const module of modules.reverse()) {
           try {

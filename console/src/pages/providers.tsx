@@ -6,6 +6,20 @@ import { canEdit, useWho } from '../session.js';
 import { BudgetsEditor, budgetsText, type Budget } from '../components/budgets-editor.js';
 import { LimitsFields, limitsFrom, limitsText, type RateLimits } from '../components/limits-fields.js';
 import { ErrorNote, fieldsOf, Section, useLoad } from '../components/ui.js';
+import { RouteEditor, type RouteDefinition } from '../components/route-editor.js';
+
+/** A route of `GET /admin/routes`: from the config file, or defined or changed through the admin API. */
+interface RouteView {
+  name: string;
+  source: 'file' | 'api';
+  in_file: boolean;
+  definition: RouteDefinition;
+  updated_by: string | null;
+  updated_at: string | null;
+}
+
+/** `routeEditing` while the new-route form is open (no route has this name: it is not a valid one). */
+const NEW_ROUTE = ' new';
 
 interface RoutingView {
   providers: { name: string; type: string; base_url: string | null; models: string[] | null; keys: { id: string; weight: number; models: string[] | null }[]; timeout_ms: number; max_retries: number }[];
@@ -36,8 +50,8 @@ function State({ state, reason }: { state: string; reason?: string }) {
 
 /**
  * Providers (keys by id only: the gateway never sends a secret back), models, routes with weights and
- * fallbacks, aliases, circuit and health state; each provider's global budgets and rate limits are
- * edited through the admin API and apply at once.
+ * fallbacks, aliases, circuit and health state; each provider's global budgets and rate limits, and
+ * each route (targets, weights, strategy, fallbacks), are edited through the admin API and apply at once.
  */
 export function Providers() {
   const who = useWho();
@@ -47,6 +61,8 @@ export function Providers() {
   const health = useLoad(() => fetch('/health/providers', { credentials: 'same-origin' }).then((response) => response.json() as Promise<Health>));
   const [editing, setEditing] = useState<{ name: string; what: 'budgets' | 'limits' } | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const routes = useLoad(() => api<{ routes: RouteView[] }>('GET', '/admin/routes'));
+  const [routeEditing, setRouteEditing] = useState<string | undefined>();
   const limitsOf = new Map((limits.value?.data ?? []).map((provider) => [provider.name, provider]));
 
   const save = (name: string, body: { budgets: Budget[]; rate_limits?: RateLimits } | undefined) => {
@@ -60,6 +76,28 @@ export function Providers() {
     );
   };
 
+  const saveRoute = (name: string, definition: RouteDefinition) => {
+    setError(undefined);
+    api('PUT', `/admin/routes/${encodeURIComponent(name)}`, definition).then(
+      () => {
+        setRouteEditing(undefined);
+        routes.reload();
+        routing.reload();
+      },
+      (failure: Error) => setError(failure.message),
+    );
+  };
+  const revertRoute = (name: string) => {
+    setError(undefined);
+    api('DELETE', `/admin/routes/${encodeURIComponent(name)}`).then(
+      () => {
+        routes.reload();
+        routing.reload();
+      },
+      (failure: Error) => setError(failure.message),
+    );
+  };
+
   return (
     <section data-testid="page-providers" aria-labelledby="providers-title">
       <div class="title-row">
@@ -68,7 +106,7 @@ export function Providers() {
           Refresh health
         </button>
       </div>
-      <ErrorNote error={error ?? routing.error ?? limits.error} />
+      <ErrorNote error={error ?? routing.error ?? limits.error ?? routes.error} />
       <div class="table-wrap">
         <table data-testid="providers-table">
           <thead>
@@ -158,29 +196,65 @@ export function Providers() {
       </div>
       <div class="panels">
         <Section title="Routes" testid="routes">
-          {routing.value !== undefined && routing.value.routes.length === 0 && <p class="muted">No routes: models are named as provider/model or by their configured names.</p>}
-          {(routing.value?.routes ?? []).map((route) => {
-            const total = route.targets.reduce((sum, target) => sum + target.weight, 0);
+          {routes.value !== undefined && routes.value.routes.length === 0 && <p class="muted">No routes: models are named as provider/model or by their configured names.</p>}
+          {(routes.value?.routes ?? []).map((route) => {
+            const total = route.definition.targets.reduce((sum, target) => sum + target.weight, 0);
             return (
-              <div class="route" data-route={route.name}>
-                <h3 class="mono">{route.name}</h3>
-                <p class="muted">strategy {route.strategy}</p>
-                <ul>
-                  {route.targets.map((target) => (
-                    <li>
-                      <span class="mono">{target.model}</span> weight {target.weight}
-                      {route.strategy === 'weighted' && total > 0 ? ` (${((100 * target.weight) / total).toFixed(0)} %)` : ''}
-                    </li>
-                  ))}
-                </ul>
-                {route.fallbacks.length > 0 && (
-                  <p>
-                    Fallbacks: <span class="mono">{route.fallbacks.join(' → ')}</span>
-                  </p>
+              <div class="route" data-route={route.name} data-source={route.source}>
+                <div class="title-row">
+                  <h3 class="mono">{route.name}</h3>
+                  <span class={`badge ${route.source === 'api' ? 'paused' : ''}`} data-testid="route-source" data-value={route.source} title={route.updated_by === null ? undefined : `changed by ${route.updated_by} at ${route.updated_at}`}>
+                    {route.source === 'api' ? (route.in_file ? 'changed here (overrides the file)' : 'added here') : 'config file'}
+                  </span>
+                </div>
+                {routeEditing === route.name ? (
+                  <RouteEditor name={route.name} definition={route.definition} onSave={saveRoute} onCancel={() => setRouteEditing(undefined)} />
+                ) : (
+                  <>
+                    <p class="muted">strategy {route.definition.strategy}</p>
+                    <ul>
+                      {route.definition.targets.map((target) => (
+                        <li data-testid="route-target-shown" data-model={target.model} data-weight={String(target.weight)}>
+                          <span class="mono">{target.model}</span> weight {target.weight}
+                          {route.definition.strategy === 'weighted' && total > 0 ? ` (${((100 * target.weight) / total).toFixed(0)} %)` : ''}
+                        </li>
+                      ))}
+                    </ul>
+                    {route.definition.fallbacks.length > 0 && (
+                      <p>
+                        Fallbacks: <span class="mono">{route.definition.fallbacks.join(' → ')}</span>
+                      </p>
+                    )}
+                    {editor && (
+                      <div class="row-actions">
+                        <button type="button" data-testid="route-edit" onClick={() => setRouteEditing(route.name)}>
+                          Edit
+                        </button>
+                        {route.source === 'api' && (
+                          <button type="button" data-testid="route-revert" onClick={() => revertRoute(route.name)}>
+                            {route.in_file ? 'Back to config file' : 'Remove'}
+                          </button>
+                        )}
+                      </div>
+                    )}
+                  </>
                 )}
               </div>
             );
           })}
+          {editor &&
+            (routeEditing === NEW_ROUTE ? (
+              <div class="route" data-testid="route-new-form">
+                <h3>New route</h3>
+                <RouteEditor name="" named definition={{ targets: [{ model: '', weight: 1 }], strategy: 'weighted', fallbacks: [] }} onSave={saveRoute} onCancel={() => setRouteEditing(undefined)} />
+              </div>
+            ) : (
+              <div class="row-actions">
+                <button type="button" data-testid="route-new" onClick={() => setRouteEditing(NEW_ROUTE)}>
+                  New route
+                </button>
+              </div>
+            ))}
           {routing.value !== undefined && Object.keys(routing.value.aliases).length > 0 && (
             <>
               <h3>Aliases</h3>
@@ -193,7 +267,7 @@ export function Providers() {
               </ul>
             </>
           )}
-          <p class="muted small">Routes, weights and fallbacks come from the config file: edit it and reload (SIGHUP or POST /admin/reload).</p>
+          <p class="muted small">Changes made here apply at once on every replica, without a restart, and outlast a reload of the config file until reverted.</p>
         </Section>
         <Section title="Circuits and health" testid="provider-health">
           {health.value !== undefined && health.value.targets.length === 0 && <p class="muted">Nothing tracked yet: targets appear once they serve a request.</p>}
