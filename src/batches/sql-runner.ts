@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { writeWhenFree } from '../storage/write-when-free.js';
 
 /** The few SQL calls the files and batches store makes, over SQLite or PostgreSQL (`?` placeholders). */
 export interface SqlRunner {
@@ -21,7 +22,11 @@ export function sqliteRunner(db: Database.Database): SqlRunner {
   };
   return {
     dialect: 'sqlite',
-    run: async (sql, params = []) => prepared(sql).run(...params).changes,
+    // Writes wait for the request log's writer thread without blocking the event loop (see writeWhenFree).
+    run: async (sql, params = []) => {
+      const statement = prepared(sql);
+      return (await writeWhenFree(db, () => statement.run(...params))).changes;
+    },
     all: async <Row>(sql: string, params: readonly unknown[] = []) => prepared(sql).all(...params) as Row[],
   };
 }
