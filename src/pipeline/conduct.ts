@@ -4,7 +4,7 @@ import type { ChatSink } from './chat-sink.js';
 import type { RequestContext, RequestCost } from './context.js';
 import { openTaps, runAfterResponse, type Conductor, type ConductSession, type RequestStage, type StageCall, type StreamTap } from './stages.js';
 import type { Target } from './target.js';
-import { TurnSink } from './turn-sink.js';
+import { CollectingSink } from './collecting-sink.js';
 import { sumUsage } from './usage-accumulator.js';
 
 /** What a conducted request needs of the pipeline. */
@@ -53,7 +53,7 @@ export async function conductRequest(parts: ConductParts, context: RequestContex
     request,
     async turn(turnRequest, onPart) {
       if (context.signal.aborted) throw abortReason(context.signal);
-      const turnSink = new TurnSink(onPart, (turn) => {
+      const turnSink = new CollectingSink(onPart, (turn) => {
         if (turn.served === undefined) return;
         context.served = turn.served;
         parts.setServedHeaders(context, turn.served);

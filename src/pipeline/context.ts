@@ -64,6 +64,12 @@ export interface Attempt {
 /** `x-tollgate-cost` of a served request whose price or usage is unknown (never reported as $0). */
 export const COST_UNKNOWN = 'unknown';
 
+/** `x-tollgate-cost` (and a stream's closing cost) for `cost`: its exact USD, or `unknown` when it has no price. */
+export function costHeader(cost: RequestCost | undefined): string {
+  if (cost?.known !== true) return COST_UNKNOWN;
+  return cost.exact ?? (cost.usd.toFixed(10).replace(/\.?0+$/, '') || '0');
+}
+
 /** The cost of a request, as settled. `usd` is for display; `known` is false when usage or price was unknown. */
 export interface RequestCost {
   readonly usd: number;

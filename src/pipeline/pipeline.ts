@@ -6,18 +6,19 @@ import { GatewayError, toGatewayError, type BilledUnits, type ChatRequest, type 
 import { attemptEmbedding } from './embedding-attempt.js';
 import { abortReason, callerListening } from './abort-reason.js';
 import { attemptChat } from './chat-attempt.js';
-import { DETACHED_SINK, type ChatSink } from './chat-sink.js';
+import type { ChatSink } from './chat-sink.js';
+import { CollectingSink } from './collecting-sink.js';
 import { streamAnswer } from './chat-stream.js';
 import { conductRequest, type ConductParts } from './conduct.js';
-import { COST_UNKNOWN, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
+import { costHeader, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { CostCalculator } from './cost.js';
 import type { ChatEndpoint, OperationEndpoint, OperationResult } from './endpoint.js';
 import { estimateInputTokens } from './estimate-tokens.js';
 import { plusHeaderFallbacks, withHeaderFallbacks } from './header-fallbacks.js';
 import type { Admission, AttemptOutcome, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
-import { responseParts } from './response-parts.js';
-import { planStages, runAfterResponse, runBeforeDispatch, type Detachment, type RequestStage, type StageCall, type StagePlan } from './stages.js';
+import { deliverStageAnswer, detach, markAnsweredByStage, recordAnswer } from './stage-answer.js';
+import { planStages, runAfterResponse, runBeforeDispatch, type RequestStage, type StageCall, type StagePlan } from './stages.js';
 import { sessionTurns, type OpenedSession, type SessionConnection, type SessionHost, type SessionInit } from './session.js';
 import type { RoutePlan, Target } from './target.js';
 
@@ -53,7 +54,7 @@ export class Pipeline {
       openStream: this.stages.openStream,
       total: (costs) => this.parts.costs?.total?.(costs),
       setServedHeaders: (context, target) => this.setServedHeaders(context, target),
-      costHeader: (cost) => (cost?.known ? (cost.exact ?? formatUsd(cost.usd)) : COST_UNKNOWN),
+      costHeader,
       recordAnswer,
     };
   }
@@ -230,23 +231,7 @@ export class Pipeline {
   async chatFor(init: PerformedOperation, request: ChatRequest): Promise<ChatResponse> {
     const context = createContext({ id: init.id, surface: init.surface, operation: init.operation, method: init.method ?? 'POST', path: init.path, headers: init.headers, clientAddress: init.clientAddress, signal: init.signal });
     context.principal = init.principal;
-    let answer: ChatResponse | undefined;
-    let failure: GatewayError | undefined;
-    const sink: ChatSink = {
-      dialect: 'internal',
-      complete: (_context, response) => {
-        answer = response;
-      },
-      startStream() {},
-      event() {},
-      streamError(error) {
-        failure = error;
-      },
-      endStream() {},
-      fail: (_context, error) => {
-        failure = error;
-      },
-    };
+    const sink = new CollectingSink();
     try {
       await this.chat(context, { ...request, stream: false }, sink);
     } catch (error) {
@@ -254,8 +239,8 @@ export class Pipeline {
     } finally {
       this.finish(context);
     }
-    if (answer !== undefined) return answer;
-    throw failure ?? context.error ?? new GatewayError('internal_error', 'The request ended without an answer.');
+    if (sink.response !== undefined) return sink.response;
+    throw sink.error ?? context.error ?? new GatewayError('internal_error', 'The request ended without an answer.');
   }
 
   /** Whether the caller may name `model` (always, without governance). */
@@ -310,7 +295,7 @@ export class Pipeline {
         if (!('answer' in answered)) throw new GatewayError('internal_error', `Only chat requests can run detached from their caller or conducted by a stage, not ${endpoint.operation}.`);
         // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
         if (endpoint.provider === undefined) this.plan(context, call.model, undefined);
-        this.answeredByStage(context);
+        markAnsweredByStage(context);
         endpoint.send(exchange, context, answered.answer as Response, call.request as Request);
         return;
       }
@@ -389,9 +374,9 @@ export class Pipeline {
         if (!('detach' in answered)) {
           // A stage's answer (a cache hit shared by a team) reaches only a caller who may use the model.
           this.plan(context, call.model, undefined);
-          return this.deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink, answered.rendered);
+          return deliverStageAnswer(context, call.request as ChatRequest, answered.answer as ChatResponse, sink, answered.rendered);
         }
-        sink = this.detach(context, answered.detach, sink);
+        sink = detach(context, answered.detach, sink);
       }
     }
     const routed = call.request as ChatRequest;
@@ -562,49 +547,13 @@ export class Pipeline {
     return true;
   }
 
-  /**
-   * A stage runs the request on without its caller (a background response): the caller gets the
-   * acknowledgement now; the answer goes nowhere but to the stages and observers, and the stage's
-   * signal (a cancel) aborts the request as the caller's own would.
-   */
-  private detach(context: RequestContext, detachment: Detachment, sink: ChatSink): ChatSink {
-    if (sink.acknowledge === undefined) throw new GatewayError('unsupported_parameter', `The ${context.surface} API has no background requests.`);
-    sink.acknowledge(context, detachment.acknowledgement);
-    context.signal = AbortSignal.any([context.signal, detachment.signal]);
-    return DETACHED_SINK;
-  }
-
-  /** A stage answered (a cache hit): no provider was called, nothing is billed, and the caller cannot tell the answer apart. */
-  private deliverStageAnswer(context: RequestContext, request: ChatRequest, response: ChatResponse, sink: ChatSink, rendered: Map<string, string> | undefined): void {
-    this.answeredByStage(context);
-    recordAnswer(context, response);
-    if (!request.stream) {
-      let raw = rendered?.get(sink.dialect);
-      if (raw === undefined && rendered !== undefined && sink.render !== undefined) {
-        raw = sink.render(context, response);
-        if (raw !== undefined) rendered.set(sink.dialect, raw);
-      }
-      sink.complete(context, response, raw);
-      return;
-    }
-    context.timeToFirstTokenMs = performance.now() - context.startedAt;
-    sink.startStream(context);
-    void sink.event({ parts: responseParts(response), raw: undefined }, false);
-    sink.endStream(false);
-  }
-
-  private answeredByStage(context: RequestContext): void {
-    context.cost = { usd: 0, known: true, femtoUsd: 0n, exact: '0' };
-    context.responseHeaders['x-tollgate-cost'] = '0';
-  }
-
   /** Marks `target` as the one that served and prices the usage; the caller settles the admission once the answer is out. */
   private serve(context: RequestContext, target: Target, usage: Usage | undefined): void {
     context.served = target;
     this.setServedHeaders(context, target);
     this.price(context, target, usage);
     // An unpriced model (or a provider that sent no usage) is served, and says its cost is unknown rather than $0.
-    context.responseHeaders['x-tollgate-cost'] = context.cost?.known ? (context.cost.exact ?? formatUsd(context.cost.usd)) : COST_UNKNOWN;
+    context.responseHeaders['x-tollgate-cost'] = costHeader(context.cost);
   }
 
   private price(context: RequestContext, target: Target, usage: Usage | undefined): void {
@@ -631,13 +580,6 @@ export class Pipeline {
   }
 }
 
-/** What the log keeps of a whole answer: why it stopped and, with content logging, its first choice's text. */
-function recordAnswer(context: RequestContext, response: ChatResponse): void {
-  const first = response.choices[0];
-  context.finishReason = first?.finishReason;
-  if (context.captureOutput && first !== undefined) context.outputText = first.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
-
 /** Starts a request context for an exchange. */
 function contextFor(exchange: HttpExchange, surface: string, operation: string): RequestContext {
   return createContext({
@@ -650,9 +592,4 @@ function contextFor(exchange: HttpExchange, surface: string, operation: string):
     clientAddress: exchange.request.socket.remoteAddress,
     signal: exchange.abort ?? exchange.signal,
   });
-}
-
-/** USD with up to 10 decimals and no trailing zeros (`0.000123`). */
-export function formatUsd(usd: number): string {
-  return usd.toFixed(10).replace(/\.?0+$/, '') || '0';
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FinishReason, GatewayError, Usage } from '../spec/index.js';
-import { COST_UNKNOWN, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
+import { COST_UNKNOWN, costHeader, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
 import type { Admission } from './hooks.js';
 import type { Target } from './target.js';
 
@@ -114,7 +114,7 @@ export function sessionTurns(host: SessionHost, init: SessionInit, target: Targe
         const charged = admission?.settle(record.usage, record.cost);
         if (charged !== undefined) attempt.chargedNanoUsd = charged;
         end(record);
-        return record.cost?.known === true ? (record.cost.exact ?? String(record.cost.usd)) : COST_UNKNOWN;
+        return costHeader(record.cost);
       },
       fail(error) {
         if (ended) return;

@@ -2,7 +2,7 @@ import type { ChatCodec, StreamEncoder, WireEvent } from '../codecs/codec.js';
 import { sseFrame } from '../codecs/sse-frame.js';
 import type { DecodedEvent } from '../pipeline/chat-attempt.js';
 import type { ChatSink } from '../pipeline/chat-sink.js';
-import { COST_UNKNOWN, type RequestContext } from '../pipeline/context.js';
+import { costHeader, type RequestContext } from '../pipeline/context.js';
 import type { ChatResponse, GatewayError } from '../spec/index.js';
 import type { HttpExchange } from '../http/http-route.js';
 import { sendError } from '../http/respond.js';
@@ -101,7 +101,7 @@ export class DialectSink implements ChatSink {
     const http = this.exchange.response;
     const context = this.streamContext;
     const cost = context?.cost;
-    const text = cost?.known ? (cost.exact ?? String(cost.usd)) : COST_UNKNOWN;
+    const text = costHeader(cost);
     if (passthrough) http.write(this.encoder!.endForwarded(this.held ?? [], text, context?.usage));
     else http.write(this.releaseHeld() + this.encoder!.end(text));
     this.held = undefined;

@@ -1,6 +1,6 @@
 import type { DecodedEvent } from '../pipeline/chat-attempt.js';
 import type { ChatSink } from '../pipeline/chat-sink.js';
-import { COST_UNKNOWN, type RequestContext } from '../pipeline/context.js';
+import { costHeader, type RequestContext } from '../pipeline/context.js';
 import type { ChatResponse, GatewayError, StreamPart } from '../spec/index.js';
 import type { ErrorRenderer, HttpExchange } from '../http/http-route.js';
 import { sendError } from '../http/respond.js';
@@ -79,7 +79,7 @@ export class EventStreamSink implements ChatSink {
     if (!this.failed && !http.writableEnded) void this.write(this.encoder!.end());
     const cost = this.streamContext?.cost;
     if (!http.writableEnded && !http.destroyed) {
-      http.addTrailers({ 'x-tollgate-cost': cost?.known ? (cost.exact ?? String(cost.usd)) : COST_UNKNOWN });
+      http.addTrailers({ 'x-tollgate-cost': costHeader(cost) });
       http.end();
     }
   }

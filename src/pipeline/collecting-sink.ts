@@ -5,29 +5,29 @@ import type { RequestContext } from './context.js';
 import { ResponseAssembler } from './response-assembler.js';
 
 /**
- * Where the answer of one turn of a conducted request goes: kept whole for the conductor, its
- * streamed parts told to `onPart` as they come. Never forwards upstream bytes (its dialect is no
- * upstream's).
+ * Where an answer the gateway keeps for itself goes (a conducted request's turn, a batch line run
+ * through the pipeline): kept whole, or assembled from its stream, with streamed parts told to
+ * `onPart` as they come. Never forwards upstream bytes (its dialect is no upstream's).
  */
-export class TurnSink implements ChatSink {
-  readonly dialect = 'conducted-turn';
+export class CollectingSink implements ChatSink {
+  readonly dialect = 'internal';
   response: ChatResponse | undefined;
   error: GatewayError | undefined;
   private readonly assembler = new ResponseAssembler();
 
   constructor(
-    private readonly onPart: ((part: StreamPart) => void | Promise<void>) | undefined,
-    /** The turn is answered (its served target is known). */
-    private readonly onServed: (context: RequestContext) => void,
+    private readonly onPart?: (part: StreamPart) => void | Promise<void>,
+    /** The request is answered (its served target is known). */
+    private readonly onServed?: (context: RequestContext) => void,
   ) {}
 
   complete(context: RequestContext, response: ChatResponse): void {
-    this.onServed(context);
+    this.onServed?.(context);
     this.response = response;
   }
 
   startStream(context: RequestContext): void {
-    this.onServed(context);
+    this.onServed?.(context);
   }
 
   async event(event: DecodedEvent): Promise<void> {
