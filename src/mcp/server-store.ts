@@ -1,5 +1,5 @@
 import type { Storage } from '../storage/storage.js';
-import { writeWhenFree } from '../storage/write-when-free.js';
+import { SqlStatements } from '../storage/sql-statements.js';
 
 /** One row of `mcp_servers`: a server added through the admin API, or the tombstone of one deleted. */
 export interface StoredServer {
@@ -65,18 +65,20 @@ const CREATE = [
 
 /** SQLite (the embedded file) or PostgreSQL (shared by replicas), through the same few statements. */
 class SqlMcpStore implements McpStore {
-  private ready: Promise<void> | undefined;
+  private readonly sql: SqlStatements;
 
-  constructor(private readonly storage: Exclude<Storage, { kind: 'memory' }>) {}
+  constructor(storage: Exclude<Storage, { kind: 'memory' }>) {
+    this.sql = new SqlStatements(storage, CREATE);
+  }
 
   async servers(): Promise<StoredServer[]> {
-    const rows = await this.query<{ name: string; config: string | null; revision: number | string }>('select name, config, revision from mcp_servers order by name');
+    const rows = await this.sql.query<{ name: string; config: string | null; revision: number | string }>('select name, config, revision from mcp_servers order by name');
     return rows.map((row) => ({ name: row.name, config: row.config, revision: Number(row.revision) }));
   }
 
   async putServer(name: string, config: string | null): Promise<number> {
     // The next revision is taken in the same statement that writes it; two replicas writing at once may share one, which a poll still sees.
-    const rows = await this.query<{ revision: number | string }>(
+    const rows = await this.sql.query<{ revision: number | string }>(
       'insert into mcp_servers (name, config, revision) values (?, ?, (select coalesce(max(revision), 0) + 1 from mcp_servers)) on conflict (name) do update set config = excluded.config, revision = excluded.revision returning revision',
       [name, config],
       true,
@@ -85,39 +87,17 @@ class SqlMcpStore implements McpStore {
   }
 
   async revision(): Promise<number> {
-    const rows = await this.query<{ revision: number | string | null }>('select max(revision) as revision from mcp_servers');
+    const rows = await this.sql.query<{ revision: number | string | null }>('select max(revision) as revision from mcp_servers');
     return Number(rows[0]?.revision ?? 0);
   }
 
   async oauth(server: string): Promise<string | undefined> {
-    const rows = await this.query<{ document: string }>('select document from mcp_oauth where server = ?', [server]);
+    const rows = await this.sql.query<{ document: string }>('select document from mcp_oauth where server = ?', [server]);
     return rows[0]?.document;
   }
 
   async putOAuth(server: string, document: string | null): Promise<void> {
-    if (document === null) await this.query('delete from mcp_oauth where server = ?', [server], true);
-    else await this.query('insert into mcp_oauth (server, document) values (?, ?) on conflict (server) do update set document = excluded.document', [server, document], true);
-  }
-
-  private async query<Row>(sql: string, params: readonly (string | null)[] = [], write = false): Promise<Row[]> {
-    this.ready ??= this.create();
-    await this.ready;
-    const storage = this.storage;
-    if (storage.kind === 'postgres') {
-      let index = 0;
-      const result = await storage.pool.query(sql.replace(/\?/g, () => `$${++index}`), [...params]);
-      return result.rows as Row[];
-    }
-    const statement = storage.db.prepare(sql);
-    if (!write) return statement.all(...params) as Row[];
-    return writeWhenFree(storage.db, () => (statement.reader ? (statement.all(...params) as Row[]) : (statement.run(...params), [] as Row[])));
-  }
-
-  private async create(): Promise<void> {
-    const storage = this.storage;
-    for (const statement of CREATE) {
-      if (storage.kind === 'postgres') await storage.pool.query(statement);
-      else await writeWhenFree(storage.db, () => storage.db.exec(statement));
-    }
+    if (document === null) await this.sql.query('delete from mcp_oauth where server = ?', [server], true);
+    else await this.sql.query('insert into mcp_oauth (server, document) values (?, ?) on conflict (server) do update set document = excluded.document', [server, document], true);
   }
 }

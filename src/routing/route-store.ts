@@ -1,5 +1,5 @@
 import type { Storage } from '../storage/storage.js';
-import { writeWhenFree } from '../storage/write-when-free.js';
+import { SqlStatements } from '../storage/sql-statements.js';
 
 /** One row of `routing_routes`: a route defined through the admin API, or the tombstone of one reverted. */
 export interface StoredRoute {
@@ -52,12 +52,14 @@ const CREATE = 'create table if not exists routing_routes (name text primary key
 
 /** SQLite (the embedded file) or PostgreSQL (shared by replicas), through the same few statements. */
 class SqlRouteStore implements RouteStore {
-  private ready: Promise<void> | undefined;
+  private readonly sql: SqlStatements;
 
-  constructor(private readonly storage: Exclude<Storage, { kind: 'memory' }>) {}
+  constructor(storage: Exclude<Storage, { kind: 'memory' }>) {
+    this.sql = new SqlStatements(storage, [CREATE]);
+  }
 
   async routes(): Promise<StoredRoute[]> {
-    const rows = await this.query<{ name: string; definition: string | null; revision: number | string; updated_by: string; updated_at: string }>(
+    const rows = await this.sql.query<{ name: string; definition: string | null; revision: number | string; updated_by: string; updated_at: string }>(
       'select name, definition, revision, updated_by, updated_at from routing_routes order by name',
     );
     return rows.map((row) => ({ ...row, revision: Number(row.revision) }));
@@ -65,7 +67,7 @@ class SqlRouteStore implements RouteStore {
 
   async put(name: string, definition: string | null, actor: string): Promise<number> {
     // The next revision is taken in the statement that writes it; two replicas writing at once may share one, which a poll still sees (it compares the rows).
-    const rows = await this.query<{ revision: number | string }>(
+    const rows = await this.sql.query<{ revision: number | string }>(
       'insert into routing_routes (name, definition, revision, updated_by, updated_at) values (?, ?, (select coalesce(max(revision), 0) + 1 from routing_routes), ?, ?) on conflict (name) do update set definition = excluded.definition, revision = excluded.revision, updated_by = excluded.updated_by, updated_at = excluded.updated_at returning revision',
       [name, definition, actor, new Date().toISOString()],
       true,
@@ -74,27 +76,7 @@ class SqlRouteStore implements RouteStore {
   }
 
   async revision(): Promise<number> {
-    const rows = await this.query<{ revision: number | string | null }>('select max(revision) as revision from routing_routes');
+    const rows = await this.sql.query<{ revision: number | string | null }>('select max(revision) as revision from routing_routes');
     return Number(rows[0]?.revision ?? 0);
-  }
-
-  private async query<Row>(sql: string, params: readonly (string | null)[] = [], write = false): Promise<Row[]> {
-    this.ready ??= this.create();
-    await this.ready;
-    const storage = this.storage;
-    if (storage.kind === 'postgres') {
-      let index = 0;
-      const result = await storage.pool.query(sql.replace(/\?/g, () => `$${++index}`), [...params]);
-      return result.rows as Row[];
-    }
-    const statement = storage.db.prepare(sql);
-    if (!write) return statement.all(...params) as Row[];
-    return writeWhenFree(storage.db, () => (statement.reader ? (statement.all(...params) as Row[]) : (statement.run(...params), [] as Row[])));
-  }
-
-  private async create(): Promise<void> {
-    const storage = this.storage;
-    if (storage.kind === 'postgres') await storage.pool.query(CREATE);
-    else await writeWhenFree(storage.db, () => storage.db.exec(CREATE));
   }
 }
