@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { RawHttpClient, type Outcome } from './raw-http-client.js';
 
 /** Where the load goes and what it sends; identical for every target except the origin. */
 export interface LoadTarget {
@@ -38,7 +38,8 @@ export interface ClosedLoopOptions {
  * when the window ends and the ones in flight are still counted.
  */
 export async function runClosedLoop(target: LoadTarget, options: ClosedLoopOptions): Promise<LoadResult> {
-  const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1, keepAliveTimeout: 60_000, connect: { noDelay: true } });
+  const client = new RawHttpClient(target.origin, target.path, target.headers, options.concurrency);
+  const send = sender(client, target);
   const recorder = new Recorder();
   const startedAt = performance.now();
   const measureFrom = startedAt + options.warmupMs;
@@ -48,7 +49,7 @@ export async function runClosedLoop(target: LoadTarget, options: ClosedLoopOptio
     for (;;) {
       const sentAt = performance.now();
       if (sentAt >= measureUntil) return;
-      const outcome = await send(pool, target);
+      const outcome = await send();
       recorder.completed++;
       if (sentAt >= measureFrom) recorder.record(outcome, performance.now() - sentAt);
     }
@@ -57,7 +58,7 @@ export async function runClosedLoop(target: LoadTarget, options: ClosedLoopOptio
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
     clearTimeout(windowStart);
-    await pool.close();
+    client.close();
   }
   return recorder.result(options.durationMs);
 }
@@ -66,7 +67,7 @@ export interface OpenLoopOptions {
   ratePerSecond: number;
   warmupMs: number;
   durationMs: number;
-  /** Upper bound on connections; past it undici queues requests (and the wait counts as latency). */
+  /** Upper bound on connections; past it requests queue for one (and the wait counts as latency). */
   maxConnections: number;
   /** Called about every `sampleEveryMs` during the measured window (RSS sampling). */
   onSample?: () => void;
@@ -79,7 +80,8 @@ export interface OpenLoopOptions {
  * latency instead of silently lowering the offered load (no coordinated omission).
  */
 export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions): Promise<LoadResult> {
-  const pool = new Pool(target.origin, { connections: options.maxConnections, pipelining: 1, keepAliveTimeout: 60_000, connect: { noDelay: true } });
+  const client = new RawHttpClient(target.origin, target.path, target.headers, options.maxConnections);
+  const send = sender(client, target);
   const recorder = new Recorder();
   const intervalMs = 1000 / options.ratePerSecond;
   const startedAt = performance.now();
@@ -102,7 +104,7 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
       for (let dueAt = startedAt + scheduled * intervalMs; dueAt <= now && dueAt < measureUntil; dueAt = startedAt + scheduled * intervalMs) {
         scheduled++;
         const measured = dueAt >= measureFrom;
-        const request: Promise<void> = send(pool, target).then((outcome) => {
+        const request: Promise<void> = send().then((outcome) => {
           recorder.completed++;
           if (measured) {
             const answeredAt = performance.now();
@@ -117,7 +119,7 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
     }
     await Promise.all(inFlight);
   } finally {
-    await pool.close();
+    client.close();
   }
   // A server that falls behind is still answering after the window: its throughput is what it
   // actually delivered, over the time it took, not the offered rate.
@@ -127,18 +129,12 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
 /** Requests sent with a per-request body so far (numbers them, so each differs). */
 let sent = 0;
 
-/** The outcome of one request: undefined on success, otherwise what went wrong. */
-type Outcome = string | undefined;
-
-async function send(pool: Pool, target: LoadTarget): Promise<Outcome> {
-  try {
-    const response = await pool.request({ path: target.path, method: 'POST', headers: target.headers, body: target.bodyFor === undefined ? target.body : target.bodyFor(sent++) });
-    // Read the whole body, as a real client would, before the request counts as done.
-    const body = await response.body.arrayBuffer();
-    return response.statusCode === 200 ? undefined : `HTTP ${response.statusCode}: ${Buffer.from(body).toString('utf8').slice(0, 300)}`;
-  } catch (error) {
-    return `transport error: ${(error as Error).message}`;
-  }
+/** Sends the target's request: its bytes built once, or per request when the body varies. */
+function sender(client: RawHttpClient, target: LoadTarget): () => Promise<Outcome> {
+  const { bodyFor } = target;
+  if (bodyFor !== undefined) return () => client.send(client.request(bodyFor(sent++)));
+  const request = client.request(target.body);
+  return () => client.send(request);
 }
 
 class Recorder {
