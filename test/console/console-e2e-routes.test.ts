@@ -117,6 +117,7 @@ test('a provider added in the console serves at once with the secret typed there
   const editForm = page.locator('[data-testid="provider-form"]');
   assert.equal(await editForm.locator('[data-testid="provider-key-secret"]').inputValue(), '');
   await editForm.locator('[data-testid="provider-key-weight"]').fill('2');
+  await screenshot(page, 'providers', 'providers-provider-editor');
   await editForm.locator('[data-testid="provider-save"]').click();
   await page.locator('tr[data-provider="fresh"] [data-testid="provider-keys"]', { hasText: 'typed × 2' }).waitFor();
   assert.equal(await answer('fresh/gpt-fresh'), 'Hello from the fake upstream.');

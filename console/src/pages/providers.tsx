@@ -158,7 +158,7 @@ export function Providers() {
                 <Fragment key={provider.name}>
                   <tr data-provider={provider.name} data-source={own?.definition_source ?? 'file'}>
                     <td class="mono">
-                      {provider.name}
+                      {provider.name}{' '}
                       {own?.definition_source === 'api' && (
                         <span class="badge paused" data-testid="provider-source" data-value="api" title={own.updated_by == null ? undefined : `changed by ${own.updated_by} at ${own.updated_at}`}>
                           {own.in_file ? 'changed here' : 'added here'}
