@@ -249,7 +249,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         name: /^[A-Za-z0-9_.-]{1,128}$/,
         nameRule: '1 to 128 letters, digits, `_`, `.` or `-`',
         store: openDefinitionStore(storage, 'routing_providers'),
-        sealer: new Sealer(config.storage.encryption_key, 'storage.encryption_key'),
+        // Nothing is written anywhere with memory storage: nothing to seal, nothing to warn about.
+        ...(storage.kind === 'memory' ? {} : { sealer: new Sealer(config.storage.encryption_key, 'storage.encryption_key') }),
         sealerSetting: 'storage.encryption_key',
       },
     },

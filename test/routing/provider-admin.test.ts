@@ -120,10 +120,20 @@ test('PUT a provider: the openai SDK reaches the new upstream with its key at on
   await assert.rejects(client.chat.completions.create({ model: 'fresh/gpt-fresh', messages: [{ role: 'user', content: 'gone' }] }), (error: { status?: number }) => error.status === 404);
   assert.equal((await admin(running.url, 'DELETE', '/admin/providers/left')).status, 404, 'a file-only provider is changed in the file');
 
+  // A provider of the file, changed through the API as GET shows it, then back to the file's on DELETE.
+  const left = await json<{ definition: Record<string, unknown> }>(admin(running.url, 'GET', '/admin/providers/left'));
+  assert.equal((await admin(running.url, 'PUT', '/admin/providers/left', { ...left.body.definition, mock: { reply: 'changed' } })).status, 200);
+  const reply = async () => (await client.chat.completions.create({ model: 'left/mock-small', messages: [{ role: 'user', content: 'x' }] })).choices[0]!.message.content;
+  assert.equal(await reply(), 'changed');
+  const back = await json<{ provider: { definition_source: string } }>(admin(running.url, 'DELETE', '/admin/providers/left'));
+  assert.equal(back.status, 200);
+  assert.equal(back.body.provider.definition_source, 'file');
+  assert.equal(await reply(), 'left');
+
   // The secrets never came back: not in any answer above, the audit log or the logs; sealed at rest.
   const audit = await json<{ entries: { action: string; target: string; actor: string }[] }>(admin(running.url, 'GET', '/admin/audit?limit=100'));
   const events = audit.body.entries.map((entry) => `${entry.actor} ${entry.action} ${entry.target}`);
-  for (const expected of ['admin provider.put fresh', 'admin provider.revert fresh']) assert.ok(events.includes(expected), `${expected} in ${JSON.stringify(events)}`);
+  for (const expected of ['admin provider.put fresh', 'admin provider.revert fresh', 'admin provider.put left', 'admin provider.revert left']) assert.ok(events.includes(expected), `${expected} in ${JSON.stringify(events)}`);
   for (const secret of [SECRET, SECOND_SECRET]) {
     for (const [label, text] of [['put', put.text], ['list', listed.text], ['edit', kept.text], ['audit', audit.text], ['logs', running.logs.join('\n')]] as const) assert.ok(!text.includes(secret), `${label} holds no secret`);
   }
