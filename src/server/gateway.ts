@@ -34,11 +34,8 @@ import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
 import { pathPrefixes } from './path-prefixes.js';
 import { readTlsFiles } from './tls-files.js';
-import { openDefinitionStore } from '../storage/definition-store.js';
-import { Sealer } from '../lib/sealer.js';
-import { providerSchema } from '../config/provider-schema.js';
-import { routeSchema } from '../config/schema.js';
 import { StoredDefinitions } from './stored-definitions.js';
+import { definitionSections } from './definition-sections.js';
 import { routeAdminRoutes } from './route-admin-routes.js';
 import { providerAdminRoutes } from './provider-admin-routes.js';
 import { shownView } from './provider-definitions.js';
@@ -238,25 +235,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     }
   };
   // Routes and providers changed through the admin API, over the file's: a reload keeps them, replicas follow them.
-  const stored = new StoredDefinitions(
-    config,
-    {
-      routes: { key: 'routes', noun: 'route', schema: routeSchema, name: /^[A-Za-z0-9_.:@-]{1,128}$/, nameRule: '1 to 128 letters, digits, `_`, `.`, `:`, `@` or `-`', store: openDefinitionStore(storage, 'routing_routes') },
-      providers: {
-        key: 'providers',
-        noun: 'provider',
-        schema: providerSchema,
-        name: /^[A-Za-z0-9_.-]{1,128}$/,
-        nameRule: '1 to 128 letters, digits, `_`, `.` or `-`',
-        store: openDefinitionStore(storage, 'routing_providers'),
-        // Nothing is written anywhere with memory storage: nothing to seal, nothing to warn about.
-        ...(storage.kind === 'memory' ? {} : { sealer: new Sealer(config.storage.encryption_key, 'storage.encryption_key') }),
-        sealerSetting: 'storage.encryption_key',
-      },
-    },
-    applyConfig,
-    logger,
-  );
+  const stored = new StoredDefinitions(config, definitionSections(storage, config), applyConfig, logger);
   storedDefinitions = stored;
   const reload = (next: GatewayConfig): Promise<ReloadReport> => stored.reloadFile(next, (effective) => applyConfig(effective, true));
   const described = modules.flatMap((module) => module.routes ?? []);
