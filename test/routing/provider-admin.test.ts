@@ -199,3 +199,23 @@ test('two gateways on one PostgreSQL schema: a provider added on one is served b
   });
   await twoReplicas({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}`, encryption_key: ENCRYPTION_KEY });
 });
+
+test('a replica without the encryption key leaves a sealed provider out and says why, serving the rest', async () => {
+  const fake = await startOpenAIFake();
+  const folder = await mkdtemp(join(tmpdir(), 'tollgate-provider-admin-'));
+  const path = join(folder, 'gateway.db');
+  const sealed = await startGateway(raw({ type: 'sqlite', path, encryption_key: ENCRYPTION_KEY }));
+  const keyless = await startGateway(raw({ type: 'sqlite', path }));
+  after(async () => {
+    await sealed.close();
+    await keyless.close();
+    await fake.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+  assert.equal((await admin(sealed.url, 'PUT', '/admin/providers/fresh', await documentedBody(fake))).status, 200);
+  assert.ok(await until(async () => keyless.logs.some((line) => line.includes('stored provider ignored: it cannot be opened') && line.includes('storage.encryption_key')), 1500), 'the keyless replica says why');
+  assert.equal((await admin(keyless.url, 'GET', '/admin/providers/fresh')).status, 404);
+  const client = new OpenAI({ baseURL: `${keyless.url}/v1`, apiKey: CALLER_KEY, maxRetries: 0 });
+  assert.equal((await client.chat.completions.create({ model: 'main', messages: [{ role: 'user', content: 'x' }] })).choices[0]!.message.content, 'left');
+  assert.ok(!keyless.logs.join('\n').includes(SECRET));
+});
