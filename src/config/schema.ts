@@ -54,6 +54,11 @@ export const storageSchema = z.strictObject({
   path: z.string().default('.tollgate/tollgate.db'),
   /** PostgreSQL connection string. */
   url: z.string().optional(),
+  /**
+   * Seals (AES-256-GCM) the definitions of providers added or changed through the admin API, keys
+   * included, in the storage; without it they are stored as plain JSON. Read at start-up.
+   */
+  encryption_key: z.string().min(32, 'use at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
 });
 
 export const loggingSchema = z.strictObject({

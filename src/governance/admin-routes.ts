@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { ProviderConfig } from '../config/provider-schema.js';
+import type { ProviderDefinitionView } from '../pipeline/capabilities.js';
 import type { RouteDescription } from '../http/route-description.js';
 import type { HttpExchange, HttpMethod, HttpRoute } from '../http/http-route.js';
 import { sendJson } from '../http/respond.js';
@@ -29,10 +30,12 @@ export interface AdminRouteDependencies {
   now: () => number;
   /** The configured providers (their config budgets and limits), as of the latest config reload. */
   providers: () => Readonly<Record<string, ProviderConfig>>;
+  /** Each provider's definition and where it comes from (the gateway's `PROVIDER_DEFINITIONS`), when known. */
+  definitionOf?: (name: string) => ProviderDefinitionView | undefined;
 }
 
 /** The governance admin API (to be wrapped with `adminRoutes(admin, …)`). */
-export function governanceAdminRoutes({ service, registry, spend, now, providers: configuredProviders }: AdminRouteDependencies): AdminRoute[] {
+export function governanceAdminRoutes({ service, registry, spend, now, providers: configuredProviders, definitionOf }: AdminRouteDependencies): AdminRoute[] {
   const stamp = () => new Date(now()).toISOString();
   const routes: AdminRoute[] = [];
   // The handler gets what the description's body schema parses to (undefined without one).
@@ -183,13 +186,14 @@ export function governanceAdminRoutes({ service, registry, spend, now, providers
       source: override === undefined ? 'config' : 'api',
       budgets: override?.budgets ?? config.budgets ?? [],
       rate_limits: (override === undefined ? config.rate_limits : override.rate_limits) ?? null,
+      ...definitionOf?.(name),
     };
   };
   const requireProvider = (name: string) => {
     if (configuredProviders()[name] === undefined) throw new GatewayError('not_found', `No provider \`${name}\` is configured.`);
     return name;
   };
-  route('GET', '/admin/providers', { tag: 'providers', summary: 'Every provider with its global budgets and limits (`source`: config or api)' }, async () => ({ data: Object.keys(configuredProviders()).map(providerView) }));
+  route('GET', '/admin/providers', { tag: 'providers', summary: 'Every provider with its global budgets and limits (`source`: config or api) and its definition (`definition`, secrets shown as `{"set": true}`; `definition_source`: file or api)' }, async () => ({ data: Object.keys(configuredProviders()).map(providerView) }));
   route('GET', '/admin/providers/:name', { tag: 'providers', summary: 'One provider' }, async (exchange) => providerView(requireProvider(exchange.params.name!)));
   route('PUT', '/admin/providers/:name/limits', { tag: 'providers', summary: "Replace the provider's global budgets and rate limits (overrides the config until deleted)", body: providerLimitsSchema }, async (exchange, body) => {
     const name = requireProvider(exchange.params.name!);

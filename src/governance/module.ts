@@ -3,7 +3,7 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { BlockedRequestAudit } from './blocked-request-audit.js';
-import { BUDGET_ALERTS, BUDGET_HOLDS, BUDGET_SNAPSHOT, REQUEST_CHARGES, REQUEST_JOURNAL, type CapabilityRegistry, type RequestCharges } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, BUDGET_HOLDS, BUDGET_SNAPSHOT, PROVIDER_DEFINITIONS, REQUEST_CHARGES, REQUEST_JOURNAL, type CapabilityRegistry, type ProviderDefinitionView, type RequestCharges } from '../pipeline/capabilities.js';
 import { reconcileRoutes } from './reconcile-route.js';
 import { governStage, observeStage } from '../pipeline/stages.js';
 import { budgetSnapshot } from './budget-snapshot.js';
@@ -128,6 +128,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   await feed.start();
   const blocked = new BlockedRequestAudit(audit, { now });
   let charges: RequestCharges | undefined;
+  let definitionOf: ((name: string) => ProviderDefinitionView | undefined) | undefined;
   const reconciliation = reconcileRoutes({ spend, keptByFlush: ledger.keptByFlush, store, flushLedger: () => service.flush().catch(() => {}), charges: () => charges });
   return {
     name: 'governance',
@@ -135,7 +136,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
     stages: [governStage('governance', governanceHooks), observeStage('blocked-request-audit', blocked)],
     routes: [
       ...usageRoutes(governanceHooks, registry, spend, now),
-      ...adminRoutes(context.config.admin, [...governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers }), ...reconciliation]),
+      ...adminRoutes(context.config.admin, [...governanceAdminRoutes({ service, registry, spend, now, providers: () => config.providers, definitionOf: (name) => definitionOf?.(name) }), ...reconciliation]),
     ],
     async reconfigure(next) {
       const previous = config;
@@ -160,6 +161,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
     },
     connect: (capabilities) => {
       charges = capabilities.optional(REQUEST_CHARGES);
+      definitionOf = capabilities.optional(PROVIDER_DEFINITIONS);
       if (charges !== undefined && hasSettlementNotes(spend)) notes = new SettlementNoteKeeper(spend, charges);
       return connectJournal(capabilities, ledger, store, service, governanceHooks, context);
     },

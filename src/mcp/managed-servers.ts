@@ -4,7 +4,7 @@ import { mcpServerSchema, type McpServerConfig } from '../config/mcp-schema.js';
 import type { Logger } from '../lib/logger.js';
 import type { AuditSink } from '../pipeline/audit-sink.js';
 import { GatewayError } from '../spec/index.js';
-import type { Sealer } from './sealer.js';
+import type { Sealer } from '../lib/sealer.js';
 import type { McpStore } from './server-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
 import type { UpstreamOptions } from './upstream-server.js';

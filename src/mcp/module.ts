@@ -13,7 +13,7 @@ import { OAuthFlows } from './oauth/oauth-flows.js';
 import { ManagedServers } from './managed-servers.js';
 import { mcpRoutes, TOOL_CALL_OPERATION } from './mcp-endpoint.js';
 import { PromptsAndResources } from './prompts-resources.js';
-import { Sealer } from './sealer.js';
+import { Sealer } from '../lib/sealer.js';
 import { openMcpStore } from './server-store.js';
 import { ToolCatalog } from './tool-catalog.js';
 import { toolExecuteRoute } from './tool-execute-endpoint.js';

@@ -335,3 +335,24 @@ export type BudgetHolder = (request: BudgetHoldRequest) => Promise<BudgetHold>;
  */
 export const BUDGET_HOLDS = new Capability<BudgetHolder>('budget holds', 'budget room held for spend that is no provider request (batches, priced tool calls)');
 
+
+/** A provider's definition as the admin API shows it: where it comes from, secrets shown as `{ "set": true }`. */
+export interface ProviderDefinitionView {
+  /** `file`: as the config file defines it; `api`: added or changed through `PUT /admin/providers/{name}`. */
+  definition_source: 'file' | 'api';
+  /** Whether the config file defines a provider of this name too (`DELETE` then brings it back). */
+  in_file: boolean;
+  /** The `providers.<name>` fields in force, keys by id, weight and models. */
+  definition: Record<string, unknown>;
+  /** The config file's definition, when the API changed it. */
+  file_definition: Record<string, unknown> | null;
+  revision: number | null;
+  updated_by: string | null;
+  updated_at: string | null;
+}
+
+/**
+ * Provider definitions, from the config file or the admin API (provided by the gateway), for the
+ * admin API's provider views (`GET /admin/providers`, owned by governance with each provider's limits).
+ */
+export const PROVIDER_DEFINITIONS = new Capability<(name: string) => ProviderDefinitionView | undefined>('provider definitions', "each provider's definition and where it comes from, secrets hidden");

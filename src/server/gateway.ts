@@ -2,7 +2,7 @@ import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { CostCalculator } from '../pipeline/cost.js';
-import { CapabilityRegistry, GATEWAY_REQUESTS, INTERNAL_EMBEDDINGS, STORED_RESPONSES } from '../pipeline/capabilities.js';
+import { CapabilityRegistry, GATEWAY_REQUESTS, INTERNAL_EMBEDDINGS, PROVIDER_DEFINITIONS, STORED_RESPONSES } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleFactory } from '../pipeline/module.js';
 import { observeStage } from '../pipeline/stages.js';
 import { accessLogObserver } from '../observability/access-log.js';
@@ -34,12 +34,14 @@ import { openApiRoute } from './openapi-route.js';
 import { reloadRoute } from './reload-route.js';
 import { pathPrefixes } from './path-prefixes.js';
 import { readTlsFiles } from './tls-files.js';
-import { openRouteStore } from '../routing/route-store.js';
-import { StoredRoutes } from './stored-routes.js';
+import { StoredDefinitions } from './stored-definitions.js';
+import { definitionSections } from './definition-sections.js';
 import { routeAdminRoutes } from './route-admin-routes.js';
+import { providerAdminRoutes } from './provider-admin-routes.js';
+import { shownView } from './provider-definitions.js';
 
-/** How often a replica looks for routes changed through another replica's admin API. */
-const STORED_ROUTES_POLL_MS = 500;
+/** How often a replica looks for routes and providers changed through another replica's admin API. */
+const STORED_DEFINITIONS_POLL_MS = 500;
 
 export interface GatewayOptions {
   /** Where the config came from, for messages and audit entries. */
@@ -60,15 +62,15 @@ export interface ReloadReport {
 }
 
 export interface Gateway {
-  /** The config in effect (the latest reloaded one, with the routes stored through the admin API over it). */
+  /** The config in effect (the latest reloaded one, with the routes and providers stored through the admin API over it). */
   readonly config: GatewayConfig;
   readonly pipeline: Pipeline;
   readonly logger: Logger;
   listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
   /**
    * Applies a new config without a restart: providers, keys, models, aliases, routes, prices and
-   * each module's own settings. `next` is the config file's: routes stored through `PUT /admin/routes/{name}`
-   * are laid over it. Throws ConfigError and keeps the old config when the result is invalid.
+   * each module's own settings. `next` is the config file's: routes and providers stored through
+   * `PUT /admin/routes/{name}` and `PUT /admin/providers/{name}` are laid over it. Throws ConfigError and keeps the old config when the result is invalid.
    */
   reload(next: GatewayConfig): Promise<ReloadReport>;
   /** The price catalog in effect: the maintained data's version and date, the project file's date (also in `GET /health`). */
@@ -130,6 +132,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (built === undefined) throw new Error('The request pipeline is used before the gateway is built.');
     return built;
   };
+  // Built after the modules (it applies configs through them); the admin API's provider views read it once it exists.
+  let storedDefinitions: StoredDefinitions | undefined;
+  capabilities.provide(
+    PROVIDER_DEFINITIONS,
+    (name) => {
+      const view = storedDefinitions?.view('providers', name);
+      return view === undefined ? undefined : shownView(view);
+    },
+    'gateway',
+  );
   capabilities.provide(INTERNAL_EMBEDDINGS, (parent, model, input) => running().embedFor(parent, model, input), 'gateway');
   capabilities.provide(
     GATEWAY_REQUESTS,
@@ -222,11 +234,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       reloading = undefined;
     }
   };
-  // Routes changed through the admin API, over the file's: a reload keeps them, replicas follow them.
-  const storedRoutes = new StoredRoutes(config, openRouteStore(storage), applyConfig, logger);
-  const reload = (next: GatewayConfig): Promise<ReloadReport> => storedRoutes.reloadFile(next, (effective) => applyConfig(effective, true));
+  // Routes and providers changed through the admin API, over the file's: a reload keeps them, replicas follow them.
+  const stored = new StoredDefinitions(config, definitionSections(storage, config), applyConfig, logger);
+  storedDefinitions = stored;
+  const reload = (next: GatewayConfig): Promise<ReloadReport> => stored.reloadFile(next, (effective) => applyConfig(effective, true));
   const described = modules.flatMap((module) => module.routes ?? []);
-  const routeAdmin = adminRoutes(config.admin, routeAdminRoutes(storedRoutes, auditLog));
+  const routeAdmin = adminRoutes(config.admin, [...routeAdminRoutes(stored, auditLog), ...providerAdminRoutes(stored, auditLog)]);
   routes.addAll(routeAdmin);
   described.push(...routeAdmin);
   if (options.reloadConfig !== undefined) {
@@ -250,11 +263,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const server = http;
   try {
-    await storedRoutes.sync();
+    await stored.sync();
   } catch (error) {
-    logger.error('stored routes could not be read; the config file\'s routes are in effect', { error: error instanceof Error ? error.message : String(error) });
+    logger.error('stored routes and providers could not be read; the config file\'s are in effect', { error: error instanceof Error ? error.message : String(error) });
   }
-  if (storage.kind !== 'memory') storedRoutes.start(STORED_ROUTES_POLL_MS);
+  if (storage.kind !== 'memory') stored.start(STORED_DEFINITIONS_POLL_MS);
 
   let closing: Promise<void> | undefined;
   return {
@@ -276,7 +289,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       closing ??= (async () => {
         // Realtime sessions have no natural end to wait for: told now (1001), as a drained stream is cut at the grace's end.
         realtime.close();
-        await storedRoutes.close();
+        await stored.close();
         await server.drain(config.server.shutdown_grace_ms);
         for (const module of modules.reverse()) {
           try {

@@ -4,7 +4,7 @@ import type { HttpRoute } from '../http/http-route.js';
 import { sendJson } from '../http/respond.js';
 import { routeSchema } from '../config/schema.js';
 import { GatewayError } from '../spec/index.js';
-import type { StoredRoutes } from './stored-routes.js';
+import type { StoredDefinitions } from './stored-definitions.js';
 
 /**
  * `GET /admin/routes`, `PUT /admin/routes/{name}`, `DELETE /admin/routes/{name}`: route definitions
@@ -12,20 +12,20 @@ import type { StoredRoutes } from './stored-routes.js';
  * without a restart and seen by every replica sharing the storage. Wrapped by `adminRoutes`: viewer
  * and finance accounts read only.
  */
-export function routeAdminRoutes(routes: StoredRoutes, audit: AuditLog): HttpRoute[] {
+export function routeAdminRoutes(stored: StoredDefinitions, audit: AuditLog): HttpRoute[] {
   return [
     {
       method: 'GET',
       path: '/admin/routes',
       description: { tag: 'routing', summary: 'Every route in force: its definition, whether it comes from the config file or the admin API, and the file\'s own definition when changed' },
-      handler: (exchange) => sendJson(exchange.response, 200, { routes: routes.list() }),
+      handler: (exchange) => sendJson(exchange.response, 200, { routes: stored.list('routes') }),
     },
     {
       method: 'GET',
       path: '/admin/routes/:name',
       description: { tag: 'routing', summary: 'One route in force' },
       handler: (exchange) => {
-        const view = routes.view(exchange.params.name ?? '');
+        const view = stored.view('routes', exchange.params.name ?? '');
         if (view === undefined) throw new GatewayError('not_found', `No route \`${exchange.params.name}\`.`);
         sendJson(exchange.response, 200, view);
       },
@@ -35,11 +35,11 @@ export function routeAdminRoutes(routes: StoredRoutes, audit: AuditLog): HttpRou
       path: '/admin/routes/:name',
       description: { tag: 'routing', summary: 'Define or replace a route (the fields of `routes.<name>`: `targets` with weights, `strategy`, `fallbacks`, `cache`); applied at once, without a restart, on every replica', body: routeSchema },
       handler: async (exchange) => {
-        // Validated by `routes.put` with the same schema, so that errors name `routes.<name>.…` as a config file's would.
+        // Validated by `stored.put` with the same schema, so that errors name `routes.<name>.…` as a config file's would.
         const body = await exchange.readJson();
         const name = exchange.params.name ?? '';
         const actor = adminActorOf(exchange.request);
-        const view = await routes.put(name, body, actor);
+        const view = await stored.put('routes', name, body, actor);
         audit.append({ actor, action: 'route.put', target: name, details: { definition: view.definition } });
         sendJson(exchange.response, 200, view);
       },
@@ -52,7 +52,7 @@ export function routeAdminRoutes(routes: StoredRoutes, audit: AuditLog): HttpRou
         exchange.request.resume();
         const name = exchange.params.name ?? '';
         const actor = adminActorOf(exchange.request);
-        const view = await routes.revert(name, actor);
+        const view = await stored.revert('routes', name, actor);
         audit.append({ actor, action: 'route.revert', target: name, details: { source: view === null ? 'removed' : 'file' } });
         sendJson(exchange.response, 200, { name, reverted: true, route: view });
       },

@@ -112,6 +112,9 @@ test('a viewer reads everything and changes nothing', async () => {
     ['DELETE', '/admin/cache', undefined],
     ['POST', '/admin/reload', undefined],
     ['PUT', '/admin/providers/mock/limits', { budgets: [] }],
+    ['PUT', '/admin/providers/mock', { type: 'mock', models: ['viewer-model'] }],
+    ['PUT', '/admin/providers/viewer-made', { type: 'mock' }],
+    ['DELETE', '/admin/providers/mock', undefined],
   ] as const) {
     const refused = await call(viewer, method, path, body);
     assert.equal(refused.status, 403, `${method} ${path}`);

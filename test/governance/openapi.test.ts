@@ -52,8 +52,8 @@ function governanceRoutes(): { method: string; path: string; documented: string 
 test('every admin and usage route the gateway registers, from every module, appears in the served OpenAPI document with its method, and nothing else does', () => {
   const everyModule = [...registered.values()].flat().filter((route) => route.path.startsWith('/admin/') || route.path.endsWith('/v1/usage'));
   assert.ok(everyModule.some((route) => route.path === '/admin/logs') && everyModule.some((route) => route.path === '/admin/audit/verify'), 'observability registers its admin routes');
-  // The gateway's own admin routes: reloading the config, routes changed at run time and this document.
-  const gatewayOwn = ['POST /admin/reload', 'GET /admin/routes', 'GET /admin/routes/{name}', 'PUT /admin/routes/{name}', 'DELETE /admin/routes/{name}', 'GET /admin/openapi.json'];
+  // The gateway's own admin routes: reloading the config, routes and providers changed at run time and this document.
+  const gatewayOwn = ['POST /admin/reload', 'GET /admin/routes', 'GET /admin/routes/{name}', 'PUT /admin/routes/{name}', 'DELETE /admin/routes/{name}', 'PUT /admin/providers/{name}', 'DELETE /admin/providers/{name}', 'GET /admin/openapi.json'];
   const served = [...everyModule.map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`), ...gatewayOwn];
   const described = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((key) => key !== 'parameters').map((method) => `${method.toUpperCase()} ${path}`));
   assert.deepEqual(served.filter((route) => !described.includes(route)), []);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { openMcpStore } from '../../src/mcp/server-store.js';
-import { Sealer } from '../../src/mcp/sealer.js';
+import { Sealer } from '../../src/lib/sealer.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
 import { POSTGRES_URL } from '../observability/postgres.js';
 

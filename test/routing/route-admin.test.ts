@@ -178,7 +178,7 @@ test('a replica that lacks a stored route\'s provider keeps its running routes a
     await two.close();
   });
   assert.equal((await admin(one.url, 'PUT', '/admin/routes/main', { targets: [{ model: 'right/mock-small' }] })).status, 200);
-  assert.ok(await until(async () => two.logs.some((line) => line.includes('stored routes not applied')), 1500), 'the replica says why');
+  assert.ok(await until(async () => two.logs.some((line) => line.includes('stored routes or providers not applied')), 1500), 'the replica says why');
   assert.equal(await ask(two.url), 'left', 'and keeps serving its running routes');
   // Once its file gains the provider, the stored route applies there too.
   await two.gateway.reload(validateConfig({ ...raw(storage), server: { port: 0 } }, 'reload', {}));

@@ -7,6 +7,7 @@ import { BudgetsEditor, budgetsText, type Budget } from '../components/budgets-e
 import { LimitsFields, limitsFrom, limitsText, type RateLimits } from '../components/limits-fields.js';
 import { ErrorNote, fieldsOf, Section, useLoad } from '../components/ui.js';
 import { RouteEditor, type RouteDefinition } from '../components/route-editor.js';
+import { ProviderEditor, type ProviderDefinition } from '../components/provider-editor.js';
 
 /** A route of `GET /admin/routes`: from the config file, or defined or changed through the admin API. */
 interface RouteView {
@@ -18,7 +19,7 @@ interface RouteView {
   updated_at: string | null;
 }
 
-/** `routeEditing` while the new-route form is open (no route has this name: it is not a valid one). */
+/** `routeEditing` (`providerEditing`) while the new-route (new-provider) form is open (no valid name is this). */
 const NEW_ROUTE = ' new';
 
 interface RoutingView {
@@ -28,11 +29,17 @@ interface RoutingView {
   settings: { retry: Record<string, unknown>; circuit_breaker: Record<string, unknown>; health_checks: { enabled: boolean } };
 }
 
+/** A provider of `GET /admin/providers`: its limits (`source`) and its definition (`definition_source`), secrets hidden. */
 interface ProviderLimits {
   name: string;
   source: 'config' | 'api';
   budgets: Budget[];
   rate_limits: RateLimits | null;
+  definition_source?: 'file' | 'api';
+  in_file?: boolean;
+  definition?: ProviderDefinition;
+  updated_by?: string | null;
+  updated_at?: string | null;
 }
 
 interface Health {
@@ -50,8 +57,9 @@ function State({ state, reason }: { state: string; reason?: string }) {
 
 /**
  * Providers (keys by id only: the gateway never sends a secret back), models, routes with weights and
- * fallbacks, aliases, circuit and health state; each provider's global budgets and rate limits, and
- * each route (targets, weights, strategy, fallbacks), are edited through the admin API and apply at once.
+ * fallbacks, aliases, circuit and health state; each provider (type, base URL, models, keys with
+ * write-only secrets), its global budgets and rate limits, and each route (targets, weights, strategy,
+ * fallbacks) are edited through the admin API and apply at once.
  */
 export function Providers() {
   const who = useWho();
@@ -59,7 +67,8 @@ export function Providers() {
   const routing = useLoad(() => api<RoutingView>('GET', '/admin/routing'));
   const limits = useLoad(() => api<{ data: ProviderLimits[] }>('GET', '/admin/providers'));
   const health = useLoad(() => fetch('/health/providers', { credentials: 'same-origin' }).then((response) => response.json() as Promise<Health>));
-  const [editing, setEditing] = useState<{ name: string; what: 'budgets' | 'limits' } | undefined>();
+  const [editing, setEditing] = useState<{ name: string; what: 'budgets' | 'limits' | 'definition' } | undefined>();
+  const [providerNew, setProviderNew] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const routes = useLoad(() => api<{ routes: RouteView[] }>('GET', '/admin/routes'));
   const [routeEditing, setRouteEditing] = useState<string | undefined>();
@@ -74,6 +83,27 @@ export function Providers() {
       },
       (failure: Error) => setError(failure.message),
     );
+  };
+
+  const reloadAll = () => {
+    limits.reload();
+    routing.reload();
+    routes.reload();
+  };
+  const saveProvider = (name: string, definition: Record<string, unknown>) => {
+    setError(undefined);
+    api('PUT', `/admin/providers/${encodeURIComponent(name)}`, definition).then(
+      () => {
+        setEditing(undefined);
+        setProviderNew(false);
+        reloadAll();
+      },
+      (failure: Error) => setError(failure.message),
+    );
+  };
+  const revertProvider = (name: string) => {
+    setError(undefined);
+    api('DELETE', `/admin/providers/${encodeURIComponent(name)}`).then(reloadAll, (failure: Error) => setError(failure.message));
   };
 
   const saveRoute = (name: string, definition: RouteDefinition) => {
@@ -126,8 +156,15 @@ export function Providers() {
               const own = limitsOf.get(provider.name);
               return (
                 <Fragment key={provider.name}>
-                  <tr data-provider={provider.name}>
-                    <td class="mono">{provider.name}</td>
+                  <tr data-provider={provider.name} data-source={own?.definition_source ?? 'file'}>
+                    <td class="mono">
+                      {provider.name}{' '}
+                      {own?.definition_source === 'api' && (
+                        <span class="badge paused" data-testid="provider-source" data-value="api" title={own.updated_by == null ? undefined : `changed by ${own.updated_by} at ${own.updated_at}`}>
+                          {own.in_file ? 'changed here' : 'added here'}
+                        </span>
+                      )}
+                    </td>
                     <td>{provider.type}</td>
                     <td class="mono">{provider.base_url ?? 'default'}</td>
                     <td>{provider.models?.join(', ') ?? 'any'}</td>
@@ -148,6 +185,16 @@ export function Providers() {
                     </td>
                     {editor && (
                       <td class="actions">
+                        {own?.definition !== undefined && (
+                          <button type="button" data-testid="provider-edit" onClick={() => setEditing({ name: provider.name, what: 'definition' })}>
+                            Edit
+                          </button>
+                        )}
+                        {own?.definition_source === 'api' && (
+                          <button type="button" data-testid="provider-revert" onClick={() => revertProvider(provider.name)}>
+                            {own.in_file ? 'Back to config file' : 'Remove'}
+                          </button>
+                        )}
                         <button type="button" data-testid="provider-budget-edit" onClick={() => setEditing({ name: provider.name, what: 'budgets' })}>
                           Budgets
                         </button>
@@ -165,7 +212,9 @@ export function Providers() {
                   {editing?.name === provider.name && own !== undefined && (
                     <tr class="detail-row">
                       <td colSpan={8}>
-                        {editing.what === 'budgets' ? (
+                        {editing.what === 'definition' && own.definition !== undefined ? (
+                          <ProviderEditor name={provider.name} definition={own.definition} onSave={saveProvider} onCancel={() => setEditing(undefined)} />
+                        ) : editing.what === 'budgets' ? (
                           <BudgetsEditor testid="provider-budget" budgets={own.budgets} onSave={(budgets) => save(provider.name, { budgets, ...(own.rate_limits === null ? {} : { rate_limits: own.rate_limits }) })} onCancel={() => setEditing(undefined)} />
                         ) : (
                           <form
@@ -194,6 +243,19 @@ export function Providers() {
           </tbody>
         </table>
       </div>
+      {editor &&
+        (providerNew ? (
+          <div class="route" data-testid="provider-new-form">
+            <h2>New provider</h2>
+            <ProviderEditor name="" named definition={{ type: 'openai', keys: [] }} onSave={saveProvider} onCancel={() => setProviderNew(false)} />
+          </div>
+        ) : (
+          <div class="row-actions">
+            <button type="button" data-testid="provider-new" onClick={() => setProviderNew(true)}>
+              New provider
+            </button>
+          </div>
+        ))}
       <div class="panels">
         <Section title="Routes" testid="routes">
           {routes.value !== undefined && routes.value.routes.length === 0 && <p class="muted">No routes: models are named as provider/model or by their configured names.</p>}

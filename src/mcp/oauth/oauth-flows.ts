@@ -2,7 +2,7 @@ import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { McpServerConfig } from '../../config/mcp-schema.js';
 import type { Logger } from '../../lib/logger.js';
 import { GatewayError } from '../../spec/index.js';
-import type { Sealer } from '../sealer.js';
+import type { Sealer } from '../../lib/sealer.js';
 import type { McpStore } from '../server-store.js';
 import type { UpstreamOptions } from '../upstream-server.js';
 import { GatewayOAuthProvider } from './oauth-provider.js';

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { McpServerConfig } from '../../config/mcp-schema.js';
-import type { Sealer } from '../sealer.js';
+import type { Sealer } from '../../lib/sealer.js';
 import type { McpStore } from '../server-store.js';
 
 /** How long an authorization an admin started may take to come back to the callback. */
