@@ -22,6 +22,7 @@ export interface DefinitionStore {
   rows(): Promise<StoredDefinition[]>;
   /** Writes a definition (null: reverted to the file's); returns the new revision. */
   put(name: string, definition: string | null, actor: string): Promise<number>;
+  /** A number that grows with every committed write (the sum of the rows' revisions): a poll re-reads when it changed. */
   revision(): Promise<number>;
 }
 
@@ -70,9 +71,11 @@ class SqlDefinitionStore implements DefinitionStore {
   }
 
   async put(name: string, definition: string | null, actor: string): Promise<number> {
-    // The next revision is taken in the statement that writes it; two replicas writing at once may share one, which a poll still sees (it compares the rows).
+    // The next revision is taken in the statement that writes it, and always above the row's own (two
+    // replicas writing the same name at once: the second, after the first's lock, goes one higher), so
+    // every committed write raises the sum that revision() reads, even when two writes share a value.
     const rows = await this.sql.query<{ revision: number | string }>(
-      `insert into ${this.table} (name, definition, revision, updated_by, updated_at) values (?, ?, (select coalesce(max(revision), 0) + 1 from ${this.table}), ?, ?) on conflict (name) do update set definition = excluded.definition, revision = excluded.revision, updated_by = excluded.updated_by, updated_at = excluded.updated_at returning revision`,
+      `insert into ${this.table} (name, definition, revision, updated_by, updated_at) values (?, ?, (select coalesce(max(revision), 0) + 1 from ${this.table}), ?, ?) on conflict (name) do update set definition = excluded.definition, revision = case when excluded.revision > ${this.table}.revision then excluded.revision else ${this.table}.revision + 1 end, updated_by = excluded.updated_by, updated_at = excluded.updated_at returning revision`,
       [name, definition, actor, new Date().toISOString()],
       true,
     );
@@ -80,7 +83,9 @@ class SqlDefinitionStore implements DefinitionStore {
   }
 
   async revision(): Promise<number> {
-    const rows = await this.sql.query<{ revision: number | string | null }>(`select max(revision) as revision from ${this.table}`);
+    // The sum, not the highest: two replicas' writes that committed out of order with one value between
+    // them leave the highest unchanged for a poll that ran in between; the sum still grows.
+    const rows = await this.sql.query<{ revision: number | string | null }>(`select sum(revision) as revision from ${this.table}`);
     return Number(rows[0]?.revision ?? 0);
   }
 }
