@@ -4,12 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import type { BatchStore } from '../../src/batches/batch-store.js';
 import { openBatchStore } from '../../src/batches/open-batch-store.js';
 import type { BatchRecord } from '../../src/batches/records.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
-import { POSTGRES_URL } from '../observability/postgres.js';
+import { freshSchema } from '../observability/postgres.js';
 
 /** One suite, every backend the files and batches store runs on: SQLite, PostgreSQL (a fresh schema) and memory. */
 
@@ -31,16 +30,13 @@ const BACKENDS: Record<string, () => Promise<Backend>> = {
     };
   },
   postgres: async () => {
-    const schema = `batches_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
-    await admin.query(`create schema ${schema}`);
-    const storage = await openStorage({ type: 'postgres', path: '', url: `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}` });
+    const schema = await freshSchema('batches');
+    const storage = await openStorage({ type: 'postgres', path: '', url: schema.url });
     return {
       storage,
       cleanup: async () => {
         await storage.close();
-        await admin.query(`drop schema if exists ${schema} cascade`);
-        await admin.end();
+        await schema.drop();
       },
     };
   },

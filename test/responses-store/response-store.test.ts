@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MemoryResponseStore } from '../../src/responses-store/memory-response-store.js';
 import type { ResponseStore, StoredRow } from '../../src/responses-store/response-store.js';
 import { PostgresResponseStore, SqliteResponseStore } from '../../src/responses-store/sql-response-store.js';
-import { POSTGRES_URL } from '../observability/postgres.js';
+import { freshSchema } from '../observability/postgres.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -21,14 +20,11 @@ const STORES: Record<string, () => Promise<ResponseStore>> = {
     return new SqliteResponseStore(db);
   },
   postgres: async () => {
-    const schema = `responses_store_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
-    await admin.query(`create schema ${schema}`);
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2, options: `-c search_path=${schema}` });
+    const schema = await freshSchema('responses_store');
+    const pool = new pg.Pool({ connectionString: schema.url, max: 2 });
     cleanups.push(async () => {
       await pool.end();
-      await admin.query(`drop schema if exists ${schema} cascade`);
-      await admin.end();
+      await schema.drop();
     });
     // Opening twice (two replicas starting) creates the table once.
     await PostgresResponseStore.open(pool);

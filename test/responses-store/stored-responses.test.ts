@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
-import pg from 'pg';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { POSTGRES_URL } from '../observability/postgres.js';
+import { freshSchema } from '../observability/postgres.js';
 
 /** Made-up virtual keys, split so that secret scanners do not take them for real ones. */
 const ALICE = 'vk-test-' + 'alice-stored';
@@ -45,17 +44,11 @@ const BACKENDS: Record<string, () => Promise<Backend>> = {
     };
   },
   postgres: async () => {
-    const schema = `responses_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
-    await admin.query(`create schema ${schema}`);
-    const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const schema = await freshSchema('responses');
     return {
-      storage: { type: 'postgres', url },
-      rawRow: async (id) => (await admin.query(`select response, input_items from ${schema}.stored_responses where id = $1`, [id])).rows[0],
-      cleanup: async () => {
-        await admin.query(`drop schema if exists ${schema} cascade`);
-        await admin.end();
-      },
+      storage: { type: 'postgres', url: schema.url },
+      rawRow: async (id) => (await schema.admin.query(`select response, input_items from ${schema.name}.stored_responses where id = $1`, [id])).rows[0],
+      cleanup: () => schema.drop(),
     };
   },
 };

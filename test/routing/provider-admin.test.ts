@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
-import pg from 'pg';
+import { freshSchema } from '../observability/postgres.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
@@ -189,15 +189,9 @@ test('two gateways on one SQLite file: a provider added on one is served by the 
 });
 
 test('two gateways on one PostgreSQL schema: a provider added on one is served by the other within a second', async () => {
-  const schema = `provider_admin_${process.pid}_${Date.now()}`;
-  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await client.connect();
-  await client.query(`create schema ${schema}`);
-  after(async () => {
-    await client.query(`drop schema ${schema} cascade`);
-    await client.end();
-  });
-  await twoReplicas({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}`, encryption_key: ENCRYPTION_KEY });
+  const schema = await freshSchema('provider_admin');
+  after(() => schema.drop());
+  await twoReplicas({ type: 'postgres', url: schema.url, encryption_key: ENCRYPTION_KEY });
 });
 
 test('a replica without the encryption key leaves a sealed provider out and says why, serving the rest', async () => {

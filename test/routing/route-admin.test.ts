@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import pg from 'pg';
+import { freshSchema } from '../observability/postgres.js';
 import { hashPassword } from '../../src/admin/password-hash.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
@@ -150,15 +150,9 @@ test('two gateways on one SQLite file: a change on one is served by the other wi
 });
 
 test('two gateways on one PostgreSQL schema: a change on one is served by the other within a second', async () => {
-  const schema = `route_admin_${process.pid}_${Date.now()}`;
-  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await client.connect();
-  await client.query(`create schema ${schema}`);
-  after(async () => {
-    await client.query(`drop schema ${schema} cascade`);
-    await client.end();
-  });
-  await twoReplicas({ type: 'postgres', url: `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}` });
+  const schema = await freshSchema('route_admin');
+  after(() => schema.drop());
+  await twoReplicas({ type: 'postgres', url: schema.url });
 });
 
 test('a replica that lacks a stored route\'s provider keeps its running routes and says why, and takes the route once its file has the provider; a reload removing that provider is refused with the route\'s path', async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import pg from 'pg';
+import { freshSchema } from '../observability/postgres.js';
 import { openDefinitionStore } from '../../src/storage/definition-store.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
 
@@ -44,16 +44,12 @@ test('definition store on SQLite: every committed write moves revision()', async
 });
 
 test('definition store on PostgreSQL: every committed write moves revision()', async () => {
-  const schema = `definitions_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  const storage = await openStorage({ type: 'postgres', path: '', url: `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D${schema}` });
+  const schema = await freshSchema('definitions');
+  const storage = await openStorage({ type: 'postgres', path: '', url: schema.url });
   try {
     await checkEveryCommitMoves(storage);
   } finally {
     await storage.close();
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.end();
+    await schema.drop();
   }
 });
