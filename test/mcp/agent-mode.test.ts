@@ -57,6 +57,7 @@ test('agent mode runs an auto-executable tool call, feeds the result back and an
 
 test('each turn is a request of its own (governed, priced, logged) and each tool call an mcp_tool_call record, all linked to the request', async () => {
   const before = await usage();
+  const metricsBefore = await metricsOfKey();
   world.openai.enqueue(callsTool('calc__add', { a: 1, b: 1 }), answers('2.'));
   const { response } = await client.chat.completions.create({ model: 'gpt-test', messages: ask('1+1?') }).withResponse();
   const id = response.headers.get('x-request-id')!;
@@ -79,7 +80,21 @@ test('each turn is a request of its own (governed, priced, logged) and each tool
   const totals = ((await aggregate.json()) as { rows: { requests: number; cost_usd: number }[] }).rows[0]!;
   assert.equal(totals.requests, 1);
   assert.equal(totals.cost_usd, 0.039);
+  // So do the metrics: the request's cost and tokens once, not again for each turn.
+  const metricsAfter = await metricsOfKey();
+  assert.ok(Math.abs(metricsAfter.cost - metricsBefore.cost - 0.039) < 1e-9, `metrics cost grew by ${metricsAfter.cost - metricsBefore.cost}`);
+  assert.equal(metricsAfter.inputTokens - metricsBefore.inputTokens, 30);
 });
+
+/** The agent key's cost and input tokens in /metrics. */
+async function metricsOfKey(): Promise<{ cost: number; inputTokens: number }> {
+  const text = await (await fetch(`${world.running.url}/metrics`)).text();
+  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  return {
+    cost: sum(/^tollgate_cost_usd_total\{virtual_key_id="agent"[^}]*\} (\S+)$/gm),
+    inputTokens: sum(/^tollgate_tokens_total\{type="input",virtual_key_id="agent"[^}]*\} (\S+)$/gm),
+  };
+}
 
 async function usage(): Promise<number> {
   const response = await fetch(`${world.running.url}/admin/keys/agent/usage`, { headers: { authorization: `Bearer ${ADMIN}` } });

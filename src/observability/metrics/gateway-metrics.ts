@@ -105,6 +105,9 @@ export class GatewayMetrics {
       this.started.set(context, undefined);
       this.inFlightCount--;
     }
+    // An agent loop's turn: its request's own tokens and cost are the turns' sums, counted when the
+    // request finishes (as the log aggregates count it once); its upstream calls count as attempts.
+    if (context.parentId !== undefined && context.operation === 'chat') return;
     const target = context.served ?? context.attempts[context.attempts.length - 1]?.target;
     const provider = this.providers.value(target?.provider.name);
     const model = this.models.value(target?.model ?? context.requestedModel);
