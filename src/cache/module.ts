@@ -36,11 +36,14 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
     // a key made or changed through the admin API can turn the cache on without a restart.
     const enabledInConfig = configEnables(context.config, (settings) => settings.enabled === true);
     const store = options.store ?? (await openExactStore(config, context.storage, context.logger, now, context.configSource));
-    const wantsSemantic = enabledInConfig && configEnables(context.config, (settings) => settings.mode === 'semantic');
-    if (wantsSemantic && config.embedding_model === undefined) {
+    const semanticInConfig = enabledInConfig && configEnables(context.config, (settings) => settings.mode === 'semantic');
+    if (semanticInConfig && config.embedding_model === undefined) {
       await store.close();
       throw new ConfigError(context.configSource, [{ path: 'cache.embedding_model', message: 'the semantic cache needs an embedding model', fix: 'set cache.embedding_model to a model the gateway serves embeddings for, e.g. openai/text-embedding-3-small' }]);
     }
+    // With an embedding model the semantic layer runs even when no config entry asks for it yet, so a
+    // key made or changed through the admin API with `mode: semantic` gets it without a restart.
+    const wantsSemantic = semanticInConfig || config.embedding_model !== undefined;
     let semantic: SemanticCache | undefined;
     let enabled = enabledInConfig;
     const stage = new CacheStage(config, context.config.routes, { store, routes: new RouteIdentity(context.resolver), semantic: undefined, now });

@@ -5,7 +5,7 @@ import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import type { RunningGateway } from '../helpers/gateway.js';
 import { direction, startEmbeddingFake, type EmbeddingFake } from './embedding-fake.js';
-import { adminCall, cacheConfig, KEY_A, KEY_B, startCached, tempDbPath } from './helpers.js';
+import { ADMIN_TOKEN, adminCall, cacheConfig, KEY_A, KEY_B, startCached, tempDbPath } from './helpers.js';
 
 /**
  * The semantic layer through the OpenAI SDK, with an embedding fake whose vectors set the
@@ -157,5 +157,35 @@ test('with vector_store qdrant the semantic layer works the same through the Qdr
   } finally {
     await gateway.close();
     await qdrant.close();
+  }
+});
+
+test('a key made through the admin API with mode semantic gets the semantic layer though no config entry asks for it', async () => {
+  const raw = config();
+  // Caching off at the top level: only the embedding model is configured.
+  const gateway = await startCached({ ...raw, storage: { type: 'memory' }, cache: { enabled: false, embedding_model: 'vectors/embed-sem' } });
+  try {
+    const created = await fetch(`${gateway.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'semantic-by-api', models: ['*'], cache: { enabled: true, mode: 'semantic' } }),
+    });
+    assert.equal(created.status, 201);
+    const secret = ((await created.json()) as { value: string }).value;
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: secret, maxRetries: 0 });
+    const call = (content: string) => client.chat.completions.create({ model: 'openai/gpt-test', messages: user(content) }).withResponse();
+    chatFake.enqueue({ text: 'Paris, for the API key.' });
+    assert.equal((await call('API key: capital of France?')).response.headers.get('x-tollgate-cache'), 'miss');
+    await settle();
+    const hit = await call('API key: a paraphrase on France');
+    assert.equal(hit.response.headers.get('x-tollgate-cache'), 'hit-semantic');
+    assert.equal(hit.data.choices[0]!.message.content, 'Paris, for the API key.');
+    // A key of the config file, with the cache off at the top level, is not cached at all.
+    const plain = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: KEY_B, maxRetries: 0 });
+    chatFake.enqueue({ text: 'uncached' });
+    const { response } = await plain.chat.completions.create({ model: 'openai/gpt-test', messages: user('API key: capital of France?') }).withResponse();
+    assert.equal(response.headers.get('x-tollgate-cache'), null);
+  } finally {
+    await gateway.close();
   }
 });
