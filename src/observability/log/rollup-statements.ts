@@ -1,0 +1,103 @@
+import { HISTOGRAM_COLUMNS, latencyBucketSql } from './latency-histogram.js';
+
+/**
+ * The request log's rollups (`<prefix>request_log_rollups`, migration 12): per span (an hour, a
+ * day) and per combination of the dimensions below, the sums an aggregate answers with and a
+ * latency histogram. Kept by the batch insert itself (the same transaction on SQLite, the same
+ * statement on PostgreSQL); an aggregate reads whole spans from here and only the partial hours at
+ * its range's edges from the records (rollup-plan.ts). Agent turns are left out, as every aggregate
+ * leaves them out.
+ *
+ * The dimensions are those the console's overview groups and filters by. Others (surface,
+ * requested_model, stop_reason, stream, metadata tags) would multiply the rows: an aggregate that
+ * names one reads the records. Hourly rows alone barely shrink a log whose hours each hold a few
+ * requests per key and model (at a million records over a month: 505,000 hourly rows against
+ * 1,000,000 records), hence the daily rows.
+ */
+export const ROLLUP_DIMENSIONS = ['kind', 'operation', 'provider', 'model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'cache_hit'] as const;
+export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
+
+/** Rollup spans, widest first: a day, an hour (both aligned to the Unix epoch, as aggregate buckets are). */
+export const ROLLUP_SPANS = [86_400_000, 3_600_000] as const;
+
+/** The summed columns: [rollup column, its sum over records]. `errors`: records with status >= 400. */
+export const ROLLUP_SUMS: readonly (readonly [column: string, sum: string])[] = [
+  ['requests', 'count(*)'],
+  ['errors', 'sum(case when status >= 400 then 1 else 0 end)'],
+  ['input_tokens', 'coalesce(sum(input_tokens), 0)'],
+  ['output_tokens', 'coalesce(sum(output_tokens), 0)'],
+  ['total_tokens', 'coalesce(sum(total_tokens), 0)'],
+  ['cost_usd', 'coalesce(sum(cost_usd), 0)'],
+  ['images', 'coalesce(sum(images), 0)'],
+  ['characters', 'coalesce(sum(characters), 0)'],
+  ['audio_seconds', 'coalesce(sum(audio_seconds), 0)'],
+  ['search_units', 'coalesce(sum(search_units), 0)'],
+  ['cache_saved_usd', 'coalesce(sum(cache_saved_usd), 0)'],
+];
+
+/** Aggregates leave an agent request's turns out (chat records with a parent): the request carries their sum. */
+export const NOT_TURN = "not (kind = 'request' and parent_request_id is not null and operation = 'chat')";
+
+/** The record columns a rollup reads. */
+const SOURCE_COLUMNS = ['id', 'ts', 'parent_request_id', 'latency_ms', ...new Set([...ROLLUP_DIMENSIONS, ...ROLLUP_SUMS.map(([column]) => column).filter((column) => column !== 'requests' && column !== 'errors')])];
+
+/** The histogram's counts over rows carrying their latency bucket as `lb`. */
+export function histogramSums(dialect: 'sqlite' | 'postgres'): string[] {
+  return HISTOGRAM_COLUMNS.map((column, index) => (dialect === 'sqlite' ? `sum(lb = ${index}) as ${column}` : `count(*) filter (where lb = ${index}) as ${column}`));
+}
+
+/** Records with their latency bucket as `lb`: `from` names rows with the record columns (a table, or a CTE). */
+export function withLatencyBucket(dialect: 'sqlite' | 'postgres', from: string, where: string): string {
+  return `(select *, ${latencyBucketSql(dialect, 'latency_ms')} as lb from ${from}${where}) as logs`;
+}
+
+function table(dialect: 'sqlite' | 'postgres'): string {
+  const integer = dialect === 'sqlite' ? 'integer' : 'bigint';
+  const real = dialect === 'sqlite' ? 'real' : 'double precision';
+  const dimensions = ROLLUP_DIMENSIONS.map((dimension) => `${dimension} ${dimension === 'status' ? 'integer not null' : dimension === 'kind' || dimension === 'operation' ? 'text not null' : 'text'}`);
+  const sums = ROLLUP_SUMS.map(([column]) => `${column} ${column.endsWith('_usd') || column === 'audio_seconds' ? real : integer} not null`);
+  const histogram = HISTOGRAM_COLUMNS.map((column) => `${column} ${integer} not null`);
+  // `dims`: the dimensions as one JSON array, the key (a unique key over nullable columns would
+  // take two rows with the same nulls for two different groups).
+  return `create table if not exists {prefix}request_log_rollups (span ${integer} not null, start ${integer} not null, dims text not null, ${[...dimensions, ...sums, ...histogram].join(', ')}, primary key (span, start, dims))${dialect === 'sqlite' ? ' without rowid' : ''}`;
+}
+
+/** Migration 12: the rollup table, and the id below which records are not rolled up yet (none for an empty log). */
+export function rollupMigration(dialect: 'sqlite' | 'postgres'): string[] {
+  const integer = dialect === 'sqlite' ? 'integer' : 'bigint';
+  return [
+    table(dialect),
+    `create table if not exists {prefix}request_log_rollups_backfill (below ${integer} not null)`,
+    'insert into {prefix}request_log_rollups_backfill (below) select id + 1 from {prefix}request_logs order by id desc limit 1',
+  ];
+}
+
+/**
+ * Adds records to the rollups: `source` names rows with the record columns (a table or a CTE),
+ * `where` chooses them (it must also leave turns out: see NOT_TURN). One statement for both spans.
+ */
+export function rollupInsert(dialect: 'sqlite' | 'postgres', prefix: string, source: string, where: string): string {
+  const rollups = `${prefix}request_log_rollups`;
+  const dims = dialect === 'sqlite' ? `json_array(${ROLLUP_DIMENSIONS.join(', ')})` : `json_build_array(${ROLLUP_DIMENSIONS.join(', ')})::text`;
+  const spans = ROLLUP_SPANS.map((span) => `select ${span} as span`).join(' union all ');
+  const columns = ['span', 'start', 'dims', ...ROLLUP_DIMENSIONS, ...ROLLUP_SUMS.map(([column]) => column), ...HISTOGRAM_COLUMNS];
+  const select = [
+    'spans.span',
+    '(logs.ts / spans.span) * spans.span',
+    dims,
+    ...ROLLUP_DIMENSIONS,
+    ...ROLLUP_SUMS.map(([, sum]) => sum),
+    ...histogramSums(dialect).map((sum) => sum.replace(/ as h\d+$/, '')),
+  ];
+  const updates = columns.slice(3 + ROLLUP_DIMENSIONS.length).map((column) => `${column} = ${rollups}.${column} + excluded.${column}`);
+  const rows = withLatencyBucket(dialect, source, ` ${where}`);
+  // Ordered by key, so batches of two PostgreSQL replicas lock shared rows in the same order.
+  const order = dialect === 'postgres' ? ' order by 1, 2, 3' : '';
+  return `insert into ${rollups} (${columns.join(', ')})
+    select ${select.join(', ')} from ${rows}, (${spans}) as spans where true
+    group by spans.span, (logs.ts / spans.span) * spans.span, ${ROLLUP_DIMENSIONS.join(', ')}${order}
+    on conflict (span, start, dims) do update set ${updates.join(', ')}`;
+}
+
+/** The record columns the rollup insert reads (a PostgreSQL batch's `returning` list). */
+export const ROLLUP_SOURCE_COLUMNS: readonly string[] = SOURCE_COLUMNS;
