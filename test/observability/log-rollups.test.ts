@@ -102,7 +102,7 @@ function query(next: () => number): AggregateQuery {
   const dimensions: GroupDimension[] = ['provider', 'model', 'virtual_key_id', 'team_id', 'customer_id', 'status', 'error_code', 'error_type', 'operation', 'cache_hit'];
   const groupBy = dimensions.filter(() => next() < 0.2);
   const bucketMs = pick(next, [undefined, undefined, HOUR, 2 * HOUR, DAY, 7 * DAY]);
-  return { filter, groupBy, bucketMs };
+  return { filter, groupBy, bucketMs, percentiles: next() < 0.5 };
 }
 
 /** The same filter with a condition every record meets but the rollups cannot test: the store reads the records. */

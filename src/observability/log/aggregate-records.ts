@@ -31,7 +31,7 @@ export function emptyPartial(bucket: number | null, group: AggregateRow['group']
  * values (as the SQL stores order theirs). Sums of costs are doubles: their noise stays out of the
  * answer (see summedUsdNumber), so the order of the additions does not show.
  */
-export function mergePartials(parts: Iterable<PartialRow>): AggregateRow[] {
+export function mergePartials(parts: Iterable<PartialRow>, percentiles = false): AggregateRow[] {
   const merged = new Map<string, PartialRow>();
   for (const part of parts) {
     if (part.sums.requests === 0) continue;
@@ -42,21 +42,24 @@ export function mergePartials(parts: Iterable<PartialRow>): AggregateRow[] {
       continue;
     }
     for (const name of SUMMED) row.sums[name] += part.sums[name];
-    for (let index = 0; index < LATENCY_BUCKETS; index++) row.histogram[index]! += part.histogram[index]!;
+    if (percentiles) for (let index = 0; index < LATENCY_BUCKETS; index++) row.histogram[index]! += part.histogram[index]!;
   }
   const rows: AggregateRow[] = [];
   for (const { bucket, group, sums, histogram } of merged.values()) {
-    rows.push({
+    const row: AggregateRow = {
       bucket: bucket === null ? null : new Date(bucket).toISOString(),
       group,
       ...sums,
       error_rate: sums.errors / sums.requests,
       cost_usd: summedUsdNumber(sums.cost_usd),
       cache_saved_usd: summedUsdNumber(sums.cache_saved_usd),
-      latency_ms_p50: histogramPercentile(histogram, 0.5),
-      latency_ms_p95: histogramPercentile(histogram, 0.95),
-      latency_ms_p99: histogramPercentile(histogram, 0.99),
-    });
+    };
+    if (percentiles) {
+      row.latency_ms_p50 = histogramPercentile(histogram, 0.5);
+      row.latency_ms_p95 = histogramPercentile(histogram, 0.95);
+      row.latency_ms_p99 = histogramPercentile(histogram, 0.99);
+    }
+    rows.push(row);
   }
   return rows.sort(compareRows);
 }
@@ -90,7 +93,7 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     sums.cache_saved_usd += record.cache_saved_usd ?? 0;
     row.histogram[latencyBucket(record.latency_ms)]!++;
   }
-  return mergePartials(rows.values());
+  return mergePartials(rows.values(), query.percentiles === true);
 }
 
 function dimensionValue(record: RequestRecord, dimension: GroupDimension): string | number | boolean | null {

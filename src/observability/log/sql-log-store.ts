@@ -130,7 +130,8 @@ export abstract class SqlLogStore implements LogStore {
    */
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
     const plan = (await this.rollupsComplete()) ? planAggregate(query) : undefined;
-    if (plan === undefined || plan.rollups.length === 0) return mergePartials(await this.recordSums(query, query.filter));
+    const percentiles = query.percentiles === true;
+    if (plan === undefined || plan.rollups.length === 0) return mergePartials(await this.recordSums(query, query.filter), percentiles);
     const parts = await Promise.all([
       ...plan.records.map((range) => this.recordSums(query, { ...query.filter, from: range.from, to: range.to })),
       ...plan.rollups.map(async (range) => {
@@ -138,7 +139,7 @@ export abstract class SqlLogStore implements LogStore {
         return (await this.reads.query<Record<string, unknown>>(select.sql, select.params)).map((row) => this.partialOf(query, row));
       }),
     ]);
-    return mergePartials(parts.flat());
+    return mergePartials(parts.flat(), percentiles);
   }
 
   /** Whether the rollups hold every record (once true, for good). */
@@ -149,7 +150,7 @@ export abstract class SqlLogStore implements LogStore {
     return this.rollupsReady;
   }
 
-  /** The records' sums per group, bucket and latency bucket (`lb`, folded into the histogram). */
+  /** The records' sums per group and bucket, and for percentiles per latency bucket (`lb`, folded into the histogram). */
   private async recordSums(query: AggregateQuery, filter: LogFilter): Promise<PartialRow[]> {
     const where = this.where(filter, await this.prepareFor(filter));
     // Dimensions are selected as g0, g1, … (metadata paths are bound parameters, never spliced in).
@@ -159,14 +160,14 @@ export abstract class SqlLogStore implements LogStore {
       const width = Math.trunc(query.bucketMs);
       selected.push(`(ts / ${width}) * ${width} as bucket`);
     }
-    selected.push(`${latencyBucketSql(this.database.dialect, 'latency_ms')} as lb`);
-    const groupBy = ` group by ${selected.map((_, index) => index + 1).join(', ')}`;
+    if (query.percentiles === true) selected.push(`${latencyBucketSql(this.database.dialect, 'latency_ms')} as lb`);
+    const groupBy = selected.length === 0 ? '' : ` group by ${selected.map((_, index) => index + 1).join(', ')}`;
     const sums = ROLLUP_SUMS.map(([column, sum]) => `${sum} as ${column}`);
     const notTurns = `${where.sql === '' ? ' where' : ' and'} ${NOT_TURN}`;
     const rows = await this.reads.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${notTurns}${groupBy}`, [...selectParams, ...where.params]);
     return rows.map((row) => {
       const part = this.partialOf(query, row);
-      part.histogram[Number(row.lb)] = part.sums.requests;
+      if (row.lb !== undefined) part.histogram[Number(row.lb)] = part.sums.requests;
       return part;
     });
   }
