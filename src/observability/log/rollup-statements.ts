@@ -46,10 +46,13 @@ function table(dialect: 'sqlite' | 'postgres'): string {
   const real = dialect === 'sqlite' ? 'real' : 'double precision';
   const dimensions = ROLLUP_DIMENSIONS.map((dimension) => `${dimension} ${dimension === 'status' ? 'integer not null' : dimension === 'kind' || dimension === 'operation' ? 'text not null' : 'text'}`);
   const sums = ROLLUP_SUMS.map(([column]) => `${column} ${column.endsWith('_usd') || column === 'audio_seconds' ? real : integer} not null`);
-  const histogram = HISTOGRAM_COLUMNS.map((column) => `${column} ${integer} not null`);
+  // PostgreSQL: 4-byte counts (an hour's or a day's requests of one group fit) and pages left 30%
+  // free, so that adding a batch to a row mostly rewrites it in place (a HOT update) instead of
+  // leaving a dead copy and a new index entry per batch.
+  const histogram = HISTOGRAM_COLUMNS.map((column) => `${column} integer not null`);
   // `dims`: the dimensions as one JSON array, the key (a unique key over nullable columns would
   // take two rows with the same nulls for two different groups).
-  return `create table if not exists {prefix}request_log_rollups (span ${integer} not null, start ${integer} not null, dims text not null, ${[...dimensions, ...sums, ...histogram].join(', ')}, primary key (span, start, dims))${dialect === 'sqlite' ? ' without rowid' : ''}`;
+  return `create table if not exists {prefix}request_log_rollups (span ${integer} not null, start ${integer} not null, dims text not null, ${[...dimensions, ...sums, ...histogram].join(', ')}, primary key (span, start, dims))${dialect === 'sqlite' ? ' without rowid' : ' with (fillfactor = 70)'}`;
 }
 
 /** Migration 12: the rollup table, and the id below which records are not rolled up yet (none for an empty log). */
@@ -77,7 +80,9 @@ export function rollupInsert(dialect: 'sqlite' | 'postgres', prefix: string, sou
   const hour = ROLLUP_SPANS[ROLLUP_SPANS.length - 1]!;
   const spans = ROLLUP_SPANS.map((span) => `select ${span} as span`).join(' union all ');
   const columns = ['span', 'start', 'dims', ...ROLLUP_DIMENSIONS, ...ROLLUP_SUMS.map(([column]) => column), ...HISTOGRAM_COLUMNS];
-  const hourly = `(select (ts / ${hour}) * ${hour} as hour, ${dimensions}, ${latencyBucketSql(dialect, 'latency_ms')} as lb, ${ROLLUP_SUMS.map(([column, sum]) => `${sum} as ${column}`).join(', ')}
+  // PostgreSQL's count is a bigint, whose sums are numeric: as integers they added up 60 times per row several times faster.
+  const count = dialect === 'postgres' ? 'count(*)::integer' : 'count(*)';
+  const hourly = `(select (ts / ${hour}) * ${hour} as hour, ${dimensions}, ${latencyBucketSql(dialect, 'latency_ms')} as lb, ${count} as n, ${ROLLUP_SUMS.map(([column, sum]) => `${sum} as ${column}`).join(', ')}
     from ${source} ${where} group by ${Array.from({ length: ROLLUP_DIMENSIONS.length + 2 }, (_, index) => index + 1).join(', ')}) as hourly`;
   const select = [
     'spans.span',
@@ -85,7 +90,7 @@ export function rollupInsert(dialect: 'sqlite' | 'postgres', prefix: string, sou
     dims,
     ...ROLLUP_DIMENSIONS,
     ...ROLLUP_SUMS.map(([column]) => `sum(${column})`),
-    ...HISTOGRAM_COLUMNS.map((_, index) => `sum(case when lb = ${index} then requests else 0 end)`),
+    ...HISTOGRAM_COLUMNS.map((_, index) => `sum(case when lb = ${index} then n else 0 end)`),
   ];
   const updates = columns.slice(3 + ROLLUP_DIMENSIONS.length).map((column) => `${column} = ${rollups}.${column} + excluded.${column}`);
   // Ordered by key, so batches of two PostgreSQL replicas lock shared rows in the same order.
