@@ -229,20 +229,29 @@ test('PostgreSQL: aggregates from the rollups equal the record scan on random da
   }
 });
 
-test('rollups outlive retention: whole hours keep counting deleted records, partial hours and record scans do not (docs/observability.md)', async () => {
-  const db = new Database(':memory:');
-  try {
-    const store = new SqliteLogStore(sqliteDatabase(db));
-    await store.migrate();
-    const at = (hours: number) => new Date(START + hours * HOUR).toISOString();
-    await store.insert([record({ request_id: 'old', timestamp: at(1.5) }), record({ request_id: 'new', timestamp: at(5.5) })]);
-    await store.deleteBefore(START + 3 * HOUR);
-    const requests = async (filter: LogFilter) => (await store.aggregate({ filter, groupBy: [], bucketMs: undefined })).reduce((sum: number, row: AggregateRow) => sum + row.requests, 0);
-    assert.equal(await requests({ from: START, to: START + 6 * HOUR }), 2, 'whole hours: from the rollups');
-    assert.equal(await requests({ from: START + HOUR / 2, to: START + 6 * HOUR }), 2, 'the deleted record sits in a whole hour of the range');
-    assert.equal(await requests({ from: START + HOUR + 1, to: START + 6 * HOUR }), 1, 'its partial hour comes from the records');
-    assert.equal(await requests({ from: START, to: START + 6 * HOUR, minLatencyMs: 0 }), 1, 'a filter the rollups cannot test reads the records');
-  } finally {
-    db.close();
-  }
-});
+for (const backend of ['sqlite', 'postgres'] as const) {
+  test(`${backend}: retention deletes the hourly rollups of hours wholly before its cut-off with their records; daily rollups outlive them (docs/observability.md)`, async () => {
+    const db = backend === 'sqlite' ? new Database(':memory:') : undefined;
+    const pool = backend === 'postgres' ? new pg.Pool({ connectionString: POSTGRES_URL, max: 2 }) : undefined;
+    const prefix = uniquePrefix();
+    try {
+      const store = db !== undefined ? new SqliteLogStore(sqliteDatabase(db), prefix) : new PostgresLogStore(postgresDatabase(pool!), prefix);
+      await store.migrate();
+      const at = (hours: number) => new Date(START + hours * HOUR).toISOString();
+      await store.insert([record({ request_id: 'old', timestamp: at(1.5) }), record({ request_id: 'edge', timestamp: at(2.5) }), record({ request_id: 'new', timestamp: at(5.5) })]);
+      await store.deleteBefore(START + 2.75 * HOUR);
+      const requests = async (filter: LogFilter) => (await store.aggregate({ filter, groupBy: [], bucketMs: undefined })).reduce((sum: number, row: AggregateRow) => sum + row.requests, 0);
+      assert.equal(await requests({ from: START, to: START + DAY }), 3, 'a whole day: its daily row still counts the deleted records');
+      assert.equal(await requests({}), 3, 'all time: daily rows');
+      assert.equal(await requests({ from: START, to: START + 6 * HOUR }), 2, "whole hours: the deleted record's hour went, the hour holding the cut-off stays");
+      assert.equal(await requests({ from: START + 2 * HOUR + 1, to: START + 6 * HOUR }), 1, 'partial hours come from the records');
+      assert.equal(await requests({ from: START, to: START + DAY, minLatencyMs: 0 }), 1, 'a filter the rollups cannot test reads the records');
+    } finally {
+      db?.close();
+      if (pool !== undefined) {
+        await dropTables(pool, prefix);
+        await pool.end();
+      }
+    }
+  });
+}

@@ -38,6 +38,8 @@ export class PostgresLogStore extends SqlLogStore {
     const deleted = await this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
     // One statement, whatever the number of distinct tags: the server reads the table, in its own process.
     await this.database.execute(`delete from ${this.tags} where ts < ?`, [epochMs]);
+    // Hourly rollups of hours wholly before the cut-off go with their records; daily ones stay (docs/observability.md).
+    await this.database.execute(`delete from ${this.prefix}request_log_rollups_hour where start <= ?`, [epochMs - 3_600_000]);
     return deleted;
   }
 

@@ -84,6 +84,8 @@ export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
       tagRows: `delete from ${this.tags} where tag = ? and ts < ?`,
       // Only request records carry bodies (attempt records never do).
       text: `delete from ${this.prefix}request_log_text where rowid in (select id from ${this.table} where kind = 'request' and ts < ? and (request_content is not null or response_content is not null))`,
+      oldestHour: `select min(start) as start from ${this.prefix}request_log_rollups where span = 3600000`,
+      hourRows: `delete from ${this.prefix}request_log_rollups where span = 3600000 and start = ?`,
     };
   }
 
