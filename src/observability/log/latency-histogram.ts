@@ -10,10 +10,14 @@ export const LATENCY_BUCKETS = 60;
 /** The histogram's count columns, `h0` … `h59` (rollup table, aggregate queries). */
 export const HISTOGRAM_COLUMNS: readonly string[] = Array.from({ length: LATENCY_BUCKETS }, (_, index) => `h${index}`);
 
+/** Where the last, open-ended bucket starts (10^5.9 ms). */
+const LAST_BUCKET_FROM = 10 ** ((LATENCY_BUCKETS - 1) / 10);
+
 /** The bucket of a latency in milliseconds (as latencyBucketSql computes it in the databases). */
 export function latencyBucket(latencyMs: number): number {
   if (!(latencyMs >= 1)) return 0;
-  return Math.min(LATENCY_BUCKETS - 1, Math.floor(Math.log10(latencyMs) * 10));
+  if (latencyMs >= LAST_BUCKET_FROM) return LATENCY_BUCKETS - 1;
+  return Math.floor(Math.log10(latencyMs) * 10);
 }
 
 /**
@@ -22,7 +26,7 @@ export function latencyBucket(latencyMs: number): number {
  */
 export function latencyBucketSql(dialect: 'sqlite' | 'postgres', column: string): string {
   const log = dialect === 'sqlite' ? `log10(${column})` : `log(${column}::double precision)`;
-  return `(case when ${column} < 1 then 0 when ${column} >= 1e5.9 then ${LATENCY_BUCKETS - 1} else cast(floor(${log} * 10) as integer) end)`.replace('1e5.9', String(10 ** 5.9));
+  return `(case when ${column} < 1 then 0 when ${column} >= ${LAST_BUCKET_FROM} then ${LATENCY_BUCKETS - 1} else cast(floor(${log} * 10) as integer) end)`;
 }
 
 /**

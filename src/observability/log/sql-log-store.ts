@@ -22,6 +22,8 @@ export abstract class SqlLogStore implements LogStore {
   protected readonly table: string;
   /** Request records' metadata tags, for tag filters (SQLite migration 4, PostgreSQL migration 7). */
   protected readonly tags: string;
+  /** Whether the rollups hold every record (once true, for good). */
+  private rollupsReady = false;
 
   /**
    * `reads`: where queries, scans and aggregations run (by default the same connection); on an
@@ -141,9 +143,6 @@ export abstract class SqlLogStore implements LogStore {
     ]);
     return mergePartials(parts.flat(), percentiles);
   }
-
-  /** Whether the rollups hold every record (once true, for good). */
-  private rollupsReady = false;
 
   private async rollupsComplete(): Promise<boolean> {
     if (!this.rollupsReady) this.rollupsReady = (await this.reads.query(this.rollupWatermark())).length === 0;
