@@ -191,6 +191,26 @@ function requestLogSuite(name: string, open: () => Promise<Backend>): void {
       assert.deepEqual([refused.body.error.code, refused.body.error.param], ['invalid_request', 'group_by']);
     });
 
+    test('aggregations answer latency percentiles when asked (percentiles=true), within 12.2% of the records', async () => {
+      for (const text of ['p1', 'p2', 'p3']) await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: text }] }, { headers: { 'x-tollgate-metadata': '{"batch":"percentiles"}' } });
+      const listed = await adminGet<Page>(running.url, '/admin/logs?metadata.batch=percentiles');
+      const latencies = listed.body.logs.map((record) => record.latency_ms).sort((left, right) => left - right);
+      type Rows = { rows: { requests: number; latency_ms_p50?: number | null; latency_ms_p99?: number | null }[] };
+      const asked = await adminGet<Rows>(running.url, '/admin/logs/aggregate?metadata.batch=percentiles&percentiles=true');
+      assert.equal(asked.body.rows[0]!.requests, 3);
+      // Nearest rank: the 2nd of 3 for p50, the 3rd for p99; a bucket's middle is within 10^0.05 of each latency in it (or 1.1 ms under 1.26 ms).
+      for (const [figure, exact] of [[asked.body.rows[0]!.latency_ms_p50!, latencies[1]!], [asked.body.rows[0]!.latency_ms_p99!, latencies[2]!]] as const) {
+        assert.ok(exact < 1.26 ? figure === 1.1 : figure / exact <= 1.1221 && exact / figure <= 1.1221, `${figure} against ${exact}`);
+      }
+      // Whole-log aggregates without a tag filter read the rollups: the same histogram.
+      const all = await adminGet<Rows>(running.url, '/admin/logs/aggregate?percentiles=true');
+      assert.equal(typeof all.body.rows[0]!.latency_ms_p50, 'number');
+      const plain = await adminGet<Rows>(running.url, '/admin/logs/aggregate?metadata.batch=percentiles');
+      assert.equal(plain.body.rows[0]!.latency_ms_p50, undefined, 'not asked for: not read');
+      const refused = await adminGet<{ error: { code: string; param: string } }>(running.url, '/admin/logs/aggregate?percentiles=yes');
+      assert.deepEqual([refused.status, refused.body.error.param], [400, 'percentiles']);
+    });
+
     test('export streams the filtered records as CSV, JSON and NDJSON', async () => {
       const ids = ['export-1', 'export-2', 'export-3'];
       for (const id of ids) await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: `say "${id}", then a comma, ok` }] }, { headers: { 'x-request-id': id, 'x-tollgate-metadata': '{"batch":"export"}' } });

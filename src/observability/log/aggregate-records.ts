@@ -1,10 +1,72 @@
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type GroupDimension, type RecordDimension } from './log-filter.js';
 import { summedUsdNumber } from '../../pricing/money.js';
+import { histogramPercentile, LATENCY_BUCKETS, latencyBucket } from './latency-histogram.js';
 import type { RequestRecord } from './request-record.js';
+
+/** The sums an aggregate row adds up. */
+export const SUMMED = ['requests', 'errors', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'images', 'characters', 'audio_seconds', 'search_units', 'cache_saved_usd'] as const;
+export type Summed = (typeof SUMMED)[number];
+
+/**
+ * Part of an aggregate row: what one source (a range of records, a span of rollups) adds to one
+ * group and bucket. `histogram`: latency counts per bucket (latency-histogram.ts).
+ */
+export interface PartialRow {
+  /** Bucket start, epoch milliseconds; null without buckets. */
+  bucket: number | null;
+  group: AggregateRow['group'];
+  sums: Record<Summed, number>;
+  histogram: number[];
+}
+
+/** A partial row with nothing added yet. */
+export function emptyPartial(bucket: number | null, group: AggregateRow['group']): PartialRow {
+  const sums = {} as Record<Summed, number>;
+  for (const name of SUMMED) sums[name] = 0;
+  return { bucket, group, sums, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
+}
+
+/**
+ * Adds up the parts of each group and bucket into aggregate rows, ordered by bucket then group
+ * values (as the SQL stores order theirs). Sums of costs are doubles: their noise stays out of the
+ * answer (see summedUsdNumber), so the order of the additions does not show.
+ */
+export function mergePartials(parts: Iterable<PartialRow>, percentiles = false): AggregateRow[] {
+  const merged = new Map<string, PartialRow>();
+  for (const part of parts) {
+    if (part.sums.requests === 0) continue;
+    const key = JSON.stringify([part.bucket, part.group]);
+    const row = merged.get(key);
+    if (row === undefined) {
+      merged.set(key, { bucket: part.bucket, group: part.group, sums: { ...part.sums }, histogram: [...part.histogram] });
+      continue;
+    }
+    for (const name of SUMMED) row.sums[name] += part.sums[name];
+    if (percentiles) for (let index = 0; index < LATENCY_BUCKETS; index++) row.histogram[index]! += part.histogram[index]!;
+  }
+  const rows: AggregateRow[] = [];
+  for (const { bucket, group, sums, histogram } of merged.values()) {
+    const row: AggregateRow = {
+      bucket: bucket === null ? null : new Date(bucket).toISOString(),
+      group,
+      ...sums,
+      error_rate: sums.errors / sums.requests,
+      cost_usd: summedUsdNumber(sums.cost_usd),
+      cache_saved_usd: summedUsdNumber(sums.cache_saved_usd),
+    };
+    if (percentiles) {
+      row.latency_ms_p50 = histogramPercentile(histogram, 0.5);
+      row.latency_ms_p95 = histogramPercentile(histogram, 0.95);
+      row.latency_ms_p99 = histogramPercentile(histogram, 0.99);
+    }
+    rows.push(row);
+  }
+  return rows.sort(compareRows);
+}
 
 /** Aggregates records in memory, ordered by bucket then group values (as the SQL stores order theirs). */
 export function aggregateRecords(records: readonly RequestRecord[], query: AggregateQuery): AggregateRow[] {
-  const rows = new Map<string, AggregateRow>();
+  const rows = new Map<string, PartialRow>();
   for (const record of records) {
     // An agent request's turns (chat records with a parent) are counted by their request, which carries their sum.
     if (record.kind === 'request' && record.parent_request_id !== null && record.operation === 'chat') continue;
@@ -14,29 +76,24 @@ export function aggregateRecords(records: readonly RequestRecord[], query: Aggre
     const key = JSON.stringify([bucketStart, group]);
     let row = rows.get(key);
     if (row === undefined) {
-      row = { bucket: bucketStart === null ? null : new Date(bucketStart).toISOString(), group, requests: 0, errors: 0, error_rate: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0, images: 0, characters: 0, audio_seconds: 0, search_units: 0, cache_saved_usd: 0 };
+      row = emptyPartial(bucketStart, group);
       rows.set(key, row);
     }
-    row.requests++;
-    if (record.status >= 400) row.errors++;
-    row.input_tokens += record.input_tokens ?? 0;
-    row.output_tokens += record.output_tokens ?? 0;
-    row.total_tokens += record.total_tokens ?? 0;
-    row.cost_usd += record.cost_usd ?? 0;
-    row.images += record.images ?? 0;
-    row.characters += record.characters ?? 0;
-    row.audio_seconds += record.audio_seconds ?? 0;
-    row.search_units += record.search_units ?? 0;
-    row.cache_saved_usd += record.cache_saved_usd ?? 0;
+    const sums = row.sums;
+    sums.requests++;
+    if (record.status >= 400) sums.errors++;
+    sums.input_tokens += record.input_tokens ?? 0;
+    sums.output_tokens += record.output_tokens ?? 0;
+    sums.total_tokens += record.total_tokens ?? 0;
+    sums.cost_usd += record.cost_usd ?? 0;
+    sums.images += record.images ?? 0;
+    sums.characters += record.characters ?? 0;
+    sums.audio_seconds += record.audio_seconds ?? 0;
+    sums.search_units += record.search_units ?? 0;
+    sums.cache_saved_usd += record.cache_saved_usd ?? 0;
+    row.histogram[latencyBucket(record.latency_ms)]!++;
   }
-  const result = [...rows.values()];
-  for (const row of result) {
-    row.error_rate = row.requests === 0 ? 0 : row.errors / row.requests;
-    // A sum of doubles: its noise stays out of the answer (see summedUsdNumber).
-    row.cost_usd = summedUsdNumber(row.cost_usd);
-    row.cache_saved_usd = summedUsdNumber(row.cache_saved_usd);
-  }
-  return result.sort(compareRows);
+  return mergePartials(rows.values(), query.percentiles === true);
 }
 
 function dimensionValue(record: RequestRecord, dimension: GroupDimension): string | number | boolean | null {

@@ -67,6 +67,8 @@ export interface AggregateQuery {
   groupBy: GroupDimension[];
   /** Bucket width in milliseconds (aligned to the Unix epoch), or undefined for no time buckets. */
   bucketMs: number | undefined;
+  /** Whether rows carry latency percentiles (`percentiles=true`): reading their histogram costs about as much as the sums. */
+  percentiles?: boolean;
 }
 
 /** One aggregate row: the group's dimension values, its bucket start, and the totals. */
@@ -87,6 +89,14 @@ export interface AggregateRow {
   search_units: number;
   /** What response-cache hits saved (the sum of `cache_saved_usd`). */
   cache_saved_usd: number;
+  /**
+   * Latency percentiles (nearest rank), in milliseconds, when asked for (`percentiles=true`): read
+   * from a histogram of buckets a tenth of a decade wide, so within 12.2% of the exact figure (see
+   * latency-histogram.ts).
+   */
+  latency_ms_p50?: number | null;
+  latency_ms_p95?: number | null;
+  latency_ms_p99?: number | null;
 }
 
 function list(query: URLSearchParams, ...names: string[]): string[] | undefined {
@@ -197,7 +207,9 @@ export function parseAggregateQuery(query: URLSearchParams): AggregateQuery {
     bucketMs = BUCKETS[rawBucket] ?? (match ? Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'] : undefined);
     if (bucketMs === undefined || bucketMs <= 0) throw new GatewayError('invalid_request', '`bucket` must be minute, hour, day, week or <n>s/m/h/d (e.g. 15m).', { param: 'bucket' });
   }
-  return { filter: parseLogFilter(query), groupBy, bucketMs };
+  const percentiles = query.get('percentiles');
+  if (percentiles !== null && percentiles !== '' && percentiles !== 'true' && percentiles !== 'false') throw new GatewayError('invalid_request', '`percentiles` must be true or false.', { param: 'percentiles' });
+  return { filter: parseLogFilter(query), groupBy, bucketMs, ...(percentiles === 'true' ? { percentiles: true } : {}) };
 }
 
 function includes<T>(values: readonly T[] | undefined, value: T | null): boolean {

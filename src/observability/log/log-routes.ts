@@ -109,7 +109,7 @@ export function logRoutes(store: LogStore, flush: () => Promise<void>): HttpRout
       method: 'GET',
       path: '/admin/logs/aggregate',
       handler: aggregate,
-      description: { tag: 'logs', summary: 'Requests, tokens and cost summed per group and time bucket', query: [...FILTER_PARAMETERS, { name: 'group_by', description: 'Comma-separated dimensions (provider, model, virtual_key_id, team_id, customer_id, status, …, metadata.<key>)' }, { name: 'bucket', description: 'minute, hour, day, week or <n>s/m/h/d' }] },
+      description: { tag: 'logs', summary: 'Requests, tokens and cost summed per group and time bucket', query: [...FILTER_PARAMETERS, { name: 'group_by', description: 'Comma-separated dimensions (provider, model, virtual_key_id, team_id, customer_id, status, …, metadata.<key>)' }, { name: 'bucket', description: 'minute, hour, day, week or <n>s/m/h/d' }, { name: 'percentiles', description: 'true: rows also carry latency_ms_p50/p95/p99, approximate (within 12.2%)' }] },
     },
     {
       method: 'GET',

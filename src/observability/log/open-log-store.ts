@@ -27,6 +27,7 @@ export async function openLogStore(storage: Storage, logger: Logger, prefix = 't
     if (onFile) return new WorkerLogStore(store, storage.path, logger);
     // In memory, nothing was stored before the content index: this returns at once.
     await store.indexStoredText();
+    await store.rollUpStoredRecords();
     return store;
   }
   const store = new PostgresLogStore(database, prefix);
@@ -34,5 +35,6 @@ export async function openLogStore(storage: Storage, logger: Logger, prefix = 't
   // PostgreSQL: records stored before the tag table get their tags in the background (a million
   // took 14 s here); tag filters use the GIN index until then.
   store.startTagBackfill((error) => logger.error('request log tag table: indexing earlier records failed; tag filters use the metadata index until a restart retries', { error }));
+  store.startRollupBackfill((error) => logger.error('request log rollups: rolling up earlier records failed; aggregates read the records until a restart retries', { error }));
   return store;
 }

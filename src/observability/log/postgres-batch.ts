@@ -1,4 +1,5 @@
 import { postgresTagRows } from './request-log-migrations.js';
+import { NOT_TURN, ROLLUP_SOURCE_COLUMNS, rollupInsert } from './rollup-statements.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
 /** Each record field's PostgreSQL type, as the request log table declares its column (request-log-migrations.ts). */
@@ -58,7 +59,7 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
  * parameter into text and a protocol field on the gateway's event loop, and the statement's text
  * had every placeholder renumbered, which cost logging on PostgreSQL more than half the gateway's
  * throughput. The ISO timestamp becomes the table's epoch milliseconds in the statement, which
- * also adds the request records' tags to the tag table.
+ * also adds the request records' tags to the tag table and the records to the rollups.
  */
 export function postgresBatchInsert(table: string, prefix: string): string {
   const columns = RECORD_COLUMNS.map((field) => (field === 'timestamp' ? 'ts' : field));
@@ -71,9 +72,9 @@ export function postgresBatchInsert(table: string, prefix: string): string {
     return `r.${field}`;
   });
   const fields = RECORD_COLUMNS.map((field) => `"${field}" ${FIELD_TYPES[field] === 'bigint' ? 'double precision' : FIELD_TYPES[field]}`);
-  const insert = `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')}) returning id, ts, kind, metadata`;
-  // The request records' tags, in the same statement (migration 7).
-  return `with inserted as (${insert}) ${postgresTagRows(prefix, 'inserted')} on conflict do nothing`;
+  const insert = `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')}) returning ${[...new Set(['metadata', ...ROLLUP_SOURCE_COLUMNS])].join(', ')}`;
+  // The request records' tags (migration 7) and the rollups (migration 12), in the same statement.
+  return `with inserted as (${insert}), tags as (${postgresTagRows(prefix, 'inserted')} on conflict do nothing) ${rollupInsert('postgres', prefix, 'inserted', `where ${NOT_TURN}`)}`;
 }
 
 /**

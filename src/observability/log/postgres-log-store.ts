@@ -3,6 +3,7 @@ import type { LogFilter } from './log-filter.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { postgresBatchInsert, postgresBatchJson } from './postgres-batch.js';
 import { postgresTagRows } from './request-log-migrations.js';
+import { NOT_TURN, rollupInsert } from './rollup-statements.js';
 import type { RequestRecord } from './request-record.js';
 import { contentLike, onlyTags, SqlLogStore, tagOf, timeRange } from './sql-log-store.js';
 
@@ -18,6 +19,8 @@ export class PostgresLogStore extends SqlLogStore {
   private tagsComplete = false;
   /** The tag backfill, when started in the background (startTagBackfill). */
   private tagBackfill: Promise<void> | undefined;
+  /** The rollups' backfill, when started in the background (startRollupBackfill). */
+  private rollupBackfill: Promise<void> | undefined;
   private closing = false;
 
   constructor(database: SqlDatabase, prefix = 'tollgate_') {
@@ -35,6 +38,8 @@ export class PostgresLogStore extends SqlLogStore {
     const deleted = await this.database.execute(`delete from ${this.table} where ts < ?`, [epochMs]);
     // One statement, whatever the number of distinct tags: the server reads the table, in its own process.
     await this.database.execute(`delete from ${this.tags} where ts < ?`, [epochMs]);
+    // Hourly rollups of hours wholly before the cut-off go with their records; daily ones stay (docs/observability.md).
+    await this.database.execute(`delete from ${this.prefix}request_log_rollups_hour where start <= ?`, [epochMs - 3_600_000]);
     return deleted;
   }
 
@@ -42,6 +47,7 @@ export class PostgresLogStore extends SqlLogStore {
   override async close(): Promise<void> {
     this.closing = true;
     await this.tagBackfill;
+    await this.rollupBackfill;
   }
 
   /** How the tag table catches up with records stored before it (migration 7, see backfillInSteps). */
@@ -63,6 +69,35 @@ export class PostgresLogStore extends SqlLogStore {
   /** indexStoredTags in the background (the gateway), until done or closed; `onError` hears a failure. */
   startTagBackfill(onError: (error: unknown) => void): void {
     this.tagBackfill = this.indexStoredTags().catch(onError);
+  }
+
+  /**
+   * How the rollups catch up with records stored before them (migration 12, see backfillInSteps).
+   * The watermark row is locked for the step: a record rolled up twice would be counted twice, so
+   * replicas doing the same take the steps in turn.
+   */
+  private get rollupBackfillStatements(): BackfillStatements {
+    const backfill = `${this.prefix}request_log_rollups_backfill`;
+    return {
+      watermark: `select below from ${backfill} for update`,
+      indexRange: rollupInsert('postgres', this.prefix, this.table, `where id >= ? and id < ? and ${NOT_TURN}`),
+      setWatermark: `update ${backfill} set below = ?`,
+      finish: `delete from ${backfill}`,
+    };
+  }
+
+  /** Rolls up the records stored before the rollups. */
+  rollUpStoredRecords(): Promise<void> {
+    return backfillInSteps(this.database, this.rollupBackfillStatements, () => this.closing);
+  }
+
+  /** rollUpStoredRecords in the background (the gateway), until done or closed; `onError` hears a failure. */
+  startRollupBackfill(onError: (error: unknown) => void): void {
+    this.rollupBackfill = this.rollUpStoredRecords().catch(onError);
+  }
+
+  protected rollupWatermark(): string {
+    return `select below from ${this.prefix}request_log_rollups_backfill`;
   }
 
   protected tagTableComplete(): boolean {

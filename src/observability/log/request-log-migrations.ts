@@ -1,4 +1,5 @@
 import type { Migration } from '../storage/migrations.js';
+import { rollupMigration } from './rollup-statements.js';
 
 const INDEXES = [
   'create index if not exists {prefix}request_logs_ts on {prefix}request_logs (kind, ts)',
@@ -310,5 +311,13 @@ export const REQUEST_LOG_MIGRATIONS: readonly Migration[] = [
     version: 11,
     sqlite: unitColumns('sqlite'),
     postgres: unitColumns('postgres'),
+  },
+  {
+    // Hourly and daily rollups for aggregates over long ranges (rollup-statements.ts); records
+    // stored before are rolled up afterwards, in steps (backfill-in-steps.ts), from the id in
+    // `request_log_rollups_backfill` down; until then aggregates read the records.
+    version: 12,
+    sqlite: rollupMigration('sqlite'),
+    postgres: rollupMigration('postgres'),
   },
 ];

@@ -1,9 +1,11 @@
 import type { ChargeScope, ChargeSum } from '../../pipeline/capabilities.js';
-import { summedUsdNumber } from '../../pricing/money.js';
 import { chargeConditions } from './charge-sum.js';
 import { migrate } from '../storage/migrations.js';
 import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
-import { compareRows } from './aggregate-records.js';
+import { emptyPartial, mergePartials, SUMMED, type PartialRow } from './aggregate-records.js';
+import { HISTOGRAM_COLUMNS, latencyBucketSql } from './latency-histogram.js';
+import { planAggregate, rollupSelect } from './rollup-plan.js';
+import { NOT_TURN, ROLLUP_SUMS } from './rollup-statements.js';
 import { metadataKeyOf, type AggregateQuery, type AggregateRow, type LogFilter, type LogQuery } from './log-filter.js';
 import type { LogCursor, LogPage, LogScanPage, LogStore } from './log-store.js';
 import { REQUEST_LOG_MIGRATIONS } from './request-log-migrations.js';
@@ -20,6 +22,8 @@ export abstract class SqlLogStore implements LogStore {
   protected readonly table: string;
   /** Request records' metadata tags, for tag filters (SQLite migration 4, PostgreSQL migration 7). */
   protected readonly tags: string;
+  /** Whether the rollups hold every record (once true, for good). */
+  private rollupsReady = false;
 
   /**
    * `reads`: where queries, scans and aggregations run (by default the same connection); on an
@@ -48,6 +52,8 @@ export abstract class SqlLogStore implements LogStore {
   protected abstract metadataConditions(filter: LogFilter, kind: string, clauses: string[], params: SqlValue[]): void;
   /** The condition for the filter's content search. `textIndexed`, `textChooses`: see where(). */
   protected abstract textCondition(text: string, textIndexed: boolean, textChooses: boolean, params: SqlValue[]): string;
+  /** The rollups' watermark (migration 12): a row while records stored before them are not rolled up yet. */
+  protected abstract rollupWatermark(): string;
   /** A group-by column for `dimension` (a column, or a metadata key when `key` is set) named `name`; pushes its parameters. */
   protected abstract groupColumn(dimension: string, key: string | undefined, name: string, params: SqlValue[]): string;
 
@@ -118,8 +124,34 @@ export abstract class SqlLogStore implements LogStore {
     return { logs: rows.map(toRecord), next: rows.length < limit || last === undefined ? undefined : { ts: Number(last.ts), id: Number(last.id) } };
   }
 
+  /**
+   * Sums per group and bucket. Whole days and hours of the range come from the rollups (migration
+   * 12) once they hold every record, when they keep what the query filters and groups by
+   * (rollup-plan.ts); the rest of the range from the records. Both give the same sums, and the same
+   * latency histogram (latency-histogram.ts).
+   */
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
-    const where = this.where(query.filter, await this.prepareFor(query.filter));
+    const plan = (await this.rollupsComplete()) ? planAggregate(query) : undefined;
+    const percentiles = query.percentiles === true;
+    if (plan === undefined || plan.rollups.length === 0) return mergePartials(await this.recordSums(query, query.filter), percentiles);
+    const parts = await Promise.all([
+      ...plan.records.map((range) => this.recordSums(query, { ...query.filter, from: range.from, to: range.to })),
+      ...plan.rollups.map(async (range) => {
+        const select = rollupSelect(this.prefix, query, range);
+        return (await this.reads.query<Record<string, unknown>>(select.sql, select.params)).map((row) => this.partialOf(query, row));
+      }),
+    ]);
+    return mergePartials(parts.flat(), percentiles);
+  }
+
+  private async rollupsComplete(): Promise<boolean> {
+    if (!this.rollupsReady) this.rollupsReady = (await this.reads.query(this.rollupWatermark())).length === 0;
+    return this.rollupsReady;
+  }
+
+  /** The records' sums per group and bucket, and for percentiles per latency bucket (`lb`, folded into the histogram). */
+  private async recordSums(query: AggregateQuery, filter: LogFilter): Promise<PartialRow[]> {
+    const where = this.where(filter, await this.prepareFor(filter));
     // Dimensions are selected as g0, g1, … (metadata paths are bound parameters, never spliced in).
     const selectParams: SqlValue[] = [];
     const selected = query.groupBy.map((dimension, index) => this.groupColumn(dimension, metadataKeyOf(dimension), `g${index}`, selectParams));
@@ -127,52 +159,30 @@ export abstract class SqlLogStore implements LogStore {
       const width = Math.trunc(query.bucketMs);
       selected.push(`(ts / ${width}) * ${width} as bucket`);
     }
+    if (query.percentiles === true) selected.push(`${latencyBucketSql(this.database.dialect, 'latency_ms')} as lb`);
     const groupBy = selected.length === 0 ? '' : ` group by ${selected.map((_, index) => index + 1).join(', ')}`;
-    const sums = [
-      'count(*) as requests',
-      'sum(case when status >= 400 then 1 else 0 end) as errors',
-      'coalesce(sum(input_tokens), 0) as input_tokens',
-      'coalesce(sum(output_tokens), 0) as output_tokens',
-      'coalesce(sum(total_tokens), 0) as total_tokens',
-      'coalesce(sum(cost_usd), 0) as cost_usd',
-      'coalesce(sum(images), 0) as images',
-      'coalesce(sum(characters), 0) as characters',
-      'coalesce(sum(audio_seconds), 0) as audio_seconds',
-      'coalesce(sum(search_units), 0) as search_units',
-      'coalesce(sum(cache_saved_usd), 0) as cache_saved_usd',
-    ];
-    // An agent request's turns (chat records with a parent) are counted by their request, which carries their sum.
-    const notTurns = `${where.sql === '' ? ' where' : ' and'} not (kind = 'request' and parent_request_id is not null and operation = 'chat')`;
+    const sums = ROLLUP_SUMS.map(([column, sum]) => `${sum} as ${column}`);
+    const notTurns = `${where.sql === '' ? ' where' : ' and'} ${NOT_TURN}`;
     const rows = await this.reads.query<Record<string, unknown>>(`select ${[...selected, ...sums].join(', ')} from ${this.table}${where.sql}${notTurns}${groupBy}`, [...selectParams, ...where.params]);
-    return rows
-      .filter((row) => Number(row.requests) > 0)
-      .map((row) => {
-        const group: AggregateRow['group'] = {};
-        query.groupBy.forEach((dimension, index) => {
-          const value = row[`g${index}`];
-          group[dimension] = dimension === 'stream' ? toBoolean(value) : NUMERIC_COLUMNS.has(dimension) && typeof value === 'string' ? Number(value) : ((value ?? null) as string | number | null);
-        });
-        const requests = Number(row.requests);
-        const errors = Number(row.errors);
-        return {
-          bucket: query.bucketMs === undefined ? null : new Date(Number(row.bucket)).toISOString(),
-          group,
-          requests,
-          errors,
-          error_rate: errors / requests,
-          input_tokens: Number(row.input_tokens),
-          output_tokens: Number(row.output_tokens),
-          total_tokens: Number(row.total_tokens),
-          // The column holds doubles and the database adds them as such: the sum leaves without their noise.
-          cost_usd: summedUsdNumber(Number(row.cost_usd)),
-          images: Number(row.images),
-          characters: Number(row.characters),
-          audio_seconds: Number(row.audio_seconds),
-          search_units: Number(row.search_units),
-          cache_saved_usd: summedUsdNumber(Number(row.cache_saved_usd)),
-        };
-      })
-      .sort(compareRows);
+    return rows.map((row) => {
+      const part = this.partialOf(query, row);
+      if (row.lb !== undefined) part.histogram[Number(row.lb)] = part.sums.requests;
+      return part;
+    });
+  }
+
+  /** A result row (`g0`, `g1`, …, `bucket`, the sums, maybe `h0`…) as a partial row. */
+  private partialOf(query: AggregateQuery, row: Record<string, unknown>): PartialRow {
+    const group: AggregateRow['group'] = {};
+    query.groupBy.forEach((dimension, index) => {
+      const value = row[`g${index}`];
+      group[dimension] = dimension === 'stream' ? toBoolean(value) : NUMERIC_COLUMNS.has(dimension) && typeof value === 'string' ? Number(value) : ((value ?? null) as string | number | null);
+    });
+    const part = emptyPartial(query.bucketMs === undefined ? null : Number(row.bucket), group);
+    // PostgreSQL returns sums of bigint as numeric text.
+    for (const name of SUMMED) part.sums[name] = Number(row[name] ?? 0);
+    if (row.h0 !== undefined) HISTOGRAM_COLUMNS.forEach((column, index) => (part.histogram[index] = Number(row[column] ?? 0)));
+    return part;
   }
 
   async chargeSum(scope: ChargeScope, fromMs: number, toMs: number, throughId?: number): Promise<ChargeSum> {

@@ -40,6 +40,7 @@ export interface InsertWorkerData {
   statements: SqliteBatchStatements;
   retention: SqliteRetentionStatements;
   textBackfill: BackfillStatements;
+  rollupBackfill: BackfillStatements;
 }
 
 /** Sent once, should indexing the content of records stored before the content index fail (searches then keep reading the rows). */
@@ -53,7 +54,7 @@ export interface BackfillFailed {
  * connections keep reading meanwhile). better-sqlite3 is synchronous: on the main thread a batch
  * insert, and the fsync of a checkpoint, would stall every request in flight.
  */
-const { path, statements, retention, textBackfill } = workerData as InsertWorkerData;
+const { path, statements, retention, textBackfill, rollupBackfill } = workerData as InsertWorkerData;
 
 // A background writer: when the cores are busy, requests go first. On Linux the nice value is
 // per thread, so this lowers this thread only (by 10: the scheduler then gives it about a tenth of
@@ -72,6 +73,7 @@ database.pragma('busy_timeout = 5000');
 const lastId = database.prepare(statements.lastId);
 const tags = database.prepare(statements.tags);
 const text = database.prepare(statements.text);
+const rollups = database.prepare(statements.rollups);
 
 /** Multi-row inserts by record count: the full chunk, and each batch's remainder as it comes. */
 const inserts = new Map<number, Database.Statement>();
@@ -97,15 +99,24 @@ const insertAll = database.transaction((values: (SqlValue | undefined)[]) => {
     insertOf(parameters.length / statements.columns).run(...parameters);
   }
   tags.run(last);
+  rollups.run(last);
   if (hasContent(values, statements)) text.run(last);
   // `autoincrement` under the write lock: the batch took the ids right after the previous highest.
   return (lastId.get() as { id: number | null } | undefined)?.id ?? 0;
 });
 
-// Records stored before the content index existed are indexed in the background, in steps, between batches.
-backfillInSteps(sqliteDatabase(database), textBackfill).catch((error: unknown) =>
-  parentPort!.postMessage({ backfillFailed: error instanceof Error ? error.message : String(error) } satisfies BackfillFailed),
-);
+// Records stored before the content index existed, then those stored before the rollups
+// (migration 12), are caught up with in the background, in steps, between batches: one after the
+// other, since both take this connection's transactions. Until then content searches and
+// aggregates read the records.
+async function catchUp(): Promise<void> {
+  for (const [what, backfill] of [['content index', textBackfill], ['rollups', rollupBackfill]] as const) {
+    await backfillInSteps(sqliteDatabase(database), backfill).catch((error: unknown) =>
+      parentPort!.postMessage({ backfillFailed: `${what}: ${error instanceof Error ? error.message : String(error)}` } satisfies BackfillFailed),
+    );
+  }
+}
+void catchUp();
 
 /** Sweeps run in steps (deleteInSteps), so batches that arrive meanwhile are stored between them. */
 function sweep(request: DeleteRequest): void {

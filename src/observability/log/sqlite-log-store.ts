@@ -4,6 +4,7 @@ import type { NumberedLogStore } from './log-store.js';
 import type { LogFilter } from './log-filter.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { tagRows, textRows } from './request-log-migrations.js';
+import { NOT_TURN, rollupInsert } from './rollup-statements.js';
 import { hasContent, restoreRepeats, STORED_COLUMNS } from './record-values.js';
 import type { RequestRecord } from './request-record.js';
 import { contentLike, SqlLogStore, timeRange, tagOf } from './sql-log-store.js';
@@ -38,6 +39,8 @@ export interface SqliteBatchStatements {
   readonly text: string;
   /** Where the bodies sit among a record's parameters. */
   readonly contentColumns: readonly number[];
+  /** Adds the rows after the given id to the rollups (migration 12). */
+  readonly rollups: string;
 }
 
 /**
@@ -68,6 +71,7 @@ export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
       tags: `${tagRows(this.prefix)} and logs.id > ?`,
       text: `${textRows(this.prefix)} and logs.id > ?`,
       contentColumns: [STORED_COLUMNS.indexOf('request_content'), STORED_COLUMNS.indexOf('response_content')],
+      rollups: rollupInsert('sqlite', this.prefix, this.table, `where id > ? and ${NOT_TURN}`),
     };
   }
 
@@ -80,6 +84,19 @@ export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
       tagRows: `delete from ${this.tags} where tag = ? and ts < ?`,
       // Only request records carry bodies (attempt records never do).
       text: `delete from ${this.prefix}request_log_text where rowid in (select id from ${this.table} where kind = 'request' and ts < ? and (request_content is not null or response_content is not null))`,
+      oldestHour: `select min(start) as start from ${this.prefix}request_log_rollups where span = 3600000`,
+      hourRows: `delete from ${this.prefix}request_log_rollups where span = 3600000 and start = ?`,
+    };
+  }
+
+  /** How the rollups catch up with records stored before them (migration 12, see backfillInSteps). */
+  get rollupBackfillStatements(): BackfillStatements {
+    const backfill = `${this.prefix}request_log_rollups_backfill`;
+    return {
+      watermark: `select below from ${backfill}`,
+      indexRange: rollupInsert('sqlite', this.prefix, this.table, `where id >= ? and id < ? and ${NOT_TURN}`),
+      setWatermark: `update ${backfill} set below = ?`,
+      finish: `delete from ${backfill}`,
     };
   }
 
@@ -117,6 +134,7 @@ export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
         await transaction.execute(batch.insert + Array.from({ length: chunk.length / batch.columns }, () => batch.row).join(', '), chunk);
       }
       await transaction.execute(batch.tags, [last]);
+      await transaction.execute(batch.rollups, [last]);
       // Content logging is off by default; then the content index has nothing to take.
       if (hasContent(values, batch)) await transaction.execute(batch.text, [last]);
       // `autoincrement` under the write lock: the batch took the ids right after the previous highest.
@@ -150,6 +168,15 @@ export class SqliteLogStore extends SqlLogStore implements NumberedLogStore {
   /** Indexes the content of records stored before the content index (the writer thread does it for a file). */
   indexStoredText(): Promise<void> {
     return backfillInSteps(this.database, this.textBackfillStatements);
+  }
+
+  /** Rolls up the records stored before the rollups (the writer thread does it for a file). */
+  rollUpStoredRecords(): Promise<void> {
+    return backfillInSteps(this.database, this.rollupBackfillStatements);
+  }
+
+  protected rollupWatermark(): string {
+    return this.rollupBackfillStatements.watermark;
   }
 
   protected tagTableComplete(): boolean {

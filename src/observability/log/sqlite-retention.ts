@@ -13,10 +13,15 @@ export interface SqliteRetentionStatements {
   readonly tagRows: string;
   /** Removes the content index's entries of the records older than a cut-off: `[epochMs]`. Runs first, while the records are there to name them. */
   readonly text: string;
+  /** The start of the oldest hourly rollup row (null when none): `select … as start`. */
+  readonly oldestHour: string;
+  /** Deletes the hourly rollup rows of one hour: `[start]`, a primary-key range. */
+  readonly hourRows: string;
 }
 
 /** Records deleted per statement: each step is a short transaction that other writers can queue behind. */
 export const RETENTION_RECORDS_PER_STEP = 2_000;
+const HOUR_MS = 3_600_000;
 /** Tags whose old rows are deleted per transaction. */
 const RETENTION_TAGS_PER_STEP = 200;
 
@@ -27,7 +32,7 @@ const RETENTION_TAGS_PER_STEP = 200;
  * step. One `delete … where ts < ?` instead read the whole table (`ts` leads no index) and deleted
  * a day of records in one transaction. The content index's entries go first, in one statement (see
  * there). The tag table is keyed by tag first; its old rows are found tag by tag, each a range of
- * its primary key. Returns the number of records deleted.
+ * its primary key; the hourly rollups' old rows hour by hour. Returns the number of records deleted.
  */
 export async function deleteInSteps(database: SqlDatabase, statements: SqliteRetentionStatements, epochMs: number): Promise<number> {
   // One statement for the whole sweep: on the content index each statement costs about the same
@@ -42,6 +47,13 @@ export async function deleteInSteps(database: SqlDatabase, statements: SqliteRet
       if (count < RETENTION_RECORDS_PER_STEP) break;
       await nextTurn();
     }
+  }
+  // Hourly rollups of hours wholly before the cut-off go, an hour per step (daily ones stay, see docs/observability.md).
+  for (;;) {
+    const oldest = (await database.query<{ start: number | null }>(statements.oldestHour))[0]?.start ?? null;
+    if (oldest === null || oldest + HOUR_MS > epochMs) break;
+    await database.execute(statements.hourRows, [oldest]);
+    await nextTurn();
   }
   let tag: string | undefined = '';
   while (tag !== undefined) {

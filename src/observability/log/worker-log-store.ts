@@ -38,7 +38,7 @@ export class WorkerLogStore implements NumberedLogStore {
     path: string,
     private readonly logger: Logger,
   ) {
-    const data: InsertWorkerData = { path, statements: store.batchStatements, retention: store.retentionStatements, textBackfill: store.textBackfillStatements };
+    const data: InsertWorkerData = { path, statements: store.batchStatements, retention: store.retentionStatements, textBackfill: store.textBackfillStatements, rollupBackfill: store.rollupBackfillStatements };
     this.columns = data.statements.columns;
     // The thread holds one batch at a time (at most `batch_size` records and MAX_BATCH_CONTENT
     // characters of bodies, see LogWriter): a small young generation keeps its memory flat under
@@ -47,7 +47,7 @@ export class WorkerLogStore implements NumberedLogStore {
     worker.unref();
     worker.on('message', (done: InsertDone | BackfillFailed) => {
       if ('backfillFailed' in done) {
-        this.logger.error('request log content index: indexing earlier records failed; content search reads the rows until a restart retries', { error: done.backfillFailed });
+        this.logger.error('request log: catching up with earlier records failed; content search (content index) or aggregates (rollups) read the rows until a restart retries', { error: done.backfillFailed });
         return;
       }
       const waiting = this.pending.get(done.id);
