@@ -29,9 +29,3 @@ export function listOf(text: string): string[] {
     .filter((item) => item.length > 0);
 }
 
-/** The p-th percentile (0–100) of numbers, nearest rank; undefined for none. */
-export function percentile(values: readonly number[], p: number): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}

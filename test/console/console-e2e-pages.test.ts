@@ -62,6 +62,12 @@ test('the overview shows percentiles, cost by key as the API reports it, budgets
   await logIn(page, running.url, { token: ADMIN_TOKEN });
   await page.locator('[data-testid="overview-latency-p95"]').waitFor();
   assert.equal(Number(await page.locator('[data-testid="overview-requests"]').getAttribute('data-value')), 56);
+  // Percentiles of every request of the range, as the aggregate API reports them.
+  const dayAgo = encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString());
+  const whole = await admin<{ rows: { latency_ms_p95: number | null }[] }>('GET', `/admin/logs/aggregate?percentiles=true&from=${dayAgo}`);
+  const p95 = whole.rows[0]!.latency_ms_p95;
+  assert.ok(p95 !== null && p95 > 0);
+  assert.equal(Number(await page.locator('[data-testid="overview-latency-p95"]').getAttribute('data-value')), p95);
   await page.locator('[data-testid="overview-cost-dimension"]').selectOption('virtual_key_id');
   await page.locator('[data-testid="overview-cost-breakdown"] tr[data-label="team-key"]').waitFor();
   const reported = await admin<{ rows: { group: { virtual_key_id: string }; cost_usd: number }[] }>('GET', `/admin/logs/aggregate?group_by=virtual_key_id&from=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`);

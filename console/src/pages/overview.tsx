@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, queryOf } from '../api.js';
-import { count, ms, percent, percentile, time, usd } from '../format.js';
+import { count, ms, percent, time, usd } from '../format.js';
 import { navigate } from '../router.js';
 import { Bars, Breakdown, Lines, Meter } from '../components/charts.js';
 import { Card, ErrorNote, Section, useLoad } from '../components/ui.js';
@@ -13,12 +13,14 @@ interface AggregateRow {
   total_tokens: number;
   cost_usd: number;
   cache_saved_usd?: number;
+  /** With `percentiles=true`: from the latency histogram (within the bucket width stated in docs/observability.md). */
+  latency_ms_p50?: number | null;
+  latency_ms_p95?: number | null;
+  latency_ms_p99?: number | null;
 }
 
-interface Sample {
-  timestamp: string;
-  latency_ms: number;
-}
+const PERCENTILES = [50, 95, 99] as const;
+const percentileOf = (row: AggregateRow | undefined, p: (typeof PERCENTILES)[number]): number | undefined => row?.[`latency_ms_p${p}`] ?? undefined;
 
 interface BudgetRow {
   level: string;
@@ -54,8 +56,6 @@ const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d'
 type Range = keyof typeof RANGES;
 const BUCKETS: Record<Range, string> = { '1h': 'minute', '24h': 'hour', '7d': 'day', '30d': 'day' };
 const BUCKET_MS: Record<Range, number> = { '1h': 60_000, '24h': 3_600_000, '7d': 86_400_000, '30d': 86_400_000 };
-/** Latency percentiles come from the newest requests of the range, at most this many (one indexed page, two fields each). */
-const SAMPLE = 500;
 const DIMENSIONS = { customer_id: 'customer', team_id: 'team', virtual_key_id: 'key', model: 'model', provider: 'provider', tag: 'tag' } as const;
 type Dimension = keyof typeof DIMENSIONS;
 
@@ -98,9 +98,9 @@ export function Overview() {
   const [tag, setTag] = useState('');
   const from = new Date(Date.now() - RANGES[range]).toISOString();
 
-  const totals = useLoad(() => aggregate({ from }).then(sum), [range]);
-  const buckets = useLoad(() => aggregate({ from, bucket: BUCKETS[range] }), [range]);
-  const sample = useLoad(() => api<{ logs: Sample[] }>('GET', `/admin/logs${queryOf({ from, limit: SAMPLE, fields: 'timestamp,latency_ms' })}&cursor=`).then((answer) => answer.logs), [range]);
+  // Latency percentiles of every request in the range, from the log's latency histograms.
+  const totals = useLoad(() => aggregate({ from, percentiles: 'true' }).then((rows) => ({ ...sum(rows), whole: rows.length === 1 ? rows[0] : undefined })), [range]);
+  const buckets = useLoad(() => aggregate({ from, bucket: BUCKETS[range], percentiles: 'true' }), [range]);
   const breakdown = useLoad(() => (dimension === 'tag' && tag === '' ? Promise.resolve([]) : aggregate({ from, group_by: dimension === 'tag' ? `metadata.${tag}` : dimension })), [range, dimension, tag]);
   // Cache hits, errors by code and requests by operation: one pass over the range.
   const byKind = useLoad(() => aggregate({ from, group_by: 'operation,cache_hit,error_code' }), [range]);
@@ -113,12 +113,6 @@ export function Overview() {
   const starts = bucketStarts(Date.parse(from), width);
   const byStart = new Map((buckets.value ?? []).map((row) => [Date.parse(row.bucket ?? ''), row]));
   const labels = starts.map((start) => label(start, width));
-  const latencies = (sample.value ?? []).map((record) => record.latency_ms);
-  const sampleBuckets = new Map<number, number[]>();
-  for (const record of sample.value ?? []) {
-    const start = Math.floor(Date.parse(record.timestamp) / width) * width;
-    sampleBuckets.set(start, [...(sampleBuckets.get(start) ?? []), record.latency_ms]);
-  }
   const kinds = byKind.value ?? [];
   const hits = kinds.filter((row) => row.group.cache_hit !== null).reduce((total, row) => total + row.requests, 0);
   const all = totals.value?.requests ?? 0;
@@ -148,9 +142,9 @@ export function Overview() {
           <Card label="Cost (USD)" testid="overview-cost-usd" value={totals.value.cost} shown={usd(totals.value.cost)} />
           <Card label="Error rate" testid="overview-error-rate" value={all === 0 ? 0 : totals.value.errors / all} shown={percent(all === 0 ? 0 : totals.value.errors / all)} />
           <Card label="Tokens" testid="overview-tokens" value={totals.value.tokens} shown={count(totals.value.tokens)} />
-          {[50, 95, 99].map((p) => {
-            const value = percentile(latencies, p);
-            return <Card label={`Latency p${p}`} testid={`overview-latency-p${p}`} value={value ?? 0} shown={ms(value)} note={`newest ${latencies.length.toLocaleString()} requests`} />;
+          {PERCENTILES.map((p) => {
+            const value = percentileOf(totals.value?.whole, p);
+            return <Card label={`Latency p${p}`} testid={`overview-latency-p${p}`} value={value ?? 0} shown={ms(value)} note="all requests in the range" />;
           })}
           <Card label="Cache hit rate" testid="overview-cache-hit-rate" value={all === 0 ? 0 : hits / all} shown={percent(all === 0 ? 0 : hits / all)} note={`${count(hits)} hits`} />
           <Card label="Saved by the cache" testid="overview-cache-saved-usd" value={totals.value.saved} shown={usd(totals.value.saved)} />
@@ -171,8 +165,8 @@ export function Overview() {
         <Section title="Latency percentiles">
           <Lines
             labels={labels}
-            series={[50, 95, 99].map((p) => ({ name: `p${p}`, values: starts.map((start) => percentile(sampleBuckets.get(start) ?? [], p)) }))}
-            label={`Latency of the newest ${latencies.length.toLocaleString()} requests`}
+            series={PERCENTILES.map((p) => ({ name: `p${p}`, values: starts.map((start) => percentileOf(byStart.get(start), p)) }))}
+            label="Latency percentiles"
             format={ms}
           />
         </Section>
