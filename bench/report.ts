@@ -8,6 +8,7 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   'tollgate-nolog': 'Tollgate, logging off',
   'tollgate-redis-pg': 'Tollgate, Redis ledger + PostgreSQL',
   'tollgate-workers2': 'Tollgate --workers 2',
+  'tollgate-redis-pg-workers2': 'Tollgate --workers 2, Redis ledger + PostgreSQL',
   'cache-hit': 'Tollgate, cache hits',
   'cache-miss': 'Tollgate, cache misses',
 };
@@ -117,7 +118,7 @@ export function checkTargets(results: readonly ScenarioResult[], highConcurrency
     met: kept === undefined ? undefined : kept >= 0.9,
   });
 
-  if (find(results, 'tollgate-redis-pg', highConcurrency) !== undefined || find(results, 'tollgate-workers2', highConcurrency) !== undefined) {
+  if (find(results, 'tollgate-redis-pg', highConcurrency) !== undefined || find(results, 'tollgate-workers2', highConcurrency) !== undefined || find(results, 'tollgate-redis-pg-workers2', highConcurrency) !== undefined) {
   const shared = find(results, 'tollgate-redis-pg', highConcurrency);
   const sharedShare = shared !== undefined && tollgateHigh !== undefined ? shared.throughput / tollgateHigh.throughput : undefined;
   checks.push({
@@ -140,6 +141,16 @@ export function checkTargets(results: readonly ScenarioResult[], highConcurrency
     goal: '> 1× (a gain)',
     met: gain === undefined ? undefined : gain > 1,
   });
+  const sharedWorkers = find(results, 'tollgate-redis-pg-workers2', highConcurrency);
+  if (sharedWorkers !== undefined) {
+    const sharedGain = shared !== undefined ? sharedWorkers.throughput / shared.throughput : undefined;
+    checks.push({
+      name: `--workers 2 vs one process, both on Redis + PostgreSQL, at c=${highConcurrency} (issue #22)`,
+      measured: sharedGain === undefined ? 'n/a' : `${sharedGain.toFixed(2)}× (${sharedWorkers.throughput.toFixed(0)} vs ${shared!.throughput.toFixed(0)} req/s; CPU per request ${cpuText(sharedWorkers)} vs ${cpuText(shared!)} µs)`,
+      goal: '> 1× (a gain)',
+      met: sharedGain === undefined ? undefined : sharedGain > 1,
+    });
+  }
   }
   const hitsHigh = find(results, 'cache-hit', highConcurrency);
   if (hitsHigh !== undefined) {

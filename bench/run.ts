@@ -83,6 +83,13 @@ async function main(argv: readonly string[]): Promise<number> {
       await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'unused.db'), adminToken: ADMIN_TOKEN, postgresUrl: shared.postgresUrl, redis: shared.redis }), { aliasDuplicateObjects: false }));
       servers.set('tollgate-redis-pg', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-redis-pg.log'), nodeFlags: [] }));
     }
+    if (options.targets.includes('tollgate-redis-pg-workers2')) {
+      const shared = await openSharedBackends();
+      cleanups.push(shared.cleanup);
+      const configFile = join(workDir, 'tollgate-redis-pg-workers2.yaml');
+      await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'unused.db'), adminToken: ADMIN_TOKEN, postgresUrl: shared.postgresUrl, redis: shared.redis }), { aliasDuplicateObjects: false }));
+      servers.set('tollgate-redis-pg-workers2', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-redis-pg-workers2.log'), nodeFlags: [], args: ['--workers', '2'], readyWhen: /"msg":"workers started"/ }));
+    }
     if (options.targets.includes('tollgate-workers2')) {
       const configFile = join(workDir, 'tollgate-workers2.yaml');
       await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate-workers2.db'), adminToken: ADMIN_TOKEN }), { aliasDuplicateObjects: false }));
