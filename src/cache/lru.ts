@@ -74,6 +74,15 @@ export class Lru<K, V> {
     this.newest = undefined;
   }
 
+  /** Removes the least recently used entry and returns its key (undefined when empty); `onEvict` is not called. */
+  dropOldest(): K | undefined {
+    const node = this.oldest;
+    if (node === undefined) return undefined;
+    this.unlink(node);
+    this.map.delete(node.key);
+    return node.key;
+  }
+
   /** Every entry, the least recently used first. */
   *entries(): IterableIterator<[K, V]> {
     for (let node = this.oldest; node !== undefined; node = node.newer) yield [node.key, node.value];

@@ -1,0 +1,65 @@
+import type { RequestContext } from '../pipeline/context.js';
+import type { RawChatCall } from '../pipeline/stages.js';
+import type { ChatRequest } from '../spec/index.js';
+import { Lru } from './lru.js';
+
+/** Bodies remembered at most, and their bytes (with the rest of their keys) at most. */
+const MAX_BODIES = 10_000;
+const MAX_BYTES = 32 * 1024 * 1024;
+
+/** What a body seen before decodes to, and the exact key its answer was stored under, with the scope that key was made in. */
+export interface RawRoute {
+  /** The request the body decodes to (shared by every hit: read, never changed). */
+  readonly request: ChatRequest;
+  /** The entry's exact key (request-key.ts). */
+  readonly id: string;
+  /** The namespace and route identity the key holds: a hit needs the request's own to be these now. */
+  readonly namespace: string;
+  readonly route: string;
+}
+
+/**
+ * The exact layer's first index: chat bodies seen before, byte for byte, by endpoint and caller,
+ * mapped to the exact key their answer was stored under. A body sent again is answered without
+ * being parsed, decoded or keyed. It holds no answers: the store is still asked for the entry, so
+ * expiry, deletion and clearing apply as they do to the exact key. The key a body is remembered by
+ * is its bytes exactly (as a one-byte string, so equal keys are equal bytes: no hash to collide),
+ * after the endpoint, the caller's virtual key and the sub-namespace header, so callers sharing a
+ * namespace each learn their own bodies; whatever else the exact key holds that is not in the body
+ * (the namespace, the route the model resolves to) is checked against the request's own at each hit.
+ */
+export class RawIndex {
+  private readonly routes: Lru<string, RawRoute>;
+  private bytes = 0;
+
+  constructor(maxBodies = MAX_BODIES, private readonly maxBytes = MAX_BYTES) {
+    this.routes = new Lru(maxBodies, (key) => {
+      this.bytes -= key.length;
+    });
+  }
+
+  /** The key of a body sent by the request's caller. */
+  static keyOf(context: RequestContext, raw: RawChatCall): string {
+    const sub = context.headers['x-tollgate-cache-namespace'];
+    return `${raw.endpoint}\n${context.principal?.keyId ?? ''}\n${typeof sub === 'string' ? sub : (sub?.join(',') ?? '')}\n${raw.body.toString('latin1')}`;
+  }
+
+  get(key: string): RawRoute | undefined {
+    return this.routes.get(key);
+  }
+
+  set(key: string, route: RawRoute): void {
+    if (key.length > this.maxBytes / 4) return;
+    if (this.routes.peek(key) === undefined) this.bytes += key.length;
+    this.routes.set(key, route);
+    while (this.bytes > this.maxBytes) {
+      const dropped = this.routes.dropOldest();
+      if (dropped === undefined) break;
+      this.bytes -= dropped.length;
+    }
+  }
+
+  get size(): number {
+    return this.routes.size;
+  }
+}
