@@ -31,7 +31,7 @@ interface PreparedHit {
   readonly entry: CacheEntry;
   readonly answer: unknown;
   /** The answer as each dialect renders it (StageAnswer.rendered). */
-  readonly rendered: Map<string, string>;
+  readonly rendered: Map<string, Buffer>;
   readonly savedUsd: string;
   readonly exactOutcome: CacheOutcome;
 }

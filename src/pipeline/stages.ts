@@ -31,9 +31,9 @@ export type StageAnswer = {
   /**
    * Whole chat answers: the answer's body as each dialect's sink rendered it, by dialect, which the
    * pipeline reads and fills (ChatSink.render). A stage that gives the same answer again (a cache
-   * hit) passes the same map, so the answer is encoded once per dialect rather than once per hit.
+   * hit) passes the same map, so the answer is encoded (to UTF-8 bytes) once per dialect rather than once per hit.
    */
-  readonly rendered?: Map<string, string>;
+  readonly rendered?: Map<string, Buffer>;
 };
 
 /**
