@@ -106,8 +106,11 @@ export class CacheStage implements RequestStage {
    * undefined (decode as usual) otherwise. Each check is the one beforeDispatch makes.
    */
   answerRaw(context: RequestContext, raw: RawChatCall): RawStageAnswer | undefined | Promise<RawStageAnswer | undefined> {
+    // The cache off for everyone (as far as the key's own settings do not say otherwise): nothing to remember the bytes for.
+    if (!this.settings.anyEnabled && context.principal?.cache?.enabled !== true) return undefined;
     const key = RawIndex.keyOf(context, raw);
     RAW_KEY.set(context, key);
+    raw.keep();
     const seen = this.rawIndex.get(key);
     if (seen === undefined) return undefined;
     const routed = this.parts.routes.of(seen.request.model);

@@ -286,7 +286,7 @@ export class Pipeline {
     const answered = found instanceof Promise ? await found : found;
     if (answered === undefined) {
       const request = withHeaderFallbacks(endpoint.decode(parseJsonBody(raw.body), exchange), exchange.request.headers);
-      return this.chat(context, request, sink, raw.admits(request) ? raw : undefined);
+      return this.chat(context, request, sink, raw.kept && raw.admits(request) ? raw : undefined);
     }
     const request = answered.request;
     context.requestedModel = request.model;

@@ -8,12 +8,19 @@ import type { RawChatCall, RequestStage, StageCall } from './stages.js';
  * answered before decoding is one the stages ahead would have let through untouched.
  */
 export class RawCall implements RawChatCall {
+  /** Whether a stage asked for the bytes after decoding (keep). */
+  kept = false;
+
   constructor(
     readonly endpoint: string,
     readonly body: Buffer,
     private readonly context: RequestContext,
     private readonly ahead: readonly RequestStage[],
   ) {}
+
+  keep(): void {
+    this.kept = true;
+  }
 
   admits(request: ChatRequest): boolean {
     if (this.ahead.length === 0) return true;

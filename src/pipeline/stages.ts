@@ -49,6 +49,8 @@ export interface RawChatCall {
    * (as a stage remembers it): every before-dispatch stage ahead of the answering one passes it.
    */
   admits(request: ChatRequest): boolean;
+  /** Asks for the bytes to go with the request to the stages once decoded (StageCall.raw), if no stage answers them first; else they are dropped. */
+  keep(): void;
 }
 
 /** A stage's answer to a body's bytes: the answer, and the request the bytes decode to (shared: read it, never change it). */
