@@ -21,8 +21,6 @@ interface Pending {
   readonly store: boolean;
   /** The semantic layer's note of the prompt, to index the answer under (semantic mode). */
   readonly semantic: unknown;
-  /** The body's key in the raw index and what it decodes to, when the request came with its bytes (StageCall.raw). */
-  readonly raw: { readonly key: string; readonly route: RawRoute } | undefined;
   response: unknown;
 }
 
@@ -40,7 +38,7 @@ interface PreparedHit {
 const PREPARED_HITS = 2_000;
 
 const PENDING = new ContextSlot<Pending>();
-/** The raw index's key of the request's body, made by answerRaw and used again when the answer is stored. */
+/** The raw index's key of the request's body, made by answerRaw and used again when an exact hit is remembered. */
 const RAW_KEY = new ContextSlot<string>();
 const BYPASS: CacheOutcome = Object.freeze({ layer: 'bypass' });
 const MISS: CacheOutcome = Object.freeze({ layer: 'miss' });
@@ -150,7 +148,6 @@ export class CacheStage implements RequestStage {
     if (pending === undefined) return;
     PENDING.set(context, undefined);
     if (!pending.store || pending.response === undefined || context.error !== undefined || context.status !== 200 || context.served === undefined) return;
-    if (pending.raw !== undefined) this.rawIndex.set(pending.raw.key, pending.raw.route);
     const response = pending.operation === 'embeddings' ? withoutFormat(pending.response as EmbeddingResponse) : pending.response;
     const body = JSON.stringify(response);
     if (body.length > this.config.max_entry_bytes) return;
@@ -162,7 +159,8 @@ export class CacheStage implements RequestStage {
 
   private afterExact(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, entry: CacheEntry | undefined): StageAnswer | undefined | Promise<StageAnswer | undefined> {
     if (entry !== undefined) {
-      // The body, sent again, will find this entry before it is decoded.
+      // The body, sent again, will find this entry before it is decoded. Remembered from the first hit
+      // rather than when the answer is stored: most stored answers are never asked for again.
       const raw = this.rawOf(context, call, asked.namespace, id);
       if (raw !== undefined) this.rawIndex.set(raw.key, raw.route);
       return this.hit(context, call.operation, call.request, entry, 'exact', undefined);
@@ -225,7 +223,7 @@ export class CacheStage implements RequestStage {
   private miss(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, semantic: unknown): undefined {
     context.cache = MISS;
     context.responseHeaders['x-tollgate-cache'] = 'miss';
-    if (asked.store) PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, raw: this.rawOf(context, call, asked.namespace, id), response: undefined });
+    if (asked.store) PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, response: undefined });
     return undefined;
   }
 
@@ -233,7 +231,7 @@ export class CacheStage implements RequestStage {
    * The raw index's key of a chat request that came with its bytes, and what to remember under it:
    * the request as decoded (no stage ahead changed it, StageCall.raw) and its exact key's scope.
    */
-  private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string): Pending['raw'] {
+  private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string): { key: string; route: RawRoute } | undefined {
     const raw = call.operation === 'chat' ? (call as { readonly raw?: RawChatCall }).raw : undefined;
     if (raw === undefined) return undefined;
     const request = call.request as ChatRequest;

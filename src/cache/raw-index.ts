@@ -20,7 +20,8 @@ export interface RawRoute {
 
 /**
  * The exact layer's first index: chat bodies seen before, byte for byte, by endpoint and caller,
- * mapped to the exact key their answer was stored under. A body sent again is answered without
+ * mapped to the exact key their answer is stored under (remembered when the body first hits that
+ * key: most stored answers are never asked for again). A body sent again is then answered without
  * being parsed, decoded or keyed. It holds no answers: the store is still asked for the entry, so
  * expiry, deletion and clearing apply as they do to the exact key. The key a body is remembered by
  * is its bytes exactly (as a one-byte string, so equal keys are equal bytes: no hash to collide),
