@@ -3,9 +3,9 @@ import type { RawChatCall } from '../pipeline/stages.js';
 import type { ChatRequest } from '../spec/index.js';
 import { Lru } from './lru.js';
 
-/** Bodies remembered at most, and their bytes (with the rest of their keys) at most. */
+/** Bodies remembered at most, and the memory they take at most: each body's key and its decoded request, counted as twice the key's length. */
 const MAX_BODIES = 10_000;
-const MAX_BYTES = 32 * 1024 * 1024;
+const MAX_BYTES = 64 * 1024 * 1024;
 
 /** What a body seen before decodes to, and the exact key its answer was stored under, with the scope that key was made in. */
 export interface RawRoute {
@@ -35,7 +35,7 @@ export class RawIndex {
 
   constructor(maxBodies = MAX_BODIES, private readonly maxBytes = MAX_BYTES) {
     this.routes = new Lru(maxBodies, (key) => {
-      this.bytes -= key.length;
+      this.bytes -= 2 * key.length;
     });
   }
 
@@ -50,13 +50,13 @@ export class RawIndex {
   }
 
   set(key: string, route: RawRoute): void {
-    if (key.length > this.maxBytes / 4) return;
-    if (this.routes.peek(key) === undefined) this.bytes += key.length;
+    if (2 * key.length > this.maxBytes / 4) return;
+    if (this.routes.peek(key) === undefined) this.bytes += 2 * key.length;
     this.routes.set(key, route);
     while (this.bytes > this.maxBytes) {
       const dropped = this.routes.dropOldest();
       if (dropped === undefined) break;
-      this.bytes -= dropped.length;
+      this.bytes -= 2 * dropped.length;
     }
   }
 
