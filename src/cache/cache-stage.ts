@@ -106,9 +106,10 @@ export class CacheStage implements RequestStage {
   answerRaw(context: RequestContext, raw: RawChatCall): RawStageAnswer | undefined | Promise<RawStageAnswer | undefined> {
     // The cache off for everyone (as far as the key's own settings do not say otherwise): nothing to remember the bytes for.
     if (!this.settings.anyEnabled && context.principal?.cache?.enabled !== true) return undefined;
+    raw.keep();
+    if (!this.rawIndex.mayHold(raw.body.length)) return undefined;
     const key = RawIndex.keyOf(context, raw);
     RAW_KEY.set(context, key);
-    raw.keep();
     const seen = this.rawIndex.get(key);
     if (seen === undefined) return undefined;
     const routed = this.parts.routes.of(seen.request.model);
@@ -162,7 +163,7 @@ export class CacheStage implements RequestStage {
       // The body, sent again, will find this entry before it is decoded. Remembered from the first hit
       // rather than when the answer is stored: most stored answers are never asked for again.
       const raw = this.rawOf(context, call, asked.namespace, id);
-      if (raw !== undefined) this.rawIndex.set(raw.key, raw.route);
+      if (raw !== undefined) this.rawIndex.set(raw.key, raw.bodyBytes, raw.route);
       return this.hit(context, call.operation, call.request, entry, 'exact', undefined);
     }
     const semantic = this.parts.semantic;
@@ -231,13 +232,13 @@ export class CacheStage implements RequestStage {
    * The raw index's key of a chat request that came with its bytes, and what to remember under it:
    * the request as decoded (no stage ahead changed it, StageCall.raw) and its exact key's scope.
    */
-  private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string): { key: string; route: RawRoute } | undefined {
+  private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string): { key: string; bodyBytes: number; route: RawRoute } | undefined {
     const raw = call.operation === 'chat' ? (call as { readonly raw?: RawChatCall }).raw : undefined;
     if (raw === undefined) return undefined;
     const request = call.request as ChatRequest;
     const routed = call.model === request.model ? this.parts.routes.of(call.model) : undefined;
     if (routed === undefined) return undefined;
-    return { key: RAW_KEY.get(context) ?? RawIndex.keyOf(context, raw), route: { request, id, namespace, route: routed.identity } };
+    return { key: RAW_KEY.get(context) ?? RawIndex.keyOf(context, raw), bodyBytes: raw.body.length, route: { request, id, namespace, route: routed.identity } };
   }
 
   private bypass(context: RequestContext): undefined {

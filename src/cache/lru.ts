@@ -74,13 +74,10 @@ export class Lru<K, V> {
     this.newest = undefined;
   }
 
-  /** Removes the least recently used entry and returns its key (undefined when empty); `onEvict` is not called. */
-  dropOldest(): K | undefined {
+  /** The least recently used entry (undefined when empty), left in place. */
+  leastRecent(): [K, V] | undefined {
     const node = this.oldest;
-    if (node === undefined) return undefined;
-    this.unlink(node);
-    this.map.delete(node.key);
-    return node.key;
+    return node === undefined ? undefined : [node.key, node.value];
   }
 
   /** Every entry, the least recently used first. */

@@ -16,6 +16,8 @@ export interface RawRoute {
   /** The namespace and route identity the key holds: a hit needs the request's own to be these now. */
   readonly namespace: string;
   readonly route: string;
+  /** The body's length in bytes (set by RawIndex.set). */
+  readonly bodyBytes?: number;
 }
 
 /**
@@ -32,11 +34,16 @@ export interface RawRoute {
 export class RawIndex {
   private readonly routes: Lru<string, RawRoute>;
   private bytes = 0;
+  /** How many remembered bodies have each length in bytes: a body of a length none has is not looked up (no key to make and hash). */
+  private readonly lengths = new Map<number, number>();
 
   constructor(maxBodies = MAX_BODIES, private readonly maxBytes = MAX_BYTES) {
-    this.routes = new Lru(maxBodies, (key) => {
-      this.bytes -= 2 * key.length;
-    });
+    this.routes = new Lru(maxBodies, (key, route) => this.forget(key, route));
+  }
+
+  /** Whether a body of this many bytes may be remembered: false for most new bodies, which then cost a lookup of one number. */
+  mayHold(bodyBytes: number): boolean {
+    return this.lengths.has(bodyBytes);
   }
 
   /** The key of a body sent by the request's caller. */
@@ -49,15 +56,27 @@ export class RawIndex {
     return this.routes.get(key);
   }
 
-  set(key: string, route: RawRoute): void {
+  /** Remembers `route` under `key`, the key of a body of `bodyBytes` bytes. */
+  set(key: string, bodyBytes: number, route: RawRoute): void {
     if (2 * key.length > this.maxBytes / 4) return;
-    if (this.routes.peek(key) === undefined) this.bytes += 2 * key.length;
-    this.routes.set(key, route);
+    const known = this.routes.peek(key);
+    if (known !== undefined) this.forget(key, known);
+    this.bytes += 2 * key.length;
+    this.lengths.set(bodyBytes, (this.lengths.get(bodyBytes) ?? 0) + 1);
+    this.routes.set(key, { ...route, bodyBytes });
     while (this.bytes > this.maxBytes) {
-      const dropped = this.routes.dropOldest();
-      if (dropped === undefined) break;
-      this.bytes -= 2 * dropped.length;
+      const oldest = this.routes.leastRecent();
+      if (oldest === undefined) break;
+      this.routes.delete(oldest[0]);
+      this.forget(oldest[0], oldest[1]);
     }
+  }
+
+  private forget(key: string, route: RawRoute): void {
+    this.bytes -= 2 * key.length;
+    const count = this.lengths.get(route.bodyBytes!)!;
+    if (count <= 1) this.lengths.delete(route.bodyBytes!);
+    else this.lengths.set(route.bodyBytes!, count - 1);
   }
 
   get size(): number {

@@ -152,16 +152,18 @@ test('a guardrail, a route or a namespace changed by a reload applies to bytes t
 test('the index keeps at most its count of bodies and its bytes, the least recently used going first', () => {
   const route = { request: { model: 'm', messages: [], stream: false }, id: 'id', namespace: 'ns', route: 'r' } as unknown as RawRoute;
   const index = new RawIndex(3, 8_000);
-  for (const key of ['a', 'b', 'c']) index.set(key, route);
+  for (const key of ['a', 'b', 'c']) index.set(key, key.length, route);
   index.get('a');
-  index.set('d', route);
+  index.set('d', 1, route);
   assert.deepEqual([index.get('a') !== undefined, index.get('b'), index.get('d') !== undefined, index.size], [true, undefined, true, 3]);
   const big = new RawIndex(100, 8_000);
-  for (let n = 0; n < 10; n++) big.set(`${n}`.padEnd(900, 'x'), route);
+  for (let n = 0; n < 10; n++) big.set(`${n}`.padEnd(900, 'x'), 900 + n, route);
   // Each body counts twice its key's length: 1,800 bytes, four of which fit in 8,000.
   assert.equal(big.size, 4);
   assert.notEqual(big.get('9'.padEnd(900, 'x')), undefined);
   assert.equal(big.get('5'.padEnd(900, 'x')), undefined);
-  big.set('y'.repeat(1_001), route);
+  big.set('y'.repeat(1_001), 1_001, route);
   assert.equal(big.get('y'.repeat(1_001)), undefined, 'a body over a quarter of the bytes is not kept');
+  // Lengths of bodies no longer held are not looked up; those held are.
+  assert.deepEqual([big.mayHold(905), big.mayHold(909), big.mayHold(1_001), index.mayHold(1)], [false, true, false, true]);
 });
