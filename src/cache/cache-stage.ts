@@ -234,9 +234,10 @@ export class CacheStage implements RequestStage {
    */
   private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string): { key: string; bodyBytes: number; route: RawRoute } | undefined {
     const raw = call.operation === 'chat' ? (call as { readonly raw?: RawChatCall }).raw : undefined;
-    if (raw === undefined) return undefined;
-    const request = call.request as ChatRequest;
-    const routed = call.model === request.model ? this.parts.routes.of(call.model) : undefined;
+    // The request the bytes decode to, unchanged: no stage ahead replaced it, rewrote the model, or acts on it.
+    const request = raw?.decoded;
+    if (raw === undefined || request === undefined || call.request !== request || call.model !== request.model || !raw.admits(request)) return undefined;
+    const routed = this.parts.routes.of(call.model);
     if (routed === undefined) return undefined;
     return { key: RAW_KEY.get(context) ?? RawIndex.keyOf(context, raw), bodyBytes: raw.body.length, route: { request, id, namespace, route: routed.identity } };
   }

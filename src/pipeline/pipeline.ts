@@ -286,7 +286,8 @@ export class Pipeline {
     const answered = found instanceof Promise ? await found : found;
     if (answered === undefined) {
       const request = withHeaderFallbacks(endpoint.decode(parseJsonBody(raw.body), exchange), exchange.request.headers);
-      return this.chat(context, request, sink, raw.kept && raw.admits(request) ? raw : undefined);
+      raw.decoded = request;
+      return this.chat(context, request, sink, raw.kept ? raw : undefined);
     }
     const request = answered.request;
     context.requestedModel = request.model;

@@ -10,6 +10,7 @@ import type { RawChatCall, RequestStage, StageCall } from './stages.js';
 export class RawCall implements RawChatCall {
   /** Whether a stage asked for the bytes after decoding (keep). */
   kept = false;
+  decoded: ChatRequest | undefined = undefined;
 
   constructor(
     readonly endpoint: string,

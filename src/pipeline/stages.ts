@@ -14,10 +14,10 @@ export type StageCall =
       model: string;
       request: ChatRequest;
       /**
-       * The body the request was decoded from, when its endpoint decodes the body alone and every
-       * before-dispatch stage ahead of the one that answers from bytes (RequestStage.answerRaw)
-       * passes the request (RequestStage.passes): the request is then exactly what these bytes
-       * decode to whenever they are sent again, which a stage may remember them by.
+       * The body the request was decoded from, when its endpoint decodes the body alone and the
+       * stage that answers from bytes (RequestStage.answerRaw) kept it. The request is exactly what
+       * these bytes decode to whenever they are sent again (so a stage may remember it by them) while
+       * it is still `raw.decoded` and `raw.admits` it (no stage ahead changed it, or would).
        */
       readonly raw?: RawChatCall;
     }
@@ -51,6 +51,8 @@ export interface RawChatCall {
   admits(request: ChatRequest): boolean;
   /** Asks for the bytes to go with the request to the stages once decoded (StageCall.raw), if no stage answers them first; else they are dropped. */
   keep(): void;
+  /** The request as the bytes were decoded, once they were (the same object a stage then sees, unless a stage ahead replaced it). */
+  readonly decoded: ChatRequest | undefined;
 }
 
 /** A stage's answer to a body's bytes: the answer, and the request the bytes decode to (shared: read it, never change it). */

@@ -149,6 +149,19 @@ test('a guardrail, a route or a namespace changed by a reload applies to bytes t
   assert.equal((await send(KEY_B, mine)).text, 'In global.');
 });
 
+test('a request a stage ahead rewrote is not remembered by its bytes: once the stage is gone, they miss', async () => {
+  const base = cacheConfig(fake.url);
+  const reload = (extra: Record<string, unknown>) => running.gateway.reload(validateConfig({ storage: { type: 'memory' }, ...base, ...extra, server: { port: 0, host: '127.0.0.1' } }, 'reload', {}));
+  await reload({ guardrails: { rules: [{ name: 'emails', detector: 'pii', types: ['email'], direction: 'input', action: 'redact' }], apply: ['emails'] } });
+  const bytes = body('Write to jane.doe@example.com about');
+  fake.enqueue({ text: 'Answer to the redacted prompt.' }, { text: 'Answer to the prompt as sent.' });
+  await send(KEY_A, bytes);
+  for (let round = 0; round < 2; round++) assert.equal((await send(KEY_A, bytes)).text, 'Answer to the redacted prompt.');
+  await reload({});
+  const unguarded = await send(KEY_A, bytes);
+  assert.deepEqual([unguarded.cache, unguarded.text], ['miss', 'Answer to the prompt as sent.']);
+});
+
 test('the index keeps at most its count of bodies and its bytes, the least recently used going first', () => {
   const route = { request: { model: 'm', messages: [], stream: false }, id: 'id', namespace: 'ns', route: 'r' } as unknown as RawRoute;
   const index = new RawIndex(3, 8_000);
