@@ -3,16 +3,19 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RawIndex } from '../src/cache/raw-index.js';
 import { chatKey } from '../src/cache/request-key.js';
 import { SqliteExactStore } from '../src/cache/sqlite-exact-store.js';
 import { decodeChatRequest } from '../src/codecs/openai-chat/decode-request.js';
+import type { RequestContext } from '../src/pipeline/context.js';
+import type { RawChatCall } from '../src/pipeline/stages.js';
 import { CHAT_REQUEST_BODY, REPLY_TEXT } from './payload.js';
 
 /**
  * `node dist/bench/cache-costs.js [iterations]`: the response cache's own CPU per request, in this
  * process, on the bench's request: what a miss adds (the key, a lookup that misses, storing the
  * answer in the SQLite store) and what a hit costs (the key and the lookup; the stage reuses the
- * parsed answer).
+ * parsed answer), and a hit by the raw body (the body's bytes looked up, nothing parsed or keyed).
  * CPU time, steadier than wall time on a shared machine: of every thread (process.cpuUsage, the
  * store's writer thread included) and of the event loop alone (its thread's utime + stime in
  * /proc, in clock ticks: run enough iterations, 100,000 or more, for that column to be read).
@@ -68,6 +71,20 @@ async function main(iterations: number): Promise<void> {
   // The stage parses an entry's answer once and reuses it (and its rendering per dialect) hit after hit.
   await measure('hit: key, lookup', () => {
     store.get(chatKey(scope, decoded), Date.now());
+  });
+  // A body seen before byte for byte (raw-index.ts): no parse, decode or key; the bytes are the lookup.
+  const rawIndex = new RawIndex();
+  const bytes = Buffer.from(CHAT_REQUEST_BODY);
+  const context = { headers: {}, principal: { keyId: 'bench-key' } } as unknown as RequestContext;
+  const raw = { endpoint: 'openai:chat:openai', body: bytes, admits: () => true, keep() {}, decoded: undefined } satisfies RawChatCall;
+  rawIndex.set(RawIndex.keyOf(context, raw), bytes.length, { request: decoded, id: hitId, namespace: scope.namespace, route: scope.route });
+  await measure('hit by the raw body: key of the bytes, index, lookup', () => {
+    const copy = Buffer.from(bytes);
+    const seen = rawIndex.mayHold(copy.length) ? rawIndex.get(RawIndex.keyOf(context, { ...raw, body: copy })) : undefined;
+    store.get(seen!.id, Date.now());
+  });
+  await measure('(the same without the index: parse and decode the body, key, lookup)', () => {
+    store.get(chatKey(scope, decodeChatRequest(JSON.parse(Buffer.from(bytes).toString('utf8')))), Date.now());
   });
   await store.close();
   db.close();

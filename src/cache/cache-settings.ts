@@ -50,6 +50,8 @@ export function overlay(base: KeySettings, override: CacheOverride | undefined):
  */
 export class SettingsTable {
   private readonly defaults: KeySettings;
+  /** Whether the top level or a route enables the cache (a key's own settings aside). */
+  readonly anyEnabled: boolean;
   private readonly perRoute = new Map<string, KeySettings>();
   /** Per key settings object (a key record's `cache`; a new object when the key changes), per base (top level or a route's). */
   private readonly perKey = new WeakMap<CacheOverride, Map<KeySettings, KeySettings>>();
@@ -57,6 +59,7 @@ export class SettingsTable {
   constructor(config: CacheConfig, routes: Readonly<Record<string, { cache?: CacheOverride | undefined }>>) {
     this.defaults = globalSettings(config);
     for (const [name, route] of Object.entries(routes)) if (route.cache !== undefined) this.perRoute.set(name, overlay(this.defaults, route.cache));
+    this.anyEnabled = this.defaults.enabled || [...this.perRoute.values()].some((settings) => settings.enabled);
   }
 
   of(key: CacheOverride | undefined, route: string | undefined): KeySettings {

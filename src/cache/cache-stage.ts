@@ -1,11 +1,12 @@
 import type { CacheConfig, CacheOverride } from '../config/cache-schema.js';
 import { ContextSlot, type CacheOutcome, type RequestContext } from '../pipeline/context.js';
-import type { RequestStage, StageAnswer, StageCall, StreamTap } from '../pipeline/stages.js';
+import type { RawChatCall, RawStageAnswer, RequestStage, StageAnswer, StageCall, StreamTap } from '../pipeline/stages.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../spec/index.js';
 import type { CacheEntry, ExactStore } from './cache-entry.js';
 import { requestSettings, SettingsTable, type RequestSettings } from './cache-settings.js';
 import { chatKey, embeddingKey } from './request-key.js';
 import { Lru } from './lru.js';
+import { RawIndex, type RawRoute } from './raw-index.js';
 import type { RouteIdentity } from './route-identity.js';
 import { recordingTap } from './stream-recorder.js';
 import type { SemanticLayer, SemanticMatch } from './semantic-layer.js';
@@ -28,7 +29,7 @@ interface PreparedHit {
   readonly entry: CacheEntry;
   readonly answer: unknown;
   /** The answer as each dialect renders it (StageAnswer.rendered). */
-  readonly rendered: Map<string, string>;
+  readonly rendered: Map<string, Buffer>;
   readonly savedUsd: string;
   readonly exactOutcome: CacheOutcome;
 }
@@ -37,6 +38,8 @@ interface PreparedHit {
 const PREPARED_HITS = 2_000;
 
 const PENDING = new ContextSlot<Pending>();
+/** The raw index's key of the request's body, made by answerRaw and used again when an exact hit is remembered. */
+const RAW_KEY = new ContextSlot<string>();
 const BYPASS: CacheOutcome = Object.freeze({ layer: 'bypass' });
 const MISS: CacheOutcome = Object.freeze({ layer: 'miss' });
 
@@ -62,6 +65,7 @@ export class CacheStage implements RequestStage {
   private settings: SettingsTable;
   private parts: CacheStageParts;
   private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS);
+  private readonly rawIndex = new RawIndex();
 
   constructor(config: CacheConfig, routes: RouteSettings, parts: CacheStageParts) {
     this.config = config;
@@ -94,6 +98,37 @@ export class CacheStage implements RequestStage {
     return this.afterExact(context, call, asked, id, route, found);
   }
 
+  /**
+   * A chat body this caller sent before (raw-index.ts): the entry its exact key names, when the
+   * namespace and route that key holds are still the request's own and the entry is still stored;
+   * undefined (decode as usual) otherwise. Each check is the one beforeDispatch makes.
+   */
+  answerRaw(context: RequestContext, raw: RawChatCall): RawStageAnswer | undefined | Promise<RawStageAnswer | undefined> {
+    // The cache off for everyone (as far as the key's own settings do not say otherwise): nothing to remember the bytes for.
+    if (!this.settings.anyEnabled && context.principal?.cache?.enabled !== true) return undefined;
+    raw.keep();
+    if (!this.rawIndex.mayHold(raw.body.length)) return undefined;
+    const key = RawIndex.keyOf(context, raw);
+    RAW_KEY.set(context, key);
+    const seen = this.rawIndex.get(key);
+    if (seen === undefined) return undefined;
+    const routed = this.parts.routes.of(seen.request.model);
+    if (routed === undefined || routed.identity !== seen.route) return undefined;
+    const settings = this.settings.of(context.principal?.cache, routed.route);
+    if (!settings.enabled) return undefined;
+    let asked: RequestSettings | 'off';
+    try {
+      asked = requestSettings(settings, context.principal, context.headers);
+    } catch {
+      // A malformed header: decoded as usual, the request is refused where it always is.
+      return undefined;
+    }
+    if (asked === 'off' || asked.namespace !== seen.namespace || this.excluded(seen.request) || !raw.admits(seen.request)) return undefined;
+    const found = this.parts.store.get(seen.id, this.parts.now());
+    if (found instanceof Promise) return found.then((entry) => this.rawHit(context, seen, entry));
+    return this.rawHit(context, seen, found);
+  }
+
   afterResponse(context: RequestContext, _call: StageCall, response: unknown): undefined {
     const pending = PENDING.get(context);
     if (pending !== undefined && pending.store) pending.response = response;
@@ -124,7 +159,13 @@ export class CacheStage implements RequestStage {
   }
 
   private afterExact(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, entry: CacheEntry | undefined): StageAnswer | undefined | Promise<StageAnswer | undefined> {
-    if (entry !== undefined) return this.hit(context, call, entry, 'exact', undefined);
+    if (entry !== undefined) {
+      // The body, sent again, will find this entry before it is decoded. Remembered from the first hit
+      // rather than when the answer is stored: most stored answers are never asked for again.
+      const raw = this.rawOf(context, call, asked.namespace, id);
+      if (raw !== undefined) this.rawIndex.set(raw.key, raw.bodyBytes, raw.route);
+      return this.hit(context, call.operation, call.request, entry, 'exact', undefined);
+    }
     const semantic = this.parts.semantic;
     if (asked.mode === 'semantic' && call.operation === 'chat' && semantic !== undefined) {
       const note = semantic.prepare(asked.namespace, route, call.request as ChatRequest);
@@ -136,22 +177,28 @@ export class CacheStage implements RequestStage {
   }
 
   private semanticHit(context: RequestContext, call: StageCall, match: SemanticMatch): StageAnswer | undefined {
-    return this.hit(context, call, match.entry, 'semantic', match.similarity);
+    return this.hit(context, call.operation, call.request, match.entry, 'semantic', match.similarity);
   }
 
-  private hit(context: RequestContext, call: StageCall, entry: CacheEntry, layer: 'exact' | 'semantic', similarity: number | undefined): StageAnswer | undefined {
+  private rawHit(context: RequestContext, seen: RawRoute, entry: CacheEntry | undefined): RawStageAnswer | undefined {
+    if (entry === undefined || entry.operation !== 'chat') return undefined;
+    const answer = this.hit(context, 'chat', seen.request, entry, 'exact', undefined);
+    return answer === undefined ? undefined : { answer: answer.answer, rendered: answer.rendered, request: seen.request };
+  }
+
+  private hit(context: RequestContext, operation: string, request: unknown, entry: CacheEntry, layer: 'exact' | 'semantic', similarity: number | undefined): StageAnswer | undefined {
     const prepared = this.prepared(entry);
     if (prepared === undefined) return undefined;
     let answer = prepared.answer;
-    if (call.operation === 'embeddings') {
-      const format = (call.request as EmbeddingRequest).encodingFormat;
+    if (operation === 'embeddings') {
+      const format = (request as EmbeddingRequest).encodingFormat;
       answer = { ...(answer as EmbeddingResponse), ...(format === undefined ? {} : { encodingFormat: format }) };
     }
     context.cache = similarity === undefined ? prepared.exactOutcome : { layer, entryId: entry.id, savedUsd: entry.savedUsd, similarity };
     context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
     context.responseHeaders['x-tollgate-cache-saved-usd'] = prepared.savedUsd;
     if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
-    return call.operation === 'chat' ? { answer: answer as ChatResponse, rendered: prepared.rendered } : { answer: answer as EmbeddingResponse };
+    return operation === 'chat' ? { answer: answer as ChatResponse, rendered: prepared.rendered } : { answer: answer as EmbeddingResponse };
   }
 
   /**
@@ -179,6 +226,20 @@ export class CacheStage implements RequestStage {
     context.responseHeaders['x-tollgate-cache'] = 'miss';
     if (asked.store) PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, response: undefined });
     return undefined;
+  }
+
+  /**
+   * The raw index's key of a chat request that came with its bytes, and what to remember under it:
+   * the request as decoded (no stage ahead changed it, StageCall.raw) and its exact key's scope.
+   */
+  private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string): { key: string; bodyBytes: number; route: RawRoute } | undefined {
+    const raw = call.operation === 'chat' ? (call as { readonly raw?: RawChatCall }).raw : undefined;
+    // The request the bytes decode to, unchanged: no stage ahead replaced it, rewrote the model, or acts on it.
+    const request = raw?.decoded;
+    if (raw === undefined || request === undefined || call.request !== request || call.model !== request.model || !raw.admits(request)) return undefined;
+    const routed = this.parts.routes.of(call.model);
+    if (routed === undefined) return undefined;
+    return { key: RAW_KEY.get(context) ?? RawIndex.keyOf(context, raw), bodyBytes: raw.body.length, route: { request, id, namespace, route: routed.identity } };
   }
 
   private bypass(context: RequestContext): undefined {

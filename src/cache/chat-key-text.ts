@@ -1,5 +1,5 @@
 import type { ChatRequest, ContentPart, Message, Tool, ToolCall } from '../spec/index.js';
-import { write } from './canonical-json.js';
+import { jsonString, write } from './canonical-json.js';
 import { answerExtra, answerOptions } from './answer-fields.js';
 import type { KeyScope } from './request-key.js';
 
@@ -19,13 +19,13 @@ export function chatKeyText(scope: KeyScope, request: ChatRequest): string {
   for (const message of request.messages) messages += (messages === '' ? '' : ',') + messageText(message);
   body = member(body, 'messages', `[${messages}]`);
   body = member(body, 'n', request.n === 1 ? undefined : write(request.n));
-  body = member(body, 'ns', JSON.stringify(scope.namespace));
+  body = member(body, 'ns', jsonString(scope.namespace));
   body = member(body, 'op', '"chat"');
   body = member(body, 'parallelToolCalls', write(request.parallelToolCalls));
   body = member(body, 'presencePenalty', write(request.presencePenalty));
   body = member(body, 'reasoningEffort', write(request.reasoningEffort));
   body = member(body, 'responseFormat', write(request.responseFormat));
-  body = member(body, 'route', JSON.stringify(scope.route));
+  body = member(body, 'route', jsonString(scope.route));
   body = member(body, 'seed', write(request.seed));
   body = member(body, 'stop', write(request.stop));
   body = member(body, 'temperature', write(request.temperature));
@@ -56,7 +56,7 @@ function messageText(message: Message): string {
   if (message.role === 'tool') body = member(body, 'isError', message.isError === true ? 'true' : undefined);
   if (message.role !== 'system') body = member(body, 'name', write(message.name));
   body = member(body, 'options', write(answerOptions(message.providerOptions)));
-  body = member(body, 'role', JSON.stringify(message.role));
+  body = member(body, 'role', jsonString(message.role));
   if (message.role === 'assistant' && message.toolCalls !== undefined && message.toolCalls.length > 0) body = member(body, 'toolCalls', list(message.toolCalls, toolCallText));
   if (message.role === 'tool') body = member(body, 'toolCallId', write(message.toolCallId));
   return `{${body}}`;
@@ -82,7 +82,7 @@ function contentText(content: readonly ContentPart[]): string {
 }
 
 function textPart(text: string): string {
-  return `{"text":${JSON.stringify(text)},"type":"text"}`;
+  return `{"text":${jsonString(text)},"type":"text"}`;
 }
 
 function toolCallText(call: ToolCall): string {
@@ -90,7 +90,7 @@ function toolCallText(call: ToolCall): string {
   try {
     argumentsText = `{"json":${write(JSON.parse(call.arguments)) ?? 'null'}}`;
   } catch {
-    argumentsText = `{"text":${JSON.stringify(call.arguments)}}`;
+    argumentsText = `{"text":${jsonString(call.arguments)}}`;
   }
   let body = member('', 'arguments', argumentsText);
   body = member(body, 'id', write(call.id));

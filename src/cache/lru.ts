@@ -74,6 +74,12 @@ export class Lru<K, V> {
     this.newest = undefined;
   }
 
+  /** The least recently used entry (undefined when empty), left in place. */
+  leastRecent(): [K, V] | undefined {
+    const node = this.oldest;
+    return node === undefined ? undefined : [node.key, node.value];
+  }
+
   /** Every entry, the least recently used first. */
   *entries(): IterableIterator<[K, V]> {
     for (let node = this.oldest; node !== undefined; node = node.newer) yield [node.key, node.value];

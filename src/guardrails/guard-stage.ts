@@ -35,6 +35,7 @@ export function guardStage(parts: GuardStageParts): RequestStage {
       if (set.inputWebhooks.length === 0) return undefined;
       return runWebhooks(guard, set.inputWebhooks, context, { phase: 'request', model: call.model, messages: request.messages.map((message) => ({ role: message.role, text: messageText(message) })) }, 'input');
     },
+    passes: (context, call) => call.operation !== 'chat' || !parts.scopes().of(context.principal).active,
     afterResponse(context, call, response) {
       const guard = GUARD.get(context);
       if (guard === undefined || call.operation !== 'chat') return undefined;

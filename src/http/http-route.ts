@@ -37,6 +37,8 @@ export interface HttpExchange {
    * `client_disconnected`, `unsupported_media_type`, `invalid_json`.
    */
   readJson(): Promise<unknown>;
+  /** The JSON body's bytes, unparsed (parse them with parseJsonBody): read as `readJson` reads them, with the same errors but `invalid_json`. */
+  readJsonBytes(): Promise<Buffer>;
   /** Reads the body as bytes, whatever its type, within the same limits as `readJson` and with the same errors but `invalid_json`. */
   readBytes(): Promise<Buffer>;
 }

@@ -43,6 +43,17 @@ function selection(context: RequestContext, settings: AgentSettings, permissions
   return { group: mode };
 }
 
+/** Whether `selection` would select tools or say anything (a warning, an error): false when it leaves the request alone. */
+function selects(context: RequestContext, settings: AgentSettings): boolean {
+  const principal = context.principal;
+  if (principal === undefined) return false;
+  const keySetting = settings.keyInject.get(principal.keyId);
+  const asked = header(context, TOOLS_HEADER);
+  if (keySetting === false) return asked !== undefined && asked !== 'none';
+  const mode = asked === undefined || asked === '' ? ((keySetting ?? settings.injectByDefault) ? 'all' : 'none') : asked;
+  return mode !== 'none';
+}
+
 /**
  * The `policy` stage of tool injection and agent mode: adds the caller's allowed MCP tools to its
  * chat, Messages and Responses requests (after its own tools; a name it already uses stays its
@@ -57,6 +68,7 @@ export function toolInjectionStage(deps: {
   return {
     name: 'mcp-tools',
     phase: 'policy',
+    passes: (context, call) => call.operation !== 'chat' || !selects(context, deps.settings()),
     beforeDispatch(context, call) {
       if (call.operation !== 'chat') return undefined;
       const settings = deps.settings();

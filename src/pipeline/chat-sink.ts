@@ -10,10 +10,11 @@ import type { DecodedEvent } from './chat-attempt.js';
 export interface ChatSink {
   /** The caller's dialect; when the upstream speaks it too, raw bytes are forwarded. */
   readonly dialect: string;
-  complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void;
+  /** Sends the whole answer: `raw` when given (the upstream's own text in the caller's dialect, or a stage's answer as bytes already rendered), else rendered now. */
+  complete(context: RequestContext, response: ChatResponse, raw: string | Buffer | undefined): void;
   /**
    * The body `complete` would send for `response`, when it depends on nothing but the response
-   * (undefined otherwise): a stage's answer given again is then sent as these bytes (StageAnswer.rendered).
+   * (undefined otherwise): a stage's answer given again is then sent as these bytes, encoded once (StageAnswer.rendered).
    */
   render?(context: RequestContext, response: ChatResponse): string | undefined;
   startStream(context: RequestContext): void;

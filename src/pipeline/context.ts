@@ -267,3 +267,11 @@ class Context implements RequestContext {
   }
 }
 
+/** Who served the request, as the response headers say it: provider, model and how many attempts reached a provider. */
+export function setServedHeaders(context: RequestContext, target: Target): void {
+  context.responseHeaders['x-tollgate-provider'] = target.provider.name;
+  context.responseHeaders['x-tollgate-model'] = target.model;
+  let upstream = 0;
+  for (const attempt of context.attempts) if (attempt.upstream) upstream++;
+  context.responseHeaders['x-tollgate-attempts'] = String(upstream);
+}

@@ -22,6 +22,11 @@ export interface ChatEndpoint extends EndpointBase {
   decode(body: unknown, exchange: HttpExchange): ChatRequest;
   /** Renders answers in the dialect; one sink per request. */
   sink(exchange: HttpExchange): ChatSink;
+  /**
+   * Present when `decode` reads the body alone (no URL, header or stored state), so the same bytes
+   * always decode to the same request: the endpoint's name in indexes of raw bodies (RawChatCall).
+   */
+  readonly rawKey?: string;
 }
 
 /** One attempt of an operation on one target, made by the endpoint's own adapter call. */

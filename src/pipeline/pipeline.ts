@@ -1,5 +1,6 @@
 import type { PerformedOperation } from './capabilities.js';
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
+import { parseJsonBody } from '../http/read-json.js';
 import { chatCodecOf } from '../providers/instance.js';
 import type { HttpTransport } from '../providers/transport/http-transport.js';
 import { GatewayError, toGatewayError, type BilledUnits, type ChatRequest, type ChatResponse, type EmbeddingRequest, type EmbeddingResponse, type Usage } from '../spec/index.js';
@@ -10,10 +11,12 @@ import type { ChatSink } from './chat-sink.js';
 import { CollectingSink } from './collecting-sink.js';
 import { streamAnswer } from './chat-stream.js';
 import { conductRequest, type ConductParts } from './conduct.js';
-import { costHeader, createContext, type Attempt, type Principal, type RequestContext } from './context.js';
+import { costHeader, createContext, setServedHeaders, type Attempt, type Principal, type RequestContext } from './context.js';
+import { contextFor } from './exchange-context.js';
 import type { CostCalculator } from './cost.js';
 import type { ChatEndpoint, OperationEndpoint, OperationResult } from './endpoint.js';
 import { estimateInputTokens } from './estimate-tokens.js';
+import { RawCall } from './raw-call.js';
 import { plusHeaderFallbacks, withHeaderFallbacks } from './header-fallbacks.js';
 import type { Admission, AttemptOutcome, Router } from './hooks.js';
 import type { PlanResolver } from './plan-resolver.js';
@@ -53,7 +56,7 @@ export class Pipeline {
       afterResponse: this.stages.afterResponse,
       openStream: this.stages.openStream,
       total: (costs) => this.parts.costs?.total?.(costs),
-      setServedHeaders: (context, target) => this.setServedHeaders(context, target),
+      setServedHeaders,
       costHeader,
       recordAnswer,
     };
@@ -189,7 +192,7 @@ export class Pipeline {
         admission?.release();
         attempt.keyId = connected.keyId;
         attempt.status = 101;
-        this.setServedHeaders(context, target);
+        setServedHeaders(context, target);
         // The upgrade's answer bills nothing; each response's cost rides on its `response.done`.
         context.responseHeaders['x-tollgate-cost'] = '0';
         opened = { target, connected };
@@ -233,7 +236,7 @@ export class Pipeline {
     context.principal = init.principal;
     const sink = new CollectingSink();
     try {
-      await this.chat(context, { ...request, stream: false }, sink);
+      await this.chat(context, { ...request, stream: false }, sink, undefined);
     } catch (error) {
       this.fail(context, this.outcomeOf(context, error), sink);
     } finally {
@@ -262,14 +265,38 @@ export class Pipeline {
     try {
       const authenticating = this.authenticate(context);
       if (authenticating !== undefined) await authenticating;
+      const raw = this.stages.raw;
+      if (raw !== undefined && endpoint.rawKey !== undefined) return await this.chatFromBytes(context, exchange, endpoint, sink, raw.stage, new RawCall(endpoint.rawKey, await exchange.readJsonBytes(), context, raw.ahead));
       // Per-request fallbacks may also come as a header, so callers can add them without touching the body.
       const request = withHeaderFallbacks(endpoint.decode(await exchange.readJson(), exchange), exchange.request.headers);
-      await this.chat(context, request, sink);
+      await this.chat(context, request, sink, undefined);
     } catch (error) {
       this.fail(context, this.outcomeOf(context, error), sink);
     } finally {
       this.finish(context);
     }
+  }
+
+  /**
+   * A chat request whose bytes a stage may answer before they are decoded (a cache hit on a body
+   * seen before); decoded and served as usual otherwise, the bytes going with it to the stages.
+   */
+  private async chatFromBytes(context: RequestContext, exchange: HttpExchange, endpoint: ChatEndpoint, sink: ChatSink, stage: RequestStage, raw: RawCall): Promise<void> {
+    const found = stage.answerRaw!(context, raw);
+    const answered = found instanceof Promise ? await found : found;
+    if (answered === undefined) {
+      const request = withHeaderFallbacks(endpoint.decode(parseJsonBody(raw.body), exchange), exchange.request.headers);
+      raw.decoded = request;
+      return this.chat(context, request, sink, raw.kept ? raw : undefined);
+    }
+    const request = answered.request;
+    context.requestedModel = request.model;
+    context.stream = request.stream;
+    context.chatRequest = request;
+    this.start(context);
+    // As for a hit found after decoding: only a caller who may use the model gets it.
+    this.plan(context, request.model, undefined);
+    deliverStageAnswer(context, request, answered.answer as ChatResponse, sink, answered.rendered);
   }
 
   private async serveOperation<Request, Response>(exchange: HttpExchange, endpoint: OperationEndpoint<Request, Response>): Promise<void> {
@@ -360,12 +387,12 @@ export class Pipeline {
     return this.stages.governance === undefined ? plan : this.stages.governance.authorize(context, plan);
   }
 
-  private async chat(context: RequestContext, request: ChatRequest, sink: ChatSink): Promise<void> {
+  private async chat(context: RequestContext, request: ChatRequest, sink: ChatSink, raw: RawCall | undefined): Promise<void> {
     context.requestedModel = request.model;
     context.stream = request.stream;
     context.chatRequest = request;
     this.start(context);
-    const call: StageCall = { operation: 'chat', model: request.model, request };
+    const call: StageCall = { operation: 'chat', model: request.model, request, raw };
     if (this.stages.beforeDispatch !== undefined) {
       const answered = await runBeforeDispatch(this.stages.beforeDispatch, context, call);
       context.chatRequest = call.request as ChatRequest;
@@ -415,7 +442,7 @@ export class Pipeline {
     context.error = error;
     context.status = error.status;
     const last = context.attempts[context.attempts.length - 1];
-    if (last !== undefined && context.served === undefined) this.setServedHeaders(context, last.target);
+    if (last !== undefined && context.served === undefined) setServedHeaders(context, last.target);
     // Nothing was served, so nothing is billed: failed attempts cost nothing upstream.
     if (context.served === undefined) context.responseHeaders['x-tollgate-cost'] = '0';
     // A caller that went away gets nothing; the error is still what the log and metrics record.
@@ -524,7 +551,7 @@ export class Pipeline {
     const afterResponse = staged ? this.stages.afterResponse : undefined;
     if (result.kind === 'stream') {
       const tapping = staged ? this.stages.openStream : undefined;
-      return streamAnswer({ context, call, target, result, started, attempt, sink, admission, stages: tapping, serve: (usage) => this.price(context, target, usage), onServed: () => this.setServedHeaders(context, target), reportAttempt: (outcome) => this.reportAttempt(context, outcome) });
+      return streamAnswer({ context, call, target, result, started, attempt, sink, admission, stages: tapping, serve: (usage) => this.price(context, target, usage), onServed: () => setServedHeaders(context, target), reportAttempt: (outcome) => this.reportAttempt(context, outcome) });
     }
     attempt.status = 200;
     attempt.latencyMs = performance.now() - started;
@@ -550,7 +577,7 @@ export class Pipeline {
   /** Marks `target` as the one that served and prices the usage; the caller settles the admission once the answer is out. */
   private serve(context: RequestContext, target: Target, usage: Usage | undefined): void {
     context.served = target;
-    this.setServedHeaders(context, target);
+    setServedHeaders(context, target);
     this.price(context, target, usage);
     // An unpriced model (or a provider that sent no usage) is served, and says its cost is unknown rather than $0.
     context.responseHeaders['x-tollgate-cost'] = costHeader(context.cost);
@@ -559,14 +586,6 @@ export class Pipeline {
   private price(context: RequestContext, target: Target, usage: Usage | undefined): void {
     context.usage = usage;
     context.cost = this.parts.costs?.cost(target, usage);
-  }
-
-  private setServedHeaders(context: RequestContext, target: Target): void {
-    context.responseHeaders['x-tollgate-provider'] = target.provider.name;
-    context.responseHeaders['x-tollgate-model'] = target.model;
-    let upstream = 0;
-    for (const attempt of context.attempts) if (attempt.upstream) upstream++;
-    context.responseHeaders['x-tollgate-attempts'] = String(upstream);
   }
 
   private reportAttempt(context: RequestContext, outcome: AttemptOutcome): void {
@@ -578,18 +597,4 @@ export class Pipeline {
       }
     }
   }
-}
-
-/** Starts a request context for an exchange. */
-function contextFor(exchange: HttpExchange, surface: string, operation: string): RequestContext {
-  return createContext({
-    id: exchange.requestId,
-    surface,
-    operation,
-    method: exchange.method,
-    path: exchange.path,
-    headers: exchange.request.headers,
-    clientAddress: exchange.request.socket.remoteAddress,
-    signal: exchange.abort ?? exchange.signal,
-  });
 }

@@ -22,14 +22,15 @@ export function markAnsweredByStage(context: RequestContext): void {
  * Delivers a stage's answer (a cache hit) as a provider's would be: whole, with the dialect's
  * rendering kept in `rendered` for the next hit, or as a stream; the caller cannot tell it apart.
  */
-export function deliverStageAnswer(context: RequestContext, request: ChatRequest, response: ChatResponse, sink: ChatSink, rendered: Map<string, string> | undefined): void {
+export function deliverStageAnswer(context: RequestContext, request: ChatRequest, response: ChatResponse, sink: ChatSink, rendered: Map<string, Buffer> | undefined): void {
   markAnsweredByStage(context);
   recordAnswer(context, response);
   if (!request.stream) {
     let raw = rendered?.get(sink.dialect);
     if (raw === undefined && rendered !== undefined && sink.render !== undefined) {
-      raw = sink.render(context, response);
-      if (raw !== undefined) rendered.set(sink.dialect, raw);
+      const text = sink.render(context, response);
+      // Kept as bytes: each later hit writes them as they are, with no encoding or length to work out.
+      if (text !== undefined) rendered.set(sink.dialect, (raw = Buffer.from(text)));
     }
     sink.complete(context, response, raw);
     return;

@@ -9,7 +9,18 @@ import type { Governance, RequestObserver } from './hooks.js';
  * the caller asked for.
  */
 export type StageCall =
-  | { readonly operation: 'chat'; model: string; request: ChatRequest }
+  | {
+      readonly operation: 'chat';
+      model: string;
+      request: ChatRequest;
+      /**
+       * The body the request was decoded from, when its endpoint decodes the body alone and the
+       * stage that answers from bytes (RequestStage.answerRaw) kept it. The request is exactly what
+       * these bytes decode to whenever they are sent again (so a stage may remember it by them) while
+       * it is still `raw.decoded` and `raw.admits` it (no stage ahead changed it, or would).
+       */
+      readonly raw?: RawChatCall;
+    }
   | { readonly operation: 'embeddings'; model: string; request: EmbeddingRequest }
   /** The endpoints beyond chat and embeddings (images, audio, files, batches, rerank): the operation's own request. */
   | { readonly operation: string & {}; model: string; request: unknown };
@@ -20,10 +31,34 @@ export type StageAnswer = {
   /**
    * Whole chat answers: the answer's body as each dialect's sink rendered it, by dialect, which the
    * pipeline reads and fills (ChatSink.render). A stage that gives the same answer again (a cache
-   * hit) passes the same map, so the answer is encoded once per dialect rather than once per hit.
+   * hit) passes the same map, so the answer is encoded (to UTF-8 bytes) once per dialect rather than once per hit.
    */
-  readonly rendered?: Map<string, string>;
+  readonly rendered?: Map<string, Buffer>;
 };
+
+/**
+ * A chat request's body as its bytes, before it is decoded (RequestStage.answerRaw): the same bytes
+ * on the same endpoint always decode to the same request.
+ */
+export interface RawChatCall {
+  /** The endpoint's name in indexes of raw bodies (ChatEndpoint.rawKey): bytes decode alike only on one endpoint. */
+  readonly endpoint: string;
+  readonly body: Buffer;
+  /**
+   * Whether a stage may answer before the body is decoded, given the request the bytes decode to
+   * (as a stage remembers it): every before-dispatch stage ahead of the answering one passes it.
+   */
+  admits(request: ChatRequest): boolean;
+  /** Asks for the bytes to go with the request to the stages once decoded (StageCall.raw), if no stage answers them first; else they are dropped. */
+  keep(): void;
+  /** The request as the bytes were decoded, once they were (the same object a stage then sees, unless a stage ahead replaced it). */
+  readonly decoded: ChatRequest | undefined;
+}
+
+/** A stage's answer to a body's bytes: the answer, and the request the bytes decode to (shared: read it, never change it). */
+export interface RawStageAnswer extends StageAnswer {
+  readonly request: ChatRequest;
+}
 
 /**
  * A stage's word that the request runs on without its caller (a background response): the caller
@@ -105,6 +140,19 @@ export interface RequestStage extends Partial<Governance>, Partial<RequestObserv
   afterResponse?(context: RequestContext, call: StageCall, response: unknown): unknown | undefined | Promise<unknown | undefined>;
   /** A streamed answer is about to start: returns a tap for its parts, or undefined to let them pass. */
   openStream?(context: RequestContext, call: StageCall): StreamTap | undefined;
+  /**
+   * Whether `beforeDispatch` would leave this call alone: neither change, refuse, answer nor record
+   * anything. A stage answering from raw bytes (answerRaw) after it runs only when every stage
+   * ahead of it says so; one that leaves this out is taken to act on every request.
+   */
+  passes?(context: RequestContext, call: StageCall): boolean;
+  /**
+   * Answers a chat request from its body's bytes, before they are decoded (a cache that has seen
+   * these bytes from this caller); undefined to decode as usual. Called only for endpoints that
+   * decode the body alone; it answers only when `raw.admits` the request the bytes decode to, and
+   * only then changes the context. The first before-dispatch stage with this hook is asked.
+   */
+  answerRaw?(context: RequestContext, raw: RawChatCall): RawStageAnswer | undefined | Promise<RawStageAnswer | undefined>;
 }
 
 /** A governance implementation as the `govern` stage. */
@@ -133,6 +181,11 @@ export function observeStage(name: string, observer: RequestObserver): RequestSt
 /** The stages of every module, flattened per hook and sorted by phase once at start-up. Empty lists are undefined. */
 export interface StagePlan {
   readonly governance: Governance | undefined;
+  /**
+   * The stage that answers chat requests from their bytes, and the before-dispatch stages ahead of
+   * it (each with `passes`); undefined when no stage has `answerRaw` or one ahead of it lacks `passes`.
+   */
+  readonly raw: { readonly stage: RequestStage; readonly ahead: readonly RequestStage[] } | undefined;
   readonly beforeDispatch: readonly RequestStage[] | undefined;
   readonly afterResponse: readonly RequestStage[] | undefined;
   readonly openStream: readonly RequestStage[] | undefined;
@@ -153,8 +206,13 @@ export function planStages(stages: readonly RequestStage[]): StagePlan {
     const missing = (['authenticate', 'authorize', 'admit', 'allowsModel'] as const).filter((hook) => governor[hook] === undefined);
     if (missing.length > 0) throw new Error(`The governing stage ${governor.name} lacks ${missing.join(', ')}.`);
   }
+  const dispatching = having('beforeDispatch') ?? [];
+  const answering = dispatching.findIndex((stage) => stage.answerRaw !== undefined);
+  const ahead = dispatching.slice(0, Math.max(0, answering));
+  const raw = answering === -1 || ahead.some((stage) => stage.passes === undefined) ? undefined : { stage: dispatching[answering]!, ahead };
   return {
     governance: governor as Governance | undefined,
+    raw,
     beforeDispatch: having('beforeDispatch'),
     afterResponse: having('afterResponse'),
     openStream: having('openStream'),

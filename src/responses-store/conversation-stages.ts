@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeResponsesInput, encodeResponsesResponse, OPENAI_RESPONSES_DIALECT, responseObject, responsesInputItems, ResponsesStreamEncoder } from '../codecs/openai-responses/index.js';
 import { ContextSlot, type RequestContext } from '../pipeline/context.js';
-import type { RequestStage, StageVerdict, StreamTap } from '../pipeline/stages.js';
+import type { RequestStage, StageCall, StageVerdict, StreamTap } from '../pipeline/stages.js';
 import { GatewayError, type ChatRequest, type ChatResponse, type ConversationState, type Message } from '../spec/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { ResponseKeeper } from './response-keeper.js';
@@ -34,7 +34,8 @@ export function conversationStages(keeper: ResponseKeeper, settings: Conversatio
   const replay: RequestStage = {
     name: 'responses-store:replay',
     phase: 'policy',
-    beforeDispatch: (context, call) => (call.operation === 'chat' && (call.request as ChatRequest).conversation?.dialect === OPENAI_RESPONSES_DIALECT ? prepare(keeper, settings, context, call.request as ChatRequest) : undefined),
+    beforeDispatch: (context, call) => (replays(call) ? prepare(keeper, settings, context, call.request as ChatRequest) : undefined),
+    passes: (_context, call) => !replays(call),
   };
   const keep: RequestStage = {
     name: 'responses-store:keep',
@@ -55,6 +56,11 @@ export function conversationStages(keeper: ResponseKeeper, settings: Conversatio
     },
   };
   return [replay, keep];
+}
+
+/** Whether the call is a Responses request, whose conversation the replay stage prepares. */
+function replays(call: StageCall): boolean {
+  return call.operation === 'chat' && (call.request as ChatRequest).conversation?.dialect === OPENAI_RESPONSES_DIALECT;
 }
 
 async function prepare(keeper: ResponseKeeper, settings: ConversationSettings, context: RequestContext, request: ChatRequest): Promise<StageVerdict | undefined> {

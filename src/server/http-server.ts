@@ -9,7 +9,7 @@ import type { ErrorRenderer, HttpExchange, UpgradeRoute } from '../http/http-rou
 import type { Logger } from '../lib/logger.js';
 import { NOT_SERVED } from '../pipeline/context.js';
 import { readRequestBody } from '../http/read-body.js';
-import { readJsonBody } from '../http/read-json.js';
+import { readJsonBody, readJsonBytes } from '../http/read-json.js';
 import type { BodyLimits } from '../http/read-body.js';
 import { BodyWatch } from '../http/body-watch.js';
 import { RequestAbort } from '../http/request-abort.js';
@@ -327,6 +327,10 @@ class Exchange implements HttpExchange {
 
   readJson(): Promise<unknown> {
     return readJsonBody(this.request, this.bodyLimits, this.abort);
+  }
+
+  readJsonBytes(): Promise<Buffer> {
+    return readJsonBytes(this.request, this.bodyLimits, this.abort);
   }
 
   readBytes(): Promise<Buffer> {

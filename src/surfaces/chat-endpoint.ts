@@ -25,5 +25,7 @@ export function chatEndpoint(options: ChatEndpointOptions): ChatEndpoint {
     ...(options.operation === undefined ? {} : { operation: options.operation }),
     decode: options.decode ?? ((body) => codec.decodeRequest(body)),
     sink: (exchange) => new DialectSink(exchange, codec, alwaysIncludeUsage),
+    // The codec's decoder reads nothing but the body: the same bytes are the same request.
+    ...(options.decode === undefined ? { rawKey: `${surface}:${options.operation ?? 'chat'}:${codec.dialect}` } : {}),
   };
 }

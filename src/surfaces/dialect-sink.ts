@@ -31,12 +31,12 @@ export class DialectSink implements ChatSink {
     this.includeUsage = alwaysIncludeUsage;
   }
 
-  complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void {
+  complete(context: RequestContext, response: ChatResponse, raw: string | Buffer | undefined): void {
     const body = raw ?? JSON.stringify(this.codec.encodeResponse(response, response.model, context.chatRequest?.conversation?.echo));
     const { response: http } = this.exchange;
     const headers = responseHeaders(context);
     headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(body));
+    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
     http.writeHead(200, headers);
     http.end(body);
   }

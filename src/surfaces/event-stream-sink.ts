@@ -41,11 +41,11 @@ export class EventStreamSink implements ChatSink {
     this.dialect = options.dialect;
   }
 
-  complete(context: RequestContext, response: ChatResponse, raw: string | undefined): void {
+  complete(context: RequestContext, response: ChatResponse, raw: string | Buffer | undefined): void {
     const body = raw ?? this.options.renderComplete(context, response);
     const headers = responseHeaders(context);
     headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(body));
+    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
     this.exchange.response.writeHead(200, headers);
     this.exchange.response.end(body);
   }

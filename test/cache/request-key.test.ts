@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalJson } from '../../src/cache/canonical-json.js';
+import { canonicalJson, jsonString } from '../../src/cache/canonical-json.js';
 import { chatKeyText } from '../../src/cache/chat-key-text.js';
 import { chatKey, chatKeyObject, embeddingKey } from '../../src/cache/request-key.js';
 import { decodeChatRequest } from '../../src/codecs/openai-chat/decode-request.js';
@@ -152,5 +152,16 @@ test('the key text written straight from the request is the canonical JSON of th
     const body = { ...randomBody(random), ...(random() < 0.5 ? pick(random, extras) : {}) };
     const request = decodeChatRequest(body);
     assert.equal(chatKeyText(SCOPE, request), canonicalJson(chatKeyObject(SCOPE, request)), `round ${round}: ${JSON.stringify(body)}`);
+  }
+});
+
+test('strings are written exactly as JSON.stringify writes them (quotes, backslashes, controls, surrogates lone and paired, U+2028)', () => {
+  const random = generator(2028);
+  const alphabet = ['a', 'Z', ' ', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u2028', 'é', '\ud83d\ude00', '\ud800', '\udfff', '/', '<'];
+  for (let round = 0; round < ROUNDS * 10; round++) {
+    let text = '';
+    const length = Math.floor(random() * 12);
+    for (let index = 0; index < length; index++) text += alphabet[Math.floor(random() * alphabet.length)];
+    assert.equal(jsonString(text), JSON.stringify(text), JSON.stringify(text));
   }
 });

@@ -60,6 +60,12 @@ export class SoftActions implements RequestStage {
     return undefined;
   }
 
+  /** Whether the request's key has no action in force (beforeDispatch then does nothing). */
+  passes(context: RequestContext): boolean {
+    const keyId = context.principal?.keyId;
+    return keyId === undefined || this.active.size === 0 || this.current(keyId, this.now()) === undefined;
+  }
+
   adjustModel(context: RequestContext, model: string): string | undefined {
     const keyId = context.principal?.keyId;
     if (keyId === undefined || this.active.size === 0) return undefined;
