@@ -23,6 +23,7 @@ import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js
 import { createGateway } from '../src/server/gateway.js';
 import { openStorage } from '../src/storage/storage.js';
 import { summarizeLatencies } from './percentiles.js';
+import { seededRandom } from './seeded-random.js';
 
 const { values: options } = parseArgs({ options: { records: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' }, keep: { type: 'string' } } });
 const RECORDS = Number(options.records);
@@ -36,19 +37,9 @@ const MODELS = [
   ['gemini', 'gemini-2.5-flash', 0.3, 2.5],
 ] as const;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A month of traffic, evenly spread, ending now: 200 keys, 20 teams, 5 customers; some errors, cache hits, tool calls. */
 function* generate(count: number, end: number): Generator<RequestRecord[]> {
-  const next = random(7);
+  const next = seededRandom(7);
   let batch: RequestRecord[] = [];
   for (let made = 0; made < count; made++) {
     const key = Math.floor(next() ** 2 * 200);

@@ -30,6 +30,7 @@ import type { SqlDatabase } from '../src/observability/storage/sql-database.js';
 import { openStorage, type Storage } from '../src/storage/storage.js';
 import { longestStall } from './event-loop-stall.js';
 import { summarizeLatencies } from './percentiles.js';
+import { seededRandom } from './seeded-random.js';
 
 const TARGET_MS = 100;
 const DAY_MS = 86_400_000;
@@ -51,16 +52,6 @@ const KEEP = options.keep;
 if (KEEP !== undefined && !/^[a-z0-9_]{1,20}$/.test(KEEP)) throw new Error('--keep takes a name of lowercase letters, digits and _');
 
 // ---- data: a deterministic month of traffic from 200 keys in 20 teams of 5 customers ----
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const MODELS = [
   { provider: 'openai', model: 'gpt-4o-mini', share: 0.35, input: 0.15, output: 0.6 },
@@ -103,7 +94,7 @@ function sentence(next: () => number, words: number): string {
 
 /** Records spread evenly over the last SPAN_DAYS days; about 3% of requests also get attempt records. */
 function* generate(count: number, end: number): Generator<RequestRecord[]> {
-  const next = random(42);
+  const next = seededRandom(42);
   const start = end - SPAN_DAYS * DAY_MS;
   let made = 0;
   let batch: RequestRecord[] = [];
@@ -188,7 +179,7 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
 const QUERIES: BenchQuery[] = [
   { name: 'key + last 7 days, newest first', params: (run, end) => `virtual_key_id=key-${run * 7}&from=${iso(end - 7 * DAY_MS)}&limit=50` },
   { name: 'key + time range, page 3', params: (run, end) => `virtual_key=key-${run * 5 + 1}&from=${iso(end - 20 * DAY_MS)}&to=${iso(end - 5 * DAY_MS)}&limit=50&offset=100` },
-  { name: 'provider + status (errors), newest first', params: (run) => `provider=${pick(random(run), ['openai', 'anthropic', 'gemini'])}&status=${run % 2 === 0 ? 'error' : '429,502'}&limit=50` },
+  { name: 'provider + status (errors), newest first', params: (run) => `provider=${pick(seededRandom(run), ['openai', 'anthropic', 'gemini'])}&status=${run % 2 === 0 ? 'error' : '429,502'}&limit=50` },
   { name: 'provider + status 200, last 24 h', params: (run, end) => `provider=anthropic&status=200&from=${iso(end - DAY_MS - run * 3_600_000)}&limit=50` },
   { name: 'model + cost range, most expensive first', params: (run) => `model=${MODELS[run % MODELS.length]!.model}&min_cost_usd=0.001&max_cost_usd=0.05&sort=cost_usd&order=desc&limit=50` },
   { name: 'metadata env + app, last 24 h', params: (run, end) => `metadata.env=${run % 2 === 0 ? 'staging' : 'dev'}&metadata.app=${APPS[run % APPS.length]}&from=${iso(end - DAY_MS)}&limit=50` },

@@ -18,21 +18,12 @@ import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js'
 import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
 import { record } from './log-store-suite.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from './postgres.js';
+import { seededRandom } from '../../bench/seeded-random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Five days from a Monday 00:00 UTC, plus the hours around them. */
 const START = Date.parse('2025-06-02T00:00:00.000Z');
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function pick<T>(next: () => number, values: readonly T[]): T {
   return values[Math.floor(next() * values.length)]!;
@@ -40,7 +31,7 @@ function pick<T>(next: () => number, values: readonly T[]): T {
 
 /** Records over five days and a half: requests, attempts and agent turns, nulls in every nullable dimension, latencies from 0.3 ms to 40 minutes. */
 function records(count: number, seed: number): RequestRecord[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, (_, index) => {
     const kind = next() < 0.2 ? 'attempt' : 'request';
     const failed = next() < 0.15;
@@ -111,7 +102,7 @@ function fromRecords(query: AggregateQuery): AggregateQuery {
 }
 
 async function compare(store: LogStore, stored: readonly RequestRecord[], seed: number, queries: number): Promise<number> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   let fromRollups = 0;
   for (let index = 0; index < queries; index++) {
     const asked = query(next);
