@@ -59,6 +59,22 @@ function bound(time: number): number | undefined {
  * The rollup rows of one span and range matching the filter, summed per group (`g0`, `g1`, …) and
  * bucket, with the histogram's counts: as an aggregate over records answers.
  */
+/** The filters on the columns records and rollups both have (the rollups' dimensions), as `anyOf` calls and clauses. */
+export function dimensionClauses(filter: LogFilter, anyOf: (column: string, values: readonly SqlValue[] | undefined) => void, clauses: string[]): void {
+  anyOf('provider', filter.providers);
+  anyOf('model', filter.models);
+  anyOf('virtual_key_id', filter.virtualKeys);
+  anyOf('team_id', filter.teams);
+  anyOf('customer_id', filter.customers);
+  anyOf('status', filter.statuses);
+  if (filter.outcome === 'success') clauses.push('status < 400');
+  if (filter.outcome === 'error') clauses.push('status >= 400');
+  anyOf('error_code', filter.errorCodes);
+  anyOf('error_type', filter.errorTypes);
+  anyOf('operation', filter.operations);
+  anyOf('cache_hit', filter.cacheHits);
+}
+
 export function rollupSelect(prefix: string, query: AggregateQuery, range: TimeRange & { span: number }): { sql: string; params: SqlValue[] } {
   const params: SqlValue[] = [range.span];
   const clauses = ['span = ?'];
@@ -81,18 +97,7 @@ export function rollupSelect(prefix: string, query: AggregateQuery, range: TimeR
     clauses.push(`${column} in (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
-  anyOf('provider', filter.providers);
-  anyOf('model', filter.models);
-  anyOf('virtual_key_id', filter.virtualKeys);
-  anyOf('team_id', filter.teams);
-  anyOf('customer_id', filter.customers);
-  anyOf('status', filter.statuses);
-  if (filter.outcome === 'success') clauses.push('status < 400');
-  if (filter.outcome === 'error') clauses.push('status >= 400');
-  anyOf('error_code', filter.errorCodes);
-  anyOf('error_type', filter.errorTypes);
-  anyOf('operation', filter.operations);
-  anyOf('cache_hit', filter.cacheHits);
+  dimensionClauses(filter, anyOf, clauses);
   const selected = query.groupBy.map((dimension, index) => `${dimension} as g${index}`);
   if (query.bucketMs !== undefined) {
     const width = Math.trunc(query.bucketMs);
