@@ -34,8 +34,10 @@ function scopeText(scopes: RuleView['scopes']): string {
 
 function checksText(rule: RuleView): string {
   if (rule.webhook !== null) return `${rule.webhook.url} (${rule.webhook.timeout_ms} ms, fails ${rule.webhook.on_error === 'allow' ? 'open' : 'closed'}${rule.webhook.header_names.length > 0 ? `; headers ${rule.webhook.header_names.join(', ')}` : ''})`;
-  const types = rule.types === null ? 'all types' : rule.types.join(', ');
-  return rule.words === null ? types : `${count(rule.words)} words (${types})`;
+  const types = rule.types === null ? '' : `types ${rule.types.join(', ')}`;
+  if (rule.detector === 'keywords') return [`${count(rule.words ?? 0)} ${rule.words === 1 ? 'word or phrase' : 'words or phrases'}`, types].filter((part) => part !== '').join('; ');
+  if (rule.detector === 'regex') return ['a pattern (not shown)', types].filter((part) => part !== '').join('; ');
+  return types === '' ? 'every type' : types;
 }
 
 /** The rule a blocked request's record names: its first blocking decision. */

@@ -147,22 +147,24 @@ export function Mcp() {
                           ))}
                     </td>
                     {editor && (
-                      <td class="actions">
-                        {server.source === 'api' && (
-                          <>
-                            <button type="button" data-testid="mcp-server-edit" onClick={() => setEditing(server.name)}>
-                              Edit
+                      <td>
+                        <div class="actions">
+                          {server.source === 'api' && (
+                            <>
+                              <button type="button" data-testid="mcp-server-edit" onClick={() => setEditing(server.name)}>
+                                Edit
+                              </button>
+                              <button type="button" data-testid="mcp-server-remove" onClick={() => remove(server.name)}>
+                                Remove
+                              </button>
+                            </>
+                          )}
+                          {server.oauth !== null && (
+                            <button type="button" data-testid="mcp-server-oauth" onClick={() => startOAuth(server.name)}>
+                              Start OAuth
                             </button>
-                            <button type="button" data-testid="mcp-server-remove" onClick={() => remove(server.name)}>
-                              Remove
-                            </button>
-                          </>
-                        )}
-                        {server.oauth !== null && (
-                          <button type="button" data-testid="mcp-server-oauth" onClick={() => startOAuth(server.name)}>
-                            Start OAuth
-                          </button>
-                        )}
+                          )}
+                        </div>
                       </td>
                     )}
                   </tr>
