@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Browser } from 'playwright-core';
 import { hashPassword } from '../../src/admin/password-hash.js';
 import { startSearchServer } from '../fakes/mcp-tool-servers.js';
+import { startOAuthFakes, type OAuthFakes } from '../fakes/mcp-oauth-servers.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { launchBrowser, logIn, newPage, screenshot } from './e2e-browser.js';
 
@@ -24,11 +25,14 @@ const ADDED_SECRET = 'upstream-added-' + 'secret-47';
 const HOOK_PASSWORD = 'hook-' + 'password-55';
 const HOOK_QUERY = 'hook-query-' + 'token-66';
 const CODENAME = 'project bluebird';
+const ENCRYPTION_KEY = 'console-oauth-' + 'sealing-key-0123456789-0123456789';
+const REDIRECT = 'https://tollgate.example.test/mcp/oauth/callback';
 
 let running: RunningGateway;
 let browser: Browser;
 let docs: Awaited<ReturnType<typeof startSearchServer>>;
 let web: Awaited<ReturnType<typeof startSearchServer>>;
+let oauth: OAuthFakes;
 
 async function admin<T>(method: string, path: string): Promise<T> {
   const response = await fetch(`${running.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -59,6 +63,7 @@ async function callTool(name: string): Promise<string> {
 before(async () => {
   docs = await startSearchServer();
   web = await startSearchServer();
+  oauth = await startOAuthFakes();
   running = await startGateway({
     admin: {
       token: ADMIN_TOKEN,
@@ -68,7 +73,11 @@ before(async () => {
       ],
     },
     providers: { mock: { type: 'mock', models: ['mock-small'] } },
-    mcp: { sync_interval_ms: 100, servers: { docs: { transport: 'http', url: docs.url, headers: { 'x-upstream-token': CONFIG_SECRET }, tool_prices: { search: 0.002 }, price_per_call: 0.0001 } } },
+    mcp: {
+      sync_interval_ms: 100,
+      servers: { docs: { transport: 'http', url: docs.url, headers: { 'x-upstream-token': CONFIG_SECRET }, tool_prices: { search: 0.002 }, price_per_call: 0.0001 }, vault: { transport: 'http', url: oauth.mcpUrl, oauth: {} } },
+      oauth: { encryption_key: ENCRYPTION_KEY, redirect_url: REDIRECT },
+    },
     guardrails: {
       rules: [
         { name: 'codenames', detector: 'keywords', words: [CODENAME], action: 'block' },
@@ -94,6 +103,7 @@ after(async () => {
   await running?.close();
   await docs?.close();
   await web?.close();
+  await oauth?.close();
 });
 
 test('anonymous deep links to /ui/mcp and /ui/guardrails show the login form, then the page', async () => {
@@ -115,7 +125,7 @@ test('MCP: the configured server with its state, tools and prices, secrets maske
   try {
     await logIn(page, running.url, { token: ADMIN_TOKEN }, '/ui/mcp');
     const row = page.locator('tr[data-server="docs"]');
-    await row.locator('[data-testid="mcp-server-state"]', { hasText: 'connected' }).waitFor();
+    await page.locator('tr[data-server="docs"][data-state="connected"]').waitFor();
     assert.equal(await row.getAttribute('data-source'), 'config');
     assert.equal(await row.locator('[data-testid="mcp-server-tools"]').getAttribute('data-value'), '2');
     assert.match((await row.locator('li[data-tool="search"]').textContent()) ?? '', /\$0\.002\/call/);
@@ -159,7 +169,7 @@ test('MCP: an admin adds a server through the page, edits it keeping its secret 
 
     // Edit: a new price; the header's value left empty keeps the stored secret.
     await page.locator('button', { hasText: 'Refresh' }).click();
-    await row.locator('[data-testid="mcp-server-state"]', { hasText: 'connected' }).waitFor();
+    await page.locator('tr[data-server="web"][data-state="connected"]').waitFor();
     await row.locator('[data-testid="mcp-server-edit"]').click();
     const editor = page.locator('[data-testid="mcp-server-form"]');
     assert.equal(await editor.locator('[data-testid="mcp-server-pair-value"]').inputValue(), '', 'the stored value is not filled in');
@@ -175,7 +185,31 @@ test('MCP: an admin adds a server through the page, edits it keeping its secret 
     await row.locator('[data-testid="mcp-server-remove"]').click();
     await row.waitFor({ state: 'detached' });
     const after = await admin<{ servers: { name: string }[] }>('GET', '/admin/mcp/servers');
-    assert.deepEqual(after.servers.map((server) => server.name), ['docs']);
+    assert.deepEqual(after.servers.map((server) => server.name), ['docs', 'vault']);
+  } finally {
+    await context.close();
+  }
+});
+
+test('MCP: an admin starts OAuth for a server that needs it; once authorized it connects', async () => {
+  const { context, page } = await newPage(browser);
+  try {
+    await logIn(page, running.url, { token: ADMIN_TOKEN }, '/ui/mcp');
+    const row = page.locator('tr[data-server="vault"]');
+    await row.locator('[data-testid="mcp-server-oauth"]').click();
+    const link = page.locator('[data-testid="mcp-oauth-link"] a');
+    await link.waitFor();
+    const authorization = new URL((await link.getAttribute('href'))!);
+    assert.equal(authorization.origin, oauth.issuer);
+    assert.equal(authorization.searchParams.get('redirect_uri'), REDIRECT);
+    // The user approves; the authorization server sends the browser back to the gateway's callback.
+    const approved = await fetch(authorization, { redirect: 'manual' });
+    const back = new URL(approved.headers.get('location')!);
+    assert.equal((await fetch(`${running.url}/mcp/oauth/callback${back.search}`)).status, 200);
+    await eventually('vault connected', async () => ((await admin<{ state: string }>('GET', '/admin/mcp/servers/vault')).state === 'connected' ? true : undefined));
+    assert.notEqual(await row.getAttribute('data-state'), 'connected', 'the page still shows the state it read');
+    await page.locator('button', { hasText: 'Refresh' }).click();
+    await page.locator('tr[data-server="vault"][data-state="connected"]').waitFor();
   } finally {
     await context.close();
   }
