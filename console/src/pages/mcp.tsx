@@ -66,7 +66,7 @@ export function Mcp() {
   };
 
   const rows = [...(calls.value ?? [])].sort((left, right) => right.requests - left.requests);
-  const columns = editor ? 7 : 6;
+  const columns = editor ? 6 : 5;
   return (
     <section data-testid="page-mcp" aria-labelledby="mcp-title">
       <div class="title-row">
@@ -90,11 +90,10 @@ export function Mcp() {
           <thead>
             <tr>
               <th scope="col">Server</th>
-              <th scope="col">Transport</th>
-              <th scope="col">Endpoint</th>
+              <th scope="col">Transport and endpoint</th>
               <th scope="col">State</th>
               <th scope="col">Tools</th>
-              <th scope="col">Headers / variables</th>
+              <th scope="col">Headers / env</th>
               {editor && <th scope="col">Actions</th>}
             </tr>
           </thead>
@@ -117,13 +116,15 @@ export function Mcp() {
                         {server.source === 'api' ? 'added here' : 'config file'}
                       </span>
                     </td>
-                    <td>{server.transport}</td>
-                    <td class="mono">{server.transport === 'stdio' ? [server.command, ...(server.args ?? [])].join(' ') : server.url}</td>
+                    <td>
+                      {server.transport}
+                      <div class="mono small">{server.transport === 'stdio' ? [server.command, ...(server.args ?? [])].join(' ') : server.url}</div>
+                    </td>
                     <td>
                       <span class={`badge ${STATE_BADGE[server.state] ?? ''}`} data-testid="mcp-server-state">
                         {server.state}
                       </span>
-                      {server.last_error !== null && <div class="muted small">{server.last_error}</div>}
+                      {server.last_error !== null && <div class="muted small cell-note">{server.last_error}</div>}
                       {server.oauth !== null && <div class="muted small">OAuth{server.oauth.scopes.length > 0 ? ` (${server.oauth.scopes.join(' ')})` : ''}</div>}
                     </td>
                     <td data-testid="mcp-server-tools" data-value={String(server.tools)}>
