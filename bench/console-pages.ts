@@ -173,6 +173,9 @@ async function main(): Promise<void> {
     ['logs: first page, errors of one model', () => get('/admin/logs?limit=50&cursor=&status=error&model=gpt-4o')],
     ['logs: first page, cost range and tag', () => get('/admin/logs?limit=50&cursor=&min_cost_usd=0.01&max_cost_usd=0.02&metadata.app=batch')],
     ['logs: first page, MCP tool calls', () => get('/admin/logs?limit=50&cursor=&operation=mcp_tool_call')],
+    // What the MCP and guardrails pages ask of the log on load (console/src/pages/mcp.tsx, guardrails.tsx).
+    ['mcp: tool calls per tool, last 24 h', () => get(`/admin/logs/aggregate?from=${from()}&operation=mcp_tool_call&group_by=model`)],
+    ['guardrails: blocks counted and the newest 1,000 read, last 24 h', () => Promise.all([get(`/admin/logs/aggregate?from=${from()}&error_code=guardrail_blocked`), get(`/admin/logs?from=${from()}&error_code=guardrail_blocked&fields=guardrails&limit=1000`)])],
   ];
   console.log(`\nConsole admin calls over ${RECORDS.toLocaleString('en-US')} request records (SQLite), ${RUNS} runs after a warm-up`);
   console.log('| what | p50 ms | max ms |');

@@ -11,6 +11,8 @@ import { Providers } from './pages/providers.js';
 import { Playground } from './pages/playground.js';
 import { Audit } from './pages/audit.js';
 import { Cache } from './pages/cache.js';
+import { Mcp } from './pages/mcp.js';
+import { Guardrails } from './pages/guardrails.js';
 
 function Page({ name }: { name: PageName }) {
   switch (name) {
@@ -32,6 +34,10 @@ function Page({ name }: { name: PageName }) {
       return <Audit />;
     case 'cache':
       return <Cache />;
+    case 'mcp':
+      return <Mcp />;
+    case 'guardrails':
+      return <Guardrails />;
   }
 }
 

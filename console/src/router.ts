@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Role } from './api.js';
 
-export const PAGES = ['overview', 'logs', 'keys', 'teams', 'customers', 'providers', 'playground', 'audit', 'cache'] as const;
+export const PAGES = ['overview', 'logs', 'keys', 'teams', 'customers', 'providers', 'playground', 'audit', 'cache', 'mcp', 'guardrails'] as const;
 export type PageName = (typeof PAGES)[number];
 
 export const TITLES: Record<PageName, string> = {
@@ -14,6 +14,8 @@ export const TITLES: Record<PageName, string> = {
   playground: 'Playground',
   audit: 'Audit log',
   cache: 'Cache',
+  mcp: 'MCP',
+  guardrails: 'Guardrails',
 };
 
 /** Pages a role is offered: finance gets no playground (a content tool); the admin API enforces the rest. */

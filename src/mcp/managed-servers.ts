@@ -7,6 +7,7 @@ import { GatewayError } from '../spec/index.js';
 import type { Sealer } from '../lib/sealer.js';
 import type { McpStore } from './server-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
+import { ToolPrices } from './tool-prices.js';
 import type { UpstreamOptions } from './upstream-server.js';
 
 /** Shown instead of a header's or an environment variable's value. */
@@ -29,6 +30,8 @@ export interface ServerView {
   state: string;
   last_error: string | null;
   tools: number;
+  /** The tools the server lists (its own names; called as `<server>__<name>`) and the price of one call (null: unpriced). */
+  tool_list: { name: string; price_usd: number | null }[];
 }
 
 /** A value that only names environment variables (`${GITHUB_TOKEN}`) is no secret and is shown; any other is masked. */
@@ -106,6 +109,7 @@ export class ManagedServers {
     const fromConfig = this.configServers()[name];
     const config = fromConfig ?? this.stored.get(name);
     if (server === undefined || config === undefined) return undefined;
+    const prices = new ToolPrices(name, config);
     return {
       name,
       source: fromConfig === undefined ? 'api' : 'config',
@@ -118,6 +122,7 @@ export class ManagedServers {
       state: server.state,
       last_error: server.lastError ?? null,
       tools: server.tools.length,
+      tool_list: server.tools.map((tool) => ({ name: tool.name, price_usd: prices.of(tool.name)?.usd ?? null })),
     };
   }
 
@@ -244,7 +249,7 @@ function unmasked(current: McpServerConfig, body: Record<string, unknown>): Reco
 
 /** A view without its connection state: what the audit log keeps of a change. */
 function settingsOf(view: ServerView): Record<string, unknown> {
-  const { state: _state, last_error: _error, tools: _tools, ...settings } = view;
+  const { state: _state, last_error: _error, tools: _tools, tool_list: _list, ...settings } = view;
   return settings;
 }
 

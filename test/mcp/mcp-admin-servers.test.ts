@@ -89,6 +89,7 @@ test('a server added, changed and removed through the admin API, without restart
     return view.body.state === 'connected' ? view.body : undefined;
   });
   assert.equal(connected.tools, 2);
+  assert.deepEqual(connected.tool_list, [{ name: 'search', price_usd: null }, { name: 'fetch_page', price_usd: null }]);
   assert.equal(connected.last_error, null);
   assert.deepEqual(await toolNames(running), ['web__fetch_page', 'web__search']);
   assert.match((await callTool(running, KEY, 'web__search', { query: 'q' })).body.content, new RegExp(`token ${UPSTREAM_TOKEN}`));

@@ -20,7 +20,7 @@ interface Row {
 
 /**
  * The response cache (`/admin/cache`: on or off, its store and size; clearing it all or a namespace),
- * its hit rate and savings over 7 days; and what guardrails and MCP did, from the request log.
+ * its hit rate and savings over 7 days (guardrails and MCP have pages of their own).
  */
 export function Cache() {
   const who = useWho();
@@ -28,8 +28,6 @@ export function Cache() {
   const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
   const state = useLoad(() => api<CacheState>('GET', '/admin/cache').catch((failure: { status?: number }) => (failure.status === 404 ? undefined : Promise.reject(failure))));
   const byHit = useLoad(() => api<{ rows: Row[] }>('GET', `/admin/logs/aggregate?from=${encodeURIComponent(from)}&group_by=cache_hit`).then((answer) => answer.rows));
-  const tools = useLoad(() => api<{ rows: Row[] }>('GET', `/admin/logs/aggregate?from=${encodeURIComponent(from)}&operation=mcp_tool_call&group_by=model`).then((answer) => answer.rows));
-  const blocks = useLoad(() => api<{ rows: Row[] }>('GET', `/admin/logs/aggregate?from=${encodeURIComponent(from)}&error_code=guardrail_blocked&group_by=virtual_key_id`).then((answer) => answer.rows));
   const [message, setMessage] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
 
@@ -54,7 +52,7 @@ export function Cache() {
   return (
     <section data-testid="page-cache" aria-labelledby="cache-title">
       <div class="title-row">
-        <h1 id="cache-title">Cache, guardrails and MCP</h1>
+        <h1 id="cache-title">Cache</h1>
       </div>
       <ErrorNote error={error ?? state.error ?? byHit.error} />
       {message !== undefined && <p role="status">{message}</p>}
@@ -88,13 +86,6 @@ export function Cache() {
             </button>
           </Section>
         )}
-        <Section title="Guardrail blocks, 7 days" testid="guardrail-blocks">
-          <Breakdown rows={(blocks.value ?? []).map((row) => ({ label: String(row.group.virtual_key_id ?? '(no key)'), value: row.requests }))} format={count} empty="No request was blocked by a guardrail." />
-          <p class="muted small">Rules live in the config file (guardrails); each block is in the request log with its rule, never the matched text.</p>
-        </Section>
-        <Section title="MCP tool calls, 7 days" testid="mcp-tool-calls">
-          <Breakdown rows={(tools.value ?? []).map((row) => ({ label: String(row.group.model ?? '(unknown)'), value: row.requests }))} format={count} empty="No MCP tool calls." />
-        </Section>
       </div>
     </section>
   );
