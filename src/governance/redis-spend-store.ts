@@ -33,37 +33,59 @@ const COUNTER_GRACE_MS = 86_400_000;
 // return numbers, and set a counter's TTL only when the script creates it (a counter's name
 // holds its window, so its end never moves).
 //
-// Reserve: refuse when `used + reserved + amount` passes the ceiling, or the counter is spent; else
-// reserve every line. ARGV: n, the limits, the amounts, the window ends, the expiry score, the
-// prefix, now, the reservation's `d`.
+// Reserve, for every reservation asked for in one turn of the replica's event loop at once (like
+// settles; each reservation is still all-or-nothing, and the script runs without interleaving
+// other commands, so no two replicas' reservations can pass the same room): refuse one when
+// `used + reserved + amount` passes a line's ceiling, or the line's counter is spent; else reserve
+// every line. KEYS: the expiry index, the id sequence, then per reservation its counters. ARGV: the
+// number of reservations, the prefix, then per reservation n, the limits, the amounts, the window
+// ends, now, the expiry score and its `d`. Answers per reservation {1, id, remaining per line} or
+// {0, the refused line's index, its used, reserved, credit}.
 const RESERVE = `
-local n = tonumber(ARGV[1])
-local room = {}
-local created = {}
-for i = 1, n do
-  local state = redis.call('HMGET', KEYS[i], 'used', 'reserved', 'credit')
-  local used = tonumber(state[1]) or 0
-  local reserved = tonumber(state[2]) or 0
-  local ceiling = tonumber(ARGV[1 + i]) + (tonumber(state[3]) or 0)
-  if used + reserved + tonumber(ARGV[1 + n + i]) > ceiling or used >= ceiling then
-    return {0, i - 1, state[1] or '0', state[2] or '0', state[3] or '0'}
+local count = tonumber(ARGV[1])
+local prefix = ARGV[2]
+local last = redis.call('INCRBY', KEYS[2], count)
+local answers = {}
+local k, a = 2, 3
+for j = 1, count do
+  local n = tonumber(ARGV[a])
+  local room = {}
+  local created = {}
+  local refused
+  for i = 1, n do
+    local state = redis.call('HMGET', KEYS[k + i], 'used', 'reserved', 'credit')
+    local used = tonumber(state[1]) or 0
+    local reserved = tonumber(state[2]) or 0
+    local ceiling = tonumber(ARGV[a + i]) + (tonumber(state[3]) or 0)
+    if used + reserved + tonumber(ARGV[a + n + i]) > ceiling or used >= ceiling then
+      refused = {0, i - 1, state[1] or '0', state[2] or '0', state[3] or '0'}
+      break
+    end
+    room[i] = ceiling - used
+    created[i] = not state[1] and not state[2] and not state[3]
   end
-  room[i] = ceiling - used
-  created[i] = not state[1] and not state[2] and not state[3]
-end
-local id = redis.call('INCR', KEYS[n + 2])
-local remaining = {}
-for i = 1, n do
-  local left = room[i] - redis.call('HINCRBY', KEYS[i], 'reserved', ARGV[1 + n + i])
-  if left ~= left or left == math.huge or left == -math.huge then left = tostring(left) end
-  remaining[i] = left
-  if created[i] and ARGV[1 + 2 * n + i] ~= '0' then
-    redis.call('PEXPIRE', KEYS[i], math.max(1, tonumber(ARGV[1 + 2 * n + i]) - tonumber(ARGV[3 * n + 4])) + ${COUNTER_GRACE_MS})
+  if refused then
+    answers[j] = refused
+  else
+    local id = string.format('%d', last - count + j)
+    local now = tonumber(ARGV[a + 3 * n + 1])
+    local remaining = {}
+    for i = 1, n do
+      local left = room[i] - redis.call('HINCRBY', KEYS[k + i], 'reserved', ARGV[a + n + i])
+      if left ~= left or left == math.huge or left == -math.huge then left = tostring(left) end
+      remaining[i] = left
+      if created[i] and ARGV[a + 2 * n + i] ~= '0' then
+        redis.call('PEXPIRE', KEYS[k + i], math.max(1, tonumber(ARGV[a + 2 * n + i]) - now) + ${COUNTER_GRACE_MS})
+      end
+    end
+    redis.call('HSET', prefix .. 'r:' .. id, 'd', ARGV[a + 3 * n + 3])
+    redis.call('ZADD', KEYS[1], ARGV[a + 3 * n + 2], id)
+    answers[j] = {1, id, remaining}
   end
+  k = k + n
+  a = a + 3 * n + 4
 end
-redis.call('HSET', ARGV[3 * n + 3] .. 'r:' .. id, 'd', ARGV[3 * n + 5])
-redis.call('ZADD', KEYS[n + 1], ARGV[3 * n + 2], id)
-return {1, id, remaining}
+return answers
 `;
 
 // Moves one line of a settled (or expired) reservation from `reserved` to `used` (amounts as
@@ -205,8 +227,29 @@ return 1
 `;
 const CONVERT_SCRIPT = luaScript(CONVERT);
 
-/** At most this many reservations per settle script call, so that one call holds Redis briefly. */
-const MAX_SETTLE_BATCH = 64;
+/** At most this many reservations per reserve or settle script call, so that one call holds Redis briefly. */
+const MAX_BATCH = 64;
+
+interface PendingReserve {
+  readonly lines: readonly LimitLine[];
+  readonly now: number;
+  readonly expiresAt: number;
+  resolve(result: ReserveResult): void;
+  reject(error: Error): void;
+}
+
+/** What the scripts are sent for a counter, made once per counter (its name holds its window). */
+interface CounterText {
+  readonly key: string;
+  /** The key as a JSON string, for a reservation's `d`. */
+  readonly keyJson: string;
+  readonly windowEnd: number;
+  readonly windowEndText: string;
+  readonly usd: boolean;
+}
+
+/** Counters whose texts are kept; the map is emptied when it holds more (windows roll over). */
+const MAX_COUNTER_TEXTS = 10_000;
 
 interface PendingSettle {
   readonly id: string;
@@ -244,6 +287,11 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   private settled: Map<string, CounterState> | undefined;
   /** Settles asked for in this turn of the event loop, sent together (see SETTLE_LINES). */
   private settling: PendingSettle[] | undefined;
+  /** Reserves asked for in this turn of the event loop, sent together (see RESERVE). */
+  private reserving: PendingReserve[] | undefined;
+  /** Whether a flush of both queues is due at the end of this turn. */
+  private flushDue = false;
+  private readonly counterTexts = new Map<string, CounterText>();
 
   constructor(
     private readonly redis: RedisCommands,
@@ -252,24 +300,15 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     this.prefix = prefix;
   }
 
-  async reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Promise<ReserveResult> {
-    const n = lines.length;
-    const keys: string[] = [];
-    const stored: string[][] = [];
-    const args: (string | number)[] = [n];
-    for (const line of lines) {
-      const key = this.counterKey(line.counter);
-      keys.push(key);
-      stored.push([key, String(line.amount), String(line.chargeOnExpiry), windowEndText(line)]);
-      args.push(String(line.limit));
-    }
-    keys.push(this.indexKey(), `${this.prefix}seq`);
-    for (const line of lines) args.push(String(line.amount));
-    for (const line of lines) args.push(windowEndText(line));
-    args.push(now + ttlMs, this.prefix, now, JSON.stringify(stored));
-    const reply = (await this.script(RESERVE_SCRIPT, keys, args)) as unknown[];
-    if (Number(reply[0]) === 1) return { ok: true, id: String(reply[1]), remaining: (reply[2] as (number | string)[]).map(Number) };
-    return { ok: false, index: Number(reply[1]), state: { used: Number(reply[2]), reserved: Number(reply[3]), credit: Number(reply[4]) } };
+  reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Promise<ReserveResult> {
+    return new Promise<ReserveResult>((resolve, reject) => {
+      if (this.reserving === undefined) {
+        this.reserving = [];
+        this.flushSoon();
+      }
+      this.reserving.push({ lines, now, expiresAt: now + ttlMs, resolve, reject });
+      if (this.reserving.length >= MAX_BATCH) this.flushReserves();
+    });
   }
 
   settle(id: string, actual: readonly number[], lines?: readonly LimitLine[], requestId?: string): Promise<void> {
@@ -278,11 +317,82 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     return new Promise<void>((resolve, reject) => {
       if (this.settling === undefined) {
         this.settling = [];
-        setImmediate(() => this.flushSettles());
+        this.flushSoon();
       }
       this.settling.push({ id, actual, lines, note, resolve, reject });
-      if (this.settling.length >= MAX_SETTLE_BATCH) this.flushSettles();
+      if (this.settling.length >= MAX_BATCH) this.flushSettles();
     });
+  }
+
+  /**
+   * Sends what this turn of the event loop asked for once it is over: every reserve in one script
+   * call, every settle in another. A reserve waits for the end of its turn (well under a
+   * millisecond), and the replica builds, writes and parses two commands per turn instead of one per
+   * request (and Redis runs two scripts).
+   */
+  private flushSoon(): void {
+    if (this.flushDue) return;
+    this.flushDue = true;
+    setImmediate(() => {
+      this.flushDue = false;
+      this.flushReserves();
+      this.flushSettles();
+    });
+  }
+
+  /** Sends the reserves gathered in this turn as one script call. */
+  private flushReserves(): void {
+    const batch = this.reserving;
+    this.reserving = undefined;
+    if (batch === undefined || batch.length === 0) return;
+    const keys: string[] = [this.indexKey(), `${this.prefix}seq`];
+    const args: string[] = [String(batch.length), this.prefix];
+    try {
+      for (const { lines, now, expiresAt } of batch) {
+        const texts = lines.map((line) => this.textOf(line));
+        args.push(String(lines.length));
+        let stored = '';
+        for (let index = 0; index < lines.length; index++) {
+          const line = lines[index]!;
+          const text = texts[index]!;
+          keys.push(text.key);
+          args.push(String(line.limit));
+          // The amounts are numbers, whose text needs no JSON escaping.
+          stored += `${index === 0 ? '' : ','}[${text.keyJson},"${line.amount}","${line.chargeOnExpiry}","${text.windowEndText}"]`;
+        }
+        for (const line of lines) args.push(String(line.amount));
+        for (const text of texts) args.push(text.windowEndText);
+        args.push(String(now), String(expiresAt), `[${stored}]`);
+      }
+    } catch (error) {
+      for (const { reject } of batch) reject(error as Error);
+      return;
+    }
+    this.script(RESERVE_SCRIPT, keys, args).then(
+      (answers) => {
+        for (let index = 0; index < batch.length; index++) {
+          const { resolve, reject } = batch[index]!;
+          const reply = (answers as unknown[][] | undefined)?.[index];
+          if (!Array.isArray(reply)) reject(new Error('the Redis reserve script answered without this reservation'));
+          else if (Number(reply[0]) === 1) resolve({ ok: true, id: String(reply[1]), remaining: (reply[2] as (number | string)[]).map(Number) });
+          else resolve({ ok: false, index: Number(reply[1]), state: { used: Number(reply[2]), reserved: Number(reply[3]), credit: Number(reply[4]) } });
+        }
+      },
+      (error: unknown) => {
+        for (const { reject } of batch) reject(error as Error);
+      },
+    );
+  }
+
+  /** A counter's key and window end as the scripts take them, made once per counter. */
+  private textOf(line: LimitLine): CounterText {
+    const known = this.counterTexts.get(line.counter);
+    if (known !== undefined && known.windowEnd === line.windowEnd) return known;
+    if (this.counterTexts.size >= MAX_COUNTER_TEXTS) this.counterTexts.clear();
+    const key = this.counterKey(line.counter);
+    const text: CounterText = { key, keyJson: JSON.stringify(key), windowEnd: line.windowEnd, windowEndText: windowEndText(line), usd: line.counter.includes(USD_COUNTER) };
+    this.counterTexts.set(line.counter, text);
+    return text;
   }
 
   noteSettlements(): void {
@@ -316,7 +426,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   /** A settlement's note: the time, the request id, then each counter key and the amount settled on it, one per line. */
   private noteOf(requestId: string, actual: readonly number[], lines: readonly LimitLine[]): string {
     let note = `${Date.now()}\n${requestId}`;
-    for (let index = 0; index < lines.length; index++) note += `\n${this.counterKey(lines[index]!.counter)}\n${actual[index] ?? 0}`;
+    for (let index = 0; index < lines.length; index++) note += `\n${this.textOf(lines[index]!).key}\n${actual[index] ?? 0}`;
     return note;
   }
 
@@ -336,13 +446,15 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
       keys.push(`${this.prefix}r:${id}`);
       args.push(id, lines.length);
       let wanted = '';
-      for (const line of lines) {
-        keys.push(this.counterKey(line.counter));
+      const texts = lines.map((line) => this.textOf(line));
+      for (let index = 0; index < lines.length; index++) {
+        const line = lines[index]!;
+        keys.push(texts[index]!.key);
         args.push(line.amount === 0 ? '0' : String(-line.amount));
-        wanted += line.counter.includes(USD_COUNTER) ? '1' : '0';
+        wanted += texts[index]!.usd ? '1' : '0';
       }
       for (const amount of actual) args.push(String(amount));
-      for (const line of lines) args.push(windowEndText(line));
+      for (const text of texts) args.push(text.windowEndText);
       args.push(wanted, note);
     }
     keys.push(this.notesKey());
