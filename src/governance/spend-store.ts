@@ -72,7 +72,7 @@ export interface SettlementNote {
   /** The reservation id. */
   readonly id: string;
   readonly requestId: string;
-  /** Each counter settled and the amount added to its `used`. */
+  /** Each budget (USD) counter settled and the amount added to its `used` (reconciliation reads no other counter). */
   readonly amounts: readonly { readonly counter: string; readonly amount: number }[];
 }
 
