@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { bulkString, ioredisWire, RespArguments, scriptCommand, type WireSender } from './redis-wire.js';
 import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveResult, SettlementNote, SettlementNotes, SpendStore } from './spend-store.js';
 
 /**
@@ -7,6 +9,8 @@ import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveRe
  */
 export interface RedisCommands {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** ioredis's: the hot path's script calls are sent already written in RESP (see redis-wire.ts). */
+  sendCommand: Redis['sendCommand'];
 }
 
 /** Where the ledger's keys live unless `governance.spend_store.key_prefix` says otherwise. */
@@ -241,6 +245,8 @@ interface PendingReserve {
 /** What the scripts are sent for a counter, made once per counter (its name holds its window). */
 interface CounterText {
   readonly key: string;
+  /** The key as a RESP bulk string (redis-wire.ts). */
+  readonly keyBulk: string;
   /** The key as a JSON string, for a reservation's `d`. */
   readonly keyJson: string;
   readonly windowEnd: number;
@@ -293,11 +299,17 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   private flushDue = false;
   private readonly counterTexts = new Map<string, CounterText>();
 
+  private readonly wire: WireSender;
+  /** The keys and the prefix every hot-path call sends, as RESP bulk strings. */
+  private readonly written: { readonly index: string; readonly sequence: string; readonly notes: string; readonly prefix: string };
+
   constructor(
     private readonly redis: RedisCommands,
     prefix = DEFAULT_KEY_PREFIX,
   ) {
     this.prefix = prefix;
+    this.wire = ioredisWire(redis);
+    this.written = { index: bulkString(this.indexKey()), sequence: bulkString(`${prefix}seq`), notes: bulkString(this.notesKey()), prefix: bulkString(prefix) };
   }
 
   reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Promise<ReserveResult> {
@@ -345,30 +357,36 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     const batch = this.reserving;
     this.reserving = undefined;
     if (batch === undefined || batch.length === 0) return;
-    const keys: string[] = [this.indexKey(), `${this.prefix}seq`];
-    const args: string[] = [String(batch.length), this.prefix];
+    const keys = new RespArguments();
+    const args = new RespArguments();
+    keys.written(this.written.index);
+    keys.written(this.written.sequence);
+    args.ascii(String(batch.length));
+    args.written(this.written.prefix);
     try {
       for (const { lines, now, expiresAt } of batch) {
         const texts = lines.map((line) => this.textOf(line));
-        args.push(String(lines.length));
+        args.ascii(String(lines.length));
         let stored = '';
         for (let index = 0; index < lines.length; index++) {
           const line = lines[index]!;
           const text = texts[index]!;
-          keys.push(text.key);
-          args.push(String(line.limit));
+          keys.written(text.keyBulk);
+          args.ascii(String(line.limit));
           // The amounts are numbers, whose text needs no JSON escaping.
           stored += `${index === 0 ? '' : ','}[${text.keyJson},"${line.amount}","${line.chargeOnExpiry}","${text.windowEndText}"]`;
         }
-        for (const line of lines) args.push(String(line.amount));
-        for (const text of texts) args.push(text.windowEndText);
-        args.push(String(now), String(expiresAt), `[${stored}]`);
+        for (const line of lines) args.ascii(String(line.amount));
+        for (const text of texts) args.ascii(text.windowEndText);
+        args.ascii(String(now));
+        args.ascii(String(expiresAt));
+        args.add(`[${stored}]`);
       }
     } catch (error) {
       for (const { reject } of batch) reject(error as Error);
       return;
     }
-    this.script(RESERVE_SCRIPT, keys, args).then(
+    this.scriptOf(RESERVE_SCRIPT, keys, args).then(
       (answers) => {
         for (let index = 0; index < batch.length; index++) {
           const { resolve, reject } = batch[index]!;
@@ -390,7 +408,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     if (known !== undefined && known.windowEnd === line.windowEnd) return known;
     if (this.counterTexts.size >= MAX_COUNTER_TEXTS) this.counterTexts.clear();
     const key = this.counterKey(line.counter);
-    const text: CounterText = { key, keyJson: JSON.stringify(key), windowEnd: line.windowEnd, windowEndText: windowEndText(line), usd: line.counter.includes(USD_COUNTER) };
+    const text: CounterText = { key, keyBulk: bulkString(key), keyJson: JSON.stringify(key), windowEnd: line.windowEnd, windowEndText: windowEndText(line), usd: line.counter.includes(USD_COUNTER) };
     this.counterTexts.set(line.counter, text);
     return text;
   }
@@ -447,25 +465,30 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     const batch = this.settling;
     this.settling = undefined;
     if (batch === undefined || batch.length === 0) return;
-    const keys: string[] = [this.indexKey()];
-    const args: (string | number)[] = [Date.now(), batch.length];
+    const keys = new RespArguments();
+    const args = new RespArguments();
+    keys.written(this.written.index);
+    args.ascii(String(Date.now()));
+    args.ascii(String(batch.length));
     for (const { id, actual, lines, note } of batch) {
-      keys.push(`${this.prefix}r:${id}`);
-      args.push(id, lines.length);
+      keys.add(`${this.prefix}r:${id}`);
+      args.ascii(id);
+      args.ascii(String(lines.length));
       let wanted = '';
       const texts = lines.map((line) => this.textOf(line));
       for (let index = 0; index < lines.length; index++) {
         const line = lines[index]!;
-        keys.push(texts[index]!.key);
-        args.push(line.amount === 0 ? '0' : String(-line.amount));
+        keys.written(texts[index]!.keyBulk);
+        args.ascii(line.amount === 0 ? '0' : String(-line.amount));
         wanted += texts[index]!.usd ? '1' : '0';
       }
-      for (const amount of actual) args.push(String(amount));
-      for (const text of texts) args.push(text.windowEndText);
-      args.push(wanted, note);
+      for (const amount of actual) args.ascii(String(amount));
+      for (const text of texts) args.ascii(text.windowEndText);
+      args.ascii(wanted);
+      args.add(note);
     }
-    keys.push(this.notesKey());
-    this.script(SETTLE_LINES_SCRIPT, keys, args).then(
+    keys.written(this.written.notes);
+    this.scriptOf(SETTLE_LINES_SCRIPT, keys, args).then(
       (answers) => {
         if (this.settled === undefined) {
           this.settled = new Map();
@@ -566,6 +589,16 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
    * Runs a script by its SHA-1 (EVALSHA), so the hot path does not resend its text; a server that
    * has not seen it yet (fresh start, SCRIPT FLUSH, failover) answers NOSCRIPT and gets it once with EVAL.
    */
+  /** `script` of arguments written in RESP (the hot path's batches), by its SHA-1 like `script`. */
+  private async scriptOf(source: Script, keys: RespArguments, args: RespArguments): Promise<unknown> {
+    try {
+      return await this.wire('evalsha', scriptCommand('EVALSHA', source.sha, keys, args));
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return this.wire('eval', scriptCommand('EVAL', source.text, keys, args));
+    }
+  }
+
   private async script(source: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       return await this.redis.call('EVALSHA', source.sha, keys.length, ...keys, ...args);
