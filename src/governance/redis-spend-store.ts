@@ -338,17 +338,19 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
 
   /**
    * Sends what this turn of the event loop asked for once it is over: every reserve in one script
-   * call, every settle in another. A reserve waits for the end of its turn (well under a
-   * millisecond), and the replica builds, writes and parses two commands per turn instead of one per
-   * request (and Redis runs two scripts).
+   * call, every settle in another, both in one socket write. A reserve waits for the end of its
+   * turn (well under a millisecond), and the replica builds, writes and parses two commands per turn
+   * instead of one per request (and Redis runs two scripts).
    */
   private flushSoon(): void {
     if (this.flushDue) return;
     this.flushDue = true;
     setImmediate(() => {
       this.flushDue = false;
-      this.flushReserves();
-      this.flushSettles();
+      this.wire.together(() => {
+        this.flushReserves();
+        this.flushSettles();
+      });
     });
   }
 
@@ -592,10 +594,10 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   /** `script` of arguments written in RESP (the hot path's batches), by its SHA-1 like `script`. */
   private async scriptOf(source: Script, keys: RespArguments, args: RespArguments): Promise<unknown> {
     try {
-      return await this.wire('evalsha', scriptCommand('EVALSHA', source.sha, keys, args));
+      return await this.wire.send('evalsha', scriptCommand('EVALSHA', source.sha, keys, args));
     } catch (error) {
       if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return this.wire('eval', scriptCommand('EVAL', source.text, keys, args));
+      return this.wire.send('eval', scriptCommand('EVAL', source.text, keys, args));
     }
   }
 

@@ -47,18 +47,33 @@ export function scriptCommand(command: 'EVALSHA' | 'EVAL', script: string, keys:
 }
 
 /** Sends a command written in RESP, answered as `redis.call` answers (bulk strings as text). */
-export type WireSender = (name: string, wire: string) => Promise<unknown>;
+export interface WireSender {
+  send(name: string, wire: string): Promise<unknown>;
+  /** Commands sent by `work` leave in one socket write (instead of one each). */
+  together(work: () => void): void;
+}
 
 /**
  * The sender of an ioredis client: an ioredis Command with no arguments whose written form is
  * `wire`, sent with `sendCommand` (ioredis's own queueing, reconnection and reply matching apply).
  */
-export function ioredisWire(client: Pick<Redis, 'sendCommand'>): WireSender {
+export function ioredisWire(client: Pick<Redis, 'sendCommand'> & { readonly stream?: { cork(): void; uncork(): void } | undefined }): WireSender {
   // Loaded here, when a Redis ledger is opened: the embedded default needs no Redis client.
   const { Command } = require('ioredis') as typeof import('ioredis');
-  return (name, wire) => {
-    const command = new Command(name, [], { replyEncoding: 'utf8' });
-    command.toWritable = () => wire;
-    return client.sendCommand(command) as Promise<unknown>;
+  return {
+    send(name, wire) {
+      const command = new Command(name, [], { replyEncoding: 'utf8' });
+      command.toWritable = () => wire;
+      return client.sendCommand(command) as Promise<unknown>;
+    },
+    together(work) {
+      const stream = client.stream;
+      stream?.cork();
+      try {
+        work();
+      } finally {
+        stream?.uncork();
+      }
+    },
   };
 }
