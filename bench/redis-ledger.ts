@@ -46,7 +46,8 @@ const now = Date.now();
 const metrics = [['requests', 60_000, 1], ['tokens', 60_000, 300], ['usd', 86_400_000, 9_000]] as const;
 const lines: LimitLine[] = Array.from({ length: Number(options.lines) }, (_, index) => {
   const [metric, window, amount] = metrics[index % 3]!;
-  return { counter: `scope${Math.floor(index / 3)}|${metric}|w|0`, windowEnd: now + window, limit: 1e15, amount, chargeOnExpiry: amount };
+  // Request counts are final, as the gateway's are (charged when reserved; see LimitLine.final).
+  return { counter: `scope${Math.floor(index / 3)}|${metric}|w|0`, windowEnd: now + window, limit: 1e15, amount, chargeOnExpiry: amount, final: metric === 'requests' };
 });
 const pair = async () => {
   const reserved = await store.reserve(lines, Date.now(), 60_000);

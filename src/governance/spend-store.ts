@@ -26,6 +26,13 @@ export interface LimitLine {
   readonly amount: number;
   /** What an expired (never settled) reservation is charged. */
   readonly chargeOnExpiry: number;
+  /**
+   * The amount is what the line uses however the request ends (a request count: `amount`,
+   * `chargeOnExpiry` and the settled amount are all 1). A store may add it to `used` when it
+   * reserves, and then leaves it alone when settling or sweeping (the Redis ledger does: two
+   * commands fewer per such line and request); others treat it as any line.
+   */
+  readonly final?: boolean;
 }
 
 export interface CounterState {

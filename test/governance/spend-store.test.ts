@@ -157,6 +157,29 @@ for (const [name, open] of backends) {
       assert.deepEqual(await store.peek('key:k1|concurrency'), { used: 0, reserved: 0, credit: 0 });
     });
 
+    test('a request-count line (final) is counted once however its reservation ends: settled, released, settled from the stored lines or expired', async () => {
+      const store = open();
+      const requests: LimitLine = { ...line('key:k1|requests|1m|0', 4, 1), final: true };
+      const lines = [line('key:k1|usd|1d|0', 1_000, 40), requests];
+      const settled = await store.reserve(lines, 0, 1_000);
+      assert.ok(settled.ok);
+      assert.deepEqual(settled.remaining, [960, 3]);
+      const released = await store.reserve(lines, 0, 1_000);
+      const stored = await store.reserve(lines, 0, 1_000);
+      const expired = await store.reserve(lines, 0, 500);
+      assert.ok(released.ok && stored.ok && expired.ok);
+      assert.deepEqual(expired.remaining, [840, 0]);
+      const refused = await store.reserve(lines, 0, 1_000);
+      assert.ok(!refused.ok);
+      assert.equal(refused.index, 1);
+      await store.settle(settled.id, [25, 1], lines);
+      await store.settle(released.id, [0, 1], lines);
+      await store.settle(stored.id, [10, 1]);
+      await store.sweep(500);
+      assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 4, reserved: 0, credit: 0 });
+      assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 25 + 10 + 40, reserved: 0, credit: 0 });
+    });
+
     test('concurrent reservations never pass the limit', async () => {
       const store = open();
       const results = await Promise.all(Array.from({ length: 100 }, () => store.reserve([line('key|usd', 1_000_000_000, 100_000_000)], 0, 1_000)));
