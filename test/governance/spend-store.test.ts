@@ -291,3 +291,23 @@ test('the Redis ledger converts counters and reservations written as float USD t
   assert.equal(await new RedisSpendStore(redis, prefix).upgrade(), 0);
   assert.equal((await store.peek('key:k1|usd|1d|0')).used, 1_450_000_000);
 });
+
+test('the Redis store writes its batched commands byte-exact: a prefix, request id and counter name beyond ASCII', async () => {
+  // The store writes the reserve and settle commands in RESP itself (redis-wire.ts): a length
+  // counted in characters instead of bytes would desynchronise the connection.
+  const prefix = uniquePrefix('spënd-€');
+  prefixes.push(prefix);
+  const store = new RedisSpendStore(redis, prefix);
+  store.noteSettlements();
+  const lines = [line('key:clé|usd|1d|0', 1_000, 40), { ...line('key:clé|requests|1m|0', 10, 1), final: true }];
+  const reserved = await Promise.all([store.reserve(lines, 0, 60_000), store.reserve(lines, 0, 60_000)]);
+  assert.ok(reserved.every((result) => result.ok));
+  await Promise.all(reserved.map((result, index) => store.settle(result.ok ? result.id : '', [25, 1], lines, `requête-${index}`)));
+  assert.deepEqual(await store.peek('key:clé|usd|1d|0'), { used: 50, reserved: 0, credit: 0 });
+  assert.deepEqual(await store.peek('key:clé|requests|1m|0'), { used: 2, reserved: 0, credit: 0 });
+  const notes = await store.notesBefore(Date.now() + 1);
+  assert.deepEqual(notes.map((note) => note.requestId).sort(), ['requête-0', 'requête-1']);
+  assert.deepEqual(notes[0]!.amounts, [{ counter: 'key:clé|usd|1d|0', amount: 25 }]);
+  // The connection still answers in step.
+  assert.equal(await redis.ping(), 'PONG');
+});
