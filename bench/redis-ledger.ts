@@ -3,11 +3,13 @@
  * redis-server of this script's own (the shared Redis of a deployment runs every replica's
  * scripts on one thread, and on a small machine beside the gateway).
  *
- *   npm run build && node dist/bench/redis-ledger.js [--pairs 1000] [--lines 9] [--stored]
+ *   npm run build && node dist/bench/redis-ledger.js [--pairs 1000] [--lines 9] [--stored] [--together 1]
  *
  * A request of a key, team and customer with a budget and two rate limits each reserves and settles
  * 9 counters. `--stored` settles without passing the lines back (the script reads the reservation).
- * Needs `valgrind` and `redis-server` on the PATH; sequential pairs, so no two settles share a call.
+ * `--together n`: n pairs at a time, as n requests in one turn of a replica's event loop (their
+ * reserves share a script call, and so do their settles); 1 (the default): no two share a call.
+ * Needs `valgrind` and `redis-server` on the PATH.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -19,7 +21,7 @@ import { RedisSpendStore } from '../src/governance/redis-spend-store.js';
 import type { LimitLine } from '../src/governance/spend-store.js';
 import { findFreePort } from './processes.js';
 
-const { values: options } = parseArgs({ options: { pairs: { type: 'string', default: '1000' }, lines: { type: 'string', default: '9' }, stored: { type: 'boolean', default: false } } });
+const { values: options } = parseArgs({ options: { pairs: { type: 'string', default: '1000' }, lines: { type: 'string', default: '9' }, stored: { type: 'boolean', default: false }, together: { type: 'string', default: '1' } } });
 const pairs = Number(options.pairs);
 const workDir = await mkdtemp(join(tmpdir(), 'tollgate-redis-ledger-'));
 const port = await findFreePort();
@@ -44,16 +46,21 @@ const now = Date.now();
 const metrics = [['requests', 60_000, 1], ['tokens', 60_000, 300], ['usd', 86_400_000, 9_000]] as const;
 const lines: LimitLine[] = Array.from({ length: Number(options.lines) }, (_, index) => {
   const [metric, window, amount] = metrics[index % 3]!;
-  return { counter: `scope${Math.floor(index / 3)}|${metric}|w|0`, windowEnd: now + window, limit: 1e15, amount, chargeOnExpiry: amount };
+  // Request counts are final, as the gateway's are (charged when reserved; see LimitLine.final).
+  return { counter: `scope${Math.floor(index / 3)}|${metric}|w|0`, windowEnd: now + window, limit: 1e15, amount, chargeOnExpiry: amount, final: metric === 'requests' };
 });
 const pair = async () => {
   const reserved = await store.reserve(lines, Date.now(), 60_000);
   if (!reserved.ok) throw new Error('refused');
   await store.settle(reserved.id, lines.map((line) => line.amount), options.stored ? undefined : lines);
 };
-for (let index = 0; index < 200; index++) await pair();
+const together = Number(options.together);
+const pairsOf = async (count: number) => {
+  for (let done = 0; done < count; done += together) await Promise.all(Array.from({ length: Math.min(together, count - done) }, pair));
+};
+await pairsOf(200);
 execFileSync('callgrind_control', ['-i', 'on', String(server.pid)], { stdio: 'ignore' });
-for (let index = 0; index < pairs; index++) await pair();
+await pairsOf(pairs);
 execFileSync('callgrind_control', ['-i', 'off', String(server.pid)], { stdio: 'ignore' });
 await redis.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
 redis.disconnect();
@@ -61,4 +68,4 @@ await exited;
 let total = 0;
 for (const file of (await readdir(workDir)).filter((name) => name.startsWith('callgrind.out'))) total += Number(/^totals: (\d+)/m.exec(await readFile(join(workDir, file), 'utf8'))?.[1] ?? 0);
 await rm(workDir, { recursive: true, force: true });
-console.log(`Redis: ${Math.round(total / pairs).toLocaleString('en')} instructions per reserve + settle of ${lines.length} counters (${pairs} pairs${options.stored ? ', settled from the stored reservation' : ''})`);
+console.log(`Redis: ${Math.round(total / pairs).toLocaleString('en')} instructions per reserve + settle of ${lines.length} counters (${pairs} pairs${together > 1 ? `, ${together} at a time` : ''}${options.stored ? ', settled from the stored reservation' : ''})`);

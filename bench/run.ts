@@ -41,7 +41,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const workDir = await mkdtemp(join(tmpdir(), 'tollgate-bench-'));
-  const profileDir = join(workDir, 'cpu-profile');
+  // BENCH_CPU_PROF_DIR keeps the .cpuprofile files (for DevTools, or a look at who called a hot frame).
+  const profileDir = process.env.BENCH_CPU_PROF_DIR ?? join(workDir, 'cpu-profile');
   const gatewayLog = join(workDir, 'tollgate.log');
   const servers = new Map<TargetName, ServerProcess>();
   const cleanups: (() => Promise<void>)[] = [];
@@ -81,7 +82,9 @@ async function main(argv: readonly string[]): Promise<number> {
       cleanups.push(shared.cleanup);
       const configFile = join(workDir, 'tollgate-redis-pg.yaml');
       await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'unused.db'), adminToken: ADMIN_TOKEN, postgresUrl: shared.postgresUrl, redis: shared.redis }), { aliasDuplicateObjects: false }));
-      servers.set('tollgate-redis-pg', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-redis-pg.log'), nodeFlags: [] }));
+      // Profiled when the embedded default is not (`--targets tollgate-redis-pg --cpu-prof`).
+      const profiled = options.cpuProfile && !options.targets.includes('tollgate');
+      servers.set('tollgate-redis-pg', await startTollgate({ root, configFile, logFile: join(workDir, 'tollgate-redis-pg.log'), nodeFlags: profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] }));
     }
     if (options.targets.includes('tollgate-redis-pg-workers2')) {
       const shared = await openSharedBackends();

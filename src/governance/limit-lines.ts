@@ -89,7 +89,8 @@ export function addScopeLines(scope: LimitScope, amounts: LineAmounts, now: numb
   const requests = scope.rateLimits?.requests;
   if (requests !== undefined && amounts.countRequest) {
     const current = windowFor(requests, scope, 'requests', requests.period, false, requests.max, undefined, now);
-    lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: requests.max, amount: 1, chargeOnExpiry: 1 });
+    // Counted however the request ends (actualAmounts), so a store may count it when it reserves.
+    lines.push({ counter: current.counter, windowEnd: current.info.windowEnd, limit: requests.max, amount: 1, chargeOnExpiry: 1, final: true });
     infos.push(current.info);
   }
   const tokens = scope.rateLimits?.tokens;

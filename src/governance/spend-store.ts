@@ -26,6 +26,13 @@ export interface LimitLine {
   readonly amount: number;
   /** What an expired (never settled) reservation is charged. */
   readonly chargeOnExpiry: number;
+  /**
+   * The amount is what the line uses however the request ends (a request count: `amount`,
+   * `chargeOnExpiry` and the settled amount are all 1). A store may add it to `used` when it
+   * reserves, and then leaves it alone when settling or sweeping (the Redis ledger does: two
+   * commands fewer per such line and request); others treat it as any line.
+   */
+  readonly final?: boolean;
 }
 
 export interface CounterState {
@@ -72,7 +79,7 @@ export interface SettlementNote {
   /** The reservation id. */
   readonly id: string;
   readonly requestId: string;
-  /** Each counter settled and the amount added to its `used`. */
+  /** Each budget (USD) counter settled and the amount added to its `used` (reconciliation reads no other counter). */
   readonly amounts: readonly { readonly counter: string; readonly amount: number }[];
 }
 

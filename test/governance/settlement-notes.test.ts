@@ -27,10 +27,14 @@ after(async () => {
 const COUNTER = 'key:k1|usd|lifetime|0';
 
 async function settled(store: RedisSpendStore, amount: number, requestId: string): Promise<string> {
-  const lines = [{ counter: COUNTER, windowEnd: Number.POSITIVE_INFINITY, limit: 1e15, amount, chargeOnExpiry: amount }];
+  // A rate-limit line beside the budget: only the budget's counter is noted (reconciliation reads budgets).
+  const lines = [
+    { counter: COUNTER, windowEnd: Number.POSITIVE_INFINITY, limit: 1e15, amount, chargeOnExpiry: amount },
+    { counter: 'key:k1|requests|lifetime|0', windowEnd: Number.POSITIVE_INFINITY, limit: 1e15, amount: 1, chargeOnExpiry: 1 },
+  ];
   const reserved = await store.reserve(lines, Date.now(), 60_000);
   assert.ok(reserved.ok);
-  await store.settle(reserved.id, [amount], lines, requestId);
+  await store.settle(reserved.id, [amount, 1], lines, requestId);
   return reserved.id;
 }
 

@@ -157,6 +157,29 @@ for (const [name, open] of backends) {
       assert.deepEqual(await store.peek('key:k1|concurrency'), { used: 0, reserved: 0, credit: 0 });
     });
 
+    test('a request-count line (final) is counted once however its reservation ends: settled, released, settled from the stored lines or expired', async () => {
+      const store = open();
+      const requests: LimitLine = { ...line('key:k1|requests|1m|0', 4, 1), final: true };
+      const lines = [line('key:k1|usd|1d|0', 1_000, 40), requests];
+      const settled = await store.reserve(lines, 0, 1_000);
+      assert.ok(settled.ok);
+      assert.deepEqual(settled.remaining, [960, 3]);
+      const released = await store.reserve(lines, 0, 1_000);
+      const stored = await store.reserve(lines, 0, 1_000);
+      const expired = await store.reserve(lines, 0, 500);
+      assert.ok(released.ok && stored.ok && expired.ok);
+      assert.deepEqual(expired.remaining, [840, 0]);
+      const refused = await store.reserve(lines, 0, 1_000);
+      assert.ok(!refused.ok);
+      assert.equal(refused.index, 1);
+      await store.settle(settled.id, [25, 1], lines);
+      await store.settle(released.id, [0, 1], lines);
+      await store.settle(stored.id, [10, 1]);
+      await store.sweep(500);
+      assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 4, reserved: 0, credit: 0 });
+      assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 25 + 10 + 40, reserved: 0, credit: 0 });
+    });
+
     test('concurrent reservations never pass the limit', async () => {
       const store = open();
       const results = await Promise.all(Array.from({ length: 100 }, () => store.reserve([line('key|usd', 1_000_000_000, 100_000_000)], 0, 1_000)));
@@ -267,4 +290,24 @@ test('the Redis ledger converts counters and reservations written as float USD t
   // A second replica starting later converts nothing again.
   assert.equal(await new RedisSpendStore(redis, prefix).upgrade(), 0);
   assert.equal((await store.peek('key:k1|usd|1d|0')).used, 1_450_000_000);
+});
+
+test('the Redis store writes its batched commands byte-exact: a prefix, request id and counter name beyond ASCII', async () => {
+  // The store writes the reserve and settle commands in RESP itself (redis-wire.ts): a length
+  // counted in characters instead of bytes would desynchronise the connection.
+  const prefix = uniquePrefix('spënd-€');
+  prefixes.push(prefix);
+  const store = new RedisSpendStore(redis, prefix);
+  store.noteSettlements();
+  const lines = [line('key:clé|usd|1d|0', 1_000, 40), { ...line('key:clé|requests|1m|0', 10, 1), final: true }];
+  const reserved = await Promise.all([store.reserve(lines, 0, 60_000), store.reserve(lines, 0, 60_000)]);
+  assert.ok(reserved.every((result) => result.ok));
+  await Promise.all(reserved.map((result, index) => store.settle(result.ok ? result.id : '', [25, 1], lines, `requête-${index}`)));
+  assert.deepEqual(await store.peek('key:clé|usd|1d|0'), { used: 50, reserved: 0, credit: 0 });
+  assert.deepEqual(await store.peek('key:clé|requests|1m|0'), { used: 2, reserved: 0, credit: 0 });
+  const notes = await store.notesBefore(Date.now() + 1);
+  assert.deepEqual(notes.map((note) => note.requestId).sort(), ['requête-0', 'requête-1']);
+  assert.deepEqual(notes[0]!.amounts, [{ counter: 'key:clé|usd|1d|0', amount: 25 }]);
+  // The connection still answers in step.
+  assert.equal(await redis.ping(), 'PONG');
 });
