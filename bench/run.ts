@@ -63,13 +63,14 @@ async function main(argv: readonly string[]): Promise<number> {
       const nodeFlags = options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
       servers.set('tollgate', await startTollgate({ root, configFile, logFile: gatewayLog, nodeFlags }));
     }
-    for (const name of ['cache-hit', 'cache-miss'] as const) {
+    for (const name of ['cache-hit', 'cache-hit-workers2', 'cache-miss'] as const) {
       if (!options.targets.includes(name)) continue;
+      const workers = name === 'cache-hit-workers2' ? { args: ['--workers', '2'], readyWhen: /"msg":"workers started"/ } : {};
       const configFile = join(workDir, `tollgate-${name}.yaml`);
       await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, `tollgate-${name}.db`), adminToken: ADMIN_TOKEN, cache: true }), { aliasDuplicateObjects: false }));
       // Profiled when it is the only gateway target (`--targets cache-hit --cpu-prof`).
       const profiled = options.cpuProfile && !options.targets.includes('tollgate') && options.targets.filter((other) => other.startsWith('cache-')).length === 1;
-      servers.set(name, await startTollgate({ root, configFile, logFile: join(workDir, `tollgate-${name}.log`), nodeFlags: profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] }));
+      servers.set(name, await startTollgate({ root, configFile, logFile: join(workDir, `tollgate-${name}.log`), nodeFlags: profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], ...workers }));
     }
     if (options.targets.includes('tollgate-nolog')) {
       const configFile = join(workDir, 'tollgate-nolog.yaml');
@@ -220,7 +221,7 @@ async function preflight(name: TargetName, target: LoadTarget): Promise<void> {
   const text = await response.body.text();
   const content = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
   if (response.statusCode !== 200 || content !== REPLY_TEXT) throw new Error(`${TARGET_LABELS[name]} answered the preflight request with ${response.statusCode}: ${text.slice(0, 500)}`);
-  if ((name.startsWith('tollgate') || name === 'cache-miss' || name === 'cache-hit') && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
+  if ((name.startsWith('tollgate') || name.startsWith('cache-')) && response.headers['x-tollgate-provider'] !== BENCH_PROVIDER) {
     throw new Error(`Tollgate served the preflight request from "${String(response.headers['x-tollgate-provider'])}", expected "${BENCH_PROVIDER}"`);
   }
 }
