@@ -34,7 +34,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   observability: ['observability', 'admin', ...BELOW_FEATURES],
   'responses-store': ['responses-store', ...BELOW_FEATURES],
   cache: ['cache', 'admin', ...BELOW_FEATURES],
-  guardrails: ['guardrails', ...BELOW_FEATURES],
+  guardrails: ['guardrails', 'admin', ...BELOW_FEATURES],
   mcp: ['mcp', 'admin', ...BELOW_FEATURES],
   // The Files and Batch APIs: their records, the gateway's own file store and the batch runner.
   batches: ['batches', ...BELOW_FEATURES],
