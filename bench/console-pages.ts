@@ -19,7 +19,7 @@ import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/lib/logger.js';
 import { SqliteLogStore } from '../src/observability/log/sqlite-log-store.js';
 import type { RequestRecord } from '../src/observability/log/request-record.js';
-import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
+import { sqlDatabaseFor } from '../src/storage/sql-database-for.js';
 import { createGateway } from '../src/server/gateway.js';
 import { openStorage } from '../src/storage/storage.js';
 import { summarizeLatencies } from './percentiles.js';

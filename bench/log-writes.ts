@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { RequestRecord } from '../src/observability/log/request-record.js';
 import { SqliteLogStore } from '../src/observability/log/sqlite-log-store.js';
 import { WorkerLogStore } from '../src/observability/log/worker-log-store.js';
-import { sqlDatabaseFor } from '../src/observability/storage/sql-database-for.js';
+import { sqlDatabaseFor } from '../src/storage/sql-database-for.js';
 import { createLogger } from '../src/lib/logger.js';
 import { timeOrderedId } from '../src/server/request-id.js';
 import { openStorage } from '../src/storage/storage.js';

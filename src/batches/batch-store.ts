@@ -1,7 +1,7 @@
 import type { Principal } from '../pipeline/context.js';
 import type { BatchSummary } from './batch-input.js';
 import type { BatchLine, BatchRecord, FileRecord, LineState } from './records.js';
-import type { SqlRunner } from './sql-runner.js';
+import type { SqlDatabase, SqlParam } from '../storage/sql-database.js';
 
 /** Bytes per stored chunk of a file the gateway keeps. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -70,17 +70,17 @@ export interface OwnerScope {
  * gateway-run batches with their state, so that a restarted gateway resumes a batch where it was.
  */
 export class BatchStore {
-  private constructor(private readonly sql: SqlRunner) {}
+  private constructor(private readonly sql: SqlDatabase) {}
 
-  static async open(sql: SqlRunner, prepare?: (statements: string[]) => Promise<void>): Promise<BatchStore> {
+  static async open(sql: SqlDatabase, prepare?: (statements: string[]) => Promise<void>): Promise<BatchStore> {
     const statements = schema(sql.dialect === 'postgres' ? 'bytea' : 'blob');
     if (prepare !== undefined) await prepare(statements);
-    else for (const statement of statements) await sql.run(statement);
+    else for (const statement of statements) await sql.execute(statement);
     return new BatchStore(sql);
   }
 
   async putFile(record: FileRecord): Promise<void> {
-    await this.sql.run(`insert into ${FILES} (id, owner, team, provider, object, summary, model, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set owner = excluded.owner, team = excluded.team, provider = excluded.provider, object = excluded.object, summary = excluded.summary, model = excluded.model`, [
+    await this.sql.execute(`insert into ${FILES} (id, owner, team, provider, object, summary, model, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set owner = excluded.owner, team = excluded.team, provider = excluded.provider, object = excluded.object, summary = excluded.summary, model = excluded.model`, [
       record.id,
       record.owner,
       record.team,
@@ -93,20 +93,20 @@ export class BatchStore {
   }
 
   async getFile(id: string): Promise<FileRecord | undefined> {
-    const [row] = await this.sql.all<FileRow>(`select * from ${FILES} where id = ?`, [id]);
+    const [row] = await this.sql.query<FileRow>(`select * from ${FILES} where id = ?`, [id]);
     return row === undefined ? undefined : fileOf(row);
   }
 
   /** A scope's files, newest first. */
   async listFiles(scope: OwnerScope): Promise<FileRecord[]> {
-    const rows = await this.sql.all<FileRow>(`select id, owner, team, provider, object, null as summary, model, created_at from ${FILES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
+    const rows = await this.sql.query<FileRow>(`select id, owner, team, provider, object, null as summary, model, created_at from ${FILES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
     return rows.map(fileOf);
   }
 
   /** Forgets a file and drops its content. */
   async deleteFile(id: string): Promise<void> {
-    await this.sql.run(`delete from ${CHUNKS} where file_id = ?`, [id]);
-    await this.sql.run(`delete from ${FILES} where id = ?`, [id]);
+    await this.sql.execute(`delete from ${CHUNKS} where file_id = ?`, [id]);
+    await this.sql.execute(`delete from ${FILES} where id = ?`, [id]);
   }
 
   /** Stores a file's content from `source`, chunk by chunk; resolves with its length. */
@@ -117,7 +117,7 @@ export class BatchStore {
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
-      await this.sql.run(`insert into ${CHUNKS} (file_id, seq, data) values (?, ?, ?)`, [fileId, seq++, Buffer.concat(pending, pendingBytes)]);
+      await this.sql.execute(`insert into ${CHUNKS} (file_id, seq, data) values (?, ?, ?)`, [fileId, seq++, Buffer.concat(pending, pendingBytes)]);
       pending = [];
       pendingBytes = 0;
     };
@@ -134,14 +134,14 @@ export class BatchStore {
   /** A kept file's content, one stored chunk at a time. */
   async *readContent(fileId: string): AsyncIterable<Buffer> {
     for (let seq = 0; ; seq++) {
-      const [row] = await this.sql.all<{ data: Buffer | Uint8Array }>(`select data from ${CHUNKS} where file_id = ? and seq = ?`, [fileId, seq]);
+      const [row] = await this.sql.query<{ data: Buffer | Uint8Array }>(`select data from ${CHUNKS} where file_id = ? and seq = ?`, [fileId, seq]);
       if (row === undefined) return;
       yield Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data);
     }
   }
 
   async putBatch(record: BatchRecord): Promise<void> {
-    await this.sql.run(
+    await this.sql.execute(
       `insert into ${BATCHES} (id, owner, team, principal, provider, mode, upstream_id, status, object, worst_usd, settled, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (id) do update set status = excluded.status, object = excluded.object, settled = excluded.settled`,
       [
@@ -162,30 +162,30 @@ export class BatchStore {
   }
 
   async getBatch(id: string): Promise<BatchRecord | undefined> {
-    const [row] = await this.sql.all<BatchRow>(`select * from ${BATCHES} where id = ?`, [id]);
+    const [row] = await this.sql.query<BatchRow>(`select * from ${BATCHES} where id = ?`, [id]);
     return row === undefined ? undefined : batchOf(row);
   }
 
   async listBatches(scope: OwnerScope): Promise<BatchRecord[]> {
-    const rows = await this.sql.all<BatchRow>(`select * from ${BATCHES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
+    const rows = await this.sql.query<BatchRow>(`select * from ${BATCHES} where ${scopeWhere(scope)} order by created_at desc, id desc`, scopeParams(scope));
     return rows.map(batchOf);
   }
 
   /** Gateway-run batches not yet finished (to resume after a restart). */
   async unfinishedGatewayBatches(): Promise<BatchRecord[]> {
-    const rows = await this.sql.all<BatchRow>(`select * from ${BATCHES} where mode = 'gateway' and status in ('validating', 'in_progress', 'finalizing', 'cancelling') order by created_at`);
+    const rows = await this.sql.query<BatchRow>(`select * from ${BATCHES} where mode = 'gateway' and status in ('validating', 'in_progress', 'finalizing', 'cancelling') order by created_at`);
     return rows.map(batchOf);
   }
 
   /** Batches at a provider not settled yet (native and translated), for the background poll. */
   async unsettledProviderBatches(): Promise<BatchRecord[]> {
-    const rows = await this.sql.all<BatchRow>(`select * from ${BATCHES} where mode in ('native', 'translated') and settled = 0 order by created_at`);
+    const rows = await this.sql.query<BatchRow>(`select * from ${BATCHES} where mode in ('native', 'translated') and settled = 0 order by created_at`);
     return rows.map(batchOf);
   }
 
   async addLines(batchId: string, lines: readonly BatchLine[]): Promise<void> {
     for (const line of lines) {
-      await this.sql.run(`insert into ${LINES} (batch_id, line, custom_id, body, state, output) values (?, ?, ?, ?, ?, ?) on conflict (batch_id, line) do nothing`, [batchId, line.index, line.customId, line.body, line.state, line.output]);
+      await this.sql.execute(`insert into ${LINES} (batch_id, line, custom_id, body, state, output) values (?, ?, ?, ?, ?, ?) on conflict (batch_id, line) do nothing`, [batchId, line.index, line.customId, line.body, line.state, line.output]);
     }
   }
 
@@ -193,24 +193,24 @@ export class BatchStore {
   async lines(batchId: string, state?: LineState): Promise<BatchLine[]> {
     const rows =
       state === undefined
-        ? await this.sql.all<LineRow>(`select line, custom_id, body, state, output from ${LINES} where batch_id = ? order by line`, [batchId])
-        : await this.sql.all<LineRow>(`select line, custom_id, body, state, output from ${LINES} where batch_id = ? and state = ? order by line`, [batchId, state]);
+        ? await this.sql.query<LineRow>(`select line, custom_id, body, state, output from ${LINES} where batch_id = ? order by line`, [batchId])
+        : await this.sql.query<LineRow>(`select line, custom_id, body, state, output from ${LINES} where batch_id = ? and state = ? order by line`, [batchId, state]);
     return rows.map((row) => ({ index: Number(row.line), customId: row.custom_id, body: row.body, state: row.state as LineState, output: row.output }));
   }
 
   /** Claims a batch's settlement: true for the one caller (of any replica) that marks it settled first. */
   async claimSettlement(id: string): Promise<boolean> {
-    return (await this.sql.run(`update ${BATCHES} set settled = 1 where id = ? and settled = 0`, [id])) > 0;
+    return (await this.sql.execute(`update ${BATCHES} set settled = 1 where id = ? and settled = 0`, [id])) > 0;
   }
 
   /** Gives a claimed settlement back (it failed before charging anything). */
   async unclaimSettlement(id: string): Promise<void> {
-    await this.sql.run(`update ${BATCHES} set settled = 0 where id = ?`, [id]);
+    await this.sql.execute(`update ${BATCHES} set settled = 0 where id = ?`, [id]);
   }
 
   /** Records a line's outcome, once: a line already finished is left as it is. */
   async finishLine(batchId: string, index: number, state: Exclude<LineState, 'pending'>, output: string): Promise<boolean> {
-    return (await this.sql.run(`update ${LINES} set state = ?, output = ? where batch_id = ? and line = ? and state = 'pending'`, [state, output, batchId, index])) > 0;
+    return (await this.sql.execute(`update ${LINES} set state = ?, output = ? where batch_id = ? and line = ? and state = 'pending'`, [state, output, batchId, index])) > 0;
   }
 }
 
@@ -219,8 +219,8 @@ function scopeWhere(scope: OwnerScope): string {
   return scope.team === undefined || scope.team === null ? owner : `(${owner} or team = ?)`;
 }
 
-function scopeParams(scope: OwnerScope): unknown[] {
-  const params: unknown[] = scope.owner === null ? [] : [scope.owner];
+function scopeParams(scope: OwnerScope): SqlParam[] {
+  const params: SqlParam[] = scope.owner === null ? [] : [scope.owner];
   if (scope.team !== undefined && scope.team !== null) params.push(scope.team);
   return params;
 }

@@ -1,4 +1,5 @@
 import type { Storage } from '../storage/storage.js';
+import { postgresDatabase, sqliteDatabase } from '../storage/sql-database.js';
 import { BatchStore } from './batch-store.js';
 
 /**
@@ -7,25 +8,16 @@ import { BatchStore } from './batch-store.js';
  * in-memory SQLite database when storage is `memory` (nothing survives a restart then).
  */
 export async function openBatchStore(storage: Storage): Promise<BatchStore> {
-  const { sqliteRunner, postgresRunner } = await import('./sql-runner.js');
-  if (storage.kind === 'sqlite') return BatchStore.open(sqliteRunner(storage.db));
+  if (storage.kind === 'sqlite') return BatchStore.open(sqliteDatabase(storage.db));
   if (storage.kind === 'postgres') {
-    const pool = storage.pool;
-    return BatchStore.open(postgresRunner(pool), async (statements) => {
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        await client.query('select pg_advisory_xact_lock(hashtext($1))', ['tollgate_batches']);
-        for (const statement of statements) await client.query(statement);
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    });
+    const database = postgresDatabase(storage.pool);
+    return BatchStore.open(database, (statements) =>
+      database.transaction(async (transaction) => {
+        await transaction.query('select pg_advisory_xact_lock(hashtext(?))', ['tollgate_batches']);
+        for (const statement of statements) await transaction.execute(statement);
+      }),
+    );
   }
   const { default: Database } = await import('better-sqlite3');
-  return BatchStore.open(sqliteRunner(new Database(':memory:')));
+  return BatchStore.open(sqliteDatabase(new Database(':memory:')));
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { openLogStore } from '../observability/log/open-log-store.js';
 import type { LogStore } from '../observability/log/log-store.js';
 import { LOG_DELETE, LOG_INSERT } from '../observability/log/primary-log-store.js';
-import type { SqlValue } from '../observability/storage/sql-database.js';
+import type { SqlValue } from '../storage/sql-database.js';
 import { openStorage, type Storage } from '../storage/storage.js';
 
 /** A request log that stores records given as their parameters (SqliteLogStore, WorkerLogStore). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { postgresDatabase } from '../../src/observability/storage/sql-database.js';
+import { postgresDatabase } from '../../src/storage/sql-database.js';
 import { TcpRelay } from '../helpers/tcp-relay.js';
 import { POSTGRES_URL } from '../observability/postgres.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteGovernanceStore } from '../../src/governance/storage/sqlite-governance-store.js';
-import { sqliteDatabase } from '../../src/observability/storage/sql-database.js';
+import { sqliteDatabase } from '../../src/storage/sql-database.js';
 import { openStorage } from '../../src/storage/storage.js';
 
 /**

@@ -12,7 +12,7 @@ import type { AuditStore } from '../../src/observability/audit/audit-store.js';
 import { MemoryAuditStore } from '../../src/observability/audit/memory-audit-store.js';
 import { SqlAuditStore } from '../../src/observability/audit/sql-audit-store.js';
 import { verifyChain } from '../../src/observability/audit/verify-chain.js';
-import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
+import { postgresDatabase, sqliteDatabase } from '../../src/storage/sql-database.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startGateway } from '../helpers/gateway.js';
 import { ADMIN_TOKEN, adminGet } from './admin-client.js';

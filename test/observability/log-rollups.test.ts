@@ -15,7 +15,7 @@ import { planAggregate } from '../../src/observability/log/rollup-plan.js';
 import { SqliteLogStore } from '../../src/observability/log/sqlite-log-store.js';
 import { SqliteReader } from '../../src/observability/log/sqlite-reader.js';
 import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js';
-import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
+import { postgresDatabase, sqliteDatabase } from '../../src/storage/sql-database.js';
 import { record } from './log-store-suite.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from './postgres.js';
 import { seededRandom } from '../../bench/seeded-random.js';

@@ -16,7 +16,7 @@ import { RETENTION_RECORDS_PER_STEP } from '../../src/observability/log/sqlite-r
 import { SqliteReader } from '../../src/observability/log/sqlite-reader.js';
 import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { postgresDatabase, sqliteDatabase } from '../../src/observability/storage/sql-database.js';
+import { postgresDatabase, sqliteDatabase } from '../../src/storage/sql-database.js';
 import { FIXTURE, logStoreSuite, record } from './log-store-suite.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from './postgres.js';
 

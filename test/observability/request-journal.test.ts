@@ -10,7 +10,7 @@ import { requestJournal } from '../../src/observability/log/request-journal.js';
 import type { RequestRecord } from '../../src/observability/log/request-record.js';
 import { SqliteLogStore } from '../../src/observability/log/sqlite-log-store.js';
 import { WorkerLogStore } from '../../src/observability/log/worker-log-store.js';
-import { sqliteDatabase } from '../../src/observability/storage/sql-database.js';
+import { sqliteDatabase } from '../../src/storage/sql-database.js';
 import { record } from './log-store-suite.js';
 
 const silent = createLogger({ level: 'silent' });

@@ -2,7 +2,7 @@ import type { AuditEvent, AuditSink } from '../../pipeline/audit-sink.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../storage/storage.js';
 import { redactObject } from '../log/redact.js';
-import { sqlDatabaseFor } from '../storage/sql-database-for.js';
+import { sqlDatabaseFor } from '../../storage/sql-database-for.js';
 import type { AuditStore, TimedAuditEvent } from './audit-store.js';
 import { MemoryAuditStore } from './memory-audit-store.js';
 import { SqlAuditStore } from './sql-audit-store.js';

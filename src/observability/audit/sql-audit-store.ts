@@ -1,5 +1,5 @@
-import { migrate, type Migration } from '../storage/migrations.js';
-import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
+import { migrate, type Migration } from '../../storage/migrations.js';
+import type { SqlDatabase, SqlValue } from '../../storage/sql-database.js';
 import { GENESIS_HASH, hashEntry, type AuditEntry } from './audit-entry.js';
 import type { AuditListQuery, AuditStore, TimedAuditEvent } from './audit-store.js';
 

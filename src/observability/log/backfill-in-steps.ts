@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { SqlDatabase } from '../storage/sql-database.js';
+import type { SqlDatabase } from '../../storage/sql-database.js';
 
 /**
  * The statements of a backfill: an index kept by the insert itself, filled afterwards for the

@@ -1,5 +1,5 @@
 import type { ChargeScope } from '../../pipeline/capabilities.js';
-import type { SqlValue } from '../storage/sql-database.js';
+import type { SqlValue } from '../../storage/sql-database.js';
 import type { RequestRecord } from './request-record.js';
 
 /**

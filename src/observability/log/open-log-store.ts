@@ -1,5 +1,5 @@
 import type { Storage } from '../../storage/storage.js';
-import { sqlDatabaseFor } from '../storage/sql-database-for.js';
+import { sqlDatabaseFor } from '../../storage/sql-database-for.js';
 import type { LogStore } from './log-store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { PostgresLogStore } from './postgres-log-store.js';

@@ -1,4 +1,4 @@
-import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
+import type { SqlDatabase, SqlValue } from '../../storage/sql-database.js';
 import type { LogFilter } from './log-filter.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { postgresBatchInsert, postgresBatchJson } from './postgres-batch.js';

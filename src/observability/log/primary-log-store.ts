@@ -3,7 +3,7 @@ import type { ChargeScope, ChargeSum, JournaledSpend } from '../../pipeline/capa
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
 import type { LogCursor, LogPage, LogScanPage, NumberedLogStore } from './log-store.js';
 import type { RequestRecord } from './request-record.js';
-import type { SqlValue } from '../storage/sql-database.js';
+import type { SqlValue } from '../../storage/sql-database.js';
 import { elideRepeats, STORED_COLUMNS, writeRecordValues } from './record-values.js';
 import type { SqliteLogStore } from './sqlite-log-store.js';
 

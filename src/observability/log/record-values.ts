@@ -1,5 +1,5 @@
 import { isoTimeMs } from '../../lib/iso-time.js';
-import type { SqlValue } from '../storage/sql-database.js';
+import type { SqlValue } from '../../storage/sql-database.js';
 import { RECORD_COLUMNS, type RequestRecord } from './request-record.js';
 
 /** The request log table's columns, in RECORD_COLUMNS order (`timestamp` is stored as `ts`, epoch milliseconds). */

@@ -1,4 +1,4 @@
-import type { Migration } from '../storage/migrations.js';
+import type { Migration } from '../../storage/migrations.js';
 import { rollupMigration } from './rollup-statements.js';
 
 const INDEXES = [

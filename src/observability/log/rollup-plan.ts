@@ -1,4 +1,4 @@
-import type { SqlValue } from '../storage/sql-database.js';
+import type { SqlValue } from '../../storage/sql-database.js';
 import { HISTOGRAM_COLUMNS } from './latency-histogram.js';
 import type { AggregateQuery, LogFilter } from './log-filter.js';
 import { ROLLUP_DIMENSIONS, ROLLUP_SPANS, ROLLUP_SUMS } from './rollup-statements.js';

@@ -1,7 +1,7 @@
 import type { ChargeScope, ChargeSum } from '../../pipeline/capabilities.js';
 import { chargeConditions } from './charge-sum.js';
-import { migrate } from '../storage/migrations.js';
-import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
+import { migrate } from '../../storage/migrations.js';
+import type { SqlDatabase, SqlValue } from '../../storage/sql-database.js';
 import { emptyPartial, mergePartials, SUMMED, type PartialRow } from './aggregate-records.js';
 import { HISTOGRAM_COLUMNS, latencyBucketSql } from './latency-histogram.js';
 import { dimensionClauses, planAggregate, rollupSelect } from './rollup-plan.js';

@@ -1,7 +1,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
+import { sqliteDatabase, type SqlValue } from '../../storage/sql-database.js';
 import { deleteInSteps, type SqliteRetentionStatements } from './sqlite-retention.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';
 import { hasContent, restoreRepeats } from './record-values.js';

@@ -1,5 +1,5 @@
 import type { JournaledSpend } from '../../pipeline/capabilities.js';
-import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
+import type { SqlDatabase, SqlValue } from '../../storage/sql-database.js';
 import type { NumberedLogStore } from './log-store.js';
 import type { LogFilter } from './log-filter.js';
 import { backfillInSteps, type BackfillStatements } from './backfill-in-steps.js';

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { sqliteDatabase, type SqlValue } from '../storage/sql-database.js';
+import { sqliteDatabase, type SqlValue } from '../../storage/sql-database.js';
 
 /** One read: a statement and its parameters. */
 export interface ReadRequest {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.js';
-import type { SqlDatabase, SqlValue } from '../storage/sql-database.js';
+import type { SqlDatabase, SqlValue } from '../../storage/sql-database.js';
 import type { ReadDone, ReaderWorkerData, ReadRequest } from './sqlite-reader-worker.js';
 
 interface Pending {
@@ -55,6 +55,10 @@ export class SqliteReader implements SqlDatabase {
   }
 
   execute(): Promise<number> {
+    return Promise.reject(new Error('the request log reader only reads'));
+  }
+
+  write<Row>(): Promise<Row[]> {
     return Promise.reject(new Error('the request log reader only reads'));
   }
 

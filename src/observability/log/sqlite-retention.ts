@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { SqlDatabase } from '../storage/sql-database.js';
+import type { SqlDatabase } from '../../storage/sql-database.js';
 
 /** The statements of a retention sweep on SQLite (SqliteLogStore.retentionStatements). */
 export interface SqliteRetentionStatements {

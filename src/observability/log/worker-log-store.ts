@@ -1,7 +1,7 @@
 import type { ChargeScope, ChargeSum } from '../../pipeline/capabilities.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.js';
-import type { SqlValue } from '../storage/sql-database.js';
+import type { SqlValue } from '../../storage/sql-database.js';
 import { elideRepeats, writeRecordValues } from './record-values.js';
 import type { AggregateQuery, AggregateRow, LogFilter, LogQuery } from './log-filter.js';
 import type { JournaledSpend } from '../../pipeline/capabilities.js';

@@ -1,19 +1,24 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
-import { writeWhenFree } from '../../storage/write-when-free.js';
+import { writeWhenFree } from './write-when-free.js';
 
 export type SqlValue = string | number | boolean | null;
+/** What a statement's `?` takes: a value, or bytes (a BLOB on SQLite, `bytea` on PostgreSQL). */
+export type SqlParam = SqlValue | Uint8Array;
 
 /**
- * The little of SQL the request log and the audit chain need, over SQLite (better-sqlite3) or
- * PostgreSQL (pg.Pool), so both stores are one implementation each. Statements use `?`
- * placeholders; PostgreSQL gets them renumbered to `$n`.
+ * The little of SQL the features' stores need (the request log, the audit chain, files and batches,
+ * stored definitions), over SQLite (better-sqlite3) or PostgreSQL (pg.Pool), so each store is one
+ * implementation. Statements use `?` placeholders; PostgreSQL gets them renumbered to `$n`. Writes on
+ * SQLite wait for another connection's lock without blocking the event loop (writeWhenFree).
  */
 export interface SqlDatabase {
   readonly dialect: 'sqlite' | 'postgres';
-  query<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  query<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   /** Returns the number of rows changed. */
-  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  execute(sql: string, params?: readonly SqlParam[]): Promise<number>;
+  /** A write whose `returning` rows come back. */
+  write<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   /** Runs `work` in one transaction (PostgreSQL: on one pooled connection). */
   transaction<T>(work: (database: SqlDatabase) => Promise<T>): Promise<T>;
 }
@@ -29,11 +34,16 @@ export function sqliteDatabase(db: Database.Database): SqlDatabase {
     }
     return statement;
   };
-  const toSqlite = (params: readonly SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+  const toSqlite = (params: readonly SqlParam[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
   const database: SqlDatabase = {
     dialect: 'sqlite',
-    async query<Row>(sql: string, params: readonly SqlValue[] = []) {
+    async query<Row>(sql: string, params: readonly SqlParam[] = []) {
       return prepare(sql).all(...toSqlite(params)) as Row[];
+    },
+    async write<Row>(sql: string, params: readonly SqlParam[] = []) {
+      const statement = prepare(sql);
+      const values = toSqlite(params);
+      return writeWhenFree(db, () => (statement.reader ? (statement.all(...values) as Row[]) : (statement.run(...values), [] as Row[])));
     },
     async execute(sql, params = []) {
       if (params.length === 0 && sql.includes(';')) {
@@ -69,7 +79,11 @@ function numbered(sql: string): string {
 export function postgresDatabase(pool: pg.Pool | pg.PoolClient, inTransaction = false): SqlDatabase {
   return {
     dialect: 'postgres',
-    async query<Row>(sql: string, params: readonly SqlValue[] = []) {
+    async query<Row>(sql: string, params: readonly SqlParam[] = []) {
+      const result = await pool.query(numbered(sql), [...params]);
+      return result.rows as Row[];
+    },
+    async write<Row>(sql: string, params: readonly SqlParam[] = []) {
       const result = await pool.query(numbered(sql), [...params]);
       return result.rows as Row[];
     },

@@ -1,4 +1,4 @@
-import type { Storage } from '../../storage/storage.js';
+import type { Storage } from './storage.js';
 import { postgresDatabase, sqliteDatabase, type SqlDatabase } from './sql-database.js';
 
 /** The SQL view of the gateway's storage, or undefined for memory storage. */
