@@ -148,6 +148,11 @@ export interface ProviderAdapter<Options = unknown> {
   defaultBaseUrlFor?(options: Options): string | undefined;
   /** True when the adapter needs a key (the config check uses it). */
   readonly requiresKey: boolean;
+  /**
+   * True when the adapter would take a key's `value` for the path of a file on the gateway's host
+   * rather than the secret itself: the admin API refuses such values (a path is for the config file).
+   */
+  keyReadsFile?(value: string): boolean;
 
   /** Builds the upstream chat request for `upstreamModel` with `key` (undefined if keyless). */
   buildChatRequest(request: ChatRequest, upstreamModel: string, key: ProviderKey | undefined, settings: ProviderSettings<Options>): UpstreamHttpRequest;

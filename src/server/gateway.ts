@@ -239,7 +239,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   storedDefinitions = stored;
   const reload = (next: GatewayConfig): Promise<ReloadReport> => stored.reloadFile(next, (effective) => applyConfig(effective, true));
   const described = modules.flatMap((module) => module.routes ?? []);
-  const routeAdmin = adminRoutes(config.admin, [...routeAdminRoutes(stored, auditLog), ...providerAdminRoutes(stored, auditLog)]);
+  const routeAdmin = adminRoutes(config.admin, [...routeAdminRoutes(stored, auditLog), ...providerAdminRoutes(stored, auditLog, createAdapterRegistry())]);
   routes.addAll(routeAdmin);
   described.push(...routeAdmin);
   if (options.reloadConfig !== undefined) {

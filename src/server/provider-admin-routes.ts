@@ -6,6 +6,7 @@ import { providerSchema } from '../config/provider-schema.js';
 import { GatewayError } from '../spec/index.js';
 import { referencesTo, shownView, withKeptSecrets } from './provider-definitions.js';
 import type { StoredDefinitions } from './stored-definitions.js';
+import type { ProviderAdapter } from '../providers/provider.js';
 
 /**
  * `PUT /admin/providers/{name}`, `DELETE /admin/providers/{name}`: provider definitions (type, base
@@ -14,7 +15,7 @@ import type { StoredDefinitions } from './stored-definitions.js';
  * shown) are part of `GET /admin/providers`, which governance answers with each provider's limits.
  * Wrapped by `adminRoutes`: viewer and finance accounts are refused.
  */
-export function providerAdminRoutes(stored: StoredDefinitions, audit: AuditLog): HttpRoute[] {
+export function providerAdminRoutes(stored: StoredDefinitions, audit: AuditLog, adapters: ReadonlyMap<string, ProviderAdapter>): HttpRoute[] {
   return [
     {
       method: 'PUT',
@@ -30,6 +31,7 @@ export function providerAdminRoutes(stored: StoredDefinitions, audit: AuditLog):
         const name = exchange.params.name ?? '';
         const actor = adminActorOf(exchange.request);
         const current = stored.view('providers', name)?.definition;
+        refuseKeyFiles(name, body, adapters);
         // Validated by `stored.put` with the config file's schema, so that errors name `providers.<name>.…` as a file's would.
         const view = shownView(await stored.put('providers', name, withKeptSecrets(name, body, current), actor));
         audit.append({ actor, action: 'provider.put', target: name, details: { definition: view.definition } });
@@ -58,4 +60,23 @@ export function providerAdminRoutes(stored: StoredDefinitions, audit: AuditLog):
       },
     },
   ];
+}
+
+/**
+ * A key value given through the API is the secret itself: one the provider's adapter would read as
+ * the path of a file on the gateway's host is refused (an admin could otherwise have the gateway
+ * open any file it can read). Paths stay possible in the config file, and a key whose value the
+ * body leaves out keeps the one in force, whatever it is.
+ */
+function refuseKeyFiles(name: string, body: unknown, adapters: ReadonlyMap<string, ProviderAdapter>): void {
+  if (body === null || typeof body !== 'object') return;
+  const { type, keys } = body as { type?: unknown; keys?: unknown };
+  const adapter = typeof type === 'string' ? adapters.get(type) : undefined;
+  if (adapter?.keyReadsFile === undefined || !Array.isArray(keys)) return;
+  keys.forEach((key: unknown, index) => {
+    const value = key !== null && typeof key === 'object' ? (key as { value?: unknown }).value : undefined;
+    if (typeof value === 'string' && adapter.keyReadsFile!(value)) {
+      throw new GatewayError('invalid_request', `providers.${name}.keys[${index}].value: through the admin API a key is the secret itself, not the path of a file on the gateway's host. Fix: give the key's contents (for ${type}: the service-account JSON), or name the file in the config file.`, { param: `providers.${name}.keys[${index}].value` });
+    }
+  });
 }

@@ -104,6 +104,11 @@ test('PUT a provider: the openai SDK reaches the new upstream with its key at on
   assert.equal(bad.body.error.code, 'invalid_request');
   assert.match(bad.body.error.message, /providers\.fresh\.base_url/);
   assert.match(bad.body.error.message, /providers\.fresh\.max_retries/);
+  // A key the provider would read as a file on the gateway's host is refused through the API.
+  const keyFile = await json<{ error: { code: string; message: string; param: string } }>(admin(running.url, 'PUT', '/admin/providers/cloud', { type: 'vertex', options: { project: 'p' }, keys: [{ value: '/etc/hostname' }], models: ['gemini-2.5-flash'] }));
+  assert.equal(keyFile.status, 400);
+  assert.equal(keyFile.body.error.param, 'providers.cloud.keys[0].value');
+  assert.equal((await admin(running.url, 'GET', '/admin/providers/cloud')).status, 404, 'nothing was stored');
   const unknownType = await json<{ error: { message: string } }>(admin(running.url, 'PUT', '/admin/providers/other', { type: 'no-such-type', keys: [{ value: SECRET }] }));
   assert.equal(unknownType.status, 400);
   assert.match(unknownType.body.error.message, /providers\.other/);

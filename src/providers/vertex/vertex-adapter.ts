@@ -7,7 +7,7 @@ import { compileModelPatterns, type ModelPatterns } from '../../lib/model-patter
 import { GatewayError } from '../../spec/index.js';
 import type { ProviderAdapter, ProviderKey, ProviderSettings, UpstreamHttpRequest } from '../provider.js';
 import { anthropicOnVertexCodec, encodeAnthropicOnVertex } from './anthropic-on-vertex.js';
-import { knownAccount, loadAccount, type ServiceAccount } from './service-account.js';
+import { isInlineKey, knownAccount, loadAccount, type ServiceAccount } from './service-account.js';
 import { TokenSource } from './token-source.js';
 import { DEFAULT_REGION, PENDING_PROJECT, regionSchema, vertexBaseUrl, vertexModelUrl, withProject } from './vertex-url.js';
 
@@ -82,6 +82,7 @@ export const vertexAdapter: ProviderAdapter<VertexOptions> = {
   chatCodec: geminiOnVertexCodec,
   embeddingCodec: vertexEmbeddingCodec,
   requiresKey: true,
+  keyReadsFile: (value) => !isInlineKey(value),
   defaultBaseUrlFor(options) {
     return vertexBaseUrl(options.region);
   },
