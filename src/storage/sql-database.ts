@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { inPostgresTransaction } from './postgres-transaction.js';
 import { writeWhenFree } from './write-when-free.js';
 
 export type SqlValue = string | number | boolean | null;
@@ -93,27 +94,7 @@ export function postgresDatabase(pool: pg.Pool | pg.PoolClient, inTransaction = 
     },
     async transaction(work) {
       if (inTransaction) return work(this);
-      const client = await (pool as pg.Pool).connect();
-      // A connection lost between two statements is emitted on the client, which the pool no longer
-      // watches while it is checked out: without a listener it would crash the process.
-      let lost: Error | undefined;
-      const onError = (error: Error) => {
-        lost = error;
-      };
-      client.on('error', onError);
-      try {
-        await client.query('BEGIN');
-        const result = await work(postgresDatabase(client, true));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.off('error', onError);
-        // A broken connection is discarded rather than handed to the next caller.
-        client.release(lost);
-      }
+      return inPostgresTransaction(pool as pg.Pool, (client) => work(postgresDatabase(client, true)));
     },
   };
 }

@@ -4,6 +4,7 @@ import { refusal, unchanged, UNCHANGED, Unchanged } from './entity-write.js';
 import type { CounterSnapshot } from '../spend-store.js';
 import { loadedWindowEnd, snapshotOf, storedWindowEnd, type AlertRecord, type EntityChange, type EntityChanges, type EntityWrite, type EntityWriteResult, type GovernanceStore, type StoredEntity } from './governance-store.js';
 import { GOVERNANCE_MIGRATIONS } from './migrations.js';
+import { inPostgresTransaction } from '../../storage/postgres-transaction.js';
 
 /** The LISTEN/NOTIFY channel told the new revision when an entity write commits. */
 export const ENTITY_CHANNEL = 'tollgate_governance_entities';
@@ -34,15 +35,7 @@ export class PostgresGovernanceStore implements GovernanceStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    // See postgresDatabase().transaction: a connection lost while checked out must not crash the process.
-    let lost: Error | undefined;
-    const onError = (error: Error) => {
-      lost = error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
+    await inPostgresTransaction(this.pool, async (client) => {
       // One migrator at a time across replicas.
       await client.query('SELECT pg_advisory_xact_lock(7432001)');
       await client.query('CREATE TABLE IF NOT EXISTS governance_schema (version INTEGER NOT NULL)');
@@ -53,14 +46,7 @@ export class PostgresGovernanceStore implements GovernanceStore {
         await client.query(migration.postgres);
         await client.query('INSERT INTO governance_schema (version) VALUES ($1)', [migration.version]);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(lost);
-    }
+    });
   }
 
   async loadEntities(): Promise<StoredEntity[]> {
@@ -147,29 +133,14 @@ export class PostgresGovernanceStore implements GovernanceStore {
    * write, so revisions commit in order and a reader never skips one still in flight), runs
    * `work`, and notifies listeners on commit. Throwing from `work` rolls all of it back.
    */
-  private async write<T>(work: (client: pg.PoolClient, revision: number) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    // See postgresDatabase().transaction: a connection lost while checked out must not crash the process.
-    let lost: Error | undefined;
-    const onError = (error: Error) => {
-      lost = error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
+  private write<T>(work: (client: pg.PoolClient, revision: number) => Promise<T>): Promise<T> {
+    return inPostgresTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ revision: string }>('UPDATE governance_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision');
       const revision = Number(rows[0]!.revision);
       const result = await work(client, revision);
       await client.query('SELECT pg_notify($1, $2)', [ENTITY_CHANNEL, String(revision)]);
-      await client.query('COMMIT');
       return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(lost);
-    }
+    });
   }
 
   async loadCounters(now: number): Promise<CounterSnapshot[]> {
