@@ -4,11 +4,11 @@ import OpenAI from 'openai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Browser } from 'playwright-core';
-import { hashPassword } from '../../src/admin/password-hash.js';
 import { startSearchServer } from '../fakes/mcp-tool-servers.js';
 import { startOAuthFakes, type OAuthFakes } from '../fakes/mcp-oauth-servers.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { launchBrowser, logIn, newPage, screenshot } from './e2e-browser.js';
+import { adminWithRoleAccounts, FINANCE, VIEWER } from '../helpers/admin-accounts.js';
 
 /**
  * The MCP and guardrails pages end to end (headless Chromium against a running gateway with a real
@@ -17,8 +17,6 @@ import { launchBrowser, logIn, newPage, screenshot } from './e2e-browser.js';
  * viewer is offered no control, and no secret of a server or a rule reaches the page.
  */
 const ADMIN_TOKEN = 'console-mcp-admin-' + 'token-0123456789';
-const VIEWER = { user: 'vera', password: 'vera-viewer-password-1' };
-const FINANCE = { user: 'fiona', password: 'fiona-finance-password-1' };
 const KEY = 'tg-console-mcp-' + 'agent-key-0001';
 const CONFIG_SECRET = 'upstream-config-' + 'secret-31';
 const ADDED_SECRET = 'upstream-added-' + 'secret-47';
@@ -65,13 +63,7 @@ before(async () => {
   web = await startSearchServer();
   oauth = await startOAuthFakes();
   running = await startGateway({
-    admin: {
-      token: ADMIN_TOKEN,
-      users: [
-        { name: VIEWER.user, password_hash: await hashPassword(VIEWER.password), role: 'viewer' },
-        { name: FINANCE.user, password_hash: await hashPassword(FINANCE.password), role: 'finance' },
-      ],
-    },
+    admin: await adminWithRoleAccounts(ADMIN_TOKEN),
     providers: { mock: { type: 'mock', models: ['mock-small'] } },
     mcp: {
       sync_interval_ms: 100,

@@ -2,17 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
-import { hashPassword } from '../../src/admin/password-hash.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { callFromPage, launchBrowser, logIn, newPage, screenshot } from './e2e-browser.js';
+import { adminWithRoleAccounts, FINANCE, VIEWER } from '../helpers/admin-accounts.js';
 
 /**
  * Roles in the browser: a viewer is offered no control that changes anything and the API refuses
  * it anyway; a finance user sees costs but no content, in the page and in what the API answers it.
  */
 const ADMIN_TOKEN = 'console-roles-e2e-admin-' + 'token-0123456789';
-const VIEWER = { user: 'vera', password: 'vera-viewer-password-1' };
-const FINANCE = { user: 'fiona', password: 'fiona-finance-password-1' };
 const PROMPT = 'confidential merger plan for project bluebird';
 
 let running: RunningGateway;
@@ -20,13 +18,7 @@ let browser: Browser;
 
 before(async () => {
   running = await startGateway({
-    admin: {
-      token: ADMIN_TOKEN,
-      users: [
-        { name: VIEWER.user, password_hash: await hashPassword(VIEWER.password), role: 'viewer' },
-        { name: FINANCE.user, password_hash: await hashPassword(FINANCE.password), role: 'finance' },
-      ],
-    },
+    admin: await adminWithRoleAccounts(ADMIN_TOKEN),
     providers: { mock: { type: 'mock', models: ['mock-small'] } },
     pricing: { 'mock/mock-small': { input: 1.5, output: 4 } },
     observability: { flush_interval_ms: 50, log_content: true },

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hashPassword } from '../../src/admin/password-hash.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { adminWithRoleAccounts, FINANCE, VIEWER } from '../helpers/admin-accounts.js';
 
 /** `GET /admin/guardrails`: the configured rules for every admin role, with no secret of theirs in the answer. */
 const ADMIN_TOKEN = 'guardrails-api-admin-' + 'token-0123456789';
-const VIEWER = { user: 'vera', password: 'vera-viewer-password-1' };
-const FINANCE = { user: 'fiona', password: 'fiona-finance-password-1' };
 const HOOK_USER = 'hookuser';
 const HOOK_PASSWORD = 'hook-' + 'password-77';
 const HOOK_QUERY = 'qtoken-' + 'abc123';
@@ -32,13 +30,7 @@ interface RuleView {
 
 before(async () => {
   raw = {
-    admin: {
-      token: ADMIN_TOKEN,
-      users: [
-        { name: VIEWER.user, password_hash: await hashPassword(VIEWER.password), role: 'viewer' },
-        { name: FINANCE.user, password_hash: await hashPassword(FINANCE.password), role: 'finance' },
-      ],
-    },
+    admin: await adminWithRoleAccounts(ADMIN_TOKEN),
     providers: { mock: { type: 'mock', models: ['mock-small'] } },
     guardrails: {
       rules: [
