@@ -2,7 +2,7 @@ import { adminRoutes } from '../admin/admin-auth.js';
 import type { CacheConfig } from '../config/cache-schema.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
-import { INTERNAL_EMBEDDINGS } from '../pipeline/capabilities.js';
+import { INTERNAL_EMBEDDINGS, KEY_CACHE_SETTINGS } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
@@ -45,6 +45,8 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
     // key made or changed through the admin API with `mode: semantic` gets it without a restart.
     const wantsSemantic = semanticInConfig || config.embedding_model !== undefined;
     let semantic: SemanticCache | undefined;
+    /** Keys' own cache sections (governance), so the admin view counts keys made through the API. */
+    let keySettings: (() => readonly ({ enabled?: boolean | undefined } | undefined)[]) | undefined;
     let enabled = enabledInConfig;
     const stage = new CacheStage(config, context.config.routes, { store, routes: new RouteIdentity(context.resolver), semantic: undefined, now });
     let closed = false;
@@ -52,8 +54,9 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
       name: 'cache',
       stages: [stage],
       apiSchemas: cacheApiSchemas,
-      routes: adminRoutes(context.config.admin, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => enabled })),
+      routes: adminRoutes(context.config.admin, cacheAdminRoutes({ store: () => store, forget: async (scope) => semantic?.forget(scope), enabled: () => enabled || (keySettings?.().some((settings) => settings?.enabled === true) ?? false) })),
       connect(capabilities) {
+        keySettings = capabilities.optional(KEY_CACHE_SETTINGS);
         if (!wantsSemantic) return;
         const embed = capabilities.require(INTERNAL_EMBEDDINGS, 'cache');
         semantic = new SemanticCache(semanticSettings(config), embed, store, vectorIndexes(config, context.storage, context.logger), context.logger);

@@ -3,7 +3,7 @@ import type { AuditSink } from '../pipeline/audit-sink.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
 import { governanceAdminRoutes } from './admin-routes.js';
 import { BlockedRequestAudit } from './blocked-request-audit.js';
-import { BUDGET_ALERTS, BUDGET_HOLDS, BUDGET_SNAPSHOT, PROVIDER_DEFINITIONS, REQUEST_CHARGES, REQUEST_JOURNAL, type CapabilityRegistry, type ProviderDefinitionView, type RequestCharges } from '../pipeline/capabilities.js';
+import { BUDGET_ALERTS, BUDGET_HOLDS, BUDGET_SNAPSHOT, KEY_CACHE_SETTINGS, PROVIDER_DEFINITIONS, REQUEST_CHARGES, REQUEST_JOURNAL, type CapabilityRegistry, type ProviderDefinitionView, type RequestCharges } from '../pipeline/capabilities.js';
 import { reconcileRoutes } from './reconcile-route.js';
 import { governStage, observeStage } from '../pipeline/stages.js';
 import { budgetSnapshot } from './budget-snapshot.js';
@@ -78,6 +78,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
   await seedEntities(context.config, store, now());
   await sync.sync();
   context.capabilities.provide(BUDGET_SNAPSHOT, () => budgetSnapshot(registry, spend, now()), 'governance');
+  context.capabilities.provide(KEY_CACHE_SETTINGS, () => [...registry.keys.values()].map((entry) => entry.record.cache), 'governance');
   await spend.restore(await store.loadCounters(now()));
 
   const alerts = new BudgetAlerts({ settings: settings.alerts, store, spend, audit, logger: context.logger, now, send: options.sendWebhook, retryBaseMs: options.alertRetryBaseMs });

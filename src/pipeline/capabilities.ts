@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CacheOverride } from '../config/cache-schema.js';
 import type { HttpExchange, HttpHandler } from '../http/http-route.js';
 import type { Principal, RequestContext } from './context.js';
 import type { OperationEndpoint } from './endpoint.js';
@@ -356,3 +357,6 @@ export interface ProviderDefinitionView {
  * admin API's provider views (`GET /admin/providers`, owned by governance with each provider's limits).
  */
 export const PROVIDER_DEFINITIONS = new Capability<(name: string) => ProviderDefinitionView | undefined>('provider definitions', "each provider's definition and where it comes from, secrets hidden");
+
+/** Every virtual key's `cache` section, keys made through the admin API included (undefined: the key has none). */
+export const KEY_CACHE_SETTINGS = new Capability<() => readonly (CacheOverride | undefined)[]>('key cache settings', "every virtual key's response cache section, for the cache's admin view");

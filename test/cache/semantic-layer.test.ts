@@ -165,6 +165,8 @@ test('a key made through the admin API with mode semantic gets the semantic laye
   // Caching off at the top level: only the embedding model is configured.
   const gateway = await startCached({ ...raw, storage: { type: 'memory' }, cache: { enabled: false, embedding_model: 'vectors/embed-sem' } });
   try {
+    const cacheView = async () => ((await adminCall(gateway.url, 'GET', '/admin/cache')).body as { enabled: boolean }).enabled;
+    assert.equal(await cacheView(), false, 'no key and no config entry turns caching on yet');
     const created = await fetch(`${gateway.url}/admin/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -172,6 +174,7 @@ test('a key made through the admin API with mode semantic gets the semantic laye
     });
     assert.equal(created.status, 201);
     const secret = ((await created.json()) as { value: string }).value;
+    assert.equal(await cacheView(), true, 'the admin view counts the key made through the API');
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: secret, maxRetries: 0 });
     const call = (content: string) => client.chat.completions.create({ model: 'openai/gpt-test', messages: user(content) }).withResponse();
     chatFake.enqueue({ text: 'Paris, for the API key.' });
