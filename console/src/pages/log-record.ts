@@ -1,40 +1,4 @@
-/** A request log record as `GET /admin/logs` answers it (docs/observability.md, "The record"). */
-export interface LogRecord {
-  request_id: string;
-  kind: 'request' | 'attempt';
-  attempt: number;
-  timestamp: string;
-  surface: string;
-  operation: string;
-  provider: string | null;
-  model: string | null;
-  requested_model: string | null;
-  key_id: string | null;
-  virtual_key_id: string | null;
-  team_id: string | null;
-  customer_id: string | null;
-  metadata: Record<string, string>;
-  status: number;
-  error_code: string | null;
-  error_message: string | null;
-  stop_reason: string | null;
-  latency_ms: number;
-  ttft_ms: number | null;
-  input_tokens: number | null;
-  cached_input_tokens: number | null;
-  cache_write_tokens: number | null;
-  output_tokens: number | null;
-  reasoning_tokens: number | null;
-  total_tokens: number | null;
-  cost_usd: number | null;
-  cost_exact?: string | null;
-  charged_nano_usd?: number | null;
-  cache_hit: string | null;
-  cache_saved_usd: number | null;
-  stream: boolean;
-  attempts: number;
-  request_content: string | null;
-  response_content: string | null;
-  guardrails: string | null;
-  tool?: string | null;
-}
+import type { RequestRecord } from '../../../src/observability/log/request-record.js';
+
+/** A request log record as `GET /admin/logs` answers it (docs/observability.md, "The record"): a tool call's record also names its tool. */
+export type LogRecord = RequestRecord & { tool?: string | null };
