@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Browser } from 'playwright-core';
 import { startSearchServer } from '../fakes/mcp-tool-servers.js';
 import { startOAuthFakes, type OAuthFakes } from '../fakes/mcp-oauth-servers.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { launchBrowser, logIn, newPage, screenshot } from './e2e-browser.js';
 import { adminWithRoleAccounts, FINANCE, VIEWER } from '../helpers/admin-accounts.js';
+import { eventually } from '../helpers/eventually.js';
+import { connectMcp } from '../helpers/mcp-client.js';
 
 /**
  * The MCP and guardrails pages end to end (headless Chromium against a running gateway with a real
@@ -38,18 +38,9 @@ async function admin<T>(method: string, path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 async function callTool(name: string): Promise<string> {
-  const client = new Client({ name: 'console-e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${KEY}` } } }));
+  const client = await connectMcp(running.url, KEY);
   try {
     const result = await client.callTool({ name, arguments: { query: 'tollgate' } });
     return (result.content as { type: string; text: string }[]).map((part) => part.text).join('');

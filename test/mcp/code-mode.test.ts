@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startSearchServer } from '../fakes/mcp-tool-servers.js';
+import { eventually } from '../helpers/eventually.js';
+import { connectMcp } from '../helpers/mcp-client.js';
 
 const STDIO_SERVER = fileURLToPath(new URL('../fakes/mcp-stdio-server.js', import.meta.url));
 const ADMIN = 'admin-' + 'token-code-mode-01';
@@ -18,19 +19,9 @@ const KEY_TEAM_CLASSIC = 'tg-' + 'classic-team-0005';
 let running: RunningGateway;
 let search: Awaited<ReturnType<typeof startSearchServer>>;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, tries = 200): Promise<T> {
-  for (let attempt = 0; attempt < tries; attempt++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} never happened`);
-}
 
-async function connect(key: string, path = '/mcp'): Promise<Client> {
-  const client = new Client({ name: 'code-mode-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}${path}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
-  return client;
+function connect(key: string, path = '/mcp'): Promise<Client> {
+  return connectMcp(running.url, key, path);
 }
 
 function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {

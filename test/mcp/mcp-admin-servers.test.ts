@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startSearchServer } from '../fakes/mcp-tool-servers.js';
+import { eventually } from '../helpers/eventually.js';
+import { connectMcp } from '../helpers/mcp-client.js';
 
 const ADMIN = 'admin-' + 'token-mcpops-0001';
 const KEY = 'tg-' + 'mcp-admin-all-0001';
@@ -18,19 +18,6 @@ let directory: string;
 let search: Awaited<ReturnType<typeof startSearchServer>>;
 const gateways: RunningGateway[] = [];
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, tries = 150): Promise<T> {
-  let last: unknown;
-  for (let attempt = 0; attempt < tries; attempt++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} never happened (last error: ${String(last)})`);
-}
 
 async function start(): Promise<RunningGateway> {
   const running = await startGateway({
@@ -51,8 +38,7 @@ async function admin(running: RunningGateway, method: string, path: string, body
 }
 
 async function toolNames(running: RunningGateway, key = KEY): Promise<string[]> {
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+  const client = await connectMcp(running.url, key);
   try {
     return (await client.listTools()).tools.map((tool) => tool.name).sort();
   } finally {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startSearchServer } from '../fakes/mcp-tool-servers.js';
+import { eventually } from '../helpers/eventually.js';
+import { connectMcp } from '../helpers/mcp-client.js';
 
 const STDIO_SERVER = fileURLToPath(new URL('../fakes/mcp-stdio-server.js', import.meta.url));
 const ADMIN = 'admin-' + 'token-0123456789';
@@ -17,25 +18,9 @@ const UPSTREAM_TOKEN = 'up-' + 'secret-0005';
 let running: RunningGateway;
 let search: Awaited<ReturnType<typeof startSearchServer>>;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, tries = 200): Promise<T> {
-  let last: unknown;
-  for (let attempt = 0; attempt < tries; attempt++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} never happened (last error: ${String(last)})`);
-}
 
-async function connect(key: string | undefined, path = '/mcp'): Promise<Client> {
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  const headers: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}${path}`), { requestInit: { headers } }));
-  return client;
+function connect(key: string | undefined, path = '/mcp'): Promise<Client> {
+  return connectMcp(running.url, key, path);
 }
 
 async function toolNames(client: Client): Promise<string[]> {

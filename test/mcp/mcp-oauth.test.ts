@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startOAuthFakes, type OAuthFakes } from '../fakes/mcp-oauth-servers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const ADMIN = 'admin-' + 'token-oauth-0001';
 const KEY = 'tg-' + 'mcp-oauth-0001';
@@ -38,14 +39,6 @@ async function execute(running: RunningGateway, name: string): Promise<{ status:
   return { status: response.status, body: await response.json() };
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 before(async () => {
   directory = await mkdtemp(join(tmpdir(), 'tollgate-mcp-oauth-'));

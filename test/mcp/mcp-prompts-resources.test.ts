@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startContentServer } from '../fakes/mcp-content-server.js';
+import { connectMcp } from '../helpers/mcp-client.js';
 
 const STDIO_SERVER = fileURLToPath(new URL('../fakes/mcp-stdio-server.js', import.meta.url));
 const KEY_ALL = 'tg-' + 'prompts-all-0001';
@@ -14,10 +14,8 @@ const KEY_GROUP = 'tg-' + 'prompts-group-0003';
 let running: RunningGateway;
 let docs: Awaited<ReturnType<typeof startContentServer>>;
 
-async function connect(key: string, path = '/mcp'): Promise<Client> {
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}${path}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
-  return client;
+function connect(key: string, path = '/mcp'): Promise<Client> {
+  return connectMcp(running.url, key, path);
 }
 
 before(async () => {

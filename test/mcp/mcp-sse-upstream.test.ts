@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startGateway } from '../helpers/gateway.js';
 import { startSseServer } from '../fakes/mcp-tool-servers.js';
+import { connectMcp } from '../helpers/mcp-client.js';
 
 const KEY = 'tg-' + 'mcp-sse-0001';
 const TOKEN = 'up-' + 'sse-secret-0002';
@@ -17,8 +16,7 @@ test('an upstream server over HTTP+SSE is served at /mcp with its configured hea
   });
   try {
     for (let attempt = 0; attempt < 100 && (await fetch(`${running.url}/ready`)).status !== 200; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${KEY}` } } }));
+    const client = await connectMcp(running.url, KEY);
     assert.deepEqual((await client.listTools()).tools.map((tool) => tool.name), ['legacy__echo']);
     const result = await client.callTool({ name: 'legacy__echo', arguments: { text: 'hi' } });
     assert.equal((result.content as { text: string }[])[0]!.text, `hi (token ${TOKEN})`);

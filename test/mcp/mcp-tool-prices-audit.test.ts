@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startSearchServer } from '../fakes/mcp-tool-servers.js';
+import { eventually } from '../helpers/eventually.js';
+import { connectMcp } from '../helpers/mcp-client.js';
 
 const ADMIN = 'admin-' + 'token-prices-0001';
 const KEY = 'tg-' + 'mcp-priced-0001';
@@ -29,14 +29,6 @@ async function logs(query: string): Promise<any[]> {
   return ((await response.json()) as { logs: any[] }).logs;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 before(async () => {
   search = await startSearchServer();
@@ -73,8 +65,7 @@ test('a priced tool call reports its exact cost, is recorded with it and counts 
   assert.equal(refused.body.error.code, 'budget_exceeded');
   assert.equal(refused.headers.get('x-tollgate-cost'), '0');
   // The cheaper tool still fits, through /mcp as well.
-  const client = new Client({ name: 't', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${KEY}` } } }));
+  const client = await connectMcp(running.url, KEY);
   assert.equal(((await client.callTool({ name: 'web__fetch_page', arguments: { url: 'u' } })).content as { text: string }[])[0]!.text, 'page u');
   await assert.rejects(client.callTool({ name: 'web__search', arguments: { query: 'four' } }), /budget/i);
   await client.close();
