@@ -1,8 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import { answerStatelessly, listenOnLoopback } from './stateless-mcp.js';
 
 /**
  * A documentation MCP server (the official SDK's McpServer) over streamable HTTP, stateless, on
@@ -25,25 +24,15 @@ export async function startContentServer(port = 0): Promise<{ url: string; port:
     server.registerResource('readme', 'file:///docs/readme.md', { mimeType: 'text/markdown', description: 'The readme' }, (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: '# Readme' }] }));
     server.registerResource('keys', 'file:///private/keys.txt', { mimeType: 'text/plain' }, (uri) => ({ contents: [{ uri: uri.href, text: 'private keys' }] }));
     server.registerResource('note', new ResourceTemplate('file:///notes/{name}', { list: undefined }), { mimeType: 'text/plain' }, (uri, { name }) => ({ contents: [{ uri: uri.href, text: `note ${String(name)}` }] }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    response.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    void server.connect(transport).then(() => transport.handleRequest(request, response));
+    answerStatelessly(server, request, response);
   });
-  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
-  const bound = (http.address() as AddressInfo).port;
+  const listening = await listenOnLoopback(http, port);
   return {
-    url: `http://127.0.0.1:${bound}/mcp`,
-    port: bound,
+    url: `http://127.0.0.1:${listening.port}/mcp`,
+    port: listening.port,
     get requests() {
       return state.requests;
     },
-    close: () =>
-      new Promise((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }

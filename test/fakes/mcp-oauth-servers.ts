@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import { answerStatelessly } from './stateless-mcp.js';
 
 /** What the authorization server fake saw, for assertions. */
 export interface AuthorizationLog {
@@ -158,12 +158,7 @@ export async function startOAuthFakes(): Promise<OAuthFakes> {
     accepted.push(token);
     const server = new McpServer({ name: 'vault', version: '1.0.0' });
     server.registerTool('whoami', { description: 'Says which token called', inputSchema: { note: z.string().optional() } }, () => ({ content: [{ type: 'text', text: `token ${token.slice(0, 6)}…` }] }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    response.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    void server.connect(transport).then(() => transport.handleRequest(request, response));
+    answerStatelessly(server, request, response);
   });
   mcpBase = await listen(resource);
 

@@ -1,8 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import { answerStatelessly, listenOnLoopback } from './stateless-mcp.js';
 
 /**
  * A calculator MCP server (the official SDK's McpServer): `add`, `read_notes`, `read_secrets`,
@@ -33,28 +32,14 @@ export async function startSearchServer(port = 0): Promise<{ url: string; port: 
     const token = request.headers['x-upstream-token'];
     server.registerTool('search', { description: 'Searches the web', inputSchema: { query: z.string() } }, ({ query }) => ({ content: [{ type: 'text', text: `results for ${query} (token ${typeof token === 'string' ? token : 'none'})` }] }));
     server.registerTool('fetch_page', { description: 'Fetches a page', inputSchema: { url: z.string() } }, ({ url }) => ({ content: [{ type: 'text', text: `page ${url}` }] }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    response.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
     if (request.method !== 'POST') {
       response.writeHead(405).end();
       return;
     }
-    void server.connect(transport).then(() => transport.handleRequest(request, response));
+    answerStatelessly(server, request, response);
   });
-  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
-  const bound = (http.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${bound}/mcp`,
-    port: bound,
-    close: () =>
-      new Promise((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
-  };
+  const listening = await listenOnLoopback(http, port);
+  return { url: `http://127.0.0.1:${listening.port}/mcp`, ...listening };
 }
 
 /** An MCP server over the older HTTP+SSE transport (the SDK's SSEServerTransport): GET /sse opens the stream, POST /messages?sessionId= carries requests; `echo` answers its text and the header `x-upstream-token` it was connected with. */
@@ -80,13 +65,6 @@ export async function startSseServer(): Promise<{ url: string; close(): Promise<
     }
     void transport.handlePostMessage(request, response);
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/sse`,
-    close: () =>
-      new Promise((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
-  };
+  const listening = await listenOnLoopback(http);
+  return { url: `http://127.0.0.1:${listening.port}/sse`, close: listening.close };
 }

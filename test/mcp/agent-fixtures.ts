@@ -1,12 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { answerStatelessly, listenOnLoopback } from '../fakes/stateless-mcp.js';
 
 export const ADMIN = 'agent-admin-' + 'token-0123456789';
 /** Injection on (its own `mcp.inject: true`), every `calc` tool. */
@@ -48,26 +47,14 @@ export async function startToolServer(): Promise<{ url: string; close(): Promise
       return { content: [{ type: 'text', text }] };
     });
     server.registerTool('lookup', { description: 'Looks something up', inputSchema: { term: z.string() } }, ({ term }) => ({ content: [{ type: 'text', text: `found ${term}` }] }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    response.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
     if (request.method !== 'POST') {
       response.writeHead(405).end();
       return;
     }
-    void server.connect(transport).then(() => transport.handleRequest(request, response));
+    answerStatelessly(server, request, response);
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
-    close: () =>
-      new Promise((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
-  };
+  const listening = await listenOnLoopback(http);
+  return { url: `http://127.0.0.1:${listening.port}/mcp`, close: listening.close };
 }
 
 export interface AgentWorld {
