@@ -116,7 +116,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const logger = options.logger ?? createLogger({ level: config.logging.level, coalesceMs: 10 });
   const source = options.configSource ?? 'config';
   const issues: ConfigIssue[] = [];
-  const providers = buildProviderInstances(config.providers, createAdapterRegistry(), issues);
+  const adapters = createAdapterRegistry();
+  const providers = buildProviderInstances(config.providers, adapters, issues);
   const resolver = new ModelResolver({ providers, aliases: config.aliases, routes: config.routes }, issues);
   let costs: PricedCostCalculator = createCostCalculator(config, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
@@ -212,7 +213,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     while (reloading !== undefined) await reloading.catch(() => undefined);
     const run = (async () => {
       const nextIssues: ConfigIssue[] = [];
-      const nextProviders = buildProviderInstances(next.providers, createAdapterRegistry(), nextIssues);
+      const nextProviders = buildProviderInstances(next.providers, adapters, nextIssues);
       const nextResolver = new ModelResolver({ providers: nextProviders, aliases: next.aliases, routes: next.routes }, nextIssues);
       const nextCosts = createCostCalculator(next, nextIssues);
       if (nextIssues.length > 0) throw new ConfigError(source, nextIssues);
@@ -239,7 +240,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   storedDefinitions = stored;
   const reload = (next: GatewayConfig): Promise<ReloadReport> => stored.reloadFile(next, (effective) => applyConfig(effective, true));
   const described = modules.flatMap((module) => module.routes ?? []);
-  const routeAdmin = adminRoutes(config.admin, [...routeAdminRoutes(stored, auditLog), ...providerAdminRoutes(stored, auditLog, createAdapterRegistry())]);
+  const routeAdmin = adminRoutes(config.admin, [...routeAdminRoutes(stored, auditLog), ...providerAdminRoutes(stored, auditLog, adapters)]);
   routes.addAll(routeAdmin);
   described.push(...routeAdmin);
   if (options.reloadConfig !== undefined) {
