@@ -132,6 +132,34 @@ export class BudgetAlerts {
       fired_at: firedAt,
     };
     const record: AlertRecord = { counter: line.counter, threshold, windowEnd: info.windowEnd, firedAt, payload: { ...payload }, delivered: false, attempts: 0 };
+    const delivery = this.claim(record)
+      .then((claimed) => {
+        if (!claimed) return;
+        this.announce(info, payload);
+        return this.deliver(record);
+      })
+      .catch((error: unknown) => this.options.logger.error('governance: budget alert failed', { scope: info.scope, error: (error as Error).message }));
+    this.deliveries.add(delivery);
+    void delivery.finally(() => this.deliveries.delete(delivery));
+  }
+
+  /**
+   * Whether this process is the one to announce the crossing: every replica (and every worker of
+   * `--workers`) that settles a request past the mark sees it, so the first to record it in the shared
+   * storage announces it and the others stay quiet. Storage that cannot be reached does not silence an
+   * alert: announced twice beats never.
+   */
+  private async claim(record: AlertRecord): Promise<boolean> {
+    try {
+      return await this.options.store.claimAlert(record);
+    } catch (error) {
+      this.options.logger.warn('governance: budget alert not recorded before it was sent', { scope: record.payload.scope, error: (error as Error).message });
+      return true;
+    }
+  }
+
+  /** The audit event and the listeners (the observability alert channel) of a crossing this process claimed. */
+  private announce(info: LineInfo, payload: BudgetThresholdEvent): void {
     this.options.audit.append({ actor: 'governance', action: 'budget.alert', target: info.scope, details: { ...payload } });
     for (const listener of this.listeners) {
       try {
@@ -140,13 +168,10 @@ export class BudgetAlerts {
         this.options.logger.error('governance: budget alert listener failed', { scope: info.scope, error: (error as Error).message });
       }
     }
-    const delivery = this.deliver(record).catch((error: unknown) => this.options.logger.error('governance: budget alert failed', { scope: info.scope, error: (error as Error).message }));
-    this.deliveries.add(delivery);
-    void delivery.finally(() => this.deliveries.delete(delivery));
   }
 
+  /** Posts the claimed alert to the webhook, retrying, and stores how that went. */
   private async deliver(record: AlertRecord): Promise<void> {
-    await this.options.store.putAlert(record);
     const { url, secret, max_attempts: maxAttempts } = this.options.settings;
     if (url === undefined) return;
     const send = this.options.send ?? defaultSender;

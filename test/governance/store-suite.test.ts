@@ -167,5 +167,19 @@ for (const [name, open] of backends) {
       assert.deepEqual(await store.loadAlerts(1_000), [{ ...alert, delivered: true, attempts: 2 }]);
       assert.deepEqual(await store.loadAlerts(6_000), []);
     });
+
+    test('an alert is claimed once: the first claim records it, later claims (other replicas) do not change it', async () => {
+      const store = open();
+      await store.migrate();
+      const alert = { counter: 'key:k|usd|1d|0', threshold: 0.8, windowEnd: 5_000, firedAt: '2026-01-01T00:00:00.000Z', payload: { by: 'first' }, delivered: false, attempts: 0 };
+      const claims = await Promise.all([store.claimAlert(alert), store.claimAlert({ ...alert, payload: { by: 'second' } })]);
+      assert.deepEqual(claims.sort(), [false, true]);
+      assert.equal(await store.claimAlert({ ...alert, firedAt: '2026-01-01T00:00:01.000Z' }), false);
+      const [stored] = await store.loadAlerts(0);
+      assert.equal(stored!.firedAt, alert.firedAt);
+      // Another threshold of the same counter is its own alert.
+      assert.equal(await store.claimAlert({ ...alert, threshold: 0.95 }), true);
+      assert.equal((await store.loadAlerts(0)).length, 2);
+    });
   });
 }

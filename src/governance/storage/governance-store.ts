@@ -88,6 +88,12 @@ export interface GovernanceStore {
   pruneCounters(now: number): Promise<void>;
   /** Inserts or updates an alert (by counter and threshold). */
   putAlert(alert: AlertRecord): Promise<void>;
+  /**
+   * Records an alert that just fired unless one of the same counter and threshold is recorded
+   * already (another replica, or worker, fired it first): true when this call recorded it. A
+   * counter's name holds its window, so each window's crossing is claimed once.
+   */
+  claimAlert(alert: AlertRecord): Promise<boolean>;
   /** Alerts of windows that have not ended by `now`. */
   loadAlerts(now: number): Promise<AlertRecord[]>;
 }

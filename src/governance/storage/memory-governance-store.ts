@@ -93,6 +93,13 @@ export class MemoryGovernanceStore implements GovernanceStore {
     this.alerts.set(`${alert.counter}@${alert.threshold}`, structuredClone(alert));
   }
 
+  async claimAlert(alert: AlertRecord): Promise<boolean> {
+    const name = `${alert.counter}@${alert.threshold}`;
+    if (this.alerts.has(name)) return false;
+    this.alerts.set(name, structuredClone(alert));
+    return true;
+  }
+
   async loadAlerts(now: number): Promise<AlertRecord[]> {
     return [...this.alerts.values()].filter((alert) => alert.windowEnd > now).map((alert) => structuredClone(alert));
   }

@@ -197,6 +197,14 @@ export class PostgresGovernanceStore implements GovernanceStore {
     );
   }
 
+  async claimAlert(alert: AlertRecord): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'INSERT INTO governance_alerts (counter, threshold, window_end, fired_at, payload, delivered, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (counter, threshold) DO NOTHING',
+      [alert.counter, alert.threshold, storedWindowEnd(alert.windowEnd), alert.firedAt, JSON.stringify(alert.payload), alert.delivered, alert.attempts],
+    );
+    return rowCount === 1;
+  }
+
   async loadAlerts(now: number): Promise<AlertRecord[]> {
     const { rows } = await this.pool.query<{ counter: string; threshold: number; window_end: string; fired_at: string; payload: Record<string, unknown>; delivered: boolean; attempts: number }>(
       'SELECT counter, threshold, window_end, fired_at, payload, delivered, attempts FROM governance_alerts WHERE window_end > $1',

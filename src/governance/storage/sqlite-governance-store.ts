@@ -182,6 +182,15 @@ export class SqliteGovernanceStore implements GovernanceStore {
     await writeWhenFree(this.db, () => statement.run(alert.counter, alert.threshold, storedWindowEnd(alert.windowEnd), alert.firedAt, payload, alert.delivered ? 1 : 0, alert.attempts));
   }
 
+  async claimAlert(alert: AlertRecord): Promise<boolean> {
+    const statement = this.db.prepare(
+      'INSERT INTO governance_alerts (counter, threshold, window_end, fired_at, payload, delivered, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (counter, threshold) DO NOTHING',
+    );
+    const payload = JSON.stringify(alert.payload);
+    const { changes } = await writeWhenFree(this.db, () => statement.run(alert.counter, alert.threshold, storedWindowEnd(alert.windowEnd), alert.firedAt, payload, alert.delivered ? 1 : 0, alert.attempts));
+    return changes === 1;
+  }
+
   async loadAlerts(now: number): Promise<AlertRecord[]> {
     const rows = this.db.prepare('SELECT counter, threshold, window_end, fired_at, payload, delivered, attempts FROM governance_alerts WHERE window_end > ?').all(now) as AlertRow[];
     return rows.map((row) => ({
