@@ -3,7 +3,7 @@
  * what else the machine is doing, for comparing two versions of the gateway (or the gateway and
  * the bare proxy) on a shared machine where timings swing by tens of percent.
  *
- *   npm run build && node dist/bench/instructions.js [--target tollgate|tollgate-nolog|tollgate-workers2|bare|cache-hit|cache-miss|cache-off] [--requests 2000] [--warmup 3000]
+ *   npm run build && node dist/bench/instructions.js [--target tollgate|tollgate-nolog|tollgate-redis-pg|tollgate-workers2|bare|cache-hit|cache-miss|cache-off] [--requests 2000] [--warmup 3000]
  *
  * The cache targets run with the request log off (compare them with `tollgate-nolog`, or with
  * `cache-off`: the same config and request bodies as `cache-miss`, the cache not configured):
@@ -17,6 +17,10 @@
  * each thread (thread 1 is the event loop; the others are V8's compiler and GC helpers and, for
  * Tollgate on SQLite, the request-log writer). Kernel time (system calls) is not counted. Needs
  * valgrind (Debian package `valgrind`); a run takes several minutes.
+ *
+ * `tollgate-redis-pg` is `tollgate` on the Redis ledger and PostgreSQL storage (a fresh schema and key
+ * prefix, as `npm run bench` makes them; needs both running): what the shared backends' clients cost
+ * the gateway's event loop per request, against `tollgate`. The servers' own work is not counted.
  *
  * `tollgate-workers2` is `tollgate --workers 2` with the request log on: valgrind follows the
  * primary's forks (`--trace-children=yes`), counting is switched on and off in every process, and
@@ -35,6 +39,7 @@ import { stringify } from 'yaml';
 import type { ChildReadyMessage } from './child-ready.js';
 import { CHAT_REQUEST_BODY } from './payload.js';
 import { findFreePort, forkServer } from './processes.js';
+import { openSharedBackends } from './shared-backends.js';
 import { BENCH_VIRTUAL_KEY, benchGatewayConfig } from './tollgate-config.js';
 
 const { values: options } = parseArgs({
@@ -47,9 +52,10 @@ const { values: options } = parseArgs({
   },
 });
 const target = options.target!;
-if (!['tollgate', 'tollgate-nolog', 'tollgate-workers2', 'bare', 'cache-hit', 'cache-miss', 'cache-off'].includes(target)) throw new Error('--target: tollgate, tollgate-nolog, tollgate-workers2, bare, cache-hit, cache-miss or cache-off');
+if (!['tollgate', 'tollgate-nolog', 'tollgate-redis-pg', 'tollgate-workers2', 'bare', 'cache-hit', 'cache-miss', 'cache-off'].includes(target)) throw new Error('--target: tollgate, tollgate-nolog, tollgate-redis-pg, tollgate-workers2, bare, cache-hit, cache-miss or cache-off');
 const workers = target === 'tollgate-workers2';
-const logging = target === 'tollgate' || workers;
+const shared = target === 'tollgate-redis-pg' ? await openSharedBackends() : undefined;
+const logging = target === 'tollgate' || workers || shared !== undefined;
 const cacheTarget = target.startsWith('cache-');
 const measured = Number(options.requests);
 const warmup = Number(options.warmup);
@@ -66,7 +72,7 @@ if (target === 'bare') {
   args = [new URL('./bare-proxy.js', import.meta.url).pathname, upstream.origin];
 } else {
   port = await findFreePort();
-  const config = benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: 'bench-admin-token-not-a-secret', logging, cache: target === 'cache-hit' || target === 'cache-miss' });
+  const config = benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, 'tollgate.db'), adminToken: 'bench-admin-token-not-a-secret', logging, cache: target === 'cache-hit' || target === 'cache-miss', postgresUrl: shared?.postgresUrl, redis: shared?.redis });
   // Work on a clock rather than per request (the ledger's flush to storage every second, the entity
   // sync every 500 ms) would be counted per request in proportion to how slowly valgrind ran on a
   // busy machine (on a machine at a load average of 15 the counts rose by a fifth, and the helper
@@ -137,13 +143,12 @@ async function send(until: number, concurrency = CONCURRENCY): Promise<void> {
  */
 async function betweenBatches(): Promise<void> {
   if (!logging) return;
-  const database = new Database(join(workDir, 'tollgate.db'), { readonly: true, fileMustExist: true });
-  const stored = () => (database.prepare('select count(*) as count from tollgate_request_logs').get() as { count: number }).count;
+  const log = await openLogCount();
   try {
     const deadline = Date.now() + 300_000;
     for (let settled = 0, previous = -1; ; ) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const count = stored();
+      const count = await log.count();
       if (count === sent) return;
       if (Date.now() > deadline) throw new Error(`the request log holds ${count} records of ${sent} requests after 300 s`);
       // Under --workers each worker flushes its queue on the log's own interval: wait until the
@@ -171,8 +176,28 @@ async function betweenBatches(): Promise<void> {
       }
     }
   } finally {
-    database.close();
+    await log.close();
   }
+}
+
+/** The number of records in the target's request log: its SQLite file, or its PostgreSQL schema. */
+async function openLogCount(): Promise<{ count(): Promise<number>; close(): Promise<void> }> {
+  if (shared === undefined) {
+    const database = new Database(join(workDir, 'tollgate.db'), { readonly: true, fileMustExist: true });
+    return {
+      count: async () => (database.prepare('select count(*) as count from tollgate_request_logs').get() as { count: number }).count,
+      close: async () => {
+        database.close();
+      },
+    };
+  }
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: shared.postgresUrl });
+  await client.connect();
+  return {
+    count: async () => Number((await client.query<{ count: string }>('select count(*) as count from tollgate_request_logs')).rows[0]!.count),
+    close: () => client.end(),
+  };
 }
 
 process.stderr.write(`${target}: ${warmup} warm-up requests under valgrind…\n`);
@@ -190,6 +215,7 @@ await pool.close();
 child.kill('SIGTERM');
 await exited;
 await upstream.stop();
+await shared?.cleanup();
 
 // One file per thread: `callgrind.out-<thread>`, or `callgrind.out.<pid>-<thread>` per process under --workers.
 const byProcess = new Map<string, number[]>();

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { CHAT_REQUEST_BODY, REPLY_TEXT } from './payload.js';
 import { cpuTimeMs, forkServer, machineCpuBetween, machineCpuTicks, residentSetBytes, startTollgate, type ServerProcess } from './processes.js';
 import { addedLatencyTable, checksTable, checkTargets, resultsTable, TARGET_LABELS, type ScenarioResult } from './report.js';
 import { benchSemanticIndex, semanticIndexTable } from './semantic-index.js';
+import { openSharedBackends } from './shared-backends.js';
 import { BENCH_PROVIDER, BENCH_VIRTUAL_KEY, benchGatewayConfig } from './tollgate-config.js';
 
 /**
@@ -248,41 +248,6 @@ async function probeGatewayFeatures(origin: string): Promise<string[]> {
     `request log store: ${logs.status === 200 ? 'on (GET /admin/logs answered 200)' : `not visible (GET /admin/logs answered ${logs.status})`}`,
     `metrics: ${metrics.status === 200 ? 'on (GET /metrics answered 200)' : `not visible (GET /metrics answered ${metrics.status})`}`,
   ];
-}
-
-/**
- * A fresh PostgreSQL schema and a Redis key prefix of this run's own (BENCH_POSTGRES_URL, default the
- * machine's `test` database; BENCH_REDIS_URL, default 127.0.0.1:6379), dropped and deleted afterwards.
- */
-async function openSharedBackends(): Promise<{ postgresUrl: string; redis: { url: string; keyPrefix: string }; cleanup: () => Promise<void> }> {
-  const base = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const suffix = randomUUID().replaceAll('-', '').slice(0, 12);
-  const schema = `bench_${suffix}`;
-  const { default: pg } = await import('pg');
-  const admin = new pg.Pool({ connectionString: base, max: 1 });
-  await admin.query('create extension if not exists pg_trgm').catch(() => undefined);
-  await admin.query(`create schema "${schema}"`);
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema},public`);
-  const keyPrefix = `tollgate-bench:${suffix}:{governance}:`;
-  return {
-    postgresUrl: url.toString(),
-    redis: { url: redisUrl, keyPrefix },
-    async cleanup() {
-      await admin.query(`drop schema "${schema}" cascade`);
-      await admin.end();
-      const { Redis } = await import('ioredis');
-      const client = new Redis(redisUrl);
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `tollgate-bench:${suffix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await client.del(...keys);
-      } while (cursor !== '0');
-      client.disconnect();
-    },
-  };
 }
 
 /** /proc/loadavg's 1, 5 and 15 minute averages: other work on the machine skews every column. */

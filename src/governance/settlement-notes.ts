@@ -36,9 +36,11 @@ export class SettlementNoteKeeper {
     const ids = this.pending;
     this.pending = [];
     const mark = this.charges.accepted();
+    // A round never fails: the interval that starts it has nobody to hand a failure to (an
+    // unhandled rejection ends the process). Ids whose round failed wait for the next one.
     this.round = this.round.then(async () => {
-      await this.charges.stored(mark);
       try {
+        await this.charges.stored(mark);
         await this.notes.forgetSettlements(ids);
       } catch {
         this.pending.push(...ids);

@@ -70,7 +70,7 @@ export const observabilityModule: ModuleFactory = async (context) => {
         sum: (scope, fromMs, toMs) => store.chargeSum(scope, fromMs, toMs),
         logged: (requestIds) => store.loggedRequestIds(requestIds),
         accepted: () => writer.positions.accepted,
-        stored: async (mark) => void (await writer.positions.durable(mark)),
+        stored: (mark) => writer.positions.settledThrough(mark),
       },
       'observability',
     );

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { RedisSpendStore } from '../../src/governance/redis-spend-store.js';
-import { withUnloggedSettlements } from '../../src/governance/settlement-notes.js';
+import { SettlementNoteKeeper, withUnloggedSettlements } from '../../src/governance/settlement-notes.js';
 import { UNLOGGED_AFTER_MS } from '../../src/governance/spend-store.js';
+import type { RequestCharges } from '../../src/pipeline/capabilities.js';
 import { connectRedis, deleteKeys, uniquePrefix } from './redis.js';
 
 /**
@@ -61,4 +62,30 @@ test('stale notes of unlogged requests explain the ledger; logged ones are forgo
   assert.deepEqual((await store.notesBefore(later)).map((note) => [note.id, note.requestId, note.amounts]), [[lostId, 'lost', [{ counter: COUNTER, amount: 4_000 }]]]);
   await store.forgetSettlements([lostId]);
   assert.deepEqual(await store.notesBefore(later), []);
+});
+
+test('a forget round whose wait for the request log fails keeps its ids for the next round and never rejects (the interval behind it has nobody to hand a failure to)', async () => {
+  const store = new RedisSpendStore(redis, prefix);
+  let failNext = true;
+  const charges: RequestCharges = {
+    flush: async () => {},
+    sum: async () => ({ nanoUsd: 0, records: 0 }),
+    logged: async () => new Set(),
+    accepted: () => 1,
+    stored: async () => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('request journal: mark 1 is older than the last batch stored');
+      }
+    },
+  };
+  const keeper = new SettlementNoteKeeper(store, charges);
+  const id = await settled(store, 3_000, 'kept-noted');
+  keeper.settled(id);
+  const notedIds = async () => (await store.notesBefore(Number.MAX_SAFE_INTEGER)).map((note) => note.id);
+  await keeper.forget();
+  assert.ok((await notedIds()).includes(id), 'the failed round forgot nothing');
+  await keeper.forget();
+  assert.ok(!(await notedIds()).includes(id), 'the next round forgot it');
+  await keeper.close();
 });

@@ -133,3 +133,27 @@ test('on an SQLite file the writer thread reports each batch last id, so the jou
   await store.close();
   database.close();
 });
+
+test('a wait for records asked for after several batches were stored since its mark resolves (it once rejected, and the interval that asked ended the process)', async () => {
+  const store = openStore();
+  await store.migrate();
+  const writer = new LogWriter({ store, logger: silent, queueSize: 100, batchSize: 2, flushIntervalMs: 3_600_000, journalBaseline: await store.lastId() });
+  writer.enqueue([named('a')]);
+  const mark = writer.positions.accepted;
+  // Three batches after the mark: [a b] [c d] [e f]; the watermark of `mark` is no longer known.
+  writer.enqueue([named('b'), named('c'), named('d'), named('e'), named('f')]);
+  await writer.flush();
+  await assert.rejects(writer.positions.durable(mark), /older than the last batch stored/);
+  await writer.positions.settledThrough(mark);
+  // A later mark still waits for its batch (once the flush the full queue scheduled has run).
+  await new Promise((resolve) => setImmediate(resolve));
+  writer.enqueue([named('g')]);
+  let settled = false;
+  const waiting = writer.positions.settledThrough(writer.positions.accepted).then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, false);
+  await writer.flush();
+  await waiting;
+  assert.equal(settled, true);
+  await writer.close();
+});

@@ -37,6 +37,16 @@ export class JournalPositions {
     return new Promise((resolve) => this.waiters.push({ mark, resolve }));
   }
 
+  /**
+   * Resolves once every record up to `mark` is settled, without the watermark: for a caller that
+   * only waits for its records and may ask long after it took `mark` (when batches written since have
+   * moved the watermark past where `durable` can tell it).
+   */
+  settledThrough(mark: number): Promise<void> {
+    if (mark <= this.settled) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ mark, resolve: () => resolve() }));
+  }
+
   /** Whether records up to `mark` are still to be stored. */
   awaits(mark: number): boolean {
     return mark > this.settled;
