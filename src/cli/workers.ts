@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { primarySpendHandlers } from '../governance/primary-spend-store.js';
 import { answerWorkers, type PrimaryHandler } from '../lib/cluster-ipc.js';
 import type { Logger } from '../lib/logger.js';
+import { primaryTailHandlers } from '../observability/log/cluster-tail.js';
 import { openLogStore } from '../observability/log/open-log-store.js';
 import type { LogStore } from '../observability/log/log-store.js';
 import { LOG_DELETE, LOG_INSERT } from '../observability/log/primary-log-store.js';
@@ -29,13 +30,14 @@ const STABLE_MS = 60_000;
  * `server.shutdown_grace_ms`) and exits 0 when they all exited 0; SIGHUP is passed on (reload).
  *
  * It also answers the workers over IPC: `/metrics` (every worker's registry, counters and
- * histograms summed by prom-client's AggregatorRegistry) and, with the memory ledger, the shared
- * budget and rate-limit counters (see PrimarySpendStore).
+ * histograms summed by prom-client's AggregatorRegistry), the live tail's records while some worker
+ * has a watcher (cluster-tail.ts) and, with the memory ledger, the shared budget and rate-limit
+ * counters (see PrimarySpendStore).
  */
 export function runPrimary(count: number, config: GatewayConfig, logger: Logger): Promise<number> {
   cluster.setupPrimary({ serialization: 'advanced' });
   const aggregator = new AggregatorRegistry();
-  const handlers: Record<string, PrimaryHandler> = { metrics: () => aggregator.clusterMetrics() };
+  const handlers: Record<string, PrimaryHandler> = { metrics: () => aggregator.clusterMetrics(), ...primaryTailHandlers() };
   if (config.governance.spend_store.type === 'memory') Object.assign(handlers, primarySpendHandlers());
   const requestLog = singleWriterLog(config, logger);
   if (requestLog !== undefined) Object.assign(handlers, requestLog.handlers);

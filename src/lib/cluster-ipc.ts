@@ -28,6 +28,13 @@ interface IpcReplies {
   readonly replies: readonly IpcReply[];
 }
 
+/** A message from the primary that no request asked for (see noticeWorker). */
+interface IpcNotice {
+  readonly tollgate: 'notice';
+  readonly type: string;
+  readonly payload: unknown;
+}
+
 /** Whether this process is a worker forked by `tollgate --workers` (not any cluster worker). */
 export function isGatewayWorker(): boolean {
   return cluster.isWorker && process.env.TOLLGATE_WORKER === '1';
@@ -159,5 +166,17 @@ export function answerWorkers(handlers: Readonly<Record<string, PrimaryHandler>>
         (error: unknown) => reply(worker, { id: request.id, error: (error as Error)?.message ?? String(error) }),
       );
     }
+  });
+}
+
+/** In the primary: tells one worker something, with no answer expected (see onPrimaryNotice). */
+export function noticeWorker(worker: Worker, type: string, payload: unknown): void {
+  if (worker.isConnected()) worker.send({ tollgate: 'notice', type, payload } satisfies IpcNotice);
+}
+
+/** In a worker: handles the primary's notices of `type` (noticeWorker). */
+export function onPrimaryNotice(type: string, handler: (payload: unknown) => void): void {
+  process.on('message', (message: IpcNotice) => {
+    if (message !== null && typeof message === 'object' && message.tollgate === 'notice' && message.type === type) handler(message.payload);
   });
 }

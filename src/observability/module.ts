@@ -17,6 +17,8 @@ import { auditRoutes } from './audit/audit-routes.js';
 import { LiveTail } from './log/live-tail.js';
 import { logRoutes } from './log/log-routes.js';
 import { isNumbered } from './log/log-store.js';
+import { isGatewayWorker } from '../lib/cluster-ipc.js';
+import { shareTailAcrossWorkers } from './log/cluster-tail.js';
 import { LogWriter } from './log/log-writer.js';
 import { requestJournal } from './log/request-journal.js';
 import { openLogStore } from './log/open-log-store.js';
@@ -76,9 +78,12 @@ export const observabilityModule: ModuleFactory = async (context) => {
     );
     const tail = new LiveTail(context.config.admin);
     upgrades.push(tail.route());
+    // Under `--workers`, a watcher on one worker sees every worker's records (cluster-tail.ts).
+    const share = isGatewayWorker() ? shareTailAcrossWorkers(tail) : undefined;
     write = (records) => {
       writer.enqueue(records);
       tail.publish(records);
+      share?.(records);
     };
     closers.push(() => tail.close());
     dependencies.push({

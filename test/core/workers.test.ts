@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import OpenAI from 'openai';
 import { Agent, request } from 'undici';
+import WebSocket from 'ws';
 import { parseCliArguments } from '../../src/cli/arguments.js';
 import { startCli } from '../helpers/cli.js';
 
@@ -94,4 +95,63 @@ test('`tollgate --workers 2`: both workers answer on one port, one rate limit fo
     assert.equal(code, 0, cli.output());
   }
   assert.match(cli.output(), /"msg":"all workers stopped","exit_code":0/);
+});
+
+test('`tollgate --workers 2`: a live-tail watcher connected to one worker sees the records of every worker, and a second watcher on the other worker too', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-workers-tail-'));
+  const config = join(dir, 'tollgate.yaml');
+  await writeFile(
+    config,
+    [
+      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
+      `admin: { token: ${ADMIN_TOKEN} }`,
+      `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`,
+      'providers:',
+      '  mock: { type: mock, models: [mock-small] }',
+      'virtual_keys:',
+      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'] }`,
+      '',
+    ].join('\n'),
+  );
+  const cli = await startCli(['--config', config, '--port', '0', '--workers', '2']);
+  const sockets: WebSocket[] = [];
+  try {
+    await cli.waitFor(/"msg":"workers started","workers":2/);
+    // One connection each: the primary hands connections to the workers in turn, so two watchers land on both.
+    const watch = async (): Promise<Set<string>> => {
+      const socket = new WebSocket(`${cli.url.replace('http:', 'ws:')}/admin/logs/tail`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      sockets.push(socket);
+      const ids = new Set<string>();
+      socket.on('message', (data) => ids.add((JSON.parse(String(data)) as { request_id: string }).request_id));
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      return ids;
+    };
+    const watchers = [await watch(), await watch()];
+    // The primary has every worker share its records once it hears of a watcher: give the notice its hop.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ask = async () => {
+      const response = await request(`${cli.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${VIRTUAL_KEY}`, 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      await response.body.text();
+      assert.equal(response.statusCode, 200);
+      return { id: String(response.headers['x-request-id']), worker: String(response.headers['x-tollgate-worker']) };
+    };
+    const answers = await Promise.all(Array.from({ length: 12 }, ask));
+    assert.equal(new Set(answers.map((answer) => answer.worker)).size, 2, 'both workers served requests');
+    for (const [index, seen] of watchers.entries()) {
+      for (let tries = 0; tries < 50 && !answers.every((answer) => seen.has(answer.id)); tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const missing = answers.filter((answer) => !seen.has(answer.id));
+      assert.deepEqual(missing, [], `watcher ${index + 1} saw every worker's requests`);
+    }
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    const code = await cli.stop();
+    assert.equal(code, 0, cli.output());
+  }
 });

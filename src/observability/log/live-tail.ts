@@ -30,6 +30,8 @@ export class LiveTail {
   private readonly authenticate: (headers: IncomingMessage['headers']) => AdminAuthentication;
   /** Messages skipped because a watcher could not keep up. */
   skipped = 0;
+  /** Told when the first watcher comes and when the last one goes (see cluster-tail.ts). */
+  private watchingListener: ((watching: boolean) => void) | undefined;
 
   constructor(admin: AdminAccessInput) {
     this.authenticate = createAdminAuthenticator(admin);
@@ -37,6 +39,11 @@ export class LiveTail {
 
   get watching(): number {
     return this.watchers.size;
+  }
+
+  /** `listener(true)` when the first watcher connects, `listener(false)` when the last one leaves. */
+  onWatching(listener: (watching: boolean) => void): void {
+    this.watchingListener = listener;
   }
 
   route(): UpgradeRoute {
@@ -90,8 +97,12 @@ export class LiveTail {
     server.handleUpgrade(request, socket, head, (webSocket) => {
       const watcher: Watcher = { socket: webSocket, filter, content };
       this.watchers.add(watcher);
-      webSocket.on('close', () => this.watchers.delete(watcher));
-      webSocket.on('error', () => this.watchers.delete(watcher));
+      if (this.watchers.size === 1) this.watchingListener?.(true);
+      const leave = () => {
+        if (this.watchers.delete(watcher) && this.watchers.size === 0) this.watchingListener?.(false);
+      };
+      webSocket.on('close', leave);
+      webSocket.on('error', leave);
       webSocket.on('message', () => {
         // The tail only sends; anything received is ignored.
       });
