@@ -19,20 +19,23 @@ export const BUCKET_MS = 60_000;
 //
 // A reservation is one field of the hash of its expiry's bucket, `<prefix>rb:<start>` (`start`: its
 // expiry rounded down to BUCKET_MS): its id, `<sequence>-<start>`, holds `<expires at> <d>`, `d`
-// being its lines as JSON written by the replica, `[[counter key, reserved amount, charge on
-// expiry, window end], …]`, all text. A line charged to `used` when reserved (LimitLine.final) is
-// `[key, '0', '0', window end, '1']`: nothing to settle or sweep. The bucket also holds `s`, set
-// with the first reservation, and the sorted set `<prefix>rb` indexes the buckets by their start:
-// HSET answers how many fields it added, so the reserve that finds `s` missing adds the bucket to
-// the index, and a settle is one HDEL, whose answer says whether the sweep had charged it first.
-// Reserving, settling and sweeping then cost one command per reservation (or per batch) instead of
-// a hash per reservation plus a sorted set of all of them, whose ZADD was the dearest command.
+// being its lines as JSON written by the replica, `[[counter name, reserved amount, charge on
+// expiry, window end], …]`, all text, but `0` for a line charged to `used` when reserved
+// (LimitLine.final): nothing to settle or sweep. (Names rather than keys, and `0`: each byte sent
+// costs Redis twice, making the script's argument and then in Lua's garbage collector.) The bucket
+// also holds `s`, set with the first reservation, and the sorted set `<prefix>rb` indexes the
+// buckets by their start: HSET answers how many fields it added, so the reserve that finds `s`
+// missing adds the bucket to the index, and a settle is one HDEL, whose answer says whether the
+// sweep charged the reservation first. Reserving and settling cost one command per batch (or per
+// reservation) instead of a hash per reservation plus an entry in a sorted set of all of them,
+// whose ZADD was the dearest command.
 //
 // Reservations of the earlier layout (before buckets) are one hash each, `<prefix>r:<id>` with the
 // numeric id, indexed by expiry in the sorted set `<prefix>reservations`; its field `d` holds the
-// lines as above (or, earlier still, `n` and, per line, `k<i>`, `a<i>`, `e<i>`, `w<i>`). Settling
-// from the stored lines and sweeping still read them, so that a rolling upgrade loses none; a
-// replica of that layout does not sweep buckets, which is left to the replicas of this one.
+// lines as above but with counter keys and a final line as `[key, '0', '0', window end, '1']` (or,
+// earlier still, `n` and, per line, `k<i>`, `a<i>`, `e<i>`, `w<i>`). Settling from the stored lines
+// and sweeping still read them, so that a rolling upgrade loses none; a replica of that layout does
+// not sweep buckets, which is left to the replicas of this one.
 //
 // The scripts are the ledger's main cost, on the one Redis thread every replica shares: under
 // callgrind each `redis.call` costs Redis about 7,700 instructions, each argument about 700 and
@@ -166,9 +169,10 @@ local function apply(key, negated, used, windowEnd, now, expire)
   if created and windowEnd ~= '0' then redis.call('PEXPIRE', key, math.max(1, tonumber(windowEnd) - now) + ${COUNTER_GRACE_MS}) end
 end
 
-local function settleLines(lines, actual, expire, now)
+-- \`head\`: what precedes the lines' counter names in their keys ('' when they are keys).
+local function settleLines(lines, actual, expire, now, head)
   for i, line in ipairs(lines) do
-    if line[5] ~= '1' then apply(line[1], '-' .. line[2], expire and line[3] or actual[i], line[4] or '0', now, expire) end
+    if line ~= 0 and line[5] ~= '1' then apply(head .. line[1], '-' .. line[2], expire and line[3] or actual[i], line[4] or '0', now, expire) end
   end
 end
 
@@ -186,7 +190,7 @@ local function settleHash(reservation, index, id, actual, expire, now)
   end
   redis.call('DEL', reservation)
   redis.call('ZREM', index, id)
-  settleLines(lines, actual, expire, now)
+  settleLines(lines, actual, expire, now, '')
   return 1
 end
 
@@ -297,17 +301,18 @@ return answers
 `;
 
 // Settles one reservation from its stored lines with `actual` amounts. KEYS: its bucket (or, of the
-// earlier layout, its hash), the earlier layout's expiry index. ARGV: its id, now, the amounts.
+// earlier layout, its hash), the earlier layout's expiry index. ARGV: its id, now, the prefix, the
+// amounts.
 const SETTLE = `${APPLY}
 local id = ARGV[1]
 local now = tonumber(ARGV[2])
 local actual = {}
-for i = 3, #ARGV do actual[i - 2] = ARGV[i] end
+for i = 4, #ARGV do actual[i - 3] = ARGV[i] end
 if not string.find(id, '-', 1, true) then return settleHash(KEYS[1], KEYS[2], id, actual, false, now) end
 local value = redis.call('HGET', KEYS[1], id)
 if not value then return 0 end
 redis.call('HDEL', KEYS[1], id)
-settleLines(linesOf(value), actual, false, now)
+settleLines(linesOf(value), actual, false, now, ARGV[3] .. 'c:')
 return 1
 `;
 
@@ -333,7 +338,7 @@ for _, start in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LI
     if id ~= 's' then
       if budget > 0 and tonumber(string.sub(value, 1, string.find(value, ' ', 1, true) - 1)) <= now then
         redis.call('HDEL', bucket, id)
-        settleLines(linesOf(value), {}, true, now)
+        settleLines(linesOf(value), {}, true, now, prefix .. 'c:')
         budget = budget - 1
       else
         left = true

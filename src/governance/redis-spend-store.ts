@@ -36,8 +36,8 @@ interface CounterText {
   readonly key: string;
   /** The key as a RESP bulk string (redis-wire.ts). */
   readonly keyBulk: string;
-  /** The key as a JSON string, for a reservation's `d`. */
-  readonly keyJson: string;
+  /** The counter's name as a JSON string, for a reservation's `d`. */
+  readonly counterJson: string;
   readonly windowEnd: number;
   readonly windowEndText: string;
   readonly usd: boolean;
@@ -187,7 +187,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
           else if (counter.kind !== kind) counter.kind = '2';
           const text = counter.text;
           // The amounts are numbers, whose text needs no JSON escaping.
-          stored += `${index === 0 ? '' : ','}[${text.keyJson},${line.final === true ? `"0","0","${text.windowEndText}","1"` : `"${line.amount}","${line.chargeOnExpiry}","${text.windowEndText}"`}]`;
+          stored += `${index === 0 ? '' : ','}${line.final === true ? '0' : `[${text.counterJson},"${line.amount}","${line.chargeOnExpiry}","${text.windowEndText}"]`}`;
           packed += `${counter.position} ${line.limit} ${line.amount} ${line.final === true ? '1' : '0'} `;
         }
         starts.push(start);
@@ -266,7 +266,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     if (known !== undefined && known.windowEnd === line.windowEnd) return known;
     if (this.counterTexts.size >= MAX_COUNTER_TEXTS) this.counterTexts.clear();
     const key = this.counterKey(line.counter);
-    const text: CounterText = { counter: line.counter, key, keyBulk: bulkString(key), keyJson: JSON.stringify(key), windowEnd: line.windowEnd, windowEndText: windowEndText(line), usd: line.counter.includes(USD_COUNTER) };
+    const text: CounterText = { counter: line.counter, key, keyBulk: bulkString(key), counterJson: JSON.stringify(line.counter), windowEnd: line.windowEnd, windowEndText: windowEndText(line), usd: line.counter.includes(USD_COUNTER) };
     this.counterTexts.set(line.counter, text);
     return text;
   }
@@ -317,7 +317,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   private async settleStored(id: string, actual: readonly number[]): Promise<void> {
     const dash = id.indexOf('-');
     const key = dash === -1 ? `${this.prefix}r:${id}` : `${this.prefix}rb:${id.slice(dash + 1)}`;
-    await this.script(SETTLE_SCRIPT, [key, this.indexKey()], [id, Date.now(), ...actual.map(String)]);
+    await this.script(SETTLE_SCRIPT, [key, this.indexKey()], [id, Date.now(), this.prefix, ...actual.map(String)]);
   }
 
   /** Sends the settles gathered in this turn as one script call. */
