@@ -50,8 +50,8 @@ interface PendingSettle {
   readonly id: string;
   readonly actual: readonly number[];
   readonly lines: readonly LimitLine[];
-  /** The settlement's note, or '' (see SettlementNotes). */
-  readonly note: string;
+  /** The request whose settlement is noted (see SettlementNotes), or undefined for none. */
+  readonly requestId: string | undefined;
   resolve(): void;
   reject(error: Error): void;
 }
@@ -135,13 +135,12 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
 
   settle(id: string, actual: readonly number[], lines?: readonly LimitLine[], requestId?: string): Promise<void> {
     if (lines === undefined) return this.settleStored(id, actual);
-    const note = this.noting && requestId !== undefined ? this.noteOf(requestId, actual, lines) : '';
     return new Promise<void>((resolve, reject) => {
       if (this.settling === undefined) {
         this.settling = [];
         this.flushSoon();
       }
-      this.settling.push({ id, actual, lines, note, resolve, reject });
+      this.settling.push({ id, actual, lines, requestId: this.noting ? requestId : undefined, resolve, reject });
       if (this.settling.length >= MAX_BATCH) this.flushSettles();
     });
   }
@@ -179,13 +178,13 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
         let packed = '';
         for (let index = 0; index < lines.length; index++) {
           const line = lines[index]!;
-          const counter = this.batchCounter(counters, line, now);
+          const text = this.textOf(line);
+          const counter = this.batchCounter(counters, text, line, now);
           if (line.limit < counter.limit) counter.limit = line.limit;
           counter.held += line.amount;
           const kind = line.final === true ? '1' : '0';
           if (counter.kind === '') counter.kind = kind;
           else if (counter.kind !== kind) counter.kind = '2';
-          const text = counter.text;
           // The amounts are numbers, whose text needs no JSON escaping.
           stored += `${index === 0 ? '' : ','}${line.final === true ? '0' : `[${text.counterJson},"${line.amount}","${line.chargeOnExpiry}","${text.windowEndText}"]`}`;
           packed += `${counter.position} ${line.limit} ${line.amount} ${line.final === true ? '1' : '0'} `;
@@ -249,8 +248,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   }
 
   /** The counter of `line` in a batch, added at the next position when the batch does not name it yet. */
-  private batchCounter(counters: Map<string, BatchCounter>, line: LimitLine, now: number): BatchCounter {
-    const text = this.textOf(line);
+  private batchCounter(counters: Map<string, BatchCounter>, text: CounterText, line: LimitLine, now: number): BatchCounter {
     let counter = counters.get(text.key);
     if (counter === undefined) {
       const ttl = Number.isFinite(line.windowEnd) ? String(Math.max(1, line.windowEnd - now) + COUNTER_GRACE_MS) : '0';
@@ -299,20 +297,6 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     return notes;
   }
 
-  /**
-   * A settlement's note: the time, the request id, then each budget counter's key and the amount
-   * settled on it, one per line. Only budget (USD) counters: reconciliation reads nothing else, and
-   * a request's rate-limit counters were two thirds of what every settle sent and Redis kept.
-   */
-  private noteOf(requestId: string, actual: readonly number[], lines: readonly LimitLine[]): string {
-    let note = `${Date.now()}\n${requestId}`;
-    for (let index = 0; index < lines.length; index++) {
-      const text = this.textOf(lines[index]!);
-      if (text.usd) note += `\n${text.key}\n${actual[index] ?? 0}`;
-    }
-    return note;
-  }
-
   /** A settle without its lines: the script reads them from the reservation (of either layout, see redis-ledger-scripts.ts). */
   private async settleStored(id: string, actual: readonly number[]): Promise<void> {
     const dash = id.indexOf('-');
@@ -328,14 +312,19 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     const now = Date.now();
     const counters = new Map<string, BatchCounter>();
     const reservations = new RespArguments();
-    for (const { id, actual, lines, note } of batch) {
+    for (const { id, actual, lines, requestId } of batch) {
       let packed = '';
+      // A settlement's note: the time, the request id, then each budget counter's key and the amount
+      // settled on it, one per line. Only budget (USD) counters: reconciliation reads nothing else.
+      let note = requestId === undefined ? '' : `${now}\n${requestId}`;
       for (let index = 0; index < lines.length; index++) {
         const line = lines[index]!;
+        const amount = actual[index] ?? 0;
+        const text = this.textOf(line);
+        if (requestId !== undefined && text.usd) note += `\n${text.key}\n${amount}`;
         // Lines charged when reserved (LimitLine.final) have nothing left to settle.
         if (line.final === true) continue;
-        const counter = this.batchCounter(counters, line, now);
-        const amount = actual[index] ?? 0;
+        const counter = this.batchCounter(counters, text, line, now);
         counter.held += line.amount;
         counter.used += amount;
         packed += `${counter.position} ${line.amount} ${amount} `;
