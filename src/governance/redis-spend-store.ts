@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { COUNTER_GRACE_MS, CONVERT_SCRIPT, RESERVE_SCRIPT, SETTLE_LINES_SCRIPT, SETTLE_SCRIPT, SWEEP_SCRIPT, type Script } from './redis-ledger-scripts.js';
+import { BUCKET_MS, COUNTER_GRACE_MS, CONVERT_SCRIPT, RESERVE_SCRIPT, SETTLE_LINES_SCRIPT, SETTLE_SCRIPT, SWEEP_SCRIPT, type Script } from './redis-ledger-scripts.js';
 import { bulkString, ioredisWire, RespArguments, scriptCommand, type WireSender } from './redis-wire.js';
 import type { CounterSnapshot, CounterState, LedgerCounter, LimitLine, ReserveResult, SettlementNote, SettlementNotes, SpendStore } from './spend-store.js';
 
@@ -31,11 +31,13 @@ interface PendingReserve {
 
 /** What the scripts are sent for a counter, made once per counter (its name holds its window). */
 interface CounterText {
+  /** The counter's name (LimitLine.counter). */
+  readonly counter: string;
   readonly key: string;
   /** The key as a RESP bulk string (redis-wire.ts). */
   readonly keyBulk: string;
-  /** The key as a JSON string, for a reservation's `d`. */
-  readonly keyJson: string;
+  /** The counter's name as a JSON string, for a reservation's `d`. */
+  readonly counterJson: string;
   readonly windowEnd: number;
   readonly windowEndText: string;
   readonly usd: boolean;
@@ -48,12 +50,31 @@ interface PendingSettle {
   readonly id: string;
   readonly actual: readonly number[];
   readonly lines: readonly LimitLine[];
-  /** The lines sent (those not charged when reserved), whose states the script answers in order. */
-  settledLines?: readonly LimitLine[];
-  /** The settlement's note, or '' (see SettlementNotes). */
-  readonly note: string;
+  /** The request whose settlement is noted (see SettlementNotes), or undefined for none. */
+  readonly requestId: string | undefined;
   resolve(): void;
   reject(error: Error): void;
+}
+
+/**
+ * A counter as one batch's script call names it: once, at `position` among its keys, with the
+ * batch's totals (see RESERVE and SETTLE_LINES in redis-ledger-scripts.ts).
+ */
+interface BatchCounter {
+  readonly text: CounterText;
+  readonly position: number;
+  /** The TTL the script gives the counter if it creates it, as text ('0': none). */
+  readonly ttl: string;
+  /** Reserve: the tightest limit of its lines. */
+  limit: number;
+  /** Reserve: the amounts going to `reserved` or, for final lines, to `used`; settle: those leaving `reserved`. */
+  held: number;
+  /** Reserve: where its lines go, '0' `reserved`, '1' `used` (final), '2' both. */
+  kind: string;
+  /** Settle: the actual amounts going to `used`. */
+  used: number;
+  /** Reserve, once answered: `credit - used - reserved` as the batch's reservations take their room. */
+  slack: number;
 }
 
 /** What budget counters' names hold (see counterName). */
@@ -64,9 +85,9 @@ const NANO_UNIT = 'nano-usd';
 
 /**
  * The SpendStore for several replicas: counters are Redis hashes (`used`, `reserved`, `credit`),
- * each reservation a hash plus an entry in a sorted set by expiry, and every operation that must be
- * atomic is one Lua script (Redis runs a script without interleaving other commands). All keys share
- * the hash tag of `prefix`, so they live in one cluster slot.
+ * reservations fields of a hash per expiry bucket (see redis-ledger-scripts.ts), and every
+ * operation that must be atomic is one Lua script (Redis runs a script without interleaving other
+ * commands). All keys share the hash tag of `prefix`, so they live in one cluster slot.
  *
  * Durability is Redis's own (AOF/RDB): `takeChanged` reports nothing, so replicas do not race to
  * copy counters into SQL, and `restore` is a no-op.
@@ -90,7 +111,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
 
   private readonly wire: WireSender;
   /** The keys and the prefix every hot-path call sends, as RESP bulk strings. */
-  private readonly written: { readonly index: string; readonly sequence: string; readonly notes: string; readonly prefix: string };
+  private readonly written: { readonly buckets: string; readonly sequence: string; readonly notes: string; readonly prefix: string };
 
   constructor(
     private readonly redis: RedisCommands,
@@ -98,7 +119,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   ) {
     this.prefix = prefix;
     this.wire = ioredisWire(redis);
-    this.written = { index: bulkString(this.indexKey()), sequence: bulkString(`${prefix}seq`), notes: bulkString(this.notesKey()), prefix: bulkString(prefix) };
+    this.written = { buckets: bulkString(this.bucketIndexKey()), sequence: bulkString(`${prefix}seq`), notes: bulkString(this.notesKey()), prefix: bulkString(prefix) };
   }
 
   reserve(lines: readonly LimitLine[], now: number, ttlMs: number): Promise<ReserveResult> {
@@ -114,13 +135,12 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
 
   settle(id: string, actual: readonly number[], lines?: readonly LimitLine[], requestId?: string): Promise<void> {
     if (lines === undefined) return this.settleStored(id, actual);
-    const note = this.noting && requestId !== undefined ? this.noteOf(requestId, actual, lines) : '';
     return new Promise<void>((resolve, reject) => {
       if (this.settling === undefined) {
         this.settling = [];
         this.flushSoon();
       }
-      this.settling.push({ id, actual, lines, note, resolve, reject });
+      this.settling.push({ id, actual, lines, requestId: this.noting ? requestId : undefined, resolve, reject });
       if (this.settling.length >= MAX_BATCH) this.flushSettles();
     });
   }
@@ -148,46 +168,77 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     const batch = this.reserving;
     this.reserving = undefined;
     if (batch === undefined || batch.length === 0) return;
-    const keys = new RespArguments();
-    const args = new RespArguments();
-    keys.written(this.written.index);
-    keys.written(this.written.sequence);
-    args.ascii(String(batch.length));
-    args.written(this.written.prefix);
+    const counters = new Map<string, BatchCounter>();
+    const reservations = new RespArguments();
+    const starts: string[] = [];
     try {
       for (const { lines, now, expiresAt } of batch) {
-        const texts = lines.map((line) => this.textOf(line));
-        args.ascii(String(lines.length));
+        const start = String(Math.floor(expiresAt / BUCKET_MS) * BUCKET_MS);
         let stored = '';
-        let charged = '';
+        let packed = '';
         for (let index = 0; index < lines.length; index++) {
           const line = lines[index]!;
-          const text = texts[index]!;
-          keys.written(text.keyBulk);
-          args.ascii(String(line.limit));
+          const text = this.textOf(line);
+          const counter = this.batchCounter(counters, text, line, now);
+          if (line.limit < counter.limit) counter.limit = line.limit;
+          counter.held += line.amount;
+          const kind = line.final === true ? '1' : '0';
+          if (counter.kind === '') counter.kind = kind;
+          else if (counter.kind !== kind) counter.kind = '2';
           // The amounts are numbers, whose text needs no JSON escaping.
-          stored += `${index === 0 ? '' : ','}[${text.keyJson},${line.final === true ? `"0","0","${text.windowEndText}","1"` : `"${line.amount}","${line.chargeOnExpiry}","${text.windowEndText}"`}]`;
-          charged += line.final === true ? '1' : '0';
+          stored += `${index === 0 ? '' : ','}${line.final === true ? '0' : `[${text.counterJson},"${line.amount}","${line.chargeOnExpiry}","${text.windowEndText}"]`}`;
+          packed += `${counter.position} ${line.limit} ${line.amount} ${line.final === true ? '1' : '0'} `;
         }
-        for (const line of lines) args.ascii(String(line.amount));
-        for (const text of texts) args.ascii(text.windowEndText);
-        args.ascii(String(now));
-        args.ascii(String(expiresAt));
-        args.add(`[${stored}]`);
-        args.ascii(charged);
+        starts.push(start);
+        reservations.ascii(start);
+        reservations.add(`${expiresAt} [${stored}]`);
+        reservations.ascii(packed);
       }
     } catch (error) {
       for (const { reject } of batch) reject(error as Error);
       return;
     }
+    const keys = new RespArguments();
+    const args = new RespArguments();
+    keys.written(this.written.sequence);
+    keys.written(this.written.buckets);
+    args.ascii(String(batch.length));
+    args.written(this.written.prefix);
+    let kinds = '';
+    for (const counter of counters.values()) kinds += counter.kind;
+    args.ascii(kinds);
+    for (const counter of counters.values()) {
+      keys.written(counter.text.keyBulk);
+      args.ascii(String(counter.limit - counter.held));
+      args.ascii(String(counter.held));
+      args.ascii(counter.ttl);
+    }
+    args.append(reservations);
     this.scriptOf(RESERVE_SCRIPT, keys, args).then(
-      (answers) => {
+      (answer) => {
+        const reply = answer as unknown[];
+        const first = Number(reply[0]) - batch.length + 1;
+        let offset = 1;
+        for (const counter of counters.values()) counter.slack = Number(reply[offset++]);
         for (let index = 0; index < batch.length; index++) {
-          const { resolve, reject } = batch[index]!;
-          const reply = (answers as unknown[][] | undefined)?.[index];
-          if (!Array.isArray(reply)) reject(new Error('the Redis reserve script answered without this reservation'));
-          else if (Number(reply[0]) === 1) resolve({ ok: true, id: String(reply[1]), remaining: (reply[2] as (number | string)[]).map(Number) });
-          else resolve({ ok: false, index: Number(reply[1]), state: { used: Number(reply[2]), reserved: Number(reply[3]), credit: Number(reply[4]) } });
+          const { lines, resolve, reject } = batch[index]!;
+          const outcome = reply[offset + index];
+          if (Array.isArray(outcome)) {
+            resolve({ ok: false, index: Number(outcome[0]), state: { used: Number(outcome[1]), reserved: Number(outcome[2]), credit: Number(outcome[3]) } });
+            continue;
+          }
+          if (outcome !== 1) {
+            reject(new Error('the Redis reserve script answered without this reservation'));
+            continue;
+          }
+          // The room each line leaves, as the script took it: the counters' states before the batch,
+          // then each reservation's amounts in turn.
+          const remaining = lines.map((line) => {
+            const counter = counters.get(this.textOf(line).key)!;
+            counter.slack -= line.amount;
+            return line.limit + counter.slack;
+          });
+          resolve({ ok: true, id: `${first + index}-${starts[index]}`, remaining });
         }
       },
       (error: unknown) => {
@@ -196,13 +247,24 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     );
   }
 
+  /** The counter of `line` in a batch, added at the next position when the batch does not name it yet. */
+  private batchCounter(counters: Map<string, BatchCounter>, text: CounterText, line: LimitLine, now: number): BatchCounter {
+    let counter = counters.get(text.key);
+    if (counter === undefined) {
+      const ttl = Number.isFinite(line.windowEnd) ? String(Math.max(1, line.windowEnd - now) + COUNTER_GRACE_MS) : '0';
+      counter = { text, position: counters.size + 1, ttl, limit: line.limit, held: 0, kind: '', used: 0, slack: 0 };
+      counters.set(text.key, counter);
+    }
+    return counter;
+  }
+
   /** A counter's key and window end as the scripts take them, made once per counter. */
   private textOf(line: LimitLine): CounterText {
     const known = this.counterTexts.get(line.counter);
     if (known !== undefined && known.windowEnd === line.windowEnd) return known;
     if (this.counterTexts.size >= MAX_COUNTER_TEXTS) this.counterTexts.clear();
     const key = this.counterKey(line.counter);
-    const text: CounterText = { key, keyBulk: bulkString(key), keyJson: JSON.stringify(key), windowEnd: line.windowEnd, windowEndText: windowEndText(line), usd: line.counter.includes(USD_COUNTER) };
+    const text: CounterText = { counter: line.counter, key, keyBulk: bulkString(key), counterJson: JSON.stringify(line.counter), windowEnd: line.windowEnd, windowEndText: windowEndText(line), usd: line.counter.includes(USD_COUNTER) };
     this.counterTexts.set(line.counter, text);
     return text;
   }
@@ -235,23 +297,11 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     return notes;
   }
 
-  /**
-   * A settlement's note: the time, the request id, then each budget counter's key and the amount
-   * settled on it, one per line. Only budget (USD) counters: reconciliation reads nothing else, and
-   * a request's rate-limit counters were two thirds of what every settle sent and Redis kept.
-   */
-  private noteOf(requestId: string, actual: readonly number[], lines: readonly LimitLine[]): string {
-    let note = `${Date.now()}\n${requestId}`;
-    for (let index = 0; index < lines.length; index++) {
-      const text = this.textOf(lines[index]!);
-      if (text.usd) note += `\n${text.key}\n${actual[index] ?? 0}`;
-    }
-    return note;
-  }
-
-  /** A settle without its lines: the script reads them from the reservation. */
+  /** A settle without its lines: the script reads them from the reservation (of either layout, see redis-ledger-scripts.ts). */
   private async settleStored(id: string, actual: readonly number[]): Promise<void> {
-    await this.script(SETTLE_SCRIPT, [`${this.prefix}r:${id}`, this.indexKey()], [id, Date.now(), ...actual.map(String)]);
+    const dash = id.indexOf('-');
+    const key = dash === -1 ? `${this.prefix}r:${id}` : `${this.prefix}rb:${id.slice(dash + 1)}`;
+    await this.script(SETTLE_SCRIPT, [key, this.indexKey()], [id, Date.now(), this.prefix, ...actual.map(String)]);
   }
 
   /** Sends the settles gathered in this turn as one script call. */
@@ -259,51 +309,59 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     const batch = this.settling;
     this.settling = undefined;
     if (batch === undefined || batch.length === 0) return;
-    const keys = new RespArguments();
-    const args = new RespArguments();
-    keys.written(this.written.index);
-    args.ascii(String(Date.now()));
-    args.ascii(String(batch.length));
-    for (const settle of batch) {
-      const { id, actual, note } = settle;
-      // Lines charged when reserved (LimitLine.final) have nothing left to settle.
-      const lines = settle.lines.some((line) => line.final === true) ? settle.lines.filter((line) => line.final !== true) : settle.lines;
-      const amounts = lines === settle.lines ? actual : actual.filter((_, index) => settle.lines[index]!.final !== true);
-      settle.settledLines = lines;
-      keys.add(`${this.prefix}r:${id}`);
-      args.add(id);
-      args.ascii(String(lines.length));
-      let wanted = '';
-      const texts = lines.map((line) => this.textOf(line));
+    const now = Date.now();
+    const counters = new Map<string, BatchCounter>();
+    const reservations = new RespArguments();
+    for (const { id, actual, lines, requestId } of batch) {
+      let packed = '';
+      // A settlement's note: the time, the request id, then each budget counter's key and the amount
+      // settled on it, one per line. Only budget (USD) counters: reconciliation reads nothing else.
+      let note = requestId === undefined ? '' : `${now}\n${requestId}`;
       for (let index = 0; index < lines.length; index++) {
         const line = lines[index]!;
-        keys.written(texts[index]!.keyBulk);
-        args.ascii(line.amount === 0 ? '0' : String(-line.amount));
-        wanted += texts[index]!.usd ? '1' : '0';
+        const amount = actual[index] ?? 0;
+        const text = this.textOf(line);
+        if (requestId !== undefined && text.usd) note += `\n${text.key}\n${amount}`;
+        // Lines charged when reserved (LimitLine.final) have nothing left to settle.
+        if (line.final === true) continue;
+        const counter = this.batchCounter(counters, text, line, now);
+        counter.held += line.amount;
+        counter.used += amount;
+        packed += `${counter.position} ${line.amount} ${amount} `;
       }
-      for (const amount of amounts) args.ascii(String(amount));
-      for (const text of texts) args.ascii(text.windowEndText);
-      args.ascii(wanted);
-      args.add(note);
+      reservations.ascii(id);
+      reservations.ascii(id.slice(id.indexOf('-') + 1));
+      reservations.ascii(packed);
+      reservations.add(note);
     }
+    const keys = new RespArguments();
+    const args = new RespArguments();
     keys.written(this.written.notes);
+    args.written(this.written.prefix);
+    args.ascii(String(batch.length));
+    let wanted = '';
+    for (const counter of counters.values()) wanted += counter.text.usd ? '1' : '0';
+    args.ascii(wanted);
+    for (const counter of counters.values()) {
+      keys.written(counter.text.keyBulk);
+      args.ascii(counter.held === 0 ? '0' : String(-counter.held));
+      args.ascii(String(counter.used));
+      args.ascii(counter.ttl);
+    }
+    args.append(reservations);
     this.scriptOf(SETTLE_LINES_SCRIPT, keys, args).then(
-      (answers) => {
+      (answer) => {
         if (this.settled === undefined) {
           this.settled = new Map();
           setImmediate(() => (this.settled = undefined));
         }
-        for (let index = 0; index < batch.length; index++) {
-          const states = (answers as unknown[])[index];
-          const { settledLines: lines = [], resolve } = batch[index]!;
-          if (Array.isArray(states)) {
-            for (let line = 0; line < lines.length; line++) {
-              const state = states[line] as (string | number)[] | 0;
-              if (state !== 0) this.settled.set(lines[line]!.counter, { used: Number(state[0]), reserved: Math.max(0, Number(state[1])), credit: Number(state[2]) });
-            }
-          }
-          resolve();
+        const states = answer as ((string | number)[] | null)[];
+        let index = 0;
+        for (const counter of counters.values()) {
+          const state = states[index++];
+          if (Array.isArray(state)) this.settled.set(counter.text.counter, { used: Number(state[0]), reserved: Number(state[1]), credit: Number(state[2]) });
         }
+        for (const { resolve } of batch) resolve();
       },
       (error: unknown) => {
         for (const { reject } of batch) reject(error as Error);
@@ -338,7 +396,7 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   }
 
   async sweep(now: number): Promise<void> {
-    await this.script(SWEEP_SCRIPT, [this.indexKey()], [now, this.prefix]);
+    await this.script(SWEEP_SCRIPT, [this.indexKey(), this.bucketIndexKey()], [now, this.prefix]);
   }
 
   takeChanged(): CounterSnapshot[] {
@@ -415,8 +473,13 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
     return `${this.prefix}unlogged`;
   }
 
+  /** The earlier layout's expiry index of reservations (see redis-ledger-scripts.ts). */
   private indexKey(): string {
     return `${this.prefix}reservations`;
+  }
+
+  private bucketIndexKey(): string {
+    return `${this.prefix}rb`;
   }
 }
 

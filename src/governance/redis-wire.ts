@@ -33,6 +33,12 @@ export class RespArguments {
     this.text += bulk;
     this.count++;
   }
+
+  /** The arguments of `other`, after these. */
+  append(other: RespArguments): void {
+    this.text += other.text;
+    this.count += other.count;
+  }
 }
 
 /** `value` as one RESP bulk string. */

@@ -8,7 +8,7 @@
  *   one atomic step (a script over the counters' hashes; in memory, one synchronous call).
  * - `settle` moves a reservation's amounts out of `reserved` and adds the actual amounts to `used`.
  * - a reservation never settled (its request crashed) is settled with `chargeOnExpiry` after its TTL
- *   (in Redis: a sorted set of reservation ids by expiry, swept by a script); the counter also adds
+ *   (in Redis: reservations kept in a hash per expiry bucket, swept by a script); the counter also adds
  *   that charge to `expired`, so reconciliation can tell it from spend the request log records.
  *
  * Every amount is an integer: requests, tokens, and USD as nano-USD (10⁻⁹ USD, see usd-units.ts).

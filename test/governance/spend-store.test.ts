@@ -180,6 +180,20 @@ for (const [name, open] of backends) {
       assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 25 + 10 + 40, reserved: 0, credit: 0 });
     });
 
+    test('reservations asked for together each leave the room the earlier ones left, and all-or-nothing holds for each', async () => {
+      const store = open();
+      const lines = [line('key|usd', 100, 30), { ...line('key|requests', 3, 1), final: true }];
+      const results = await Promise.all([store.reserve(lines, 0, 1_000), store.reserve(lines, 0, 1_000), store.reserve([line('key|usd', 100, 50)], 0, 1_000), store.reserve(lines, 0, 1_000), store.reserve(lines, 0, 1_000)]);
+      assert.deepEqual(
+        results.map((result) => (result.ok ? result.remaining : [result.index, result.state])),
+        [[70, 2], [40, 1], [0, { used: 0, reserved: 60, credit: 0 }], [10, 0], [0, { used: 0, reserved: 90, credit: 0 }]],
+      );
+      assert.deepEqual(await store.peek('key|usd'), { used: 0, reserved: 90, credit: 0 });
+      // A final line may go to `used` at once (LimitLine.final).
+      const requests = await store.peek('key|requests');
+      assert.equal(requests.used + requests.reserved, 3);
+    });
+
     test('concurrent reservations never pass the limit', async () => {
       const store = open();
       const results = await Promise.all(Array.from({ length: 100 }, () => store.reserve([line('key|usd', 1_000_000_000, 100_000_000)], 0, 1_000)));
@@ -268,10 +282,62 @@ test('the Redis ledger keeps every key under its prefix', async () => {
   const reservation = await store.reserve([line('key:k1|usd', 10, 1)], 0, 1_000);
   assert.ok(reservation.ok);
   const keys = await keysUnder(redis, prefix);
-  // The counter, the reservation, the expiry index and the id sequence.
+  // The counter, the reservation's bucket, the bucket index and the id sequence.
   assert.equal(keys.length, 4, `keys: ${keys.join(', ')}`);
   assert.equal(await deleteKeys(redis, prefix), keys.length);
   assert.deepEqual(await store.peek('key:k1|usd'), { used: 0, reserved: 0, credit: 0 });
+});
+
+test('Redis reservations live in a hash per expiry bucket: a swept bucket leaves the index, and one written again is indexed again', async () => {
+  const store = redisStore();
+  const prefix = prefixes.at(-1)!;
+  const crashed = await store.reserve([line('key|usd', 100, 10)], 0, 1_000);
+  assert.ok(crashed.ok);
+  assert.equal(crashed.id.endsWith('-0'), true, crashed.id);
+  assert.deepEqual(await redis.zrange(`${prefix}rb`, '0', '-1'), ['0']);
+  assert.deepEqual((await redis.hkeys(`${prefix}rb:0`)).sort(), [crashed.id, 's']);
+  await store.sweep(1_000);
+  assert.deepEqual(await store.peek('key|usd'), { used: 10, reserved: 0, credit: 0 });
+  assert.equal(await redis.exists(`${prefix}rb:0`), 0);
+  assert.equal(await redis.zcard(`${prefix}rb`), 0);
+  // Reserved later into the same bucket (a replica's clock behind, or a replay of old spend).
+  const late = await store.reserve([line('key|usd', 100, 5)], 500, 500);
+  assert.ok(late.ok);
+  await store.sweep(2_000);
+  assert.deepEqual(await store.peek('key|usd'), { used: 15, reserved: 0, credit: 0 });
+  assert.equal(await redis.zcard(`${prefix}rb`), 0);
+});
+
+test('a Redis batch in which one counter takes both final and reserved lines is decided reservation by reservation', async () => {
+  const store = redisStore();
+  const counted = { ...line('key|requests', 10, 1), final: true };
+  const held = line('key|requests', 10, 2);
+  const [first, second] = await Promise.all([store.reserve([counted], 0, 1_000), store.reserve([held], 0, 1_000)]);
+  assert.ok(first.ok && second.ok);
+  assert.deepEqual([first.remaining, second.remaining], [[9], [7]]);
+  assert.deepEqual(await store.peek('key|requests'), { used: 1, reserved: 2, credit: 0 });
+  await Promise.all([store.settle(first.id, [1], [counted]), store.settle(second.id, [1], [held])]);
+  assert.deepEqual(await store.peek('key|requests'), { used: 2, reserved: 0, credit: 0 });
+});
+
+test('Redis reservations of the earlier layout (a hash each, a sorted set by expiry) still settle and expire', async () => {
+  const store = redisStore();
+  const prefix = prefixes.at(-1)!;
+  const usd = `${prefix}c:key:k1|usd|1d|0`;
+  const requests = `${prefix}c:key:k1|requests|1m|0`;
+  // What a replica of the earlier version leaves: two reservations, counters holding them.
+  await redis.hset(usd, 'used', '0', 'reserved', '70');
+  await redis.hset(requests, 'used', '2');
+  const stored = (amount: number) => JSON.stringify([[usd, String(amount), String(amount), '86400000'], [requests, '0', '0', '60000', '1']]);
+  await redis.hset(`${prefix}r:7`, 'd', stored(40));
+  await redis.hset(`${prefix}r:8`, 'd', stored(30));
+  await redis.zadd(`${prefix}reservations`, '1000', '7', '2000', '8');
+  await store.settle('7', [25, 1]);
+  assert.deepEqual(await store.peek('key:k1|usd|1d|0'), { used: 25, reserved: 30, credit: 0 });
+  await store.sweep(2_000);
+  assert.deepEqual(await store.list('|usd|'), [{ counter: 'key:k1|usd|1d|0', used: 55, reserved: 0, credit: 0, expired: 30, expiredCount: 1 }]);
+  assert.deepEqual(await store.peek('key:k1|requests|1m|0'), { used: 2, reserved: 0, credit: 0 });
+  assert.equal(await redis.exists(`${prefix}r:7`, `${prefix}r:8`, `${prefix}reservations`), 0);
 });
 
 test('the Redis ledger converts counters and reservations written as float USD to nano-USD once', async () => {
