@@ -14,8 +14,8 @@ export function write(value: unknown): string | undefined {
     case 'string':
       return jsonString(value);
     case 'number':
-      // JSON.stringify writes -0 as 0 and non-finite numbers as null, as JSON.parse would have read them.
-      return JSON.stringify(value);
+      // As JSON.stringify writes numbers (-0 as 0, non-finite ones as null) without its call into the runtime.
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':

@@ -10,39 +10,47 @@ import type { KeyScope } from './request-key.js';
  * canonical JSON sorts them (UTF-16 code units: `toolChoice` before `tools`); free-form values
  * (schemas, tool choice, response format, unmodelled fields, provider options, non-text parts) go
  * through canonical JSON. A test holds the two equal on randomised requests.
+ *
+ * The request, each message and each tool call have a member that is always written (`messages`,
+ * `content`, `arguments`): optional members after it are written with the comma before them, those
+ * ahead of it with the comma after them, each name with its quotes and colon a constant, so a
+ * member costs two string additions and an absent one none (every miss pays for this text).
  */
 export function chatKeyText(scope: KeyScope, request: ChatRequest): string {
-  let body = member('', 'extra', write(answerExtra(request.extra)));
-  body = member(body, 'frequencyPenalty', write(request.frequencyPenalty));
-  body = member(body, 'maxOutputTokens', write(request.maxOutputTokens));
+  let text = '{';
+  text = ahead(text, '"extra":', write(answerExtra(request.extra)));
+  text = ahead(text, '"frequencyPenalty":', write(request.frequencyPenalty));
+  text = ahead(text, '"maxOutputTokens":', write(request.maxOutputTokens));
   let messages = '';
   for (const message of request.messages) messages += (messages === '' ? '' : ',') + messageText(message);
-  body = member(body, 'messages', `[${messages}]`);
-  body = member(body, 'n', request.n === 1 ? undefined : write(request.n));
-  body = member(body, 'ns', jsonString(scope.namespace));
-  body = member(body, 'op', '"chat"');
-  body = member(body, 'parallelToolCalls', write(request.parallelToolCalls));
-  body = member(body, 'presencePenalty', write(request.presencePenalty));
-  body = member(body, 'reasoningEffort', write(request.reasoningEffort));
-  body = member(body, 'responseFormat', write(request.responseFormat));
-  body = member(body, 'route', jsonString(scope.route));
-  body = member(body, 'seed', write(request.seed));
-  body = member(body, 'stop', write(request.stop));
-  body = member(body, 'temperature', write(request.temperature));
-  body = member(body, 'thinkingBudget', write(request.thinkingBudget));
-  body = member(body, 'toolChoice', write(request.toolChoice));
-  body = member(body, 'tools', request.tools === undefined ? undefined : list(request.tools, toolText));
-  body = member(body, 'topK', write(request.topK));
-  body = member(body, 'topP', write(request.topP));
-  body = member(body, 'user', write(request.user));
-  body = member(body, 'v', '1');
-  return `{${body}}`;
+  text += `"messages":[${messages}]`;
+  text = after(text, ',"n":', request.n === 1 ? undefined : write(request.n));
+  text += ',"ns":' + jsonString(scope.namespace) + ',"op":"chat"';
+  text = after(text, ',"parallelToolCalls":', write(request.parallelToolCalls));
+  text = after(text, ',"presencePenalty":', write(request.presencePenalty));
+  text = after(text, ',"reasoningEffort":', write(request.reasoningEffort));
+  text = after(text, ',"responseFormat":', write(request.responseFormat));
+  text += ',"route":' + jsonString(scope.route);
+  text = after(text, ',"seed":', write(request.seed));
+  text = after(text, ',"stop":', write(request.stop));
+  text = after(text, ',"temperature":', write(request.temperature));
+  text = after(text, ',"thinkingBudget":', write(request.thinkingBudget));
+  text = after(text, ',"toolChoice":', write(request.toolChoice));
+  text = after(text, ',"tools":', request.tools === undefined ? undefined : list(request.tools, toolText));
+  text = after(text, ',"topK":', write(request.topK));
+  text = after(text, ',"topP":', write(request.topP));
+  text = after(text, ',"user":', write(request.user));
+  return `${text},"v":1}`;
 }
 
-/** `body` with `"name":value` after it; names here are plain identifiers (no escaping). */
-function member(body: string, name: string, value: string | undefined): string {
-  if (value === undefined) return body;
-  return `${body === '' ? '' : `${body},`}"${name}":${value}`;
+/** `text` with a member ahead of the one always written: its name (`"name":`), value and the comma after it. */
+function ahead(text: string, name: string, value: string | undefined): string {
+  return value === undefined ? text : text + name + value + ',';
+}
+
+/** `text` with a member after the one always written: its comma and name (`,"name":`), and value. */
+function after(text: string, name: string, value: string | undefined): string {
+  return value === undefined ? text : text + (name + value);
 }
 
 function list<T>(items: readonly T[], text: (item: T) => string): string {
@@ -51,15 +59,18 @@ function list<T>(items: readonly T[], text: (item: T) => string): string {
   return `[${out}]`;
 }
 
+/** The role member of each role, written once. */
+const ROLES = new Map(['system', 'user', 'assistant', 'tool'].map((role) => [role, `,"role":${jsonString(role)}`]));
+
 function messageText(message: Message): string {
-  let body = member('', 'content', contentText(message.content));
-  if (message.role === 'tool') body = member(body, 'isError', message.isError === true ? 'true' : undefined);
-  if (message.role !== 'system') body = member(body, 'name', write(message.name));
-  body = member(body, 'options', write(answerOptions(message.providerOptions)));
-  body = member(body, 'role', jsonString(message.role));
-  if (message.role === 'assistant' && message.toolCalls !== undefined && message.toolCalls.length > 0) body = member(body, 'toolCalls', list(message.toolCalls, toolCallText));
-  if (message.role === 'tool') body = member(body, 'toolCallId', write(message.toolCallId));
-  return `{${body}}`;
+  let text = '{"content":' + contentText(message.content);
+  if (message.role === 'tool' && message.isError === true) text += ',"isError":true';
+  if (message.role !== 'system') text = after(text, ',"name":', write(message.name));
+  text = after(text, ',"options":', write(answerOptions(message.providerOptions)));
+  text += ROLES.get(message.role) ?? ',"role":' + jsonString(message.role);
+  if (message.role === 'assistant' && message.toolCalls !== undefined && message.toolCalls.length > 0) text += ',"toolCalls":' + list(message.toolCalls, toolCallText);
+  if (message.role === 'tool') text = after(text, ',"toolCallId":', write(message.toolCallId));
+  return `${text}}`;
 }
 
 /** Adjacent plain text parts as one text, as canonicalContent does. */
@@ -69,7 +80,7 @@ function contentText(content: readonly ContentPart[]): string {
   for (const part of content) {
     const options = answerOptions(part.providerOptions);
     if (part.type === 'text' && options === undefined) {
-      text = (text ?? '') + part.text;
+      text = text === undefined ? part.text : text + part.text;
       continue;
     }
     if (text !== undefined) out += (out === '' ? '' : ',') + textPart(text);
@@ -82,28 +93,28 @@ function contentText(content: readonly ContentPart[]): string {
 }
 
 function textPart(text: string): string {
-  return `{"text":${jsonString(text)},"type":"text"}`;
+  return '{"text":' + jsonString(text) + ',"type":"text"}';
 }
 
 function toolCallText(call: ToolCall): string {
-  let argumentsText: string;
+  let text: string;
   try {
-    argumentsText = `{"json":${write(JSON.parse(call.arguments)) ?? 'null'}}`;
+    text = `{"arguments":{"json":${write(JSON.parse(call.arguments)) ?? 'null'}}`;
   } catch {
-    argumentsText = `{"text":${jsonString(call.arguments)}}`;
+    text = `{"arguments":{"text":${jsonString(call.arguments)}}`;
   }
-  let body = member('', 'arguments', argumentsText);
-  body = member(body, 'id', write(call.id));
-  body = member(body, 'name', write(call.name));
-  body = member(body, 'options', write(answerOptions(call.providerOptions)));
-  return `{${body}}`;
+  text = after(text, ',"id":', write(call.id));
+  text = after(text, ',"name":', write(call.name));
+  text = after(text, ',"options":', write(answerOptions(call.providerOptions)));
+  return `${text}}`;
 }
 
 function toolText(tool: Tool): string {
-  let body = member('', 'description', write(tool.description));
-  body = member(body, 'name', write(tool.name));
-  body = member(body, 'options', write(answerOptions(tool.providerOptions)));
-  body = member(body, 'parameters', write(tool.parameters));
-  body = member(body, 'strict', write(tool.strict));
-  return `{${body}}`;
+  // No member is always written here: each with the comma after it, the last comma dropped (tools are few and rarely change).
+  let text = ahead('', '"description":', write(tool.description));
+  text = ahead(text, '"name":', write(tool.name));
+  text = ahead(text, '"options":', write(answerOptions(tool.providerOptions)));
+  text = ahead(text, '"parameters":', write(tool.parameters));
+  text = ahead(text, '"strict":', write(tool.strict));
+  return `{${text.slice(0, -1)}}`;
 }

@@ -165,3 +165,35 @@ test('strings are written exactly as JSON.stringify writes them (quotes, backsla
     assert.equal(jsonString(text), JSON.stringify(text), JSON.stringify(text));
   }
 });
+
+test('keys are stable: fixed requests keep the keys stored entries were written under (a change here invalidates every stored entry)', () => {
+  const plain = { model: 'm', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32, temperature: 0, user: 'u00000001' };
+  const rich = {
+    model: 'm',
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'ünï 🦜 "q"\n' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }], name: 'ann' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{ "q" : "x", "n": 1.0 }' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'found' },
+    ],
+    temperature: -0,
+    top_p: 0.25,
+    frequency_penalty: -0.5,
+    seed: 3,
+    n: 2,
+    stop: ['END'],
+    tool_choice: 'auto',
+    tools: [{ type: 'function', function: { name: 'lookup', strict: true, parameters: { type: 'object', properties: { z: {}, a: {} } } } }],
+    logit_bias: { '1': 2 },
+    metadata: { a: 'b' },
+  };
+  assert.equal(keyOf(plain), '51ee46152d9faf2325eaeb85ddb5773236d19786770c5c5e38ca07979dda1eda');
+  assert.equal(keyOf(rich), 'e83b751005dda52c59959a91c1cb65c7ce774d5500507390691130e1fb8e2996');
+  assert.equal(embeddingKey(SCOPE, { model: 'e', input: ['one', 'two'], dimensions: 256 }), 'de01f27222312750f69723533ca3ead22591fb0ca9493fcdf7c6d8fe45fad703');
+});
+
+test('numbers are written as JSON.stringify writes them', () => {
+  for (const value of [0, -0, 1, -1, 0.1, 1.5e-7, 1e21, 123456789012345680000, -2.5e-300, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity]) {
+    assert.equal(canonicalJson(value), JSON.stringify(value), String(value));
+    assert.equal(canonicalJson([value]), JSON.stringify([value]), String(value));
+  }
+});
