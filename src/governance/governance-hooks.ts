@@ -10,6 +10,7 @@ import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey, presentedKey } from './key-secret.js';
 import { actualAmounts, addScopeLines, type LimitScope, type LineAmounts, type LineInfo } from './limit-lines.js';
 import { refusalError } from './limit-errors.js';
+import { LEDGER_ANSWER_TIMEOUT_MS, LedgerDeadline } from './ledger-deadline.js';
 import { authorizePlan } from './model-access.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
 import type { Awaitable, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
@@ -60,6 +61,9 @@ export class GovernanceHooks implements Governance {
    * not remembered, so guessing cannot fill this. Cleared when full.
    */
   private readonly knownHashes = new Map<string, string>();
+
+  /** A reservation the ledger does not answer in time is refused as unavailable (ledger-deadline.ts). */
+  private readonly deadline = new LedgerDeadline(LEDGER_ANSWER_TIMEOUT_MS);
 
   constructor(private options: GovernanceHooksOptions) {
     for (const name of Object.keys(options.providers)) this.refreshProvider(name);
@@ -154,7 +158,10 @@ export class GovernanceHooks implements Governance {
     } catch (error) {
       return this.unavailable(error);
     }
-    if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => this.unavailable(error));
+    if (reserved instanceof Promise) {
+      const late = (result: ReserveResult) => this.releaseLate(result, lines, actualAmounts(lines, infos, 0, 0, true), infos, context.id);
+      return this.deadline.bound(reserved, late).then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => this.unavailable(error));
+    }
     return this.admitted(context, reserved, lines, infos, usd, tokens, now, firstCount);
   }
 
@@ -184,7 +191,8 @@ export class GovernanceHooks implements Governance {
     if (lines.length === 0) return NO_HOLD;
     let result: ReserveResult;
     try {
-      result = await store.reserve(lines, now, request.ttlMs ?? this.options.reservationTtlMs);
+      const reserved = store.reserve(lines, now, request.ttlMs ?? this.options.reservationTtlMs);
+      result = reserved instanceof Promise ? await this.deadline.bound(reserved, (late) => this.releaseLate(late, lines, lines.map(() => 0), infos)) : reserved;
     } catch (error) {
       this.unavailable(error);
       return NO_HOLD;
@@ -202,6 +210,19 @@ export class GovernanceHooks implements Governance {
       settle: (usd) => finish(nanoUsd(Math.max(0, usd))),
       release: () => void finish(0),
     };
+  }
+
+  /**
+   * A reservation the ledger made after its request stopped waiting (and was refused or served
+   * unmetered) is released at once, as the request's own release would have: otherwise it would
+   * hold its amounts until its TTL and then charge them to a request that was never served.
+   */
+  private releaseLate(result: ReserveResult, lines: LimitLine[], released: number[], infos: LineInfo[], requestId?: string): void {
+    if (!result.ok) return;
+    void Promise.resolve(this.options.store.settle(result.id, released, lines, requestId)).then(() => {
+      if (requestId !== undefined) this.options.onSettledReservation?.(result.id);
+      this.options.onSettled?.(infos, lines);
+    }, () => {});
   }
 
   /** The ledger could not answer: refused (503 ledger_unavailable), or served unmetered under `when_unavailable: serve`. */
