@@ -64,6 +64,8 @@ export class GovernanceHooks implements Governance {
 
   /** A reservation the ledger does not answer in time is refused as unavailable (ledger-deadline.ts). */
   private readonly deadline = new LedgerDeadline(LEDGER_ANSWER_TIMEOUT_MS);
+  /** Settles sent to a remote ledger and not answered yet: closing waits for them (settled()). */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(private options: GovernanceHooksOptions) {
     for (const name of Object.keys(options.providers)) this.refreshProvider(name);
@@ -203,7 +205,7 @@ export class GovernanceHooks implements Governance {
     const finish = (spent: number) => {
       if (done) return 0;
       done = true;
-      void Promise.resolve(store.settle(id, lines.map(() => spent))).then(() => this.options.onSettled?.(infos, lines), () => {});
+      this.track(store.settle(id, lines.map(() => spent)), () => this.options.onSettled?.(infos, lines));
       return spent;
     };
     return {
@@ -219,10 +221,29 @@ export class GovernanceHooks implements Governance {
    */
   private releaseLate(result: ReserveResult, lines: LimitLine[], released: number[], infos: LineInfo[], requestId?: string): void {
     if (!result.ok) return;
-    void Promise.resolve(this.options.store.settle(result.id, released, lines, requestId)).then(() => {
+    this.track(this.options.store.settle(result.id, released, lines, requestId), () => {
       if (requestId !== undefined) this.options.onSettledReservation?.(result.id);
       this.options.onSettled?.(infos, lines);
-    }, () => {});
+    });
+  }
+
+  /**
+   * Resolves once every settle sent so far is answered (or failed), at most LEDGER_ANSWER_TIMEOUT_MS:
+   * the module closes the ledger after it, so a request that ended just before (one cut at the end
+   * of the shutdown grace) does not lose its settle and leave its reservation to be charged at its TTL.
+   */
+  async settled(): Promise<void> {
+    if (this.settling.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.settling]), new Promise((resolve) => (timer = setTimeout(resolve, LEDGER_ANSWER_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** Runs `then` once a settle is done; a remote one is kept in `settling` until it is answered. A failed settle leaves its reservation to expire. */
+  private track(settle: Awaitable<void>, then: () => void): void {
+    if (!(settle instanceof Promise)) return void Promise.resolve().then(then);
+    const tracked = settle.then(then, () => {}).finally(() => this.settling.delete(tracked));
+    this.settling.add(tracked);
   }
 
   /** The ledger could not answer: refused (503 ledger_unavailable), or served unmetered under `when_unavailable: serve`. */
@@ -302,10 +323,10 @@ export class GovernanceHooks implements Governance {
     const finish = (actual: number[]) => {
       if (done) return;
       done = true;
-      void Promise.resolve(store.settle(result.id, actual, lines, context.id)).then(() => {
+      this.track(store.settle(result.id, actual, lines, context.id), () => {
         this.options.onSettledReservation?.(result.id);
         this.options.onSettled?.(infos, lines);
-      }, () => {});
+      });
     };
     return {
       settle: (usage: Usage | undefined, cost: RequestCost | undefined) => {
