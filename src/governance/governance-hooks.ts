@@ -10,6 +10,7 @@ import type { CustomerRecord, KeyRecord, TeamRecord } from './entities.js';
 import { hashKey, presentedKey } from './key-secret.js';
 import { actualAmounts, addScopeLines, type LimitScope, type LineAmounts, type LineInfo } from './limit-lines.js';
 import { refusalError } from './limit-errors.js';
+import { LEDGER_ANSWER_TIMEOUT_MS, LedgerDeadline } from './ledger-deadline.js';
 import { authorizePlan } from './model-access.js';
 import type { EntityRegistry, KeyEntry } from './registry.js';
 import type { Awaitable, LimitLine, ReserveResult, SpendStore } from './spend-store.js';
@@ -60,6 +61,11 @@ export class GovernanceHooks implements Governance {
    * not remembered, so guessing cannot fill this. Cleared when full.
    */
   private readonly knownHashes = new Map<string, string>();
+
+  /** A reservation the ledger does not answer in time is refused as unavailable (ledger-deadline.ts). */
+  private readonly deadline = new LedgerDeadline(LEDGER_ANSWER_TIMEOUT_MS);
+  /** Settles sent to a remote ledger and not answered yet: closing waits for them (settled()). */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(private options: GovernanceHooksOptions) {
     for (const name of Object.keys(options.providers)) this.refreshProvider(name);
@@ -154,7 +160,10 @@ export class GovernanceHooks implements Governance {
     } catch (error) {
       return this.unavailable(error);
     }
-    if (reserved instanceof Promise) return reserved.then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => this.unavailable(error));
+    if (reserved instanceof Promise) {
+      const late = (result: ReserveResult) => this.releaseLate(result, lines, actualAmounts(lines, infos, 0, 0, true), infos, context.id);
+      return this.deadline.bound(reserved, late).then((result) => this.admitted(context, result, lines, infos, usd, tokens, now, firstCount), (error: unknown) => this.unavailable(error));
+    }
     return this.admitted(context, reserved, lines, infos, usd, tokens, now, firstCount);
   }
 
@@ -184,7 +193,8 @@ export class GovernanceHooks implements Governance {
     if (lines.length === 0) return NO_HOLD;
     let result: ReserveResult;
     try {
-      result = await store.reserve(lines, now, request.ttlMs ?? this.options.reservationTtlMs);
+      const reserved = store.reserve(lines, now, request.ttlMs ?? this.options.reservationTtlMs);
+      result = reserved instanceof Promise ? await this.deadline.bound(reserved, (late) => this.releaseLate(late, lines, lines.map(() => 0), infos)) : reserved;
     } catch (error) {
       this.unavailable(error);
       return NO_HOLD;
@@ -195,13 +205,45 @@ export class GovernanceHooks implements Governance {
     const finish = (spent: number) => {
       if (done) return 0;
       done = true;
-      void Promise.resolve(store.settle(id, lines.map(() => spent))).then(() => this.options.onSettled?.(infos, lines), () => {});
+      this.track(store.settle(id, lines.map(() => spent)), () => this.options.onSettled?.(infos, lines));
       return spent;
     };
     return {
       settle: (usd) => finish(nanoUsd(Math.max(0, usd))),
       release: () => void finish(0),
     };
+  }
+
+  /**
+   * A reservation the ledger made after its request stopped waiting (and was refused or served
+   * unmetered) is released at once, as the request's own release would have: otherwise it would
+   * hold its amounts until its TTL and then charge them to a request that was never served.
+   */
+  private releaseLate(result: ReserveResult, lines: LimitLine[], released: number[], infos: LineInfo[], requestId?: string): void {
+    if (!result.ok) return;
+    this.track(this.options.store.settle(result.id, released, lines, requestId), () => {
+      if (requestId !== undefined) this.options.onSettledReservation?.(result.id);
+      this.options.onSettled?.(infos, lines);
+    });
+  }
+
+  /**
+   * Resolves once every settle sent so far is answered (or failed), at most LEDGER_ANSWER_TIMEOUT_MS:
+   * the module closes the ledger after it, so a request that ended just before (one cut at the end
+   * of the shutdown grace) does not lose its settle and leave its reservation to be charged at its TTL.
+   */
+  async settled(): Promise<void> {
+    if (this.settling.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.settling]), new Promise((resolve) => (timer = setTimeout(resolve, LEDGER_ANSWER_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** Runs `then` once a settle is done; a remote one is kept in `settling` until it is answered. A failed settle leaves its reservation to expire. */
+  private track(settle: Awaitable<void>, then: () => void): void {
+    if (!(settle instanceof Promise)) return void Promise.resolve().then(then);
+    const tracked = settle.then(then, () => {}).finally(() => this.settling.delete(tracked));
+    this.settling.add(tracked);
   }
 
   /** The ledger could not answer: refused (503 ledger_unavailable), or served unmetered under `when_unavailable: serve`. */
@@ -281,10 +323,10 @@ export class GovernanceHooks implements Governance {
     const finish = (actual: number[]) => {
       if (done) return;
       done = true;
-      void Promise.resolve(store.settle(result.id, actual, lines, context.id)).then(() => {
+      this.track(store.settle(result.id, actual, lines, context.id), () => {
         this.options.onSettledReservation?.(result.id);
         this.options.onSettled?.(infos, lines);
-      }, () => {});
+      });
     };
     return {
       settle: (usage: Usage | undefined, cost: RequestCost | undefined) => {

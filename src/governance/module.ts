@@ -186,6 +186,7 @@ async function assemble(context: ModuleContext, ledger: OpenedSpendStore, option
       await notes?.close();
       await service.flush().catch(() => {});
       await alerts.drain();
+      await governanceHooks.settled();
       await ledger.close();
     },
   };

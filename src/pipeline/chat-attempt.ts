@@ -88,7 +88,10 @@ async function* decodeEvents(events: AsyncIterable<WireEvent>, decoder: StreamDe
         yield { parts, raw: event };
         continue;
       }
-      const raw: WireEvent = event.event === undefined ? { data: scrubber.scrub(event.data) } : { event: scrubber.scrub(event.event), data: scrubber.scrub(event.data) };
+      // The upstream's own error event goes to a same-dialect caller as it came. An event the decoder
+      // could not read (not a JSON object) is none of the dialect's: forwarded, it would end the
+      // caller's stream with the garbage instead of an error event it can parse.
+      const raw: WireEvent | undefined = !isJsonObject(event.data) ? undefined : event.event === undefined ? { data: scrubber.scrub(event.data) } : { event: scrubber.scrub(event.event), data: scrubber.scrub(event.data) };
       yield { parts: scrubParts(parts, scrubber), raw };
     }
   } catch (error) {
@@ -105,4 +108,14 @@ function isError(part: StreamPart): boolean {
 
 function scrubParts(parts: StreamPart[], scrubber: SecretScrubber): StreamPart[] {
   return parts.some(isError) ? parts.map((part) => (part.type === 'error' ? { type: 'error', error: scrubber.scrubError(part.error) } : part)) : parts;
+}
+
+/** Whether an event's data is a JSON object (only error events are asked, so the parse is off the hot path). */
+function isJsonObject(data: string): boolean {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }

@@ -18,6 +18,13 @@ interface DependencyStatus {
 }
 
 /**
+ * How long `GET /ready` waits for one dependency's check. A Redis or PostgreSQL that holds its
+ * connections open but does not answer (paused, swapping, a half-open link) would otherwise hold the
+ * probe until the load balancer gives up on it, without ever saying which dependency is down.
+ */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
+
+/**
  * `GET /health` (the process is up, with `details`: the price catalog's provenance) and `GET /ready` (config loaded, dependencies reachable, not
  * draining). `/ready` answers 503 `not_ready` while a fail-closed dependency is down, 200
  * `degraded` while only fail-open or buffering ones are, and names each one with its policy.
@@ -37,7 +44,7 @@ export function healthRoutes(checks: readonly ReadinessCheck[], isDraining: () =
         await Promise.all(
           checks.map(async ({ name, check, policy = 'fail-closed', effect }) => {
             try {
-              await check();
+              await withinTimeout(check());
               results[name] = 'ok';
               dependencies[name] = { status: 'up', policy, ...(effect === undefined ? {} : { effect }) };
             } catch (error) {
@@ -53,4 +60,13 @@ export function healthRoutes(checks: readonly ReadinessCheck[], isDraining: () =
       },
     },
   ];
+}
+
+/** `check`, or a rejection naming the bound once READINESS_CHECK_TIMEOUT_MS passed without an answer. */
+function withinTimeout(check: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS);
+  });
+  return Promise.race([check, timeout]).finally(() => clearTimeout(timer));
 }

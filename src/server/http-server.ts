@@ -39,6 +39,9 @@ export interface HttpServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
+/** How long requests cut at the end of the shutdown grace get to unwind (they only clean up: nothing waits on an upstream). */
+const ABORTED_UNWIND_MS = 1_000;
+
 /**
  * The gateway's HTTP front: request ids, routing, error envelopes by path prefix, body limits,
  * timeouts for slow callers (headers, stalled bodies), per-request abort signals, and draining on
@@ -184,6 +187,14 @@ export class HttpServer {
       clearTimeout(timer);
     }
     for (const socket of this.sockets) socket.destroy();
+    // The requests still running were just aborted with their sockets. Let them unwind (release their
+    // reservations, hand over their log records) before the gateway closes the ledger and the log
+    // under them: cut off there, a reservation stayed in the ledger and was charged at its TTL.
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, ABORTED_UNWIND_MS)))]);
+      clearTimeout(timer);
+    }
     await closed;
   }
 

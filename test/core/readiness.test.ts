@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { READINESS_CHECK_TIMEOUT_MS } from '../../src/server/health-routes.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { TcpRelay } from '../helpers/tcp-relay.js';
 import { POSTGRES_URL, uniquePrefix } from '../observability/postgres.js';
@@ -17,7 +18,8 @@ let admin: pg.Pool;
 let running: RunningGateway;
 
 async function readiness(): Promise<{ status: number; body: { status: string; checks: Record<string, string> } }> {
-  const response = await fetch(`${running.url}/ready`);
+  // Bounded, so a probe that never answers fails the test instead of hanging it.
+  const response = await fetch(`${running.url}/ready`, { signal: AbortSignal.timeout(READINESS_CHECK_TIMEOUT_MS + 3_000) });
   return { status: response.status, body: (await response.json()) as { status: string; checks: Record<string, string> } };
 }
 
@@ -55,5 +57,21 @@ test('ready while storage answers; 503 naming storage while it cannot be reached
   assert.equal((await fetch(`${running.url}/health`)).status, 200);
 
   await relay.open();
+  assert.equal((await readiness()).status, 200);
+});
+
+test('a storage that holds its connections but does not answer makes /ready 503 within its bound, naming it; ready again once it answers', async () => {
+  assert.equal((await readiness()).status, 200);
+  relay.stall();
+  try {
+    const started = Date.now();
+    const stalled = await readiness();
+    const took = Date.now() - started;
+    assert.equal(stalled.status, 503);
+    assert.equal(stalled.body.checks.storage, `no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`);
+    assert.ok(took < READINESS_CHECK_TIMEOUT_MS + 1_000, `answered in ${took} ms`);
+  } finally {
+    relay.resume();
+  }
   assert.equal((await readiness()).status, 200);
 });

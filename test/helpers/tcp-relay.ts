@@ -1,9 +1,15 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 
-/** A loopback TCP relay to a real server that a test can cut (every link dropped) and restore on the same port. */
+/**
+ * A loopback TCP relay to a real server that a test can cut (every link dropped) and restore on the
+ * same port, or stall (links stay open, nothing is forwarded: a server that hangs) and resume.
+ */
 export class TcpRelay {
   private server: Server | undefined;
   private readonly links = new Set<Socket>();
+  /** Each link's two ends, to stop and restart forwarding. */
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private stalled = false;
   port = 0;
 
   constructor(
@@ -23,7 +29,10 @@ export class TcpRelay {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (!this.stalled) forward(pair);
     });
     this.server = server;
     return new Promise((resolve) =>
@@ -32,6 +41,23 @@ export class TcpRelay {
         resolve();
       }),
     );
+  }
+
+  /** Keeps every link, and accepts new ones, but forwards nothing until `resume`. */
+  stall(): void {
+    this.stalled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Forwards again what was held back by `stall`, and everything after it. */
+  resume(): void {
+    this.stalled = false;
+    for (const pair of this.pairs) forward(pair);
   }
 
   /** Stops listening and drops every open link. */
@@ -43,4 +69,9 @@ export class TcpRelay {
     for (const socket of this.links) socket.destroy();
     return closed;
   }
+}
+
+function forward([client, upstream]: [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }

@@ -114,6 +114,40 @@ for (const [name, open] of Object.entries(backends)) {
   });
 }
 
+test('an append whose COMMIT went through but whose answer was lost is not in the chain twice when the audit log tries it again', async () => {
+  const db = new Database(':memory:');
+  const database = sqliteDatabase(db);
+  // As a PostgreSQL stopped right after COMMIT: the batch is stored, the caller hears a failure.
+  let loseNextAnswer = false;
+  const store = new SqlAuditStore({
+    ...database,
+    async transaction(work) {
+      const result = await database.transaction(work);
+      if (loseNextAnswer) {
+        loseNextAnswer = false;
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      }
+      return result;
+    },
+  });
+  await store.migrate();
+  const audit = new AuditLog(store, silent);
+  loseNextAnswer = true;
+  audit.append({ actor: 'admin', action: 'team.create', target: 'team-1' });
+  audit.append({ actor: 'admin', action: 'team.update', target: 'team-1', details: { budget: 5 } });
+  await audit.flush();
+  audit.append({ actor: 'admin', action: 'team.delete', target: 'team-1' });
+  await audit.flush();
+  const entries = await store.list({ limit: 10 });
+  assert.deepEqual(entries.map((entry) => [entry.seq, entry.action]), [
+    [1, 'team.create'],
+    [2, 'team.update'],
+    [3, 'team.delete'],
+  ]);
+  assert.equal((await verifyChain(store.pages())).ok, true);
+  db.close();
+});
+
 test('memory audit store: a rewritten entry breaks the link of the next one', async () => {
   const store = new MemoryAuditStore();
   const audit = new AuditLog(store, silent);

@@ -138,6 +138,50 @@ test('PostgreSQL stores a batch whose texts hold U+0000 or a lone surrogate (whi
     assert.equal(stored.get('nul-2')!.timestamp, '2025-04-01T00:00:00.123Z', 'the time keeps its milliseconds');
   }));
 
+test('PostgreSQL: a batch whose insert committed but whose answer was lost (the server stopped right after) is not stored twice when the writer tries it again', () =>
+  withPostgres(async (pool, prefix) => {
+    const database = postgresDatabase(pool);
+    // As `pg_ctl stop -m immediate` did under load: the statement commits, the connection breaks before its answer.
+    let loseNextAnswer = false;
+    const store = new PostgresLogStore(
+      {
+        ...database,
+        async execute(sql, params) {
+          const changed = await database.execute(sql, params);
+          if (loseNextAnswer && sql.startsWith('with inserted')) {
+            loseNextAnswer = false;
+            throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+          }
+          return changed;
+        },
+      },
+      prefix,
+    );
+    await store.migrate();
+    const logger = createLogger({ level: 'error', write: () => {} });
+    const writer = new LogWriter({ store, logger, queueSize: 10_000, batchSize: 1000, flushIntervalMs: 3_600_000 });
+    // A client may send the same x-request-id again: at another time, that is another record, kept.
+    const reused = record({ request_id: 'lost-answer-1', timestamp: '2025-04-01T00:00:05.000Z' });
+    await store.insert([reused]);
+    loseNextAnswer = true;
+    writer.enqueue([record({ request_id: 'lost-answer-1' }), record({ request_id: 'lost-answer-2' }), record({ request_id: 'lost-answer-2', kind: 'attempt', attempt: 1 })]);
+    await writer.flush();
+    assert.equal(writer.pending, 3, 'the writer saw the insert fail and keeps the batch');
+    await writer.flush();
+    assert.equal(writer.pending, 0);
+    writer.enqueue([record({ request_id: 'lost-answer-3' })]);
+    await writer.close();
+    const rows = (await pool.query(`select request_id, kind, count(*)::int as n from ${prefix}request_logs group by 1, 2 order by 1, 2`)).rows;
+    assert.deepEqual(rows, [
+      { request_id: 'lost-answer-1', kind: 'request', n: 2 },
+      { request_id: 'lost-answer-2', kind: 'attempt', n: 1 },
+      { request_id: 'lost-answer-2', kind: 'request', n: 1 },
+      { request_id: 'lost-answer-3', kind: 'request', n: 1 },
+    ]);
+    const rolledUp = await pool.query(`select sum(requests)::int as n from ${prefix}request_log_rollups_day where kind = 'request'`);
+    assert.equal(rolledUp.rows[0].n, 4, 'the rollups count each request record once');
+  }));
+
 test('PostgreSQL: records stored before the tag table (migration 7) are found by their tags before and after it catches up, from the table once it has, and retention empties it', () =>
   withPostgres(async (pool, prefix) => {
     const first = new PostgresLogStore(postgresDatabase(pool), prefix);

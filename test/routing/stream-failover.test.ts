@@ -187,6 +187,33 @@ test('a stream whose first event is not JSON fails over like any broken stream',
   await leaks.settled({ idleSockets: 2 });
 });
 
+test('OpenAI in, OpenAI out: an event that is not JSON after content ends the caller\'s stream with an OpenAI error event, not with the garbage', async () => {
+  const upstream = await scripted();
+  upstream.script((_request, response) => {
+    startEventStream(response);
+    response.write(chunk({ role: 'assistant', content: 'Half an ans' }));
+    response.end('data: {"id": "chatcmpl-1", "choices": [ nope\n\n');
+  });
+  const { running, leaks } = await gateway({ providers: { primary: openaiProvider(upstream.url) } });
+  const response = await fetch(`${running.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'primary/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hello there' }] }),
+  });
+  assert.equal(response.status, 200);
+  const data = (await response.text())
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('data: '))
+    .map((frame) => frame.slice(6));
+  assert.equal(data[data.length - 1], '[DONE]');
+  // Every frame but the closing one is JSON a client can parse, and the last of them says what went wrong.
+  const events = data.slice(0, -1).map((text) => JSON.parse(text) as { error?: { code?: string }; choices?: { delta: { content?: string } }[] });
+  assert.equal(events[0]!.choices?.[0]?.delta.content, 'Half an ans');
+  assert.equal(events[events.length - 1]!.error?.code, 'upstream_stream_error');
+  assert.equal(upstream.count, 1);
+  await leaks.settled({ idleSockets: 0 });
+});
+
 test('the caller going away mid-stream closes the upstream exchange and leaves nothing behind', async () => {
   const upstream = await scripted();
   let upstreamClosed!: () => void;

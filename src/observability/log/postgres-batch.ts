@@ -60,11 +60,15 @@ const FIELD_TYPES: Record<(typeof RECORD_COLUMNS)[number], string> = {
  * had every placeholder renumbered, which cost logging on PostgreSQL more than half the gateway's
  * throughput. The ISO timestamp becomes the table's epoch milliseconds in the statement, which
  * also adds the request records' tags to the tag table and the records to the rollups.
+ *
+ * `skipStored`: leaves out the records already in the table (one lookup each on the request_id
+ * index), for the try after a failed one, which may have committed (see PostgresLogStore.insert).
  */
-export function postgresBatchInsert(table: string, prefix: string): string {
+export function postgresBatchInsert(table: string, prefix: string, skipStored = false): string {
   const columns = RECORD_COLUMNS.map((field) => (field === 'timestamp' ? 'ts' : field));
+  const epochMs = `(extract(epoch from r."timestamp"::timestamptz) * 1000)::bigint`;
   const values = RECORD_COLUMNS.map((field) => {
-    if (field === 'timestamp') return `(extract(epoch from r."timestamp"::timestamptz) * 1000)::bigint`;
+    if (field === 'timestamp') return epochMs;
     // Token counts come from upstreams, which may send a fraction or an absurd number: read as
     // doubles and rounded into the bigint column's range, so one such record cannot fail its batch.
     // (greatest and least skip nulls, hence the case.)
@@ -72,7 +76,9 @@ export function postgresBatchInsert(table: string, prefix: string): string {
     return `r.${field}`;
   });
   const fields = RECORD_COLUMNS.map((field) => `"${field}" ${FIELD_TYPES[field] === 'bigint' ? 'double precision' : FIELD_TYPES[field]}`);
-  const insert = `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')}) returning ${[...new Set(['metadata', ...ROLLUP_SOURCE_COLUMNS])].join(', ')}`;
+  // A record is one request's (or attempt's) at one millisecond: the same one again is the batch landing twice.
+  const unstored = skipStored ? ` where not exists (select 1 from ${table} s where s.request_id = r.request_id and s.kind = r.kind and s.attempt = r.attempt and s.ts = ${epochMs})` : '';
+  const insert = `insert into ${table} (${columns.join(', ')}) select ${values.join(', ')} from json_to_recordset($1::json) as r(${fields.join(', ')})${unstored} returning ${[...new Set(['metadata', ...ROLLUP_SOURCE_COLUMNS])].join(', ')}`;
   // The request records' tags (migration 7) and the rollups (migration 12), in the same statement.
   return `with inserted as (${insert}), tags as (${postgresTagRows(prefix, 'inserted')} on conflict do nothing) ${rollupInsert('postgres', prefix, 'inserted', `where ${NOT_TURN}`)}`;
 }

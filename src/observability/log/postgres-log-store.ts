@@ -15,6 +15,10 @@ import { contentLike, onlyTags, SqlLogStore, tagOf, timeRange } from './sql-log-
 export class PostgresLogStore extends SqlLogStore {
   /** The batch insert (postgres-batch.ts), made on first use. */
   private batchInsert: string | undefined;
+  /** The batch insert that skips records already stored, for the insert after a failed one. */
+  private batchInsertSkippingStored: string | undefined;
+  /** Whether the last insert failed: it may have committed all the same (see insert). */
+  private lastInsertFailed = false;
   /** Whether the tag table holds every request record's tags: once the backfill is done, for good. */
   private tagsComplete = false;
   /** The tag backfill, when started in the background (startTagBackfill). */
@@ -27,11 +31,25 @@ export class PostgresLogStore extends SqlLogStore {
     super(database, prefix, database);
   }
 
+  /**
+   * One statement, so no transaction around it (see postgres-batch.ts). A connection that breaks
+   * after the server committed and before its answer arrived (PostgreSQL stopped or restarted, a
+   * network cut) fails the insert of a batch that is stored; the writer tries that batch again, and
+   * stored twice it would count every one of its requests twice in the log and the rollups. So the
+   * insert after a failed one skips the records already stored.
+   */
   async insert(records: readonly RequestRecord[]): Promise<void> {
     if (records.length === 0) return;
-    // One statement, so no transaction around it (see postgres-batch.ts).
-    this.batchInsert ??= postgresBatchInsert(this.table, this.prefix);
-    await this.database.execute(this.batchInsert, [postgresBatchJson(records)]);
+    const statement = this.lastInsertFailed
+      ? (this.batchInsertSkippingStored ??= postgresBatchInsert(this.table, this.prefix, true))
+      : (this.batchInsert ??= postgresBatchInsert(this.table, this.prefix));
+    try {
+      await this.database.execute(statement, [postgresBatchJson(records)]);
+      this.lastInsertFailed = false;
+    } catch (error) {
+      this.lastInsertFailed = true;
+      throw error;
+    }
   }
 
   async deleteBefore(epochMs: number): Promise<number> {
