@@ -16,6 +16,11 @@ export const BUCKET_MS = 60_000;
 // write a large one as 1e+14, which Redis refuses as an integer).
 //
 // A counter is a hash `<prefix>c:<counter>`: `used`, `reserved`, `credit`, `expired`, `expired_count`.
+// Every script that may create a counter also writes `<prefix>unit` (`nano-usd`) when it is missing:
+// the marker says the counters hold nano-USD, and a replica that starts on a ledger without it
+// converts float-USD counters (see RedisSpendStore.upgrade). A Redis that lost its data (a restart
+// without persistence, a failover, an eviction) while replicas kept serving held nano-USD counters
+// and no marker, and the next replica to start multiplied every budget's spend by a billion.
 //
 // A reservation is one field of the hash of its expiry's bucket, `<prefix>rb:<start>` (`start`: its
 // expiry rounded down to BUCKET_MS): its id, `<sequence>-<start>`, holds `<expires at> <d>`, `d`
@@ -71,11 +76,18 @@ local counters = #KEYS - 2
 local last = redis.call('INCRBY', KEYS[1], count)
 local answers = {last}
 local states, created = {}, {}
+local marked = false
 local fits = true
 for i = 1, counters do
   local state = redis.call('HMGET', KEYS[2 + i], 'used', 'reserved', 'credit')
   local used, reserved, credit = tonumber(state[1]) or 0, tonumber(state[2]) or 0, tonumber(state[3]) or 0
-  if not state[1] and not state[2] and not state[3] then created[i] = true end
+  if not state[1] and not state[2] and not state[3] then
+    created[i] = true
+    if not marked then
+      redis.call('SET', prefix .. 'unit', 'nano-usd', 'NX')
+      marked = true
+    end
+  end
   states[3 * i - 2], states[3 * i - 1], states[3 * i] = used, reserved, credit
   answers[1 + i] = credit - used - reserved
   if fits and not (used + reserved < tonumber(ARGV[3 * i + 1]) + credit and string.byte(kinds, i) ~= 50) then fits = false end
@@ -264,6 +276,7 @@ for start, group in pairs(buckets) do
 end
 if #notes > 0 then redis.call('HSET', KEYS[1], unpack(notes)) end
 local answers = {}
+local marked = false
 for i = 1, counters do
   local key = KEYS[1 + i]
   local release, add, ttl = ARGV[3 * i + 1], ARGV[3 * i + 2], ARGV[3 * i + 3]
@@ -286,6 +299,10 @@ for i = 1, counters do
     if not reserved and ttl ~= '0' and redis.call('PTTL', key) == -1 then created = true end
   end
   if created and ttl ~= '0' then redis.call('PEXPIRE', key, ttl) end
+  if created and not marked then
+    redis.call('SET', prefix .. 'unit', 'nano-usd', 'NX')
+    marked = true
+  end
   local answer = false
   if string.byte(wanted, i) == 49 and (reserved or total) then
     if reserved and total then
@@ -308,6 +325,7 @@ local id = ARGV[1]
 local now = tonumber(ARGV[2])
 local actual = {}
 for i = 4, #ARGV do actual[i - 3] = ARGV[i] end
+redis.call('SET', ARGV[3] .. 'unit', 'nano-usd', 'NX')
 if not string.find(id, '-', 1, true) then return settleHash(KEYS[1], KEYS[2], id, actual, false, now) end
 local value = redis.call('HGET', KEYS[1], id)
 if not value then return 0 end
@@ -323,6 +341,7 @@ return 1
 const SWEEP = `${APPLY}
 local now = tonumber(ARGV[1])
 local prefix = ARGV[2]
+redis.call('SET', prefix .. 'unit', 'nano-usd', 'NX')
 local budget = 500
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, budget)
 for _, id in ipairs(expired) do settleHash(prefix .. 'r:' .. id, KEYS[1], id, {}, true, now) end

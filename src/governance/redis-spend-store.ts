@@ -381,6 +381,8 @@ export class RedisSpendStore implements SpendStore, SettlementNotes {
   async addCredit(counter: string, windowEnd: number, amount: number, now: number): Promise<void> {
     const key = this.counterKey(counter);
     await this.redis.call('HINCRBY', key, 'credit', String(amount));
+    // A counter made here holds nano-USD like the scripts' (see the marker in redis-ledger-scripts.ts).
+    await this.redis.call('SET', `${this.prefix}unit`, NANO_UNIT, 'NX');
     if (Number.isFinite(windowEnd)) await this.redis.call('PEXPIRE', key, Math.max(1, windowEnd - now) + COUNTER_GRACE_MS);
   }
 

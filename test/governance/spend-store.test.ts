@@ -282,8 +282,8 @@ test('the Redis ledger keeps every key under its prefix', async () => {
   const reservation = await store.reserve([line('key:k1|usd', 10, 1)], 0, 1_000);
   assert.ok(reservation.ok);
   const keys = await keysUnder(redis, prefix);
-  // The counter, the reservation's bucket, the bucket index and the id sequence.
-  assert.equal(keys.length, 4, `keys: ${keys.join(', ')}`);
+  // The counter, the reservation's bucket, the bucket index, the id sequence and the unit marker.
+  assert.equal(keys.length, 5, `keys: ${keys.join(', ')}`);
   assert.equal(await deleteKeys(redis, prefix), keys.length);
   assert.deepEqual(await store.peek('key:k1|usd'), { used: 0, reserved: 0, credit: 0 });
 });
@@ -356,6 +356,32 @@ test('the Redis ledger converts counters and reservations written as float USD t
   // A second replica starting later converts nothing again.
   assert.equal(await new RedisSpendStore(redis, prefix).upgrade(), 0);
   assert.equal((await store.peek('key:k1|usd|1d|0')).used, 1_450_000_000);
+});
+
+test('a Redis that lost its data while the gateway kept serving is not converted again by the next replica to start (spend stays as charged)', async () => {
+  const prefix = uniquePrefix('spend');
+  prefixes.push(prefix);
+  const store = new RedisSpendStore(redis, prefix);
+  assert.equal(await store.upgrade(), 0, 'a fresh ledger only gets the marker');
+  const line = { counter: 'key:k1|usd|1d|0', windowEnd: Date.now() + 86_400_000, limit: 10_000_000_000, amount: 3_000, chargeOnExpiry: 3_000 };
+  const charge = async (amount: number) => {
+    const reserved = await store.reserve([line], Date.now(), 60_000);
+    assert.ok(reserved.ok);
+    await store.settle(reserved.id, [amount], [line], 'request');
+  };
+  await charge(2_000);
+  // Redis restarted without persistence: every key is gone, and this replica serves on.
+  for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
+  await charge(1_500);
+  assert.equal((await store.peek(line.counter)).used, 1_500);
+  // A replica (or a --workers child forked again) starting now finds nano-USD, not floats.
+  assert.equal(await new RedisSpendStore(redis, prefix).upgrade(), 0);
+  assert.equal((await store.peek(line.counter)).used, 1_500);
+  // A top-up through the admin API is the first write after the loss: the same.
+  for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
+  await store.addCredit(line.counter, line.windowEnd, 5_000, Date.now());
+  assert.equal(await new RedisSpendStore(redis, prefix).upgrade(), 0);
+  assert.equal((await store.peek(line.counter)).credit, 5_000);
 });
 
 test('the Redis store writes its batched commands byte-exact: a prefix, request id and counter name beyond ASCII', async () => {
