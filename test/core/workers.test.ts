@@ -12,6 +12,26 @@ import { startCli } from '../helpers/cli.js';
 const VIRTUAL_KEY = 'tg-' + 'workers-test-' + 'key-0001';
 const ADMIN_TOKEN = 'admin-' + 'workers-test-' + 'token-0001';
 
+/** A config file in a fresh directory: the admin API, the request log on SQLite there, the mock provider and key k1 (with `limits`, YAML, when given). */
+async function workersConfig(limits?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-workers-'));
+  const config = join(dir, 'tollgate.yaml');
+  await writeFile(
+    config,
+    [
+      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
+      `admin: { token: ${ADMIN_TOKEN} }`,
+      `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`,
+      'providers:',
+      '  mock: { type: mock, models: [mock-small] }',
+      'virtual_keys:',
+      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*']${limits === undefined ? '' : `, ${limits}`} }`,
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
 test('--workers parses a count, `auto` and a bare flag (one per core); no flag keeps one process', () => {
   assert.equal(parseCliArguments(['--config', 'x.yaml']).workers, undefined);
   assert.equal(parseCliArguments(['--workers', '3', '--config', 'x.yaml']).workers, 3);
@@ -24,21 +44,7 @@ test('--workers parses a count, `auto` and a bare flag (one per core); no flag k
 });
 
 test('`tollgate --workers 2`: both workers answer on one port, one rate limit for the machine, /metrics sums the workers, the request log holds every worker\'s records, a dead worker is replaced, SIGTERM drains and exits 0', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-workers-'));
-  const config = join(dir, 'tollgate.yaml');
-  await writeFile(
-    config,
-    [
-      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
-      `admin: { token: ${ADMIN_TOKEN} }`,
-      `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`,
-      'providers:',
-      '  mock: { type: mock, models: [mock-small] }',
-      'virtual_keys:',
-      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'], rate_limits: { requests: { max: 10, period: 1d } } }`,
-      '',
-    ].join('\n'),
-  );
+  const config = await workersConfig("rate_limits: { requests: { max: 10, period: 1d } }");
   const cli = await startCli(['--config', config, '--port', '0', '--workers', '2']);
   try {
     await cli.waitFor(/"msg":"workers started","workers":2/);
@@ -98,21 +104,7 @@ test('`tollgate --workers 2`: both workers answer on one port, one rate limit fo
 });
 
 test('`tollgate --workers 2`: a live-tail watcher connected to one worker sees the records of every worker, and a second watcher on the other worker too', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-workers-tail-'));
-  const config = join(dir, 'tollgate.yaml');
-  await writeFile(
-    config,
-    [
-      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
-      `admin: { token: ${ADMIN_TOKEN} }`,
-      `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`,
-      'providers:',
-      '  mock: { type: mock, models: [mock-small] }',
-      'virtual_keys:',
-      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'] }`,
-      '',
-    ].join('\n'),
-  );
+  const config = await workersConfig();
   const cli = await startCli(['--config', config, '--port', '0', '--workers', '2']);
   const sockets: WebSocket[] = [];
   try {
