@@ -16,3 +16,17 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Whether `check` holds within `limitMs`: polled every 50 ms, and once more at the end. For
+ * assertions that something happens in time (propagation between replicas), where `eventually`'s
+ * long default would hide a slow change.
+ */
+export async function heldWithin(check: () => Promise<boolean>, limitMs: number): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}

@@ -9,6 +9,7 @@ import { freshSchema } from '../observability/postgres.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { heldWithin } from '../helpers/eventually.js';
 
 /** Providers changed through `PUT/DELETE /admin/providers/{name}`: applied without a restart, secrets never shown, seen by replicas. */
 const TOKEN = 'provider-admin-token-' + '0123456789abcdef';
@@ -35,15 +36,6 @@ async function json<T>(response: Promise<Response>): Promise<{ status: number; b
   const answered = await response;
   const text = await answered.text();
   return { status: answered.status, body: JSON.parse(text) as T, text };
-}
-
-async function until(check: () => Promise<boolean>, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
 }
 
 function authorizationOf(fake: FakeUpstream, index = fake.requests.length - 1): string | undefined {
@@ -160,7 +152,7 @@ async function twoReplicas(storage: Record<string, unknown>): Promise<void> {
     const body = await documentedBody(fake);
     assert.equal((await admin(one.url, 'PUT', '/admin/providers/fresh', body)).status, 200);
     const client = new OpenAI({ baseURL: `${two.url}/v1`, apiKey: CALLER_KEY, maxRetries: 0 });
-    const served = await until(async () => {
+    const served = await heldWithin(async () => {
       try {
         await client.chat.completions.create({ model: 'fresh/gpt-fresh', messages: [{ role: 'user', content: 'replica' }] });
         return true;
@@ -175,11 +167,11 @@ async function twoReplicas(storage: Record<string, unknown>): Promise<void> {
     // A weight edit on the second replica keeps the secret the first one stored.
     assert.equal((await admin(two.url, 'PUT', '/admin/providers/fresh', { ...body, keys: [{ id: 'fresh-main', weight: 2 }] })).status, 200);
     const fromOne = new OpenAI({ baseURL: `${one.url}/v1`, apiKey: CALLER_KEY, maxRetries: 0 });
-    assert.ok(await until(async () => ((await admin(one.url, 'GET', '/admin/providers/fresh').then((response) => response.json())) as { definition: { keys: { weight: number }[] } }).definition.keys[0]!.weight === 2, 1500));
+    assert.ok(await heldWithin(async () => ((await admin(one.url, 'GET', '/admin/providers/fresh').then((response) => response.json())) as { definition: { keys: { weight: number }[] } }).definition.keys[0]!.weight === 2, 1500));
     await fromOne.chat.completions.create({ model: 'fresh/gpt-fresh', messages: [{ role: 'user', content: 'one' }] });
     assert.equal(authorizationOf(fake), `Bearer ${SECRET}`);
     assert.equal((await admin(one.url, 'DELETE', '/admin/providers/fresh')).status, 200);
-    assert.ok(await until(async () => (await admin(two.url, 'GET', '/admin/providers/fresh')).status === 404, 1500), 'the delete reaches the other replica');
+    assert.ok(await heldWithin(async () => (await admin(two.url, 'GET', '/admin/providers/fresh')).status === 404, 1500), 'the delete reaches the other replica');
   } finally {
     await one.close();
     await two.close();
@@ -212,7 +204,7 @@ test('a replica without the encryption key leaves a sealed provider out and says
     await rm(folder, { recursive: true, force: true });
   });
   assert.equal((await admin(sealed.url, 'PUT', '/admin/providers/fresh', await documentedBody(fake))).status, 200);
-  assert.ok(await until(async () => keyless.logs.some((line) => line.includes('stored provider ignored: it cannot be opened') && line.includes('storage.encryption_key')), 1500), 'the keyless replica says why');
+  assert.ok(await heldWithin(async () => keyless.logs.some((line) => line.includes('stored provider ignored: it cannot be opened') && line.includes('storage.encryption_key')), 1500), 'the keyless replica says why');
   assert.equal((await admin(keyless.url, 'GET', '/admin/providers/fresh')).status, 404);
   const client = new OpenAI({ baseURL: `${keyless.url}/v1`, apiKey: CALLER_KEY, maxRetries: 0 });
   assert.equal((await client.chat.completions.create({ model: 'main', messages: [{ role: 'user', content: 'x' }] })).choices[0]!.message.content, 'left');

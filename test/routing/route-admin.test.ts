@@ -7,6 +7,7 @@ import { freshSchema } from '../observability/postgres.js';
 import { hashPassword } from '../../src/admin/password-hash.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { heldWithin } from '../helpers/eventually.js';
 
 /** Routes changed through `PUT/DELETE /admin/routes/{name}`: applied without a restart, kept by a reload, seen by replicas. */
 const TOKEN = 'route-admin-token-' + '0123456789abcdef';
@@ -33,15 +34,6 @@ async function ask(url: string, model = 'main'): Promise<string | null> {
 
 function admin(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }): Promise<Response> {
   return fetch(`${url}${path}`, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-}
-
-async function until(check: () => Promise<boolean>, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
 }
 
 test('PUT a route with new weights: requests follow it at once; a bad definition is refused naming the path; DELETE brings back the file\'s; a reload keeps the change; audited', async () => {
@@ -124,11 +116,11 @@ async function twoReplicas(storage: Record<string, unknown>): Promise<void> {
     assert.equal(await ask(two.url), 'left');
     assert.equal((await admin(one.url, 'PUT', '/admin/routes/main', { targets: [{ model: 'right/mock-small' }] })).status, 200);
     assert.equal(await ask(one.url), 'right');
-    assert.ok(await until(async () => (await ask(two.url)) === 'right', 1500), 'the other replica follows within about a second');
+    assert.ok(await heldWithin(async () => (await ask(two.url)) === 'right', 1500), 'the other replica follows within about a second');
     const seen = (await (await admin(two.url, 'GET', '/admin/routes/main')).json()) as { source: string; updated_by: string };
     assert.deepEqual([seen.source, seen.updated_by], ['api', 'admin']);
     assert.equal((await admin(two.url, 'DELETE', '/admin/routes/main')).status, 200);
-    assert.ok(await until(async () => (await ask(one.url)) === 'left', 1500), 'the revert reaches the first replica too');
+    assert.ok(await heldWithin(async () => (await ask(one.url)) === 'left', 1500), 'the revert reaches the first replica too');
     // A replica started now applies the stored routes before it serves.
     assert.equal((await admin(one.url, 'PUT', '/admin/routes/main', { targets: [{ model: 'right/mock-small' }] })).status, 200);
     const three = await startGateway(raw(storage));
@@ -172,11 +164,11 @@ test('a replica that lacks a stored route\'s provider keeps its running routes a
     await two.close();
   });
   assert.equal((await admin(one.url, 'PUT', '/admin/routes/main', { targets: [{ model: 'right/mock-small' }] })).status, 200);
-  assert.ok(await until(async () => two.logs.some((line) => line.includes('stored routes or providers not applied')), 1500), 'the replica says why');
+  assert.ok(await heldWithin(async () => two.logs.some((line) => line.includes('stored routes or providers not applied')), 1500), 'the replica says why');
   assert.equal(await ask(two.url), 'left', 'and keeps serving its running routes');
   // Once its file gains the provider, the stored route applies there too.
   await two.gateway.reload(validateConfig({ ...raw(storage), server: { port: 0 } }, 'reload', {}));
-  assert.ok(await until(async () => (await ask(two.url)) === 'right', 1500), 'the stored route applies after the reload');
+  assert.ok(await heldWithin(async () => (await ask(two.url)) === 'right', 1500), 'the stored route applies after the reload');
   const refused = await admin(one.url, 'POST', '/admin/reload');
   assert.equal(refused.status, 400);
   assert.match(((await refused.json()) as { error: { message: string } }).error.message, /routes\.main/);

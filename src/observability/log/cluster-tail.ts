@@ -7,15 +7,15 @@ import type { RequestRecord } from './request-record.js';
 const TAIL_WATCH = 'tail-watch';
 /** Worker → primary: records this worker logged, for the other workers' watchers. */
 const TAIL_RECORDS = 'tail-records';
-/** Primary → worker: whether to send its records (some worker has watchers). */
+/** Primary → worker: whether to send its records (some other worker has watchers). */
 const TAIL_SHARE = 'tail-share';
 /** Primary → worker: other workers' records, for this worker's watchers. */
 const TAIL_FORWARD = 'tail-forward';
 
 /**
  * The live tail under `tollgate --workers N`, in a worker: a watcher's WebSocket lands on one worker,
- * and sees every worker's records. While some worker has a watcher, the primary has every worker send
- * it the records it logs and passes them on to the workers with watchers; while nobody watches,
+ * and sees every worker's records. While some worker has a watcher, the primary has every other worker
+ * send it the records it logs and passes them on to the workers with watchers; while nobody watches,
  * nothing crosses the processes. Returns what the request log's write calls with each batch of
  * records this worker logs.
  */
@@ -33,22 +33,24 @@ export function shareTailAcrossWorkers(tail: LiveTail): (records: readonly Reque
 /** In the primary: the workers' side of shareTailAcrossWorkers (which workers watch, and the records passed between them). */
 export function primaryTailHandlers(): Record<string, PrimaryHandler> {
   const watching = new Set<Worker>();
+  /** A worker sends its records only when some other worker has a watcher (its own watchers see them already). */
+  const othersWatch = (worker: Worker) => watching.size > (watching.has(worker) ? 1 : 0);
   const share = () => {
-    for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) noticeWorker(worker, TAIL_SHARE, watching.size > 0);
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) noticeWorker(worker, TAIL_SHARE, othersWatch(worker));
   };
   // A worker forked while someone watches (a replacement, say) starts sending at once.
   cluster.on('online', (worker) => {
-    if (watching.size > 0) noticeWorker(worker, TAIL_SHARE, true);
+    if (othersWatch(worker)) noticeWorker(worker, TAIL_SHARE, true);
   });
   cluster.on('exit', (worker) => {
-    if (watching.delete(worker) && watching.size === 0) share();
+    if (watching.delete(worker)) share();
   });
   return {
     [TAIL_WATCH](payload, worker) {
-      const before = watching.size;
+      const was = watching.has(worker);
       if (payload === true) watching.add(worker);
       else watching.delete(worker);
-      if ((before === 0) !== (watching.size === 0)) share();
+      if (watching.has(worker) !== was) share();
       return undefined;
     },
     [TAIL_RECORDS](payload, worker) {
