@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog' | 'tollgate-redis-pg' | 'tollgate-workers2' | 'tollgate-redis-pg-workers2' | 'cache-hit' | 'cache-hit-workers2' | 'cache-miss';
+export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog' | 'tollgate-redis-pg' | 'tollgate-workers2' | 'tollgate-redis-pg-workers2' | 'cache-hit' | 'cache-hit-workers2' | 'cache-miss' | 'cache-off';
 /**
  * `tollgate-nolog`: the same gateway and config with the request log and the per-request log lines off (issue #5's logging cost).
  * `tollgate-redis-pg`: the same config on the Redis ledger and PostgreSQL storage (a fresh schema), one process (issue #22).
@@ -9,8 +9,10 @@ export type TargetName = 'direct' | 'bare' | 'tollgate' | 'tollgate-nolog' | 'to
  * `cache-hit` / `cache-miss`: the same gateway with the response cache on (issue #17), sent the same request
  * every time (exact hits after the first) or a different one every time (every request a miss that stores).
  * `cache-hit-workers2`: `cache-hit` under `tollgate --workers 2` (what hits cost when both cores serve them).
+ * `cache-off`: `cache-miss`'s requests (a different one every time) to the same gateway with the cache not configured:
+ * what a miss is compared with.
  */
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog', 'tollgate-redis-pg', 'tollgate-workers2', 'tollgate-redis-pg-workers2', 'cache-hit', 'cache-hit-workers2', 'cache-miss'];
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog', 'tollgate-redis-pg', 'tollgate-workers2', 'tollgate-redis-pg-workers2', 'cache-hit', 'cache-hit-workers2', 'cache-miss', 'cache-off'];
 /** Run when `--targets` is not given: the ones that need nothing outside the machine's Node; the others are asked for by name. */
 export const DEFAULT_TARGETS: readonly TargetName[] = ['direct', 'bare', 'tollgate', 'tollgate-nolog'];
 
@@ -45,7 +47,7 @@ export const USAGE = `npm run bench [-- options]   (each option also reads an en
                         and PostgreSQL: BENCH_REDIS_URL, BENCH_POSTGRES_URL),
                         tollgate-workers2 (--workers 2),
                         tollgate-redis-pg-workers2, cache-hit,
-                        cache-hit-workers2, cache-miss
+                        cache-hit-workers2, cache-miss, cache-off
   --semantic <n>        semantic cache index of n entries: lookup  BENCH_SEMANTIC     (0)
                         p50/p99 and memory, 0 to skip
   --rounds <n>          rounds per scenario, targets taking turns  BENCH_ROUNDS       (1)

@@ -63,11 +63,11 @@ async function main(argv: readonly string[]): Promise<number> {
       const nodeFlags = options.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
       servers.set('tollgate', await startTollgate({ root, configFile, logFile: gatewayLog, nodeFlags }));
     }
-    for (const name of ['cache-hit', 'cache-hit-workers2', 'cache-miss'] as const) {
+    for (const name of ['cache-hit', 'cache-hit-workers2', 'cache-miss', 'cache-off'] as const) {
       if (!options.targets.includes(name)) continue;
       const workers = name === 'cache-hit-workers2' ? { args: ['--workers', '2'], readyWhen: /"msg":"workers started"/ } : {};
       const configFile = join(workDir, `tollgate-${name}.yaml`);
-      await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, `tollgate-${name}.db`), adminToken: ADMIN_TOKEN, cache: true }), { aliasDuplicateObjects: false }));
+      await writeFile(configFile, stringify(benchGatewayConfig({ upstreamOrigin: upstream.origin, storagePath: join(workDir, `tollgate-${name}.db`), adminToken: ADMIN_TOKEN, cache: name !== 'cache-off' }), { aliasDuplicateObjects: false }));
       // Profiled when it is the only gateway target (`--targets cache-hit --cpu-prof`).
       const profiled = options.cpuProfile && !options.targets.includes('tollgate') && options.targets.filter((other) => other.startsWith('cache-')).length === 1;
       servers.set(name, await startTollgate({ root, configFile, logFile: join(workDir, `tollgate-${name}.log`), nodeFlags: profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], ...workers }));
@@ -105,7 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const server = servers.get(name)!;
       const target: LoadTarget = { origin: server.origin, path: CHAT_PATH, headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_VIRTUAL_KEY}` }, body: CHAT_REQUEST_BODY };
       // Misses: the same request with a different user name each time (same size, never seen before).
-      if (name === 'cache-miss') target.bodyFor = (n) => CHAT_REQUEST_BODY.replace('"messages":', `"user":"u${n.toString(36).padStart(8, '0')}","messages":`);
+      if (name === 'cache-miss' || name === 'cache-off') target.bodyFor = (n) => CHAT_REQUEST_BODY.replace('"messages":', `"user":"u${n.toString(36).padStart(8, '0')}","messages":`);
       await preflight(name, target);
       loadTargets.set(name, target);
     }

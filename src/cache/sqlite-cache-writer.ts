@@ -1,22 +1,20 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { DELETE_ANSWER, INSERT_ANSWER, writeAnswers, type AnswerWrites } from './sqlite-answers-table.js';
 
 /** How much lower than the gateway's threads the writer runs (nice value), as the request log's writer. */
 const WRITER_NICE = 10;
 
-/** Values per entry in a batch: id, namespace (null: delete the id), operation, body, saved USD, created, expires. */
-export const WRITE_COLUMNS = 7;
-
-/** One batch of the exact store's writes, entries end to end in one flat array (WRITE_COLUMNS each). */
-export interface CacheWriteBatch {
+/** One batch of the exact store's writes. */
+export interface CacheWriteBatch extends AnswerWrites {
   id: number;
-  values: (string | number | null)[];
 }
 
-/** The batch is in the file (or why not). */
+/** The batch is in the file, with the row each inserted answer got (in the batch's order), or why not. */
 export interface CacheWriteDone {
   id: number;
+  rows?: number[];
   error?: string;
 }
 
@@ -25,7 +23,7 @@ export interface CacheWriterData {
 }
 
 /**
- * Writes the SQLite exact store's entries (sqlite-exact-store.ts) on a thread of its own, on a
+ * Writes the SQLite exact store's answers (sqlite-exact-store.ts) on a thread of its own, on a
  * second connection to the gateway's file: better-sqlite3 is synchronous, and an insert with its
  * commit on the event loop cost every miss tens of microseconds (and every request in flight a
  * checkpoint's fsync now and then). WAL lets the gateway's connection read meanwhile.
@@ -41,21 +39,14 @@ const database = new Database(path);
 database.pragma('journal_mode = WAL');
 database.pragma('synchronous = NORMAL');
 database.pragma('busy_timeout = 5000');
-const insert = database.prepare('insert or replace into cache_entries (id, namespace, operation, body, saved_usd, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?)');
-const remove = database.prepare('delete from cache_entries where id = ?');
-
-const writeAll = database.transaction((values: (string | number | null)[]) => {
-  for (let at = 0; at < values.length; at += WRITE_COLUMNS) {
-    if (values[at + 1] === null) remove.run(values[at]);
-    else insert.run(values[at], values[at + 1], values[at + 2], values[at + 3], values[at + 4], values[at + 5], values[at + 6]);
-  }
-});
+const insert = database.prepare(INSERT_ANSWER);
+const remove = database.prepare(DELETE_ANSWER);
+const writeAll = database.transaction((batch: CacheWriteBatch) => writeAnswers(insert, remove, batch));
 
 parentPort!.on('message', (batch: CacheWriteBatch) => {
   let done: CacheWriteDone;
   try {
-    writeAll.immediate(batch.values);
-    done = { id: batch.id };
+    done = { id: batch.id, rows: writeAll.immediate(batch) };
   } catch (error) {
     done = { id: batch.id, error: error instanceof Error ? error.message : String(error) };
   }

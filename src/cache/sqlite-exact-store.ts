@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { writeWhenFree } from '../storage/write-when-free.js';
 import { inNamespace, type CacheEntry, type ExactStore } from './cache-entry.js';
 import { Lru } from './lru.js';
-import { WRITE_COLUMNS, type CacheWriteBatch, type CacheWriteDone, type CacheWriterData } from './sqlite-cache-writer.js';
+import { ANSWERS_TABLE, CREATE_ANSWERS, DELETE_ANSWER, INSERT_ANSWER, writeAnswers, type AnswerWrites } from './sqlite-answers-table.js';
+import type { CacheWriteBatch, CacheWriteDone, CacheWriterData } from './sqlite-cache-writer.js';
 
 /** Bytes of answers kept parsed in memory in front of the file. */
 const HOT_BYTES = 64 * 1024 * 1024;
@@ -14,72 +15,86 @@ interface EntryMeta {
   readonly namespace: string;
   readonly expiresAt: number;
   readonly bytes: number;
+  /** The answer's row in the file; 0 until the batch that writes it is confirmed. */
+  row: number;
+}
+
+/** An answer on its way to the file, with the index entry it was stored under (a later one under the same id replaces it). */
+interface Write {
+  readonly entry: CacheEntry;
+  readonly meta: EntryMeta;
 }
 
 /** A batch sent to the writer thread and not yet confirmed. */
-interface Unconfirmed {
-  readonly writes: Map<string, CacheEntry | null>;
+interface Unconfirmed extends AnswerWrites {
+  readonly writes: Map<string, Write>;
   readonly done: Promise<void>;
 }
 
 /**
- * The exact layer in the gateway's SQLite file. Every entry's id, namespace and expiry are held in
- * memory (loaded at start-up, in use order), so a miss never reads the file and eviction knows the
+ * The exact layer in the gateway's SQLite file. Every entry's id, namespace, expiry and row are held
+ * in memory (loaded at start-up, in use order), so a miss never reads the file and eviction knows the
  * least recently used entry; answers hit recently are kept in memory too (up to 64 MB), and another
- * one is one prepared primary-key read. Writes queue for 50 ms and go to the file in one transaction on
- * a writer thread (sqlite-cache-writer.ts), off the event loop; until the thread confirms them
- * they answer from memory. `close` waits for the thread and writes what is still queued. A file
- * in memory (`:memory:`), or a writer thread that failed, is written on the gateway's connection.
+ * one is one read by row number (sqlite-answers-table.ts). Writes queue for 50 ms and go to the file
+ * in one transaction on a writer thread (sqlite-cache-writer.ts), off the event loop; until the
+ * thread confirms them (with the rows they got) they answer from memory. `close` waits for the thread
+ * and writes what is still queued. A file in memory (`:memory:`), or a writer thread that failed, is
+ * written on the gateway's connection.
  */
 export class SqliteExactStore implements ExactStore {
   readonly kind = 'sqlite';
   private readonly index: Lru<string, EntryMeta>;
   private readonly hot: Map<string, CacheEntry> = new Map();
   private hotBytes = 0;
-  /** Writes not yet sent: an entry to store, or null to delete the id (the last word per id wins). */
-  private pending = new Map<string, CacheEntry | null>();
+  /** Answers not yet sent, by id (the last per id wins). */
+  private pending = new Map<string, Write>();
+  /** Rows of answers replaced, evicted, expired or deleted, not yet sent. */
+  private deletes: number[] = [];
   private readonly unconfirmed = new Map<number, Unconfirmed>();
   private worker: Worker | undefined;
   /** The file the writer thread opens; undefined once it failed (or for a database in memory). */
   private writerPath: string | undefined;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (rows: number[]) => void; reject: (error: Error) => void }>();
   private nextBatch = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly selectBody: Database.Statement<[string], { body: string; saved_usd: number; created_at: number; operation: string }>;
-  private readonly insert: Database.Statement<[string, string, string, string, number, number, number]>;
-  private readonly remove: Database.Statement<[string]>;
+  private readonly selectRow: Database.Statement<[number], { id: string; body: string; saved_usd: number; created_at: number; operation: string }>;
+  private readonly insert: Database.Statement;
+  private readonly remove: Database.Statement;
 
   private constructor(private readonly db: Database.Database, maxEntries: number, private readonly onError: (error: unknown) => void) {
-    this.index = new Lru(maxEntries, (id) => {
+    this.index = new Lru(maxEntries, (id, meta) => {
       this.dropHot(id);
-      this.queue(id, null);
+      this.release(id, meta);
     });
-    this.selectBody = db.prepare('select body, saved_usd, created_at, operation from cache_entries where id = ?');
-    this.insert = db.prepare('insert or replace into cache_entries (id, namespace, operation, body, saved_usd, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?)');
-    this.remove = db.prepare('delete from cache_entries where id = ?');
+    this.selectRow = db.prepare(`select id, body, saved_usd, created_at, operation from ${ANSWERS_TABLE} where rowid = ?`);
+    this.insert = db.prepare(INSERT_ANSWER);
+    this.remove = db.prepare(DELETE_ANSWER);
     // The thread starts with the first write: a gateway whose keys never cache runs none.
     this.writerPath = db.memory ? undefined : db.name;
   }
 
-  /** Creates the table when missing and loads the index of live entries (the oldest used first). */
+  /** Creates the table when missing (moving a `cache_entries` table's live answers into it) and loads the index of live entries (the oldest used first). */
   static open(db: Database.Database, maxEntries: number, now: number, onError: (error: unknown) => void): SqliteExactStore {
-    db.exec(`create table if not exists cache_entries (
-      id text primary key,
-      namespace text not null,
-      operation text not null,
-      body text not null,
-      saved_usd real not null,
-      created_at integer not null,
-      expires_at integer not null,
-      used_at integer not null default 0
-    )`);
-    // Namespaces are cleared through the in-memory index (by id): an index on the column only cost every write a second B-tree.
-    db.exec('drop index if exists cache_entries_namespace');
-    db.prepare('delete from cache_entries where expires_at <= ?').run(now);
+    db.transaction(() => {
+      db.exec(CREATE_ANSWERS);
+      if (db.prepare("select 1 from sqlite_master where type = 'table' and name = 'cache_entries'").get() !== undefined) {
+        db.prepare(`insert into ${ANSWERS_TABLE} (id, namespace, operation, body, saved_usd, created_at, expires_at, used_at) select id, namespace, operation, body, saved_usd, created_at, expires_at, used_at from cache_entries where expires_at > ? order by used_at, created_at`).run(now);
+        db.exec('drop table cache_entries');
+      }
+    }).immediate();
+    db.prepare(`delete from ${ANSWERS_TABLE} where expires_at <= ?`).run(now);
     const store = new SqliteExactStore(db, maxEntries, onError);
-    const rows = db.prepare('select id, namespace, expires_at, length(body) as bytes from cache_entries order by used_at, created_at').all() as { id: string; namespace: string; expires_at: number; bytes: number }[];
-    for (const row of rows) store.index.set(row.id, { namespace: row.namespace, expiresAt: row.expires_at, bytes: row.bytes });
+    const rows = db.prepare(`select rowid as row, id, namespace, expires_at, length(body) as bytes from ${ANSWERS_TABLE} order by used_at, created_at, rowid`).all() as { row: number; id: string; namespace: string; expires_at: number; bytes: number }[];
+    for (const row of rows) {
+      // The same id twice (a batch written again after its thread failed, say): the one used last stays.
+      const earlier = store.index.peek(row.id);
+      if (earlier !== undefined) {
+        store.index.delete(row.id);
+        store.release(row.id, earlier);
+      }
+      store.index.set(row.id, { namespace: row.namespace, expiresAt: row.expires_at, bytes: row.bytes, row: row.row });
+    }
     return store;
   }
 
@@ -97,13 +112,14 @@ export class SqliteExactStore implements ExactStore {
     }
     const hot = this.hot.get(id);
     if (hot !== undefined) return hot;
-    const queued = this.pending.has(id) ? this.pending.get(id) : this.sent(id);
-    if (queued !== undefined && queued !== null) {
-      this.keepHot(queued);
-      return queued;
+    const queued = this.pending.get(id) ?? this.sent(id);
+    if (queued !== undefined && queued.meta === meta) {
+      this.keepHot(queued.entry);
+      return queued.entry;
     }
-    const row = this.selectBody.get(id);
-    if (row === undefined) {
+    const row = meta.row === 0 ? undefined : this.selectRow.get(meta.row);
+    if (row === undefined || row.id !== id) {
+      // Not written (its batch failed), or the row is gone (cleared by another process).
       this.index.delete(id);
       return undefined;
     }
@@ -115,9 +131,14 @@ export class SqliteExactStore implements ExactStore {
   /** A new answer is held by the write queue until the file has it, then read from the file when first hit (most are never asked again). */
   put(entry: CacheEntry): void {
     if (this.closed) return;
-    this.index.set(entry.id, { namespace: entry.namespace, expiresAt: entry.expiresAt, bytes: entry.body.length });
+    const earlier = this.index.peek(entry.id);
+    if (earlier !== undefined) this.release(entry.id, earlier);
+    const meta: EntryMeta = { namespace: entry.namespace, expiresAt: entry.expiresAt, bytes: entry.body.length, row: 0 };
+    this.index.set(entry.id, meta);
     this.dropHot(entry.id);
-    this.queue(entry.id, entry);
+    this.pending.delete(entry.id);
+    this.pending.set(entry.id, { entry, meta });
+    this.arm();
   }
 
   async deleteEntry(id: string): Promise<boolean> {
@@ -144,8 +165,9 @@ export class SqliteExactStore implements ExactStore {
     this.hot.clear();
     this.hotBytes = 0;
     this.pending.clear();
+    this.deletes = [];
     await this.flush();
-    await writeWhenFree(this.db, () => this.db.prepare('delete from cache_entries').run());
+    await writeWhenFree(this.db, () => this.db.prepare(`delete from ${ANSWERS_TABLE}`).run());
     return removed;
   }
 
@@ -167,15 +189,17 @@ export class SqliteExactStore implements ExactStore {
     this.worker = undefined;
     await worker?.terminate();
     // The use order goes with the entries, so eviction after a restart still drops the least recently used.
-    const touch = this.db.prepare('update cache_entries set used_at = ? where id = ?');
+    const touch = this.db.prepare(`update ${ANSWERS_TABLE} set used_at = ? where rowid = ?`);
     this.db.transaction(() => {
-      for (const unconfirmed of this.unconfirmed.values()) this.writeHere(unconfirmed.writes);
-      this.writeHere(this.pending);
+      for (const unconfirmed of this.unconfirmed.values()) this.confirm(unconfirmed.writes, writeAnswers(this.insert, this.remove, unconfirmed));
+      this.confirm(this.pending, writeAnswers(this.insert, this.remove, { deletes: [], values: valuesOf(this.pending) }));
+      for (const row of this.deletes) this.remove.run(row);
       let order = 0;
-      for (const [id] of this.index.entries()) touch.run(++order, id);
+      for (const [, meta] of this.index.entries()) if (meta.row !== 0) touch.run(++order, meta.row);
     })();
     this.unconfirmed.clear();
     this.pending.clear();
+    this.deletes = [];
   }
 
   /** Resolves once everything queued so far is in the file. */
@@ -184,19 +208,36 @@ export class SqliteExactStore implements ExactStore {
     await Promise.all([...this.unconfirmed.values()].map((unconfirmed) => unconfirmed.done));
   }
 
-  private queue(id: string, entry: CacheEntry | null): void {
-    if (this.closed) return;
-    this.pending.delete(id);
-    this.pending.set(id, entry);
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.send(), BATCH_MS);
-      this.timer.unref();
+  /** An entry's answer leaves the index: its row is deleted, or its queued write dropped (one in flight is deleted when confirmed). */
+  private release(id: string, meta: EntryMeta): void {
+    if (meta.row !== 0) {
+      this.deletes.push(meta.row);
+      this.arm();
+    } else if (this.pending.get(id)?.meta === meta) {
+      this.pending.delete(id);
     }
   }
 
-  /** The entry (or deletion) of `id` in a batch the thread has not confirmed, the latest batch first. */
-  private sent(id: string): CacheEntry | null | undefined {
-    let found: CacheEntry | null | undefined;
+  /** A batch's answers are in rows `rows`: each is the entry's row, or deleted when the entry left the index meanwhile. */
+  private confirm(writes: ReadonlyMap<string, Write>, rows: readonly number[]): void {
+    let at = 0;
+    for (const [id, write] of writes) {
+      const row = rows[at++]!;
+      if (this.index.peek(id) === write.meta) write.meta.row = row;
+      else this.deletes.push(row);
+    }
+    if (this.deletes.length > 0) this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => this.send(), BATCH_MS);
+    this.timer.unref();
+  }
+
+  /** The answer under `id` in a batch the thread has not confirmed, the latest batch first. */
+  private sent(id: string): Write | undefined {
+    let found: Write | undefined;
     for (const unconfirmed of this.unconfirmed.values()) {
       const write = unconfirmed.writes.get(id);
       if (write !== undefined) found = write;
@@ -208,33 +249,31 @@ export class SqliteExactStore implements ExactStore {
   private send(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && this.deletes.length === 0) return;
     const writes = this.pending;
+    const deletes = this.deletes;
     this.pending = new Map();
+    this.deletes = [];
+    const values = valuesOf(writes);
     const batch = this.nextBatch++;
     if (this.worker === undefined && this.writerPath !== undefined && !this.closed) this.startWriter(this.writerPath);
     const worker = this.worker;
-    let done: Promise<void>;
+    let done: Promise<number[]>;
     if (worker !== undefined) {
-      const values: (string | number | null)[] = [];
-      for (const [id, entry] of writes) {
-        if (entry === null) values.push(id, null, null, null, null, null, null);
-        else values.push(id, entry.namespace, entry.operation, entry.body, entry.savedUsd, entry.createdAt, entry.expiresAt);
-      }
-      done = new Promise<void>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));
-      worker.postMessage({ id: batch, values } satisfies CacheWriteBatch);
+      done = new Promise<number[]>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));
+      worker.postMessage({ id: batch, deletes, values } satisfies CacheWriteBatch);
     } else {
-      done = writeWhenFree(this.db, () => this.db.transaction(() => this.writeHere(writes))());
+      done = writeWhenFree(this.db, () => this.writeHere({ deletes, values }));
     }
-    const settled = done.catch((error: unknown) => this.onError(error)).finally(() => this.unconfirmed.delete(batch));
-    this.unconfirmed.set(batch, { writes, done: settled });
+    const settled = done.then(
+      (rows) => this.confirm(writes, rows),
+      (error: unknown) => this.onError(error),
+    ).finally(() => this.unconfirmed.delete(batch));
+    this.unconfirmed.set(batch, { writes, deletes, values, done: settled });
   }
 
-  private writeHere(writes: ReadonlyMap<string, CacheEntry | null>): void {
-    for (const [id, entry] of writes) {
-      if (entry === null) this.remove.run(id);
-      else this.insert.run(entry.id, entry.namespace, entry.operation, entry.body, entry.savedUsd, entry.createdAt, entry.expiresAt);
-    }
+  private writeHere(writes: AnswerWrites): number[] {
+    return this.db.transaction(() => writeAnswers(this.insert, this.remove, writes))();
   }
 
   private startWriter(path: string): void {
@@ -244,7 +283,7 @@ export class SqliteExactStore implements ExactStore {
       const waiting = this.waiting.get(done.id);
       if (waiting === undefined) return;
       this.waiting.delete(done.id);
-      if (done.error === undefined) waiting.resolve();
+      if (done.error === undefined) waiting.resolve(done.rows ?? []);
       else waiting.reject(new Error(done.error));
     });
     worker.on('error', (error) => this.abandon(error));
@@ -252,24 +291,30 @@ export class SqliteExactStore implements ExactStore {
     this.worker = worker;
   }
 
-  /** The writer thread failed: what it did not confirm, and every write from now on, is written on the gateway's connection. */
+  /**
+   * The writer thread failed: what it did not confirm, and every write from now on, is written on the
+   * gateway's connection. (A batch the thread wrote without confirming it is then in the file twice:
+   * the next start-up keeps one.)
+   */
   private abandon(error: Error): void {
     if (this.worker === undefined) return;
     this.worker = undefined;
     this.writerPath = undefined;
     this.onError(error);
     for (const [batch, waiting] of this.waiting) {
-      const writes = this.unconfirmed.get(batch)?.writes;
-      if (writes === undefined) waiting.resolve();
-      else writeWhenFree(this.db, () => this.db.transaction(() => this.writeHere(writes))()).then(waiting.resolve, waiting.reject);
+      const unconfirmed = this.unconfirmed.get(batch);
+      if (unconfirmed === undefined) waiting.resolve([]);
+      else writeWhenFree(this.db, () => this.writeHere(unconfirmed)).then(waiting.resolve, waiting.reject);
     }
     this.waiting.clear();
   }
 
   private forget(id: string): void {
+    const meta = this.index.peek(id);
+    if (meta === undefined) return;
     this.index.delete(id);
     this.dropHot(id);
-    this.queue(id, null);
+    this.release(id, meta);
   }
 
   private keepHot(entry: CacheEntry): void {
@@ -288,4 +333,11 @@ export class SqliteExactStore implements ExactStore {
     this.hot.delete(id);
     this.hotBytes -= entry.body.length;
   }
+}
+
+/** The batch's answers as the table's columns, end to end (WRITE_COLUMNS each). */
+function valuesOf(writes: ReadonlyMap<string, Write>): (string | number)[] {
+  const values: (string | number)[] = [];
+  for (const { entry } of writes.values()) values.push(entry.id, entry.namespace, entry.operation, entry.body, entry.savedUsd, entry.createdAt, entry.expiresAt);
+  return values;
 }

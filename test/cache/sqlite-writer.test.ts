@@ -16,7 +16,7 @@ function entry(n: number): CacheEntry {
 function rowsIn(path: string): number {
   const reader = new Database(path, { readonly: true });
   try {
-    return (reader.prepare('select count(*) as count from cache_entries').get() as { count: number }).count;
+    return (reader.prepare('select count(*) as count from cache_answers').get() as { count: number }).count;
   } finally {
     reader.close();
   }
@@ -73,9 +73,133 @@ test('a database in memory is written on the gateway connection', async () => {
     assert.equal(store.writesOffThread, false);
     store.put(entry(1));
     await store.flush();
-    assert.equal((db.prepare('select count(*) as count from cache_entries').get() as { count: number }).count, 1);
+    assert.equal((db.prepare('select count(*) as count from cache_answers').get() as { count: number }).count, 1);
     assert.equal(store.get('entry-1', NOW)?.body, entry(1).body);
   } finally {
+    await store.close();
+    db.close();
+  }
+});
+
+function rowsOf(path: string, id: string): number {
+  const reader = new Database(path, { readonly: true });
+  try {
+    return (reader.prepare('select count(*) as count from cache_answers where id = ?').get(id) as { count: number }).count;
+  } finally {
+    reader.close();
+  }
+}
+
+test('an answer stored again under its id, in the same batch or a later one, leaves one row: the newest', async () => {
+  const path = await tempDbPath();
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  const store = SqliteExactStore.open(db, 1_000, NOW, (error) => assert.fail(String(error)));
+  try {
+    store.put(entry(1));
+    store.put({ ...entry(1), body: '"same batch"' });
+    await store.flush();
+    assert.equal(rowsOf(path, 'entry-1'), 1);
+    store.put({ ...entry(1), body: '"later batch"' });
+    // Replaced while its first write is still in flight: that row is deleted once its number is known.
+    const inFlight = store.flush();
+    store.put({ ...entry(1), body: '"while in flight"' });
+    await inFlight;
+    await store.flush();
+    await store.flush();
+    assert.equal(rowsOf(path, 'entry-1'), 1);
+    assert.equal(store.get('entry-1', NOW)?.body, '"while in flight"');
+  } finally {
+    await store.close();
+    db.close();
+  }
+  const again = new Database(path);
+  const reopened = SqliteExactStore.open(again, 1_000, NOW, (error) => assert.fail(String(error)));
+  try {
+    assert.equal(reopened.get('entry-1', NOW)?.body, '"while in flight"');
+  } finally {
+    await reopened.close();
+    again.close();
+  }
+});
+
+test('evicted and expired answers leave the file', async () => {
+  const path = await tempDbPath();
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  const store = SqliteExactStore.open(db, 10, NOW, (error) => assert.fail(String(error)));
+  try {
+    for (let n = 0; n < 10; n++) store.put(entry(n));
+    await store.flush();
+    for (let n = 10; n < 25; n++) store.put(entry(n));
+    await store.flush();
+    await store.flush();
+    assert.equal(rowsIn(path), 10);
+    assert.equal(rowsOf(path, 'entry-0'), 0);
+    assert.equal(store.get('entry-24', NOW + 60_000), undefined, 'expired');
+    await store.flush();
+    assert.equal(rowsOf(path, 'entry-24'), 0);
+  } finally {
+    await store.close();
+    db.close();
+  }
+});
+
+test('a file of an earlier version: live answers of its cache_entries table move to the new table, and the old table goes', async () => {
+  const path = await tempDbPath();
+  const old = new Database(path);
+  old.exec('create table cache_entries (id text primary key, namespace text not null, operation text not null, body text not null, saved_usd real not null, created_at integer not null, expires_at integer not null, used_at integer not null default 0)');
+  const insert = old.prepare('insert into cache_entries values (?, ?, ?, ?, ?, ?, ?, ?)');
+  insert.run('kept', 'key:alpha', 'chat', '"kept"', 0.5, NOW, NOW + 60_000, 1);
+  insert.run('expired', 'key:alpha', 'chat', '"expired"', 0.5, NOW - 10, NOW - 1, 2);
+  old.close();
+  const db = new Database(path);
+  const store = SqliteExactStore.open(db, 1_000, NOW, (error) => assert.fail(String(error)));
+  try {
+    assert.deepEqual(store.get('kept', NOW), { id: 'kept', namespace: 'key:alpha', operation: 'chat', body: '"kept"', savedUsd: 0.5, createdAt: NOW, expiresAt: NOW + 60_000 });
+    assert.equal(store.get('expired', NOW), undefined);
+    assert.equal(db.prepare("select count(*) as count from sqlite_master where name = 'cache_entries'").pluck().get(), 0);
+  } finally {
+    await store.close();
+    db.close();
+  }
+});
+
+test('an id written twice to the file (a batch written again after a thread failed) is read back once, the row used last', async () => {
+  const path = await tempDbPath();
+  const first = new Database(path);
+  SqliteExactStore.open(first, 1_000, NOW, (error) => assert.fail(String(error)));
+  const insert = first.prepare('insert into cache_answers (id, namespace, operation, body, saved_usd, created_at, expires_at, used_at) values (?, ?, ?, ?, ?, ?, ?, ?)');
+  insert.run('twice', 'key:alpha', 'chat', '"newer"', 0, NOW, NOW + 60_000, 2);
+  insert.run('twice', 'key:alpha', 'chat', '"older"', 0, NOW, NOW + 60_000, 1);
+  first.close();
+  const db = new Database(path);
+  const store = SqliteExactStore.open(db, 1_000, NOW, (error) => assert.fail(String(error)));
+  try {
+    assert.equal(store.get('twice', NOW)?.body, '"newer"');
+    await store.flush();
+    assert.equal(rowsOf(path, 'twice'), 1);
+  } finally {
+    await store.close();
+    db.close();
+  }
+});
+
+test('a row deleted under the store (DELETE /admin/cache in another process) is a miss, not another answer', async () => {
+  const path = await tempDbPath();
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  const store = SqliteExactStore.open(db, 1_000, NOW, (error) => assert.fail(String(error)));
+  const other = new Database(path);
+  try {
+    store.put(entry(1));
+    await store.flush();
+    other.exec('delete from cache_answers');
+    // The next answer may be given the freed row number: the store checks the id it reads.
+    other.prepare("insert into cache_answers (id, namespace, operation, body, saved_usd, created_at, expires_at) values ('someone-else', 'key:bravo', 'chat', '\"theirs\"', 0, ?, ?)").run(NOW, NOW + 60_000);
+    assert.equal(store.get('entry-1', NOW), undefined);
+  } finally {
+    other.close();
     await store.close();
     db.close();
   }
