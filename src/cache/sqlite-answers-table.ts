@@ -22,17 +22,19 @@ export const CREATE_ANSWERS = `create table if not exists ${ANSWERS_TABLE} (
   used_at integer not null default 0
 )`;
 export const INSERT_ANSWER = `insert into ${ANSWERS_TABLE} (id, namespace, operation, body, saved_usd, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?)`;
-export const DELETE_ANSWER = `delete from ${ANSWERS_TABLE} where rowid = ?`;
+/** By row and id: a row number freed and given to another answer (by another process sharing the file) is left alone. */
+export const DELETE_ANSWER = `delete from ${ANSWERS_TABLE} where rowid = ? and id = ?`;
 
-/** One batch of writes: rows to delete, then answers to insert, end to end in one flat array (WRITE_COLUMNS each). */
+/** One batch of writes: rows to delete (row and id, end to end), then answers to insert, end to end in one flat array (WRITE_COLUMNS each). */
 export interface AnswerWrites {
-  readonly deletes: readonly number[];
+  readonly deletes: readonly (number | string)[];
   readonly values: readonly (string | number)[];
 }
 
 /** Writes a batch with the two prepared statements (inside the caller's transaction); returns the row of each inserted answer, in order. */
 export function writeAnswers(insert: Database.Statement, remove: Database.Statement, writes: AnswerWrites): number[] {
-  for (const row of writes.deletes) remove.run(row);
+  const deletes = writes.deletes;
+  for (let at = 0; at < deletes.length; at += 2) remove.run(deletes[at], deletes[at + 1]);
   const rows: number[] = [];
   const values = writes.values;
   for (let at = 0; at < values.length; at += WRITE_COLUMNS) {

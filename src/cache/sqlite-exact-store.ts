@@ -19,6 +19,20 @@ interface EntryMeta {
   row: number;
 }
 
+/** Answers written, end to end: id, namespace, expires, bytes, row (5 values each). */
+export type StoredNews = (string | number)[];
+
+/** What one process on the file tells the others (SqliteExactStore.share / hear). */
+export interface StoreNews {
+  readonly stored?: StoredNews;
+  /** Entry ids an admin deleted. */
+  readonly forgotten?: readonly string[];
+  /** A namespace an admin cleared (with its sub-namespaces). */
+  readonly namespace?: string;
+  /** Every entry was cleared. */
+  readonly cleared?: boolean;
+}
+
 /** An answer on its way to the file, with the index entry it was stored under (a later one under the same id replaces it). */
 interface Write {
   readonly entry: CacheEntry;
@@ -49,7 +63,9 @@ export class SqliteExactStore implements ExactStore {
   /** Answers not yet sent, by id (the last per id wins). */
   private pending = new Map<string, Write>();
   /** Rows of answers replaced, evicted, expired or deleted, not yet sent. */
-  private deletes: number[] = [];
+  private deletes: (number | string)[] = [];
+  /** Where this store's news goes for the other processes sharing the file (`tollgate --workers`; see cluster-cache.ts). */
+  private announce: ((news: StoreNews) => void) | undefined;
   private readonly unconfirmed = new Map<number, Unconfirmed>();
   private worker: Worker | undefined;
   /** The file the writer thread opens; undefined once it failed (or for a database in memory). */
@@ -144,6 +160,7 @@ export class SqliteExactStore implements ExactStore {
   async deleteEntry(id: string): Promise<boolean> {
     const known = this.index.peek(id) !== undefined;
     this.forget(id);
+    this.announce?.({ forgotten: [id] });
     await this.flush();
     return known;
   }
@@ -155,20 +172,56 @@ export class SqliteExactStore implements ExactStore {
       this.forget(id);
       removed++;
     }
+    this.announce?.({ namespace });
     await this.flush();
     return removed;
   }
 
   async clear(): Promise<number> {
     const removed = this.index.size;
-    this.index.clear();
-    this.hot.clear();
-    this.hotBytes = 0;
-    this.pending.clear();
-    this.deletes = [];
+    this.forgetAll();
     await this.flush();
     await writeWhenFree(this.db, () => this.db.prepare(`delete from ${ANSWERS_TABLE}`).run());
+    this.announce?.({ cleared: true });
     return removed;
+  }
+
+  /**
+   * Shares this store's news with the other processes on the file (`tollgate --workers`): `send`
+   * gets each answer once it is written (with its row) and each admin deletion; what they send
+   * comes back through `hear`.
+   */
+  share(send: (news: StoreNews) => void): void {
+    this.announce = send;
+  }
+
+  /**
+   * News of another process on the file: answers it wrote are indexed here too (their rows are read
+   * when first hit), unless this store has one of its own on the way for the id; entries an admin
+   * deleted there are forgotten here, with this store's own rows of them.
+   */
+  hear(news: StoreNews): void {
+    if (this.closed) return;
+    if (news.cleared === true) this.forgetAll();
+    if (news.namespace !== undefined) {
+      for (const [id, meta] of [...this.index.entries()]) if (inNamespace(meta.namespace, news.namespace)) this.forget(id);
+    }
+    for (const id of news.forgotten ?? []) this.forget(id);
+    const stored = news.stored ?? [];
+    for (let at = 0; at + 4 < stored.length; at += 5) {
+      const id = stored[at] as string;
+      const row = stored[at + 4] as number;
+      const mine = this.index.peek(id);
+      // Its own answer on the way (row 0), or a row as new or newer: two processes that stored the id at
+      // once both keep the later row (the higher number), and the earlier one is deleted.
+      if (mine !== undefined && (mine.row === 0 || mine.row >= row)) continue;
+      this.index.set(id, { namespace: stored[at + 1] as string, expiresAt: stored[at + 2] as number, bytes: stored[at + 3] as number, row });
+      this.dropHot(id);
+      if (mine !== undefined) {
+        this.deletes.push(mine.row, id);
+        this.arm();
+      }
+    }
   }
 
   async size(): Promise<number> {
@@ -193,7 +246,7 @@ export class SqliteExactStore implements ExactStore {
     this.db.transaction(() => {
       for (const unconfirmed of this.unconfirmed.values()) this.confirm(unconfirmed.writes, writeAnswers(this.insert, this.remove, unconfirmed));
       this.confirm(this.pending, writeAnswers(this.insert, this.remove, { deletes: [], values: valuesOf(this.pending) }));
-      for (const row of this.deletes) this.remove.run(row);
+      writeAnswers(this.insert, this.remove, { deletes: this.deletes, values: [] });
       let order = 0;
       for (const [, meta] of this.index.entries()) if (meta.row !== 0) touch.run(++order, meta.row);
     })();
@@ -211,7 +264,7 @@ export class SqliteExactStore implements ExactStore {
   /** An entry's answer leaves the index: its row is deleted, or its queued write dropped (one in flight is deleted when confirmed). */
   private release(id: string, meta: EntryMeta): void {
     if (meta.row !== 0) {
-      this.deletes.push(meta.row);
+      this.deletes.push(meta.row, id);
       this.arm();
     } else if (this.pending.get(id)?.meta === meta) {
       this.pending.delete(id);
@@ -221,12 +274,19 @@ export class SqliteExactStore implements ExactStore {
   /** A batch's answers are in rows `rows`: each is the entry's row, or deleted when the entry left the index meanwhile. */
   private confirm(writes: ReadonlyMap<string, Write>, rows: readonly number[]): void {
     let at = 0;
+    const stored: StoredNews = [];
     for (const [id, write] of writes) {
       const row = rows[at++]!;
-      if (this.index.peek(id) === write.meta) write.meta.row = row;
-      else this.deletes.push(row);
+      const meta = write.meta;
+      if (this.index.peek(id) !== meta) {
+        this.deletes.push(row, id);
+        continue;
+      }
+      meta.row = row;
+      if (this.announce !== undefined) stored.push(id, meta.namespace, meta.expiresAt, meta.bytes, row);
     }
     if (this.deletes.length > 0) this.arm();
+    if (stored.length > 0) this.announce?.({ stored });
   }
 
   private arm(): void {
@@ -307,6 +367,15 @@ export class SqliteExactStore implements ExactStore {
       else writeWhenFree(this.db, () => this.writeHere(unconfirmed)).then(waiting.resolve, waiting.reject);
     }
     this.waiting.clear();
+  }
+
+  /** Everything this store holds or has queued is forgotten (rows in flight are deleted when confirmed). */
+  private forgetAll(): void {
+    this.index.clear();
+    this.hot.clear();
+    this.hotBytes = 0;
+    this.pending.clear();
+    this.deletes = [];
   }
 
   private forget(id: string): void {

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
+import { primaryCacheHandlers } from '../cache/cluster-cache.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { primarySpendHandlers } from '../governance/primary-spend-store.js';
 import { answerWorkers, type PrimaryHandler } from '../lib/cluster-ipc.js';
@@ -31,13 +32,13 @@ const STABLE_MS = 60_000;
  *
  * It also answers the workers over IPC: `/metrics` (every worker's registry, counters and
  * histograms summed by prom-client's AggregatorRegistry), the live tail's records while some worker
- * has a watcher (cluster-tail.ts) and, with the memory ledger, the shared budget and rate-limit
+ * has a watcher (cluster-tail.ts), the SQLite cache store's news between workers (cluster-cache.ts) and, with the memory ledger, the shared budget and rate-limit
  * counters (see PrimarySpendStore).
  */
 export function runPrimary(count: number, config: GatewayConfig, logger: Logger): Promise<number> {
   cluster.setupPrimary({ serialization: 'advanced' });
   const aggregator = new AggregatorRegistry();
-  const handlers: Record<string, PrimaryHandler> = { metrics: () => aggregator.clusterMetrics(), ...primaryTailHandlers() };
+  const handlers: Record<string, PrimaryHandler> = { metrics: () => aggregator.clusterMetrics(), ...primaryTailHandlers(), ...primaryCacheHandlers() };
   if (config.governance.spend_store.type === 'memory') Object.assign(handlers, primarySpendHandlers());
   const requestLog = singleWriterLog(config, logger);
   if (requestLog !== undefined) Object.assign(handlers, requestLog.handlers);

@@ -204,3 +204,75 @@ test('a row deleted under the store (DELETE /admin/cache in another process) is 
     db.close();
   }
 });
+
+/** Two stores on one file that hear each other's news at once, as two workers do through the primary. */
+async function linkedPair(): Promise<{ path: string; a: SqliteExactStore; b: SqliteExactStore; close(): Promise<void> }> {
+  const path = await tempDbPath();
+  const first = new Database(path);
+  first.pragma('journal_mode = WAL');
+  const a = SqliteExactStore.open(first, 1_000, NOW, (error) => assert.fail(String(error)));
+  const second = new Database(path);
+  second.pragma('journal_mode = WAL');
+  const b = SqliteExactStore.open(second, 1_000, NOW, (error) => assert.fail(String(error)));
+  a.share((news) => b.hear(structuredClone(news)));
+  b.share((news) => a.hear(structuredClone(news)));
+  return {
+    path,
+    a,
+    b,
+    async close() {
+      await a.close();
+      await b.close();
+      first.close();
+      second.close();
+    },
+  };
+}
+
+test('workers on one file: an answer one stores is read by the other once written; an admin delete on either reaches both', async () => {
+  const { path, a, b, close } = await linkedPair();
+  try {
+    a.put(entry(1));
+    assert.equal(b.get('entry-1', NOW), undefined, 'not written yet');
+    await a.flush();
+    assert.equal(b.get('entry-1', NOW)?.body, entry(1).body, 'read from the file by its row');
+    assert.equal(await b.size(), 1);
+
+    assert.equal(await b.deleteEntry('entry-1'), true);
+    assert.equal(a.get('entry-1', NOW), undefined);
+    assert.equal(rowsIn(path), 0);
+
+    a.put({ ...entry(2), namespace: 'key:alpha/sub' });
+    b.put({ ...entry(3), namespace: 'key:bravo' });
+    await Promise.all([a.flush(), b.flush()]);
+    assert.ok(a.get('entry-3', NOW) && b.get('entry-2', NOW));
+    await b.deleteNamespace('key:alpha');
+    assert.equal(a.get('entry-2', NOW), undefined, 'the sub-namespace went with its namespace');
+    assert.ok(a.get('entry-3', NOW));
+
+    await a.clear();
+    assert.equal(b.get('entry-3', NOW), undefined);
+    assert.equal(await b.size(), 0);
+  } finally {
+    await close();
+  }
+});
+
+test('workers on one file that store the same id at once keep one row, the later, and both answer with it', async () => {
+  const { path, a, b, close } = await linkedPair();
+  try {
+    a.put({ ...entry(1), body: '"from a"' });
+    b.put({ ...entry(1), body: '"from b"' });
+    await a.flush();
+    await b.flush();
+    // b's news came while a's own row was known: the later row (b's) wins on both sides.
+    await a.flush();
+    await b.flush();
+    assert.equal(rowsOf(path, 'entry-1'), 1);
+    const answer = a.get('entry-1', NOW)?.body;
+    assert.equal(b.get('entry-1', NOW)?.body, answer);
+    assert.equal(answer, '"from b"');
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import OpenAI from 'openai';
+import { Agent, request } from 'undici';
+import { startCli } from '../helpers/cli.js';
+
+const VIRTUAL_KEY = 'tg-' + 'cache-workers-' + 'key-0001';
+const ADMIN_TOKEN = 'admin-' + 'cache-workers-' + 'token-0001';
+
+/** One connection per call: the primary hands connections to the workers in turn. */
+async function onFreshConnection<T>(work: (agent: Agent) => Promise<T>): Promise<T> {
+  const agent = new Agent({ connections: 1 });
+  try {
+    return await work(agent);
+  } finally {
+    await agent.close();
+  }
+}
+
+test('`tollgate --workers 2` on the SQLite store: an answer one worker stored hits on the other, and an admin clear on one clears both', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cache-workers-'));
+  const config = join(dir, 'tollgate.yaml');
+  await writeFile(
+    config,
+    [
+      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
+      `admin: { token: ${ADMIN_TOKEN} }`,
+      `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`,
+      'cache: { enabled: true }',
+      'providers:',
+      '  mock: { type: mock, models: [mock-small] }',
+      'virtual_keys:',
+      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'] }`,
+      '',
+    ].join('\n'),
+  );
+  const cli = await startCli(['--config', config, '--port', '0', '--workers', '2']);
+  try {
+    await cli.waitFor(/"msg":"workers started","workers":2/);
+    const ask = () =>
+      onFreshConnection(async (agent) => {
+        const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: VIRTUAL_KEY, maxRetries: 0, fetchOptions: { dispatcher: agent } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetchOptions'] });
+        const { data, response } = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'which worker remembers this?' }] }).withResponse();
+        return { worker: response.headers.get('x-tollgate-worker'), cache: response.headers.get('x-tollgate-cache'), text: data.choices[0]?.message.content };
+      });
+    const cacheState = () =>
+      onFreshConnection(async (agent) => {
+        const response = await request(`${cli.url}/admin/cache`, { dispatcher: agent, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        return { worker: response.headers['x-tollgate-worker'], entries: ((await response.body.json()) as { entries: number }).entries };
+      });
+    /** Calls `call` on fresh connections until `pick` accepts an answer (the workers take connections in turn). */
+    const until = async <T>(call: () => Promise<T>, pick: (answer: T) => boolean): Promise<T> => {
+      for (let tries = 0; tries < 40; tries++) {
+        const answer = await call();
+        if (pick(answer)) return answer;
+      }
+      assert.fail('no answer from the worker looked for');
+    };
+
+    const first = await ask();
+    assert.equal(first.cache, 'miss');
+    // The answer is written within one batch (50 ms) and its news reaches the other worker then.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const other = await until(ask, (answer) => answer.worker !== first.worker);
+    assert.equal(other.cache, 'hit-exact', 'the other worker hits the answer the first one stored');
+    assert.equal(other.text, first.text);
+    const again = await until(ask, (answer) => answer.worker === first.worker);
+    assert.equal(again.cache, 'hit-exact');
+
+    const cleared = await onFreshConnection(async (agent) => {
+      const response = await request(`${cli.url}/admin/cache`, { method: 'DELETE', dispatcher: agent, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return { worker: response.headers['x-tollgate-worker'], body: (await response.body.json()) as { removed: number } };
+    });
+    assert.equal(cleared.body.removed, 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const elsewhere = await until(cacheState, (state) => state.worker !== cleared.worker);
+    assert.equal(elsewhere.entries, 0, 'the worker that did not take the DELETE forgot the entry too');
+    const afterClear = await until(ask, (answer) => answer.worker !== cleared.worker);
+    assert.equal(afterClear.cache, 'miss');
+  } finally {
+    await cli.stop();
+  }
+});
