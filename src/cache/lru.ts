@@ -40,15 +40,17 @@ export class Lru<K, V> {
     return this.map.get(key)?.value;
   }
 
-  set(key: K, value: V): void {
+  /** Sets `key` (now the most recent) and returns the value it replaced, if any. */
+  set(key: K, value: V): V | undefined {
     const existing = this.map.get(key);
     if (existing !== undefined) {
+      const replaced = existing.value;
       existing.value = value;
       if (existing !== this.newest) {
         this.unlink(existing);
         this.append(existing);
       }
-      return;
+      return replaced;
     }
     const node: Node<K, V> = { key, value, older: undefined, newer: undefined };
     this.map.set(key, node);
@@ -59,6 +61,7 @@ export class Lru<K, V> {
       this.map.delete(evicted.key);
       this.onEvict?.(evicted.key, evicted.value);
     }
+    return undefined;
   }
 
   delete(key: K): boolean {
