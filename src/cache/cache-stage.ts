@@ -4,12 +4,14 @@ import type { RawChatCall, RawStageAnswer, RequestStage, StageAnswer, StageCall,
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../spec/index.js';
 import type { CacheEntry, ExactStore } from './cache-entry.js';
 import { requestSettings, SettingsTable, type RequestSettings } from './cache-settings.js';
-import { chatKey, embeddingKey } from './request-key.js';
+import type { SpeechRequest, SpeechResponse } from '../pipeline/audio-attempt.js';
+import { chatKey, embeddingKey, speechKey } from './request-key.js';
 import { Lru } from './lru.js';
 import { RawIndex, type RawRoute } from './raw-index.js';
 import type { RouteIdentity } from './route-identity.js';
 import { recordingTap } from './stream-recorder.js';
 import type { SemanticLayer, SemanticMatch } from './semantic-layer.js';
+import { prepareSpeech, recordingSpeech, replayedSpeech, SPEECH, type PreparedSpeech, type StoredSpeech } from './speech-answer.js';
 
 /** A miss on its way to the provider: what to store once the answer is known. */
 interface Pending {
@@ -81,7 +83,7 @@ export class CacheStage implements RequestStage {
   }
 
   beforeDispatch(context: RequestContext, call: StageCall): StageAnswer | undefined | Promise<StageAnswer | undefined> {
-    if (call.operation !== 'chat' && call.operation !== 'embeddings') return undefined;
+    if (call.operation !== 'chat' && call.operation !== 'embeddings' && call.operation !== SPEECH) return undefined;
     const routed = this.parts.routes.of(call.model);
     if (routed === undefined) return undefined;
     const principal = context.principal;
@@ -91,7 +93,7 @@ export class CacheStage implements RequestStage {
     if (asked === 'off' || (call.operation === 'chat' && this.excluded(call.request as ChatRequest))) return this.bypass(context);
     const route = routed.identity;
     const scope = { namespace: asked.namespace, route };
-    const id = call.operation === 'chat' ? chatKey(scope, call.request as ChatRequest) : embeddingKey(scope, call.request as EmbeddingRequest);
+    const id = call.operation === 'chat' ? chatKey(scope, call.request as ChatRequest) : call.operation === SPEECH ? speechKey(scope, (call.request as SpeechRequest).body) : embeddingKey(scope, call.request as EmbeddingRequest);
     const now = this.parts.now();
     const found = this.parts.store.get(id, now);
     if (found instanceof Promise) return found.then((entry) => this.afterExact(context, call, asked, id, route, entry));
@@ -129,9 +131,12 @@ export class CacheStage implements RequestStage {
     return this.rawHit(context, seen, found);
   }
 
-  afterResponse(context: RequestContext, _call: StageCall, response: unknown): undefined {
+  afterResponse(context: RequestContext, _call: StageCall, response: unknown): unknown {
     const pending = PENDING.get(context);
-    if (pending !== undefined && pending.store) pending.response = response;
+    if (pending === undefined || !pending.store) return undefined;
+    // Audio is streamed through: recorded on its way, stored once the last byte went out.
+    if (pending.operation === SPEECH) return recordingSpeech(response as SpeechResponse, this.config.max_entry_bytes, (stored: StoredSpeech) => (pending.response = stored));
+    pending.response = response;
     return undefined;
   }
 
@@ -193,12 +198,14 @@ export class CacheStage implements RequestStage {
     if (operation === 'embeddings') {
       const format = (request as EmbeddingRequest).encodingFormat;
       answer = { ...(answer as EmbeddingResponse), ...(format === undefined ? {} : { encodingFormat: format }) };
+    } else if (operation === SPEECH) {
+      answer = replayedSpeech(answer as PreparedSpeech);
     }
     context.cache = similarity === undefined ? prepared.exactOutcome : { layer, entryId: entry.id, savedUsd: entry.savedUsd, similarity };
     context.responseHeaders['x-tollgate-cache'] = layer === 'exact' ? 'hit-exact' : 'hit-semantic';
     context.responseHeaders['x-tollgate-cache-saved-usd'] = prepared.savedUsd;
     if (similarity !== undefined) context.responseHeaders['x-tollgate-cache-similarity'] = similarity.toFixed(4);
-    return operation === 'chat' ? { answer: answer as ChatResponse, rendered: prepared.rendered } : { answer: answer as EmbeddingResponse };
+    return operation === 'chat' ? { answer: answer as ChatResponse, rendered: prepared.rendered } : { answer };
   }
 
   /**
@@ -213,6 +220,7 @@ export class CacheStage implements RequestStage {
     let answer: unknown;
     try {
       answer = JSON.parse(entry.body);
+      if (entry.operation === SPEECH) answer = prepareSpeech(answer as StoredSpeech);
     } catch {
       return undefined;
     }

@@ -74,6 +74,16 @@ export function embeddingKey(scope: KeyScope, request: EmbeddingRequest): string
   );
 }
 
+/**
+ * The key of a text-to-speech request (`POST /v1/audio/speech`): everything in its body but the
+ * model, which the route stands for: the input, voice, instructions, format, speed, stream format
+ * and any other field.
+ */
+export function speechKey(scope: KeyScope, body: Readonly<Record<string, unknown>>): string {
+  const { model: _model, ...fields } = body;
+  return digest(canonicalJson({ v: 1, op: 'audio.speech', ns: scope.namespace, route: scope.route, body: fields }));
+}
+
 /** SHA-256 in hex, one-shot (crypto.hash: no Hash object per request, about a third of createHash's cost on a key). */
 export function digest(text: string): string {
   return hash('sha256', text, 'hex');
