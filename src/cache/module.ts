@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { INTERNAL_EMBEDDINGS, KEY_CACHE_SETTINGS } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
+import { WORKER_SLOT } from '../lib/cluster-ipc.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { HnswVectorIndex } from './hnsw-vector-index.js';
@@ -105,7 +106,10 @@ function vectorIndexes(config: CacheConfig, storage: Storage, logger: Logger): (
   }
   return (model, dimensions) => {
     if (storage.kind !== 'sqlite' || storage.path === ':memory:') return HnswVectorIndex.open(dimensions, vectors.max_elements, undefined);
-    const path = `${storage.path}.cache-${digest(model).slice(0, 12)}-${dimensions}.hnsw`;
+    // Under `--workers` each worker keeps its own index and file (the first worker the one a single process keeps):
+    // two processes saving one file would mix one's graph with the other's labels.
+    const worker = WORKER_SLOT === undefined || WORKER_SLOT === 1 ? '' : `.w${WORKER_SLOT}`;
+    const path = `${storage.path}.cache-${digest(model).slice(0, 12)}-${dimensions}${worker}.hnsw`;
     const onError = (error: unknown) => logger.error('cache: saving the semantic index failed; tried again with the next change and at shutdown', { path, error: (error as Error).message });
     return HnswVectorIndex.open(dimensions, vectors.max_elements, { path, intervalMs: vectors.save_interval_seconds * 1000, onError });
   };

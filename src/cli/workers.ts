@@ -50,10 +50,20 @@ export function runPrimary(count: number, config: GatewayConfig, logger: Logger)
     let deathsInARow = 0;
     let failed = false;
     const started = new Map<Worker, number>();
+    /** Each worker's slot, 1 to `count`: a replacement takes the slot of the worker it replaces (see WORKER_SLOT). */
+    const slots = new Map<Worker, number>();
+    const freeSlot = () => {
+      const taken = new Set(slots.values());
+      let slot = 1;
+      while (taken.has(slot)) slot++;
+      return slot;
+    };
 
     const fork = (): Promise<boolean> =>
       new Promise((done) => {
-        const worker = cluster.fork({ TOLLGATE_WORKER: '1' });
+        const slot = freeSlot();
+        const worker = cluster.fork({ TOLLGATE_WORKER: '1', TOLLGATE_WORKER_SLOT: String(slot) });
+        slots.set(worker, slot);
         started.set(worker, Date.now());
         const onListening = () => {
           everListened = true;
@@ -71,6 +81,7 @@ export function runPrimary(count: number, config: GatewayConfig, logger: Logger)
     cluster.on('exit', (worker, code, signal) => {
       const since = started.get(worker) ?? Date.now();
       started.delete(worker);
+      slots.delete(worker);
       if (stopping) {
         // A worker still starting has no SIGTERM handler yet: ended by our signal, it lost nothing.
         if (code !== 0 && signal !== 'SIGTERM') {

@@ -40,6 +40,13 @@ export function isGatewayWorker(): boolean {
   return cluster.isWorker && process.env.TOLLGATE_WORKER === '1';
 }
 
+/**
+ * The worker's slot under `--workers N`, 1 to N, stable across restarts of the cluster and kept by a
+ * worker that replaces a dead one: what names a file a worker keeps of its own (the embedded semantic
+ * index). Undefined outside `--workers`.
+ */
+export const WORKER_SLOT: number | undefined = isGatewayWorker() && process.env.TOLLGATE_WORKER_SLOT !== undefined ? Number(process.env.TOLLGATE_WORKER_SLOT) : undefined;
+
 /** The worker's pid as response-header text, or undefined outside `--workers`. Read once. */
 export const WORKER_PID: string | undefined = isGatewayWorker() ? String(process.pid) : undefined;
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import OpenAI from 'openai';
 import { Agent, request } from 'undici';
 import { startCli } from '../helpers/cli.js';
+import { direction, startEmbeddingFake } from './embedding-fake.js';
 
 const VIRTUAL_KEY = 'tg-' + 'cache-workers-' + 'key-0001';
 const ADMIN_TOKEN = 'admin-' + 'cache-workers-' + 'token-0001';
@@ -82,5 +83,53 @@ test('`tollgate --workers 2` on the SQLite store: an answer one worker stored hi
     assert.equal(afterClear.cache, 'miss');
   } finally {
     await cli.stop();
+  }
+});
+
+test('`tollgate --workers 2` with the embedded semantic index: each worker saves its own index file at shutdown, never one file from two processes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cache-workers-'));
+  const dbPath = join(dir, 'tollgate.db');
+  // Each question its own axis: no two are alike, every one is a miss stored semantically.
+  const vectors = await startEmbeddingFake((text) => direction(Number(/topic (\d+)/.exec(text)?.[1] ?? 0) % 8));
+  const config = join(dir, 'tollgate.yaml');
+  await writeFile(
+    config,
+    [
+      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
+      `storage: { type: sqlite, path: ${dbPath} }`,
+      'cache: { enabled: true, mode: semantic, embedding_model: vectors/embed-sem }',
+      'providers:',
+      '  mock: { type: mock, models: [mock-small] }',
+      `  vectors: { type: openai, base_url: '${vectors.url}/v1', keys: [{ value: sk-test-vectors }], models: [embed-sem], max_retries: 0 }`,
+      'virtual_keys:',
+      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'] }`,
+      '',
+    ].join('\n'),
+  );
+  const cli = await startCli(['--config', config, '--port', '0', '--workers', '2']);
+  try {
+    await cli.waitFor(/"msg":"workers started","workers":2/);
+    const workers = new Map<string, number>();
+    for (let topic = 0; topic < 40 && (workers.size < 2 || topic < 8); topic++) {
+      const answer = await onFreshConnection(async (agent) => {
+        const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: VIRTUAL_KEY, maxRetries: 0, fetchOptions: { dispatcher: agent } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetchOptions'] });
+        const { response } = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: `tell me about topic ${topic}` }] }).withResponse();
+        return { worker: response.headers.get('x-tollgate-worker')!, cache: response.headers.get('x-tollgate-cache') };
+      });
+      assert.equal(answer.cache, 'miss');
+      workers.set(answer.worker, (workers.get(answer.worker) ?? 0) + 1);
+    }
+    assert.equal(workers.size, 2, 'both workers stored answers');
+    assert.equal(await cli.stop(), 0);
+    const indexes = (await readdir(dir)).filter((name) => name.endsWith('.hnsw')).sort();
+    assert.equal(indexes.length, 2, `one index per worker: ${indexes.join(', ')}`);
+    assert.match(indexes[1]!, /\.w2\.hnsw$/);
+    // Each file's labels are its own worker's vectors: together, every answer stored.
+    let labels = 0;
+    for (const name of indexes) labels += (JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as { labels: unknown[] }).labels.length;
+    assert.equal(labels, [...workers.values()].reduce((sum, count) => sum + count, 0));
+  } finally {
+    await cli.stop();
+    await vectors.close();
   }
 });
