@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import OpenAI from 'openai';
 import { Agent, request } from 'undici';
-import { startCli } from '../helpers/cli.js';
+import { startCli, type RunningCli } from '../helpers/cli.js';
 import { direction, startEmbeddingFake } from './embedding-fake.js';
 
 const VIRTUAL_KEY = 'tg-' + 'cache-workers-' + 'key-0001';
@@ -21,32 +21,33 @@ async function onFreshConnection<T>(work: (agent: Agent) => Promise<T>): Promise
   }
 }
 
-test('`tollgate --workers 2` on the SQLite store: an answer one worker stored hits on the other, and an admin clear on one clears both', async () => {
+/**
+ * `tollgate --workers 2` on a config in a fresh directory: the server, storage on SQLite there, the
+ * mock provider, key k1 and `cache` (YAML), with `providers` more provider lines.
+ */
+async function startWorkers(cache: string, providers: string[] = []): Promise<{ dir: string; cli: RunningCli }> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-cache-workers-'));
   const config = join(dir, 'tollgate.yaml');
-  await writeFile(
-    config,
-    [
-      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
-      `admin: { token: ${ADMIN_TOKEN} }`,
-      `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`,
-      'cache: { enabled: true }',
-      'providers:',
-      '  mock: { type: mock, models: [mock-small] }',
-      'virtual_keys:',
-      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'] }`,
-      '',
-    ].join('\n'),
-  );
+  const lines = ['server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }', `admin: { token: ${ADMIN_TOKEN} }`, `storage: { type: sqlite, path: ${join(dir, 'tollgate.db')} }`, `cache: ${cache}`, 'providers:', '  mock: { type: mock, models: [mock-small] }', ...providers, 'virtual_keys:', `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'] }`, ''];
+  await writeFile(config, lines.join('\n'));
   const cli = await startCli(['--config', config, '--port', '0', '--workers', '2']);
+  await cli.waitFor(/"msg":"workers started","workers":2/);
+  return { dir, cli };
+}
+
+/** Asks the mock model `content` on a connection of its own: which worker answered, the cache's word and the answer. */
+function askOnce(cli: RunningCli, content: string): Promise<{ worker: string; cache: string | null; text: string | null | undefined }> {
+  return onFreshConnection(async (agent) => {
+    const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: VIRTUAL_KEY, maxRetries: 0, fetchOptions: { dispatcher: agent } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetchOptions'] });
+    const { data, response } = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] }).withResponse();
+    return { worker: response.headers.get('x-tollgate-worker')!, cache: response.headers.get('x-tollgate-cache'), text: data.choices[0]?.message.content };
+  });
+}
+
+test('`tollgate --workers 2` on the SQLite store: an answer one worker stored hits on the other, and an admin clear on one clears both', async () => {
+  const { cli } = await startWorkers('{ enabled: true }');
   try {
-    await cli.waitFor(/"msg":"workers started","workers":2/);
-    const ask = () =>
-      onFreshConnection(async (agent) => {
-        const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: VIRTUAL_KEY, maxRetries: 0, fetchOptions: { dispatcher: agent } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetchOptions'] });
-        const { data, response } = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'which worker remembers this?' }] }).withResponse();
-        return { worker: response.headers.get('x-tollgate-worker'), cache: response.headers.get('x-tollgate-cache'), text: data.choices[0]?.message.content };
-      });
+    const ask = () => askOnce(cli, 'which worker remembers this?');
     const cacheState = () =>
       onFreshConnection(async (agent) => {
         const response = await request(`${cli.url}/admin/cache`, { dispatcher: agent, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -87,35 +88,13 @@ test('`tollgate --workers 2` on the SQLite store: an answer one worker stored hi
 });
 
 test('`tollgate --workers 2` with the embedded semantic index: each worker saves its own index file at shutdown, never one file from two processes', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-cache-workers-'));
-  const dbPath = join(dir, 'tollgate.db');
   // Each question its own axis: no two are alike, every one is a miss stored semantically.
   const vectors = await startEmbeddingFake((text) => direction(Number(/topic (\d+)/.exec(text)?.[1] ?? 0) % 8));
-  const config = join(dir, 'tollgate.yaml');
-  await writeFile(
-    config,
-    [
-      'server: { host: 127.0.0.1, port: 0, shutdown_grace_ms: 5000 }',
-      `storage: { type: sqlite, path: ${dbPath} }`,
-      'cache: { enabled: true, mode: semantic, embedding_model: vectors/embed-sem }',
-      'providers:',
-      '  mock: { type: mock, models: [mock-small] }',
-      `  vectors: { type: openai, base_url: '${vectors.url}/v1', keys: [{ value: sk-test-vectors }], models: [embed-sem], max_retries: 0 }`,
-      'virtual_keys:',
-      `  - { id: k1, value: ${VIRTUAL_KEY}, models: ['*'] }`,
-      '',
-    ].join('\n'),
-  );
-  const cli = await startCli(['--config', config, '--port', '0', '--workers', '2']);
+  const { dir, cli } = await startWorkers('{ enabled: true, mode: semantic, embedding_model: vectors/embed-sem }', [`  vectors: { type: openai, base_url: '${vectors.url}/v1', keys: [{ value: sk-test-vectors }], models: [embed-sem], max_retries: 0 }`]);
   try {
-    await cli.waitFor(/"msg":"workers started","workers":2/);
     const workers = new Map<string, number>();
     for (let topic = 0; topic < 40 && (workers.size < 2 || topic < 8); topic++) {
-      const answer = await onFreshConnection(async (agent) => {
-        const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: VIRTUAL_KEY, maxRetries: 0, fetchOptions: { dispatcher: agent } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetchOptions'] });
-        const { response } = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: `tell me about topic ${topic}` }] }).withResponse();
-        return { worker: response.headers.get('x-tollgate-worker')!, cache: response.headers.get('x-tollgate-cache') };
-      });
+      const answer = await askOnce(cli, `tell me about topic ${topic}`);
       assert.equal(answer.cache, 'miss');
       workers.set(answer.worker, (workers.get(answer.worker) ?? 0) + 1);
     }
