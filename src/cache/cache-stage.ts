@@ -36,8 +36,10 @@ interface PreparedHit {
   readonly exactOutcome: CacheOutcome;
 }
 
-/** Entries whose prepared hit is kept (their parsed answers stay in memory beside the store's). */
+/** Entries whose prepared hit is kept (their parsed answers stay in memory beside the store's)... */
 const PREPARED_HITS = 2_000;
+/** ...and their stored bodies' size at most: a prepared hit holds its answer parsed and rendered, a few times that (audio: once). */
+const PREPARED_BYTES = 32 * 1024 * 1024;
 
 const PENDING = new ContextSlot<Pending>();
 /** The raw index's key of the request's body, made by answerRaw and used again when an exact hit is remembered. */
@@ -66,7 +68,8 @@ export class CacheStage implements RequestStage {
   private config: CacheConfig;
   private settings: SettingsTable;
   private parts: CacheStageParts;
-  private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS);
+  private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS, (_id, evicted) => (this.preparedBytes -= evicted.entry.body.length));
+  private preparedBytes = 0;
   private readonly rawIndex = new RawIndex();
 
   constructor(config: CacheConfig, routes: RouteSettings, parts: CacheStageParts) {
@@ -225,7 +228,13 @@ export class CacheStage implements RequestStage {
       return undefined;
     }
     const prepared: PreparedHit = { entry, answer, rendered: new Map(), savedUsd: formatUsd(entry.savedUsd), exactOutcome: Object.freeze({ layer: 'exact', entryId: entry.id, savedUsd: entry.savedUsd }) };
-    this.preparedHits.set(entry.id, prepared);
+    const replaced = this.preparedHits.set(entry.id, prepared);
+    this.preparedBytes += entry.body.length - (replaced?.entry.body.length ?? 0);
+    while (this.preparedBytes > PREPARED_BYTES && this.preparedHits.size > 1) {
+      const [id, oldest] = this.preparedHits.leastRecent()!;
+      this.preparedHits.delete(id);
+      this.preparedBytes -= oldest.entry.body.length;
+    }
     return prepared;
   }
 
