@@ -156,3 +156,25 @@ test('Redis: entries expire in Redis itself, and clearing leaves no key under th
     probe.disconnect();
   }
 });
+
+test('memory: bodies beyond the store\'s byte budget push out the least recently used, whatever max_entries allows', async () => {
+  // Bodies of 1,000 characters in a budget of 3,000: three fit.
+  const store = new MemoryExactStore(1_000, 3_000);
+  const big = (id: string) => entry(id, 'key:a', { body: JSON.stringify('x'.repeat(998)) });
+  store.put(big('b1'));
+  store.put(big('b2'));
+  store.put(big('b3'));
+  assert.ok(store.get('b1', NOW), 'b1 is now the most recently used');
+  store.put(big('b4'));
+  assert.equal(await store.size(), 3);
+  assert.equal(store.get('b2', NOW), undefined, 'the least recently used went');
+  assert.ok(store.get('b1', NOW) && store.get('b3', NOW) && store.get('b4', NOW));
+  // An entry stored again counts its new body only; a deleted one frees its room.
+  store.put(big('b4'));
+  store.put(big('b4'));
+  assert.equal(await store.size(), 3);
+  assert.equal(await store.deleteEntry('b1'), true);
+  store.put(big('b5'));
+  assert.equal(await store.size(), 3);
+  assert.ok(store.get('b3', NOW), 'nothing more was pushed out');
+});
