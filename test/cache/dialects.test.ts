@@ -130,3 +130,26 @@ test('whole hits in several dialects of one entry: each dialect answers in its o
     assert.equal((await post('anthropic')).text, anthropic.text, 'anthropic: the same bytes');
   }
 });
+
+test('OpenAI legacy text completions, whole and streamed: the same prompt again is a hit in the completions shape', async () => {
+  const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: KEY_A, maxRetries: 0 });
+  const ask = async () => {
+    const { data, response } = await client.completions.create({ model: 'openai/gpt-test', prompt: 'dialect legacy completions', max_tokens: 32 }).withResponse();
+    return { text: data.choices[0]!.text, object: data.object, cache: response.headers.get('x-tollgate-cache') };
+  };
+  fake.enqueue({ text: ANSWER, usage: { input: 12, output: 9 } });
+  const first = await ask();
+  assert.equal(first.cache, 'miss');
+  assert.equal(first.text, ANSWER);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const before = fake.requests.length;
+  const second = await ask();
+  assert.deepEqual(second, { text: ANSWER, object: 'text_completion', cache: 'hit-exact' });
+  assert.equal(fake.requests.length, before, 'the hit never reached the upstream');
+  // Streamed, the same entry replays as text_completion chunks.
+  const { data: stream, response } = await client.completions.create({ model: 'openai/gpt-test', prompt: 'dialect legacy completions', max_tokens: 32, stream: true }).withResponse();
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+  assert.equal(response.headers.get('x-tollgate-cache'), 'hit-exact');
+  assert.equal(text, ANSWER);
+});
