@@ -14,6 +14,8 @@ export interface KeySettings {
   readonly threshold: number;
   readonly namespace: NamespaceScope;
   readonly allowNamespaceHeader: boolean;
+  /** Whether entries are shared by the dialects a request can come in (else each dialect has its own). */
+  readonly shareDialects: boolean;
 }
 
 /** What one request asks of the cache, with its headers applied. */
@@ -27,7 +29,7 @@ export interface RequestSettings {
 
 /** The top-level settings. */
 export function globalSettings(config: CacheConfig): KeySettings {
-  return { enabled: config.enabled, mode: config.mode, ttlSeconds: config.ttl_seconds, threshold: config.threshold, namespace: config.namespace, allowNamespaceHeader: config.allow_namespace_header };
+  return { enabled: config.enabled, mode: config.mode, ttlSeconds: config.ttl_seconds, threshold: config.threshold, namespace: config.namespace, allowNamespaceHeader: config.allow_namespace_header, shareDialects: config.share_across_dialects };
 }
 
 /** `base` with what `override` (a route's or a key's `cache`) sets over it. */
@@ -40,6 +42,7 @@ export function overlay(base: KeySettings, override: CacheOverride | undefined):
     threshold: override.threshold ?? base.threshold,
     namespace: override.namespace ?? base.namespace,
     allowNamespaceHeader: override.allow_namespace_header ?? base.allowNamespaceHeader,
+    shareDialects: override.share_across_dialects ?? base.shareDialects,
   };
 }
 
@@ -139,4 +142,13 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 function invalid(name: string, expected: string): GatewayError {
   return new GatewayError('invalid_request', `\`${name}\` must be ${expected}.`, { param: name });
+}
+
+/**
+ * The route part of a request's scope (the exact key, the semantic filter, the raw index): what its
+ * model routes to and, unless the settings share entries across dialects, the dialect the caller
+ * speaks (the surface and operation it came by: `openai/chat`, `anthropic/chat`, `openai/completions`…).
+ */
+export function scopeRoute(identity: string, settings: KeySettings, surface: string, operation: string): string {
+  return settings.shareDialects ? identity : `${identity} via ${surface}/${operation}`;
 }

@@ -3,7 +3,7 @@ import { ContextSlot, type CacheOutcome, type RequestContext } from '../pipeline
 import type { RawChatCall, RawStageAnswer, RequestStage, StageAnswer, StageCall, StreamTap } from '../pipeline/stages.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../spec/index.js';
 import type { CacheEntry, ExactStore } from './cache-entry.js';
-import { requestSettings, SettingsTable, type RequestSettings } from './cache-settings.js';
+import { requestSettings, scopeRoute, SettingsTable, type RequestSettings } from './cache-settings.js';
 import type { SpeechRequest, SpeechResponse } from '../pipeline/audio-attempt.js';
 import { chatKey, embeddingKey, speechKey } from './request-key.js';
 import { Lru } from './lru.js';
@@ -94,7 +94,7 @@ export class CacheStage implements RequestStage {
     if (!settings.enabled) return undefined;
     const asked = requestSettings(settings, principal, context.headers);
     if (asked === 'off' || (call.operation === 'chat' && this.excluded(call.request as ChatRequest))) return this.bypass(context);
-    const route = routed.identity;
+    const route = scopeRoute(routed.identity, settings, context.surface, context.operation);
     const scope = { namespace: asked.namespace, route };
     const id = call.operation === 'chat' ? chatKey(scope, call.request as ChatRequest) : call.operation === SPEECH ? speechKey(scope, (call.request as SpeechRequest).body) : embeddingKey(scope, call.request as EmbeddingRequest);
     const now = this.parts.now();
@@ -118,9 +118,9 @@ export class CacheStage implements RequestStage {
     const seen = this.rawIndex.get(key);
     if (seen === undefined) return undefined;
     const routed = this.parts.routes.of(seen.request.model);
-    if (routed === undefined || routed.identity !== seen.route) return undefined;
+    if (routed === undefined) return undefined;
     const settings = this.settings.of(context.principal?.cache, routed.route);
-    if (!settings.enabled) return undefined;
+    if (!settings.enabled || scopeRoute(routed.identity, settings, context.surface, context.operation) !== seen.route) return undefined;
     let asked: RequestSettings | 'off';
     try {
       asked = requestSettings(settings, context.principal, context.headers);
@@ -170,7 +170,7 @@ export class CacheStage implements RequestStage {
     if (entry !== undefined) {
       // The body, sent again, will find this entry before it is decoded. Remembered from the first hit
       // rather than when the answer is stored: most stored answers are never asked for again.
-      const raw = this.rawOf(context, call, asked.namespace, id);
+      const raw = this.rawOf(context, call, asked.namespace, id, route);
       if (raw !== undefined) this.rawIndex.set(raw.key, raw.bodyBytes, raw.route);
       return this.hit(context, call.operation, call.request, entry, 'exact', undefined);
     }
@@ -249,14 +249,12 @@ export class CacheStage implements RequestStage {
    * The raw index's key of a chat request that came with its bytes, and what to remember under it:
    * the request as decoded (no stage ahead changed it, StageCall.raw) and its exact key's scope.
    */
-  private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string): { key: string; bodyBytes: number; route: RawRoute } | undefined {
+  private rawOf(context: RequestContext, call: StageCall, namespace: string, id: string, route: string): { key: string; bodyBytes: number; route: RawRoute } | undefined {
     const raw = call.operation === 'chat' ? (call as { readonly raw?: RawChatCall }).raw : undefined;
     // The request the bytes decode to, unchanged: no stage ahead replaced it, rewrote the model, or acts on it.
     const request = raw?.decoded;
     if (raw === undefined || request === undefined || call.request !== request || call.model !== request.model || !raw.admits(request)) return undefined;
-    const routed = this.parts.routes.of(call.model);
-    if (routed === undefined) return undefined;
-    return { key: RAW_KEY.get(context) ?? RawIndex.keyOf(context, raw), bodyBytes: raw.body.length, route: { request, id, namespace, route: routed.identity } };
+    return { key: RAW_KEY.get(context) ?? RawIndex.keyOf(context, raw), bodyBytes: raw.body.length, route: { request, id, namespace, route } };
   }
 
   private bypass(context: RequestContext): undefined {

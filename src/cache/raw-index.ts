@@ -13,7 +13,7 @@ export interface RawRoute {
   readonly request: ChatRequest;
   /** The entry's exact key (request-key.ts). */
   readonly id: string;
-  /** The namespace and route identity the key holds: a hit needs the request's own to be these now. */
+  /** The namespace and the route part of the scope (scopeRoute) the key holds: a hit needs the request's own to be these now. */
   readonly namespace: string;
   readonly route: string;
   /** The body's length in bytes (set by RawIndex.set). */

@@ -54,6 +54,7 @@ export const cacheOverrideSchema = z.strictObject({
   namespace: namespaceSchema.optional(),
   /** Whether callers with this key may name a sub-namespace with `x-tollgate-cache-namespace`. */
   allow_namespace_header: z.boolean().optional(),
+  share_across_dialects: z.boolean().optional(),
 });
 
 export const cacheSchema = z.strictObject({
@@ -70,6 +71,8 @@ export const cacheSchema = z.strictObject({
   /** Who shares entries: each virtual key alone (default), its team, its customer, or everyone. */
   namespace: namespaceSchema.default('key'),
   allow_namespace_header: z.boolean().default(false),
+  /** Whether a request hits an entry stored by the same request in another dialect (OpenAI, Anthropic, Gemini…); off: each dialect its own entries. */
+  share_across_dialects: z.boolean().default(false),
   /** Most entries the embedded exact store keeps; the least recently used go first. */
   max_entries: z.number().int().positive().default(10_000),
   /** Answers larger than this (bytes of JSON) are not stored. */

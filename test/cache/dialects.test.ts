@@ -6,19 +6,26 @@ import OpenAI from 'openai';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import type { RunningGateway } from '../helpers/gateway.js';
-import { cacheConfig, KEY_A, startCached } from './helpers.js';
+import { cacheConfig, KEY_A, KEY_B, startCached } from './helpers.js';
 
 /** Every chat surface, streamed miss then streamed hit: the hit replays the same content in the caller's dialect, without the upstream. */
 
 let fake: FakeUpstream;
+/** Entries shared across dialects (`share_across_dialects: true`). */
 let running: RunningGateway;
+/** The default: each dialect its own entries, but for key bravo, whose own settings share them. */
+let apart: RunningGateway;
 
 before(async () => {
   fake = await startOpenAIFake();
-  running = await startCached(cacheConfig(fake.url));
+  running = await startCached(cacheConfig(fake.url, { share_across_dialects: true }));
+  const config = cacheConfig(fake.url) as { virtual_keys: Record<string, unknown>[] };
+  config.virtual_keys = config.virtual_keys.map((key) => (key.id === 'bravo' ? { ...key, cache: { share_across_dialects: true } } : key));
+  apart = await startCached(config);
 });
 after(async () => {
   await running.close();
+  await apart.close();
   await fake.close();
 });
 
@@ -105,6 +112,24 @@ test('the cache key does not depend on the dialect when the request says the sam
   const second = await openai.chat.completions.create({ model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content: 'hello twins' }] }).withResponse();
   assert.equal(second.response.headers.get('x-tollgate-cache'), 'hit-exact');
   assert.equal(second.data.choices[0]!.message.content, 'Twins.');
+});
+
+test('by default each dialect has its own entries: the same request in another dialect is a miss, unless the key shares them', async () => {
+  const ask = async (key: string, dialect: 'openai' | 'anthropic', content: string) => {
+    if (dialect === 'openai') {
+      const { response } = await new OpenAI({ baseURL: `${apart.url}/v1`, apiKey: key, maxRetries: 0 }).chat.completions.create({ model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content }] }).withResponse();
+      return response.headers.get('x-tollgate-cache');
+    }
+    const { response } = await new Anthropic({ baseURL: `${apart.url}/anthropic`, apiKey: key, maxRetries: 0 }).messages.create({ model: 'openai/gpt-test', max_tokens: 100, messages: [{ role: 'user', content }] }).withResponse();
+    return response.headers.get('x-tollgate-cache');
+  };
+  assert.equal(await ask(KEY_A, 'anthropic', 'twins kept apart'), 'miss');
+  assert.equal(await ask(KEY_A, 'openai', 'twins kept apart'), 'miss', 'the OpenAI caller does not get the entry the Anthropic caller stored');
+  assert.equal(await ask(KEY_A, 'openai', 'twins kept apart'), 'hit-exact');
+  assert.equal(await ask(KEY_A, 'anthropic', 'twins kept apart'), 'hit-exact');
+  // A key whose own settings share entries across dialects.
+  assert.equal(await ask(KEY_B, 'anthropic', 'twins shared by a key'), 'miss');
+  assert.equal(await ask(KEY_B, 'openai', 'twins shared by a key'), 'hit-exact');
 });
 
 test('whole hits in several dialects of one entry: each dialect answers in its own shape, the same bytes hit after hit', async () => {
