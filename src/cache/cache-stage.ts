@@ -1,10 +1,10 @@
 import type { CacheConfig, CacheOverride } from '../config/cache-schema.js';
+import type { SpeechRequest, SpeechResponse } from '../pipeline/audio-attempt.js';
 import { ContextSlot, type CacheOutcome, type RequestContext } from '../pipeline/context.js';
 import type { RawChatCall, RawStageAnswer, RequestStage, StageAnswer, StageCall, StreamTap } from '../pipeline/stages.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../spec/index.js';
 import type { CacheEntry, ExactStore } from './cache-entry.js';
 import { requestSettings, scopeRoute, SettingsTable, type RequestSettings } from './cache-settings.js';
-import type { SpeechRequest, SpeechResponse } from '../pipeline/audio-attempt.js';
 import { chatKey, embeddingKey, speechKey } from './request-key.js';
 import { Lru } from './lru.js';
 import { RawIndex, type RawRoute } from './raw-index.js';
