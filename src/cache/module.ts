@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { INTERNAL_EMBEDDINGS, KEY_CACHE_SETTINGS } from '../pipeline/capabilities.js';
 import type { GatewayModule, ModuleContext, ModuleFactory } from '../pipeline/module.js';
-import { WORKER_SLOT } from '../lib/cluster-ipc.js';
+import { isGatewayWorker, WORKER_SLOT } from '../lib/cluster-ipc.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { HnswVectorIndex } from './hnsw-vector-index.js';
@@ -13,6 +13,7 @@ import { digest } from './request-key.js';
 import { SemanticCache, type SemanticSettings } from './semantic-cache.js';
 import type { VectorIndex } from './vector-index.js';
 import { cacheAdminRoutes, cacheApiSchemas } from './admin-routes.js';
+import { shareVectorsAcrossWorkers } from './cluster-cache.js';
 import type { ExactStore } from './cache-entry.js';
 import { CacheStage } from './cache-stage.js';
 import { openExactStore } from './open-exact-store.js';
@@ -61,6 +62,8 @@ export function createCacheModule(options: CacheModuleOptions = {}): ModuleFacto
         if (!wantsSemantic) return;
         const embed = capabilities.require(INTERNAL_EMBEDDINGS, 'cache');
         semantic = new SemanticCache(semanticSettings(config), embed, store, vectorIndexes(config, context.storage, context.logger), context.logger);
+        // `--workers` with the embedded index: each worker's index learns the others' vectors (Qdrant is one index for all).
+        if (isGatewayWorker() && config.vector_store.type === 'embedded') shareVectorsAcrossWorkers(semantic);
         stage.reconfigure(config, context.config.routes, { semantic });
       },
       reconfigure(next: ModuleContext) {

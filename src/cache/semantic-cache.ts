@@ -6,7 +6,7 @@ import type { CacheEntry, ExactStore } from './cache-entry.js';
 import { canonicalJson } from './canonical-json.js';
 import { answerParameters, digest } from './request-key.js';
 import type { SemanticLayer, SemanticMatch } from './semantic-layer.js';
-import { normalized, type VectorIndex } from './vector-index.js';
+import { normalized, type VectorIndex, type VectorMeta } from './vector-index.js';
 
 export interface SemanticSettings {
   /** The embedding model, as a caller would name it. */
@@ -20,6 +20,20 @@ export interface SemanticSettings {
 
 /** Longest text embedded (characters): a longer prompt is cached exactly only, not sent to the embedding model. */
 const MAX_EMBEDDED_CHARS = 32_000;
+
+/** A vector one process indexed, for the others that keep their own index (`tollgate --workers`, embedded index). */
+export interface IndexedVector {
+  readonly model: string;
+  readonly vector: number[];
+  readonly meta: VectorMeta;
+}
+
+/** What the semantic layer of one worker tells the others (SemanticCache.shareVectors / hearVectors). */
+export interface VectorNews {
+  readonly added?: readonly IndexedVector[];
+  /** An admin's deletion: a namespace, an entry, or everything (neither). */
+  readonly forgotten?: { readonly namespace?: string; readonly id?: string };
+}
 
 /** A request as the semantic layer knows it, between the lookup and the store. */
 interface Note {
@@ -42,6 +56,9 @@ interface Note {
 export class SemanticCache implements SemanticLayer {
   private readonly indexes = new Map<string, Promise<VectorIndex>>();
   private failureLogged = false;
+  /** Where this process's news goes (`--workers` with an embedded index; see cluster-cache.ts), and the vectors indexed this turn. */
+  private announce: ((news: VectorNews) => void) | undefined;
+  private added: IndexedVector[] = [];
 
   constructor(
     private settings: SemanticSettings,
@@ -109,13 +126,31 @@ export class SemanticCache implements SemanticLayer {
     const note = prepared as Note;
     const { vector, model } = note;
     if (vector === undefined || model === undefined) return;
-    void this.indexFor(model, vector.length)
-      .then((index) => index.add(vector, { entryId: entry.id, namespace: entry.namespace, filter: note.filter, expiresAt: entry.expiresAt }))
-      .catch((error: unknown) => this.reportFailure('indexing an answer failed', error));
+    const meta: VectorMeta = { entryId: entry.id, namespace: entry.namespace, filter: note.filter, expiresAt: entry.expiresAt };
+    this.addHere({ model, vector, meta });
+    if (this.announce === undefined) return;
+    // The turn's vectors go to the other workers in one message.
+    if (this.added.length === 0) setImmediate(() => this.sendAdded());
+    this.added.push({ model, vector, meta });
   }
 
   async forget(scope: { namespace?: string; id?: string }): Promise<void> {
-    for (const index of this.indexes.values()) await (await index).forget(scope);
+    await this.forgetHere(scope);
+    this.announce?.({ forgotten: scope });
+  }
+
+  /**
+   * Shares this layer's index with the other processes that keep their own (`tollgate --workers` with
+   * the embedded index): `send` gets the vectors indexed here and the admin's deletions; theirs come
+   * back through `hearVectors`, so a prompt stored on one worker is found semantically on every one.
+   */
+  shareVectors(send: (news: VectorNews) => void): void {
+    this.announce = send;
+  }
+
+  hearVectors(news: VectorNews): void {
+    for (const added of news.added ?? []) this.addHere(added);
+    if (news.forgotten !== undefined) void this.forgetHere(news.forgotten).catch((error: unknown) => this.reportFailure('forgetting vectors failed', error));
   }
 
   /** The open indexes (for the benchmark's memory figure and the admin state). */
@@ -125,6 +160,22 @@ export class SemanticCache implements SemanticLayer {
 
   async close(): Promise<void> {
     for (const index of this.indexes.values()) await (await index.catch(() => undefined))?.close();
+  }
+
+  private addHere({ model, vector, meta }: IndexedVector): void {
+    void this.indexFor(model, vector.length)
+      .then((index) => index.add(vector, meta))
+      .catch((error: unknown) => this.reportFailure('indexing an answer failed', error));
+  }
+
+  private sendAdded(): void {
+    const added = this.added;
+    this.added = [];
+    if (added.length > 0) this.announce?.({ added });
+  }
+
+  private async forgetHere(scope: { namespace?: string; id?: string }): Promise<void> {
+    for (const index of this.indexes.values()) await (await index).forget(scope);
   }
 
   private indexFor(model: string, dimensions: number): Promise<VectorIndex> {
