@@ -68,8 +68,7 @@ export class CacheStage implements RequestStage {
   private config: CacheConfig;
   private settings: SettingsTable;
   private parts: CacheStageParts;
-  private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS, (_id, evicted) => (this.preparedBytes -= evicted.entry.body.length));
-  private preparedBytes = 0;
+  private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS, undefined, { max: PREPARED_BYTES, weigh: (hit) => hit.entry.body.length });
   private readonly rawIndex = new RawIndex();
 
   constructor(config: CacheConfig, routes: RouteSettings, parts: CacheStageParts) {
@@ -228,13 +227,7 @@ export class CacheStage implements RequestStage {
       return undefined;
     }
     const prepared: PreparedHit = { entry, answer, rendered: new Map(), savedUsd: formatUsd(entry.savedUsd), exactOutcome: Object.freeze({ layer: 'exact', entryId: entry.id, savedUsd: entry.savedUsd }) };
-    const replaced = this.preparedHits.set(entry.id, prepared);
-    this.preparedBytes += entry.body.length - (replaced?.entry.body.length ?? 0);
-    while (this.preparedBytes > PREPARED_BYTES && this.preparedHits.size > 1) {
-      const [id, oldest] = this.preparedHits.leastRecent()!;
-      this.preparedHits.delete(id);
-      this.preparedBytes -= oldest.entry.body.length;
-    }
+    this.preparedHits.set(entry.id, prepared);
     return prepared;
   }
 

@@ -7,9 +7,15 @@ interface Node<K, V> {
   newer: Node<K, V> | undefined;
 }
 
+/** A limit on the values' total size besides their count (bytes of answers, say). */
+export interface LruBudget<V> {
+  readonly max: number;
+  readonly weigh: (value: V) => number;
+}
+
 /**
  * A map that remembers use order: `get` makes an entry the most recent, and `set` beyond `capacity`
- * drops the least recently used. The order is a doubly linked list beside the Map, so a use moves
+ * (or beyond the budget's total, keeping at least the entry just set) drops the least recently used. The order is a doubly linked list beside the Map, so a use moves
  * two pointers. (Moving a Map entry to the end by `delete` and `set` looked cheaper, but V8 leaves a
  * deleted entry in its bucket's chain until the table is rebuilt: a key used again and again made
  * its own lookups walk thousands of dead entries, about 100 µs per hit in a map of 10,000.)
@@ -19,7 +25,14 @@ export class Lru<K, V> {
   private oldest: Node<K, V> | undefined;
   private newest: Node<K, V> | undefined;
 
-  constructor(private readonly capacity: number, private readonly onEvict?: (key: K, value: V) => void) {}
+  /** The values' total per the budget's `weigh` (0 without a budget). */
+  private weight = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+    private readonly budget?: LruBudget<V>,
+  ) {}
 
   get size(): number {
     return this.map.size;
@@ -43,35 +56,41 @@ export class Lru<K, V> {
   /** Sets `key` (now the most recent) and returns the value it replaced, if any. */
   set(key: K, value: V): V | undefined {
     const existing = this.map.get(key);
+    let replaced: V | undefined;
     if (existing !== undefined) {
-      const replaced = existing.value;
+      replaced = existing.value;
       existing.value = value;
       if (existing !== this.newest) {
         this.unlink(existing);
         this.append(existing);
       }
-      return replaced;
+    } else {
+      const node: Node<K, V> = { key, value, older: undefined, newer: undefined };
+      this.map.set(key, node);
+      this.append(node);
     }
-    const node: Node<K, V> = { key, value, older: undefined, newer: undefined };
-    this.map.set(key, node);
-    this.append(node);
-    while (this.map.size > this.capacity) {
+    const budget = this.budget;
+    if (budget !== undefined) this.weight += budget.weigh(value) - (replaced === undefined ? 0 : budget.weigh(replaced));
+    while (this.map.size > this.capacity || (budget !== undefined && this.weight > budget.max && this.map.size > 1)) {
       const evicted = this.oldest!;
       this.unlink(evicted);
       this.map.delete(evicted.key);
+      if (budget !== undefined) this.weight -= budget.weigh(evicted.value);
       this.onEvict?.(evicted.key, evicted.value);
     }
-    return undefined;
+    return replaced;
   }
 
   delete(key: K): boolean {
     const node = this.map.get(key);
     if (node === undefined) return false;
     this.unlink(node);
+    if (this.budget !== undefined) this.weight -= this.budget.weigh(node.value);
     return this.map.delete(key);
   }
 
   clear(): void {
+    this.weight = 0;
     this.map.clear();
     this.oldest = undefined;
     this.newest = undefined;

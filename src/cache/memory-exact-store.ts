@@ -8,52 +8,41 @@ export const MEMORY_STORE_BYTES = 256 * 1024 * 1024;
 export class MemoryExactStore implements ExactStore {
   readonly kind = 'memory';
   private readonly entries: Lru<string, CacheEntry>;
-  private bytes = 0;
 
-  constructor(maxEntries: number, private readonly maxBytes = MEMORY_STORE_BYTES) {
-    this.entries = new Lru(maxEntries, (_id, evicted) => (this.bytes -= evicted.body.length));
+  constructor(maxEntries: number, maxBytes = MEMORY_STORE_BYTES) {
+    this.entries = new Lru(maxEntries, undefined, { max: maxBytes, weigh: (entry) => entry.body.length });
   }
 
   get(id: string, now: number): CacheEntry | undefined {
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= now) {
-      this.remove(id);
+      this.entries.delete(id);
       return undefined;
     }
     return entry;
   }
 
   put(entry: CacheEntry): void {
-    const replaced = this.entries.set(entry.id, entry);
-    this.bytes += entry.body.length - (replaced?.body.length ?? 0);
-    while (this.bytes > this.maxBytes && this.entries.size > 1) this.remove(this.entries.leastRecent()![0]);
+    this.entries.set(entry.id, entry);
   }
 
   async deleteEntry(id: string): Promise<boolean> {
-    return this.remove(id);
+    return this.entries.delete(id);
   }
 
   async deleteNamespace(namespace: string): Promise<number> {
     let removed = 0;
-    for (const [id, entry] of [...this.entries.entries()]) if (inNamespace(entry.namespace, namespace) && this.remove(id)) removed++;
+    for (const [id, entry] of [...this.entries.entries()]) if (inNamespace(entry.namespace, namespace) && this.entries.delete(id)) removed++;
     return removed;
   }
 
   async clear(): Promise<number> {
     const removed = this.entries.size;
     this.entries.clear();
-    this.bytes = 0;
     return removed;
   }
 
-  private remove(id: string): boolean {
-    const entry = this.entries.peek(id);
-    if (entry === undefined) return false;
-    this.entries.delete(id);
-    this.bytes -= entry.body.length;
-    return true;
-  }
 
   async size(): Promise<number> {
     return this.entries.size;

@@ -24,17 +24,18 @@ export interface PreparedSpeech {
 export function recordingSpeech(response: SpeechResponse, maxBytes: number, done: (stored: StoredSpeech) => void): SpeechResponse {
   const limit = Math.floor((maxBytes * 3) / 4);
   async function* recorded(): AsyncIterable<Buffer> {
-    const chunks: Buffer[] = [];
+    // Undefined once the audio outgrew the limit: the rest only passes through.
+    let chunks: Buffer[] | undefined = [];
     let bytes = 0;
     for await (const chunk of response.body) {
-      if (bytes <= limit) {
+      if (chunks !== undefined) {
         bytes += chunk.length;
         if (bytes <= limit) chunks.push(chunk);
-        else chunks.length = 0;
+        else chunks = undefined;
       }
       yield chunk;
     }
-    if (bytes <= limit) done({ contentType: response.contentType, audio: Buffer.concat(chunks, bytes).toString('base64') });
+    if (chunks !== undefined) done({ contentType: response.contentType, audio: Buffer.concat(chunks, bytes).toString('base64') });
   }
   return { contentType: response.contentType, body: recorded() };
 }

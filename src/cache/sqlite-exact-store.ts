@@ -14,12 +14,11 @@ const BATCH_MS = 50;
 interface EntryMeta {
   readonly namespace: string;
   readonly expiresAt: number;
-  readonly bytes: number;
   /** The answer's row in the file; 0 until the batch that writes it is confirmed. */
   row: number;
 }
 
-/** Answers written, end to end: id, namespace, expires, bytes, row (5 values each). */
+/** Answers written, end to end: id, namespace, expires, row (4 values each). */
 export type StoredNews = (string | number)[];
 
 /** What one process on the file tells the others (SqliteExactStore.share / hear). */
@@ -101,15 +100,11 @@ export class SqliteExactStore implements ExactStore {
     }).immediate();
     db.prepare(`delete from ${ANSWERS_TABLE} where expires_at <= ?`).run(now);
     const store = new SqliteExactStore(db, maxEntries, onError);
-    const rows = db.prepare(`select rowid as row, id, namespace, expires_at, length(body) as bytes from ${ANSWERS_TABLE} order by used_at, created_at, rowid`).all() as { row: number; id: string; namespace: string; expires_at: number; bytes: number }[];
+    const rows = db.prepare(`select rowid as row, id, namespace, expires_at from ${ANSWERS_TABLE} order by used_at, created_at, rowid`).all() as { row: number; id: string; namespace: string; expires_at: number }[];
     for (const row of rows) {
       // The same id twice (a batch written again after its thread failed, say): the one used last stays.
-      const earlier = store.index.peek(row.id);
-      if (earlier !== undefined) {
-        store.index.delete(row.id);
-        store.release(row.id, earlier);
-      }
-      store.index.set(row.id, { namespace: row.namespace, expiresAt: row.expires_at, bytes: row.bytes, row: row.row });
+      const earlier = store.index.set(row.id, { namespace: row.namespace, expiresAt: row.expires_at, row: row.row });
+      if (earlier !== undefined) store.release(row.id, earlier);
     }
     return store;
   }
@@ -148,7 +143,7 @@ export class SqliteExactStore implements ExactStore {
   put(entry: CacheEntry): void {
     if (this.closed) return;
     const id = entry.id;
-    const meta: EntryMeta = { namespace: entry.namespace, expiresAt: entry.expiresAt, bytes: entry.body.length, row: 0 };
+    const meta: EntryMeta = { namespace: entry.namespace, expiresAt: entry.expiresAt, row: 0 };
     const earlier = this.index.set(id, meta);
     // Only an id in the index can be hot or queued (one Map operation less per new answer, the common case).
     if (earlier !== undefined) {
@@ -210,19 +205,16 @@ export class SqliteExactStore implements ExactStore {
     }
     for (const id of news.forgotten ?? []) this.forget(id);
     const stored = news.stored ?? [];
-    for (let at = 0; at + 4 < stored.length; at += 5) {
+    for (let at = 0; at + 3 < stored.length; at += 4) {
       const id = stored[at] as string;
-      const row = stored[at + 4] as number;
+      const row = stored[at + 3] as number;
       const mine = this.index.peek(id);
       // Its own answer on the way (row 0), or a row as new or newer: two processes that stored the id at
       // once both keep the later row (the higher number), and the earlier one is deleted.
       if (mine !== undefined && (mine.row === 0 || mine.row >= row)) continue;
-      this.index.set(id, { namespace: stored[at + 1] as string, expiresAt: stored[at + 2] as number, bytes: stored[at + 3] as number, row });
+      this.index.set(id, { namespace: stored[at + 1] as string, expiresAt: stored[at + 2] as number, row });
       this.dropHot(id);
-      if (mine !== undefined) {
-        this.deletes.push(mine.row, id);
-        this.arm();
-      }
+      if (mine !== undefined) this.release(id, mine);
     }
   }
 
@@ -285,7 +277,7 @@ export class SqliteExactStore implements ExactStore {
         continue;
       }
       meta.row = row;
-      if (this.announce !== undefined) stored.push(id, meta.namespace, meta.expiresAt, meta.bytes, row);
+      if (this.announce !== undefined) stored.push(id, meta.namespace, meta.expiresAt, row);
     }
     if (this.deletes.length > 0) this.arm();
     if (stored.length > 0) this.announce?.({ stored });
