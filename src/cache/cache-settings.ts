@@ -16,6 +16,8 @@ export interface KeySettings {
   readonly allowNamespaceHeader: boolean;
   /** Whether entries are shared by the dialects a request can come in (else each dialect has its own). */
   readonly shareDialects: boolean;
+  /** Whether a whole request waits for an identical one in flight (see CacheStage, request coalescing). */
+  readonly coalesce: boolean;
 }
 
 /** What one request asks of the cache, with its headers applied. */
@@ -25,11 +27,13 @@ export interface RequestSettings {
   readonly threshold: number;
   readonly namespace: string;
   readonly store: boolean;
+  /** Whether the request may wait for an identical one in flight (KeySettings.coalesce). */
+  readonly coalesce: boolean;
 }
 
 /** The top-level settings. */
 export function globalSettings(config: CacheConfig): KeySettings {
-  return { enabled: config.enabled, mode: config.mode, ttlSeconds: config.ttl_seconds, threshold: config.threshold, namespace: config.namespace, allowNamespaceHeader: config.allow_namespace_header, shareDialects: config.share_across_dialects };
+  return { enabled: config.enabled, mode: config.mode, ttlSeconds: config.ttl_seconds, threshold: config.threshold, namespace: config.namespace, allowNamespaceHeader: config.allow_namespace_header, shareDialects: config.share_across_dialects, coalesce: config.coalesce };
 }
 
 /** `base` with what `override` (a route's or a key's `cache`) sets over it. */
@@ -43,6 +47,7 @@ export function overlay(base: KeySettings, override: CacheOverride | undefined):
     namespace: override.namespace ?? base.namespace,
     allowNamespaceHeader: override.allow_namespace_header ?? base.allowNamespaceHeader,
     shareDialects: override.share_across_dialects ?? base.shareDialects,
+    coalesce: override.coalesce ?? base.coalesce,
   };
 }
 
@@ -123,7 +128,7 @@ export function requestSettings(settings: KeySettings, principal: Principal | un
     namespace = `${namespace}/${sub.trim()}`;
   }
   const noStore = header(headers, 'x-tollgate-cache-no-store');
-  return { mode, ttlMs: ttlSeconds * 1000, threshold, namespace, store: noStore === undefined || noStore.trim().toLowerCase() !== 'true' };
+  return { mode, ttlMs: ttlSeconds * 1000, threshold, namespace, store: noStore === undefined || noStore.trim().toLowerCase() !== 'true', coalesce: settings.coalesce };
 }
 
 /** The namespace a key's entries live in; the narrower one when the key has no team or customer. */

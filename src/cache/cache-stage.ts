@@ -6,6 +6,7 @@ import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } f
 import type { CacheEntry, ExactStore } from './cache-entry.js';
 import { requestSettings, scopeRoute, SettingsTable, type RequestSettings } from './cache-settings.js';
 import { chatKey, embeddingKey, speechKey } from './request-key.js';
+import { InFlight, type Leader } from './in-flight.js';
 import { Lru } from './lru.js';
 import { RawIndex, type RawRoute } from './raw-index.js';
 import type { RouteIdentity } from './route-identity.js';
@@ -23,6 +24,8 @@ interface Pending {
   readonly store: boolean;
   /** The semantic layer's note of the prompt, to index the answer under (semantic mode). */
   readonly semantic: unknown;
+  /** Set when this miss is the one identical requests wait for (InFlight): ended with the request. */
+  readonly lead: Leader | undefined;
   response: unknown;
 }
 
@@ -70,6 +73,7 @@ export class CacheStage implements RequestStage {
   private parts: CacheStageParts;
   private readonly preparedHits = new Lru<string, PreparedHit>(PREPARED_HITS, undefined, { max: PREPARED_BYTES, weigh: (hit) => hit.entry.body.length });
   private readonly rawIndex = new RawIndex();
+  private readonly inFlight = new InFlight();
 
   constructor(config: CacheConfig, routes: RouteSettings, parts: CacheStageParts) {
     this.config = config;
@@ -150,11 +154,19 @@ export class CacheStage implements RequestStage {
     });
   }
 
-  /** The request is over: a miss that was answered well is stored now, its cost known. */
+  /** The request is over: a miss that was answered well is stored now, its cost known; requests waiting for it go on. */
   onRequestEnd(context: RequestContext): void {
     const pending = PENDING.get(context);
     if (pending === undefined) return;
     PENDING.set(context, undefined);
+    try {
+      this.store(context, pending);
+    } finally {
+      if (pending.lead !== undefined) this.inFlight.end(pending.id, pending.lead);
+    }
+  }
+
+  private store(context: RequestContext, pending: Pending): void {
     if (!pending.store || pending.response === undefined || context.error !== undefined || context.status !== 200 || context.served === undefined) return;
     const response = pending.operation === 'embeddings' ? withoutFormat(pending.response as EmbeddingResponse) : pending.response;
     const body = JSON.stringify(response);
@@ -165,13 +177,17 @@ export class CacheStage implements RequestStage {
     if (pending.semantic !== undefined) this.parts.semantic?.add(pending.semantic, entry);
   }
 
-  private afterExact(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, entry: CacheEntry | undefined): StageAnswer | undefined | Promise<StageAnswer | undefined> {
+  private afterExact(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, entry: CacheEntry | undefined, mayWait = true): StageAnswer | undefined | Promise<StageAnswer | undefined> {
     if (entry !== undefined) {
       // The body, sent again, will find this entry before it is decoded. Remembered from the first hit
       // rather than when the answer is stored: most stored answers are never asked for again.
       const raw = this.rawOf(context, call, asked.namespace, id, route);
       if (raw !== undefined) this.rawIndex.set(raw.key, raw.bodyBytes, raw.route);
       return this.hit(context, call.operation, call.request, entry, 'exact', undefined);
+    }
+    if (mayWait && asked.coalesce && waitsForLeader(call)) {
+      const leader = this.inFlight.leaderOf(id);
+      if (leader !== undefined) return this.follow(context, call, asked, id, route, leader);
     }
     const semantic = this.parts.semantic;
     if (asked.mode === 'semantic' && call.operation === 'chat' && semantic !== undefined) {
@@ -181,6 +197,19 @@ export class CacheStage implements RequestStage {
       }
     }
     return this.miss(context, call, asked, id, undefined);
+  }
+
+  /**
+   * An identical request is on its way to the provider: this one waits for it to end, then looks the
+   * entry up again. Its answer stored, this is an exact hit; otherwise (it failed, was not stored, or
+   * this caller left) this request goes on as a miss of its own, without waiting again.
+   */
+  private async follow(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, leader: Leader): Promise<StageAnswer | undefined> {
+    await this.inFlight.wait(leader, context.signal);
+    const entry = context.signal.aborted ? undefined : await this.parts.store.get(id, this.parts.now());
+    const answer = await this.afterExact(context, call, asked, id, route, entry, false);
+    if (entry !== undefined && answer !== undefined) context.responseHeaders['x-tollgate-cache-coalesced'] = 'true';
+    return answer;
   }
 
   private semanticHit(context: RequestContext, call: StageCall, match: SemanticMatch): StageAnswer | undefined {
@@ -234,7 +263,10 @@ export class CacheStage implements RequestStage {
   private miss(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, semantic: unknown): undefined {
     context.cache = MISS;
     context.responseHeaders['x-tollgate-cache'] = 'miss';
-    if (asked.store) PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, response: undefined });
+    if (asked.store) {
+      const lead = asked.coalesce ? this.inFlight.lead(id) : undefined;
+      PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, lead, response: undefined });
+    }
     return undefined;
   }
 
@@ -264,6 +296,15 @@ export class CacheStage implements RequestStage {
     if (config.exclude_seed && request.seed !== undefined) return true;
     return false;
   }
+}
+
+/**
+ * Whether a request waits for an identical one in flight: whole chat answers and embeddings, which
+ * then take no longer than the first one does. A streamed request goes at once (waiting would hold
+ * back its first token for the whole answer), and so does speech (its audio streams).
+ */
+function waitsForLeader(call: StageCall): boolean {
+  return call.operation === 'embeddings' || (call.operation === 'chat' && !(call.request as ChatRequest).stream);
 }
 
 function withoutFormat(response: EmbeddingResponse): EmbeddingResponse {

@@ -55,6 +55,7 @@ export const cacheOverrideSchema = z.strictObject({
   /** Whether callers with this key may name a sub-namespace with `x-tollgate-cache-namespace`. */
   allow_namespace_header: z.boolean().optional(),
   share_across_dialects: z.boolean().optional(),
+  coalesce: z.boolean().optional(),
 });
 
 export const cacheSchema = z.strictObject({
@@ -73,6 +74,8 @@ export const cacheSchema = z.strictObject({
   allow_namespace_header: z.boolean().default(false),
   /** Whether a request hits an entry stored by the same request in another dialect (OpenAI, Anthropic, Gemini…); off: each dialect its own entries. */
   share_across_dialects: z.boolean().default(false),
+  /** Whether a whole (not streamed) request waits for an identical one already on its way to the provider and is answered by its entry. */
+  coalesce: z.boolean().default(true),
   /** Most entries the embedded exact store keeps; the least recently used go first. */
   max_entries: z.number().int().positive().default(10_000),
   /** Answers larger than this (bytes of JSON) are not stored. */
