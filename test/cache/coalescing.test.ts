@@ -139,3 +139,38 @@ test('a waiting caller that leaves is let go; the first request still answers an
   assert.equal(again.cache, 'hit-exact');
   assert.equal(fake.requests.length, before + 1, 'the caller that left sent nothing upstream');
 });
+
+test('identical embeddings requests in flight are coalesced too', async () => {
+  const input = fresh('embed this sentence');
+  const before = fake.requests.length;
+  fake.enqueue({ delayMs: 300 });
+  const embed = () => client(KEY_A).embeddings.create({ model: 'openai/embed-test', input }).withResponse();
+  const first = embed();
+  await upstreamSaw(before + 1);
+  const second = await embed();
+  const leader = await first;
+  assert.equal(fake.requests.length, before + 1);
+  assert.equal(leader.response.headers.get('x-tollgate-cache'), 'miss');
+  assert.equal(second.response.headers.get('x-tollgate-cache'), 'hit-exact');
+  assert.equal(second.response.headers.get('x-tollgate-cache-coalesced'), 'true');
+  assert.deepEqual(second.data.data[0]!.embedding, leader.data.data[0]!.embedding);
+});
+
+test('a whole request waits for an identical streamed one and gets the answer the stream recorded', async () => {
+  const question = fresh('List three colours.');
+  const before = fake.requests.length;
+  fake.enqueue({ text: 'Red, green, blue.', eventIntervalMs: 60 });
+  const streamed = (async () => {
+    const stream = await client(KEY_A).chat.completions.create({ model: 'openai/gpt-test', messages: [{ role: 'user', content: question }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    return text;
+  })();
+  await upstreamSaw(before + 1);
+  const whole = await ask(KEY_A, question);
+  assert.equal(await streamed, 'Red, green, blue.');
+  assert.equal(whole.text, 'Red, green, blue.');
+  assert.equal(whole.cache, 'hit-exact');
+  assert.equal(whole.coalesced, 'true');
+  assert.equal(fake.requests.length, before + 1);
+});
