@@ -206,7 +206,9 @@ export class CacheStage implements RequestStage {
    */
   private async follow(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, leader: Leader): Promise<StageAnswer | undefined> {
     await this.inFlight.wait(leader, context.signal);
-    const entry = context.signal.aborted ? undefined : await this.parts.store.get(id, this.parts.now());
+    // The caller left or timed out while waiting: nothing to look up, embed or store for it.
+    if (context.signal.aborted) return this.markMiss(context);
+    const entry = await this.parts.store.get(id, this.parts.now());
     const answer = await this.afterExact(context, call, asked, id, route, entry, false);
     if (entry !== undefined && answer !== undefined) context.responseHeaders['x-tollgate-cache-coalesced'] = 'true';
     return answer;
@@ -261,12 +263,17 @@ export class CacheStage implements RequestStage {
   }
 
   private miss(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, semantic: unknown): undefined {
-    context.cache = MISS;
-    context.responseHeaders['x-tollgate-cache'] = 'miss';
+    this.markMiss(context);
     if (asked.store) {
       const lead = asked.coalesce ? this.inFlight.lead(id) : undefined;
       PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, lead, response: undefined });
     }
+    return undefined;
+  }
+
+  private markMiss(context: RequestContext): undefined {
+    context.cache = MISS;
+    context.responseHeaders['x-tollgate-cache'] = 'miss';
     return undefined;
   }
 
