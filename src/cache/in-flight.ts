@@ -45,9 +45,4 @@ export class InFlight {
       });
     });
   }
-
-  /** How many misses are on their way (for tests and the admin view). */
-  get size(): number {
-    return this.leaders.size;
-  }
 }
