@@ -210,7 +210,10 @@ export class CacheStage implements RequestStage {
     if (context.signal.aborted) return this.markMiss(context);
     const entry = await this.parts.store.get(id, this.parts.now());
     const answer = await this.afterExact(context, call, asked, id, route, entry, false);
-    if (entry !== undefined && answer !== undefined) context.responseHeaders['x-tollgate-cache-coalesced'] = 'true';
+    if (entry !== undefined && answer !== undefined) {
+      context.cache = { ...context.cache!, coalesced: true };
+      context.responseHeaders['x-tollgate-cache-coalesced'] = 'true';
+    }
     return answer;
   }
 

@@ -157,6 +157,8 @@ export interface CacheOutcome {
   readonly similarity?: number;
   /** What the answer cost when it was stored (hits). */
   readonly savedUsd?: number;
+  /** An exact hit that waited for an identical request in flight rather than calling the provider (request coalescing). */
+  readonly coalesced?: true;
 }
 
 /** `x-tollgate-provider` and `x-tollgate-model` of a response no provider served. */

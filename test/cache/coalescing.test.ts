@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import type { RunningGateway } from '../helpers/gateway.js';
-import { cacheConfig, KEY_A, KEY_B, KEY_C, startCached } from './helpers.js';
+import { ADMIN_TOKEN, cacheConfig, KEY_A, KEY_B, KEY_C, startCached } from './helpers.js';
 
 /** Identical requests in flight at once (request coalescing): key carol has `coalesce: false`. */
 let fake: FakeUpstream;
@@ -60,6 +60,8 @@ test('a burst of the same whole request pays the provider once: the others wait 
   const later = await ask(KEY_A, question);
   assert.equal(later.cache, 'hit-exact');
   assert.equal(later.coalesced, null);
+  const metrics = await (await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  assert.match(metrics, /tollgate_cache_coalesced_total\{virtual_key_id="alpha"\} 4\n/);
 });
 
 test('when the first request fails, the waiting ones go to the provider themselves and succeed', async () => {

@@ -33,6 +33,7 @@ export class GatewayMetrics {
   private readonly rejections: HotCounter;
   private readonly cacheLookups: HotCounter;
   private readonly cacheSaved: HotCounter;
+  private readonly cacheCoalesced: HotCounter;
   private inFlightCount = 0;
   private readonly drops: Counter<'what'>;
   private readonly alerts: Counter<'kind' | 'scope'>;
@@ -73,6 +74,7 @@ export class GatewayMetrics {
     this.rejections = new HotCounter('tollgate_governance_rejections_total', 'Requests refused by rate limits, concurrency limits or budgets, by the level whose limit refused.', ['reason', 'level', 'virtual_key_id'], registry);
     this.cacheLookups = new HotCounter('tollgate_cache_requests_total', 'Requests the response cache looked at, by outcome: hit layer (exact, semantic), miss or bypass.', ['result'], registry);
     this.cacheSaved = new HotCounter('tollgate_cache_saved_usd_total', 'USD that response cache hits saved (what the answers cost when stored), by virtual key, team and customer.', ['virtual_key_id', 'team_id', 'customer_id'], registry);
+    this.cacheCoalesced = new HotCounter('tollgate_cache_coalesced_total', 'Cache hits that waited for an identical request in flight instead of calling the provider (request coalescing), by virtual key.', ['virtual_key_id'], registry);
     this.drops = new Counter({ name: 'tollgate_log_dropped_total', help: 'Request log content or records dropped because the write queue was full (or a write failed).', labelNames: ['what'], registers });
     this.alerts = new Counter({ name: 'tollgate_alerts_total', help: 'Anomaly alerts raised.', labelNames: ['kind', 'scope'], registers });
     this.drops.inc({ what: 'content' }, 0);
@@ -135,6 +137,7 @@ export class GatewayMetrics {
     if (cache !== undefined) {
       this.cacheLookups.inc(1, cache.layer, undefined, undefined, undefined);
       if (cache.savedUsd !== undefined && cache.savedUsd > 0) this.cacheSaved.inc(cache.savedUsd, keyId, teamId, customerId);
+      if (cache.coalesced === true) this.cacheCoalesced.inc(1, keyId);
     }
 
     const attempts = context.attempts;
