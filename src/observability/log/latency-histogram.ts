@@ -31,8 +31,10 @@ export function latencyBucketSql(dialect: 'sqlite' | 'postgres', column: string)
 
 /**
  * The `fraction` percentile (0.95 for p95) of a histogram by nearest rank: the geometric middle of
- * the bucket holding the record of rank ceil(fraction × count), so within 12.2% (10^0.05) of that
- * record's latency, except in the two open-ended buckets. Null for an empty histogram.
+ * the bucket holding the record of rank ceil(fraction × count), to four significant digits: within
+ * 12.2% (10^0.05) of that record's latency and at most 0.04% of rounding (12.24% in all), except in
+ * the two open-ended buckets. (Rounded to a tenth of a millisecond instead, 2.48 ms read 2.2: 12.7%
+ * off.) Null for an empty histogram.
  */
 export function histogramPercentile(histogram: readonly number[], fraction: number): number | null {
   let total = 0;
@@ -42,7 +44,7 @@ export function histogramPercentile(histogram: readonly number[], fraction: numb
   let seen = 0;
   for (let index = 0; index < histogram.length; index++) {
     seen += histogram[index]!;
-    if (seen >= rank) return Math.round(10 ** ((index + 0.5) / 10) * 10) / 10;
+    if (seen >= rank) return Number((10 ** ((index + 0.5) / 10)).toPrecision(4));
   }
   return null;
 }
