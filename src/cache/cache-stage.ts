@@ -96,7 +96,7 @@ export class CacheStage implements RequestStage {
     const settings = this.settings.of(principal?.cache, routed.route);
     if (!settings.enabled) return undefined;
     const asked = requestSettings(settings, principal, context.headers);
-    if (asked === 'off' || (call.operation === 'chat' && this.excluded(call.request as ChatRequest))) return this.bypass(context);
+    if (asked === 'off' || (call.operation === 'chat' && this.excluded(call.request as ChatRequest))) return this.mark(context, BYPASS);
     const route = scopeRoute(routed.identity, settings, context.surface, context.operation);
     const scope = { namespace: asked.namespace, route };
     const id = call.operation === 'chat' ? chatKey(scope, call.request as ChatRequest) : call.operation === SPEECH ? speechKey(scope, (call.request as SpeechRequest).body) : embeddingKey(scope, call.request as EmbeddingRequest);
@@ -207,7 +207,7 @@ export class CacheStage implements RequestStage {
   private async follow(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, route: string, leader: Leader): Promise<StageAnswer | undefined> {
     await this.inFlight.wait(leader, context.signal);
     // The caller left or timed out while waiting: nothing to look up, embed or store for it.
-    if (context.signal.aborted) return this.markMiss(context);
+    if (context.signal.aborted) return this.mark(context, MISS);
     const entry = await this.parts.store.get(id, this.parts.now());
     const answer = await this.afterExact(context, call, asked, id, route, entry, false);
     if (entry !== undefined && answer !== undefined) {
@@ -266,7 +266,7 @@ export class CacheStage implements RequestStage {
   }
 
   private miss(context: RequestContext, call: StageCall, asked: RequestSettings, id: string, semantic: unknown): undefined {
-    this.markMiss(context);
+    this.mark(context, MISS);
     if (asked.store) {
       const lead = asked.coalesce ? this.inFlight.lead(id) : undefined;
       PENDING.set(context, { id, namespace: asked.namespace, operation: call.operation, ttlMs: asked.ttlMs, store: true, semantic, lead, response: undefined });
@@ -274,9 +274,10 @@ export class CacheStage implements RequestStage {
     return undefined;
   }
 
-  private markMiss(context: RequestContext): undefined {
-    context.cache = MISS;
-    context.responseHeaders['x-tollgate-cache'] = 'miss';
+  /** A request the cache did not answer: `miss` or `bypass`, in the log and the response header alike. */
+  private mark(context: RequestContext, outcome: CacheOutcome): undefined {
+    context.cache = outcome;
+    context.responseHeaders['x-tollgate-cache'] = outcome.layer;
     return undefined;
   }
 
@@ -290,12 +291,6 @@ export class CacheStage implements RequestStage {
     const request = raw?.decoded;
     if (raw === undefined || request === undefined || call.request !== request || call.model !== request.model || !raw.admits(request)) return undefined;
     return { key: RAW_KEY.get(context) ?? RawIndex.keyOf(context, raw), bodyBytes: raw.body.length, route: { request, id, namespace, route } };
-  }
-
-  private bypass(context: RequestContext): undefined {
-    context.cache = BYPASS;
-    context.responseHeaders['x-tollgate-cache'] = 'bypass';
-    return undefined;
   }
 
   /** The configured exclusions: a temperature above the bound, `user` or `seed` set. */

@@ -27,7 +27,8 @@ export class InFlight {
 
   /** The leader's request is over (its answer stored, or not): everyone waiting for it goes on. */
   end(id: string, leader: Leader): void {
-    if (this.leaders.get(id) === leader) this.leaders.delete(id);
+    // Only `lead` adds an id, and only when it is absent, so the id's entry is this leader's.
+    this.leaders.delete(id);
     const waiters = leader.waiters;
     leader.waiters = undefined;
     if (waiters !== undefined) for (const wake of waiters) wake();
