@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import type { RunningGateway } from '../helpers/gateway.js';
-import { cacheConfig, KEY_A, KEY_B, startCached } from './helpers.js';
+import { cachedEntries, cacheConfig, KEY_A, KEY_B, startCached, storedBeyond } from './helpers.js';
 
 /** Every chat surface, streamed miss then streamed hit: the hit replays the same content in the caller's dialect, without the upstream. */
 
@@ -33,10 +33,11 @@ const ANSWER = 'Streams are replayed, word for word: «ünïcödé» and 🦜 in
 
 async function missThenHit(label: string, read: () => Promise<{ text: string; cache: string | null }>): Promise<void> {
   fake.enqueue({ text: ANSWER, usage: { input: 12, output: 9 } });
+  const entries = await cachedEntries(running.url);
   const first = await read();
   assert.equal(first.cache, 'miss', `${label}: first request`);
   assert.equal(first.text, ANSWER, `${label}: the streamed miss`);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await storedBeyond(running.url, entries);
   const before = fake.requests.length;
   const second = await read();
   assert.equal(second.cache, 'hit-exact', `${label}: second request`);
@@ -163,10 +164,11 @@ test('OpenAI legacy text completions, whole and streamed: the same prompt again 
     return { text: data.choices[0]!.text, object: data.object, cache: response.headers.get('x-tollgate-cache') };
   };
   fake.enqueue({ text: ANSWER, usage: { input: 12, output: 9 } });
+  const entries = await cachedEntries(running.url);
   const first = await ask();
   assert.equal(first.cache, 'miss');
   assert.equal(first.text, ANSWER);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await storedBeyond(running.url, entries);
   const before = fake.requests.length;
   const second = await ask();
   assert.deepEqual(second, { text: ANSWER, object: 'text_completion', cache: 'hit-exact' });

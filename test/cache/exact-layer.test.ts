@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeUpstream } from '../fakes/fake-upstream.js';
 import type { RunningGateway } from '../helpers/gateway.js';
-import { ADMIN_TOKEN, adminCall, cacheConfig, KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, startCached, TestClock } from './helpers.js';
+import { ADMIN_TOKEN, adminCall, cachedEntries, cacheConfig, KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, startCached, storedBeyond, TestClock } from './helpers.js';
 
 let fake: FakeUpstream;
 let running: RunningGateway;
@@ -145,11 +145,16 @@ test('entries expire after their TTL (injectable clock); the TTL header sets a s
 
 test('hits cost 0 and leave the key\'s spend in GET /v1/usage untouched', async () => {
   const question = fresh('Budget question.');
-  await ask(KEY_A, question);
   const usage = async () => ((await (await fetch(`${running.url}/v1/usage`, { headers: { authorization: `Bearer ${KEY_A}` } })).json()) as { budgets: { spent_usd: number }[] }).budgets[0]!.spent_usd;
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const spent = await usage();
-  assert.ok(spent > 0);
+  const before = await usage();
+  await ask(KEY_A, question);
+  // The miss's cost is settled once its request has ended: waited for, up to 5 s.
+  let spent = await usage();
+  for (let tries = 0; spent === before && tries < 1_000; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    spent = await usage();
+  }
+  assert.ok(spent > before, 'the miss was charged');
   for (let index = 0; index < 3; index++) assert.equal((await ask(KEY_A, question)).headers.get('x-tollgate-cost'), '0');
   assert.equal(await usage(), spent);
 });
@@ -163,10 +168,11 @@ test('a streamed miss is stored when it completes; a streamed hit replays the sa
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     return { text, cache: response.headers.get('x-tollgate-cache') };
   };
+  const entries = await cachedEntries(running.url);
   const first = await readStream();
   assert.equal(first.cache, 'miss');
   assert.equal(first.text, 'Once upon a time, a cache hit.');
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await storedBeyond(running.url, entries);
   const before = fake.requests.length;
   const second = await readStream();
   assert.equal(second.cache, 'hit-exact');

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +52,24 @@ export async function adminCall(url: string, method: string, path: string): Prom
   const response = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   const text = await response.text();
   return { status: response.status, body: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** How many entries the gateway's cache holds (`GET /admin/cache`). */
+export async function cachedEntries(url: string): Promise<number> {
+  const { status, body } = await adminCall(url, 'GET', '/admin/cache');
+  assert.equal(status, 200, 'GET /admin/cache');
+  return body.entries as number;
+}
+
+/**
+ * Resolves once the cache holds more than `count` entries. A miss is stored when its request has
+ * ended, which may be a moment after its caller read the last byte (a stream's end, say): polled
+ * every 5 ms, failing after 5 s (the documented bound is 500 ms; a loaded CI machine gets slack).
+ */
+export async function storedBeyond(url: string, count: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while ((await cachedEntries(url)) <= count) {
+    if (Date.now() > deadline) assert.fail(`the cache still holds ${count} entries: the answer was never stored`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
