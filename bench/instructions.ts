@@ -3,7 +3,7 @@
  * what else the machine is doing, for comparing two versions of the gateway (or the gateway and
  * the bare proxy) on a shared machine where timings swing by tens of percent.
  *
- *   npm run build && node dist/bench/instructions.js [--target tollgate|tollgate-nolog|tollgate-redis-pg|tollgate-workers2|bare|cache-hit|cache-miss|cache-off] [--requests 2000] [--warmup 3000]
+ *   npm run build && node dist/bench/instructions.js [--target tollgate|tollgate-nolog|tollgate-redis-pg|tollgate-workers2|bare|cache-hit|cache-miss|cache-off] [--requests 2000] [--warmup 3000] [--functions 30]
  *
  * The cache targets run with the request log off (compare them with `tollgate-nolog`, or with
  * `cache-off`: the same config and request bodies as `cache-miss`, the cache not configured):
@@ -22,6 +22,10 @@
  * prefix, as `npm run bench` makes them; needs both running): what the shared backends' clients cost
  * the gateway's event loop per request, against `tollgate`. The servers' own work is not counted.
  *
+ * `--functions N` also prints the event loop's N costliest functions per request, by their own instructions
+ * and with what they call, V8's compiled JavaScript named (the target runs under `node --perf-basic-prof`):
+ * compare two targets' lists to see where a difference goes.
+ *
  * `tollgate-workers2` is `tollgate --workers 2` with the request log on: valgrind follows the
  * primary's forks (`--trace-children=yes`), counting is switched on and off in every process, and
  * the figure is the sum over the primary, both workers and all their threads: what the cluster
@@ -29,12 +33,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Pool, request } from 'undici';
+import { topFunctions } from './callgrind-functions.js';
 import { stringify } from 'yaml';
 import type { ChildReadyMessage } from './child-ready.js';
 import { CHAT_REQUEST_BODY } from './payload.js';
@@ -49,11 +54,15 @@ const { values: options } = parseArgs({
     // Under valgrind V8's optimizing compiler needs a few thousand requests to finish: after 600 the
     // helper threads' counts were mostly compilation, after 3,000 they are the garbage collector's.
     warmup: { type: 'string', default: '3000' },
+    /** Also print the event loop's N costliest functions per request, self and inclusive, JavaScript named (callgrind-functions.ts). */
+    functions: { type: 'string' },
   },
 });
 const target = options.target!;
 if (!['tollgate', 'tollgate-nolog', 'tollgate-redis-pg', 'tollgate-workers2', 'bare', 'cache-hit', 'cache-miss', 'cache-off'].includes(target)) throw new Error('--target: tollgate, tollgate-nolog, tollgate-redis-pg, tollgate-workers2, bare, cache-hit, cache-miss or cache-off');
 const workers = target === 'tollgate-workers2';
+const functionCount = options.functions === undefined ? 0 : Number(options.functions);
+if (functionCount > 0 && workers) throw new Error('--functions: one process only (not tollgate-workers2)');
 const shared = target === 'tollgate-redis-pg' ? await openSharedBackends() : undefined;
 const logging = target === 'tollgate' || workers || shared !== undefined;
 const cacheTarget = target.startsWith('cache-');
@@ -91,7 +100,7 @@ if (target === 'bare') {
   args = [new URL('bin/tollgate.js', root).pathname, '--config', join(workDir, 'tollgate.yaml'), '--port', String(port), '--host', '127.0.0.1', ...(workers ? ['--workers', '2'] : [])];
 }
 const output = openSync(join(workDir, 'target.log'), 'a');
-const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--dump-instr=no', ...(workers ? ['--trace-children=yes', `--callgrind-out-file=${join(workDir, 'callgrind.out.%p')}`] : [`--callgrind-out-file=${join(workDir, 'callgrind.out')}`]), process.execPath, ...args], {
+const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--dump-instr=no', ...(workers ? ['--trace-children=yes', `--callgrind-out-file=${join(workDir, 'callgrind.out.%p')}`] : [`--callgrind-out-file=${join(workDir, 'callgrind.out')}`]), process.execPath, ...(functionCount > 0 ? ['--perf-basic-prof'] : []), ...args], {
   stdio: target === 'bare' ? ['ignore', output, output, 'ipc'] : ['ignore', output, output],
 });
 const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -233,4 +242,14 @@ for (const [pid, threads] of byProcess) {
   if (sum(threads) === 0) continue;
   const name = !workers ? '' : pid === String(child.pid) ? `primary: ${perRequest(sum(threads)).toLocaleString('en')}, ` : `worker ${pid}: ${perRequest(sum(threads)).toLocaleString('en')}, `;
   console.log(`  ${name}by thread: ${threads.map((count, index) => `${index + 1}: ${perRequest(count).toLocaleString('en')}`).filter((line) => !line.endsWith(': 0')).join(', ')}`);
+}
+if (functionCount > 0) {
+  // The event loop is the first thread; V8 wrote the JIT code's names to /tmp/perf-<pid>.map.
+  const perfMap = `/tmp/perf-${child.pid}.map`;
+  const mapFile = existsSync(perfMap) ? perfMap : undefined;
+  for (const inclusive of [false, true]) {
+    console.log(`\nevent loop, ${inclusive ? 'inclusive (with what each calls)' : 'self'}, instructions per request:`);
+    for (const { name, perRequest: count } of topFunctions(join(workDir, 'callgrind.out-01'), mapFile, counted, functionCount, inclusive)) console.log(`${Math.round(count).toLocaleString('en').padStart(10)}  ${name}`);
+  }
+  if (mapFile !== undefined) rmSync(mapFile);
 }

@@ -62,10 +62,21 @@ test('`tollgate --workers 2` on the SQLite store: an answer one worker stored hi
       assert.fail('no answer from the worker looked for');
     };
 
+    /** Polls the worker other than `worker` (every 20 ms, for at most 5 s) until its store holds `entries`. */
+    const otherHolds = async (worker: unknown, entries: number, what: string) => {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const state = await until(cacheState, (answer) => answer.worker !== worker);
+        if (state.entries === entries) return;
+        if (Date.now() > deadline) assert.fail(`${what}: the other worker still holds ${state.entries} entries`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
     const first = await ask();
     assert.equal(first.cache, 'miss');
     // The answer is written within one batch (50 ms) and its news reaches the other worker then.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await otherHolds(first.worker, 1, 'the news of the stored answer');
     const other = await until(ask, (answer) => answer.worker !== first.worker);
     assert.equal(other.cache, 'hit-exact', 'the other worker hits the answer the first one stored');
     assert.equal(other.text, first.text);
@@ -77,9 +88,8 @@ test('`tollgate --workers 2` on the SQLite store: an answer one worker stored hi
       return { worker: response.headers['x-tollgate-worker'], body: (await response.body.json()) as { removed: number } };
     });
     assert.equal(cleared.body.removed, 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const elsewhere = await until(cacheState, (state) => state.worker !== cleared.worker);
-    assert.equal(elsewhere.entries, 0, 'the worker that did not take the DELETE forgot the entry too');
+    // The worker that did not take the DELETE forgets the entry too, once the news reaches it.
+    await otherHolds(cleared.worker, 0, 'the news of the clear');
     const afterClear = await until(ask, (answer) => answer.worker !== cleared.worker);
     assert.equal(afterClear.cache, 'miss');
   } finally {
