@@ -100,7 +100,7 @@ if (target === 'bare') {
   args = [new URL('bin/tollgate.js', root).pathname, '--config', join(workDir, 'tollgate.yaml'), '--port', String(port), '--host', '127.0.0.1', ...(workers ? ['--workers', '2'] : [])];
 }
 const output = openSync(join(workDir, 'target.log'), 'a');
-const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--dump-instr=no', ...(workers ? ['--trace-children=yes', `--callgrind-out-file=${join(workDir, 'callgrind.out.%p')}`] : [`--callgrind-out-file=${join(workDir, 'callgrind.out')}`]), process.execPath, ...(functionCount > 0 ? ['--perf-basic-prof'] : []), ...args], {
+const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--dump-instr=no', ...(workers ? ['--trace-children=yes', `--callgrind-out-file=${join(workDir, 'callgrind.out.%p')}`] : [`--callgrind-out-file=${join(workDir, 'callgrind.out')}`]), process.execPath, ...(functionCount > 0 ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(workDir, 'v8.log')}`] : []), ...args], {
   stdio: target === 'bare' ? ['ignore', output, output, 'ipc'] : ['ignore', output, output],
 });
 const exited = new Promise((resolve) => child.once('exit', resolve));
