@@ -43,7 +43,6 @@ export class MemoryExactStore implements ExactStore {
     return removed;
   }
 
-
   async size(): Promise<number> {
     return this.entries.size;
   }
